@@ -6,3 +6,6 @@
 pub mod diagnostic;
 pub mod syntax;
 pub mod front;
+pub mod fmt;
+pub mod resolve;
+pub mod typeck;
