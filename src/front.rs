@@ -3,7 +3,8 @@
 //! [`check_source`], so a change of stages touches only this file.
 
 use crate::diagnostic::Diagnostic;
-use crate::syntax;
+use crate::typed::TypedSpec;
+use crate::{resolve, syntax, typeck};
 
 /// A `-D NAME=VALUE` constant override, as written on the command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,6 +31,8 @@ impl Override {
 pub struct FrontEnd {
     /// The parsed spec, when it parsed.
     pub ast: Option<syntax::ast::Spec>,
+    /// The typed spec, when the spec has no errors.
+    pub typed: Option<TypedSpec>,
     /// Every error and warning, sorted by position.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -43,15 +46,33 @@ impl FrontEnd {
 
 /// Parses, resolves and type-checks a spec with the given overrides.
 pub fn check_source(source: &str, overrides: &[Override]) -> FrontEnd {
-    let _ = overrides;
-    match syntax::parse(source) {
-        Ok(ast) => FrontEnd {
-            ast: Some(ast),
-            diagnostics: Vec::new(),
-        },
-        Err(e) => FrontEnd {
-            ast: None,
-            diagnostics: vec![e.to_diagnostic()],
-        },
+    let ast = match syntax::parse(source) {
+        Ok(ast) => ast,
+        Err(e) => {
+            return FrontEnd {
+                ast: None,
+                typed: None,
+                diagnostics: vec![e.to_diagnostic()],
+            };
+        }
+    };
+    let resolved = resolve::resolve(&ast, overrides);
+    let (checked, resolve_errors) = typeck::check(resolved);
+    let mut diagnostics: Vec<Diagnostic> = resolve_errors
+        .iter()
+        .map(resolve::ResolveError::to_diagnostic)
+        .chain(checked.errors.iter().map(typeck::TypeError::to_diagnostic))
+        .collect();
+    // Warnings only matter once the spec is otherwise right: an error often
+    // leaves a variable unread or a message unhandled as a side effect.
+    if diagnostics.is_empty() {
+        diagnostics.extend(checked.lints.iter().map(typeck::Lint::to_diagnostic));
+    }
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    diagnostics.dedup();
+    FrontEnd {
+        typed: checked.spec,
+        ast: Some(ast),
+        diagnostics,
     }
 }

@@ -9,3 +9,4 @@ pub mod front;
 pub mod fmt;
 pub mod resolve;
 pub mod typeck;
+pub mod typed;

@@ -1,1 +1,751 @@
-//! Name resolution (being written).
+//! Name resolution of declarations: the second stage of the front end.
+//!
+//! [`resolve`] gives every top-level name an id, evaluates constants (after
+//! `-D` overrides), turns every type written in a declaration into a concrete
+//! [`Type`] (aliases expanded, range bounds computed, recursion and infinite
+//! domains refused), resolves node kinds with their variables and action
+//! parameters, message payloads, faults, `expect` and deadlock settings.
+//! Bodies (guards, statements, property expressions) are left to the type
+//! checker, which resolves the names inside them against the tables built
+//! here, because which enum a bare variant name belongs to depends on types.
+//!
+//! Every error is collected; a declaration with an error gets a placeholder
+//! ([`Type::Error`], a missing value) so later declarations are still checked.
+
+mod consts;
+pub mod error;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use error::ResolveError;
+
+use crate::diagnostic::did_you_mean;
+use crate::front::Override;
+use crate::syntax::ast::{self, FaultKind, Ident, Item, NetworkKind, NodeItem, Span, TypeKind};
+use crate::typed::{ConstValue, EnumDef, EnumId, FaultDef, MessageId, NodeKindId, PropertyId, Type, VarId};
+
+/// What a top-level name refers to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Global {
+    Const(usize),
+    Type(usize),
+    Message(MessageId),
+    Node(NodeKindId),
+}
+
+impl Global {
+    /// The sort of declaration, as error messages say it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Global::Const(_) => "constant",
+            Global::Type(_) => "type",
+            Global::Message(_) => "message",
+            Global::Node(_) => "node kind",
+        }
+    }
+}
+
+/// A constant, evaluated.
+#[derive(Clone, Debug)]
+pub struct ResolvedConst<'a> {
+    pub decl: &'a ast::ConstDecl,
+    /// `None` until evaluated, or when its value has an error.
+    pub value: Option<ConstValue>,
+    /// The constant's type: `Int` for `int`, a range, or `Bool`.
+    pub ty: Type,
+    pub overridden: bool,
+}
+
+/// A type alias.
+#[derive(Clone, Debug)]
+pub struct ResolvedAlias<'a> {
+    pub decl: &'a ast::TypeDecl,
+    /// `None` until resolved.
+    pub ty: Option<Type>,
+}
+
+/// A message kind with its payload types.
+#[derive(Clone, Debug)]
+pub struct ResolvedMessage<'a> {
+    pub decl: &'a ast::MessageDecl,
+    pub fields: Vec<(String, Type)>,
+    pub network: NetworkKind,
+    pub fair: bool,
+}
+
+/// A variable with its type.
+#[derive(Clone, Debug)]
+pub struct ResolvedVar<'a> {
+    pub decl: &'a ast::VarDecl,
+    pub ty: Type,
+}
+
+/// An action with its parameter types.
+#[derive(Clone, Debug)]
+pub struct ResolvedAction<'a> {
+    pub decl: &'a ast::ActionDecl,
+    pub params: Vec<(&'a Ident, Type)>,
+}
+
+/// A node kind.
+#[derive(Clone, Debug)]
+pub struct ResolvedNode<'a> {
+    pub decl: &'a ast::NodeDecl,
+    /// Instances (1 for a single node; 1 as a placeholder after an error).
+    pub count: u32,
+    pub vars: Vec<ResolvedVar<'a>>,
+    pub var_index: BTreeMap<String, VarId>,
+    pub handlers: Vec<&'a ast::HandlerDecl>,
+    pub actions: Vec<ResolvedAction<'a>>,
+}
+
+/// The deadlock setting as declared.
+#[derive(Clone, Copy, Debug)]
+pub enum DeadlockDecl<'a> {
+    Check,
+    Allowed,
+    DoneWhen(&'a ast::Expr),
+}
+
+/// The spec after declaration resolution. Bodies still point into the AST.
+#[derive(Debug)]
+pub struct Resolved<'a> {
+    pub ast: &'a ast::Spec,
+    pub globals: BTreeMap<String, Global>,
+    pub consts: Vec<ResolvedConst<'a>>,
+    pub aliases: Vec<ResolvedAlias<'a>>,
+    pub enums: Vec<EnumDef>,
+    /// Variant name → every (enum, index) that has it.
+    pub variants: BTreeMap<String, Vec<(EnumId, usize)>>,
+    pub messages: Vec<ResolvedMessage<'a>>,
+    pub nodes: Vec<ResolvedNode<'a>>,
+    pub faults: Vec<FaultDef>,
+    pub properties: Vec<&'a ast::PropertyDecl>,
+    pub property_index: BTreeMap<String, PropertyId>,
+    pub expected_violations: BTreeSet<PropertyId>,
+    pub deadlock: DeadlockDecl<'a>,
+    pub bounds: Vec<&'a ast::Expr>,
+    /// Errors so far; the type checker adds to them when it resolves types.
+    pub errors: Vec<ResolveError>,
+    /// Constants being evaluated, for cycle detection.
+    const_in_progress: BTreeSet<usize>,
+    /// Aliases being resolved, for recursion detection.
+    alias_in_progress: BTreeSet<usize>,
+    /// Override values by constant index.
+    overrides: BTreeMap<usize, (String, ast::Expr)>,
+}
+
+/// Resolves the declarations of a parsed spec. Errors are in
+/// [`Resolved::errors`]; the result is usable for type checking either way.
+pub fn resolve<'a>(spec: &'a ast::Spec, overrides: &[Override]) -> Resolved<'a> {
+    let mut r = Resolved {
+        ast: spec,
+        globals: BTreeMap::new(),
+        consts: Vec::new(),
+        aliases: Vec::new(),
+        enums: Vec::new(),
+        variants: BTreeMap::new(),
+        messages: Vec::new(),
+        nodes: Vec::new(),
+        faults: Vec::new(),
+        properties: Vec::new(),
+        property_index: BTreeMap::new(),
+        expected_violations: BTreeSet::new(),
+        deadlock: DeadlockDecl::Check,
+        bounds: Vec::new(),
+        errors: Vec::new(),
+        const_in_progress: BTreeSet::new(),
+        alias_in_progress: BTreeSet::new(),
+        overrides: BTreeMap::new(),
+    };
+    r.collect_globals();
+    r.apply_overrides(overrides);
+    for index in 0..r.consts.len() {
+        r.const_value(index);
+    }
+    for index in 0..r.aliases.len() {
+        r.alias_type(index);
+    }
+    r.resolve_messages();
+    r.resolve_nodes();
+    r.resolve_network();
+    r.resolve_faults();
+    r.resolve_rest();
+    r
+}
+
+impl<'a> Resolved<'a> {
+    /// Where a global is declared.
+    pub fn global_span(&self, global: Global) -> Span {
+        match global {
+            Global::Const(i) => self.consts[i].decl.name.span,
+            Global::Type(i) => self.aliases[i].decl.name.span,
+            Global::Message(i) => self.messages[i].decl.name.span,
+            Global::Node(i) => self.nodes[i].decl.name.span,
+        }
+    }
+
+    fn collect_globals(&mut self) {
+        let spec = self.ast;
+        for item in &spec.items {
+            let (name, global) = match item {
+                Item::Const(d) => {
+                    self.consts.push(ResolvedConst {
+                        decl: d,
+                        value: None,
+                        ty: Type::Int,
+                        overridden: false,
+                    });
+                    (&d.name, Global::Const(self.consts.len() - 1))
+                }
+                Item::Type(d) => {
+                    self.aliases.push(ResolvedAlias { decl: d, ty: None });
+                    (&d.name, Global::Type(self.aliases.len() - 1))
+                }
+                Item::Message(d) => {
+                    self.messages.push(ResolvedMessage {
+                        decl: d,
+                        fields: Vec::new(),
+                        network: NetworkKind::Multiset,
+                        fair: !d.unfair,
+                    });
+                    (&d.name, Global::Message(self.messages.len() - 1))
+                }
+                Item::Node(d) => {
+                    self.nodes.push(ResolvedNode {
+                        decl: d,
+                        count: 1,
+                        vars: Vec::new(),
+                        var_index: BTreeMap::new(),
+                        handlers: Vec::new(),
+                        actions: Vec::new(),
+                    });
+                    (&d.name, Global::Node(self.nodes.len() - 1))
+                }
+                Item::Property(d) => {
+                    let id = self.properties.len();
+                    self.properties.push(d);
+                    if let Some(&first) = self.property_index.get(&d.name.name) {
+                        self.errors.push(ResolveError::Duplicate {
+                            name: d.name.name.clone(),
+                            what: "property",
+                            first: self.properties[first].name.span,
+                            second: d.name.span,
+                        });
+                    } else {
+                        self.property_index.insert(d.name.name.clone(), id);
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            if let Some(&first) = self.globals.get(&name.name) {
+                self.errors.push(ResolveError::Duplicate {
+                    name: name.name.clone(),
+                    what: first.describe(),
+                    first: self.global_span(first),
+                    second: name.span,
+                });
+            } else {
+                self.globals.insert(name.name.clone(), global);
+            }
+        }
+    }
+
+    /// Names of every global, for suggestions.
+    pub fn global_names(&self) -> impl Iterator<Item = &str> {
+        self.globals.keys().map(String::as_str)
+    }
+
+    /// Looks up a global of the sort `wanted`, reporting unknown names and
+    /// names of another sort.
+    pub fn expect_global(
+        &mut self,
+        name: &Ident,
+        wanted: &'static str,
+        accept: impl Fn(Global) -> bool,
+    ) -> Option<Global> {
+        match self.globals.get(&name.name).copied() {
+            Some(g) if accept(g) => Some(g),
+            Some(g) => {
+                self.errors.push(ResolveError::WrongKind {
+                    name: name.name.clone(),
+                    expected: wanted,
+                    found: g.describe(),
+                    span: name.span,
+                    decl: Some(self.global_span(g)),
+                });
+                None
+            }
+            None => {
+                let candidates: Vec<String> = self
+                    .globals
+                    .iter()
+                    .filter(|(_, g)| accept(**g))
+                    .map(|(n, _)| n.clone())
+                    .collect();
+                let suggestion = did_you_mean(&name.name, candidates.iter().map(String::as_str)).map(str::to_string);
+                self.errors.push(ResolveError::UnknownName {
+                    name: name.name.clone(),
+                    wanted,
+                    span: name.span,
+                    suggestion,
+                });
+                None
+            }
+        }
+    }
+
+    /// The node kind called `name`, reporting errors.
+    pub fn expect_node(&mut self, name: &Ident) -> Option<NodeKindId> {
+        match self.expect_global(name, "node kind", |g| matches!(g, Global::Node(_)))? {
+            Global::Node(k) => Some(k),
+            _ => None,
+        }
+    }
+
+    /// The message kind called `name`, reporting errors.
+    pub fn expect_message(&mut self, name: &Ident) -> Option<MessageId> {
+        match self.expect_global(name, "message", |g| matches!(g, Global::Message(_)))? {
+            Global::Message(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    fn apply_overrides(&mut self, overrides: &[Override]) {
+        for o in overrides {
+            let index = self.consts.iter().position(|c| c.decl.name.name == o.name);
+            let Some(index) = index else {
+                let names: Vec<&str> = self.consts.iter().map(|c| c.decl.name.name.as_str()).collect();
+                self.errors.push(ResolveError::UnknownOverride {
+                    name: o.name.clone(),
+                    suggestion: did_you_mean(&o.name, names).map(str::to_string),
+                });
+                continue;
+            };
+            match crate::syntax::parse_expr(&o.value) {
+                Ok(expr) => {
+                    self.overrides.insert(index, (o.value.clone(), expr));
+                }
+                Err(_) => self.errors.push(ResolveError::BadOverride {
+                    name: o.name.clone(),
+                    value: o.value.clone(),
+                    expected: self.const_type_name(index),
+                }),
+            }
+        }
+    }
+
+    fn const_type_name(&self, index: usize) -> String {
+        match &self.consts[index].decl.ty.kind {
+            TypeKind::Int => "int".into(),
+            TypeKind::Bool => "bool".into(),
+            _ => "a range".into(),
+        }
+    }
+
+    /// Resolves a written type to a concrete one. `int` is refused unless
+    /// `allow_int`. Errors are recorded and give [`Type::Error`].
+    pub fn resolve_type(&mut self, te: &ast::TypeExpr, alias_name: Option<&str>) -> Type {
+        match &te.kind {
+            TypeKind::Bool => Type::Bool,
+            TypeKind::Int => {
+                self.errors.push(ResolveError::InfiniteType { span: te.span });
+                Type::Error
+            }
+            TypeKind::Range(lo, hi) => {
+                let lo_v = self.const_int(lo, "a range bound");
+                let hi_v = self.const_int(hi, "a range bound");
+                match (lo_v, hi_v) {
+                    (Some(lo), Some(hi)) if lo <= hi => Type::Range { lo, hi },
+                    (Some(lo), Some(hi)) => {
+                        self.errors.push(ResolveError::EmptyRange { lo, hi, span: te.span });
+                        Type::Error
+                    }
+                    _ => Type::Error,
+                }
+            }
+            TypeKind::Enum(variants) => {
+                let id = self.enums.len();
+                let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
+                for (index, v) in variants.iter().enumerate() {
+                    if let Some(first) = seen.insert(&v.name, v.span) {
+                        self.errors.push(ResolveError::Duplicate {
+                            name: v.name.clone(),
+                            what: "variant",
+                            first,
+                            second: v.span,
+                        });
+                        continue;
+                    }
+                    self.variants.entry(v.name.clone()).or_default().push((id, index));
+                }
+                self.enums.push(EnumDef {
+                    name: alias_name.map(str::to_string),
+                    variants: variants.iter().map(|v| v.name.clone()).collect(),
+                    span: te.span,
+                });
+                Type::Enum(id)
+            }
+            TypeKind::Set(t) => Type::Set(Box::new(self.resolve_type(t, None))),
+            TypeKind::Option(t) => Type::Option(Box::new(self.resolve_type(t, None))),
+            TypeKind::Map(k, v) => {
+                let k = self.resolve_type(k, None);
+                let v = self.resolve_type(v, None);
+                Type::Map(Box::new(k), Box::new(v))
+            }
+            TypeKind::Seq(t, bound) => {
+                let t = self.resolve_type(t, None);
+                match self.const_int(bound, "a sequence bound") {
+                    Some(n) if (0..=u32::MAX as i64).contains(&n) => Type::Seq(Box::new(t), n as u32),
+                    Some(n) => {
+                        self.errors.push(ResolveError::OutOfRange {
+                            value: n,
+                            lo: 0,
+                            hi: u32::MAX as i64,
+                            what: "sequence bound",
+                            span: bound.span,
+                            decl: None,
+                        });
+                        Type::Error
+                    }
+                    None => Type::Error,
+                }
+            }
+            TypeKind::Tuple(ts) => Type::Tuple(ts.iter().map(|t| self.resolve_type(t, None)).collect()),
+            TypeKind::Record(fields) => {
+                let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
+                let mut out = Vec::new();
+                for f in fields {
+                    if let Some(first) = seen.insert(&f.name.name, f.name.span) {
+                        self.errors.push(ResolveError::Duplicate {
+                            name: f.name.name.clone(),
+                            what: "field",
+                            first,
+                            second: f.name.span,
+                        });
+                        continue;
+                    }
+                    out.push((f.name.name.clone(), self.resolve_type(&f.ty, None)));
+                }
+                Type::Record(out)
+            }
+            TypeKind::Named(name) => match self.expect_global(name, "type", |g| {
+                matches!(g, Global::Type(_) | Global::Node(_))
+            }) {
+                Some(Global::Node(k)) => Type::Node(k),
+                Some(Global::Type(a)) => match self.alias_type_at(a, name.span) {
+                    Some(t) => t,
+                    None => Type::Error,
+                },
+                _ => Type::Error,
+            },
+        }
+    }
+
+    /// The type an alias stands for; `None` (after an error) for a recursive one.
+    fn alias_type_at(&mut self, index: usize, use_span: Span) -> Option<Type> {
+        if let Some(t) = &self.aliases[index].ty {
+            return Some(t.clone());
+        }
+        if self.alias_in_progress.contains(&index) {
+            let decl = self.aliases[index].decl;
+            self.errors.push(ResolveError::RecursiveType {
+                name: decl.name.name.clone(),
+                span: use_span,
+                decl: decl.name.span,
+            });
+            return None;
+        }
+        Some(self.alias_type(index))
+    }
+
+    fn alias_type(&mut self, index: usize) -> Type {
+        if let Some(t) = &self.aliases[index].ty {
+            return t.clone();
+        }
+        self.alias_in_progress.insert(index);
+        let decl = self.aliases[index].decl;
+        let ty = self.resolve_type(&decl.ty, Some(&decl.name.name));
+        self.alias_in_progress.remove(&index);
+        self.aliases[index].ty = Some(ty.clone());
+        ty
+    }
+
+    fn resolve_messages(&mut self) {
+        for index in 0..self.messages.len() {
+            let decl = self.messages[index].decl;
+            let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
+            let mut fields = Vec::new();
+            for f in &decl.fields {
+                if let Some(first) = seen.insert(&f.name.name, f.name.span) {
+                    self.errors.push(ResolveError::Duplicate {
+                        name: f.name.name.clone(),
+                        what: "field",
+                        first,
+                        second: f.name.span,
+                    });
+                }
+                fields.push((f.name.name.clone(), self.resolve_type(&f.ty, None)));
+            }
+            self.messages[index].fields = fields;
+        }
+    }
+
+    fn resolve_nodes(&mut self) {
+        for index in 0..self.nodes.len() {
+            let decl = self.nodes[index].decl;
+            let count = match &decl.count {
+                None => 1,
+                Some(e) => match self.const_int(e, "the number of instances") {
+                    Some(n) if (1..=u32::MAX as i64).contains(&n) => n as u32,
+                    Some(n) => {
+                        self.errors.push(ResolveError::OutOfRange {
+                            value: n,
+                            lo: 1,
+                            hi: u32::MAX as i64,
+                            what: "instance count",
+                            span: e.span,
+                            decl: None,
+                        });
+                        1
+                    }
+                    None => 1,
+                },
+            };
+            let mut vars = Vec::new();
+            let mut var_index = BTreeMap::new();
+            let mut handlers = Vec::new();
+            let mut actions: Vec<ResolvedAction> = Vec::new();
+            let mut action_names: BTreeMap<&str, Span> = BTreeMap::new();
+            for item in &decl.items {
+                match item {
+                    NodeItem::Var(v) => {
+                        if let Some(&first) = var_index.get(&v.name.name) {
+                            let first: &ResolvedVar = &vars[first];
+                            self.errors.push(ResolveError::Duplicate {
+                                name: v.name.name.clone(),
+                                what: "variable",
+                                first: first.decl.name.span,
+                                second: v.name.span,
+                            });
+                            continue;
+                        }
+                        let ty = self.resolve_type(&v.ty, None);
+                        var_index.insert(v.name.name.clone(), vars.len());
+                        vars.push(ResolvedVar { decl: v, ty });
+                    }
+                    NodeItem::Handler(h) => handlers.push(h),
+                    NodeItem::Action(a) => {
+                        if let Some(first) = action_names.insert(&a.name.name, a.name.span) {
+                            self.errors.push(ResolveError::Duplicate {
+                                name: a.name.name.clone(),
+                                what: "action",
+                                first,
+                                second: a.name.span,
+                            });
+                        }
+                        let mut params = Vec::new();
+                        let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
+                        for p in a.params.iter().flatten() {
+                            if let Some(first) = seen.insert(&p.name.name, p.name.span) {
+                                self.errors.push(ResolveError::Duplicate {
+                                    name: p.name.name.clone(),
+                                    what: "parameter",
+                                    first,
+                                    second: p.name.span,
+                                });
+                            }
+                            params.push((&p.name, self.resolve_type(&p.ty, None)));
+                        }
+                        actions.push(ResolvedAction { decl: a, params });
+                    }
+                }
+            }
+            let node = &mut self.nodes[index];
+            node.count = count;
+            node.vars = vars;
+            node.var_index = var_index;
+            node.handlers = handlers;
+            node.actions = actions;
+        }
+    }
+
+    fn resolve_network(&mut self) {
+        let spec = self.ast;
+        let mut global: Option<&ast::NetworkDecl> = None;
+        let mut overridden: BTreeMap<MessageId, Span> = BTreeMap::new();
+        for item in &spec.items {
+            let Item::Network(n) = item else { continue };
+            if n.messages.is_empty() {
+                if let Some(first) = global {
+                    self.errors.push(ResolveError::Duplicate {
+                        name: "network".into(),
+                        what: "network declaration",
+                        first: first.span,
+                        second: n.span,
+                    });
+                } else {
+                    global = Some(n);
+                }
+            }
+        }
+        let (kind, unfair) = global.map_or((NetworkKind::Multiset, false), |n| (n.kind, n.unfair));
+        for m in &mut self.messages {
+            m.network = kind;
+            m.fair = !m.decl.unfair && !unfair;
+        }
+        for item in &spec.items {
+            let Item::Network(n) = item else { continue };
+            for name in &n.messages {
+                let Some(id) = self.expect_message(name) else { continue };
+                if let Some(first) = overridden.insert(id, name.span) {
+                    self.errors.push(ResolveError::Duplicate {
+                        name: name.name.clone(),
+                        what: "network override",
+                        first,
+                        second: name.span,
+                    });
+                }
+                let m = &mut self.messages[id];
+                m.network = n.kind;
+                m.fair = !m.decl.unfair && !n.unfair;
+            }
+        }
+    }
+
+    fn resolve_faults(&mut self) {
+        let spec = self.ast;
+        let mut crashable: BTreeSet<NodeKindId> = BTreeSet::new();
+        let mut restarts: Vec<(NodeKindId, Span)> = Vec::new();
+        for item in &spec.items {
+            let Item::Faults(block) = item else { continue };
+            for f in &block.faults {
+                let keyword = f.kind.keyword();
+                let mut node = None;
+                let mut message = None;
+                match f.kind {
+                    FaultKind::Crash | FaultKind::Restart | FaultKind::Byzantine => match &f.target {
+                        Some(t) => node = self.expect_node(t),
+                        None => self.errors.push(ResolveError::FaultTarget {
+                            fault: keyword,
+                            needs: Some("node kind"),
+                            span: f.span,
+                        }),
+                    },
+                    FaultKind::Lose | FaultKind::Duplicate => {
+                        if let Some(t) = &f.target {
+                            message = self.expect_message(t);
+                        }
+                    }
+                    FaultKind::Partition => {
+                        if let Some(t) = &f.target {
+                            self.errors.push(ResolveError::FaultTarget {
+                                fault: keyword,
+                                needs: None,
+                                span: t.span,
+                            });
+                        }
+                    }
+                }
+                let budget = match &f.budget {
+                    Some(e) => match self.const_int(e, "a fault budget") {
+                        Some(n) if (0..=u32::MAX as i64).contains(&n) => Some(n as u32),
+                        Some(n) => {
+                            self.errors.push(ResolveError::OutOfRange {
+                                value: n,
+                                lo: 0,
+                                hi: u32::MAX as i64,
+                                what: "fault budget",
+                                span: e.span,
+                                decl: None,
+                            });
+                            None
+                        }
+                        None => None,
+                    },
+                    None => {
+                        if matches!(f.kind, FaultKind::Duplicate | FaultKind::Byzantine) {
+                            self.errors.push(ResolveError::FaultBudget {
+                                fault: keyword,
+                                span: f.span,
+                            });
+                        }
+                        None
+                    }
+                };
+                match (f.kind, node) {
+                    (FaultKind::Crash, Some(k)) => {
+                        crashable.insert(k);
+                    }
+                    (FaultKind::Restart, Some(k)) => restarts.push((k, f.span)),
+                    _ => {}
+                }
+                self.faults.push(FaultDef {
+                    kind: f.kind,
+                    node,
+                    message,
+                    budget,
+                    span: f.span,
+                });
+            }
+        }
+        for (k, span) in restarts {
+            if !crashable.contains(&k) {
+                self.errors.push(ResolveError::RestartWithoutCrash {
+                    kind: self.nodes[k].decl.name.name.clone(),
+                    span,
+                });
+            }
+        }
+    }
+
+    fn resolve_rest(&mut self) {
+        let spec = self.ast;
+        let mut allow: Option<Span> = None;
+        let mut done: Option<&ast::DoneDecl> = None;
+        for item in &spec.items {
+            match item {
+                Item::Expect(e) => match self.property_index.get(&e.property.name) {
+                    Some(&id) => {
+                        self.expected_violations.insert(id);
+                    }
+                    None => {
+                        let suggestion = did_you_mean(&e.property.name, self.property_index.keys().map(String::as_str))
+                            .map(str::to_string);
+                        self.errors.push(ResolveError::UnknownName {
+                            name: e.property.name.clone(),
+                            wanted: "property",
+                            span: e.property.span,
+                            suggestion,
+                        });
+                    }
+                },
+                Item::AllowDeadlock(span) => allow = Some(*span),
+                Item::Done(d) => {
+                    if let Some(first) = done {
+                        self.errors.push(ResolveError::Duplicate {
+                            name: "done".into(),
+                            what: "`done when` declaration",
+                            first: first.span,
+                            second: d.span,
+                        });
+                    } else {
+                        done = Some(d);
+                    }
+                }
+                Item::Bound(b) => self.bounds.push(&b.cond),
+                _ => {}
+            }
+        }
+        self.deadlock = match (allow, done) {
+            (Some(a), Some(d)) => {
+                self.errors.push(ResolveError::DeadlockConflict { allow: a, done: d.span });
+                DeadlockDecl::Allowed
+            }
+            (Some(_), None) => DeadlockDecl::Allowed,
+            (None, Some(d)) => DeadlockDecl::DoneWhen(&d.cond),
+            (None, None) => DeadlockDecl::Check,
+        };
+    }
+}

@@ -1,1 +1,543 @@
-//! Type checking (being written).
+//! Type checking: the third stage of the front end.
+//!
+//! [`check`] takes the [`Resolved`] declarations and checks every body:
+//! variable initialisers, handler and action guards and statements, and
+//! property expressions. It resolves the names inside them (locals, the
+//! running node's variables, constants, node instances, enum variants chosen
+//! by the expected type) and builds the [`TypedSpec`] lowering needs.
+//!
+//! Expressions are checked bidirectionally: [`Checker::expr`] takes the
+//! expected type when the context knows it, which is how `{}`, `none` and a
+//! bare variant name like `committed` get their types.
+
+pub mod error;
+mod expr;
+mod lint;
+mod stmt;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use error::{Lint, TypeError};
+
+use crate::resolve::{DeadlockDecl, Global, Resolved};
+use crate::syntax::ast::{self, Span};
+use crate::typed::*;
+
+/// The outcome of type checking.
+#[derive(Debug)]
+pub struct Checked {
+    /// The typed spec, when there were no errors (resolve errors included).
+    pub spec: Option<TypedSpec>,
+    pub errors: Vec<TypeError>,
+    pub lints: Vec<Lint>,
+}
+
+/// Checks every body of a resolved spec.
+pub fn check(mut resolved: Resolved<'_>) -> (Checked, Vec<crate::resolve::ResolveError>) {
+    let mut checker = Checker::new(&mut resolved);
+    let spec = checker.check_spec();
+    let errors = std::mem::take(&mut checker.errors);
+    let lints = checker.lints();
+    let resolve_errors = std::mem::take(&mut resolved.errors);
+    let ok = errors.is_empty() && resolve_errors.is_empty();
+    (
+        Checked {
+            spec: if ok { Some(spec) } else { None },
+            errors,
+            lints,
+        },
+        resolve_errors,
+    )
+}
+
+/// Where a body runs, and the locals in scope.
+struct Ctx {
+    /// The node kind whose code this is; `None` in properties.
+    node: Option<NodeKindId>,
+    locals: Vec<Local>,
+    /// Innermost scope last.
+    scopes: Vec<Vec<(String, LocalId)>>,
+    /// Set when the body reads a variable.
+    reads_state: bool,
+    /// Initial values may not read variables.
+    init_mode: bool,
+}
+
+impl Ctx {
+    fn new(node: Option<NodeKindId>) -> Ctx {
+        Ctx {
+            node,
+            locals: Vec::new(),
+            scopes: vec![Vec::new()],
+            reads_state: false,
+            init_mode: false,
+        }
+    }
+
+    fn bind(&mut self, name: &str, ty: Type, span: Span) -> LocalId {
+        let id = self.locals.len();
+        self.locals.push(Local {
+            name: name.to_string(),
+            ty,
+            span,
+        });
+        self.scopes.last_mut().expect("a scope is always open").push((name.to_string(), id));
+        id
+    }
+
+    fn lookup(&self, name: &str) -> Option<LocalId> {
+        self.scopes
+            .iter()
+            .rev()
+            .flat_map(|s| s.iter().rev())
+            .find(|(n, _)| n == name)
+            .map(|(_, id)| *id)
+    }
+
+    fn push(&mut self) {
+        self.scopes.push(Vec::new());
+    }
+
+    fn pop(&mut self) {
+        self.scopes.pop();
+    }
+
+    fn local_names(&self) -> Vec<String> {
+        self.scopes.iter().flatten().map(|(n, _)| n.clone()).collect()
+    }
+}
+
+/// What a bare name in an expression refers to.
+#[derive(Clone, Debug)]
+enum NameRes {
+    Local(LocalId),
+    Var(VarId),
+    Const(ConstValue),
+    Global(Global),
+    Variants(Vec<(EnumId, usize)>),
+    NoneLit,
+    Unknown,
+}
+
+struct Checker<'r, 'a> {
+    r: &'r mut Resolved<'a>,
+    errors: Vec<TypeError>,
+    /// Variables read somewhere.
+    var_reads: BTreeSet<(NodeKindId, VarId)>,
+    /// Message → node kinds that send it (from a syntactic pre-pass).
+    senders: BTreeMap<MessageId, BTreeSet<NodeKindId>>,
+    /// (receiver kind, message) pairs with a handler.
+    handled: BTreeSet<(NodeKindId, MessageId)>,
+    /// Handlers of messages no one sends, for the lint.
+    unsent_handlers: Vec<(String, Span)>,
+}
+
+impl<'r, 'a> Checker<'r, 'a> {
+    fn new(r: &'r mut Resolved<'a>) -> Checker<'r, 'a> {
+        let mut c = Checker {
+            r,
+            errors: Vec::new(),
+            var_reads: BTreeSet::new(),
+            senders: BTreeMap::new(),
+            handled: BTreeSet::new(),
+            unsent_handlers: Vec::new(),
+        };
+        c.prepass();
+        c
+    }
+
+    /// Collects who sends and who handles which message, before bodies are
+    /// checked, so handlers can type `from` and sends can find receivers.
+    fn prepass(&mut self) {
+        for (kind, node) in self.r.nodes.iter().enumerate() {
+            for item in &node.decl.items {
+                let body = match item {
+                    ast::NodeItem::Handler(h) => {
+                        if let Some(Global::Message(m)) = self.r.globals.get(&h.message.name) {
+                            self.handled.insert((kind, *m));
+                        }
+                        &h.body
+                    }
+                    ast::NodeItem::Action(a) => &a.body,
+                    ast::NodeItem::Var(_) => continue,
+                };
+                let mut sent = Vec::new();
+                collect_sends(&body.stmts, &mut sent);
+                for name in sent {
+                    if let Some(Global::Message(m)) = self.r.globals.get(name) {
+                        self.senders.entry(*m).or_default().insert(kind);
+                    }
+                }
+            }
+        }
+    }
+
+    fn check_spec(&mut self) -> TypedSpec {
+        let nodes: Vec<NodeDef> = (0..self.r.nodes.len()).map(|k| self.check_node(k)).collect();
+        let properties: Vec<PropertyDef> = (0..self.r.properties.len()).map(|p| self.check_property(p)).collect();
+        let deadlock = match self.r.deadlock {
+            DeadlockDecl::Check => Deadlock::Check,
+            DeadlockDecl::Allowed => Deadlock::Allowed,
+            DeadlockDecl::DoneWhen(e) => Deadlock::DoneWhen(self.predicate(e)),
+        };
+        let bounds_src: Vec<&ast::Expr> = self.r.bounds.clone();
+        let bounds = bounds_src.into_iter().map(|e| self.predicate(e)).collect();
+        TypedSpec {
+            protocol: self.r.ast.protocol.name.clone(),
+            consts: self
+                .r
+                .consts
+                .iter()
+                .filter_map(|c| {
+                    Some(ConstDef {
+                        name: c.decl.name.name.clone(),
+                        value: c.value?,
+                        overridden: c.overridden,
+                        span: c.decl.span,
+                    })
+                })
+                .collect(),
+            enums: self.r.enums.clone(),
+            messages: self
+                .r
+                .messages
+                .iter()
+                .map(|m| MessageDef {
+                    name: m.decl.name.name.clone(),
+                    fields: m.fields.clone(),
+                    network: m.network,
+                    fair: m.fair,
+                    span: m.decl.span,
+                })
+                .collect(),
+            nodes,
+            faults: self.r.faults.clone(),
+            properties,
+            deadlock,
+            bounds,
+        }
+    }
+
+    fn check_node(&mut self, kind: NodeKindId) -> NodeDef {
+        let decl = self.r.nodes[kind].decl;
+        let mut vars = Vec::new();
+        for index in 0..self.r.nodes[kind].vars.len() {
+            let v = self.r.nodes[kind].vars[index].clone();
+            let mut cx = Ctx::new(Some(kind));
+            cx.init_mode = true;
+            let init = match &v.decl.init {
+                ast::VarInit::Value(e) => {
+                    let value = self.check(&mut cx, e, &v.ty, Some((v.decl.ty.span, "the variable's type")));
+                    self.literal_fits(&value, &v.ty, Some(v.decl.ty.span));
+                    Init::Value(value)
+                }
+                ast::VarInit::OneOf(e) => {
+                    let set_ty = Type::Set(Box::new(v.ty.clone()));
+                    let value = self.check(&mut cx, e, &set_ty, Some((v.decl.ty.span, "the variable's type")));
+                    self.literal_fits(&value, &set_ty, Some(v.decl.ty.span));
+                    Init::OneOf(value)
+                }
+            };
+            vars.push(VarDef {
+                name: v.decl.name.name.clone(),
+                ty: v.ty.clone(),
+                init,
+                persistent: v.decl.persistent,
+                span: v.decl.span,
+            });
+        }
+        let handlers_src = self.r.nodes[kind].handlers.clone();
+        let handlers = handlers_src
+            .into_iter()
+            .filter_map(|h| self.check_handler(kind, h))
+            .collect();
+        let actions_src = self.r.nodes[kind].actions.clone();
+        let actions = actions_src.into_iter().map(|a| self.check_action(kind, &a)).collect();
+        NodeDef {
+            name: decl.name.name.clone(),
+            count: self.r.nodes[kind].count,
+            indexed: decl.count.is_some(),
+            symmetric: decl.symmetric,
+            vars,
+            handlers,
+            actions,
+            span: decl.span,
+        }
+    }
+
+    fn check_handler(&mut self, kind: NodeKindId, h: &ast::HandlerDecl) -> Option<HandlerDef> {
+        let message = self.r.expect_message(&h.message);
+        let mut cx = Ctx::new(Some(kind));
+        let fields = message.map(|m| self.r.messages[m].fields.clone());
+        let mut payload = Vec::new();
+        if let Some(binders) = &h.binders {
+            if let Some(fields) = &fields {
+                if binders.len() != fields.len() {
+                    let m = &self.r.messages[message.unwrap_or_default()];
+                    self.errors.push(TypeError::Arity {
+                        what: format!("message `{}`", m.decl.name.name),
+                        expected: fields.len(),
+                        noun: "field",
+                        found: binders.len(),
+                        span: binders
+                            .first()
+                            .map_or(h.message.span, |b| b.span().to(binders.last().map_or(b.span(), |l| l.span()))),
+                        decl: Some(m.decl.span),
+                    });
+                }
+            }
+            for (index, b) in binders.iter().enumerate() {
+                let ty = fields
+                    .as_ref()
+                    .and_then(|f| f.get(index))
+                    .map_or(Type::Error, |(_, t)| t.clone());
+                payload.push(match b {
+                    ast::Binder::Name(name) => Some(cx.bind(&name.name, ty, name.span)),
+                    ast::Binder::Wildcard(_) => None,
+                });
+            }
+        }
+        if let Some(fields) = &fields {
+            payload.resize(fields.len(), None);
+        }
+        let mut from_kind = None;
+        let mut sender = None;
+        let senders: Vec<NodeKindId> = message
+            .and_then(|m| self.senders.get(&m))
+            .map(|s| s.iter().copied().collect())
+            .unwrap_or_default();
+        if let Some(m) = message {
+            if senders.is_empty() {
+                self.unsent_handlers.push((h.message.name.clone(), h.message.span));
+            }
+            self.handled.insert((kind, m));
+        }
+        if let Some(from) = &h.from {
+            let ty = match &from.kind {
+                Some(kind_name) => match self.r.expect_node(kind_name) {
+                    Some(k) => {
+                        if message.is_some() && !senders.contains(&k) && !senders.is_empty() {
+                            self.errors.push(TypeError::FromKind {
+                                kind: kind_name.name.clone(),
+                                message: h.message.name.clone(),
+                                senders: senders.iter().map(|s| self.r.nodes[*s].decl.name.name.clone()).collect(),
+                                span: from.span,
+                                message_decl: message.map_or(from.span, |m| self.r.messages[m].decl.span),
+                            });
+                        }
+                        from_kind = Some(k);
+                        Type::Node(k)
+                    }
+                    None => Type::Error,
+                },
+                None => match senders.as_slice() {
+                    [one] => Type::Node(*one),
+                    [] => Type::Error,
+                    several => {
+                        self.errors.push(TypeError::FromAmbiguous {
+                            message: h.message.name.clone(),
+                            senders: several.iter().map(|s| self.r.nodes[*s].decl.name.name.clone()).collect(),
+                            span: from.span,
+                        });
+                        Type::Error
+                    }
+                },
+            };
+            if let ast::Binder::Name(name) = &from.binder {
+                sender = Some(cx.bind(&name.name, ty, name.span));
+            }
+        }
+        let guard = h.guard.as_ref().map(|g| self.check(&mut cx, g, &Type::Bool, None));
+        let stmts = self.block(&mut cx, &h.body);
+        Some(HandlerDef {
+            message: message?,
+            from_kind,
+            sender,
+            payload,
+            guard,
+            body: Body {
+                locals: cx.locals,
+                stmts,
+            },
+            span: h.span,
+        })
+    }
+
+    fn check_action(&mut self, kind: NodeKindId, a: &crate::resolve::ResolvedAction<'_>) -> ActionDef {
+        let mut cx = Ctx::new(Some(kind));
+        let params = a
+            .params
+            .iter()
+            .map(|(name, ty)| cx.bind(&name.name, ty.clone(), name.span))
+            .collect();
+        let guard = a.decl.guard.as_ref().map(|g| self.check(&mut cx, g, &Type::Bool, None));
+        let stmts = self.block(&mut cx, &a.decl.body);
+        ActionDef {
+            name: a.decl.name.name.clone(),
+            fairness: a.decl.fairness,
+            params,
+            guard,
+            body: Body {
+                locals: cx.locals,
+                stmts,
+            },
+            span: a.decl.span,
+        }
+    }
+
+    fn predicate(&mut self, e: &ast::Expr) -> Predicate {
+        let mut cx = Ctx::new(None);
+        let expr = self.check(&mut cx, e, &Type::Bool, None);
+        Predicate {
+            locals: cx.locals,
+            expr,
+        }
+    }
+
+    fn check_property(&mut self, index: PropertyId) -> PropertyDef {
+        let decl = self.r.properties[index];
+        let n_errors = self.errors.len() + self.r.errors.len();
+        let mut cx = Ctx::new(None);
+        let boolean = |c: &mut Self, cx: &mut Ctx, e: &ast::Expr| c.check(cx, e, &Type::Bool, None);
+        use ast::PropertyKind as P;
+        let kind = match &decl.kind {
+            P::Invariant(e) => PropertyKind::Invariant(boolean(self, &mut cx, e)),
+            P::Stable(e) => PropertyKind::Stable(boolean(self, &mut cx, e)),
+            P::Reachable(e) => PropertyKind::Reachable(boolean(self, &mut cx, e)),
+            P::Transient(e) => PropertyKind::Transient(boolean(self, &mut cx, e)),
+            P::Next(a, b) => PropertyKind::Next(boolean(self, &mut cx, a), boolean(self, &mut cx, b)),
+            P::Unless(a, b) => PropertyKind::Unless(boolean(self, &mut cx, a), boolean(self, &mut cx, b)),
+            P::LeadsTo(a, b) => PropertyKind::LeadsTo(boolean(self, &mut cx, a), boolean(self, &mut cx, b)),
+            P::Ensures(a, b) => PropertyKind::Ensures(boolean(self, &mut cx, a), boolean(self, &mut cx, b)),
+            P::Variant {
+                measure,
+                while_cond,
+                until,
+            } => {
+                let measure_e = self.check(&mut cx, measure, &Type::Int, None);
+                PropertyKind::Variant {
+                    measure: measure_e,
+                    while_cond: boolean(self, &mut cx, while_cond),
+                    until: until.as_ref().map(|u| boolean(self, &mut cx, u)),
+                }
+            }
+        };
+        // Only when the property is otherwise right: an unresolved name
+        // would make it look constant.
+        if !cx.reads_state && self.errors.len() + self.r.errors.len() == n_errors {
+            self.errors.push(TypeError::ConstantProperty {
+                name: decl.name.name.clone(),
+                span: decl.span,
+            });
+        }
+        PropertyDef {
+            name: decl.name.name.clone(),
+            kind,
+            locals: cx.locals,
+            expect_violation: self.r.expected_violations.contains(&index),
+            name_span: decl.name.span,
+            span: decl.span,
+        }
+    }
+
+    /// A type as users write it.
+    fn type_name(&self, ty: &Type) -> String {
+        match ty {
+            Type::Bool => "bool".into(),
+            Type::Range { lo, hi } => format!("{lo}..{hi}"),
+            Type::Int => "int".into(),
+            Type::Node(k) => self.r.nodes[*k].decl.name.name.clone(),
+            Type::Enum(e) => {
+                let def = &self.r.enums[*e];
+                match &def.name {
+                    Some(n) => n.clone(),
+                    None => format!("enum {{ {} }}", def.variants.join(", ")),
+                }
+            }
+            Type::Set(t) => format!("set<{}>", self.type_name(t)),
+            Type::Map(k, v) => format!("map<{}, {}>", self.type_name(k), self.type_name(v)),
+            Type::Option(t) => format!("option<{}>", self.type_name(t)),
+            Type::Seq(t, n) => format!("seq<{}, {n}>", self.type_name(t)),
+            Type::Tuple(ts) => format!("({})", ts.iter().map(|t| self.type_name(t)).collect::<Vec<_>>().join(", ")),
+            Type::Record(fs) => format!(
+                "{{ {} }}",
+                fs.iter()
+                    .map(|(n, t)| format!("{n}: {}", self.type_name(t)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Type::Error => "{unknown}".into(),
+        }
+    }
+
+    /// Reports an integer literal (also inside set, sequence and tuple
+    /// literals) that cannot be stored in `target`.
+    fn literal_fits(&mut self, value: &Expr, target: &Type, decl: Option<Span>) {
+        match (&value.kind, target) {
+            (ExprKind::Int(n), Type::Range { lo, hi }) if n < lo || n > hi => {
+                self.errors.push(TypeError::OutOfRange {
+                    value: *n,
+                    lo: *lo,
+                    hi: *hi,
+                    span: value.span,
+                    decl,
+                });
+            }
+            (ExprKind::SetLit(items), Type::Set(elem)) | (ExprKind::SeqLit(items), Type::Seq(elem, _)) => {
+                for item in items {
+                    self.literal_fits(item, elem, decl);
+                }
+            }
+            (ExprKind::Tuple(items), Type::Tuple(tys)) => {
+                for (item, ty) in items.iter().zip(tys) {
+                    self.literal_fits(item, ty, decl);
+                }
+            }
+            (ExprKind::Call(Builtin::Some, args), Type::Option(inner)) => {
+                for arg in args {
+                    self.literal_fits(arg, inner, decl);
+                }
+            }
+            (ExprKind::Record(items), Type::Record(fields)) => {
+                for (item, (_, ty)) in items.iter().zip(fields) {
+                    self.literal_fits(item, ty, decl);
+                }
+            }
+            (ExprKind::MapLit { entries, default }, Type::Map(k, v)) => {
+                for (key, value) in entries {
+                    self.literal_fits(key, k, decl);
+                    self.literal_fits(value, v, decl);
+                }
+                if let Some(d) = default {
+                    self.literal_fits(d, v, decl);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Names of messages sent anywhere in these statements.
+fn collect_sends<'s>(stmts: &'s [ast::Stmt], out: &mut Vec<&'s str>) {
+    for s in stmts {
+        match &s.kind {
+            ast::StmtKind::Send { message, .. } | ast::StmtKind::Broadcast { message, .. } => {
+                out.push(&message.name.name)
+            }
+            ast::StmtKind::If {
+                then_block,
+                else_branch,
+                ..
+            } => {
+                collect_sends(&then_block.stmts, out);
+                match else_branch {
+                    Some(ast::ElseBranch::Block(b)) => collect_sends(&b.stmts, out),
+                    Some(ast::ElseBranch::If(s)) => collect_sends(std::slice::from_ref(s), out),
+                    None => {}
+                }
+            }
+            ast::StmtKind::For { body, .. } => collect_sends(&body.stmts, out),
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,316 @@
+//! The type checker's errors and warnings: facts, and the words for them.
+//! Types are already rendered to text (`expected`, `found`) by the checker,
+//! which knows the names of enums and node kinds.
+
+use crate::diagnostic::Diagnostic;
+use crate::syntax::ast::Span;
+
+/// A problem in a body, a property or an initial value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TypeError {
+    /// A value of the wrong type.
+    Mismatch {
+        expected: String,
+        found: String,
+        span: Span,
+        /// Where the expectation comes from, when it is a declaration.
+        cause: Option<(Span, String)>,
+    },
+    /// An operator applied to operands it does not take.
+    BadOperands {
+        op: &'static str,
+        left: String,
+        right: Option<String>,
+        span: Span,
+    },
+    /// An integer literal outside the range of where it goes.
+    OutOfRange {
+        value: i64,
+        lo: i64,
+        hi: i64,
+        span: Span,
+        decl: Option<Span>,
+    },
+    /// A message sent to a node kind without a handler for it.
+    UnhandledMessage {
+        message: String,
+        kind: String,
+        span: Span,
+        kind_decl: Span,
+    },
+    /// An assignment to a variable of another node.
+    RemoteAssign { span: Span, what: String },
+    /// Assignment to something that is not a variable.
+    NotAssignable { name: String, what: &'static str, span: Span },
+    /// `from x: K` where K never sends the message.
+    FromKind {
+        kind: String,
+        message: String,
+        senders: Vec<String>,
+        span: Span,
+        message_decl: Span,
+    },
+    /// `from x` for a message several kinds send.
+    FromAmbiguous {
+        message: String,
+        senders: Vec<String>,
+        span: Span,
+    },
+    /// A property that reads no state.
+    ConstantProperty { name: String, span: Span },
+    /// Wrong number of arguments, fields or binders.
+    Arity {
+        what: String,
+        expected: usize,
+        /// "field", "argument", ...
+        noun: &'static str,
+        found: usize,
+        span: Span,
+        decl: Option<Span>,
+    },
+    /// A node kind with several instances used as one value.
+    KindAsValue { name: String, count: u32, span: Span },
+    /// A bare enum variant that several enums have, with nothing to choose.
+    AmbiguousVariant {
+        name: String,
+        enums: Vec<String>,
+        span: Span,
+    },
+    /// An expression whose type cannot be worked out without context.
+    CannotInfer { what: &'static str, span: Span },
+    /// `self` outside a node.
+    NoSelf { span: Span },
+    /// An initial value that reads a variable.
+    InitReadsState { span: Span },
+    /// `x.f` where `x` has no field `f`.
+    NoField {
+        ty: String,
+        field: String,
+        span: Span,
+        suggestion: Option<String>,
+    },
+}
+
+impl TypeError {
+    /// The diagnostic a user sees.
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        match self {
+            TypeError::Mismatch {
+                expected,
+                found,
+                span,
+                cause,
+            } => {
+                let d = Diagnostic::error(
+                    "dsmc::typeck::mismatch",
+                    format!("mismatched types: expected `{expected}`, found `{found}`"),
+                )
+                .primary(*span, format!("this is `{found}`"));
+                match cause {
+                    Some((cause_span, text)) => d.secondary(*cause_span, text.clone()),
+                    None => d,
+                }
+            }
+            TypeError::BadOperands { op, left, right, span } => {
+                let operands = match right {
+                    Some(right) => format!("`{left}` and `{right}`"),
+                    None => format!("`{left}`"),
+                };
+                Diagnostic::error(
+                    "dsmc::typeck::mismatch",
+                    format!("`{op}` cannot be applied to {operands}"),
+                )
+                .primary(*span, format!("`{op}` does not take {operands}"))
+                .maybe_help(operator_help(op))
+            }
+            TypeError::OutOfRange {
+                value,
+                lo,
+                hi,
+                span,
+                decl,
+            } => {
+                let d = Diagnostic::error(
+                    "dsmc::typeck::out_of_range",
+                    format!("literal {value} is outside `{lo}..{hi}`"),
+                )
+                .primary(*span, format!("must be between {lo} and {hi}"));
+                match decl {
+                    Some(decl) => d.secondary(*decl, "range declared here"),
+                    None => d,
+                }
+            }
+            TypeError::UnhandledMessage {
+                message,
+                kind,
+                span,
+                kind_decl,
+            } => Diagnostic::error(
+                "dsmc::typeck::unhandled_message",
+                format!("`{message}` is sent to `{kind}`, which never handles it"),
+            )
+            .primary(*span, format!("sent to `{kind}` here"))
+            .secondary(*kind_decl, format!("`{kind}` has no `on {message}` handler"))
+            .help(format!("add `on {message} {{ ... }}` to node `{kind}`, or send it to a node that handles it")),
+            TypeError::RemoteAssign { span, what } => Diagnostic::error(
+                "dsmc::typeck::remote_assign",
+                format!("cannot assign to {what}: a node only changes its own variables"),
+            )
+            .primary(*span, "another node's variable")
+            .help("send that node a message and let its handler make the change"),
+            TypeError::NotAssignable { name, what, span } => Diagnostic::error(
+                "dsmc::typeck::not_assignable",
+                format!("cannot assign to {what} `{name}`"),
+            )
+            .primary(*span, "not a variable of this node"),
+            TypeError::FromKind {
+                kind,
+                message,
+                senders,
+                span,
+                message_decl,
+            } => {
+                let help = if senders.is_empty() {
+                    format!("no node kind sends `{message}`")
+                } else {
+                    format!("`{message}` is sent by {}", list(senders))
+                };
+                Diagnostic::error(
+                    "dsmc::typeck::from_kind",
+                    format!("`{kind}` never sends `{message}`, so this handler never runs"),
+                )
+                .primary(*span, format!("expects `{message}` from `{kind}`"))
+                .secondary(*message_decl, format!("`{message}` is declared here"))
+                .help(help)
+            }
+            TypeError::FromAmbiguous { message, senders, span } => Diagnostic::error(
+                "dsmc::typeck::from_kind",
+                format!("`{message}` is sent by {}: say which sender this handler takes", list(senders)),
+            )
+            .primary(*span, "the sender's kind is ambiguous")
+            .help(format!("write `from src: {}`", senders.first().map_or("Kind", String::as_str))),
+            TypeError::ConstantProperty { name, span } => Diagnostic::error(
+                "dsmc::typeck::constant_property",
+                format!("property `{name}` reads no state, so it is trivially true or false"),
+            )
+            .primary(*span, "this never changes")
+            .help("refer to node variables, e.g. `TM.phase` or `forall r in RM: r.state == ...`"),
+            TypeError::Arity {
+                what,
+                expected,
+                noun,
+                found,
+                span,
+                decl,
+            } => {
+                let plural = if *expected == 1 { "" } else { "s" };
+                let verb = if *found == 1 { "was" } else { "were" };
+                let d = Diagnostic::error(
+                    "dsmc::typeck::arity",
+                    format!("{what} takes {expected} {noun}{plural}, but {found} {verb} given"),
+                )
+                .primary(*span, format!("{found} given here"));
+                match decl {
+                    Some(decl) => d.secondary(*decl, "declared here"),
+                    None => d,
+                }
+            }
+            TypeError::KindAsValue { name, count, span } => Diagnostic::error(
+                "dsmc::resolve::wrong_kind",
+                format!("node kind `{name}` has {count} instances and is not a single value"),
+            )
+            .primary(*span, "which instance?")
+            .help(format!("name one instance as `{name}[i]`, all of them as `all {name}`, or quantify: `forall n in {name}: ...`")),
+            TypeError::AmbiguousVariant { name, enums, span } => Diagnostic::error(
+                "dsmc::typeck::ambiguous",
+                format!("`{name}` is a variant of several enums: {}", list(enums)),
+            )
+            .primary(*span, "cannot tell which enum is meant")
+            .help("compare it with a variable of the enum, e.g. `x.state == ...`"),
+            TypeError::CannotInfer { what, span } => Diagnostic::error(
+                "dsmc::typeck::cannot_infer",
+                format!("cannot tell the type of {what} here"),
+            )
+            .primary(*span, "type unknown")
+            .help("use it where a type is expected, e.g. assign it to a variable or compare it with one"),
+            TypeError::NoSelf { span } => Diagnostic::error(
+                "dsmc::typeck::no_self",
+                "`self` only exists inside a node",
+            )
+            .primary(*span, "not inside a node")
+            .help("properties talk about all nodes: quantify, e.g. `forall n in RM: n.x ...`"),
+            TypeError::InitReadsState { span } => Diagnostic::error(
+                "dsmc::typeck::init_reads_state",
+                "an initial value cannot read variables",
+            )
+            .primary(*span, "reads the state")
+            .help("use constants, literals and `self`"),
+            TypeError::NoField {
+                ty,
+                field,
+                span,
+                suggestion,
+            } => Diagnostic::error(
+                "dsmc::typeck::no_field",
+                format!("`{ty}` has no field or variable `{field}`"),
+            )
+            .primary(*span, "unknown field")
+            .maybe_help(suggestion.as_ref().map(|s| format!("did you mean `{s}`?"))),
+        }
+    }
+}
+
+fn operator_help(op: &str) -> Option<String> {
+    match op {
+        "+" | "-" | "&" => Some("`+`, `-` and `&` take two integers or two sets of the same type".into()),
+        "in" => Some("`x in S` needs a set or sequence `S` of `x`'s type".into()),
+        "<=" => Some("`<=` compares integers, or tests whether one set is a subset of another".into()),
+        _ => None,
+    }
+}
+
+/// "`a`, `b` and `c`".
+fn list(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| format!("`{s}`")).collect();
+    match quoted.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// A lint: a warning about a spec that is valid but probably not meant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Lint {
+    /// A variable nothing reads.
+    UnusedVar { name: String, kind: String, span: Span },
+    /// A message kind never sent and never handled.
+    UnusedMessage { name: String, span: Span },
+    /// A handler for a message no node sends.
+    UnsentMessage { name: String, span: Span },
+}
+
+impl Lint {
+    /// The diagnostic a user sees.
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        match self {
+            Lint::UnusedVar { name, kind, span } => Diagnostic::warning(
+                "dsmc::lint::unused_var",
+                format!("variable `{name}` of `{kind}` is never read"),
+            )
+            .primary(*span, "written at most, never read")
+            .help("read it in a guard or a property, or remove it: it only multiplies states"),
+            Lint::UnusedMessage { name, span } => Diagnostic::warning(
+                "dsmc::lint::unused_message",
+                format!("message `{name}` is never sent nor handled"),
+            )
+            .primary(*span, "unused message")
+            .help("remove it, or send it somewhere"),
+            Lint::UnsentMessage { name, span } => Diagnostic::warning(
+                "dsmc::lint::unsent_message",
+                format!("no node sends `{name}`, so this handler never runs"),
+            )
+            .primary(*span, "handler for a message nobody sends"),
+        }
+    }
+}

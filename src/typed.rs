@@ -1,0 +1,564 @@
+//! The typed program: what the front end hands to lowering.
+//!
+//! Every name is an id (an index into one of [`TypedSpec`]'s tables), every
+//! constant is a value, every type is concrete (ranges have their bounds,
+//! node kinds their instance counts) and every expression carries its type.
+//! Spans stay on declarations, statements and expressions so that reports can
+//! point back at the source; the explorer itself never looks at them.
+//!
+//! Invariant: a `TypedSpec` only exists for a spec without errors, so no
+//! [`Type::Error`] appears in it.
+
+use crate::syntax::ast::{Fairness, FaultKind, NetworkKind, Quantifier, Span};
+
+/// Index of a node kind in [`TypedSpec::nodes`].
+pub type NodeKindId = usize;
+/// Index of a message kind in [`TypedSpec::messages`].
+pub type MessageId = usize;
+/// Index of an enum in [`TypedSpec::enums`].
+pub type EnumId = usize;
+/// Index of a variable in its node kind's [`NodeDef::vars`].
+pub type VarId = usize;
+/// Index of a local in the enclosing body's `locals` table.
+pub type LocalId = usize;
+/// Index of a property in [`TypedSpec::properties`].
+pub type PropertyId = usize;
+
+/// A type with every size known.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Type {
+    Bool,
+    /// The integers `lo..=hi`: the type of a stored integer.
+    Range { lo: i64, hi: i64 },
+    /// An integer computed by an expression, not yet stored. Assigning it to
+    /// a [`Type::Range`] place is checked when the step runs.
+    Int,
+    /// An instance of a node kind.
+    Node(NodeKindId),
+    Enum(EnumId),
+    Set(Box<Type>),
+    /// Total over the key type.
+    Map(Box<Type>, Box<Type>),
+    Option(Box<Type>),
+    /// At most `max_len` elements.
+    Seq(Box<Type>, u32),
+    Tuple(Vec<Type>),
+    /// Fields in declaration order.
+    Record(Vec<(String, Type)>),
+    /// The type of an expression that already has an error; compatible with
+    /// everything, so one mistake is reported once. Never in a `TypedSpec`.
+    Error,
+}
+
+impl Type {
+    /// Whether the type is an integer type (range or computed).
+    pub fn is_int(&self) -> bool {
+        matches!(self, Type::Range { .. } | Type::Int | Type::Error)
+    }
+
+    /// Whether values of the two types can be compared and assigned to each
+    /// other: equal up to integer bounds (which are checked at run time).
+    pub fn compatible(&self, other: &Type) -> bool {
+        use Type::*;
+        match (self, other) {
+            (Error, _) | (_, Error) => true,
+            (Range { .. } | Int, Range { .. } | Int) => true,
+            (Bool, Bool) => true,
+            (Node(a), Node(b)) => a == b,
+            (Enum(a), Enum(b)) => a == b,
+            (Set(a), Set(b)) | (Option(a), Option(b)) => a.compatible(b),
+            (Map(ka, va), Map(kb, vb)) => ka.compatible(kb) && va.compatible(vb),
+            (Seq(a, _), Seq(b, _)) => a.compatible(b),
+            (Tuple(a), Tuple(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.compatible(y)),
+            (Record(a), Record(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|((na, ta), (nb, tb))| na == nb && ta.compatible(tb))
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the type or any part of it is [`Type::Error`].
+    pub fn has_error(&self) -> bool {
+        use Type::*;
+        match self {
+            Error => true,
+            Bool | Range { .. } | Int | Node(_) | Enum(_) => false,
+            Set(t) | Option(t) | Seq(t, _) => t.has_error(),
+            Map(k, v) => k.has_error() || v.has_error(),
+            Tuple(ts) => ts.iter().any(Type::has_error),
+            Record(fs) => fs.iter().any(|(_, t)| t.has_error()),
+        }
+    }
+}
+
+/// A constant's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ConstValue {
+    Int(i64),
+    Bool(bool),
+}
+
+impl std::fmt::Display for ConstValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConstValue::Int(n) => write!(f, "{n}"),
+            ConstValue::Bool(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+/// A checked spec, for one assignment of its constants.
+#[derive(Clone, Debug)]
+pub struct TypedSpec {
+    /// The name after `protocol`.
+    pub protocol: String,
+    /// Every constant with its value (after `-D` overrides), in source order.
+    pub consts: Vec<ConstDef>,
+    /// Enums, by [`EnumId`].
+    pub enums: Vec<EnumDef>,
+    /// Message kinds, by [`MessageId`].
+    pub messages: Vec<MessageDef>,
+    /// Node kinds, by [`NodeKindId`].
+    pub nodes: Vec<NodeDef>,
+    /// The faults the environment may inject.
+    pub faults: Vec<FaultDef>,
+    /// Named properties, by [`PropertyId`], in source order.
+    pub properties: Vec<PropertyDef>,
+    /// Deadlock checking.
+    pub deadlock: Deadlock,
+    /// State constraints (`bound P`): exploration stops at states where one is false.
+    pub bounds: Vec<Predicate>,
+}
+
+/// A constant.
+#[derive(Clone, Debug)]
+pub struct ConstDef {
+    pub name: String,
+    pub value: ConstValue,
+    /// Whether a `-D` override set the value.
+    pub overridden: bool,
+    pub span: Span,
+}
+
+/// An enum: its variants in declaration order.
+#[derive(Clone, Debug)]
+pub struct EnumDef {
+    /// The alias that names it, if any (`type Phase = enum { .. }`).
+    pub name: Option<String>,
+    pub variants: Vec<String>,
+    pub span: Span,
+}
+
+/// A message kind.
+#[derive(Clone, Debug)]
+pub struct MessageDef {
+    pub name: String,
+    /// Payload fields in order.
+    pub fields: Vec<(String, Type)>,
+    /// How the network carries this kind.
+    pub network: NetworkKind,
+    /// Whether delivery of this kind is weakly fair.
+    pub fair: bool,
+    pub span: Span,
+}
+
+/// A node kind.
+#[derive(Clone, Debug)]
+pub struct NodeDef {
+    pub name: String,
+    /// Number of instances; 1 for a single node.
+    pub count: u32,
+    /// Whether it was declared with `[N]` (even if N = 1).
+    pub indexed: bool,
+    /// Declared `symmetric`.
+    pub symmetric: bool,
+    pub vars: Vec<VarDef>,
+    pub handlers: Vec<HandlerDef>,
+    pub actions: Vec<ActionDef>,
+    pub span: Span,
+}
+
+/// A node variable.
+#[derive(Clone, Debug)]
+pub struct VarDef {
+    pub name: String,
+    pub ty: Type,
+    pub init: Init,
+    /// Survives crash-restart.
+    pub persistent: bool,
+    /// Locals of the initialiser (none today; kept for uniformity).
+    pub span: Span,
+}
+
+/// A variable's initial value(s). Evaluated with `self` bound to the instance.
+#[derive(Clone, Debug)]
+pub enum Init {
+    Value(Expr),
+    /// Any element of the set.
+    OneOf(Expr),
+}
+
+/// A code body: statements plus the table of locals they use.
+#[derive(Clone, Debug, Default)]
+pub struct Body {
+    /// Parameters, payload binders, `let`s, `for` and quantifier variables.
+    pub locals: Vec<Local>,
+    pub stmts: Vec<Stmt>,
+}
+
+/// A local name.
+#[derive(Clone, Debug)]
+pub struct Local {
+    pub name: String,
+    pub ty: Type,
+    pub span: Span,
+}
+
+/// `on M(...) from src when g { ... }`
+#[derive(Clone, Debug)]
+pub struct HandlerDef {
+    pub message: MessageId,
+    /// Only messages from this kind are handled, when given.
+    pub from_kind: Option<NodeKindId>,
+    /// The local bound to the sender, if named.
+    pub sender: Option<LocalId>,
+    /// One entry per payload field: the local it is bound to, if any.
+    pub payload: Vec<Option<LocalId>>,
+    pub guard: Option<Expr>,
+    pub body: Body,
+    pub span: Span,
+}
+
+/// `action name(params) when g { ... }`
+#[derive(Clone, Debug)]
+pub struct ActionDef {
+    pub name: String,
+    pub fairness: Fairness,
+    /// Parameters: the first locals of the body.
+    pub params: Vec<LocalId>,
+    pub guard: Option<Expr>,
+    pub body: Body,
+    pub span: Span,
+}
+
+/// A fault the environment may inject.
+#[derive(Clone, Debug)]
+pub struct FaultDef {
+    pub kind: FaultKind,
+    /// The node kind for crash, restart and byzantine.
+    pub node: Option<NodeKindId>,
+    /// The message kind lose or duplicate is limited to, if any.
+    pub message: Option<MessageId>,
+    /// The most times it may happen in one behaviour; `None`: unbounded.
+    pub budget: Option<u32>,
+    pub span: Span,
+}
+
+/// Whether a state without enabled steps is reported.
+#[derive(Clone, Debug)]
+pub enum Deadlock {
+    /// Every such state is a deadlock (the default).
+    Check,
+    /// `allow deadlock`: never reported.
+    Allowed,
+    /// `done when P`: reported unless P holds there.
+    DoneWhen(Predicate),
+}
+
+/// A state predicate or expression outside any node, with its locals
+/// (quantifier variables).
+#[derive(Clone, Debug)]
+pub struct Predicate {
+    pub locals: Vec<Local>,
+    pub expr: Expr,
+}
+
+/// A named property.
+#[derive(Clone, Debug)]
+pub struct PropertyDef {
+    pub name: String,
+    pub kind: PropertyKind,
+    /// Locals of all the property's expressions.
+    pub locals: Vec<Local>,
+    /// `expect violation NAME` was written for it.
+    pub expect_violation: bool,
+    pub name_span: Span,
+    pub span: Span,
+}
+
+/// The property forms; expressions share the property's locals.
+#[derive(Clone, Debug)]
+pub enum PropertyKind {
+    Invariant(Expr),
+    Stable(Expr),
+    Reachable(Expr),
+    Transient(Expr),
+    Next(Expr, Expr),
+    Unless(Expr, Expr),
+    LeadsTo(Expr, Expr),
+    Ensures(Expr, Expr),
+    Variant {
+        measure: Expr,
+        while_cond: Expr,
+        until: Option<Expr>,
+    },
+}
+
+impl PropertyKind {
+    /// The word users know the form by.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            PropertyKind::Invariant(_) => "invariant",
+            PropertyKind::Stable(_) => "stable",
+            PropertyKind::Reachable(_) => "reachable",
+            PropertyKind::Transient(_) => "transient",
+            PropertyKind::Next(..) => "next",
+            PropertyKind::Unless(..) => "unless",
+            PropertyKind::LeadsTo(..) => "leads-to",
+            PropertyKind::Ensures(..) => "ensures",
+            PropertyKind::Variant { .. } => "variant",
+        }
+    }
+
+    /// Whether the form is about infinite behaviours (needs the liveness checker).
+    pub fn is_liveness(&self) -> bool {
+        matches!(
+            self,
+            PropertyKind::Transient(_)
+                | PropertyKind::LeadsTo(..)
+                | PropertyKind::Ensures(..)
+                | PropertyKind::Variant { .. }
+        )
+    }
+}
+
+/// A statement.
+#[derive(Clone, Debug)]
+pub struct Stmt {
+    pub kind: StmtKind,
+    pub span: Span,
+}
+
+/// What an assignment does to its place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AssignKind {
+    /// `=`
+    Set,
+    /// `+=` on a set.
+    SetInsert,
+    /// `-=` on a set.
+    SetRemove,
+    /// `+=` on a sequence.
+    SeqAppend,
+    /// `+=` on an integer.
+    IntAdd,
+    /// `-=` on an integer.
+    IntSub,
+}
+
+/// A step into a place: `var.f`, `var.0`, `var[k]`.
+#[derive(Clone, Debug)]
+pub enum Access {
+    /// Record field by index.
+    Field(usize),
+    /// Tuple element.
+    Tuple(usize),
+    /// Map entry.
+    MapKey(Expr),
+    /// Sequence element (from 0).
+    SeqIndex(Expr),
+}
+
+/// An assignable location: a variable of the running node and a path into it.
+#[derive(Clone, Debug)]
+pub struct Place {
+    pub var: VarId,
+    pub path: Vec<Access>,
+    /// The type of the location.
+    pub ty: Type,
+    pub span: Span,
+}
+
+/// The statement forms.
+#[derive(Clone, Debug)]
+pub enum StmtKind {
+    Assign {
+        place: Place,
+        kind: AssignKind,
+        value: Expr,
+    },
+    Let {
+        local: LocalId,
+        value: Expr,
+    },
+    If {
+        cond: Expr,
+        then_stmts: Vec<Stmt>,
+        else_stmts: Vec<Stmt>,
+    },
+    For {
+        local: LocalId,
+        /// A set.
+        domain: Expr,
+        body: Vec<Stmt>,
+    },
+    Send {
+        /// A node id.
+        dest: Expr,
+        message: MessageId,
+        args: Vec<Expr>,
+    },
+    Broadcast {
+        kind: NodeKindId,
+        message: MessageId,
+        args: Vec<Expr>,
+    },
+    Assert(Expr),
+}
+
+/// A typed expression.
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub ty: Type,
+    pub span: Span,
+}
+
+/// Built-in functions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Builtin {
+    /// Size of a set or length of a sequence.
+    Len,
+    Min,
+    Max,
+    /// `some(x)`
+    Some,
+    IsSome,
+    IsNone,
+    /// The value in an option; a finding when it is none.
+    Unwrap,
+    /// First element of a sequence; a finding when empty.
+    Head,
+    /// The sequence without its first element; a finding when empty.
+    Tail,
+    /// Last element of a sequence; a finding when empty.
+    Last,
+}
+
+impl Builtin {
+    /// Looks a built-in function up by name.
+    pub fn by_name(name: &str) -> Option<Builtin> {
+        Some(match name {
+            "len" => Builtin::Len,
+            "min" => Builtin::Min,
+            "max" => Builtin::Max,
+            "some" => Builtin::Some,
+            "is_some" => Builtin::IsSome,
+            "is_none" => Builtin::IsNone,
+            "unwrap" => Builtin::Unwrap,
+            "head" => Builtin::Head,
+            "tail" => Builtin::Tail,
+            "last" => Builtin::Last,
+            _ => return None,
+        })
+    }
+
+    /// All names, for suggestions.
+    pub const NAMES: &'static [&'static str] =
+        &["len", "min", "max", "some", "is_some", "is_none", "unwrap", "head", "tail", "last"];
+}
+
+/// Operators with their meaning fixed by the operand types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Implies,
+    Or,
+    And,
+    /// Equality on any type.
+    Eq,
+    Ne,
+    /// Integer comparisons.
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    /// Set inclusion `a <= b`.
+    Subset,
+    /// `x in S` for a set.
+    InSet,
+    /// `x in s` for a sequence.
+    InSeq,
+    /// `a..b`: a set of integers.
+    Range,
+    Add,
+    Sub,
+    Mul,
+    /// Integer division; a finding on zero.
+    Div,
+    /// Remainder; a finding on zero.
+    Rem,
+    Union,
+    Diff,
+    Inter,
+}
+
+/// Prefix operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    Not,
+    Neg,
+}
+
+/// The expression forms.
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    Bool(bool),
+    Int(i64),
+    /// A variant of an enum, by index.
+    Variant(EnumId, usize),
+    /// `none` of the expression's option type.
+    None,
+    /// Instance `index` of a node kind (`RM[i]`, or `TM` for a single node).
+    Instance(NodeKindId, Box<Expr>),
+    /// The running node.
+    SelfId,
+    /// A variable of the running node.
+    Var(VarId),
+    /// Variable `var` of instance `node` of kind `kind`.
+    RemoteVar {
+        node: Box<Expr>,
+        kind: NodeKindId,
+        var: VarId,
+    },
+    Local(LocalId),
+    Unary(UnOp, Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// Record field by index.
+    Field(Box<Expr>, usize),
+    /// Tuple element by index.
+    TupleField(Box<Expr>, usize),
+    MapGet(Box<Expr>, Box<Expr>),
+    SeqGet(Box<Expr>, Box<Expr>),
+    Call(Builtin, Vec<Expr>),
+    Quant {
+        quantifier: Quantifier,
+        /// One local per bound variable.
+        vars: Vec<LocalId>,
+        /// A set.
+        domain: Box<Expr>,
+        body: Box<Expr>,
+    },
+    /// Every value of the type (the expression's type is a set of it).
+    All(Type),
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+    Tuple(Vec<Expr>),
+    SetLit(Vec<Expr>),
+    SeqLit(Vec<Expr>),
+    /// Listed entries, then the value of every other key.
+    MapLit {
+        entries: Vec<(Expr, Expr)>,
+        default: Option<Box<Expr>>,
+    },
+    /// Field values in the record type's order.
+    Record(Vec<Expr>),
+}
