@@ -523,9 +523,31 @@ impl Checker<'_, '_> {
                 mk(kind, x, y, Type::Int)
             }
             BinaryOp::Add | BinaryOp::Sub | BinaryOp::Inter => {
-                let (x, y) = self.same_type_pair(cx, a, b);
-                match (&x.ty, &y.ty) {
-                    (Type::Set(_), Type::Set(_)) => {
+                // The operand that knows its type decides between the set
+                // and the integer meaning; the other is checked against it.
+                let a_first = !self.needs_context(cx, a) || self.needs_context(cx, b);
+                let (first, second) = if a_first { (a, b) } else { (b, a) };
+                let known = self.infer(cx, first);
+                let (x, y) = match &known.ty {
+                    Type::Set(_) => {
+                        let other = self.check(cx, second, &known.ty.clone(), None);
+                        if a_first { (known, other) } else { (other, known) }
+                    }
+                    t if t.is_int() && op != BinaryOp::Inter => {
+                        let other = self.check(cx, second, &Type::Int, None);
+                        if a_first { (known, other) } else { (other, known) }
+                    }
+                    _ => {
+                        let other = self.infer(cx, second);
+                        let (x, y) = if a_first { (known, other) } else { (other, known) };
+                        return self.bad_operands(op.symbol(), &x.ty, Some(&y.ty), span);
+                    }
+                };
+                if x.ty.has_error() || y.ty.has_error() {
+                    return Self::error_expr(span);
+                }
+                match &x.ty {
+                    Type::Set(_) => {
                         let kind = match op {
                             BinaryOp::Add => BinOp::Union,
                             BinaryOp::Sub => BinOp::Diff,
@@ -534,11 +556,10 @@ impl Checker<'_, '_> {
                         let ty = widen(&x.ty);
                         mk(kind, x, y, ty)
                     }
-                    (tx, ty) if tx.is_int() && ty.is_int() && op != BinaryOp::Inter => {
+                    _ => {
                         let kind = if op == BinaryOp::Add { BinOp::Add } else { BinOp::Sub };
                         mk(kind, x, y, Type::Int)
                     }
-                    (tx, ty) => self.bad_operands(op.symbol(), &tx.clone(), Some(&ty.clone()), span),
                 }
             }
         }
