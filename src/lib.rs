@@ -10,3 +10,5 @@ pub mod fmt;
 pub mod resolve;
 pub mod typeck;
 pub mod typed;
+pub mod model;
+pub mod explore;

@@ -1,0 +1,42 @@
+//! Explores a spec and prints counts and verdicts:
+//! `cargo run --release --example explore_dump -- FILE [NAME=VALUE...]`.
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let path = args.next().expect("usage: explore_dump FILE [NAME=VALUE...]");
+    let overrides: Vec<_> = args.filter_map(|a| dsmc::front::Override::parse(&a)).collect();
+    let source = std::fs::read_to_string(&path).expect("readable file");
+    let front = dsmc::front::check_source(&source, &overrides);
+    let Some(typed) = front.typed else {
+        println!("front end errors: {:?}", front.diagnostics);
+        return;
+    };
+    let model = match dsmc::model::lower(typed) {
+        Ok(m) => m,
+        Err(e) => {
+            println!("lowering errors: {e:?}");
+            return;
+        }
+    };
+    let threads = std::env::var("THREADS").ok().and_then(|t| t.parse().ok());
+    let out = dsmc::explore::explore(&model, &dsmc::explore::Options { threads, max_states: None }).expect("init");
+    println!(
+        "states {} transitions {} depth {} complete {} time {:?} mem {}",
+        out.states, out.transitions, out.depth, out.complete, out.elapsed, out.memory_bytes
+    );
+    for (p, v) in model.spec.properties.iter().zip(&out.verdicts) {
+        match v {
+            dsmc::explore::Verdict::Violated(Some(t)) => {
+                println!("{}: violated, trace of {} steps", p.name, t.steps.len());
+                for (i, step) in t.steps.iter().enumerate() {
+                    let d = model.describe_step(&t.states[i], step, Some(&t.states[i + 1]));
+                    println!("  {:?} {} {:?}", d.node, d.action, d.changes);
+                }
+            }
+            other => println!("{}: {:?}", p.name, other),
+        }
+    }
+    println!("deadlock: {:?}", matches!(out.deadlock, dsmc::explore::Verdict::Holds));
+    if let Some(t) = &out.runtime_error {
+        println!("runtime error: {:?}", t.failed);
+    }
+}

@@ -1,0 +1,527 @@
+//! Breadth-first exploration of a [`Model`], in parallel, deterministically.
+//!
+//! Each BFS level runs in two parallel phases:
+//! 1. the frontier is cut into chunks; each chunk's successors are generated
+//!    (and step properties checked) into per-shard buffers;
+//! 2. each shard of the visited set takes, in chunk order, the successors
+//!    that hash to it, keeps the new ones and checks state properties.
+//!
+//! A state's parent is its first generator in (frontier order, step order),
+//! and the next frontier is the new states shard by shard, so counts,
+//! verdicts and traces do not depend on the number of threads or the chunk
+//! size. Violations found in a level are resolved to the one with the
+//! smallest (frontier position, step index): the shortest counterexample
+//! with ties broken canonically.
+
+mod store;
+
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::model::{CompiledProperty, Model, Outcome, Pred, RtError, Scratch, Step};
+use store::{NO_PARENT, SHARDS, Shard, global_id, hash_state, shard_of, split_id};
+
+/// How to explore.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Worker threads; `None`: all cores.
+    pub threads: Option<usize>,
+    /// Stop once this many distinct states are stored.
+    pub max_states: Option<u64>,
+}
+
+/// A path through the state space.
+#[derive(Clone, Debug)]
+pub struct Trace {
+    /// `states[0]` is initial; `steps[i]` leads from `states[i]` to `states[i + 1]`.
+    pub states: Vec<Vec<u64>>,
+    pub steps: Vec<Step>,
+    /// A last step that failed at run time, from the last state.
+    pub failed: Option<(Step, RtError)>,
+}
+
+/// The verdict on one property.
+#[derive(Clone, Debug)]
+pub enum Verdict {
+    Holds,
+    /// With the shortest counterexample (for `reachable`: none).
+    Violated(Option<Trace>),
+    /// Not checked by this engine (liveness, for now).
+    Unchecked,
+    /// The search stopped before a verdict.
+    Unknown,
+}
+
+/// What exploration established.
+#[derive(Clone, Debug)]
+pub struct Exploration {
+    /// Distinct states stored.
+    pub states: u64,
+    /// Initial states plus every successor generated (TLC's "states generated").
+    pub transitions: u64,
+    /// BFS levels, the initial level counted as 1 (TLC's depth).
+    pub depth: u32,
+    /// Whether every reachable state was explored.
+    pub complete: bool,
+    /// States where a `bound` was false (stored, not expanded).
+    pub pruned: u64,
+    /// One per spec property, in order.
+    pub verdicts: Vec<Verdict>,
+    /// A reachable state without successors, when deadlocks are checked.
+    pub deadlock: Verdict,
+    /// The first step that failed at run time (a range overflow, an assert...).
+    pub runtime_error: Option<Trace>,
+    pub elapsed: Duration,
+    /// Bytes held by the visited set at the end.
+    pub memory_bytes: usize,
+}
+
+/// Where a violation was found, for picking the canonical one.
+#[derive(Clone, Debug)]
+struct Found {
+    /// (BFS level, frontier position, step index): smaller is earlier.
+    key: (u32, u64, u32),
+    /// The state reached (its id when stored, or the parent for step findings).
+    id: u64,
+    /// For step findings: the step and its successor (or failure).
+    step: Option<(Step, StepEnd)>,
+}
+
+#[derive(Clone, Debug)]
+enum StepEnd {
+    To(Vec<u64>),
+    Failed(RtError),
+}
+
+fn keep_first(slot: &mut Option<Found>, candidate: Found) {
+    if slot.as_ref().is_none_or(|f| candidate.key < f.key) {
+        *slot = Some(candidate);
+    }
+}
+
+/// A successor waiting for phase 2.
+struct Pending {
+    parent: u64,
+    hash: u64,
+    start: u32,
+    len: u32,
+    key: (u32, u64, u32),
+}
+
+#[derive(Default)]
+struct ShardBuf {
+    words: Vec<u64>,
+    pending: Vec<Pending>,
+}
+
+/// What phase 1 learned from one chunk.
+struct ChunkOut {
+    bufs: Vec<ShardBuf>,
+    transitions: u64,
+    step_found: Vec<Option<Found>>,
+    deadlock: Option<Found>,
+    runtime_error: Option<Found>,
+}
+
+/// Evaluates a predicate; an evaluation failure counts as false.
+fn holds(pred: &Pred, model: &Model, state: &[u64], locals: &mut Vec<i64>) -> bool {
+    matches!(pred.eval(model, state, locals), Ok(v) if v != 0)
+}
+
+/// Explores every reachable state of `model`.
+pub fn explore(model: &Model, options: &Options) -> Result<Exploration, RtError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads.unwrap_or(0))
+        .build()
+        .expect("a rayon pool with default settings builds");
+    pool.install(|| Explorer::new(model, options).run())
+}
+
+struct Explorer<'m> {
+    model: &'m Model,
+    options: &'m Options,
+    shards: Vec<Shard>,
+    n_props: usize,
+    /// Per property: a violation found so far.
+    found: Vec<Option<Found>>,
+    reached: Vec<bool>,
+    deadlock: Option<Found>,
+    runtime_error: Option<Found>,
+    transitions: u64,
+    pruned: u64,
+    /// The BFS level being generated (initial states are level 0 here).
+    level: u32,
+}
+
+impl<'m> Explorer<'m> {
+    fn new(model: &'m Model, options: &'m Options) -> Explorer<'m> {
+        let n_props = model.properties.len();
+        Explorer {
+            model,
+            options,
+            shards: (0..SHARDS).map(|_| Shard::default()).collect(),
+            n_props,
+            found: vec![None; n_props],
+            reached: vec![false; n_props],
+            deadlock: None,
+            runtime_error: None,
+            transitions: 0,
+            pruned: 0,
+            level: 0,
+        }
+    }
+
+    fn state(&self, id: u64) -> &[u64] {
+        let (s, l) = split_id(id);
+        self.shards[s].state(l)
+    }
+
+    fn n_states(&self) -> u64 {
+        self.shards.iter().map(|s| s.len() as u64).sum()
+    }
+
+    fn run(mut self) -> Result<Exploration, RtError> {
+        let start = Instant::now();
+        let initial = self.model.initial_states()?;
+        self.transitions = initial.len() as u64;
+        // Initial states go through phase 2 like successors, as one chunk.
+        let mut buf: Vec<ShardBuf> = (0..SHARDS).map(|_| ShardBuf::default()).collect();
+        for (i, s) in initial.iter().enumerate() {
+            let hash = hash_state(s);
+            let b = &mut buf[shard_of(hash)];
+            b.pending.push(Pending {
+                parent: NO_PARENT,
+                hash,
+                start: b.words.len() as u32,
+                len: s.len() as u32,
+                key: (0, 0, i as u32),
+            });
+            b.words.extend_from_slice(s);
+        }
+        let mut frontier = self.phase2(vec![ChunkOut {
+            bufs: buf,
+            transitions: 0,
+            step_found: Vec::new(),
+            deadlock: None,
+            runtime_error: None,
+        }]);
+        let mut depth = if self.n_states() > 0 { 1 } else { 0 };
+        let mut complete = true;
+        while !frontier.is_empty() {
+            if self.options.max_states.is_some_and(|m| self.n_states() >= m) {
+                complete = false;
+                break;
+            }
+            self.level += 1;
+            let before = self.n_states();
+            let outs = self.phase1(&frontier);
+            for out in &outs {
+                self.transitions += out.transitions;
+                for (p, f) in out.step_found.iter().enumerate() {
+                    if let Some(f) = f {
+                        keep_first(&mut self.found[p], f.clone());
+                    }
+                }
+                if let Some(d) = &out.deadlock {
+                    keep_first(&mut self.deadlock, d.clone());
+                }
+                if let Some(e) = &out.runtime_error {
+                    keep_first(&mut self.runtime_error, e.clone());
+                }
+            }
+            frontier = self.phase2(outs);
+            if self.n_states() > before {
+                depth += 1;
+            }
+        }
+        Ok(self.finish(start.elapsed(), depth, complete))
+    }
+
+    /// Generates the successors of the frontier, chunk by chunk in parallel.
+    fn phase1(&self, frontier: &[u64]) -> Vec<ChunkOut> {
+        let model = self.model;
+        let threads = rayon::current_num_threads().max(1);
+        let chunk = (frontier.len() / (threads * 4)).clamp(64, 8192);
+        frontier
+            .par_chunks(chunk)
+            .enumerate()
+            .map(|(c, ids)| {
+                let base = (c * chunk) as u64;
+                let level = self.level;
+                let mut out = ChunkOut {
+                    bufs: (0..SHARDS).map(|_| ShardBuf::default()).collect(),
+                    transitions: 0,
+                    step_found: vec![None; self.n_props],
+                    deadlock: None,
+                    runtime_error: None,
+                };
+                let mut scratch = Scratch::default();
+                let mut locals = Vec::new();
+                for (offset, &id) in ids.iter().enumerate() {
+                    let pos = base + offset as u64;
+                    let state = self.state(id);
+                    let mut index = 0u32;
+                    model.successors(state, &mut scratch, &mut |step, outcome| {
+                        let key = (level, pos, index);
+                        index += 1;
+                        out.transitions += 1;
+                        match outcome {
+                            Outcome::Next(next) => {
+                                self.check_step(state, next, step, key, id, &mut out.step_found, &mut locals);
+                                let hash = hash_state(next);
+                                let b = &mut out.bufs[shard_of(hash)];
+                                b.pending.push(Pending {
+                                    parent: id,
+                                    hash,
+                                    start: b.words.len() as u32,
+                                    len: next.len() as u32,
+                                    key,
+                                });
+                                b.words.extend_from_slice(next);
+                            }
+                            Outcome::Error(e) => keep_first(
+                                &mut out.runtime_error,
+                                Found {
+                                    key,
+                                    id,
+                                    step: Some((step, StepEnd::Failed(e))),
+                                },
+                            ),
+                        }
+                    });
+                    if index == 0 && model.check_deadlock {
+                        let done = model.done.as_ref().is_some_and(|d| holds(d, model, state, &mut locals));
+                        if !done {
+                            keep_first(
+                                &mut out.deadlock,
+                                Found {
+                                    key: (level, pos, 0),
+                                    id,
+                                    step: None,
+                                },
+                            );
+                        }
+                    }
+                }
+                out
+            })
+            .collect()
+    }
+
+    /// Checks stable, next and unless on one step.
+    #[allow(clippy::too_many_arguments)]
+    fn check_step(
+        &self,
+        before: &[u64],
+        after: &[u64],
+        step: Step,
+        key: (u32, u64, u32),
+        id: u64,
+        found: &mut [Option<Found>],
+        locals: &mut Vec<i64>,
+    ) {
+        let model = self.model;
+        for (p, prop) in model.properties.iter().enumerate() {
+            let violated = match prop {
+                CompiledProperty::Stable(pred) => {
+                    holds(pred, model, before, locals) && !holds(pred, model, after, locals)
+                }
+                CompiledProperty::Next(pre, post) => {
+                    holds(pre, model, before, locals) && !holds(post, model, after, locals)
+                }
+                CompiledProperty::Unless(p_pred, q_pred) => {
+                    holds(p_pred, model, before, locals)
+                        && !holds(q_pred, model, before, locals)
+                        && !holds(p_pred, model, after, locals)
+                        && !holds(q_pred, model, after, locals)
+                }
+                _ => false,
+            };
+            if violated {
+                keep_first(
+                    &mut found[p],
+                    Found {
+                        key,
+                        id,
+                        step: Some((step, StepEnd::To(after.to_vec()))),
+                    },
+                );
+            }
+        }
+    }
+
+    /// Stores the new states, shard by shard in parallel; returns the next
+    /// frontier (states not pruned by a bound).
+    fn phase2(&mut self, outs: Vec<ChunkOut>) -> Vec<u64> {
+        let model = self.model;
+        let n_props = self.n_props;
+        struct ShardResult {
+            frontier: Vec<u64>,
+            found: Vec<Option<Found>>,
+            reached: Vec<bool>,
+            pruned: u64,
+        }
+        let results: Vec<ShardResult> = self
+            .shards
+            .par_iter_mut()
+            .enumerate()
+            .map(|(s, shard)| {
+                let mut r = ShardResult {
+                    frontier: Vec::new(),
+                    found: vec![None; n_props],
+                    reached: vec![false; n_props],
+                    pruned: 0,
+                };
+                let mut locals = Vec::new();
+                for out in &outs {
+                    let buf = &out.bufs[s];
+                    for p in &buf.pending {
+                        let words = &buf.words[p.start as usize..(p.start + p.len) as usize];
+                        let Some(local) = shard.insert(words, p.hash, p.parent) else { continue };
+                        let id = global_id(s, local);
+                        for (index, prop) in model.properties.iter().enumerate() {
+                            match prop {
+                                CompiledProperty::Invariant(pred) => {
+                                    if !holds(pred, model, words, &mut locals) {
+                                        keep_first(
+                                            &mut r.found[index],
+                                            Found {
+                                                key: p.key,
+                                                id,
+                                                step: None,
+                                            },
+                                        );
+                                    }
+                                }
+                                CompiledProperty::Reachable(pred) => {
+                                    if !r.reached[index] && holds(pred, model, words, &mut locals) {
+                                        r.reached[index] = true;
+                                    }
+                                }
+                                _ => {}
+                            }
+                        }
+                        if model.bounds.iter().all(|b| holds(b, model, words, &mut locals)) {
+                            r.frontier.push(id);
+                        } else {
+                            r.pruned += 1;
+                        }
+                    }
+                }
+                r
+            })
+            .collect();
+        let mut frontier = Vec::new();
+        for r in results {
+            frontier.extend(r.frontier);
+            self.pruned += r.pruned;
+            for (p, f) in r.found.into_iter().enumerate() {
+                if let Some(f) = f {
+                    keep_first(&mut self.found[p], f);
+                }
+            }
+            for (p, reached) in r.reached.into_iter().enumerate() {
+                self.reached[p] |= reached;
+            }
+        }
+        frontier
+    }
+
+    /// The path from an initial state to state `id`.
+    fn path(&self, id: u64) -> Trace {
+        let mut ids = vec![id];
+        let mut cur = id;
+        loop {
+            let (s, l) = split_id(cur);
+            let parent = self.shards[s].parent(l);
+            if parent == NO_PARENT {
+                break;
+            }
+            ids.push(parent);
+            cur = parent;
+        }
+        ids.reverse();
+        let states: Vec<Vec<u64>> = ids.iter().map(|&i| self.state(i).to_vec()).collect();
+        let mut steps = Vec::new();
+        let mut scratch = Scratch::default();
+        for pair in states.windows(2) {
+            let mut chosen = None;
+            self.model.successors(&pair[0], &mut scratch, &mut |step, outcome| {
+                if chosen.is_none() {
+                    if let Outcome::Next(next) = outcome {
+                        if next == pair[1].as_slice() {
+                            chosen = Some(step);
+                        }
+                    }
+                }
+            });
+            steps.push(chosen.expect("a stored parent generates its child"));
+        }
+        Trace {
+            states,
+            steps,
+            failed: None,
+        }
+    }
+
+    fn trace_of(&self, f: &Found) -> Trace {
+        let mut trace = self.path(f.id);
+        match &f.step {
+            None => {}
+            Some((step, StepEnd::To(next))) => {
+                trace.steps.push(*step);
+                trace.states.push(next.clone());
+            }
+            Some((step, StepEnd::Failed(e))) => trace.failed = Some((*step, e.clone())),
+        }
+        trace
+    }
+
+    fn finish(self, elapsed: Duration, depth: u32, complete: bool) -> Exploration {
+        let verdicts = self
+            .model
+            .properties
+            .iter()
+            .enumerate()
+            .map(|(p, prop)| match prop {
+                CompiledProperty::Liveness => Verdict::Unchecked,
+                CompiledProperty::Reachable(_) => {
+                    if self.reached[p] {
+                        Verdict::Holds
+                    } else if complete {
+                        Verdict::Violated(None)
+                    } else {
+                        Verdict::Unknown
+                    }
+                }
+                _ => match &self.found[p] {
+                    Some(f) => Verdict::Violated(Some(self.trace_of(f))),
+                    None if complete => Verdict::Holds,
+                    None => Verdict::Unknown,
+                },
+            })
+            .collect();
+        let deadlock = if !self.model.check_deadlock {
+            Verdict::Unchecked
+        } else {
+            match &self.deadlock {
+                Some(f) => Verdict::Violated(Some(self.trace_of(f))),
+                None if complete => Verdict::Holds,
+                None => Verdict::Unknown,
+            }
+        };
+        Exploration {
+            states: self.n_states(),
+            transitions: self.transitions,
+            depth,
+            complete,
+            pruned: self.pruned,
+            verdicts,
+            deadlock,
+            runtime_error: self.runtime_error.as_ref().map(|f| self.trace_of(f)),
+            elapsed,
+            memory_bytes: self.shards.iter().map(Shard::bytes).sum(),
+        }
+    }
+}

@@ -1,0 +1,634 @@
+//! Compiling typed expressions into closures over packed states.
+//!
+//! Invariant: an expression of integer type evaluates to the plain integer;
+//! any other expression evaluates to its code in `Enc::of(expr.ty)`.
+
+use std::sync::Arc;
+
+use super::encoding::{Enc, Shape, mask};
+use super::layout::Layout;
+use super::value::{from_code, is_int, recode, to_code};
+use super::{Ctx, Ex, LowerError, R, RtError, RtErrorKind};
+use crate::syntax::ast::{Quantifier, Span};
+use crate::typed::*;
+
+/// Compiles expressions and statements of one spec.
+pub(crate) struct Lowerer<'s> {
+    pub spec: &'s TypedSpec,
+    pub layout: &'s Layout,
+    pub errors: Vec<LowerError>,
+}
+
+/// The set a quantifier or `for` ranges over.
+#[derive(Clone)]
+pub(crate) enum Dom {
+    /// A fixed list of values (every value of a type).
+    Values(Arc<Vec<i64>>),
+    /// The integers from one bound to the other.
+    IntRange(Ex, Ex),
+    /// The elements of a set value.
+    Set(Ex, Arc<Enc>),
+}
+
+fn err(kind: RtErrorKind, span: Span) -> RtError {
+    RtError { kind, span }
+}
+
+/// Stores expression value `v` of encoding `from` as a code of `to`.
+#[inline]
+pub(crate) fn store(v: i64, from: &Enc, to: &Enc, span: Span) -> R<u64> {
+    if is_int(to) { to_code(v, to, span) } else { recode(v as u64, from, to, span) }
+}
+
+/// Calls `f` with each element of the domain; stops early when `f` returns
+/// false. Returns whether it ran to the end.
+pub(crate) fn iterate(
+    dom: &Dom,
+    ctx: &Ctx,
+    locals: &mut [i64],
+    f: &mut dyn FnMut(i64, &mut [i64]) -> R<bool>,
+) -> R<bool> {
+    match dom {
+        Dom::Values(vs) => {
+            for &v in vs.iter() {
+                if !f(v, locals)? {
+                    return Ok(false);
+                }
+            }
+        }
+        Dom::IntRange(lo, hi) => {
+            let lo = lo(ctx, locals)?;
+            let hi = hi(ctx, locals)?;
+            let mut v = lo;
+            while v <= hi {
+                if !f(v, locals)? {
+                    return Ok(false);
+                }
+                v += 1;
+            }
+        }
+        Dom::Set(set, elem) => {
+            let mut bits = set(ctx, locals)? as u64;
+            while bits != 0 {
+                let code = bits.trailing_zeros() as u64;
+                bits &= bits - 1;
+                if !f(from_code(code, elem), locals)? {
+                    return Ok(false);
+                }
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// Binds each of `vars` to every element (all combinations), calling `body`.
+fn nest(
+    dom: &Dom,
+    vars: &[LocalId],
+    ctx: &Ctx,
+    locals: &mut [i64],
+    body: &mut dyn FnMut(&mut [i64]) -> R<bool>,
+) -> R<bool> {
+    match vars.split_first() {
+        None => body(locals),
+        Some((v, rest)) => iterate(dom, ctx, locals, &mut |x, locals| {
+            locals[*v] = x;
+            nest(dom, rest, ctx, locals, body)
+        }),
+    }
+}
+
+impl<'s> Lowerer<'s> {
+    pub(crate) fn new(spec: &'s TypedSpec, layout: &'s Layout) -> Lowerer<'s> {
+        Lowerer {
+            spec,
+            layout,
+            errors: Vec::new(),
+        }
+    }
+
+    /// The packing of a type; a capacity error is recorded.
+    pub(crate) fn enc(&mut self, ty: &Type, span: Span) -> Enc {
+        match Enc::of(ty, self.spec) {
+            Ok(e) => e,
+            Err(error) => {
+                self.errors.push(LowerError {
+                    what: "a value of this expression".into(),
+                    error,
+                    span,
+                });
+                Enc::of(&Type::Bool, self.spec).expect("bool packs")
+            }
+        }
+    }
+
+    /// Compiles a domain (the right side of `forall x in ...` or `for x in ...`).
+    pub(crate) fn domain(&mut self, e: &Expr, node: Option<NodeKindId>) -> Dom {
+        match &e.kind {
+            ExprKind::All(ty) => {
+                let enc = self.enc(ty, e.span);
+                match enc.domain() {
+                    Some(codes) => Dom::Values(Arc::new(codes.into_iter().map(|c| from_code(c, &enc)).collect())),
+                    None => {
+                        self.errors.push(LowerError {
+                            what: "the domain of this quantifier".into(),
+                            error: super::encoding::EncError::TooWide { bits: enc.bits as u64 },
+                            span: e.span,
+                        });
+                        Dom::Values(Arc::new(Vec::new()))
+                    }
+                }
+            }
+            ExprKind::Binary(BinOp::Range, a, b) => Dom::IntRange(self.expr(a, node), self.expr(b, node)),
+            _ => {
+                let enc = self.enc(&e.ty, e.span);
+                let elem = match &enc.shape {
+                    Shape::Set(elem) => (**elem).clone(),
+                    _ => enc.clone(),
+                };
+                Dom::Set(self.expr(e, node), Arc::new(elem))
+            }
+        }
+    }
+
+    /// Compiles an expression of the code of node kind `node` (or of a
+    /// property when `None`).
+    pub(crate) fn expr(&mut self, e: &Expr, node: Option<NodeKindId>) -> Ex {
+        let span = e.span;
+        match &e.kind {
+            ExprKind::Bool(b) => {
+                let v = *b as i64;
+                Arc::new(move |_, _| Ok(v))
+            }
+            ExprKind::Int(n) => {
+                let v = *n;
+                Arc::new(move |_, _| Ok(v))
+            }
+            ExprKind::Variant(_, i) => {
+                let v = *i as i64;
+                Arc::new(move |_, _| Ok(v))
+            }
+            ExprKind::None => Arc::new(|_, _| Ok(0)),
+            ExprKind::SelfId => Arc::new(|ctx, _| Ok(ctx.self_inst as i64)),
+            ExprKind::Instance(k, index) => {
+                let count = self.spec.nodes[*k].count as i64;
+                let index = self.expr(index, node);
+                Arc::new(move |ctx, locals| {
+                    let i = index(ctx, locals)?;
+                    if i < 0 || i >= count {
+                        return Err(err(
+                            RtErrorKind::OutOfDomain {
+                                value: i,
+                                lo: 0,
+                                hi: count - 1,
+                            },
+                            span,
+                        ));
+                    }
+                    Ok(i)
+                })
+            }
+            ExprKind::Var(v) => {
+                let k = node.expect("typeck: own variables only inside nodes");
+                let var = &self.layout.kinds[k].vars[*v];
+                let slots = var.slots.clone();
+                let enc = var.enc.clone();
+                if let Shape::Int { lo, .. } = enc.shape {
+                    Arc::new(move |ctx, _| Ok(lo + slots[ctx.self_inst as usize].read(ctx.words) as i64))
+                } else {
+                    Arc::new(move |ctx, _| Ok(slots[ctx.self_inst as usize].read(ctx.words) as i64))
+                }
+            }
+            ExprKind::RemoteVar { node: which, kind, var } => {
+                let which = self.expr(which, node);
+                let var = &self.layout.kinds[*kind].vars[*var];
+                let slots = var.slots.clone();
+                let enc = var.enc.clone();
+                Arc::new(move |ctx, locals| {
+                    let i = which(ctx, locals)? as usize;
+                    Ok(from_code(slots[i].read(ctx.words), &enc))
+                })
+            }
+            ExprKind::Local(id) => {
+                let id = *id;
+                Arc::new(move |_, locals| Ok(locals[id]))
+            }
+            ExprKind::Unary(op, inner) => {
+                let inner = self.expr(inner, node);
+                match op {
+                    UnOp::Not => Arc::new(move |ctx, locals| Ok((inner(ctx, locals)? == 0) as i64)),
+                    UnOp::Neg => Arc::new(move |ctx, locals| {
+                        inner(ctx, locals)?
+                            .checked_neg()
+                            .ok_or_else(|| err(RtErrorKind::Overflow, span))
+                    }),
+                }
+            }
+            ExprKind::Binary(op, a, b) => self.binary(*op, a, b, e, node),
+            ExprKind::Field(base, index) | ExprKind::TupleField(base, index) => {
+                let enc = self.enc(&base.ty, base.span);
+                let base = self.expr(base, node);
+                let Shape::Product(parts) = &enc.shape else {
+                    unreachable!("typeck: fields of records and tuples only")
+                };
+                let (offset, part) = parts[*index].clone();
+                Arc::new(move |ctx, locals| {
+                    let code = base(ctx, locals)? as u64;
+                    Ok(from_code((code >> offset) & mask(part.bits), &part))
+                })
+            }
+            ExprKind::MapGet(map, key) => {
+                let enc = self.enc(&map.ty, map.span);
+                let Shape::Map { key: kenc, value: venc } = enc.shape else {
+                    unreachable!("typeck: map lookups on maps only")
+                };
+                let key_from = self.enc(&key.ty, key.span);
+                let map = self.expr(map, node);
+                let key = self.expr(key, node);
+                Arc::new(move |ctx, locals| {
+                    let m = map(ctx, locals)? as u64;
+                    let k = store(key(ctx, locals)?, &key_from, &kenc, span)?;
+                    let shift = k * venc.bits as u64;
+                    Ok(from_code((m >> shift) & mask(venc.bits), &venc))
+                })
+            }
+            ExprKind::SeqGet(seq, index) => {
+                let enc = self.enc(&seq.ty, seq.span);
+                let Shape::Seq { elem, len_bits, .. } = enc.shape else {
+                    unreachable!("typeck: sequence indexing on sequences only")
+                };
+                let seq = self.expr(seq, node);
+                let index = self.expr(index, node);
+                Arc::new(move |ctx, locals| {
+                    let s = seq(ctx, locals)? as u64;
+                    let i = index(ctx, locals)?;
+                    let len = (s & mask(len_bits)) as i64;
+                    if i < 0 || i >= len {
+                        return Err(err(RtErrorKind::IndexOutOfRange { index: i, len }, span));
+                    }
+                    let shift = len_bits as u64 + i as u64 * elem.bits as u64;
+                    Ok(from_code((s >> shift) & mask(elem.bits), &elem))
+                })
+            }
+            ExprKind::Call(builtin, args) => self.call(*builtin, args, e, node),
+            ExprKind::Quant {
+                quantifier,
+                vars,
+                domain,
+                body,
+            } => {
+                let dom = self.domain(domain, node);
+                let body = self.expr(body, node);
+                let vars = vars.clone();
+                match quantifier {
+                    Quantifier::Forall => Arc::new(move |ctx, locals| {
+                        nest(&dom, &vars, ctx, locals, &mut |locals| Ok(body(ctx, locals)? != 0)).map(|all| all as i64)
+                    }),
+                    Quantifier::Exists => Arc::new(move |ctx, locals| {
+                        nest(&dom, &vars, ctx, locals, &mut |locals| Ok(body(ctx, locals)? == 0))
+                            .map(|none| (!none) as i64)
+                    }),
+                    Quantifier::Count => Arc::new(move |ctx, locals| {
+                        let mut n = 0i64;
+                        nest(&dom, &vars, ctx, locals, &mut |locals| {
+                            if body(ctx, locals)? != 0 {
+                                n += 1;
+                            }
+                            Ok(true)
+                        })?;
+                        Ok(n)
+                    }),
+                }
+            }
+            ExprKind::All(ty) => {
+                let enc = self.enc(ty, span);
+                let set_enc = self.enc(&e.ty, span);
+                let m = enc
+                    .domain()
+                    .filter(|_| matches!(set_enc.shape, Shape::Set(_)))
+                    .map(|codes| codes.iter().fold(0u64, |m, c| m | (1u64 << c)));
+                match m {
+                    Some(m) => Arc::new(move |_, _| Ok(m as i64)),
+                    None => {
+                        self.errors.push(LowerError {
+                            what: "this set of every value".into(),
+                            error: super::encoding::EncError::SetTooLarge { elem_bits: enc.bits },
+                            span,
+                        });
+                        Arc::new(|_, _| Ok(0))
+                    }
+                }
+            }
+            ExprKind::If(c, t, f) => {
+                let c = self.expr(c, node);
+                let t = self.expr(t, node);
+                let f = self.expr(f, node);
+                Arc::new(move |ctx, locals| if c(ctx, locals)? != 0 { t(ctx, locals) } else { f(ctx, locals) })
+            }
+            ExprKind::Tuple(items) | ExprKind::Record(items) => {
+                let enc = self.enc(&e.ty, span);
+                let Shape::Product(parts) = enc.shape else {
+                    unreachable!("typeck: tuples and records are products")
+                };
+                let items: Vec<(Ex, Enc, u32, Enc)> = items
+                    .iter()
+                    .zip(parts)
+                    .map(|(item, (offset, part))| {
+                        let from = self.enc(&item.ty, item.span);
+                        (self.expr(item, node), from, offset, part)
+                    })
+                    .collect();
+                Arc::new(move |ctx, locals| {
+                    let mut code = 0u64;
+                    for (item, from, offset, part) in &items {
+                        code |= store(item(ctx, locals)?, from, part, span)? << offset;
+                    }
+                    Ok(code as i64)
+                })
+            }
+            ExprKind::SetLit(items) => {
+                let enc = self.enc(&e.ty, span);
+                let Shape::Set(elem) = enc.shape else {
+                    unreachable!("typeck: set literals are sets")
+                };
+                let items: Vec<(Ex, Enc)> = items
+                    .iter()
+                    .map(|i| (self.expr(i, node), self.enc(&i.ty, i.span)))
+                    .collect();
+                Arc::new(move |ctx, locals| {
+                    let mut m = 0u64;
+                    for (item, from) in &items {
+                        m |= 1u64 << store(item(ctx, locals)?, from, &elem, span)?;
+                    }
+                    Ok(m as i64)
+                })
+            }
+            ExprKind::SeqLit(items) => {
+                let enc = self.enc(&e.ty, span);
+                let Shape::Seq {
+                    elem,
+                    len_bits,
+                    max_len,
+                } = enc.shape
+                else {
+                    unreachable!("typeck: sequence literals are sequences")
+                };
+                if items.len() > max_len as usize {
+                    let n = items.len();
+                    return Arc::new(move |_, _| {
+                        Err(err(RtErrorKind::SeqFull { max: max_len }, span)).map(|()| n as i64)
+                    });
+                }
+                let items: Vec<(Ex, Enc)> = items
+                    .iter()
+                    .map(|i| (self.expr(i, node), self.enc(&i.ty, i.span)))
+                    .collect();
+                Arc::new(move |ctx, locals| {
+                    let mut code = items.len() as u64;
+                    for (index, (item, from)) in items.iter().enumerate() {
+                        let c = store(item(ctx, locals)?, from, &elem, span)?;
+                        code |= c << (len_bits as u64 + index as u64 * elem.bits as u64);
+                    }
+                    Ok(code as i64)
+                })
+            }
+            ExprKind::MapLit { entries, default } => {
+                let enc = self.enc(&e.ty, span);
+                let Shape::Map { key, value } = enc.shape else {
+                    unreachable!("typeck: map literals are maps")
+                };
+                let keys: Arc<Vec<u64>> = Arc::new(key.domain().unwrap_or_default());
+                let default = default.as_ref().map(|d| (self.expr(d, node), self.enc(&d.ty, d.span)));
+                let entries: Vec<(Ex, Enc, Ex, Enc)> = entries
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            self.expr(k, node),
+                            self.enc(&k.ty, k.span),
+                            self.expr(v, node),
+                            self.enc(&v.ty, v.span),
+                        )
+                    })
+                    .collect();
+                Arc::new(move |ctx, locals| {
+                    let mut code = 0u64;
+                    let mut filled = 0u64;
+                    if let Some((d, from)) = &default {
+                        let c = store(d(ctx, locals)?, from, &value, span)?;
+                        for k in keys.iter() {
+                            code |= c << (k * value.bits as u64);
+                            filled |= 1 << k;
+                        }
+                    }
+                    for (k, kfrom, v, vfrom) in &entries {
+                        let k = store(k(ctx, locals)?, kfrom, &key, span)?;
+                        let c = store(v(ctx, locals)?, vfrom, &value, span)?;
+                        let shift = k * value.bits as u64;
+                        code = (code & !(mask(value.bits) << shift)) | (c << shift);
+                        filled |= 1 << k;
+                    }
+                    if keys.iter().any(|k| filled >> k & 1 == 0) {
+                        return Err(err(RtErrorKind::MapIncomplete, span));
+                    }
+                    Ok(code as i64)
+                })
+            }
+        }
+    }
+
+    fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr, e: &Expr, node: Option<NodeKindId>) -> Ex {
+        let span = e.span;
+        let ea = self.enc(&a.ty, a.span);
+        let eb = self.enc(&b.ty, b.span);
+        let int_operands = a.ty.is_int();
+        let x = self.expr(a, node);
+        let y = self.expr(b, node);
+        macro_rules! arith {
+            ($f:expr) => {
+                Arc::new(move |ctx, locals| {
+                    let p = x(ctx, locals)?;
+                    let q = y(ctx, locals)?;
+                    $f(p, q).ok_or_else(|| err(RtErrorKind::Overflow, span))
+                })
+            };
+        }
+        match op {
+            BinOp::And => Arc::new(move |ctx, locals| Ok((x(ctx, locals)? != 0 && y(ctx, locals)? != 0) as i64)),
+            BinOp::Or => Arc::new(move |ctx, locals| Ok((x(ctx, locals)? != 0 || y(ctx, locals)? != 0) as i64)),
+            BinOp::Implies => Arc::new(move |ctx, locals| Ok((x(ctx, locals)? == 0 || y(ctx, locals)? != 0) as i64)),
+            BinOp::Eq | BinOp::Ne => {
+                let want = op == BinOp::Eq;
+                if int_operands || ea == eb {
+                    Arc::new(move |ctx, locals| Ok(((x(ctx, locals)? == y(ctx, locals)?) == want) as i64))
+                } else {
+                    Arc::new(move |ctx, locals| {
+                        let p = x(ctx, locals)? as u64;
+                        let q = y(ctx, locals)? as u64;
+                        // A value outside the other side's domain is unequal.
+                        let same = recode(q, &eb, &ea, span).is_ok_and(|q| q == p);
+                        Ok((same == want) as i64)
+                    })
+                }
+            }
+            BinOp::Lt => Arc::new(move |ctx, locals| Ok((x(ctx, locals)? < y(ctx, locals)?) as i64)),
+            BinOp::Le => Arc::new(move |ctx, locals| Ok((x(ctx, locals)? <= y(ctx, locals)?) as i64)),
+            BinOp::Gt => Arc::new(move |ctx, locals| Ok((x(ctx, locals)? > y(ctx, locals)?) as i64)),
+            BinOp::Ge => Arc::new(move |ctx, locals| Ok((x(ctx, locals)? >= y(ctx, locals)?) as i64)),
+            BinOp::Add => arith!(i64::checked_add),
+            BinOp::Sub => arith!(i64::checked_sub),
+            BinOp::Mul => arith!(i64::checked_mul),
+            BinOp::Div | BinOp::Rem => {
+                let div = op == BinOp::Div;
+                Arc::new(move |ctx, locals| {
+                    let p = x(ctx, locals)?;
+                    let q = y(ctx, locals)?;
+                    if q == 0 {
+                        return Err(err(RtErrorKind::DivByZero, span));
+                    }
+                    let r = if div { p.checked_div_euclid(q) } else { p.checked_rem_euclid(q) };
+                    r.ok_or_else(|| err(RtErrorKind::Overflow, span))
+                })
+            }
+            BinOp::InSet => {
+                let Shape::Set(elem) = eb.shape.clone() else {
+                    unreachable!("typeck: `in` a set")
+                };
+                Arc::new(move |ctx, locals| {
+                    let v = x(ctx, locals)?;
+                    let s = y(ctx, locals)? as u64;
+                    Ok(match store(v, &ea, &elem, span) {
+                        Ok(code) => (s >> code) & 1,
+                        Err(_) => 0,
+                    } as i64)
+                })
+            }
+            BinOp::InSeq => {
+                let Shape::Seq { elem, len_bits, .. } = eb.shape.clone() else {
+                    unreachable!("typeck: `in` a sequence")
+                };
+                Arc::new(move |ctx, locals| {
+                    let v = x(ctx, locals)?;
+                    let s = y(ctx, locals)? as u64;
+                    let Ok(code) = store(v, &ea, &elem, span) else { return Ok(0) };
+                    let len = s & mask(len_bits);
+                    let found = (0..len).any(|i| (s >> (len_bits as u64 + i * elem.bits as u64)) & mask(elem.bits) == code);
+                    Ok(found as i64)
+                })
+            }
+            BinOp::Range => {
+                // A range used as a value: a set of small integers.
+                let enc = self.enc(&e.ty, span);
+                let Shape::Set(elem) = enc.shape else {
+                    unreachable!("typeck: ranges are sets")
+                };
+                Arc::new(move |ctx, locals| {
+                    let lo = x(ctx, locals)?;
+                    let hi = y(ctx, locals)?;
+                    let mut m = 0u64;
+                    let mut v = lo;
+                    while v <= hi {
+                        m |= 1u64 << to_code(v, &elem, span)?;
+                        v += 1;
+                    }
+                    Ok(m as i64)
+                })
+            }
+            BinOp::Union | BinOp::Diff | BinOp::Inter | BinOp::Subset => {
+                let to = if op == BinOp::Subset { ea.clone() } else { self.enc(&e.ty, span) };
+                let same_a = ea == to;
+                let same_b = eb == to;
+                Arc::new(move |ctx, locals| {
+                    let p = x(ctx, locals)? as u64;
+                    let q = y(ctx, locals)? as u64;
+                    let p = if same_a { p } else { recode(p, &ea, &to, span)? };
+                    let q = if same_b {
+                        q
+                    } else if op == BinOp::Subset {
+                        // Elements outside p's domain cannot be in p.
+                        match recode(q, &eb, &to, span) {
+                            Ok(q) => q,
+                            Err(_) => return Ok(0),
+                        }
+                    } else {
+                        recode(q, &eb, &to, span)?
+                    };
+                    Ok(match op {
+                        BinOp::Union => p | q,
+                        BinOp::Diff => p & !q,
+                        BinOp::Inter => p & q,
+                        _ => ((p & !q) == 0) as u64,
+                    } as i64)
+                })
+            }
+        }
+    }
+
+    fn call(&mut self, builtin: Builtin, args: &[Expr], e: &Expr, node: Option<NodeKindId>) -> Ex {
+        let span = e.span;
+        let arg_enc = self.enc(&args[0].ty, args[0].span);
+        let x = self.expr(&args[0], node);
+        match builtin {
+            Builtin::Min | Builtin::Max => {
+                let y = self.expr(&args[1], node);
+                let min = builtin == Builtin::Min;
+                Arc::new(move |ctx, locals| {
+                    let p = x(ctx, locals)?;
+                    let q = y(ctx, locals)?;
+                    Ok(if min { p.min(q) } else { p.max(q) })
+                })
+            }
+            Builtin::Len => match arg_enc.shape {
+                Shape::Set(_) => Arc::new(move |ctx, locals| Ok((x(ctx, locals)? as u64).count_ones() as i64)),
+                Shape::Seq { len_bits, .. } => {
+                    Arc::new(move |ctx, locals| Ok(((x(ctx, locals)? as u64) & mask(len_bits)) as i64))
+                }
+                _ => unreachable!("typeck: len of sets and sequences"),
+            },
+            Builtin::Some => {
+                let enc = self.enc(&e.ty, span);
+                let Shape::Option(inner) = enc.shape else {
+                    unreachable!("typeck: some() is an option")
+                };
+                Arc::new(move |ctx, locals| Ok(((store(x(ctx, locals)?, &arg_enc, &inner, span)? << 1) | 1) as i64))
+            }
+            Builtin::IsSome => Arc::new(move |ctx, locals| Ok(x(ctx, locals)? & 1)),
+            Builtin::IsNone => Arc::new(move |ctx, locals| Ok((x(ctx, locals)? & 1) ^ 1)),
+            Builtin::Unwrap => {
+                let Shape::Option(inner) = arg_enc.shape else {
+                    unreachable!("typeck: unwrap of options")
+                };
+                Arc::new(move |ctx, locals| {
+                    let c = x(ctx, locals)? as u64;
+                    if c & 1 == 0 {
+                        return Err(err(RtErrorKind::UnwrapNone, span));
+                    }
+                    Ok(from_code(c >> 1, &inner))
+                })
+            }
+            Builtin::Head | Builtin::Last | Builtin::Tail => {
+                let Shape::Seq { elem, len_bits, .. } = arg_enc.shape else {
+                    unreachable!("typeck: head, last and tail of sequences")
+                };
+                Arc::new(move |ctx, locals| {
+                    let s = x(ctx, locals)? as u64;
+                    let len = s & mask(len_bits);
+                    if len == 0 {
+                        return Err(err(RtErrorKind::EmptySeq, span));
+                    }
+                    let slot = |i: u64| (s >> (len_bits as u64 + i * elem.bits as u64)) & mask(elem.bits);
+                    Ok(match builtin {
+                        Builtin::Head => from_code(slot(0), &elem),
+                        Builtin::Last => from_code(slot(len - 1), &elem),
+                        _ => {
+                            let body = s >> len_bits;
+                            let rest = (body >> elem.bits).checked_shl(len_bits).unwrap_or(0);
+                            // Clear the slot that moved out of the length.
+                            let keep = mask(len_bits + ((len - 1) * elem.bits as u64) as u32);
+                            ((rest & keep & !mask(len_bits)) | (len - 1)) as i64
+                        }
+                    })
+                })
+            }
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! Where every variable, flag and counter lives in a state, and how a
+//! message is packed into one word.
+
+use super::LowerError;
+use super::encoding::{Enc, EncError, bits_for, mask};
+use crate::syntax::ast::FaultKind;
+use crate::typed::{MessageId, NodeKindId, TypedSpec};
+
+/// A bit field in the fixed part of a state. A field never straddles two
+/// words; a zero-width field reads as 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Slot {
+    pub word: u32,
+    pub shift: u32,
+    pub bits: u32,
+}
+
+impl Slot {
+    /// The field's code.
+    #[inline]
+    pub fn read(&self, words: &[u64]) -> u64 {
+        if self.bits == 0 {
+            return 0;
+        }
+        (words[self.word as usize] >> self.shift) & mask(self.bits)
+    }
+
+    /// Stores a code (which must fit).
+    #[inline]
+    pub fn write(&self, words: &mut [u64], code: u64) {
+        if self.bits == 0 {
+            return;
+        }
+        let m = mask(self.bits) << self.shift;
+        let w = &mut words[self.word as usize];
+        *w = (*w & !m) | ((code << self.shift) & m);
+    }
+}
+
+/// A variable of a node kind: its packing and its field in each instance.
+#[derive(Clone, Debug)]
+pub struct VarLayout {
+    pub enc: Enc,
+    /// By instance.
+    pub slots: Vec<Slot>,
+}
+
+/// The fields of one node kind.
+#[derive(Clone, Debug)]
+pub struct KindLayout {
+    /// Global index of instance 0 (instances of all kinds are numbered in
+    /// declaration order, for message addresses).
+    pub first_global: u32,
+    pub count: u32,
+    pub vars: Vec<VarLayout>,
+    /// By instance, when the kind can crash.
+    pub crashed: Option<Vec<Slot>>,
+}
+
+/// How a message is packed into one `u64`, lowest bits first: payload, kind,
+/// destination, source. Sorting codes therefore groups messages by channel
+/// (source, destination).
+#[derive(Clone, Debug)]
+pub struct MsgLayout {
+    pub kind_shift: u32,
+    pub kind_bits: u32,
+    pub dst_shift: u32,
+    pub src_shift: u32,
+    pub inst_bits: u32,
+    /// By message kind: each field's offset and packing.
+    pub fields: Vec<Vec<(u32, Enc)>>,
+}
+
+impl MsgLayout {
+    /// Packs a message.
+    #[inline]
+    pub fn pack(&self, src: u32, dst: u32, kind: MessageId, payload: u64) -> u64 {
+        payload | shl(kind as u64, self.kind_shift) | shl(dst as u64, self.dst_shift) | shl(src as u64, self.src_shift)
+    }
+
+    /// The message kind of a code.
+    #[inline]
+    pub fn kind(&self, code: u64) -> MessageId {
+        (shr(code, self.kind_shift) & mask(self.kind_bits)) as MessageId
+    }
+
+    /// The global index of the sender.
+    #[inline]
+    pub fn src(&self, code: u64) -> u32 {
+        (shr(code, self.src_shift) & mask(self.inst_bits)) as u32
+    }
+
+    /// The global index of the receiver.
+    #[inline]
+    pub fn dst(&self, code: u64) -> u32 {
+        (shr(code, self.dst_shift) & mask(self.inst_bits)) as u32
+    }
+
+    /// The channel (source, destination) of a code, as one number.
+    #[inline]
+    pub fn channel(&self, code: u64) -> u64 {
+        shr(code, self.dst_shift)
+    }
+
+    /// The code of payload field `field` of a message of kind `kind`.
+    #[inline]
+    pub fn field(&self, code: u64, kind: MessageId, field: usize) -> u64 {
+        let (offset, enc) = &self.fields[kind][field];
+        shr(code, *offset) & mask(enc.bits)
+    }
+}
+
+/// `v << s`, 0 when everything is shifted out.
+#[inline]
+pub fn shl(v: u64, s: u32) -> u64 {
+    v.checked_shl(s).unwrap_or(0)
+}
+
+/// `v >> s`, 0 when everything is shifted out.
+#[inline]
+pub fn shr(v: u64, s: u32) -> u64 {
+    v.checked_shr(s).unwrap_or(0)
+}
+
+/// The layout of a whole state.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    /// Words in the fixed part.
+    pub fixed_words: usize,
+    pub kinds: Vec<KindLayout>,
+    /// By fault (same order as the spec's faults): its counter, when it has a budget.
+    pub fault_counters: Vec<Option<Slot>>,
+    pub msg: MsgLayout,
+    /// Global instance index → (kind, instance).
+    pub instances: Vec<(NodeKindId, u32)>,
+}
+
+/// Hands out bit fields word by word.
+struct Allocator {
+    word: u32,
+    bit: u32,
+}
+
+impl Allocator {
+    fn alloc(&mut self, bits: u32) -> Slot {
+        if bits == 0 {
+            return Slot { word: 0, shift: 0, bits: 0 };
+        }
+        if self.bit + bits > 64 {
+            self.word += 1;
+            self.bit = 0;
+        }
+        let slot = Slot {
+            word: self.word,
+            shift: self.bit,
+            bits,
+        };
+        self.bit += bits;
+        slot
+    }
+
+    fn words(&self) -> usize {
+        if self.bit == 0 { self.word as usize } else { self.word as usize + 1 }
+    }
+}
+
+impl Layout {
+    /// Lays out a spec's state.
+    pub fn new(spec: &TypedSpec) -> Result<Layout, Vec<LowerError>> {
+        let mut errors = Vec::new();
+        let mut alloc = Allocator { word: 0, bit: 0 };
+        let mut kinds = Vec::new();
+        let mut instances = Vec::new();
+        let crashable: Vec<bool> = (0..spec.nodes.len())
+            .map(|k| spec.faults.iter().any(|f| f.kind == FaultKind::Crash && f.node == Some(k)))
+            .collect();
+        for (k, node) in spec.nodes.iter().enumerate() {
+            let first_global = instances.len() as u32;
+            for i in 0..node.count {
+                instances.push((k, i));
+            }
+            let mut vars = Vec::new();
+            let mut encs = Vec::new();
+            for v in &node.vars {
+                match Enc::of(&v.ty, spec) {
+                    Ok(enc) => encs.push(enc),
+                    Err(error) => {
+                        errors.push(LowerError {
+                            what: format!("variable `{}` of `{}`", v.name, node.name),
+                            error,
+                            span: v.span,
+                        });
+                        encs.push(Enc::of(&crate::typed::Type::Bool, spec).expect("bool packs"));
+                    }
+                }
+            }
+            // Instance-major: one instance's variables sit together.
+            let mut slots: Vec<Vec<Slot>> = vec![Vec::new(); encs.len()];
+            let mut crashed = Vec::new();
+            for _ in 0..node.count {
+                for (v, enc) in encs.iter().enumerate() {
+                    slots[v].push(alloc.alloc(enc.bits));
+                }
+                if crashable[k] {
+                    crashed.push(alloc.alloc(1));
+                }
+            }
+            for (enc, slots) in encs.into_iter().zip(slots) {
+                vars.push(VarLayout { enc, slots });
+            }
+            kinds.push(KindLayout {
+                first_global,
+                count: node.count,
+                vars,
+                crashed: if crashable[k] { Some(crashed) } else { None },
+            });
+        }
+        let fault_counters = spec
+            .faults
+            .iter()
+            .map(|f| f.budget.map(|b| alloc.alloc(bits_for(b as u64 + 1))))
+            .collect();
+        let mut fields = Vec::new();
+        let mut payload_bits = 0u32;
+        for m in &spec.messages {
+            let mut offset = 0u64;
+            let mut fs = Vec::new();
+            for (name, ty) in &m.fields {
+                match Enc::of(ty, spec) {
+                    Ok(enc) => {
+                        fs.push((offset as u32, enc.clone()));
+                        offset += enc.bits as u64;
+                    }
+                    Err(error) => errors.push(LowerError {
+                        what: format!("field `{name}` of message `{}`", m.name),
+                        error,
+                        span: m.span,
+                    }),
+                }
+            }
+            if offset > 64 {
+                errors.push(LowerError {
+                    what: format!("message `{}`", m.name),
+                    error: EncError::TooWide { bits: offset },
+                    span: m.span,
+                });
+            }
+            payload_bits = payload_bits.max(offset.min(64) as u32);
+            fields.push(fs);
+        }
+        let kind_bits = bits_for(spec.messages.len() as u64);
+        let inst_bits = bits_for(instances.len() as u64);
+        let total = payload_bits as u64 + kind_bits as u64 + 2 * inst_bits as u64;
+        if total > 64 {
+            let span = spec.messages.first().map_or(Default::default(), |m| m.span);
+            errors.push(LowerError {
+                what: "a message with its sender and receiver".into(),
+                error: EncError::TooWide { bits: total },
+                span,
+            });
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let kind_shift = payload_bits;
+        let dst_shift = kind_shift + kind_bits;
+        let src_shift = dst_shift + inst_bits;
+        Ok(Layout {
+            fixed_words: alloc.words(),
+            kinds,
+            fault_counters,
+            msg: MsgLayout {
+                kind_shift,
+                kind_bits,
+                dst_shift,
+                src_shift,
+                inst_bits,
+                fields,
+            },
+            instances,
+        })
+    }
+}

@@ -1,0 +1,234 @@
+//! The model IR: a typed spec compiled to packed states and closures.
+//!
+//! A state is a slice of `u64` words: a fixed part (every instance's
+//! variables, crash flags, fault counters, packed per [`encoding`]) followed
+//! by the network, a canonically ordered list of message codes. Guards,
+//! effects and predicates are compiled once into closures that read and
+//! write the packed words directly at offsets computed here; nothing walks
+//! the typed program while exploring.
+//!
+//! [`lower`] builds a [`Model`]; [`Model::successors`] enumerates the steps
+//! from a state in a fixed order, which is what makes exploration
+//! deterministic.
+
+pub mod encoding;
+mod expr;
+mod layout;
+mod stmt;
+mod step;
+mod trace;
+mod value;
+
+use std::sync::Arc;
+
+pub use layout::{Layout, MsgLayout, Slot};
+pub use step::{Outcome, Scratch, Step, StepKind};
+pub use trace::{Change, TraceStep};
+
+use crate::diagnostic::Diagnostic;
+use crate::syntax::ast::Span;
+use crate::typed::TypedSpec;
+use encoding::EncError;
+
+/// A result of evaluation: a value or a runtime finding.
+pub type R<T> = Result<T, RtError>;
+
+/// What went wrong while a step ran.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RtErrorKind {
+    /// A value left its domain (range overflow).
+    OutOfDomain { value: i64, lo: i64, hi: i64 },
+    /// `unwrap(none)`.
+    UnwrapNone,
+    /// `head`, `tail` or `last` of an empty sequence.
+    EmptySeq,
+    /// Appending to a full sequence.
+    SeqFull { max: u32 },
+    /// A sequence index outside `0..len`.
+    IndexOutOfRange { index: i64, len: i64 },
+    /// Division or remainder by zero.
+    DivByZero,
+    /// Integer overflow in arithmetic.
+    Overflow,
+    /// An `assert` that failed.
+    AssertFailed,
+    /// A map literal without `_ ->` that misses a key.
+    MapIncomplete,
+}
+
+/// A runtime finding at a place in the source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RtError {
+    pub kind: RtErrorKind,
+    pub span: Span,
+}
+
+impl RtError {
+    /// The finding in words.
+    pub fn describe(&self) -> String {
+        match &self.kind {
+            RtErrorKind::OutOfDomain { value, lo, hi } => format!("value {value} is outside `{lo}..{hi}`"),
+            RtErrorKind::UnwrapNone => "`unwrap` of `none`".into(),
+            RtErrorKind::EmptySeq => "the sequence is empty".into(),
+            RtErrorKind::SeqFull { max } => format!("the sequence is full (at most {max} elements)"),
+            RtErrorKind::IndexOutOfRange { index, len } => {
+                format!("index {index} is outside a sequence of length {len}")
+            }
+            RtErrorKind::DivByZero => "division by zero".into(),
+            RtErrorKind::Overflow => "integer overflow".into(),
+            RtErrorKind::AssertFailed => "assertion failed".into(),
+            RtErrorKind::MapIncomplete => "the map literal has no value for some key (add `_ -> ...`)".into(),
+        }
+    }
+}
+
+/// A compiled expression: reads the state, may bind locals (quantifiers),
+/// yields a plain integer or a code.
+pub type Ex = Arc<dyn Fn(&Ctx, &mut [i64]) -> R<i64> + Send + Sync>;
+
+/// What an expression can see.
+pub struct Ctx<'a> {
+    /// The fixed part of the state.
+    pub words: &'a [u64],
+    /// The network.
+    pub net: &'a [u64],
+    /// The running instance's index within its kind (0 outside nodes).
+    pub self_inst: u32,
+}
+
+/// A compiled state predicate with the number of locals it needs.
+#[derive(Clone)]
+pub struct Pred {
+    pub ex: Ex,
+    pub n_locals: usize,
+}
+
+impl Pred {
+    /// Evaluates the predicate on a state.
+    pub fn eval(&self, model: &Model, state: &[u64], locals: &mut Vec<i64>) -> R<i64> {
+        locals.clear();
+        locals.resize(self.n_locals, 0);
+        let ctx = Ctx {
+            words: &state[..model.layout.fixed_words],
+            net: &state[model.layout.fixed_words..],
+            self_inst: 0,
+        };
+        (self.ex)(&ctx, locals)
+    }
+}
+
+/// A property, compiled.
+#[derive(Clone)]
+pub enum CompiledProperty {
+    Invariant(Pred),
+    Stable(Pred),
+    Reachable(Pred),
+    Next(Pred, Pred),
+    Unless(Pred, Pred),
+    /// Liveness forms: checked by the liveness checker (not yet).
+    Liveness,
+}
+
+/// A compiled spec.
+pub struct Model {
+    /// The typed spec, for names and spans in reports.
+    pub spec: TypedSpec,
+    /// Where everything lives in a state.
+    pub layout: Layout,
+    /// One entry per spec property, same order.
+    pub properties: Vec<CompiledProperty>,
+    /// `bound` predicates.
+    pub bounds: Vec<Pred>,
+    /// `done when` predicate.
+    pub done: Option<Pred>,
+    /// Whether deadlocks are reported.
+    pub check_deadlock: bool,
+    pub(crate) code: step::Code,
+}
+
+/// Why a typed spec could not be compiled: a capacity limit of the packed
+/// encoding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LowerError {
+    pub what: String,
+    pub error: EncError,
+    pub span: Span,
+}
+
+impl LowerError {
+    /// The diagnostic a user sees.
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        let detail = match &self.error {
+            EncError::TooWide { bits } => format!("needs {bits} bits; dsmc packs each value into at most 64"),
+            EncError::SetTooLarge { elem_bits } => format!(
+                "a set's elements may take at most 64 values, but these need {elem_bits} bits"
+            ),
+            EncError::MapTooLarge { key_bits } => format!(
+                "a map's keys may take at most 64 values, but these need {key_bits} bits"
+            ),
+        };
+        Diagnostic::error("dsmc::lower::too_large", format!("{} is too large to pack: {detail}", self.what))
+            .primary(self.span, "this type")
+            .help("use smaller ranges or fewer instances, or split the value into several variables")
+    }
+}
+
+/// Compiles a typed spec.
+pub fn lower(spec: TypedSpec) -> Result<Model, Vec<LowerError>> {
+    let layout = Layout::new(&spec)?;
+    let mut lowerer = expr::Lowerer::new(&spec, &layout);
+    let code = step::Code::compile(&mut lowerer)?;
+    let properties = spec
+        .properties
+        .iter()
+        .map(|p| {
+            let n_locals = p.locals.len();
+            let mut pred = |e: &crate::typed::Expr| Pred {
+                ex: lowerer.expr(e, None),
+                n_locals,
+            };
+            use crate::typed::PropertyKind as P;
+            match &p.kind {
+                P::Invariant(e) => CompiledProperty::Invariant(pred(e)),
+                P::Stable(e) => CompiledProperty::Stable(pred(e)),
+                P::Reachable(e) => CompiledProperty::Reachable(pred(e)),
+                P::Next(a, b) => CompiledProperty::Next(pred(a), pred(b)),
+                P::Unless(a, b) => CompiledProperty::Unless(pred(a), pred(b)),
+                _ => CompiledProperty::Liveness,
+            }
+        })
+        .collect();
+    let bounds = spec
+        .bounds
+        .iter()
+        .map(|b| Pred {
+            ex: lowerer.expr(&b.expr, None),
+            n_locals: b.locals.len(),
+        })
+        .collect();
+    let (done, check_deadlock) = match &spec.deadlock {
+        crate::typed::Deadlock::Check => (None, true),
+        crate::typed::Deadlock::Allowed => (None, false),
+        crate::typed::Deadlock::DoneWhen(p) => (
+            Some(Pred {
+                ex: lowerer.expr(&p.expr, None),
+                n_locals: p.locals.len(),
+            }),
+            true,
+        ),
+    };
+    let errors = std::mem::take(&mut lowerer.errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Model {
+        spec,
+        layout,
+        properties,
+        bounds,
+        done,
+        check_deadlock,
+        code,
+    })
+}
+

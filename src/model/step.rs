@@ -1,0 +1,593 @@
+//! The transition relation: initial states, and the successors of a state in
+//! a fixed order (instances in order: their actions, parameter bindings in
+//! order, then deliveries in network order; then faults in declaration
+//! order). The order is part of the contract: it decides which of several
+//! shortest counterexamples is shown, the same at every thread count.
+
+use std::sync::Arc;
+
+use super::encoding::Enc;
+use super::expr::{Lowerer, store};
+use super::stmt::{St, StepEnv};
+use super::value::from_code;
+use super::{Ctx, Ex, LowerError, Model, R, RtError};
+use crate::syntax::ast::{FaultKind, NetworkKind};
+use crate::typed::*;
+
+/// One step from a state, identified by what took it. Steps are cheap to
+/// copy; traces turn them into words with [`Model::describe_step`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub kind: StepKind,
+}
+
+/// The kinds of step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepKind {
+    /// Instance `global` runs action `action` with parameter combination
+    /// `binding` (mixed-radix over the parameters' domains).
+    Action { global: u32, action: u32, binding: u32 },
+    /// Instance `global` handles message `code` with handler `handler`.
+    Deliver { global: u32, handler: u32, code: u64 },
+    /// Fault `fault` crashes instance `global`.
+    Crash { global: u32, fault: u32 },
+    /// Fault `fault` restarts instance `global` (initial choice `choice`).
+    Restart { global: u32, fault: u32, choice: u32 },
+    /// Fault `fault` drops one copy of message `code`.
+    Lose { fault: u32, code: u64 },
+    /// Fault `fault` adds a copy of message `code`.
+    Duplicate { fault: u32, code: u64 },
+}
+
+/// What a step led to.
+pub enum Outcome<'a> {
+    /// The successor state.
+    Next(&'a [u64]),
+    /// The step failed at run time: a finding.
+    Error(RtError),
+}
+
+struct ActionCode {
+    /// (local, every value of the parameter's type).
+    params: Vec<(LocalId, Arc<Vec<i64>>)>,
+    n_locals: usize,
+    guard: Option<Ex>,
+    body: St,
+}
+
+struct HandlerCode {
+    from_kind: Option<NodeKindId>,
+    sender: Option<LocalId>,
+    /// Per payload field: the local it binds and the field's packing.
+    payload: Vec<Option<(LocalId, Enc)>>,
+    n_locals: usize,
+    guard: Option<Ex>,
+    body: St,
+}
+
+enum InitCode {
+    Value { ex: Ex, from: Enc, to: Enc },
+    OneOf { ex: Ex, elem: Enc, to: Enc },
+}
+
+struct KindCode {
+    actions: Vec<ActionCode>,
+    handlers: Vec<HandlerCode>,
+    /// By message kind: the handlers for it, in declaration order.
+    handlers_by_msg: Vec<Vec<u32>>,
+    /// By variable.
+    init: Vec<InitCode>,
+    persistent: Vec<bool>,
+}
+
+/// The compiled transition relation.
+pub(crate) struct Code {
+    kinds: Vec<KindCode>,
+    /// By message kind.
+    fifo: Vec<bool>,
+    set: Vec<bool>,
+}
+
+impl Code {
+    pub(crate) fn compile(l: &mut Lowerer) -> Result<Code, Vec<LowerError>> {
+        let spec = l.spec;
+        let mut kinds = Vec::new();
+        for (k, node) in spec.nodes.iter().enumerate() {
+            let mut actions = Vec::new();
+            for a in &node.actions {
+                let params = a
+                    .params
+                    .iter()
+                    .map(|&p| {
+                        let local = &a.body.locals[p];
+                        let enc = l.enc(&local.ty, local.span);
+                        let values = enc.domain().unwrap_or_default().into_iter().map(|c| from_code(c, &enc)).collect();
+                        (p, Arc::new(values))
+                    })
+                    .collect();
+                actions.push(ActionCode {
+                    params,
+                    n_locals: a.body.locals.len(),
+                    guard: a.guard.as_ref().map(|g| l.expr(g, Some(k))),
+                    body: l.block(&a.body.stmts, k),
+                });
+            }
+            let mut handlers = Vec::new();
+            let mut handlers_by_msg = vec![Vec::new(); spec.messages.len()];
+            for (index, h) in node.handlers.iter().enumerate() {
+                handlers_by_msg[h.message].push(index as u32);
+                let fields = &l.layout.msg.fields[h.message];
+                let payload = h
+                    .payload
+                    .iter()
+                    .zip(fields)
+                    .map(|(local, (_, enc))| local.map(|id| (id, enc.clone())))
+                    .collect();
+                handlers.push(HandlerCode {
+                    from_kind: h.from_kind,
+                    sender: h.sender,
+                    payload,
+                    n_locals: h.body.locals.len(),
+                    guard: h.guard.as_ref().map(|g| l.expr(g, Some(k))),
+                    body: l.block(&h.body.stmts, k),
+                });
+            }
+            let mut init = Vec::new();
+            for (v, var) in node.vars.iter().enumerate() {
+                let to = l.layout.kinds[k].vars[v].enc.clone();
+                init.push(match &var.init {
+                    Init::Value(e) => InitCode::Value {
+                        ex: l.expr(e, Some(k)),
+                        from: l.enc(&e.ty, e.span),
+                        to,
+                    },
+                    Init::OneOf(e) => {
+                        let set = l.enc(&e.ty, e.span);
+                        let elem = match set.shape {
+                            super::encoding::Shape::Set(elem) => *elem,
+                            _ => unreachable!("typeck: `in` initialisers are sets"),
+                        };
+                        InitCode::OneOf {
+                            ex: l.expr(e, Some(k)),
+                            elem,
+                            to,
+                        }
+                    }
+                });
+            }
+            kinds.push(KindCode {
+                actions,
+                handlers,
+                handlers_by_msg,
+                init,
+                persistent: node.vars.iter().map(|v| v.persistent).collect(),
+            });
+        }
+        if !l.errors.is_empty() {
+            return Err(std::mem::take(&mut l.errors));
+        }
+        Ok(Code {
+            kinds,
+            fifo: spec.messages.iter().map(|m| m.network == NetworkKind::Fifo).collect(),
+            set: spec.messages.iter().map(|m| m.network == NetworkKind::Set).collect(),
+        })
+    }
+}
+
+/// Reusable buffers for [`Model::successors`], one per thread.
+#[derive(Default)]
+pub struct Scratch {
+    words: Vec<u64>,
+    sends: Vec<u64>,
+    locals: Vec<i64>,
+    next: Vec<u64>,
+    net: Vec<u64>,
+}
+
+impl Model {
+    /// Every initial state, in a fixed order.
+    pub fn initial_states(&self) -> R<Vec<Vec<u64>>> {
+        let fixed = self.layout.fixed_words;
+        let mut states = vec![vec![0u64; fixed]];
+        for (k, kind) in self.code.kinds.iter().enumerate() {
+            for inst in 0..self.layout.kinds[k].count {
+                for v in 0..kind.init.len() {
+                    let choices = self.init_choices(k, inst, v)?;
+                    let slot = self.layout.kinds[k].vars[v].slots[inst as usize];
+                    let mut next = Vec::with_capacity(states.len() * choices.len());
+                    for s in &states {
+                        for &c in &choices {
+                            let mut s2 = s.clone();
+                            slot.write(&mut s2, c);
+                            next.push(s2);
+                        }
+                    }
+                    states = next;
+                }
+            }
+        }
+        Ok(states)
+    }
+
+    /// The possible initial codes of variable `v` of instance `inst`.
+    fn init_choices(&self, k: NodeKindId, inst: u32, v: VarId) -> R<Vec<u64>> {
+        let ctx = Ctx {
+            words: &[],
+            net: &[],
+            self_inst: inst,
+        };
+        let mut locals = Vec::new();
+        Ok(match &self.code.kinds[k].init[v] {
+            InitCode::Value { ex, from, to } => {
+                let span = self.spec.nodes[k].vars[v].span;
+                vec![store(ex(&ctx, &mut locals)?, from, to, span)?]
+            }
+            InitCode::OneOf { ex, elem, to } => {
+                let span = self.spec.nodes[k].vars[v].span;
+                let mut bits = ex(&ctx, &mut locals)? as u64;
+                let mut out = Vec::new();
+                while bits != 0 {
+                    let code = bits.trailing_zeros() as u64;
+                    bits &= bits - 1;
+                    out.push(store(from_code(code, elem), elem, to, span)?);
+                }
+                out
+            }
+        })
+    }
+
+    fn crashed(&self, words: &[u64], global: u32) -> bool {
+        let (k, inst) = self.layout.instances[global as usize];
+        match &self.layout.kinds[k].crashed {
+            Some(slots) => slots[inst as usize].read(words) != 0,
+            None => false,
+        }
+    }
+
+    /// Builds the canonical successor network: `old` without the copy at
+    /// `removed`, plus `sends`, ordered by channel, FIFO messages keeping
+    /// their order, others sorted, copies of `set` messages merged.
+    fn canonical_net(&self, old: &[u64], removed: Option<usize>, extra: &[u64], out: &mut Vec<u64>) {
+        out.clear();
+        for (i, &c) in old.iter().enumerate() {
+            if Some(i) != removed {
+                out.push(c);
+            }
+        }
+        out.extend_from_slice(extra);
+        let msg = &self.layout.msg;
+        let fifo = &self.code.fifo;
+        out.sort_by_key(|&c| {
+            let is_fifo = fifo[msg.kind(c)];
+            (msg.channel(c), !is_fifo, if is_fifo { 0 } else { c })
+        });
+        let set = &self.code.set;
+        out.dedup_by(|a, b| a == b && set[msg.kind(*a)]);
+    }
+
+    fn emit_next(
+        &self,
+        scratch: &mut Scratch,
+        old_net: &[u64],
+        removed: Option<usize>,
+        step: Step,
+        emit: &mut dyn FnMut(Step, Outcome),
+    ) {
+        let mut net = std::mem::take(&mut scratch.net);
+        self.canonical_net(old_net, removed, &scratch.sends, &mut net);
+        scratch.next.clear();
+        scratch.next.extend_from_slice(&scratch.words);
+        scratch.next.extend_from_slice(&net);
+        scratch.net = net;
+        emit(step, Outcome::Next(&scratch.next));
+    }
+
+    /// Enumerates every step from `state`, in the fixed order.
+    pub fn successors(&self, state: &[u64], scratch: &mut Scratch, emit: &mut dyn FnMut(Step, Outcome)) {
+        let fixed = self.layout.fixed_words;
+        let (words, net) = state.split_at(fixed);
+        let mut global = 0u32;
+        for (k, kind) in self.code.kinds.iter().enumerate() {
+            let kl = &self.layout.kinds[k];
+            for inst in 0..kl.count {
+                let g = global;
+                global += 1;
+                if self.crashed(words, g) {
+                    continue;
+                }
+                for (a_index, action) in kind.actions.iter().enumerate() {
+                    self.run_action(state, inst, g, a_index as u32, action, scratch, emit);
+                }
+            }
+        }
+        // Deliveries, in network order.
+        let msg = &self.layout.msg;
+        let mut fifo_head_channel: Option<u64> = None;
+        for (p, &code) in net.iter().enumerate() {
+            let m = msg.kind(code);
+            if self.code.fifo[m] {
+                let ch = msg.channel(code);
+                if fifo_head_channel == Some(ch) {
+                    continue;
+                }
+                fifo_head_channel = Some(ch);
+            } else if p > 0 && net[p - 1] == code {
+                continue;
+            }
+            let dst = msg.dst(code);
+            if self.crashed(words, dst) {
+                continue;
+            }
+            let (k, inst) = self.layout.instances[dst as usize];
+            let src = msg.src(code);
+            let (src_kind, src_inst) = self.layout.instances[src as usize];
+            let kind = &self.code.kinds[k];
+            for &h in &kind.handlers_by_msg[m] {
+                let handler = &kind.handlers[h as usize];
+                if handler.from_kind.is_some_and(|fk| fk != src_kind) {
+                    continue;
+                }
+                scratch.locals.clear();
+                scratch.locals.resize(handler.n_locals, 0);
+                if let Some(s) = handler.sender {
+                    scratch.locals[s] = src_inst as i64;
+                }
+                for (f, bind) in handler.payload.iter().enumerate() {
+                    if let Some((local, enc)) = bind {
+                        scratch.locals[*local] = from_code(msg.field(code, m, f), enc);
+                    }
+                }
+                let step = Step {
+                    kind: StepKind::Deliver {
+                        global: dst,
+                        handler: h,
+                        code,
+                    },
+                };
+                if let Some(guard) = &handler.guard {
+                    let ctx = Ctx {
+                        words,
+                        net,
+                        self_inst: inst,
+                    };
+                    match guard(&ctx, &mut scratch.locals) {
+                        Ok(0) => continue,
+                        Ok(_) => {}
+                        Err(e) => {
+                            emit(step, Outcome::Error(e));
+                            continue;
+                        }
+                    }
+                }
+                scratch.words.clear();
+                scratch.words.extend_from_slice(words);
+                scratch.sends.clear();
+                let mut locals = std::mem::take(&mut scratch.locals);
+                let result = {
+                    let mut env = StepEnv {
+                        words: &mut scratch.words,
+                        net,
+                        self_inst: inst,
+                        self_global: dst,
+                        sends: &mut scratch.sends,
+                    };
+                    (handler.body)(&mut env, &mut locals)
+                };
+                scratch.locals = locals;
+                match result {
+                    Ok(()) => {
+                        let removed = if self.code.set[m] { None } else { Some(p) };
+                        self.emit_next(scratch, net, removed, step, emit);
+                    }
+                    Err(e) => emit(step, Outcome::Error(e)),
+                }
+            }
+        }
+        self.faults(state, scratch, emit);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run_action(
+        &self,
+        state: &[u64],
+        inst: u32,
+        global: u32,
+        a_index: u32,
+        action: &ActionCode,
+        scratch: &mut Scratch,
+        emit: &mut dyn FnMut(Step, Outcome),
+    ) {
+        let fixed = self.layout.fixed_words;
+        let (words, net) = state.split_at(fixed);
+        let n_bindings: usize = action.params.iter().map(|(_, d)| d.len()).product();
+        for binding in 0..n_bindings {
+            scratch.locals.clear();
+            scratch.locals.resize(action.n_locals, 0);
+            // Mixed radix, last parameter fastest.
+            let mut rest = binding;
+            for (local, domain) in action.params.iter().rev() {
+                scratch.locals[*local] = domain[rest % domain.len()];
+                rest /= domain.len();
+            }
+            let step = Step {
+                kind: StepKind::Action {
+                    global,
+                    action: a_index,
+                    binding: binding as u32,
+                },
+            };
+            if let Some(guard) = &action.guard {
+                let ctx = Ctx {
+                    words,
+                    net,
+                    self_inst: inst,
+                };
+                match guard(&ctx, &mut scratch.locals) {
+                    Ok(0) => continue,
+                    Ok(_) => {}
+                    Err(e) => {
+                        emit(step, Outcome::Error(e));
+                        continue;
+                    }
+                }
+            }
+            scratch.words.clear();
+            scratch.words.extend_from_slice(words);
+            scratch.sends.clear();
+            let mut locals = std::mem::take(&mut scratch.locals);
+            let result = {
+                let mut env = StepEnv {
+                    words: &mut scratch.words,
+                    net,
+                    self_inst: inst,
+                    self_global: global,
+                    sends: &mut scratch.sends,
+                };
+                (action.body)(&mut env, &mut locals)
+            };
+            scratch.locals = locals;
+            match result {
+                Ok(()) => self.emit_next(scratch, net, None, step, emit),
+                Err(e) => emit(step, Outcome::Error(e)),
+            }
+        }
+    }
+
+    fn faults(&self, state: &[u64], scratch: &mut Scratch, emit: &mut dyn FnMut(Step, Outcome)) {
+        let fixed = self.layout.fixed_words;
+        let (words, net) = state.split_at(fixed);
+        let msg = &self.layout.msg;
+        for (f_index, fault) in self.spec.faults.iter().enumerate() {
+            let counter = self.layout.fault_counters[f_index];
+            let used = counter.map_or(0, |c| c.read(words));
+            if fault.budget.is_some_and(|b| used >= b as u64) {
+                continue;
+            }
+            let bump = |w: &mut [u64]| {
+                if let Some(c) = counter {
+                    c.write(w, used + 1);
+                }
+            };
+            match fault.kind {
+                FaultKind::Crash | FaultKind::Restart => {
+                    let Some(k) = fault.node else { continue };
+                    let kl = &self.layout.kinds[k];
+                    let Some(crashed) = &kl.crashed else { continue };
+                    for inst in 0..kl.count {
+                        let global = kl.first_global + inst;
+                        let is_crashed = crashed[inst as usize].read(words) != 0;
+                        if fault.kind == FaultKind::Crash && !is_crashed {
+                            scratch.words.clear();
+                            scratch.words.extend_from_slice(words);
+                            crashed[inst as usize].write(&mut scratch.words, 1);
+                            bump(&mut scratch.words);
+                            scratch.sends.clear();
+                            let step = Step {
+                                kind: StepKind::Crash {
+                                    global,
+                                    fault: f_index as u32,
+                                },
+                            };
+                            self.emit_next(scratch, net, None, step, emit);
+                        } else if fault.kind == FaultKind::Restart && is_crashed {
+                            // Non-persistent variables go back to an initial value.
+                            let mut resets: Vec<(super::Slot, Vec<u64>)> = Vec::new();
+                            for v in 0..kl.vars.len() {
+                                if self.code.kinds[k].persistent[v] {
+                                    continue;
+                                }
+                                match self.init_choices(k, inst, v) {
+                                    Ok(c) => resets.push((kl.vars[v].slots[inst as usize], c)),
+                                    Err(e) => {
+                                        let step = Step {
+                                            kind: StepKind::Restart {
+                                                global,
+                                                fault: f_index as u32,
+                                                choice: 0,
+                                            },
+                                        };
+                                        emit(step, Outcome::Error(e));
+                                        resets.clear();
+                                        break;
+                                    }
+                                }
+                            }
+                            let n_choices: usize = resets.iter().map(|(_, c)| c.len()).product();
+                            for choice in 0..n_choices {
+                                scratch.words.clear();
+                                scratch.words.extend_from_slice(words);
+                                crashed[inst as usize].write(&mut scratch.words, 0);
+                                bump(&mut scratch.words);
+                                let mut rest = choice;
+                                for (slot, codes) in resets.iter().rev() {
+                                    slot.write(&mut scratch.words, codes[rest % codes.len()]);
+                                    rest /= codes.len();
+                                }
+                                scratch.sends.clear();
+                                let step = Step {
+                                    kind: StepKind::Restart {
+                                        global,
+                                        fault: f_index as u32,
+                                        choice: choice as u32,
+                                    },
+                                };
+                                self.emit_next(scratch, net, None, step, emit);
+                            }
+                        }
+                    }
+                }
+                FaultKind::Lose | FaultKind::Duplicate => {
+                    for (p, &code) in net.iter().enumerate() {
+                        if p > 0 && net[p - 1] == code {
+                            continue;
+                        }
+                        let m = msg.kind(code);
+                        if fault.message.is_some_and(|fm| fm != m) {
+                            continue;
+                        }
+                        let duplicate = fault.kind == FaultKind::Duplicate;
+                        if duplicate && self.code.set[m] {
+                            continue;
+                        }
+                        scratch.words.clear();
+                        scratch.words.extend_from_slice(words);
+                        bump(&mut scratch.words);
+                        scratch.sends.clear();
+                        let f = f_index as u32;
+                        let step = if duplicate {
+                            scratch.sends.push(code);
+                            Step {
+                                kind: StepKind::Duplicate { fault: f, code },
+                            }
+                        } else {
+                            Step {
+                                kind: StepKind::Lose { fault: f, code },
+                            }
+                        };
+                        let removed = if duplicate { None } else { Some(p) };
+                        self.emit_next(scratch, net, removed, step, emit);
+                    }
+                }
+                // Partition and Byzantine faults are refused before lowering.
+                FaultKind::Partition | FaultKind::Byzantine => {}
+            }
+        }
+    }
+
+    /// The parameter values of an action binding, for traces.
+    pub fn binding_values(&self, kind: NodeKindId, action: usize, binding: u32) -> Vec<i64> {
+        let a = &self.code.kinds[kind].actions[action];
+        let mut out = vec![0; a.params.len()];
+        let mut rest = binding as usize;
+        for (i, (_, domain)) in a.params.iter().enumerate().rev() {
+            out[i] = domain[rest % domain.len()];
+            rest /= domain.len();
+        }
+        out
+    }
+
+    /// Whether a message kind's network keeps messages after delivery.
+    pub fn is_set_network(&self, m: MessageId) -> bool {
+        self.code.set[m]
+    }
+}

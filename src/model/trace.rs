@@ -1,0 +1,276 @@
+//! Turning states and steps into words: instance names, values, the step
+//! that was taken and what it changed.
+
+use super::encoding::{Enc, Shape, mask};
+use super::step::{Step, StepKind};
+use super::Model;
+use crate::syntax::ast::{FaultKind, Span};
+use crate::typed::{NodeKindId, Type};
+
+/// One variable or network entry that a step changed.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Change {
+    /// `RM[1].state`, `network`, ...
+    pub what: String,
+    /// The new value, or `+ msg` / `- msg` for the network.
+    pub value: String,
+}
+
+/// A step of a counterexample, in words.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct TraceStep {
+    /// The node that took the step (`None` for network faults).
+    pub node: Option<String>,
+    /// What it did: an action with its parameters, `on Msg from X`, a fault.
+    pub action: String,
+    /// The source of the action or handler, when it has one.
+    #[serde(skip)]
+    pub span: Option<Span>,
+    pub changes: Vec<Change>,
+}
+
+impl Model {
+    /// `RM[2]`, or `TM` for a single node.
+    pub fn instance_name(&self, kind: NodeKindId, inst: u32) -> String {
+        let node = &self.spec.nodes[kind];
+        if node.indexed { format!("{}[{inst}]", node.name) } else { node.name.clone() }
+    }
+
+    fn global_name(&self, global: u32) -> String {
+        let (k, i) = self.layout.instances[global as usize];
+        self.instance_name(k, i)
+    }
+
+    /// A stored code of type `ty` in words.
+    pub fn format_code(&self, code: u64, ty: &Type, enc: &Enc) -> String {
+        match (ty, &enc.shape) {
+            (Type::Bool, _) => (code != 0).to_string(),
+            (Type::Range { .. } | Type::Int | Type::Error, Shape::Int { lo, .. }) => (lo + code as i64).to_string(),
+            (Type::Enum(e), _) => self.spec.enums[*e]
+                .variants
+                .get(code as usize)
+                .cloned()
+                .unwrap_or_else(|| format!("?{code}")),
+            (Type::Node(k), _) => self.instance_name(*k, code as u32),
+            (Type::Option(t), Shape::Option(inner)) => {
+                if code & 1 == 0 {
+                    "none".into()
+                } else {
+                    format!("some({})", self.format_code(code >> 1, t, inner))
+                }
+            }
+            (Type::Tuple(ts), Shape::Product(parts)) => {
+                let items: Vec<String> = ts
+                    .iter()
+                    .zip(parts)
+                    .map(|(t, (o, e))| self.format_code((code >> o) & mask(e.bits), t, e))
+                    .collect();
+                format!("({})", items.join(", "))
+            }
+            (Type::Record(fs), Shape::Product(parts)) => {
+                let items: Vec<String> = fs
+                    .iter()
+                    .zip(parts)
+                    .map(|((n, t), (o, e))| format!("{n}: {}", self.format_code((code >> o) & mask(e.bits), t, e)))
+                    .collect();
+                format!("{{ {} }}", items.join(", "))
+            }
+            (Type::Set(t), Shape::Set(elem)) => {
+                let mut items = Vec::new();
+                let mut bits = code;
+                while bits != 0 {
+                    let c = bits.trailing_zeros() as u64;
+                    bits &= bits - 1;
+                    items.push(self.format_code(c, t, elem));
+                }
+                if items.is_empty() { "{}".into() } else { format!("{{ {} }}", items.join(", ")) }
+            }
+            (Type::Map(kt, vt), Shape::Map { key, value }) => {
+                let items: Vec<String> = key
+                    .domain()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|k| {
+                        let v = (code >> (k * value.bits as u64)) & mask(value.bits);
+                        format!("{} -> {}", self.format_code(k, kt, key), self.format_code(v, vt, value))
+                    })
+                    .collect();
+                format!("{{ {} }}", items.join(", "))
+            }
+            (Type::Seq(t, _), Shape::Seq { elem, len_bits, .. }) => {
+                let len = code & mask(*len_bits);
+                let items: Vec<String> = (0..len)
+                    .map(|i| {
+                        let c = (code >> (*len_bits as u64 + i * elem.bits as u64)) & mask(elem.bits);
+                        self.format_code(c, t, elem)
+                    })
+                    .collect();
+                format!("[{}]", items.join(", "))
+            }
+            _ => code.to_string(),
+        }
+    }
+
+    /// A message code in words: `Vote(term: 1, granted: true) RM[0] → TM`.
+    pub fn format_message(&self, code: u64) -> String {
+        let msg = &self.layout.msg;
+        let m = msg.kind(code);
+        let def = &self.spec.messages[m];
+        let payload = if def.fields.is_empty() {
+            String::new()
+        } else {
+            let items: Vec<String> = def
+                .fields
+                .iter()
+                .enumerate()
+                .map(|(f, (name, ty))| {
+                    let enc = &msg.fields[m][f].1;
+                    format!("{name}: {}", self.format_code(msg.field(code, m, f), ty, enc))
+                })
+                .collect();
+            format!("({})", items.join(", "))
+        };
+        format!(
+            "{}{payload} {} → {}",
+            def.name,
+            self.global_name(msg.src(code)),
+            self.global_name(msg.dst(code))
+        )
+    }
+
+    /// Every variable of a state, for the first state of a trace.
+    pub fn describe_state(&self, state: &[u64]) -> Vec<Change> {
+        let mut out = Vec::new();
+        for (k, kl) in self.layout.kinds.iter().enumerate() {
+            for inst in 0..kl.count {
+                for (v, vl) in kl.vars.iter().enumerate() {
+                    let var = &self.spec.nodes[k].vars[v];
+                    out.push(Change {
+                        what: format!("{}.{}", self.instance_name(k, inst), var.name),
+                        value: self.format_code(vl.slots[inst as usize].read(state), &var.ty, &vl.enc),
+                    });
+                }
+            }
+        }
+        for &code in &state[self.layout.fixed_words..] {
+            out.push(Change {
+                what: "network".into(),
+                value: format!("+ {}", self.format_message(code)),
+            });
+        }
+        out
+    }
+
+    /// What changed between two states.
+    pub fn diff(&self, before: &[u64], after: &[u64]) -> Vec<Change> {
+        let mut out = Vec::new();
+        for (k, kl) in self.layout.kinds.iter().enumerate() {
+            for inst in 0..kl.count {
+                if let Some(crashed) = &kl.crashed {
+                    let (a, b) = (crashed[inst as usize].read(before), crashed[inst as usize].read(after));
+                    if a != b {
+                        out.push(Change {
+                            what: self.instance_name(k, inst),
+                            value: if b != 0 { "crashed".into() } else { "restarted".into() },
+                        });
+                    }
+                }
+                for (v, vl) in kl.vars.iter().enumerate() {
+                    let slot = vl.slots[inst as usize];
+                    let (a, b) = (slot.read(before), slot.read(after));
+                    if a != b {
+                        let var = &self.spec.nodes[k].vars[v];
+                        out.push(Change {
+                            what: format!("{}.{}", self.instance_name(k, inst), var.name),
+                            value: self.format_code(b, &var.ty, &vl.enc),
+                        });
+                    }
+                }
+            }
+        }
+        let fixed = self.layout.fixed_words;
+        let (mut old, mut new) = (before[fixed..].to_vec(), after[fixed..].to_vec());
+        old.sort_unstable();
+        new.sort_unstable();
+        let (mut i, mut j) = (0, 0);
+        while i < old.len() || j < new.len() {
+            if j == new.len() || (i < old.len() && old[i] < new[j]) {
+                out.push(Change {
+                    what: "network".into(),
+                    value: format!("- {}", self.format_message(old[i])),
+                });
+                i += 1;
+            } else if i == old.len() || new[j] < old[i] {
+                out.push(Change {
+                    what: "network".into(),
+                    value: format!("+ {}", self.format_message(new[j])),
+                });
+                j += 1;
+            } else {
+                i += 1;
+                j += 1;
+            }
+        }
+        out
+    }
+
+    /// A step in words, with its changes from `before` to `after`.
+    pub fn describe_step(&self, before: &[u64], step: &Step, after: Option<&[u64]>) -> TraceStep {
+        let changes = after.map(|a| self.diff(before, a)).unwrap_or_default();
+        let (node, action, span) = match step.kind {
+            StepKind::Action { global, action, binding } => {
+                let (k, _) = self.layout.instances[global as usize];
+                let def = &self.spec.nodes[k].actions[action as usize];
+                let values = self.binding_values(k, action as usize, binding);
+                let params: Vec<String> = def
+                    .params
+                    .iter()
+                    .zip(values)
+                    .map(|(&p, v)| {
+                        let local = &def.body.locals[p];
+                        self.format_value(v, &local.ty)
+                    })
+                    .collect();
+                let text = if params.is_empty() { def.name.clone() } else { format!("{}({})", def.name, params.join(", ")) };
+                (Some(self.global_name(global)), text, Some(def.span))
+            }
+            StepKind::Deliver { global, handler, code } => {
+                let (k, _) = self.layout.instances[global as usize];
+                let def = &self.spec.nodes[k].handlers[handler as usize];
+                (Some(self.global_name(global)), format!("on {}", self.format_message(code)), Some(def.span))
+            }
+            StepKind::Crash { global, fault } => (
+                Some(self.global_name(global)),
+                "crash (fault)".into(),
+                Some(self.spec.faults[fault as usize].span),
+            ),
+            StepKind::Restart { global, fault, .. } => (
+                Some(self.global_name(global)),
+                "restart (fault)".into(),
+                Some(self.spec.faults[fault as usize].span),
+            ),
+            StepKind::Lose { fault, code } | StepKind::Duplicate { fault, code } => {
+                let f = &self.spec.faults[fault as usize];
+                let verb = if f.kind == FaultKind::Lose { "lose" } else { "duplicate" };
+                (None, format!("{verb} {} (fault)", self.format_message(code)), Some(f.span))
+            }
+        };
+        TraceStep {
+            node,
+            action,
+            span,
+            changes,
+        }
+    }
+
+    /// An expression value of type `ty` in words.
+    pub fn format_value(&self, v: i64, ty: &Type) -> String {
+        if ty.is_int() {
+            return v.to_string();
+        }
+        match Enc::of(ty, &self.spec) {
+            Ok(enc) => self.format_code(v as u64, ty, &enc),
+            Err(_) => v.to_string(),
+        }
+    }
+}
