@@ -357,7 +357,7 @@ impl<'m> Explorer<'m> {
         let model = self.model;
         let n_props = self.n_props;
         struct ShardResult {
-            frontier: Vec<u64>,
+            frontier: Vec<((u32, u64, u32), u64)>,
             found: Vec<Option<Found>>,
             reached: Vec<bool>,
             pruned: u64,
@@ -403,7 +403,7 @@ impl<'m> Explorer<'m> {
                             }
                         }
                         if model.bounds.iter().all(|b| holds(b, model, words, &mut locals)) {
-                            r.frontier.push(id);
+                            r.frontier.push((p.key, id));
                         } else {
                             r.pruned += 1;
                         }
@@ -425,7 +425,10 @@ impl<'m> Explorer<'m> {
                 self.reached[p] |= reached;
             }
         }
-        frontier
+        // The order a sequential BFS would have found them in: by parent
+        // position, then step. Keys are unique, so the order is total.
+        frontier.par_sort_unstable_by_key(|(key, _)| *key);
+        frontier.into_iter().map(|(_, id)| id).collect()
     }
 
     /// The path from an initial state to state `id`.
