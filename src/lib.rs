@@ -12,3 +12,5 @@ pub mod typeck;
 pub mod typed;
 pub mod model;
 pub mod explore;
+pub mod check;
+pub mod report;

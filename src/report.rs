@@ -1,0 +1,338 @@
+//! What `dsmc check` says: the human report and the JSON object.
+//!
+//! The library builds the text and the diagnostics; `main.rs` prints them
+//! (rendering diagnostics with miette). Nothing here depends on the terminal.
+
+use serde_json::{Value, json};
+
+use crate::check::{Checked, Expectation, expectation};
+use crate::diagnostic::Diagnostic;
+use crate::explore::{Exploration, Trace, Verdict};
+use crate::model::Model;
+use crate::syntax::ast::Span;
+
+/// 1-based line and column of a byte offset.
+pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(source.len());
+    let before = &source[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rfind('\n').map_or(offset, |n| offset - n - 1) + 1;
+    (line, col)
+}
+
+/// A violation to show: the diagnostic pointing at the property, and the
+/// counterexample as text.
+pub struct Finding {
+    pub diagnostic: Diagnostic,
+    pub trace: String,
+}
+
+/// The human report of an explored spec.
+pub struct HumanReport {
+    /// Spec, constants, counts.
+    pub header: String,
+    /// One line per property.
+    pub table: String,
+    /// Violations, with traces.
+    pub findings: Vec<Finding>,
+    /// The closing line.
+    pub result: String,
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn verdict_word(v: &Verdict) -> &'static str {
+    match v {
+        Verdict::Holds => "holds",
+        Verdict::Violated(_) => "violated",
+        Verdict::Unchecked => "unchecked",
+        Verdict::Unknown => "unknown",
+    }
+}
+
+/// Writes a trace as numbered steps with what each changed.
+pub fn trace_text(model: &Model, trace: &Trace, path: &str, source: &str) -> String {
+    let mut out = String::new();
+    let loc = |span: Option<Span>| match span {
+        Some(s) => {
+            let (l, c) = line_col(source, s.start);
+            format!("  ({path}:{l}:{c})")
+        }
+        None => String::new(),
+    };
+    out.push_str("  state 0 (initial)\n");
+    if let Some(first) = trace.states.first() {
+        for c in model.describe_state(first) {
+            if c.what == "network" {
+                out.push_str(&format!("      network {}\n", c.value));
+            } else {
+                out.push_str(&format!("      {} = {}\n", c.what, c.value));
+            }
+        }
+    }
+    for (i, step) in trace.steps.iter().enumerate() {
+        let d = model.describe_step(&trace.states[i], step, trace.states.get(i + 1).map(Vec::as_slice));
+        let who = d.node.map_or(String::new(), |n| format!("{n}: "));
+        out.push_str(&format!("  step {}  {who}{}{}\n", i + 1, d.action, loc(d.span)));
+        for c in d.changes {
+            if c.what == "network" {
+                out.push_str(&format!("      network {}\n", c.value));
+            } else {
+                out.push_str(&format!("      {} = {}\n", c.what, c.value));
+            }
+        }
+    }
+    if let Some((step, error)) = &trace.failed {
+        let last = trace.states.last().map(Vec::as_slice).unwrap_or(&[]);
+        let d = model.describe_step(last, step, None);
+        let who = d.node.map_or(String::new(), |n| format!("{n}: "));
+        out.push_str(&format!(
+            "  step {}  {who}{}{}\n      fails: {}{}\n",
+            trace.steps.len() + 1,
+            d.action,
+            loc(d.span),
+            error.describe(),
+            loc(Some(error.span)),
+        ));
+    }
+    out
+}
+
+/// Builds the human report of an explored spec.
+pub fn human(path: &str, source: &str, model: &Model, exploration: &Exploration, threads: usize) -> HumanReport {
+    let spec = &model.spec;
+    let mut header = format!("{path}: protocol {}", spec.protocol);
+    if !spec.consts.is_empty() {
+        let consts: Vec<String> = spec.consts.iter().map(|c| format!("{} = {}", c.name, c.value)).collect();
+        header.push_str(&format!(" ({})", consts.join(", ")));
+    }
+    header.push('\n');
+    let secs = exploration.elapsed.as_secs_f64();
+    let rate = if secs > 0.0 { (exploration.states as f64 / secs) as u64 } else { exploration.states };
+    header.push_str(&format!(
+        "{} {} distinct states, {} transitions, depth {} in {:.2} s ({} states/s, {} thread{})\n",
+        if exploration.complete { "explored" } else { "stopped after" },
+        thousands(exploration.states),
+        thousands(exploration.transitions),
+        exploration.depth,
+        secs,
+        thousands(rate),
+        threads,
+        if threads == 1 { "" } else { "s" },
+    ));
+    if exploration.pruned > 0 {
+        header.push_str(&format!(
+            "{} states were outside a `bound` and not explored further\n",
+            thousands(exploration.pruned)
+        ));
+    }
+    if !exploration.complete {
+        header.push_str("the search is incomplete: the verdicts below hold only for the states explored\n");
+    }
+
+    let width = spec.properties.iter().map(|p| p.name.len()).max().unwrap_or(0).max(8);
+    let mut table = String::new();
+    let mut findings = Vec::new();
+    let (mut met, mut unmet, mut open) = (0, 0, 0);
+    for (p, v) in spec.properties.iter().zip(&exploration.verdicts) {
+        let e = expectation(v, p.expect_violation);
+        let mark = match e {
+            Expectation::Met => "ok",
+            Expectation::Unmet => "FAIL",
+            Expectation::Open => "--",
+        };
+        match e {
+            Expectation::Met => met += 1,
+            Expectation::Unmet => unmet += 1,
+            Expectation::Open => open += 1,
+        }
+        let mut line = format!(
+            "  {mark:<4} {:<width$}  {:<10} {}",
+            p.name,
+            p.kind.describe(),
+            verdict_word(v)
+        );
+        if p.expect_violation {
+            line.push_str(" (expected: violated)");
+        }
+        if matches!(v, Verdict::Unchecked) {
+            line.push_str(" (liveness is not checked yet)");
+        }
+        table.push_str(line.trim_end());
+        table.push('\n');
+        if let Verdict::Violated(trace) = v {
+            let (l, c) = line_col(source, p.span.start);
+            let message = if p.expect_violation {
+                format!("property `{}` is violated, as expected", p.name)
+            } else {
+                format!("property `{}` is violated", p.name)
+            };
+            let label = match (&p.kind, trace) {
+                (crate::typed::PropertyKind::Reachable(_), _) => "no reachable state satisfies this".to_string(),
+                (_, Some(t)) => format!("false after {} step{}", t.steps.len(), if t.steps.len() == 1 { "" } else { "s" }),
+                (_, None) => "violated".to_string(),
+            };
+            let code = if p.expect_violation { "dsmc::check::expected_violation" } else { "dsmc::check::violated" };
+            let mut diagnostic = Diagnostic::error(code, message).primary(p.span, label);
+            if p.expect_violation {
+                diagnostic.severity = crate::diagnostic::Severity::Warning;
+            }
+            let trace_text = match trace {
+                Some(t) => format!("counterexample for `{}` ({path}:{l}:{c}):\n{}", p.name, trace_text(model, t, path, source)),
+                None => String::new(),
+            };
+            findings.push(Finding {
+                diagnostic,
+                trace: trace_text,
+            });
+        }
+    }
+    match &exploration.deadlock {
+        Verdict::Violated(Some(t)) => {
+            unmet += 1;
+            table.push_str(&format!("  {:<4} {:<width$}  {:<10} found\n", "FAIL", "deadlock", ""));
+            findings.push(Finding {
+                diagnostic: Diagnostic::error("dsmc::check::deadlock", "a reachable state has no enabled step")
+                    .help("if stopping there is correct, say so with `done when ...` or `allow deadlock`"),
+                trace: format!("deadlock:\n{}  (no step is enabled here)\n", trace_text(model, t, path, source)),
+            });
+        }
+        Verdict::Holds => table.push_str(&format!("  {:<4} {:<width$}  {:<10} none\n", "ok", "deadlock", "")),
+        _ => {}
+    }
+    if let Some(t) = &exploration.runtime_error {
+        unmet += 1;
+        let (step_span, what) = match &t.failed {
+            Some((_, e)) => (e.span, e.describe()),
+            None => (Span::default(), "runtime error".into()),
+        };
+        findings.push(Finding {
+            diagnostic: Diagnostic::error("dsmc::check::runtime_error", format!("a step fails: {what}"))
+                .primary(step_span, what),
+            trace: format!("runtime error:\n{}", trace_text(model, t, path, source)),
+        });
+    }
+    let result = if unmet > 0 {
+        format!("result: FAILED ({met} as expected, {unmet} not as expected, {open} without verdict)")
+    } else if !exploration.complete {
+        format!("result: INCOMPLETE ({met} as expected so far, {open} without verdict)")
+    } else if open > 0 {
+        format!("result: ok ({met} as expected, {open} unchecked)")
+    } else {
+        format!("result: ok ({met} as expected)")
+    };
+    HumanReport {
+        header,
+        table,
+        findings,
+        result,
+    }
+}
+
+fn trace_json(model: &Model, trace: &Trace) -> Value {
+    let mut steps: Vec<Value> = Vec::new();
+    if let Some(first) = trace.states.first() {
+        steps.push(json!({
+            "action": "initial",
+            "node": Value::Null,
+            "changes": model.describe_state(first),
+        }));
+    }
+    for (i, step) in trace.steps.iter().enumerate() {
+        let d = model.describe_step(&trace.states[i], step, trace.states.get(i + 1).map(Vec::as_slice));
+        steps.push(json!({ "action": d.action, "node": d.node, "changes": d.changes }));
+    }
+    if let Some((step, error)) = &trace.failed {
+        let last = trace.states.last().map(Vec::as_slice).unwrap_or(&[]);
+        let d = model.describe_step(last, step, None);
+        steps.push(json!({ "action": d.action, "node": d.node, "changes": [], "error": error.describe() }));
+    }
+    Value::Array(steps)
+}
+
+/// The JSON object for one checked spec (one line of JSON Lines output).
+pub fn json(path: &str, checked: &Checked) -> Value {
+    let status = checked.status();
+    match checked {
+        Checked::Errors(diagnostics) => json!({
+            "spec": path,
+            "status": "errors",
+            "exit_code": status.exit_code(),
+            "diagnostics": diagnostics,
+        }),
+        Checked::Explored { model, exploration, warnings } => {
+            let spec = &model.spec;
+            let constants: serde_json::Map<String, Value> = spec
+                .consts
+                .iter()
+                .map(|c| {
+                    let v = match c.value {
+                        crate::typed::ConstValue::Int(n) => json!(n),
+                        crate::typed::ConstValue::Bool(b) => json!(b),
+                    };
+                    (c.name.clone(), v)
+                })
+                .collect();
+            let properties: Vec<Value> = spec
+                .properties
+                .iter()
+                .zip(&exploration.verdicts)
+                .map(|(p, v)| {
+                    let trace = match v {
+                        Verdict::Violated(Some(t)) => trace_json(model, t),
+                        _ => Value::Null,
+                    };
+                    json!({
+                        "name": p.name,
+                        "kind": p.kind.describe(),
+                        "verdict": verdict_word(v),
+                        "expected": if p.expect_violation { "violated" } else { "holds" },
+                        "trace": trace,
+                    })
+                })
+                .collect();
+            let deadlock = match &exploration.deadlock {
+                Verdict::Violated(Some(t)) => json!({ "verdict": "violated", "trace": trace_json(model, t) }),
+                v => json!({ "verdict": verdict_word(v), "trace": Value::Null }),
+            };
+            let runtime_error = exploration.runtime_error.as_ref().map(|t| {
+                json!({
+                    "message": t.failed.as_ref().map(|(_, e)| e.describe()),
+                    "trace": trace_json(model, t),
+                })
+            });
+            json!({
+                "spec": path,
+                "protocol": spec.protocol,
+                "status": match status {
+                    crate::check::Status::Ok => "ok",
+                    crate::check::Status::Failed => "failed",
+                    crate::check::Status::NoVerdict => "incomplete",
+                    crate::check::Status::SpecErrors => "errors",
+                },
+                "exit_code": status.exit_code(),
+                "constants": constants,
+                "complete": exploration.complete,
+                "states": exploration.states,
+                "transitions": exploration.transitions,
+                "depth": exploration.depth,
+                "pruned": exploration.pruned,
+                "elapsed_s": exploration.elapsed.as_secs_f64(),
+                "properties": properties,
+                "deadlock": deadlock,
+                "runtime_error": runtime_error,
+                "warnings": warnings,
+            })
+        }
+    }
+}
