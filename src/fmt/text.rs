@@ -1,0 +1,660 @@
+//! The one-line text of expressions, types and declaration headers.
+//!
+//! Everything here is a pure function of the AST: no comments, no layout
+//! decisions beyond spacing. Expressions never break across lines, so a
+//! construct's text is the same wherever it is placed.
+//!
+//! Parentheses: an [`ExprKind::Paren`] node prints as a pair of parentheses
+//! and no other pair is ever added, so the parser rebuilds the same tree,
+//! with one exception. In the bounds of a range type (`0..N`) and of a
+//! sequence type (`seq<T, K>`) the grammar allows only arithmetic, names and
+//! literals, and a parenthesised atom there (`0..(N + 1) * 2`) loses its
+//! parentheses in the AST. [`write_bound`] puts back a pair wherever the
+//! bound grammar or precedence needs one.
+
+use crate::syntax::ast::*;
+
+/// The binding strength of prefix `-` and `!`: tighter than every infix
+/// operator (see [`BinaryOp::precedence`]), looser than postfix accesses.
+const PREFIX_PRECEDENCE: u8 = 8;
+
+/// The text of an expression.
+pub(super) fn expr(e: &Expr) -> String {
+    let mut out = String::new();
+    write_expr(&mut out, e);
+    out
+}
+
+/// Writes `items` separated by `, `.
+fn write_list<T>(out: &mut String, items: &[T], mut write_item: impl FnMut(&mut String, &T)) {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        write_item(out, item);
+    }
+}
+
+fn write_names(out: &mut String, names: &[Ident]) {
+    write_list(out, names, |out, name| out.push_str(&name.name));
+}
+
+fn write_expr(out: &mut String, e: &Expr) {
+    // `a + b + c`, `x.f.g` and `m[i][j]` nest as deep as they are long, and
+    // the parser takes them at any length: their spine is walked with a
+    // loop, so that a long chain cannot exhaust the stack.
+    let mut suffixes: Vec<&Expr> = Vec::new();
+    let mut current = e;
+    loop {
+        match &current.kind {
+            ExprKind::Binary(_, lhs, _) => {
+                suffixes.push(current);
+                current = lhs;
+            }
+            ExprKind::Field(base, _)
+            | ExprKind::TupleField(base, ..)
+            | ExprKind::Index(base, _) => {
+                suffixes.push(current);
+                current = base;
+            }
+            // A prefix operator precedes its operand, and what encloses it
+            // on the spine follows the operand: it can be written now.
+            ExprKind::Unary(op, operand) => {
+                out.push_str(unary_symbol(*op));
+                current = operand;
+            }
+            _ => break,
+        }
+    }
+    write_atom(out, current);
+    for suffix in suffixes.iter().rev() {
+        match &suffix.kind {
+            ExprKind::Binary(op, _, rhs) => {
+                // A range reads as one value (`0..N`); every other operator
+                // gets a space on each side.
+                if *op == BinaryOp::Range {
+                    out.push_str("..");
+                } else {
+                    out.push(' ');
+                    out.push_str(op.symbol());
+                    out.push(' ');
+                }
+                write_expr(out, rhs);
+            }
+            ExprKind::Field(_, name) => {
+                out.push('.');
+                out.push_str(&name.name);
+            }
+            ExprKind::TupleField(_, index, _) => {
+                out.push('.');
+                out.push_str(&index.to_string());
+            }
+            ExprKind::Index(_, index) => {
+                out.push('[');
+                write_expr(out, index);
+                out.push(']');
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Writes an expression that is not an operator or an access (those are
+/// the spine [`write_expr`] walks).
+fn write_atom(out: &mut String, e: &Expr) {
+    match &e.kind {
+        ExprKind::Bool(value) => out.push_str(if *value { "true" } else { "false" }),
+        ExprKind::Int(value) => out.push_str(&value.to_string()),
+        ExprKind::Name(name) => out.push_str(&name.name),
+        ExprKind::SelfRef => out.push_str("self"),
+        ExprKind::Unary(..)
+        | ExprKind::Binary(..)
+        | ExprKind::Field(..)
+        | ExprKind::TupleField(..)
+        | ExprKind::Index(..) => write_expr(out, e),
+        ExprKind::Call(name, args) => {
+            out.push_str(&name.name);
+            out.push('(');
+            write_list(out, args, write_expr);
+            out.push(')');
+        }
+        ExprKind::Quant {
+            quantifier,
+            vars,
+            domain,
+            body,
+        } => {
+            out.push_str(quantifier.keyword());
+            out.push(' ');
+            write_names(out, vars);
+            out.push_str(" in ");
+            write_expr(out, domain);
+            out.push_str(": ");
+            write_expr(out, body);
+        }
+        ExprKind::All(ty) => {
+            out.push_str("all ");
+            write_type(out, ty);
+        }
+        ExprKind::If(cond, then_value, else_value) => {
+            out.push_str("if ");
+            write_expr(out, cond);
+            out.push_str(" { ");
+            write_expr(out, then_value);
+            out.push_str(" } else ");
+            // `else if` and `else { if .. }` parse to the same tree; the
+            // chain reads better.
+            if let ExprKind::If(..) = else_value.kind {
+                write_expr(out, else_value);
+            } else {
+                out.push_str("{ ");
+                write_expr(out, else_value);
+                out.push_str(" }");
+            }
+        }
+        ExprKind::Tuple(items) => {
+            out.push('(');
+            write_list(out, items, write_expr);
+            out.push(')');
+        }
+        ExprKind::Set(items) if items.is_empty() => out.push_str("{}"),
+        ExprKind::Set(items) => {
+            out.push_str("{ ");
+            write_list(out, items, write_expr);
+            out.push_str(" }");
+        }
+        ExprKind::Seq(items) => {
+            out.push('[');
+            write_list(out, items, write_expr);
+            out.push(']');
+        }
+        ExprKind::Map(entries) => {
+            out.push_str("{ ");
+            write_list(out, entries, |out, (key, value)| {
+                match key {
+                    MapKey::Default(_) => out.push('_'),
+                    MapKey::Key(key) => write_expr(out, key),
+                }
+                out.push_str(" -> ");
+                write_expr(out, value);
+            });
+            out.push_str(" }");
+        }
+        ExprKind::Record(entries) => {
+            out.push_str("{ ");
+            write_list(out, entries, |out, (name, value)| {
+                out.push_str(&name.name);
+                out.push_str(": ");
+                write_expr(out, value);
+            });
+            out.push_str(" }");
+        }
+        ExprKind::Paren(inner) => {
+            out.push('(');
+            write_expr(out, inner);
+            out.push(')');
+        }
+    }
+}
+
+fn unary_symbol(op: UnaryOp) -> &'static str {
+    match op {
+        UnaryOp::Not => "!",
+        UnaryOp::Neg => "-",
+    }
+}
+
+fn write_type(out: &mut String, ty: &TypeExpr) {
+    match &ty.kind {
+        TypeKind::Bool => out.push_str("bool"),
+        TypeKind::Int => out.push_str("int"),
+        TypeKind::Range(lo, hi) => {
+            write_bound(out, lo, true);
+            out.push_str("..");
+            write_bound(out, hi, false);
+        }
+        TypeKind::Enum(variants) => {
+            out.push_str("enum { ");
+            write_names(out, variants);
+            out.push_str(" }");
+        }
+        TypeKind::Set(element) => {
+            out.push_str("set<");
+            write_type(out, element);
+            out.push('>');
+        }
+        TypeKind::Map(key, value) => {
+            out.push_str("map<");
+            write_type(out, key);
+            out.push_str(", ");
+            write_type(out, value);
+            out.push('>');
+        }
+        TypeKind::Option(inner) => {
+            out.push_str("option<");
+            write_type(out, inner);
+            out.push('>');
+        }
+        TypeKind::Seq(element, max_len) => {
+            out.push_str("seq<");
+            write_type(out, element);
+            out.push_str(", ");
+            write_bound(out, max_len, false);
+            out.push('>');
+        }
+        TypeKind::Tuple(items) => {
+            out.push('(');
+            write_list(out, items, write_type);
+            out.push(')');
+        }
+        TypeKind::Record(fields) => {
+            out.push_str("{ ");
+            write_list(out, fields, write_field);
+            out.push_str(" }");
+        }
+        TypeKind::Named(name) => out.push_str(&name.name),
+    }
+}
+
+/// `name: TYPE`
+fn write_field(out: &mut String, field: &Field) {
+    out.push_str(&field.name.name);
+    out.push_str(": ");
+    write_type(out, &field.ty);
+}
+
+/// Whether `op` may appear between the atoms of a type bound (the grammar's
+/// `bound_infix`).
+fn is_bound_op(op: BinaryOp) -> bool {
+    matches!(
+        op,
+        BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem
+    )
+}
+
+/// Writes a whole type bound (a side of a range type, the length of a
+/// sequence type). `leftmost_in_type` marks the low end of a range type,
+/// where a name `bool` or `int` would be read as that type.
+fn write_bound(out: &mut String, e: &Expr, leftmost_in_type: bool) {
+    // A bound that is plain arithmetic over parenthesised groups reads best
+    // as one group, as it was most likely written: `0..(N * (M + 1))`
+    // rather than `0..N * ((M + 1))`.
+    if !matches!(e.kind, ExprKind::Paren(_)) && contains_paren_group(e) && is_plain_arithmetic(e) {
+        out.push('(');
+        write_expr(out, e);
+        out.push(')');
+    } else {
+        write_bound_operand(out, e, 0, leftmost_in_type);
+    }
+}
+
+/// Writes an expression in a type bound, at a place where only operators
+/// binding at least as tightly as `min_precedence` may appear without
+/// parentheses.
+///
+/// The parser drops the parentheses of a bound atom `(e)`, so the tree does
+/// not say where they were: they are put back around every subexpression
+/// the bound grammar (names, integers, `-` and `+ - * / %`) cannot express
+/// or precedence would regroup.
+fn write_bound_operand(out: &mut String, e: &Expr, min_precedence: u8, leftmost_in_type: bool) {
+    // The left spine is walked with a loop, as in `write_expr`.
+    let mut right_operands: Vec<(BinaryOp, &Expr)> = Vec::new();
+    let mut current = e;
+    let mut min_precedence = min_precedence;
+    let mut leftmost_in_type = leftmost_in_type;
+    loop {
+        match &current.kind {
+            ExprKind::Binary(op, lhs, rhs)
+                if is_bound_op(*op) && op.precedence() >= min_precedence =>
+            {
+                right_operands.push((*op, rhs));
+                min_precedence = op.precedence();
+                current = lhs;
+            }
+            ExprKind::Unary(UnaryOp::Neg, operand) => {
+                out.push('-');
+                min_precedence = PREFIX_PRECEDENCE;
+                leftmost_in_type = false;
+                current = operand;
+            }
+            _ => break,
+        }
+    }
+    match &current.kind {
+        ExprKind::Int(value) => out.push_str(&value.to_string()),
+        ExprKind::Name(name)
+            if !(leftmost_in_type && matches!(name.name.as_str(), "bool" | "int")) =>
+        {
+            out.push_str(&name.name);
+        }
+        _ => {
+            // Anything else was an atom `( .. )` whose inside is an ordinary
+            // expression, printed as such.
+            out.push('(');
+            write_expr(out, current);
+            out.push(')');
+        }
+    }
+    for (op, rhs) in right_operands.iter().rev() {
+        out.push(' ');
+        out.push_str(op.symbol());
+        out.push(' ');
+        // Left associative: an operand of the same level on the right was
+        // grouped.
+        write_bound_operand(out, rhs, op.precedence() + 1, false);
+    }
+}
+
+/// Whether `e` is made of bound operators over names, integers and
+/// [`ExprKind::Paren`] groups, grouped as precedence reads it: then its
+/// ordinary text, parenthesised, parses back to `e` as a bound atom.
+fn is_plain_arithmetic(e: &Expr) -> bool {
+    let mut to_visit = vec![e];
+    while let Some(e) = to_visit.pop() {
+        match &e.kind {
+            ExprKind::Int(_) | ExprKind::Name(_) | ExprKind::Paren(_) => {}
+            ExprKind::Unary(UnaryOp::Neg, operand)
+                if !matches!(operand.kind, ExprKind::Binary(..)) =>
+            {
+                to_visit.push(operand);
+            }
+            ExprKind::Binary(op, lhs, rhs) if is_bound_op(*op) => {
+                let level = op.precedence();
+                let lhs_regroups =
+                    matches!(lhs.kind, ExprKind::Binary(inner, ..) if inner.precedence() < level);
+                let rhs_regroups =
+                    matches!(rhs.kind, ExprKind::Binary(inner, ..) if inner.precedence() <= level);
+                if lhs_regroups || rhs_regroups {
+                    return false;
+                }
+                to_visit.push(lhs);
+                to_visit.push(rhs);
+            }
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Whether a [`ExprKind::Paren`] group sits among the bound operators of
+/// `e` (not inside another construct).
+fn contains_paren_group(e: &Expr) -> bool {
+    let mut to_visit = vec![e];
+    while let Some(e) = to_visit.pop() {
+        match &e.kind {
+            ExprKind::Paren(_) => return true,
+            ExprKind::Unary(UnaryOp::Neg, operand) => to_visit.push(operand),
+            ExprKind::Binary(op, lhs, rhs) if is_bound_op(*op) => {
+                to_visit.push(lhs);
+                to_visit.push(rhs);
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The one-line text of a top-level declaration, or `None` for a node or a
+/// `faults` block (those span several lines).
+pub(super) fn simple_item(item: &Item) -> Option<String> {
+    let mut out = String::new();
+    match item {
+        Item::Const(decl) => {
+            out.push_str("const ");
+            out.push_str(&decl.name.name);
+            out.push_str(": ");
+            write_type(&mut out, &decl.ty);
+            out.push_str(" = ");
+            write_expr(&mut out, &decl.value);
+        }
+        Item::Type(decl) => {
+            out.push_str("type ");
+            out.push_str(&decl.name.name);
+            out.push_str(" = ");
+            write_type(&mut out, &decl.ty);
+        }
+        Item::Network(decl) => {
+            if decl.unfair {
+                out.push_str("unfair ");
+            }
+            out.push_str("network ");
+            out.push_str(decl.kind.keyword());
+            if !decl.messages.is_empty() {
+                out.push_str(" for ");
+                write_names(&mut out, &decl.messages);
+            }
+        }
+        Item::Message(decl) => {
+            if decl.unfair {
+                out.push_str("unfair ");
+            }
+            out.push_str("message ");
+            out.push_str(&decl.name.name);
+            // `message M()` and `message M` are the same declaration.
+            if !decl.fields.is_empty() {
+                out.push('(');
+                write_list(&mut out, &decl.fields, write_field);
+                out.push(')');
+            }
+        }
+        Item::Property(decl) => write_property(&mut out, decl),
+        Item::AllowDeadlock(_) => out.push_str("allow deadlock"),
+        Item::Done(decl) => {
+            out.push_str("done when ");
+            write_expr(&mut out, &decl.cond);
+        }
+        Item::Bound(decl) => {
+            out.push_str("bound ");
+            write_expr(&mut out, &decl.cond);
+        }
+        Item::Expect(decl) => {
+            out.push_str("expect violation ");
+            out.push_str(&decl.property.name);
+        }
+        Item::Node(_) | Item::Faults(_) => return None,
+    }
+    Some(out)
+}
+
+fn write_property(out: &mut String, decl: &PropertyDecl) {
+    let keyword = match decl.kind {
+        PropertyKind::Invariant(_) => "invariant",
+        PropertyKind::Stable(_) => "stable",
+        PropertyKind::Reachable(_) => "reachable",
+        PropertyKind::Transient(_) => "transient",
+        PropertyKind::Variant { .. } => "variant",
+        PropertyKind::Next(..)
+        | PropertyKind::Unless(..)
+        | PropertyKind::LeadsTo(..)
+        | PropertyKind::Ensures(..) => "property",
+    };
+    out.push_str(keyword);
+    out.push(' ');
+    out.push_str(&decl.name.name);
+    out.push_str(": ");
+    match &decl.kind {
+        PropertyKind::Invariant(p)
+        | PropertyKind::Stable(p)
+        | PropertyKind::Reachable(p)
+        | PropertyKind::Transient(p) => write_expr(out, p),
+        PropertyKind::Next(p, q) => write_temporal(out, p, "next", q),
+        PropertyKind::Unless(p, q) => write_temporal(out, p, "unless", q),
+        PropertyKind::LeadsTo(p, q) => write_temporal(out, p, "~>", q),
+        PropertyKind::Ensures(p, q) => write_temporal(out, p, "ensures", q),
+        PropertyKind::Variant {
+            measure,
+            while_cond,
+            until,
+        } => {
+            write_expr(out, measure);
+            out.push_str(" while ");
+            write_expr(out, while_cond);
+            if let Some(until) = until {
+                out.push_str(" until ");
+                write_expr(out, until);
+            }
+        }
+    }
+}
+
+fn write_temporal(out: &mut String, lhs: &Expr, op: &str, rhs: &Expr) {
+    write_expr(out, lhs);
+    out.push(' ');
+    out.push_str(op);
+    out.push(' ');
+    write_expr(out, rhs);
+}
+
+/// `[symmetric] node NAME[COUNT]`, without the brace.
+pub(super) fn node_header(node: &NodeDecl) -> String {
+    let mut out = String::new();
+    if node.symmetric {
+        out.push_str("symmetric ");
+    }
+    out.push_str("node ");
+    out.push_str(&node.name.name);
+    if let Some(count) = &node.count {
+        out.push('[');
+        write_expr(&mut out, count);
+        out.push(']');
+    }
+    out
+}
+
+/// One line of a `faults` block: `crash RM <= 1`.
+pub(super) fn fault(fault: &FaultDecl) -> String {
+    let mut out = String::from(fault.kind.keyword());
+    if let Some(target) = &fault.target {
+        out.push(' ');
+        out.push_str(&target.name);
+    }
+    if let Some(budget) = &fault.budget {
+        out.push_str(" <= ");
+        write_expr(&mut out, budget);
+    }
+    out
+}
+
+/// `[persistent] var NAME: TYPE = INIT` or `... in SET`.
+pub(super) fn var_decl(var: &VarDecl) -> String {
+    let mut out = String::new();
+    if var.persistent {
+        out.push_str("persistent ");
+    }
+    out.push_str("var ");
+    out.push_str(&var.name.name);
+    out.push_str(": ");
+    write_type(&mut out, &var.ty);
+    match &var.init {
+        VarInit::Value(value) => {
+            out.push_str(" = ");
+            write_expr(&mut out, value);
+        }
+        VarInit::OneOf(set) => {
+            out.push_str(" in ");
+            write_expr(&mut out, set);
+        }
+    }
+    out
+}
+
+fn write_binder(out: &mut String, binder: &Binder) {
+    match binder {
+        Binder::Name(name) => out.push_str(&name.name),
+        Binder::Wildcard(_) => out.push('_'),
+    }
+}
+
+fn write_guard(out: &mut String, guard: Option<&Expr>) {
+    if let Some(guard) = guard {
+        out.push_str(" when ");
+        write_expr(out, guard);
+    }
+}
+
+/// `on MSG(a, _) from src: Kind when GUARD`, without the body.
+pub(super) fn handler_header(handler: &HandlerDecl) -> String {
+    let mut out = String::from("on ");
+    out.push_str(&handler.message.name);
+    if let Some(binders) = &handler.binders {
+        out.push('(');
+        write_list(&mut out, binders, write_binder);
+        out.push(')');
+    }
+    if let Some(from) = &handler.from {
+        out.push_str(" from ");
+        write_binder(&mut out, &from.binder);
+        if let Some(kind) = &from.kind {
+            out.push_str(": ");
+            out.push_str(&kind.name);
+        }
+    }
+    write_guard(&mut out, handler.guard.as_ref());
+    out
+}
+
+/// `[fair | strong fair] action NAME(p: T) when GUARD`, without the body.
+pub(super) fn action_header(action: &ActionDecl) -> String {
+    let mut out = String::from(match action.fairness {
+        Fairness::Unfair => "",
+        Fairness::Weak => "fair ",
+        Fairness::Strong => "strong fair ",
+    });
+    out.push_str("action ");
+    out.push_str(&action.name.name);
+    if let Some(params) = &action.params {
+        out.push('(');
+        write_list(&mut out, params, write_field);
+        out.push(')');
+    }
+    write_guard(&mut out, action.guard.as_ref());
+    out
+}
+
+fn write_message(out: &mut String, message: &MessageCtor) {
+    out.push_str(&message.name.name);
+    if let Some(args) = &message.args {
+        out.push('(');
+        write_list(out, args, write_expr);
+        out.push(')');
+    }
+}
+
+/// The text of a statement without a block (everything but `if` and `for`),
+/// or `None` for those two.
+pub(super) fn simple_stmt(stmt: &Stmt) -> Option<String> {
+    let mut out = String::new();
+    match &stmt.kind {
+        StmtKind::Assign { place, op, value } => {
+            write_expr(&mut out, place);
+            out.push(' ');
+            out.push_str(op.symbol());
+            out.push(' ');
+            write_expr(&mut out, value);
+        }
+        StmtKind::Send { dest, message } => {
+            out.push_str("send ");
+            write_expr(&mut out, dest);
+            out.push(' ');
+            write_message(&mut out, message);
+        }
+        StmtKind::Broadcast { kind, message } => {
+            out.push_str("broadcast ");
+            out.push_str(&kind.name);
+            out.push(' ');
+            write_message(&mut out, message);
+        }
+        StmtKind::Assert(cond) => {
+            out.push_str("assert ");
+            write_expr(&mut out, cond);
+        }
+        StmtKind::Let { name, value } => {
+            out.push_str("let ");
+            out.push_str(&name.name);
+            out.push_str(" = ");
+            write_expr(&mut out, value);
+        }
+        StmtKind::If { .. } | StmtKind::For { .. } => return None,
+    }
+    Some(out)
+}
