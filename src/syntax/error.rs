@@ -37,6 +37,10 @@ impl SyntaxError {
         }
     }
 
+    pub(super) fn too_deep_tree(at: Span, limit: usize) -> SyntaxError {
+        SyntaxError::TooDeep { at, limit }
+    }
+
     pub(super) fn from_pest(error: pest::error::Error<Rule>, source: &str) -> SyntaxError {
         let offset = match error.location {
             pest::error::InputLocation::Pos(p) => p,
@@ -100,9 +104,9 @@ impl SyntaxError {
             }
             SyntaxError::TooDeep { at, limit } => Diagnostic::error(
                 "dsmc::parse::too_deep",
-                format!("brackets nest more than {limit} levels deep"),
+                format!("the spec nests more than {limit} levels deep"),
             )
-            .primary(*at, "this bracket is too deep")
+            .primary(*at, "too deeply nested")
             .help("split the expression with `let` or name parts of it as separate properties"),
         }
     }

@@ -2,6 +2,7 @@
 //! turned into, and syntax errors. Pest's types stay inside this module.
 
 pub mod ast;
+mod depth;
 mod error;
 mod parser;
 

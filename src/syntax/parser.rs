@@ -20,6 +20,17 @@ pub const MAX_NESTING: usize = 200;
 /// Parses a whole spec.
 pub fn parse(source: &str) -> Result<Spec, SyntaxError> {
     check_nesting(source)?;
+    super::depth::on_big_stack(|| {
+        let spec = parse_unguarded(source)?;
+        match super::depth::too_deep(&spec) {
+            // The deep tree is dropped here, on the big stack.
+            Some(span) => Err(SyntaxError::too_deep_tree(span, super::depth::MAX_DEPTH)),
+            None => Ok(spec),
+        }
+    })
+}
+
+fn parse_unguarded(source: &str) -> Result<Spec, SyntaxError> {
     let mut pairs = DsParser::parse(Rule::file, source).map_err(|e| SyntaxError::from_pest(e, source))?;
     let file = pairs.next().expect("the file rule always produces one pair");
     let mut inner = file.into_inner();
@@ -42,6 +53,9 @@ pub fn parse(source: &str) -> Result<Spec, SyntaxError> {
 /// Parses a lone expression (for `-D NAME=VALUE` overrides and tests).
 pub fn parse_expr(source: &str) -> Result<Expr, SyntaxError> {
     check_nesting(source)?;
+    if source.len() > 4096 {
+        return Err(SyntaxError::too_deep(4096, 4096));
+    }
     let mut pairs = DsParser::parse(Rule::standalone_expr, source).map_err(|e| SyntaxError::from_pest(e, source))?;
     let pair = pairs.next().expect("grammar: standalone_expr");
     Ok(expr(pair.into_inner().next().expect("grammar: standalone_expr holds expr")))
