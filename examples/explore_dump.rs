@@ -35,7 +35,7 @@ fn main() {
             other => println!("{}: {:?}", p.name, other),
         }
     }
-    println!("deadlock: {:?}", matches!(out.deadlock, dsmc::explore::Verdict::Holds));
+    println!("deadlock: {}", match &out.deadlock { dsmc::explore::Verdict::Holds => "none".to_string(), dsmc::explore::Verdict::Violated(Some(t)) => format!("FOUND after {} steps", t.steps.len()), v => format!("{v:?}") });
     if let Some(t) = &out.runtime_error {
         println!("runtime error: {:?}", t.failed);
     }

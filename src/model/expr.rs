@@ -28,6 +28,9 @@ pub(crate) enum Dom {
     IntRange(Ex, Ex),
     /// The elements of a set value.
     Set(Ex, Arc<Enc>),
+    /// The elements of a set literal, without building the set (so they may
+    /// be wider than a set can hold). Repeated values are visited once.
+    Listed(Arc<Vec<Ex>>),
 }
 
 fn err(kind: RtErrorKind, span: Span) -> RtError {
@@ -65,6 +68,23 @@ pub(crate) fn iterate(
                     return Ok(false);
                 }
                 v += 1;
+            }
+        }
+        Dom::Listed(items) => {
+            let mut seen: Vec<i64> = Vec::with_capacity(items.len());
+            for item in items.iter() {
+                let v = item(ctx, locals)?;
+                if seen.contains(&v) {
+                    continue;
+                }
+                seen.push(v);
+            }
+            // A set's order: by value (codes of one type order as values do).
+            seen.sort_unstable();
+            for v in seen {
+                if !f(v, locals)? {
+                    return Ok(false);
+                }
             }
         }
         Dom::Set(set, elem) => {
@@ -140,6 +160,7 @@ impl<'s> Lowerer<'s> {
                 }
             }
             ExprKind::Binary(BinOp::Range, a, b) => Dom::IntRange(self.expr(a, node), self.expr(b, node)),
+            ExprKind::SetLit(items) => Dom::Listed(Arc::new(items.iter().map(|i| self.expr(i, node)).collect())),
             _ => {
                 let enc = self.enc(&e.ty, e.span);
                 let elem = match &enc.shape {

@@ -68,6 +68,9 @@ struct HandlerCode {
 enum InitCode {
     Value { ex: Ex, from: Enc, to: Enc },
     OneOf { ex: Ex, elem: Enc, to: Enc },
+    /// `in { a, b }`: each listed value, without building the set (so the
+    /// elements may be wider than a set can hold).
+    OneOfListed { items: Vec<(Ex, Enc)>, to: Enc },
 }
 
 struct KindCode {
@@ -141,11 +144,22 @@ impl Code {
                         from: l.enc(&e.ty, e.span),
                         to,
                     },
+                    Init::OneOf(Expr {
+                        kind: ExprKind::SetLit(items),
+                        ..
+                    }) => InitCode::OneOfListed {
+                        items: items
+                            .iter()
+                            .map(|i| (l.expr(i, Some(k)), l.enc(&i.ty, i.span)))
+                            .collect(),
+                        to,
+                    },
                     Init::OneOf(e) => {
                         let set = l.enc(&e.ty, e.span);
                         let elem = match set.shape {
                             super::encoding::Shape::Set(elem) => *elem,
-                            _ => unreachable!("typeck: `in` initialisers are sets"),
+                            // Already reported as too large to pack.
+                            _ => set,
                         };
                         InitCode::OneOf {
                             ex: l.expr(e, Some(k)),
@@ -221,6 +235,19 @@ impl Model {
             InitCode::Value { ex, from, to } => {
                 let span = self.spec.nodes[k].vars[v].span;
                 vec![store(ex(&ctx, &mut locals)?, from, to, span)?]
+            }
+            InitCode::OneOfListed { items, to } => {
+                let span = self.spec.nodes[k].vars[v].span;
+                let mut out = Vec::new();
+                for (ex, from) in items {
+                    let code = store(ex(&ctx, &mut locals)?, from, to, span)?;
+                    if !out.contains(&code) {
+                        out.push(code);
+                    }
+                }
+                // The same order as a set's: by code.
+                out.sort_unstable();
+                out
             }
             InitCode::OneOf { ex, elem, to } => {
                 let span = self.spec.nodes[k].vars[v].span;
