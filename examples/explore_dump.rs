@@ -2,8 +2,12 @@
 //! `cargo run --release --example explore_dump -- FILE [NAME=VALUE...]`.
 fn main() {
     let mut args = std::env::args().skip(1);
-    let path = args.next().expect("usage: explore_dump FILE [NAME=VALUE...]");
-    let overrides: Vec<_> = args.filter_map(|a| dsmc::front::Override::parse(&a)).collect();
+    let path = args
+        .next()
+        .expect("usage: explore_dump FILE [NAME=VALUE...]");
+    let overrides: Vec<_> = args
+        .filter_map(|a| dsmc::front::Override::parse(&a))
+        .collect();
     let source = std::fs::read_to_string(&path).expect("readable file");
     let front = dsmc::front::check_source(&source, &overrides);
     let Some(typed) = front.typed else {
@@ -18,7 +22,14 @@ fn main() {
         }
     };
     let threads = std::env::var("THREADS").ok().and_then(|t| t.parse().ok());
-    let out = dsmc::explore::explore(&model, &dsmc::explore::Options { threads, max_states: None }).expect("init");
+    let out = dsmc::explore::explore(
+        &model,
+        &dsmc::explore::Options {
+            threads,
+            max_states: None,
+        },
+    )
+    .expect("init");
     println!(
         "states {} transitions {} depth {} complete {} time {:?} mem {}",
         out.states, out.transitions, out.depth, out.complete, out.elapsed, out.memory_bytes
@@ -35,7 +46,15 @@ fn main() {
             other => println!("{}: {:?}", p.name, other),
         }
     }
-    println!("deadlock: {}", match &out.deadlock { dsmc::explore::Verdict::Holds => "none".to_string(), dsmc::explore::Verdict::Violated(Some(t)) => format!("FOUND after {} steps", t.steps.len()), v => format!("{v:?}") });
+    println!(
+        "deadlock: {}",
+        match &out.deadlock {
+            dsmc::explore::Verdict::Holds => "none".to_string(),
+            dsmc::explore::Verdict::Violated(Some(t)) =>
+                format!("FOUND after {} steps", t.steps.len()),
+            v => format!("{v:?}"),
+        }
+    );
     if let Some(t) = &out.runtime_error {
         println!("runtime error: {:?}", t.failed);
     }

@@ -78,10 +78,14 @@ pub fn expectation(verdict: &Verdict, expect_violation: bool) -> Expectation {
 impl Checked {
     /// The overall status.
     pub fn status(&self) -> Status {
-        let Checked::Explored { model, exploration, .. } = self else {
+        let Checked::Explored {
+            model, exploration, ..
+        } = self
+        else {
             return Status::SpecErrors;
         };
-        let mut failed = matches!(exploration.deadlock, Verdict::Violated(_)) || exploration.runtime_error.is_some();
+        let mut failed = matches!(exploration.deadlock, Verdict::Violated(_))
+            || exploration.runtime_error.is_some();
         let mut open = !exploration.complete;
         for (p, v) in model.spec.properties.iter().zip(&exploration.verdicts) {
             match expectation(v, p.expect_violation) {
@@ -127,7 +131,14 @@ pub fn check_source(source: &str, options: &CheckOptions) -> Checked {
     }
     let model = match model::lower(typed) {
         Ok(m) => m,
-        Err(errors) => return Checked::Errors(errors.iter().map(model::LowerError::to_diagnostic).collect()),
+        Err(errors) => {
+            return Checked::Errors(
+                errors
+                    .iter()
+                    .map(model::LowerError::to_diagnostic)
+                    .collect(),
+            );
+        }
     };
     match explore::explore(&model, &options.explore) {
         Ok(exploration) => Checked::Explored {

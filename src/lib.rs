@@ -3,14 +3,15 @@
 //! The library is the whole checker without its terminal: it reads no files,
 //! prints nothing and never exits the process. `src/main.rs` is the CLI.
 
+pub mod check;
 pub mod diagnostic;
-pub mod syntax;
-pub mod front;
+pub mod explore;
 pub mod fmt;
+pub mod front;
+pub mod model;
+pub mod reference;
+pub mod report;
 pub mod resolve;
+pub mod syntax;
 pub mod typeck;
 pub mod typed;
-pub mod model;
-pub mod explore;
-pub mod check;
-pub mod report;

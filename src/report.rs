@@ -81,9 +81,18 @@ pub fn trace_text(model: &Model, trace: &Trace, path: &str, source: &str) -> Str
         }
     }
     for (i, step) in trace.steps.iter().enumerate() {
-        let d = model.describe_step(&trace.states[i], step, trace.states.get(i + 1).map(Vec::as_slice));
+        let d = model.describe_step(
+            &trace.states[i],
+            step,
+            trace.states.get(i + 1).map(Vec::as_slice),
+        );
         let who = d.node.map_or(String::new(), |n| format!("{n}: "));
-        out.push_str(&format!("  step {}  {who}{}{}\n", i + 1, d.action, loc(d.span)));
+        out.push_str(&format!(
+            "  step {}  {who}{}{}\n",
+            i + 1,
+            d.action,
+            loc(d.span)
+        ));
         for c in d.changes {
             if c.what == "network" {
                 out.push_str(&format!("      network {}\n", c.value));
@@ -109,19 +118,37 @@ pub fn trace_text(model: &Model, trace: &Trace, path: &str, source: &str) -> Str
 }
 
 /// Builds the human report of an explored spec.
-pub fn human(path: &str, source: &str, model: &Model, exploration: &Exploration, threads: usize) -> HumanReport {
+pub fn human(
+    path: &str,
+    source: &str,
+    model: &Model,
+    exploration: &Exploration,
+    threads: usize,
+) -> HumanReport {
     let spec = &model.spec;
     let mut header = format!("{path}: protocol {}", spec.protocol);
     if !spec.consts.is_empty() {
-        let consts: Vec<String> = spec.consts.iter().map(|c| format!("{} = {}", c.name, c.value)).collect();
+        let consts: Vec<String> = spec
+            .consts
+            .iter()
+            .map(|c| format!("{} = {}", c.name, c.value))
+            .collect();
         header.push_str(&format!(" ({})", consts.join(", ")));
     }
     header.push('\n');
     let secs = exploration.elapsed.as_secs_f64();
-    let rate = if secs > 0.0 { (exploration.states as f64 / secs) as u64 } else { exploration.states };
+    let rate = if secs > 0.0 {
+        (exploration.states as f64 / secs) as u64
+    } else {
+        exploration.states
+    };
     header.push_str(&format!(
         "{} {} distinct states, {} transitions, depth {} in {:.2} s ({} states/s, {} thread{})\n",
-        if exploration.complete { "explored" } else { "stopped after" },
+        if exploration.complete {
+            "explored"
+        } else {
+            "stopped after"
+        },
         thousands(exploration.states),
         thousands(exploration.transitions),
         exploration.depth,
@@ -137,10 +164,18 @@ pub fn human(path: &str, source: &str, model: &Model, exploration: &Exploration,
         ));
     }
     if !exploration.complete {
-        header.push_str("the search is incomplete: the verdicts below hold only for the states explored\n");
+        header.push_str(
+            "the search is incomplete: the verdicts below hold only for the states explored\n",
+        );
     }
 
-    let width = spec.properties.iter().map(|p| p.name.len()).max().unwrap_or(0).max(8);
+    let width = spec
+        .properties
+        .iter()
+        .map(|p| p.name.len())
+        .max()
+        .unwrap_or(0)
+        .max(8);
     let mut table = String::new();
     let mut findings = Vec::new();
     let (mut met, mut unmet, mut open) = (0, 0, 0);
@@ -178,17 +213,31 @@ pub fn human(path: &str, source: &str, model: &Model, exploration: &Exploration,
                 format!("property `{}` is violated", p.name)
             };
             let label = match (&p.kind, trace) {
-                (crate::typed::PropertyKind::Reachable(_), _) => "no reachable state satisfies this".to_string(),
-                (_, Some(t)) => format!("false after {} step{}", t.steps.len(), if t.steps.len() == 1 { "" } else { "s" }),
+                (crate::typed::PropertyKind::Reachable(_), _) => {
+                    "no reachable state satisfies this".to_string()
+                }
+                (_, Some(t)) => format!(
+                    "false after {} step{}",
+                    t.steps.len(),
+                    if t.steps.len() == 1 { "" } else { "s" }
+                ),
                 (_, None) => "violated".to_string(),
             };
-            let code = if p.expect_violation { "dsmc::check::expected_violation" } else { "dsmc::check::violated" };
+            let code = if p.expect_violation {
+                "dsmc::check::expected_violation"
+            } else {
+                "dsmc::check::violated"
+            };
             let mut diagnostic = Diagnostic::error(code, message).primary(p.span, label);
             if p.expect_violation {
                 diagnostic.severity = crate::diagnostic::Severity::Warning;
             }
             let trace_text = match trace {
-                Some(t) => format!("counterexample for `{}` ({path}:{l}:{c}):\n{}", p.name, trace_text(model, t, path, source)),
+                Some(t) => format!(
+                    "counterexample for `{}` ({path}:{l}:{c}):\n{}",
+                    p.name,
+                    trace_text(model, t, path, source)
+                ),
                 None => String::new(),
             };
             findings.push(Finding {
@@ -200,14 +249,28 @@ pub fn human(path: &str, source: &str, model: &Model, exploration: &Exploration,
     match &exploration.deadlock {
         Verdict::Violated(Some(t)) => {
             unmet += 1;
-            table.push_str(&format!("  {:<4} {:<width$}  {:<10} found\n", "FAIL", "deadlock", ""));
+            table.push_str(&format!(
+                "  {:<4} {:<width$}  {:<10} found\n",
+                "FAIL", "deadlock", ""
+            ));
             findings.push(Finding {
-                diagnostic: Diagnostic::error("dsmc::check::deadlock", "a reachable state has no enabled step")
-                    .help("if stopping there is correct, say so with `done when ...` or `allow deadlock`"),
-                trace: format!("deadlock:\n{}  (no step is enabled here)\n", trace_text(model, t, path, source)),
+                diagnostic: Diagnostic::error(
+                    "dsmc::check::deadlock",
+                    "a reachable state has no enabled step",
+                )
+                .help(
+                    "if stopping there is correct, say so with `done when ...` or `allow deadlock`",
+                ),
+                trace: format!(
+                    "deadlock:\n{}  (no step is enabled here)\n",
+                    trace_text(model, t, path, source)
+                ),
             });
         }
-        Verdict::Holds => table.push_str(&format!("  {:<4} {:<width$}  {:<10} none\n", "ok", "deadlock", "")),
+        Verdict::Holds => table.push_str(&format!(
+            "  {:<4} {:<width$}  {:<10} none\n",
+            "ok", "deadlock", ""
+        )),
         _ => {}
     }
     if let Some(t) = &exploration.runtime_error {
@@ -217,13 +280,18 @@ pub fn human(path: &str, source: &str, model: &Model, exploration: &Exploration,
             None => (Span::default(), "runtime error".into()),
         };
         findings.push(Finding {
-            diagnostic: Diagnostic::error("dsmc::check::runtime_error", format!("a step fails: {what}"))
-                .primary(step_span, what),
+            diagnostic: Diagnostic::error(
+                "dsmc::check::runtime_error",
+                format!("a step fails: {what}"),
+            )
+            .primary(step_span, what),
             trace: format!("runtime error:\n{}", trace_text(model, t, path, source)),
         });
     }
     let result = if unmet > 0 {
-        format!("result: FAILED ({met} as expected, {unmet} not as expected, {open} without verdict)")
+        format!(
+            "result: FAILED ({met} as expected, {unmet} not as expected, {open} without verdict)"
+        )
     } else if !exploration.complete {
         format!("result: INCOMPLETE ({met} as expected so far, {open} without verdict)")
     } else if open > 0 {
@@ -249,13 +317,19 @@ fn trace_json(model: &Model, trace: &Trace) -> Value {
         }));
     }
     for (i, step) in trace.steps.iter().enumerate() {
-        let d = model.describe_step(&trace.states[i], step, trace.states.get(i + 1).map(Vec::as_slice));
+        let d = model.describe_step(
+            &trace.states[i],
+            step,
+            trace.states.get(i + 1).map(Vec::as_slice),
+        );
         steps.push(json!({ "action": d.action, "node": d.node, "changes": d.changes }));
     }
     if let Some((step, error)) = &trace.failed {
         let last = trace.states.last().map(Vec::as_slice).unwrap_or(&[]);
         let d = model.describe_step(last, step, None);
-        steps.push(json!({ "action": d.action, "node": d.node, "changes": [], "error": error.describe() }));
+        steps.push(
+            json!({ "action": d.action, "node": d.node, "changes": [], "error": error.describe() }),
+        );
     }
     Value::Array(steps)
 }
@@ -270,7 +344,11 @@ pub fn json(path: &str, checked: &Checked) -> Value {
             "exit_code": status.exit_code(),
             "diagnostics": diagnostics,
         }),
-        Checked::Explored { model, exploration, warnings } => {
+        Checked::Explored {
+            model,
+            exploration,
+            warnings,
+        } => {
             let spec = &model.spec;
             let constants: serde_json::Map<String, Value> = spec
                 .consts
@@ -302,7 +380,9 @@ pub fn json(path: &str, checked: &Checked) -> Value {
                 })
                 .collect();
             let deadlock = match &exploration.deadlock {
-                Verdict::Violated(Some(t)) => json!({ "verdict": "violated", "trace": trace_json(model, t) }),
+                Verdict::Violated(Some(t)) => {
+                    json!({ "verdict": "violated", "trace": trace_json(model, t) })
+                }
                 v => json!({ "verdict": verdict_word(v), "trace": Value::Null }),
             };
             let runtime_error = exploration.runtime_error.as_ref().map(|t| {

@@ -29,7 +29,10 @@ pub type PropertyId = usize;
 pub enum Type {
     Bool,
     /// The integers `lo..=hi`: the type of a stored integer.
-    Range { lo: i64, hi: i64 },
+    Range {
+        lo: i64,
+        hi: i64,
+    },
     /// An integer computed by an expression, not yet stored. Assigning it to
     /// a [`Type::Range`] place is checked when the step runs.
     Int,
@@ -69,9 +72,14 @@ impl Type {
             (Set(a), Set(b)) | (Option(a), Option(b)) => a.compatible(b),
             (Map(ka, va), Map(kb, vb)) => ka.compatible(kb) && va.compatible(vb),
             (Seq(a, _), Seq(b, _)) => a.compatible(b),
-            (Tuple(a), Tuple(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.compatible(y)),
+            (Tuple(a), Tuple(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.compatible(y))
+            }
             (Record(a), Record(b)) => {
-                a.len() == b.len() && a.iter().zip(b).all(|((na, ta), (nb, tb))| na == nb && ta.compatible(tb))
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b)
+                        .all(|((na, ta), (nb, tb))| na == nb && ta.compatible(tb))
             }
             _ => false,
         }
@@ -464,8 +472,9 @@ impl Builtin {
     }
 
     /// All names, for suggestions.
-    pub const NAMES: &'static [&'static str] =
-        &["len", "min", "max", "some", "is_some", "is_none", "unwrap", "head", "tail", "last"];
+    pub const NAMES: &'static [&'static str] = &[
+        "len", "min", "max", "some", "is_some", "is_none", "unwrap", "head", "tail", "last",
+    ];
 }
 
 /// Operators with their meaning fixed by the operand types.

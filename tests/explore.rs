@@ -38,7 +38,10 @@ fn two_phase_commit_matches_tlc() {
             panic!("specs/2pc.ds has errors")
         };
         assert_eq!(exploration.states, states, "distinct states for N = {n}");
-        assert_eq!(exploration.transitions, generated, "states generated for N = {n}");
+        assert_eq!(
+            exploration.transitions, generated,
+            "states generated for N = {n}"
+        );
         assert_eq!(exploration.depth, depth, "depth for N = {n}");
         assert!(exploration.complete);
     }
@@ -57,7 +60,11 @@ fn results_do_not_depend_on_the_thread_count() {
     for path in ["specs/2pc.ds", "specs/2pc_eager_commit.ds"] {
         let one = fingerprint(path, 1);
         for threads in [2, 3, 8] {
-            assert_eq!(one, fingerprint(path, threads), "{path} at {threads} threads");
+            assert_eq!(
+                one,
+                fingerprint(path, threads),
+                "{path} at {threads} threads"
+            );
         }
     }
 }
@@ -66,7 +73,10 @@ fn results_do_not_depend_on_the_thread_count() {
 /// state and every step is one the model generates.
 fn replay(model: &Model, trace: &Trace) {
     let initial = model.initial_states().expect("initial states");
-    assert!(initial.contains(&trace.states[0]), "the trace starts in an initial state");
+    assert!(
+        initial.contains(&trace.states[0]),
+        "the trace starts in an initial state"
+    );
     let mut scratch = Scratch::default();
     for (i, step) in trace.steps.iter().enumerate() {
         let mut found = false;
@@ -83,17 +93,41 @@ fn replay(model: &Model, trace: &Trace) {
 fn the_eager_commit_counterexample_is_shortest_and_replays() {
     let checked = check("specs/2pc_eager_commit.ds", &[], 2);
     assert_eq!(checked.status(), Status::Ok, "the violation is expected");
-    let Checked::Explored { model, exploration, .. } = checked else { panic!("errors") };
-    let index = model.spec.properties.iter().position(|p| p.name == "consistent").expect("property");
+    let Checked::Explored {
+        model, exploration, ..
+    } = checked
+    else {
+        panic!("errors")
+    };
+    let index = model
+        .spec
+        .properties
+        .iter()
+        .position(|p| p.name == "consistent")
+        .expect("property");
     let Verdict::Violated(Some(trace)) = &exploration.verdicts[index] else {
         panic!("consistent must be violated")
     };
-    assert_eq!(trace.steps.len(), 5, "the shortest counterexample has 5 steps");
+    assert_eq!(
+        trace.steps.len(),
+        5,
+        "the shortest counterexample has 5 steps"
+    );
     replay(&model, trace);
-    let CompiledProperty::Invariant(pred) = &model.properties[index] else { panic!("an invariant") };
+    let CompiledProperty::Invariant(pred) = &model.properties[index] else {
+        panic!("an invariant")
+    };
     let last = trace.states.last().expect("a state");
-    assert_eq!(pred.eval(&model, last, &mut Vec::new()), Ok(0), "the last state violates it");
+    assert_eq!(
+        pred.eval(&model, last, &mut Vec::new()),
+        Ok(0),
+        "the last state violates it"
+    );
     for state in &trace.states[..trace.states.len() - 1] {
-        assert_eq!(pred.eval(&model, state, &mut Vec::new()), Ok(1), "only the last state violates it");
+        assert_eq!(
+            pred.eval(&model, state, &mut Vec::new()),
+            Ok(1),
+            "only the last state violates it"
+        );
     }
 }

@@ -209,7 +209,11 @@ impl<'m> Explorer<'m> {
         let mut depth = if self.n_states() > 0 { 1 } else { 0 };
         let mut complete = true;
         while !frontier.is_empty() {
-            if self.options.max_states.is_some_and(|m| self.n_states() >= m) {
+            if self
+                .options
+                .max_states
+                .is_some_and(|m| self.n_states() >= m)
+            {
                 complete = false;
                 break;
             }
@@ -262,13 +266,25 @@ impl<'m> Explorer<'m> {
                     let pos = base + offset as u64;
                     let state = self.state(id);
                     let mut index = 0u32;
+                    let mut protocol_steps = 0u32;
                     model.successors(state, &mut scratch, &mut |step, outcome| {
                         let key = (level, pos, index);
                         index += 1;
+                        if !step.is_fault() {
+                            protocol_steps += 1;
+                        }
                         out.transitions += 1;
                         match outcome {
                             Outcome::Next(next) => {
-                                self.check_step(state, next, step, key, id, &mut out.step_found, &mut locals);
+                                self.check_step(
+                                    state,
+                                    next,
+                                    step,
+                                    key,
+                                    id,
+                                    &mut out.step_found,
+                                    &mut locals,
+                                );
                                 let hash = hash_state(next);
                                 let b = &mut out.bufs[shard_of(hash)];
                                 b.pending.push(Pending {
@@ -290,8 +306,14 @@ impl<'m> Explorer<'m> {
                             ),
                         }
                     });
-                    if index == 0 && model.check_deadlock {
-                        let done = model.done.as_ref().is_some_and(|d| holds(d, model, state, &mut locals));
+                    // Fault steps do not count: a protocol stuck while the
+                    // environment could still crash a node is deadlocked.
+                    // A state where every node has crashed is not.
+                    if protocol_steps == 0 && model.check_deadlock && !model.all_crashed(state) {
+                        let done = model
+                            .done
+                            .as_ref()
+                            .is_some_and(|d| holds(d, model, state, &mut locals));
                         if !done {
                             keep_first(
                                 &mut out.deadlock,
@@ -378,7 +400,9 @@ impl<'m> Explorer<'m> {
                     let buf = &out.bufs[s];
                     for p in &buf.pending {
                         let words = &buf.words[p.start as usize..(p.start + p.len) as usize];
-                        let Some(local) = shard.insert(words, p.hash, p.parent) else { continue };
+                        let Some(local) = shard.insert(words, p.hash, p.parent) else {
+                            continue;
+                        };
                         let id = global_id(s, local);
                         for (index, prop) in model.properties.iter().enumerate() {
                             match prop {
@@ -402,7 +426,11 @@ impl<'m> Explorer<'m> {
                                 _ => {}
                             }
                         }
-                        if model.bounds.iter().all(|b| holds(b, model, words, &mut locals)) {
+                        if model
+                            .bounds
+                            .iter()
+                            .all(|b| holds(b, model, words, &mut locals))
+                        {
                             r.frontier.push((p.key, id));
                         } else {
                             r.pruned += 1;
@@ -450,15 +478,16 @@ impl<'m> Explorer<'m> {
         let mut scratch = Scratch::default();
         for pair in states.windows(2) {
             let mut chosen = None;
-            self.model.successors(&pair[0], &mut scratch, &mut |step, outcome| {
-                if chosen.is_none() {
-                    if let Outcome::Next(next) = outcome {
-                        if next == pair[1].as_slice() {
-                            chosen = Some(step);
+            self.model
+                .successors(&pair[0], &mut scratch, &mut |step, outcome| {
+                    if chosen.is_none() {
+                        if let Outcome::Next(next) = outcome {
+                            if next == pair[1].as_slice() {
+                                chosen = Some(step);
+                            }
                         }
                     }
-                }
-            });
+                });
             steps.push(chosen.expect("a stored parent generates its child"));
         }
         Trace {

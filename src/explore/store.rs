@@ -17,7 +17,8 @@ pub const NO_PARENT: u64 = u64::MAX;
 /// A fixed-seed 64-bit hash of a state.
 #[inline]
 pub fn hash_state(words: &[u64]) -> u64 {
-    let mut h: u64 = 0x243F_6A88_85A3_08D3 ^ (words.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut h: u64 =
+        0x243F_6A88_85A3_08D3 ^ (words.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     for &w in words {
         h = (h ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         h ^= h >> 32;
@@ -82,7 +83,10 @@ impl Shard {
 
     /// Bytes held, for memory reports.
     pub fn bytes(&self) -> usize {
-        8 * (self.arena.capacity() + self.starts.capacity() + self.parents.capacity() + self.hashes.capacity())
+        8 * (self.arena.capacity()
+            + self.starts.capacity()
+            + self.parents.capacity()
+            + self.hashes.capacity())
             + 4 * self.slots.capacity()
     }
 

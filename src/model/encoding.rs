@@ -44,7 +44,11 @@ pub enum Shape {
     /// One slot per code of the key.
     Map { key: Box<Enc>, value: Box<Enc> },
     /// Length in the low `len_bits`, then `max_len` slots.
-    Seq { elem: Box<Enc>, max_len: u32, len_bits: u32 },
+    Seq {
+        elem: Box<Enc>,
+        max_len: u32,
+        len_bits: u32,
+    },
 }
 
 /// Why a type cannot be packed.
@@ -60,12 +64,20 @@ pub enum EncError {
 
 /// Bits needed to tell `n` values apart.
 pub fn bits_for(n: u64) -> u32 {
-    if n <= 1 { 0 } else { 64 - (n - 1).leading_zeros() }
+    if n <= 1 {
+        0
+    } else {
+        64 - (n - 1).leading_zeros()
+    }
 }
 
 /// A mask of the low `bits` bits.
 pub fn mask(bits: u32) -> u64 {
-    if bits >= 64 { u64::MAX } else { (1u64 << bits) - 1 }
+    if bits >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
+    }
 }
 
 impl Enc {
@@ -89,7 +101,9 @@ impl Enc {
             Type::Set(t) => {
                 let elem = Enc::of(t, spec)?;
                 if elem.bits > 6 {
-                    return Err(EncError::SetTooLarge { elem_bits: elem.bits });
+                    return Err(EncError::SetTooLarge {
+                        elem_bits: elem.bits,
+                    });
                 }
                 Enc {
                     bits: 1 << elem.bits,
@@ -189,7 +203,10 @@ impl Enc {
                         return None;
                     }
                     // Earlier parts vary slowest, as in lexicographic order.
-                    acc = acc.iter().flat_map(|a| d.iter().map(move |c| a | (c << offset))).collect();
+                    acc = acc
+                        .iter()
+                        .flat_map(|a| d.iter().map(move |c| a | (c << offset)))
+                        .collect();
                 }
                 acc
             }
@@ -216,11 +233,18 @@ impl Enc {
                         return None;
                     }
                     let shift = k * value.bits as u64;
-                    acc = acc.iter().flat_map(|a| values.iter().map(move |v| a | (v << shift))).collect();
+                    acc = acc
+                        .iter()
+                        .flat_map(|a| values.iter().map(move |v| a | (v << shift)))
+                        .collect();
                 }
                 acc
             }
-            Shape::Seq { elem, max_len, len_bits } => {
+            Shape::Seq {
+                elem,
+                max_len,
+                len_bits,
+            } => {
                 let d = elem.domain()?;
                 let mut out = vec![0u64];
                 let mut layer = vec![0u64];
@@ -228,7 +252,9 @@ impl Enc {
                     let mut next = Vec::new();
                     for prefix in &layer {
                         for c in &d {
-                            next.push(prefix | (c << (*len_bits as u64 + (len - 1) * elem.bits as u64)));
+                            next.push(
+                                prefix | (c << (*len_bits as u64 + (len - 1) * elem.bits as u64)),
+                            );
                         }
                     }
                     if out.len() + next.len() > LIMIT {
@@ -245,7 +271,11 @@ impl Enc {
 }
 
 fn checked_bits(bits: u64) -> Result<u32, EncError> {
-    if bits > 64 { Err(EncError::TooWide { bits }) } else { Ok(bits as u32) }
+    if bits > 64 {
+        Err(EncError::TooWide { bits })
+    } else {
+        Ok(bits as u32)
+    }
 }
 
 #[cfg(test)]

@@ -40,7 +40,11 @@ fn err(kind: RtErrorKind, span: Span) -> RtError {
 /// Stores expression value `v` of encoding `from` as a code of `to`.
 #[inline]
 pub(crate) fn store(v: i64, from: &Enc, to: &Enc, span: Span) -> R<u64> {
-    if is_int(to) { to_code(v, to, span) } else { recode(v as u64, from, to, span) }
+    if is_int(to) {
+        to_code(v, to, span)
+    } else {
+        recode(v as u64, from, to, span)
+    }
 }
 
 /// Calls `f` with each element of the domain; stops early when `f` returns
@@ -148,19 +152,27 @@ impl<'s> Lowerer<'s> {
             ExprKind::All(ty) => {
                 let enc = self.enc(ty, e.span);
                 match enc.domain() {
-                    Some(codes) => Dom::Values(Arc::new(codes.into_iter().map(|c| from_code(c, &enc)).collect())),
+                    Some(codes) => Dom::Values(Arc::new(
+                        codes.into_iter().map(|c| from_code(c, &enc)).collect(),
+                    )),
                     None => {
                         self.errors.push(LowerError {
                             what: "the domain of this quantifier".into(),
-                            error: super::encoding::EncError::TooWide { bits: enc.bits as u64 },
+                            error: super::encoding::EncError::TooWide {
+                                bits: enc.bits as u64,
+                            },
                             span: e.span,
                         });
                         Dom::Values(Arc::new(Vec::new()))
                     }
                 }
             }
-            ExprKind::Binary(BinOp::Range, a, b) => Dom::IntRange(self.expr(a, node), self.expr(b, node)),
-            ExprKind::SetLit(items) => Dom::Listed(Arc::new(items.iter().map(|i| self.expr(i, node)).collect())),
+            ExprKind::Binary(BinOp::Range, a, b) => {
+                Dom::IntRange(self.expr(a, node), self.expr(b, node))
+            }
+            ExprKind::SetLit(items) => {
+                Dom::Listed(Arc::new(items.iter().map(|i| self.expr(i, node)).collect()))
+            }
             _ => {
                 let enc = self.enc(&e.ty, e.span);
                 let elem = match &enc.shape {
@@ -215,12 +227,18 @@ impl<'s> Lowerer<'s> {
                 let slots = var.slots.clone();
                 let enc = var.enc.clone();
                 if let Shape::Int { lo, .. } = enc.shape {
-                    Arc::new(move |ctx, _| Ok(lo + slots[ctx.self_inst as usize].read(ctx.words) as i64))
+                    Arc::new(move |ctx, _| {
+                        Ok(lo + slots[ctx.self_inst as usize].read(ctx.words) as i64)
+                    })
                 } else {
                     Arc::new(move |ctx, _| Ok(slots[ctx.self_inst as usize].read(ctx.words) as i64))
                 }
             }
-            ExprKind::RemoteVar { node: which, kind, var } => {
+            ExprKind::RemoteVar {
+                node: which,
+                kind,
+                var,
+            } => {
                 let which = self.expr(which, node);
                 let var = &self.layout.kinds[*kind].vars[*var];
                 let slots = var.slots.clone();
@@ -260,7 +278,11 @@ impl<'s> Lowerer<'s> {
             }
             ExprKind::MapGet(map, key) => {
                 let enc = self.enc(&map.ty, map.span);
-                let Shape::Map { key: kenc, value: venc } = enc.shape else {
+                let Shape::Map {
+                    key: kenc,
+                    value: venc,
+                } = enc.shape
+                else {
                     unreachable!("typeck: map lookups on maps only")
                 };
                 let key_from = self.enc(&key.ty, key.span);
@@ -303,11 +325,16 @@ impl<'s> Lowerer<'s> {
                 let vars = vars.clone();
                 match quantifier {
                     Quantifier::Forall => Arc::new(move |ctx, locals| {
-                        nest(&dom, &vars, ctx, locals, &mut |locals| Ok(body(ctx, locals)? != 0)).map(|all| all as i64)
+                        nest(&dom, &vars, ctx, locals, &mut |locals| {
+                            Ok(body(ctx, locals)? != 0)
+                        })
+                        .map(|all| all as i64)
                     }),
                     Quantifier::Exists => Arc::new(move |ctx, locals| {
-                        nest(&dom, &vars, ctx, locals, &mut |locals| Ok(body(ctx, locals)? == 0))
-                            .map(|none| (!none) as i64)
+                        nest(&dom, &vars, ctx, locals, &mut |locals| {
+                            Ok(body(ctx, locals)? == 0)
+                        })
+                        .map(|none| (!none) as i64)
                     }),
                     Quantifier::Count => Arc::new(move |ctx, locals| {
                         let mut n = 0i64;
@@ -333,7 +360,9 @@ impl<'s> Lowerer<'s> {
                     None => {
                         self.errors.push(LowerError {
                             what: "this set of every value".into(),
-                            error: super::encoding::EncError::SetTooLarge { elem_bits: enc.bits },
+                            error: super::encoding::EncError::SetTooLarge {
+                                elem_bits: enc.bits,
+                            },
                             span,
                         });
                         Arc::new(|_, _| Ok(0))
@@ -344,7 +373,13 @@ impl<'s> Lowerer<'s> {
                 let c = self.expr(c, node);
                 let t = self.expr(t, node);
                 let f = self.expr(f, node);
-                Arc::new(move |ctx, locals| if c(ctx, locals)? != 0 { t(ctx, locals) } else { f(ctx, locals) })
+                Arc::new(move |ctx, locals| {
+                    if c(ctx, locals)? != 0 {
+                        t(ctx, locals)
+                    } else {
+                        f(ctx, locals)
+                    }
+                })
             }
             ExprKind::Tuple(items) | ExprKind::Record(items) => {
                 let enc = self.enc(&e.ty, span);
@@ -419,7 +454,9 @@ impl<'s> Lowerer<'s> {
                     unreachable!("typeck: map literals are maps")
                 };
                 let keys: Arc<Vec<u64>> = Arc::new(key.domain().unwrap_or_default());
-                let default = default.as_ref().map(|d| (self.expr(d, node), self.enc(&d.ty, d.span)));
+                let default = default
+                    .as_ref()
+                    .map(|d| (self.expr(d, node), self.enc(&d.ty, d.span)));
                 let entries: Vec<(Ex, Enc, Ex, Enc)> = entries
                     .iter()
                     .map(|(k, v)| {
@@ -474,13 +511,21 @@ impl<'s> Lowerer<'s> {
             };
         }
         match op {
-            BinOp::And => Arc::new(move |ctx, locals| Ok((x(ctx, locals)? != 0 && y(ctx, locals)? != 0) as i64)),
-            BinOp::Or => Arc::new(move |ctx, locals| Ok((x(ctx, locals)? != 0 || y(ctx, locals)? != 0) as i64)),
-            BinOp::Implies => Arc::new(move |ctx, locals| Ok((x(ctx, locals)? == 0 || y(ctx, locals)? != 0) as i64)),
+            BinOp::And => Arc::new(move |ctx, locals| {
+                Ok((x(ctx, locals)? != 0 && y(ctx, locals)? != 0) as i64)
+            }),
+            BinOp::Or => Arc::new(move |ctx, locals| {
+                Ok((x(ctx, locals)? != 0 || y(ctx, locals)? != 0) as i64)
+            }),
+            BinOp::Implies => Arc::new(move |ctx, locals| {
+                Ok((x(ctx, locals)? == 0 || y(ctx, locals)? != 0) as i64)
+            }),
             BinOp::Eq | BinOp::Ne => {
                 let want = op == BinOp::Eq;
                 if int_operands || ea == eb {
-                    Arc::new(move |ctx, locals| Ok(((x(ctx, locals)? == y(ctx, locals)?) == want) as i64))
+                    Arc::new(move |ctx, locals| {
+                        Ok(((x(ctx, locals)? == y(ctx, locals)?) == want) as i64)
+                    })
                 } else {
                     Arc::new(move |ctx, locals| {
                         let p = x(ctx, locals)? as u64;
@@ -491,10 +536,18 @@ impl<'s> Lowerer<'s> {
                     })
                 }
             }
-            BinOp::Lt => Arc::new(move |ctx, locals| Ok((x(ctx, locals)? < y(ctx, locals)?) as i64)),
-            BinOp::Le => Arc::new(move |ctx, locals| Ok((x(ctx, locals)? <= y(ctx, locals)?) as i64)),
-            BinOp::Gt => Arc::new(move |ctx, locals| Ok((x(ctx, locals)? > y(ctx, locals)?) as i64)),
-            BinOp::Ge => Arc::new(move |ctx, locals| Ok((x(ctx, locals)? >= y(ctx, locals)?) as i64)),
+            BinOp::Lt => {
+                Arc::new(move |ctx, locals| Ok((x(ctx, locals)? < y(ctx, locals)?) as i64))
+            }
+            BinOp::Le => {
+                Arc::new(move |ctx, locals| Ok((x(ctx, locals)? <= y(ctx, locals)?) as i64))
+            }
+            BinOp::Gt => {
+                Arc::new(move |ctx, locals| Ok((x(ctx, locals)? > y(ctx, locals)?) as i64))
+            }
+            BinOp::Ge => {
+                Arc::new(move |ctx, locals| Ok((x(ctx, locals)? >= y(ctx, locals)?) as i64))
+            }
             BinOp::Add => arith!(i64::checked_add),
             BinOp::Sub => arith!(i64::checked_sub),
             BinOp::Mul => arith!(i64::checked_mul),
@@ -506,7 +559,12 @@ impl<'s> Lowerer<'s> {
                     if q == 0 {
                         return Err(err(RtErrorKind::DivByZero, span));
                     }
-                    let r = if div { p.checked_div_euclid(q) } else { p.checked_rem_euclid(q) };
+                    // Rounds toward zero, as Rust and C do (docs/language.md).
+                    let r = if div {
+                        p.checked_div(q)
+                    } else {
+                        p.checked_rem(q)
+                    };
                     r.ok_or_else(|| err(RtErrorKind::Overflow, span))
                 })
             }
@@ -530,9 +588,13 @@ impl<'s> Lowerer<'s> {
                 Arc::new(move |ctx, locals| {
                     let v = x(ctx, locals)?;
                     let s = y(ctx, locals)? as u64;
-                    let Ok(code) = store(v, &ea, &elem, span) else { return Ok(0) };
+                    let Ok(code) = store(v, &ea, &elem, span) else {
+                        return Ok(0);
+                    };
                     let len = s & mask(len_bits);
-                    let found = (0..len).any(|i| (s >> (len_bits as u64 + i * elem.bits as u64)) & mask(elem.bits) == code);
+                    let found = (0..len).any(|i| {
+                        (s >> (len_bits as u64 + i * elem.bits as u64)) & mask(elem.bits) == code
+                    });
                     Ok(found as i64)
                 })
             }
@@ -555,13 +617,21 @@ impl<'s> Lowerer<'s> {
                 })
             }
             BinOp::Union | BinOp::Diff | BinOp::Inter | BinOp::Subset => {
-                let to = if op == BinOp::Subset { ea.clone() } else { self.enc(&e.ty, span) };
+                let to = if op == BinOp::Subset {
+                    ea.clone()
+                } else {
+                    self.enc(&e.ty, span)
+                };
                 let same_a = ea == to;
                 let same_b = eb == to;
                 Arc::new(move |ctx, locals| {
                     let p = x(ctx, locals)? as u64;
                     let q = y(ctx, locals)? as u64;
-                    let p = if same_a { p } else { recode(p, &ea, &to, span)? };
+                    let p = if same_a {
+                        p
+                    } else {
+                        recode(p, &ea, &to, span)?
+                    };
                     let q = if same_b {
                         q
                     } else if op == BinOp::Subset {
@@ -599,10 +669,12 @@ impl<'s> Lowerer<'s> {
                 })
             }
             Builtin::Len => match arg_enc.shape {
-                Shape::Set(_) => Arc::new(move |ctx, locals| Ok((x(ctx, locals)? as u64).count_ones() as i64)),
-                Shape::Seq { len_bits, .. } => {
-                    Arc::new(move |ctx, locals| Ok(((x(ctx, locals)? as u64) & mask(len_bits)) as i64))
+                Shape::Set(_) => {
+                    Arc::new(move |ctx, locals| Ok((x(ctx, locals)? as u64).count_ones() as i64))
                 }
+                Shape::Seq { len_bits, .. } => Arc::new(move |ctx, locals| {
+                    Ok(((x(ctx, locals)? as u64) & mask(len_bits)) as i64)
+                }),
                 _ => unreachable!("typeck: len of sets and sequences"),
             },
             Builtin::Some => {
@@ -610,7 +682,9 @@ impl<'s> Lowerer<'s> {
                 let Shape::Option(inner) = enc.shape else {
                     unreachable!("typeck: some() is an option")
                 };
-                Arc::new(move |ctx, locals| Ok(((store(x(ctx, locals)?, &arg_enc, &inner, span)? << 1) | 1) as i64))
+                Arc::new(move |ctx, locals| {
+                    Ok(((store(x(ctx, locals)?, &arg_enc, &inner, span)? << 1) | 1) as i64)
+                })
             }
             Builtin::IsSome => Arc::new(move |ctx, locals| Ok(x(ctx, locals)? & 1)),
             Builtin::IsNone => Arc::new(move |ctx, locals| Ok((x(ctx, locals)? & 1) ^ 1)),
@@ -636,7 +710,8 @@ impl<'s> Lowerer<'s> {
                     if len == 0 {
                         return Err(err(RtErrorKind::EmptySeq, span));
                     }
-                    let slot = |i: u64| (s >> (len_bits as u64 + i * elem.bits as u64)) & mask(elem.bits);
+                    let slot =
+                        |i: u64| (s >> (len_bits as u64 + i * elem.bits as u64)) & mask(elem.bits);
                     Ok(match builtin {
                         Builtin::Head => from_code(slot(0), &elem),
                         Builtin::Last => from_code(slot(len - 1), &elem),

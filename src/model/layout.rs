@@ -75,7 +75,10 @@ impl MsgLayout {
     /// Packs a message.
     #[inline]
     pub fn pack(&self, src: u32, dst: u32, kind: MessageId, payload: u64) -> u64 {
-        payload | shl(kind as u64, self.kind_shift) | shl(dst as u64, self.dst_shift) | shl(src as u64, self.src_shift)
+        payload
+            | shl(kind as u64, self.kind_shift)
+            | shl(dst as u64, self.dst_shift)
+            | shl(src as u64, self.src_shift)
     }
 
     /// The message kind of a code.
@@ -144,7 +147,11 @@ struct Allocator {
 impl Allocator {
     fn alloc(&mut self, bits: u32) -> Slot {
         if bits == 0 {
-            return Slot { word: 0, shift: 0, bits: 0 };
+            return Slot {
+                word: 0,
+                shift: 0,
+                bits: 0,
+            };
         }
         if self.bit + bits > 64 {
             self.word += 1;
@@ -160,7 +167,11 @@ impl Allocator {
     }
 
     fn words(&self) -> usize {
-        if self.bit == 0 { self.word as usize } else { self.word as usize + 1 }
+        if self.bit == 0 {
+            self.word as usize
+        } else {
+            self.word as usize + 1
+        }
     }
 }
 
@@ -172,7 +183,11 @@ impl Layout {
         let mut kinds = Vec::new();
         let mut instances = Vec::new();
         let crashable: Vec<bool> = (0..spec.nodes.len())
-            .map(|k| spec.faults.iter().any(|f| f.kind == FaultKind::Crash && f.node == Some(k)))
+            .map(|k| {
+                spec.faults
+                    .iter()
+                    .any(|f| f.kind == FaultKind::Crash && f.node == Some(k))
+            })
             .collect();
         for (k, node) in spec.nodes.iter().enumerate() {
             let first_global = instances.len() as u32;

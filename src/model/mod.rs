@@ -14,8 +14,8 @@
 pub mod encoding;
 mod expr;
 mod layout;
-mod stmt;
 mod step;
+mod stmt;
 mod trace;
 mod value;
 
@@ -67,17 +67,23 @@ impl RtError {
     /// The finding in words.
     pub fn describe(&self) -> String {
         match &self.kind {
-            RtErrorKind::OutOfDomain { value, lo, hi } => format!("value {value} is outside `{lo}..{hi}`"),
+            RtErrorKind::OutOfDomain { value, lo, hi } => {
+                format!("value {value} is outside `{lo}..{hi}`")
+            }
             RtErrorKind::UnwrapNone => "`unwrap` of `none`".into(),
             RtErrorKind::EmptySeq => "the sequence is empty".into(),
-            RtErrorKind::SeqFull { max } => format!("the sequence is full (at most {max} elements)"),
+            RtErrorKind::SeqFull { max } => {
+                format!("the sequence is full (at most {max} elements)")
+            }
             RtErrorKind::IndexOutOfRange { index, len } => {
                 format!("index {index} is outside a sequence of length {len}")
             }
             RtErrorKind::DivByZero => "division by zero".into(),
             RtErrorKind::Overflow => "integer overflow".into(),
             RtErrorKind::AssertFailed => "assertion failed".into(),
-            RtErrorKind::MapIncomplete => "the map literal has no value for some key (add `_ -> ...`)".into(),
+            RtErrorKind::MapIncomplete => {
+                "the map literal has no value for some key (add `_ -> ...`)".into()
+            }
         }
     }
 }
@@ -159,17 +165,22 @@ impl LowerError {
     /// The diagnostic a user sees.
     pub fn to_diagnostic(&self) -> Diagnostic {
         let detail = match &self.error {
-            EncError::TooWide { bits } => format!("needs {bits} bits; dsmc packs each value into at most 64"),
+            EncError::TooWide { bits } => {
+                format!("needs {bits} bits; dsmc packs each value into at most 64")
+            }
             EncError::SetTooLarge { elem_bits } => format!(
                 "a set's elements may take at most 64 values, but these need {elem_bits} bits"
             ),
-            EncError::MapTooLarge { key_bits } => format!(
-                "a map's keys may take at most 64 values, but these need {key_bits} bits"
-            ),
+            EncError::MapTooLarge { key_bits } => {
+                format!("a map's keys may take at most 64 values, but these need {key_bits} bits")
+            }
         };
-        Diagnostic::error("dsmc::lower::too_large", format!("{} is too large to pack: {detail}", self.what))
-            .primary(self.span, "this type")
-            .help("use smaller ranges or fewer instances, or split the value into several variables")
+        Diagnostic::error(
+            "dsmc::lower::too_large",
+            format!("{} is too large to pack: {detail}", self.what),
+        )
+        .primary(self.span, "this type")
+        .help("use smaller ranges or fewer instances, or split the value into several variables")
     }
 }
 
@@ -231,4 +242,3 @@ pub fn lower(spec: TypedSpec) -> Result<Model, Vec<LowerError>> {
         code,
     })
 }
-

@@ -26,17 +26,39 @@ pub struct Step {
 pub enum StepKind {
     /// Instance `global` runs action `action` with parameter combination
     /// `binding` (mixed-radix over the parameters' domains).
-    Action { global: u32, action: u32, binding: u32 },
+    Action {
+        global: u32,
+        action: u32,
+        binding: u32,
+    },
     /// Instance `global` handles message `code` with handler `handler`.
-    Deliver { global: u32, handler: u32, code: u64 },
+    Deliver {
+        global: u32,
+        handler: u32,
+        code: u64,
+    },
     /// Fault `fault` crashes instance `global`.
     Crash { global: u32, fault: u32 },
     /// Fault `fault` restarts instance `global` (initial choice `choice`).
-    Restart { global: u32, fault: u32, choice: u32 },
+    Restart {
+        global: u32,
+        fault: u32,
+        choice: u32,
+    },
     /// Fault `fault` drops one copy of message `code`.
     Lose { fault: u32, code: u64 },
     /// Fault `fault` adds a copy of message `code`.
     Duplicate { fault: u32, code: u64 },
+}
+
+impl Step {
+    /// Whether the environment took the step (a crash, a loss, ...).
+    pub fn is_fault(&self) -> bool {
+        !matches!(
+            self.kind,
+            StepKind::Action { .. } | StepKind::Deliver { .. }
+        )
+    }
 }
 
 /// What a step led to.
@@ -66,11 +88,22 @@ struct HandlerCode {
 }
 
 enum InitCode {
-    Value { ex: Ex, from: Enc, to: Enc },
-    OneOf { ex: Ex, elem: Enc, to: Enc },
+    Value {
+        ex: Ex,
+        from: Enc,
+        to: Enc,
+    },
+    OneOf {
+        ex: Ex,
+        elem: Enc,
+        to: Enc,
+    },
     /// `in { a, b }`: each listed value, without building the set (so the
     /// elements may be wider than a set can hold).
-    OneOfListed { items: Vec<(Ex, Enc)>, to: Enc },
+    OneOfListed {
+        items: Vec<(Ex, Enc)>,
+        to: Enc,
+    },
 }
 
 struct KindCode {
@@ -104,7 +137,12 @@ impl Code {
                     .map(|&p| {
                         let local = &a.body.locals[p];
                         let enc = l.enc(&local.ty, local.span);
-                        let values = enc.domain().unwrap_or_default().into_iter().map(|c| from_code(c, &enc)).collect();
+                        let values = enc
+                            .domain()
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|c| from_code(c, &enc))
+                            .collect();
                         (p, Arc::new(values))
                     })
                     .collect();
@@ -182,8 +220,16 @@ impl Code {
         }
         Ok(Code {
             kinds,
-            fifo: spec.messages.iter().map(|m| m.network == NetworkKind::Fifo).collect(),
-            set: spec.messages.iter().map(|m| m.network == NetworkKind::Set).collect(),
+            fifo: spec
+                .messages
+                .iter()
+                .map(|m| m.network == NetworkKind::Fifo)
+                .collect(),
+            set: spec
+                .messages
+                .iter()
+                .map(|m| m.network == NetworkKind::Set)
+                .collect(),
         })
     }
 }
@@ -263,6 +309,12 @@ impl Model {
         })
     }
 
+    /// Whether every node instance has crashed.
+    pub fn all_crashed(&self, state: &[u64]) -> bool {
+        let words = &state[..self.layout.fixed_words];
+        (0..self.layout.instances.len() as u32).all(|g| self.crashed(words, g))
+    }
+
     fn crashed(&self, words: &[u64], global: u32) -> bool {
         let (k, inst) = self.layout.instances[global as usize];
         match &self.layout.kinds[k].crashed {
@@ -274,7 +326,13 @@ impl Model {
     /// Builds the canonical successor network: `old` without the copy at
     /// `removed`, plus `sends`, ordered by channel, FIFO messages keeping
     /// their order, others sorted, copies of `set` messages merged.
-    fn canonical_net(&self, old: &[u64], removed: Option<usize>, extra: &[u64], out: &mut Vec<u64>) {
+    fn canonical_net(
+        &self,
+        old: &[u64],
+        removed: Option<usize>,
+        extra: &[u64],
+        out: &mut Vec<u64>,
+    ) {
         out.clear();
         for (i, &c) in old.iter().enumerate() {
             if Some(i) != removed {
@@ -310,7 +368,12 @@ impl Model {
     }
 
     /// Enumerates every step from `state`, in the fixed order.
-    pub fn successors(&self, state: &[u64], scratch: &mut Scratch, emit: &mut dyn FnMut(Step, Outcome)) {
+    pub fn successors(
+        &self,
+        state: &[u64],
+        scratch: &mut Scratch,
+        emit: &mut dyn FnMut(Step, Outcome),
+    ) {
         let fixed = self.layout.fixed_words;
         let (words, net) = state.split_at(fixed);
         let mut global = 0u32;

@@ -42,8 +42,17 @@ pub(crate) type St = Arc<dyn Fn(&mut StepEnv, &mut [i64]) -> R<()> + Send + Sync
 #[derive(Clone)]
 enum Hop {
     Fixed(u32),
-    MapKey { key: Ex, from: Enc, key_enc: Enc, value_bits: u32 },
-    SeqIndex { index: Ex, len_bits: u32, elem_bits: u32 },
+    MapKey {
+        key: Ex,
+        from: Enc,
+        key_enc: Enc,
+        value_bits: u32,
+    },
+    SeqIndex {
+        index: Ex,
+        len_bits: u32,
+        elem_bits: u32,
+    },
 }
 
 impl Lowerer<'_> {
@@ -62,7 +71,11 @@ impl Lowerer<'_> {
         let span = s.span;
         let node = Some(kind);
         match &s.kind {
-            StmtKind::Assign { place, kind: op, value } => {
+            StmtKind::Assign {
+                place,
+                kind: op,
+                value,
+            } => {
                 let var = &self.layout.kinds[kind].vars[place.var];
                 let slots: Vec<Slot> = var.slots.clone();
                 let mut enc = var.enc.clone();
@@ -114,7 +127,10 @@ impl Lowerer<'_> {
                                 from,
                                 key_enc,
                                 value_bits,
-                            } => store(key(&env.ctx(), locals)?, from, key_enc, span)? * *value_bits as u64,
+                            } => {
+                                store(key(&env.ctx(), locals)?, from, key_enc, span)?
+                                    * *value_bits as u64
+                            }
                             Hop::SeqIndex {
                                 index,
                                 len_bits,
@@ -158,10 +174,18 @@ impl Lowerer<'_> {
                 let then_b = self.block(then_stmts, kind);
                 let else_b = self.block(else_stmts, kind);
                 Arc::new(move |env, locals| {
-                    if cond(&env.ctx(), locals)? != 0 { then_b(env, locals) } else { else_b(env, locals) }
+                    if cond(&env.ctx(), locals)? != 0 {
+                        then_b(env, locals)
+                    } else {
+                        else_b(env, locals)
+                    }
                 })
             }
-            StmtKind::For { local, domain, body } => {
+            StmtKind::For {
+                local,
+                domain,
+                body,
+            } => {
                 let dom = self.domain(domain, node);
                 let body = self.block(body, kind);
                 let local = *local;
@@ -180,7 +204,11 @@ impl Lowerer<'_> {
                     Ok(())
                 })
             }
-            StmtKind::Send { dest, message, args } => {
+            StmtKind::Send {
+                dest,
+                message,
+                args,
+            } => {
                 let dest_kind = match dest.ty {
                     Type::Node(k) => k,
                     _ => unreachable!("typeck: sends go to nodes"),
@@ -210,7 +238,8 @@ impl Lowerer<'_> {
                 Arc::new(move |env, locals| {
                     let p = payload(&env.ctx(), locals)? as u64;
                     for i in 0..count {
-                        env.sends.push(msg.pack(env.self_global, first + i, message, p));
+                        env.sends
+                            .push(msg.pack(env.self_global, first + i, message, p));
                     }
                     Ok(())
                 })
@@ -250,7 +279,14 @@ impl Lowerer<'_> {
 }
 
 /// The new code of a place after `op` with value `v`.
-fn apply(op: AssignKind, old: u64, v: i64, from: &Enc, target: &Enc, span: crate::syntax::ast::Span) -> R<u64> {
+fn apply(
+    op: AssignKind,
+    old: u64,
+    v: i64,
+    from: &Enc,
+    target: &Enc,
+    span: crate::syntax::ast::Span,
+) -> R<u64> {
     Ok(match op {
         AssignKind::Set => store(v, from, target, span)?,
         AssignKind::SetInsert | AssignKind::SetRemove => {
@@ -282,11 +318,16 @@ fn apply(op: AssignKind, old: u64, v: i64, from: &Enc, target: &Enc, span: crate
                 });
             }
             let code = store(v, from, elem, span)?;
-            ((old & !mask(*len_bits)) | (len + 1)) | (code << (*len_bits as u64 + len * elem.bits as u64))
+            ((old & !mask(*len_bits)) | (len + 1))
+                | (code << (*len_bits as u64 + len * elem.bits as u64))
         }
         AssignKind::IntAdd | AssignKind::IntSub => {
             let current = from_code(old, target);
-            let next = if op == AssignKind::IntAdd { current.checked_add(v) } else { current.checked_sub(v) };
+            let next = if op == AssignKind::IntAdd {
+                current.checked_add(v)
+            } else {
+                current.checked_sub(v)
+            };
             let next = next.ok_or(RtError {
                 kind: RtErrorKind::Overflow,
                 span,

@@ -1,9 +1,9 @@
 //! Turning states and steps into words: instance names, values, the step
 //! that was taken and what it changed.
 
+use super::Model;
 use super::encoding::{Enc, Shape, mask};
 use super::step::{Step, StepKind};
-use super::Model;
 use crate::syntax::ast::{FaultKind, Span};
 use crate::typed::{NodeKindId, Type};
 
@@ -33,7 +33,11 @@ impl Model {
     /// `RM[2]`, or `TM` for a single node.
     pub fn instance_name(&self, kind: NodeKindId, inst: u32) -> String {
         let node = &self.spec.nodes[kind];
-        if node.indexed { format!("{}[{inst}]", node.name) } else { node.name.clone() }
+        if node.indexed {
+            format!("{}[{inst}]", node.name)
+        } else {
+            node.name.clone()
+        }
     }
 
     fn global_name(&self, global: u32) -> String {
@@ -45,7 +49,9 @@ impl Model {
     pub fn format_code(&self, code: u64, ty: &Type, enc: &Enc) -> String {
         match (ty, &enc.shape) {
             (Type::Bool, _) => (code != 0).to_string(),
-            (Type::Range { .. } | Type::Int | Type::Error, Shape::Int { lo, .. }) => (lo + code as i64).to_string(),
+            (Type::Range { .. } | Type::Int | Type::Error, Shape::Int { lo, .. }) => {
+                (lo + code as i64).to_string()
+            }
             (Type::Enum(e), _) => self.spec.enums[*e]
                 .variants
                 .get(code as usize)
@@ -71,7 +77,12 @@ impl Model {
                 let items: Vec<String> = fs
                     .iter()
                     .zip(parts)
-                    .map(|((n, t), (o, e))| format!("{n}: {}", self.format_code((code >> o) & mask(e.bits), t, e)))
+                    .map(|((n, t), (o, e))| {
+                        format!(
+                            "{n}: {}",
+                            self.format_code((code >> o) & mask(e.bits), t, e)
+                        )
+                    })
                     .collect();
                 format!("{{ {} }}", items.join(", "))
             }
@@ -83,7 +94,11 @@ impl Model {
                     bits &= bits - 1;
                     items.push(self.format_code(c, t, elem));
                 }
-                if items.is_empty() { "{}".into() } else { format!("{{ {} }}", items.join(", ")) }
+                if items.is_empty() {
+                    "{}".into()
+                } else {
+                    format!("{{ {} }}", items.join(", "))
+                }
             }
             (Type::Map(kt, vt), Shape::Map { key, value }) => {
                 let items: Vec<String> = key
@@ -92,7 +107,11 @@ impl Model {
                     .into_iter()
                     .map(|k| {
                         let v = (code >> (k * value.bits as u64)) & mask(value.bits);
-                        format!("{} -> {}", self.format_code(k, kt, key), self.format_code(v, vt, value))
+                        format!(
+                            "{} -> {}",
+                            self.format_code(k, kt, key),
+                            self.format_code(v, vt, value)
+                        )
                     })
                     .collect();
                 format!("{{ {} }}", items.join(", "))
@@ -101,7 +120,8 @@ impl Model {
                 let len = code & mask(*len_bits);
                 let items: Vec<String> = (0..len)
                     .map(|i| {
-                        let c = (code >> (*len_bits as u64 + i * elem.bits as u64)) & mask(elem.bits);
+                        let c =
+                            (code >> (*len_bits as u64 + i * elem.bits as u64)) & mask(elem.bits);
                         self.format_code(c, t, elem)
                     })
                     .collect();
@@ -125,7 +145,10 @@ impl Model {
                 .enumerate()
                 .map(|(f, (name, ty))| {
                     let enc = &msg.fields[m][f].1;
-                    format!("{name}: {}", self.format_code(msg.field(code, m, f), ty, enc))
+                    format!(
+                        "{name}: {}",
+                        self.format_code(msg.field(code, m, f), ty, enc)
+                    )
                 })
                 .collect();
             format!("({})", items.join(", "))
@@ -147,7 +170,11 @@ impl Model {
                     let var = &self.spec.nodes[k].vars[v];
                     out.push(Change {
                         what: format!("{}.{}", self.instance_name(k, inst), var.name),
-                        value: self.format_code(vl.slots[inst as usize].read(state), &var.ty, &vl.enc),
+                        value: self.format_code(
+                            vl.slots[inst as usize].read(state),
+                            &var.ty,
+                            &vl.enc,
+                        ),
                     });
                 }
             }
@@ -167,11 +194,18 @@ impl Model {
         for (k, kl) in self.layout.kinds.iter().enumerate() {
             for inst in 0..kl.count {
                 if let Some(crashed) = &kl.crashed {
-                    let (a, b) = (crashed[inst as usize].read(before), crashed[inst as usize].read(after));
+                    let (a, b) = (
+                        crashed[inst as usize].read(before),
+                        crashed[inst as usize].read(after),
+                    );
                     if a != b {
                         out.push(Change {
                             what: self.instance_name(k, inst),
-                            value: if b != 0 { "crashed".into() } else { "restarted".into() },
+                            value: if b != 0 {
+                                "crashed".into()
+                            } else {
+                                "restarted".into()
+                            },
                         });
                     }
                 }
@@ -218,7 +252,11 @@ impl Model {
     pub fn describe_step(&self, before: &[u64], step: &Step, after: Option<&[u64]>) -> TraceStep {
         let changes = after.map(|a| self.diff(before, a)).unwrap_or_default();
         let (node, action, span) = match step.kind {
-            StepKind::Action { global, action, binding } => {
+            StepKind::Action {
+                global,
+                action,
+                binding,
+            } => {
                 let (k, _) = self.layout.instances[global as usize];
                 let def = &self.spec.nodes[k].actions[action as usize];
                 let values = self.binding_values(k, action as usize, binding);
@@ -231,13 +269,25 @@ impl Model {
                         self.format_value(v, &local.ty)
                     })
                     .collect();
-                let text = if params.is_empty() { def.name.clone() } else { format!("{}({})", def.name, params.join(", ")) };
+                let text = if params.is_empty() {
+                    def.name.clone()
+                } else {
+                    format!("{}({})", def.name, params.join(", "))
+                };
                 (Some(self.global_name(global)), text, Some(def.span))
             }
-            StepKind::Deliver { global, handler, code } => {
+            StepKind::Deliver {
+                global,
+                handler,
+                code,
+            } => {
                 let (k, _) = self.layout.instances[global as usize];
                 let def = &self.spec.nodes[k].handlers[handler as usize];
-                (Some(self.global_name(global)), format!("on {}", self.format_message(code)), Some(def.span))
+                (
+                    Some(self.global_name(global)),
+                    format!("on {}", self.format_message(code)),
+                    Some(def.span),
+                )
             }
             StepKind::Crash { global, fault } => (
                 Some(self.global_name(global)),
@@ -251,8 +301,16 @@ impl Model {
             ),
             StepKind::Lose { fault, code } | StepKind::Duplicate { fault, code } => {
                 let f = &self.spec.faults[fault as usize];
-                let verb = if f.kind == FaultKind::Lose { "lose" } else { "duplicate" };
-                (None, format!("{verb} {} (fault)", self.format_message(code)), Some(f.span))
+                let verb = if f.kind == FaultKind::Lose {
+                    "lose"
+                } else {
+                    "duplicate"
+                };
+                (
+                    None,
+                    format!("{verb} {} (fault)", self.format_message(code)),
+                    Some(f.span),
+                )
             }
         };
         TraceStep {

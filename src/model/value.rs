@@ -70,10 +70,7 @@ pub fn recode(c: u64, from: &Enc, to: &Enc, span: Span) -> R<u64> {
             }
             Ok(out)
         }
-        (
-            Shape::Map { key: ka, value: va },
-            Shape::Map { key: kb, value: vb },
-        ) => {
+        (Shape::Map { key: ka, value: va }, Shape::Map { key: kb, value: vb }) => {
             let mut out = 0u64;
             for k in ka.domain().unwrap_or_default() {
                 let v = (c >> (k * va.bits as u64)) & mask(va.bits);
@@ -113,4 +110,3 @@ pub fn recode(c: u64, from: &Enc, to: &Enc, span: Span) -> R<u64> {
         _ => Ok(c),
     }
 }
-

@@ -2,7 +2,7 @@
 //! detection. Range bounds, instance counts, sequence bounds and fault
 //! budgets are constant expressions too.
 
-use super::{Global, Resolved, ResolveError};
+use super::{Global, ResolveError, Resolved};
 use crate::syntax::ast::{BinaryOp, Expr, ExprKind, TypeKind, UnaryOp};
 use crate::typed::{ConstValue, Type};
 
@@ -25,7 +25,8 @@ impl Resolved<'_> {
             TypeKind::Bool => Some(Type::Bool),
             TypeKind::Range(..) => Some(self.resolve_type(&decl.ty, None)),
             _ => {
-                self.errors.push(ResolveError::ConstType { span: decl.ty.span });
+                self.errors
+                    .push(ResolveError::ConstType { span: decl.ty.span });
                 None
             }
         };
@@ -101,7 +102,8 @@ impl Resolved<'_> {
         match self.eval_const(e, what)? {
             ConstValue::Int(n) => Some(n),
             ConstValue::Bool(_) => {
-                self.errors.push(ResolveError::NotConstant { span: e.span, what });
+                self.errors
+                    .push(ResolveError::NotConstant { span: e.span, what });
                 None
             }
         }
@@ -121,7 +123,8 @@ impl Resolved<'_> {
     pub fn eval_const(&mut self, e: &Expr, what: &'static str) -> Option<ConstValue> {
         use ConstValue::{Bool, Int};
         let not_constant = |r: &mut Self| {
-            r.errors.push(ResolveError::NotConstant { span: e.span, what });
+            r.errors
+                .push(ResolveError::NotConstant { span: e.span, what });
             None
         };
         match &e.kind {
@@ -160,8 +163,8 @@ impl Resolved<'_> {
                     BinaryOp::Add => arith(i64::checked_add, self),
                     BinaryOp::Sub => arith(i64::checked_sub, self),
                     BinaryOp::Mul => arith(i64::checked_mul, self),
-                    BinaryOp::Div => arith(i64::checked_div_euclid, self),
-                    BinaryOp::Rem => arith(i64::checked_rem_euclid, self),
+                    BinaryOp::Div => arith(i64::checked_div, self),
+                    BinaryOp::Rem => arith(i64::checked_rem, self),
                     BinaryOp::Eq => Some(Bool(a == b)),
                     BinaryOp::Ne => Some(Bool(a != b)),
                     BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => match (a, b) {
@@ -189,9 +192,18 @@ impl Resolved<'_> {
                 Bool(false) => self.eval_const(f, what),
                 _ => not_constant(self),
             },
-            ExprKind::Call(name, args) if matches!(name.name.as_str(), "min" | "max") && args.len() == 2 => {
-                match (self.eval_const(&args[0], what)?, self.eval_const(&args[1], what)?) {
-                    (Int(x), Int(y)) => Some(Int(if name.name == "min" { x.min(y) } else { x.max(y) })),
+            ExprKind::Call(name, args)
+                if matches!(name.name.as_str(), "min" | "max") && args.len() == 2 =>
+            {
+                match (
+                    self.eval_const(&args[0], what)?,
+                    self.eval_const(&args[1], what)?,
+                ) {
+                    (Int(x), Int(y)) => Some(Int(if name.name == "min" {
+                        x.min(y)
+                    } else {
+                        x.max(y)
+                    })),
                     _ => not_constant(self),
                 }
             }

@@ -31,7 +31,11 @@ pub enum ResolveError {
         decl: Option<Span>,
     },
     /// A type alias defined in terms of itself.
-    RecursiveType { name: String, span: Span, decl: Span },
+    RecursiveType {
+        name: String,
+        span: Span,
+        decl: Span,
+    },
     /// `int` where a finite type is needed.
     InfiniteType { span: Span },
     /// `lo..hi` with lo > hi.
@@ -61,9 +65,16 @@ pub enum ResolveError {
     /// Integer overflow while computing a constant.
     Overflow { span: Span },
     /// `-D NAME=V` for a name that is not a constant.
-    UnknownOverride { name: String, suggestion: Option<String> },
+    UnknownOverride {
+        name: String,
+        suggestion: Option<String>,
+    },
     /// `-D NAME=V` whose value is not a literal of the constant's type.
-    BadOverride { name: String, value: String, expected: String },
+    BadOverride {
+        name: String,
+        value: String,
+        expected: String,
+    },
     /// A fault written without the target it needs, or with one it cannot have.
     FaultTarget {
         fault: &'static str,

@@ -22,7 +22,9 @@ pub use error::ResolveError;
 use crate::diagnostic::did_you_mean;
 use crate::front::Override;
 use crate::syntax::ast::{self, FaultKind, Ident, Item, NetworkKind, NodeItem, Span, TypeKind};
-use crate::typed::{ConstValue, EnumDef, EnumId, FaultDef, MessageId, NodeKindId, PropertyId, Type, VarId};
+use crate::typed::{
+    ConstValue, EnumDef, EnumId, FaultDef, MessageId, NodeKindId, PropertyId, Type, VarId,
+};
 
 /// What a top-level name refers to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -284,7 +286,8 @@ impl<'a> Resolved<'a> {
                     .filter(|(_, g)| accept(**g))
                     .map(|(n, _)| n.clone())
                     .collect();
-                let suggestion = did_you_mean(&name.name, candidates.iter().map(String::as_str)).map(str::to_string);
+                let suggestion = did_you_mean(&name.name, candidates.iter().map(String::as_str))
+                    .map(str::to_string);
                 self.errors.push(ResolveError::UnknownName {
                     name: name.name.clone(),
                     wanted,
@@ -316,7 +319,11 @@ impl<'a> Resolved<'a> {
         for o in overrides {
             let index = self.consts.iter().position(|c| c.decl.name.name == o.name);
             let Some(index) = index else {
-                let names: Vec<&str> = self.consts.iter().map(|c| c.decl.name.name.as_str()).collect();
+                let names: Vec<&str> = self
+                    .consts
+                    .iter()
+                    .map(|c| c.decl.name.name.as_str())
+                    .collect();
                 self.errors.push(ResolveError::UnknownOverride {
                     name: o.name.clone(),
                     suggestion: did_you_mean(&o.name, names).map(str::to_string),
@@ -350,7 +357,8 @@ impl<'a> Resolved<'a> {
         match &te.kind {
             TypeKind::Bool => Type::Bool,
             TypeKind::Int => {
-                self.errors.push(ResolveError::InfiniteType { span: te.span });
+                self.errors
+                    .push(ResolveError::InfiniteType { span: te.span });
                 Type::Error
             }
             TypeKind::Range(lo, hi) => {
@@ -359,7 +367,11 @@ impl<'a> Resolved<'a> {
                 match (lo_v, hi_v) {
                     (Some(lo), Some(hi)) if lo <= hi => Type::Range { lo, hi },
                     (Some(lo), Some(hi)) => {
-                        self.errors.push(ResolveError::EmptyRange { lo, hi, span: te.span });
+                        self.errors.push(ResolveError::EmptyRange {
+                            lo,
+                            hi,
+                            span: te.span,
+                        });
                         Type::Error
                     }
                     _ => Type::Error,
@@ -378,7 +390,10 @@ impl<'a> Resolved<'a> {
                         });
                         continue;
                     }
-                    self.variants.entry(v.name.clone()).or_default().push((id, index));
+                    self.variants
+                        .entry(v.name.clone())
+                        .or_default()
+                        .push((id, index));
                 }
                 self.enums.push(EnumDef {
                     name: alias_name.map(str::to_string),
@@ -397,7 +412,9 @@ impl<'a> Resolved<'a> {
             TypeKind::Seq(t, bound) => {
                 let t = self.resolve_type(t, None);
                 match self.const_int(bound, "a sequence bound") {
-                    Some(n) if (0..=u32::MAX as i64).contains(&n) => Type::Seq(Box::new(t), n as u32),
+                    Some(n) if (0..=u32::MAX as i64).contains(&n) => {
+                        Type::Seq(Box::new(t), n as u32)
+                    }
                     Some(n) => {
                         self.errors.push(ResolveError::OutOfRange {
                             value: n,
@@ -412,7 +429,9 @@ impl<'a> Resolved<'a> {
                     None => Type::Error,
                 }
             }
-            TypeKind::Tuple(ts) => Type::Tuple(ts.iter().map(|t| self.resolve_type(t, None)).collect()),
+            TypeKind::Tuple(ts) => {
+                Type::Tuple(ts.iter().map(|t| self.resolve_type(t, None)).collect())
+            }
             TypeKind::Record(fields) => {
                 let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
                 let mut out = Vec::new();
@@ -598,7 +617,9 @@ impl<'a> Resolved<'a> {
         for item in &spec.items {
             let Item::Network(n) = item else { continue };
             for name in &n.messages {
-                let Some(id) = self.expect_message(name) else { continue };
+                let Some(id) = self.expect_message(name) else {
+                    continue;
+                };
                 if let Some(first) = overridden.insert(id, name.span) {
                     self.errors.push(ResolveError::Duplicate {
                         name: name.name.clone(),
@@ -625,7 +646,8 @@ impl<'a> Resolved<'a> {
                 let mut node = None;
                 let mut message = None;
                 match f.kind {
-                    FaultKind::Crash | FaultKind::Restart | FaultKind::Byzantine => match &f.target {
+                    FaultKind::Crash | FaultKind::Restart | FaultKind::Byzantine => match &f.target
+                    {
                         Some(t) => node = self.expect_node(t),
                         None => self.errors.push(ResolveError::FaultTarget {
                             fault: keyword,
@@ -711,8 +733,11 @@ impl<'a> Resolved<'a> {
                         self.expected_violations.insert(id);
                     }
                     None => {
-                        let suggestion = did_you_mean(&e.property.name, self.property_index.keys().map(String::as_str))
-                            .map(str::to_string);
+                        let suggestion = did_you_mean(
+                            &e.property.name,
+                            self.property_index.keys().map(String::as_str),
+                        )
+                        .map(str::to_string);
                         self.errors.push(ResolveError::UnknownName {
                             name: e.property.name.clone(),
                             wanted: "property",
@@ -740,7 +765,10 @@ impl<'a> Resolved<'a> {
         }
         self.deadlock = match (allow, done) {
             (Some(a), Some(d)) => {
-                self.errors.push(ResolveError::DeadlockConflict { allow: a, done: d.span });
+                self.errors.push(ResolveError::DeadlockConflict {
+                    allow: a,
+                    done: d.span,
+                });
                 DeadlockDecl::Allowed
             }
             (Some(_), None) => DeadlockDecl::Allowed,

@@ -67,7 +67,12 @@ pub fn too_deep(spec: &Spec) -> Option<Span> {
                     }
                 }
             }
-            Item::Faults(d) => exprs.extend(d.faults.iter().filter_map(|f| f.budget.as_ref()).map(|e| (e, 1))),
+            Item::Faults(d) => exprs.extend(
+                d.faults
+                    .iter()
+                    .filter_map(|f| f.budget.as_ref())
+                    .map(|e| (e, 1)),
+            ),
             Item::Property(p) => match &p.kind {
                 PropertyKind::Invariant(e)
                 | PropertyKind::Stable(e)
@@ -113,7 +118,9 @@ pub fn too_deep(spec: &Spec) -> Option<Span> {
                     exprs.push((cond, depth));
                     stmts.extend(then_block.stmts.iter().map(|s| (s, depth + 1)));
                     match else_branch {
-                        Some(ElseBranch::Block(b)) => stmts.extend(b.stmts.iter().map(|s| (s, depth + 1))),
+                        Some(ElseBranch::Block(b)) => {
+                            stmts.extend(b.stmts.iter().map(|s| (s, depth + 1)))
+                        }
                         Some(ElseBranch::If(s)) => stmts.push((s, depth + 1)),
                         None => {}
                     }
@@ -126,7 +133,9 @@ pub fn too_deep(spec: &Spec) -> Option<Span> {
                     exprs.push((dest, depth));
                     exprs.extend(message.args.iter().flatten().map(|e| (e, depth)));
                 }
-                StmtKind::Broadcast { message, .. } => exprs.extend(message.args.iter().flatten().map(|e| (e, depth))),
+                StmtKind::Broadcast { message, .. } => {
+                    exprs.extend(message.args.iter().flatten().map(|e| (e, depth)))
+                }
                 StmtKind::Assert(e) => exprs.push((e, depth)),
                 StmtKind::Let { value, .. } => exprs.push((value, depth)),
             }
@@ -156,23 +165,27 @@ pub fn too_deep(spec: &Spec) -> Option<Span> {
             }
             continue;
         }
-        let Some((e, depth)) = exprs.pop() else { return None };
+        let Some((e, depth)) = exprs.pop() else {
+            return None;
+        };
         if depth > MAX_DEPTH {
             return Some(e.span);
         }
         let d = depth + 1;
         match &e.kind {
             ExprKind::Bool(_) | ExprKind::Int(_) | ExprKind::Name(_) | ExprKind::SelfRef => {}
-            ExprKind::Unary(_, x) | ExprKind::Paren(x) | ExprKind::Field(x, _) | ExprKind::TupleField(x, _, _) => {
-                exprs.push((x, d))
-            }
+            ExprKind::Unary(_, x)
+            | ExprKind::Paren(x)
+            | ExprKind::Field(x, _)
+            | ExprKind::TupleField(x, _, _) => exprs.push((x, d)),
             ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
                 exprs.push((a, d));
                 exprs.push((b, d));
             }
-            ExprKind::Call(_, args) | ExprKind::Tuple(args) | ExprKind::Set(args) | ExprKind::Seq(args) => {
-                exprs.extend(args.iter().map(|a| (a, d)))
-            }
+            ExprKind::Call(_, args)
+            | ExprKind::Tuple(args)
+            | ExprKind::Set(args)
+            | ExprKind::Seq(args) => exprs.extend(args.iter().map(|a| (a, d))),
             ExprKind::Quant { domain, body, .. } => {
                 exprs.push((domain, d));
                 exprs.push((body, d));

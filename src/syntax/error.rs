@@ -59,7 +59,10 @@ impl SyntaxError {
             expected.retain(|w| !OPERATORS.contains(w));
             expected.push("an operator");
         }
-        let n_starts = expected.iter().filter(|w| EXPRESSION_STARTS.contains(w)).count();
+        let n_starts = expected
+            .iter()
+            .filter(|w| EXPRESSION_STARTS.contains(w))
+            .count();
         if n_starts >= 3 {
             expected.retain(|w| !EXPRESSION_STARTS.contains(w));
             expected.push("an expression");
@@ -83,7 +86,11 @@ impl SyntaxError {
     /// The diagnostic a user sees.
     pub fn to_diagnostic(&self) -> Diagnostic {
         match self {
-            SyntaxError::Unexpected { at, expected, found } => {
+            SyntaxError::Unexpected {
+                at,
+                expected,
+                found,
+            } => {
                 let found_words = if found.is_empty() {
                     "the end of the file".to_string()
                 } else {
@@ -114,13 +121,19 @@ impl SyntaxError {
 
 /// The words [`describe`] gives operators.
 const OPERATORS: &[&str] = &[
-    "`=>`", "`||`", "`&&`", "`==`", "`!=`", "`<=`", "`>=`", "`<`", "`>`", "`..`", "`+`", "`-`", "`*`", "`/`",
-    "`%`", "`&`", "`.`", "`[`", "`in`",
+    "`=>`", "`||`", "`&&`", "`==`", "`!=`", "`<=`", "`>=`", "`<`", "`>`", "`..`", "`+`", "`-`",
+    "`*`", "`/`", "`%`", "`&`", "`.`", "`[`", "`in`",
 ];
 
 /// The words [`describe`] gives the tokens that can start an expression.
 const EXPRESSION_STARTS: &[&str] = &[
-    "`!`", "`-`", "`true` or `false`", "a number", "a quantifier", "a name", "an expression",
+    "`!`",
+    "`-`",
+    "`true` or `false`",
+    "a number",
+    "a quantifier",
+    "a name",
+    "an expression",
 ];
 
 /// A help line for the common slips.
@@ -157,9 +170,13 @@ fn token_at(source: &str, offset: usize) -> String {
         return String::new();
     };
     if first.is_alphanumeric() || first == '_' {
-        rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect()
+        rest.chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect()
     } else {
-        for op in ["~>", "==", "!=", "<=", ">=", "=>", "->", "&&", "||", "+=", "-=", ".."] {
+        for op in [
+            "~>", "==", "!=", "<=", ">=", "=>", "->", "&&", "||", "+=", "-=", "..",
+        ] {
             if rest.starts_with(op) {
                 return op.to_string();
             }
@@ -181,12 +198,16 @@ fn describe(rule: Rule) -> Option<&'static str> {
         type_expr => "a type",
         block => "`{`",
         protocol_decl | kw_protocol => "`protocol`",
-        const_decl | type_decl | network_decl | message_decl | node_decl | faults_decl | property_decl
-        | allow_deadlock | done_decl | bound_decl | expect_decl => "a declaration",
+        const_decl | type_decl | network_decl | message_decl | node_decl | faults_decl
+        | property_decl | allow_deadlock | done_decl | bound_decl | expect_decl => "a declaration",
         var_decl | handler | action_decl => "`var`, `on` or `action`",
-        fault | fault_kind => "a fault (`crash`, `restart`, `lose`, `duplicate`, `partition`, `byzantine`)",
+        fault | fault_kind => {
+            "a fault (`crash`, `restart`, `lose`, `duplicate`, `partition`, `byzantine`)"
+        }
         network_kind => "`multiset`, `set` or `fifo`",
-        if_stmt | for_stmt | send_stmt | broadcast_stmt | assert_stmt | let_stmt | assign_stmt => "a statement",
+        if_stmt | for_stmt | send_stmt | broadcast_stmt | assert_stmt | let_stmt | assign_stmt => {
+            "a statement"
+        }
         assign_op => "`=`, `+=` or `-=`",
         guard | kw_when => "`when`",
         from_clause | kw_from => "`from`",

@@ -41,7 +41,11 @@ pub enum TypeError {
     /// An assignment to a variable of another node.
     RemoteAssign { span: Span, what: String },
     /// Assignment to something that is not a variable.
-    NotAssignable { name: String, what: &'static str, span: Span },
+    NotAssignable {
+        name: String,
+        what: &'static str,
+        span: Span,
+    },
     /// `from x: K` where K never sends the message.
     FromKind {
         kind: String,
@@ -69,7 +73,11 @@ pub enum TypeError {
         decl: Option<Span>,
     },
     /// A node kind with several instances used as one value.
-    KindAsValue { name: String, count: u32, span: Span },
+    KindAsValue {
+        name: String,
+        count: u32,
+        span: Span,
+    },
     /// A bare enum variant that several enums have, with nothing to choose.
     AmbiguousVariant {
         name: String,
@@ -262,9 +270,13 @@ impl TypeError {
 
 fn operator_help(op: &str) -> Option<String> {
     match op {
-        "+" | "-" | "&" => Some("`+`, `-` and `&` take two integers or two sets of the same type".into()),
+        "+" | "-" | "&" => {
+            Some("`+`, `-` and `&` take two integers or two sets of the same type".into())
+        }
         "in" => Some("`x in S` needs a set or sequence `S` of `x`'s type".into()),
-        "<=" => Some("`<=` compares integers, or tests whether one set is a subset of another".into()),
+        "<=" => {
+            Some("`<=` compares integers, or tests whether one set is a subset of another".into())
+        }
         _ => None,
     }
 }
@@ -283,7 +295,11 @@ fn list(items: &[String]) -> String {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Lint {
     /// A variable nothing reads.
-    UnusedVar { name: String, kind: String, span: Span },
+    UnusedVar {
+        name: String,
+        kind: String,
+        span: Span,
+    },
     /// A message kind never sent and never handled.
     UnusedMessage { name: String, span: Span },
     /// A handler for a message no node sends.

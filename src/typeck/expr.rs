@@ -9,7 +9,13 @@ use crate::typed::*;
 impl Checker<'_, '_> {
     /// Checks `e` against `expected`, reporting a mismatch. `cause` points at
     /// the declaration the expectation comes from.
-    pub(super) fn check(&mut self, cx: &mut Ctx, e: &ast::Expr, expected: &Type, cause: Option<(Span, &str)>) -> Expr {
+    pub(super) fn check(
+        &mut self,
+        cx: &mut Ctx,
+        e: &ast::Expr,
+        expected: &Type,
+        cause: Option<(Span, &str)>,
+    ) -> Expr {
         let out = self.expr(cx, e, Some(expected));
         if !expected.compatible(&out.ty) {
             self.mismatch(expected, &out.ty, out.span, cause);
@@ -22,7 +28,13 @@ impl Checker<'_, '_> {
         self.expr(cx, e, None)
     }
 
-    pub(super) fn mismatch(&mut self, expected: &Type, found: &Type, span: Span, cause: Option<(Span, &str)>) {
+    pub(super) fn mismatch(
+        &mut self,
+        expected: &Type,
+        found: &Type,
+        span: Span,
+        cause: Option<(Span, &str)>,
+    ) {
         if expected.has_error() || found.has_error() {
             return;
         }
@@ -79,7 +91,8 @@ impl Checker<'_, '_> {
         }
         candidates.extend(self.r.globals.keys().cloned());
         candidates.extend(self.r.variants.keys().cloned());
-        let suggestion = did_you_mean(&name.name, candidates.iter().map(String::as_str)).map(str::to_string);
+        let suggestion =
+            did_you_mean(&name.name, candidates.iter().map(String::as_str)).map(str::to_string);
         self.r.errors.push(ResolveError::UnknownName {
             name: name.name.clone(),
             wanted: "name",
@@ -100,13 +113,18 @@ impl Checker<'_, '_> {
     /// operand of `==` or `in` should be typed first).
     fn needs_context(&self, cx: &Ctx, e: &ast::Expr) -> bool {
         match &e.kind {
-            ast::ExprKind::Name(n) => matches!(self.resolve_name(cx, &n.name), NameRes::Variants(_) | NameRes::NoneLit),
+            ast::ExprKind::Name(n) => matches!(
+                self.resolve_name(cx, &n.name),
+                NameRes::Variants(_) | NameRes::NoneLit
+            ),
             ast::ExprKind::Set(items) | ast::ExprKind::Seq(items) => {
                 items.is_empty() || items.iter().all(|i| self.needs_context(cx, i))
             }
             ast::ExprKind::Map(_) | ast::ExprKind::Record(_) => true,
             ast::ExprKind::Paren(inner) => self.needs_context(cx, inner),
-            ast::ExprKind::Call(name, args) if name.name == "some" => args.iter().all(|a| self.needs_context(cx, a)),
+            ast::ExprKind::Call(name, args) if name.name == "some" => {
+                args.iter().all(|a| self.needs_context(cx, a))
+            }
             _ => false,
         }
     }
@@ -181,7 +199,10 @@ impl Checker<'_, '_> {
             } => {
                 let (domain, elem) = self.domain(cx, domain);
                 cx.push();
-                let locals = vars.iter().map(|v| cx.bind(&v.name, elem.clone(), v.span)).collect();
+                let locals = vars
+                    .iter()
+                    .map(|v| cx.bind(&v.name, elem.clone(), v.span))
+                    .collect();
                 let body = self.check(cx, body, &Type::Bool, None);
                 cx.pop();
                 let ty = match quantifier {
@@ -210,7 +231,11 @@ impl Checker<'_, '_> {
                     _ => t.ty.clone(),
                 };
                 let f = self.check(cx, f, &ty, None);
-                let ty = if t.ty.is_int() && f.ty.is_int() && hint.is_none() { Type::Int } else { ty };
+                let ty = if t.ty.is_int() && f.ty.is_int() && hint.is_none() {
+                    Type::Int
+                } else {
+                    ty
+                };
                 if !ty.compatible(&t.ty) {
                     self.mismatch(&ty, &t.ty, t.span, None);
                 }
@@ -218,7 +243,9 @@ impl Checker<'_, '_> {
             }
             ast::ExprKind::Tuple(items) => {
                 let hints: Vec<Option<Type>> = match hint {
-                    Some(Type::Tuple(ts)) if ts.len() == items.len() => ts.iter().cloned().map(Some).collect(),
+                    Some(Type::Tuple(ts)) if ts.len() == items.len() => {
+                        ts.iter().cloned().map(Some).collect()
+                    }
                     _ => vec![None; items.len()],
                 };
                 let items: Vec<Expr> = items
@@ -245,7 +272,8 @@ impl Checker<'_, '_> {
                     Some(Type::Seq(t, n)) => (Some((**t).clone()), Some(*n)),
                     _ => (None, None),
                 };
-                let (items, elem) = self.elements(cx, items, elem_hint, span, "an empty sequence `[]`");
+                let (items, elem) =
+                    self.elements(cx, items, elem_hint, span, "an empty sequence `[]`");
                 let len = items.len() as u32;
                 if let Some(max) = max {
                     if len > max {
@@ -258,7 +286,10 @@ impl Checker<'_, '_> {
                         });
                     }
                 }
-                mk(ExprKind::SeqLit(items), Type::Seq(Box::new(elem), max.unwrap_or(len)))
+                mk(
+                    ExprKind::SeqLit(items),
+                    Type::Seq(Box::new(elem), max.unwrap_or(len)),
+                )
             }
             ast::ExprKind::Map(entries) => self.map_lit(cx, entries, hint, span),
             ast::ExprKind::Record(fields) => self.record_lit(cx, fields, hint, span),
@@ -314,11 +345,17 @@ impl Checker<'_, '_> {
         if let (Some(Type::Enum(want)), NameRes::Local(_) | NameRes::Var(_)) = (hint, &res) {
             let ty = match &res {
                 NameRes::Local(id) => cx.locals[*id].ty.clone(),
-                NameRes::Var(v) => cx.node.map_or(Type::Error, |k| self.r.nodes[k].vars[*v].ty.clone()),
+                NameRes::Var(v) => cx
+                    .node
+                    .map_or(Type::Error, |k| self.r.nodes[k].vars[*v].ty.clone()),
                 _ => Type::Error,
             };
             if !ty.compatible(&Type::Enum(*want)) {
-                if let Some(index) = self.r.enums[*want].variants.iter().position(|v| *v == name.name) {
+                if let Some(index) = self.r.enums[*want]
+                    .variants
+                    .iter()
+                    .position(|v| *v == name.name)
+                {
                     return mk(ExprKind::Variant(*want, index), Type::Enum(*want));
                 }
             }
@@ -366,7 +403,10 @@ impl Checker<'_, '_> {
                 match candidates.as_slice() {
                     [(e, i)] => mk(ExprKind::Variant(*e, *i), Type::Enum(*e)),
                     several => {
-                        let enums = several.iter().map(|(e, _)| self.type_name(&Type::Enum(*e))).collect();
+                        let enums = several
+                            .iter()
+                            .map(|(e, _)| self.type_name(&Type::Enum(*e)))
+                            .collect();
                         self.errors.push(TypeError::AmbiguousVariant {
                             name: name.name.clone(),
                             enums,
@@ -396,7 +436,9 @@ impl Checker<'_, '_> {
     /// A type name used where a set is expected (`forall r in RM`), if `e`
     /// is one.
     fn type_as_domain(&mut self, cx: &Ctx, e: &ast::Expr) -> Option<Type> {
-        let ast::ExprKind::Name(name) = &e.kind else { return None };
+        let ast::ExprKind::Name(name) = &e.kind else {
+            return None;
+        };
         match self.resolve_name(cx, &name.name) {
             NameRes::Global(Global::Node(k)) => Some(Type::Node(k)),
             NameRes::Global(Global::Type(_)) => {
@@ -438,7 +480,14 @@ impl Checker<'_, '_> {
         (set, elem)
     }
 
-    fn binary(&mut self, cx: &mut Ctx, op: BinaryOp, a: &ast::Expr, b: &ast::Expr, span: Span) -> Expr {
+    fn binary(
+        &mut self,
+        cx: &mut Ctx,
+        op: BinaryOp,
+        a: &ast::Expr,
+        b: &ast::Expr,
+        span: Span,
+    ) -> Expr {
         let mk = |kind: BinOp, x: Expr, y: Expr, ty: Type| Expr {
             kind: ExprKind::Binary(kind, Box::new(x), Box::new(y)),
             ty,
@@ -457,7 +506,11 @@ impl Checker<'_, '_> {
             }
             BinaryOp::Eq | BinaryOp::Ne => {
                 let (x, y) = self.same_type_pair(cx, a, b);
-                let kind = if op == BinaryOp::Eq { BinOp::Eq } else { BinOp::Ne };
+                let kind = if op == BinaryOp::Eq {
+                    BinOp::Eq
+                } else {
+                    BinOp::Ne
+                };
                 mk(kind, x, y, Type::Bool)
             }
             BinaryOp::In => {
@@ -531,15 +584,27 @@ impl Checker<'_, '_> {
                 let (x, y) = match &known.ty {
                     Type::Set(_) => {
                         let other = self.check(cx, second, &known.ty.clone(), None);
-                        if a_first { (known, other) } else { (other, known) }
+                        if a_first {
+                            (known, other)
+                        } else {
+                            (other, known)
+                        }
                     }
                     t if t.is_int() && op != BinaryOp::Inter => {
                         let other = self.check(cx, second, &Type::Int, None);
-                        if a_first { (known, other) } else { (other, known) }
+                        if a_first {
+                            (known, other)
+                        } else {
+                            (other, known)
+                        }
                     }
                     _ => {
                         let other = self.infer(cx, second);
-                        let (x, y) = if a_first { (known, other) } else { (other, known) };
+                        let (x, y) = if a_first {
+                            (known, other)
+                        } else {
+                            (other, known)
+                        };
                         return self.bad_operands(op.symbol(), &x.ty, Some(&y.ty), span);
                     }
                 };
@@ -557,7 +622,11 @@ impl Checker<'_, '_> {
                         mk(kind, x, y, ty)
                     }
                     _ => {
-                        let kind = if op == BinaryOp::Add { BinOp::Add } else { BinOp::Sub };
+                        let kind = if op == BinaryOp::Add {
+                            BinOp::Add
+                        } else {
+                            BinOp::Sub
+                        };
                         mk(kind, x, y, Type::Int)
                     }
                 }
@@ -579,7 +648,13 @@ impl Checker<'_, '_> {
         }
     }
 
-    fn bad_operands(&mut self, op: &'static str, left: &Type, right: Option<&Type>, span: Span) -> Expr {
+    fn bad_operands(
+        &mut self,
+        op: &'static str,
+        left: &Type,
+        right: Option<&Type>,
+        span: Span,
+    ) -> Expr {
         if !left.has_error() && !right.is_some_and(Type::has_error) {
             self.errors.push(TypeError::BadOperands {
                 op,
@@ -635,7 +710,8 @@ impl Checker<'_, '_> {
                 }
                 None => {
                     let suggestion =
-                        did_you_mean(&field.name, fields.iter().map(|(n, _)| n.as_str())).map(str::to_string);
+                        did_you_mean(&field.name, fields.iter().map(|(n, _)| n.as_str()))
+                            .map(str::to_string);
                     self.errors.push(TypeError::NoField {
                         ty: self.type_name(&base.ty),
                         field: field.name.clone(),
@@ -717,9 +793,17 @@ impl Checker<'_, '_> {
         }
     }
 
-    fn call(&mut self, cx: &mut Ctx, name: &ast::Ident, args: &[ast::Expr], hint: Option<&Type>, span: Span) -> Expr {
+    fn call(
+        &mut self,
+        cx: &mut Ctx,
+        name: &ast::Ident,
+        args: &[ast::Expr],
+        hint: Option<&Type>,
+        span: Span,
+    ) -> Expr {
         let Some(builtin) = Builtin::by_name(&name.name) else {
-            let suggestion = did_you_mean(&name.name, Builtin::NAMES.iter().copied()).map(str::to_string);
+            let suggestion =
+                did_you_mean(&name.name, Builtin::NAMES.iter().copied()).map(str::to_string);
             self.r.errors.push(ResolveError::UnknownName {
                 name: name.name.clone(),
                 wanted: "function",
@@ -783,7 +867,11 @@ impl Checker<'_, '_> {
                 let x = self.infer(cx, &args[0]);
                 match x.ty.clone() {
                     Type::Option(t) => {
-                        let ty = if builtin == Builtin::Unwrap { *t } else { Type::Bool };
+                        let ty = if builtin == Builtin::Unwrap {
+                            *t
+                        } else {
+                            Type::Bool
+                        };
                         mk(vec![x], ty)
                     }
                     Type::Error => Self::error_expr(span),
@@ -794,7 +882,11 @@ impl Checker<'_, '_> {
                 let x = self.infer(cx, &args[0]);
                 match x.ty.clone() {
                     Type::Seq(t, n) => {
-                        let ty = if builtin == Builtin::Tail { Type::Seq(t, n) } else { *t };
+                        let ty = if builtin == Builtin::Tail {
+                            Type::Seq(t, n)
+                        } else {
+                            *t
+                        };
                         mk(vec![x], ty)
                     }
                     Type::Error => Self::error_expr(span),
@@ -804,7 +896,13 @@ impl Checker<'_, '_> {
         }
     }
 
-    fn map_lit(&mut self, cx: &mut Ctx, entries: &[(ast::MapKey, ast::Expr)], hint: Option<&Type>, span: Span) -> Expr {
+    fn map_lit(
+        &mut self,
+        cx: &mut Ctx,
+        entries: &[(ast::MapKey, ast::Expr)],
+        hint: Option<&Type>,
+        span: Span,
+    ) -> Expr {
         let (mut key_ty, mut val_ty) = match hint {
             Some(Type::Map(k, v)) => (Some((**k).clone()), Some((**v).clone())),
             _ => (None, None),
@@ -843,13 +941,22 @@ impl Checker<'_, '_> {
             return Self::error_expr(span);
         };
         Expr {
-            kind: ExprKind::MapLit { entries: out, default },
+            kind: ExprKind::MapLit {
+                entries: out,
+                default,
+            },
             ty: Type::Map(Box::new(k), Box::new(v)),
             span,
         }
     }
 
-    fn record_lit(&mut self, cx: &mut Ctx, fields: &[(ast::Ident, ast::Expr)], hint: Option<&Type>, span: Span) -> Expr {
+    fn record_lit(
+        &mut self,
+        cx: &mut Ctx,
+        fields: &[(ast::Ident, ast::Expr)],
+        hint: Option<&Type>,
+        span: Span,
+    ) -> Expr {
         let Some(Type::Record(expected)) = hint else {
             // No declared record type: the literal's own fields, as written.
             let mut values = Vec::new();
@@ -882,7 +989,8 @@ impl Checker<'_, '_> {
                 }
                 None => {
                     let suggestion =
-                        did_you_mean(&name.name, expected.iter().map(|(n, _)| n.as_str())).map(str::to_string);
+                        did_you_mean(&name.name, expected.iter().map(|(n, _)| n.as_str()))
+                            .map(str::to_string);
                     self.errors.push(TypeError::NoField {
                         ty: self.type_name(&Type::Record(expected.clone())),
                         field: name.name.clone(),

@@ -20,7 +20,10 @@ impl Checker<'_, '_> {
         }
         for (id, m) in self.r.messages.iter().enumerate() {
             let sent = self.senders.get(&id).is_some_and(|s| !s.is_empty());
-            let handled = self.handled.iter().any(|(_, hm): &(usize, MessageId)| *hm == id);
+            let handled = self
+                .handled
+                .iter()
+                .any(|(_, hm): &(usize, MessageId)| *hm == id);
             if !sent && !handled {
                 out.push(Lint::UnusedMessage {
                     name: m.decl.name.name.clone(),

@@ -81,7 +81,10 @@ impl Ctx {
             ty,
             span,
         });
-        self.scopes.last_mut().expect("a scope is always open").push((name.to_string(), id));
+        self.scopes
+            .last_mut()
+            .expect("a scope is always open")
+            .push((name.to_string(), id));
         id
     }
 
@@ -103,7 +106,11 @@ impl Ctx {
     }
 
     fn local_names(&self) -> Vec<String> {
-        self.scopes.iter().flatten().map(|(n, _)| n.clone()).collect()
+        self.scopes
+            .iter()
+            .flatten()
+            .map(|(n, _)| n.clone())
+            .collect()
     }
 }
 
@@ -173,8 +180,12 @@ impl<'r, 'a> Checker<'r, 'a> {
     }
 
     fn check_spec(&mut self) -> TypedSpec {
-        let nodes: Vec<NodeDef> = (0..self.r.nodes.len()).map(|k| self.check_node(k)).collect();
-        let properties: Vec<PropertyDef> = (0..self.r.properties.len()).map(|p| self.check_property(p)).collect();
+        let nodes: Vec<NodeDef> = (0..self.r.nodes.len())
+            .map(|k| self.check_node(k))
+            .collect();
+        let properties: Vec<PropertyDef> = (0..self.r.properties.len())
+            .map(|p| self.check_property(p))
+            .collect();
         let deadlock = match self.r.deadlock {
             DeadlockDecl::Check => Deadlock::Check,
             DeadlockDecl::Allowed => Deadlock::Allowed,
@@ -227,13 +238,23 @@ impl<'r, 'a> Checker<'r, 'a> {
             cx.init_mode = true;
             let init = match &v.decl.init {
                 ast::VarInit::Value(e) => {
-                    let value = self.check(&mut cx, e, &v.ty, Some((v.decl.ty.span, "the variable's type")));
+                    let value = self.check(
+                        &mut cx,
+                        e,
+                        &v.ty,
+                        Some((v.decl.ty.span, "the variable's type")),
+                    );
                     self.literal_fits(&value, &v.ty, Some(v.decl.ty.span));
                     Init::Value(value)
                 }
                 ast::VarInit::OneOf(e) => {
                     let set_ty = Type::Set(Box::new(v.ty.clone()));
-                    let value = self.check(&mut cx, e, &set_ty, Some((v.decl.ty.span, "the variable's type")));
+                    let value = self.check(
+                        &mut cx,
+                        e,
+                        &set_ty,
+                        Some((v.decl.ty.span, "the variable's type")),
+                    );
                     self.literal_fits(&value, &set_ty, Some(v.decl.ty.span));
                     Init::OneOf(value)
                 }
@@ -252,7 +273,10 @@ impl<'r, 'a> Checker<'r, 'a> {
             .filter_map(|h| self.check_handler(kind, h))
             .collect();
         let actions_src = self.r.nodes[kind].actions.clone();
-        let actions = actions_src.into_iter().map(|a| self.check_action(kind, &a)).collect();
+        let actions = actions_src
+            .into_iter()
+            .map(|a| self.check_action(kind, &a))
+            .collect();
         NodeDef {
             name: decl.name.name.clone(),
             count: self.r.nodes[kind].count,
@@ -279,9 +303,9 @@ impl<'r, 'a> Checker<'r, 'a> {
                         expected: fields.len(),
                         noun: "field",
                         found: binders.len(),
-                        span: binders
-                            .first()
-                            .map_or(h.message.span, |b| b.span().to(binders.last().map_or(b.span(), |l| l.span()))),
+                        span: binders.first().map_or(h.message.span, |b| {
+                            b.span().to(binders.last().map_or(b.span(), |l| l.span()))
+                        }),
                         decl: Some(m.decl.span),
                     });
                 }
@@ -308,7 +332,8 @@ impl<'r, 'a> Checker<'r, 'a> {
             .unwrap_or_default();
         if let Some(m) = message {
             if senders.is_empty() {
-                self.unsent_handlers.push((h.message.name.clone(), h.message.span));
+                self.unsent_handlers
+                    .push((h.message.name.clone(), h.message.span));
             }
             self.handled.insert((kind, m));
         }
@@ -320,9 +345,13 @@ impl<'r, 'a> Checker<'r, 'a> {
                             self.errors.push(TypeError::FromKind {
                                 kind: kind_name.name.clone(),
                                 message: h.message.name.clone(),
-                                senders: senders.iter().map(|s| self.r.nodes[*s].decl.name.name.clone()).collect(),
+                                senders: senders
+                                    .iter()
+                                    .map(|s| self.r.nodes[*s].decl.name.name.clone())
+                                    .collect(),
                                 span: from.span,
-                                message_decl: message.map_or(from.span, |m| self.r.messages[m].decl.span),
+                                message_decl: message
+                                    .map_or(from.span, |m| self.r.messages[m].decl.span),
                             });
                         }
                         from_kind = Some(k);
@@ -336,7 +365,10 @@ impl<'r, 'a> Checker<'r, 'a> {
                     several => {
                         self.errors.push(TypeError::FromAmbiguous {
                             message: h.message.name.clone(),
-                            senders: several.iter().map(|s| self.r.nodes[*s].decl.name.name.clone()).collect(),
+                            senders: several
+                                .iter()
+                                .map(|s| self.r.nodes[*s].decl.name.name.clone())
+                                .collect(),
                             span: from.span,
                         });
                         Type::Error
@@ -347,7 +379,10 @@ impl<'r, 'a> Checker<'r, 'a> {
                 sender = Some(cx.bind(&name.name, ty, name.span));
             }
         }
-        let guard = h.guard.as_ref().map(|g| self.check(&mut cx, g, &Type::Bool, None));
+        let guard = h
+            .guard
+            .as_ref()
+            .map(|g| self.check(&mut cx, g, &Type::Bool, None));
         let stmts = self.block(&mut cx, &h.body);
         Some(HandlerDef {
             message: message?,
@@ -363,14 +398,22 @@ impl<'r, 'a> Checker<'r, 'a> {
         })
     }
 
-    fn check_action(&mut self, kind: NodeKindId, a: &crate::resolve::ResolvedAction<'_>) -> ActionDef {
+    fn check_action(
+        &mut self,
+        kind: NodeKindId,
+        a: &crate::resolve::ResolvedAction<'_>,
+    ) -> ActionDef {
         let mut cx = Ctx::new(Some(kind));
         let params = a
             .params
             .iter()
             .map(|(name, ty)| cx.bind(&name.name, ty.clone(), name.span))
             .collect();
-        let guard = a.decl.guard.as_ref().map(|g| self.check(&mut cx, g, &Type::Bool, None));
+        let guard = a
+            .decl
+            .guard
+            .as_ref()
+            .map(|g| self.check(&mut cx, g, &Type::Bool, None));
         let stmts = self.block(&mut cx, &a.decl.body);
         ActionDef {
             name: a.decl.name.name.clone(),
@@ -405,10 +448,18 @@ impl<'r, 'a> Checker<'r, 'a> {
             P::Stable(e) => PropertyKind::Stable(boolean(self, &mut cx, e)),
             P::Reachable(e) => PropertyKind::Reachable(boolean(self, &mut cx, e)),
             P::Transient(e) => PropertyKind::Transient(boolean(self, &mut cx, e)),
-            P::Next(a, b) => PropertyKind::Next(boolean(self, &mut cx, a), boolean(self, &mut cx, b)),
-            P::Unless(a, b) => PropertyKind::Unless(boolean(self, &mut cx, a), boolean(self, &mut cx, b)),
-            P::LeadsTo(a, b) => PropertyKind::LeadsTo(boolean(self, &mut cx, a), boolean(self, &mut cx, b)),
-            P::Ensures(a, b) => PropertyKind::Ensures(boolean(self, &mut cx, a), boolean(self, &mut cx, b)),
+            P::Next(a, b) => {
+                PropertyKind::Next(boolean(self, &mut cx, a), boolean(self, &mut cx, b))
+            }
+            P::Unless(a, b) => {
+                PropertyKind::Unless(boolean(self, &mut cx, a), boolean(self, &mut cx, b))
+            }
+            P::LeadsTo(a, b) => {
+                PropertyKind::LeadsTo(boolean(self, &mut cx, a), boolean(self, &mut cx, b))
+            }
+            P::Ensures(a, b) => {
+                PropertyKind::Ensures(boolean(self, &mut cx, a), boolean(self, &mut cx, b))
+            }
             P::Variant {
                 measure,
                 while_cond,
@@ -458,7 +509,13 @@ impl<'r, 'a> Checker<'r, 'a> {
             Type::Map(k, v) => format!("map<{}, {}>", self.type_name(k), self.type_name(v)),
             Type::Option(t) => format!("option<{}>", self.type_name(t)),
             Type::Seq(t, n) => format!("seq<{}, {n}>", self.type_name(t)),
-            Type::Tuple(ts) => format!("({})", ts.iter().map(|t| self.type_name(t)).collect::<Vec<_>>().join(", ")),
+            Type::Tuple(ts) => format!(
+                "({})",
+                ts.iter()
+                    .map(|t| self.type_name(t))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             Type::Record(fs) => format!(
                 "{{ {} }}",
                 fs.iter()
@@ -483,7 +540,8 @@ impl<'r, 'a> Checker<'r, 'a> {
                     decl,
                 });
             }
-            (ExprKind::SetLit(items), Type::Set(elem)) | (ExprKind::SeqLit(items), Type::Seq(elem, _)) => {
+            (ExprKind::SetLit(items), Type::Set(elem))
+            | (ExprKind::SeqLit(items), Type::Seq(elem, _)) => {
                 for item in items {
                     self.literal_fits(item, elem, decl);
                 }

@@ -9,7 +9,11 @@ impl Checker<'_, '_> {
     /// Checks a block in a new scope.
     pub(super) fn block(&mut self, cx: &mut Ctx, block: &ast::Block) -> Vec<Stmt> {
         cx.push();
-        let out = block.stmts.iter().filter_map(|s| self.stmt(cx, s)).collect();
+        let out = block
+            .stmts
+            .iter()
+            .filter_map(|s| self.stmt(cx, s))
+            .collect();
         cx.pop();
         out
     }
@@ -51,7 +55,11 @@ impl Checker<'_, '_> {
                     }
                     (AssignOp::Add | AssignOp::Remove, ty) if ty.is_int() => {
                         let v = self.check(cx, value, &Type::Int, None);
-                        let kind = if *op == AssignOp::Add { AssignKind::IntAdd } else { AssignKind::IntSub };
+                        let kind = if *op == AssignOp::Add {
+                            AssignKind::IntAdd
+                        } else {
+                            AssignKind::IntSub
+                        };
                         (kind, v)
                     }
                     (op, ty) => {
@@ -104,7 +112,11 @@ impl Checker<'_, '_> {
                 let local = cx.bind(&var.name, elem, var.span);
                 let body = self.block(cx, body);
                 cx.pop();
-                StmtKind::For { local, domain, body }
+                StmtKind::For {
+                    local,
+                    domain,
+                    body,
+                }
             }
             ast::StmtKind::Send { dest, message } => {
                 let dest = self.infer(cx, dest);
@@ -148,7 +160,12 @@ impl Checker<'_, '_> {
     }
 
     /// Checks a message's arguments against its payload.
-    fn message_args(&mut self, cx: &mut Ctx, m: Option<MessageId>, ctor: &ast::MessageCtor) -> Option<Vec<Expr>> {
+    fn message_args(
+        &mut self,
+        cx: &mut Ctx,
+        m: Option<MessageId>,
+        ctor: &ast::MessageCtor,
+    ) -> Option<Vec<Expr>> {
         let written: &[ast::Expr] = ctor.args.as_deref().unwrap_or(&[]);
         let Some(m) = m else {
             for a in written {
@@ -248,7 +265,8 @@ impl Checker<'_, '_> {
                 if self.is_node_valued(cx, base) {
                     let n_errors = self.errors.len() + self.r.errors.len();
                     let typed = self.infer(cx, e);
-                    if self.errors.len() + self.r.errors.len() == n_errors && !typed.ty.has_error() {
+                    if self.errors.len() + self.r.errors.len() == n_errors && !typed.ty.has_error()
+                    {
                         self.errors.push(TypeError::RemoteAssign {
                             span,
                             what: format!("`{}` of another node", field.name),
@@ -258,7 +276,8 @@ impl Checker<'_, '_> {
                 }
                 let mut place = self.place(cx, base)?;
                 match place.ty.clone() {
-                    Type::Record(fields) => match fields.iter().position(|(n, _)| *n == field.name) {
+                    Type::Record(fields) => match fields.iter().position(|(n, _)| *n == field.name)
+                    {
                         Some(index) => {
                             place.path.push(Access::Field(index));
                             place.ty = fields[index].1.clone();
@@ -367,7 +386,10 @@ impl Checker<'_, '_> {
             },
             ast::ExprKind::Index(base, _) => match &base.kind {
                 ast::ExprKind::Name(name) => {
-                    matches!(self.resolve_name(cx, &name.name), NameRes::Global(Global::Node(_)))
+                    matches!(
+                        self.resolve_name(cx, &name.name),
+                        NameRes::Global(Global::Node(_))
+                    )
                 }
                 _ => false,
             },

@@ -1,0 +1,224 @@
+//! The compiled model as a [`stateright::Model`], so that Stateright's own
+//! checker can explore a dsmc spec: a reference engine for differential
+//! tests (`dsmc check --engine stateright`) and the door to Stateright's
+//! Explorer web UI.
+//!
+//! Only state properties translate: `invariant` becomes `always`,
+//! `reachable` becomes `sometimes`. Step properties, deadlock and
+//! liveness stay with dsmc's explorer.
+
+use std::sync::Arc;
+
+use stateright::{Checker, Model as _, Property};
+
+use crate::model::{CompiledProperty, Model, Outcome, Scratch, Step};
+
+/// A state, as Stateright stores it.
+pub type State = Vec<u64>;
+
+/// A dsmc model seen through Stateright's interface.
+pub struct ReferenceModel {
+    model: Arc<Model>,
+    /// (dsmc property index, leaked name) of the properties Stateright checks.
+    checked: Vec<(usize, &'static str, bool)>,
+}
+
+/// Stateright takes properties as plain function pointers, so each property
+/// index gets its own function. At most this many properties are handed over.
+const MAX_PROPERTIES: usize = 64;
+
+type PredFn = fn(&ReferenceModel, &State) -> bool;
+
+/// The name of the property that keeps Stateright exploring every state.
+const EXPLORE_ALL: &str = "(explore every state)";
+
+const PREDICATES: [PredFn; MAX_PROPERTIES] = [
+    |m: &ReferenceModel, s: &State| m.holds(0, s),
+    |m: &ReferenceModel, s: &State| m.holds(1, s),
+    |m: &ReferenceModel, s: &State| m.holds(2, s),
+    |m: &ReferenceModel, s: &State| m.holds(3, s),
+    |m: &ReferenceModel, s: &State| m.holds(4, s),
+    |m: &ReferenceModel, s: &State| m.holds(5, s),
+    |m: &ReferenceModel, s: &State| m.holds(6, s),
+    |m: &ReferenceModel, s: &State| m.holds(7, s),
+    |m: &ReferenceModel, s: &State| m.holds(8, s),
+    |m: &ReferenceModel, s: &State| m.holds(9, s),
+    |m: &ReferenceModel, s: &State| m.holds(10, s),
+    |m: &ReferenceModel, s: &State| m.holds(11, s),
+    |m: &ReferenceModel, s: &State| m.holds(12, s),
+    |m: &ReferenceModel, s: &State| m.holds(13, s),
+    |m: &ReferenceModel, s: &State| m.holds(14, s),
+    |m: &ReferenceModel, s: &State| m.holds(15, s),
+    |m: &ReferenceModel, s: &State| m.holds(16, s),
+    |m: &ReferenceModel, s: &State| m.holds(17, s),
+    |m: &ReferenceModel, s: &State| m.holds(18, s),
+    |m: &ReferenceModel, s: &State| m.holds(19, s),
+    |m: &ReferenceModel, s: &State| m.holds(20, s),
+    |m: &ReferenceModel, s: &State| m.holds(21, s),
+    |m: &ReferenceModel, s: &State| m.holds(22, s),
+    |m: &ReferenceModel, s: &State| m.holds(23, s),
+    |m: &ReferenceModel, s: &State| m.holds(24, s),
+    |m: &ReferenceModel, s: &State| m.holds(25, s),
+    |m: &ReferenceModel, s: &State| m.holds(26, s),
+    |m: &ReferenceModel, s: &State| m.holds(27, s),
+    |m: &ReferenceModel, s: &State| m.holds(28, s),
+    |m: &ReferenceModel, s: &State| m.holds(29, s),
+    |m: &ReferenceModel, s: &State| m.holds(30, s),
+    |m: &ReferenceModel, s: &State| m.holds(31, s),
+    |m: &ReferenceModel, s: &State| m.holds(32, s),
+    |m: &ReferenceModel, s: &State| m.holds(33, s),
+    |m: &ReferenceModel, s: &State| m.holds(34, s),
+    |m: &ReferenceModel, s: &State| m.holds(35, s),
+    |m: &ReferenceModel, s: &State| m.holds(36, s),
+    |m: &ReferenceModel, s: &State| m.holds(37, s),
+    |m: &ReferenceModel, s: &State| m.holds(38, s),
+    |m: &ReferenceModel, s: &State| m.holds(39, s),
+    |m: &ReferenceModel, s: &State| m.holds(40, s),
+    |m: &ReferenceModel, s: &State| m.holds(41, s),
+    |m: &ReferenceModel, s: &State| m.holds(42, s),
+    |m: &ReferenceModel, s: &State| m.holds(43, s),
+    |m: &ReferenceModel, s: &State| m.holds(44, s),
+    |m: &ReferenceModel, s: &State| m.holds(45, s),
+    |m: &ReferenceModel, s: &State| m.holds(46, s),
+    |m: &ReferenceModel, s: &State| m.holds(47, s),
+    |m: &ReferenceModel, s: &State| m.holds(48, s),
+    |m: &ReferenceModel, s: &State| m.holds(49, s),
+    |m: &ReferenceModel, s: &State| m.holds(50, s),
+    |m: &ReferenceModel, s: &State| m.holds(51, s),
+    |m: &ReferenceModel, s: &State| m.holds(52, s),
+    |m: &ReferenceModel, s: &State| m.holds(53, s),
+    |m: &ReferenceModel, s: &State| m.holds(54, s),
+    |m: &ReferenceModel, s: &State| m.holds(55, s),
+    |m: &ReferenceModel, s: &State| m.holds(56, s),
+    |m: &ReferenceModel, s: &State| m.holds(57, s),
+    |m: &ReferenceModel, s: &State| m.holds(58, s),
+    |m: &ReferenceModel, s: &State| m.holds(59, s),
+    |m: &ReferenceModel, s: &State| m.holds(60, s),
+    |m: &ReferenceModel, s: &State| m.holds(61, s),
+    |m: &ReferenceModel, s: &State| m.holds(62, s),
+    |m: &ReferenceModel, s: &State| m.holds(63, s),
+];
+
+impl ReferenceModel {
+    /// Wraps a compiled model.
+    pub fn new(model: Arc<Model>) -> ReferenceModel {
+        let checked = model
+            .properties
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| match p {
+                CompiledProperty::Invariant(_) => Some((i, true)),
+                CompiledProperty::Reachable(_) => Some((i, false)),
+                _ => None,
+            })
+            .take(MAX_PROPERTIES)
+            .map(|(i, always)| {
+                let name: &'static str =
+                    Box::leak(model.spec.properties[i].name.clone().into_boxed_str());
+                (i, name, always)
+            })
+            .collect();
+        ReferenceModel { model, checked }
+    }
+
+    /// Whether checked property number `slot` holds in `state`.
+    fn holds(&self, slot: usize, state: &State) -> bool {
+        let Some(&(index, _, _)) = self.checked.get(slot) else {
+            return true;
+        };
+        let pred = match &self.model.properties[index] {
+            CompiledProperty::Invariant(p) | CompiledProperty::Reachable(p) => p,
+            _ => return true,
+        };
+        matches!(pred.eval(&self.model, state, &mut Vec::new()), Ok(v) if v != 0)
+    }
+}
+
+impl stateright::Model for ReferenceModel {
+    type State = State;
+    type Action = Step;
+
+    fn init_states(&self) -> Vec<State> {
+        self.model.initial_states().unwrap_or_default()
+    }
+
+    fn actions(&self, state: &State, actions: &mut Vec<Step>) {
+        let mut scratch = Scratch::default();
+        self.model
+            .successors(state, &mut scratch, &mut |step, outcome| {
+                if let Outcome::Next(_) = outcome {
+                    actions.push(step);
+                }
+            });
+    }
+
+    fn next_state(&self, state: &State, action: Step) -> Option<State> {
+        let mut scratch = Scratch::default();
+        let mut out = None;
+        self.model
+            .successors(state, &mut scratch, &mut |step, outcome| {
+                if out.is_none() && step == action {
+                    if let Outcome::Next(next) = outcome {
+                        out = Some(next.to_vec());
+                    }
+                }
+            });
+        out
+    }
+
+    fn format_action(&self, action: &Step) -> String {
+        format!("{action:?}")
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        let mut out: Vec<Property<Self>> = self
+            .checked
+            .iter()
+            .enumerate()
+            .map(|(slot, &(_, name, always))| {
+                if always {
+                    Property::always(name, PREDICATES[slot])
+                } else {
+                    Property::sometimes(name, PREDICATES[slot])
+                }
+            })
+            .collect();
+        // Stateright stops expanding a state once every property has a
+        // discovery; a property that never has one keeps it exploring all.
+        out.push(Property::always(EXPLORE_ALL, |_, _| true));
+        out
+    }
+}
+
+/// What Stateright's breadth-first checker found.
+#[derive(Clone, Debug)]
+pub struct ReferenceResult {
+    /// Distinct states.
+    pub states: u64,
+    /// (dsmc property index, whether Stateright found a counterexample for
+    /// an `always` property or an example for a `sometimes` one).
+    pub discoveries: Vec<(usize, bool)>,
+}
+
+/// Runs Stateright's BFS checker on a compiled model.
+pub fn check_with_stateright(model: Arc<Model>, threads: usize) -> ReferenceResult {
+    let reference = ReferenceModel::new(model);
+    let checked: Vec<(usize, &'static str)> =
+        reference.checked.iter().map(|&(i, n, _)| (i, n)).collect();
+    // Explore everything: by default Stateright stops once every property
+    // has a discovery, which would make the counts incomparable.
+    let never: std::collections::BTreeSet<&'static str> = [EXPLORE_ALL].into_iter().collect();
+    let checker = reference
+        .checker()
+        .threads(threads.max(1))
+        .finish_when(stateright::HasDiscoveries::AllOf(never))
+        .spawn_bfs()
+        .join();
+    ReferenceResult {
+        states: checker.unique_state_count() as u64,
+        discoveries: checked
+            .into_iter()
+            .map(|(i, name)| (i, checker.discovery(name).is_some()))
+            .collect(),
+    }
+}
