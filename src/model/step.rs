@@ -326,28 +326,33 @@ impl Model {
     /// Builds the canonical successor network: `old` without the copy at
     /// `removed`, plus `sends`, ordered by channel, FIFO messages keeping
     /// their order, others sorted, copies of `set` messages merged.
-    fn canonical_net(
-        &self,
-        old: &[u64],
-        removed: Option<usize>,
-        extra: &[u64],
-        out: &mut Vec<u64>,
-    ) {
+    fn canonical_net(&self, old: &[u64], removed: Option<usize>, extra: &[u64], out: &mut Vec<u64>) {
         out.clear();
-        for (i, &c) in old.iter().enumerate() {
-            if Some(i) != removed {
-                out.push(c);
+        match removed {
+            Some(r) => {
+                out.extend_from_slice(&old[..r]);
+                out.extend_from_slice(&old[r + 1..]);
             }
+            None => out.extend_from_slice(old),
         }
-        out.extend_from_slice(extra);
+        // `old` is canonical, so each new message is inserted at its place:
+        // after every message of its channel that sorts before it (a FIFO
+        // message goes after all FIFO messages of its channel).
         let msg = &self.layout.msg;
         let fifo = &self.code.fifo;
-        out.sort_by_key(|&c| {
+        let key = |c: u64| {
             let is_fifo = fifo[msg.kind(c)];
             (msg.channel(c), !is_fifo, if is_fifo { 0 } else { c })
-        });
-        let set = &self.code.set;
-        out.dedup_by(|a, b| a == b && set[msg.kind(*a)]);
+        };
+        for &c in extra {
+            let k = key(c);
+            let at = out.partition_point(|&x| key(x) <= k);
+            // A `set` network holds one copy of each message.
+            if self.code.set[msg.kind(c)] && at > 0 && out[at - 1] == c {
+                continue;
+            }
+            out.insert(at, c);
+        }
     }
 
     fn emit_next(
