@@ -3,8 +3,8 @@
 //! Each stage keeps its own error type holding the facts (spans, names,
 //! types); the stage's `error` module turns those facts into a [`Diagnostic`]
 //! with words. A `Diagnostic` implements [`miette::Diagnostic`], so the binary
-//! renders it with labels and help; [`Diagnostic::to_json`] gives the same
-//! facts to editors and CI.
+//! renders it with labels and help; it also serialises with serde, and
+//! `dsmc check --message-format json` gives the same facts to editors and CI.
 
 use crate::syntax::ast::Span;
 use serde::Serialize;
@@ -147,7 +147,9 @@ impl miette::Diagnostic for Diagnostic {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
@@ -155,7 +157,11 @@ impl miette::Diagnostic for Diagnostic {
             return None;
         }
         Some(Box::new(self.labels.iter().map(|l| {
-            let text = if l.message.is_empty() { None } else { Some(l.message.clone()) };
+            let text = if l.message.is_empty() {
+                None
+            } else {
+                Some(l.message.clone())
+            };
             if l.primary {
                 miette::LabeledSpan::new_primary_with_span(text, l.span)
             } else {
@@ -167,7 +173,10 @@ impl miette::Diagnostic for Diagnostic {
 
 /// Suggests the candidate closest to `name` by edit distance, if one is close
 /// enough to be a likely typo.
-pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let mut best: Option<(usize, &str)> = None;
     for candidate in candidates {
         if candidate == name {
@@ -189,7 +198,10 @@ mod tests {
 
     #[test]
     fn suggests_close_names_only() {
-        assert_eq!(did_you_mean("prepard", ["prepared", "phase"]), Some("prepared"));
+        assert_eq!(
+            did_you_mean("prepard", ["prepared", "phase"]),
+            Some("prepared")
+        );
         assert_eq!(did_you_mean("zzz", ["prepared", "phase"]), None);
         assert_eq!(did_you_mean("Phase", ["phase"]), Some("phase"));
     }

@@ -4,8 +4,8 @@
 //! prints nothing and never exits the process. `src/main.rs` is the CLI.
 
 pub mod diagnostic;
-pub mod syntax;
-pub mod front;
 pub mod fmt;
+pub mod front;
 pub mod resolve;
+pub mod syntax;
 pub mod typeck;

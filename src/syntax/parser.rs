@@ -20,11 +20,21 @@ pub const MAX_NESTING: usize = 200;
 /// Parses a whole spec.
 pub fn parse(source: &str) -> Result<Spec, SyntaxError> {
     check_nesting(source)?;
-    let mut pairs = DsParser::parse(Rule::file, source).map_err(|e| SyntaxError::from_pest(e, source))?;
-    let file = pairs.next().expect("the file rule always produces one pair");
+    let mut pairs =
+        DsParser::parse(Rule::file, source).map_err(|e| SyntaxError::from_pest(e, source))?;
+    let file = pairs
+        .next()
+        .expect("the file rule always produces one pair");
     let mut inner = file.into_inner();
-    let protocol_pair = inner.next().expect("grammar: file starts with protocol_decl");
-    let protocol = ident(protocol_pair.into_inner().nth(1).expect("grammar: protocol name"));
+    let protocol_pair = inner
+        .next()
+        .expect("grammar: file starts with protocol_decl");
+    let protocol = ident(
+        protocol_pair
+            .into_inner()
+            .nth(1)
+            .expect("grammar: protocol name"),
+    );
     let mut items = Vec::new();
     for pair in inner {
         if pair.as_rule() == Rule::EOI {
@@ -42,9 +52,14 @@ pub fn parse(source: &str) -> Result<Spec, SyntaxError> {
 /// Parses a lone expression (for `-D NAME=VALUE` overrides and tests).
 pub fn parse_expr(source: &str) -> Result<Expr, SyntaxError> {
     check_nesting(source)?;
-    let mut pairs = DsParser::parse(Rule::standalone_expr, source).map_err(|e| SyntaxError::from_pest(e, source))?;
+    let mut pairs = DsParser::parse(Rule::standalone_expr, source)
+        .map_err(|e| SyntaxError::from_pest(e, source))?;
     let pair = pairs.next().expect("grammar: standalone_expr");
-    Ok(expr(pair.into_inner().next().expect("grammar: standalone_expr holds expr")))
+    Ok(expr(
+        pair.into_inner()
+            .next()
+            .expect("grammar: standalone_expr holds expr"),
+    ))
 }
 
 /// Refuses inputs whose brackets nest deeper than [`MAX_NESTING`].
@@ -81,7 +96,9 @@ fn comments(source: &str) -> Vec<Comment> {
     let mut rest = 0;
     while let Some(found) = source[rest..].find("//") {
         let start = rest + found;
-        let end = source[start..].find('\n').map_or(source.len(), |n| start + n);
+        let end = source[start..]
+            .find('\n')
+            .map_or(source.len(), |n| start + n);
         let text = source[start + 2..end].trim_end_matches('\r').to_string();
         out.push(Comment {
             text,
@@ -124,7 +141,12 @@ fn item(pair: Pair<Rule>) -> Item {
             let name = ident(it.next().unwrap());
             let ty = type_expr(it.next().unwrap());
             let value = expr(it.next().unwrap());
-            Item::Const(ConstDecl { name, ty, value, span: sp })
+            Item::Const(ConstDecl {
+                name,
+                ty,
+                value,
+                span: sp,
+            })
         }
         Rule::type_decl => {
             let mut it = pair.into_inner().skip(1);
@@ -384,10 +406,12 @@ fn stmt(pair: Pair<Rule>) -> Stmt {
             let mut it = pair.into_inner().skip(1);
             let cond = expr(it.next().unwrap());
             let then_block = block(it.next().unwrap());
-            let else_branch = it.find(|p| p.as_rule() != Rule::kw_else).map(|p| match p.as_rule() {
-                Rule::if_stmt => ElseBranch::If(Box::new(stmt(p))),
-                _ => ElseBranch::Block(block(p)),
-            });
+            let else_branch =
+                it.find(|p| p.as_rule() != Rule::kw_else)
+                    .map(|p| match p.as_rule() {
+                        Rule::if_stmt => ElseBranch::If(Box::new(stmt(p))),
+                        _ => ElseBranch::Block(block(p)),
+                    });
             StmtKind::If {
                 cond,
                 then_block,
@@ -395,7 +419,9 @@ fn stmt(pair: Pair<Rule>) -> Stmt {
             }
         }
         Rule::for_stmt => {
-            let mut it = pair.into_inner().filter(|p| !matches!(p.as_rule(), Rule::kw_for | Rule::kw_in));
+            let mut it = pair
+                .into_inner()
+                .filter(|p| !matches!(p.as_rule(), Rule::kw_for | Rule::kw_in));
             let var = ident(it.next().unwrap());
             let domain = expr(it.next().unwrap());
             let body = block(it.next().unwrap());
@@ -454,7 +480,11 @@ fn message_ctor(pair: Pair<Rule>) -> MessageCtor {
     let mut it = pair.into_inner();
     let name = ident(it.next().unwrap());
     let args = it.next().map(|list| list.into_inner().map(expr).collect());
-    MessageCtor { name, args, span: sp }
+    MessageCtor {
+        name,
+        args,
+        span: sp,
+    }
 }
 
 fn property(pair: Pair<Rule>) -> PropertyDecl {
@@ -493,7 +523,11 @@ fn property(pair: Pair<Rule>) -> PropertyDecl {
         }
         rule => unreachable!("grammar: unexpected property {rule:?}"),
     };
-    PropertyDecl { name, kind, span: sp }
+    PropertyDecl {
+        name,
+        kind,
+        span: sp,
+    }
 }
 
 fn type_expr(pair: Pair<Rule>) -> TypeExpr {
@@ -504,7 +538,9 @@ fn type_expr(pair: Pair<Rule>) -> TypeExpr {
         Rule::int_type => TypeKind::Int,
         Rule::enum_type => TypeKind::Enum(inner.into_inner().map(ident).collect()),
         Rule::set_type => TypeKind::Set(Box::new(type_expr(inner.into_inner().next().unwrap()))),
-        Rule::option_type => TypeKind::Option(Box::new(type_expr(inner.into_inner().next().unwrap()))),
+        Rule::option_type => {
+            TypeKind::Option(Box::new(type_expr(inner.into_inner().next().unwrap())))
+        }
         Rule::map_type => {
             let mut it = inner.into_inner();
             let k = type_expr(it.next().unwrap());
@@ -621,7 +657,10 @@ fn apply_postfix(base: Expr, op: Pair<Rule>) -> Expr {
                 }
             }
         }
-        _ => ExprKind::Index(Box::new(base), Box::new(expr(op.into_inner().next().unwrap()))),
+        _ => ExprKind::Index(
+            Box::new(base),
+            Box::new(expr(op.into_inner().next().unwrap())),
+        ),
     };
     Expr { kind, span: sp }
 }
@@ -669,7 +708,9 @@ fn primary(pair: Pair<Rule>) -> Expr {
             }
         }
         Rule::if_expr => {
-            let mut it = pair.into_inner().filter(|p| !matches!(p.as_rule(), Rule::kw_if | Rule::kw_else));
+            let mut it = pair
+                .into_inner()
+                .filter(|p| !matches!(p.as_rule(), Rule::kw_if | Rule::kw_else));
             let cond = expr(it.next().unwrap());
             let then_e = expr(it.next().unwrap());
             let else_pair = it.next().unwrap();
