@@ -10,8 +10,10 @@
 //! // define: N=5                                 a `-D` override (optional, repeatable)
 //! ```
 //!
-//! Several codes are separated by commas. Other comment lines in the header
-//! are prose. A file in `specs/` without an `expect` line must be `ok`.
+//! Several codes are separated by commas. A file in `specs/` without an
+//! `expect` line must be `ok`. Other header lines are prose, or directives
+//! for other runners (`// states: 288`, `// violated: consistent`); a key
+//! that is a near miss of `expect` or `define` (`expects:`) fails the case.
 //!
 //! Whenever a case has diagnostics, they are snapshot-tested (insta) exactly
 //! as a user sees them, without colour at width 80, in
@@ -19,7 +21,7 @@
 //! `INSTA_UPDATE=always cargo test --test cases` (or `cargo insta review`) and
 //! read the snapshots before committing them.
 
-use dsmc::diagnostic::Diagnostic;
+use dsmc::diagnostic::{Diagnostic, did_you_mean};
 use dsmc::front::{Override, check_source};
 use libtest_mimic::{Arguments, Failed, Trial};
 use miette::{GraphicalReportHandler, GraphicalTheme, NamedSource, Report};
@@ -109,8 +111,7 @@ struct Header {
     defines: Vec<Override>,
 }
 
-/// Reads the leading `//` lines. A line `// key: value` with a lowercase key
-/// is a directive, so a misspelt one fails instead of being read as prose.
+/// Reads the leading `//` lines.
 fn parse_header(source: &str, is_spec: bool) -> Result<Header, String> {
     let mut expect = None;
     let mut defines = Vec::new();
@@ -132,7 +133,15 @@ fn parse_header(source: &str, is_spec: bool) -> Result<Header, String> {
                 Some(o) if !o.name.is_empty() => defines.push(o),
                 _ => return Err(format!("`// define: {value}` is not NAME=VALUE")),
             },
-            _ => return Err(format!("unknown header line `// {key}:`")),
+            // Other runners read other keys; but a key one slip away from
+            // ours would silently leave a case unchecked.
+            _ => {
+                if let Some(meant) = did_you_mean(key, ["expect", "define"]) {
+                    return Err(format!(
+                        "`// {key}:` is not a header line; did you mean `// {meant}:`?"
+                    ));
+                }
+            }
         }
     }
     let expect = match expect {
@@ -143,7 +152,8 @@ fn parse_header(source: &str, is_spec: bool) -> Result<Header, String> {
     Ok(Header { expect, defines })
 }
 
-/// Splits `key: value` when `key` is one lowercase word.
+/// Splits `key: value` when `key` is one lowercase word (`-` and `_`
+/// allowed): a header line for this runner or another.
 fn directive(comment: &str) -> Option<(&str, &str)> {
     let (key, value) = comment.trim().split_once(':')?;
     let is_key = key.starts_with(|c: char| c.is_ascii_lowercase())
@@ -212,7 +222,11 @@ fn render(case: &Path, source: &str, diagnostics: &[Diagnostic]) -> String {
         GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(80);
     let name = case.to_string_lossy();
     let mut out = String::new();
-    for diagnostic in diagnostics {
+    for (i, diagnostic) in diagnostics.iter().enumerate() {
+        // The CLI leaves a blank line after each report.
+        if i > 0 {
+            out.push('\n');
+        }
         let report = Report::new(diagnostic.clone())
             .with_source_code(NamedSource::new(&name, source.to_string()));
         if let Err(e) = handler.render_report(&mut out, &*report) {
