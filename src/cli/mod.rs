@@ -39,7 +39,14 @@ pub fn read_spec(path: &std::path::Path) -> Option<String> {
     match std::fs::read_to_string(path) {
         Ok(source) => Some(source),
         Err(e) => {
-            report::eprint_line(&format!("error: cannot read `{}`: {e}", path.display()));
+            // io's own wording for this case ("stream did not contain valid
+            // UTF-8") does not say which stream.
+            let why = if e.kind() == std::io::ErrorKind::InvalidData {
+                "it is not UTF-8 text".to_string()
+            } else {
+                e.to_string()
+            };
+            report::eprint_line(&format!("error: cannot read `{}`: {why}", path.display()));
             None
         }
     }
