@@ -3,8 +3,8 @@
 //! Each stage keeps its own error type holding the facts (spans, names,
 //! types); the stage's `error` module turns those facts into a [`Diagnostic`]
 //! with words. A `Diagnostic` implements [`miette::Diagnostic`], so the binary
-//! renders it with labels and help; [`Diagnostic::to_json`] gives the same
-//! facts to editors and CI.
+//! renders it with labels and help; it also serialises with serde, and
+//! `dsmc check --message-format json` gives the same facts to editors and CI.
 
 use crate::syntax::ast::Span;
 use serde::Serialize;

@@ -45,6 +45,16 @@ impl FrontEnd {
 }
 
 /// Parses, resolves and type-checks a spec with the given overrides.
+///
+/// ```
+/// use dsmc::front::check_source;
+///
+/// // `=` assigns; a guard compares with `==`.
+/// let spec = "protocol P\nnode A {\n  var x: bool = false\n  action go when x = true { x = false }\n}\n";
+/// let front = check_source(spec, &[]);
+/// assert!(front.has_errors());
+/// assert_eq!(front.diagnostics[0].code, "dsmc::parse::syntax");
+/// ```
 pub fn check_source(source: &str, overrides: &[Override]) -> FrontEnd {
     let ast = match syntax::parse(source) {
         Ok(ast) => ast,

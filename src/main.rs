@@ -1,1 +1,121 @@
-fn main() {}
+//! The `dsmc` command. It reads spec files, hands their text to the library,
+//! renders what the library found and picks the exit code. This is the only
+//! place in dsmc that prints, reads files or ends the process.
+
+mod cli;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use dsmc::front::Override;
+
+/// The exit codes, shown at the end of `--help`. Keep in step with
+/// [`cli::Outcome::exit_code`] and README.md.
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  everything as expected
+  1  a property is not as expected; `fmt --check` found unformatted files
+  2  the spec has errors, a file cannot be read, or the command line is wrong
+  3  no verdict: the check stopped before it could decide (a limit, or a part
+     of dsmc not written yet)";
+
+/// dsmc: a model checker for distributed protocols.
+#[derive(Debug, Parser)]
+#[command(name = "dsmc", version, after_help = EXIT_CODES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check specs: report their errors and warnings, then explore them.
+    #[command(after_help = EXIT_CODES)]
+    Check(CheckArgs),
+    /// Rewrite specs in the canonical layout.
+    #[command(after_help = EXIT_CODES)]
+    Fmt(FmtArgs),
+}
+
+/// The arguments of `dsmc check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The spec files to check.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Give a constant another value, e.g. `-D N=5` (repeatable; applies to every FILE).
+    #[arg(short = 'D', value_name = "NAME=VALUE", value_parser = parse_override)]
+    pub defines: Vec<Override>,
+    /// How to print errors and warnings.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = MessageFormat::Human)]
+    pub message_format: MessageFormat,
+}
+
+/// The arguments of `dsmc fmt`.
+#[derive(Debug, clap::Args)]
+pub struct FmtArgs {
+    /// The spec files to format in place.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Change no file: print the diff formatting would apply and exit with 1
+    /// if any file is not formatted.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// How diagnostics are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MessageFormat {
+    /// Reports with the source marked, on stderr, for people.
+    Human,
+    /// One JSON object per diagnostic and line, on stdout, for editors and CI.
+    Json,
+}
+
+/// Reads `NAME=VALUE`; an error here is a usage error (exit 2) before any
+/// file is read.
+fn parse_override(text: &str) -> Result<Override, String> {
+    match Override::parse(text) {
+        Some(o) if !o.name.is_empty() && !o.value.is_empty() => Ok(o),
+        Some(_) => Err(format!(
+            "expected NAME=VALUE with both parts, found `{text}`"
+        )),
+        None => Err(format!(
+            "expected NAME=VALUE, found `{text}` (there is no `=`)"
+        )),
+    }
+}
+
+/// The stack the commands run on. The front end recurses over the syntax
+/// tree, so a long chain of operators in a spec needs a deep stack; like
+/// rustc, dsmc runs on a thread with room to spare rather than on the main
+/// thread's few MiB. Only the pages used are ever allocated.
+const STACK_BYTES: usize = 256 * 1024 * 1024;
+
+/// The exit code of a process that panicked, as Rust's own.
+const EXIT_PANIC: u8 = 101;
+
+fn main() -> ExitCode {
+    // Clap prints its own usage errors and exits with 2, as documented.
+    let args = Cli::parse();
+    cli::report::install_miette_hook();
+    let run = move || match args.command {
+        Command::Check(check) => cli::check::run(&check),
+        Command::Fmt(fmt) => cli::fmt::run(&fmt),
+    };
+    let outcome = std::thread::Builder::new()
+        .name("dsmc".into())
+        .stack_size(STACK_BYTES)
+        .spawn(run)
+        .map(|thread| thread.join());
+    match outcome {
+        Ok(Ok(outcome)) => ExitCode::from(outcome.exit_code()),
+        // The panic message is already on stderr.
+        Ok(Err(_)) => ExitCode::from(EXIT_PANIC),
+        Err(e) => {
+            cli::report::eprint_line(&format!("error: cannot start a thread: {e}"));
+            ExitCode::from(EXIT_PANIC)
+        }
+    }
+}

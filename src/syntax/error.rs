@@ -19,6 +19,9 @@ pub enum SyntaxError {
         expected: Vec<&'static str>,
         /// The text found there (empty at the end of input).
         found: String,
+        /// The word just before `at` (empty when there is none): `not` in
+        /// `when not x`, `invariant` when a block was left open.
+        before: String,
     },
     /// Brackets nest too deeply.
     TooDeep {
@@ -70,6 +73,7 @@ impl SyntaxError {
         expected.sort_unstable();
         expected.dedup();
         let found = token_at(source, offset);
+        let before = word_before(source, offset);
         let end = offset + found.len().max(if offset < source.len() { 1 } else { 0 });
         // Never split a UTF-8 character.
         let mut end = end.min(source.len());
@@ -80,6 +84,7 @@ impl SyntaxError {
             at: Span::new(offset, end),
             expected,
             found,
+            before,
         }
     }
 
@@ -90,6 +95,7 @@ impl SyntaxError {
                 at,
                 expected,
                 found,
+                before,
             } => {
                 let found_words = if found.is_empty() {
                     "the end of the file".to_string()
@@ -102,12 +108,14 @@ impl SyntaxError {
                 };
                 let label = match expected.as_slice() {
                     [] => "not expected here".to_string(),
-                    [one] => format!("expected {one} here"),
+                    // The label sits under the text: keep it short and
+                    // leave an explained list to the headline.
+                    [one] => format!("expected {} here", one.split(" (").next().unwrap_or(one)),
                     _ => "unexpected here".to_string(),
                 };
                 Diagnostic::error("dsmc::parse::syntax", message)
                     .primary(*at, label)
-                    .maybe_help(hint(expected, found))
+                    .maybe_help(hint(expected, found, before))
             }
             SyntaxError::TooDeep { at, limit } => Diagnostic::error(
                 "dsmc::parse::too_deep",
@@ -118,6 +126,20 @@ impl SyntaxError {
         }
     }
 }
+
+/// What [`describe`] calls a fault.
+const FAULT: &str = "a fault (`crash`, `restart`, `lose`, `duplicate`, `partition`, `byzantine`)";
+
+/// What [`describe`] calls a network kind. Entries with alternatives of
+/// their own bracket them, so that a list of entries still reads.
+const NETWORK_KIND: &str = "a network kind (`multiset`, `set` or `fifo`)";
+
+/// What [`describe`] calls the items of a node.
+const NODE_ITEM: &str = "a node item (`var`, `on` or `action`)";
+
+/// What [`describe`] calls an assignment operator; one entry of a list, so
+/// its alternatives are in brackets.
+const ASSIGNMENT: &str = "an assignment (`=`, `+=` or `-=`)";
 
 /// The words [`describe`] gives operators.
 const OPERATORS: &[&str] = &[
@@ -136,18 +158,125 @@ const EXPRESSION_STARTS: &[&str] = &[
     "an expression",
 ];
 
-/// A help line for the common slips.
-fn hint(expected: &[&str], found: &str) -> Option<String> {
+/// Words that start a top-level declaration.
+const DECLARATION_KEYWORDS: &[&str] = &[
+    "const",
+    "type",
+    "network",
+    "message",
+    "node",
+    "faults",
+    "invariant",
+    "stable",
+    "reachable",
+    "transient",
+    "variant",
+    "property",
+    "allow",
+    "done",
+    "bound",
+    "expect",
+    "symmetric",
+    "unfair",
+];
+
+/// Words that can never be names (the grammar's `reserved` rule).
+const RESERVED_WORDS: &[&str] = &[
+    "true", "false", "self", "all", "forall", "exists", "in", "if", "else",
+];
+
+/// A help line for the common slips, from what was expected, what was found
+/// and the word before it.
+fn hint(expected: &[&str], found: &str, before: &str) -> Option<String> {
     if found == "=" && (expected.contains(&"`==`") || expected.contains(&"an operator")) {
         return Some("use `==` to compare; `=` only assigns".into());
     }
     if expected.contains(&"`protocol`") {
         return Some("a spec starts with `protocol Name`".into());
     }
-    if matches!(found, "and" | "or" | "not") {
+    if matches!(found, "and" | "or" | "not") || matches!(before, "and" | "or" | "not") {
         return Some("write `&&`, `||` and `!` for and, or and not".into());
     }
+    if found == "/*" {
+        return Some(
+            "comments start with `//` and end at the end of the line; there are no block comments"
+                .into(),
+        );
+    }
+    if RESERVED_WORDS.contains(&found) && expected.contains(&"a name") {
+        return Some(format!("`{found}` is a reserved word and cannot be a name"));
+    }
+    // Keywords are contextual, so a declaration inside a block left open
+    // reads as the start of an assignment `invariant ... = ...`.
+    if DECLARATION_KEYWORDS.contains(&before) && expected.contains(&ASSIGNMENT) {
+        return Some(format!(
+            "a `}}` may be missing before `{before}`: the block above is still open"
+        ));
+    }
+    // Pest gives up on a declaration as a whole when it fails at a
+    // punctuation mark inside it, and reports its first word: show the
+    // shape the declaration must have.
+    if expected.contains(&"a declaration")
+        && let Some(shape) = declaration_shape(found)
+    {
+        return Some(format!(
+            "a declaration that starts with `{found}` is written {shape}"
+        ));
+    }
+    let candidates: &[&str] = if expected.contains(&"a declaration") {
+        DECLARATION_KEYWORDS
+    } else if expected.contains(&FAULT) {
+        &[
+            "crash",
+            "restart",
+            "lose",
+            "duplicate",
+            "partition",
+            "byzantine",
+        ]
+    } else if expected.contains(&NETWORK_KIND) {
+        &["multiset", "set", "fifo"]
+    } else if expected.contains(&NODE_ITEM) {
+        &["var", "persistent", "on", "action", "fair", "strong"]
+    } else {
+        &[]
+    };
+    if let Some(word) = crate::diagnostic::did_you_mean(found, candidates.iter().copied()) {
+        return Some(format!("did you mean `{word}`?"));
+    }
+    let found_a_word = found.starts_with(|c: char| c.is_alphabetic() || c == '_');
+    if found_a_word && expected.contains(&"a declaration") {
+        return Some(
+            "a declaration starts with `const`, `type`, `network`, `message`, `node`, `faults`, \
+             a property (`invariant`, `stable`, `reachable`, `transient`, `property`, `variant`), \
+             `allow deadlock`, `done when`, `bound` or `expect violation`"
+                .into(),
+        );
+    }
     None
+}
+
+/// How the declaration that starts with `keyword` is written.
+fn declaration_shape(keyword: &str) -> Option<&'static str> {
+    Some(match keyword {
+        "const" => "`const N: int = 3`",
+        "type" => "`type Name = T`",
+        "network" => "`network multiset`, `network set` or `network fifo`",
+        "message" => "`message Name` or `message Name(field: T, ...)`",
+        "node" | "symmetric" => "`node Name { ... }` or `node Name[N] { ... }`",
+        "faults" => "`faults { crash Kind <= 1 ... }`",
+        "invariant" => "`invariant name: predicate`",
+        "stable" => "`stable name: predicate`",
+        "reachable" => "`reachable name: predicate`",
+        "transient" => "`transient name: predicate`",
+        "property" => "`property name: P ~> Q` (or `next`, `unless`, `ensures` for `~>`)",
+        "variant" => "`variant name: E while P until Q`",
+        "allow" => "`allow deadlock`",
+        "done" => "`done when predicate`",
+        "bound" => "`bound predicate`",
+        "expect" => "`expect violation property_name`",
+        _ => return None,
+    })
 }
 
 /// "a, b or c".
@@ -175,7 +304,7 @@ fn token_at(source: &str, offset: usize) -> String {
             .collect()
     } else {
         for op in [
-            "~>", "==", "!=", "<=", ">=", "=>", "->", "&&", "||", "+=", "-=", "..",
+            "/*", "~>", "==", "!=", "<=", ">=", "=>", "->", "&&", "||", "+=", "-=", "..",
         ] {
             if rest.starts_with(op) {
                 return op.to_string();
@@ -183,6 +312,22 @@ fn token_at(source: &str, offset: usize) -> String {
         }
         first.to_string()
     }
+}
+
+/// The word (name, keyword or number) that ends just before `offset`, with
+/// only whitespace between; empty when a symbol or nothing is there.
+fn word_before(source: &str, offset: usize) -> String {
+    let Some(head) = source.get(..offset) else {
+        return String::new();
+    };
+    let head = head.trim_end();
+    let start = head
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_alphanumeric() || *c == '_')
+        .last()
+        .map_or(head.len(), |(i, _)| i);
+    head[start..].to_string()
 }
 
 /// What a grammar rule is called in an error message; `None` for rules a
@@ -200,15 +345,13 @@ fn describe(rule: Rule) -> Option<&'static str> {
         protocol_decl | kw_protocol => "`protocol`",
         const_decl | type_decl | network_decl | message_decl | node_decl | faults_decl
         | property_decl | allow_deadlock | done_decl | bound_decl | expect_decl => "a declaration",
-        var_decl | handler | action_decl => "`var`, `on` or `action`",
-        fault | fault_kind => {
-            "a fault (`crash`, `restart`, `lose`, `duplicate`, `partition`, `byzantine`)"
-        }
-        network_kind => "`multiset`, `set` or `fifo`",
+        var_decl | handler | action_decl => NODE_ITEM,
+        fault | fault_kind => FAULT,
+        network_kind => NETWORK_KIND,
         if_stmt | for_stmt | send_stmt | broadcast_stmt | assert_stmt | let_stmt | assign_stmt => {
             "a statement"
         }
-        assign_op => "`=`, `+=` or `-=`",
+        assign_op => ASSIGNMENT,
         guard | kw_when => "`when`",
         from_clause | kw_from => "`from`",
         binder_list | param_list | field_list | arg_list => "`(`",

@@ -1,0 +1,73 @@
+//! `dsmc fmt`: rewrites specs in the canonical layout, or with `--check`
+//! shows what it would change.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::Outcome;
+use super::report::{self, SpecText};
+use crate::{FmtArgs, MessageFormat};
+
+/// Formats every file in turn and returns the weightiest outcome.
+pub fn run(args: &FmtArgs) -> Outcome {
+    args.files
+        .iter()
+        .map(|path| format_file(path, args.check))
+        .max()
+        .unwrap_or(Outcome::Ok)
+}
+
+fn format_file(path: &Path, check: bool) -> Outcome {
+    let Some(source) = super::read_spec(path) else {
+        return Outcome::SpecErrors;
+    };
+    let spec = SpecText {
+        name: path.display().to_string(),
+        source: Arc::from(source),
+    };
+    let front = dsmc::front::check_source(&spec.source, &[]);
+    // Formatting needs only a parse: a spec with type errors is still
+    // formatted, as a program that does not compile is by rustfmt.
+    let Some(ast) = front.ast else {
+        report::print_diagnostics(&spec, &front.diagnostics, MessageFormat::Human);
+        report::eprint_line(&format!(
+            "{}: {}; the file was not formatted",
+            spec.name,
+            report::tally(&front.diagnostics)
+        ));
+        return Outcome::SpecErrors;
+    };
+    let formatted = dsmc::fmt::format_spec(&ast, &spec.source);
+    if formatted == *spec.source {
+        return Outcome::Ok;
+    }
+    if check {
+        report::print_line(&unified_diff(&spec.name, &spec.source, &formatted));
+        return Outcome::NotAsExpected;
+    }
+    // A formatter bug must not turn a good spec into a broken one on disk.
+    if dsmc::syntax::parse(&formatted).is_err() {
+        report::eprint_line(&format!(
+            "error: formatting `{}` gave text that does not parse, so the file was left as it was; \
+             this is a bug in dsmc fmt",
+            spec.name
+        ));
+        return Outcome::SpecErrors;
+    }
+    if let Err(e) = std::fs::write(path, &formatted) {
+        report::eprint_line(&format!("error: cannot write `{}`: {e}", spec.name));
+        return Outcome::SpecErrors;
+    }
+    report::print_line(&format!("formatted {}", spec.name));
+    Outcome::Ok
+}
+
+/// A unified diff from `old` to `new`, both under the file's own name so
+/// that `patch -p0` applies it.
+fn unified_diff(name: &str, old: &str, new: &str) -> String {
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(name, name)
+        .to_string()
+}

@@ -1,0 +1,214 @@
+//! Everything the binary prints: diagnostics as miette reports for people or
+//! as JSON lines for tools, and plain status lines.
+//!
+//! Printing never panics: a closed pipe (`dsmc check ... | head -1`) only
+//! stops the output, where `println!` would panic.
+
+use dsmc::diagnostic::{Diagnostic, Severity};
+use miette::{MietteHandlerOpts, NamedSource, Report};
+use serde::Serialize;
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+
+use crate::MessageFormat;
+
+/// Whether reports on stderr may use colour: only on a terminal, and never
+/// when `NO_COLOR` is set to anything but the empty string (no-color.org).
+fn use_colour() -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    std::io::stderr().is_terminal() && !no_color
+}
+
+/// Makes miette render every [`Report`] with dsmc's settings. Call once, at
+/// the start of `main`.
+pub fn install_miette_hook() {
+    let colour = use_colour();
+    // Setting the hook fails only if it was set before, and then the first
+    // one stays: nothing to report.
+    let _ = miette::set_hook(Box::new(move |_| {
+        Box::new(
+            MietteHandlerOpts::new()
+                .color(colour)
+                // Hyperlinks are escape sequences too.
+                .terminal_links(colour)
+                // Without this miette falls back to a plain narrated form
+                // when `NO_GRAPHICS` is set; the graphical form is the one
+                // the docs and snapshots show.
+                .force_graphical(true)
+                .build(),
+        )
+    }));
+}
+
+/// Writes one line to stdout, ignoring a closed pipe.
+pub fn print_line(line: &str) {
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
+
+/// Writes one line to stderr, ignoring a closed pipe.
+pub fn eprint_line(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// A spec's text with the name it is shown under.
+pub struct SpecText {
+    /// The path as the user wrote it.
+    pub name: String,
+    /// The whole file; shared with each rendered report.
+    pub source: Arc<str>,
+}
+
+/// Prints the diagnostics of one spec in the chosen format, in the order
+/// given.
+pub fn print_diagnostics(spec: &SpecText, diagnostics: &[Diagnostic], format: MessageFormat) {
+    match format {
+        MessageFormat::Human => {
+            for diagnostic in diagnostics {
+                let report = Report::new(diagnostic.clone())
+                    .with_source_code(NamedSource::new(&spec.name, Arc::clone(&spec.source)));
+                eprint_line(&format!("{report:?}"));
+            }
+        }
+        MessageFormat::Json => {
+            let lines = LineIndex::new(&spec.source);
+            for diagnostic in diagnostics {
+                match serde_json::to_string(&JsonDiagnostic::new(&spec.name, diagnostic, &lines)) {
+                    Ok(json) => print_line(&json),
+                    // Strings and numbers always serialise; this only keeps
+                    // a panic out of the binary.
+                    Err(e) => {
+                        eprint_line(&format!("error: cannot write a diagnostic as JSON: {e}"))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// "2 errors and 1 warning": the tally a human report ends with.
+pub fn tally(diagnostics: &[Diagnostic]) -> String {
+    let n_errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let n_warnings = diagnostics.len() - n_errors;
+    let count = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    match (n_errors, n_warnings) {
+        (e, 0) => count(e, "error"),
+        (0, w) => count(w, "warning"),
+        (e, w) => format!("{} and {}", count(e, "error"), count(w, "warning")),
+    }
+}
+
+/// One diagnostic as a line of `--message-format json`.
+///
+/// The field names are a contract with editors and CI scripts: add fields,
+/// never rename or remove one.
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    /// The spec's path as given on the command line.
+    file: &'a str,
+    severity: Severity,
+    code: &'a str,
+    message: &'a str,
+    help: Option<&'a str>,
+    /// Primary label first.
+    labels: Vec<JsonLabel<'a>>,
+}
+
+/// A label with its span both as byte offsets and as 1-based lines and
+/// columns (columns count characters, not bytes). `end` is the position just
+/// past the span, as `byte_end` is.
+#[derive(Serialize)]
+struct JsonLabel<'a> {
+    message: &'a str,
+    primary: bool,
+    byte_start: usize,
+    byte_end: usize,
+    line_start: usize,
+    column_start: usize,
+    line_end: usize,
+    column_end: usize,
+}
+
+impl<'a> JsonDiagnostic<'a> {
+    fn new(file: &'a str, diagnostic: &'a Diagnostic, lines: &LineIndex<'_>) -> JsonDiagnostic<'a> {
+        let labels = diagnostic
+            .labels
+            .iter()
+            .map(|label| {
+                let (line_start, column_start) = lines.position(label.span.start);
+                let (line_end, column_end) = lines.position(label.span.end);
+                JsonLabel {
+                    message: &label.message,
+                    primary: label.primary,
+                    byte_start: label.span.start,
+                    byte_end: label.span.end,
+                    line_start,
+                    column_start,
+                    line_end,
+                    column_end,
+                }
+            })
+            .collect();
+        JsonDiagnostic {
+            file,
+            severity: diagnostic.severity,
+            code: diagnostic.code,
+            message: &diagnostic.message,
+            help: diagnostic.help.as_deref(),
+            labels,
+        }
+    }
+}
+
+/// Turns byte offsets into 1-based lines and columns.
+struct LineIndex<'a> {
+    source: &'a str,
+    /// The byte offset at which each line starts; the first is 0.
+    line_starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    fn new(source: &'a str) -> LineIndex<'a> {
+        let line_starts = std::iter::once(0)
+            .chain(source.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex {
+            source,
+            line_starts,
+        }
+    }
+
+    /// The line and column of `offset`. An offset past the end or inside a
+    /// character is moved back to the nearest character start, so a wrong
+    /// span still gives a usable position.
+    fn position(&self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.source.len());
+        while !self.source.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        // `line_starts[0] == 0 <= offset`, so the index is at least 1.
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        let line_start = self.line_starts[line - 1];
+        let column = self.source[line_start..offset].chars().count() + 1;
+        (line, column)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LineIndex;
+
+    #[test]
+    fn positions_are_one_based_and_count_characters() {
+        let lines = LineIndex::new("ab\nçd\n");
+        assert_eq!(lines.position(0), (1, 1));
+        assert_eq!(lines.position(2), (1, 3));
+        assert_eq!(lines.position(3), (2, 1));
+        // `ç` is two bytes but one column.
+        assert_eq!(lines.position(5), (2, 2));
+        // Inside `ç`: the start of `ç`.
+        assert_eq!(lines.position(4), (2, 1));
+        // The end of the file, after the last newline.
+        assert_eq!(lines.position(7), (3, 1));
+        assert_eq!(lines.position(99), (3, 1));
+    }
+}

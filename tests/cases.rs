@@ -1,0 +1,300 @@
+//! The data-driven tests: every `.ds` file under `tests/cases/` and `specs/`
+//! is one test, named by its path. A new case is a new file.
+//!
+//! The `//` lines at the top of a file say what must happen:
+//!
+//! ```text
+//! // expect: ok                                  no errors and no warnings
+//! // expect: error dsmc::typeck::mismatch        these errors (and warnings), in source order
+//! // expect: warning dsmc::lint::unused_var      no errors; these warnings, in source order
+//! // define: N=5                                 a `-D` override (optional, repeatable)
+//! ```
+//!
+//! Several codes are separated by commas. A file in `specs/` without an
+//! `expect` line must be `ok`. Other header lines are prose, or directives
+//! for other runners (`// states: 288`, `// violated: consistent`); a key
+//! that is a near miss of `expect` or `define` (`expects:`) fails the case.
+//!
+//! Whenever a case has diagnostics, they are snapshot-tested (insta) exactly
+//! as a user sees them, without colour at width 80, in
+//! `tests/snapshots/<case path>.snap`. To accept new or changed output run
+//! `INSTA_UPDATE=always cargo test --test cases` (or `cargo insta review`) and
+//! read the snapshots before committing them.
+
+use dsmc::diagnostic::{Diagnostic, did_you_mean};
+use dsmc::front::{Override, check_source};
+use libtest_mimic::{Arguments, Failed, Trial};
+use miette::{GraphicalReportHandler, GraphicalTheme, NamedSource, Report};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// The directories whose `.ds` files are cases, relative to the crate root.
+const CASE_DIRS: &[&str] = &["tests/cases", "specs"];
+
+/// Where the snapshots live, relative to the crate root.
+const SNAPSHOT_DIR: &str = "tests/snapshots";
+
+/// What a failing case says when its header is missing or wrong.
+const HOW_TO_WRITE_A_HEADER: &str = "\
+start the file with `//` lines that say what must happen, for example:
+  // expect: ok
+  // expect: error dsmc::typeck::mismatch
+  // expect: error dsmc::resolve::unknown_name, dsmc::typeck::mismatch
+  // expect: warning dsmc::lint::unused_var
+  // define: N=5
+(several codes in source order, separated by commas; `define` is an optional,
+repeatable `-D` override)";
+
+fn main() {
+    let args = Arguments::from_args();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cases = match find_cases(root) {
+        Ok(cases) => cases,
+        Err(e) => {
+            eprintln!("cannot list the test cases: {e}");
+            std::process::exit(101);
+        }
+    };
+    let mut trials: Vec<Trial> = cases
+        .iter()
+        .map(|case| {
+            let case = case.clone();
+            let name = case.to_string_lossy().into_owned();
+            Trial::test(name, move || run_case(root, &case))
+        })
+        .collect();
+    trials.push(Trial::test("snapshots have cases", move || {
+        check_no_stale_snapshots(root, &cases)
+    }));
+    libtest_mimic::run(&args, trials).exit();
+}
+
+/// Every `.ds` file under [`CASE_DIRS`], relative to `root`, sorted.
+fn find_cases(root: &Path) -> std::io::Result<Vec<PathBuf>> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+        for entry in std::fs::read_dir(root.join(dir))? {
+            let entry = entry?;
+            let relative = dir.join(entry.file_name());
+            if entry.file_type()?.is_dir() {
+                walk(root, &relative, out)?;
+            } else if relative.extension().is_some_and(|e| e == "ds") {
+                out.push(relative);
+            }
+        }
+        Ok(())
+    }
+    let mut cases = Vec::new();
+    for dir in CASE_DIRS {
+        if root.join(dir).is_dir() {
+            walk(root, Path::new(dir), &mut cases)?;
+        }
+    }
+    cases.sort();
+    Ok(cases)
+}
+
+/// What a case's header says must happen.
+#[derive(Debug, PartialEq, Eq)]
+enum Expect {
+    /// No diagnostics at all.
+    Ok,
+    /// At least one error; the codes of all diagnostics, in order.
+    Errors(Vec<String>),
+    /// No error; the codes of the warnings, in order.
+    Warnings(Vec<String>),
+}
+
+/// A case's header.
+#[derive(Debug)]
+struct Header {
+    expect: Expect,
+    defines: Vec<Override>,
+}
+
+/// Reads the leading `//` lines.
+fn parse_header(source: &str, is_spec: bool) -> Result<Header, String> {
+    let mut expect = None;
+    let mut defines = Vec::new();
+    for line in source.lines() {
+        let Some(comment) = line.trim().strip_prefix("//") else {
+            break;
+        };
+        let Some((key, value)) = directive(comment) else {
+            continue;
+        };
+        match key {
+            "expect" => {
+                if expect.is_some() {
+                    return Err("more than one `// expect:` line".into());
+                }
+                expect = Some(parse_expect(value)?);
+            }
+            "define" => match Override::parse(value) {
+                Some(o) if !o.name.is_empty() => defines.push(o),
+                _ => return Err(format!("`// define: {value}` is not NAME=VALUE")),
+            },
+            // Other runners read other keys; but a key one slip away from
+            // ours would silently leave a case unchecked.
+            _ => {
+                if let Some(meant) = did_you_mean(key, ["expect", "define"]) {
+                    return Err(format!(
+                        "`// {key}:` is not a header line; did you mean `// {meant}:`?"
+                    ));
+                }
+            }
+        }
+    }
+    let expect = match expect {
+        Some(expect) => expect,
+        None if is_spec => Expect::Ok,
+        None => return Err("no `// expect:` line".into()),
+    };
+    Ok(Header { expect, defines })
+}
+
+/// Splits `key: value` when `key` is one lowercase word (`-` and `_`
+/// allowed): a header line for this runner or another.
+fn directive(comment: &str) -> Option<(&str, &str)> {
+    let (key, value) = comment.trim().split_once(':')?;
+    let is_key = key.starts_with(|c: char| c.is_ascii_lowercase())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '_' || c == '-');
+    is_key.then(|| (key, value.trim()))
+}
+
+fn parse_expect(value: &str) -> Result<Expect, String> {
+    if value == "ok" {
+        return Ok(Expect::Ok);
+    }
+    let (kind, codes) = value.split_once(' ').unwrap_or((value, ""));
+    let codes: Vec<String> = codes.split(',').map(|c| c.trim().to_string()).collect();
+    if let Some(bad) = codes.iter().find(|c| !c.starts_with("dsmc::")) {
+        return Err(format!(
+            "`{bad}` in `// expect: {value}` is not a diagnostic code like `dsmc::typeck::mismatch`"
+        ));
+    }
+    match kind {
+        "error" => Ok(Expect::Errors(codes)),
+        "warning" => Ok(Expect::Warnings(codes)),
+        _ => Err(format!(
+            "`// expect: {value}` must be `ok`, `error CODES` or `warning CODES`"
+        )),
+    }
+}
+
+fn run_case(root: &Path, case: &Path) -> Result<(), Failed> {
+    let source = std::fs::read_to_string(root.join(case))
+        .map_err(|e| format!("cannot read the case: {e}"))?;
+    let is_spec = case.starts_with("specs");
+    let header =
+        parse_header(&source, is_spec).map_err(|e| format!("{e}\n{HOW_TO_WRITE_A_HEADER}"))?;
+    let front = check_source(&source, &header.defines);
+    let rendered = render(case, &source, &front.diagnostics);
+    let codes: Vec<&str> = front.diagnostics.iter().map(|d| d.code).collect();
+    let outcome_is_expected = match &header.expect {
+        Expect::Ok => codes.is_empty(),
+        Expect::Errors(want) => front.has_errors() && codes == *want,
+        Expect::Warnings(want) => !front.has_errors() && codes == *want,
+    };
+    if !outcome_is_expected {
+        return Err(format!(
+            "expected {:?}, found the codes {codes:?}:\n\n{rendered}",
+            header.expect
+        )
+        .into());
+    }
+    if !front.diagnostics.is_empty() {
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(root.join(SNAPSHOT_DIR));
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        settings.set_input_file(root.join(case));
+        settings.bind(|| insta::assert_snapshot!(snapshot_name(case), rendered));
+    }
+    Ok(())
+}
+
+/// The diagnostics as the CLI shows them, without colour and at a fixed
+/// width so that a snapshot does not depend on the terminal.
+fn render(case: &Path, source: &str, diagnostics: &[Diagnostic]) -> String {
+    let handler =
+        GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(80);
+    let name = case.to_string_lossy();
+    let mut out = String::new();
+    for (i, diagnostic) in diagnostics.iter().enumerate() {
+        // The CLI leaves a blank line after each report.
+        if i > 0 {
+            out.push('\n');
+        }
+        let report = Report::new(diagnostic.clone())
+            .with_source_code(NamedSource::new(&name, source.to_string()));
+        if let Err(e) = handler.render_report(&mut out, &*report) {
+            out.push_str(&format!("<cannot render: {e}>\n"));
+        }
+    }
+    out
+}
+
+/// `tests/cases/parse/missing_protocol.ds` → `cases__parse__missing_protocol`.
+fn snapshot_name(case: &Path) -> String {
+    let relative = case
+        .strip_prefix("tests")
+        .unwrap_or(case)
+        .with_extension("");
+    relative
+        .components()
+        .map(|c| {
+            c.as_os_str()
+                .to_string_lossy()
+                .chars()
+                .map(|ch| {
+                    if ch.is_ascii_alphanumeric() || ch == '-' || ch == '_' {
+                        ch
+                    } else {
+                        '_'
+                    }
+                })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("__")
+}
+
+/// A snapshot whose case was removed, or now expects no diagnostics, would
+/// otherwise linger unseen.
+fn check_no_stale_snapshots(root: &Path, cases: &[PathBuf]) -> Result<(), Failed> {
+    let mut wanted = BTreeSet::new();
+    for case in cases {
+        let Ok(source) = std::fs::read_to_string(root.join(case)) else {
+            continue;
+        };
+        let expects_diagnostics = parse_header(&source, case.starts_with("specs"))
+            .map(|h| h.expect != Expect::Ok)
+            // A broken header fails its own test; keep its snapshot.
+            .unwrap_or(true);
+        if expects_diagnostics {
+            wanted.insert(format!("{}.snap", snapshot_name(case)));
+        }
+    }
+    let Ok(entries) = std::fs::read_dir(root.join(SNAPSHOT_DIR)) else {
+        return Ok(());
+    };
+    let prefixes: Vec<String> = CASE_DIRS
+        .iter()
+        .map(|d| format!("{}__", snapshot_name(Path::new(d))))
+        .collect();
+    let mut stale = Vec::new();
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let ours = prefixes.iter().any(|p| file_name.starts_with(p.as_str()));
+        if ours && file_name.ends_with(".snap") && !wanted.contains(&file_name) {
+            stale.push(file_name);
+        }
+    }
+    if stale.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("snapshots without a case that has diagnostics; delete them: {stale:?}").into())
+    }
+}

@@ -1,0 +1,249 @@
+//! The `dsmc` binary as a user runs it: exit codes and the key lines of its
+//! output. The wording of diagnostics is pinned by the snapshots of
+//! `tests/cases.rs`; here only what the command line adds is checked.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const OK_SPEC: &str = "specs/2pc.ds";
+const SYNTAX_ERROR_SPEC: &str = "tests/cases/parse/assign_in_guard.ds";
+
+/// Runs the binary from the crate root, where the paths above resolve.
+fn dsmc(args: &[&str]) -> Output {
+    dsmc_command(args).output().expect("the dsmc binary runs")
+}
+
+fn dsmc_command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dsmc"));
+    command.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
+    command
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A fresh directory for one test, so that tests running at once never share
+/// files.
+fn scratch_dir(test_name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(test_name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("can create a scratch directory");
+    dir
+}
+
+#[test]
+fn a_spec_without_errors_gets_no_verdict_until_the_explorer_exists() {
+    let output = dsmc(&["check", OK_SPEC]);
+    assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
+    let out = stdout(&output);
+    assert!(out.contains("specs/2pc.ds: front end ok"), "stdout: {out}");
+    assert!(out.contains("no verdict"), "stdout: {out}");
+}
+
+/// Whether an override has the effect it should is the front end's part
+/// (`// define:` in tests/cases); here only that the CLI passes it on.
+#[test]
+fn well_formed_overrides_are_accepted() {
+    let output = dsmc(&["check", "-D", "N=2", "-D", "N = 4", OK_SPEC]);
+    assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
+}
+
+#[test]
+fn a_syntax_error_exits_with_2_and_shows_the_code() {
+    let output = dsmc(&["check", SYNTAX_ERROR_SPEC]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.contains("dsmc::parse::syntax"), "stderr: {err}");
+    assert!(err.contains("assign_in_guard.ds:6:20"), "stderr: {err}");
+    assert!(
+        err.contains("1 error; the spec was not checked"),
+        "stderr: {err}"
+    );
+    assert!(stdout(&output).is_empty());
+}
+
+#[test]
+fn every_file_is_checked_and_the_worst_outcome_wins() {
+    let output = dsmc(&["check", SYNTAX_ERROR_SPEC, OK_SPEC]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("dsmc::parse::syntax"));
+    assert!(stdout(&output).contains("specs/2pc.ds: front end ok"));
+}
+
+#[test]
+fn a_missing_file_is_named_and_exits_with_2() {
+    let output = dsmc(&["check", "no/such/spec.ds"]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(
+        err.contains("cannot read `no/such/spec.ds`"),
+        "stderr: {err}"
+    );
+}
+
+#[test]
+fn a_define_without_equals_is_a_usage_error() {
+    for bad in ["N", "=3", "N="] {
+        let output = dsmc(&["check", "-D", bad, OK_SPEC]);
+        assert_eq!(output.status.code(), Some(2), "-D {bad}");
+        assert!(
+            stderr(&output).contains("NAME=VALUE"),
+            "-D {bad}: {}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
+fn usage_errors_exit_with_2() {
+    for args in [
+        &[][..],
+        &["check"],
+        &["frobnicate"],
+        &["check", "--message-format", "xml", OK_SPEC],
+    ] {
+        let output = dsmc(args);
+        assert_eq!(output.status.code(), Some(2), "dsmc {args:?}");
+    }
+}
+
+#[test]
+fn help_documents_the_exit_codes() {
+    for args in [&["--help"][..], &["check", "--help"], &["fmt", "--help"]] {
+        let output = dsmc(args);
+        assert_eq!(output.status.code(), Some(0));
+        let out = stdout(&output);
+        assert!(out.contains("Exit codes:"), "dsmc {args:?}: {out}");
+        assert!(out.contains("3  no verdict"), "dsmc {args:?}: {out}");
+    }
+}
+
+#[test]
+fn json_messages_are_one_object_per_line_with_positions() {
+    let output = dsmc(&["check", "--message-format", "json", SYNTAX_ERROR_SPEC]);
+    assert_eq!(output.status.code(), Some(2));
+    let out = stdout(&output);
+    let objects: Vec<serde_json::Value> = out
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect();
+    assert_eq!(objects.len(), 1, "stdout: {out}");
+    let diagnostic = &objects[0];
+    assert_eq!(diagnostic["file"], SYNTAX_ERROR_SPEC);
+    assert_eq!(diagnostic["severity"], "error");
+    assert_eq!(diagnostic["code"], "dsmc::parse::syntax");
+    assert!(
+        diagnostic["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("found `=`"))
+    );
+    assert!(diagnostic["help"].is_string());
+    let label = &diagnostic["labels"][0];
+    assert_eq!(label["primary"], true);
+    // `x = 0` in `  action go when x = 0 { x = 1 }`, line 6.
+    assert_eq!(label["line_start"], 6);
+    assert_eq!(label["column_start"], 20);
+    assert_eq!(label["line_end"], 6);
+    assert_eq!(label["column_end"], 21);
+    let start = label["byte_start"]
+        .as_u64()
+        .expect("byte_start is a number") as usize;
+    let source =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(SYNTAX_ERROR_SPEC))
+            .expect("the case exists");
+    assert_eq!(&source[start..start + 1], "=");
+    // The human report does not go to stderr as well.
+    assert!(!stderr(&output).contains("dsmc::parse::syntax"));
+}
+
+#[test]
+fn json_keeps_stdout_for_json_only() {
+    let output = dsmc(&["check", "--message-format", "json", OK_SPEC]);
+    assert_eq!(output.status.code(), Some(3));
+    assert!(stdout(&output).is_empty(), "stdout: {}", stdout(&output));
+    assert!(stderr(&output).contains("no verdict"));
+}
+
+#[test]
+fn no_color_output_has_no_escape_sequences() {
+    let output = dsmc_command(&["check", SYNTAX_ERROR_SPEC])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the dsmc binary runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        !output.stderr.contains(&0x1b),
+        "stderr: {:?}",
+        stderr(&output)
+    );
+}
+
+/// Colour is used on a terminal and `NO_COLOR` turns it off there too. Runs
+/// only where util-linux's `script` can give the binary a terminal.
+#[test]
+fn colour_on_a_terminal_unless_no_color() {
+    let has_script = Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_script {
+        eprintln!("skipped: no `script` command to run dsmc on a terminal");
+        return;
+    }
+    let run_on_terminal = |no_color: bool| {
+        let command_line = format!("'{}' check {SYNTAX_ERROR_SPEC}", env!("CARGO_BIN_EXE_dsmc"));
+        let mut script = Command::new("script");
+        script
+            .args([
+                "--quiet",
+                "--return",
+                "--command",
+                &command_line,
+                "/dev/null",
+            ])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("NO_COLOR")
+            .env("TERM", "xterm-256color");
+        if no_color {
+            script.env("NO_COLOR", "1");
+        }
+        let output = script.output().expect("script runs");
+        assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+        // `script` copies the terminal (stdout and stderr) to its stdout.
+        let terminal = stdout(&output);
+        assert!(terminal.contains("dsmc::parse::syntax"), "{terminal}");
+        terminal.contains("\x1b[")
+    };
+    assert!(run_on_terminal(false), "no colour on a terminal");
+    assert!(!run_on_terminal(true), "colour despite NO_COLOR");
+}
+
+#[test]
+fn fmt_leaves_a_file_with_syntax_errors_alone() {
+    let dir = scratch_dir("fmt_leaves_a_file_with_syntax_errors_alone");
+    let path = dir.join("broken.ds");
+    let source =
+        "protocol P\nnode A {\n  var x: bool = false\n  action go when x = true { x = false }\n}\n";
+    std::fs::write(&path, source).expect("can write the scratch spec");
+    let path_arg = path.to_string_lossy();
+    for args in [&["fmt", &*path_arg][..], &["fmt", "--check", &*path_arg]] {
+        let output = dsmc(args);
+        assert_eq!(output.status.code(), Some(2), "dsmc {args:?}");
+        let err = stderr(&output);
+        assert!(err.contains("dsmc::parse::syntax"), "stderr: {err}");
+        assert!(err.contains("the file was not formatted"), "stderr: {err}");
+        assert_eq!(std::fs::read_to_string(&path).expect("still there"), source);
+    }
+}
+
+#[test]
+fn fmt_names_a_missing_file() {
+    let output = dsmc(&["fmt", "no/such/spec.ds"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("cannot read `no/such/spec.ds`"));
+}
