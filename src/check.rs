@@ -26,7 +26,7 @@ pub enum Checked {
         /// Warnings of the front end.
         warnings: Vec<Diagnostic>,
         model: Box<Model>,
-        exploration: Exploration,
+        exploration: Box<Exploration>,
     },
 }
 
@@ -144,7 +144,7 @@ pub fn check_source(source: &str, options: &CheckOptions) -> Checked {
         Ok(exploration) => Checked::Explored {
             warnings: front.diagnostics,
             model: Box::new(model),
-            exploration,
+            exploration: Box::new(exploration),
         },
         Err(e) => Checked::Errors(vec![
             Diagnostic::error(

@@ -50,6 +50,37 @@ pub struct CheckArgs {
     /// How to print errors and warnings.
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
+    /// How to print the results: a report for people, or one JSON object per spec.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Stop after this many distinct states; the report then says "incomplete" (exit 3).
+    #[arg(long, value_name = "N")]
+    pub max_states: Option<u64>,
+    /// Which checker explores the spec: dsmc's own, or Stateright's BFS
+    /// checker as a reference (invariants and reachability only).
+    #[arg(long, value_enum, default_value_t = Engine::Dsmc)]
+    pub engine: Engine,
+}
+
+/// How results are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Counts, a line per property and each counterexample, on stdout.
+    Human,
+    /// One JSON object per spec and line on stdout (docs/output.md).
+    Json,
+}
+
+/// The exploration engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Engine {
+    /// dsmc's parallel explorer.
+    Dsmc,
+    /// Stateright's checker on the same compiled model.
+    Stateright,
 }
 
 /// The arguments of `dsmc fmt`.

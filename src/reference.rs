@@ -157,10 +157,11 @@ impl stateright::Model for ReferenceModel {
         let mut out = None;
         self.model
             .successors(state, &mut scratch, &mut |step, outcome| {
-                if out.is_none() && step == action {
-                    if let Outcome::Next(next) = outcome {
-                        out = Some(next.to_vec());
-                    }
+                if out.is_none()
+                    && step == action
+                    && let Outcome::Next(next) = outcome
+                {
+                    out = Some(next.to_vec());
                 }
             });
         out

@@ -63,6 +63,21 @@ fn main() {
             Trial::test(name, move || run_case(root, &case))
         })
         .collect();
+    // Specs and tests/explore/ are also explored, against their
+    // exploration headers (see `explore_case`).
+    let explore_cases: Vec<PathBuf> = cases
+        .iter()
+        .filter(|c| c.starts_with("specs"))
+        .cloned()
+        .chain(find_in(root, "tests/explore").unwrap_or_default())
+        .collect();
+    for case in explore_cases {
+        let name = format!("explore {}", case.to_string_lossy());
+        let unsupported = uses_unsupported_faults(&root.join(&case));
+        trials.push(
+            Trial::test(name, move || explore_case(root, &case)).with_ignored_flag(unsupported),
+        );
+    }
     trials.push(Trial::test("snapshots have cases", move || {
         check_no_stale_snapshots(root, &cases)
     }));
@@ -297,4 +312,283 @@ fn check_no_stale_snapshots(root: &Path, cases: &[PathBuf]) -> Result<(), Failed
     } else {
         Err(format!("snapshots without a case that has diagnostics; delete them: {stale:?}").into())
     }
+}
+
+/// Whether a spec uses faults the explorer cannot inject yet; its
+/// exploration trial is then reported as ignored.
+fn uses_unsupported_faults(path: &Path) -> bool {
+    let Ok(source) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    let front = check_source(&source, &[]);
+    front.typed.is_some_and(|t| {
+        t.faults.iter().any(|f| {
+            matches!(
+                f.kind,
+                dsmc::syntax::ast::FaultKind::Partition | dsmc::syntax::ast::FaultKind::Byzantine
+            )
+        })
+    })
+}
+
+/// Every `.ds` file directly in `dir`, relative to `root`, sorted.
+fn find_in(root: &Path, dir: &str) -> std::io::Result<Vec<PathBuf>> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(root.join(dir))?
+        .filter_map(|e| e.ok())
+        .map(|e| Path::new(dir).join(e.file_name()))
+        .filter(|p| p.extension().is_some_and(|x| x == "ds"))
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// Explores a spec and compares the result with its header:
+///
+/// ```text
+/// // states: 288             distinct states
+/// // transitions: 1146       initial states plus successors generated
+/// // depth: 11               BFS levels
+/// // pruned: 1               states cut off by a `bound`
+/// // holds: a, b             properties that must hold
+/// // violated: c             properties that must be violated
+/// // unchecked: d            properties with no verdict (liveness, for now)
+/// // deadlock: found | none
+/// // runtime-error: TEXT     a step fails with a message containing TEXT
+/// // status: ok | failed | incomplete
+/// // trace-steps: c=5        length of a counterexample
+/// ```
+///
+/// Every property not named must come out as the spec expects (holds, or
+/// violated under `expect violation`). Every counterexample is replayed
+/// through the model, and the report of a spec with findings is snapshot.
+fn explore_case(root: &Path, case: &Path) -> Result<(), Failed> {
+    use dsmc::check::{CheckOptions, Checked, Status, check_source};
+    use dsmc::explore::Verdict;
+
+    let source =
+        std::fs::read_to_string(root.join(case)).map_err(|e| format!("cannot read: {e}"))?;
+    let mut want: std::collections::BTreeMap<String, String> = Default::default();
+    let mut defines = Vec::new();
+    for line in source.lines() {
+        let Some(comment) = line.trim().strip_prefix("//") else {
+            break;
+        };
+        if let Some((key, value)) = comment.trim().split_once(':') {
+            let key = key.trim();
+            if key == "define" {
+                defines.extend(Override::parse(value.trim()));
+            } else if !key.contains(' ') {
+                want.insert(key.to_string(), value.trim().to_string());
+            }
+        }
+    }
+    let options = CheckOptions {
+        overrides: defines,
+        explore: dsmc::explore::Options {
+            threads: Some(2),
+            max_states: None,
+        },
+    };
+    let checked = check_source(&source, &options);
+    let Checked::Explored {
+        model, exploration, ..
+    } = &checked
+    else {
+        let Checked::Errors(d) = &checked else {
+            unreachable!()
+        };
+        let codes: Vec<&str> = d.iter().map(|d| d.code).collect();
+        return Err(format!("the spec does not compile: {codes:?}").into());
+    };
+    let mut problems = Vec::new();
+    let mut expect_number = |key: &str, actual: u64| {
+        if let Some(v) = want.get(key)
+            && v.parse::<u64>().ok() != Some(actual)
+        {
+            problems.push(format!("{key}: expected {v}, found {actual}"));
+        }
+    };
+    expect_number("states", exploration.states);
+    expect_number("transitions", exploration.transitions);
+    expect_number("depth", exploration.depth as u64);
+    expect_number("pruned", exploration.pruned);
+    let list = |key: &str| -> Vec<String> {
+        want.get(key)
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (holds, violated, unchecked) = (list("holds"), list("violated"), list("unchecked"));
+    for (p, verdict) in model.spec.properties.iter().zip(&exploration.verdicts) {
+        let name = &p.name;
+        let actual = match verdict {
+            Verdict::Holds => "holds",
+            Verdict::Violated(_) => "violated",
+            Verdict::Unchecked => "unchecked",
+            Verdict::Unknown => "unknown",
+        };
+        let expected = if holds.contains(name) {
+            "holds"
+        } else if violated.contains(name) {
+            "violated"
+        } else if unchecked.contains(name) {
+            "unchecked"
+        } else if matches!(verdict, Verdict::Unchecked) {
+            // Liveness is not checked yet: an unnamed liveness property may
+            // be unchecked.
+            "unchecked"
+        } else if p.expect_violation {
+            "violated"
+        } else {
+            "holds"
+        };
+        if actual != expected {
+            problems.push(format!(
+                "property `{name}`: expected {expected}, found {actual}"
+            ));
+        }
+        if let Verdict::Violated(Some(trace)) = verdict
+            && let Err(e) = replay(model, trace)
+        {
+            problems.push(format!(
+                "the counterexample for `{name}` does not replay: {e}"
+            ));
+        }
+    }
+    for entry in list("trace-steps") {
+        let Some((name, n)) = entry.split_once('=') else {
+            continue;
+        };
+        let index = model
+            .spec
+            .properties
+            .iter()
+            .position(|p| p.name == name.trim());
+        let steps = index.and_then(|i| match &exploration.verdicts[i] {
+            Verdict::Violated(Some(t)) => Some(t.steps.len()),
+            _ => None,
+        });
+        if steps.map(|s| s.to_string()) != Some(n.trim().to_string()) {
+            problems.push(format!(
+                "trace-steps for `{name}`: expected {n}, found {steps:?}"
+            ));
+        }
+    }
+    if let Some(d) = want.get("deadlock") {
+        let actual = match &exploration.deadlock {
+            Verdict::Violated(_) => "found",
+            Verdict::Holds => "none",
+            _ => "unchecked",
+        };
+        if d != actual {
+            problems.push(format!("deadlock: expected {d}, found {actual}"));
+        }
+    }
+    if let Verdict::Violated(Some(trace)) = &exploration.deadlock
+        && let Err(e) = replay(model, trace)
+    {
+        problems.push(format!("the deadlock trace does not replay: {e}"));
+    }
+    match (want.get("runtime-error"), &exploration.runtime_error) {
+        (Some(text), Some(trace)) => {
+            let message = trace
+                .failed
+                .as_ref()
+                .map(|(_, e)| e.describe())
+                .unwrap_or_default();
+            if !message.contains(text.as_str()) {
+                problems.push(format!(
+                    "runtime error: expected `{text}`, found `{message}`"
+                ));
+            }
+            if let Err(e) = replay(model, trace) {
+                problems.push(format!("the runtime error trace does not replay: {e}"));
+            }
+        }
+        (Some(text), None) => {
+            problems.push(format!("runtime error: expected `{text}`, found none"))
+        }
+        (None, Some(trace)) => problems.push(format!(
+            "unexpected runtime error: {:?}",
+            trace.failed.as_ref().map(|(_, e)| e.describe())
+        )),
+        (None, None) => {}
+    }
+    let status = checked.status();
+    // The first word; the rest of the line may say why.
+    let expected_status = want
+        .get("status")
+        .and_then(|v| v.split_whitespace().next())
+        .unwrap_or("ok");
+    let actual_status = match status {
+        Status::Ok => "ok",
+        Status::Failed => "failed",
+        Status::NoVerdict => "incomplete",
+        Status::SpecErrors => "errors",
+    };
+    if expected_status != actual_status {
+        problems.push(format!(
+            "status: expected {expected_status}, found {actual_status}"
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(problems.join("\n").into());
+    }
+    // What a user reads for a spec with findings, pinned.
+    let human = dsmc::report::human(&case.to_string_lossy(), &source, model, exploration, 2);
+    if !human.findings.is_empty() {
+        let mut text = String::new();
+        text.push_str(&human.table);
+        for f in &human.findings {
+            text.push('\n');
+            text.push_str(&render(case, &source, std::slice::from_ref(&f.diagnostic)));
+            text.push_str(&f.trace);
+        }
+        text.push('\n');
+        text.push_str(&human.result);
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(root.join(SNAPSHOT_DIR));
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        settings.set_input_file(root.join(case));
+        settings.bind(|| insta::assert_snapshot!(format!("report__{}", snapshot_name(case)), text));
+    }
+    Ok(())
+}
+
+/// Replays a trace: it starts in an initial state and each step is one the
+/// model generates, leading to the next state of the trace.
+fn replay(model: &dsmc::model::Model, trace: &dsmc::explore::Trace) -> Result<(), String> {
+    use dsmc::model::{Outcome, Scratch};
+    let initial = model.initial_states().map_err(|e| e.describe())?;
+    if !trace.states.first().is_some_and(|s| initial.contains(s)) {
+        return Err("it does not start in an initial state".into());
+    }
+    let mut scratch = Scratch::default();
+    for (i, step) in trace.steps.iter().enumerate() {
+        let mut found = false;
+        model.successors(&trace.states[i], &mut scratch, &mut |s, outcome| {
+            if let Outcome::Next(next) = outcome {
+                found |= s == *step && next == trace.states[i + 1].as_slice();
+            }
+        });
+        if !found {
+            return Err(format!("step {} is not a step of the model", i + 1));
+        }
+    }
+    if let Some((step, _)) = &trace.failed {
+        let last = trace.states.last().ok_or("empty trace")?;
+        let mut fails = false;
+        model.successors(last, &mut scratch, &mut |s, outcome| {
+            fails |= s == *step && matches!(outcome, Outcome::Error(_));
+        });
+        if !fails {
+            return Err("the failing step does not fail".into());
+        }
+    }
+    Ok(())
 }

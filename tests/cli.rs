@@ -37,12 +37,86 @@ fn scratch_dir(test_name: &str) -> PathBuf {
 }
 
 #[test]
-fn a_spec_without_errors_gets_no_verdict_until_the_explorer_exists() {
+fn two_phase_commit_is_explored_and_its_properties_hold() {
     let output = dsmc(&["check", OK_SPEC]);
-    assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
     let out = stdout(&output);
-    assert!(out.contains("specs/2pc.ds: front end ok"), "stdout: {out}");
-    assert!(out.contains("no verdict"), "stdout: {out}");
+    assert!(
+        out.contains("explored 288 distinct states, 1,146 transitions, depth 11"),
+        "stdout: {out}"
+    );
+    assert!(
+        out.contains("decides") && out.contains("unchecked"),
+        "stdout: {out}"
+    );
+    assert!(out.contains("result: ok"), "stdout: {out}");
+}
+
+#[test]
+fn an_expected_violation_passes_and_shows_its_counterexample() {
+    let output = dsmc(&["check", "specs/2pc_eager_commit.ds"]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let out = stdout(&output);
+    assert!(out.contains("violated, as expected"), "stdout: {out}");
+    assert!(
+        out.contains("step 5  RM[0]: on Commit TM → RM[0]"),
+        "stdout: {out}"
+    );
+}
+
+#[test]
+fn a_finding_exits_with_1() {
+    let output = dsmc(&["check", "tests/explore/deadlock_found.ds"]);
+    assert_eq!(output.status.code(), Some(1), "stdout: {}", stdout(&output));
+    assert!(stdout(&output).contains("dsmc::check::deadlock"));
+}
+
+#[test]
+fn a_state_limit_gives_an_incomplete_report_and_exit_3() {
+    let output = dsmc(&["check", "--max-states", "10", OK_SPEC]);
+    assert_eq!(output.status.code(), Some(3), "stdout: {}", stdout(&output));
+    let out = stdout(&output);
+    assert!(out.contains("stopped after"), "stdout: {out}");
+    assert!(out.contains("incomplete"), "stdout: {out}");
+}
+
+#[test]
+fn json_reports_carry_the_counts_and_verdicts() {
+    let output = dsmc(&["check", "--format", "json", "-D", "N=6", OK_SPEC]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let text = stdout(&output);
+    let value: serde_json::Value = serde_json::from_str(text.trim()).expect("one JSON object");
+    assert_eq!(value["states"], 50_816);
+    assert_eq!(value["transitions"], 402_306);
+    assert_eq!(value["constants"]["N"], 6);
+    assert_eq!(value["complete"], true);
+    assert_eq!(value["properties"][0]["name"], "consistent");
+    assert_eq!(value["properties"][0]["verdict"], "holds");
+}
+
+#[test]
+fn output_is_the_same_at_any_thread_count() {
+    let strip = |o: &Output| {
+        stdout(o)
+            .lines()
+            .map(|l| if l.contains("states/s") { "" } else { l })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let one = dsmc(&["check", "--threads", "1", "specs/2pc_eager_commit.ds"]);
+    let four = dsmc(&["check", "--threads", "4", "specs/2pc_eager_commit.ds"]);
+    assert_eq!(strip(&one), strip(&four));
+}
+
+#[test]
+fn stateright_counts_the_same_states() {
+    let output = dsmc(&["check", "--engine", "stateright", OK_SPEC]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    assert!(
+        stdout(&output).contains("explored 288 distinct states"),
+        "stdout: {}",
+        stdout(&output)
+    );
 }
 
 /// Whether an override has the effect it should is the front end's part
@@ -50,7 +124,13 @@ fn a_spec_without_errors_gets_no_verdict_until_the_explorer_exists() {
 #[test]
 fn well_formed_overrides_are_accepted() {
     let output = dsmc(&["check", "-D", "N=2", "-D", "N = 4", OK_SPEC]);
-    assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    // The last override wins.
+    assert!(
+        stdout(&output).contains("1,568 distinct states"),
+        "stdout: {}",
+        stdout(&output)
+    );
 }
 
 #[test]
@@ -72,7 +152,7 @@ fn every_file_is_checked_and_the_worst_outcome_wins() {
     let output = dsmc(&["check", SYNTAX_ERROR_SPEC, OK_SPEC]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("dsmc::parse::syntax"));
-    assert!(stdout(&output).contains("specs/2pc.ds: front end ok"));
+    assert!(stdout(&output).contains("explored 288 distinct states"));
 }
 
 #[test]
@@ -164,9 +244,9 @@ fn json_messages_are_one_object_per_line_with_positions() {
 #[test]
 fn json_keeps_stdout_for_json_only() {
     let output = dsmc(&["check", "--message-format", "json", OK_SPEC]);
-    assert_eq!(output.status.code(), Some(3));
+    assert_eq!(output.status.code(), Some(0));
     assert!(stdout(&output).is_empty(), "stdout: {}", stdout(&output));
-    assert!(stderr(&output).contains("no verdict"));
+    assert!(stderr(&output).contains("result: ok"));
 }
 
 #[test]

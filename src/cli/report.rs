@@ -64,9 +64,8 @@ pub fn print_diagnostics(spec: &SpecText, diagnostics: &[Diagnostic], format: Me
     match format {
         MessageFormat::Human => {
             for diagnostic in diagnostics {
-                let report = Report::new(diagnostic.clone())
-                    .with_source_code(NamedSource::new(&spec.name, Arc::clone(&spec.source)));
-                eprint_line(&format!("{report:?}"));
+                let text = render(spec, diagnostic);
+                let _ = write!(std::io::stderr().lock(), "{text}");
             }
         }
         MessageFormat::Json => {
@@ -83,6 +82,38 @@ pub fn print_diagnostics(spec: &SpecText, diagnostics: &[Diagnostic], format: Me
             }
         }
     }
+}
+
+/// Lines longer than this are not shown as source snippets: miette's
+/// renderer cannot lay them out (and nobody could read them).
+const MAX_SNIPPET_LINE: usize = 4096;
+
+/// A diagnostic rendered as a miette report, with the source marked.
+pub fn render(spec: &SpecText, diagnostic: &Diagnostic) -> String {
+    let long_line = diagnostic.labels.iter().any(|l| {
+        let source: &str = &spec.source;
+        let start = source[..l.span.start.min(source.len())]
+            .rfind('\n')
+            .map_or(0, |n| n + 1);
+        let end = source[l.span.start.min(source.len())..]
+            .find('\n')
+            .map_or(source.len(), |n| l.span.start + n);
+        end - start > MAX_SNIPPET_LINE
+    });
+    if long_line {
+        // Say where instead of showing it.
+        let mut plain = diagnostic.clone();
+        if let Some(label) = plain.labels.first() {
+            let lines = LineIndex::new(&spec.source);
+            let (line, column) = lines.position(label.span.start);
+            plain.message = format!("{} ({}:{line}:{column})", plain.message, spec.name);
+        }
+        plain.labels.clear();
+        return format!("{:?}\n", Report::new(plain));
+    }
+    let report = Report::new(diagnostic.clone())
+        .with_source_code(NamedSource::new(&spec.name, Arc::clone(&spec.source)));
+    format!("{report:?}\n")
 }
 
 /// "2 errors and 1 warning": the tally a human report ends with.

@@ -406,22 +406,23 @@ impl<'m> Explorer<'m> {
                         let id = global_id(s, local);
                         for (index, prop) in model.properties.iter().enumerate() {
                             match prop {
-                                CompiledProperty::Invariant(pred) => {
-                                    if !holds(pred, model, words, &mut locals) {
-                                        keep_first(
-                                            &mut r.found[index],
-                                            Found {
-                                                key: p.key,
-                                                id,
-                                                step: None,
-                                            },
-                                        );
-                                    }
+                                CompiledProperty::Invariant(pred)
+                                    if !holds(pred, model, words, &mut locals) =>
+                                {
+                                    keep_first(
+                                        &mut r.found[index],
+                                        Found {
+                                            key: p.key,
+                                            id,
+                                            step: None,
+                                        },
+                                    );
                                 }
-                                CompiledProperty::Reachable(pred) => {
-                                    if !r.reached[index] && holds(pred, model, words, &mut locals) {
-                                        r.reached[index] = true;
-                                    }
+                                CompiledProperty::Reachable(pred)
+                                    if !r.reached[index]
+                                        && holds(pred, model, words, &mut locals) =>
+                                {
+                                    r.reached[index] = true;
                                 }
                                 _ => {}
                             }
@@ -480,12 +481,11 @@ impl<'m> Explorer<'m> {
             let mut chosen = None;
             self.model
                 .successors(&pair[0], &mut scratch, &mut |step, outcome| {
-                    if chosen.is_none() {
-                        if let Outcome::Next(next) = outcome {
-                            if next == pair[1].as_slice() {
-                                chosen = Some(step);
-                            }
-                        }
+                    if chosen.is_none()
+                        && let Outcome::Next(next) = outcome
+                        && next == pair[1].as_slice()
+                    {
+                        chosen = Some(step);
                     }
                 });
             steps.push(chosen.expect("a stored parent generates its child"));

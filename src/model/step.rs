@@ -326,7 +326,13 @@ impl Model {
     /// Builds the canonical successor network: `old` without the copy at
     /// `removed`, plus `sends`, ordered by channel, FIFO messages keeping
     /// their order, others sorted, copies of `set` messages merged.
-    fn canonical_net(&self, old: &[u64], removed: Option<usize>, extra: &[u64], out: &mut Vec<u64>) {
+    fn canonical_net(
+        &self,
+        old: &[u64],
+        removed: Option<usize>,
+        extra: &[u64],
+        out: &mut Vec<u64>,
+    ) {
         out.clear();
         match removed {
             Some(r) => {

@@ -165,9 +165,7 @@ pub fn too_deep(spec: &Spec) -> Option<Span> {
             }
             continue;
         }
-        let Some((e, depth)) = exprs.pop() else {
-            return None;
-        };
+        let (e, depth) = exprs.pop()?;
         if depth > MAX_DEPTH {
             return Some(e.span);
         }

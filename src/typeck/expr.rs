@@ -51,10 +51,10 @@ impl Checker<'_, '_> {
         if let Some(id) = cx.lookup(name) {
             return NameRes::Local(id);
         }
-        if let Some(kind) = cx.node {
-            if let Some(&v) = self.r.nodes[kind].var_index.get(name) {
-                return NameRes::Var(v);
-            }
+        if let Some(kind) = cx.node
+            && let Some(&v) = self.r.nodes[kind].var_index.get(name)
+        {
+            return NameRes::Var(v);
         }
         match self.r.globals.get(name).copied() {
             Some(Global::Const(i)) => {
@@ -275,16 +275,16 @@ impl Checker<'_, '_> {
                 let (items, elem) =
                     self.elements(cx, items, elem_hint, span, "an empty sequence `[]`");
                 let len = items.len() as u32;
-                if let Some(max) = max {
-                    if len > max {
-                        self.errors.push(TypeError::OutOfRange {
-                            value: len as i64,
-                            lo: 0,
-                            hi: max as i64,
-                            span,
-                            decl: None,
-                        });
-                    }
+                if let Some(max) = max
+                    && len > max
+                {
+                    self.errors.push(TypeError::OutOfRange {
+                        value: len as i64,
+                        lo: 0,
+                        hi: max as i64,
+                        span,
+                        decl: None,
+                    });
                 }
                 mk(
                     ExprKind::SeqLit(items),
@@ -309,11 +309,11 @@ impl Checker<'_, '_> {
         let mut out = Vec::new();
         // Type the elements that know their own type first, so that bare
         // variants and `none` among them can take it.
-        if elem.is_none() {
-            if let Some(first) = items.iter().find(|i| !self.needs_context(cx, i)) {
-                let typed = self.infer(cx, first);
-                elem = Some(widen(&typed.ty));
-            }
+        if elem.is_none()
+            && let Some(first) = items.iter().find(|i| !self.needs_context(cx, i))
+        {
+            let typed = self.infer(cx, first);
+            elem = Some(widen(&typed.ty));
         }
         for item in items {
             match &elem {
@@ -350,14 +350,13 @@ impl Checker<'_, '_> {
                     .map_or(Type::Error, |k| self.r.nodes[k].vars[*v].ty.clone()),
                 _ => Type::Error,
             };
-            if !ty.compatible(&Type::Enum(*want)) {
-                if let Some(index) = self.r.enums[*want]
+            if !ty.compatible(&Type::Enum(*want))
+                && let Some(index) = self.r.enums[*want]
                     .variants
                     .iter()
                     .position(|v| *v == name.name)
-                {
-                    return mk(ExprKind::Variant(*want, index), Type::Enum(*want));
-                }
+            {
+                return mk(ExprKind::Variant(*want, index), Type::Enum(*want));
             }
         }
         match res {
@@ -395,10 +394,10 @@ impl Checker<'_, '_> {
                 Self::error_expr(span)
             }
             NameRes::Variants(candidates) => {
-                if let Some(Type::Enum(want)) = hint {
-                    if let Some((e, i)) = candidates.iter().find(|(e, _)| e == want) {
-                        return mk(ExprKind::Variant(*e, *i), Type::Enum(*e));
-                    }
+                if let Some(Type::Enum(want)) = hint
+                    && let Some((e, i)) = candidates.iter().find(|(e, _)| e == want)
+                {
+                    return mk(ExprKind::Variant(*e, *i), Type::Enum(*e));
                 }
                 match candidates.as_slice() {
                     [(e, i)] => mk(ExprKind::Variant(*e, *i), Type::Enum(*e)),
@@ -736,27 +735,27 @@ impl Checker<'_, '_> {
 
     fn index(&mut self, cx: &mut Ctx, base: &ast::Expr, index: &ast::Expr, span: Span) -> Expr {
         // `RM[i]`: an instance of a node kind.
-        if let ast::ExprKind::Name(name) = &base.kind {
-            if let NameRes::Global(Global::Node(k)) = self.resolve_name(cx, &name.name) {
-                let i = self.check(cx, index, &Type::Int, None);
-                let count = self.r.nodes[k].count as i64;
-                if let ExprKind::Int(n) = i.kind {
-                    if n < 0 || n >= count {
-                        self.errors.push(TypeError::OutOfRange {
-                            value: n,
-                            lo: 0,
-                            hi: count - 1,
-                            span: i.span,
-                            decl: Some(self.r.nodes[k].decl.name.span),
-                        });
-                    }
-                }
-                return Expr {
-                    kind: ExprKind::Instance(k, Box::new(i)),
-                    ty: Type::Node(k),
-                    span,
-                };
+        if let ast::ExprKind::Name(name) = &base.kind
+            && let NameRes::Global(Global::Node(k)) = self.resolve_name(cx, &name.name)
+        {
+            let i = self.check(cx, index, &Type::Int, None);
+            let count = self.r.nodes[k].count as i64;
+            if let ExprKind::Int(n) = i.kind
+                && (n < 0 || n >= count)
+            {
+                self.errors.push(TypeError::OutOfRange {
+                    value: n,
+                    lo: 0,
+                    hi: count - 1,
+                    span: i.span,
+                    decl: Some(self.r.nodes[k].decl.name.span),
+                });
             }
+            return Expr {
+                kind: ExprKind::Instance(k, Box::new(i)),
+                ty: Type::Node(k),
+                span,
+            };
         }
         let base = self.infer(cx, base);
         match base.ty.clone() {

@@ -295,20 +295,20 @@ impl<'r, 'a> Checker<'r, 'a> {
         let fields = message.map(|m| self.r.messages[m].fields.clone());
         let mut payload = Vec::new();
         if let Some(binders) = &h.binders {
-            if let Some(fields) = &fields {
-                if binders.len() != fields.len() {
-                    let m = &self.r.messages[message.unwrap_or_default()];
-                    self.errors.push(TypeError::Arity {
-                        what: format!("message `{}`", m.decl.name.name),
-                        expected: fields.len(),
-                        noun: "field",
-                        found: binders.len(),
-                        span: binders.first().map_or(h.message.span, |b| {
-                            b.span().to(binders.last().map_or(b.span(), |l| l.span()))
-                        }),
-                        decl: Some(m.decl.span),
-                    });
-                }
+            if let Some(fields) = &fields
+                && binders.len() != fields.len()
+            {
+                let m = &self.r.messages[message.unwrap_or_default()];
+                self.errors.push(TypeError::Arity {
+                    what: format!("message `{}`", m.decl.name.name),
+                    expected: fields.len(),
+                    noun: "field",
+                    found: binders.len(),
+                    span: binders.first().map_or(h.message.span, |b| {
+                        b.span().to(binders.last().map_or(b.span(), |l| l.span()))
+                    }),
+                    decl: Some(m.decl.span),
+                });
             }
             for (index, b) in binders.iter().enumerate() {
                 let ty = fields
