@@ -81,6 +81,11 @@ pub fn trace_text(model: &Model, trace: &Trace, path: &str, source: &str) -> Str
         }
     }
     for (i, step) in trace.steps.iter().enumerate() {
+        if trace.lasso.is_some_and(|l| !l.stutter && l.start == i) {
+            out.push_str(&format!(
+                "  ── loop: from state {i} on, these steps repeat for ever ──\n"
+            ));
+        }
         let d = model.describe_step(
             &trace.states[i],
             step,
@@ -99,6 +104,19 @@ pub fn trace_text(model: &Model, trace: &Trace, path: &str, source: &str) -> Str
             } else {
                 out.push_str(&format!("      {} = {}\n", c.what, c.value));
             }
+        }
+    }
+    if let Some(lasso) = trace.lasso {
+        if lasso.stutter {
+            out.push_str(&format!(
+                "  ── from state {} on, the behaviour stays there for ever: no fair step is enabled ──\n",
+                lasso.start
+            ));
+        } else {
+            out.push_str(&format!(
+                "  ── back at state {}: the loop repeats ──\n",
+                lasso.start
+            ));
         }
     }
     if let Some((step, error)) = &trace.failed {
@@ -201,7 +219,7 @@ pub fn human(
             line.push_str(" (expected: violated)");
         }
         if matches!(v, Verdict::Unchecked) {
-            line.push_str(" (liveness is not checked yet)");
+            line.push_str(" (not checked by this engine)");
         }
         table.push_str(line.trim_end());
         table.push('\n');
@@ -215,6 +233,14 @@ pub fn human(
             let label = match (&p.kind, trace) {
                 (crate::typed::PropertyKind::Reachable(_), _) => {
                     "no reachable state satisfies this".to_string()
+                }
+                (_, Some(t)) if t.lasso.is_some_and(|l| l.stutter) => format!(
+                    "a fair behaviour stops after {} step{} and never satisfies it",
+                    t.steps.len(),
+                    if t.steps.len() == 1 { "" } else { "s" }
+                ),
+                (_, Some(t)) if t.lasso.is_some() => {
+                    "a fair behaviour loops for ever and never satisfies it".to_string()
                 }
                 (_, Some(t)) => format!(
                     "false after {} step{}",
@@ -366,9 +392,11 @@ pub fn json(path: &str, checked: &Checked) -> Value {
                 .iter()
                 .zip(&exploration.verdicts)
                 .map(|(p, v)| {
-                    let trace = match v {
-                        Verdict::Violated(Some(t)) => trace_json(model, t),
-                        _ => Value::Null,
+                    let (trace, loop_start) = match v {
+                        Verdict::Violated(Some(t)) => {
+                            (trace_json(model, t), t.lasso.map(|l| l.start))
+                        }
+                        _ => (Value::Null, None),
                     };
                     json!({
                         "name": p.name,
@@ -376,6 +404,7 @@ pub fn json(path: &str, checked: &Checked) -> Value {
                         "verdict": verdict_word(v),
                         "expected": if p.expect_violation { "violated" } else { "holds" },
                         "trace": trace,
+                        "loop_start": loop_start,
                     })
                 })
                 .collect();

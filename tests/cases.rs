@@ -451,12 +451,23 @@ fn explore_case(root: &Path, case: &Path) -> Result<(), Failed> {
                 "property `{name}`: expected {expected}, found {actual}"
             ));
         }
-        if let Verdict::Violated(Some(trace)) = verdict
-            && let Err(e) = replay(model, trace)
-        {
-            problems.push(format!(
-                "the counterexample for `{name}` does not replay: {e}"
-            ));
+        if let Verdict::Violated(Some(trace)) = verdict {
+            if let Err(e) = replay(model, trace) {
+                problems.push(format!(
+                    "the counterexample for `{name}` does not replay: {e}"
+                ));
+            }
+            let index = model
+                .spec
+                .properties
+                .iter()
+                .position(|q| q.name == *name)
+                .expect("property");
+            if let Err(e) = confirm_lasso(model, &model.properties[index], trace) {
+                problems.push(format!(
+                    "the lasso for `{name}` is not a counterexample: {e}"
+                ));
+            }
         }
     }
     for entry in list("trace-steps") {
@@ -556,6 +567,80 @@ fn explore_case(root: &Path, case: &Path) -> Result<(), Failed> {
         settings.set_omit_expression(true);
         settings.set_input_file(root.join(case));
         settings.bind(|| insta::assert_snapshot!(format!("report__{}", snapshot_name(case)), text));
+    }
+    Ok(())
+}
+
+/// Confirms a liveness counterexample: the loop closes (or the behaviour
+/// stops where no fair step is enabled), the loop is fair, and for leads-to
+/// and transient the awaited predicate never holds from the trigger on.
+fn confirm_lasso(
+    model: &dsmc::model::Model,
+    prop: &dsmc::model::CompiledProperty,
+    trace: &dsmc::explore::Trace,
+) -> Result<(), String> {
+    use dsmc::model::{CompiledProperty, Outcome, Scratch, Task};
+    use std::collections::BTreeSet;
+    let Some(lasso) = trace.lasso else {
+        return Ok(());
+    };
+    let mut scratch = Scratch::default();
+    // The fair tasks a state enables (steps that change the state).
+    let mut enabled = |state: &[u64]| -> BTreeSet<Task> {
+        let mut out = BTreeSet::new();
+        model.successors(state, &mut scratch, &mut |step, outcome| {
+            if let Outcome::Next(next) = outcome
+                && next != state
+            {
+                out.extend(model.task(&step));
+            }
+        });
+        out
+    };
+    let cycle = &trace.states[lasso.start..];
+    if lasso.stutter {
+        if cycle.len() != 1 {
+            return Err("a stopping behaviour ends at its last state".into());
+        }
+        if !enabled(&cycle[0]).is_empty() {
+            return Err("a fair step is enabled where the behaviour stops".into());
+        }
+    } else {
+        if trace.states.last() != trace.states.get(lasso.start) {
+            return Err("the loop does not close".into());
+        }
+        let states = &cycle[..cycle.len() - 1];
+        let taken: BTreeSet<Task> = trace.steps[lasso.start..]
+            .iter()
+            .zip(cycle.windows(2))
+            .filter(|(_, pair)| pair[0] != pair[1])
+            .filter_map(|(step, _)| model.task(step))
+            .collect();
+        let sets: Vec<BTreeSet<Task>> = states.iter().map(|s| enabled(s)).collect();
+        for t in sets.iter().flatten() {
+            let always = sets.iter().all(|set| set.contains(t));
+            if (always || t.strong) && !taken.contains(t) {
+                return Err(format!("the loop is unfair to {t:?}"));
+            }
+        }
+    }
+    let (p, q, negate_q) = match prop {
+        CompiledProperty::LeadsTo(p, q) | CompiledProperty::Ensures(p, q) => (p, q, false),
+        CompiledProperty::Transient(p) => (p, p, true),
+        _ => return Ok(()),
+    };
+    let mut locals = Vec::new();
+    let mut truth = |pred: &dsmc::model::Pred, s: &[u64]| {
+        pred.eval(model, s, &mut locals).is_ok_and(|v| v != 0)
+    };
+    let awaited = |t: bool| if negate_q { !t } else { t };
+    let trigger = trace
+        .states
+        .iter()
+        .position(|s| truth(p, s) && !awaited(truth(q, s)))
+        .ok_or("no state triggers the property")?;
+    if trace.states[trigger..].iter().any(|s| awaited(truth(q, s))) {
+        return Err("the awaited predicate holds after the trigger".into());
     }
     Ok(())
 }

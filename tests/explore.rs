@@ -57,7 +57,13 @@ fn fingerprint(path: &str, threads: usize) -> String {
 
 #[test]
 fn results_do_not_depend_on_the_thread_count() {
-    for path in ["specs/2pc.ds", "specs/2pc_eager_commit.ds"] {
+    for path in [
+        "specs/2pc.ds",
+        "specs/2pc_eager_commit.ds",
+        "specs/2pc_blocking.ds",
+        "specs/ping_pong.ds",
+        "tests/explore/live_strong.ds",
+    ] {
         let one = fingerprint(path, 1);
         for threads in [2, 3, 8] {
             assert_eq!(

@@ -13,6 +13,7 @@
 //! smallest (frontier position, step index): the shortest counterexample
 //! with ties broken canonically.
 
+mod liveness;
 mod store;
 
 use std::time::{Duration, Instant};
@@ -39,6 +40,19 @@ pub struct Trace {
     pub steps: Vec<Step>,
     /// A last step that failed at run time, from the last state.
     pub failed: Option<(Step, RtError)>,
+    /// For a liveness counterexample: where the behaviour starts repeating.
+    pub lasso: Option<Lasso>,
+}
+
+/// The loop of a liveness counterexample.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lasso {
+    /// `states[start..]` is the cycle; unless `stutter`, the last state
+    /// equals `states[start]` again.
+    pub start: usize,
+    /// The behaviour stops at `states[start]` (the last state) for ever: no
+    /// fair step is enabled there.
+    pub stutter: bool,
 }
 
 /// The verdict on one property.
@@ -124,6 +138,17 @@ struct ChunkOut {
     runtime_error: Option<Found>,
 }
 
+/// Whether a property is about infinite behaviours.
+fn is_liveness(prop: &CompiledProperty) -> bool {
+    matches!(
+        prop,
+        CompiledProperty::LeadsTo(..)
+            | CompiledProperty::Transient(_)
+            | CompiledProperty::Ensures(..)
+            | CompiledProperty::Variant { .. }
+    )
+}
+
 /// Evaluates a predicate; an evaluation failure counts as false.
 fn holds(pred: &Pred, model: &Model, state: &[u64], locals: &mut Vec<i64>) -> bool {
     matches!(pred.eval(model, state, locals), Ok(v) if v != 0)
@@ -152,6 +177,8 @@ struct Explorer<'m> {
     pruned: u64,
     /// The BFS level being generated (initial states are level 0 here).
     level: u32,
+    /// Every stored state, in the order a sequential BFS would store them.
+    order: Vec<u64>,
 }
 
 impl<'m> Explorer<'m> {
@@ -169,6 +196,7 @@ impl<'m> Explorer<'m> {
             transitions: 0,
             pruned: 0,
             level: 0,
+            order: Vec::new(),
         }
     }
 
@@ -352,11 +380,27 @@ impl<'m> Explorer<'m> {
                 CompiledProperty::Next(pre, post) => {
                     holds(pre, model, before, locals) && !holds(post, model, after, locals)
                 }
-                CompiledProperty::Unless(p_pred, q_pred) => {
+                CompiledProperty::Unless(p_pred, q_pred)
+                | CompiledProperty::Ensures(p_pred, q_pred) => {
                     holds(p_pred, model, before, locals)
                         && !holds(q_pred, model, before, locals)
                         && !holds(p_pred, model, after, locals)
                         && !holds(q_pred, model, after, locals)
+                }
+                CompiledProperty::Variant {
+                    measure,
+                    while_cond,
+                    until,
+                } => {
+                    // While P and not Q, no step raises the measure.
+                    holds(while_cond, model, before, locals)
+                        && !until
+                            .as_ref()
+                            .is_some_and(|u| holds(u, model, before, locals))
+                        && matches!(
+                            (measure.eval(model, after, locals), measure.eval(model, before, locals)),
+                            (Ok(a), Ok(b)) if a > b
+                        )
                 }
                 _ => false,
             };
@@ -379,7 +423,8 @@ impl<'m> Explorer<'m> {
         let model = self.model;
         let n_props = self.n_props;
         struct ShardResult {
-            frontier: Vec<((u32, u64, u32), u64)>,
+            /// (key, id, pruned by a bound).
+            frontier: Vec<((u32, u64, u32), u64, bool)>,
             found: Vec<Option<Found>>,
             reached: Vec<bool>,
             pruned: u64,
@@ -427,13 +472,12 @@ impl<'m> Explorer<'m> {
                                 _ => {}
                             }
                         }
-                        if model
+                        let inside = model
                             .bounds
                             .iter()
-                            .all(|b| holds(b, model, words, &mut locals))
-                        {
-                            r.frontier.push((p.key, id));
-                        } else {
+                            .all(|b| holds(b, model, words, &mut locals));
+                        r.frontier.push((p.key, id, !inside));
+                        if !inside {
                             r.pruned += 1;
                         }
                     }
@@ -456,8 +500,13 @@ impl<'m> Explorer<'m> {
         }
         // The order a sequential BFS would have found them in: by parent
         // position, then step. Keys are unique, so the order is total.
-        frontier.par_sort_unstable_by_key(|(key, _)| *key);
-        frontier.into_iter().map(|(_, id)| id).collect()
+        frontier.par_sort_unstable_by_key(|(key, _, _)| *key);
+        self.order.extend(frontier.iter().map(|(_, id, _)| *id));
+        frontier
+            .into_iter()
+            .filter(|(_, _, pruned)| !pruned)
+            .map(|(_, id, _)| id)
+            .collect()
     }
 
     /// The path from an initial state to state `id`.
@@ -494,6 +543,66 @@ impl<'m> Explorer<'m> {
             states,
             steps,
             failed: None,
+            lasso: None,
+        }
+    }
+
+    /// The liveness verdict of one property: a fair counterexample, if any.
+    fn liveness(&self, dense: &liveness::Dense, prop: &CompiledProperty) -> Option<Trace> {
+        let truth = |pred: &Pred| -> Vec<bool> {
+            self.eval_all(dense, pred)
+                .into_iter()
+                .map(|v| v != 0)
+                .collect()
+        };
+        let not = |v: &[bool]| -> Vec<bool> { v.iter().map(|b| !b).collect() };
+        let and = |a: &[bool], b: &[bool]| -> Vec<bool> {
+            a.iter().zip(b).map(|(x, y)| *x && *y).collect()
+        };
+        match prop {
+            CompiledProperty::LeadsTo(p, q) | CompiledProperty::Ensures(p, q) => {
+                let not_q = not(&truth(q));
+                let start = and(&truth(p), &not_q);
+                self.fair_counterexample(
+                    dense,
+                    &liveness::Query {
+                        start: &start,
+                        stay: &not_q,
+                        measure: None,
+                    },
+                )
+            }
+            CompiledProperty::Transient(p) => {
+                let p = truth(p);
+                self.fair_counterexample(
+                    dense,
+                    &liveness::Query {
+                        start: &p,
+                        stay: &p,
+                        measure: None,
+                    },
+                )
+            }
+            CompiledProperty::Variant {
+                measure,
+                while_cond,
+                until,
+            } => {
+                let mut active = truth(while_cond);
+                if let Some(u) = until {
+                    active = and(&active, &not(&truth(u)));
+                }
+                let values = self.eval_all(dense, measure);
+                self.fair_counterexample(
+                    dense,
+                    &liveness::Query {
+                        start: &active,
+                        stay: &active,
+                        measure: Some(&values),
+                    },
+                )
+            }
+            _ => None,
         }
     }
 
@@ -511,13 +620,17 @@ impl<'m> Explorer<'m> {
     }
 
     fn finish(self, elapsed: Duration, depth: u32, complete: bool) -> Exploration {
+        let dense = if complete && self.model.properties.iter().any(is_liveness) {
+            Some(liveness::Dense::new(&self))
+        } else {
+            None
+        };
         let verdicts = self
             .model
             .properties
             .iter()
             .enumerate()
             .map(|(p, prop)| match prop {
-                CompiledProperty::Liveness => Verdict::Unchecked,
                 CompiledProperty::Reachable(_) => {
                     if self.reached[p] {
                         Verdict::Holds
@@ -527,11 +640,18 @@ impl<'m> Explorer<'m> {
                         Verdict::Unknown
                     }
                 }
-                _ => match &self.found[p] {
-                    Some(f) => Verdict::Violated(Some(self.trace_of(f))),
-                    None if complete => Verdict::Holds,
+                _ if self.found[p].is_some() => {
+                    Verdict::Violated(self.found[p].as_ref().map(|f| self.trace_of(f)))
+                }
+                prop if is_liveness(prop) => match &dense {
+                    Some(dense) => match self.liveness(dense, prop) {
+                        Some(trace) => Verdict::Violated(Some(trace)),
+                        None => Verdict::Holds,
+                    },
                     None => Verdict::Unknown,
                 },
+                _ if complete => Verdict::Holds,
+                _ => Verdict::Unknown,
             })
             .collect();
         let deadlock = if !self.model.check_deadlock {

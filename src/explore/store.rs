@@ -90,6 +90,26 @@ impl Shard {
             + 4 * self.slots.capacity()
     }
 
+    /// The local index of a stored state.
+    pub fn find(&self, words: &[u64], hash: u64) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = (hash >> SHARD_BITS) as usize & mask;
+        loop {
+            let slot = self.slots[i];
+            if slot == 0 {
+                return None;
+            }
+            let local = slot - 1;
+            if self.hashes[local as usize] == hash && self.state(local) == words {
+                return Some(local);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
     /// Inserts a state unless present; returns its local index when new.
     pub fn insert(&mut self, words: &[u64], hash: u64, parent: u64) -> Option<u32> {
         if self.starts.is_empty() {

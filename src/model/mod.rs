@@ -22,7 +22,7 @@ mod value;
 use std::sync::Arc;
 
 pub use layout::{Layout, MsgLayout, Slot};
-pub use step::{Outcome, Scratch, Step, StepKind};
+pub use step::{Outcome, Scratch, Step, StepKind, Task};
 pub use trace::{Change, TraceStep};
 
 use crate::diagnostic::Diagnostic;
@@ -131,8 +131,18 @@ pub enum CompiledProperty {
     Reachable(Pred),
     Next(Pred, Pred),
     Unless(Pred, Pred),
-    /// Liveness forms: checked by the liveness checker (not yet).
-    Liveness,
+    /// `P ~> Q`.
+    LeadsTo(Pred, Pred),
+    /// `transient P`: checked as `P ~> !P`.
+    Transient(Pred),
+    /// `P ensures Q`: `P unless Q` on every step, and `P ~> Q`.
+    Ensures(Pred, Pred),
+    /// `variant E while P until Q`.
+    Variant {
+        measure: Pred,
+        while_cond: Pred,
+        until: Option<Pred>,
+    },
 }
 
 /// A compiled spec.
@@ -205,7 +215,18 @@ pub fn lower(spec: TypedSpec) -> Result<Model, Vec<LowerError>> {
                 P::Reachable(e) => CompiledProperty::Reachable(pred(e)),
                 P::Next(a, b) => CompiledProperty::Next(pred(a), pred(b)),
                 P::Unless(a, b) => CompiledProperty::Unless(pred(a), pred(b)),
-                _ => CompiledProperty::Liveness,
+                P::LeadsTo(a, b) => CompiledProperty::LeadsTo(pred(a), pred(b)),
+                P::Transient(e) => CompiledProperty::Transient(pred(e)),
+                P::Ensures(a, b) => CompiledProperty::Ensures(pred(a), pred(b)),
+                P::Variant {
+                    measure,
+                    while_cond,
+                    until,
+                } => CompiledProperty::Variant {
+                    measure: pred(measure),
+                    while_cond: pred(while_cond),
+                    until: until.as_ref().map(&mut pred),
+                },
             }
         })
         .collect();

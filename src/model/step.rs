@@ -51,6 +51,17 @@ pub enum StepKind {
     Duplicate { fault: u32, code: u64 },
 }
 
+/// A fairness obligation: the steps of one fair action instance (with one
+/// parameter binding), or the delivery of one message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Task {
+    /// Identifies the task: `(1 << 120) | global << 64 | action << 32 | binding`
+    /// for an action, `(2 << 120) | code` for a delivery.
+    pub key: u128,
+    /// Strongly fair (else weakly).
+    pub strong: bool,
+}
+
 impl Step {
     /// Whether the environment took the step (a crash, a loss, ...).
     pub fn is_fault(&self) -> bool {
@@ -672,6 +683,40 @@ impl Model {
                 // Partition and Byzantine faults are refused before lowering.
                 FaultKind::Partition | FaultKind::Byzantine => {}
             }
+        }
+    }
+
+    /// The fairness task a step belongs to; `None` for unfair steps (unfair
+    /// actions and messages, faults).
+    pub fn task(&self, step: &Step) -> Option<Task> {
+        match step.kind {
+            StepKind::Action {
+                global,
+                action,
+                binding,
+            } => {
+                let (k, _) = self.layout.instances[global as usize];
+                let strong = match self.spec.nodes[k].actions[action as usize].fairness {
+                    crate::syntax::ast::Fairness::Unfair => return None,
+                    crate::syntax::ast::Fairness::Weak => false,
+                    crate::syntax::ast::Fairness::Strong => true,
+                };
+                Some(Task {
+                    key: (1u128 << 120)
+                        | ((global as u128) << 64)
+                        | ((action as u128) << 32)
+                        | binding as u128,
+                    strong,
+                })
+            }
+            StepKind::Deliver { code, .. } => {
+                let m = self.layout.msg.kind(code);
+                self.spec.messages[m].fair.then_some(Task {
+                    key: (2u128 << 120) | code as u128,
+                    strong: false,
+                })
+            }
+            _ => None,
         }
     }
 
