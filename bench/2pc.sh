@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Throughput and memory of dsmc on two-phase commit at N = 7 and 8, at 1 and
-# 2 threads. Prints distinct states, transitions, wall time, states/s, peak
-# RSS and bytes per state. Numbers, not assertions: machines here are shared
+# 2 threads. Prints distinct states, transitions, wall time, the part of it
+# spent checking liveness (`decides`), exploration states/s, peak RSS and
+# bytes per state. Numbers, not assertions: machines here are shared
 # and noisy; the performance issue compares against Stateright in one run.
 #
 #   bench/2pc.sh            # N = 7 and 8
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/.."
 cargo build --release --quiet
 sizes=("${@:-7 8}")
 [ $# -eq 0 ] && sizes=(7 8)
-printf '%-4s %-8s %12s %14s %9s %12s %10s %8s\n' N threads states transitions time_s states/s rss_MiB B/state
+printf '%-4s %-8s %12s %14s %9s %10s %12s %10s %8s\n' N threads states transitions time_s live_s states/s rss_MiB B/state
 for n in "${sizes[@]}"; do
   for threads in 1 2; do
     out=$(mktemp)
@@ -20,8 +21,9 @@ for n in "${sizes[@]}"; do
     read -r rss_kib wall < "$out.time"
     states=$(grep -o '"states":[0-9]*' "$out" | cut -d: -f2)
     transitions=$(grep -o '"transitions":[0-9]*' "$out" | cut -d: -f2)
-    awk -v n="$n" -v t="$threads" -v s="$states" -v tr="$transitions" -v w="$wall" -v r="$rss_kib" 'BEGIN {
-      printf "%-4s %-8s %12d %14d %9.2f %12d %10.1f %8.0f\n", n, t, s, tr, w, s / w, r / 1024, r * 1024 / s }'
+    live=$(grep -o '"liveness_s":[0-9.e-]*' "$out" | cut -d: -f2)
+    awk -v n="$n" -v t="$threads" -v s="$states" -v tr="$transitions" -v w="$wall" -v l="$live" -v r="$rss_kib" 'BEGIN {
+      printf "%-4s %-8s %12d %14d %9.2f %10.2f %12d %10.1f %8.0f\n", n, t, s, tr, w, l, s / (w - l), r / 1024, r * 1024 / s }'
     rm -f "$out" "$out.time"
   done
 done

@@ -135,6 +135,54 @@ pub fn trace_text(model: &Model, trace: &Trace, path: &str, source: &str) -> Str
     out
 }
 
+/// The fairness assumptions behind liveness verdicts, when the spec has
+/// liveness properties.
+fn fairness_line(model: &Model) -> Option<String> {
+    let spec = &model.spec;
+    if !spec.properties.iter().any(|p| p.kind.is_liveness()) {
+        return None;
+    }
+    let mut weak = Vec::new();
+    let mut strong = Vec::new();
+    for node in &spec.nodes {
+        for a in &node.actions {
+            match a.fairness {
+                crate::syntax::ast::Fairness::Weak => {
+                    weak.push(format!("{}.{}", node.name, a.name))
+                }
+                crate::syntax::ast::Fairness::Strong => {
+                    strong.push(format!("{}.{}", node.name, a.name))
+                }
+                crate::syntax::ast::Fairness::Unfair => {}
+            }
+        }
+    }
+    let fair_messages: Vec<&str> = spec
+        .messages
+        .iter()
+        .filter(|m| m.fair)
+        .map(|m| m.name.as_str())
+        .collect();
+    let mut parts = Vec::new();
+    if !fair_messages.is_empty() {
+        parts.push(format!("delivery of {} (weak)", fair_messages.join(", ")));
+    }
+    if !weak.is_empty() {
+        parts.push(format!("{} (weak)", weak.join(", ")));
+    }
+    if !strong.is_empty() {
+        parts.push(format!("{} (strong)", strong.join(", ")));
+    }
+    let parts = if parts.is_empty() {
+        "none".to_string()
+    } else {
+        parts.join("; ")
+    };
+    Some(format!(
+        "fairness: {parts}; every other step and every fault is unfair\n"
+    ))
+}
+
 /// Builds the human report of an explored spec.
 pub fn human(
     path: &str,
@@ -154,7 +202,8 @@ pub fn human(
         header.push_str(&format!(" ({})", consts.join(", ")));
     }
     header.push('\n');
-    let secs = exploration.elapsed.as_secs_f64();
+    // The rate is the exploration's; liveness is reported on its own line.
+    let secs = (exploration.elapsed - exploration.liveness_elapsed).as_secs_f64();
     let rate = if secs > 0.0 {
         (exploration.states as f64 / secs) as u64
     } else {
@@ -175,6 +224,15 @@ pub fn human(
         threads,
         if threads == 1 { "" } else { "s" },
     ));
+    if exploration.liveness_elapsed.as_millis() > 0 {
+        header.push_str(&format!(
+            "liveness checked in {:.2} s of that\n",
+            exploration.liveness_elapsed.as_secs_f64()
+        ));
+    }
+    if let Some(fairness) = fairness_line(model) {
+        header.push_str(&fairness);
+    }
     if exploration.pruned > 0 {
         header.push_str(&format!(
             "{} states were outside a `bound` and not explored further\n",
@@ -437,6 +495,7 @@ pub fn json(path: &str, checked: &Checked) -> Value {
                 "depth": exploration.depth,
                 "pruned": exploration.pruned,
                 "elapsed_s": exploration.elapsed.as_secs_f64(),
+                "liveness_s": exploration.liveness_elapsed.as_secs_f64(),
                 "properties": properties,
                 "deadlock": deadlock,
                 "runtime_error": runtime_error,

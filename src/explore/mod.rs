@@ -86,7 +86,10 @@ pub struct Exploration {
     pub deadlock: Verdict,
     /// The first step that failed at run time (a range overflow, an assert...).
     pub runtime_error: Option<Trace>,
+    /// Wall time of the whole check (exploration and liveness).
     pub elapsed: Duration,
+    /// Of which: the liveness phase (fair-cycle searches).
+    pub liveness_elapsed: Duration,
     /// Bytes held by the visited set at the end.
     pub memory_bytes: usize,
 }
@@ -267,7 +270,7 @@ impl<'m> Explorer<'m> {
                 depth += 1;
             }
         }
-        Ok(self.finish(start.elapsed(), depth, complete))
+        Ok(self.finish(start, depth, complete))
     }
 
     /// Generates the successors of the frontier, chunk by chunk in parallel.
@@ -619,7 +622,8 @@ impl<'m> Explorer<'m> {
         trace
     }
 
-    fn finish(self, elapsed: Duration, depth: u32, complete: bool) -> Exploration {
+    fn finish(self, start: Instant, depth: u32, complete: bool) -> Exploration {
+        let liveness_start = Instant::now();
         let dense = if complete && self.model.properties.iter().any(is_liveness) {
             Some(liveness::Dense::new(&self))
         } else {
@@ -672,7 +676,8 @@ impl<'m> Explorer<'m> {
             verdicts,
             deadlock,
             runtime_error: self.runtime_error.as_ref().map(|f| self.trace_of(f)),
-            elapsed,
+            elapsed: start.elapsed(),
+            liveness_elapsed: liveness_start.elapsed(),
             memory_bytes: self.shards.iter().map(Shard::bytes).sum(),
         }
     }
