@@ -5,7 +5,7 @@
 //! 1. `B`: the reachable states where `P ∧ ¬Q` holds;
 //! 2. `R`: the states reachable from `B` through `¬Q` states only (the
 //!    successors are recomputed and looked up in the visited set, level by
-//!    level in parallel);
+//!    level in parallel), kept as a compact CSR graph (8 bytes per edge);
 //! 3. the strongly connected components of `R` (iterative Tarjan);
 //! 4. a component is *fair* when every weakly fair task enabled in all of its
 //!    states is taken on one of its edges, and every strongly fair task
@@ -21,13 +21,16 @@
 //! path to a `B` state, a path inside `R` to the component, and a cycle in
 //! the component that takes or disables every task fairness asks for.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
 use rayon::prelude::*;
 
-use super::store::{hash_state, shard_of};
+use super::store::{global_id, hash_state, shard_of, split_id};
 use super::{Explorer, Lasso, Trace};
 use crate::model::{Model, Outcome, Pred, Scratch, Step, Task};
+
+/// No task: an unfair step.
+const NO_TASK: u32 = u32::MAX;
 
 /// The states of the search, numbered densely in BFS order.
 pub(super) struct Dense {
@@ -45,7 +48,7 @@ impl Dense {
             .map(|s| vec![u32::MAX; s.len()])
             .collect();
         for (d, &g) in explorer.order.iter().enumerate() {
-            let (s, l) = super::store::split_id(g);
+            let (s, l) = split_id(g);
             by_shard[s][l as usize] = d as u32;
         }
         Dense {
@@ -55,25 +58,47 @@ impl Dense {
     }
 
     fn of(&self, global: u64) -> u32 {
-        let (s, l) = super::store::split_id(global);
+        let (s, l) = split_id(global);
         self.by_shard[s][l as usize]
     }
 }
 
-/// One step out of a state, as the fairness check needs it.
-#[derive(Clone, Debug)]
-struct Edge {
-    /// Dense index of the successor.
-    to: u32,
-    task: Option<Task>,
-    step: Step,
+/// A state's steps as first computed: successors and tasks before interning.
+struct RawNode {
+    edges: Vec<(u32, Option<Task>)>,
+    enabled: Vec<Task>,
 }
 
-/// A state's steps, and the fair tasks it enables (non-stuttering steps).
-#[derive(Clone, Debug, Default)]
-struct Node {
-    edges: Vec<Edge>,
-    enabled: Vec<Task>,
+/// The subgraph `R` in compressed sparse rows. Node `i` of the graph is
+/// dense state `states[i]`.
+struct Graph {
+    states: Vec<u32>,
+    edge_start: Vec<u32>,
+    /// (target graph node, task index or `NO_TASK`); only edges inside `R`
+    /// that change the state and keep the measure.
+    edges: Vec<(u32, u32)>,
+    enabled_start: Vec<u32>,
+    /// Task indices enabled at each node, sorted.
+    enabled: Vec<u32>,
+    /// Interned tasks: index → whether strongly fair.
+    strong: Vec<bool>,
+    /// Interned tasks: index → task.
+    tasks: Vec<Task>,
+}
+
+impl Graph {
+    fn edges(&self, v: u32) -> &[(u32, u32)] {
+        &self.edges[self.edge_start[v as usize] as usize..self.edge_start[v as usize + 1] as usize]
+    }
+
+    fn enabled(&self, v: u32) -> &[u32] {
+        &self.enabled
+            [self.enabled_start[v as usize] as usize..self.enabled_start[v as usize + 1] as usize]
+    }
+
+    fn len(&self) -> usize {
+        self.states.len()
+    }
 }
 
 /// What the search is about.
@@ -99,101 +124,140 @@ impl Explorer<'_> {
             .collect()
     }
 
-    fn node(&self, dense: &Dense, index: u32, scratch: &mut Scratch) -> Node {
+    fn raw_node(&self, dense: &Dense, index: u32, scratch: &mut Scratch) -> RawNode {
         let model: &Model = self.model;
         let state = self.state(dense.globals[index as usize]);
-        let mut node = Node::default();
+        let mut node = RawNode {
+            edges: Vec::new(),
+            enabled: Vec::new(),
+        };
         model.successors(state, scratch, &mut |step, outcome| {
             let Outcome::Next(next) = outcome else { return };
-            let task = model.task(&step);
             if next == state {
                 // Stuttering: neither enables nor takes a task.
                 return;
             }
+            let task = model.task(&step);
             if let Some(t) = task {
                 node.enabled.push(t);
             }
             let hash = hash_state(next);
-            let shard = &self.shards[shard_of(hash)];
-            if let Some(local) = shard.find(next, hash) {
-                let to = dense.of(super::store::global_id(shard_of(hash), local));
-                node.edges.push(Edge { to, task, step });
+            let shard = shard_of(hash);
+            if let Some(local) = self.shards[shard].find(next, hash) {
+                node.edges.push((dense.of(global_id(shard, local)), task));
             }
         });
-        node.enabled.sort_unstable();
-        node.enabled.dedup();
         node
+    }
+
+    /// Builds `R` for a query. Graph nodes are numbered in discovery order
+    /// (deterministic: each level is sorted); each level is compacted as
+    /// soon as it is computed, so only the CSR arrays grow.
+    fn graph(&self, dense: &Dense, query: &Query) -> Graph {
+        let n = dense.globals.len();
+        let mut node_of = vec![u32::MAX; n];
+        let kept = |from: u32, to: u32| {
+            query.stay[to as usize]
+                && query
+                    .measure
+                    .is_none_or(|m| m[from as usize] == m[to as usize])
+        };
+        let mut states: Vec<u32> = Vec::new();
+        let mut frontier: Vec<u32> = (0..n as u32)
+            .filter(|&i| query.start[i as usize] && query.stay[i as usize])
+            .collect();
+        for &i in &frontier {
+            node_of[i as usize] = states.len() as u32;
+            states.push(i);
+        }
+        let mut index_of: HashMap<Task, u32> = HashMap::new();
+        let mut tasks: Vec<Task> = Vec::new();
+        let mut edge_start = vec![0u32];
+        // Targets are dense indices until every node is numbered.
+        let mut edges: Vec<(u32, u32)> = Vec::new();
+        let mut enabled_start = vec![0u32];
+        let mut enabled: Vec<u32> = Vec::new();
+        while !frontier.is_empty() {
+            let computed: Vec<RawNode> = frontier
+                .par_iter()
+                .map_init(Scratch::default, |scratch, &i| {
+                    self.raw_node(dense, i, scratch)
+                })
+                .collect();
+            let mut next = Vec::new();
+            for (&i, node) in frontier.iter().zip(computed) {
+                let mut intern = |t: Task| -> u32 {
+                    *index_of.entry(t).or_insert_with(|| {
+                        tasks.push(t);
+                        tasks.len() as u32 - 1
+                    })
+                };
+                for &(to, task) in &node.edges {
+                    if !kept(i, to) {
+                        continue;
+                    }
+                    if node_of[to as usize] == u32::MAX {
+                        node_of[to as usize] = u32::MAX - 1;
+                        next.push(to);
+                    }
+                    edges.push((to, task.map_or(NO_TASK, &mut intern)));
+                }
+                edge_start.push(edges.len() as u32);
+                let mut en: Vec<u32> = node.enabled.iter().map(|t| intern(*t)).collect();
+                en.sort_unstable();
+                en.dedup();
+                enabled.extend(en);
+                enabled_start.push(enabled.len() as u32);
+            }
+            next.sort_unstable();
+            for &i in &next {
+                node_of[i as usize] = states.len() as u32;
+                states.push(i);
+            }
+            frontier = next;
+        }
+        for e in &mut edges {
+            e.0 = node_of[e.0 as usize];
+        }
+        Graph {
+            states,
+            edge_start,
+            edges,
+            enabled_start,
+            enabled,
+            strong: tasks.iter().map(|t| t.strong).collect(),
+            tasks,
+        }
     }
 
     /// Searches for a fair behaviour that starts in `query.start` and stays
     /// in `query.stay` for ever; returns it as a lasso.
     pub(super) fn fair_counterexample(&self, dense: &Dense, query: &Query) -> Option<Trace> {
-        let n = dense.globals.len();
-        // Reachability from the start states through `stay` states, level by
-        // level; each level's successors are computed in parallel.
-        let mut nodes: Vec<Option<Node>> = vec![None; n];
-        let mut in_r = vec![false; n];
-        let mut frontier: Vec<u32> = (0..n as u32)
-            .filter(|&i| query.start[i as usize] && query.stay[i as usize])
-            .collect();
-        for &i in &frontier {
-            in_r[i as usize] = true;
-        }
-        while !frontier.is_empty() {
-            let computed: Vec<(u32, Node)> = frontier
-                .par_iter()
-                .map_init(Scratch::default, |scratch, &i| {
-                    (i, self.node(dense, i, scratch))
-                })
-                .collect();
-            let mut next = Vec::new();
-            for (i, node) in computed {
-                for e in &node.edges {
-                    let to = e.to as usize;
-                    if query.stay[to] && !in_r[to] && measure_kept(query, i, e.to) {
-                        in_r[to] = true;
-                        next.push(e.to);
-                    }
-                }
-                nodes[i as usize] = Some(node);
-            }
-            next.sort_unstable();
-            frontier = next;
-        }
-        let r_states: Vec<u32> = (0..n as u32).filter(|&i| in_r[i as usize]).collect();
-        if r_states.is_empty() {
+        let g = self.graph(dense, query);
+        if g.len() == 0 {
             return None;
         }
-        let inside = |from: u32, e: &Edge| in_r[e.to as usize] && measure_kept(query, from, e.to);
-
-        // Candidates: states where no fair task is enabled, and fair
-        // components. The first by (depth, BFS position) wins.
         let depth = self.depths(dense);
-        let mut best: Option<(u32, u32, Candidate)> = None;
-        let consider = |rep: u32, c: Candidate, best: &mut Option<(u32, u32, Candidate)>| {
-            let key = (depth[rep as usize], rep);
-            if best.as_ref().is_none_or(|(d, r, _)| key < (*d, *r)) {
-                *best = Some((key.0, key.1, c));
-            }
-        };
-        for &i in &r_states {
-            let node = nodes[i as usize]
-                .as_ref()
-                .expect("every state of R was expanded");
-            if node.enabled.is_empty() {
-                consider(i, Candidate::Stop, &mut best);
+        let rank = |v: u32| (depth[g.states[v as usize] as usize], g.states[v as usize]);
+        // (rank, representative node, its component; none: stop there).
+        type Best = ((u32, u32), u32, Option<Vec<u32>>);
+        let mut best: Option<Best> = None;
+        for v in 0..g.len() as u32 {
+            if g.enabled(v).is_empty() && best.as_ref().is_none_or(|(r, _, _)| rank(v) < *r) {
+                best = Some((rank(v), v, None));
             }
         }
-        let all: BTreeSet<u32> = r_states.iter().copied().collect();
-        for component in fair_components(&nodes, &all, &inside) {
+        for component in fair_components(&g) {
             let rep = *component
                 .iter()
-                .min_by_key(|&&i| (depth[i as usize], i))
+                .min_by_key(|&&v| rank(v))
                 .expect("non-empty");
-            consider(rep, Candidate::Cycle(component), &mut best);
+            if best.as_ref().is_none_or(|(r, _, _)| rank(rep) < *r) {
+                best = Some((rank(rep), rep, Some(component)));
+            }
         }
-        let (_, rep, candidate) = best?;
-        Some(self.lasso(dense, query, &nodes, &in_r, &depth, rep, candidate, &inside))
+        let (_, rep, component) = best?;
+        Some(self.lasso(dense, query, &g, &depth, rep, component))
     }
 
     /// BFS depth of every state (0 for initial states), in dense order.
@@ -204,7 +268,7 @@ impl Explorer<'_> {
             let mut cur = d as u32;
             while depth[cur as usize] == u32::MAX {
                 chain.push(cur);
-                let (s, l) = super::store::split_id(dense.globals[cur as usize]);
+                let (s, l) = split_id(dense.globals[cur as usize]);
                 let parent = self.shards[s].parent(l);
                 if parent == super::store::NO_PARENT {
                     break;
@@ -226,68 +290,78 @@ impl Explorer<'_> {
         depth
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// The first step (in step order) from dense state `from` to dense state
+    /// `to`, preferring one of task `task` when given.
+    fn step_between(&self, dense: &Dense, from: u32, to: u32, task: Option<Task>) -> Step {
+        let model = self.model;
+        let before = self.state(dense.globals[from as usize]);
+        let after = self.state(dense.globals[to as usize]);
+        let mut any = None;
+        let mut of_task = None;
+        let mut scratch = Scratch::default();
+        model.successors(before, &mut scratch, &mut |step, outcome| {
+            if let Outcome::Next(next) = outcome
+                && next == after
+            {
+                any.get_or_insert(step);
+                if task.is_some() && model.task(&step) == task {
+                    of_task.get_or_insert(step);
+                }
+            }
+        });
+        of_task
+            .or(any)
+            .expect("an edge of the graph is a step of the model")
+    }
+
     fn lasso(
         &self,
         dense: &Dense,
         query: &Query,
-        nodes: &[Option<Node>],
-        in_r: &[bool],
+        g: &Graph,
         depth: &[u32],
         rep: u32,
-        candidate: Candidate,
-        inside: &dyn Fn(u32, &Edge) -> bool,
+        component: Option<Vec<u32>>,
     ) -> Trace {
         // A path inside R from the shallowest start state that reaches `rep`.
-        let mut sources: Vec<u32> = (0..in_r.len() as u32)
-            .filter(|&i| in_r[i as usize] && query.start[i as usize])
+        let mut sources: Vec<u32> = (0..g.len() as u32)
+            .filter(|&v| query.start[g.states[v as usize] as usize])
             .collect();
-        sources.sort_by_key(|&i| (depth[i as usize], i));
-        let mut pred: BTreeMap<u32, (u32, Step)> = BTreeMap::new();
-        let mut seen: BTreeSet<u32> = sources.iter().copied().collect();
-        let mut queue: VecDeque<u32> = sources.iter().copied().collect();
-        while let Some(i) = queue.pop_front() {
-            if i == rep {
-                break;
-            }
-            for e in &nodes[i as usize].as_ref().expect("expanded").edges {
-                if inside(i, e) && seen.insert(e.to) {
-                    pred.insert(e.to, (i, e.step));
-                    queue.push_back(e.to);
-                }
-            }
-        }
-        let mut walk = vec![];
-        let mut cur = rep;
-        while let Some(&(p, step)) = pred.get(&cur) {
-            walk.push((step, cur));
-            cur = p;
+        sources.sort_by_key(|&v| (depth[g.states[v as usize] as usize], v));
+        let pred = bfs(g, &sources, None, rep);
+        let mut walk = vec![rep];
+        while let Some(&p) = pred.get(walk.last().expect("non-empty")) {
+            walk.push(p);
         }
         walk.reverse();
-        let mut trace = self.path(dense.globals[cur as usize]);
-        for (step, to) in walk {
-            trace.steps.push(step);
+        let first = g.states[walk[0] as usize];
+        let mut trace = self.path(dense.globals[first as usize]);
+        for pair in walk.windows(2) {
+            let (a, b) = (g.states[pair[0] as usize], g.states[pair[1] as usize]);
+            trace.steps.push(self.step_between(dense, a, b, None));
             trace
                 .states
-                .push(self.state(dense.globals[to as usize]).to_vec());
+                .push(self.state(dense.globals[b as usize]).to_vec());
         }
-        let loop_start = trace.states.len() - 1;
-        match candidate {
-            Candidate::Stop => {
+        let start = trace.states.len() - 1;
+        match component {
+            None => {
                 trace.lasso = Some(Lasso {
-                    start: loop_start,
+                    start,
                     stutter: true,
                 });
             }
-            Candidate::Cycle(component) => {
-                for (step, to) in fair_cycle(nodes, &component, rep, inside) {
-                    trace.steps.push(step);
+            Some(component) => {
+                for (from, to, task) in fair_cycle(g, &component, rep) {
+                    let (a, b) = (g.states[from as usize], g.states[to as usize]);
+                    let want = (task != NO_TASK).then(|| g.tasks[task as usize]);
+                    trace.steps.push(self.step_between(dense, a, b, want));
                     trace
                         .states
-                        .push(self.state(dense.globals[to as usize]).to_vec());
+                        .push(self.state(dense.globals[b as usize]).to_vec());
                 }
                 trace.lasso = Some(Lasso {
-                    start: loop_start,
+                    start,
                     stutter: false,
                 });
             }
@@ -296,81 +370,111 @@ impl Explorer<'_> {
     }
 }
 
-fn measure_kept(query: &Query, from: u32, to: u32) -> bool {
-    query
-        .measure
-        .is_none_or(|m| m[from as usize] == m[to as usize])
-}
-
-enum Candidate {
-    /// Stop at the representative state: no fair task is enabled there.
-    Stop,
-    /// Cycle for ever inside this fair component.
-    Cycle(BTreeSet<u32>),
-}
-
-/// The fair strongly connected components among `states` (with at least one
-/// edge inside), refining for strong fairness.
-fn fair_components(
-    nodes: &[Option<Node>],
-    states: &BTreeSet<u32>,
-    inside: &dyn Fn(u32, &Edge) -> bool,
-) -> Vec<BTreeSet<u32>> {
-    let mut out = Vec::new();
-    let mut work = vec![states.clone()];
-    while let Some(set) = work.pop() {
-        for component in tarjan(nodes, &set, inside) {
-            let node = |i: u32| nodes[i as usize].as_ref().expect("expanded");
-            let has_edge = component.iter().any(|&i| {
-                node(i)
-                    .edges
-                    .iter()
-                    .any(|e| e.to != i && component.contains(&e.to) && inside(i, e))
-            });
-            if !has_edge {
+/// Breadth-first search from `sources` (in order) to `target` over the
+/// graph's edges, restricted to `within` when given; returns predecessors.
+fn bfs(g: &Graph, sources: &[u32], within: Option<&[bool]>, target: u32) -> HashMap<u32, u32> {
+    let mut pred = HashMap::new();
+    let mut seen = vec![false; g.len()];
+    let mut queue = VecDeque::new();
+    for &s in sources {
+        if !seen[s as usize] {
+            seen[s as usize] = true;
+            queue.push_back(s);
+        }
+    }
+    while let Some(v) = queue.pop_front() {
+        if v == target {
+            break;
+        }
+        for &(w, _) in g.edges(v) {
+            if within.is_some_and(|m| !m[w as usize]) || seen[w as usize] {
                 continue;
             }
-            let mut taken: BTreeSet<Task> = BTreeSet::new();
-            for &i in &component {
-                for e in &node(i).edges {
-                    if let Some(t) = e.task
-                        && e.to != i
-                        && component.contains(&e.to)
-                        && inside(i, e)
-                    {
-                        taken.insert(t);
+            seen[w as usize] = true;
+            pred.insert(w, v);
+            queue.push_back(w);
+        }
+    }
+    pred
+}
+
+/// The fair strongly connected components of the graph (with at least one
+/// edge inside), refining for strong fairness. Each is sorted.
+fn fair_components(g: &Graph) -> Vec<Vec<u32>> {
+    let mut out = Vec::new();
+    let mut member = vec![false; g.len()];
+    let mut work: Vec<Vec<u32>> = vec![(0..g.len() as u32).collect()];
+    // Scratch, indexed by task: how many states of the component enable it,
+    // and whether an edge inside takes it.
+    let mut enabled_count = vec![0u32; g.strong.len()];
+    let mut taken = vec![false; g.strong.len()];
+    while let Some(set) = work.pop() {
+        for &v in &set {
+            member[v as usize] = true;
+        }
+        let components = tarjan(g, &set, &member);
+        for &v in &set {
+            member[v as usize] = false;
+        }
+        for component in components {
+            for &v in &component {
+                member[v as usize] = true;
+            }
+            let has_edge = component
+                .iter()
+                .any(|&v| g.edges(v).iter().any(|&(w, _)| member[w as usize]));
+            let mut touched = Vec::new();
+            if has_edge {
+                for &v in &component {
+                    for &(w, t) in g.edges(v) {
+                        if t != NO_TASK && member[w as usize] && !taken[t as usize] {
+                            taken[t as usize] = true;
+                            touched.push(t);
+                        }
+                    }
+                    for &t in g.enabled(v) {
+                        if enabled_count[t as usize] == 0 {
+                            touched.push(t);
+                        }
+                        enabled_count[t as usize] += 1;
+                    }
+                }
+                let size = component.len() as u32;
+                let weak_ok = touched.iter().all(|&t| {
+                    g.strong[t as usize] || enabled_count[t as usize] < size || taken[t as usize]
+                });
+                if weak_ok {
+                    let untaken_strong: Vec<u32> = touched
+                        .iter()
+                        .copied()
+                        .filter(|&t| {
+                            g.strong[t as usize]
+                                && enabled_count[t as usize] > 0
+                                && !taken[t as usize]
+                        })
+                        .collect();
+                    if untaken_strong.is_empty() {
+                        out.push(component.clone());
+                    } else {
+                        // Drop the states that enable an untaken strong task;
+                        // what remains may still hold a fair cycle.
+                        let rest: Vec<u32> = component
+                            .iter()
+                            .copied()
+                            .filter(|&v| !g.enabled(v).iter().any(|t| untaken_strong.contains(t)))
+                            .collect();
+                        if !rest.is_empty() {
+                            work.push(rest);
+                        }
                     }
                 }
             }
-            // Weak: a task enabled in every state must be taken.
-            let mut always: Option<BTreeSet<Task>> = None;
-            let mut somewhere: BTreeSet<Task> = BTreeSet::new();
-            for &i in &component {
-                let enabled: BTreeSet<Task> = node(i).enabled.iter().copied().collect();
-                somewhere.extend(enabled.iter().copied().filter(|t| t.strong));
-                always = Some(match always {
-                    None => enabled,
-                    Some(a) => a.intersection(&enabled).copied().collect(),
-                });
+            for t in touched {
+                enabled_count[t as usize] = 0;
+                taken[t as usize] = false;
             }
-            let weak_ok = always.unwrap_or_default().iter().all(|t| taken.contains(t));
-            if !weak_ok {
-                continue;
-            }
-            let untaken_strong: BTreeSet<Task> = somewhere.difference(&taken).copied().collect();
-            if untaken_strong.is_empty() {
-                out.push(component);
-            } else {
-                // Drop the states that enable an untaken strong task; what
-                // remains may still hold a fair cycle.
-                let rest: BTreeSet<u32> = component
-                    .iter()
-                    .copied()
-                    .filter(|&i| !node(i).enabled.iter().any(|t| untaken_strong.contains(t)))
-                    .collect();
-                if !rest.is_empty() {
-                    work.push(rest);
-                }
+            for &v in &component {
+                member[v as usize] = false;
             }
         }
     }
@@ -378,68 +482,63 @@ fn fair_components(
     out
 }
 
-/// Strongly connected components of the subgraph on `set` (iterative Tarjan).
-fn tarjan(
-    nodes: &[Option<Node>],
-    set: &BTreeSet<u32>,
-    inside: &dyn Fn(u32, &Edge) -> bool,
-) -> Vec<BTreeSet<u32>> {
-    let mut index: BTreeMap<u32, u32> = BTreeMap::new();
-    let mut low: BTreeMap<u32, u32> = BTreeMap::new();
-    let mut on_stack: BTreeSet<u32> = BTreeSet::new();
+/// Strongly connected components of the subgraph on `set` (whose members
+/// are marked in `member`), by iterative Tarjan. Each is sorted.
+fn tarjan(g: &Graph, set: &[u32], member: &[bool]) -> Vec<Vec<u32>> {
+    const UNSEEN: u32 = u32::MAX;
+    let mut index: HashMap<u32, (u32, u32)> = HashMap::with_capacity(set.len());
+    let mut on_stack: HashMap<u32, bool> = HashMap::with_capacity(set.len());
     let mut stack: Vec<u32> = Vec::new();
     let mut out = Vec::new();
     let mut counter = 0u32;
+    let lookup = |index: &HashMap<u32, (u32, u32)>, v: u32| index.get(&v).map_or(UNSEEN, |x| x.0);
     for &root in set {
-        if index.contains_key(&root) {
+        if lookup(&index, root) != UNSEEN {
             continue;
         }
-        // (state, next edge to look at)
         let mut call: Vec<(u32, usize)> = vec![(root, 0)];
-        index.insert(root, counter);
-        low.insert(root, counter);
+        index.insert(root, (counter, counter));
         counter += 1;
         stack.push(root);
-        on_stack.insert(root);
+        on_stack.insert(root, true);
         while let Some(top) = call.len().checked_sub(1) {
             let (v, next) = call[top];
-            let edges = &nodes[v as usize].as_ref().expect("expanded").edges;
+            let edges = g.edges(v);
             if next < edges.len() {
-                let e = &edges[next];
                 call[top].1 += 1;
-                let w = e.to;
-                if !set.contains(&w) || !inside(v, e) {
+                let w = edges[next].0;
+                if !member[w as usize] {
                     continue;
                 }
-                if let std::collections::btree_map::Entry::Vacant(e) = index.entry(w) {
-                    e.insert(counter);
-                    low.insert(w, counter);
+                if lookup(&index, w) == UNSEEN {
+                    index.insert(w, (counter, counter));
                     counter += 1;
                     stack.push(w);
-                    on_stack.insert(w);
+                    on_stack.insert(w, true);
                     call.push((w, 0));
-                } else if on_stack.contains(&w) {
-                    let lw = index[&w];
-                    let lv = low[&v];
-                    low.insert(v, lv.min(lw));
+                } else if on_stack.get(&w).copied().unwrap_or(false) {
+                    let iw = index[&w].0;
+                    let entry = index.get_mut(&v).expect("v was indexed");
+                    entry.1 = entry.1.min(iw);
                 }
             } else {
                 call.pop();
+                let (iv, lv) = index[&v];
                 if let Some(&(parent, _)) = call.last() {
-                    let lv = low[&v];
-                    let lp = low[&parent];
-                    low.insert(parent, lp.min(lv));
+                    let entry = index.get_mut(&parent).expect("parent was indexed");
+                    entry.1 = entry.1.min(lv);
                 }
-                if low[&v] == index[&v] {
-                    let mut component = BTreeSet::new();
+                if lv == iv {
+                    let mut component = Vec::new();
                     loop {
                         let w = stack.pop().expect("v is on the stack");
-                        on_stack.remove(&w);
-                        component.insert(w);
+                        on_stack.insert(w, false);
+                        component.push(w);
                         if w == v {
                             break;
                         }
                     }
+                    component.sort_unstable();
                     out.push(component);
                 }
             }
@@ -449,62 +548,51 @@ fn tarjan(
 }
 
 /// A cycle from `start` back to `start` inside `component` that takes every
-/// task fairness requires there (and passes through a state disabling each
-/// weak task that is not always enabled), as (step, state reached) pairs.
-fn fair_cycle(
-    nodes: &[Option<Node>],
-    component: &BTreeSet<u32>,
-    start: u32,
-    inside: &dyn Fn(u32, &Edge) -> bool,
-) -> Vec<(Step, u32)> {
-    let node = |i: u32| nodes[i as usize].as_ref().expect("expanded");
-    let internal = |i: u32, e: &Edge| e.to != i && component.contains(&e.to) && inside(i, e);
-    // Goals: for each task taken inside, one edge taking it.
-    let mut goals: Vec<(u32, usize)> = Vec::new();
-    let mut covered: BTreeSet<Task> = BTreeSet::new();
-    for &i in component {
-        for (k, e) in node(i).edges.iter().enumerate() {
-            if let Some(t) = e.task
-                && internal(i, e)
-                && covered.insert(t)
-            {
-                goals.push((i, k));
+/// task taken inside it and passes through a state disabling each task that
+/// is enabled somewhere but not taken, as (from, to, task) edges.
+fn fair_cycle(g: &Graph, component: &[u32], start: u32) -> Vec<(u32, u32, u32)> {
+    let mut member = vec![false; g.len()];
+    for &v in component {
+        member[v as usize] = true;
+    }
+    let mut goals: Vec<(u32, u32, u32)> = Vec::new();
+    let mut covered: HashMap<u32, ()> = HashMap::new();
+    for &v in component {
+        for &(w, t) in g.edges(v) {
+            if t != NO_TASK && member[w as usize] && covered.insert(t, ()).is_none() {
+                goals.push((v, w, t));
             }
         }
     }
-    // Goals: a state disabling each weak task enabled somewhere but not taken.
-    let mut states_to_visit: Vec<u32> = Vec::new();
-    let enabled_somewhere: BTreeSet<Task> = component
+    let mut visits: Vec<u32> = Vec::new();
+    let mut enabled_somewhere: Vec<u32> = component
         .iter()
-        .flat_map(|&i| node(i).enabled.iter().copied())
+        .flat_map(|&v| g.enabled(v).iter().copied())
         .collect();
-    for t in enabled_somewhere.difference(&covered) {
-        if let Some(&i) = component.iter().find(|&&i| !node(i).enabled.contains(t)) {
-            states_to_visit.push(i);
+    enabled_somewhere.sort_unstable();
+    enabled_somewhere.dedup();
+    for t in enabled_somewhere {
+        if covered.contains_key(&t) {
+            continue;
+        }
+        if let Some(&v) = component.iter().find(|&&v| !g.enabled(v).contains(&t)) {
+            visits.push(v);
         }
     }
-    let path_to = |from: u32, to: u32| -> Vec<(Step, u32)> {
+    let path = |from: u32, to: u32| -> Vec<(u32, u32, u32)> {
         if from == to {
             return Vec::new();
         }
-        let mut pred: BTreeMap<u32, (u32, Step)> = BTreeMap::new();
-        let mut queue = VecDeque::from([from]);
-        let mut seen = BTreeSet::from([from]);
-        while let Some(i) = queue.pop_front() {
-            if i == to {
-                break;
-            }
-            for e in &node(i).edges {
-                if internal(i, e) && seen.insert(e.to) {
-                    pred.insert(e.to, (i, e.step));
-                    queue.push_back(e.to);
-                }
-            }
-        }
+        let pred = bfs(g, &[from], Some(&member), to);
         let mut out = Vec::new();
         let mut cur = to;
-        while let Some(&(p, step)) = pred.get(&cur) {
-            out.push((step, cur));
+        while let Some(&p) = pred.get(&cur) {
+            let t = g
+                .edges(p)
+                .iter()
+                .find(|&&(w, _)| w == cur)
+                .map_or(NO_TASK, |&(_, t)| t);
+            out.push((p, cur, t));
             cur = p;
         }
         out.reverse();
@@ -512,22 +600,21 @@ fn fair_cycle(
     };
     let mut cycle = Vec::new();
     let mut cur = start;
-    for (i, k) in goals {
-        cycle.extend(path_to(cur, i));
-        let e = &node(i).edges[k];
-        cycle.push((e.step, e.to));
-        cur = e.to;
+    for (v, w, t) in goals {
+        cycle.extend(path(cur, v));
+        cycle.push((v, w, t));
+        cur = w;
     }
-    for s in states_to_visit {
-        cycle.extend(path_to(cur, s));
-        cur = s;
+    for v in visits {
+        cycle.extend(path(cur, v));
+        cur = v;
     }
-    cycle.extend(path_to(cur, start));
+    cycle.extend(path(cur, start));
     if cycle.is_empty() {
-        // A component always has an edge; go round the shortest loop.
-        if let Some(e) = node(start).edges.iter().find(|e| internal(start, e)) {
-            cycle.push((e.step, e.to));
-            cycle.extend(path_to(e.to, start));
+        // A component always has an edge inside; go round the shortest loop.
+        if let Some(&(w, t)) = g.edges(start).iter().find(|&&(w, _)| member[w as usize]) {
+            cycle.push((start, w, t));
+            cycle.extend(path(w, start));
         }
     }
     cycle
