@@ -450,11 +450,13 @@ pub fn json(path: &str, checked: &Checked) -> Value {
                 .iter()
                 .zip(&exploration.verdicts)
                 .map(|(p, v)| {
-                    let (trace, loop_start) = match v {
-                        Verdict::Violated(Some(t)) => {
-                            (trace_json(model, t), t.lasso.map(|l| l.start))
-                        }
-                        _ => (Value::Null, None),
+                    let (trace, loop_start, loop_kind) = match v {
+                        Verdict::Violated(Some(t)) => (
+                            trace_json(model, t),
+                            t.lasso.map(|l| l.start),
+                            t.lasso.map(|l| if l.stutter { "stop" } else { "cycle" }),
+                        ),
+                        _ => (Value::Null, None, None),
                     };
                     json!({
                         "name": p.name,
@@ -463,6 +465,7 @@ pub fn json(path: &str, checked: &Checked) -> Value {
                         "expected": if p.expect_violation { "violated" } else { "holds" },
                         "trace": trace,
                         "loop_start": loop_start,
+                        "loop_kind": loop_kind,
                     })
                 })
                 .collect();
