@@ -456,43 +456,12 @@ impl Model {
                         code,
                     },
                 };
-                if let Some(guard) = &handler.guard {
-                    let ctx = Ctx {
-                        words,
-                        net,
-                        self_inst: inst,
-                    };
-                    match guard(&ctx, &mut scratch.locals) {
-                        Ok(0) => continue,
-                        Ok(_) => {}
-                        Err(e) => {
-                            emit(step, Outcome::Error(e));
-                            continue;
-                        }
-                    }
-                }
-                scratch.words.clear();
-                scratch.words.extend_from_slice(words);
-                scratch.sends.clear();
-                let mut locals = std::mem::take(&mut scratch.locals);
-                let result = {
-                    let mut env = StepEnv {
-                        words: &mut scratch.words,
-                        net,
-                        self_inst: inst,
-                        self_global: dst,
-                        sends: &mut scratch.sends,
-                    };
-                    (handler.body)(&mut env, &mut locals)
-                };
-                scratch.locals = locals;
-                match result {
-                    Ok(()) => {
-                        let removed = if self.code.set[m] { None } else { Some(p) };
-                        self.emit_next(scratch, net, removed, step, emit);
-                    }
-                    Err(e) => emit(step, Outcome::Error(e)),
-                }
+                let removed = if self.code.set[m] { None } else { Some(p) };
+                let guard = handler.guard.as_ref();
+                let body = &handler.body;
+                self.run_step(
+                    words, net, inst, dst, guard, body, removed, step, scratch, emit,
+                );
             }
         }
         self.faults(state, scratch, emit);
@@ -528,40 +497,72 @@ impl Model {
                     binding: binding as u32,
                 },
             };
-            if let Some(guard) = &action.guard {
-                let ctx = Ctx {
-                    words,
-                    net,
-                    self_inst: inst,
-                };
-                match guard(&ctx, &mut scratch.locals) {
-                    Ok(0) => continue,
-                    Ok(_) => {}
-                    Err(e) => {
-                        emit(step, Outcome::Error(e));
-                        continue;
-                    }
+            let guard = action.guard.as_ref();
+            self.run_step(
+                words,
+                net,
+                inst,
+                global,
+                guard,
+                &action.body,
+                None,
+                step,
+                scratch,
+                emit,
+            );
+        }
+    }
+
+    /// Runs one action or handler step whose locals are already bound:
+    /// the guard on the current state, then the body on a scratch copy; emits
+    /// the successor (without the message at `removed`) or the failure.
+    #[allow(clippy::too_many_arguments)]
+    fn run_step(
+        &self,
+        words: &[u64],
+        net: &[u64],
+        inst: u32,
+        global: u32,
+        guard: Option<&Ex>,
+        body: &St,
+        removed: Option<usize>,
+        step: Step,
+        scratch: &mut Scratch,
+        emit: &mut dyn FnMut(Step, Outcome),
+    ) {
+        if let Some(guard) = guard {
+            let ctx = Ctx {
+                words,
+                net,
+                self_inst: inst,
+            };
+            match guard(&ctx, &mut scratch.locals) {
+                Ok(0) => return,
+                Ok(_) => {}
+                Err(e) => {
+                    emit(step, Outcome::Error(e));
+                    return;
                 }
             }
-            scratch.words.clear();
-            scratch.words.extend_from_slice(words);
-            scratch.sends.clear();
-            let mut locals = std::mem::take(&mut scratch.locals);
-            let result = {
-                let mut env = StepEnv {
-                    words: &mut scratch.words,
-                    net,
-                    self_inst: inst,
-                    self_global: global,
-                    sends: &mut scratch.sends,
-                };
-                (action.body)(&mut env, &mut locals)
+        }
+        scratch.words.clear();
+        scratch.words.extend_from_slice(words);
+        scratch.sends.clear();
+        let mut locals = std::mem::take(&mut scratch.locals);
+        let result = {
+            let mut env = StepEnv {
+                words: &mut scratch.words,
+                net,
+                self_inst: inst,
+                self_global: global,
+                sends: &mut scratch.sends,
             };
-            scratch.locals = locals;
-            match result {
-                Ok(()) => self.emit_next(scratch, net, None, step, emit),
-                Err(e) => emit(step, Outcome::Error(e)),
-            }
+            body(&mut env, &mut locals)
+        };
+        scratch.locals = locals;
+        match result {
+            Ok(()) => self.emit_next(scratch, net, removed, step, emit),
+            Err(e) => emit(step, Outcome::Error(e)),
         }
     }
 
