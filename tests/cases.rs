@@ -356,6 +356,7 @@ fn find_in(root: &Path, dir: &str) -> std::io::Result<Vec<PathBuf>> {
 /// // runtime-error: TEXT     a step fails with a message containing TEXT
 /// // status: ok | failed | incomplete
 /// // trace-steps: c=5        length of a counterexample
+/// // lower-error: CODE       the spec cannot be compiled, with this error
 /// ```
 ///
 /// Every property not named must come out as the spec expects (holds, or
@@ -398,6 +399,14 @@ fn explore_case(root: &Path, case: &Path) -> Result<(), Failed> {
             unreachable!()
         };
         let codes: Vec<&str> = d.iter().map(|d| d.code).collect();
+        // `// lower-error: CODE`: the spec type-checks but cannot be compiled.
+        if let Some(want) = want.get("lower-error") {
+            return if codes == [want.as_str()] {
+                Ok(())
+            } else {
+                Err(format!("expected the lowering error {want}, found {codes:?}").into())
+            };
+        }
         return Err(format!("the spec does not compile: {codes:?}").into());
     };
     let mut problems = Vec::new();

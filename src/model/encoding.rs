@@ -60,6 +60,9 @@ pub enum EncError {
     SetTooLarge { elem_bits: u32 },
     /// A map whose key codes need more than 6 bits.
     MapTooLarge { key_bits: u32 },
+    /// A domain with too many values to enumerate (an action parameter, a
+    /// quantifier over a type).
+    TooManyValues,
 }
 
 /// Bits needed to tell `n` values apart.

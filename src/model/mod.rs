@@ -184,6 +184,17 @@ impl LowerError {
             EncError::MapTooLarge { key_bits } => {
                 format!("a map's keys may take at most 64 values, but these need {key_bits} bits")
             }
+            EncError::TooManyValues => {
+                return Diagnostic::error(
+                    "dsmc::lower::too_large",
+                    format!(
+                        "{} has more than a million values to try in each state",
+                        self.what
+                    ),
+                )
+                .primary(self.span, "this domain")
+                .help("give the parameter or the quantified variable a smaller type");
+            }
         };
         Diagnostic::error(
             "dsmc::lower::too_large",

@@ -148,12 +148,19 @@ impl Code {
                     .map(|&p| {
                         let local = &a.body.locals[p];
                         let enc = l.enc(&local.ty, local.span);
-                        let values = enc
-                            .domain()
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(|c| from_code(c, &enc))
-                            .collect();
+                        let values = match enc.domain() {
+                            Some(codes) => codes.into_iter().map(|c| from_code(c, &enc)).collect(),
+                            None => {
+                                // More than a million choices per step: refuse
+                                // rather than silently never run the action.
+                                l.errors.push(LowerError {
+                                    what: format!("the domain of parameter `{}`", local.name),
+                                    error: super::encoding::EncError::TooManyValues,
+                                    span: local.span,
+                                });
+                                Vec::new()
+                            }
+                        };
                         (p, Arc::new(values))
                     })
                     .collect();
