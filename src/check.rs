@@ -116,14 +116,14 @@ pub fn check_source(source: &str, options: &CheckOptions) -> Checked {
     let unsupported: Vec<Diagnostic> = typed
         .faults
         .iter()
-        .filter(|f| matches!(f.kind, FaultKind::Partition | FaultKind::Byzantine))
+        .filter(|f| f.kind == FaultKind::Byzantine)
         .map(|f| {
             Diagnostic::error(
                 "dsmc::check::unsupported",
                 format!("`{}` faults are not explored yet", f.kind.keyword()),
             )
             .primary(f.span, "the explorer cannot inject this fault yet")
-            .help("remove it to check the rest of the spec; partition and byzantine faults are planned")
+            .help("remove it to check the rest of the spec; byzantine faults are planned")
         })
         .collect();
     if !unsupported.is_empty() {

@@ -322,12 +322,9 @@ fn uses_unsupported_faults(path: &Path) -> bool {
     };
     let front = check_source(&source, &[]);
     front.typed.is_some_and(|t| {
-        t.faults.iter().any(|f| {
-            matches!(
-                f.kind,
-                dsmc::syntax::ast::FaultKind::Partition | dsmc::syntax::ast::FaultKind::Byzantine
-            )
-        })
+        t.faults
+            .iter()
+            .any(|f| matches!(f.kind, dsmc::syntax::ast::FaultKind::Byzantine))
     })
 }
 

@@ -133,6 +133,10 @@ pub struct Layout {
     pub kinds: Vec<KindLayout>,
     /// By fault (same order as the spec's faults): its counter, when it has a budget.
     pub fault_counters: Vec<Option<Slot>>,
+    /// When the spec has a `partition` fault: whether the network is split
+    /// now, and the side of each instance (bit = global index; instance 0 is
+    /// always on side 0, so each split has one encoding).
+    pub partition: Option<(Slot, Slot)>,
     pub msg: MsgLayout,
     /// Global instance index → (kind, instance).
     pub instances: Vec<(NodeKindId, u32)>,
@@ -230,6 +234,27 @@ impl Layout {
                 crashed: if crashable[k] { Some(crashed) } else { None },
             });
         }
+        let partition = if spec.faults.iter().any(|f| f.kind == FaultKind::Partition) {
+            if instances.len() > 64 {
+                let span = spec
+                    .faults
+                    .iter()
+                    .find(|f| f.kind == FaultKind::Partition)
+                    .map_or(Default::default(), |f| f.span);
+                errors.push(LowerError {
+                    what: "a partition of more than 64 node instances".into(),
+                    error: EncError::TooWide {
+                        bits: instances.len() as u64,
+                    },
+                    span,
+                });
+                None
+            } else {
+                Some((alloc.alloc(1), alloc.alloc(instances.len() as u32)))
+            }
+        } else {
+            None
+        };
         let fault_counters = spec
             .faults
             .iter()
@@ -284,6 +309,7 @@ impl Layout {
             fixed_words: alloc.words(),
             kinds,
             fault_counters,
+            partition,
             msg: MsgLayout {
                 kind_shift,
                 kind_bits,

@@ -49,6 +49,11 @@ pub enum StepKind {
     Lose { fault: u32, code: u64 },
     /// Fault `fault` adds a copy of message `code`.
     Duplicate { fault: u32, code: u64 },
+    /// Fault `fault` splits the nodes: instances whose bit is set in `sides`
+    /// on one side, the others on the other.
+    Partition { fault: u32, sides: u64 },
+    /// Fault `fault` heals the split.
+    Heal { fault: u32 },
 }
 
 /// A fairness obligation: the steps of one fair action instance (with one
@@ -327,6 +332,17 @@ impl Model {
         })
     }
 
+    /// Whether a partition separates two instances now.
+    fn cut(&self, words: &[u64], a: u32, b: u32) -> bool {
+        match self.layout.partition {
+            Some((active, sides)) if active.read(words) != 0 => {
+                let s = sides.read(words);
+                (s >> a) & 1 != (s >> b) & 1
+            }
+            _ => false,
+        }
+    }
+
     /// Whether every node instance has crashed.
     pub fn all_crashed(&self, state: &[u64]) -> bool {
         let words = &state[..self.layout.fixed_words];
@@ -434,7 +450,7 @@ impl Model {
                 continue;
             }
             let dst = msg.dst(code);
-            if self.crashed(words, dst) {
+            if self.crashed(words, dst) || self.cut(words, msg.src(code), dst) {
                 continue;
             }
             let (k, inst) = self.layout.instances[dst as usize];
@@ -580,7 +596,13 @@ impl Model {
         for (f_index, fault) in self.spec.faults.iter().enumerate() {
             let counter = self.layout.fault_counters[f_index];
             let used = counter.map_or(0, |c| c.read(words));
-            if fault.budget.is_some_and(|b| used >= b as u64) {
+            // The budget counts splits; healing is always possible.
+            let healing = fault.kind == FaultKind::Partition
+                && self
+                    .layout
+                    .partition
+                    .is_some_and(|(active, _)| active.read(words) != 0);
+            if fault.budget.is_some_and(|b| used >= b as u64) && !healing {
                 continue;
             }
             let bump = |w: &mut [u64]| {
@@ -688,8 +710,44 @@ impl Model {
                         self.emit_next(scratch, net, removed, step, emit);
                     }
                 }
-                // Partition and Byzantine faults are refused before lowering.
-                FaultKind::Partition | FaultKind::Byzantine => {}
+                FaultKind::Partition => {
+                    let Some((active, sides)) = self.layout.partition else {
+                        continue;
+                    };
+                    let f = f_index as u32;
+                    if active.read(words) != 0 {
+                        scratch.words.clear();
+                        scratch.words.extend_from_slice(words);
+                        active.write(&mut scratch.words, 0);
+                        sides.write(&mut scratch.words, 0);
+                        scratch.sends.clear();
+                        let step = Step {
+                            kind: StepKind::Heal { fault: f },
+                        };
+                        self.emit_next(scratch, net, None, step, emit);
+                        continue;
+                    }
+                    // Every split into two non-empty groups, instance 0 on
+                    // side 0: the sides with bit 0 clear, other than none.
+                    let n = self.layout.instances.len() as u32;
+                    let all = super::encoding::mask(n);
+                    let mut m: u64 = 2;
+                    while n > 1 && m <= all {
+                        scratch.words.clear();
+                        scratch.words.extend_from_slice(words);
+                        active.write(&mut scratch.words, 1);
+                        sides.write(&mut scratch.words, m);
+                        bump(&mut scratch.words);
+                        scratch.sends.clear();
+                        let step = Step {
+                            kind: StepKind::Partition { fault: f, sides: m },
+                        };
+                        self.emit_next(scratch, net, None, step, emit);
+                        m += 2;
+                    }
+                }
+                // Byzantine faults are refused before lowering (dsmc::check::unsupported).
+                FaultKind::Byzantine => {}
             }
         }
     }

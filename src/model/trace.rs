@@ -222,6 +222,19 @@ impl Model {
                 }
             }
         }
+        if let Some((active, sides)) = self.layout.partition {
+            let (a, b) = (active.read(before), active.read(after));
+            if a != b || sides.read(before) != sides.read(after) {
+                out.push(Change {
+                    what: "partition".into(),
+                    value: if b != 0 {
+                        "split".into()
+                    } else {
+                        "healed".into()
+                    },
+                });
+            }
+        }
         let fixed = self.layout.fixed_words;
         let (mut old, mut new) = (before[fixed..].to_vec(), after[fixed..].to_vec());
         old.sort_unstable();
@@ -297,6 +310,31 @@ impl Model {
             StepKind::Restart { global, fault, .. } => (
                 Some(self.global_name(global)),
                 "restart (fault)".into(),
+                Some(self.spec.faults[fault as usize].span),
+            ),
+            StepKind::Partition { fault, sides } => {
+                let (a, b): (Vec<String>, Vec<String>) = {
+                    let names = |side: u64| {
+                        (0..self.layout.instances.len() as u32)
+                            .filter(|g| (sides >> g) & 1 == side)
+                            .map(|g| self.global_name(g))
+                            .collect::<Vec<_>>()
+                    };
+                    (names(0), names(1))
+                };
+                (
+                    None,
+                    format!(
+                        "partition {{ {} }} | {{ {} }} (fault)",
+                        a.join(", "),
+                        b.join(", ")
+                    ),
+                    Some(self.spec.faults[fault as usize].span),
+                )
+            }
+            StepKind::Heal { fault } => (
+                None,
+                "heal the partition (fault)".into(),
                 Some(self.spec.faults[fault as usize].span),
             ),
             StepKind::Lose { fault, code } | StepKind::Duplicate { fault, code } => {
