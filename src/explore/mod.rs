@@ -472,6 +472,29 @@ impl<'m> Explorer<'m> {
                                 {
                                     r.reached[index] = true;
                                 }
+                                // A variant's measure is never negative while
+                                // its obligation is active.
+                                CompiledProperty::Variant {
+                                    measure,
+                                    while_cond,
+                                    until,
+                                } if holds(while_cond, model, words, &mut locals)
+                                    && !until
+                                        .as_ref()
+                                        .is_some_and(|u| holds(u, model, words, &mut locals))
+                                    && measure
+                                        .eval(model, words, &mut locals)
+                                        .is_ok_and(|e| e < 0) =>
+                                {
+                                    keep_first(
+                                        &mut r.found[index],
+                                        Found {
+                                            key: p.key,
+                                            id,
+                                            step: None,
+                                        },
+                                    );
+                                }
                                 _ => {}
                             }
                         }
