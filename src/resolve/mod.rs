@@ -411,21 +411,8 @@ impl<'a> Resolved<'a> {
             }
             TypeKind::Seq(t, bound) => {
                 let t = self.resolve_type(t, None);
-                match self.const_int(bound, "a sequence bound") {
-                    Some(n) if (0..=u32::MAX as i64).contains(&n) => {
-                        Type::Seq(Box::new(t), n as u32)
-                    }
-                    Some(n) => {
-                        self.errors.push(ResolveError::OutOfRange {
-                            value: n,
-                            lo: 0,
-                            hi: u32::MAX as i64,
-                            what: "sequence bound",
-                            span: bound.span,
-                            decl: None,
-                        });
-                        Type::Error
-                    }
+                match self.const_u32(bound, "a sequence bound", 0) {
+                    Some(n) => Type::Seq(Box::new(t), n),
                     None => Type::Error,
                 }
             }
@@ -460,6 +447,24 @@ impl<'a> Resolved<'a> {
                 _ => Type::Error,
             },
         }
+    }
+
+    /// A constant count at least `lo` that fits in 32 bits; an error (and
+    /// `None`) otherwise. `what` names it in errors ("a fault budget").
+    fn const_u32(&mut self, e: &ast::Expr, what: &'static str, lo: i64) -> Option<u32> {
+        let n = self.const_int(e, what)?;
+        if (lo..=u32::MAX as i64).contains(&n) {
+            return Some(n as u32);
+        }
+        self.errors.push(ResolveError::OutOfRange {
+            value: n,
+            lo,
+            hi: u32::MAX as i64,
+            what,
+            span: e.span,
+            decl: None,
+        });
+        None
     }
 
     /// The type an alias stands for; `None` (after an error) for a recursive one.
@@ -516,21 +521,7 @@ impl<'a> Resolved<'a> {
             let decl = self.nodes[index].decl;
             let count = match &decl.count {
                 None => 1,
-                Some(e) => match self.const_int(e, "the number of instances") {
-                    Some(n) if (1..=u32::MAX as i64).contains(&n) => n as u32,
-                    Some(n) => {
-                        self.errors.push(ResolveError::OutOfRange {
-                            value: n,
-                            lo: 1,
-                            hi: u32::MAX as i64,
-                            what: "instance count",
-                            span: e.span,
-                            decl: None,
-                        });
-                        1
-                    }
-                    None => 1,
-                },
+                Some(e) => self.const_u32(e, "the number of instances", 1).unwrap_or(1),
             };
             let mut vars = Vec::new();
             let mut var_index = BTreeMap::new();
@@ -671,21 +662,7 @@ impl<'a> Resolved<'a> {
                     }
                 }
                 let budget = match &f.budget {
-                    Some(e) => match self.const_int(e, "a fault budget") {
-                        Some(n) if (0..=u32::MAX as i64).contains(&n) => Some(n as u32),
-                        Some(n) => {
-                            self.errors.push(ResolveError::OutOfRange {
-                                value: n,
-                                lo: 0,
-                                hi: u32::MAX as i64,
-                                what: "fault budget",
-                                span: e.span,
-                                decl: None,
-                            });
-                            None
-                        }
-                        None => None,
-                    },
+                    Some(e) => self.const_u32(e, "a fault budget", 0),
                     None => {
                         if matches!(f.kind, FaultKind::Duplicate | FaultKind::Byzantine) {
                             self.errors.push(ResolveError::FaultBudget {
