@@ -141,11 +141,17 @@ pub fn check_source(source: &str, options: &CheckOptions) -> Checked {
         }
     };
     match explore::explore(&model, &options.explore) {
-        Ok(exploration) => Checked::Explored {
-            warnings: front.diagnostics,
-            model: Box::new(model),
-            exploration: Box::new(exploration),
-        },
+        Ok(exploration) => {
+            let mut warnings = front.diagnostics;
+            if exploration.complete {
+                warnings.extend(coverage_warnings(&model, &exploration));
+            }
+            Checked::Explored {
+                warnings,
+                model: Box::new(model),
+                exploration: Box::new(exploration),
+            }
+        }
         Err(e) => Checked::Errors(vec![
             Diagnostic::error(
                 "dsmc::check::initial_state",
@@ -154,4 +160,49 @@ pub fn check_source(source: &str, options: &CheckOptions) -> Checked {
             .primary(e.span, "while computing this initial value"),
         ]),
     }
+}
+
+/// Actions and handlers that never ran in any reachable state: dead code in
+/// the protocol, or a guard that can never hold. Only meaningful after an
+/// exhaustive search.
+fn coverage_warnings(model: &Model, exploration: &Exploration) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (k, node) in model.spec.nodes.iter().enumerate() {
+        for (a, action) in node.actions.iter().enumerate() {
+            if !exploration.coverage.actions[k][a] {
+                out.push(
+                    Diagnostic::warning(
+                        "dsmc::coverage::never_enabled",
+                        format!(
+                            "action `{}` of `{}` never runs in any reachable state",
+                            action.name, node.name
+                        ),
+                    )
+                    .primary(action.span, "never enabled")
+                    .help(
+                        "its guard is never true where it could run; remove it, or check the guard",
+                    ),
+                );
+            }
+        }
+        for (h, handler) in node.handlers.iter().enumerate() {
+            if !exploration.coverage.handlers[k][h] {
+                let message = &model.spec.messages[handler.message].name;
+                out.push(
+                    Diagnostic::warning(
+                        "dsmc::coverage::never_enabled",
+                        format!(
+                            "handler `on {message}` of `{}` never runs in any reachable state",
+                            node.name
+                        ),
+                    )
+                    .primary(handler.span, "never runs")
+                    .help(
+                        "the message never arrives here, or the guard is never true when it does",
+                    ),
+                );
+            }
+        }
+    }
+    out
 }

@@ -354,6 +354,7 @@ fn find_in(root: &Path, dir: &str) -> std::io::Result<Vec<PathBuf>> {
 /// // status: ok | failed | incomplete
 /// // trace-steps: c=5        length of a counterexample
 /// // lower-error: CODE       the spec cannot be compiled, with this error
+/// // coverage: CODE, ...     the coverage warnings (none when absent)
 /// ```
 ///
 /// Every property not named must come out as the spec expects (holds, or
@@ -389,7 +390,9 @@ fn explore_case(root: &Path, case: &Path) -> Result<(), Failed> {
     };
     let checked = check_source(&source, &options);
     let Checked::Explored {
-        model, exploration, ..
+        model,
+        exploration,
+        warnings,
     } = &checked
     else {
         let Checked::Errors(d) = &checked else {
@@ -407,6 +410,26 @@ fn explore_case(root: &Path, case: &Path) -> Result<(), Failed> {
         return Err(format!("the spec does not compile: {codes:?}").into());
     };
     let mut problems = Vec::new();
+    // Coverage warnings must be announced: `// coverage: CODE, ...`.
+    let coverage: Vec<&str> = warnings
+        .iter()
+        .filter(|d| d.code.starts_with("dsmc::coverage::"))
+        .map(|d| d.code)
+        .collect();
+    let want_coverage: Vec<&str> = want
+        .get("coverage")
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    if coverage != want_coverage {
+        problems.push(format!(
+            "coverage warnings: expected {want_coverage:?}, found {coverage:?}"
+        ));
+    }
     let mut expect_number = |key: &str, actual: u64| {
         if let Some(v) = want.get(key)
             && v.parse::<u64>().ok() != Some(actual)

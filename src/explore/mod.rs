@@ -92,6 +92,64 @@ pub struct Exploration {
     pub liveness_elapsed: Duration,
     /// Bytes held by the visited set at the end.
     pub memory_bytes: usize,
+    /// Which actions and handlers ran (or failed) in some reachable state.
+    pub coverage: Coverage,
+}
+
+/// What the exploration exercised, per node kind: by action index and by
+/// handler index, whether the step was ever taken.
+#[derive(Clone, Debug, Default)]
+pub struct Coverage {
+    pub actions: Vec<Vec<bool>>,
+    pub handlers: Vec<Vec<bool>>,
+}
+
+impl Coverage {
+    fn new(model: &Model) -> Coverage {
+        Coverage {
+            actions: model
+                .spec
+                .nodes
+                .iter()
+                .map(|n| vec![false; n.actions.len()])
+                .collect(),
+            handlers: model
+                .spec
+                .nodes
+                .iter()
+                .map(|n| vec![false; n.handlers.len()])
+                .collect(),
+        }
+    }
+
+    fn mark(&mut self, model: &Model, step: &Step) {
+        match step.kind {
+            crate::model::StepKind::Action { global, action, .. } => {
+                let (k, _) = model.layout.instances[global as usize];
+                self.actions[k][action as usize] = true;
+            }
+            crate::model::StepKind::Deliver {
+                global, handler, ..
+            } => {
+                let (k, _) = model.layout.instances[global as usize];
+                self.handlers[k][handler as usize] = true;
+            }
+            _ => {}
+        }
+    }
+
+    fn merge(&mut self, other: &Coverage) {
+        for (a, b) in self.actions.iter_mut().zip(&other.actions) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x |= *y;
+            }
+        }
+        for (a, b) in self.handlers.iter_mut().zip(&other.handlers) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x |= *y;
+            }
+        }
+    }
 }
 
 /// Where a violation was found, for picking the canonical one.
@@ -139,6 +197,7 @@ struct ChunkOut {
     step_found: Vec<Option<Found>>,
     deadlock: Option<Found>,
     runtime_error: Option<Found>,
+    coverage: Coverage,
 }
 
 /// Whether a property is about infinite behaviours.
@@ -176,6 +235,7 @@ struct Explorer<'m> {
     reached: Vec<bool>,
     deadlock: Option<Found>,
     runtime_error: Option<Found>,
+    coverage: Coverage,
     transitions: u64,
     pruned: u64,
     /// The BFS level being generated (initial states are level 0 here).
@@ -196,6 +256,7 @@ impl<'m> Explorer<'m> {
             reached: vec![false; n_props],
             deadlock: None,
             runtime_error: None,
+            coverage: Coverage::new(model),
             transitions: 0,
             pruned: 0,
             level: 0,
@@ -236,6 +297,7 @@ impl<'m> Explorer<'m> {
             step_found: Vec::new(),
             deadlock: None,
             runtime_error: None,
+            coverage: Coverage::new(self.model),
         }]);
         let mut depth = if self.n_states() > 0 { 1 } else { 0 };
         let mut complete = true;
@@ -264,6 +326,7 @@ impl<'m> Explorer<'m> {
                 if let Some(e) = &out.runtime_error {
                     keep_first(&mut self.runtime_error, e.clone());
                 }
+                self.coverage.merge(&out.coverage);
             }
             frontier = self.phase2(outs);
             if self.n_states() > before {
@@ -290,6 +353,7 @@ impl<'m> Explorer<'m> {
                     step_found: vec![None; self.n_props],
                     deadlock: None,
                     runtime_error: None,
+                    coverage: Coverage::new(model),
                 };
                 let mut scratch = Scratch::default();
                 let mut locals = Vec::new();
@@ -305,6 +369,7 @@ impl<'m> Explorer<'m> {
                             protocol_steps += 1;
                         }
                         out.transitions += 1;
+                        out.coverage.mark(model, &step);
                         match outcome {
                             Outcome::Next(next) => {
                                 self.check_step(
@@ -702,6 +767,7 @@ impl<'m> Explorer<'m> {
             elapsed: start.elapsed(),
             liveness_elapsed: liveness_start.elapsed(),
             memory_bytes: self.shards.iter().map(Shard::bytes).sum(),
+            coverage: self.coverage.clone(),
         }
     }
 }
