@@ -211,6 +211,31 @@ fn is_liveness(prop: &CompiledProperty) -> bool {
     )
 }
 
+/// Whether a state on its own violates a property: an invariant that is
+/// false, or a variant whose measure is negative while it is in force.
+fn violates_in_state(
+    prop: &CompiledProperty,
+    model: &Model,
+    words: &[u64],
+    locals: &mut Vec<i64>,
+) -> bool {
+    match prop {
+        CompiledProperty::Invariant(pred) => !holds(pred, model, words, locals),
+        CompiledProperty::Variant {
+            measure,
+            while_cond,
+            until,
+        } => {
+            holds(while_cond, model, words, locals)
+                && !until
+                    .as_ref()
+                    .is_some_and(|u| holds(u, model, words, locals))
+                && measure.eval(model, words, locals).is_ok_and(|e| e < 0)
+        }
+        _ => false,
+    }
+}
+
 /// Evaluates a predicate; an evaluation failure counts as false.
 fn holds(pred: &Pred, model: &Model, state: &[u64], locals: &mut Vec<i64>) -> bool {
     matches!(pred.eval(model, state, locals), Ok(v) if v != 0)
@@ -518,49 +543,19 @@ impl<'m> Explorer<'m> {
                         };
                         let id = global_id(s, local);
                         for (index, prop) in model.properties.iter().enumerate() {
-                            match prop {
-                                CompiledProperty::Invariant(pred)
-                                    if !holds(pred, model, words, &mut locals) =>
-                                {
-                                    keep_first(
-                                        &mut r.found[index],
-                                        Found {
-                                            key: p.key,
-                                            id,
-                                            step: None,
-                                        },
-                                    );
-                                }
-                                CompiledProperty::Reachable(pred)
-                                    if !r.reached[index]
-                                        && holds(pred, model, words, &mut locals) =>
-                                {
+                            if let CompiledProperty::Reachable(pred) = prop {
+                                if !r.reached[index] && holds(pred, model, words, &mut locals) {
                                     r.reached[index] = true;
                                 }
-                                // A variant's measure is never negative while
-                                // its obligation is active.
-                                CompiledProperty::Variant {
-                                    measure,
-                                    while_cond,
-                                    until,
-                                } if holds(while_cond, model, words, &mut locals)
-                                    && !until
-                                        .as_ref()
-                                        .is_some_and(|u| holds(u, model, words, &mut locals))
-                                    && measure
-                                        .eval(model, words, &mut locals)
-                                        .is_ok_and(|e| e < 0) =>
-                                {
-                                    keep_first(
-                                        &mut r.found[index],
-                                        Found {
-                                            key: p.key,
-                                            id,
-                                            step: None,
-                                        },
-                                    );
-                                }
-                                _ => {}
+                            } else if violates_in_state(prop, model, words, &mut locals) {
+                                keep_first(
+                                    &mut r.found[index],
+                                    Found {
+                                        key: p.key,
+                                        id,
+                                        step: None,
+                                    },
+                                );
                             }
                         }
                         let inside = model
