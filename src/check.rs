@@ -8,7 +8,6 @@ use crate::diagnostic::Diagnostic;
 use crate::explore::{self, Exploration, Verdict};
 use crate::front::{self, Override};
 use crate::model::{self, Model};
-use crate::syntax::ast::FaultKind;
 
 /// How to check.
 #[derive(Clone, Debug, Default)]
@@ -113,22 +112,6 @@ pub fn check_source(source: &str, options: &CheckOptions) -> Checked {
     let Some(typed) = front.typed else {
         return Checked::Errors(front.diagnostics);
     };
-    let unsupported: Vec<Diagnostic> = typed
-        .faults
-        .iter()
-        .filter(|f| f.kind == FaultKind::Byzantine)
-        .map(|f| {
-            Diagnostic::error(
-                "dsmc::check::unsupported",
-                format!("`{}` faults are not explored yet", f.kind.keyword()),
-            )
-            .primary(f.span, "the explorer cannot inject this fault yet")
-            .help("remove it to check the rest of the spec; byzantine faults are planned")
-        })
-        .collect();
-    if !unsupported.is_empty() {
-        return Checked::Errors(unsupported);
-    }
     let model = match model::lower(typed) {
         Ok(m) => m,
         Err(errors) => {

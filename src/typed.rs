@@ -183,6 +183,9 @@ pub struct NodeDef {
     pub vars: Vec<VarDef>,
     pub handlers: Vec<HandlerDef>,
     pub actions: Vec<ActionDef>,
+    /// The message kinds its code sends (`send`, `broadcast`), in id order:
+    /// what a byzantine instance of the kind may forge.
+    pub sends: Vec<MessageId>,
     pub span: Span,
 }
 
@@ -451,6 +454,10 @@ pub enum Builtin {
     Tail,
     /// Last element of a sequence; a finding when empty.
     Last,
+    /// `byzantine(n)`: whether instance n is faulty (properties only).
+    Byzantine,
+    /// `crashed(n)`: whether instance n is crashed now (properties only).
+    Crashed,
 }
 
 impl Builtin {
@@ -467,14 +474,33 @@ impl Builtin {
             "head" => Builtin::Head,
             "tail" => Builtin::Tail,
             "last" => Builtin::Last,
+            "byzantine" => Builtin::Byzantine,
+            "crashed" => Builtin::Crashed,
             _ => return None,
         })
     }
 
     /// All names, for suggestions.
     pub const NAMES: &'static [&'static str] = &[
-        "len", "min", "max", "some", "is_some", "is_none", "unwrap", "head", "tail", "last",
+        "len",
+        "min",
+        "max",
+        "some",
+        "is_some",
+        "is_none",
+        "unwrap",
+        "head",
+        "tail",
+        "last",
+        "byzantine",
+        "crashed",
     ];
+
+    /// Whether it reads what the environment did, which node code cannot
+    /// know: allowed in properties, `bound` and `done when` only.
+    pub fn is_environment_only(self) -> bool {
+        matches!(self, Builtin::Byzantine | Builtin::Crashed)
+    }
 }
 
 /// Operators with their meaning fixed by the operand types.

@@ -73,10 +73,7 @@ fn main() {
         .collect();
     for case in explore_cases {
         let name = format!("explore {}", case.to_string_lossy());
-        let unsupported = uses_unsupported_faults(&root.join(&case));
-        trials.push(
-            Trial::test(name, move || explore_case(root, &case)).with_ignored_flag(unsupported),
-        );
+        trials.push(Trial::test(name, move || explore_case(root, &case)));
     }
     trials.push(Trial::test("snapshots have cases", move || {
         check_no_stale_snapshots(root, &cases)
@@ -312,20 +309,6 @@ fn check_no_stale_snapshots(root: &Path, cases: &[PathBuf]) -> Result<(), Failed
     } else {
         Err(format!("snapshots without a case that has diagnostics; delete them: {stale:?}").into())
     }
-}
-
-/// Whether a spec uses faults the explorer cannot inject yet; its
-/// exploration trial is then reported as ignored.
-fn uses_unsupported_faults(path: &Path) -> bool {
-    let Ok(source) = std::fs::read_to_string(path) else {
-        return false;
-    };
-    let front = check_source(&source, &[]);
-    front.typed.is_some_and(|t| {
-        t.faults
-            .iter()
-            .any(|f| matches!(f.kind, dsmc::syntax::ast::FaultKind::Byzantine))
-    })
 }
 
 /// Every `.ds` file directly in `dir`, relative to `root`, sorted.

@@ -725,6 +725,28 @@ impl<'s> Lowerer<'s> {
                     })
                 })
             }
+            Builtin::Byzantine | Builtin::Crashed => {
+                let crate::typed::Type::Node(k) = args[0].ty else {
+                    unreachable!("typeck: byzantine and crashed of node instances")
+                };
+                let kl = &self.layout.kinds[k];
+                let flags = if builtin == Builtin::Byzantine {
+                    kl.byzantine.clone()
+                } else {
+                    kl.crashed.clone()
+                };
+                match flags {
+                    // The kind has no such fault: never.
+                    None => Arc::new(move |ctx, locals| {
+                        x(ctx, locals)?;
+                        Ok(0)
+                    }),
+                    Some(slots) => Arc::new(move |ctx, locals| {
+                        let i = x(ctx, locals)? as usize;
+                        Ok(slots.get(i).map_or(0, |s| s.read(ctx.words)) as i64)
+                    }),
+                }
+            }
         }
     }
 }

@@ -55,6 +55,9 @@ pub struct KindLayout {
     pub vars: Vec<VarLayout>,
     /// By instance, when the kind can crash.
     pub crashed: Option<Vec<Slot>>,
+    /// By instance, when the kind has a `byzantine` fault: whether the
+    /// instance is faulty (fixed in the initial state).
+    pub byzantine: Option<Vec<Slot>>,
 }
 
 /// How a message is packed into one `u64`, lowest bits first: payload, kind,
@@ -193,6 +196,13 @@ impl Layout {
                     .any(|f| f.kind == FaultKind::Crash && f.node == Some(k))
             })
             .collect();
+        let byzantine: Vec<bool> = (0..spec.nodes.len())
+            .map(|k| {
+                spec.faults
+                    .iter()
+                    .any(|f| f.kind == FaultKind::Byzantine && f.node == Some(k))
+            })
+            .collect();
         for (k, node) in spec.nodes.iter().enumerate() {
             let first_global = instances.len() as u32;
             for i in 0..node.count {
@@ -216,12 +226,16 @@ impl Layout {
             // Instance-major: one instance's variables sit together.
             let mut slots: Vec<Vec<Slot>> = vec![Vec::new(); encs.len()];
             let mut crashed = Vec::new();
+            let mut faulty = Vec::new();
             for _ in 0..node.count {
                 for (v, enc) in encs.iter().enumerate() {
                     slots[v].push(alloc.alloc(enc.bits));
                 }
                 if crashable[k] {
                     crashed.push(alloc.alloc(1));
+                }
+                if byzantine[k] {
+                    faulty.push(alloc.alloc(1));
                 }
             }
             for (enc, slots) in encs.into_iter().zip(slots) {
@@ -232,6 +246,7 @@ impl Layout {
                 count: node.count,
                 vars,
                 crashed: if crashable[k] { Some(crashed) } else { None },
+                byzantine: if byzantine[k] { Some(faulty) } else { None },
             });
         }
         let partition = if spec.faults.iter().any(|f| f.kind == FaultKind::Partition) {
@@ -255,10 +270,17 @@ impl Layout {
         } else {
             None
         };
+        // A byzantine budget bounds how many instances are faulty, which the
+        // flags already record: no counter.
         let fault_counters = spec
             .faults
             .iter()
-            .map(|f| f.budget.map(|b| alloc.alloc(bits_for(b as u64 + 1))))
+            .map(|f| {
+                if f.kind == FaultKind::Byzantine {
+                    return None;
+                }
+                f.budget.map(|b| alloc.alloc(bits_for(b as u64 + 1)))
+            })
             .collect();
         let mut fields = Vec::new();
         let mut payload_bits = 0u32;

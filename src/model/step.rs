@@ -54,6 +54,9 @@ pub enum StepKind {
     Partition { fault: u32, sides: u64 },
     /// Fault `fault` heals the split.
     Heal { fault: u32 },
+    /// Byzantine instance `global` (of fault `fault`) sends the forged
+    /// message `code`.
+    Forge { global: u32, fault: u32, code: u64 },
 }
 
 /// A fairness obligation: the steps of one fair action instance (with one
@@ -122,8 +125,20 @@ enum InitCode {
     },
 }
 
+/// What a byzantine instance of a kind may send: per message kind its code
+/// sends, every payload and every receiver that handles it.
+struct ForgeCode {
+    message: MessageId,
+    /// Packed payloads, in code order.
+    payloads: Vec<u64>,
+    /// Global indices of the instances with a handler for the message.
+    receivers: Vec<u32>,
+}
+
 struct KindCode {
     actions: Vec<ActionCode>,
+    /// Empty unless the kind has a `byzantine` fault.
+    forge: Vec<ForgeCode>,
     handlers: Vec<HandlerCode>,
     /// By message kind: the handlers for it, in declaration order.
     handlers_by_msg: Vec<Vec<u32>>,
@@ -230,8 +245,18 @@ impl Code {
                     }
                 });
             }
+            let forge = if spec
+                .faults
+                .iter()
+                .any(|f| f.kind == FaultKind::Byzantine && f.node == Some(k))
+            {
+                forge_code(l, k)
+            } else {
+                Vec::new()
+            };
             kinds.push(KindCode {
                 actions,
+                forge,
                 handlers,
                 handlers_by_msg,
                 init,
@@ -255,6 +280,64 @@ impl Code {
                 .collect(),
         })
     }
+}
+
+/// The messages a byzantine instance of kind `k` may forge. Refuses (as a
+/// lowering error at the fault) a message whose payloads are too many to try.
+fn forge_code(l: &mut Lowerer, k: NodeKindId) -> Vec<ForgeCode> {
+    let spec = l.spec;
+    let span = spec
+        .faults
+        .iter()
+        .find(|f| f.kind == FaultKind::Byzantine && f.node == Some(k))
+        .map_or(Default::default(), |f| f.span);
+    let mut out = Vec::new();
+    for &m in &spec.nodes[k].sends {
+        let mut payloads = vec![0u64];
+        let mut too_many = false;
+        for (offset, enc) in &l.layout.msg.fields[m] {
+            let Some(codes) = enc.domain() else {
+                too_many = true;
+                break;
+            };
+            let mut next = Vec::with_capacity(payloads.len() * codes.len());
+            for &p in &payloads {
+                for &c in &codes {
+                    next.push(p | super::layout::shl(c, *offset));
+                }
+            }
+            if next.len() > 1 << 16 {
+                too_many = true;
+                break;
+            }
+            payloads = next;
+        }
+        if too_many {
+            l.errors.push(LowerError {
+                what: format!(
+                    "the payloads a byzantine `{}` may forge in `{}`",
+                    spec.nodes[k].name, spec.messages[m].name
+                ),
+                error: super::encoding::EncError::TooManyValues,
+                span,
+            });
+            continue;
+        }
+        payloads.sort_unstable();
+        let mut receivers = Vec::new();
+        for (rk, node) in spec.nodes.iter().enumerate() {
+            if node.handlers.iter().any(|h| h.message == m) {
+                let first = l.layout.kinds[rk].first_global;
+                receivers.extend(first..first + node.count);
+            }
+        }
+        out.push(ForgeCode {
+            message: m,
+            payloads,
+            receivers,
+        });
+    }
+    out
 }
 
 /// Reusable buffers for [`Model::successors`], one per thread.
@@ -288,6 +371,32 @@ impl Model {
                     states = next;
                 }
             }
+        }
+        // Which instances are byzantine: every set of at most the budget
+        // (the empty set first), per kind in declaration order.
+        for (k, kl) in self.layout.kinds.iter().enumerate() {
+            let Some(flags) = &kl.byzantine else { continue };
+            let budget: u64 = self
+                .spec
+                .faults
+                .iter()
+                .filter(|f| f.kind == FaultKind::Byzantine && f.node == Some(k))
+                .map(|f| f.budget.unwrap_or(kl.count) as u64)
+                .sum();
+            let subsets: Vec<u64> = (0..1u64 << kl.count)
+                .filter(|m| m.count_ones() as u64 <= budget)
+                .collect();
+            let mut next = Vec::with_capacity(states.len() * subsets.len());
+            for s in &states {
+                for &m in &subsets {
+                    let mut s2 = s.clone();
+                    for (i, slot) in flags.iter().enumerate() {
+                        slot.write(&mut s2, (m >> i) & 1);
+                    }
+                    next.push(s2);
+                }
+            }
+            states = next;
         }
         Ok(states)
     }
@@ -347,6 +456,15 @@ impl Model {
     pub fn all_crashed(&self, state: &[u64]) -> bool {
         let words = &state[..self.layout.fixed_words];
         (0..self.layout.instances.len() as u32).all(|g| self.crashed(words, g))
+    }
+
+    /// Whether an instance is byzantine (it then runs none of its code).
+    pub fn byzantine(&self, words: &[u64], global: u32) -> bool {
+        let (k, inst) = self.layout.instances[global as usize];
+        match &self.layout.kinds[k].byzantine {
+            Some(slots) => slots[inst as usize].read(words) != 0,
+            None => false,
+        }
     }
 
     fn crashed(&self, words: &[u64], global: u32) -> bool {
@@ -427,7 +545,7 @@ impl Model {
             for inst in 0..kl.count {
                 let g = global;
                 global += 1;
-                if self.crashed(words, g) {
+                if self.crashed(words, g) || self.byzantine(words, g) {
                     continue;
                 }
                 for (a_index, action) in kind.actions.iter().enumerate() {
@@ -450,7 +568,10 @@ impl Model {
                 continue;
             }
             let dst = msg.dst(code);
-            if self.crashed(words, dst) || self.cut(words, msg.src(code), dst) {
+            if self.crashed(words, dst)
+                || self.byzantine(words, dst)
+                || self.cut(words, msg.src(code), dst)
+            {
                 continue;
             }
             let (k, inst) = self.layout.instances[dst as usize];
@@ -746,8 +867,53 @@ impl Model {
                         m += 2;
                     }
                 }
-                // Byzantine faults are refused before lowering (dsmc::check::unsupported).
-                FaultKind::Byzantine => {}
+                FaultKind::Byzantine => {
+                    let Some(k) = fault.node else { continue };
+                    // With several lines for one kind, the first forges.
+                    let first = self
+                        .spec
+                        .faults
+                        .iter()
+                        .position(|g| g.kind == FaultKind::Byzantine && g.node == Some(k));
+                    if first != Some(f_index) {
+                        continue;
+                    }
+                    let kl = &self.layout.kinds[k];
+                    for inst in 0..kl.count {
+                        let global = kl.first_global + inst;
+                        if !self.byzantine(words, global) || self.crashed(words, global) {
+                            continue;
+                        }
+                        for forge in &self.code.kinds[k].forge {
+                            for &dst in &forge.receivers {
+                                // Byzantine receivers ignore what they get.
+                                if self.byzantine(words, dst) {
+                                    continue;
+                                }
+                                for &payload in &forge.payloads {
+                                    let code = msg.pack(global, dst, forge.message, payload);
+                                    // A message already in flight is not sent
+                                    // again: that keeps the network finite.
+                                    if net.contains(&code) {
+                                        continue;
+                                    }
+                                    scratch.words.clear();
+                                    scratch.words.extend_from_slice(words);
+                                    scratch.sends.clear();
+                                    scratch.sends.push(code);
+                                    let step = Step {
+                                        kind: StepKind::Forge {
+                                            global,
+                                            fault: f_index as u32,
+                                            code,
+                                        },
+                                    };
+                                    self.emit_next(scratch, net, None, step, emit);
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
     }

@@ -179,6 +179,20 @@ impl Model {
                 }
             }
         }
+        if self.layout.kinds.iter().any(|kl| kl.byzantine.is_some()) {
+            let faulty: Vec<String> = (0..self.layout.instances.len() as u32)
+                .filter(|&g| self.byzantine(state, g))
+                .map(|g| self.global_name(g))
+                .collect();
+            out.push(Change {
+                what: "byzantine".into(),
+                value: if faulty.is_empty() {
+                    "{}".into()
+                } else {
+                    format!("{{ {} }}", faulty.join(", "))
+                },
+            });
+        }
         for &code in &state[self.layout.fixed_words..] {
             out.push(Change {
                 what: "network".into(),
@@ -332,6 +346,15 @@ impl Model {
                     Some(self.spec.faults[fault as usize].span),
                 )
             }
+            StepKind::Forge {
+                global,
+                fault,
+                code,
+            } => (
+                Some(self.global_name(global)),
+                format!("forge {} (byzantine)", self.format_message(code)),
+                Some(self.spec.faults[fault as usize].span),
+            ),
             StepKind::Heal { fault } => (
                 None,
                 "heal the partition (fault)".into(),

@@ -62,6 +62,8 @@ pub enum TypeError {
     },
     /// A property that reads no state.
     ConstantProperty { name: String, span: Span },
+    /// `byzantine(n)` or `crashed(n)` inside a node.
+    EnvironmentOnly { name: &'static str, span: Span },
     /// Wrong number of arguments, fields or binders.
     Arity {
         what: String,
@@ -203,6 +205,15 @@ impl TypeError {
             )
             .primary(*span, "this never changes")
             .help("refer to node variables, e.g. `TM.phase` or `forall r in RM: r.state == ...`"),
+            TypeError::EnvironmentOnly { name, span } => Diagnostic::error(
+                "dsmc::typeck::environment_only",
+                format!("`{name}(..)` is not available to node code"),
+            )
+            .primary(*span, "a node cannot observe this")
+            .help(format!(
+                "`{name}` tells what the environment did, which no real node can know; \
+                 use it in properties, `bound` and `done when`"
+            )),
             TypeError::Arity {
                 what,
                 expected,

@@ -892,6 +892,22 @@ impl Checker<'_, '_> {
                     other => self.bad_operands(builtin_name(builtin), &other, None, span),
                 }
             }
+            Builtin::Byzantine | Builtin::Crashed => {
+                let x = self.infer(cx, &args[0]);
+                if cx.node.is_some() {
+                    self.errors.push(TypeError::EnvironmentOnly {
+                        name: builtin_name(builtin),
+                        span,
+                    });
+                    return Self::error_expr(span);
+                }
+                cx.reads_state = true;
+                match x.ty.clone() {
+                    Type::Node(_) => mk(vec![x], Type::Bool),
+                    Type::Error => Self::error_expr(span),
+                    other => self.bad_operands(builtin_name(builtin), &other, None, span),
+                }
+            }
         }
     }
 
@@ -1044,5 +1060,7 @@ fn builtin_name(b: Builtin) -> &'static str {
         Builtin::Head => "head",
         Builtin::Tail => "tail",
         Builtin::Last => "last",
+        Builtin::Byzantine => "byzantine",
+        Builtin::Crashed => "crashed",
     }
 }

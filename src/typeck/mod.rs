@@ -285,6 +285,12 @@ impl<'r, 'a> Checker<'r, 'a> {
             vars,
             handlers,
             actions,
+            sends: self
+                .senders
+                .iter()
+                .filter(|(_, kinds)| kinds.contains(&kind))
+                .map(|(&m, _)| m)
+                .collect(),
             span: decl.span,
         }
     }
