@@ -365,7 +365,7 @@ fn finish(runs: &[SpecRun], args: &CheckArgs, lock: Option<&mut Lock>) -> Outcom
         }
     }
     if let Some(lock) = lock {
-        to_people(&lock_report(runs, lock, args.update_lock));
+        to_people(&format!("\n{}", lock_report(runs, lock, args.update_lock)));
         if args.update_lock {
             match lock.write() {
                 Ok(_) => {}

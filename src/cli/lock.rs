@@ -307,21 +307,34 @@ impl Lock {
     }
 
     /// The spec's path relative to the lock's directory, with `/`, so that
-    /// the lock reads the same on every machine; an absolute path for a
-    /// spec outside that directory.
+    /// the lock reads the same on every machine and in every checkout.
     fn spec_key(&self, spec: &Path) -> String {
-        let canonical = std::fs::canonicalize(spec).unwrap_or_else(|_| spec.to_path_buf());
-        let relative = canonical.strip_prefix(&self.dir).unwrap_or(&canonical);
-        let parts: Vec<String> = relative
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect();
-        let joined = parts.join("/");
-        // An absolute path starts with the root component, `/`.
-        joined
-            .strip_prefix("//")
-            .map_or(joined.clone(), |rest| format!("/{rest}"))
+        let canonical = std::fs::canonicalize(spec)
+            .or_else(|_| std::path::absolute(spec))
+            .unwrap_or_else(|_| spec.to_path_buf());
+        relative_path(&canonical, &self.dir)
     }
+}
+
+/// `path` relative to the directory `base`, both absolute, with `/` and
+/// `..` where `path` is not below `base`.
+fn relative_path(path: &Path, base: &Path) -> String {
+    let path: Vec<_> = path.components().collect();
+    let base: Vec<_> = base.components().collect();
+    let common = path.iter().zip(&base).take_while(|(a, b)| a == b).count();
+    // Nothing in common (another drive): the path as it is.
+    if common == 0 {
+        return path
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+    }
+    let ups = std::iter::repeat_n("..".to_string(), base.len() - common);
+    let downs = path[common..]
+        .iter()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned());
+    ups.chain(downs).collect::<Vec<_>>().join("/")
 }
 
 /// The overrides as the lock keys them: the last value given for each name,
@@ -410,6 +423,14 @@ mod tests {
             name: name.into(),
             value: value.into(),
         }
+    }
+
+    #[test]
+    fn spec_paths_are_relative_to_the_lock() {
+        let key = |path: &str, base: &str| relative_path(Path::new(path), Path::new(base));
+        assert_eq!(key("/repo/specs/2pc.ds", "/repo"), "specs/2pc.ds");
+        assert_eq!(key("/repo/specs/2pc.ds", "/repo/ci"), "../specs/2pc.ds");
+        assert_eq!(key("/other/a.ds", "/repo/ci"), "../../other/a.ds");
     }
 
     #[test]
