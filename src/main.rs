@@ -55,10 +55,11 @@ pub struct CheckArgs {
     /// spec is checked once.
     #[arg(required = true, value_name = "SPEC")]
     pub files: Vec<PathBuf>,
-    /// Give a constant another value, e.g. `-D N=5` (repeatable; applies to every FILE).
+    /// Give a constant another value, e.g. `-D N=5` (repeatable; applies to every spec).
     #[arg(short = 'D', value_name = "NAME=VALUE", value_parser = parse_override)]
     pub defines: Vec<Override>,
-    /// How to print errors and warnings.
+    /// How to print errors and warnings with `--format human` (the other
+    /// formats carry them in their own way).
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
     /// How to print the results: a report for people, one JSON object per

@@ -110,7 +110,7 @@ fn level_word(level: ResultLevel) -> &'static str {
 /// What a rule checks, in one sentence.
 fn rule_description(id: &str) -> String {
     if let Some(kind) = id.strip_prefix("dsmc::property::") {
-        return format!("a `{kind}` property of the spec is not as expected");
+        return format!("a property of kind `{kind}` is not as expected");
     }
     let known = match id {
         "dsmc::check::deadlock" => "a reachable state has no enabled step",
