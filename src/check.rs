@@ -4,10 +4,12 @@
 //! [`Checked::status`] decides what the run means for the user (and the exit
 //! code): every property as expected, one not as expected, or no verdict.
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::explore::{self, Exploration, Verdict};
 use crate::front::{self, Override};
 use crate::model::{self, Model};
+use crate::syntax::ast::Span;
+use crate::typed::TypedSpec;
 
 /// How to check.
 #[derive(Clone, Debug, Default)]
@@ -16,13 +18,27 @@ pub struct CheckOptions {
     pub explore: explore::Options,
 }
 
+/// What warnings mean for the outcome (`dsmc check --deny warnings`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Warnings {
+    /// Warnings are shown and change nothing.
+    #[default]
+    Allow,
+    /// Warnings become errors: a front-end warning stops the spec before
+    /// exploration, as an error does (exit 2); a coverage warning is a
+    /// finding of the exploration, as a failed property is (exit 1).
+    Deny,
+}
+
 /// The outcome of checking one spec.
 pub enum Checked {
     /// The spec has errors (front end or lowering); warnings may be among them.
     Errors(Vec<Diagnostic>),
     /// The spec was explored.
     Explored {
-        /// Warnings of the front end.
+        /// Warnings of the front end and, after an exhaustive search, of
+        /// coverage. Under [`Warnings::Deny`] the coverage ones have error
+        /// severity and fail the check.
         warnings: Vec<Diagnostic>,
         model: Box<Model>,
         exploration: Box<Exploration>,
@@ -84,7 +100,8 @@ impl Checked {
             return Status::SpecErrors;
         };
         let mut failed = matches!(exploration.deadlock, Verdict::Violated(_))
-            || exploration.runtime_error.is_some();
+            || exploration.runtime_error.is_some()
+            || self.denied_warnings() > 0;
         let mut open = !exploration.complete;
         for (p, v) in model.spec.properties.iter().zip(&exploration.verdicts) {
             match expectation(v, p.expect_violation) {
@@ -106,12 +123,33 @@ impl Checked {
     }
 }
 
-/// Checks a spec end to end.
+impl Checked {
+    /// The warnings of an explored spec that [`Warnings::Deny`] turned into
+    /// failures.
+    pub fn denied_warnings(&self) -> usize {
+        match self {
+            Checked::Errors(_) => 0,
+            Checked::Explored { warnings, .. } => warnings.iter().filter(|d| d.is_error()).count(),
+        }
+    }
+}
+
+/// Checks a spec end to end; warnings change nothing.
 pub fn check_source(source: &str, options: &CheckOptions) -> Checked {
-    let front = front::check_source(source, &options.overrides);
+    check_source_with(source, options, Warnings::Allow)
+}
+
+/// Checks a spec end to end, with warnings allowed or denied.
+pub fn check_source_with(source: &str, options: &CheckOptions, policy: Warnings) -> Checked {
+    let mut front = front::check_source(source, &options.overrides);
+    if policy == Warnings::Deny && front.diagnostics.iter().any(|d| !d.is_error()) {
+        deny(&mut front.diagnostics);
+        return Checked::Errors(front.diagnostics);
+    }
     let Some(typed) = front.typed else {
         return Checked::Errors(front.diagnostics);
     };
+    let statically_sent = statically_sent(&typed);
     let model = match model::lower(typed) {
         Ok(m) => m,
         Err(errors) => {
@@ -127,7 +165,11 @@ pub fn check_source(source: &str, options: &CheckOptions) -> Checked {
         Ok(exploration) => {
             let mut warnings = front.diagnostics;
             if exploration.complete {
-                warnings.extend(coverage_warnings(&model, &exploration));
+                let mut coverage = coverage_warnings(&model, &exploration, &statically_sent);
+                if policy == Warnings::Deny {
+                    deny(&mut coverage);
+                }
+                warnings.extend(coverage);
             }
             Checked::Explored {
                 warnings,
@@ -145,14 +187,93 @@ pub fn check_source(source: &str, options: &CheckOptions) -> Checked {
     }
 }
 
-/// Actions and handlers that never ran in any reachable state: dead code in
-/// the protocol, or a guard that can never hold. Only meaningful after an
-/// exhaustive search.
-fn coverage_warnings(model: &Model, exploration: &Exploration) -> Vec<Diagnostic> {
+/// Makes every warning an error (`--deny warnings`).
+fn deny(diagnostics: &mut [Diagnostic]) {
+    for d in diagnostics {
+        d.severity = Severity::Error;
+    }
+}
+
+/// By message kind: whether some `send` or `broadcast` statement sends it.
+/// A kind that none sends is the front end's warning
+/// (`dsmc::lint::unsent_message`), not coverage's.
+fn statically_sent(spec: &TypedSpec) -> Vec<bool> {
+    let mut sent = vec![false; spec.messages.len()];
+    for node in &spec.nodes {
+        for &m in &node.sends {
+            sent[m] = true;
+        }
+    }
+    sent
+}
+
+/// What the exhaustive search never did: dead code in the protocol, or a
+/// guard that can never hold. Only meaningful after an exhaustive search.
+///
+/// - an action that never ran (`dsmc::coverage::never_enabled`);
+/// - a message kind that `send` statements name but that is never in flight
+///   (`dsmc::coverage::never_sent`), or that is in flight but no handler
+///   ever takes (`dsmc::coverage::never_delivered`): one warning at the
+///   message, with its handlers marked, instead of one per handler;
+/// - otherwise, a handler that never ran (`dsmc::coverage::never_enabled`).
+///
+/// A `reachable` property that no state satisfies is not a warning: it is
+/// the property's verdict, `violated`.
+fn coverage_warnings(
+    model: &Model,
+    exploration: &Exploration,
+    statically_sent: &[bool],
+) -> Vec<Diagnostic> {
+    let spec = &model.spec;
+    let coverage = &exploration.coverage;
     let mut out = Vec::new();
-    for (k, node) in model.spec.nodes.iter().enumerate() {
+    // By message kind: its handlers, and whether one of them ran.
+    let mut handlers: Vec<Vec<Span>> = vec![Vec::new(); spec.messages.len()];
+    let mut delivered = vec![false; spec.messages.len()];
+    for (k, node) in spec.nodes.iter().enumerate() {
+        for (h, handler) in node.handlers.iter().enumerate() {
+            handlers[handler.message].push(handler.span);
+            delivered[handler.message] |= coverage.handlers[k][h];
+        }
+    }
+    // Message kinds reported as a whole; their handlers are not reported
+    // one by one.
+    let mut reported: Vec<bool> = vec![false; spec.messages.len()];
+    for (m, message) in spec.messages.iter().enumerate() {
+        let sent = coverage.sent.get(m).copied().unwrap_or(true);
+        if delivered[m] || !statically_sent[m] {
+            continue;
+        }
+        let mut diagnostic = if sent {
+            Diagnostic::warning(
+                "dsmc::coverage::never_delivered",
+                format!(
+                    "message `{}` is sent but never delivered in any reachable state",
+                    message.name
+                ),
+            )
+            .primary(message.span, "sent, never delivered")
+            .help("its receivers crash or are cut off first, or no handler's guard holds when it arrives")
+        } else {
+            Diagnostic::warning(
+                "dsmc::coverage::never_sent",
+                format!(
+                    "message `{}` is never sent in any reachable state",
+                    message.name
+                ),
+            )
+            .primary(message.span, "never sent")
+            .help("no step that sends it ever runs; check the guards of its senders")
+        };
+        for &span in &handlers[m] {
+            diagnostic = diagnostic.secondary(span, "so this handler never runs");
+        }
+        reported[m] = true;
+        out.push(diagnostic);
+    }
+    for (k, node) in spec.nodes.iter().enumerate() {
         for (a, action) in node.actions.iter().enumerate() {
-            if !exploration.coverage.actions[k][a] {
+            if !coverage.actions[k][a] {
                 out.push(
                     Diagnostic::warning(
                         "dsmc::coverage::never_enabled",
@@ -169,8 +290,13 @@ fn coverage_warnings(model: &Model, exploration: &Exploration) -> Vec<Diagnostic
             }
         }
         for (h, handler) in node.handlers.iter().enumerate() {
-            if !exploration.coverage.handlers[k][h] {
-                let message = &model.spec.messages[handler.message].name;
+            // A handler of a message nobody sends is the front end's
+            // warning already.
+            if !coverage.handlers[k][h]
+                && !reported[handler.message]
+                && statically_sent[handler.message]
+            {
+                let message = &spec.messages[handler.message].name;
                 out.push(
                     Diagnostic::warning(
                         "dsmc::coverage::never_enabled",
@@ -187,5 +313,6 @@ fn coverage_warnings(model: &Model, exploration: &Exploration) -> Vec<Diagnostic
             }
         }
     }
+    out.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out
 }

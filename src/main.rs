@@ -4,7 +4,7 @@
 
 mod cli;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -15,10 +15,13 @@ use dsmc::front::Override;
 const EXIT_CODES: &str = "\
 Exit codes:
   0  everything as expected
-  1  a property is not as expected; `fmt --check` found unformatted files
+  1  a property is not as expected, a warning is denied by `--deny warnings`,
+     the state space differs from `dsmc.lock`; `fmt --check` found
+     unformatted files
   2  the spec has errors, a file cannot be read, or the command line is wrong
   3  no verdict: the check stopped before it could decide (a limit, or a part
-     of dsmc not written yet)";
+     of dsmc not written yet)
+Over several specs the weightiest counts: 2, then 1, then 3.";
 
 /// dsmc: a model checker for distributed protocols.
 #[derive(Debug, Parser)]
@@ -36,23 +39,53 @@ enum Command {
     /// Rewrite specs in the canonical layout.
     #[command(after_help = EXIT_CODES)]
     Fmt(FmtArgs),
+    /// Print a completion script for a shell, e.g.
+    /// `dsmc completions bash > ~/.local/share/bash-completion/completions/dsmc`.
+    Completions {
+        /// The shell to complete in.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// The arguments of `dsmc check`.
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// The spec files to check.
-    #[arg(required = true, value_name = "FILE")]
+    /// The specs to check: files, directories (every `.ds` file below,
+    /// sorted) and glob patterns (`'specs/**/*.ds'`, expanded by dsmc). Each
+    /// spec is checked once.
+    #[arg(required = true, value_name = "SPEC")]
     pub files: Vec<PathBuf>,
-    /// Give a constant another value, e.g. `-D N=5` (repeatable; applies to every FILE).
+    /// Give a constant another value, e.g. `-D N=5` (repeatable; applies to every spec).
     #[arg(short = 'D', value_name = "NAME=VALUE", value_parser = parse_override)]
     pub defines: Vec<Override>,
-    /// How to print errors and warnings.
+    /// How to print errors and warnings with `--format human` (the other
+    /// formats carry them in their own way).
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
-    /// How to print the results: a report for people, or one JSON object per spec.
+    /// How to print the results: a report for people, one JSON object per
+    /// spec, JUnit XML or SARIF 2.1.0 (docs/output.md).
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Human)]
     pub format: ReportFormat,
+    /// Make warnings failures: a front-end warning stops the spec as an
+    /// error does (exit 2); a coverage warning fails the check (exit 1).
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub deny: Vec<Deny>,
+    /// Compare each spec's state space (states, transitions, depth,
+    /// verdicts) with a lockfile and fail on a difference (default path:
+    /// `dsmc.lock`; give another with `--lock=PATH`).
+    #[arg(
+        long,
+        value_name = "PATH",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "dsmc.lock"
+    )]
+    pub lock: Option<PathBuf>,
+    /// Write what this run found into the lockfile (created if missing;
+    /// entries of specs not checked are kept) instead of failing on a
+    /// difference. Implies `--lock`.
+    #[arg(long)]
+    pub update_lock: bool,
     /// Worker threads (default: one per core). Results do not depend on it.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
@@ -65,6 +98,29 @@ pub struct CheckArgs {
     pub engine: Engine,
 }
 
+impl CheckArgs {
+    /// The lockfile to compare with, if any.
+    pub fn lock_path(&self) -> Option<PathBuf> {
+        match (&self.lock, self.update_lock) {
+            (Some(path), _) => Some(path.clone()),
+            (None, true) => Some(PathBuf::from("dsmc.lock")),
+            (None, false) => None,
+        }
+    }
+
+    /// Combinations clap cannot refuse by itself.
+    fn conflict(&self) -> Option<&'static str> {
+        let stateright = self.engine == Engine::Stateright;
+        if stateright && self.format != ReportFormat::Human {
+            return Some("`--engine stateright` prints the human report only; drop `--format`");
+        }
+        if stateright && self.lock_path().is_some() {
+            return Some("`--engine stateright` cannot be used with `--lock` or `--update-lock`");
+        }
+        None
+    }
+}
+
 /// How results are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
@@ -72,6 +128,17 @@ pub enum ReportFormat {
     Human,
     /// One JSON object per spec and line on stdout (docs/output.md).
     Json,
+    /// JUnit XML on stdout: a test suite per spec, a test case per property.
+    Junit,
+    /// SARIF 2.1.0 on stdout: a result per failure and per diagnostic.
+    Sarif,
+}
+
+/// What `--deny` turns into failures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Deny {
+    /// Every warning: the front end's and coverage's.
+    Warnings,
 }
 
 /// The exploration engine.
@@ -130,10 +197,23 @@ const EXIT_PANIC: u8 = 101;
 fn main() -> ExitCode {
     // Clap prints its own usage errors and exits with 2, as documented.
     let args = Cli::parse();
+    if let Command::Check(check) = &args.command
+        && let Some(conflict) = check.conflict()
+    {
+        Cli::command()
+            .error(clap::error::ErrorKind::ArgumentConflict, conflict)
+            .exit();
+    }
     cli::report::install_miette_hook();
     let run = move || match args.command {
         Command::Check(check) => cli::check::run(&check),
         Command::Fmt(fmt) => cli::fmt::run(&fmt),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "dsmc", &mut out);
+            cli::report::print_line(String::from_utf8_lossy(&out).trim_end());
+            cli::Outcome::Ok
+        }
     };
     let outcome = std::thread::Builder::new()
         .name("dsmc".into())

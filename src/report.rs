@@ -39,7 +39,8 @@ pub struct HumanReport {
     pub result: String,
 }
 
-fn thousands(n: u64) -> String {
+/// `1146` as `1,146`, as reports write counts.
+pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -51,7 +52,8 @@ fn thousands(n: u64) -> String {
     out
 }
 
-fn verdict_word(v: &Verdict) -> &'static str {
+/// The verdict as reports and the JSON object name it.
+pub fn verdict_word(v: &Verdict) -> &'static str {
     match v {
         Verdict::Holds => "holds",
         Verdict::Violated(_) => "violated",
@@ -183,6 +185,32 @@ fn fairness_line(model: &Model) -> Option<String> {
     ))
 }
 
+/// What a violation of a property of this kind with this counterexample
+/// means, in a few words: the label under the property in reports.
+pub fn violation_label(kind: &crate::typed::PropertyKind, trace: Option<&Trace>) -> String {
+    let steps = |t: &Trace| {
+        format!(
+            "{} step{}",
+            t.steps.len(),
+            if t.steps.len() == 1 { "" } else { "s" }
+        )
+    };
+    match (kind, trace) {
+        (crate::typed::PropertyKind::Reachable(_), _) => {
+            "no reachable state satisfies this".to_string()
+        }
+        (_, Some(t)) if t.lasso.is_some_and(|l| l.stutter) => format!(
+            "a fair behaviour stops after {} and never satisfies it",
+            steps(t)
+        ),
+        (_, Some(t)) if t.lasso.is_some() => {
+            "a fair behaviour loops for ever and never satisfies it".to_string()
+        }
+        (_, Some(t)) => format!("false after {}", steps(t)),
+        (_, None) => "violated".to_string(),
+    }
+}
+
 /// Builds the human report of an explored spec.
 pub fn human(
     path: &str,
@@ -254,7 +282,6 @@ pub fn human(
         .max(8);
     let mut table = String::new();
     let mut findings = Vec::new();
-    let (mut met, mut unmet, mut open) = (0, 0, 0);
     for (p, v) in spec.properties.iter().zip(&exploration.verdicts) {
         let e = expectation(v, p.expect_violation);
         let mark = match e {
@@ -262,11 +289,6 @@ pub fn human(
             Expectation::Unmet => "FAIL",
             Expectation::Open => "--",
         };
-        match e {
-            Expectation::Met => met += 1,
-            Expectation::Unmet => unmet += 1,
-            Expectation::Open => open += 1,
-        }
         let mut line = format!(
             "  {mark:<4} {:<width$}  {:<10} {}",
             p.name,
@@ -288,25 +310,7 @@ pub fn human(
             } else {
                 format!("property `{}` is violated", p.name)
             };
-            let label = match (&p.kind, trace) {
-                (crate::typed::PropertyKind::Reachable(_), _) => {
-                    "no reachable state satisfies this".to_string()
-                }
-                (_, Some(t)) if t.lasso.is_some_and(|l| l.stutter) => format!(
-                    "a fair behaviour stops after {} step{} and never satisfies it",
-                    t.steps.len(),
-                    if t.steps.len() == 1 { "" } else { "s" }
-                ),
-                (_, Some(t)) if t.lasso.is_some() => {
-                    "a fair behaviour loops for ever and never satisfies it".to_string()
-                }
-                (_, Some(t)) => format!(
-                    "false after {} step{}",
-                    t.steps.len(),
-                    if t.steps.len() == 1 { "" } else { "s" }
-                ),
-                (_, None) => "violated".to_string(),
-            };
+            let label = violation_label(&p.kind, trace.as_ref());
             let code = if p.expect_violation {
                 "dsmc::check::expected_violation"
             } else {
@@ -332,7 +336,6 @@ pub fn human(
     }
     match &exploration.deadlock {
         Verdict::Violated(Some(t)) => {
-            unmet += 1;
             table.push_str(&format!(
                 "  {:<4} {:<width$}  {:<10} found\n",
                 "FAIL", "deadlock", ""
@@ -358,7 +361,6 @@ pub fn human(
         _ => {}
     }
     if let Some(t) = &exploration.runtime_error {
-        unmet += 1;
         let (step_span, what) = match &t.failed {
             Some((_, e)) => (e.span, e.describe()),
             None => (Span::default(), "runtime error".into()),
@@ -372,22 +374,67 @@ pub fn human(
             trace: format!("runtime error:\n{}", trace_text(model, t, path, source)),
         });
     }
-    let result = if unmet > 0 {
-        format!(
-            "result: FAILED ({met} as expected, {unmet} not as expected, {open} without verdict)"
-        )
-    } else if !exploration.complete {
-        format!("result: INCOMPLETE ({met} as expected so far, {open} without verdict)")
-    } else if open > 0 {
-        format!("result: ok ({met} as expected, {open} unchecked)")
-    } else {
-        format!("result: ok ({met} as expected)")
-    };
+    let result = result_line(&tally(model, exploration), exploration.complete, 0);
     HumanReport {
         header,
         table,
         findings,
         result,
+    }
+}
+
+/// How the verdicts of one explored spec came out against its expectations:
+/// the counts of the closing `result:` line and of the summary table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Properties as expected.
+    pub met: usize,
+    /// Properties not as expected, a deadlock found, a runtime error.
+    pub unmet: usize,
+    /// Properties without a verdict (unchecked or unknown).
+    pub open: usize,
+}
+
+/// Counts the verdicts of an explored spec as the human report does.
+pub fn tally(model: &Model, exploration: &Exploration) -> Tally {
+    let mut tally = Tally::default();
+    for (p, v) in model.spec.properties.iter().zip(&exploration.verdicts) {
+        match expectation(v, p.expect_violation) {
+            Expectation::Met => tally.met += 1,
+            Expectation::Unmet => tally.unmet += 1,
+            Expectation::Open => tally.open += 1,
+        }
+    }
+    if matches!(exploration.deadlock, Verdict::Violated(_)) {
+        tally.unmet += 1;
+    }
+    if exploration.runtime_error.is_some() {
+        tally.unmet += 1;
+    }
+    tally
+}
+
+/// The closing line of a human report. `denied_warnings` counts the
+/// warnings that `--deny warnings` turned into failures.
+pub fn result_line(tally: &Tally, complete: bool, denied_warnings: usize) -> String {
+    let Tally { met, unmet, open } = *tally;
+    let denied = match denied_warnings {
+        0 => String::new(),
+        1 => ", 1 warning denied".to_string(),
+        n => format!(", {n} warnings denied"),
+    };
+    if unmet > 0 {
+        format!(
+            "result: FAILED ({met} as expected, {unmet} not as expected, {open} without verdict{denied})"
+        )
+    } else if denied_warnings > 0 {
+        format!("result: FAILED ({met} as expected, {open} without verdict{denied})")
+    } else if !complete {
+        format!("result: INCOMPLETE ({met} as expected so far, {open} without verdict)")
+    } else if open > 0 {
+        format!("result: ok ({met} as expected, {open} unchecked)")
+    } else {
+        format!("result: ok ({met} as expected)")
     }
 }
 

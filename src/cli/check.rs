@@ -1,24 +1,100 @@
 //! `dsmc check`: checks each spec and reports its verdicts.
+//!
+//! The human report and JSON Lines are printed spec by spec, as each check
+//! ends; JUnit and SARIF describe the whole run and are printed at the end.
+//! With several specs the human report ends with a summary table; with
+//! `--lock` every complete exploration is compared with `dsmc.lock`.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use dsmc::check::{CheckOptions, Checked, Status};
+use dsmc::check::{CheckOptions, Checked, Status, Warnings};
+use dsmc::diagnostic::Diagnostic;
 use dsmc::explore::Options;
 
 use super::Outcome;
+use super::inputs::{self, Input};
+use super::lock::{Comparison, Lock};
 use super::report::{self, SpecText};
-use crate::{CheckArgs, Engine, MessageFormat, ReportFormat};
+use crate::{CheckArgs, Deny, Engine, MessageFormat, ReportFormat};
 
-/// Checks every file in turn (one bad file does not hide the others) and
-/// returns the weightiest outcome.
-pub fn run(args: &CheckArgs) -> Outcome {
-    args.files
-        .iter()
-        .map(|path| check_file(path, args))
-        .max()
-        .unwrap_or(Outcome::Ok)
+/// One spec of the run, checked.
+pub struct SpecRun {
+    /// The spec's name (its path as found) and text; empty text when it
+    /// could not be read.
+    pub spec: SpecText,
+    pub checked: Checked,
+    /// Wall time of reading and checking it.
+    pub elapsed: Duration,
+    /// How it compares with the lockfile, when `--lock` is given: the
+    /// entry's label and the comparison.
+    pub lock: Option<(String, Comparison)>,
+    /// Whether a lock difference fails the run (not under `--update-lock`).
+    pub drift_fails: bool,
 }
 
+impl SpecRun {
+    /// What this spec alone means for the exit code: the check's status,
+    /// and drift from the lock as a failure.
+    pub fn outcome(&self) -> Outcome {
+        let outcome = outcome(self.checked.status());
+        let drift = self.drift_fails && self.lock.as_ref().is_some_and(|(_, c)| c.is_drift());
+        if drift {
+            outcome.max(Outcome::NotAsExpected)
+        } else {
+            outcome
+        }
+    }
+
+    /// One word for the summary table.
+    pub fn result_word(&self) -> &'static str {
+        match self.checked.status() {
+            Status::SpecErrors => "errors",
+            Status::Failed => "FAILED",
+            _ if self.outcome() == Outcome::NotAsExpected => "drift",
+            Status::NoVerdict => "INCOMPLETE",
+            Status::Ok => "ok",
+        }
+    }
+}
+
+/// Checks every spec in turn (one bad spec does not hide the others) and
+/// returns the weightiest outcome.
+pub fn run(args: &CheckArgs) -> Outcome {
+    let inputs = inputs::expand(&args.files);
+    if args.engine == Engine::Stateright {
+        return inputs
+            .into_iter()
+            .map(|input| match input {
+                Input::Spec(path) => check_with_stateright(&path, args),
+                Input::Problem { name, diagnostic } => {
+                    print_problem(&name, &diagnostic, args.message_format);
+                    Outcome::SpecErrors
+                }
+            })
+            .max()
+            .unwrap_or(Outcome::Ok);
+    }
+    let mut lock = match args.lock_path() {
+        None => None,
+        Some(path) => match Lock::load(&path) {
+            Ok(lock) => Some(lock),
+            Err(e) => {
+                report::print_diagnostics(&e.file, &[e.diagnostic], args.message_format);
+                return Outcome::SpecErrors;
+            }
+        },
+    };
+    let mut runs = Vec::new();
+    for (i, input) in inputs.into_iter().enumerate() {
+        let run = check_input(input, args, lock.as_mut());
+        emit(&run, args, i > 0);
+        runs.push(run);
+    }
+    finish(&runs, args, lock.as_mut())
+}
+
+/// How a spec's status counts for the exit code.
 fn outcome(status: Status) -> Outcome {
     match status {
         Status::Ok => Outcome::Ok,
@@ -28,13 +104,42 @@ fn outcome(status: Status) -> Outcome {
     }
 }
 
-fn check_file(path: &std::path::Path, args: &CheckArgs) -> Outcome {
-    let Some(source) = super::read_spec(path) else {
-        return Outcome::SpecErrors;
+/// Reads and checks one input; compares it with the lock and records it
+/// there under `--update-lock`.
+fn check_input(input: Input, args: &CheckArgs, lock: Option<&mut Lock>) -> SpecRun {
+    let start = Instant::now();
+    let (path, name) = match input {
+        Input::Spec(path) => {
+            let name = path.display().to_string();
+            (path, name)
+        }
+        Input::Problem { name, diagnostic } => {
+            return SpecRun {
+                spec: SpecText {
+                    name,
+                    source: "".into(),
+                },
+                checked: Checked::Errors(vec![diagnostic]),
+                elapsed: start.elapsed(),
+                lock: None,
+                drift_fails: false,
+            };
+        }
     };
-    let spec = SpecText {
-        name: path.display().to_string(),
-        source: Arc::from(source),
+    let source = match super::read_spec(&path) {
+        Ok(source) => source,
+        Err(diagnostic) => {
+            return SpecRun {
+                spec: SpecText {
+                    name,
+                    source: "".into(),
+                },
+                checked: Checked::Errors(vec![diagnostic]),
+                elapsed: start.elapsed(),
+                lock: None,
+                drift_fails: false,
+            };
+        }
     };
     let options = CheckOptions {
         overrides: args.defines.clone(),
@@ -43,22 +148,113 @@ fn check_file(path: &std::path::Path, args: &CheckArgs) -> Outcome {
             max_states: args.max_states,
         },
     };
-    if args.engine == Engine::Stateright {
-        return check_with_stateright(&spec, &options, args);
+    let warnings = if args.deny.contains(&Deny::Warnings) {
+        Warnings::Deny
+    } else {
+        Warnings::Allow
+    };
+    let checked = dsmc::check::check_source_with(&source, &options, warnings);
+    let spec = SpecText {
+        name,
+        source: Arc::from(source),
+    };
+    let elapsed = start.elapsed();
+    let lock = lock.map(|lock| compare_with_lock(lock, &spec, &path, &checked, args));
+    SpecRun {
+        spec,
+        checked,
+        elapsed,
+        lock,
+        drift_fails: !args.update_lock,
     }
-    let checked = dsmc::check::check_source(&spec.source, &options);
-    let status = checked.status();
-    if args.format == ReportFormat::Json {
-        // One JSON object per spec on stdout; diagnostics are inside it.
-        report::print_line(&dsmc::report::json(&spec.name, &checked).to_string());
-        return outcome(status);
+}
+
+/// Compares a checked spec with the lock, and records it there under
+/// `--update-lock`. Only complete explorations are compared: a spec with
+/// errors or a search stopped by a limit established nothing to lock.
+fn compare_with_lock(
+    lock: &mut Lock,
+    spec: &SpecText,
+    path: &std::path::Path,
+    checked: &Checked,
+    args: &CheckArgs,
+) -> (String, Comparison) {
+    match checked {
+        Checked::Errors(_) => (
+            spec.name.clone(),
+            Comparison::Skipped("the spec has errors"),
+        ),
+        Checked::Explored { exploration, .. } if !exploration.complete => (
+            spec.name.clone(),
+            Comparison::Skipped("the search is incomplete"),
+        ),
+        Checked::Explored {
+            model, exploration, ..
+        } => {
+            let entry = lock.entry(path, &args.defines, model, exploration);
+            let comparison = lock.compare(&entry);
+            let label = entry.label();
+            if args.update_lock {
+                lock.record(entry);
+            }
+            (label, comparison)
+        }
     }
-    match &checked {
+}
+
+/// Prints an argument that named no spec, as the human report would.
+fn print_problem(name: &str, diagnostic: &Diagnostic, format: MessageFormat) {
+    let spec = SpecText {
+        name: name.to_string(),
+        source: "".into(),
+    };
+    report::print_diagnostics(&spec, std::slice::from_ref(diagnostic), format);
+}
+
+/// Prints what is printed as each spec ends: the human report, or the JSON
+/// line; for JUnit and SARIF, only the diagnostics, on stderr.
+fn emit(run: &SpecRun, args: &CheckArgs, not_first: bool) {
+    match args.format {
+        ReportFormat::Human => emit_human(run, args, not_first),
+        ReportFormat::Json => {
+            report::print_line(&json_line(run).to_string());
+        }
+        ReportFormat::Junit | ReportFormat::Sarif => {
+            // stdout is for the document; people read stderr.
+            let diagnostics = match &run.checked {
+                Checked::Errors(d) => d,
+                Checked::Explored { warnings, .. } => warnings,
+            };
+            report::print_diagnostics(&run.spec, diagnostics, MessageFormat::Human);
+        }
+    }
+}
+
+fn emit_human(run: &SpecRun, args: &CheckArgs, not_first: bool) {
+    let spec = &run.spec;
+    // With diagnostics as JSON lines, stdout is for them alone.
+    let print = |text: &str| {
+        if args.message_format == MessageFormat::Json {
+            report::eprint_line(text);
+        } else {
+            report::print_line(text);
+        }
+    };
+    match &run.checked {
         Checked::Errors(diagnostics) => {
-            report::print_diagnostics(&spec, diagnostics, args.message_format);
+            report::print_diagnostics(spec, diagnostics, args.message_format);
             if args.message_format == MessageFormat::Human {
+                let denied = if args.deny.contains(&Deny::Warnings)
+                    && diagnostics
+                        .iter()
+                        .any(|d| d.code.starts_with("dsmc::lint::"))
+                {
+                    " (warnings are denied)"
+                } else {
+                    ""
+                };
                 report::eprint_line(&format!(
-                    "{}: {}; the spec was not checked",
+                    "{}: {}; the spec was not checked{denied}",
                     spec.name,
                     report::tally(diagnostics)
                 ));
@@ -69,40 +265,191 @@ fn check_file(path: &std::path::Path, args: &CheckArgs) -> Outcome {
             model,
             exploration,
         } => {
-            report::print_diagnostics(&spec, warnings, args.message_format);
+            report::print_diagnostics(spec, warnings, args.message_format);
             let threads = args.threads.unwrap_or_else(|| {
                 std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
             });
             let human = dsmc::report::human(&spec.name, &spec.source, model, exploration, threads);
             let mut out = String::new();
+            if not_first {
+                out.push('\n');
+            }
             out.push_str(&human.header);
             out.push('\n');
             out.push_str(&human.table);
             for finding in &human.findings {
                 out.push('\n');
-                out.push_str(&report::render(&spec, &finding.diagnostic));
+                out.push_str(&report::render(spec, &finding.diagnostic));
                 if !finding.trace.is_empty() {
                     out.push_str(&finding.trace);
                 }
             }
             out.push('\n');
-            out.push_str(&human.result);
-            // With diagnostics as JSON lines, stdout is for them alone.
-            if args.message_format == MessageFormat::Json {
-                report::eprint_line(&out);
+            let denied = run.checked.denied_warnings();
+            if denied > 0 {
+                let tally = dsmc::report::tally(model, exploration);
+                out.push_str(&dsmc::report::result_line(
+                    &tally,
+                    exploration.complete,
+                    denied,
+                ));
             } else {
-                report::print_line(&out);
+                out.push_str(&human.result);
+            }
+            print(&out);
+        }
+    }
+}
+
+/// The JSON object of one spec: the library's, with the diagnostics in the
+/// form of `--message-format json`, the exit code of this spec alone, and the
+/// lock comparison under `--lock`.
+fn json_line(run: &SpecRun) -> serde_json::Value {
+    let mut value = dsmc::report::json(&run.spec.name, &run.checked);
+    if let Some(object) = value.as_object_mut() {
+        let diagnostics = match &run.checked {
+            Checked::Errors(d) => ("diagnostics", d),
+            Checked::Explored { warnings, .. } => ("warnings", warnings),
+        };
+        object.insert(
+            diagnostics.0.to_string(),
+            report::json_diagnostics(&run.spec, diagnostics.1),
+        );
+        object.insert(
+            "exit_code".to_string(),
+            serde_json::json!(run.outcome().exit_code()),
+        );
+        if let Some((label, comparison)) = &run.lock {
+            object.insert(
+                "lock".to_string(),
+                serde_json::json!({
+                    "entry": label,
+                    "status": comparison.word(),
+                    "changes": comparison.lines(),
+                }),
+            );
+        }
+    }
+    value
+}
+
+/// Prints what ends the run: the summary table, the JUnit or SARIF
+/// document, the lock's verdict; writes the lock under `--update-lock`.
+fn finish(runs: &[SpecRun], args: &CheckArgs, lock: Option<&mut Lock>) -> Outcome {
+    let mut outcome = runs
+        .iter()
+        .map(SpecRun::outcome)
+        .max()
+        .unwrap_or(Outcome::Ok);
+    // People read the summary and the lock's verdict: on stdout with the
+    // human report, on stderr when stdout carries a document.
+    let to_people = |text: &str| {
+        if args.format == ReportFormat::Human && args.message_format == MessageFormat::Human {
+            report::print_line(text);
+        } else {
+            report::eprint_line(text);
+        }
+    };
+    match args.format {
+        ReportFormat::Human if runs.len() > 1 => {
+            to_people(&format!("\n{}", super::summary::table(runs, outcome)));
+        }
+        ReportFormat::Human | ReportFormat::Json => {}
+        ReportFormat::Junit => {
+            report::print_line(&super::junit::report(runs, lock.as_deref()));
+            to_people(&super::summary::table(runs, outcome));
+        }
+        ReportFormat::Sarif => {
+            report::print_line(&super::sarif::log(runs, outcome));
+            to_people(&super::summary::table(runs, outcome));
+        }
+    }
+    if let Some(lock) = lock {
+        to_people(&format!("\n{}", lock_report(runs, lock, args.update_lock)));
+        if args.update_lock {
+            match lock.write() {
+                Ok(_) => {}
+                Err(diagnostic) => {
+                    print_problem(
+                        &lock.path.display().to_string(),
+                        &diagnostic,
+                        args.message_format,
+                    );
+                    outcome = Outcome::SpecErrors;
+                }
             }
         }
     }
-    outcome(status)
+    outcome
+}
+
+/// The lock's verdict on the run: what differs, or that nothing does.
+fn lock_report(runs: &[SpecRun], lock: &Lock, updating: bool) -> String {
+    let name = lock.path.display();
+    let mut lines = Vec::new();
+    let (mut same, mut changed, mut missing) = (0, 0, 0);
+    for run in runs {
+        let Some((label, comparison)) = &run.lock else {
+            continue;
+        };
+        match comparison {
+            Comparison::Same => same += 1,
+            Comparison::Changed(_) => changed += 1,
+            Comparison::Missing => missing += 1,
+            Comparison::Skipped(_) => {}
+        }
+        for line in comparison.lines() {
+            lines.push(format!("  {label}: {line}"));
+        }
+    }
+    let head = if updating {
+        if changed + missing == 0 {
+            format!("{name}: up to date ({same} as recorded)")
+        } else {
+            format!("{name}: updated ({changed} changed, {missing} added, {same} as recorded)")
+        }
+    } else if changed + missing == 0 {
+        format!("{name}: {same} as recorded")
+    } else {
+        format!(
+            "{name}: the state space changed ({changed} changed, {missing} not in the lock, {same} as recorded)"
+        )
+    };
+    let mut out = head;
+    for line in lines {
+        out.push('\n');
+        out.push_str(&line);
+    }
+    if !updating && changed + missing > 0 {
+        out.push_str(if lock.existed {
+            "\n  if the change is intended, run again with --update-lock to record it"
+        } else {
+            "\n  the lock does not exist yet: run with --update-lock to create it"
+        });
+    }
+    out
 }
 
 /// Runs Stateright's checker on the compiled spec (invariants and
 /// reachability only) and prints what it found.
-fn check_with_stateright(spec: &SpecText, options: &CheckOptions, args: &CheckArgs) -> Outcome {
-    let front = dsmc::front::check_source(&spec.source, &options.overrides);
-    report::print_diagnostics(spec, &front.diagnostics, args.message_format);
+fn check_with_stateright(path: &std::path::Path, args: &CheckArgs) -> Outcome {
+    let source = match super::read_spec(path) {
+        Ok(source) => source,
+        Err(diagnostic) => {
+            print_problem(
+                &path.display().to_string(),
+                &diagnostic,
+                args.message_format,
+            );
+            return Outcome::SpecErrors;
+        }
+    };
+    let spec = SpecText {
+        name: path.display().to_string(),
+        source: Arc::from(source),
+    };
+    let front = dsmc::front::check_source(&spec.source, &args.defines);
+    report::print_diagnostics(&spec, &front.diagnostics, args.message_format);
     let Some(typed) = front.typed else {
         return Outcome::SpecErrors;
     };
@@ -113,7 +460,7 @@ fn check_with_stateright(spec: &SpecText, options: &CheckOptions, args: &CheckAr
                 .iter()
                 .map(dsmc::model::LowerError::to_diagnostic)
                 .collect();
-            report::print_diagnostics(spec, &diagnostics, args.message_format);
+            report::print_diagnostics(&spec, &diagnostics, args.message_format);
             return Outcome::SpecErrors;
         }
     };

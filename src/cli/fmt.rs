@@ -18,8 +18,16 @@ pub fn run(args: &FmtArgs) -> Outcome {
 }
 
 fn format_file(path: &Path, check: bool) -> Outcome {
-    let Some(source) = super::read_spec(path) else {
-        return Outcome::SpecErrors;
+    let source = match super::read_spec(path) {
+        Ok(source) => source,
+        Err(diagnostic) => {
+            let file = SpecText {
+                name: path.display().to_string(),
+                source: "".into(),
+            };
+            report::print_diagnostics(&file, &[diagnostic], MessageFormat::Human);
+            return Outcome::SpecErrors;
+        }
     };
     let spec = SpecText {
         name: path.display().to_string(),

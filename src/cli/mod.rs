@@ -1,15 +1,25 @@
 //! The parts of the `dsmc` binary (not of the library): one module per
-//! subcommand, and [`report`] for everything that reaches the terminal.
+//! subcommand, [`report`] for everything that reaches the terminal, and the
+//! parts of `dsmc check` for CI: [`inputs`] (files, directories, patterns),
+//! [`summary`], [`junit`], [`sarif`] and [`lock`] (`dsmc.lock`).
 
 pub mod check;
 pub mod fmt;
+pub mod inputs;
+pub mod junit;
+pub mod lock;
 pub mod report;
+pub mod sarif;
+pub mod summary;
 
 /// What a command concluded about all of its files.
 ///
 /// The variants are ordered by how much they matter, so the outcome of
-/// several files is the greatest one: a spec with errors outweighs a failed
-/// property, which outweighs a missing verdict.
+/// several files is the greatest one: a spec with errors (exit 2) outweighs a
+/// failed property (exit 1), which outweighs a missing verdict (exit 3). A
+/// counterexample is a definite answer and a missing verdict is not, so
+/// across specs the order is the same as within one spec, where a violation
+/// found before a limit stopped the search still fails the check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Outcome {
     /// Everything as expected.
@@ -34,20 +44,19 @@ impl Outcome {
     }
 }
 
-/// Reads a spec file; on failure says which file and why on stderr.
-pub fn read_spec(path: &std::path::Path) -> Option<String> {
-    match std::fs::read_to_string(path) {
-        Ok(source) => Some(source),
-        Err(e) => {
-            // io's own wording for this case ("stream did not contain valid
-            // UTF-8") does not say which stream.
-            let why = if e.kind() == std::io::ErrorKind::InvalidData {
-                "it is not UTF-8 text".to_string()
-            } else {
-                e.to_string()
-            };
-            report::eprint_line(&format!("error: cannot read `{}`: {why}", path.display()));
-            None
-        }
-    }
+/// Reads a spec file; on failure, a diagnostic that says which file and why.
+pub fn read_spec(path: &std::path::Path) -> Result<String, dsmc::diagnostic::Diagnostic> {
+    std::fs::read_to_string(path).map_err(|e| {
+        // io's own wording for this case ("stream did not contain valid
+        // UTF-8") does not say which stream.
+        let why = if e.kind() == std::io::ErrorKind::InvalidData {
+            "it is not UTF-8 text".to_string()
+        } else {
+            e.to_string()
+        };
+        dsmc::diagnostic::Diagnostic::error(
+            "dsmc::cli::cannot_read",
+            format!("cannot read `{}`: {why}", path.display()),
+        )
+    })
 }

@@ -88,8 +88,30 @@ pub fn print_diagnostics(spec: &SpecText, diagnostics: &[Diagnostic], format: Me
 /// renderer cannot lay them out (and nobody could read them).
 const MAX_SNIPPET_LINE: usize = 4096;
 
-/// A diagnostic rendered as a miette report, with the source marked.
+/// A diagnostic rendered as a miette report, with the source marked, in
+/// colour when stderr allows it (the hook set by [`install_miette_hook`]).
 pub fn render(spec: &SpecText, diagnostic: &Diagnostic) -> String {
+    format!("{:?}\n", prepare(spec, diagnostic))
+}
+
+/// A diagnostic rendered as [`render`] does, but never in colour and never
+/// with hyperlinks: for text that goes into a file (JUnit, SARIF).
+pub fn render_plain(spec: &SpecText, diagnostic: &Diagnostic) -> String {
+    let handler =
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .with_links(false)
+            .with_width(100);
+    let report = prepare(spec, diagnostic);
+    let mut out = String::new();
+    // Writing to a String cannot fail.
+    let _ = handler.render_report(&mut out, report.as_ref());
+    out.push('\n');
+    out
+}
+
+/// The report of a diagnostic with its source attached, or, for a span on
+/// a line too long to show, with the position in the message instead.
+fn prepare(spec: &SpecText, diagnostic: &Diagnostic) -> Report {
     let long_line = diagnostic.labels.iter().any(|l| {
         let source: &str = &spec.source;
         let start = source[..l.span.start.min(source.len())]
@@ -109,11 +131,21 @@ pub fn render(spec: &SpecText, diagnostic: &Diagnostic) -> String {
             plain.message = format!("{} ({}:{line}:{column})", plain.message, spec.name);
         }
         plain.labels.clear();
-        return format!("{:?}\n", Report::new(plain));
+        return Report::new(plain);
     }
-    let report = Report::new(diagnostic.clone())
-        .with_source_code(NamedSource::new(&spec.name, Arc::clone(&spec.source)));
-    format!("{report:?}\n")
+    Report::new(diagnostic.clone())
+        .with_source_code(NamedSource::new(&spec.name, Arc::clone(&spec.source)))
+}
+
+/// The diagnostics of one spec as a JSON array of `--message-format json`
+/// objects.
+pub fn json_diagnostics(spec: &SpecText, diagnostics: &[Diagnostic]) -> serde_json::Value {
+    let lines = LineIndex::new(&spec.source);
+    diagnostics
+        .iter()
+        .map(|d| serde_json::to_value(JsonDiagnostic::new(&spec.name, d, &lines)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_or(serde_json::Value::Null, serde_json::Value::Array)
 }
 
 /// "2 errors and 1 warning": the tally a human report ends with.
@@ -191,14 +223,15 @@ impl<'a> JsonDiagnostic<'a> {
 }
 
 /// Turns byte offsets into 1-based lines and columns.
-struct LineIndex<'a> {
+pub struct LineIndex<'a> {
     source: &'a str,
     /// The byte offset at which each line starts; the first is 0.
     line_starts: Vec<usize>,
 }
 
 impl<'a> LineIndex<'a> {
-    fn new(source: &'a str) -> LineIndex<'a> {
+    /// Indexes the lines of `source`.
+    pub fn new(source: &'a str) -> LineIndex<'a> {
         let line_starts = std::iter::once(0)
             .chain(source.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
@@ -211,7 +244,7 @@ impl<'a> LineIndex<'a> {
     /// The line and column of `offset`. An offset past the end or inside a
     /// character is moved back to the nearest character start, so a wrong
     /// span still gives a usable position.
-    fn position(&self, offset: usize) -> (usize, usize) {
+    pub fn position(&self, offset: usize) -> (usize, usize) {
         let mut offset = offset.min(self.source.len());
         while !self.source.is_char_boundary(offset) {
             offset -= 1;

@@ -92,16 +92,20 @@ pub struct Exploration {
     pub liveness_elapsed: Duration,
     /// Bytes held by the visited set at the end.
     pub memory_bytes: usize,
-    /// Which actions and handlers ran (or failed) in some reachable state.
+    /// Which actions and handlers ran (or failed) in some reachable state,
+    /// and which message kinds were ever in flight.
     pub coverage: Coverage,
 }
 
 /// What the exploration exercised, per node kind: by action index and by
-/// handler index, whether the step was ever taken.
+/// handler index, whether the step was ever taken; and by message kind,
+/// whether a message of that kind was in the network of a stored state.
 #[derive(Clone, Debug, Default)]
 pub struct Coverage {
     pub actions: Vec<Vec<bool>>,
     pub handlers: Vec<Vec<bool>>,
+    /// By [`crate::typed::MessageId`]: sent (or injected) at least once.
+    pub sent: Vec<bool>,
 }
 
 impl Coverage {
@@ -119,6 +123,16 @@ impl Coverage {
                 .iter()
                 .map(|n| vec![false; n.handlers.len()])
                 .collect(),
+            sent: vec![false; model.spec.messages.len()],
+        }
+    }
+
+    /// Marks the kinds of the messages in a state's network.
+    fn mark_network(sent: &mut [bool], model: &Model, state: &[u64]) {
+        for &code in &state[model.layout.fixed_words..] {
+            if let Some(s) = sent.get_mut(model.layout.msg.kind(code)) {
+                *s = true;
+            }
         }
     }
 
@@ -148,6 +162,9 @@ impl Coverage {
             for (x, y) in a.iter_mut().zip(b) {
                 *x |= *y;
             }
+        }
+        for (x, y) in self.sent.iter_mut().zip(&other.sent) {
+            *x |= *y;
         }
     }
 }
@@ -521,6 +538,8 @@ impl<'m> Explorer<'m> {
             found: Vec<Option<Found>>,
             reached: Vec<bool>,
             pruned: u64,
+            /// Message kinds in the network of a new state.
+            sent: Vec<bool>,
         }
         let results: Vec<ShardResult> = self
             .shards
@@ -532,6 +551,7 @@ impl<'m> Explorer<'m> {
                     found: vec![None; n_props],
                     reached: vec![false; n_props],
                     pruned: 0,
+                    sent: vec![false; model.spec.messages.len()],
                 };
                 let mut locals = Vec::new();
                 for out in &outs {
@@ -542,6 +562,7 @@ impl<'m> Explorer<'m> {
                             continue;
                         };
                         let id = global_id(s, local);
+                        Coverage::mark_network(&mut r.sent, model, words);
                         for (index, prop) in model.properties.iter().enumerate() {
                             if let CompiledProperty::Reachable(pred) = prop {
                                 if !r.reached[index] && holds(pred, model, words, &mut locals) {
@@ -582,6 +603,9 @@ impl<'m> Explorer<'m> {
             }
             for (p, reached) in r.reached.into_iter().enumerate() {
                 self.reached[p] |= reached;
+            }
+            for (m, sent) in r.sent.into_iter().enumerate() {
+                self.coverage.sent[m] |= sent;
             }
         }
         // The order a sequential BFS would have found them in: by parent
