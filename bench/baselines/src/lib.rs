@@ -1,0 +1,36 @@
+//! Hand-written Stateright models of the protocols in `specs/`, written the
+//! way Stateright's own examples are written: plain Rust state (`Vec`,
+//! `BTreeSet`), the [`stateright::Model`] trait, and Stateright's BFS
+//! checker. They are the baselines that `bench/compare` measures dsmc
+//! against, on the same configuration.
+//!
+//! A baseline must have exactly the state space of the dsmc spec it mirrors:
+//! the same distinct-state count for every size (`tests/counts.rs`), or the
+//! comparison means nothing.
+//!
+//! | baseline | mirrors | source |
+//! | --- | --- | --- |
+//! | [`twophase`] | `specs/2pc.ds` | Gray and Lamport's TwoPhase.tla |
+//! | `paxos` (to come) | `specs/paxos.ds` | — |
+//!
+//! To add a baseline: a module here with a `Model` and a `check(n, threads)`
+//! returning a [`Run`], a subcommand in `src/main.rs`, a count test in
+//! `tests/counts.rs`, and a row in `bench/compare`'s `MODELS` table.
+
+pub mod twophase;
+
+use std::time::Duration;
+
+/// What one checker run of a baseline found, and how long it took.
+#[derive(Clone, Debug)]
+pub struct Run {
+    /// Distinct states (Stateright's `unique_state_count`).
+    pub states: usize,
+    /// States generated, repeats included (Stateright's `state_count`).
+    pub generated: usize,
+    /// Wall time of the checker run alone: from spawning the checker to its
+    /// join.
+    pub elapsed: Duration,
+    /// Whether every `always` property held.
+    pub properties_hold: bool,
+}
