@@ -21,6 +21,8 @@
 //! `INSTA_UPDATE=always cargo test --test cases` (or `cargo insta review`) and
 //! read the snapshots before committing them.
 
+mod common;
+
 use dsmc::diagnostic::{Diagnostic, did_you_mean};
 use dsmc::front::{Override, check_source};
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -73,7 +75,9 @@ fn main() {
         .collect();
     for case in explore_cases {
         let name = format!("explore {}", case.to_string_lossy());
-        trials.push(Trial::test(name, move || explore_case(root, &case)));
+        let heavy = std::fs::read_to_string(root.join(&case))
+            .is_ok_and(|s| common::too_heavy_for_this_build(&s));
+        trials.push(Trial::test(name, move || explore_case(root, &case)).with_ignored_flag(heavy));
     }
     trials.push(Trial::test("snapshots have cases", move || {
         check_no_stale_snapshots(root, &cases)

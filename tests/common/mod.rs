@@ -1,0 +1,20 @@
+//! Helpers shared by the integration tests.
+
+/// Specs with more distinct states than this are explored only by optimised
+/// test builds (`cargo test --release`, which `.ci/run` runs); a debug build
+/// reports them as ignored, so that `cargo test` stays fast.
+pub const HEAVY_STATES: u64 = 50_000;
+
+/// The distinct-state count a spec's header pins (`// states: N`), if any.
+pub fn pinned_states(source: &str) -> Option<u64> {
+    source
+        .lines()
+        .map_while(|l| l.trim().strip_prefix("//"))
+        .find_map(|c| c.trim().strip_prefix("states:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// Whether this build should leave the spec out (see [`HEAVY_STATES`]).
+pub fn too_heavy_for_this_build(source: &str) -> bool {
+    cfg!(debug_assertions) && pinned_states(source).is_some_and(|n| n > HEAVY_STATES)
+}
