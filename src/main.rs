@@ -92,6 +92,11 @@ pub struct CheckArgs {
     /// Stop after this many distinct states; the report then says "incomplete" (exit 3).
     #[arg(long, value_name = "N")]
     pub max_states: Option<u64>,
+    /// Explore every state even where the spec declares `symmetric` node
+    /// kinds (by default, states that differ only by a permutation of a
+    /// symmetric kind's instances count once).
+    #[arg(long)]
+    pub no_symmetry: bool,
     /// Which checker explores the spec: dsmc's own, or Stateright's BFS
     /// checker as a reference (invariants and reachability only).
     #[arg(long, value_enum, default_value_t = Engine::Dsmc)]

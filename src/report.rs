@@ -254,8 +254,15 @@ pub fn human(
     ));
     if exploration.liveness_elapsed.as_millis() > 0 {
         header.push_str(&format!(
-            "liveness checked in {:.2} s of that\n",
-            exploration.liveness_elapsed.as_secs_f64()
+            "liveness checked in {:.2} s more ({:.2} s in all)\n",
+            exploration.liveness_elapsed.as_secs_f64(),
+            exploration.elapsed.as_secs_f64()
+        ));
+    }
+    if !exploration.symmetry.is_empty() {
+        header.push_str(&format!(
+            "symmetry: states that differ only by a permutation of {} count once (--no-symmetry explores them all)\n",
+            exploration.symmetry.join(", ")
         ));
     }
     if let Some(fairness) = fairness_line(model) {
@@ -546,6 +553,7 @@ pub fn json(path: &str, checked: &Checked) -> Value {
                 "pruned": exploration.pruned,
                 "elapsed_s": exploration.elapsed.as_secs_f64(),
                 "liveness_s": exploration.liveness_elapsed.as_secs_f64(),
+                "symmetry": exploration.symmetry,
                 "properties": properties,
                 "deadlock": deadlock,
                 "runtime_error": runtime_error,

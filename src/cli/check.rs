@@ -146,6 +146,7 @@ fn check_input(input: Input, args: &CheckArgs, lock: Option<&mut Lock>) -> SpecR
         explore: Options {
             threads: args.threads,
             max_states: args.max_states,
+            no_symmetry: args.no_symmetry,
         },
     };
     let warnings = if args.deny.contains(&Deny::Warnings) {

@@ -30,6 +30,8 @@ pub struct Options {
     pub threads: Option<usize>,
     /// Stop once this many distinct states are stored.
     pub max_states: Option<u64>,
+    /// Explore every state even when the spec declares `symmetric` kinds.
+    pub no_symmetry: bool,
 }
 
 /// A path through the state space.
@@ -95,6 +97,8 @@ pub struct Exploration {
     /// Which actions and handlers ran (or failed) in some reachable state,
     /// and which message kinds were ever in flight.
     pub coverage: Coverage,
+    /// The `symmetric` kinds states were reduced by (empty: none).
+    pub symmetry: Vec<String>,
 }
 
 /// What the exploration exercised, per node kind: by action index and by
@@ -269,6 +273,8 @@ pub fn explore(model: &Model, options: &Options) -> Result<Exploration, RtError>
 
 struct Explorer<'m> {
     model: &'m Model,
+    /// The symmetry states are reduced by, if any.
+    sym: Option<&'m crate::model::Symmetry>,
     options: &'m Options,
     shards: Vec<Shard>,
     n_props: usize,
@@ -291,6 +297,11 @@ impl<'m> Explorer<'m> {
         let n_props = model.properties.len();
         Explorer {
             model,
+            sym: if options.no_symmetry {
+                None
+            } else {
+                model.reduction()
+            },
             options,
             shards: (0..SHARDS).map(|_| Shard::default()).collect(),
             n_props,
@@ -317,7 +328,14 @@ impl<'m> Explorer<'m> {
 
     fn run(mut self) -> Result<Exploration, RtError> {
         let start = Instant::now();
-        let initial = self.model.initial_states()?;
+        let mut initial = self.model.initial_states()?;
+        if let Some(sym) = self.sym {
+            let mut canon = Vec::new();
+            for s in &mut initial {
+                self.model.canonical(sym, s, &mut canon);
+                std::mem::swap(s, &mut canon);
+            }
+        }
         self.transitions = initial.len() as u64;
         // Initial states go through phase 2 like successors, as one chunk.
         let mut buf: Vec<ShardBuf> = (0..SHARDS).map(|_| ShardBuf::default()).collect();
@@ -399,6 +417,7 @@ impl<'m> Explorer<'m> {
                 };
                 let mut scratch = Scratch::default();
                 let mut locals = Vec::new();
+                let mut canon = Vec::new();
                 for (offset, &id) in ids.iter().enumerate() {
                     let pos = base + offset as u64;
                     let state = self.state(id);
@@ -423,6 +442,13 @@ impl<'m> Explorer<'m> {
                                     &mut out.step_found,
                                     &mut locals,
                                 );
+                                let next = match self.sym {
+                                    Some(sym) => {
+                                        model.canonical(sym, next, &mut canon);
+                                        canon.as_slice()
+                                    }
+                                    None => next,
+                                };
                                 let hash = hash_state(next);
                                 let b = &mut out.bufs[shard_of(hash)];
                                 b.pending.push(Pending {
@@ -621,6 +647,15 @@ impl<'m> Explorer<'m> {
 
     /// The path from an initial state to state `id`.
     fn path(&self, id: u64) -> Trace {
+        self.concrete_path(id).0
+    }
+
+    /// The path from an initial state to state `id`, and, under symmetry,
+    /// the renaming from the stored states to the path's last state. Stored
+    /// states are orbit representatives; the path shown is a real behaviour
+    /// through states that are renamings of them, in the spec's own names.
+    fn concrete_path(&self, id: u64) -> (Trace, Option<crate::model::Perms>) {
+        use crate::model::Symmetry;
         let mut ids = vec![id];
         let mut cur = id;
         loop {
@@ -633,28 +668,70 @@ impl<'m> Explorer<'m> {
             cur = parent;
         }
         ids.reverse();
-        let states: Vec<Vec<u64>> = ids.iter().map(|&i| self.state(i).to_vec()).collect();
+        let reps: Vec<Vec<u64>> = ids.iter().map(|&i| self.state(i).to_vec()).collect();
         let mut steps = Vec::new();
         let mut scratch = Scratch::default();
-        for pair in states.windows(2) {
-            let mut chosen = None;
+        let Some(sym) = self.sym else {
+            for pair in reps.windows(2) {
+                let chosen = self.first_step_to(&pair[0], &pair[1], &mut scratch);
+                steps.push(chosen.expect("a stored parent generates its child"));
+            }
+            let trace = Trace {
+                states: reps,
+                steps,
+                failed: None,
+                lasso: None,
+            };
+            return (trace, None);
+        };
+        let mut states = vec![reps[0].clone()];
+        let mut sigma = sym.identity();
+        let mut canon = Vec::new();
+        for pair in reps.windows(2) {
+            // A successor of the stored parent whose representative is the
+            // stored child, and the renaming that makes it so.
+            let mut found = None;
             self.model
-                .successors(&pair[0], &mut scratch, &mut |step, outcome| {
-                    if chosen.is_none()
+                .successors(&pair[0], &mut scratch, &mut |_, outcome| {
+                    if found.is_none()
                         && let Outcome::Next(next) = outcome
-                        && next == pair[1].as_slice()
                     {
-                        chosen = Some(step);
+                        let pi = self.model.canonical(sym, next, &mut canon);
+                        if canon == pair[1] {
+                            found = Some((next.to_vec(), pi));
+                        }
                     }
                 });
-            steps.push(chosen.expect("a stored parent generates its child"));
+            let (next, pi) = found.expect("a stored parent generates its child");
+            let mut concrete = Vec::new();
+            self.model.permute(sym, &next, &sigma, &mut concrete);
+            let from = states.last().expect("starts with the initial state");
+            let chosen = self.first_step_to(from, &concrete, &mut scratch);
+            steps.push(chosen.expect("renamed states have renamed steps"));
+            states.push(concrete);
+            sigma = Symmetry::compose(&sigma, &Symmetry::inverse(&pi));
         }
-        Trace {
+        let trace = Trace {
             states,
             steps,
             failed: None,
             lasso: None,
-        }
+        };
+        (trace, Some(sigma))
+    }
+
+    /// The first step from `from` that leads to exactly `to`.
+    fn first_step_to(&self, from: &[u64], to: &[u64], scratch: &mut Scratch) -> Option<Step> {
+        let mut chosen = None;
+        self.model.successors(from, scratch, &mut |step, outcome| {
+            if chosen.is_none()
+                && let Outcome::Next(next) = outcome
+                && next == to
+            {
+                chosen = Some(step);
+            }
+        });
+        chosen
     }
 
     /// The liveness verdict of one property: a fair counterexample, if any.
@@ -717,14 +794,43 @@ impl<'m> Explorer<'m> {
     }
 
     fn trace_of(&self, f: &Found) -> Trace {
-        let mut trace = self.path(f.id);
+        let (mut trace, sigma) = self.concrete_path(f.id);
+        let (Some(sym), Some(sigma)) = (self.sym, sigma) else {
+            match &f.step {
+                None => {}
+                Some((step, StepEnd::To(next))) => {
+                    trace.steps.push(*step);
+                    trace.states.push(next.clone());
+                }
+                Some((step, StepEnd::Failed(e))) => trace.failed = Some((*step, e.clone())),
+            }
+            return trace;
+        };
+        // The last step, renamed like the path.
+        let last = trace.states.last().expect("a path has a state").clone();
+        let mut scratch = Scratch::default();
         match &f.step {
             None => {}
             Some((step, StepEnd::To(next))) => {
-                trace.steps.push(*step);
-                trace.states.push(next.clone());
+                let mut concrete = Vec::new();
+                self.model.permute(sym, next, &sigma, &mut concrete);
+                let chosen = self.first_step_to(&last, &concrete, &mut scratch);
+                trace.steps.push(chosen.unwrap_or(*step));
+                trace.states.push(concrete);
             }
-            Some((step, StepEnd::Failed(e))) => trace.failed = Some((*step, e.clone())),
+            Some((step, StepEnd::Failed(e))) => {
+                let mut chosen = None;
+                self.model
+                    .successors(&last, &mut scratch, &mut |s, outcome| {
+                        if chosen.is_none()
+                            && let Outcome::Error(err) = outcome
+                            && err == *e
+                        {
+                            chosen = Some(s);
+                        }
+                    });
+                trace.failed = Some((chosen.unwrap_or(*step), e.clone()));
+            }
         }
         trace
     }
@@ -787,6 +893,12 @@ impl<'m> Explorer<'m> {
             liveness_elapsed: liveness_start.elapsed(),
             memory_bytes: self.shards.iter().map(Shard::bytes).sum(),
             coverage: self.coverage.clone(),
+            symmetry: self.sym.map_or(Vec::new(), |sym| {
+                sym.kinds(&self.model.spec)
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect()
+            }),
         }
     }
 }

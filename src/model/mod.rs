@@ -16,6 +16,7 @@ mod expr;
 mod layout;
 mod step;
 mod stmt;
+mod symmetry;
 mod trace;
 mod value;
 
@@ -23,6 +24,7 @@ use std::sync::Arc;
 
 pub use layout::{Layout, MsgLayout, Slot};
 pub use step::{Outcome, Scratch, Step, StepKind, Task};
+pub use symmetry::{Perms, Symmetry};
 pub use trace::{Change, TraceStep};
 
 use crate::diagnostic::Diagnostic;
@@ -159,7 +161,31 @@ pub struct Model {
     pub done: Option<Pred>,
     /// Whether deadlocks are reported.
     pub check_deadlock: bool,
+    /// The symmetry of the `symmetric` kinds, if any.
+    pub symmetry: Option<Symmetry>,
     pub(crate) code: step::Code,
+}
+
+impl Model {
+    /// The symmetry the explorer reduces by: none when a liveness property
+    /// is checked (fairness names instances; the reduction is not proven
+    /// sound for it, so the full state space is explored).
+    pub fn reduction(&self) -> Option<&Symmetry> {
+        let liveness = self.properties.iter().any(|p| {
+            matches!(
+                p,
+                CompiledProperty::LeadsTo(..)
+                    | CompiledProperty::Transient(_)
+                    | CompiledProperty::Ensures(..)
+                    | CompiledProperty::Variant { .. }
+            )
+        });
+        if liveness {
+            None
+        } else {
+            self.symmetry.as_ref()
+        }
+    }
 }
 
 /// Why a typed spec could not be compiled: a capacity limit of the packed
@@ -264,8 +290,10 @@ pub fn lower(spec: TypedSpec) -> Result<Model, Vec<LowerError>> {
     if !errors.is_empty() {
         return Err(errors);
     }
+    let symmetry = Symmetry::new(&spec, &layout);
     Ok(Model {
         spec,
+        symmetry,
         layout,
         properties,
         bounds,

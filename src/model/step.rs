@@ -475,6 +475,15 @@ impl Model {
         }
     }
 
+    /// Where a message sorts in a canonical network: by channel, FIFO
+    /// messages (in sending order) before the others (by code).
+    #[inline]
+    pub(crate) fn net_key(&self, c: u64) -> (u64, bool, u64) {
+        let msg = &self.layout.msg;
+        let is_fifo = self.code.fifo[msg.kind(c)];
+        (msg.channel(c), !is_fifo, if is_fifo { 0 } else { c })
+    }
+
     /// Builds the canonical successor network: `old` without the copy at
     /// `removed`, plus `sends`, ordered by channel, FIFO messages keeping
     /// their order, others sorted, copies of `set` messages merged.
@@ -497,11 +506,7 @@ impl Model {
         // after every message of its channel that sorts before it (a FIFO
         // message goes after all FIFO messages of its channel).
         let msg = &self.layout.msg;
-        let fifo = &self.code.fifo;
-        let key = |c: u64| {
-            let is_fifo = fifo[msg.kind(c)];
-            (msg.channel(c), !is_fifo, if is_fifo { 0 } else { c })
-        };
+        let key = |c: u64| self.net_key(c);
         for &c in extra {
             let k = key(c);
             let at = out.partition_point(|&x| key(x) <= k);

@@ -62,6 +62,12 @@ pub enum TypeError {
     },
     /// A property that reads no state.
     ConstantProperty { name: String, span: Span },
+    /// `K[i]` for a symmetric kind K.
+    Asymmetric {
+        kind: String,
+        span: Span,
+        decl: Span,
+    },
     /// `byzantine(n)` or `crashed(n)` inside a node.
     EnvironmentOnly { name: &'static str, span: Span },
     /// Wrong number of arguments, fields or binders.
@@ -205,6 +211,16 @@ impl TypeError {
             )
             .primary(*span, "this never changes")
             .help("refer to node variables, e.g. `TM.phase` or `forall r in RM: r.state == ...`"),
+            TypeError::Asymmetric { kind, span, decl } => Diagnostic::error(
+                "dsmc::typeck::asymmetric",
+                format!("`{kind}` is symmetric, so its instances cannot be named by index"),
+            )
+            .primary(*span, "this singles out one instance")
+            .secondary(*decl, "declared `symmetric` here")
+            .help(format!(
+                "quantify instead (`forall n in {kind}: ...`, `exists n in {kind}: ...`), \
+                 or remove `symmetric` if the instances really differ"
+            )),
             TypeError::EnvironmentOnly { name, span } => Diagnostic::error(
                 "dsmc::typeck::environment_only",
                 format!("`{name}(..)` is not available to node code"),

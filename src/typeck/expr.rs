@@ -739,6 +739,13 @@ impl Checker<'_, '_> {
             && let NameRes::Global(Global::Node(k)) = self.resolve_name(cx, &name.name)
         {
             let i = self.check(cx, index, &Type::Int, None);
+            if self.r.nodes[k].decl.symmetric {
+                self.errors.push(TypeError::Asymmetric {
+                    kind: name.name.clone(),
+                    span,
+                    decl: self.r.nodes[k].decl.name.span,
+                });
+            }
             let count = self.r.nodes[k].count as i64;
             if let ExprKind::Int(n) = i.kind
                 && (n < 0 || n >= count)

@@ -1,0 +1,566 @@
+//! Symmetry reduction over `symmetric` node kinds.
+//!
+//! The instances of a symmetric kind are interchangeable: permuting them
+//! (their variables and flags, every value that names one of them, the
+//! sender and receiver and payload of every message, the sides of a
+//! partition) maps behaviours to behaviours and keeps every property's truth
+//! (the type checker refuses `K[i]` for a symmetric `K`). The explorer
+//! therefore stores one representative per orbit: [`Symmetry::canonical`].
+//!
+//! The representative is the smallest permuted state (word by word) among
+//! the permutations that sort each kind's instances by a key that does not
+//! depend on their names (their own variables that name no instance of a
+//! symmetric kind, their flags, how many messages they have sent and have
+//! waiting). Instances with equal keys are tried in every order, so the
+//! representative is the same for every state of an orbit; when the ties
+//! would need more than [`MAX_TRIES`] orders, they keep their current order,
+//! which still picks a state of the orbit (exploration stays exhaustive and
+//! deterministic) but may store an orbit more than once.
+
+use super::Model;
+use super::encoding::{Enc, Shape, mask};
+use crate::typed::{NodeKindId, Type, TypedSpec};
+
+/// The most tie-breaking orders tried for one state.
+pub const MAX_TRIES: usize = 720;
+
+/// A permutation of each symmetric kind's instances: `perm[g][old] = new`.
+pub type Perms = Vec<Vec<u32>>;
+
+/// How to rename the instances inside a stored code.
+#[derive(Clone, Debug)]
+enum Remap {
+    /// A node id of symmetric group `g`.
+    Node(usize),
+    Option(Box<Remap>),
+    /// (offset, bits, remap) of each part that names an instance.
+    Product(Vec<(u32, u32, Remap)>),
+    Set {
+        elem: Box<Remap>,
+    },
+    Map {
+        key: Option<Box<Remap>>,
+        n_keys: u64,
+        value_bits: u32,
+        value: Option<Box<Remap>>,
+    },
+    Seq {
+        elem_bits: u32,
+        len_bits: u32,
+        elem: Box<Remap>,
+    },
+}
+
+impl Remap {
+    fn of(ty: &Type, enc: &Enc, group: &[Option<usize>]) -> Option<Remap> {
+        match (ty, &enc.shape) {
+            (Type::Node(k), _) => group[*k].map(Remap::Node),
+            (Type::Option(t), Shape::Option(inner)) => {
+                Remap::of(t, inner, group).map(|r| Remap::Option(Box::new(r)))
+            }
+            (Type::Tuple(ts), Shape::Product(parts)) => {
+                Remap::product(ts.iter().collect(), parts, group)
+            }
+            (Type::Record(fs), Shape::Product(parts)) => {
+                Remap::product(fs.iter().map(|(_, t)| t).collect(), parts, group)
+            }
+            (Type::Set(t), Shape::Set(elem)) => {
+                Remap::of(t, elem, group).map(|r| Remap::Set { elem: Box::new(r) })
+            }
+            (Type::Map(kt, vt), Shape::Map { key, value }) => {
+                let kr = Remap::of(kt, key, group);
+                let vr = Remap::of(vt, value, group);
+                if kr.is_none() && vr.is_none() {
+                    return None;
+                }
+                Some(Remap::Map {
+                    key: kr.map(Box::new),
+                    n_keys: key.domain().map_or(0, |d| d.len() as u64),
+                    value_bits: value.bits,
+                    value: vr.map(Box::new),
+                })
+            }
+            (Type::Seq(t, _), Shape::Seq { elem, len_bits, .. }) => {
+                Remap::of(t, elem, group).map(|r| Remap::Seq {
+                    elem_bits: elem.bits,
+                    len_bits: *len_bits,
+                    elem: Box::new(r),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    fn product(ts: Vec<&Type>, parts: &[(u32, Enc)], group: &[Option<usize>]) -> Option<Remap> {
+        let inner: Vec<(u32, u32, Remap)> = ts
+            .into_iter()
+            .zip(parts)
+            .filter_map(|(t, (offset, enc))| {
+                Remap::of(t, enc, group).map(|r| (*offset, enc.bits, r))
+            })
+            .collect();
+        (!inner.is_empty()).then_some(Remap::Product(inner))
+    }
+
+    fn apply(&self, code: u64, perms: &Perms) -> u64 {
+        match self {
+            Remap::Node(g) => perms[*g].get(code as usize).map_or(code, |&n| n as u64),
+            Remap::Option(inner) => {
+                if code & 1 == 0 {
+                    code
+                } else {
+                    (inner.apply(code >> 1, perms) << 1) | 1
+                }
+            }
+            Remap::Product(parts) => {
+                let mut out = code;
+                for (offset, bits, r) in parts {
+                    let m = mask(*bits);
+                    let part = (code >> offset) & m;
+                    out = (out & !(m << offset)) | ((r.apply(part, perms) & m) << offset);
+                }
+                out
+            }
+            Remap::Set { elem } => {
+                let mut out = 0u64;
+                let mut bits = code;
+                while bits != 0 {
+                    let c = bits.trailing_zeros() as u64;
+                    bits &= bits - 1;
+                    out |= 1u64 << elem.apply(c, perms);
+                }
+                out
+            }
+            Remap::Map {
+                key,
+                n_keys,
+                value_bits,
+                value,
+            } => {
+                let m = mask(*value_bits);
+                let mut out = 0u64;
+                for k in 0..*n_keys {
+                    let v = (code >> (k * *value_bits as u64)) & m;
+                    let k2 = key.as_ref().map_or(k, |r| r.apply(k, perms));
+                    let v2 = value.as_ref().map_or(v, |r| r.apply(v, perms));
+                    out |= (v2 & m) << (k2 * *value_bits as u64);
+                }
+                out
+            }
+            Remap::Seq {
+                elem_bits,
+                len_bits,
+                elem,
+            } => {
+                let len = code & mask(*len_bits);
+                let m = mask(*elem_bits);
+                let mut out = code;
+                for i in 0..len {
+                    let shift = *len_bits as u64 + i * *elem_bits as u64;
+                    let e = (code >> shift) & m;
+                    out = (out & !(m << shift)) | ((elem.apply(e, perms) & m) << shift);
+                }
+                out
+            }
+        }
+    }
+}
+
+/// One symmetric kind.
+#[derive(Clone, Debug)]
+struct Group {
+    kind: NodeKindId,
+    count: u32,
+    first_global: u32,
+    /// Variables of other kinds that say something about each instance by
+    /// position: a `set<K>` (membership) or a `map<K, V>` whose values name
+    /// no symmetric instance (the value). They sharpen the sorting key.
+    views: Vec<View>,
+}
+
+#[derive(Clone, Debug)]
+enum View {
+    Set(super::Slot),
+    Map { slot: super::Slot, value_bits: u32 },
+}
+
+/// The compiled symmetry of a spec.
+#[derive(Clone, Debug)]
+pub struct Symmetry {
+    groups: Vec<Group>,
+    /// By kind, by variable: how to rename inside its values.
+    vars: Vec<Vec<Option<Remap>>>,
+    /// By message kind, by field: (offset, bits, remap).
+    fields: Vec<Vec<(u32, u32, Remap)>>,
+    /// Global instance → (group, instance), for symmetric kinds.
+    global: Vec<Option<(usize, u32)>>,
+}
+
+impl Symmetry {
+    /// The symmetry of a spec with a `symmetric` kind of two or more instances.
+    pub(crate) fn new(spec: &TypedSpec, layout: &super::Layout) -> Option<Symmetry> {
+        let mut group = vec![None; spec.nodes.len()];
+        let mut groups = Vec::new();
+        for (k, node) in spec.nodes.iter().enumerate() {
+            if node.symmetric && node.count > 1 {
+                group[k] = Some(groups.len());
+                groups.push(Group {
+                    kind: k,
+                    count: node.count,
+                    first_global: layout.kinds[k].first_global,
+                    views: Vec::new(),
+                });
+            }
+        }
+        if groups.is_empty() {
+            return None;
+        }
+        for (k, node) in spec.nodes.iter().enumerate() {
+            if group[k].is_some() {
+                continue;
+            }
+            for (v, var) in node.vars.iter().enumerate() {
+                let vl = &layout.kinds[k].vars[v];
+                let view = |kt: &Type| match kt {
+                    Type::Node(target) => group[*target],
+                    _ => None,
+                };
+                match (&var.ty, &vl.enc.shape) {
+                    (Type::Set(t), Shape::Set(_)) => {
+                        if let Some(g) = view(t) {
+                            for slot in &vl.slots {
+                                groups[g].views.push(View::Set(*slot));
+                            }
+                        }
+                    }
+                    (Type::Map(kt, vt), Shape::Map { value, .. }) => {
+                        if let Some(g) = view(kt)
+                            && Remap::of(vt, value, &group).is_none()
+                        {
+                            for slot in &vl.slots {
+                                groups[g].views.push(View::Map {
+                                    slot: *slot,
+                                    value_bits: value.bits,
+                                });
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let vars = spec
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(k, node)| {
+                node.vars
+                    .iter()
+                    .enumerate()
+                    .map(|(v, var)| Remap::of(&var.ty, &layout.kinds[k].vars[v].enc, &group))
+                    .collect()
+            })
+            .collect();
+        let fields = spec
+            .messages
+            .iter()
+            .enumerate()
+            .map(|(m, def)| {
+                def.fields
+                    .iter()
+                    .zip(&layout.msg.fields[m])
+                    .filter_map(|((_, ty), (offset, enc))| {
+                        Remap::of(ty, enc, &group).map(|r| (*offset, enc.bits, r))
+                    })
+                    .collect()
+            })
+            .collect();
+        let global = layout
+            .instances
+            .iter()
+            .map(|&(k, i)| group[k].map(|g| (g, i)))
+            .collect();
+        Some(Symmetry {
+            groups,
+            vars,
+            fields,
+            global,
+        })
+    }
+
+    /// The names of the symmetric kinds, for reports.
+    pub fn kinds<'a>(&self, spec: &'a TypedSpec) -> Vec<&'a str> {
+        self.groups
+            .iter()
+            .map(|g| spec.nodes[g.kind].name.as_str())
+            .collect()
+    }
+
+    /// The identity permutation.
+    pub fn identity(&self) -> Perms {
+        self.groups.iter().map(|g| (0..g.count).collect()).collect()
+    }
+
+    /// The inverse of a permutation.
+    pub fn inverse(perms: &Perms) -> Perms {
+        perms
+            .iter()
+            .map(|p| {
+                let mut inv = vec![0u32; p.len()];
+                for (old, &new) in p.iter().enumerate() {
+                    inv[new as usize] = old as u32;
+                }
+                inv
+            })
+            .collect()
+    }
+
+    /// `a` after `b`: `(a ∘ b)[x] = a[b[x]]`.
+    pub fn compose(a: &Perms, b: &Perms) -> Perms {
+        a.iter()
+            .zip(b)
+            .map(|(pa, pb)| pb.iter().map(|&x| pa[x as usize]).collect())
+            .collect()
+    }
+
+    fn global_new(&self, global: u32, perms: &Perms) -> u32 {
+        match self.global[global as usize] {
+            Some((g, i)) => self.groups[g].first_global + perms[g][i as usize],
+            None => global,
+        }
+    }
+}
+
+impl Model {
+    /// `state` with the instances of each symmetric kind renamed by `perms`.
+    pub fn permute(&self, sym: &Symmetry, state: &[u64], perms: &Perms, out: &mut Vec<u64>) {
+        let fixed = self.layout.fixed_words;
+        out.clear();
+        out.extend_from_slice(&state[..fixed]);
+        let words = &state[..fixed];
+        for (k, kl) in self.layout.kinds.iter().enumerate() {
+            let g = sym
+                .global
+                .get(kl.first_global as usize)
+                .copied()
+                .flatten()
+                .map(|(g, _)| g);
+            for inst in 0..kl.count {
+                let to = match g {
+                    Some(g) => perms[g][inst as usize] as usize,
+                    None => inst as usize,
+                };
+                for (v, vl) in kl.vars.iter().enumerate() {
+                    let code = vl.slots[inst as usize].read(words);
+                    let code = match &sym.vars[k][v] {
+                        Some(r) => r.apply(code, perms),
+                        None => code,
+                    };
+                    vl.slots[to].write(out, code);
+                }
+                for flags in [&kl.crashed, &kl.byzantine].into_iter().flatten() {
+                    flags[to].write(out, flags[inst as usize].read(words));
+                }
+            }
+        }
+        if let Some((active, sides)) = self.layout.partition
+            && active.read(words) != 0
+        {
+            let n = self.layout.instances.len() as u32;
+            let old = sides.read(words);
+            let mut new = 0u64;
+            for gl in 0..n {
+                if (old >> gl) & 1 == 1 {
+                    new |= 1 << sym.global_new(gl, perms);
+                }
+            }
+            // Instance 0 is always on side 0.
+            if new & 1 == 1 {
+                new = !new & mask(n);
+            }
+            sides.write(out, new);
+        }
+        let msg = &self.layout.msg;
+        let start = out.len();
+        for &code in &state[fixed..] {
+            let m = msg.kind(code);
+            let mut payload = code & mask(msg.kind_shift);
+            for (offset, bits, r) in &sym.fields[m] {
+                let fm = mask(*bits);
+                let part = (payload >> offset) & fm;
+                payload = (payload & !(fm << offset)) | ((r.apply(part, perms) & fm) << offset);
+            }
+            out.push(msg.pack(
+                sym.global_new(msg.src(code), perms),
+                sym.global_new(msg.dst(code), perms),
+                m,
+                payload,
+            ));
+        }
+        // The canonical network order (a stable sort keeps each FIFO
+        // channel's order; channels move whole).
+        out[start..].sort_by_key(|&c| self.net_key(c));
+    }
+
+    /// The orbit representative of `state` and the permutation that maps
+    /// `state` to it.
+    pub fn canonical(&self, sym: &Symmetry, state: &[u64], out: &mut Vec<u64>) -> Perms {
+        let fixed = self.layout.fixed_words;
+        let words = &state[..fixed];
+        let msg = &self.layout.msg;
+        // Per group: instances sorted by their name-free key, and the runs of
+        // equal keys.
+        let mut orders: Vec<Vec<u32>> = Vec::new();
+        let mut runs: Vec<Vec<(usize, usize)>> = Vec::new();
+        let mut tries: usize = 1;
+        for group in &sym.groups {
+            let kl = &self.layout.kinds[group.kind];
+            let key = |inst: u32| -> Vec<u64> {
+                let mut key = Vec::with_capacity(kl.vars.len() + 4);
+                for (v, vl) in kl.vars.iter().enumerate() {
+                    if sym.vars[group.kind][v].is_none() {
+                        key.push(vl.slots[inst as usize].read(words));
+                    }
+                }
+                for flags in [&kl.crashed, &kl.byzantine].into_iter().flatten() {
+                    key.push(flags[inst as usize].read(words));
+                }
+                let global = group.first_global + inst;
+                let sent = state[fixed..]
+                    .iter()
+                    .filter(|&&c| msg.src(c) == global)
+                    .count();
+                let waiting = state[fixed..]
+                    .iter()
+                    .filter(|&&c| msg.dst(c) == global)
+                    .count();
+                key.push(sent as u64);
+                key.push(waiting as u64);
+                for view in &group.views {
+                    key.push(match view {
+                        View::Set(slot) => (slot.read(words) >> inst) & 1,
+                        View::Map { slot, value_bits } => {
+                            (slot.read(words) >> (inst as u64 * *value_bits as u64))
+                                & mask(*value_bits)
+                        }
+                    });
+                }
+                key
+            };
+            let keys: Vec<Vec<u64>> = (0..group.count).map(key).collect();
+            let mut order: Vec<u32> = (0..group.count).collect();
+            order.sort_by(|&a, &b| keys[a as usize].cmp(&keys[b as usize]));
+            let mut group_runs = Vec::new();
+            let mut i = 0;
+            while i < order.len() {
+                let mut j = i + 1;
+                while j < order.len() && keys[order[j] as usize] == keys[order[i] as usize] {
+                    j += 1;
+                }
+                if j - i > 1 {
+                    group_runs.push((i, j));
+                    tries = tries.saturating_mul((1..=j - i).product());
+                }
+                i = j;
+            }
+            orders.push(order);
+            runs.push(group_runs);
+        }
+        let to_perms = |orders: &[Vec<u32>]| -> Perms {
+            orders
+                .iter()
+                .map(|order| {
+                    let mut p = vec![0u32; order.len()];
+                    for (pos, &inst) in order.iter().enumerate() {
+                        p[inst as usize] = pos as u32;
+                    }
+                    p
+                })
+                .collect()
+        };
+        let mut best_perms = to_perms(&orders);
+        self.permute(sym, state, &best_perms, out);
+        if tries == 1 {
+            return best_perms;
+        }
+        // A run whose members can be swapped without changing the state
+        // (each adjacent transposition is an automorphism, so every order
+        // is) gives the same candidate in every order: leave it out.
+        let mut swapped = Vec::new();
+        tries = 1;
+        for (g, group_runs) in runs.iter_mut().enumerate() {
+            group_runs.retain(|&(a, b)| {
+                let interchangeable = (a..b - 1).all(|p| {
+                    let mut t = sym.identity();
+                    let (x, y) = (orders[g][p] as usize, orders[g][p + 1] as usize);
+                    t[g].swap(x, y);
+                    self.permute(sym, state, &t, &mut swapped);
+                    swapped == state
+                });
+                !interchangeable
+            });
+            for &(a, b) in group_runs.iter() {
+                tries = tries.saturating_mul((1..=b - a).product());
+            }
+        }
+        if tries == 1 || tries > MAX_TRIES {
+            return best_perms;
+        }
+        // Every order of every run of ties: a mixed-radix counter over the
+        // runs' permutations.
+        let all_runs: Vec<(usize, usize, usize)> = runs
+            .iter()
+            .enumerate()
+            .flat_map(|(g, rs)| rs.iter().map(move |&(a, b)| (g, a, b)))
+            .collect();
+        let run_perms: Vec<Vec<Vec<u32>>> = all_runs
+            .iter()
+            .map(|&(g, a, b)| permutations(&orders[g][a..b]))
+            .collect();
+        let mut candidate = Vec::new();
+        let mut counter = vec![0usize; all_runs.len()];
+        loop {
+            // Advance (the all-zero combination is the identity order,
+            // already tried).
+            let mut r = 0;
+            loop {
+                if r == counter.len() {
+                    return best_perms;
+                }
+                counter[r] += 1;
+                if counter[r] < run_perms[r].len() {
+                    break;
+                }
+                counter[r] = 0;
+                r += 1;
+            }
+            let mut trial = orders.clone();
+            for (r, &(g, a, b)) in all_runs.iter().enumerate() {
+                trial[g][a..b].copy_from_slice(&run_perms[r][counter[r]]);
+            }
+            let perms = to_perms(&trial);
+            self.permute(sym, state, &perms, &mut candidate);
+            if candidate < *out {
+                std::mem::swap(out, &mut candidate);
+                best_perms = perms;
+            }
+        }
+    }
+}
+
+/// Every order of `items`, the given order first.
+fn permutations(items: &[u32]) -> Vec<Vec<u32>> {
+    if items.len() <= 1 {
+        return vec![items.to_vec()];
+    }
+    let mut out = Vec::new();
+    for i in 0..items.len() {
+        let mut rest = items.to_vec();
+        let first = rest.remove(i);
+        for mut tail in permutations(&rest) {
+            tail.insert(0, first);
+            out.push(tail);
+        }
+    }
+    out
+}
