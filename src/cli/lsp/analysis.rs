@@ -255,26 +255,26 @@ impl<'a> Builder<'a> {
         if let Some(count) = &count {
             head.push_str(&format!("[{count}]"));
         }
-        let mut hover = code(&head);
-        let typed_node = self.typed_node(name);
-        match (typed_node, &count) {
-            (Some(def), _) => {
-                let noun = if def.count == 1 {
-                    "instance"
-                } else {
-                    "instances"
-                };
-                hover.push_str(&format!("\n\n{} {noun}", def.count));
-            }
-            (None, None) => hover.push_str("\n\na single node"),
-            (None, Some(_)) => {}
-        }
+        // The instance count: the checker's, or else one the syntax shows
+        // (`RM[3]`, `RM[N]` with `const N: int = 3`).
+        let instances = match (self.typed_node(name), &node.count) {
+            (Some(def), _) => Some(i64::from(def.count)),
+            (None, None) => Some(1),
+            (None, Some(count)) => self.literal_int(count),
+        };
         let vars = node
             .items
             .iter()
             .filter(|i| matches!(i, NodeItem::Var(_)))
             .count();
-        hover.push_str(&format!("; {vars} var{}", if vars == 1 { "" } else { "s" }));
+        let vars = format!("{vars} var{}", if vars == 1 { "" } else { "s" });
+        let summary = match instances {
+            Some(1) if node.count.is_none() => format!("a single node; {vars}"),
+            Some(1) => format!("1 instance; {vars}"),
+            Some(n) => format!("{n} instances; {vars}"),
+            None => vars,
+        };
+        let hover = format!("{}\n\n{summary}", code(&head));
         let id = self.add(&node.name, hover, None);
         self.globals.entry(name.clone()).or_insert(id);
         let mut names = NodeNames::default();
@@ -432,6 +432,22 @@ impl<'a> Builder<'a> {
         let outer = std::mem::replace(&mut self.expected_enum, expected);
         self.expr(e);
         self.expected_enum = outer;
+    }
+
+    /// The value of an integer literal, or of a constant defined as one.
+    fn literal_int(&self, e: &Expr) -> Option<i64> {
+        match &e.kind {
+            ExprKind::Int(n) => Some(*n),
+            ExprKind::Paren(inner) => self.literal_int(inner),
+            ExprKind::Name(name) => self.spec.items.iter().find_map(|i| match i {
+                Item::Const(c) if c.name.name == name.name => match &c.value.kind {
+                    ExprKind::Int(n) => Some(*n),
+                    _ => None,
+                },
+                _ => None,
+            }),
+            _ => None,
+        }
     }
 
     fn typed_node(&self, name: &str) -> Option<&'a typed::NodeDef> {
@@ -1040,4 +1056,91 @@ pub fn type_name(typed: &TypedSpec, ty: &Type) -> String {
 /// A line of dsmc as a Markdown code block.
 fn code(text: &str) -> String {
     format!("```dsmc\n{text}\n```")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dsmc::front::check_source;
+
+    const TWO_PHASE: &str = include_str!("../../../specs/2pc.ds");
+
+    /// The hover and the declaration's text for the `nth` occurrence of
+    /// `needle` (0-based), with the cursor on its first character.
+    fn look(source: &str, needle: &str, nth: usize) -> Option<(String, String)> {
+        let front = check_source(source, &[]);
+        let ast = front.ast.as_ref()?;
+        let analysis = Analysis::new(source, ast, front.typed.as_ref());
+        let offset = source.match_indices(needle).nth(nth)?.0;
+        let (_, symbol) = analysis.at(offset)?;
+        let declared = source[symbol.name_span.start..symbol.name_span.end].to_string();
+        let line = source[..symbol.name_span.start].lines().count();
+        Some((symbol.hover.clone(), format!("{declared}@{line}")))
+    }
+
+    fn hover(source: &str, needle: &str, nth: usize) -> String {
+        look(source, needle, nth)
+            .unwrap_or_else(|| panic!("nothing at `{needle}` #{nth}"))
+            .0
+    }
+
+    #[test]
+    fn hover_shows_declarations_with_their_types() {
+        let var = hover(TWO_PHASE, "state = prepared", 0);
+        assert!(var.contains("var RM.state: enum { working, prepared, committed, aborted }"));
+        assert!(var.contains("initially `working`"));
+        let node = hover(TWO_PHASE, "RM Commit", 0);
+        assert!(
+            node.contains("node RM[N]") && node.contains("3 instances"),
+            "{node}"
+        );
+        let message = hover(TWO_PHASE, "Prepared\n  }", 0);
+        assert!(message.contains("message Prepared"), "{message}");
+        assert!(
+            message.contains("network `set`, fair delivery"),
+            "{message}"
+        );
+        assert!(message.contains("sent by `RM`"), "{message}");
+        let constant = hover(TWO_PHASE, "N]", 0);
+        assert!(constant.contains("const N: int = 3"), "{constant}");
+        let property = hover(TWO_PHASE, "consistent:", 0);
+        assert!(property.contains("invariant property"), "{property}");
+        // `from rm`: the only sender of Prepared is RM.
+        let sender = hover(TWO_PHASE, "rm }", 0);
+        assert!(sender.contains("rm: RM"), "{sender}");
+        let quantified = hover(TWO_PHASE, "r.state == committed", 0);
+        assert!(quantified.contains("r: RM"), "{quantified}");
+    }
+
+    #[test]
+    fn a_bare_variant_belongs_to_the_expected_enum() {
+        // `committed` is a variant of TM.phase and of RM.state.
+        let (tm, at_tm) = look(TWO_PHASE, "committed\n    broadcast", 0).unwrap();
+        assert!(tm.contains("variant of `TM.phase`"), "{tm}");
+        let (rm, at_rm) = look(TWO_PHASE, "committed\nproperty", 0).unwrap();
+        assert!(rm.contains("variant of `RM.state`"), "{rm}");
+        assert_ne!(at_tm, at_rm);
+        let (_, set_literal) = look(TWO_PHASE, "committed, aborted }\n", 0).unwrap();
+        assert_eq!(set_literal, at_rm);
+    }
+
+    #[test]
+    fn definitions_are_found_through_remote_vars_and_locals() {
+        let (_, at) = look(TWO_PHASE, "state == committed", 0).unwrap();
+        assert_eq!(at, "state@60");
+        let (_, at) = look(TWO_PHASE, "phase == committed", 0).unwrap();
+        assert_eq!(at, "phase@44");
+        let (_, at) = look(TWO_PHASE, "rm }", 0).unwrap();
+        assert_eq!(at, "rm@47");
+    }
+
+    #[test]
+    fn hover_works_while_the_spec_has_type_errors() {
+        let broken = TWO_PHASE.replace("state == working {", "state == 0 {");
+        assert!(check_source(&broken, &[]).has_errors());
+        let var = hover(&broken, "state = prepared", 0);
+        assert!(var.contains("var RM.state"), "{var}");
+        let node = hover(&broken, "RM Commit", 0);
+        assert!(node.contains("3 instances"), "{node}");
+    }
 }
