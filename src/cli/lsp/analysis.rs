@@ -100,9 +100,13 @@ struct Builder<'a> {
     messages: HashMap<String, &'a ast::MessageDecl>,
     /// Properties named by `expect violation`.
     expected: BTreeSet<String>,
-    /// The enum type (by the span of its `enum { .. }`) of the values of a
-    /// symbol: of a variant, or of a var, constant or local of enum type.
+    /// The enum (by the span of its `enum { .. }`) of each variant.
     enum_of: HashMap<SymbolId, Span>,
+    /// The written type of a var, constant, parameter, record field or
+    /// local, when the spec writes it or it follows from what it does.
+    declared: HashMap<SymbolId, &'a TypeExpr>,
+    /// Record fields, by where their names are declared.
+    record_fields: HashMap<Span, SymbolId>,
     /// The enum a bare variant name is expected to belong to here, as in
     /// `state == prepared`: the type checker picks the variant by the
     /// expected type, and so does the index.
@@ -155,6 +159,8 @@ impl<'a> Builder<'a> {
             messages: HashMap::new(),
             expected: BTreeSet::new(),
             enum_of: HashMap::new(),
+            declared: HashMap::new(),
+            record_fields: HashMap::new(),
             expected_enum: None,
             current_node: None,
             scopes: Vec::new(),
@@ -301,7 +307,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Declares the variants of every enum written in a type.
-    fn declare_variants(&mut self, ty: &TypeExpr, owner: &str) {
+    fn declare_variants(&mut self, ty: &'a TypeExpr, owner: &str) {
         match &ty.kind {
             TypeKind::Enum(variants) => {
                 let all = variants
@@ -336,6 +342,17 @@ impl<'a> Builder<'a> {
             }
             TypeKind::Record(fields) => {
                 for field in fields {
+                    let hover = format!(
+                        "{}\n\nfield of `{owner}`",
+                        code(&format!(
+                            "{}: {}",
+                            field.name.name,
+                            self.text(field.ty.span)
+                        ))
+                    );
+                    let id = self.add(&field.name, hover, None);
+                    self.typed_as(id, &field.ty);
+                    self.record_fields.insert(field.name.span, id);
                     self.declare_variants(&field.ty, &format!("{owner}.{}", field.name.name));
                 }
             }
@@ -388,15 +405,91 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Records the enum of a symbol declared with type `ty`, if it is one.
-    fn typed_as(&mut self, id: SymbolId, ty: &TypeExpr) {
-        if let Some(e) = self.enum_of_type(ty, 0) {
-            self.enum_of.insert(id, e);
+    /// Records the written type of a symbol.
+    fn typed_as(&mut self, id: SymbolId, ty: &'a TypeExpr) {
+        self.declared.insert(id, ty);
+    }
+
+    /// A type with the aliases it names expanded.
+    fn expand(&self, ty: &'a TypeExpr) -> &'a TypeExpr {
+        // Aliases may be cyclic in a spec with errors.
+        const MAX_ALIAS_DEPTH: usize = 16;
+        let mut ty = ty;
+        for _ in 0..MAX_ALIAS_DEPTH {
+            let TypeKind::Named(name) = &ty.kind else {
+                break;
+            };
+            let alias = self.spec.items.iter().find_map(|i| match i {
+                Item::Type(t) if t.name.name == name.name => Some(&t.ty),
+                _ => None,
+            });
+            match alias {
+                Some(aliased) => ty = aliased,
+                None => break,
+            }
+        }
+        ty
+    }
+
+    /// The written type of an expression's value, when the syntax tells:
+    /// names, `RM[i].var`, record fields, map and sequence elements, `head`,
+    /// `last` and `unwrap`.
+    fn type_of_expr(&self, e: &'a Expr) -> Option<&'a TypeExpr> {
+        match &e.kind {
+            ExprKind::Paren(inner) => self.type_of_expr(inner),
+            ExprKind::Name(name) => self.declared.get(&self.resolve_name(&name.name)?).copied(),
+            ExprKind::Field(base, field) => {
+                // The base's type is computed once: see `node_kind_of_syntax`.
+                let kind = match self.node_kind_of_syntax(base) {
+                    Some(kind) => kind,
+                    None => {
+                        let base_ty = self.expand(self.type_of_expr(base)?);
+                        match &base_ty.kind {
+                            TypeKind::Record(fields) => {
+                                return fields
+                                    .iter()
+                                    .find(|f| f.name.name == field.name)
+                                    .map(|f| &f.ty);
+                            }
+                            _ => self.node_kind_of_type(base_ty)?,
+                        }
+                    }
+                };
+                let var = self.nodes.get(&kind)?.vars.get(&field.name)?;
+                self.declared.get(var).copied()
+            }
+            ExprKind::Index(base, _) => match &self.expand(self.type_of_expr(base)?).kind {
+                TypeKind::Map(_, value) => Some(value),
+                TypeKind::Seq(elem, _) => Some(elem),
+                _ => None,
+            },
+            ExprKind::Call(function, args) if args.len() == 1 => {
+                let arg = self.expand(self.type_of_expr(&args[0])?);
+                match (function.name.as_str(), &arg.kind) {
+                    ("head" | "last", TypeKind::Seq(elem, _)) => Some(elem),
+                    ("unwrap", TypeKind::Option(inner)) => Some(inner),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The written type of the elements of a domain (`for x in D`,
+    /// `forall x in D`), when the syntax tells.
+    fn element_type(&self, domain: &'a Expr) -> Option<&'a TypeExpr> {
+        match &domain.kind {
+            ExprKind::Paren(inner) => self.element_type(inner),
+            ExprKind::All(ty) => Some(ty),
+            _ => match &self.expand(self.type_of_expr(domain)?).kind {
+                TypeKind::Set(elem) | TypeKind::Seq(elem, _) => Some(elem),
+                _ => None,
+            },
         }
     }
 
     /// The `enum { .. }` a written type is, through aliases.
-    fn enum_of_type(&self, ty: &TypeExpr, depth: usize) -> Option<Span> {
+    fn enum_of_type(&self, ty: &'a TypeExpr, depth: usize) -> Option<Span> {
         // Aliases may be cyclic in a spec with errors.
         const MAX_ALIAS_DEPTH: usize = 16;
         match &ty.kind {
@@ -414,28 +507,19 @@ impl<'a> Builder<'a> {
     }
 
     /// The enum of an expression's value, when the syntax tells.
-    fn enum_of_expr(&self, e: &Expr) -> Option<Span> {
-        let id = match &e.kind {
-            ExprKind::Paren(inner) => return self.enum_of_expr(inner),
-            ExprKind::Name(name) => self.resolve_name(&name.name)?,
-            ExprKind::Field(base, field) => {
-                let kind = self.node_kind_of(base)?;
-                *self.nodes.get(&kind)?.vars.get(&field.name)?
-            }
-            _ => return None,
-        };
-        self.enum_of.get(&id).copied()
+    fn enum_of_expr(&self, e: &'a Expr) -> Option<Span> {
+        self.enum_of_type(self.type_of_expr(e)?, 0)
     }
 
     /// Walks an expression expecting a value of the given enum.
-    fn expr_expecting(&mut self, e: &Expr, expected: Option<Span>) {
+    fn expr_expecting(&mut self, e: &'a Expr, expected: Option<Span>) {
         let outer = std::mem::replace(&mut self.expected_enum, expected);
         self.expr(e);
         self.expected_enum = outer;
     }
 
     /// The value of an integer literal, or of a constant defined as one.
-    fn literal_int(&self, e: &Expr) -> Option<i64> {
+    fn literal_int(&self, e: &'a Expr) -> Option<i64> {
         match &e.kind {
             ExprKind::Int(n) => Some(*n),
             ExprKind::Paren(inner) => self.literal_int(inner),
@@ -567,7 +651,7 @@ impl<'a> Builder<'a> {
     }
 
     /// The node kind a written type names, if it names one.
-    fn node_kind_of_type(&self, ty: &TypeExpr) -> Option<String> {
+    fn node_kind_of_type(&self, ty: &'a TypeExpr) -> Option<String> {
         match &ty.kind {
             TypeKind::Named(name) if self.is_node_kind(&name.name) => Some(name.name.clone()),
             _ => None,
@@ -586,7 +670,7 @@ impl<'a> Builder<'a> {
     fn local(
         &mut self,
         name: &Ident,
-        ty_expr: Option<&TypeExpr>,
+        ty_expr: Option<&'a TypeExpr>,
         written: Option<String>,
         mut node_kind: Option<String>,
         role: &str,
@@ -597,7 +681,11 @@ impl<'a> Builder<'a> {
         {
             node_kind = typed.nodes.get(*k).map(|n| n.name.clone());
         }
+        // The type as written (where the local is declared, or where the
+        // value it is bound to comes from) keeps alias names, which the
+        // checker's types have expanded.
         let ty = written
+            .or_else(|| ty_expr.map(|t| self.text(t.span)))
             .or_else(|| checked.map(|t| self.type_name(t)))
             .or_else(|| node_kind.clone());
         let head = match ty {
@@ -661,13 +749,13 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn scoped_expr(&mut self, e: &Expr) {
+    fn scoped_expr(&mut self, e: &'a Expr) {
         self.scopes.push(Vec::new());
         self.expr(e);
         self.scopes.pop();
     }
 
-    fn property(&mut self, p: &ast::PropertyDecl) {
+    fn property(&mut self, p: &'a ast::PropertyDecl) {
         use ast::PropertyKind::*;
         match &p.kind {
             Invariant(e) | Stable(e) | Reachable(e) | Transient(e) => self.scoped_expr(e),
@@ -689,7 +777,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn walk_node(&mut self, node: &ast::NodeDecl) {
+    fn walk_node(&mut self, node: &'a ast::NodeDecl) {
         if let Some(count) = &node.count {
             self.expr(count);
         }
@@ -728,7 +816,7 @@ impl<'a> Builder<'a> {
         self.current_node = None;
     }
 
-    fn handler(&mut self, h: &ast::HandlerDecl) {
+    fn handler(&mut self, h: &'a ast::HandlerDecl) {
         self.global_ref(&h.message);
         self.scopes.push(Vec::new());
         let message = self.messages.get(&h.message.name).copied();
@@ -767,7 +855,7 @@ impl<'a> Builder<'a> {
         self.scopes.pop();
     }
 
-    fn block(&mut self, b: &Block) {
+    fn block(&mut self, b: &'a Block) {
         self.scopes.push(Vec::new());
         for s in &b.stmts {
             self.stmt(s);
@@ -775,7 +863,7 @@ impl<'a> Builder<'a> {
         self.scopes.pop();
     }
 
-    fn stmt(&mut self, s: &Stmt) {
+    fn stmt(&mut self, s: &'a Stmt) {
         match &s.kind {
             StmtKind::Assign { place, value, .. } => {
                 self.expr(place);
@@ -799,7 +887,8 @@ impl<'a> Builder<'a> {
                 self.expr(domain);
                 self.scopes.push(Vec::new());
                 let kind = self.node_kind_of_domain(domain);
-                self.local(var, None, None, kind, "`for` variable");
+                let elem = self.element_type(domain);
+                self.local(var, elem, None, kind, "`for` variable");
                 self.block(body);
                 self.scopes.pop();
             }
@@ -815,12 +904,13 @@ impl<'a> Builder<'a> {
             StmtKind::Let { name, value } => {
                 self.expr(value);
                 let kind = self.node_kind_of(value);
-                self.local(name, None, None, kind, "`let` binding");
+                let ty = self.type_of_expr(value);
+                self.local(name, ty, None, kind, "`let` binding");
             }
         }
     }
 
-    fn message_ctor(&mut self, ctor: &MessageCtor) {
+    fn message_ctor(&mut self, ctor: &'a MessageCtor) {
         self.global_ref(&ctor.name);
         for arg in ctor.args.iter().flatten() {
             self.expr(arg);
@@ -833,7 +923,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn type_expr(&mut self, ty: &TypeExpr) {
+    fn type_expr(&mut self, ty: &'a TypeExpr) {
         match &ty.kind {
             TypeKind::Bool | TypeKind::Int => {}
             TypeKind::Range(lo, hi) => {
@@ -896,16 +986,28 @@ impl<'a> Builder<'a> {
 
     /// The node kind of an expression's value, when it is clear from the
     /// syntax: `self`, `TM`, `RM[i]`, a local or var of a node type.
-    fn node_kind_of(&self, e: &Expr) -> Option<String> {
+    fn node_kind_of(&self, e: &'a Expr) -> Option<String> {
+        self.node_kind_of_syntax(e)
+            .or_else(|| self.node_kind_of_type(self.type_of_expr(e)?))
+    }
+
+    /// [`Self::node_kind_of`] for the forms that need no type: it does not
+    /// call [`Self::type_of_expr`], which calls it on every field access, so
+    /// that a chain of accesses costs linear time, not exponential.
+    fn node_kind_of_syntax(&self, e: &'a Expr) -> Option<String> {
         match &e.kind {
-            ExprKind::Paren(inner) => self.node_kind_of(inner),
+            ExprKind::Paren(inner) => self.node_kind_of_syntax(inner),
             ExprKind::SelfRef => self.current_node.clone(),
             ExprKind::Name(name) => {
                 if self.is_node_kind(&name.name) {
                     return Some(name.name.clone());
                 }
                 let id = self.resolve_name(&name.name)?;
-                self.symbols.get(id)?.node_kind.clone()
+                self.symbols
+                    .get(id)?
+                    .node_kind
+                    .clone()
+                    .or_else(|| self.node_kind_of_type(self.declared.get(&id)?))
             }
             ExprKind::Index(base, _) => match &base.kind {
                 ExprKind::Name(name) if self.is_node_kind(&name.name) => Some(name.name.clone()),
@@ -915,8 +1017,19 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// The symbol of field `name` of a record-valued expression.
+    fn record_field(&self, base: &'a Expr, name: &str) -> Option<SymbolId> {
+        match &self.expand(self.type_of_expr(base)?).kind {
+            TypeKind::Record(fields) => {
+                let field = fields.iter().find(|f| f.name.name == name)?;
+                self.record_fields.get(&field.name.span).copied()
+            }
+            _ => None,
+        }
+    }
+
     /// The node kind of the elements of a domain: `RM`, `all RM`.
-    fn node_kind_of_domain(&self, domain: &Expr) -> Option<String> {
+    fn node_kind_of_domain(&self, domain: &'a Expr) -> Option<String> {
         match &domain.kind {
             ExprKind::Paren(inner) => self.node_kind_of_domain(inner),
             ExprKind::Name(name) if self.is_node_kind(&name.name) => Some(name.name.clone()),
@@ -925,7 +1038,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn expr(&mut self, e: &Expr) {
+    fn expr(&mut self, e: &'a Expr) {
         // The expected enum reaches a bare name through parentheses, set
         // literals (`state in { committed, aborted }`) and `if` branches.
         let expected = match &e.kind {
@@ -939,7 +1052,7 @@ impl<'a> Builder<'a> {
         self.expected_enum = outer;
     }
 
-    fn expr_inner(&mut self, e: &Expr) {
+    fn expr_inner(&mut self, e: &'a Expr) {
         match &e.kind {
             ExprKind::Bool(_) | ExprKind::Int(_) | ExprKind::SelfRef => {}
             ExprKind::Name(name) => {
@@ -961,11 +1074,15 @@ impl<'a> Builder<'a> {
             }
             ExprKind::Field(base, field) => {
                 self.expr(base);
-                let var = self
-                    .node_kind_of(base)
-                    .and_then(|kind| self.nodes.get(&kind)?.vars.get(&field.name).copied());
-                if let Some(var) = var {
-                    self.refer(field.span, var);
+                let target = match self.node_kind_of(base) {
+                    Some(kind) => self
+                        .nodes
+                        .get(&kind)
+                        .and_then(|n| n.vars.get(&field.name).copied()),
+                    None => self.record_field(base, &field.name),
+                };
+                if let Some(target) = target {
+                    self.refer(field.span, target);
                 }
             }
             ExprKind::Call(_, args) | ExprKind::Tuple(args) | ExprKind::Set(args) => {
@@ -988,8 +1105,9 @@ impl<'a> Builder<'a> {
                 self.scopes.push(Vec::new());
                 let kind = self.node_kind_of_domain(domain);
                 let role = format!("`{}` variable", quantifier.keyword());
+                let elem = self.element_type(domain);
                 for var in vars {
-                    self.local(var, None, None, kind.clone(), &role);
+                    self.local(var, elem, None, kind.clone(), &role);
                 }
                 self.expr(body);
                 self.scopes.pop();
@@ -1142,5 +1260,33 @@ mod tests {
         assert!(var.contains("var RM.state"), "{var}");
         let node = hover(&broken, "RM Commit", 0);
         assert!(node.contains("3 instances"), "{node}");
+    }
+
+    const KV: &str = include_str!("../../../specs/kv_replication.ds");
+
+    #[test]
+    fn record_fields_and_inferred_local_types() {
+        let (field, at) = look(KV, "op == put {\n        store", 0).unwrap();
+        assert!(
+            field.contains("op: Op") && field.contains("field of `Entry`"),
+            "{field}"
+        );
+        assert!(at.starts_with("op@"), "{at}");
+        let local = hover(KV, "e)\n  }", 0);
+        assert!(local.contains("e: Entry"), "{local}");
+        // `b` in `from b`: the only sender of Ack is Backup; `b.log` is its var.
+        let (_, at) = look(KV, "log[i] == Primary", 0).unwrap();
+        assert!(at.starts_with("log@89"), "{at}");
+    }
+
+    #[test]
+    fn long_access_chains_take_linear_time() {
+        let chain = ".f".repeat(200);
+        let source = format!(
+            "protocol P\ntype R = {{ f: bool }}\nnode A {{\n  var r: R = {{ f: true }}\n}}\ninvariant i: A.r{chain} == A.r{chain}\n"
+        );
+        let start = std::time::Instant::now();
+        let _ = look(&source, "f ==", 0);
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
     }
 }
