@@ -310,6 +310,25 @@ fn diagnostics_hover_definition_symbols_and_shutdown() {
     // ... and of `Server.last` from the property.
     let definition = server.at("textDocument/definition", 19, 27);
     assert_eq!(definition["range"], range((15, 6), (15, 10)));
+    // Every use of `Ping`, without its declaration.
+    let references = server.call(
+        "textDocument/references",
+        json!({
+            "textDocument": { "uri": URI },
+            "position": { "line": 3, "character": 9 },
+            "context": { "includeDeclaration": false },
+        }),
+    );
+    let ranges: Vec<&Value> = references
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| &l["range"])
+        .collect();
+    assert_eq!(
+        ranges,
+        [&range((10, 16), (10, 20)), &range((16, 5), (16, 9))]
+    );
     // Nothing under the cursor: null.
     assert_eq!(server.at("textDocument/hover", 4, 0), Value::Null);
 

@@ -57,14 +57,34 @@ impl Analysis {
         }
     }
 
+    /// Every place that names the symbol, its declaration included, in
+    /// source order.
+    pub fn references_to(&self, id: SymbolId) -> Vec<Span> {
+        let mut spans: Vec<Span> = self
+            .references
+            .iter()
+            .filter(|&&(_, target)| target == id)
+            .map(|&(span, _)| span)
+            .collect();
+        spans.sort();
+        spans.dedup();
+        spans
+    }
+
     /// The name at a byte offset and the symbol it refers to. A cursor just
     /// after a name counts as on it; the innermost name wins.
     pub fn at(&self, offset: usize) -> Option<(Span, &Symbol)> {
+        let (span, id) = self.id_at(offset)?;
+        self.symbols.get(id).map(|s| (span, s))
+    }
+
+    /// [`Self::at`], with the symbol's id.
+    pub fn id_at(&self, offset: usize) -> Option<(Span, SymbolId)> {
         self.references
             .iter()
             .filter(|(span, _)| span.start <= offset && offset <= span.end)
             .min_by_key(|(span, _)| (span.len(), std::cmp::Reverse(span.start)))
-            .and_then(|&(span, id)| self.symbols.get(id).map(|s| (span, s)))
+            .copied()
     }
 }
 
@@ -229,6 +249,17 @@ impl<'a> Builder<'a> {
                     let id = self.add(&m.name, hover, None);
                     self.globals.entry(m.name.name.clone()).or_insert(id);
                     for field in &m.fields {
+                        let hover = format!(
+                            "{}\n\npayload field of message `{}`",
+                            code(&format!(
+                                "{}: {}",
+                                field.name.name,
+                                self.text(field.ty.span)
+                            )),
+                            m.name.name
+                        );
+                        let field_id = self.add(&field.name, hover, None);
+                        self.typed_as(field_id, &field.ty);
                         self.declare_variants(
                             &field.ty,
                             &format!("{}.{}", m.name.name, field.name.name),
@@ -1288,5 +1319,21 @@ mod tests {
         let start = std::time::Instant::now();
         let _ = look(&source, "f ==", 0);
         assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    #[test]
+    fn references_include_the_declaration_and_every_use() {
+        let front = check_source(TWO_PHASE, &[]);
+        let ast = front.ast.as_ref().unwrap();
+        let analysis = Analysis::new(TWO_PHASE, ast, front.typed.as_ref());
+        let offset = TWO_PHASE.find("message Prepared").unwrap() + "message ".len();
+        let (_, id) = analysis.id_at(offset).unwrap();
+        let uses: Vec<&str> = analysis
+            .references_to(id)
+            .iter()
+            .map(|s| &TWO_PHASE[s.start..s.end])
+            .collect();
+        // The declaration, the handler and the send.
+        assert_eq!(uses, ["Prepared"; 3]);
     }
 }

@@ -20,16 +20,17 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use dsmc::diagnostic::{Diagnostic, Severity};
 use dsmc::front::{FrontEnd, check_source};
+use dsmc::syntax::ast::Span;
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::{
     DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag, DidChangeTextDocumentParams,
     DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams,
-    DocumentSymbolParams, DocumentSymbolResponse, GotoDefinitionParams, GotoDefinitionResponse,
-    Hover, HoverContents, HoverParams, HoverProviderCapability, InitializeResult, Location,
-    MarkupContent, MarkupKind, NumberOrString, OneOf, PositionEncodingKind,
-    PublishDiagnosticsParams, SaveOptions, ServerCapabilities, ServerInfo,
-    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
-    TextDocumentSyncSaveOptions, Uri,
+    DocumentHighlight, DocumentHighlightParams, DocumentSymbolParams, DocumentSymbolResponse,
+    GotoDefinitionParams, GotoDefinitionResponse, Hover, HoverContents, HoverParams,
+    HoverProviderCapability, InitializeResult, Location, MarkupContent, MarkupKind, NumberOrString,
+    OneOf, PositionEncodingKind, PublishDiagnosticsParams, ReferenceParams, SaveOptions,
+    ServerCapabilities, ServerInfo, TextDocumentPositionParams, TextDocumentSyncCapability,
+    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -82,6 +83,8 @@ fn capabilities() -> ServerCapabilities {
         hover_provider: Some(HoverProviderCapability::Simple(true)),
         definition_provider: Some(OneOf::Left(true)),
         document_symbol_provider: Some(OneOf::Left(true)),
+        references_provider: Some(OneOf::Left(true)),
+        document_highlight_provider: Some(OneOf::Left(true)),
         ..ServerCapabilities::default()
     }
 }
@@ -131,6 +134,14 @@ fn serve(connection: &Connection) -> Result<u8, Failure> {
     }
     // The client closed the stream without `exit`.
     Ok(EXIT_ABNORMAL)
+}
+
+/// Where a symbol is named in a document.
+struct Uses<'d> {
+    declaration: Span,
+    /// Every place, the declaration included, in source order.
+    spans: Vec<Span>,
+    lines: LineIndex<'d>,
 }
 
 /// An open spec.
@@ -200,6 +211,14 @@ impl Server {
             "textDocument/definition" => answer(id, request.params, |p: GotoDefinitionParams| {
                 self.definition(&p)
             }),
+            "textDocument/references" => {
+                answer(id, request.params, |p: ReferenceParams| self.references(&p))
+            }
+            "textDocument/documentHighlight" => {
+                answer(id, request.params, |p: DocumentHighlightParams| {
+                    self.highlights(&p)
+                })
+            }
             "textDocument/documentSymbol" => {
                 answer(id, request.params, |p: DocumentSymbolParams| {
                     self.symbols(&p)
@@ -323,6 +342,48 @@ impl Server {
             uri: at.text_document.uri.clone(),
             range: lines.range(symbol.name_span),
         }))
+    }
+
+    /// The places that name the symbol under the cursor, with the place
+    /// that declares it.
+    fn uses(&self, at: &TextDocumentPositionParams) -> Option<Uses<'_>> {
+        let doc = self.documents.get(&at.text_document.uri)?;
+        let lines = LineIndex::new(&doc.text);
+        let analysis = doc.analysis.as_ref()?;
+        let (_, id) = analysis.id_at(lines.offset(at.position))?;
+        Some(Uses {
+            declaration: analysis.symbols.get(id)?.name_span,
+            spans: analysis.references_to(id),
+            lines,
+        })
+    }
+
+    fn references(&self, p: &ReferenceParams) -> Option<Vec<Location>> {
+        let at = &p.text_document_position;
+        let uses = self.uses(at)?;
+        Some(
+            uses.spans
+                .iter()
+                .filter(|&&span| p.context.include_declaration || span != uses.declaration)
+                .map(|&span| Location {
+                    uri: at.text_document.uri.clone(),
+                    range: uses.lines.range(span),
+                })
+                .collect(),
+        )
+    }
+
+    fn highlights(&self, p: &DocumentHighlightParams) -> Option<Vec<DocumentHighlight>> {
+        let uses = self.uses(&p.text_document_position_params)?;
+        Some(
+            uses.spans
+                .iter()
+                .map(|&span| DocumentHighlight {
+                    range: uses.lines.range(span),
+                    kind: None,
+                })
+                .collect(),
+        )
     }
 
     fn symbols(&self, p: &DocumentSymbolParams) -> Option<DocumentSymbolResponse> {
