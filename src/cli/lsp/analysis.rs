@@ -7,10 +7,14 @@
 //! top-level declarations, then enum variants), so that hover and
 //! go-to-definition keep working while the spec has type errors, which is
 //! most of the time while someone edits it. Types come from what the spec
-//! writes (`var state: enum { ... }`); when the spec has no errors the typed
-//! spec adds what only the checker knows: constant values, instance counts,
-//! concrete range bounds and the types of `let`, `for` and quantifier
-//! variables.
+//! writes (`var state: enum { ... }`), also for locals bound to a value whose
+//! written type the syntax shows (`let e = log[i]` is an `Entry`); when the
+//! spec has no errors the typed spec adds what only the checker knows:
+//! constant values, instance counts, concrete range bounds and the types of
+//! the other locals.
+//!
+//! Every walk recurses over the syntax tree, whose depth the parser bounds
+//! (`syntax::depth`), so no input overflows the stack.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -88,7 +92,7 @@ impl Analysis {
     }
 }
 
-/// The vars and actions of a node kind.
+/// The vars of a node kind, by name.
 #[derive(Default)]
 struct NodeNames {
     vars: HashMap<String, SymbolId>,
@@ -100,6 +104,8 @@ struct LocalName {
     id: SymbolId,
 }
 
+/// Builds an [`Analysis`] in two passes: [`Builder::declare`], then
+/// [`Builder::walk`].
 struct Builder<'a> {
     source: &'a str,
     spec: &'a ast::Spec,
@@ -520,26 +526,14 @@ impl<'a> Builder<'a> {
     }
 
     /// The `enum { .. }` a written type is, through aliases.
-    fn enum_of_type(&self, ty: &'a TypeExpr, depth: usize) -> Option<Span> {
-        // Aliases may be cyclic in a spec with errors.
-        const MAX_ALIAS_DEPTH: usize = 16;
-        match &ty.kind {
-            TypeKind::Enum(_) => Some(ty.span),
-            TypeKind::Named(name) if depth < MAX_ALIAS_DEPTH => {
-                self.spec.items.iter().find_map(|i| match i {
-                    Item::Type(t) if t.name.name == name.name => {
-                        self.enum_of_type(&t.ty, depth + 1)
-                    }
-                    _ => None,
-                })
-            }
-            _ => None,
-        }
+    fn enum_of_type(&self, ty: &'a TypeExpr) -> Option<Span> {
+        let ty = self.expand(ty);
+        matches!(ty.kind, TypeKind::Enum(_)).then_some(ty.span)
     }
 
     /// The enum of an expression's value, when the syntax tells.
     fn enum_of_expr(&self, e: &'a Expr) -> Option<Span> {
-        self.enum_of_type(self.type_of_expr(e)?, 0)
+        self.enum_of_type(self.type_of_expr(e)?)
     }
 
     /// Walks an expression expecting a value of the given enum.
@@ -817,7 +811,7 @@ impl<'a> Builder<'a> {
             match item {
                 NodeItem::Var(var) => {
                     self.type_expr(&var.ty);
-                    let expected = self.enum_of_type(&var.ty, 0);
+                    let expected = self.enum_of_type(&var.ty);
                     match &var.init {
                         VarInit::Value(e) | VarInit::OneOf(e) => {
                             self.scopes.push(Vec::new());
