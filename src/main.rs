@@ -45,9 +45,12 @@ enum Command {
         /// The shell to complete in.
         shell: clap_complete::Shell,
     },
-    /// Run the language server on stdin and stdout, for editors: diagnostics
-    /// as you type, hover, go-to-definition, document symbols. Exits with 0
-    /// after the client's `shutdown` and `exit`, 1 otherwise.
+    /// Run the language server (LSP on stdin and stdout), for editors.
+    ///
+    /// Diagnostics as you type, hover, go to definition, references and
+    /// document symbols for `.ds` files; docs/editor.md shows how to set up
+    /// an editor. Exits with 0 after the client's `shutdown` and `exit`, 1
+    /// otherwise.
     Lsp,
 }
 
