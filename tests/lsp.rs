@@ -387,8 +387,19 @@ fn odd_requests_get_answers_and_the_server_survives() {
     assert_eq!(response["error"]["code"], -32602);
     let response = server.request("textDocument/rename", json!({}));
     assert_eq!(response["error"]["code"], -32601);
+    // A ranged change, though full sync is advertised: `false` becomes `𝔸`.
+    server.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": URI, "version": 2 },
+            "contentChanges": [{ "range": range((1, 23), (1, 28)), "text": "𝔸" }],
+        }),
+    );
+    let diagnostics = server.diagnostics();
+    assert_eq!(diagnostics[0]["code"], "dsmc::parse::syntax");
+    assert_eq!(diagnostics[0]["range"], range((1, 23), (1, 25)));
     // A text that does not parse still gets an answer everywhere.
-    server.change(2, "protocol P\nnode A { var x: bool = ");
+    server.change(3, "protocol P\nnode A { var x: bool = ");
     assert_eq!(server.diagnostics()[0]["code"], "dsmc::parse::syntax");
     assert_eq!(server.at("textDocument/hover", 1, 10), Value::Null);
     // After `shutdown`, requests are refused until `exit`.
