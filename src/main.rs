@@ -45,6 +45,13 @@ enum Command {
         /// The shell to complete in.
         shell: clap_complete::Shell,
     },
+    /// Run the language server (LSP on stdin and stdout), for editors.
+    ///
+    /// Diagnostics as you type, hover, go to definition, references and
+    /// document symbols for `.ds` files; docs/editor.md shows how to set up
+    /// an editor. Exits with 0 after the client's `shutdown` and `exit`, 1
+    /// otherwise.
+    Lsp,
 }
 
 /// The arguments of `dsmc check`.
@@ -211,14 +218,16 @@ fn main() -> ExitCode {
     }
     cli::report::install_miette_hook();
     let run = move || match args.command {
-        Command::Check(check) => cli::check::run(&check),
-        Command::Fmt(fmt) => cli::fmt::run(&fmt),
+        Command::Check(check) => cli::check::run(&check).exit_code(),
+        Command::Fmt(fmt) => cli::fmt::run(&fmt).exit_code(),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "dsmc", &mut out);
             cli::report::print_line(String::from_utf8_lossy(&out).trim_end());
-            cli::Outcome::Ok
+            cli::Outcome::Ok.exit_code()
         }
+        // The protocol fixes its exit codes.
+        Command::Lsp => cli::lsp::run(),
     };
     let outcome = std::thread::Builder::new()
         .name("dsmc".into())
@@ -226,7 +235,7 @@ fn main() -> ExitCode {
         .spawn(run)
         .map(|thread| thread.join());
     match outcome {
-        Ok(Ok(outcome)) => ExitCode::from(outcome.exit_code()),
+        Ok(Ok(code)) => ExitCode::from(code),
         // The panic message is already on stderr.
         Ok(Err(_)) => ExitCode::from(EXIT_PANIC),
         Err(e) => {

@@ -1,13 +1,15 @@
 //! The parts of the `dsmc` binary (not of the library): one module per
-//! subcommand, [`report`] for everything that reaches the terminal, and the
+//! subcommand, [`report`] for everything that reaches the terminal, the
 //! parts of `dsmc check` for CI: [`inputs`] (files, directories, patterns),
-//! [`summary`], [`junit`], [`sarif`] and [`lock`] (`dsmc.lock`).
+//! [`summary`], [`junit`], [`sarif`] and [`lock`] (`dsmc.lock`), and [`lsp`],
+//! the language server.
 
 pub mod check;
 pub mod fmt;
 pub mod inputs;
 pub mod junit;
 pub mod lock;
+pub mod lsp;
 pub mod report;
 pub mod sarif;
 pub mod summary;

@@ -1,0 +1,569 @@
+//! `dsmc lsp`: a language server over stdin and stdout.
+//!
+//! It keeps the text of every open spec, runs the front end on it after each
+//! change ([`dsmc::front::check_source`], the same call `dsmc check` makes)
+//! and publishes the errors and warnings; it answers hover,
+//! go-to-definition and document symbols from an [`analysis::Analysis`] of
+//! the parsed spec. Everything is synchronous: the front end takes
+//! milliseconds on a spec, so there is no queue to cancel.
+//!
+//! The transport and the message loop are rust-analyzer's `lsp-server`; the
+//! protocol types are `lsp-types`. Nothing here may print to stdout, which
+//! carries the protocol; messages for people go to stderr.
+
+mod analysis;
+mod outline;
+mod position;
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use dsmc::diagnostic::{Diagnostic, Severity};
+use dsmc::front::{FrontEnd, check_source};
+use dsmc::syntax::ast::Span;
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_types::{
+    DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag, DidChangeTextDocumentParams,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams,
+    DocumentHighlight, DocumentHighlightParams, DocumentSymbolParams, DocumentSymbolResponse,
+    GotoDefinitionParams, GotoDefinitionResponse, Hover, HoverContents, HoverParams,
+    HoverProviderCapability, InitializeResult, Location, MarkupContent, MarkupKind, NumberOrString,
+    OneOf, PositionEncodingKind, PublishDiagnosticsParams, ReferenceParams, SaveOptions,
+    ServerCapabilities, ServerInfo, TextDocumentPositionParams, TextDocumentSyncCapability,
+    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use analysis::Analysis;
+use position::LineIndex;
+
+use super::report::eprint_line;
+
+/// The exit code after `shutdown` then `exit`, as the protocol asks.
+const EXIT_OK: u8 = 0;
+/// The exit code when the client exits without `shutdown`, or the
+/// connection breaks.
+const EXIT_ABNORMAL: u8 = 1;
+
+/// Runs the server until the client says `exit`; returns the exit code.
+pub fn run() -> u8 {
+    let (connection, io_threads) = Connection::stdio();
+    let code = match serve(&connection) {
+        Ok(code) => code,
+        Err(e) => {
+            eprint_line(&format!("dsmc lsp: {e}"));
+            return EXIT_ABNORMAL;
+        }
+    };
+    // Dropping the connection ends the writer once it has written
+    // everything; the reader stopped at `exit`.
+    drop(connection);
+    if let Err(e) = io_threads.join() {
+        eprint_line(&format!("dsmc lsp: {e}"));
+        return EXIT_ABNORMAL;
+    }
+    code
+}
+
+/// What the server advertises.
+fn capabilities() -> ServerCapabilities {
+    ServerCapabilities {
+        position_encoding: Some(PositionEncodingKind::UTF16),
+        text_document_sync: Some(TextDocumentSyncCapability::Options(
+            TextDocumentSyncOptions {
+                open_close: Some(true),
+                change: Some(TextDocumentSyncKind::FULL),
+                save: Some(TextDocumentSyncSaveOptions::SaveOptions(SaveOptions {
+                    include_text: Some(true),
+                })),
+                ..TextDocumentSyncOptions::default()
+            },
+        )),
+        hover_provider: Some(HoverProviderCapability::Simple(true)),
+        definition_provider: Some(OneOf::Left(true)),
+        document_symbol_provider: Some(OneOf::Left(true)),
+        references_provider: Some(OneOf::Left(true)),
+        document_highlight_provider: Some(OneOf::Left(true)),
+        ..ServerCapabilities::default()
+    }
+}
+
+type Failure = Box<dyn std::error::Error + Send + Sync>;
+
+/// The handshake and the message loop.
+fn serve(connection: &Connection) -> Result<u8, Failure> {
+    let (id, _params) = connection.initialize_start()?;
+    let result = InitializeResult {
+        capabilities: capabilities(),
+        server_info: Some(ServerInfo {
+            name: "dsmc".into(),
+            version: Some(env!("CARGO_PKG_VERSION").into()),
+        }),
+    };
+    // `initialized` is handled by the loop below (and ignored) rather than
+    // awaited here, so a client that sends something else first still works.
+    connection
+        .sender
+        .send(Response::new_ok(id, result).into())?;
+    let mut server = Server {
+        documents: HashMap::new(),
+        shut_down: false,
+        outbox: Vec::new(),
+    };
+    for message in &connection.receiver {
+        match message {
+            Message::Request(request) => {
+                let response = server.request(request);
+                connection.sender.send(response.into())?;
+            }
+            Message::Notification(note) if note.method == "exit" => {
+                return Ok(if server.shut_down {
+                    EXIT_OK
+                } else {
+                    EXIT_ABNORMAL
+                });
+            }
+            Message::Notification(note) => server.notification(note),
+            // The server sends no requests, so expects no responses.
+            Message::Response(_) => {}
+        }
+        for note in server.outbox.drain(..) {
+            connection.sender.send(note.into())?;
+        }
+    }
+    // The client closed the stream without `exit`.
+    Ok(EXIT_ABNORMAL)
+}
+
+/// Where a symbol is named in a document.
+struct Uses<'d> {
+    declaration: Span,
+    /// Every place, the declaration included, in source order.
+    spans: Vec<Span>,
+    lines: LineIndex<'d>,
+}
+
+/// An open spec.
+struct Document {
+    text: String,
+    version: Option<i32>,
+    front: FrontEnd,
+    /// `None` when the text does not parse.
+    analysis: Option<Analysis>,
+}
+
+impl Document {
+    fn new(text: String, version: Option<i32>) -> Document {
+        let front = check_source(&text, &[]);
+        let analysis = front
+            .ast
+            .as_ref()
+            .map(|ast| Analysis::new(&text, ast, front.typed.as_ref()));
+        Document {
+            text,
+            version,
+            front,
+            analysis,
+        }
+    }
+}
+
+struct Server {
+    documents: HashMap<Uri, Document>,
+    /// `shutdown` was received: only `exit` is expected now.
+    shut_down: bool,
+    /// Notifications to send after the current message.
+    outbox: Vec<Notification>,
+}
+
+impl Server {
+    /// Answers a request. A panic while answering becomes an error response
+    /// instead of ending the server.
+    fn request(&mut self, request: Request) -> Response {
+        let id = request.id.clone();
+        if self.shut_down {
+            return Response::new_err(
+                id,
+                ErrorCode::InvalidRequest as i32,
+                "the server is shut down".into(),
+            );
+        }
+        if request.method == "shutdown" {
+            self.shut_down = true;
+            return Response::new_ok(id, ());
+        }
+        let method = request.method.clone();
+        match catch_unwind(AssertUnwindSafe(|| self.dispatch(request))) {
+            Ok(response) => response,
+            Err(_) => Response::new_err(
+                id,
+                ErrorCode::InternalError as i32,
+                format!("dsmc lsp failed on `{method}`; please report it"),
+            ),
+        }
+    }
+
+    fn dispatch(&mut self, request: Request) -> Response {
+        let id = request.id.clone();
+        match request.method.as_str() {
+            "textDocument/hover" => answer(id, request.params, |p: HoverParams| self.hover(&p)),
+            "textDocument/definition" => answer(id, request.params, |p: GotoDefinitionParams| {
+                self.definition(&p)
+            }),
+            "textDocument/references" => {
+                answer(id, request.params, |p: ReferenceParams| self.references(&p))
+            }
+            "textDocument/documentHighlight" => {
+                answer(id, request.params, |p: DocumentHighlightParams| {
+                    self.highlights(&p)
+                })
+            }
+            "textDocument/documentSymbol" => {
+                answer(id, request.params, |p: DocumentSymbolParams| {
+                    self.symbols(&p)
+                })
+            }
+            method => Response::new_err(
+                id,
+                ErrorCode::MethodNotFound as i32,
+                format!("dsmc lsp does not handle `{method}`"),
+            ),
+        }
+    }
+
+    /// Handles a notification; a panic while doing so is reported on stderr
+    /// and the server goes on.
+    fn notification(&mut self, note: Notification) {
+        let method = note.method.clone();
+        if catch_unwind(AssertUnwindSafe(|| self.notify(note))).is_err() {
+            eprint_line(&format!("dsmc lsp: failed on `{method}`"));
+        }
+    }
+
+    fn notify(&mut self, note: Notification) {
+        match note.method.as_str() {
+            "textDocument/didOpen" => {
+                if let Some(p) = params::<DidOpenTextDocumentParams>(note.params) {
+                    let doc = p.text_document;
+                    self.update(doc.uri, doc.text, Some(doc.version));
+                }
+            }
+            "textDocument/didChange" => {
+                if let Some(p) = params::<DidChangeTextDocumentParams>(note.params) {
+                    let uri = p.text_document.uri;
+                    let mut text = match self.documents.remove(&uri) {
+                        Some(doc) => doc.text,
+                        None => String::new(),
+                    };
+                    for change in p.content_changes {
+                        match change.range {
+                            // Full sync is advertised; a ranged change is
+                            // applied all the same.
+                            Some(range) => {
+                                let lines = LineIndex::new(&text);
+                                let start = lines.offset(range.start);
+                                let end = lines.offset(range.end).max(start);
+                                text.replace_range(start..end, &change.text);
+                            }
+                            None => text = change.text,
+                        }
+                    }
+                    self.update(uri, text, Some(p.text_document.version));
+                }
+            }
+            "textDocument/didSave" => {
+                if let Some(p) = params::<DidSaveTextDocumentParams>(note.params) {
+                    let uri = p.text_document.uri;
+                    let known = self.documents.remove(&uri);
+                    let version = known.as_ref().and_then(|d| d.version);
+                    if let Some(text) = p.text.or(known.map(|d| d.text)) {
+                        self.update(uri, text, version);
+                    }
+                }
+            }
+            "textDocument/didClose" => {
+                if let Some(p) = params::<DidCloseTextDocumentParams>(note.params) {
+                    self.documents.remove(&p.text_document.uri);
+                    self.publish(p.text_document.uri, Vec::new(), None);
+                }
+            }
+            // `initialized`, `$/cancelRequest`, `$/setTrace`, ...
+            _ => {}
+        }
+    }
+
+    /// Checks a new text of a document and publishes its diagnostics.
+    fn update(&mut self, uri: Uri, text: String, version: Option<i32>) {
+        let doc = Document::new(text, version);
+        let lines = LineIndex::new(&doc.text);
+        let diagnostics = doc
+            .front
+            .diagnostics
+            .iter()
+            .map(|d| to_lsp(d, &lines, &uri))
+            .collect();
+        self.publish(uri.clone(), diagnostics, version);
+        self.documents.insert(uri, doc);
+    }
+
+    fn publish(&mut self, uri: Uri, diagnostics: Vec<lsp_types::Diagnostic>, version: Option<i32>) {
+        let params = PublishDiagnosticsParams {
+            uri,
+            diagnostics,
+            version,
+        };
+        self.outbox.push(Notification::new(
+            "textDocument/publishDiagnostics".into(),
+            params,
+        ));
+    }
+
+    fn hover(&self, p: &HoverParams) -> Option<Hover> {
+        let at = &p.text_document_position_params;
+        let doc = self.documents.get(&at.text_document.uri)?;
+        let lines = LineIndex::new(&doc.text);
+        let (span, symbol) = doc.analysis.as_ref()?.at(lines.offset(at.position))?;
+        Some(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: symbol.hover.clone(),
+            }),
+            range: Some(lines.range(span)),
+        })
+    }
+
+    fn definition(&self, p: &GotoDefinitionParams) -> Option<GotoDefinitionResponse> {
+        let at = &p.text_document_position_params;
+        let doc = self.documents.get(&at.text_document.uri)?;
+        let lines = LineIndex::new(&doc.text);
+        let (_, symbol) = doc.analysis.as_ref()?.at(lines.offset(at.position))?;
+        Some(GotoDefinitionResponse::Scalar(Location {
+            uri: at.text_document.uri.clone(),
+            range: lines.range(symbol.name_span),
+        }))
+    }
+
+    /// The places that name the symbol under the cursor, with the place
+    /// that declares it.
+    fn uses(&self, at: &TextDocumentPositionParams) -> Option<Uses<'_>> {
+        let doc = self.documents.get(&at.text_document.uri)?;
+        let lines = LineIndex::new(&doc.text);
+        let analysis = doc.analysis.as_ref()?;
+        let (_, id) = analysis.id_at(lines.offset(at.position))?;
+        Some(Uses {
+            declaration: analysis.symbols.get(id)?.name_span,
+            spans: analysis.references_to(id),
+            lines,
+        })
+    }
+
+    fn references(&self, p: &ReferenceParams) -> Option<Vec<Location>> {
+        let at = &p.text_document_position;
+        let uses = self.uses(at)?;
+        Some(
+            uses.spans
+                .iter()
+                .filter(|&&span| p.context.include_declaration || span != uses.declaration)
+                .map(|&span| Location {
+                    uri: at.text_document.uri.clone(),
+                    range: uses.lines.range(span),
+                })
+                .collect(),
+        )
+    }
+
+    fn highlights(&self, p: &DocumentHighlightParams) -> Option<Vec<DocumentHighlight>> {
+        let uses = self.uses(&p.text_document_position_params)?;
+        Some(
+            uses.spans
+                .iter()
+                .map(|&span| DocumentHighlight {
+                    range: uses.lines.range(span),
+                    kind: None,
+                })
+                .collect(),
+        )
+    }
+
+    fn symbols(&self, p: &DocumentSymbolParams) -> Option<DocumentSymbolResponse> {
+        let doc = self.documents.get(&p.text_document.uri)?;
+        let ast = doc.front.ast.as_ref()?;
+        let lines = LineIndex::new(&doc.text);
+        Some(DocumentSymbolResponse::Nested(outline::outline(
+            &doc.text, ast, &lines,
+        )))
+    }
+}
+
+/// Reads a request's parameters and answers with `handle`'s result (`null`
+/// for `None`), or with an error when the parameters do not fit.
+fn answer<P: DeserializeOwned, R: Serialize>(
+    id: RequestId,
+    params: serde_json::Value,
+    handle: impl FnOnce(P) -> Option<R>,
+) -> Response {
+    match serde_json::from_value::<P>(params) {
+        Ok(p) => Response::new_ok(id, handle(p)),
+        Err(e) => Response::new_err(id, ErrorCode::InvalidParams as i32, e.to_string()),
+    }
+}
+
+/// A notification's parameters, or `None` (reported on stderr) when they do
+/// not fit: a notification has no response to carry an error.
+fn params<P: DeserializeOwned>(value: serde_json::Value) -> Option<P> {
+    match serde_json::from_value(value) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            eprint_line(&format!("dsmc lsp: invalid notification parameters: {e}"));
+            None
+        }
+    }
+}
+
+/// A dsmc diagnostic as the protocol's: the primary label gives the range,
+/// the others become related information, the help follows the message.
+fn to_lsp(d: &Diagnostic, lines: &LineIndex<'_>, uri: &Uri) -> lsp_types::Diagnostic {
+    let primary = d.labels.iter().find(|l| l.primary);
+    let range = lines.range(primary.map_or_else(Default::default, |l| l.span));
+    let mut message = d.message.clone();
+    if let Some(label) = primary
+        && !label.message.is_empty()
+        && label.message != d.message
+    {
+        message.push_str(&format!("\n{}", label.message));
+    }
+    if let Some(help) = &d.help {
+        message.push_str(&format!("\nhelp: {help}"));
+    }
+    let related: Vec<DiagnosticRelatedInformation> = d
+        .labels
+        .iter()
+        .filter(|l| !l.primary)
+        .map(|l| DiagnosticRelatedInformation {
+            location: Location {
+                uri: uri.clone(),
+                range: lines.range(l.span),
+            },
+            message: if l.message.is_empty() {
+                "related".into()
+            } else {
+                l.message.clone()
+            },
+        })
+        .collect();
+    lsp_types::Diagnostic {
+        range,
+        severity: Some(match d.severity {
+            Severity::Error => DiagnosticSeverity::ERROR,
+            Severity::Warning => DiagnosticSeverity::WARNING,
+        }),
+        code: Some(NumberOrString::String(d.code.into())),
+        code_description: None,
+        source: Some("dsmc".into()),
+        message,
+        related_information: (!related.is_empty()).then_some(related),
+        // Editors grey out what is never used.
+        tags: d
+            .code
+            .starts_with("dsmc::lint::unused")
+            .then(|| vec![DiagnosticTag::UNNECESSARY]),
+        data: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every spec and test case of the repository, and prefixes of some, as
+    /// an editor sees them while the spec is typed.
+    fn texts() -> Vec<String> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        let mut dirs = vec![root.join("specs"), root.join("tests/cases")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "ds") {
+                    files.push(path);
+                }
+            }
+        }
+        files.sort();
+        let mut texts: Vec<String> = files
+            .iter()
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .collect();
+        assert!(texts.len() > 20, "the specs are found");
+        let two_phase = texts
+            .iter()
+            .find(|t| t.contains("protocol TwoPhaseCommit"))
+            .cloned()
+            .unwrap_or_default();
+        let mut end = 0;
+        while end < two_phase.len() {
+            if two_phase.is_char_boundary(end) {
+                texts.push(two_phase[..end].to_string());
+            }
+            end += 97;
+        }
+        texts
+    }
+
+    #[test]
+    fn every_offset_of_every_spec_is_answered_without_panic() {
+        for text in texts() {
+            let doc = Document::new(text, None);
+            let lines = LineIndex::new(&doc.text);
+            let uri: Uri = "file:///spec.ds".parse().expect("a valid URI");
+            for d in &doc.front.diagnostics {
+                let lsp = to_lsp(d, &lines, &uri);
+                assert!(lsp.range.start <= lsp.range.end);
+            }
+            if let (Some(ast), Some(analysis)) = (&doc.front.ast, &doc.analysis) {
+                let symbols = outline::outline(&doc.text, ast, &lines);
+                for s in &symbols {
+                    assert!(s.range.start <= s.selection_range.start);
+                    assert!(s.selection_range.end <= s.range.end);
+                }
+                for offset in 0..=doc.text.len() + 1 {
+                    if let Some((span, symbol)) = analysis.at(offset) {
+                        assert!(span.start <= offset && offset <= span.end);
+                        assert!(!symbol.hover.is_empty());
+                        assert!(
+                            doc.text
+                                .get(symbol.name_span.start..symbol.name_span.end)
+                                .is_some()
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn diagnostics_carry_code_help_and_related_information() {
+        let text = "protocol P\nnode A {\n  var x: bool = false\n  var x: bool = true\n}\n";
+        let doc = Document::new(text.to_string(), None);
+        let lines = LineIndex::new(&doc.text);
+        let uri: Uri = "file:///spec.ds".parse().expect("a valid URI");
+        let d = doc
+            .front
+            .diagnostics
+            .iter()
+            .find(|d| d.is_error())
+            .expect("a duplicate is an error");
+        let lsp = to_lsp(d, &lines, &uri);
+        assert_eq!(lsp.code, Some(NumberOrString::String(d.code.into())));
+        assert_eq!(lsp.severity, Some(DiagnosticSeverity::ERROR));
+        let related = lsp.related_information.expect("the first declaration");
+        assert_eq!(related[0].location.range.start.line, 2);
+        assert_eq!(lsp.range.start.line, 3);
+        if let Some(help) = &d.help {
+            assert!(lsp.message.ends_with(&format!("help: {help}")));
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! The document outline (`textDocument/documentSymbol`): constants, type
+//! aliases, messages with their fields, node kinds with their vars, actions
+//! and handlers, and properties, in source order.
+
+use dsmc::syntax::ast::{self, Fairness, Item, NodeItem, Span, TypeKind};
+use lsp_types::{DocumentSymbol, SymbolKind};
+
+use super::position::LineIndex;
+
+/// The outline of a parsed spec.
+pub fn outline(source: &str, spec: &ast::Spec, lines: &LineIndex<'_>) -> Vec<DocumentSymbol> {
+    let text = |span: Span| {
+        source
+            .get(span.start..span.end)
+            .unwrap_or("")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let symbol = |name: &ast::Ident, span: Span, kind, detail: Option<String>, children| {
+        #[allow(deprecated)] // `deprecated` is a required field of the struct.
+        DocumentSymbol {
+            name: name.name.clone(),
+            detail,
+            kind,
+            tags: None,
+            deprecated: None,
+            // The protocol asks for the name to lie within the whole.
+            range: lines.range(span.to(name.span)),
+            selection_range: lines.range(name.span),
+            children,
+        }
+    };
+    let mut symbols = Vec::new();
+    for item in &spec.items {
+        match item {
+            Item::Const(c) => symbols.push(symbol(
+                &c.name,
+                c.span,
+                SymbolKind::CONSTANT,
+                Some(format!("{} = {}", text(c.ty.span), text(c.value.span))),
+                None,
+            )),
+            Item::Type(t) => {
+                let (kind, children) = match &t.ty.kind {
+                    TypeKind::Enum(variants) => (
+                        SymbolKind::ENUM,
+                        Some(
+                            variants
+                                .iter()
+                                .map(|v| symbol(v, v.span, SymbolKind::ENUM_MEMBER, None, None))
+                                .collect(),
+                        ),
+                    ),
+                    _ => (SymbolKind::TYPE_PARAMETER, None),
+                };
+                symbols.push(symbol(
+                    &t.name,
+                    t.span,
+                    kind,
+                    Some(text(t.ty.span)),
+                    children,
+                ));
+            }
+            Item::Message(m) => {
+                let fields: Vec<DocumentSymbol> = m
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        symbol(
+                            &f.name,
+                            f.span,
+                            SymbolKind::FIELD,
+                            Some(text(f.ty.span)),
+                            None,
+                        )
+                    })
+                    .collect();
+                symbols.push(symbol(
+                    &m.name,
+                    m.span,
+                    SymbolKind::STRUCT,
+                    Some("message".into()),
+                    (!fields.is_empty()).then_some(fields),
+                ));
+            }
+            Item::Node(node) => {
+                let children = node
+                    .items
+                    .iter()
+                    .map(|item| match item {
+                        NodeItem::Var(v) => symbol(
+                            &v.name,
+                            v.span,
+                            SymbolKind::FIELD,
+                            Some(text(v.ty.span)),
+                            None,
+                        ),
+                        NodeItem::Action(a) => {
+                            let fairness = match a.fairness {
+                                Fairness::Unfair => "action",
+                                Fairness::Weak => "fair action",
+                                Fairness::Strong => "strong fair action",
+                            };
+                            symbol(
+                                &a.name,
+                                a.span,
+                                SymbolKind::METHOD,
+                                Some(fairness.into()),
+                                None,
+                            )
+                        }
+                        NodeItem::Handler(h) => {
+                            let name = ast::Ident {
+                                name: format!("on {}", h.message.name),
+                                span: h.message.span,
+                            };
+                            symbol(
+                                &name,
+                                h.span,
+                                SymbolKind::EVENT,
+                                Some("handler".into()),
+                                None,
+                            )
+                        }
+                    })
+                    .collect();
+                let detail = match &node.count {
+                    Some(count) => format!("node [{}]", text(count.span)),
+                    None => "node".into(),
+                };
+                symbols.push(symbol(
+                    &node.name,
+                    node.span,
+                    SymbolKind::CLASS,
+                    Some(detail),
+                    Some(children),
+                ));
+            }
+            Item::Property(p) => symbols.push(symbol(
+                &p.name,
+                p.span,
+                SymbolKind::PROPERTY,
+                Some(p.kind.describe().into()),
+                None,
+            )),
+            Item::Network(_)
+            | Item::Faults(_)
+            | Item::AllowDeadlock(_)
+            | Item::Done(_)
+            | Item::Bound(_)
+            | Item::Expect(_) => {}
+        }
+    }
+    symbols
+}

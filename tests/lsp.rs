@@ -1,0 +1,419 @@
+//! `dsmc lsp` driven as an editor drives it: the built binary over stdin and
+//! stdout, with the protocol's `Content-Length` framing. Every wait has a
+//! timeout and the server is killed when a test ends, so no test can hang.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// How long any one answer may take.
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+const URI: &str = "file:///work/spec.ds";
+
+/// A running `dsmc lsp` and the messages it has sent.
+struct Server {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    messages: Receiver<Value>,
+    /// Notifications received while waiting for a response.
+    pending: Vec<Value>,
+    next_id: i64,
+}
+
+impl Server {
+    fn start() -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dsmc"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("dsmc lsp starts");
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (sender, messages) = channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            while let Some(message) = read_message(&mut reader) {
+                if sender.send(message).is_err() {
+                    break;
+                }
+            }
+        });
+        Server {
+            child,
+            stdin,
+            messages,
+            pending: Vec::new(),
+            next_id: 1,
+        }
+    }
+
+    fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        let stdin = self.stdin.as_mut().expect("stdin is open");
+        write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write to server");
+        stdin.flush().expect("flush to server");
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    /// Sends a request and returns the whole response.
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let message = self.receive(deadline);
+            if message.get("id") == Some(&json!(id)) && message.get("method").is_none() {
+                return message;
+            }
+            self.pending.push(message);
+        }
+    }
+
+    /// Sends a request and returns its result, which must not be an error.
+    fn call(&mut self, method: &str, params: Value) -> Value {
+        let response = self.request(method, params);
+        assert!(
+            response.get("error").is_none(),
+            "{method} failed: {response}"
+        );
+        response["result"].clone()
+    }
+
+    fn receive(&mut self, deadline: Instant) -> Value {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match self.messages.recv_timeout(left) {
+            Ok(message) => message,
+            Err(RecvTimeoutError::Timeout) => panic!("no message from dsmc lsp in {TIMEOUT:?}"),
+            Err(RecvTimeoutError::Disconnected) => panic!("dsmc lsp closed its output"),
+        }
+    }
+
+    /// The next notification of a method (earlier ones of other methods are
+    /// dropped).
+    fn notification(&mut self, method: &str) -> Value {
+        if let Some(i) = self.pending.iter().position(|m| m["method"] == method) {
+            return self.pending.remove(i)["params"].clone();
+        }
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let message = self.receive(deadline);
+            if message["method"] == method {
+                return message["params"].clone();
+            }
+        }
+    }
+
+    fn diagnostics(&mut self) -> Vec<Value> {
+        let params = self.notification("textDocument/publishDiagnostics");
+        assert_eq!(params["uri"], URI);
+        params["diagnostics"]
+            .as_array()
+            .expect("diagnostics is an array")
+            .clone()
+    }
+
+    fn initialize(&mut self) -> Value {
+        let result = self.call(
+            "initialize",
+            json!({ "processId": null, "rootUri": null, "capabilities": {} }),
+        );
+        self.notify("initialized", json!({}));
+        result
+    }
+
+    fn open(&mut self, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": URI, "languageId": "dsmc", "version": 1, "text": text } }),
+        );
+    }
+
+    fn change(&mut self, version: i64, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": { "uri": URI, "version": version },
+                "contentChanges": [{ "text": text }],
+            }),
+        );
+    }
+
+    fn at(&mut self, method: &str, line: u32, character: u32) -> Value {
+        self.call(
+            method,
+            json!({
+                "textDocument": { "uri": URI },
+                "position": { "line": line, "character": character },
+            }),
+        )
+    }
+
+    /// Waits for the process to end and returns its exit code.
+    fn wait(&mut self) -> Option<i32> {
+        // Closing stdin as a client does when it is done.
+        self.stdin = None;
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait for dsmc lsp") {
+                return status.code();
+            }
+            assert!(Instant::now() < deadline, "dsmc lsp did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn shutdown_and_exit(&mut self) -> Option<i32> {
+        assert_eq!(self.call("shutdown", Value::Null), Value::Null);
+        self.notify("exit", Value::Null);
+        self.wait()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Reads one framed message; `None` at the end of the stream.
+fn read_message(reader: &mut impl BufRead) -> Option<Value> {
+    let mut length = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse::<usize>().ok();
+        }
+    }
+    let mut body = vec![0; length?];
+    reader.read_exact(&mut body).ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+fn range(start: (u32, u32), end: (u32, u32)) -> Value {
+    json!({
+        "start": { "line": start.0, "character": start.1 },
+        "end": { "line": end.0, "character": end.1 },
+    })
+}
+
+/// A spec with a type error: an enum compared with an integer (line 9).
+const BROKEN: &str = "\
+protocol Ping
+// A comment with wide characters: é, 𝔸.
+const N: int = 2
+message Ping(seq: 0..N)
+
+node Client {
+  var sent: 0..N = 0
+  var phase: enum { idle, waiting } = idle
+  action go when phase == 0 {
+    phase = waiting
+    send Server Ping(sent)
+  }
+}
+
+node Server {
+  var last: 0..N = 0
+  on Ping(s) { last = s }
+}
+
+invariant bounded: Server.last <= N
+";
+
+/// The same spec, fixed.
+fn fixed() -> String {
+    BROKEN.replace("phase == 0", "phase == idle")
+}
+
+#[test]
+fn diagnostics_hover_definition_symbols_and_shutdown() {
+    let mut server = Server::start();
+    let init = server.initialize();
+    let capabilities = &init["capabilities"];
+    assert_eq!(capabilities["hoverProvider"], true);
+    assert_eq!(capabilities["definitionProvider"], true);
+    assert_eq!(capabilities["documentSymbolProvider"], true);
+    assert_eq!(init["serverInfo"]["name"], "dsmc");
+
+    // An error: the range of the `0`, the code, the severity.
+    server.open(BROKEN);
+    let diagnostics = server.diagnostics();
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    let d = &diagnostics[0];
+    assert_eq!(d["code"], "dsmc::typeck::mismatch");
+    assert_eq!(d["severity"], 1);
+    assert_eq!(d["source"], "dsmc");
+    assert_eq!(d["range"], range((8, 26), (8, 27)));
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("mismatched types"),
+        "{d}"
+    );
+
+    // A syntax error after a wide character: the range counts UTF-16 units
+    // (`𝔸` is one character, two units and four bytes).
+    server.change(
+        2,
+        &fixed().replace("var sent: 0..N = 0", "var sent: 0..N = 𝔸"),
+    );
+    let diagnostics = server.diagnostics();
+    assert_eq!(diagnostics[0]["code"], "dsmc::parse::syntax");
+    assert_eq!(diagnostics[0]["range"], range((6, 19), (6, 21)));
+
+    // Fixed: the diagnostics are cleared.
+    server.change(3, &fixed());
+    assert_eq!(server.diagnostics(), Vec::<Value>::new());
+
+    // Hover on `phase` in `phase = waiting`: the var's type.
+    let hover = server.at("textDocument/hover", 9, 6);
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        text.contains("var Client.phase: enum { idle, waiting }"),
+        "{text}"
+    );
+    assert_eq!(hover["range"], range((9, 4), (9, 9)));
+
+    // Hover on the message in `send`: its payload; on `N`: its value.
+    let hover = server.at("textDocument/hover", 10, 18);
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("message Ping(seq: 0..N)"), "{text}");
+    let hover = server.at("textDocument/hover", 19, 34);
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("const N: int = 2"), "{text}");
+
+    // Go to the declaration of `Ping` from the `send`.
+    let definition = server.at("textDocument/definition", 10, 18);
+    assert_eq!(definition["uri"], URI);
+    assert_eq!(definition["range"], range((3, 8), (3, 12)));
+    // ... and of `Server.last` from the property.
+    let definition = server.at("textDocument/definition", 19, 27);
+    assert_eq!(definition["range"], range((15, 6), (15, 10)));
+    // Every use of `Ping`, without its declaration.
+    let references = server.call(
+        "textDocument/references",
+        json!({
+            "textDocument": { "uri": URI },
+            "position": { "line": 3, "character": 9 },
+            "context": { "includeDeclaration": false },
+        }),
+    );
+    let ranges: Vec<&Value> = references
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| &l["range"])
+        .collect();
+    assert_eq!(
+        ranges,
+        [&range((10, 16), (10, 20)), &range((16, 5), (16, 9))]
+    );
+    // Nothing under the cursor: null.
+    assert_eq!(server.at("textDocument/hover", 4, 0), Value::Null);
+
+    // The outline: nodes with their members, messages, properties, constants.
+    let symbols = server.call(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": URI } }),
+    );
+    let names: Vec<&str> = symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["N", "Ping", "Client", "Server", "bounded"]);
+    let client = &symbols[2];
+    let members: Vec<&str> = client["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(members, ["sent", "phase", "go"]);
+    assert_eq!(client["selectionRange"], range((5, 5), (5, 11)));
+    assert_eq!(symbols[3]["children"][1]["name"], "on Ping");
+
+    // Closing the document clears its diagnostics.
+    server.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": URI } }),
+    );
+    assert_eq!(server.diagnostics(), Vec::<Value>::new());
+
+    assert_eq!(server.shutdown_and_exit(), Some(0));
+}
+
+#[test]
+fn odd_requests_get_answers_and_the_server_survives() {
+    let mut server = Server::start();
+    server.initialize();
+    server.open("protocol P\nnode A { var x: bool = false }\n");
+    assert_eq!(server.diagnostics().len(), 1, "an unused var warning");
+    // Positions past the end of a line and of the text.
+    for (line, character) in [(0, 999), (1, u32::MAX), (99, 3)] {
+        let _ = server.at("textDocument/hover", line, character);
+        let _ = server.at("textDocument/definition", line, character);
+    }
+    // A document that is not open.
+    let hover = server.call(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": "file:///nowhere.ds" }, "position": { "line": 0, "character": 0 } }),
+    );
+    assert_eq!(hover, Value::Null);
+    // Parameters that do not fit, and a method the server does not know.
+    let response = server.request("textDocument/hover", json!({ "nonsense": 1 }));
+    assert_eq!(response["error"]["code"], -32602);
+    let response = server.request("textDocument/rename", json!({}));
+    assert_eq!(response["error"]["code"], -32601);
+    // A ranged change, though full sync is advertised: `false` becomes `𝔸`.
+    server.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": URI, "version": 2 },
+            "contentChanges": [{ "range": range((1, 23), (1, 28)), "text": "𝔸" }],
+        }),
+    );
+    let diagnostics = server.diagnostics();
+    assert_eq!(diagnostics[0]["code"], "dsmc::parse::syntax");
+    assert_eq!(diagnostics[0]["range"], range((1, 23), (1, 25)));
+    // A text that does not parse still gets an answer everywhere.
+    server.change(3, "protocol P\nnode A { var x: bool = ");
+    assert_eq!(server.diagnostics()[0]["code"], "dsmc::parse::syntax");
+    assert_eq!(server.at("textDocument/hover", 1, 10), Value::Null);
+    // After `shutdown`, requests are refused until `exit`.
+    assert_eq!(server.call("shutdown", Value::Null), Value::Null);
+    let response = server.request("textDocument/hover", json!({}));
+    assert_eq!(response["error"]["code"], -32600);
+    server.notify("exit", Value::Null);
+    assert_eq!(server.wait(), Some(0));
+}
+
+#[test]
+fn exit_without_shutdown_is_an_error() {
+    let mut server = Server::start();
+    server.initialize();
+    server.notify("exit", Value::Null);
+    assert_eq!(server.wait(), Some(1));
+}
