@@ -1,5 +1,5 @@
 //! The front end as one call: source text in, a checked spec or diagnostics
-//! out. Tests, the CLI and (later) the language server all go through
+//! out. Tests, the CLI and the language server (`dsmc lsp`) all go through
 //! [`check_source`], so a change of stages touches only this file.
 
 use crate::diagnostic::Diagnostic;
