@@ -92,6 +92,18 @@ pub struct CheckArgs {
     /// Stop after this many distinct states; the report then says "incomplete" (exit 3).
     #[arg(long, value_name = "N")]
     pub max_states: Option<u64>,
+    /// How the human report draws counterexamples: a sequence chart (the
+    /// default for traces with messages) or the numbered listing.
+    #[arg(long, value_enum, value_name = "STYLE", default_value_t = TraceArg::Auto)]
+    pub trace: TraceArg,
+    /// Draw charts with ASCII characters only (the default when the
+    /// terminal's locale is not UTF-8, or TERM is `dumb`).
+    #[arg(long)]
+    pub ascii: bool,
+    /// Also write the results as one self-contained HTML page (summary,
+    /// verdicts, each counterexample as a sequence diagram and a table).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
     /// Which checker explores the spec: dsmc's own, or Stateright's BFS
     /// checker as a reference (invariants and reachability only).
     #[arg(long, value_enum, default_value_t = Engine::Dsmc)]
@@ -132,6 +144,17 @@ pub enum ReportFormat {
     Junit,
     /// SARIF 2.1.0 on stdout: a result per failure and per diagnostic.
     Sarif,
+}
+
+/// How counterexamples are drawn in the human report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TraceArg {
+    /// A chart for traces that involve messages, else the listing.
+    Auto,
+    /// A message sequence chart: a lane per node, time going down.
+    Msc,
+    /// The numbered listing of steps with what each changed.
+    Text,
 }
 
 /// What `--deny` turns into failures.
