@@ -49,6 +49,16 @@ th { background: #f0f1f6; }
 .result { font-weight: 600; margin: 1em 0; }
 .counterexample { border: 1px solid #dde0ea; border-radius: 6px; padding: 0.5em 1em 1em; margin: 1.5em 0; }
 .diagram { overflow-x: auto; }
+tr.step-row { cursor: pointer; }
+tr.step-row:hover { background: #f2f5fc; }
+tr.step-row.selected { background: #fff1b8; }
+tr.loop-start td { border-top: 2px solid #8a2be2; }
+#js-errors:empty { display: none; }
+#js-errors { color: #c0262d; }
+"#;
+
+/// The diagrams' styles: in the page, and inside a diagram shown alone.
+const SVG_STYLE: &str = r#"
 svg text { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, monospace; font-size: 12px; fill: #1d2330; }
 svg .lane-name { font-weight: 600; font-size: 13px; }
 svg .lifeline { stroke: #9aa0b4; stroke-width: 1.5; }
@@ -69,12 +79,6 @@ svg .loop { fill: none; stroke: #8a2be2; stroke-width: 2; }
 svg .loop-label { fill: #8a2be2; }
 svg .verdict { fill: #c0262d; font-weight: 600; }
 svg .step-number { fill: #7a7f8f; }
-tr.step-row { cursor: pointer; }
-tr.step-row:hover { background: #f2f5fc; }
-tr.step-row.selected { background: #fff1b8; }
-tr.loop-start td { border-top: 2px solid #8a2be2; }
-#js-errors:empty { display: none; }
-#js-errors { color: #c0262d; }
 "#;
 
 /// Selects a step in both the diagram and the table of its counterexample.
@@ -139,7 +143,7 @@ pub fn report(specs: &[HtmlSpec]) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>dsmc report</title>\n<style>{STYLE}</style>\n</head>\n\
+         <title>dsmc report</title>\n<style>{STYLE}{SVG_STYLE}</style>\n</head>\n\
          <body data-ready=\"no\">\n<pre id=\"js-errors\"></pre>\n{body}<script>{SCRIPT}</script>\n</body>\n</html>\n"
     )
 }
@@ -266,6 +270,18 @@ fn counterexample(model: &Model, trace: &Trace, title: &str, verdict: &str, id: 
     out.push_str(&table(model, trace, &steps));
     out.push_str("</section>\n");
     out
+}
+
+/// A trace as an SVG sequence diagram without a verdict (for Stateright's
+/// Explorer).
+pub fn sequence_svg(model: &Model, trace: &Trace) -> String {
+    let steps = crate::msc::steps(model, trace);
+    let svg = diagram(model, trace, &steps, "");
+    // Shown outside the report's page: the styles go inside.
+    match svg.find("<defs>") {
+        Some(i) => format!("{}<style>{SVG_STYLE}</style>{}", &svg[..i], &svg[i..]),
+        None => svg,
+    }
 }
 
 fn diagram(model: &Model, trace: &Trace, steps: &[TraceStep], verdict: &str) -> String {
@@ -443,11 +459,13 @@ fn diagram(model: &Model, trace: &Trace, steps: &[TraceStep], verdict: &str) -> 
             ));
         }
     }
-    svg.push_str(&format!(
-        "<text class=\"verdict\" x=\"8\" y=\"{}\">✗ {}</text>\n",
-        bottom + 32.0,
-        escape(verdict)
-    ));
+    if !verdict.is_empty() {
+        svg.push_str(&format!(
+            "<text class=\"verdict\" x=\"8\" y=\"{}\">✗ {}</text>\n",
+            bottom + 32.0,
+            escape(verdict)
+        ));
+    }
     svg.push_str("</svg>\n");
     svg
 }

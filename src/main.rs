@@ -36,6 +36,9 @@ enum Command {
     /// Check specs: report their errors and warnings, then explore them.
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
+    /// Walk a spec's state space in Stateright's Explorer, a web UI served
+    /// on 127.0.0.1 until stopped.
+    Explore(ExploreArgs),
     /// Rewrite specs in the canonical layout.
     #[command(after_help = EXIT_CODES)]
     Fmt(FmtArgs),
@@ -173,6 +176,20 @@ pub enum Engine {
     Stateright,
 }
 
+/// The arguments of `dsmc explore`.
+#[derive(Debug, clap::Args)]
+pub struct ExploreArgs {
+    /// The spec to explore.
+    #[arg(value_name = "SPEC")]
+    pub file: PathBuf,
+    /// Give a constant another value, e.g. `-D N=5` (repeatable).
+    #[arg(short = 'D', value_name = "NAME=VALUE", value_parser = parse_override)]
+    pub defines: Vec<Override>,
+    /// The port on 127.0.0.1 to serve the Explorer on.
+    #[arg(long, value_name = "PORT", default_value_t = 3000)]
+    pub port: u16,
+}
+
 /// The arguments of `dsmc fmt`.
 #[derive(Debug, clap::Args)]
 pub struct FmtArgs {
@@ -231,6 +248,7 @@ fn main() -> ExitCode {
     let run = move || match args.command {
         Command::Check(check) => cli::check::run(&check),
         Command::Fmt(fmt) => cli::fmt::run(&fmt),
+        Command::Explore(explore) => cli::explore::run(&explore),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "dsmc", &mut out);

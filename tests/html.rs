@@ -49,7 +49,11 @@ fn the_report_is_one_self_contained_page() {
         assert!(!html.contains(external), "the page loads `{external}`");
     }
     assert_eq!(html.matches("class=\"msg-arrow\"").count(), DELIVERIES);
-    assert_eq!(html.matches("<svg ").count(), 2, "one diagram per counterexample");
+    assert_eq!(
+        html.matches("<svg ").count(),
+        2,
+        "one diagram per counterexample"
+    );
     // Every step of the diagrams has its row in a table, and back.
     assert_eq!(
         html.matches("<g class=\"step\" data-step=").count(),
@@ -101,7 +105,11 @@ fn run_with_limit(command: &mut Command, limit: Duration) -> String {
     });
     let start = Instant::now();
     loop {
-        if child.try_wait().expect("can wait for the browser").is_some() {
+        if child
+            .try_wait()
+            .expect("can wait for the browser")
+            .is_some()
+        {
             break;
         }
         if start.elapsed() > limit {

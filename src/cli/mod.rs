@@ -4,6 +4,7 @@
 //! [`summary`], [`junit`], [`sarif`] and [`lock`] (`dsmc.lock`).
 
 pub mod check;
+pub mod explore;
 pub mod fmt;
 pub mod inputs;
 pub mod junit;

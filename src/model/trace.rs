@@ -406,6 +406,12 @@ impl Model {
         sent
     }
 
+    /// A step's name as the spec says it (`RM[0].prepare`), without a state.
+    pub fn step_name(&self, step: &Step) -> String {
+        // Naming a step reads only the step: no state, no changes.
+        self.describe_step(&[], step, None).name
+    }
+
     /// A step in words, with its changes from `before` to `after`.
     pub fn describe_step(&self, before: &[u64], step: &Step, after: Option<&[u64]>) -> TraceStep {
         let changes = after.map(|a| self.diff(before, a)).unwrap_or_default();
