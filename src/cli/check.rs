@@ -141,11 +141,13 @@ fn check_input(input: Input, args: &CheckArgs, lock: Option<&mut Lock>) -> SpecR
             };
         }
     };
+    let progress = super::progress::start(&name);
     let options = CheckOptions {
         overrides: args.defines.clone(),
         explore: Options {
             threads: args.threads,
             max_states: args.max_states,
+            progress: progress.as_ref().map(|(hook, _)| hook.clone()),
         },
     };
     let warnings = if args.deny.contains(&Deny::Warnings) {
@@ -154,6 +156,9 @@ fn check_input(input: Input, args: &CheckArgs, lock: Option<&mut Lock>) -> SpecR
         Warnings::Allow
     };
     let checked = dsmc::check::check_source_with(&source, &options, warnings);
+    if let Some((_, bar)) = progress {
+        bar.finish_and_clear();
+    }
     let spec = SpecText {
         name,
         source: Arc::from(source),

@@ -9,6 +9,7 @@ pub mod fmt;
 pub mod inputs;
 pub mod junit;
 pub mod lock;
+pub mod progress;
 pub mod report;
 pub mod sarif;
 pub mod summary;
