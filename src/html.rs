@@ -288,12 +288,15 @@ fn diagram(model: &Model, trace: &Trace, steps: &[TraceStep], verdict: &str) -> 
     let n = model.layout.instances.len();
     let x = |lane: u32| LEFT + LANE / 2.0 + lane as f64 * LANE;
     let y = |step: usize| TOP + 20.0 + (step as f64 + 0.5) * ROW;
-    let width = LEFT + n as f64 * LANE + 40.0;
+    // Wide enough for the lanes and for the closing lines (7.3 px a
+    // character of the 12 px monospace font).
+    let text_width = 40.0 + 7.3 * verdict.chars().count().max(72) as f64;
+    let width = (LEFT + n as f64 * LANE + 40.0).max(text_width);
     let bottom = y(steps.len()) - ROW / 2.0;
     let height = bottom + 40.0;
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\">\n\
-         <defs><marker id=\"head\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#2c5cc5\"/></marker></defs>\n"
+         <defs><marker id=\"head\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"10\" markerHeight=\"10\" markerUnits=\"userSpaceOnUse\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#2c5cc5\"/></marker></defs>\n"
     );
     for lane in 0..n as u32 {
         svg.push_str(&format!(
@@ -403,7 +406,17 @@ fn diagram(model: &Model, trace: &Trace, steps: &[TraceStep], verdict: &str) -> 
             }
             StepEvent::Deliver { from, to, message } => {
                 svg.push_str(&message_line("msg-arrow", x(*from), x(*to), yy, true));
-                svg.push_str(&label(mid(x(*from), x(*to)), message, "middle"));
+                if from == to {
+                    // Right of the loop, clear of it.
+                    svg.push_str(&format!(
+                        "<text x=\"{}\" y=\"{}\">{}</text>\n",
+                        x(*to) + 46.0,
+                        yy + 4.0,
+                        escape(message)
+                    ));
+                } else {
+                    svg.push_str(&label(mid(x(*from), x(*to)), message, "middle"));
+                }
             }
             StepEvent::Lose { from, to, message } => {
                 svg.push_str(&message_line("msg-lost", x(*from), x(*to), yy, false));
@@ -529,10 +542,10 @@ fn table(model: &Model, trace: &Trace, steps: &[TraceStep]) -> String {
     let loop_start = trace.lasso.filter(|l| !l.stutter).map(|l| l.start);
     for (i, step) in steps.iter().enumerate() {
         let mut changes = crate::msc::change_lines(model, step);
-        if trace.failed.is_some() && i == trace.steps.len() {
-            if let Some((_, e)) = &trace.failed {
-                changes.push(format!("fails: {}", e.describe()));
-            }
+        if i == trace.steps.len()
+            && let Some((_, e)) = &trace.failed
+        {
+            changes.push(format!("fails: {}", e.describe()));
         }
         out.push_str(&format!(
             "<tr class=\"step-row{}\" data-step=\"{}\"><td>{}</td><td><code>{}</code></td><td><code>{}</code></td><td class=\"mono\">{}</td></tr>\n",
