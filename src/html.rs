@@ -62,10 +62,11 @@ const SVG_STYLE: &str = r#"
 svg text { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, monospace; font-size: 12px; fill: #1d2330; }
 svg .lane-name { font-weight: 600; font-size: 13px; }
 svg .lifeline { stroke: #9aa0b4; stroke-width: 1.5; }
-svg .lifeline.dead { stroke-dasharray: 3 4; stroke: #c9cbd6; }
+svg .lifeline.dead { stroke-dasharray: 2 5; stroke: #9aa0b4; }
 svg .msg-arrow { stroke: #2c5cc5; stroke-width: 1.8; fill: none; }
 svg .msg-lost, svg .msg-dup { stroke: #c0262d; stroke-width: 1.5; stroke-dasharray: 5 4; fill: none; }
 svg .msg-dup { stroke: #b26b00; }
+svg .msg-send { stroke: #2c5cc5; stroke-width: 1.5; stroke-dasharray: 2 2; }
 svg .action { fill: #1d2330; }
 svg .forge { fill: #8a2be2; }
 svg .fault { fill: #c0262d; font-weight: 700; font-size: 15px; }
@@ -293,7 +294,7 @@ fn diagram(model: &Model, trace: &Trace, steps: &[TraceStep], verdict: &str) -> 
     let text_width = 40.0 + 7.3 * verdict.chars().count().max(72) as f64;
     let width = (LEFT + n as f64 * LANE + 40.0).max(text_width);
     let bottom = y(steps.len()) - ROW / 2.0;
-    let height = bottom + 40.0;
+    let height = bottom + 60.0;
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\">\n\
          <defs><marker id=\"head\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"10\" markerHeight=\"10\" markerUnits=\"userSpaceOnUse\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#2c5cc5\"/></marker></defs>\n"
@@ -341,6 +342,17 @@ fn diagram(model: &Model, trace: &Trace, steps: &[TraceStep], verdict: &str) -> 
             }
         }
     }
+    // A tail below the last step, dotted for the crashed.
+    if !steps.is_empty() {
+        for (lane, &dead) in crashed.iter().enumerate() {
+            svg.push_str(&format!(
+                "<line class=\"lifeline{}\" x1=\"{x}\" y1=\"{bottom}\" x2=\"{x}\" y2=\"{}\"/>\n",
+                if dead { " dead" } else { "" },
+                bottom + 14.0,
+                x = x(lane as u32)
+            ));
+        }
+    }
     if steps.is_empty() {
         for lane in 0..n as u32 {
             svg.push_str(&format!(
@@ -368,6 +380,21 @@ fn diagram(model: &Model, trace: &Trace, steps: &[TraceStep], verdict: &str) -> 
                 escape(text)
             )
         };
+        // Each message sent: a short stub from the sender towards the
+        // receiver (the arrow comes when it is delivered).
+        for sent in &step.sent {
+            if sent.from != sent.to && !matches!(step.event, StepEvent::Forge { .. }) {
+                let (a, b) = (x(sent.from), x(sent.to));
+                let end = a + (b - a).signum() * 22.0;
+                svg.push_str(&format!(
+                    "<line class=\"msg-send\" x1=\"{a}\" y1=\"{}\" x2=\"{end}\" y2=\"{}\"><title>sends {} → {}</title></line>\n",
+                    yy + 6.0,
+                    yy + 6.0,
+                    escape(&sent.message),
+                    escape(&model.global_name(sent.to))
+                ));
+            }
+        }
         match &step.event {
             StepEvent::Action { node } => {
                 svg.push_str(&format!(
@@ -460,7 +487,7 @@ fn diagram(model: &Model, trace: &Trace, steps: &[TraceStep], verdict: &str) -> 
         if lasso.stutter {
             svg.push_str(&format!(
                 "<text class=\"loop-label\" x=\"{LEFT}\" y=\"{}\">from state {} on, no fair step is enabled: the behaviour stops here</text>\n",
-                bottom + 14.0,
+                bottom + 30.0,
                 lasso.start
             ));
         } else if lasso.start < steps.len() {
@@ -475,7 +502,7 @@ fn diagram(model: &Model, trace: &Trace, steps: &[TraceStep], verdict: &str) -> 
     if !verdict.is_empty() {
         svg.push_str(&format!(
             "<text class=\"verdict\" x=\"8\" y=\"{}\">✗ {}</text>\n",
-            bottom + 32.0,
+            bottom + 48.0,
             escape(verdict)
         ));
     }

@@ -156,8 +156,8 @@ fn check_input(input: Input, args: &CheckArgs, lock: Option<&mut Lock>) -> SpecR
         Warnings::Allow
     };
     let checked = dsmc::check::check_source_with(&source, &options, warnings);
-    if let Some((_, bar)) = progress {
-        bar.finish_and_clear();
+    if let Some((_, line)) = progress {
+        line.clear();
     }
     let spec = SpecText {
         name,

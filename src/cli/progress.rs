@@ -5,7 +5,7 @@
 //! logs and pipes never see it.
 
 use std::io::IsTerminal;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use dsmc::explore::{Phase, Progress, ProgressHook};
@@ -16,26 +16,57 @@ fn wanted() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("CI").is_none()
 }
 
-/// A progress line for the check of one spec; `None` when not wanted.
-/// Clear it with [`ProgressBar::finish_and_clear`] before printing the
-/// report.
-pub fn start(spec: &str) -> Option<(ProgressHook, ProgressBar)> {
+/// Checks shorter than this show no line at all: it would only flicker.
+const QUIET_START: Duration = Duration::from_millis(500);
+
+/// The progress line of one spec's check, drawn once the check has run
+/// for [`QUIET_START`].
+pub struct Line {
+    bar: Arc<Mutex<Option<ProgressBar>>>,
+}
+
+impl Line {
+    /// Removes the line, if it was drawn, before the report is printed.
+    pub fn clear(&self) {
+        if let Ok(bar) = self.bar.lock()
+            && let Some(bar) = bar.as_ref()
+        {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// A progress line for the check of one spec, and the hook that feeds it;
+/// `None` when not wanted.
+pub fn start(spec: &str) -> Option<(ProgressHook, Line)> {
     if !wanted() {
         return None;
     }
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} [{elapsed}]") {
-        bar.set_style(style);
-    }
-    bar.set_message(format!("{spec}: compiling"));
-    bar.enable_steady_tick(Duration::from_millis(120));
     let started = Instant::now();
     let spec = spec.to_string();
-    let line = bar.clone();
+    let bar: Arc<Mutex<Option<ProgressBar>>> = Arc::default();
+    let shared = Arc::clone(&bar);
     let hook = ProgressHook(Arc::new(move |p: &Progress| {
-        line.set_message(describe(&spec, p, started.elapsed()));
+        let elapsed = started.elapsed();
+        if elapsed < QUIET_START {
+            return;
+        }
+        let Ok(mut slot) = shared.lock() else {
+            return;
+        };
+        let bar = slot.get_or_insert_with(|| {
+            // The clock starts with the check, not with the line.
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
+                .with_elapsed(elapsed);
+            if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} [{elapsed}]") {
+                bar.set_style(style);
+            }
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        bar.set_message(describe(&spec, p, elapsed));
     }));
-    Some((hook, bar))
+    Some((hook, Line { bar }))
 }
 
 /// The line's text.
