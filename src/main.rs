@@ -129,6 +129,9 @@ impl CheckArgs {
         if stateright && self.format != ReportFormat::Human {
             return Some("`--engine stateright` prints the human report only; drop `--format`");
         }
+        if stateright && self.report.is_some() {
+            return Some("`--engine stateright` cannot write `--report`");
+        }
         if stateright && self.lock_path().is_some() {
             return Some("`--engine stateright` cannot be used with `--lock` or `--update-lock`");
         }

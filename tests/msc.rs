@@ -8,9 +8,36 @@ use dsmc::msc::{ChartOptions, chart};
 
 /// The chart of the counterexample to `property` in `spec`.
 fn chart_of(spec: &str, property: &str, ascii: bool) -> String {
+    chart_with(spec, property, ascii, &[])
+}
+
+/// The same with `-D` overrides.
+fn chart_with(spec: &str, property: &str, ascii: bool, defines: &[&str]) -> String {
+    chart_limited(spec, property, ascii, defines, None)
+}
+
+/// The same, stopping the search after `max_states` (the counterexample is
+/// found in the first levels).
+fn chart_limited(
+    spec: &str,
+    property: &str,
+    ascii: bool,
+    defines: &[&str],
+    max_states: Option<u64>,
+) -> String {
     let path = format!("{}/specs/{spec}", env!("CARGO_MANIFEST_DIR"));
     let source = std::fs::read_to_string(&path).expect("the spec is readable");
-    let checked = check_source(&source, &CheckOptions::default());
+    let options = CheckOptions {
+        overrides: defines
+            .iter()
+            .map(|d| dsmc::front::Override::parse(d).expect("NAME=VALUE"))
+            .collect(),
+        explore: dsmc::explore::Options {
+            max_states,
+            ..Default::default()
+        },
+    };
+    let checked = check_source(&source, &options);
     let Checked::Explored {
         model, exploration, ..
     } = checked
@@ -58,6 +85,27 @@ fn eager_commit_in_ascii() {
     let text = chart_of("2pc_eager_commit.ds", "consistent", true);
     assert!(text.is_ascii(), "{text}");
     insta::assert_snapshot!(text);
+}
+
+#[test]
+fn many_lanes_leave_out_the_nodes_that_take_no_part() {
+    // Ten nodes; the counterexample involves three of them.
+    let text = chart_limited(
+        "2pc_eager_commit.ds",
+        "consistent",
+        false,
+        &["N=9"],
+        Some(200_000),
+    );
+    assert!(
+        text.contains("(7 nodes without a step not shown: RM[2], RM[3]"),
+        "{text}"
+    );
+    let header = text.lines().next().unwrap_or_default();
+    assert!(
+        header.contains("TM") && header.contains("RM[1]") && !header.contains("RM[2]"),
+        "{text}"
+    );
 }
 
 #[test]
