@@ -280,7 +280,12 @@ pub fn sequence_svg(model: &Model, trace: &Trace) -> String {
     let svg = diagram(model, trace, &steps, "");
     // Shown outside the report's page: the styles go inside.
     match svg.find("<defs>") {
-        Some(i) => format!("{}<style>{SVG_STYLE}</style>{}", &svg[..i], &svg[i..]),
+        // On a page of any colour: a white ground of its own.
+        Some(i) => format!(
+            "{}<style>{SVG_STYLE}</style><rect width=\"100%\" height=\"100%\" fill=\"#fff\" rx=\"4\"/>{}",
+            &svg[..i],
+            &svg[i..]
+        ),
         None => svg,
     }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the screenshots in docs/images/ with headless Chromium: the
 # HTML report (`--report`) and the terminal chart (`--trace msc`, rendered
-# from an HTML <pre>) of the 2PC-blocking and FLP counterexamples.
+# from an HTML <pre>) of the 2PC-blocking and FLP counterexamples, and
+# `dsmc explore` in Stateright's Explorer.
 #   DSMC=target/debug/dsmc docs/images/make.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -36,3 +37,15 @@ for spec in 2pc_blocking flp; do
   "$dsmc" check "specs/$spec.ds" --report "$tmp/$spec-report.html" >/dev/null 2>&1 || true
   shot "$tmp/$spec-report.html" "$out/report-$name.png" 1100 "${REPORT_HEIGHT:-1250}"
 done
+
+# dsmc explore, three steps into eager commit: RM[1] prepares, the TM
+# receives its vote.
+port=${PORT:-38125}
+"$dsmc" explore specs/2pc_eager_commit.ds --port "$port" >/dev/null 2>&1 &
+server=$!
+sleep 2
+chromium --headless --disable-gpu --no-sandbox --hide-scrollbars --no-first-run \
+  --user-data-dir="$tmp/profile" --virtual-time-budget=5000 \
+  --screenshot="$out/explorer-2pc.png" --window-size=1300,640 \
+  "http://127.0.0.1:$port/#/steps/0/3/5" >/dev/null 2>&1 || true
+kill "$server"
