@@ -71,11 +71,15 @@ fn an_expected_violation_passes_and_shows_its_counterexample() {
 /// Runs the binary with a UTF-8 locale or none, so that the chart's
 /// characters do not depend on the environment of the test run.
 fn dsmc_with_locale(args: &[&str], lang: Option<&str>) -> Output {
+    dsmc_with_terminal(args, lang, "xterm")
+}
+
+fn dsmc_with_terminal(args: &[&str], lang: Option<&str>, term: &str) -> Output {
     let mut command = dsmc_command(args);
     command
         .env_remove("LC_ALL")
         .env_remove("LC_CTYPE")
-        .env("TERM", "xterm");
+        .env("TERM", term);
     match lang {
         Some(lang) => command.env("LANG", lang),
         None => command.env_remove("LANG"),
@@ -118,6 +122,31 @@ fn charts_fall_back_to_ascii_without_a_utf8_locale() {
         assert!(chart.is_ascii(), "{args:?} {lang:?}: {chart}");
         assert!(chart.contains(" Commit ->|"), "{chart}");
     }
+    let output = dsmc_with_terminal(
+        &["check", "specs/2pc_eager_commit.ds"],
+        Some("C.UTF-8"),
+        "dumb",
+    );
+    let out = stdout(&output);
+    let chart = &out[out.find("counterexample for").expect("a counterexample")..];
+    assert!(chart.is_ascii(), "TERM=dumb: {chart}");
+}
+
+#[test]
+fn the_html_report_and_the_explorer_refuse_what_they_cannot_do() {
+    let output = dsmc(&[
+        "check",
+        "--engine",
+        "stateright",
+        "--report",
+        "out.html",
+        OK_SPEC,
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--report"), "{}", stderr(&output));
+    let output = dsmc(&["explore", SYNTAX_ERROR_SPEC, "--port", "1"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("dsmc::parse::syntax"));
 }
 
 #[test]
