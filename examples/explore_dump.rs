@@ -27,7 +27,7 @@ fn main() {
         &dsmc::explore::Options {
             threads,
             max_states: None,
-            no_symmetry: false,
+            ..Default::default()
         },
     )
     .expect("init");

@@ -36,6 +36,9 @@ enum Command {
     /// Check specs: report their errors and warnings, then explore them.
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
+    /// Walk a spec's state space in Stateright's Explorer, a web UI served
+    /// on 127.0.0.1 until stopped.
+    Explore(ExploreArgs),
     /// Rewrite specs in the canonical layout.
     #[command(after_help = EXIT_CODES)]
     Fmt(FmtArgs),
@@ -104,6 +107,18 @@ pub struct CheckArgs {
     /// symmetric kind's instances count once).
     #[arg(long)]
     pub no_symmetry: bool,
+    /// How the human report draws counterexamples: a sequence chart (the
+    /// default for traces with messages) or the numbered listing.
+    #[arg(long, value_enum, value_name = "STYLE", default_value_t = TraceArg::Auto)]
+    pub trace: TraceArg,
+    /// Draw charts with ASCII characters only (the default when the
+    /// terminal's locale is not UTF-8, or TERM is `dumb`).
+    #[arg(long)]
+    pub ascii: bool,
+    /// Also write the results as one self-contained HTML page (summary,
+    /// verdicts, each counterexample as a sequence diagram and a table).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
     /// Which checker explores the spec: dsmc's own, or Stateright's BFS
     /// checker as a reference (invariants and reachability only).
     #[arg(long, value_enum, default_value_t = Engine::Dsmc)]
@@ -126,6 +141,9 @@ impl CheckArgs {
         if stateright && self.format != ReportFormat::Human {
             return Some("`--engine stateright` prints the human report only; drop `--format`");
         }
+        if stateright && self.report.is_some() {
+            return Some("`--engine stateright` cannot write `--report`");
+        }
         if stateright && self.lock_path().is_some() {
             return Some("`--engine stateright` cannot be used with `--lock` or `--update-lock`");
         }
@@ -146,6 +164,17 @@ pub enum ReportFormat {
     Sarif,
 }
 
+/// How counterexamples are drawn in the human report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TraceArg {
+    /// A chart for traces that involve messages, else the listing.
+    Auto,
+    /// A message sequence chart: a lane per node, time going down.
+    Msc,
+    /// The numbered listing of steps with what each changed.
+    Text,
+}
+
 /// What `--deny` turns into failures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Deny {
@@ -160,6 +189,20 @@ pub enum Engine {
     Dsmc,
     /// Stateright's checker on the same compiled model.
     Stateright,
+}
+
+/// The arguments of `dsmc explore`.
+#[derive(Debug, clap::Args)]
+pub struct ExploreArgs {
+    /// The spec to explore.
+    #[arg(value_name = "SPEC")]
+    pub file: PathBuf,
+    /// Give a constant another value, e.g. `-D N=5` (repeatable).
+    #[arg(short = 'D', value_name = "NAME=VALUE", value_parser = parse_override)]
+    pub defines: Vec<Override>,
+    /// The port on 127.0.0.1 to serve the Explorer on.
+    #[arg(long, value_name = "PORT", default_value_t = 3000)]
+    pub port: u16,
 }
 
 /// The arguments of `dsmc fmt`.
@@ -220,6 +263,7 @@ fn main() -> ExitCode {
     let run = move || match args.command {
         Command::Check(check) => cli::check::run(&check).exit_code(),
         Command::Fmt(fmt) => cli::fmt::run(&fmt).exit_code(),
+        Command::Explore(explore) => cli::explore::run(&explore).exit_code(),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "dsmc", &mut out);

@@ -13,8 +13,42 @@ use stateright::{Checker, Model as _, Property};
 
 use crate::model::{CompiledProperty, Model, Outcome, Scratch, Step};
 
-/// A state, as Stateright stores it.
-pub type State = Vec<u64>;
+/// A state, as Stateright stores it: dsmc's packed words, and the model
+/// that reads them, so that Stateright's Explorer (which prints states with
+/// `{:#?}`) shows every variable by name. Equality and hashing see only the
+/// words.
+#[derive(Clone)]
+pub struct State {
+    pub words: Vec<u64>,
+    model: Arc<Model>,
+}
+
+impl PartialEq for State {
+    fn eq(&self, other: &State) -> bool {
+        self.words == other.words
+    }
+}
+
+impl Eq for State {}
+
+impl std::hash::Hash for State {
+    fn hash<H: std::hash::Hasher>(&self, hasher: &mut H) {
+        self.words.hash(hasher);
+    }
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for c in self.model.describe_state(&self.words) {
+            if c.what == "network" {
+                writeln!(f, "network {}", c.value)?;
+            } else {
+                writeln!(f, "{} = {}", c.what, c.value)?;
+            }
+        }
+        Ok(())
+    }
+}
 
 /// A dsmc model seen through Stateright's interface.
 pub struct ReferenceModel {
@@ -121,6 +155,14 @@ impl ReferenceModel {
         ReferenceModel { model, checked }
     }
 
+    /// A state of this model.
+    fn state(&self, words: Vec<u64>) -> State {
+        State {
+            words,
+            model: Arc::clone(&self.model),
+        }
+    }
+
     /// Whether checked property number `slot` holds in `state`.
     fn holds(&self, slot: usize, state: &State) -> bool {
         let Some(&(index, _, _)) = self.checked.get(slot) else {
@@ -130,7 +172,7 @@ impl ReferenceModel {
             CompiledProperty::Invariant(p) | CompiledProperty::Reachable(p) => p,
             _ => return true,
         };
-        matches!(pred.eval(&self.model, state, &mut Vec::new()), Ok(v) if v != 0)
+        matches!(pred.eval(&self.model, &state.words, &mut Vec::new()), Ok(v) if v != 0)
     }
 }
 
@@ -139,13 +181,18 @@ impl stateright::Model for ReferenceModel {
     type Action = Step;
 
     fn init_states(&self) -> Vec<State> {
-        self.model.initial_states().unwrap_or_default()
+        self.model
+            .initial_states()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|words| self.state(words))
+            .collect()
     }
 
     fn actions(&self, state: &State, actions: &mut Vec<Step>) {
         let mut scratch = Scratch::default();
         self.model
-            .successors(state, &mut scratch, &mut |step, outcome| {
+            .successors(&state.words, &mut scratch, &mut |step, outcome| {
                 if let Outcome::Next(_) = outcome {
                     actions.push(step);
                 }
@@ -156,7 +203,7 @@ impl stateright::Model for ReferenceModel {
         let mut scratch = Scratch::default();
         let mut out = None;
         self.model
-            .successors(state, &mut scratch, &mut |step, outcome| {
+            .successors(&state.words, &mut scratch, &mut |step, outcome| {
                 if out.is_none()
                     && step == action
                     && let Outcome::Next(next) = outcome
@@ -164,11 +211,44 @@ impl stateright::Model for ReferenceModel {
                     out = Some(next.to_vec());
                 }
             });
-        out
+        out.map(|words| self.state(words))
     }
 
+    /// The step as dsmc's traces name it: `RM[0].prepare`,
+    /// `TM ← Prepared from RM[0]`, `crash TM`.
     fn format_action(&self, action: &Step) -> String {
-        format!("{action:?}")
+        self.model.step_name(action)
+    }
+
+    /// The step, what it changed and sent, then the whole state after it.
+    fn format_step(&self, last_state: &State, action: Step) -> Option<String> {
+        let next = self.next_state(last_state, action)?;
+        let step = self
+            .model
+            .describe_step(&last_state.words, &action, Some(&next.words));
+        let mut out = format!("{}\n", step.name);
+        for line in crate::msc::change_lines(&self.model, &step) {
+            out.push_str(&format!("  {line}\n"));
+        }
+        out.push_str(&format!("\nstate after it:\n{next:?}"));
+        Some(out)
+    }
+
+    /// The path so far as a sequence diagram, as in the HTML report.
+    fn as_svg(&self, path: stateright::Path<State, Step>) -> Option<String> {
+        let mut states = Vec::new();
+        let mut steps = Vec::new();
+        for (state, action) in path.into_vec() {
+            states.push(state.words);
+            steps.extend(action);
+        }
+        let trace = crate::explore::Trace {
+            states,
+            steps,
+            failed: None,
+            lasso: None,
+        };
+        Some(crate::html::sequence_svg(&self.model, &trace))
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
@@ -189,6 +269,13 @@ impl stateright::Model for ReferenceModel {
         out.push(Property::always(EXPLORE_ALL, |_, _| true));
         out
     }
+}
+
+/// Serves the model in Stateright's Explorer web UI at `address` (e.g.
+/// `127.0.0.1:3000`); never returns while the server runs. The checker
+/// explores on demand, as the UI asks for states.
+pub fn serve_explorer(model: Arc<Model>, address: std::net::SocketAddr) {
+    ReferenceModel::new(model).checker().serve(address);
 }
 
 /// What Stateright's breadth-first checker found.

@@ -9,6 +9,7 @@ use crate::check::{Checked, Expectation, expectation};
 use crate::diagnostic::Diagnostic;
 use crate::explore::{Exploration, Trace, Verdict};
 use crate::model::Model;
+use crate::msc::ChartOptions;
 use crate::syntax::ast::Span;
 
 /// 1-based line and column of a byte offset.
@@ -211,13 +212,56 @@ pub fn violation_label(kind: &crate::typed::PropertyKind, trace: Option<&Trace>)
     }
 }
 
-/// Builds the human report of an explored spec.
+/// How the human report draws counterexamples.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TraceStyle {
+    /// The numbered listing of [`trace_text`].
+    Text,
+    /// A sequence chart ([`crate::msc`]).
+    Chart(ChartOptions),
+    /// A chart for traces that involve messages, else the listing.
+    Auto(ChartOptions),
+}
+
+impl TraceStyle {
+    /// A trace in this style; `verdict` closes a chart.
+    pub fn render(
+        &self,
+        model: &Model,
+        trace: &Trace,
+        path: &str,
+        source: &str,
+        verdict: &str,
+    ) -> String {
+        match self {
+            TraceStyle::Chart(options) => crate::msc::chart(model, trace, verdict, options),
+            TraceStyle::Auto(options) if crate::msc::involves_messages(model, trace) => {
+                crate::msc::chart(model, trace, verdict, options)
+            }
+            _ => trace_text(model, trace, path, source),
+        }
+    }
+}
+
+/// Builds the human report of an explored spec, traces as listings.
 pub fn human(
     path: &str,
     source: &str,
     model: &Model,
     exploration: &Exploration,
     threads: usize,
+) -> HumanReport {
+    human_with(path, source, model, exploration, threads, TraceStyle::Text)
+}
+
+/// Builds the human report of an explored spec, traces in `style`.
+pub fn human_with(
+    path: &str,
+    source: &str,
+    model: &Model,
+    exploration: &Exploration,
+    threads: usize,
+    style: TraceStyle,
 ) -> HumanReport {
     let spec = &model.spec;
     let mut header = format!("{path}: protocol {}", spec.protocol);
@@ -323,7 +367,7 @@ pub fn human(
             } else {
                 "dsmc::check::violated"
             };
-            let mut diagnostic = Diagnostic::error(code, message).primary(p.span, label);
+            let mut diagnostic = Diagnostic::error(code, message).primary(p.span, label.clone());
             if p.expect_violation {
                 diagnostic.severity = crate::diagnostic::Severity::Warning;
             }
@@ -331,7 +375,13 @@ pub fn human(
                 Some(t) => format!(
                     "counterexample for `{}` ({path}:{l}:{c}):\n{}",
                     p.name,
-                    trace_text(model, t, path, source)
+                    style.render(
+                        model,
+                        t,
+                        path,
+                        source,
+                        &format!("{} `{}` is violated: {label}", p.kind.describe(), p.name)
+                    )
                 ),
                 None => String::new(),
             };
@@ -355,10 +405,18 @@ pub fn human(
                 .help(
                     "if stopping there is correct, say so with `done when ...` or `allow deadlock`",
                 ),
-                trace: format!(
-                    "deadlock:\n{}  (no step is enabled here)\n",
-                    trace_text(model, t, path, source)
-                ),
+                trace: match style.render(
+                    model,
+                    t,
+                    path,
+                    source,
+                    "deadlock: no step is enabled here",
+                ) {
+                    text if text.ends_with("no step is enabled here\n") => {
+                        format!("deadlock:\n{text}")
+                    }
+                    text => format!("deadlock:\n{text}  (no step is enabled here)\n"),
+                },
             });
         }
         Verdict::Holds => table.push_str(&format!(
@@ -377,8 +435,11 @@ pub fn human(
                 "dsmc::check::runtime_error",
                 format!("a step fails: {what}"),
             )
-            .primary(step_span, what),
-            trace: format!("runtime error:\n{}", trace_text(model, t, path, source)),
+            .primary(step_span, what.clone()),
+            trace: format!(
+                "runtime error:\n{}",
+                style.render(model, t, path, source, &format!("runtime error: {what}"))
+            ),
         });
     }
     let result = result_line(&tally(model, exploration), exploration.complete, 0);

@@ -373,7 +373,7 @@ fn explore_case(root: &Path, case: &Path) -> Result<(), Failed> {
         explore: dsmc::explore::Options {
             threads: Some(2),
             max_states: None,
-            no_symmetry: false,
+            ..Default::default()
         },
     };
     let checked = check_source(&source, &options);

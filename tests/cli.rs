@@ -58,7 +58,7 @@ fn two_phase_commit_is_explored_and_its_properties_hold() {
 
 #[test]
 fn an_expected_violation_passes_and_shows_its_counterexample() {
-    let output = dsmc(&["check", "specs/2pc_eager_commit.ds"]);
+    let output = dsmc(&["check", "--trace", "text", "specs/2pc_eager_commit.ds"]);
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
     let out = stdout(&output);
     assert!(out.contains("violated, as expected"), "stdout: {out}");
@@ -66,6 +66,87 @@ fn an_expected_violation_passes_and_shows_its_counterexample() {
         out.contains("step 5  RM[0]: on Commit TM → RM[0]"),
         "stdout: {out}"
     );
+}
+
+/// Runs the binary with a UTF-8 locale or none, so that the chart's
+/// characters do not depend on the environment of the test run.
+fn dsmc_with_locale(args: &[&str], lang: Option<&str>) -> Output {
+    dsmc_with_terminal(args, lang, "xterm")
+}
+
+fn dsmc_with_terminal(args: &[&str], lang: Option<&str>, term: &str) -> Output {
+    let mut command = dsmc_command(args);
+    command
+        .env_remove("LC_ALL")
+        .env_remove("LC_CTYPE")
+        .env("TERM", term);
+    match lang {
+        Some(lang) => command.env("LANG", lang),
+        None => command.env_remove("LANG"),
+    };
+    command.output().expect("the dsmc binary runs")
+}
+
+#[test]
+fn a_trace_with_messages_is_drawn_as_a_sequence_chart() {
+    let output = dsmc_with_locale(&["check", "specs/2pc_eager_commit.ds"], Some("C.UTF-8"));
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let out = stdout(&output);
+    assert!(out.contains(" Commit ─►│"), "stdout: {out}");
+    assert!(out.contains("RM[0] ← Commit from TM"), "stdout: {out}");
+    assert!(
+        out.contains("sends Commit → RM[0], RM[1], RM[2]"),
+        "stdout: {out}"
+    );
+}
+
+#[test]
+fn charts_fall_back_to_ascii_without_a_utf8_locale() {
+    for (args, lang) in [
+        (&["check", "specs/2pc_eager_commit.ds"][..], None),
+        (&["check", "specs/2pc_eager_commit.ds"][..], Some("POSIX")),
+        (
+            &[
+                "check",
+                "--ascii",
+                "--trace",
+                "msc",
+                "specs/2pc_eager_commit.ds",
+            ][..],
+            Some("en_US.UTF-8"),
+        ),
+    ] {
+        let output = dsmc_with_locale(args, lang);
+        let out = stdout(&output);
+        let chart = &out[out.find("counterexample for").expect("a counterexample")..];
+        assert!(chart.is_ascii(), "{args:?} {lang:?}: {chart}");
+        assert!(chart.contains(" Commit ->|"), "{chart}");
+    }
+    let output = dsmc_with_terminal(
+        &["check", "specs/2pc_eager_commit.ds"],
+        Some("C.UTF-8"),
+        "dumb",
+    );
+    let out = stdout(&output);
+    let chart = &out[out.find("counterexample for").expect("a counterexample")..];
+    assert!(chart.is_ascii(), "TERM=dumb: {chart}");
+}
+
+#[test]
+fn the_html_report_and_the_explorer_refuse_what_they_cannot_do() {
+    let output = dsmc(&[
+        "check",
+        "--engine",
+        "stateright",
+        "--report",
+        "out.html",
+        OK_SPEC,
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("--report"), "{}", stderr(&output));
+    let output = dsmc(&["explore", SYNTAX_ERROR_SPEC, "--port", "1"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("dsmc::parse::syntax"));
 }
 
 #[test]

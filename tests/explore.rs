@@ -19,7 +19,7 @@ fn check(path: &str, defines: &[(&str, &str)], threads: usize) -> Checked {
         explore: Options {
             threads: Some(threads),
             max_states: None,
-            no_symmetry: false,
+            ..Default::default()
         },
     };
     check_source(&source, &options)

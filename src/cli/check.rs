@@ -16,7 +16,7 @@ use super::Outcome;
 use super::inputs::{self, Input};
 use super::lock::{Comparison, Lock};
 use super::report::{self, SpecText};
-use crate::{CheckArgs, Deny, Engine, MessageFormat, ReportFormat};
+use crate::{CheckArgs, Deny, Engine, MessageFormat, ReportFormat, TraceArg};
 
 /// One spec of the run, checked.
 pub struct SpecRun {
@@ -141,12 +141,14 @@ fn check_input(input: Input, args: &CheckArgs, lock: Option<&mut Lock>) -> SpecR
             };
         }
     };
+    let progress = super::progress::start(&name);
     let options = CheckOptions {
         overrides: args.defines.clone(),
         explore: Options {
             threads: args.threads,
             max_states: args.max_states,
             no_symmetry: args.no_symmetry,
+            progress: progress.as_ref().map(|(hook, _)| hook.clone()),
         },
     };
     let warnings = if args.deny.contains(&Deny::Warnings) {
@@ -155,6 +157,9 @@ fn check_input(input: Input, args: &CheckArgs, lock: Option<&mut Lock>) -> SpecR
         Warnings::Allow
     };
     let checked = dsmc::check::check_source_with(&source, &options, warnings);
+    if let Some((_, line)) = progress {
+        line.clear();
+    }
     let spec = SpecText {
         name,
         source: Arc::from(source),
@@ -270,7 +275,14 @@ fn emit_human(run: &SpecRun, args: &CheckArgs, not_first: bool) {
             let threads = args.threads.unwrap_or_else(|| {
                 std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
             });
-            let human = dsmc::report::human(&spec.name, &spec.source, model, exploration, threads);
+            let human = dsmc::report::human_with(
+                &spec.name,
+                &spec.source,
+                model,
+                exploration,
+                threads,
+                trace_style(args),
+            );
             let mut out = String::new();
             if not_first {
                 out.push('\n');
@@ -299,6 +311,20 @@ fn emit_human(run: &SpecRun, args: &CheckArgs, not_first: bool) {
             }
             print(&out);
         }
+    }
+}
+
+/// How `--trace` and `--ascii` (or the terminal) ask traces to be drawn.
+fn trace_style(args: &CheckArgs) -> dsmc::report::TraceStyle {
+    use dsmc::report::TraceStyle;
+    let chart = dsmc::msc::ChartOptions {
+        ascii: args.ascii || !report::unicode_terminal(),
+        ..Default::default()
+    };
+    match args.trace {
+        TraceArg::Auto => TraceStyle::Auto(chart),
+        TraceArg::Msc => TraceStyle::Chart(chart),
+        TraceArg::Text => TraceStyle::Text,
     }
 }
 
@@ -363,6 +389,31 @@ fn finish(runs: &[SpecRun], args: &CheckArgs, lock: Option<&mut Lock>) -> Outcom
         ReportFormat::Sarif => {
             report::print_line(&super::sarif::log(runs, outcome));
             to_people(&super::summary::table(runs, outcome));
+        }
+    }
+    if let Some(path) = &args.report {
+        let specs: Vec<dsmc::html::HtmlSpec> = runs
+            .iter()
+            .map(|run| dsmc::html::HtmlSpec {
+                path: &run.spec.name,
+                source: &run.spec.source,
+                checked: &run.checked,
+            })
+            .collect();
+        match std::fs::write(path, dsmc::html::report(&specs)) {
+            Ok(()) => report::eprint_line(&format!("wrote the report to {}", path.display())),
+            Err(e) => {
+                let diagnostic = Diagnostic::error(
+                    "dsmc::cli::cannot_write",
+                    format!("cannot write the report `{}`: {e}", path.display()),
+                );
+                print_problem(
+                    &path.display().to_string(),
+                    &diagnostic,
+                    args.message_format,
+                );
+                outcome = Outcome::SpecErrors;
+            }
         }
     }
     if let Some(lock) = lock {

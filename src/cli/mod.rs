@@ -5,11 +5,13 @@
 //! the language server.
 
 pub mod check;
+pub mod explore;
 pub mod fmt;
 pub mod inputs;
 pub mod junit;
 pub mod lock;
 pub mod lsp;
+pub mod progress;
 pub mod report;
 pub mod sarif;
 pub mod summary;

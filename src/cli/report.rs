@@ -19,6 +19,22 @@ fn use_colour() -> bool {
     std::io::stderr().is_terminal() && !no_color
 }
 
+/// Whether the terminal can show Unicode box drawing: not when `TERM` is
+/// `dumb`, nor when the locale (`LC_ALL`, else `LC_CTYPE`, else `LANG`, the
+/// first one set) is not UTF-8 or not set at all.
+pub fn unicode_terminal() -> bool {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    if var("TERM").is_some_and(|t| t == "dumb") {
+        return false;
+    }
+    let locale = var("LC_ALL")
+        .or_else(|| var("LC_CTYPE"))
+        .or_else(|| var("LANG"))
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    locale.contains("utf-8") || locale.contains("utf8")
+}
+
 /// Makes miette render every [`Report`] with dsmc's settings. Call once, at
 /// the start of `main`.
 pub fn install_miette_hook() {

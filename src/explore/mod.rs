@@ -32,6 +32,47 @@ pub struct Options {
     pub max_states: Option<u64>,
     /// Explore every state even when the spec declares `symmetric` kinds.
     pub no_symmetry: bool,
+    /// Told how the search goes: once per BFS level, and once before each
+    /// liveness property. Off the hot path; `None` costs nothing.
+    pub progress: Option<ProgressHook>,
+}
+
+/// How far a running check has come, for a progress display.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    pub phase: Phase,
+    /// Distinct states stored so far.
+    pub states: u64,
+    /// BFS levels done, the initial level counted as 1.
+    pub level: u32,
+    /// States waiting to be expanded (the next level).
+    pub queue: u64,
+    /// Bytes held by the visited set.
+    pub memory_bytes: usize,
+}
+
+/// What a running check is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// The breadth-first search.
+    Search,
+    /// The fair-cycle search for liveness property `property` (an index
+    /// into the spec's properties), the `nth` of `of` (1-based).
+    Liveness {
+        property: usize,
+        nth: usize,
+        of: usize,
+    },
+}
+
+/// A callback for [`Progress`] reports.
+#[derive(Clone)]
+pub struct ProgressHook(pub std::sync::Arc<dyn Fn(&Progress) + Send + Sync>);
+
+impl std::fmt::Debug for ProgressHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressHook")
+    }
 }
 
 /// A path through the state space.
@@ -326,6 +367,19 @@ impl<'m> Explorer<'m> {
         self.shards.iter().map(|s| s.len() as u64).sum()
     }
 
+    /// Tells the progress hook, if any, where the check is.
+    fn report(&self, phase: Phase, level: u32, queue: usize) {
+        if let Some(hook) = &self.options.progress {
+            (hook.0)(&Progress {
+                phase,
+                states: self.n_states(),
+                level,
+                queue: queue as u64,
+                memory_bytes: self.shards.iter().map(Shard::bytes).sum(),
+            });
+        }
+    }
+
     fn run(mut self) -> Result<Exploration, RtError> {
         let start = Instant::now();
         let mut initial = self.model.initial_states()?;
@@ -392,6 +446,7 @@ impl<'m> Explorer<'m> {
             if self.n_states() > before {
                 depth += 1;
             }
+            self.report(Phase::Search, depth, frontier.len());
         }
         Ok(self.finish(start, depth, complete))
     }
@@ -842,6 +897,13 @@ impl<'m> Explorer<'m> {
         } else {
             None
         };
+        let n_liveness = self
+            .model
+            .properties
+            .iter()
+            .filter(|p| is_liveness(p))
+            .count();
+        let mut nth_liveness = 0;
         let verdicts = self
             .model
             .properties
@@ -861,10 +923,19 @@ impl<'m> Explorer<'m> {
                     Verdict::Violated(self.found[p].as_ref().map(|f| self.trace_of(f)))
                 }
                 prop if is_liveness(prop) => match &dense {
-                    Some(dense) => match self.liveness(dense, prop) {
-                        Some(trace) => Verdict::Violated(Some(trace)),
-                        None => Verdict::Holds,
-                    },
+                    Some(dense) => {
+                        nth_liveness += 1;
+                        let phase = Phase::Liveness {
+                            property: p,
+                            nth: nth_liveness,
+                            of: n_liveness,
+                        };
+                        self.report(phase, depth, 0);
+                        match self.liveness(dense, prop) {
+                            Some(trace) => Verdict::Violated(Some(trace)),
+                            None => Verdict::Holds,
+                        }
+                    }
                     None => Verdict::Unknown,
                 },
                 _ if complete => Verdict::Holds,

@@ -25,7 +25,7 @@ use std::sync::Arc;
 pub use layout::{Layout, MsgLayout, Slot};
 pub use step::{Outcome, Scratch, Step, StepKind, Task};
 pub use symmetry::{Perms, Symmetry};
-pub use trace::{Change, TraceStep};
+pub use trace::{Change, Sent, StepEvent, TraceStep};
 
 use crate::diagnostic::Diagnostic;
 use crate::syntax::ast::Span;

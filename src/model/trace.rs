@@ -27,6 +27,51 @@ pub struct TraceStep {
     #[serde(skip)]
     pub span: Option<Span>,
     pub changes: Vec<Change>,
+    /// The step as the spec names it: `RM[2].prepare`, `TM ← Prepared from
+    /// RM[1]`, `crash TM`: what charts and the Explorer show.
+    #[serde(skip)]
+    pub name: String,
+    /// The step by lane (global instance index), for sequence charts.
+    #[serde(skip)]
+    pub event: StepEvent,
+    /// The messages the step put into the network, in network order.
+    #[serde(skip)]
+    pub sent: Vec<Sent>,
+}
+
+/// What a step is, in terms of the lanes of a sequence chart: the global
+/// instance indices of the nodes involved, and message labels
+/// (`Vote(term: 1)`) without sender and receiver.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StepEvent {
+    /// A local action of `node`.
+    Action { node: u32 },
+    /// `to` handles `message` from `from`.
+    Deliver { from: u32, to: u32, message: String },
+    /// `node` crashes.
+    Crash { node: u32 },
+    /// `node` restarts.
+    Restart { node: u32 },
+    /// A copy of `message` from `from` to `to` is lost.
+    Lose { from: u32, to: u32, message: String },
+    /// A copy of `message` from `from` to `to` is duplicated.
+    Duplicate { from: u32, to: u32, message: String },
+    /// The network splits: the instances with their bit set in `sides` on
+    /// one side, the others on the other.
+    Partition { sides: u64 },
+    /// The partition heals.
+    Heal,
+    /// Byzantine `node` forges `message` to `to`.
+    Forge { node: u32, to: u32, message: String },
+}
+
+/// A message a step sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sent {
+    pub from: u32,
+    pub to: u32,
+    /// `Vote(term: 1)`.
+    pub message: String,
 }
 
 impl Model {
@@ -40,7 +85,8 @@ impl Model {
         }
     }
 
-    fn global_name(&self, global: u32) -> String {
+    /// The name of the instance with global index `global`.
+    pub fn global_name(&self, global: u32) -> String {
         let (k, i) = self.layout.instances[global as usize];
         self.instance_name(k, i)
     }
@@ -134,10 +180,22 @@ impl Model {
     /// A message code in words: `Vote(term: 1, granted: true) RM[0] → TM`.
     pub fn format_message(&self, code: u64) -> String {
         let msg = &self.layout.msg;
+        format!(
+            "{} {} → {}",
+            self.message_label(code),
+            self.global_name(msg.src(code)),
+            self.global_name(msg.dst(code))
+        )
+    }
+
+    /// A message's kind and payload, without sender and receiver:
+    /// `Vote(term: 1, granted: true)`.
+    pub fn message_label(&self, code: u64) -> String {
+        let msg = &self.layout.msg;
         let m = msg.kind(code);
         let def = &self.spec.messages[m];
-        let payload = if def.fields.is_empty() {
-            String::new()
+        if def.fields.is_empty() {
+            def.name.clone()
         } else {
             let items: Vec<String> = def
                 .fields
@@ -151,14 +209,8 @@ impl Model {
                     )
                 })
                 .collect();
-            format!("({})", items.join(", "))
-        };
-        format!(
-            "{}{payload} {} → {}",
-            def.name,
-            self.global_name(msg.src(code)),
-            self.global_name(msg.dst(code))
-        )
+            format!("{}({})", def.name, items.join(", "))
+        }
     }
 
     /// Every variable of a state, for the first state of a trace.
@@ -228,10 +280,8 @@ impl Model {
                     let (a, b) = (slot.read(before), slot.read(after));
                     if a != b {
                         let var = &self.spec.nodes[k].vars[v];
-                        out.push(Change {
-                            what: format!("{}.{}", self.instance_name(k, inst), var.name),
-                            value: self.format_code(b, &var.ty, &vl.enc),
-                        });
+                        let what = format!("{}.{}", self.instance_name(k, inst), var.name);
+                        self.diff_value(what, a, b, &var.ty, &vl.enc, &mut out);
                     }
                 }
             }
@@ -275,9 +325,156 @@ impl Model {
         out
     }
 
+    /// What changed in one value: for a map or a record of which only some
+    /// entries changed, those entries (`P[1].heard[P[0]] = some(0)`,
+    /// `x.term = 2`); else the whole new value.
+    fn diff_value(
+        &self,
+        what: String,
+        a: u64,
+        b: u64,
+        ty: &Type,
+        enc: &Enc,
+        out: &mut Vec<Change>,
+    ) {
+        match (ty, &enc.shape) {
+            (Type::Map(kt, vt), Shape::Map { key, value }) => {
+                let keys = key.domain().unwrap_or_default();
+                let entry =
+                    |code: u64, k: u64| (code >> (k * value.bits as u64)) & mask(value.bits);
+                let changed: Vec<u64> = keys
+                    .iter()
+                    .copied()
+                    .filter(|&k| entry(a, k) != entry(b, k))
+                    .collect();
+                if changed.len() < keys.len() {
+                    for k in changed {
+                        let what = format!("{what}[{}]", self.format_code(k, kt, key));
+                        self.diff_value(what, entry(a, k), entry(b, k), vt, value, out);
+                    }
+                    return;
+                }
+            }
+            (Type::Record(fs), Shape::Product(parts)) => {
+                let field = |code: u64, o: u32, e: &Enc| (code >> o) & mask(e.bits);
+                let changed = fs
+                    .iter()
+                    .zip(parts)
+                    .filter(|(_, (o, e))| field(a, *o, e) != field(b, *o, e))
+                    .count();
+                if changed < fs.len() {
+                    for ((n, t), (o, e)) in fs.iter().zip(parts) {
+                        let (x, y) = (field(a, *o, e), field(b, *o, e));
+                        if x != y {
+                            self.diff_value(format!("{what}.{n}"), x, y, t, e, out);
+                        }
+                    }
+                    return;
+                }
+            }
+            _ => {}
+        }
+        out.push(Change {
+            what,
+            value: self.format_code(b, ty, enc),
+        });
+    }
+
+    /// The messages in `after`'s network that were not in `before`'s (one
+    /// per added copy).
+    fn sent_between(&self, before: &[u64], after: &[u64]) -> Vec<Sent> {
+        let fixed = self.layout.fixed_words;
+        let (mut old, mut new) = (before[fixed..].to_vec(), after[fixed..].to_vec());
+        old.sort_unstable();
+        new.sort_unstable();
+        let mut sent = Vec::new();
+        let mut i = 0;
+        for code in new {
+            while i < old.len() && old[i] < code {
+                i += 1;
+            }
+            if i < old.len() && old[i] == code {
+                i += 1;
+            } else {
+                sent.push(Sent {
+                    from: self.layout.msg.src(code),
+                    to: self.layout.msg.dst(code),
+                    message: self.message_label(code),
+                });
+            }
+        }
+        sent
+    }
+
+    /// A step's name as the spec says it (`RM[0].prepare`), without a state.
+    pub fn step_name(&self, step: &Step) -> String {
+        // Naming a step reads only the step: no state, no changes.
+        self.describe_step(&[], step, None).name
+    }
+
     /// A step in words, with its changes from `before` to `after`.
     pub fn describe_step(&self, before: &[u64], step: &Step, after: Option<&[u64]>) -> TraceStep {
         let changes = after.map(|a| self.diff(before, a)).unwrap_or_default();
+        let sent = after
+            .map(|a| self.sent_between(before, a))
+            .unwrap_or_default();
+        let msg = &self.layout.msg;
+        let (event, name) = match step.kind {
+            StepKind::Action { global, .. } => (StepEvent::Action { node: global }, None),
+            StepKind::Deliver { global, code, .. } => {
+                let (from, message) = (msg.src(code), self.message_label(code));
+                let name = format!(
+                    "{} ← {message} from {}",
+                    self.global_name(global),
+                    self.global_name(from)
+                );
+                let event = StepEvent::Deliver {
+                    from,
+                    to: global,
+                    message,
+                };
+                (event, Some(name))
+            }
+            StepKind::Crash { global, .. } => (
+                StepEvent::Crash { node: global },
+                Some(format!("crash {}", self.global_name(global))),
+            ),
+            StepKind::Restart { global, .. } => (
+                StepEvent::Restart { node: global },
+                Some(format!("restart {}", self.global_name(global))),
+            ),
+            StepKind::Lose { code, .. } => (
+                StepEvent::Lose {
+                    from: msg.src(code),
+                    to: msg.dst(code),
+                    message: self.message_label(code),
+                },
+                Some(format!("lose {}", self.format_message(code))),
+            ),
+            StepKind::Duplicate { code, .. } => (
+                StepEvent::Duplicate {
+                    from: msg.src(code),
+                    to: msg.dst(code),
+                    message: self.message_label(code),
+                },
+                Some(format!("duplicate {}", self.format_message(code))),
+            ),
+            StepKind::Partition { sides, .. } => (StepEvent::Partition { sides }, None),
+            StepKind::Heal { .. } => (StepEvent::Heal, Some("heal the partition".into())),
+            StepKind::Forge { global, code, .. } => (
+                StepEvent::Forge {
+                    node: global,
+                    to: msg.dst(code),
+                    message: self.message_label(code),
+                },
+                Some(format!(
+                    "{} forges {} → {} (byzantine)",
+                    self.global_name(global),
+                    self.message_label(code),
+                    self.global_name(msg.dst(code))
+                )),
+            ),
+        };
         let (node, action, span) = match step.kind {
             StepKind::Action {
                 global,
@@ -374,11 +571,18 @@ impl Model {
                 )
             }
         };
+        let name = name.unwrap_or_else(|| match (&event, &node) {
+            (StepEvent::Action { .. }, Some(n)) => format!("{n}.{action}"),
+            _ => action.trim_end_matches(" (fault)").to_string(),
+        });
         TraceStep {
             node,
             action,
             span,
             changes,
+            name,
+            event,
+            sent,
         }
     }
 

@@ -1270,11 +1270,11 @@ mod tests {
     #[test]
     fn definitions_are_found_through_remote_vars_and_locals() {
         let (_, at) = look(TWO_PHASE, "state == committed", 0).unwrap();
-        assert_eq!(at, "state@60");
+        assert_eq!(at, "state@62");
         let (_, at) = look(TWO_PHASE, "phase == committed", 0).unwrap();
-        assert_eq!(at, "phase@44");
+        assert_eq!(at, "phase@46");
         let (_, at) = look(TWO_PHASE, "rm }", 0).unwrap();
-        assert_eq!(at, "rm@47");
+        assert_eq!(at, "rm@49");
     }
 
     #[test]
@@ -1301,7 +1301,7 @@ mod tests {
         assert!(local.contains("e: Entry"), "{local}");
         // `b` in `from b`: the only sender of Ack is Backup; `b.log` is its var.
         let (_, at) = look(KV, "log[i] == Primary", 0).unwrap();
-        assert!(at.starts_with("log@89"), "{at}");
+        assert!(at.starts_with("log@91"), "{at}");
     }
 
     #[test]
