@@ -14,6 +14,7 @@ pub mod msc;
 pub mod reference;
 pub mod report;
 pub mod resolve;
+pub mod simulate;
 pub mod syntax;
 pub mod typeck;
 pub mod typed;

@@ -39,6 +39,9 @@ enum Command {
     /// Walk a spec's state space in Stateright's Explorer, a web UI served
     /// on 127.0.0.1 until stopped.
     Explore(ExploreArgs),
+    /// Random walks through a spec too large to explore, checking its
+    /// safety properties along the way (finds violations; proves nothing).
+    Simulate(SimulateArgs),
     /// Rewrite specs in the canonical layout.
     #[command(after_help = EXIT_CODES)]
     Fmt(FmtArgs),
@@ -205,6 +208,26 @@ pub struct ExploreArgs {
     pub port: u16,
 }
 
+/// The arguments of `dsmc simulate`.
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    /// The spec to simulate.
+    #[arg(value_name = "SPEC")]
+    pub file: PathBuf,
+    /// Give a constant another value, e.g. `-D N=5` (repeatable).
+    #[arg(short = 'D', value_name = "NAME=VALUE", value_parser = parse_override)]
+    pub defines: Vec<Override>,
+    /// How many random walks.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub runs: u64,
+    /// The most steps in one walk.
+    #[arg(long, value_name = "D", default_value_t = 100)]
+    pub depth: u32,
+    /// The seed: the same seed gives the same walks.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub seed: u64,
+}
+
 /// The arguments of `dsmc fmt`.
 #[derive(Debug, clap::Args)]
 pub struct FmtArgs {
@@ -264,6 +287,7 @@ fn main() -> ExitCode {
         Command::Check(check) => cli::check::run(&check).exit_code(),
         Command::Fmt(fmt) => cli::fmt::run(&fmt).exit_code(),
         Command::Explore(explore) => cli::explore::run(&explore).exit_code(),
+        Command::Simulate(simulate) => cli::simulate::run(&simulate).exit_code(),
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "dsmc", &mut out);

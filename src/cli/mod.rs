@@ -14,6 +14,7 @@ pub mod lsp;
 pub mod progress;
 pub mod report;
 pub mod sarif;
+pub mod simulate;
 pub mod summary;
 
 /// What a command concluded about all of its files.

@@ -275,7 +275,7 @@ fn is_liveness(prop: &CompiledProperty) -> bool {
 
 /// Whether a state on its own violates a property: an invariant that is
 /// false, or a variant whose measure is negative while it is in force.
-fn violates_in_state(
+pub(crate) fn violates_in_state(
     prop: &CompiledProperty,
     model: &Model,
     words: &[u64],
@@ -298,8 +298,50 @@ fn violates_in_state(
     }
 }
 
+/// Whether a step from `before` to `after` violates a step property
+/// (`stable`, `next`, `unless`, the `unless` half of `ensures`, or a
+/// `variant` whose measure rises).
+pub(crate) fn violates_on_step(
+    prop: &CompiledProperty,
+    model: &Model,
+    before: &[u64],
+    after: &[u64],
+    locals: &mut Vec<i64>,
+) -> bool {
+    match prop {
+        CompiledProperty::Stable(pred) => {
+            holds(pred, model, before, locals) && !holds(pred, model, after, locals)
+        }
+        CompiledProperty::Next(pre, post) => {
+            holds(pre, model, before, locals) && !holds(post, model, after, locals)
+        }
+        CompiledProperty::Unless(p_pred, q_pred) | CompiledProperty::Ensures(p_pred, q_pred) => {
+            holds(p_pred, model, before, locals)
+                && !holds(q_pred, model, before, locals)
+                && !holds(p_pred, model, after, locals)
+                && !holds(q_pred, model, after, locals)
+        }
+        CompiledProperty::Variant {
+            measure,
+            while_cond,
+            until,
+        } => {
+            // While P and not Q, no step raises the measure.
+            holds(while_cond, model, before, locals)
+                && !until
+                    .as_ref()
+                    .is_some_and(|u| holds(u, model, before, locals))
+                && matches!(
+                    (measure.eval(model, after, locals), measure.eval(model, before, locals)),
+                    (Ok(a), Ok(b)) if a > b
+                )
+        }
+        _ => false,
+    }
+}
+
 /// Evaluates a predicate; an evaluation failure counts as false.
-fn holds(pred: &Pred, model: &Model, state: &[u64], locals: &mut Vec<i64>) -> bool {
+pub(crate) fn holds(pred: &Pred, model: &Model, state: &[u64], locals: &mut Vec<i64>) -> bool {
     matches!(pred.eval(model, state, locals), Ok(v) if v != 0)
 }
 
@@ -564,37 +606,7 @@ impl<'m> Explorer<'m> {
     ) {
         let model = self.model;
         for (p, prop) in model.properties.iter().enumerate() {
-            let violated = match prop {
-                CompiledProperty::Stable(pred) => {
-                    holds(pred, model, before, locals) && !holds(pred, model, after, locals)
-                }
-                CompiledProperty::Next(pre, post) => {
-                    holds(pre, model, before, locals) && !holds(post, model, after, locals)
-                }
-                CompiledProperty::Unless(p_pred, q_pred)
-                | CompiledProperty::Ensures(p_pred, q_pred) => {
-                    holds(p_pred, model, before, locals)
-                        && !holds(q_pred, model, before, locals)
-                        && !holds(p_pred, model, after, locals)
-                        && !holds(q_pred, model, after, locals)
-                }
-                CompiledProperty::Variant {
-                    measure,
-                    while_cond,
-                    until,
-                } => {
-                    // While P and not Q, no step raises the measure.
-                    holds(while_cond, model, before, locals)
-                        && !until
-                            .as_ref()
-                            .is_some_and(|u| holds(u, model, before, locals))
-                        && matches!(
-                            (measure.eval(model, after, locals), measure.eval(model, before, locals)),
-                            (Ok(a), Ok(b)) if a > b
-                        )
-                }
-                _ => false,
-            };
+            let violated = violates_on_step(prop, model, before, after, locals);
             if violated {
                 keep_first(
                     &mut found[p],

@@ -1,0 +1,191 @@
+//! Random simulation: walks through the state space, for specs too large to
+//! explore exhaustively.
+//!
+//! Each run starts in an initial state chosen uniformly and takes up to
+//! `depth` steps, each chosen uniformly among the steps enabled in the
+//! current state, faults included (within their budgets). Along the way it
+//! checks what a single run can refute: invariants and negative variant
+//! measures in each state, step properties (`stable`, `next`, `unless`, the
+//! `unless` half of `ensures`, rising variants) on each step, run-time
+//! errors, deadlocks, and which `reachable` properties were reached. A walk
+//! is reproducible from its seed. Nothing it reports is a proof: a property
+//! without a violation is "not violated in these runs", never "holds".
+
+use crate::explore::{Trace, holds, violates_in_state, violates_on_step};
+use crate::model::{CompiledProperty, Model, Outcome, RtError, Scratch, Step};
+
+/// How to simulate.
+#[derive(Clone, Debug)]
+pub struct SimOptions {
+    /// Number of walks.
+    pub runs: u64,
+    /// The most steps per walk.
+    pub depth: u32,
+    /// The seed of the first walk; walk `i` uses a seed derived from it.
+    pub seed: u64,
+}
+
+impl Default for SimOptions {
+    fn default() -> SimOptions {
+        SimOptions {
+            runs: 1000,
+            depth: 100,
+            seed: 0,
+        }
+    }
+}
+
+/// What the walks found.
+#[derive(Clone, Debug)]
+pub struct Simulation {
+    /// Walks done.
+    pub runs: u64,
+    /// Steps taken over all walks.
+    pub steps: u64,
+    /// Per property: the first violation found (walk index and trace).
+    pub violations: Vec<Option<(u64, Trace)>>,
+    /// Per property: whether a `reachable` property was reached.
+    pub reached: Vec<bool>,
+    /// The first deadlock found.
+    pub deadlock: Option<(u64, Trace)>,
+    /// The first run-time error found.
+    pub runtime_error: Option<(u64, Trace)>,
+}
+
+/// SplitMix64: a small, well-mixed generator whose sequence is fixed by
+/// its seed (the same walk on every machine and every version).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (n > 0), without modulo bias worth mentioning for
+    /// the small n of a step choice.
+    fn below(&mut self, n: usize) -> usize {
+        ((self.next() as u128 * n as u128) >> 64) as usize
+    }
+}
+
+/// The seed of walk `run`: the same for a given `--seed` whatever the
+/// number of runs.
+pub fn run_seed(seed: u64, run: u64) -> u64 {
+    let mut r = Rng(seed ^ run.wrapping_mul(0xD1B5_4A32_D192_ED03));
+    r.next()
+}
+
+/// One enabled step and where it leads.
+enum Next {
+    To(Step, Vec<u64>),
+    Fails(Step, RtError),
+}
+
+/// Performs the walks.
+pub fn simulate(model: &Model, options: &SimOptions) -> Result<Simulation, RtError> {
+    let initial = model.initial_states()?;
+    let n = model.properties.len();
+    let mut sim = Simulation {
+        runs: 0,
+        steps: 0,
+        violations: vec![None; n],
+        reached: vec![false; n],
+        deadlock: None,
+        runtime_error: None,
+    };
+    if initial.is_empty() {
+        return Ok(sim);
+    }
+    let mut scratch = Scratch::default();
+    let mut locals = Vec::new();
+    for run in 0..options.runs {
+        sim.runs += 1;
+        let mut rng = Rng(run_seed(options.seed, run));
+        let mut trace = Trace {
+            states: vec![initial[rng.below(initial.len())].clone()],
+            steps: Vec::new(),
+            failed: None,
+            lasso: None,
+        };
+        check_state(model, &trace, run, &mut sim, &mut locals);
+        for _ in 0..options.depth {
+            let state = trace.states.last().expect("a walk has a state").clone();
+            let mut enabled: Vec<Next> = Vec::new();
+            let mut protocol_steps = 0;
+            model.successors(&state, &mut scratch, &mut |step, outcome| {
+                if !step.is_fault() {
+                    protocol_steps += 1;
+                }
+                enabled.push(match outcome {
+                    Outcome::Next(next) => Next::To(step, next.to_vec()),
+                    Outcome::Error(e) => Next::Fails(step, e),
+                });
+            });
+            if protocol_steps == 0
+                && model.check_deadlock
+                && !model.all_crashed(&state)
+                && !model
+                    .done
+                    .as_ref()
+                    .is_some_and(|d| holds(d, model, &state, &mut locals))
+                && sim.deadlock.is_none()
+            {
+                sim.deadlock = Some((run, trace.clone()));
+            }
+            if enabled.is_empty() {
+                break;
+            }
+            sim.steps += 1;
+            match enabled.swap_remove(rng.below(enabled.len())) {
+                Next::Fails(step, e) => {
+                    if sim.runtime_error.is_none() {
+                        let mut t = trace.clone();
+                        t.failed = Some((step, e));
+                        sim.runtime_error = Some((run, t));
+                    }
+                    break;
+                }
+                Next::To(step, next) => {
+                    for (p, prop) in model.properties.iter().enumerate() {
+                        if sim.violations[p].is_none()
+                            && violates_on_step(prop, model, &state, &next, &mut locals)
+                        {
+                            let mut t = trace.clone();
+                            t.steps.push(step);
+                            t.states.push(next.clone());
+                            sim.violations[p] = Some((run, t));
+                        }
+                    }
+                    trace.steps.push(step);
+                    trace.states.push(next);
+                    check_state(model, &trace, run, &mut sim, &mut locals);
+                }
+            }
+        }
+    }
+    Ok(sim)
+}
+
+/// Checks the last state of a walk.
+fn check_state(
+    model: &Model,
+    trace: &Trace,
+    run: u64,
+    sim: &mut Simulation,
+    locals: &mut Vec<i64>,
+) {
+    let state = trace.states.last().expect("a walk has a state");
+    for (p, prop) in model.properties.iter().enumerate() {
+        if let CompiledProperty::Reachable(pred) = prop {
+            if holds(pred, model, state, locals) {
+                sim.reached[p] = true;
+            }
+        } else if sim.violations[p].is_none() && violates_in_state(prop, model, state, locals) {
+            sim.violations[p] = Some((run, trace.clone()));
+        }
+    }
+}
