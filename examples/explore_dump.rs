@@ -27,6 +27,7 @@ fn main() {
         &dsmc::explore::Options {
             threads,
             max_states: None,
+            ..Default::default()
         },
     )
     .expect("init");

@@ -92,6 +92,10 @@ pub struct CheckArgs {
     /// Stop after this many distinct states; the report then says "incomplete" (exit 3).
     #[arg(long, value_name = "N")]
     pub max_states: Option<u64>,
+    /// Check only this property (repeatable); the others are reported as
+    /// unchecked. Without it, every property is checked.
+    #[arg(long = "property", value_name = "NAME")]
+    pub properties: Vec<String>,
     /// Which checker explores the spec: dsmc's own, or Stateright's BFS
     /// checker as a reference (invariants and reachability only).
     #[arg(long, value_enum, default_value_t = Engine::Dsmc)]

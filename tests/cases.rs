@@ -369,7 +369,9 @@ fn explore_case(root: &Path, case: &Path) -> Result<(), Failed> {
         explore: dsmc::explore::Options {
             threads: Some(2),
             max_states: None,
+            ..Default::default()
         },
+        ..Default::default()
     };
     let checked = check_source(&source, &options);
     let Checked::Explored {

@@ -146,7 +146,9 @@ fn check_input(input: Input, args: &CheckArgs, lock: Option<&mut Lock>) -> SpecR
         explore: Options {
             threads: args.threads,
             max_states: args.max_states,
+            properties: None,
         },
+        properties: args.properties.clone(),
     };
     let warnings = if args.deny.contains(&Deny::Warnings) {
         Warnings::Deny

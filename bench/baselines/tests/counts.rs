@@ -21,7 +21,9 @@ fn dsmc_counts(spec: &str, n: usize) -> (u64, u64) {
         explore: Options {
             threads: Some(1),
             max_states: None,
+            ..Default::default()
         },
+        ..Default::default()
     };
     let Checked::Explored { exploration, .. } = check_source(&source, &options) else {
         panic!("{spec} has errors")
