@@ -205,7 +205,7 @@ fn keep_first(slot: &mut Option<Found>, candidate: Found) {
 
 /// Frontier states whose successors are generated before they are stored
 /// (the successors' buffers are the explorer's largest transient memory).
-const BATCH: usize = 1 << 13;
+const BATCH: usize = 1 << 11;
 
 /// A successor waiting for phase 2.
 struct Pending {
@@ -312,7 +312,7 @@ impl<'m> Explorer<'m> {
             model,
             options,
             shards: (0..SHARDS)
-                .map(|_| Shard::new(model.layout.fixed_words))
+                .map(|_| Shard::new(model.layout.fixed_words, model.layout.fixed_bits))
                 .collect(),
             n_props,
             checked: (0..n_props).map(|p| options.checks(p)).collect(),

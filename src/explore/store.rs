@@ -174,38 +174,95 @@ impl Interner {
     }
 }
 
+/// A growable array in fixed blocks of `BLOCK` elements: growing never
+/// copies or frees, so the allocator keeps no holes (a doubling `Vec` of
+/// tens of MiB leaves freed copies behind in the heap's resident set).
+struct Segmented<T> {
+    blocks: Vec<Vec<T>>,
+    len: usize,
+}
+
+/// Elements per block of a [`Segmented`].
+const BLOCK: usize = 1 << 14;
+
+impl<T: Copy> Segmented<T> {
+    fn new() -> Segmented<T> {
+        Segmented {
+            blocks: Vec::new(),
+            len: 0,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, value: T) {
+        if self.len.is_multiple_of(BLOCK) {
+            self.blocks.push(Vec::with_capacity(BLOCK));
+        }
+        self.blocks.last_mut().expect("a block").push(value);
+        self.len += 1;
+    }
+
+    #[inline]
+    fn get(&self, index: usize) -> T {
+        self.blocks[index / BLOCK][index % BLOCK]
+    }
+
+    fn bytes(&self) -> usize {
+        self.blocks.len() * BLOCK * std::mem::size_of::<T>()
+    }
+}
+
 /// One shard of the visited set.
 pub struct Shard {
     fixed_words: usize,
-    /// Per state: its `fixed_words` fixed words.
-    fixed: Vec<u64>,
+    /// 32-bit halves of the fixed part stored per state: the halves above
+    /// the layout's last used bit are always zero and not stored.
+    halves: usize,
+    /// Per state: the `halves` low-first 32-bit halves of its fixed words.
+    fixed: Segmented<u32>,
     /// Per state: the index of its network in `nets`.
-    net: Vec<u32>,
+    net: Segmented<u32>,
     /// Per state: its parent's global id, or `NO_PARENT_32`.
-    parents: Vec<u32>,
+    parents: Segmented<u32>,
     nets: Interner,
     table: Slots,
 }
 
-/// The hash of a stored record: fixed words and network index.
 #[inline]
-fn record_hash(fixed: &[u64], net: u32) -> u64 {
-    let mut h: u64 = 0x1319_8A2E_0370_7344 ^ net as u64;
-    for &w in fixed {
-        h = (h ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        h ^= h >> 32;
-    }
-    fmix(h.wrapping_add(net as u64))
+fn mix(h: u64, w: u64) -> u64 {
+    let h = (h ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    h ^ (h >> 32)
+}
+
+#[inline]
+fn finish_record(h: u64, net: u32) -> u64 {
+    fmix(mix(h, net as u64))
+}
+
+/// 32-bit half `i` of `words`, low half first.
+#[inline]
+fn half(words: &[u64], i: usize) -> u32 {
+    (words[i / 2] >> (32 * (i % 2))) as u32
+}
+
+/// The hash of a record: the stored halves of the fixed part and the
+/// network index.
+#[inline]
+fn record_hash(fixed: &[u64], halves: usize, net: u32) -> u64 {
+    let h = (0..halves).fold(0x1319_8A2E_0370_7344, |h, i| mix(h, half(fixed, i) as u64));
+    finish_record(h, net)
 }
 
 impl Shard {
-    /// An empty shard for states with `fixed_words` fixed words.
-    pub fn new(fixed_words: usize) -> Shard {
+    /// An empty shard for states with `fixed_words` fixed words of which
+    /// the first `fixed_bits` bits are used.
+    pub fn new(fixed_words: usize, fixed_bits: u32) -> Shard {
         Shard {
             fixed_words,
-            fixed: Vec::new(),
-            net: Vec::new(),
-            parents: Vec::new(),
+            halves: (fixed_bits as usize).div_ceil(32),
+            fixed: Segmented::new(),
+            net: Segmented::new(),
+            parents: Segmented::new(),
             nets: Interner::default(),
             table: Slots::default(),
         }
@@ -214,26 +271,41 @@ impl Shard {
     /// Number of states stored.
     #[allow(clippy::len_without_is_empty)]
     pub fn len(&self) -> usize {
-        self.parents.len()
+        self.parents.len
     }
 
+    /// Whether state `local`'s fixed words are `fixed`.
     #[inline]
-    fn fixed_of(&self, local: u32) -> &[u64] {
-        let start = local as usize * self.fixed_words;
-        &self.fixed[start..start + self.fixed_words]
+    fn fixed_is(&self, local: u32, fixed: &[u64]) -> bool {
+        let start = local as usize * self.halves;
+        (0..self.halves).all(|i| self.fixed.get(start + i) == half(fixed, i))
+    }
+
+    /// The hash of stored record `local`.
+    fn hash_of(&self, local: u32) -> u64 {
+        let start = local as usize * self.halves;
+        let mut h: u64 = 0x1319_8A2E_0370_7344;
+        for i in 0..self.halves {
+            h = mix(h, self.fixed.get(start + i) as u64);
+        }
+        finish_record(h, self.net.get(local as usize))
     }
 
     /// Writes the words of state `local` into `out` (replacing its content).
     #[inline]
     pub fn load(&self, local: u32, out: &mut Vec<u64>) {
         out.clear();
-        out.extend_from_slice(self.fixed_of(local));
-        out.extend_from_slice(self.nets.get(self.net[local as usize]));
+        let start = local as usize * self.halves;
+        out.resize(self.fixed_words, 0);
+        for i in 0..self.halves {
+            out[i / 2] |= (self.fixed.get(start + i) as u64) << (32 * (i % 2));
+        }
+        out.extend_from_slice(self.nets.get(self.net.get(local as usize)));
     }
 
     /// The parent of state `local`.
     pub fn parent(&self, local: u32) -> u64 {
-        match self.parents[local as usize] {
+        match self.parents.get(local as usize) {
             NO_PARENT_32 => NO_PARENT,
             p => p as u64,
         }
@@ -241,8 +313,9 @@ impl Shard {
 
     /// Bytes held, for memory reports.
     pub fn bytes(&self) -> usize {
-        8 * self.fixed.capacity()
-            + 4 * (self.net.capacity() + self.parents.capacity())
+        self.fixed.bytes()
+            + self.net.bytes()
+            + self.parents.bytes()
             + self.nets.bytes()
             + self.table.bytes()
     }
@@ -254,10 +327,10 @@ impl Shard {
         }
         let (fixed, net) = words.split_at(self.fixed_words);
         let net = self.nets.find(net, hash_state(net))?;
-        let hash = record_hash(fixed, net);
+        let hash = record_hash(fixed, self.halves, net);
         self.table
             .probe(hash, |l| {
-                self.net[l as usize] == net && self.fixed_of(l) == fixed
+                self.net.get(l as usize) == net && self.fixed_is(l, fixed)
             })
             .ok()
     }
@@ -266,17 +339,15 @@ impl Shard {
     pub fn insert(&mut self, words: &[u64], parent: u64) -> Option<u32> {
         let (fixed, net) = words.split_at(self.fixed_words);
         let net = self.nets.intern(net);
-        let hash = record_hash(fixed, net);
+        let hash = record_hash(fixed, self.halves, net);
         let len = self.len();
-        {
-            let (all_fixed, nets, fw) = (&self.fixed, &self.net, self.fixed_words);
-            self.table.reserve_one(len, |l| {
-                let l = l as usize;
-                record_hash(&all_fixed[l * fw..(l + 1) * fw], nets[l])
-            });
+        if (len + 1) * 8 > self.table.slots.len() * 7 {
+            let mut table = std::mem::take(&mut self.table);
+            table.reserve_one(len, |l| self.hash_of(l));
+            self.table = table;
         }
         let slot = match self.table.probe(hash, |l| {
-            self.net[l as usize] == net && self.fixed_of(l) == fixed
+            self.net.get(l as usize) == net && self.fixed_is(l, fixed)
         }) {
             Ok(_) => return None,
             Err(slot) => slot,
@@ -287,7 +358,9 @@ impl Shard {
             "more than {MAX_LOCAL} states in one shard of the visited set"
         );
         self.table.slots[slot] = local + 1;
-        self.fixed.extend_from_slice(fixed);
+        for i in 0..self.halves {
+            self.fixed.push(half(fixed, i));
+        }
         self.net.push(net);
         self.parents.push(if parent == NO_PARENT {
             NO_PARENT_32
