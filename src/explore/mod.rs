@@ -466,6 +466,12 @@ impl<'m> Explorer<'m> {
                                     &mut out.step_found,
                                     &mut locals,
                                 );
+                                // A step back to the state itself (a `set`
+                                // message delivered again, say) finds the
+                                // state stored already: nothing to store.
+                                if next == state {
+                                    return;
+                                }
                                 let hash = hash_state(next);
                                 let b = &mut out.bufs[shard_of(hash)];
                                 b.pending.push(Pending {
