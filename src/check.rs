@@ -16,6 +16,9 @@ use crate::typed::TypedSpec;
 pub struct CheckOptions {
     pub overrides: Vec<Override>,
     pub explore: explore::Options,
+    /// Check only these properties, by name (`--property`); empty: all.
+    /// The others are reported as unchecked.
+    pub properties: Vec<String>,
 }
 
 /// What warnings mean for the outcome (`dsmc check --deny warnings`).
@@ -161,7 +164,14 @@ pub fn check_source_with(source: &str, options: &CheckOptions, policy: Warnings)
             );
         }
     };
-    match explore::explore(&model, &options.explore) {
+    let mut explore_options = options.explore.clone();
+    if !options.properties.is_empty() {
+        match select_properties(&model.spec, &options.properties) {
+            Ok(selected) => explore_options.properties = Some(selected),
+            Err(diagnostics) => return Checked::Errors(diagnostics),
+        }
+    }
+    match explore::explore(&model, &explore_options) {
         Ok(exploration) => {
             let mut warnings = front.diagnostics;
             if exploration.complete {
@@ -184,6 +194,33 @@ pub fn check_source_with(source: &str, options: &CheckOptions, policy: Warnings)
             )
             .primary(e.span, "while computing this initial value"),
         ]),
+    }
+}
+
+/// The indices of the named properties; an error per unknown name.
+fn select_properties(spec: &TypedSpec, names: &[String]) -> Result<Vec<usize>, Vec<Diagnostic>> {
+    let mut selected = Vec::new();
+    let mut errors = Vec::new();
+    for name in names {
+        match spec.properties.iter().position(|p| &p.name == name) {
+            Some(index) => selected.push(index),
+            None => {
+                let known = spec.properties.iter().map(|p| p.name.as_str());
+                let mut d = Diagnostic::error(
+                    "dsmc::check::unknown_property",
+                    format!("the spec has no property `{name}` (`--property`)"),
+                );
+                if let Some(close) = crate::diagnostic::did_you_mean(name, known) {
+                    d = d.help(format!("did you mean `{close}`?"));
+                }
+                errors.push(d);
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(selected)
+    } else {
+        Err(errors)
     }
 }
 

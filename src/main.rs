@@ -122,6 +122,10 @@ pub struct CheckArgs {
     /// verdicts, each counterexample as a sequence diagram and a table).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Check only this property (repeatable); the others are reported as
+    /// unchecked. Without it, every property is checked.
+    #[arg(long = "property", value_name = "NAME")]
+    pub properties: Vec<String>,
     /// Which checker explores the spec: dsmc's own, or Stateright's BFS
     /// checker as a reference (invariants and reachability only).
     #[arg(long, value_enum, default_value_t = Engine::Dsmc)]

@@ -375,6 +375,7 @@ fn explore_case(root: &Path, case: &Path) -> Result<(), Failed> {
             max_states: None,
             ..Default::default()
         },
+        ..Default::default()
     };
     let checked = check_source(&source, &options);
     let Checked::Explored {

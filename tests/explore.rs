@@ -21,6 +21,7 @@ fn check(path: &str, defines: &[(&str, &str)], threads: usize) -> Checked {
             max_states: None,
             ..Default::default()
         },
+        ..Default::default()
     };
     check_source(&source, &options)
 }
@@ -141,4 +142,33 @@ fn the_eager_commit_counterexample_is_shortest_and_replays() {
             "only the last state violates it"
         );
     }
+}
+
+/// `--property`: only the selected properties get a verdict; the others are
+/// unchecked, and the state space is the same.
+#[test]
+fn only_selected_properties_are_checked() {
+    let source = std::fs::read_to_string("specs/2pc.ds").expect("spec readable");
+    let options = CheckOptions {
+        properties: vec!["consistent".to_string()],
+        ..Default::default()
+    };
+    let checked = check_source(&source, &options);
+    assert_eq!(checked.status(), dsmc::check::Status::Ok);
+    let Checked::Explored { exploration, .. } = checked else {
+        panic!("specs/2pc.ds has errors")
+    };
+    assert_eq!(exploration.states, 288);
+    assert!(matches!(exploration.verdicts[0], Verdict::Holds));
+    for v in &exploration.verdicts[1..] {
+        assert!(matches!(v, Verdict::Unchecked), "{v:?}");
+    }
+    let options = CheckOptions {
+        properties: vec!["consistant".to_string()],
+        ..Default::default()
+    };
+    let Checked::Errors(errors) = check_source(&source, &options) else {
+        panic!("an unknown property is an error")
+    };
+    assert_eq!(errors[0].code, "dsmc::check::unknown_property");
 }

@@ -36,6 +36,7 @@ fn chart_limited(
             max_states,
             ..Default::default()
         },
+        properties: Vec::new(),
     };
     let checked = check_source(&source, &options);
     let Checked::Explored {

@@ -149,7 +149,9 @@ fn check_input(input: Input, args: &CheckArgs, lock: Option<&mut Lock>) -> SpecR
             max_states: args.max_states,
             no_symmetry: args.no_symmetry,
             progress: progress.as_ref().map(|(hook, _)| hook.clone()),
+            properties: None,
         },
+        properties: args.properties.clone(),
     };
     let warnings = if args.deny.contains(&Deny::Warnings) {
         Warnings::Deny

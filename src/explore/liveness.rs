@@ -118,15 +118,19 @@ impl Explorer<'_> {
         dense
             .globals
             .par_iter()
-            .map_init(Vec::new, |locals, &g| {
-                pred.eval(model, self.state(g), locals).unwrap_or(0)
-            })
+            .map_init(
+                || (Vec::new(), Vec::new()),
+                |(locals, state), &g| {
+                    self.load(g, state);
+                    pred.eval(model, state, locals).unwrap_or(0)
+                },
+            )
             .collect()
     }
 
     fn raw_node(&self, dense: &Dense, index: u32, scratch: &mut Scratch) -> RawNode {
         let model: &Model = self.model;
-        let state = self.state(dense.globals[index as usize]);
+        let state = &self.state(dense.globals[index as usize]);
         let mut node = RawNode {
             edges: Vec::new(),
             enabled: Vec::new(),
@@ -143,7 +147,7 @@ impl Explorer<'_> {
             }
             let hash = hash_state(next);
             let shard = shard_of(hash);
-            if let Some(local) = self.shards[shard].find(next, hash) {
+            if let Some(local) = self.shards[shard].find(next) {
                 node.edges.push((dense.of(global_id(shard, local)), task));
             }
         });
@@ -294,8 +298,8 @@ impl Explorer<'_> {
     /// `to`, preferring one of task `task` when given.
     fn step_between(&self, dense: &Dense, from: u32, to: u32, task: Option<Task>) -> Step {
         let model = self.model;
-        let before = self.state(dense.globals[from as usize]);
-        let after = self.state(dense.globals[to as usize]);
+        let before = &self.state(dense.globals[from as usize]);
+        let after = &self.state(dense.globals[to as usize]);
         let mut any = None;
         let mut of_task = None;
         let mut scratch = Scratch::default();
@@ -339,9 +343,7 @@ impl Explorer<'_> {
         for pair in walk.windows(2) {
             let (a, b) = (g.states[pair[0] as usize], g.states[pair[1] as usize]);
             trace.steps.push(self.step_between(dense, a, b, None));
-            trace
-                .states
-                .push(self.state(dense.globals[b as usize]).to_vec());
+            trace.states.push(self.state(dense.globals[b as usize]));
         }
         let start = trace.states.len() - 1;
         match component {
@@ -356,9 +358,7 @@ impl Explorer<'_> {
                     let (a, b) = (g.states[from as usize], g.states[to as usize]);
                     let want = (task != NO_TASK).then(|| g.tasks[task as usize]);
                     trace.steps.push(self.step_between(dense, a, b, want));
-                    trace
-                        .states
-                        .push(self.state(dense.globals[b as usize]).to_vec());
+                    trace.states.push(self.state(dense.globals[b as usize]));
                 }
                 trace.lasso = Some(Lasso {
                     start,

@@ -35,6 +35,17 @@ pub struct Options {
     /// Told how the search goes: once per BFS level, and once before each
     /// liveness property. Off the hot path; `None` costs nothing.
     pub progress: Option<ProgressHook>,
+    /// The properties to check, by index; `None`: all. The others are
+    /// [`Verdict::Unchecked`] and cost nothing (no liveness phase for an
+    /// unselected liveness property).
+    pub properties: Option<Vec<usize>>,
+}
+
+impl Options {
+    /// Whether property `index` is checked.
+    pub fn checks(&self, index: usize) -> bool {
+        self.properties.as_ref().is_none_or(|p| p.contains(&index))
+    }
 }
 
 /// How far a running check has come, for a progress display.
@@ -104,7 +115,7 @@ pub enum Verdict {
     Holds,
     /// With the shortest counterexample (for `reachable`: none).
     Violated(Option<Trace>),
-    /// Not checked by this engine (liveness, for now).
+    /// Not checked: not selected (`--property`), or not by this engine.
     Unchecked,
     /// The search stopped before a verdict.
     Unknown,
@@ -237,10 +248,13 @@ fn keep_first(slot: &mut Option<Found>, candidate: Found) {
     }
 }
 
+/// Frontier states whose successors are generated before they are stored
+/// (the successors' buffers are the explorer's largest transient memory).
+const BATCH: usize = 1 << 11;
+
 /// A successor waiting for phase 2.
 struct Pending {
     parent: u64,
-    hash: u64,
     start: u32,
     len: u32,
     key: (u32, u64, u32),
@@ -361,6 +375,8 @@ struct Explorer<'m> {
     options: &'m Options,
     shards: Vec<Shard>,
     n_props: usize,
+    /// Per property: whether it is checked (`Options::properties`).
+    checked: Vec<bool>,
     /// Per property: a violation found so far.
     found: Vec<Option<Found>>,
     reached: Vec<bool>,
@@ -371,8 +387,11 @@ struct Explorer<'m> {
     pruned: u64,
     /// The BFS level being generated (initial states are level 0 here).
     level: u32,
-    /// Every stored state, in the order a sequential BFS would store them.
+    /// Every stored state, in the order a sequential BFS would store them;
+    /// kept only for the liveness phase (`keep_order`).
     order: Vec<u64>,
+    /// Whether a liveness property is checked.
+    keep_order: bool,
 }
 
 impl<'m> Explorer<'m> {
@@ -386,8 +405,11 @@ impl<'m> Explorer<'m> {
                 model.reduction()
             },
             options,
-            shards: (0..SHARDS).map(|_| Shard::default()).collect(),
+            shards: (0..SHARDS)
+                .map(|_| Shard::new(model.layout.fixed_words, model.layout.fixed_bits))
+                .collect(),
             n_props,
+            checked: (0..n_props).map(|p| options.checks(p)).collect(),
             found: vec![None; n_props],
             reached: vec![false; n_props],
             deadlock: None,
@@ -397,12 +419,22 @@ impl<'m> Explorer<'m> {
             pruned: 0,
             level: 0,
             order: Vec::new(),
+            keep_order: (model.properties.iter().enumerate())
+                .any(|(p, prop)| options.checks(p) && is_liveness(prop)),
         }
     }
 
-    fn state(&self, id: u64) -> &[u64] {
+    /// The words of state `id`.
+    fn state(&self, id: u64) -> Vec<u64> {
+        let mut words = Vec::new();
+        self.load(id, &mut words);
+        words
+    }
+
+    /// Writes the words of state `id` into `out`.
+    fn load(&self, id: u64, out: &mut Vec<u64>) {
         let (s, l) = split_id(id);
-        self.shards[s].state(l)
+        self.shards[s].load(l, out);
     }
 
     fn n_states(&self) -> u64 {
@@ -440,7 +472,6 @@ impl<'m> Explorer<'m> {
             let b = &mut buf[shard_of(hash)];
             b.pending.push(Pending {
                 parent: NO_PARENT,
-                hash,
                 start: b.words.len() as u32,
                 len: s.len() as u32,
                 key: (0, 0, i as u32),
@@ -468,23 +499,32 @@ impl<'m> Explorer<'m> {
             }
             self.level += 1;
             let before = self.n_states();
-            let outs = self.phase1(&frontier);
-            for out in &outs {
-                self.transitions += out.transitions;
-                for (p, f) in out.step_found.iter().enumerate() {
-                    if let Some(f) = f {
-                        keep_first(&mut self.found[p], f.clone());
+            // The frontier in batches, in order: each batch's successors are
+            // buffered, then stored, so the buffers stay small whatever the
+            // size of a level. Storing batch by batch in frontier order keeps
+            // "first generator in (frontier order, step order)" and the keys
+            // of a batch all come after the previous batch's.
+            let mut next = Vec::new();
+            for (b, batch) in frontier.chunks(BATCH).enumerate() {
+                let outs = self.phase1(batch, (b * BATCH) as u64);
+                for out in &outs {
+                    self.transitions += out.transitions;
+                    for (p, f) in out.step_found.iter().enumerate() {
+                        if let Some(f) = f {
+                            keep_first(&mut self.found[p], f.clone());
+                        }
                     }
+                    if let Some(d) = &out.deadlock {
+                        keep_first(&mut self.deadlock, d.clone());
+                    }
+                    if let Some(e) = &out.runtime_error {
+                        keep_first(&mut self.runtime_error, e.clone());
+                    }
+                    self.coverage.merge(&out.coverage);
                 }
-                if let Some(d) = &out.deadlock {
-                    keep_first(&mut self.deadlock, d.clone());
-                }
-                if let Some(e) = &out.runtime_error {
-                    keep_first(&mut self.runtime_error, e.clone());
-                }
-                self.coverage.merge(&out.coverage);
+                next.extend(self.phase2(outs));
             }
-            frontier = self.phase2(outs);
+            frontier = next;
             if self.n_states() > before {
                 depth += 1;
             }
@@ -493,16 +533,17 @@ impl<'m> Explorer<'m> {
         Ok(self.finish(start, depth, complete))
     }
 
-    /// Generates the successors of the frontier, chunk by chunk in parallel.
-    fn phase1(&self, frontier: &[u64]) -> Vec<ChunkOut> {
+    /// Generates the successors of a batch of the frontier that starts at
+    /// frontier position `first`, chunk by chunk in parallel.
+    fn phase1(&self, frontier: &[u64], first: u64) -> Vec<ChunkOut> {
         let model = self.model;
         let threads = rayon::current_num_threads().max(1);
-        let chunk = (frontier.len() / (threads * 4)).clamp(64, 8192);
+        let chunk = (frontier.len() / (threads * 4)).clamp(64, 2048);
         frontier
             .par_chunks(chunk)
             .enumerate()
             .map(|(c, ids)| {
-                let base = (c * chunk) as u64;
+                let base = first + (c * chunk) as u64;
                 let level = self.level;
                 let mut out = ChunkOut {
                     bufs: (0..SHARDS).map(|_| ShardBuf::default()).collect(),
@@ -515,9 +556,11 @@ impl<'m> Explorer<'m> {
                 let mut scratch = Scratch::default();
                 let mut locals = Vec::new();
                 let mut canon = Vec::new();
+                let mut state = Vec::new();
                 for (offset, &id) in ids.iter().enumerate() {
                     let pos = base + offset as u64;
-                    let state = self.state(id);
+                    self.load(id, &mut state);
+                    let state = state.as_slice();
                     let mut index = 0u32;
                     let mut protocol_steps = 0u32;
                     model.successors(state, &mut scratch, &mut |step, outcome| {
@@ -539,6 +582,12 @@ impl<'m> Explorer<'m> {
                                     &mut out.step_found,
                                     &mut locals,
                                 );
+                                // A step back to the state itself (a `set`
+                                // message delivered again, say) finds the
+                                // state stored already: nothing to store.
+                                if next == state {
+                                    return;
+                                }
                                 let next = match self.sym {
                                     Some(sym) => {
                                         model.canonical(sym, next, &mut canon);
@@ -550,7 +599,6 @@ impl<'m> Explorer<'m> {
                                 let b = &mut out.bufs[shard_of(hash)];
                                 b.pending.push(Pending {
                                     parent: id,
-                                    hash,
                                     start: b.words.len() as u32,
                                     len: next.len() as u32,
                                     key,
@@ -606,6 +654,9 @@ impl<'m> Explorer<'m> {
     ) {
         let model = self.model;
         for (p, prop) in model.properties.iter().enumerate() {
+            if !self.checked[p] {
+                continue;
+            }
             let violated = violates_on_step(prop, model, before, after, locals);
             if violated {
                 keep_first(
@@ -625,6 +676,7 @@ impl<'m> Explorer<'m> {
     fn phase2(&mut self, outs: Vec<ChunkOut>) -> Vec<u64> {
         let model = self.model;
         let n_props = self.n_props;
+        let checked = &self.checked;
         struct ShardResult {
             /// (key, id, pruned by a bound).
             frontier: Vec<((u32, u64, u32), u64, bool)>,
@@ -651,12 +703,15 @@ impl<'m> Explorer<'m> {
                     let buf = &out.bufs[s];
                     for p in &buf.pending {
                         let words = &buf.words[p.start as usize..(p.start + p.len) as usize];
-                        let Some(local) = shard.insert(words, p.hash, p.parent) else {
+                        let Some(local) = shard.insert(words, p.parent) else {
                             continue;
                         };
                         let id = global_id(s, local);
                         Coverage::mark_network(&mut r.sent, model, words);
                         for (index, prop) in model.properties.iter().enumerate() {
+                            if !checked[index] {
+                                continue;
+                            }
                             if let CompiledProperty::Reachable(pred) = prop {
                                 if !r.reached[index] && holds(pred, model, words, &mut locals) {
                                     r.reached[index] = true;
@@ -704,7 +759,9 @@ impl<'m> Explorer<'m> {
         // The order a sequential BFS would have found them in: by parent
         // position, then step. Keys are unique, so the order is total.
         frontier.par_sort_unstable_by_key(|(key, _, _)| *key);
-        self.order.extend(frontier.iter().map(|(_, id, _)| *id));
+        if self.keep_order {
+            self.order.extend(frontier.iter().map(|(_, id, _)| *id));
+        }
         frontier
             .into_iter()
             .filter(|(_, _, pruned)| !pruned)
@@ -735,7 +792,7 @@ impl<'m> Explorer<'m> {
             cur = parent;
         }
         ids.reverse();
-        let reps: Vec<Vec<u64>> = ids.iter().map(|&i| self.state(i).to_vec()).collect();
+        let reps: Vec<Vec<u64>> = ids.iter().map(|&i| self.state(i)).collect();
         let mut steps = Vec::new();
         let mut scratch = Scratch::default();
         let Some(sym) = self.sym else {
@@ -904,7 +961,10 @@ impl<'m> Explorer<'m> {
 
     fn finish(self, start: Instant, depth: u32, complete: bool) -> Exploration {
         let liveness_start = Instant::now();
-        let dense = if complete && self.model.properties.iter().any(is_liveness) {
+        let dense = if complete
+            && (self.model.properties.iter().enumerate())
+                .any(|(p, prop)| self.checked[p] && is_liveness(prop))
+        {
             Some(liveness::Dense::new(&self))
         } else {
             None
@@ -922,6 +982,7 @@ impl<'m> Explorer<'m> {
             .iter()
             .enumerate()
             .map(|(p, prop)| match prop {
+                _ if !self.checked[p] => Verdict::Unchecked,
                 CompiledProperty::Reachable(_) => {
                     if self.reached[p] {
                         Verdict::Holds

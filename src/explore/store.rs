@@ -1,9 +1,16 @@
-//! The visited set: states stored exactly, sharded by hash.
+//! The visited set: states stored exactly, sharded by hash, with the
+//! network interned.
 //!
-//! Each shard owns an arena of state words, each state's parent, and an
-//! open-addressing table of indices into the arena. Lookups compare whole
-//! states, so there are no silent hash collisions. A state's global id is
-//! `(local_index << SHARD_BITS) | shard`.
+//! A state is its fixed part (a few words) and its network (a variable list
+//! of message codes). Many states share a network, so each shard interns
+//! networks in a table of its own (`Interner`) and stores a state as a
+//! record: its fixed words and the `u32` index of its network. Lookups compare
+//! the fixed words and the network index exactly (two states with equal
+//! networks have equal indices), so there are no silent hash collisions:
+//! this is collapse compression, not hash compaction.
+//!
+//! A state's global id is `(local_index << SHARD_BITS) | shard` and fits in
+//! 32 bits, so parents are stored as `u32`.
 
 /// log2 of the number of shards. Fixed (not derived from the thread count)
 /// so that the order of states, and with it every trace, is the same at any
@@ -13,6 +20,10 @@ pub const SHARD_BITS: u32 = 6;
 pub const SHARDS: usize = 1 << SHARD_BITS;
 /// The parent of an initial state.
 pub const NO_PARENT: u64 = u64::MAX;
+/// The parent of an initial state, as stored.
+const NO_PARENT_32: u32 = u32::MAX;
+/// States per shard: global ids must fit in 32 bits (minus `NO_PARENT_32`).
+const MAX_LOCAL: u32 = (u32::MAX >> SHARD_BITS) - 1;
 
 /// A fixed-seed 64-bit hash of a state.
 #[inline]
@@ -23,7 +34,12 @@ pub fn hash_state(words: &[u64]) -> u64 {
         h = (h ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         h ^= h >> 32;
     }
-    // Final avalanche (from MurmurHash3's fmix64).
+    fmix(h)
+}
+
+/// Final avalanche (from MurmurHash3's fmix64).
+#[inline]
+fn fmix(mut h: u64) -> u64 {
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
     h ^= h >> 33;
@@ -49,108 +65,308 @@ pub fn split_id(id: u64) -> (usize, u32) {
     ((id as usize) & (SHARDS - 1), (id >> SHARD_BITS) as u32)
 }
 
-/// One shard of the visited set.
+/// An open-addressing table of `u32` indices (`index + 1`, 0 for empty);
+/// the keys live elsewhere and are hashed again when the table grows, so
+/// the table costs 4 bytes a slot and nothing else.
 #[derive(Default)]
-pub struct Shard {
-    arena: Vec<u64>,
-    /// Start of each state in `arena`, plus one final end.
-    starts: Vec<u64>,
-    parents: Vec<u64>,
-    hashes: Vec<u64>,
-    /// Open addressing: `local + 1`, 0 for empty.
+struct Slots {
     slots: Vec<u32>,
 }
 
+impl Slots {
+    /// Finds the index whose key `eq` accepts, or the empty slot where it
+    /// would go (`Err`).
+    #[inline]
+    fn probe(&self, hash: u64, mut eq: impl FnMut(u32) -> bool) -> Result<u32, usize> {
+        let mask = self.slots.len() - 1;
+        let mut i = (hash >> SHARD_BITS) as usize & mask;
+        loop {
+            let slot = self.slots[i];
+            if slot == 0 {
+                return Err(i);
+            }
+            if eq(slot - 1) {
+                return Ok(slot - 1);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Grows when `len + 1` keys would fill more than 7/8 of the slots
+    /// (linear probing stays short at that load with a good hash).
+    fn reserve_one(&mut self, len: usize, hash_of: impl Fn(u32) -> u64) {
+        if (len + 1) * 8 <= self.slots.len() * 7 {
+            return;
+        }
+        let cap = (self.slots.len() * 2).max(64);
+        let mut slots = vec![0u32; cap];
+        let mask = cap - 1;
+        for index in 0..len as u32 {
+            let mut i = (hash_of(index) >> SHARD_BITS) as usize & mask;
+            while slots[i] != 0 {
+                i = (i + 1) & mask;
+            }
+            slots[i] = index + 1;
+        }
+        self.slots = slots;
+    }
+
+    fn bytes(&self) -> usize {
+        4 * self.slots.capacity()
+    }
+}
+
+/// Distinct networks (lists of message codes), each stored once.
+#[derive(Default)]
+struct Interner {
+    words: Vec<u64>,
+    /// Start of each network in `words`, plus one final end.
+    starts: Vec<u32>,
+    table: Slots,
+}
+
+impl Interner {
+    fn len(&self) -> usize {
+        self.starts.len().saturating_sub(1)
+    }
+
+    #[inline]
+    fn get(&self, index: u32) -> &[u64] {
+        let start = self.starts[index as usize] as usize;
+        let end = self.starts[index as usize + 1] as usize;
+        &self.words[start..end]
+    }
+
+    fn find(&self, net: &[u64], hash: u64) -> Option<u32> {
+        if self.table.slots.is_empty() {
+            return None;
+        }
+        self.table.probe(hash, |i| self.get(i) == net).ok()
+    }
+
+    fn intern(&mut self, net: &[u64]) -> u32 {
+        if self.starts.is_empty() {
+            self.starts.push(0);
+        }
+        let hash = hash_state(net);
+        let len = self.len();
+        {
+            let (words, starts) = (&self.words, &self.starts);
+            self.table.reserve_one(len, |i| {
+                hash_state(&words[starts[i as usize] as usize..starts[i as usize + 1] as usize])
+            });
+        }
+        match self.table.probe(hash, |i| self.get(i) == net) {
+            Ok(index) => index,
+            Err(slot) => {
+                let index = len as u32;
+                self.table.slots[slot] = index + 1;
+                self.words.extend_from_slice(net);
+                let end = u32::try_from(self.words.len()).expect("fewer than 2^32 network words");
+                self.starts.push(end);
+                index
+            }
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        8 * self.words.capacity() + 4 * self.starts.capacity() + self.table.bytes()
+    }
+}
+
+/// A growable array in fixed blocks of `BLOCK` elements: growing never
+/// copies or frees, so the allocator keeps no holes (a doubling `Vec` of
+/// tens of MiB leaves freed copies behind in the heap's resident set).
+struct Segmented<T> {
+    blocks: Vec<Vec<T>>,
+    len: usize,
+}
+
+/// Elements per block of a [`Segmented`].
+const BLOCK: usize = 1 << 14;
+
+impl<T: Copy> Segmented<T> {
+    fn new() -> Segmented<T> {
+        Segmented {
+            blocks: Vec::new(),
+            len: 0,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, value: T) {
+        if self.len.is_multiple_of(BLOCK) {
+            self.blocks.push(Vec::with_capacity(BLOCK));
+        }
+        self.blocks.last_mut().expect("a block").push(value);
+        self.len += 1;
+    }
+
+    #[inline]
+    fn get(&self, index: usize) -> T {
+        self.blocks[index / BLOCK][index % BLOCK]
+    }
+
+    fn bytes(&self) -> usize {
+        self.blocks.len() * BLOCK * std::mem::size_of::<T>()
+    }
+}
+
+/// One shard of the visited set.
+pub struct Shard {
+    fixed_words: usize,
+    /// 32-bit halves of the fixed part stored per state: the halves above
+    /// the layout's last used bit are always zero and not stored.
+    halves: usize,
+    /// Per state: the `halves` low-first 32-bit halves of its fixed words.
+    fixed: Segmented<u32>,
+    /// Per state: the index of its network in `nets`.
+    net: Segmented<u32>,
+    /// Per state: its parent's global id, or `NO_PARENT_32`.
+    parents: Segmented<u32>,
+    nets: Interner,
+    table: Slots,
+}
+
+#[inline]
+fn mix(h: u64, w: u64) -> u64 {
+    let h = (h ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    h ^ (h >> 32)
+}
+
+#[inline]
+fn finish_record(h: u64, net: u32) -> u64 {
+    fmix(mix(h, net as u64))
+}
+
+/// 32-bit half `i` of `words`, low half first.
+#[inline]
+fn half(words: &[u64], i: usize) -> u32 {
+    (words[i / 2] >> (32 * (i % 2))) as u32
+}
+
+/// The hash of a record: the stored halves of the fixed part and the
+/// network index.
+#[inline]
+fn record_hash(fixed: &[u64], halves: usize, net: u32) -> u64 {
+    let h = (0..halves).fold(0x1319_8A2E_0370_7344, |h, i| mix(h, half(fixed, i) as u64));
+    finish_record(h, net)
+}
+
 impl Shard {
+    /// An empty shard for states with `fixed_words` fixed words of which
+    /// the first `fixed_bits` bits are used.
+    pub fn new(fixed_words: usize, fixed_bits: u32) -> Shard {
+        Shard {
+            fixed_words,
+            halves: (fixed_bits as usize).div_ceil(32),
+            fixed: Segmented::new(),
+            net: Segmented::new(),
+            parents: Segmented::new(),
+            nets: Interner::default(),
+            table: Slots::default(),
+        }
+    }
+
     /// Number of states stored.
     #[allow(clippy::len_without_is_empty)]
     pub fn len(&self) -> usize {
-        self.parents.len()
+        self.parents.len
     }
 
-    /// The words of state `local`.
+    /// Whether state `local`'s fixed words are `fixed`.
     #[inline]
-    pub fn state(&self, local: u32) -> &[u64] {
-        let start = self.starts[local as usize] as usize;
-        let end = self.starts[local as usize + 1] as usize;
-        &self.arena[start..end]
+    fn fixed_is(&self, local: u32, fixed: &[u64]) -> bool {
+        let start = local as usize * self.halves;
+        (0..self.halves).all(|i| self.fixed.get(start + i) == half(fixed, i))
+    }
+
+    /// The hash of stored record `local`.
+    fn hash_of(&self, local: u32) -> u64 {
+        let start = local as usize * self.halves;
+        let mut h: u64 = 0x1319_8A2E_0370_7344;
+        for i in 0..self.halves {
+            h = mix(h, self.fixed.get(start + i) as u64);
+        }
+        finish_record(h, self.net.get(local as usize))
+    }
+
+    /// Writes the words of state `local` into `out` (replacing its content).
+    #[inline]
+    pub fn load(&self, local: u32, out: &mut Vec<u64>) {
+        out.clear();
+        let start = local as usize * self.halves;
+        out.resize(self.fixed_words, 0);
+        for i in 0..self.halves {
+            out[i / 2] |= (self.fixed.get(start + i) as u64) << (32 * (i % 2));
+        }
+        out.extend_from_slice(self.nets.get(self.net.get(local as usize)));
     }
 
     /// The parent of state `local`.
     pub fn parent(&self, local: u32) -> u64 {
-        self.parents[local as usize]
+        match self.parents.get(local as usize) {
+            NO_PARENT_32 => NO_PARENT,
+            p => p as u64,
+        }
     }
 
     /// Bytes held, for memory reports.
     pub fn bytes(&self) -> usize {
-        8 * (self.arena.capacity()
-            + self.starts.capacity()
-            + self.parents.capacity()
-            + self.hashes.capacity())
-            + 4 * self.slots.capacity()
+        self.fixed.bytes()
+            + self.net.bytes()
+            + self.parents.bytes()
+            + self.nets.bytes()
+            + self.table.bytes()
     }
 
     /// The local index of a stored state.
-    pub fn find(&self, words: &[u64], hash: u64) -> Option<u32> {
-        if self.slots.is_empty() {
+    pub fn find(&self, words: &[u64]) -> Option<u32> {
+        if self.table.slots.is_empty() {
             return None;
         }
-        let mask = self.slots.len() - 1;
-        let mut i = (hash >> SHARD_BITS) as usize & mask;
-        loop {
-            let slot = self.slots[i];
-            if slot == 0 {
-                return None;
-            }
-            let local = slot - 1;
-            if self.hashes[local as usize] == hash && self.state(local) == words {
-                return Some(local);
-            }
-            i = (i + 1) & mask;
-        }
+        let (fixed, net) = words.split_at(self.fixed_words);
+        let net = self.nets.find(net, hash_state(net))?;
+        let hash = record_hash(fixed, self.halves, net);
+        self.table
+            .probe(hash, |l| {
+                self.net.get(l as usize) == net && self.fixed_is(l, fixed)
+            })
+            .ok()
     }
 
     /// Inserts a state unless present; returns its local index when new.
-    pub fn insert(&mut self, words: &[u64], hash: u64, parent: u64) -> Option<u32> {
-        if self.starts.is_empty() {
-            self.starts.push(0);
+    pub fn insert(&mut self, words: &[u64], parent: u64) -> Option<u32> {
+        let (fixed, net) = words.split_at(self.fixed_words);
+        let net = self.nets.intern(net);
+        let hash = record_hash(fixed, self.halves, net);
+        let len = self.len();
+        if (len + 1) * 8 > self.table.slots.len() * 7 {
+            let mut table = std::mem::take(&mut self.table);
+            table.reserve_one(len, |l| self.hash_of(l));
+            self.table = table;
         }
-        if (self.len() + 1) * 2 > self.slots.len() {
-            self.grow();
+        let slot = match self.table.probe(hash, |l| {
+            self.net.get(l as usize) == net && self.fixed_is(l, fixed)
+        }) {
+            Ok(_) => return None,
+            Err(slot) => slot,
+        };
+        let local = len as u32;
+        assert!(
+            local <= MAX_LOCAL,
+            "more than {MAX_LOCAL} states in one shard of the visited set"
+        );
+        self.table.slots[slot] = local + 1;
+        for i in 0..self.halves {
+            self.fixed.push(half(fixed, i));
         }
-        let mask = self.slots.len() - 1;
-        let mut i = (hash >> SHARD_BITS) as usize & mask;
-        loop {
-            let slot = self.slots[i];
-            if slot == 0 {
-                break;
-            }
-            let local = slot - 1;
-            if self.hashes[local as usize] == hash && self.state(local) == words {
-                return None;
-            }
-            i = (i + 1) & mask;
-        }
-        let local = self.len() as u32;
-        self.slots[i] = local + 1;
-        self.arena.extend_from_slice(words);
-        self.starts.push(self.arena.len() as u64);
-        self.parents.push(parent);
-        self.hashes.push(hash);
+        self.net.push(net);
+        self.parents.push(if parent == NO_PARENT {
+            NO_PARENT_32
+        } else {
+            parent as u32
+        });
         Some(local)
-    }
-
-    fn grow(&mut self) {
-        let cap = (self.slots.len() * 2).max(64);
-        let mut slots = vec![0u32; cap];
-        let mask = cap - 1;
-        for (local, &h) in self.hashes.iter().enumerate() {
-            let mut i = (h >> SHARD_BITS) as usize & mask;
-            while slots[i] != 0 {
-                i = (i + 1) & mask;
-            }
-            slots[i] = local as u32 + 1;
-        }
-        self.slots = slots;
     }
 }

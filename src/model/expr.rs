@@ -122,6 +122,42 @@ fn nest(
     }
 }
 
+/// Whether `e` reads any of `locals`.
+fn mentions(e: &Expr, locals: &[LocalId]) -> bool {
+    let any = |es: &[Expr]| es.iter().any(|x| mentions(x, locals));
+    match &e.kind {
+        ExprKind::Local(l) => locals.contains(l),
+        ExprKind::Bool(_)
+        | ExprKind::Int(_)
+        | ExprKind::Variant(..)
+        | ExprKind::None
+        | ExprKind::SelfId
+        | ExprKind::Var(_)
+        | ExprKind::All(_) => false,
+        ExprKind::Instance(_, x)
+        | ExprKind::Unary(_, x)
+        | ExprKind::Field(x, _)
+        | ExprKind::TupleField(x, _) => mentions(x, locals),
+        ExprKind::RemoteVar { node, .. } => mentions(node, locals),
+        ExprKind::Binary(_, a, b) | ExprKind::MapGet(a, b) | ExprKind::SeqGet(a, b) => {
+            mentions(a, locals) || mentions(b, locals)
+        }
+        ExprKind::Call(_, args)
+        | ExprKind::Tuple(args)
+        | ExprKind::SetLit(args)
+        | ExprKind::SeqLit(args)
+        | ExprKind::Record(args) => any(args),
+        ExprKind::Quant { domain, body, .. } => mentions(domain, locals) || mentions(body, locals),
+        ExprKind::If(c, a, b) => mentions(c, locals) || mentions(a, locals) || mentions(b, locals),
+        ExprKind::MapLit { entries, default } => {
+            entries
+                .iter()
+                .any(|(k, v)| mentions(k, locals) || mentions(v, locals))
+                || default.as_ref().is_some_and(|d| mentions(d, locals))
+        }
+    }
+}
+
 impl<'s> Lowerer<'s> {
     pub(crate) fn new(spec: &'s TypedSpec, layout: &'s Layout) -> Lowerer<'s> {
         Lowerer {
@@ -320,6 +356,9 @@ impl<'s> Lowerer<'s> {
                 domain,
                 body,
             } => {
+                if let Some(split) = self.split_exists(*quantifier, vars, domain, body, node) {
+                    return split;
+                }
                 let dom = self.domain(domain, node);
                 let body = self.expr(body, node);
                 let vars = vars.clone();
@@ -748,5 +787,47 @@ impl<'s> Lowerer<'s> {
                 }
             }
         }
+    }
+}
+
+impl Lowerer<'_> {
+    /// `exists a, b in D: P(a) && Q(b)`, where no variable is read by both
+    /// sides, as `(exists a in D: P(a)) && (exists b in D: Q(b))`: linear
+    /// instead of quadratic in `D` (`consistent` in specs/2pc.ds). The two
+    /// agree, an empty domain included (both are false).
+    fn split_exists(
+        &mut self,
+        quantifier: Quantifier,
+        vars: &[LocalId],
+        domain: &Expr,
+        body: &Expr,
+        node: Option<NodeKindId>,
+    ) -> Option<Ex> {
+        let ExprKind::Binary(BinOp::And, left, right) = &body.kind else {
+            return None;
+        };
+        if quantifier != Quantifier::Exists || vars.len() < 2 || mentions(domain, vars) {
+            return None;
+        }
+        let (right_vars, left_vars): (Vec<LocalId>, Vec<LocalId>) =
+            vars.iter().partition(|&&v| mentions(right, &[v]));
+        if left_vars.is_empty() || right_vars.is_empty() || mentions(left, &right_vars) {
+            return None;
+        }
+        let side = |this: &mut Self, vars: Vec<LocalId>, body: &Expr| -> Ex {
+            let dom = this.domain(domain, node);
+            let body = this.expr(body, node);
+            Arc::new(move |ctx, locals| {
+                nest(&dom, &vars, ctx, locals, &mut |locals| {
+                    Ok(body(ctx, locals)? == 0)
+                })
+                .map(|none| (!none) as i64)
+            })
+        };
+        let left = side(self, left_vars, left);
+        let right = side(self, right_vars, right);
+        Some(Arc::new(move |ctx, locals| {
+            Ok((left(ctx, locals)? != 0 && right(ctx, locals)? != 0) as i64)
+        }))
     }
 }

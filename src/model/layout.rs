@@ -133,6 +133,9 @@ pub fn shr(v: u64, s: u32) -> u64 {
 pub struct Layout {
     /// Words in the fixed part.
     pub fixed_words: usize,
+    /// Bits of the fixed part in use: every bit from this one up (in the
+    /// last word) is always zero. The visited set stores only these.
+    pub fixed_bits: u32,
     pub kinds: Vec<KindLayout>,
     /// By fault (same order as the spec's faults): its counter, when it has a budget.
     pub fault_counters: Vec<Option<Slot>>,
@@ -329,6 +332,7 @@ impl Layout {
         let src_shift = dst_shift + inst_bits;
         Ok(Layout {
             fixed_words: alloc.words(),
+            fixed_bits: alloc.word * 64 + alloc.bit,
             kinds,
             fault_counters,
             partition,

@@ -23,6 +23,7 @@ fn dsmc_counts(spec: &str, n: usize) -> (u64, u64) {
             max_states: None,
             ..Default::default()
         },
+        ..Default::default()
     };
     let Checked::Explored { exploration, .. } = check_source(&source, &options) else {
         panic!("{spec} has errors")
