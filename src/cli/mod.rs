@@ -65,3 +65,45 @@ pub fn read_spec(path: &std::path::Path) -> Result<String, dsmc::diagnostic::Dia
         )
     })
 }
+
+/// Reads, checks and compiles one spec for the commands that need only the
+/// model (`explore`, `simulate`), printing any diagnostics as people read
+/// them. `Err` is the outcome to exit with.
+pub fn compile_spec(
+    path: &std::path::Path,
+    defines: &[dsmc::front::Override],
+) -> Result<(report::SpecText, dsmc::model::Model), Outcome> {
+    use crate::MessageFormat;
+    let name = path.display().to_string();
+    let source = match read_spec(path) {
+        Ok(source) => source,
+        Err(diagnostic) => {
+            let spec = report::SpecText {
+                name,
+                source: "".into(),
+            };
+            report::print_diagnostics(&spec, &[diagnostic], MessageFormat::Human);
+            return Err(Outcome::SpecErrors);
+        }
+    };
+    let spec = report::SpecText {
+        name,
+        source: std::sync::Arc::from(source),
+    };
+    let front = dsmc::front::check_source(&spec.source, defines);
+    report::print_diagnostics(&spec, &front.diagnostics, MessageFormat::Human);
+    let Some(typed) = front.typed else {
+        return Err(Outcome::SpecErrors);
+    };
+    match dsmc::model::lower(typed) {
+        Ok(model) => Ok((spec, model)),
+        Err(errors) => {
+            let diagnostics: Vec<_> = errors
+                .iter()
+                .map(dsmc::model::LowerError::to_diagnostic)
+                .collect();
+            report::print_diagnostics(&spec, &diagnostics, MessageFormat::Human);
+            Err(Outcome::SpecErrors)
+        }
+    }
+}

@@ -2,48 +2,18 @@
 //! checking the safety properties along each walk. Its report never says a
 //! property holds: a walk can refute, not prove.
 
-use std::sync::Arc;
-
 use super::Outcome;
-use super::report::{self, SpecText};
-use crate::{MessageFormat, SimulateArgs};
+use super::report;
+use crate::SimulateArgs;
 use dsmc::model::CompiledProperty;
 use dsmc::report::{thousands, trace_text};
 use dsmc::simulate::{SimOptions, simulate};
 
 /// Compiles the spec, walks it and prints what the walks found.
 pub fn run(args: &SimulateArgs) -> Outcome {
-    let name = args.file.display().to_string();
-    let source = match super::read_spec(&args.file) {
-        Ok(source) => source,
-        Err(diagnostic) => {
-            let spec = SpecText {
-                name,
-                source: "".into(),
-            };
-            report::print_diagnostics(&spec, &[diagnostic], MessageFormat::Human);
-            return Outcome::SpecErrors;
-        }
-    };
-    let spec = SpecText {
-        name,
-        source: Arc::from(source),
-    };
-    let front = dsmc::front::check_source(&spec.source, &args.defines);
-    report::print_diagnostics(&spec, &front.diagnostics, MessageFormat::Human);
-    let Some(typed) = front.typed else {
-        return Outcome::SpecErrors;
-    };
-    let model = match dsmc::model::lower(typed) {
-        Ok(model) => model,
-        Err(errors) => {
-            let diagnostics: Vec<_> = errors
-                .iter()
-                .map(dsmc::model::LowerError::to_diagnostic)
-                .collect();
-            report::print_diagnostics(&spec, &diagnostics, MessageFormat::Human);
-            return Outcome::SpecErrors;
-        }
+    let (spec, model) = match super::compile_spec(&args.file, &args.defines) {
+        Ok(compiled) => compiled,
+        Err(outcome) => return outcome,
     };
     let options = SimOptions {
         runs: args.runs,
@@ -119,23 +89,24 @@ pub fn run(args: &SimulateArgs) -> Outcome {
         };
         out.push_str(&format!("  {mark} {:width$}  {kind:10} {text}\n", def.name));
     }
-    if let Some((run, trace)) = &sim.deadlock {
-        unexpected += 1;
-        out.push_str("  FAIL deadlock found\n");
-        traces.push_str(&format!(
-            "\ndeadlock, found in {}:\n{}",
-            replay(*run),
-            trace_text(&model, trace, &spec.name, &spec.source)
-        ));
-    }
-    if let Some((run, trace)) = &sim.runtime_error {
-        unexpected += 1;
-        out.push_str("  FAIL a step failed at run time\n");
-        traces.push_str(&format!(
-            "\nrun-time error, found in {}:\n{}",
-            replay(*run),
-            trace_text(&model, trace, &spec.name, &spec.source)
-        ));
+    let findings = [
+        (&sim.deadlock, "deadlock found", "deadlock"),
+        (
+            &sim.runtime_error,
+            "a step failed at run time",
+            "run-time error",
+        ),
+    ];
+    for (found, line, title) in findings {
+        if let Some((run, trace)) = found {
+            unexpected += 1;
+            out.push_str(&format!("  FAIL {line}\n"));
+            traces.push_str(&format!(
+                "\n{title}, found in {}:\n{}",
+                replay(*run),
+                trace_text(&model, trace, &spec.name, &spec.source)
+            ));
+        }
     }
     out.push_str(&traces);
     out.push_str(&if unexpected > 0 {
