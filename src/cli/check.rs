@@ -113,33 +113,11 @@ fn check_input(input: Input, args: &CheckArgs, lock: Option<&mut Lock>) -> SpecR
             let name = path.display().to_string();
             (path, name)
         }
-        Input::Problem { name, diagnostic } => {
-            return SpecRun {
-                spec: SpecText {
-                    name,
-                    source: "".into(),
-                },
-                checked: Checked::Errors(vec![diagnostic]),
-                elapsed: start.elapsed(),
-                lock: None,
-                drift_fails: false,
-            };
-        }
+        Input::Problem { name, diagnostic } => return unreadable(name, diagnostic, start),
     };
     let source = match super::read_spec(&path) {
         Ok(source) => source,
-        Err(diagnostic) => {
-            return SpecRun {
-                spec: SpecText {
-                    name,
-                    source: "".into(),
-                },
-                checked: Checked::Errors(vec![diagnostic]),
-                elapsed: start.elapsed(),
-                lock: None,
-                drift_fails: false,
-            };
-        }
+        Err(diagnostic) => return unreadable(name, diagnostic, start),
     };
     let progress = super::progress::start(&name);
     let options = CheckOptions {
@@ -553,5 +531,19 @@ fn check_with_stateright(path: &std::path::Path, args: &CheckArgs) -> Outcome {
         Outcome::NotAsExpected
     } else {
         Outcome::Ok
+    }
+}
+
+/// The run of an input that names no readable spec: its one diagnostic.
+fn unreadable(name: String, diagnostic: dsmc::diagnostic::Diagnostic, start: Instant) -> SpecRun {
+    SpecRun {
+        spec: SpecText {
+            name,
+            source: "".into(),
+        },
+        checked: Checked::Errors(vec![diagnostic]),
+        elapsed: start.elapsed(),
+        lock: None,
+        drift_fails: false,
     }
 }
