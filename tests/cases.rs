@@ -75,8 +75,7 @@ fn main() {
         .collect();
     for case in explore_cases {
         let name = format!("explore {}", case.to_string_lossy());
-        let heavy = std::fs::read_to_string(root.join(&case))
-            .is_ok_and(|s| common::too_heavy_for_this_build(&s));
+        let heavy = std::fs::read_to_string(root.join(&case)).is_ok_and(|s| common::is_heavy(&s));
         trials.push(Trial::test(name, move || explore_case(root, &case)).with_ignored_flag(heavy));
     }
     trials.push(Trial::test("snapshots have cases", move || {

@@ -28,12 +28,29 @@ fn corpus() -> Vec<String> {
 
 #[test]
 fn stateright_agrees_on_every_spec() {
+    let compared = compare_all(|source| !common::is_heavy(source));
+    assert!(compared >= 10, "only {compared} specs compared");
+}
+
+/// The specs over [`common::HEAVY_STATES`] (up to
+/// [`common::REFERENCE_STATES`]), run with `--include-ignored`.
+#[test]
+#[ignore = "heavy: run with --include-ignored"]
+fn stateright_agrees_on_heavy_specs() {
+    let compared = compare_all(|source| {
+        common::is_heavy(source)
+            && !common::pinned_states(source).is_some_and(|n| n > common::REFERENCE_STATES)
+    });
+    assert!(compared >= 3, "only {compared} heavy specs compared");
+}
+
+/// Compares the engines on every spec of the corpus that `select` accepts;
+/// returns how many were compared.
+fn compare_all(select: impl Fn(&str) -> bool) -> usize {
     let mut compared = 0;
     for path in corpus() {
         let source = std::fs::read_to_string(&path).expect("readable");
-        if common::too_heavy_for_this_build(&source)
-            || common::pinned_states(&source).is_some_and(|n| n > common::REFERENCE_STATES)
-        {
+        if !select(&source) {
             continue;
         }
         let front = dsmc::front::check_source(&source, &[]);
@@ -69,5 +86,5 @@ fn stateright_agrees_on_every_spec() {
         }
         compared += 1;
     }
-    assert!(compared >= 10, "only {compared} specs compared");
+    compared
 }
