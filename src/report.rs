@@ -94,13 +94,7 @@ pub fn trace_text(model: &Model, trace: &Trace, path: &str, source: &str) -> Str
             step,
             trace.states.get(i + 1).map(Vec::as_slice),
         );
-        let who = d.node.map_or(String::new(), |n| format!("{n}: "));
-        out.push_str(&format!(
-            "  step {}  {who}{}{}\n",
-            i + 1,
-            d.action,
-            loc(d.span)
-        ));
+        out.push_str(&format!("  step {}  {}{}\n", i + 1, d.name, loc(d.span)));
         for c in d.changes {
             if c.what == "network" {
                 out.push_str(&format!("      network {}\n", c.value));
@@ -125,11 +119,10 @@ pub fn trace_text(model: &Model, trace: &Trace, path: &str, source: &str) -> Str
     if let Some((step, error)) = &trace.failed {
         let last = trace.states.last().map(Vec::as_slice).unwrap_or(&[]);
         let d = model.describe_step(last, step, None);
-        let who = d.node.map_or(String::new(), |n| format!("{n}: "));
         out.push_str(&format!(
-            "  step {}  {who}{}{}\n      fails: {}{}\n",
+            "  step {}  {}{}\n      fails: {}{}\n",
             trace.steps.len() + 1,
-            d.action,
+            d.name,
             loc(d.span),
             error.describe(),
             loc(Some(error.span)),
@@ -510,6 +503,7 @@ fn trace_json(model: &Model, trace: &Trace) -> Value {
     let mut steps: Vec<Value> = Vec::new();
     if let Some(first) = trace.states.first() {
         steps.push(json!({
+            "step": "initial",
             "action": "initial",
             "node": Value::Null,
             "changes": model.describe_state(first),
@@ -521,13 +515,15 @@ fn trace_json(model: &Model, trace: &Trace) -> Value {
             step,
             trace.states.get(i + 1).map(Vec::as_slice),
         );
-        steps.push(json!({ "action": d.action, "node": d.node, "changes": d.changes }));
+        steps.push(
+            json!({ "step": d.name, "action": d.action, "node": d.node, "changes": d.changes }),
+        );
     }
     if let Some((step, error)) = &trace.failed {
         let last = trace.states.last().map(Vec::as_slice).unwrap_or(&[]);
         let d = model.describe_step(last, step, None);
         steps.push(
-            json!({ "action": d.action, "node": d.node, "changes": [], "error": error.describe() }),
+            json!({ "step": d.name, "action": d.action, "node": d.node, "changes": [], "error": error.describe() }),
         );
     }
     Value::Array(steps)

@@ -264,7 +264,7 @@ fn junit_has_a_suite_per_spec_and_a_case_per_property() {
         consistent
             .system_out
             .as_deref()
-            .is_some_and(|out| out.contains("step 5  RM[0]: on Commit TM → RM[0]")),
+            .is_some_and(|out| out.contains("step 5  RM[0] ← Commit from TM")),
         "{consistent:?}"
     );
     assert_eq!(
@@ -286,7 +286,7 @@ fn junit_has_a_suite_per_spec_and_a_case_per_property() {
     };
     assert_eq!(failure.failure_type, "dsmc::property::invariant");
     assert!(
-        failure.text.contains("step 3  B: on M(v: 1) A → B"),
+        failure.text.contains("step 3  B ← M(v: 1) from A"),
         "{failure:?}"
     );
     let error = match &report.suites[3].cases[0].status {
@@ -417,7 +417,7 @@ fn sarif_is_valid_and_locates_each_failure() {
     assert_eq!(flow[0]["state"]["B.got"]["text"], "[]");
     assert_eq!(
         flow[3]["location"]["message"]["text"],
-        "step 3  B: on M(v: 1) A → B"
+        "step 3  B ← M(v: 1) from A"
     );
     assert_eq!(
         flow[3]["location"]["physicalLocation"]["region"]["startLine"],

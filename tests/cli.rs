@@ -63,7 +63,7 @@ fn an_expected_violation_passes_and_shows_its_counterexample() {
     let out = stdout(&output);
     assert!(out.contains("violated, as expected"), "stdout: {out}");
     assert!(
-        out.contains("step 5  RM[0]: on Commit TM → RM[0]"),
+        out.contains("step 5  RM[0] ← Commit from TM"),
         "stdout: {out}"
     );
 }

@@ -444,8 +444,7 @@ fn code_flow(spec: &SpecText, lines: &LineIndex<'_>, model: &Model, trace: &Trac
             step,
             trace.states.get(i + 1).map(Vec::as_slice),
         );
-        let who = d.node.map_or(String::new(), |n| format!("{n}: "));
-        let mut text = format!("step {}  {who}{}", i + 1, d.action);
+        let mut text = format!("step {}  {}", i + 1, d.name);
         if loop_start == Some(i) {
             text.push_str(" (the loop starts here)");
         }
@@ -460,11 +459,10 @@ fn code_flow(spec: &SpecText, lines: &LineIndex<'_>, model: &Model, trace: &Trac
     if let Some((step, error)) = &trace.failed {
         let last = trace.states.last().map(Vec::as_slice).unwrap_or(&[]);
         let d = model.describe_step(last, step, None);
-        let who = d.node.map_or(String::new(), |n| format!("{n}: "));
         let text = format!(
-            "step {}  {who}{} fails: {}",
+            "step {}  {} fails: {}",
             trace.steps.len() + 1,
-            d.action,
+            d.name,
             error.describe()
         );
         locations.push(
