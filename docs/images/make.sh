@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the screenshots in docs/images/ with headless Chromium: the
 # HTML report (`--report`) and the terminal chart (`--trace msc`, rendered
-# from an HTML <pre>) of the 2PC-blocking and FLP counterexamples, and
+# from an HTML <pre>) of the 2PC-blocking, FLP and Paxos-buggy
+# counterexamples, and
 # `dsmc explore` in Stateright's Explorer.
 #   DSMC=target/debug/dsmc docs/images/make.sh
 set -euo pipefail
@@ -17,7 +18,7 @@ shot() { # page.html out.png width height
     "file://$(realpath "$1")" >/dev/null 2>&1
 }
 
-for spec in 2pc_blocking flp; do
+for spec in 2pc_blocking flp paxos_buggy; do
   name=${spec//_/-}
   # The terminal, as a person sees it (a UTF-8 terminal, no colour).
   LANG=C.UTF-8 NO_COLOR=1 "$dsmc" check "specs/$spec.ds" --trace msc >"$tmp/$spec.txt" 2>/dev/null || true
@@ -35,7 +36,10 @@ for spec in 2pc_blocking flp; do
 
   # The HTML report.
   "$dsmc" check "specs/$spec.ds" --report "$tmp/$spec-report.html" >/dev/null 2>&1 || true
-  shot "$tmp/$spec-report.html" "$out/report-$name.png" 1100 "${REPORT_HEIGHT:-1250}"
+  # Tall enough for the whole diagram (Paxos-buggy has 18 steps).
+  height=1250
+  [ "$spec" = paxos_buggy ] && height=1420
+  shot "$tmp/$spec-report.html" "$out/report-$name.png" 1100 "$height"
 done
 
 # dsmc explore, three steps into eager commit: RM[1] prepares, the TM
