@@ -172,3 +172,48 @@ fn only_selected_properties_are_checked() {
     };
     assert_eq!(errors[0].code, "dsmc::check::unknown_property");
 }
+
+/// A state's description (the Explorer's state text, a trace's first state)
+/// tells apart every two states: crash flags, an active partition and the
+/// fault budgets used are part of it, not only the variables and the network.
+#[test]
+fn distinct_states_have_distinct_descriptions() {
+    // Crash and restart, partition, lose and duplicate between them.
+    for path in [
+        "specs/kv_replication.ds",
+        "specs/cap_register_consistent.ds",
+        "specs/retry_idempotency.ds",
+    ] {
+        let Checked::Explored { model, .. } = check(path, &[], 1) else {
+            panic!("{path} has errors")
+        };
+        let mut seen = std::collections::HashMap::new();
+        let mut queue: std::collections::VecDeque<Vec<u64>> =
+            model.initial_states().expect("initial states").into();
+        let mut scratch = Scratch::default();
+        let mut visited = std::collections::HashSet::new();
+        while let Some(state) = queue.pop_front() {
+            if visited.len() >= 3_000 || !visited.insert(state.clone()) {
+                continue;
+            }
+            let text: Vec<String> = model
+                .describe_state(&state)
+                .into_iter()
+                .map(|c| format!("{} = {}", c.what, c.value))
+                .collect();
+            if let Some(other) = seen.insert(text.clone(), state.clone()) {
+                assert_eq!(
+                    other,
+                    state,
+                    "{path}: two states read as\n{}",
+                    text.join("\n")
+                );
+            }
+            model.successors(&state, &mut scratch, &mut |_, outcome| {
+                if let Outcome::Next(next) = outcome {
+                    queue.push_back(next.to_vec());
+                }
+            });
+        }
+    }
+}

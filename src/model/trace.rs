@@ -245,10 +245,73 @@ impl Model {
                 },
             });
         }
+        out.extend(self.describe_environment(state));
         for &code in &state[self.layout.fixed_words..] {
             out.push(Change {
                 what: "network".into(),
                 value: format!("+ {}", self.format_message(code)),
+            });
+        }
+        out
+    }
+
+    /// The environment's part of a state, where it is not the initial one:
+    /// the crashed instances, an active partition and the fault budgets used
+    /// so far. Without it, a state after `crash P[0]` would read exactly as
+    /// the state before (the Explorer compares states by their text).
+    fn describe_environment(&self, state: &[u64]) -> Vec<Change> {
+        let mut out = Vec::new();
+        let crashed: Vec<String> = (0..self.layout.instances.len() as u32)
+            .filter(|&g| {
+                let (k, inst) = self.layout.instances[g as usize];
+                self.layout.kinds[k]
+                    .crashed
+                    .as_ref()
+                    .is_some_and(|flags| flags[inst as usize].read(state) != 0)
+            })
+            .map(|g| self.global_name(g))
+            .collect();
+        if !crashed.is_empty() {
+            out.push(Change {
+                what: "crashed".into(),
+                value: format!("{{ {} }}", crashed.join(", ")),
+            });
+        }
+        if let Some((active, sides)) = self.layout.partition
+            && active.read(state) != 0
+        {
+            let sides = sides.read(state);
+            let side = |s: u64| {
+                (0..self.layout.instances.len() as u32)
+                    .filter(|g| (sides >> g) & 1 == s)
+                    .map(|g| self.global_name(g))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            out.push(Change {
+                what: "partition".into(),
+                value: format!("{{ {} }} | {{ {} }}", side(0), side(1)),
+            });
+        }
+        for (fault, slot) in self.spec.faults.iter().zip(&self.layout.fault_counters) {
+            let Some(slot) = slot else { continue };
+            let used = slot.read(state);
+            if used == 0 {
+                continue;
+            }
+            let target = fault
+                .node
+                .map(|k| format!(" {}", self.spec.nodes[k].name))
+                .or_else(|| {
+                    fault
+                        .message
+                        .map(|m| format!(" {}", self.spec.messages[m].name))
+                })
+                .unwrap_or_default();
+            let budget = fault.budget.map_or(String::new(), |b| format!(" of {b}"));
+            out.push(Change {
+                what: format!("faults used ({}{target})", fault.kind.keyword()),
+                value: format!("{used}{budget}"),
             });
         }
         out
