@@ -11,12 +11,13 @@
 //! | baseline | mirrors | source |
 //! | --- | --- | --- |
 //! | [`twophase`] | `specs/2pc.ds` | Gray and Lamport's TwoPhase.tla |
-//! | `paxos` (to come) | `specs/paxos.ds` | — |
+//! | [`paxos`] | `specs/paxos.ds` | Lamport's "Paxos Made Simple" |
 //!
-//! To add a baseline: a module here with a `Model` and a `check(n, threads)`
+//! To add a baseline: a module here with a `Model` and a `check` function
 //! returning a [`Run`], a subcommand in `src/main.rs`, a count test in
 //! `tests/counts.rs`, and a row in `bench/compare`'s `MODELS` table.
 
+pub mod paxos;
 pub mod twophase;
 
 use std::time::Duration;
@@ -33,4 +34,6 @@ pub struct Run {
     pub elapsed: Duration,
     /// Whether every `always` property held.
     pub properties_hold: bool,
+    /// The `sometimes` properties of which an example was found.
+    pub reached: Vec<&'static str>,
 }

@@ -1,10 +1,16 @@
-//! `baseline MODEL --n N --threads T`: runs one hand-written Stateright
-//! baseline to completion and prints one JSON line: model, n, threads,
-//! states (distinct), generated, time_s (the checker run alone), states_per_s
-//! and whether the properties hold. Exit code 1 when a property fails.
+//! `baseline MODEL [--CONSTANT VALUE ...] --threads T`: runs one hand-written
+//! Stateright baseline to completion and prints one JSON line: model, the
+//! spec constants it ran with, threads, states (distinct), generated,
+//! time_s (the checker run alone), states_per_s, whether the `always`
+//! properties hold and which `sometimes` properties were reached. Exit code
+//! 1 when an `always` property fails.
+//!
+//! The options are named after the constants of the spec the baseline
+//! mirrors: `baseline twophase --n 7` is `specs/2pc.ds -D N=7`, `baseline
+//! paxos --b 3` is `specs/paxos.ds -D B=3`.
 
 use clap::{Parser, Subcommand};
-use dsmc_baselines::{Run, twophase};
+use dsmc_baselines::{Run, paxos, twophase};
 
 #[derive(Parser)]
 #[command(about = "Hand-written Stateright baselines for dsmc's specs")]
@@ -24,14 +30,49 @@ enum ModelArg {
         #[arg(long, default_value_t = 1)]
         threads: usize,
     },
-    // Paxos goes here once specs/paxos.ds exists: `Paxos { n, threads }`.
+    /// Single-decree Paxos; mirrors specs/paxos.ds --no-symmetry with the
+    /// same constants.
+    Paxos {
+        /// Proposers.
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..))]
+        p: u8,
+        /// Acceptors.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=16))]
+        n: u8,
+        /// Learners.
+        #[arg(long, default_value_t = 1)]
+        l: usize,
+        /// Ballots: 1..=B.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u8).range(1..))]
+        b: u8,
+        /// Checker threads.
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+    },
 }
 
 fn main() -> std::process::ExitCode {
-    let (model, n, threads, run) = match Args::parse().model {
-        ModelArg::Twophase { n, threads } => ("twophase", n, threads, twophase::check(n, threads)),
+    let (model, constants, threads, run) = match Args::parse().model {
+        ModelArg::Twophase { n, threads } => (
+            "twophase",
+            serde_json::json!({ "N": n }),
+            threads,
+            twophase::check(n, threads),
+        ),
+        ModelArg::Paxos {
+            p,
+            n,
+            l,
+            b,
+            threads,
+        } => (
+            "paxos",
+            serde_json::json!({ "P": p, "N": n, "L": l, "B": b }),
+            threads,
+            paxos::check(paxos::Paxos::new(p.into(), n.into(), l, b), threads),
+        ),
     };
-    println!("{}", json(model, n, threads, &run));
+    println!("{}", json(model, constants, threads, &run));
     if run.properties_hold {
         std::process::ExitCode::SUCCESS
     } else {
@@ -39,16 +80,17 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn json(model: &str, n: usize, threads: usize, run: &Run) -> serde_json::Value {
+fn json(model: &str, constants: serde_json::Value, threads: usize, run: &Run) -> serde_json::Value {
     let time_s = run.elapsed.as_secs_f64();
     serde_json::json!({
         "model": model,
-        "n": n,
+        "constants": constants,
         "threads": threads,
         "states": run.states,
         "generated": run.generated,
         "time_s": time_s,
         "states_per_s": run.states as f64 / time_s,
         "properties_hold": run.properties_hold,
+        "reached": run.reached,
     })
 }

@@ -162,5 +162,6 @@ pub fn check(rm_count: usize, threads: usize) -> Run {
         generated: checker.state_count(),
         elapsed,
         properties_hold: checker.discovery("consistent").is_none(),
+        reached: Vec::new(),
     }
 }
