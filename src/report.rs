@@ -617,9 +617,11 @@ pub fn stop_text(exploration: &Exploration) -> Option<String> {
             stop_clause(stop.reason)
         ));
         out.push_str(&format!("  {}\n", depth_clause(exploration)));
-        out.push_str(
-            "  a violation below is real, with its counterexample; `unknown`: the search stopped before a verdict\n",
-        );
+        out.push_str(if any_violation(exploration) {
+            "  the violations below are real, each with its counterexample; `unknown`: the search stopped before a verdict\n"
+        } else {
+            "  `unknown`: the search stopped before a verdict\n"
+        });
     }
     if let Some(further) = go_further(stop.reason) {
         out.push_str(&format!("  to go further: {further}\n"));
@@ -627,16 +629,20 @@ pub fn stop_text(exploration: &Exploration) -> Option<String> {
     Some(out)
 }
 
-/// How deep an incomplete search is complete: `no violation within depth
-/// 9: every state up to 8 steps from an initial state was checked`.
-pub fn depth_clause(exploration: &Exploration) -> String {
-    let violated = exploration
+/// Whether a check found a violation, a deadlock or a run-time error.
+fn any_violation(exploration: &Exploration) -> bool {
+    exploration
         .verdicts
         .iter()
         .any(|v| matches!(v, Verdict::Violated(_)))
         || matches!(exploration.deadlock, Verdict::Violated(_))
-        || exploration.runtime_error.is_some();
-    let none = if violated {
+        || exploration.runtime_error.is_some()
+}
+
+/// How deep an incomplete search is complete: `no violation within depth
+/// 9: every state up to 8 steps from an initial state was checked`.
+pub fn depth_clause(exploration: &Exploration) -> String {
+    let none = if any_violation(exploration) {
         "no other violation"
     } else {
         "no violation"

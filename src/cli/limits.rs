@@ -246,16 +246,25 @@ pub fn peak_resident() -> Option<u64> {
 /// or the cgroup's limit (v2 `memory.max`, v1 `memory.limit_in_bytes`)
 /// when it is smaller. `None` where neither can be read.
 pub fn available_memory() -> Option<u64> {
-    let meminfo = std::fs::read_to_string("/proc/meminfo").ok();
-    let machine = meminfo.as_deref().and_then(|m| kb_field(m, "MemAvailable"));
-    let read = |path: &str| {
-        std::fs::read_to_string(path)
-            .ok()
-            .and_then(|t| t.trim().parse::<u64>().ok())
-    };
-    // "max" (no limit) does not parse; v1 writes a huge number instead.
-    let cgroup = read("/sys/fs/cgroup/memory.max")
-        .or_else(|| read("/sys/fs/cgroup/memory/memory.limit_in_bytes"))
+    let read = |path: &str| std::fs::read_to_string(path).ok();
+    available_from(
+        read("/proc/meminfo").as_deref(),
+        read("/sys/fs/cgroup/memory.max").as_deref(),
+        read("/sys/fs/cgroup/memory/memory.limit_in_bytes").as_deref(),
+    )
+}
+
+/// [`available_memory`] from the files' text.
+fn available_from(
+    meminfo: Option<&str>,
+    cgroup_v2: Option<&str>,
+    cgroup_v1: Option<&str>,
+) -> Option<u64> {
+    let machine = meminfo.and_then(|m| kb_field(m, "MemAvailable"));
+    let limit = |text: Option<&str>| text.and_then(|t| t.trim().parse::<u64>().ok());
+    // v2 writes "max" (which does not parse) for no limit; v1 a huge number.
+    let cgroup = limit(cgroup_v2)
+        .or_else(|| limit(cgroup_v1))
         .filter(|&b| b < 1 << 60);
     match (machine, cgroup) {
         (Some(m), Some(c)) => Some(m.min(c)),
@@ -380,6 +389,30 @@ mod tests {
         for bad in ["", "30", "s", "5 minutes", "0s", "1x", "-1s", "1e3s"] {
             assert!(ok(bad).is_none(), "{bad} is refused");
         }
+    }
+
+    #[test]
+    fn the_guard_takes_the_smaller_of_the_machine_and_the_cgroup() {
+        let meminfo = "MemTotal:       24731000 kB\nMemAvailable:   20000000 kB\n";
+        let machine = 20_000_000 * 1024;
+        assert_eq!(available_from(Some(meminfo), None, None), Some(machine));
+        assert_eq!(
+            available_from(Some(meminfo), Some("max\n"), None),
+            Some(machine)
+        );
+        assert_eq!(
+            available_from(Some(meminfo), Some("1073741824\n"), None),
+            Some(1 << 30)
+        );
+        assert_eq!(
+            available_from(Some(meminfo), None, Some("9223372036854771712\n")),
+            Some(machine)
+        );
+        assert_eq!(
+            available_from(None, Some("1073741824"), None),
+            Some(1 << 30)
+        );
+        assert_eq!(available_from(None, None, None), None);
     }
 
     #[test]
