@@ -183,6 +183,24 @@ fn catches_sigint(pid: u32) -> bool {
         .is_some_and(|mask| mask & 0b10 != 0)
 }
 
+/// Sends SIGINT to `pid` once it catches it, as Ctrl-C in a terminal
+/// would (the shell's `kill`, present wherever `sh` is).
+fn interrupt(pid: u32) {
+    // Bounded, so that a dsmc that never catches it fails the test rather
+    // than hanging it.
+    let mut tries = 0;
+    while !catches_sigint(pid) {
+        tries += 1;
+        assert!(tries < 6_000, "dsmc never installed its Ctrl-C handler");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let kill = Command::new("sh")
+        .args(["-c", &format!("kill -INT {pid}")])
+        .status()
+        .expect("sh runs");
+    assert!(kill.success());
+}
+
 #[test]
 fn ctrl_c_stops_a_check_with_its_partial_report() {
     if !std::path::Path::new("/proc/self/status").exists() {
@@ -196,15 +214,7 @@ fn ctrl_c_stops_a_check_with_its_partial_report() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("dsmc starts");
-    let pid = child.id();
-    while !catches_sigint(pid) {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let kill = Command::new("kill")
-        .args(["-INT", &pid.to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(kill.success());
+    interrupt(child.id());
     let output = child.wait_with_output().expect("dsmc ends");
     assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
     let out = stdout(&output);
@@ -219,6 +229,36 @@ fn ctrl_c_stops_a_check_with_its_partial_report() {
         "{}",
         stderr(&output)
     );
+}
+
+#[test]
+fn ctrl_c_stops_a_simulation_with_its_report() {
+    if !std::path::Path::new("/proc/self/status").exists() {
+        return;
+    }
+    let child = dsmc_command(&[
+        "simulate",
+        "--timeout",
+        "120s",
+        "--runs",
+        "1000000000",
+        "-D",
+        BIG,
+        SPEC,
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("dsmc starts");
+    interrupt(child.id());
+    let output = child.wait_with_output().expect("dsmc ends");
+    assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
+    let out = stdout(&output);
+    assert!(
+        out.contains("the simulation is incomplete: it was interrupted (Ctrl-C) after"),
+        "{out}"
+    );
+    assert!(out.contains("result: INCOMPLETE (interrupted;"), "{out}");
 }
 
 #[test]
