@@ -358,3 +358,20 @@ fn each_limit_is_named_with_the_way_further() {
         .collect();
     insta::assert_snapshot!("stop_reasons", text.join("\n"));
 }
+
+#[test]
+fn the_reference_engine_refuses_limits_it_would_ignore() {
+    for flag in [
+        ["--max-states", "10"],
+        ["--max-memory", "1G"],
+        ["--timeout", "1s"],
+    ] {
+        let output = dsmc(&[&["check", "--engine", "stateright"][..], &flag, &[SPEC]].concat());
+        assert_eq!(output.status.code(), Some(2), "{flag:?}");
+        assert!(
+            stderr(&output).contains("`--engine stateright` runs without limits"),
+            "{}",
+            stderr(&output)
+        );
+    }
+}
