@@ -104,8 +104,9 @@ pub struct CheckArgs {
     /// Worker threads (default: one per core). Results do not depend on it.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// Stop after this many distinct states; the report then says
-    /// "incomplete" (exit 3).
+    /// Stop after this many distinct states (checked between batches of
+    /// 2,048 frontier states, so the count may pass N by one batch); the
+    /// report then says "incomplete" (exit 3).
     #[arg(long, value_name = "N")]
     pub max_states: Option<u64>,
     /// Stop before the search's memory crosses SIZE (`512M`, `4G`,

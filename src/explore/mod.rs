@@ -229,7 +229,9 @@ pub struct Exploration {
     pub states: u64,
     /// Initial states plus every successor generated (TLC's "states generated").
     pub transitions: u64,
-    /// BFS levels, the initial level counted as 1 (TLC's depth).
+    /// BFS levels, the initial level counted as 1 (TLC's depth). After a
+    /// stop in the search, the levels that are complete: every state of
+    /// them stored and checked (the next level may be stored in part).
     pub depth: u32,
     /// Whether every reachable state was explored.
     pub complete: bool,
