@@ -105,7 +105,7 @@ impl Checked {
         let mut failed = matches!(exploration.deadlock, Verdict::Violated(_))
             || exploration.runtime_error.is_some()
             || self.denied_warnings() > 0;
-        let mut open = !exploration.complete;
+        let mut open = !exploration.complete || exploration.stop.is_some();
         for (p, v) in model.spec.properties.iter().zip(&exploration.verdicts) {
             match expectation(v, p.expect_violation) {
                 Expectation::Met => {}

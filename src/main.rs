@@ -19,8 +19,10 @@ Exit codes:
      the state space differs from `dsmc.lock`; `fmt --check` found
      unformatted files
   2  the spec has errors, a file cannot be read, or the command line is wrong
-  3  no verdict: the check stopped before it could decide (a limit, or a part
-     of dsmc not written yet)
+  3  no verdict: the check stopped before it could decide (`--max-states`,
+     `--max-memory` or the default memory guard, `--timeout`, Ctrl-C); a
+     simulation cut short by `--timeout` or Ctrl-C
+130 a second Ctrl-C: dsmc exited at once, without a report
 Over several specs the weightiest counts: 2, then 1, then 3.";
 
 /// dsmc: a model checker for distributed protocols.
@@ -102,9 +104,21 @@ pub struct CheckArgs {
     /// Worker threads (default: one per core). Results do not depend on it.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// Stop after this many distinct states; the report then says "incomplete" (exit 3).
+    /// Stop after this many distinct states (checked between batches of
+    /// 2,048 frontier states, so the count may pass N by one batch); the
+    /// report then says "incomplete" (exit 3).
     #[arg(long, value_name = "N")]
     pub max_states: Option<u64>,
+    /// Stop before the search's memory crosses SIZE (`512M`, `4G`,
+    /// `1.5GiB`); the report then says "incomplete" (exit 3). Without it,
+    /// a check stops at 80% of the memory available, rather than be killed.
+    #[arg(long, value_name = "SIZE")]
+    pub max_memory: Option<String>,
+    /// Stop each spec's check after DURATION (`30s`, `5m`, `1h`, `500ms`,
+    /// `1m30s`); the report then says "incomplete" (exit 3). Ctrl-C also
+    /// stops a check with its partial report; a second Ctrl-C exits at once.
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
     /// Explore every state even where the spec declares `symmetric` node
     /// kinds (by default, states that differ only by a permutation of a
     /// symmetric kind's instances count once).
@@ -150,6 +164,13 @@ impl CheckArgs {
         }
         if stateright && self.report.is_some() {
             return Some("`--engine stateright` cannot write `--report`");
+        }
+        if stateright
+            && (self.max_states.is_some() || self.max_memory.is_some() || self.timeout.is_some())
+        {
+            return Some(
+                "`--engine stateright` runs without limits; drop `--max-states`, `--max-memory` and `--timeout`",
+            );
         }
         if stateright && self.lock_path().is_some() {
             return Some("`--engine stateright` cannot be used with `--lock` or `--update-lock`");
@@ -230,6 +251,11 @@ pub struct SimulateArgs {
     /// The seed: the same seed gives the same walks.
     #[arg(long, value_name = "S", default_value_t = 0)]
     pub seed: u64,
+    /// Stop walking after DURATION (`30s`, `5m`, `1h`, `500ms`) and report
+    /// the walks done (exit 3 unless something was found). Ctrl-C does the
+    /// same; a second Ctrl-C exits at once.
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
 }
 
 /// The arguments of `dsmc fmt`.

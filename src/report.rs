@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::check::{Checked, Expectation, expectation};
 use crate::diagnostic::Diagnostic;
-use crate::explore::{Exploration, Trace, Verdict};
+use crate::explore::{Exploration, StopReason, Trace, Verdict};
 use crate::model::Model;
 use crate::msc::ChartOptions;
 use crate::syntax::ast::Span;
@@ -311,10 +311,8 @@ pub fn human_with(
             thousands(exploration.pruned)
         ));
     }
-    if !exploration.complete {
-        header.push_str(
-            "the search is incomplete: the verdicts below hold only for the states explored\n",
-        );
+    if let Some(stop) = stop_text(exploration) {
+        header.push_str(&stop);
     }
 
     let width = spec
@@ -435,7 +433,11 @@ pub fn human_with(
             ),
         });
     }
-    let result = result_line(&tally(model, exploration), exploration.complete, 0);
+    let result = result_line(
+        &tally(model, exploration),
+        exploration.stop.map(|s| s.reason),
+        0,
+    );
     HumanReport {
         header,
         table,
@@ -475,9 +477,10 @@ pub fn tally(model: &Model, exploration: &Exploration) -> Tally {
     tally
 }
 
-/// The closing line of a human report. `denied_warnings` counts the
-/// warnings that `--deny warnings` turned into failures.
-pub fn result_line(tally: &Tally, complete: bool, denied_warnings: usize) -> String {
+/// The closing line of a human report. `stop` says why the check stopped
+/// early, if it did; `denied_warnings` counts the warnings that `--deny
+/// warnings` turned into failures.
+pub fn result_line(tally: &Tally, stop: Option<StopReason>, denied_warnings: usize) -> String {
     let Tally { met, unmet, open } = *tally;
     let denied = match denied_warnings {
         0 => String::new(),
@@ -490,13 +493,183 @@ pub fn result_line(tally: &Tally, complete: bool, denied_warnings: usize) -> Str
         )
     } else if denied_warnings > 0 {
         format!("result: FAILED ({met} as expected, {open} without verdict{denied})")
-    } else if !complete {
-        format!("result: INCOMPLETE ({met} as expected so far, {open} without verdict)")
+    } else if let Some(reason) = stop {
+        format!(
+            "result: INCOMPLETE ({}; {met} as expected so far, {open} without verdict)",
+            stop_word(reason)
+        )
     } else if open > 0 {
         format!("result: ok ({met} as expected, {open} unchecked)")
     } else {
         format!("result: ok ({met} as expected)")
     }
+}
+
+/// A size in bytes as people read it: `20 MiB`, `1.5 GiB`, `512 KiB`.
+pub fn bytes_text(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 || value.fract() == 0.0 {
+        format!("{value:.0} {}", UNITS[unit])
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// A duration as `--timeout` takes it: `30s`, `1m30s`, `1h`, `500ms`.
+pub fn duration_text(d: std::time::Duration) -> String {
+    let ms = d.as_millis();
+    let parts = [
+        (ms / 3_600_000, "h"),
+        (ms / 60_000 % 60, "m"),
+        (ms / 1000 % 60, "s"),
+        (ms % 1000, "ms"),
+    ];
+    let text: String = parts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, unit)| format!("{n}{unit}"))
+        .collect();
+    if text.is_empty() { "0s".into() } else { text }
+}
+
+/// The limit that stopped a check, in a few words: `time limit`.
+pub fn stop_word(reason: StopReason) -> &'static str {
+    match reason {
+        StopReason::MaxStates(_) => "state limit",
+        StopReason::Memory(limit) if limit.guard => "memory guard",
+        StopReason::Memory(_) => "memory limit",
+        StopReason::Timeout(_) => "time limit",
+        StopReason::Interrupted => "interrupted",
+    }
+}
+
+/// The limit that stopped a check, as a clause: `it stopped at the time
+/// limit (--timeout 30s)`.
+pub fn stop_clause(reason: StopReason) -> String {
+    match reason {
+        StopReason::MaxStates(n) => {
+            format!("it stopped at the state limit (--max-states {n})")
+        }
+        StopReason::Memory(limit) if limit.guard => format!(
+            "it stopped at dsmc's default memory guard ({}, a safe share of the memory available), rather than be killed for want of memory",
+            bytes_text(limit.bytes)
+        ),
+        StopReason::Memory(limit) => format!(
+            "it stopped before crossing the memory limit (--max-memory {})",
+            bytes_text(limit.bytes)
+        ),
+        StopReason::Timeout(d) => {
+            format!(
+                "it stopped at the time limit (--timeout {})",
+                duration_text(d)
+            )
+        }
+        StopReason::Interrupted => "it was interrupted (Ctrl-C)".to_string(),
+    }
+}
+
+/// What to do to get further than a limit allowed.
+pub fn go_further(reason: StopReason) -> Option<&'static str> {
+    match reason {
+        StopReason::MaxStates(_) => Some("a larger --max-states"),
+        StopReason::Memory(limit) if limit.guard => Some(
+            "--max-memory SIZE sets the limit yourself; or fewer states: `symmetric` node kinds, smaller constants (-D NAME=VALUE), a `bound`",
+        ),
+        StopReason::Memory(_) => Some(
+            "a larger --max-memory; or fewer states: `symmetric` node kinds, smaller constants (-D NAME=VALUE), a `bound`",
+        ),
+        StopReason::Timeout(_) => Some(
+            "a longer --timeout, or fewer states (`symmetric` node kinds, smaller constants, a `bound`)",
+        ),
+        StopReason::Interrupted => None,
+    }
+}
+
+/// The lines of the human report that say a check stopped early, and what
+/// it established all the same; `None` for a complete check.
+pub fn stop_text(exploration: &Exploration) -> Option<String> {
+    let stop = exploration.stop?;
+    let mut out = String::new();
+    if stop.in_liveness {
+        out.push_str(&format!(
+            "the liveness check is incomplete: {}\n",
+            stop_clause(stop.reason)
+        ));
+        out.push_str(
+            "  every reachable state was explored: the other verdicts are final; a liveness property without a verdict is unknown\n",
+        );
+    } else {
+        out.push_str(&format!(
+            "the search is incomplete: {}\n",
+            stop_clause(stop.reason)
+        ));
+        out.push_str(&format!("  {}\n", depth_clause(exploration)));
+        out.push_str(if any_violation(exploration) {
+            "  the violations below are real, each with its counterexample; `unknown`: the search stopped before a verdict\n"
+        } else {
+            "  `unknown`: the search stopped before a verdict\n"
+        });
+    }
+    if let Some(further) = go_further(stop.reason) {
+        out.push_str(&format!("  to go further: {further}\n"));
+    }
+    Some(out)
+}
+
+/// Whether a check found a violation, a deadlock or a run-time error.
+fn any_violation(exploration: &Exploration) -> bool {
+    exploration
+        .verdicts
+        .iter()
+        .any(|v| matches!(v, Verdict::Violated(_)))
+        || matches!(exploration.deadlock, Verdict::Violated(_))
+        || exploration.runtime_error.is_some()
+}
+
+/// How deep an incomplete search is complete: `no violation within depth
+/// 9: every state up to 8 steps from an initial state was checked`.
+pub fn depth_clause(exploration: &Exploration) -> String {
+    let none = if any_violation(exploration) {
+        "no other violation"
+    } else {
+        "no violation"
+    };
+    match exploration.depth {
+        0 => "not even the initial states were all checked".to_string(),
+        1 => format!("{none} within depth 1: the initial states were checked"),
+        d => format!(
+            "{none} within depth {d}: every state up to {} step{} from an initial state was checked",
+            d - 1,
+            if d == 2 { "" } else { "s" }
+        ),
+    }
+}
+
+/// The stop of a check for the JSON object: why, where, and the limit.
+fn stop_json(exploration: &Exploration) -> Value {
+    let Some(stop) = exploration.stop else {
+        return Value::Null;
+    };
+    let (reason, limit) = match stop.reason {
+        StopReason::MaxStates(n) => ("max_states", json!(n)),
+        StopReason::Memory(l) if l.guard => ("memory_guard", json!(l.bytes)),
+        StopReason::Memory(l) => ("max_memory", json!(l.bytes)),
+        StopReason::Timeout(d) => ("timeout", json!(d.as_secs_f64())),
+        StopReason::Interrupted => ("interrupted", Value::Null),
+    };
+    json!({
+        "reason": reason,
+        "limit": limit,
+        "phase": if stop.in_liveness { "liveness" } else { "search" },
+        "message": stop_clause(stop.reason),
+        "complete_depth": if stop.in_liveness { Value::Null } else { json!(exploration.depth) },
+    })
 }
 
 fn trace_json(model: &Model, trace: &Trace) -> Value {
@@ -604,6 +777,8 @@ pub fn json(path: &str, checked: &Checked) -> Value {
                 "exit_code": status.exit_code(),
                 "constants": constants,
                 "complete": exploration.complete,
+                "stop": stop_json(exploration),
+                "memory_bytes": exploration.memory_bytes,
                 "states": exploration.states,
                 "transitions": exploration.transitions,
                 "depth": exploration.depth,

@@ -11,7 +11,9 @@
 //! is reproducible from its seed. Nothing it reports is a proof: a property
 //! without a violation is "not violated in these runs", never "holds".
 
-use crate::explore::{Trace, holds, violates_in_state, violates_on_step};
+use std::time::{Duration, Instant};
+
+use crate::explore::{StopReason, StopSignal, Trace, holds, violates_in_state, violates_on_step};
 use crate::model::{CompiledProperty, Model, Outcome, RtError, Scratch, Step};
 
 /// How to simulate.
@@ -23,6 +25,10 @@ pub struct SimOptions {
     pub depth: u32,
     /// The seed of the first walk; walk `i` uses a seed derived from it.
     pub seed: u64,
+    /// Stop walking after this long.
+    pub timeout: Option<Duration>,
+    /// Stop when asked from outside (Ctrl-C).
+    pub stop: Option<StopSignal>,
 }
 
 impl Default for SimOptions {
@@ -31,6 +37,8 @@ impl Default for SimOptions {
             runs: 1000,
             depth: 100,
             seed: 0,
+            timeout: None,
+            stop: None,
         }
     }
 }
@@ -38,8 +46,10 @@ impl Default for SimOptions {
 /// What the walks found.
 #[derive(Clone, Debug)]
 pub struct Simulation {
-    /// Walks done.
+    /// Walks done (the last one perhaps cut short by a stop).
     pub runs: u64,
+    /// Why the walks stopped before `SimOptions::runs`, if they did.
+    pub stopped: Option<StopReason>,
     /// Steps taken over all walks.
     pub steps: u64,
     /// Per property: the first violation found (walk index and trace).
@@ -91,6 +101,7 @@ pub fn simulate(model: &Model, options: &SimOptions) -> Result<Simulation, RtErr
     let n = model.properties.len();
     let mut sim = Simulation {
         runs: 0,
+        stopped: None,
         steps: 0,
         violations: vec![None; n],
         reached: vec![false; n],
@@ -102,7 +113,21 @@ pub fn simulate(model: &Model, options: &SimOptions) -> Result<Simulation, RtErr
     }
     let mut scratch = Scratch::default();
     let mut locals = Vec::new();
-    for run in 0..options.runs {
+    let start = Instant::now();
+    let must_stop = || {
+        if options.stop.as_ref().is_some_and(StopSignal::interrupted) {
+            Some(StopReason::Interrupted)
+        } else {
+            (options.timeout)
+                .filter(|t| start.elapsed() >= *t)
+                .map(StopReason::Timeout)
+        }
+    };
+    'runs: for run in 0..options.runs {
+        if let Some(reason) = must_stop() {
+            sim.stopped = Some(reason);
+            break;
+        }
         sim.runs += 1;
         let mut rng = Rng(run_seed(options.seed, run));
         let mut trace = Trace {
@@ -112,7 +137,14 @@ pub fn simulate(model: &Model, options: &SimOptions) -> Result<Simulation, RtErr
             lasso: None,
         };
         check_state(model, &trace, run, &mut sim, &mut locals);
-        for _ in 0..options.depth {
+        for taken in 0..options.depth {
+            // Long walks are checked too, every 4,096 steps.
+            if taken % 4096 == 4095
+                && let Some(reason) = must_stop()
+            {
+                sim.stopped = Some(reason);
+                break 'runs;
+            }
             let state = trace.states.last().expect("a walk has a state").clone();
             let mut enabled: Vec<Next> = Vec::new();
             let mut protocol_steps = 0;

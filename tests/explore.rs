@@ -217,3 +217,103 @@ fn distinct_states_have_distinct_descriptions() {
         }
     }
 }
+
+/// Checks `specs/2pc.ds` (N = 4) with the explorer options given.
+fn check_2pc_with(explore: Options) -> (Status, dsmc::explore::Exploration) {
+    let source = std::fs::read_to_string("specs/2pc.ds").expect("spec readable");
+    let options = CheckOptions {
+        overrides: vec![Override {
+            name: "N".into(),
+            value: "4".into(),
+        }],
+        explore,
+        ..Default::default()
+    };
+    let checked = check_source(&source, &options);
+    let status = checked.status();
+    let Checked::Explored { exploration, .. } = checked else {
+        panic!("specs/2pc.ds has errors")
+    };
+    (status, *exploration)
+}
+
+#[test]
+fn a_stop_in_the_liveness_phase_leaves_liveness_unknown_and_safety_final() {
+    use dsmc::explore::{Phase, ProgressHook, StopReason, StopSignal};
+    let signal = StopSignal::new();
+    let asked = signal.clone();
+    // Ctrl-C as the first liveness property starts.
+    let hook = ProgressHook(std::sync::Arc::new(move |p: &dsmc::explore::Progress| {
+        if matches!(p.phase, Phase::Liveness { .. }) {
+            asked.interrupt();
+        }
+    }));
+    let (status, exploration) = check_2pc_with(Options {
+        stop: Some(signal),
+        progress: Some(hook),
+        ..Default::default()
+    });
+    assert_eq!(status, Status::NoVerdict);
+    assert!(exploration.complete, "every state was explored");
+    let stop = exploration.stop.expect("stopped");
+    assert_eq!(stop.reason, StopReason::Interrupted);
+    assert!(stop.in_liveness);
+    let words: Vec<&str> = exploration
+        .verdicts
+        .iter()
+        .map(dsmc::report::verdict_word)
+        .collect();
+    // consistent, commit_final, can_commit, decides (leads-to).
+    assert_eq!(words, ["holds", "holds", "holds", "unknown"]);
+    assert!(matches!(exploration.deadlock, Verdict::Holds));
+}
+
+#[test]
+fn a_stop_before_the_search_keeps_the_initial_states_checked() {
+    use dsmc::explore::{StopReason, StopSignal};
+    let signal = StopSignal::new();
+    signal.interrupt();
+    let (status, exploration) = check_2pc_with(Options {
+        stop: Some(signal),
+        ..Default::default()
+    });
+    assert_eq!(status, Status::NoVerdict);
+    assert!(!exploration.complete);
+    assert_eq!(exploration.depth, 1);
+    assert_eq!(
+        exploration.stop.map(|s| s.reason),
+        Some(StopReason::Interrupted)
+    );
+    assert!(
+        exploration
+            .verdicts
+            .iter()
+            .all(|v| matches!(v, Verdict::Unknown))
+    );
+    assert!(matches!(exploration.deadlock, Verdict::Unknown));
+}
+
+#[test]
+fn a_memory_limit_stops_at_the_same_batch_at_any_thread_count() {
+    use dsmc::explore::{MemoryLimit, StopReason};
+    // What the whole search holds: a limit there stops it before the end.
+    let full = check_2pc_with(Options::default()).1.memory_bytes as u64;
+    let limit = MemoryLimit {
+        bytes: full,
+        reserved: 0,
+        guard: false,
+    };
+    let run = |threads| {
+        check_2pc_with(Options {
+            threads: Some(threads),
+            max_memory: Some(limit),
+            ..Default::default()
+        })
+        .1
+    };
+    let (one, two) = (run(1), run(2));
+    assert_eq!(one.stop.map(|s| s.reason), Some(StopReason::Memory(limit)));
+    assert!(one.memory_bytes < limit.bytes as usize);
+    assert!(one.states > 100 && one.states < 1_568, "{}", one.states);
+    assert_eq!((one.states, one.depth), (two.states, two.depth));
+}

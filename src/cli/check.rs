@@ -85,13 +85,62 @@ pub fn run(args: &CheckArgs) -> Outcome {
             }
         },
     };
+    let limits = match Limits::from_args(args) {
+        Ok(limits) => limits,
+        Err(bad) => {
+            bad.print(args.message_format);
+            return Outcome::SpecErrors;
+        }
+    };
+    let _watchdog = limits
+        .memory
+        .map(|limit| super::limits::Watchdog::start(limit, limits.signal.clone()));
     let mut runs = Vec::new();
+    let total = inputs.len();
     for (i, input) in inputs.into_iter().enumerate() {
-        let run = check_input(input, args, lock.as_mut());
+        let run = check_input(input, args, &limits, lock.as_mut());
         emit(&run, args, i > 0);
         runs.push(run);
+        if limits.signal.interrupted() {
+            if i + 1 < total {
+                report::eprint_line(&format!(
+                    "interrupted: {} more spec{} not checked",
+                    total - i - 1,
+                    if total - i - 1 == 1 { "" } else { "s" }
+                ));
+            }
+            break;
+        }
     }
     finish(&runs, args, lock.as_mut())
+}
+
+/// The limits every spec of the run is checked under.
+struct Limits {
+    /// `--max-memory`, or the default guard.
+    memory: Option<dsmc::explore::MemoryLimit>,
+    timeout: Option<Duration>,
+    /// Set by Ctrl-C and by the memory watchdog.
+    signal: dsmc::explore::StopSignal,
+}
+
+impl Limits {
+    fn from_args(args: &CheckArgs) -> Result<Limits, super::limits::BadValue> {
+        use super::limits::{memory_limit, parse_duration, parse_size};
+        let max_memory = match &args.max_memory {
+            Some(v) => Some(parse_size("--max-memory", v)?),
+            None => None,
+        };
+        let timeout = match &args.timeout {
+            Some(v) => Some(parse_duration("--timeout", v)?),
+            None => None,
+        };
+        Ok(Limits {
+            memory: memory_limit(max_memory),
+            timeout,
+            signal: super::limits::stop_signal(),
+        })
+    }
 }
 
 /// How a spec's status counts for the exit code.
@@ -106,7 +155,12 @@ fn outcome(status: Status) -> Outcome {
 
 /// Reads and checks one input; compares it with the lock and records it
 /// there under `--update-lock`.
-fn check_input(input: Input, args: &CheckArgs, lock: Option<&mut Lock>) -> SpecRun {
+fn check_input(
+    input: Input,
+    args: &CheckArgs,
+    limits: &Limits,
+    lock: Option<&mut Lock>,
+) -> SpecRun {
     let start = Instant::now();
     let (path, name) = match input {
         Input::Spec(path) => {
@@ -125,6 +179,9 @@ fn check_input(input: Input, args: &CheckArgs, lock: Option<&mut Lock>) -> SpecR
         explore: Options {
             threads: args.threads,
             max_states: args.max_states,
+            max_memory: limits.memory,
+            timeout: limits.timeout,
+            stop: Some(limits.signal.clone()),
             no_symmetry: args.no_symmetry,
             progress: progress.as_ref().map(|(hook, _)| hook.clone()),
             properties: None,
@@ -136,6 +193,8 @@ fn check_input(input: Input, args: &CheckArgs, lock: Option<&mut Lock>) -> SpecR
     } else {
         Warnings::Allow
     };
+    // The memory of the previous spec is free again.
+    limits.signal.clear_memory();
     let checked = dsmc::check::check_source_with(&source, &options, warnings);
     if let Some((_, line)) = progress {
         line.clear();
@@ -170,7 +229,7 @@ fn compare_with_lock(
             spec.name.clone(),
             Comparison::Skipped("the spec has errors"),
         ),
-        Checked::Explored { exploration, .. } if !exploration.complete => (
+        Checked::Explored { exploration, .. } if exploration.stop.is_some() => (
             spec.name.clone(),
             Comparison::Skipped("the search is incomplete"),
         ),
@@ -283,7 +342,7 @@ fn emit_human(run: &SpecRun, args: &CheckArgs, not_first: bool) {
                 let tally = dsmc::report::tally(model, exploration);
                 out.push_str(&dsmc::report::result_line(
                     &tally,
-                    exploration.complete,
+                    exploration.stop.map(|s| s.reason),
                     denied,
                 ));
             } else {
@@ -325,6 +384,11 @@ fn json_line(run: &SpecRun) -> serde_json::Value {
         object.insert(
             "exit_code".to_string(),
             serde_json::json!(run.outcome().exit_code()),
+        );
+        // Of the whole process so far (with several specs, the largest).
+        object.insert(
+            "peak_resident_bytes".to_string(),
+            serde_json::json!(super::limits::peak_resident()),
         );
         if let Some((label, comparison)) = &run.lock {
             object.insert(

@@ -88,10 +88,11 @@ fn suite(run: &SpecRun, lock: Option<&Lock>) -> TestSuite {
             } else if !rendered.is_empty() {
                 suite.set_system_err(rendered);
             }
-            if !exploration.complete {
+            if let Some(stop) = dsmc::report::stop_text(exploration) {
                 suite.set_system_out(format!(
-                    "the search stopped after {} distinct states: the verdicts hold only for the states explored",
-                    exploration.states
+                    "incomplete after {} distinct states: {}",
+                    exploration.states,
+                    stop.trim_start_matches("the ")
                 ));
             }
         }
@@ -146,6 +147,12 @@ fn add_properties(suite: &mut TestSuite, model: &Model, exploration: &Exploratio
     ));
     suite.add_property(Property::new("depth", exploration.depth.to_string()));
     suite.add_property(Property::new("complete", exploration.complete.to_string()));
+    if let Some(stop) = exploration.stop {
+        suite.add_property(Property::new(
+            "stopped",
+            dsmc::report::stop_word(stop.reason).to_string(),
+        ));
+    }
 }
 
 /// The test cases of an explored spec: its properties, deadlock, and a step

@@ -9,6 +9,7 @@ pub mod explore;
 pub mod fmt;
 pub mod inputs;
 pub mod junit;
+pub mod limits;
 pub mod lock;
 pub mod lsp;
 pub mod progress;

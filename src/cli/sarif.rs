@@ -115,7 +115,9 @@ fn rule_description(id: &str) -> String {
     let known = match id {
         "dsmc::check::deadlock" => "a reachable state has no enabled step",
         "dsmc::check::runtime_error" => "a step fails at run time",
-        "dsmc::check::incomplete" => "the search stopped before every reachable state was explored",
+        "dsmc::check::incomplete" => {
+            "a limit (states, memory, time, Ctrl-C) stopped the check before every verdict"
+        }
         "dsmc::coverage::never_enabled" => "an action or handler never runs in any reachable state",
         "dsmc::coverage::never_sent" => "a message kind is never sent in any reachable state",
         "dsmc::coverage::never_delivered" => "a message kind is sent but never delivered",
@@ -379,7 +381,7 @@ fn explored_results(
                 .build(),
         );
     }
-    if !exploration.complete {
+    if let Some(stop) = exploration.stop {
         let open = exploration
             .verdicts
             .iter()
@@ -393,8 +395,15 @@ fn explored_results(
                 .message(
                     Message::builder()
                         .text(format!(
-                            "the search stopped after {} distinct states; {open} propert{} without verdict",
+                            "the {} is incomplete after {} distinct states: {}; {}; {open} propert{} without verdict (unknown)",
+                            if stop.in_liveness { "liveness check" } else { "search" },
                             exploration.states,
+                            dsmc::report::stop_clause(stop.reason),
+                            if stop.in_liveness {
+                                "every reachable state was explored".to_string()
+                            } else {
+                                dsmc::report::depth_clause(exploration)
+                            },
                             if open == 1 { "y" } else { "ies" }
                         ))
                         .build(),

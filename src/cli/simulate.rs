@@ -15,10 +15,22 @@ pub fn run(args: &SimulateArgs) -> Outcome {
         Ok(compiled) => compiled,
         Err(outcome) => return outcome,
     };
+    let timeout = match &args.timeout {
+        Some(v) => match super::limits::parse_duration("--timeout", v) {
+            Ok(t) => Some(t),
+            Err(bad) => {
+                bad.print(crate::MessageFormat::Human);
+                return Outcome::SpecErrors;
+            }
+        },
+        None => None,
+    };
     let options = SimOptions {
         runs: args.runs,
         depth: args.depth,
         seed: args.seed,
+        timeout,
+        stop: Some(super::limits::stop_signal()),
     };
     let sim = match simulate(&model, &options) {
         Ok(sim) => sim,
@@ -34,12 +46,21 @@ pub fn run(args: &SimulateArgs) -> Outcome {
     let mut out = format!("{}: protocol {}\n", spec.name, model.spec.protocol);
     out.push_str(&format!(
         "simulated {} random runs of up to {} steps (seed {}), {} steps in all\n\
-         a simulation finds violations; it proves nothing\n\n",
+         a simulation finds violations; it proves nothing\n",
         thousands(sim.runs),
         options.depth,
         options.seed,
         thousands(sim.steps)
     ));
+    if let Some(reason) = sim.stopped {
+        out.push_str(&format!(
+            "the simulation is incomplete: {} after {} of {} runs\n",
+            dsmc::report::stop_clause(reason),
+            thousands(sim.runs),
+            thousands(options.runs)
+        ));
+    }
+    out.push('\n');
     let width = model
         .spec
         .properties
@@ -114,12 +135,19 @@ pub fn run(args: &SimulateArgs) -> Outcome {
             "\nresult: FAILED ({unexpected} finding{} not expected)",
             if unexpected == 1 { "" } else { "s" }
         )
+    } else if let Some(reason) = sim.stopped {
+        format!(
+            "\nresult: INCOMPLETE ({}; no unexpected violation in the runs done, not a proof)",
+            dsmc::report::stop_word(reason)
+        )
     } else {
         "\nresult: no unexpected violation in these runs (not a proof)".to_string()
     });
     report::print_line(&out);
     if unexpected > 0 {
         Outcome::NotAsExpected
+    } else if sim.stopped.is_some() {
+        Outcome::NoVerdict
     } else {
         Outcome::Ok
     }

@@ -26,8 +26,11 @@ use std::collections::{HashMap, VecDeque};
 use rayon::prelude::*;
 
 use super::store::{global_id, hash_state, shard_of, split_id};
-use super::{Explorer, Lasso, Trace};
+use super::{Explorer, Lasso, StopReason, Trace};
 use crate::model::{Model, Outcome, Pred, Scratch, Step, Task};
+
+/// States whose successors are computed between two checks of the limits.
+const LIVENESS_CHUNK: usize = 1 << 12;
 
 /// No task: an unfair step.
 const NO_TASK: u32 = u32::MAX;
@@ -57,6 +60,16 @@ impl Dense {
         }
     }
 
+    /// Bytes held.
+    pub(super) fn bytes(&self) -> usize {
+        8 * self.globals.capacity()
+            + self
+                .by_shard
+                .iter()
+                .map(|v| 4 * v.capacity())
+                .sum::<usize>()
+    }
+
     fn of(&self, global: u64) -> u32 {
         let (s, l) = split_id(global);
         self.by_shard[s][l as usize]
@@ -67,6 +80,13 @@ impl Dense {
 struct RawNode {
     edges: Vec<(u32, Option<Task>)>,
     enabled: Vec<Task>,
+}
+
+impl RawNode {
+    fn bytes(&self) -> usize {
+        std::mem::size_of::<(u32, Option<Task>)>() * self.edges.capacity()
+            + std::mem::size_of::<Task>() * self.enabled.capacity()
+    }
 }
 
 /// The subgraph `R` in compressed sparse rows. Node `i` of the graph is
@@ -157,7 +177,9 @@ impl Explorer<'_> {
     /// Builds `R` for a query. Graph nodes are numbered in discovery order
     /// (deterministic: each level is sorted); each level is compacted as
     /// soon as it is computed, so only the CSR arrays grow.
-    fn graph(&self, dense: &Dense, query: &Query) -> Graph {
+    /// Stops (`Err`) when a limit is reached: the limits are checked before
+    /// each piece of `LIVENESS_CHUNK` states.
+    fn graph(&self, dense: &Dense, query: &Query) -> Result<Graph, StopReason> {
         let n = dense.globals.len();
         let mut node_of = vec![u32::MAX; n];
         let kept = |from: u32, to: u32| {
@@ -181,37 +203,52 @@ impl Explorer<'_> {
         let mut edges: Vec<(u32, u32)> = Vec::new();
         let mut enabled_start = vec![0u32];
         let mut enabled: Vec<u32> = Vec::new();
+        // The most a piece has added to the graph, in bytes.
+        let mut piece_max = 0;
+        let graph_bytes = |edges: &Vec<(u32, u32)>, enabled: &Vec<u32>, starts: usize| {
+            8 * edges.capacity() + 4 * (enabled.capacity() + 3 * starts)
+        };
         while !frontier.is_empty() {
-            let computed: Vec<RawNode> = frontier
-                .par_iter()
-                .map_init(Scratch::default, |scratch, &i| {
-                    self.raw_node(dense, i, scratch)
-                })
-                .collect();
             let mut next = Vec::new();
-            for (&i, node) in frontier.iter().zip(computed) {
-                let mut intern = |t: Task| -> u32 {
-                    *index_of.entry(t).or_insert_with(|| {
-                        tasks.push(t);
-                        tasks.len() as u32 - 1
-                    })
-                };
-                for &(to, task) in &node.edges {
-                    if !kept(i, to) {
-                        continue;
-                    }
-                    if node_of[to as usize] == u32::MAX {
-                        node_of[to as usize] = u32::MAX - 1;
-                        next.push(to);
-                    }
-                    edges.push((to, task.map_or(NO_TASK, &mut intern)));
+            for piece in frontier.chunks(LIVENESS_CHUNK) {
+                let held = self.held_bytes(&[]) + dense.bytes() + 4 * node_of.capacity();
+                let grown = graph_bytes(&edges, &enabled, edge_start.capacity());
+                if let Some(reason) = self.must_stop(held + grown, 2 * piece_max) {
+                    return Err(reason);
                 }
-                edge_start.push(edges.len() as u32);
-                let mut en: Vec<u32> = node.enabled.iter().map(|t| intern(*t)).collect();
-                en.sort_unstable();
-                en.dedup();
-                enabled.extend(en);
-                enabled_start.push(enabled.len() as u32);
+                let computed: Vec<RawNode> = piece
+                    .par_iter()
+                    .map_init(Scratch::default, |scratch, &i| {
+                        self.raw_node(dense, i, scratch)
+                    })
+                    .collect();
+                let raw: usize = computed.iter().map(RawNode::bytes).sum();
+                for (&i, node) in piece.iter().zip(computed) {
+                    let mut intern = |t: Task| -> u32 {
+                        *index_of.entry(t).or_insert_with(|| {
+                            tasks.push(t);
+                            tasks.len() as u32 - 1
+                        })
+                    };
+                    for &(to, task) in &node.edges {
+                        if !kept(i, to) {
+                            continue;
+                        }
+                        if node_of[to as usize] == u32::MAX {
+                            node_of[to as usize] = u32::MAX - 1;
+                            next.push(to);
+                        }
+                        edges.push((to, task.map_or(NO_TASK, &mut intern)));
+                    }
+                    edge_start.push(edges.len() as u32);
+                    let mut en: Vec<u32> = node.enabled.iter().map(|t| intern(*t)).collect();
+                    en.sort_unstable();
+                    en.dedup();
+                    enabled.extend(en);
+                    enabled_start.push(enabled.len() as u32);
+                }
+                let now = graph_bytes(&edges, &enabled, edge_start.capacity());
+                piece_max = piece_max.max(raw + now.saturating_sub(grown));
             }
             next.sort_unstable();
             for &i in &next {
@@ -223,7 +260,7 @@ impl Explorer<'_> {
         for e in &mut edges {
             e.0 = node_of[e.0 as usize];
         }
-        Graph {
+        Ok(Graph {
             states,
             edge_start,
             edges,
@@ -231,15 +268,20 @@ impl Explorer<'_> {
             enabled,
             strong: tasks.iter().map(|t| t.strong).collect(),
             tasks,
-        }
+        })
     }
 
     /// Searches for a fair behaviour that starts in `query.start` and stays
-    /// in `query.stay` for ever; returns it as a lasso.
-    pub(super) fn fair_counterexample(&self, dense: &Dense, query: &Query) -> Option<Trace> {
-        let g = self.graph(dense, query);
+    /// in `query.stay` for ever; returns it as a lasso. `Err` when a limit
+    /// stopped the search.
+    pub(super) fn fair_counterexample(
+        &self,
+        dense: &Dense,
+        query: &Query,
+    ) -> Result<Option<Trace>, StopReason> {
+        let g = self.graph(dense, query)?;
         if g.len() == 0 {
-            return None;
+            return Ok(None);
         }
         let depth = self.depths(dense);
         let rank = |v: u32| (depth[g.states[v as usize] as usize], g.states[v as usize]);
@@ -260,8 +302,10 @@ impl Explorer<'_> {
                 best = Some((rank(rep), rep, Some(component)));
             }
         }
-        let (_, rep, component) = best?;
-        Some(self.lasso(dense, query, &g, &depth, rep, component))
+        let Some((_, rep, component)) = best else {
+            return Ok(None);
+        };
+        Ok(Some(self.lasso(dense, query, &g, &depth, rep, component)))
     }
 
     /// BFS depth of every state (0 for initial states), in dense order.

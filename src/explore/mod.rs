@@ -16,6 +16,8 @@
 mod liveness;
 mod store;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -28,8 +30,16 @@ use store::{NO_PARENT, SHARDS, Shard, global_id, hash_state, shard_of, split_id}
 pub struct Options {
     /// Worker threads; `None`: all cores.
     pub threads: Option<usize>,
-    /// Stop once this many distinct states are stored.
+    /// Stop once this many distinct states are stored (checked between
+    /// batches of the frontier, so the count may pass it by one batch).
     pub max_states: Option<u64>,
+    /// Stop before the memory the search holds would cross this limit.
+    pub max_memory: Option<MemoryLimit>,
+    /// Stop once the check (search and liveness) has run this long.
+    pub timeout: Option<Duration>,
+    /// Stop when asked from outside: Ctrl-C, or a watchdog of the process's
+    /// memory.
+    pub stop: Option<StopSignal>,
     /// Explore every state even when the spec declares `symmetric` kinds.
     pub no_symmetry: bool,
     /// Told how the search goes: once per BFS level, and once before each
@@ -46,6 +56,97 @@ impl Options {
     pub fn checks(&self, index: usize) -> bool {
         self.properties.as_ref().is_none_or(|p| p.contains(&index))
     }
+}
+
+/// A limit on the memory of the search.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryLimit {
+    /// The limit, in bytes.
+    pub bytes: u64,
+    /// Of which the search may not use this much: what the process holds
+    /// already (the program, the model, the allocator's own).
+    pub reserved: u64,
+    /// Whether this is the default guard (a share of the machine's
+    /// available memory) rather than `--max-memory`.
+    pub guard: bool,
+}
+
+impl MemoryLimit {
+    /// The bytes the search's own structures may hold.
+    pub fn budget(&self) -> u64 {
+        self.bytes.saturating_sub(self.reserved)
+    }
+}
+
+/// A request to stop, set from another thread (a signal handler, a
+/// watchdog) and read by the search between batches. Cloning shares it.
+#[derive(Clone, Debug, Default)]
+pub struct StopSignal(Arc<AtomicU8>);
+
+const NOT_ASKED: u8 = 0;
+const ASKED_INTERRUPT: u8 = 1;
+const ASKED_MEMORY: u8 = 2;
+
+impl StopSignal {
+    pub fn new() -> StopSignal {
+        StopSignal::default()
+    }
+
+    /// Asks the search to stop: the user interrupted it (Ctrl-C).
+    pub fn interrupt(&self) {
+        let _ = self.0.compare_exchange(
+            NOT_ASKED,
+            ASKED_INTERRUPT,
+            Ordering::SeqCst,
+            Ordering::SeqCst,
+        );
+    }
+
+    /// Asks the search to stop: the process's memory reached the limit.
+    pub fn memory_full(&self) {
+        let _ =
+            self.0
+                .compare_exchange(NOT_ASKED, ASKED_MEMORY, Ordering::SeqCst, Ordering::SeqCst);
+    }
+
+    /// Whether the user interrupted.
+    pub fn interrupted(&self) -> bool {
+        self.0.load(Ordering::Relaxed) == ASKED_INTERRUPT
+    }
+
+    /// Withdraws a memory request (a new check starts with its memory
+    /// freed); an interrupt stays.
+    pub fn clear_memory(&self) {
+        let _ =
+            self.0
+                .compare_exchange(ASKED_MEMORY, NOT_ASKED, Ordering::SeqCst, Ordering::SeqCst);
+    }
+
+    fn asked(&self) -> u8 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Why a check stopped before its end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    /// `max_states` distinct states were stored.
+    MaxStates(u64),
+    /// The search's memory would have crossed the limit.
+    Memory(MemoryLimit),
+    /// The check ran for the time allowed.
+    Timeout(Duration),
+    /// Interrupted from outside (Ctrl-C).
+    Interrupted,
+}
+
+/// Where and why a check stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stop {
+    pub reason: StopReason,
+    /// In the liveness phase, after a complete search (so safety verdicts
+    /// are final); otherwise during the breadth-first search.
+    pub in_liveness: bool,
 }
 
 /// How far a running check has come, for a progress display.
@@ -128,10 +229,15 @@ pub struct Exploration {
     pub states: u64,
     /// Initial states plus every successor generated (TLC's "states generated").
     pub transitions: u64,
-    /// BFS levels, the initial level counted as 1 (TLC's depth).
+    /// BFS levels, the initial level counted as 1 (TLC's depth). After a
+    /// stop in the search, the levels that are complete: every state of
+    /// them stored and checked (the next level may be stored in part).
     pub depth: u32,
     /// Whether every reachable state was explored.
     pub complete: bool,
+    /// Why the check stopped early, if it did: the search (then not
+    /// `complete`) or the liveness phase after it.
+    pub stop: Option<Stop>,
     /// States where a `bound` was false (stored, not expanded).
     pub pruned: u64,
     /// One per spec property, in order.
@@ -276,6 +382,26 @@ struct ChunkOut {
     coverage: Coverage,
 }
 
+impl ChunkOut {
+    /// Bytes of the buffered successors (by length).
+    fn buffer_bytes(&self) -> usize {
+        self.bufs
+            .iter()
+            .map(|b| 8 * b.words.len() + std::mem::size_of::<Pending>() * b.pending.len())
+            .sum()
+    }
+}
+
+/// The bytes a vector of `u64` would allocate to take `extra` more
+/// elements: its new buffer, while the old one is still held.
+fn vec_growth_bytes(v: &Vec<u64>, extra: usize) -> usize {
+    if v.len() + extra <= v.capacity() {
+        0
+    } else {
+        8 * (2 * v.capacity()).max(v.len() + extra)
+    }
+}
+
 /// Whether a property is about infinite behaviours.
 fn is_liveness(prop: &CompiledProperty) -> bool {
     matches!(
@@ -392,6 +518,15 @@ struct Explorer<'m> {
     order: Vec<u64>,
     /// Whether a liveness property is checked.
     keep_order: bool,
+    /// When the check started (for `Options::timeout`).
+    start: Instant,
+    /// Why the breadth-first search stopped early, if it did.
+    stopped: Option<StopReason>,
+    /// The most a batch has cost so far: the bytes of its buffers, the
+    /// bytes its new networks took, and the new states it stored.
+    batch_buffers_max: usize,
+    batch_networks_max: usize,
+    batch_new_max: usize,
 }
 
 impl<'m> Explorer<'m> {
@@ -421,6 +556,73 @@ impl<'m> Explorer<'m> {
             order: Vec::new(),
             keep_order: (model.properties.iter().enumerate())
                 .any(|(p, prop)| options.checks(p) && is_liveness(prop)),
+            start: Instant::now(),
+            stopped: None,
+            batch_buffers_max: 0,
+            batch_networks_max: 0,
+            batch_new_max: 0,
+        }
+    }
+
+    /// Bytes held by the visited set.
+    fn store_bytes(&self) -> usize {
+        self.shards.iter().map(Shard::bytes).sum()
+    }
+
+    /// Bytes held by the search: the visited set, the BFS order, and the
+    /// frontiers given.
+    fn held_bytes(&self, frontiers: &[&Vec<u64>]) -> usize {
+        self.store_bytes()
+            + 8 * self.order.capacity()
+            + frontiers.iter().map(|f| 8 * f.capacity()).sum::<usize>()
+    }
+
+    /// A generous bound on what the next batch may add to what is held:
+    /// half as much again as the most a batch has buffered (the buffers are
+    /// counted by length; what they allocate beyond is mostly untouched),
+    /// twice what a batch has added in networks,
+    /// and what storing twice the most new states of a batch would take
+    /// (records, grown tables, the next frontier and the BFS order).
+    fn batch_ahead(&self, next: &Vec<u64>) -> usize {
+        let new = 2 * self.batch_new_max + SHARDS * 16;
+        let per_shard = new / SHARDS + 16;
+        let store: usize = self.shards.iter().map(|s| s.growth_bytes(per_shard)).sum();
+        let order = if self.keep_order {
+            vec_growth_bytes(&self.order, new)
+        } else {
+            0
+        };
+        self.batch_buffers_max * 3 / 2
+            + 2 * self.batch_networks_max
+            + store
+            + vec_growth_bytes(next, new)
+            + order
+            + new * std::mem::size_of::<((u32, u64, u32), u64, bool)>()
+    }
+
+    /// Why the check must stop now, if it must: `held` bytes are held and
+    /// the next piece of work may add `ahead` more.
+    fn must_stop(&self, held: usize, ahead: usize) -> Option<StopReason> {
+        let options = self.options;
+        if let Some(m) = options.max_states
+            && self.n_states() >= m
+        {
+            return Some(StopReason::MaxStates(m));
+        }
+        if let Some(limit) = options.max_memory
+            && (held + ahead) as u64 > limit.budget()
+        {
+            return Some(StopReason::Memory(limit));
+        }
+        if let Some(timeout) = options.timeout
+            && self.start.elapsed() >= timeout
+        {
+            return Some(StopReason::Timeout(timeout));
+        }
+        match options.stop.as_ref().map(StopSignal::asked) {
+            Some(ASKED_INTERRUPT) => Some(StopReason::Interrupted),
+            Some(ASKED_MEMORY) => options.max_memory.map(StopReason::Memory),
+            _ => None,
         }
     }
 
@@ -455,7 +657,6 @@ impl<'m> Explorer<'m> {
     }
 
     fn run(mut self) -> Result<Exploration, RtError> {
-        let start = Instant::now();
         let mut initial = self.model.initial_states()?;
         if let Some(sym) = self.sym {
             let mut canon = Vec::new();
@@ -488,25 +689,28 @@ impl<'m> Explorer<'m> {
         }]);
         let mut depth = if self.n_states() > 0 { 1 } else { 0 };
         let mut complete = true;
-        while !frontier.is_empty() {
-            if self
-                .options
-                .max_states
-                .is_some_and(|m| self.n_states() >= m)
-            {
-                complete = false;
-                break;
-            }
+        'levels: while !frontier.is_empty() {
             self.level += 1;
             let before = self.n_states();
             // The frontier in batches, in order: each batch's successors are
             // buffered, then stored, so the buffers stay small whatever the
             // size of a level. Storing batch by batch in frontier order keeps
             // "first generator in (frontier order, step order)" and the keys
-            // of a batch all come after the previous batch's.
+            // of a batch all come after the previous batch's. The limits are
+            // checked before each batch: a stop leaves every level before
+            // this one complete.
             let mut next = Vec::new();
             for (b, batch) in frontier.chunks(BATCH).enumerate() {
+                let held = self.held_bytes(&[&frontier, &next]);
+                if let Some(reason) = self.must_stop(held, self.batch_ahead(&next)) {
+                    self.stopped = Some(reason);
+                    complete = false;
+                    break 'levels;
+                }
+                let networks = |e: &Self| e.shards.iter().map(Shard::network_bytes).sum::<usize>();
+                let (networks_before, states_before) = (networks(&self), self.n_states());
                 let outs = self.phase1(batch, (b * BATCH) as u64);
+                let buffers: usize = outs.iter().map(ChunkOut::buffer_bytes).sum();
                 for out in &outs {
                     self.transitions += out.transitions;
                     for (p, f) in out.step_found.iter().enumerate() {
@@ -523,6 +727,13 @@ impl<'m> Explorer<'m> {
                     self.coverage.merge(&out.coverage);
                 }
                 next.extend(self.phase2(outs));
+                // Counted from lengths, not capacities, so that the same
+                // limit stops at the same batch at any thread count.
+                let new = (self.n_states() - states_before) as usize;
+                self.batch_buffers_max = self.batch_buffers_max.max(buffers);
+                self.batch_networks_max =
+                    (self.batch_networks_max).max(networks(&self).saturating_sub(networks_before));
+                self.batch_new_max = self.batch_new_max.max(new);
             }
             frontier = next;
             if self.n_states() > before {
@@ -530,7 +741,7 @@ impl<'m> Explorer<'m> {
             }
             self.report(Phase::Search, depth, frontier.len());
         }
-        Ok(self.finish(start, depth, complete))
+        Ok(self.finish(depth, complete))
     }
 
     /// Generates the successors of a batch of the frontier that starts at
@@ -858,8 +1069,13 @@ impl<'m> Explorer<'m> {
         chosen
     }
 
-    /// The liveness verdict of one property: a fair counterexample, if any.
-    fn liveness(&self, dense: &liveness::Dense, prop: &CompiledProperty) -> Option<Trace> {
+    /// The liveness verdict of one property: a fair counterexample, if any;
+    /// `Err` when a limit stopped the search for one.
+    fn liveness(
+        &self,
+        dense: &liveness::Dense,
+        prop: &CompiledProperty,
+    ) -> Result<Option<Trace>, StopReason> {
         let truth = |pred: &Pred| -> Vec<bool> {
             self.eval_all(dense, pred)
                 .into_iter()
@@ -913,7 +1129,7 @@ impl<'m> Explorer<'m> {
                     },
                 )
             }
-            _ => None,
+            _ => Ok(None),
         }
     }
 
@@ -959,13 +1175,25 @@ impl<'m> Explorer<'m> {
         trace
     }
 
-    fn finish(self, start: Instant, depth: u32, complete: bool) -> Exploration {
+    fn finish(self, depth: u32, complete: bool) -> Exploration {
         let liveness_start = Instant::now();
-        let dense = if complete
-            && (self.model.properties.iter().enumerate())
-                .any(|(p, prop)| self.checked[p] && is_liveness(prop))
-        {
-            Some(liveness::Dense::new(&self))
+        let n_states = self.n_states() as usize;
+        // The liveness phase numbers every state densely (12 bytes a state)
+        // and evaluates predicates on all of them (up to 32 bytes a state).
+        let liveness_stop = |extra_per_state: usize| {
+            self.must_stop(self.held_bytes(&[]), extra_per_state * n_states)
+        };
+        let mut stopped_liveness: Option<StopReason> = None;
+        let wants_liveness = (self.model.properties.iter().enumerate())
+            .any(|(p, prop)| self.checked[p] && is_liveness(prop));
+        let dense = if complete && wants_liveness {
+            match liveness_stop(12 + 32) {
+                Some(reason) => {
+                    stopped_liveness = Some(reason);
+                    None
+                }
+                None => Some(liveness::Dense::new(&self)),
+            }
         } else {
             None
         };
@@ -996,7 +1224,7 @@ impl<'m> Explorer<'m> {
                     Verdict::Violated(self.found[p].as_ref().map(|f| self.trace_of(f)))
                 }
                 prop if is_liveness(prop) => match &dense {
-                    Some(dense) => {
+                    Some(dense) if stopped_liveness.is_none() => {
                         nth_liveness += 1;
                         let phase = Phase::Liveness {
                             property: p,
@@ -1004,17 +1232,36 @@ impl<'m> Explorer<'m> {
                             of: n_liveness,
                         };
                         self.report(phase, depth, 0);
-                        match self.liveness(dense, prop) {
-                            Some(trace) => Verdict::Violated(Some(trace)),
-                            None => Verdict::Holds,
+                        let outcome = match liveness_stop(12 + 32) {
+                            Some(reason) => Err(reason),
+                            None => self.liveness(dense, prop),
+                        };
+                        match outcome {
+                            Ok(Some(trace)) => Verdict::Violated(Some(trace)),
+                            Ok(None) => Verdict::Holds,
+                            Err(reason) => {
+                                stopped_liveness = Some(reason);
+                                Verdict::Unknown
+                            }
                         }
                     }
-                    None => Verdict::Unknown,
+                    _ => Verdict::Unknown,
                 },
                 _ if complete => Verdict::Holds,
                 _ => Verdict::Unknown,
             })
             .collect();
+        let stop = match (self.stopped, stopped_liveness) {
+            (Some(reason), _) => Some(Stop {
+                reason,
+                in_liveness: false,
+            }),
+            (None, Some(reason)) => Some(Stop {
+                reason,
+                in_liveness: true,
+            }),
+            (None, None) => None,
+        };
         let deadlock = if !self.model.check_deadlock {
             Verdict::Unchecked
         } else {
@@ -1029,11 +1276,12 @@ impl<'m> Explorer<'m> {
             transitions: self.transitions,
             depth,
             complete,
+            stop,
             pruned: self.pruned,
             verdicts,
             deadlock,
             runtime_error: self.runtime_error.as_ref().map(|f| self.trace_of(f)),
-            elapsed: start.elapsed(),
+            elapsed: self.start.elapsed(),
             liveness_elapsed: liveness_start.elapsed(),
             memory_bytes: self.shards.iter().map(Shard::bytes).sum(),
             coverage: self.coverage.clone(),

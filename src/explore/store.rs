@@ -207,10 +207,20 @@ impl<T: Copy> Segmented<T> {
         self.blocks[index / BLOCK][index % BLOCK]
     }
 
+    /// Bytes in use: the full blocks, and the pages of the last one that
+    /// were written (the rest of a block is reserved, not resident).
     fn bytes(&self) -> usize {
-        self.blocks.len() * BLOCK * std::mem::size_of::<T>()
+        (self.len * std::mem::size_of::<T>()).next_multiple_of(PAGE)
+    }
+
+    /// The bytes `extra` more elements would take.
+    fn growth_bytes(&self, extra: usize) -> usize {
+        ((self.len + extra) * std::mem::size_of::<T>()).next_multiple_of(PAGE) - self.bytes()
     }
 }
+
+/// The unit in which memory becomes resident.
+const PAGE: usize = 4096;
 
 /// One shard of the visited set.
 pub struct Shard {
@@ -318,6 +328,28 @@ impl Shard {
             + self.parents.bytes()
             + self.nets.bytes()
             + self.table.bytes()
+    }
+
+    /// A bound on the bytes that storing `extra` more states could
+    /// allocate, networks aside: new blocks of records, and a grown table
+    /// (the new table is allocated while the old one is still held).
+    pub fn growth_bytes(&self, extra: usize) -> usize {
+        let mut slots = self.table.slots.len().max(64);
+        let wanted = self.len() + extra;
+        let mut table = 0;
+        while wanted * 8 > slots * 7 {
+            slots *= 2;
+            table = 4 * slots;
+        }
+        table
+            + self.fixed.growth_bytes(extra * self.halves)
+            + self.net.growth_bytes(extra)
+            + self.parents.growth_bytes(extra)
+    }
+
+    /// Bytes held by the interned networks.
+    pub fn network_bytes(&self) -> usize {
+        self.nets.bytes()
     }
 
     /// The local index of a stored state.

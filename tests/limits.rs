@@ -1,0 +1,377 @@
+//! The limits of `dsmc check` and `dsmc simulate` as a user meets them:
+//! `--max-states`, `--max-memory`, `--timeout` and Ctrl-C each stop the
+//! search cleanly with exit code 3 and a report that says it is
+//! incomplete, why, and what it established all the same.
+
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use dsmc::explore::{MemoryLimit, StopReason};
+
+const SPEC: &str = "specs/2pc.ds";
+/// 2PC with twelve resource managers: hundreds of millions of states, so
+/// no limit below is reached by finishing first.
+const BIG: &str = "N=12";
+
+fn dsmc_command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dsmc"));
+    command.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
+    command
+}
+
+fn dsmc(args: &[&str]) -> Output {
+    dsmc_command(args).output().expect("the dsmc binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_str(stdout(output).trim()).expect("one JSON object")
+}
+
+/// The report without what depends on the machine: the time and rate of
+/// the counts line.
+fn mask_timing(text: &str) -> String {
+    text.lines()
+        .map(|line| match line.find(" in ") {
+            Some(at) if line.starts_with("stopped after") || line.starts_with("explored") => {
+                format!("{} in [time]", &line[..at])
+            }
+            _ => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The report with the counts masked as well: for limits whose stopping
+/// point depends on the machine's speed.
+fn mask_counts(text: &str) -> String {
+    let counts = |line: &str| {
+        ["stopped after", "within depth", "result:"]
+            .iter()
+            .any(|k| line.contains(k))
+    };
+    mask_timing(text)
+        .lines()
+        .map(|line| {
+            if !counts(line) {
+                return line.to_string();
+            }
+            let mut out = String::new();
+            let mut in_number = false;
+            for c in line.chars() {
+                if c.is_ascii_digit() || (in_number && c == ',') {
+                    if !in_number {
+                        out.push('N');
+                    }
+                    in_number = true;
+                } else {
+                    in_number = false;
+                    out.push(c);
+                }
+            }
+            out
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn a_state_limit_report_says_what_was_established() {
+    let args = ["check", "--max-states", "400", "-D", "N=4", SPEC];
+    let output = dsmc(&[&args[..], &["--threads", "2"]].concat());
+    assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
+    let report = mask_timing(&stdout(&output));
+    insta::assert_snapshot!("state_limit_report", report);
+    // The same stop at any thread count: limits are checked between
+    // batches, which do not depend on threads.
+    let one = dsmc(&[&args[..], &["--threads", "1"]].concat());
+    assert_eq!(
+        mask_timing(&stdout(&one)).replace("1 thread)", "2 threads)"),
+        report
+    );
+}
+
+#[test]
+fn a_memory_limit_stops_a_big_check_before_it_is_crossed() {
+    let limit: u64 = 20 << 20;
+    let output = dsmc(&[
+        "check",
+        "--max-memory",
+        "20M",
+        "-D",
+        BIG,
+        "--format",
+        "json",
+        SPEC,
+    ]);
+    assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
+    let value = json(&output);
+    assert_eq!(value["status"], "incomplete");
+    assert_eq!(value["complete"], false);
+    assert_eq!(value["stop"]["reason"], "max_memory");
+    assert_eq!(value["stop"]["limit"], limit);
+    assert_eq!(value["stop"]["phase"], "search");
+    assert!(value["states"].as_u64().expect("a count") > 1_000);
+    assert!(value["memory_bytes"].as_u64().expect("bytes") < limit);
+    // The whole process, the program's own mapped pages included, stays
+    // near the limit (without it, this check grows to gigabytes).
+    let peak = value["peak_resident_bytes"]
+        .as_u64()
+        .expect("Linux has /proc");
+    assert!(
+        peak < limit + (16 << 20),
+        "peak resident {peak} bytes for a limit of {limit}"
+    );
+    for p in value["properties"].as_array().expect("properties") {
+        assert_eq!(p["verdict"], "unknown", "{p}");
+    }
+    let human = dsmc(&["check", "--max-memory", "20M", "-D", BIG, SPEC]);
+    assert_eq!(human.status.code(), Some(3));
+    let out = stdout(&human);
+    assert!(
+        out.contains("it stopped before crossing the memory limit (--max-memory 20 MiB)"),
+        "{out}"
+    );
+    assert!(out.contains("result: INCOMPLETE (memory limit;"), "{out}");
+}
+
+#[test]
+fn a_timeout_stops_a_big_check() {
+    let output = dsmc(&["check", "--timeout", "1s", "-D", BIG, SPEC]);
+    assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
+    insta::assert_snapshot!("timeout_report", mask_counts(&stdout(&output)));
+}
+
+#[test]
+fn a_timeout_stops_a_simulation() {
+    let output = dsmc(&[
+        "simulate",
+        "--timeout",
+        "300ms",
+        "--runs",
+        "1000000000",
+        "-D",
+        BIG,
+        SPEC,
+    ]);
+    assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
+    let out = stdout(&output);
+    assert!(
+        out.contains(
+            "the simulation is incomplete: it stopped at the time limit (--timeout 300ms)"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("result: INCOMPLETE (time limit;"), "{out}");
+    assert!(!out.contains("holds"), "{out}");
+}
+
+/// Whether process `pid` has a handler for SIGINT (bit 1 of `SigCgt`).
+fn catches_sigint(pid: u32) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigCgt:"))
+        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        .is_some_and(|mask| mask & 0b10 != 0)
+}
+
+/// Sends SIGINT to `pid` once it catches it, as Ctrl-C in a terminal
+/// would (the shell's `kill`, present wherever `sh` is).
+fn interrupt(pid: u32) {
+    // Bounded, so that a dsmc that never catches it fails the test rather
+    // than hanging it.
+    let mut tries = 0;
+    while !catches_sigint(pid) {
+        tries += 1;
+        assert!(tries < 6_000, "dsmc never installed its Ctrl-C handler");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let kill = Command::new("sh")
+        .args(["-c", &format!("kill -INT {pid}")])
+        .status()
+        .expect("sh runs");
+    assert!(kill.success());
+}
+
+#[test]
+fn ctrl_c_stops_a_check_with_its_partial_report() {
+    if !std::path::Path::new("/proc/self/status").exists() {
+        eprintln!("no /proc here: the test needs it to know when dsmc catches SIGINT");
+        return;
+    }
+    // The timeout only keeps a broken handler from hanging the test; the
+    // report must then say "interrupted", not "time limit".
+    let child = dsmc_command(&["check", "--timeout", "120s", "-D", BIG, SPEC])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("dsmc starts");
+    interrupt(child.id());
+    let output = child.wait_with_output().expect("dsmc ends");
+    assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
+    let out = stdout(&output);
+    assert!(
+        out.contains("the search is incomplete: it was interrupted (Ctrl-C)"),
+        "{out}"
+    );
+    assert!(out.contains("consistent    invariant  unknown"), "{out}");
+    assert!(out.contains("result: INCOMPLETE (interrupted;"), "{out}");
+    assert!(
+        stderr(&output).contains("interrupted: stopping after the current batch"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn ctrl_c_stops_a_simulation_with_its_report() {
+    if !std::path::Path::new("/proc/self/status").exists() {
+        return;
+    }
+    let child = dsmc_command(&[
+        "simulate",
+        "--timeout",
+        "120s",
+        "--runs",
+        "1000000000",
+        "-D",
+        BIG,
+        SPEC,
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("dsmc starts");
+    interrupt(child.id());
+    let output = child.wait_with_output().expect("dsmc ends");
+    assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
+    let out = stdout(&output);
+    assert!(
+        out.contains("the simulation is incomplete: it was interrupted (Ctrl-C) after"),
+        "{out}"
+    );
+    assert!(out.contains("result: INCOMPLETE (interrupted;"), "{out}");
+}
+
+#[test]
+fn every_format_says_incomplete_and_why() {
+    let args = ["check", "--max-states", "400", "-D", "N=4", SPEC];
+    let value = json(&dsmc(&[&args[..], &["--format", "json"]].concat()));
+    assert_eq!(value["status"], "incomplete");
+    assert_eq!(value["exit_code"], 3);
+    assert_eq!(
+        value["stop"],
+        serde_json::json!({
+            "reason": "max_states",
+            "limit": 400,
+            "phase": "search",
+            "message": "it stopped at the state limit (--max-states 400)",
+            "complete_depth": value["depth"],
+        })
+    );
+    let junit = dsmc(&[&args[..], &["--format", "junit"]].concat());
+    assert_eq!(junit.status.code(), Some(3));
+    let xml = stdout(&junit);
+    assert!(
+        xml.contains("search is incomplete: it stopped at the state limit (--max-states 400)"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"name="stopped" value="state limit""#),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("unknown: the search stopped before a verdict"),
+        "{xml}"
+    );
+    let sarif = dsmc(&[&args[..], &["--format", "sarif"]].concat());
+    assert_eq!(sarif.status.code(), Some(3));
+    let log: serde_json::Value = serde_json::from_str(&stdout(&sarif)).expect("SARIF is JSON");
+    let incomplete = log["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["ruleId"] == "dsmc::check::incomplete")
+        .expect("an incomplete result")
+        .clone();
+    let text = incomplete["message"]["text"].as_str().expect("a message");
+    assert!(
+        text.contains("it stopped at the state limit (--max-states 400)")
+            && text.contains("no violation within depth")
+            && text.contains("without verdict (unknown)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_sizes_and_durations_are_diagnosed() {
+    let cases = [
+        ("bad_size_unit", ["check", "--max-memory", "5X", SPEC]),
+        ("bad_size_no_unit", ["check", "--max-memory", "512", SPEC]),
+        ("bad_duration_no_unit", ["check", "--timeout", "30", SPEC]),
+        ("bad_duration_unit", ["check", "--timeout", "1m30q", SPEC]),
+        (
+            "bad_duration_simulate",
+            ["simulate", "--timeout", "soon", SPEC],
+        ),
+    ];
+    for (name, args) in cases {
+        let output = dsmc(&args);
+        assert_eq!(output.status.code(), Some(2), "{name}: {}", stderr(&output));
+        assert!(stdout(&output).is_empty(), "{name}: nothing is checked");
+        insta::assert_snapshot!(name, stderr(&output));
+    }
+}
+
+#[test]
+fn each_limit_is_named_with_the_way_further() {
+    let limit = |guard| MemoryLimit {
+        bytes: 3 << 29,
+        reserved: 0,
+        guard,
+    };
+    let reasons = [
+        StopReason::MaxStates(1_000_000),
+        StopReason::Memory(limit(false)),
+        StopReason::Memory(limit(true)),
+        StopReason::Timeout(Duration::from_secs(90)),
+        StopReason::Interrupted,
+    ];
+    let text: Vec<String> = reasons
+        .iter()
+        .map(|&r| {
+            format!(
+                "{}: {}\n  to go further: {}",
+                dsmc::report::stop_word(r),
+                dsmc::report::stop_clause(r),
+                dsmc::report::go_further(r).unwrap_or("-")
+            )
+        })
+        .collect();
+    insta::assert_snapshot!("stop_reasons", text.join("\n"));
+}
+
+#[test]
+fn the_reference_engine_refuses_limits_it_would_ignore() {
+    for flag in [
+        ["--max-states", "10"],
+        ["--max-memory", "1G"],
+        ["--timeout", "1s"],
+    ] {
+        let output = dsmc(&[&["check", "--engine", "stateright"][..], &flag, &[SPEC]].concat());
+        assert_eq!(output.status.code(), Some(2), "{flag:?}");
+        assert!(
+            stderr(&output).contains("`--engine stateright` runs without limits"),
+            "{}",
+            stderr(&output)
+        );
+    }
+}
