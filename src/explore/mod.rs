@@ -157,7 +157,8 @@ pub struct Progress {
     pub states: u64,
     /// BFS levels done, the initial level counted as 1.
     pub level: u32,
-    /// States waiting to be expanded (the next level).
+    /// States waiting to be expanded: the rest of the current level and the
+    /// next level so far.
     pub queue: u64,
     /// Bytes held by the visited set.
     pub memory_bytes: usize,
@@ -734,6 +735,12 @@ impl<'m> Explorer<'m> {
                 self.batch_networks_max =
                     (self.batch_networks_max).max(networks(&self).saturating_sub(networks_before));
                 self.batch_new_max = self.batch_new_max.max(new);
+                // A long level keeps the progress line moving: the queue is
+                // what is left of this level plus the next level so far.
+                let left = frontier.len().saturating_sub((b + 1) * BATCH);
+                if left > 0 {
+                    self.report(Phase::Search, depth, left + next.len());
+                }
             }
             frontier = next;
             if self.n_states() > before {
