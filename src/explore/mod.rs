@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::model::{CompiledProperty, Model, Outcome, Pred, RtError, Scratch, Step};
-use store::{NO_PARENT, SHARDS, Shard, global_id, hash_state, shard_of, split_id};
+use store::{NO_PARENT, SHARDS, Shard, global_id, place, split_id};
 
 /// How to explore.
 #[derive(Clone, Debug, Default)]
@@ -254,6 +254,8 @@ const BATCH: usize = 1 << 11;
 
 /// A successor waiting for phase 2.
 struct Pending {
+    /// The hash of its network ([`store::place`]).
+    net_hash: u64,
     parent: u64,
     start: u32,
     len: u32,
@@ -392,6 +394,9 @@ struct Explorer<'m> {
     order: Vec<u64>,
     /// Whether a liveness property is checked.
     keep_order: bool,
+    /// Emptied per-shard buffers of earlier batches, reused so that phase 1
+    /// does not grow its buffers from nothing for every chunk.
+    pool: std::sync::Mutex<Vec<Vec<ShardBuf>>>,
 }
 
 impl<'m> Explorer<'m> {
@@ -421,7 +426,14 @@ impl<'m> Explorer<'m> {
             order: Vec::new(),
             keep_order: (model.properties.iter().enumerate())
                 .any(|(p, prop)| options.checks(p) && is_liveness(prop)),
+            pool: std::sync::Mutex::new(Vec::new()),
         }
+    }
+
+    /// A set of empty per-shard buffers, from the pool if there is one.
+    fn take_bufs(&self) -> Vec<ShardBuf> {
+        let pooled = self.pool.lock().ok().and_then(|mut pool| pool.pop());
+        pooled.unwrap_or_else(|| (0..SHARDS).map(|_| ShardBuf::default()).collect())
     }
 
     /// The words of state `id`.
@@ -468,9 +480,10 @@ impl<'m> Explorer<'m> {
         // Initial states go through phase 2 like successors, as one chunk.
         let mut buf: Vec<ShardBuf> = (0..SHARDS).map(|_| ShardBuf::default()).collect();
         for (i, s) in initial.iter().enumerate() {
-            let hash = hash_state(s);
-            let b = &mut buf[shard_of(hash)];
+            let (shard, net_hash) = place(s, self.model.layout.fixed_words);
+            let b = &mut buf[shard];
             b.pending.push(Pending {
+                net_hash,
                 parent: NO_PARENT,
                 start: b.words.len() as u32,
                 len: s.len() as u32,
@@ -537,6 +550,7 @@ impl<'m> Explorer<'m> {
     /// frontier position `first`, chunk by chunk in parallel.
     fn phase1(&self, frontier: &[u64], first: u64) -> Vec<ChunkOut> {
         let model = self.model;
+        let fixed_words = model.layout.fixed_words;
         let threads = rayon::current_num_threads().max(1);
         let chunk = (frontier.len() / (threads * 4)).clamp(64, 2048);
         frontier
@@ -546,7 +560,7 @@ impl<'m> Explorer<'m> {
                 let base = first + (c * chunk) as u64;
                 let level = self.level;
                 let mut out = ChunkOut {
-                    bufs: (0..SHARDS).map(|_| ShardBuf::default()).collect(),
+                    bufs: self.take_bufs(),
                     transitions: 0,
                     step_found: vec![None; self.n_props],
                     deadlock: None,
@@ -585,7 +599,10 @@ impl<'m> Explorer<'m> {
                                 // A step back to the state itself (a `set`
                                 // message delivered again, say) finds the
                                 // state stored already: nothing to store.
-                                if next == state {
+                                if std::ptr::eq(next, state)
+                                    || (next.len() == state.len()
+                                        && next.iter().zip(state).all(|(a, b)| a == b))
+                                {
                                     return;
                                 }
                                 let next = match self.sym {
@@ -595,9 +612,10 @@ impl<'m> Explorer<'m> {
                                     }
                                     None => next,
                                 };
-                                let hash = hash_state(next);
-                                let b = &mut out.bufs[shard_of(hash)];
+                                let (shard, net_hash) = place(next, fixed_words);
+                                let b = &mut out.bufs[shard];
                                 b.pending.push(Pending {
+                                    net_hash,
                                     parent: id,
                                     start: b.words.len() as u32,
                                     len: next.len() as u32,
@@ -703,7 +721,7 @@ impl<'m> Explorer<'m> {
                     let buf = &out.bufs[s];
                     for p in &buf.pending {
                         let words = &buf.words[p.start as usize..(p.start + p.len) as usize];
-                        let Some(local) = shard.insert(words, p.parent) else {
+                        let Some(local) = shard.insert(words, p.parent, p.net_hash) else {
                             continue;
                         };
                         let id = global_id(s, local);
@@ -740,6 +758,16 @@ impl<'m> Explorer<'m> {
                 r
             })
             .collect();
+        if let Ok(pool) = self.pool.get_mut() {
+            for out in outs {
+                let mut bufs = out.bufs;
+                for b in &mut bufs {
+                    b.words.clear();
+                    b.pending.clear();
+                }
+                pool.push(bufs);
+            }
+        }
         let mut frontier = Vec::new();
         for r in results {
             frontier.extend(r.frontier);
