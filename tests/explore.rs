@@ -161,7 +161,7 @@ fn only_selected_properties_are_checked() {
     assert_eq!(exploration.states, 288);
     assert!(matches!(exploration.verdicts[0], Verdict::Holds));
     for v in &exploration.verdicts[1..] {
-        assert!(matches!(v, Verdict::Unchecked), "{v:?}");
+        assert!(matches!(v, Verdict::NotSelected), "{v:?}");
     }
     let options = CheckOptions {
         properties: vec!["consistant".to_string()],

@@ -36,7 +36,7 @@ pub struct Options {
     /// liveness property. Off the hot path; `None` costs nothing.
     pub progress: Option<ProgressHook>,
     /// The properties to check, by index; `None`: all. The others are
-    /// [`Verdict::Unchecked`] and cost nothing (no liveness phase for an
+    /// [`Verdict::NotSelected`] and cost nothing (no liveness phase for an
     /// unselected liveness property).
     pub properties: Option<Vec<usize>>,
 }
@@ -115,8 +115,10 @@ pub enum Verdict {
     Holds,
     /// With the shortest counterexample (for `reachable`: none).
     Violated(Option<Trace>),
-    /// Not checked: not selected (`--property`), or not by this engine.
+    /// Not checked by this engine (or `allow deadlock` for deadlocks).
     Unchecked,
+    /// Not checked: left out by [`Options::properties`] (`--property`).
+    NotSelected,
     /// The search stopped before a verdict.
     Unknown,
 }
@@ -289,6 +291,18 @@ fn is_liveness(prop: &CompiledProperty) -> bool {
     )
 }
 
+/// Whether a step can violate a property ([`violates_on_step`]).
+fn is_step_property(prop: &CompiledProperty) -> bool {
+    matches!(
+        prop,
+        CompiledProperty::Stable(_)
+            | CompiledProperty::Next(..)
+            | CompiledProperty::Unless(..)
+            | CompiledProperty::Ensures(..)
+            | CompiledProperty::Variant { .. }
+    )
+}
+
 /// Whether a state on its own violates a property: an invariant that is
 /// false, or a variant whose measure is negative while it is in force.
 pub(crate) fn violates_in_state(
@@ -379,6 +393,9 @@ struct Explorer<'m> {
     n_props: usize,
     /// Per property: whether it is checked (`Options::properties`).
     checked: Vec<bool>,
+    /// The checked properties that a step can violate (`stable`, `next`,
+    /// ...), by index: the others cost nothing per step.
+    step_checked: Vec<usize>,
     /// Per property: a violation found so far.
     found: Vec<Option<Found>>,
     reached: Vec<bool>,
@@ -415,6 +432,10 @@ impl<'m> Explorer<'m> {
                 .collect(),
             n_props,
             checked: (0..n_props).map(|p| options.checks(p)).collect(),
+            step_checked: (model.properties.iter().enumerate())
+                .filter(|(p, prop)| options.checks(*p) && is_step_property(prop))
+                .map(|(p, _)| p)
+                .collect(),
             found: vec![None; n_props],
             reached: vec![false; n_props],
             deadlock: None,
@@ -671,10 +692,8 @@ impl<'m> Explorer<'m> {
         locals: &mut Vec<i64>,
     ) {
         let model = self.model;
-        for (p, prop) in model.properties.iter().enumerate() {
-            if !self.checked[p] {
-                continue;
-            }
+        for &p in &self.step_checked {
+            let prop = &model.properties[p];
             let violated = violates_on_step(prop, model, before, after, locals);
             if violated {
                 keep_first(
@@ -695,6 +714,8 @@ impl<'m> Explorer<'m> {
         let model = self.model;
         let n_props = self.n_props;
         let checked = &self.checked;
+        // Once every message kind has been seen, new states cannot add any.
+        let all_sent = self.coverage.sent.iter().all(|&s| s);
         struct ShardResult {
             /// (key, id, pruned by a bound).
             frontier: Vec<((u32, u64, u32), u64, bool)>,
@@ -725,7 +746,9 @@ impl<'m> Explorer<'m> {
                             continue;
                         };
                         let id = global_id(s, local);
-                        Coverage::mark_network(&mut r.sent, model, words);
+                        if !all_sent {
+                            Coverage::mark_network(&mut r.sent, model, words);
+                        }
                         for (index, prop) in model.properties.iter().enumerate() {
                             if !checked[index] {
                                 continue;
@@ -1010,7 +1033,7 @@ impl<'m> Explorer<'m> {
             .iter()
             .enumerate()
             .map(|(p, prop)| match prop {
-                _ if !self.checked[p] => Verdict::Unchecked,
+                _ if !self.checked[p] => Verdict::NotSelected,
                 CompiledProperty::Reachable(_) => {
                     if self.reached[p] {
                         Verdict::Holds
