@@ -411,9 +411,11 @@ struct Explorer<'m> {
     order: Vec<u64>,
     /// Whether a liveness property is checked.
     keep_order: bool,
-    /// Emptied per-shard buffers of earlier batches, reused so that phase 1
-    /// does not grow its buffers from nothing for every chunk.
-    pool: std::sync::Mutex<Vec<Vec<ShardBuf>>>,
+    /// The room phase 1 gives each per-shard buffer, (successors, words):
+    /// what the last batch needed, so buffers seldom grow from nothing.
+    /// They are freed after each batch (kept, they would hold memory at
+    /// their largest size for the whole run).
+    buf_hint: (usize, usize),
 }
 
 impl<'m> Explorer<'m> {
@@ -447,14 +449,19 @@ impl<'m> Explorer<'m> {
             order: Vec::new(),
             keep_order: (model.properties.iter().enumerate())
                 .any(|(p, prop)| options.checks(p) && is_liveness(prop)),
-            pool: std::sync::Mutex::new(Vec::new()),
+            buf_hint: (0, 0),
         }
     }
 
-    /// A set of empty per-shard buffers, from the pool if there is one.
+    /// A set of empty per-shard buffers with the room of `buf_hint`.
     fn take_bufs(&self) -> Vec<ShardBuf> {
-        let pooled = self.pool.lock().ok().and_then(|mut pool| pool.pop());
-        pooled.unwrap_or_else(|| (0..SHARDS).map(|_| ShardBuf::default()).collect())
+        let (pending, words) = self.buf_hint;
+        (0..SHARDS)
+            .map(|_| ShardBuf {
+                words: Vec::with_capacity(words),
+                pending: Vec::with_capacity(pending),
+            })
+            .collect()
     }
 
     /// The words of state `id`.
@@ -781,15 +788,17 @@ impl<'m> Explorer<'m> {
                 r
             })
             .collect();
-        if let Ok(pool) = self.pool.get_mut() {
-            for out in outs {
-                let mut bufs = out.bufs;
-                for b in &mut bufs {
-                    b.words.clear();
-                    b.pending.clear();
-                }
-                pool.push(bufs);
-            }
+        // The next batch's buffers start with room for a batch like this
+        // one (a quarter more), so they seldom grow.
+        let (pending, words) = outs
+            .iter()
+            .flat_map(|o| &o.bufs)
+            .fold((0, 0), |(p, w), b| (p + b.pending.len(), w + b.words.len()));
+        if let (Some(p), Some(w)) = (
+            (pending * 5 / 4).checked_div(outs.len() * SHARDS),
+            (words * 5 / 4).checked_div(outs.len() * SHARDS),
+        ) {
+            self.buf_hint = (p, w);
         }
         let mut frontier = Vec::new();
         for r in results {
