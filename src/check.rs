@@ -17,7 +17,7 @@ pub struct CheckOptions {
     pub overrides: Vec<Override>,
     pub explore: explore::Options,
     /// Check only these properties, by name (`--property`); empty: all.
-    /// The others are reported as unchecked.
+    /// The others are reported as not selected.
     pub properties: Vec<String>,
 }
 
@@ -89,7 +89,7 @@ pub fn expectation(verdict: &Verdict, expect_violation: bool) -> Expectation {
     match (verdict, expect_violation) {
         (Verdict::Holds, false) | (Verdict::Violated(_), true) => Expectation::Met,
         (Verdict::Holds, true) | (Verdict::Violated(_), false) => Expectation::Unmet,
-        (Verdict::Unchecked | Verdict::Unknown, _) => Expectation::Open,
+        (Verdict::Unchecked | Verdict::NotSelected | Verdict::Unknown, _) => Expectation::Open,
     }
 }
 

@@ -59,6 +59,7 @@ pub fn verdict_word(v: &Verdict) -> &'static str {
         Verdict::Holds => "holds",
         Verdict::Violated(_) => "violated",
         Verdict::Unchecked => "unchecked",
+        Verdict::NotSelected => "not selected",
         Verdict::Unknown => "unknown",
     }
 }

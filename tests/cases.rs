@@ -446,6 +446,7 @@ fn explore_case(root: &Path, case: &Path) -> Result<(), Failed> {
             Verdict::Holds => "holds",
             Verdict::Violated(_) => "violated",
             Verdict::Unchecked => "unchecked",
+            Verdict::NotSelected => "not selected",
             Verdict::Unknown => "unknown",
         };
         let expected = if holds.contains(name) {

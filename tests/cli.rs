@@ -57,6 +57,35 @@ fn two_phase_commit_is_explored_and_its_properties_hold() {
 }
 
 #[test]
+fn properties_left_out_by_property_are_not_selected() {
+    let output = dsmc(&["check", OK_SPEC, "--property", "consistent"]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let out = stdout(&output);
+    assert!(
+        out.contains("consistent    invariant  holds"),
+        "stdout: {out}"
+    );
+    assert!(
+        out.contains("decides       leads-to   not selected\n"),
+        "stdout: {out}"
+    );
+    assert!(!out.contains("not checked by this engine"), "stdout: {out}");
+    let json = dsmc(&[
+        "check",
+        OK_SPEC,
+        "--property",
+        "consistent",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        stdout(&json).contains("\"verdict\":\"not selected\""),
+        "stdout: {}",
+        stdout(&json)
+    );
+}
+
+#[test]
 fn an_expected_violation_passes_and_shows_its_counterexample() {
     let output = dsmc(&["check", "--trace", "text", "specs/2pc_eager_commit.ds"]);
     assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));

@@ -161,7 +161,7 @@ fn only_selected_properties_are_checked() {
     assert_eq!(exploration.states, 288);
     assert!(matches!(exploration.verdicts[0], Verdict::Holds));
     for v in &exploration.verdicts[1..] {
-        assert!(matches!(v, Verdict::Unchecked), "{v:?}");
+        assert!(matches!(v, Verdict::NotSelected), "{v:?}");
     }
     let options = CheckOptions {
         properties: vec!["consistant".to_string()],
@@ -314,6 +314,8 @@ fn a_memory_limit_stops_at_the_same_batch_at_any_thread_count() {
     let (one, two) = (run(1), run(2));
     assert_eq!(one.stop.map(|s| s.reason), Some(StopReason::Memory(limit)));
     assert!(one.memory_bytes < limit.bytes as usize);
-    assert!(one.states > 100 && one.states < 1_568, "{}", one.states);
+    // Past the first levels (the estimate of the first pages of the 64
+    // shards' stores is most of a limit this small), short of the end.
+    assert!(one.states > 10 && one.states < 1_568, "{}", one.states);
     assert_eq!((one.states, one.depth), (two.states, two.depth));
 }

@@ -184,6 +184,7 @@ fn explored_cases(
                 let mut status = TestCaseStatus::skipped();
                 status.set_message(match v {
                     Verdict::Unknown => "unknown: the search stopped before a verdict".to_string(),
+                    Verdict::NotSelected => "not selected: left out by --property".to_string(),
                     _ => format!("{}: not checked by this engine", verdict_word(v)),
                 });
                 status
@@ -232,7 +233,7 @@ fn explored_cases(
             }
             status
         }
-        Verdict::Unchecked => {
+        Verdict::Unchecked | Verdict::NotSelected => {
             let mut status = TestCaseStatus::skipped();
             status.set_message("not checked: the spec allows deadlock");
             status

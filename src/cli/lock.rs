@@ -61,7 +61,7 @@ pub struct Entry {
     /// Every constant's value, after the overrides.
     #[serde(default)]
     pub constants: BTreeMap<String, toml::Value>,
-    /// Property name → verdict (`holds`, `violated`, `unchecked`).
+    /// Property name → verdict (`holds`, `violated`, `unchecked`, `not selected`).
     #[serde(default)]
     pub properties: BTreeMap<String, String>,
 }

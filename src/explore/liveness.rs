@@ -25,7 +25,7 @@ use std::collections::{HashMap, VecDeque};
 
 use rayon::prelude::*;
 
-use super::store::{global_id, hash_state, shard_of, split_id};
+use super::store::{global_id, place, split_id};
 use super::{Explorer, Lasso, StopReason, Trace};
 use crate::model::{Model, Outcome, Pred, Scratch, Step, Task};
 
@@ -151,6 +151,7 @@ impl Explorer<'_> {
     fn raw_node(&self, dense: &Dense, index: u32, scratch: &mut Scratch) -> RawNode {
         let model: &Model = self.model;
         let state = &self.state(dense.globals[index as usize]);
+        let fixed_words = model.layout.fixed_words;
         let mut node = RawNode {
             edges: Vec::new(),
             enabled: Vec::new(),
@@ -165,9 +166,8 @@ impl Explorer<'_> {
             if let Some(t) = task {
                 node.enabled.push(t);
             }
-            let hash = hash_state(next);
-            let shard = shard_of(hash);
-            if let Some(local) = self.shards[shard].find(next) {
+            let (shard, net_hash) = place(next, fixed_words);
+            if let Some(local) = self.shards[shard].find(next, net_hash) {
                 node.edges.push((dense.of(global_id(shard, local)), task));
             }
         });

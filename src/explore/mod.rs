@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::model::{CompiledProperty, Model, Outcome, Pred, RtError, Scratch, Step};
-use store::{NO_PARENT, SHARDS, Shard, global_id, hash_state, shard_of, split_id};
+use store::{NO_PARENT, SHARDS, Shard, global_id, place, split_id};
 
 /// How to explore.
 #[derive(Clone, Debug, Default)]
@@ -46,7 +46,7 @@ pub struct Options {
     /// liveness property. Off the hot path; `None` costs nothing.
     pub progress: Option<ProgressHook>,
     /// The properties to check, by index; `None`: all. The others are
-    /// [`Verdict::Unchecked`] and cost nothing (no liveness phase for an
+    /// [`Verdict::NotSelected`] and cost nothing (no liveness phase for an
     /// unselected liveness property).
     pub properties: Option<Vec<usize>>,
 }
@@ -217,8 +217,10 @@ pub enum Verdict {
     Holds,
     /// With the shortest counterexample (for `reachable`: none).
     Violated(Option<Trace>),
-    /// Not checked: not selected (`--property`), or not by this engine.
+    /// Not checked by this engine (or `allow deadlock` for deadlocks).
     Unchecked,
+    /// Not checked: left out by [`Options::properties`] (`--property`).
+    NotSelected,
     /// The search stopped before a verdict.
     Unknown,
 }
@@ -361,6 +363,8 @@ const BATCH: usize = 1 << 11;
 
 /// A successor waiting for phase 2.
 struct Pending {
+    /// The hash of its network ([`store::place`]).
+    net_hash: u64,
     parent: u64,
     start: u32,
     len: u32,
@@ -409,6 +413,18 @@ fn is_liveness(prop: &CompiledProperty) -> bool {
         prop,
         CompiledProperty::LeadsTo(..)
             | CompiledProperty::Transient(_)
+            | CompiledProperty::Ensures(..)
+            | CompiledProperty::Variant { .. }
+    )
+}
+
+/// Whether a step can violate a property ([`violates_on_step`]).
+fn is_step_property(prop: &CompiledProperty) -> bool {
+    matches!(
+        prop,
+        CompiledProperty::Stable(_)
+            | CompiledProperty::Next(..)
+            | CompiledProperty::Unless(..)
             | CompiledProperty::Ensures(..)
             | CompiledProperty::Variant { .. }
     )
@@ -504,6 +520,9 @@ struct Explorer<'m> {
     n_props: usize,
     /// Per property: whether it is checked (`Options::properties`).
     checked: Vec<bool>,
+    /// The checked properties that a step can violate (`stable`, `next`,
+    /// ...), by index: the others cost nothing per step.
+    step_checked: Vec<usize>,
     /// Per property: a violation found so far.
     found: Vec<Option<Found>>,
     reached: Vec<bool>,
@@ -528,6 +547,11 @@ struct Explorer<'m> {
     batch_buffers_max: usize,
     batch_networks_max: usize,
     batch_new_max: usize,
+    /// The room phase 1 gives each per-shard buffer, (successors, words):
+    /// what the last batch needed, so buffers seldom grow from nothing.
+    /// They are freed after each batch (kept, they would hold memory at
+    /// their largest size for the whole run).
+    buf_hint: (usize, usize),
 }
 
 impl<'m> Explorer<'m> {
@@ -546,6 +570,10 @@ impl<'m> Explorer<'m> {
                 .collect(),
             n_props,
             checked: (0..n_props).map(|p| options.checks(p)).collect(),
+            step_checked: (model.properties.iter().enumerate())
+                .filter(|(p, prop)| options.checks(*p) && is_step_property(prop))
+                .map(|(p, _)| p)
+                .collect(),
             found: vec![None; n_props],
             reached: vec![false; n_props],
             deadlock: None,
@@ -557,6 +585,7 @@ impl<'m> Explorer<'m> {
             order: Vec::new(),
             keep_order: (model.properties.iter().enumerate())
                 .any(|(p, prop)| options.checks(p) && is_liveness(prop)),
+            buf_hint: (0, 0),
             start: Instant::now(),
             stopped: None,
             batch_buffers_max: 0,
@@ -627,6 +656,17 @@ impl<'m> Explorer<'m> {
         }
     }
 
+    /// A set of empty per-shard buffers with the room of `buf_hint`.
+    fn take_bufs(&self) -> Vec<ShardBuf> {
+        let (pending, words) = self.buf_hint;
+        (0..SHARDS)
+            .map(|_| ShardBuf {
+                words: Vec::with_capacity(words),
+                pending: Vec::with_capacity(pending),
+            })
+            .collect()
+    }
+
     /// The words of state `id`.
     fn state(&self, id: u64) -> Vec<u64> {
         let mut words = Vec::new();
@@ -670,9 +710,10 @@ impl<'m> Explorer<'m> {
         // Initial states go through phase 2 like successors, as one chunk.
         let mut buf: Vec<ShardBuf> = (0..SHARDS).map(|_| ShardBuf::default()).collect();
         for (i, s) in initial.iter().enumerate() {
-            let hash = hash_state(s);
-            let b = &mut buf[shard_of(hash)];
+            let (shard, net_hash) = place(s, self.model.layout.fixed_words);
+            let b = &mut buf[shard];
             b.pending.push(Pending {
+                net_hash,
                 parent: NO_PARENT,
                 start: b.words.len() as u32,
                 len: s.len() as u32,
@@ -755,6 +796,7 @@ impl<'m> Explorer<'m> {
     /// frontier position `first`, chunk by chunk in parallel.
     fn phase1(&self, frontier: &[u64], first: u64) -> Vec<ChunkOut> {
         let model = self.model;
+        let fixed_words = model.layout.fixed_words;
         let threads = rayon::current_num_threads().max(1);
         let chunk = (frontier.len() / (threads * 4)).clamp(64, 2048);
         frontier
@@ -764,7 +806,7 @@ impl<'m> Explorer<'m> {
                 let base = first + (c * chunk) as u64;
                 let level = self.level;
                 let mut out = ChunkOut {
-                    bufs: (0..SHARDS).map(|_| ShardBuf::default()).collect(),
+                    bufs: self.take_bufs(),
                     transitions: 0,
                     step_found: vec![None; self.n_props],
                     deadlock: None,
@@ -803,7 +845,10 @@ impl<'m> Explorer<'m> {
                                 // A step back to the state itself (a `set`
                                 // message delivered again, say) finds the
                                 // state stored already: nothing to store.
-                                if next == state {
+                                if std::ptr::eq(next, state)
+                                    || (next.len() == state.len()
+                                        && next.iter().zip(state).all(|(a, b)| a == b))
+                                {
                                     return;
                                 }
                                 let next = match self.sym {
@@ -813,9 +858,10 @@ impl<'m> Explorer<'m> {
                                     }
                                     None => next,
                                 };
-                                let hash = hash_state(next);
-                                let b = &mut out.bufs[shard_of(hash)];
+                                let (shard, net_hash) = place(next, fixed_words);
+                                let b = &mut out.bufs[shard];
                                 b.pending.push(Pending {
+                                    net_hash,
                                     parent: id,
                                     start: b.words.len() as u32,
                                     len: next.len() as u32,
@@ -871,10 +917,8 @@ impl<'m> Explorer<'m> {
         locals: &mut Vec<i64>,
     ) {
         let model = self.model;
-        for (p, prop) in model.properties.iter().enumerate() {
-            if !self.checked[p] {
-                continue;
-            }
+        for &p in &self.step_checked {
+            let prop = &model.properties[p];
             let violated = violates_on_step(prop, model, before, after, locals);
             if violated {
                 keep_first(
@@ -895,6 +939,8 @@ impl<'m> Explorer<'m> {
         let model = self.model;
         let n_props = self.n_props;
         let checked = &self.checked;
+        // Once every message kind has been seen, new states cannot add any.
+        let all_sent = self.coverage.sent.iter().all(|&s| s);
         struct ShardResult {
             /// (key, id, pruned by a bound).
             frontier: Vec<((u32, u64, u32), u64, bool)>,
@@ -921,11 +967,13 @@ impl<'m> Explorer<'m> {
                     let buf = &out.bufs[s];
                     for p in &buf.pending {
                         let words = &buf.words[p.start as usize..(p.start + p.len) as usize];
-                        let Some(local) = shard.insert(words, p.parent) else {
+                        let Some(local) = shard.insert(words, p.parent, p.net_hash) else {
                             continue;
                         };
                         let id = global_id(s, local);
-                        Coverage::mark_network(&mut r.sent, model, words);
+                        if !all_sent {
+                            Coverage::mark_network(&mut r.sent, model, words);
+                        }
                         for (index, prop) in model.properties.iter().enumerate() {
                             if !checked[index] {
                                 continue;
@@ -958,6 +1006,18 @@ impl<'m> Explorer<'m> {
                 r
             })
             .collect();
+        // The next batch's buffers start with room for a batch like this
+        // one (a quarter more), so they seldom grow.
+        let (pending, words) = outs
+            .iter()
+            .flat_map(|o| &o.bufs)
+            .fold((0, 0), |(p, w), b| (p + b.pending.len(), w + b.words.len()));
+        if let (Some(p), Some(w)) = (
+            (pending * 5 / 4).checked_div(outs.len() * SHARDS),
+            (words * 5 / 4).checked_div(outs.len() * SHARDS),
+        ) {
+            self.buf_hint = (p, w);
+        }
         let mut frontier = Vec::new();
         for r in results {
             frontier.extend(r.frontier);
@@ -1217,7 +1277,7 @@ impl<'m> Explorer<'m> {
             .iter()
             .enumerate()
             .map(|(p, prop)| match prop {
-                _ if !self.checked[p] => Verdict::Unchecked,
+                _ if !self.checked[p] => Verdict::NotSelected,
                 CompiledProperty::Reachable(_) => {
                     if self.reached[p] {
                         Verdict::Holds

@@ -25,9 +25,9 @@ const NO_PARENT_32: u32 = u32::MAX;
 /// States per shard: global ids must fit in 32 bits (minus `NO_PARENT_32`).
 const MAX_LOCAL: u32 = (u32::MAX >> SHARD_BITS) - 1;
 
-/// A fixed-seed 64-bit hash of a state.
+/// A fixed-seed 64-bit hash of a list of words.
 #[inline]
-pub fn hash_state(words: &[u64]) -> u64 {
+fn hash_state(words: &[u64]) -> u64 {
     let mut h: u64 =
         0x243F_6A88_85A3_08D3 ^ (words.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     for &w in words {
@@ -49,8 +49,18 @@ fn fmix(mut h: u64) -> u64 {
 
 /// The shard of a state with hash `h`.
 #[inline]
-pub fn shard_of(h: u64) -> usize {
+fn shard_of(h: u64) -> usize {
     (h as usize) & (SHARDS - 1)
+}
+
+/// Where a state goes: its shard, and the hash of its network (the words
+/// after the first `fixed_words`), which the shard's interner uses as it is.
+#[inline]
+pub fn place(words: &[u64], fixed_words: usize) -> (usize, u64) {
+    let (fixed, net) = words.split_at(fixed_words);
+    let net_hash = hash_state(net);
+    let h = fixed.iter().fold(net_hash, |h, &w| mix(h, w));
+    (shard_of(fmix(h)), net_hash)
 }
 
 /// The global id of local index `local` in shard `shard`.
@@ -144,11 +154,12 @@ impl Interner {
         self.table.probe(hash, |i| self.get(i) == net).ok()
     }
 
-    fn intern(&mut self, net: &[u64]) -> u32 {
+    /// The index of network `net` (whose [`hash_state`] is `hash`), added
+    /// if new.
+    fn intern(&mut self, net: &[u64], hash: u64) -> u32 {
         if self.starts.is_empty() {
             self.starts.push(0);
         }
-        let hash = hash_state(net);
         let len = self.len();
         {
             let (words, starts) = (&self.words, &self.starts);
@@ -352,13 +363,14 @@ impl Shard {
         self.nets.bytes()
     }
 
-    /// The local index of a stored state.
-    pub fn find(&self, words: &[u64]) -> Option<u32> {
+    /// The local index of a stored state; `net_hash` is the hash of its
+    /// network ([`place`]).
+    pub fn find(&self, words: &[u64], net_hash: u64) -> Option<u32> {
         if self.table.slots.is_empty() {
             return None;
         }
         let (fixed, net) = words.split_at(self.fixed_words);
-        let net = self.nets.find(net, hash_state(net))?;
+        let net = self.nets.find(net, net_hash)?;
         let hash = record_hash(fixed, self.halves, net);
         self.table
             .probe(hash, |l| {
@@ -368,9 +380,10 @@ impl Shard {
     }
 
     /// Inserts a state unless present; returns its local index when new.
-    pub fn insert(&mut self, words: &[u64], parent: u64) -> Option<u32> {
+    /// `net_hash` is the hash of its network ([`place`]).
+    pub fn insert(&mut self, words: &[u64], parent: u64, net_hash: u64) -> Option<u32> {
         let (fixed, net) = words.split_at(self.fixed_words);
-        let net = self.nets.intern(net);
+        let net = self.nets.intern(net, net_hash);
         let hash = record_hash(fixed, self.halves, net);
         let len = self.len();
         if (len + 1) * 8 > self.table.slots.len() * 7 {

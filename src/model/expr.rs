@@ -47,6 +47,40 @@ pub(crate) fn store(v: i64, from: &Enc, to: &Enc, span: Span) -> R<u64> {
     }
 }
 
+/// [`store`] with the comparison of the two encodings done once, when the
+/// code is compiled.
+#[derive(Clone)]
+pub(crate) enum Storer {
+    /// Into an integer range: checked and offset.
+    Int(Enc),
+    /// Between equal encodings: the code as it is.
+    Same,
+    /// Between different encodings of the same value.
+    Recode(Enc, Enc),
+}
+
+impl Storer {
+    pub(crate) fn new(from: &Enc, to: &Enc) -> Storer {
+        if is_int(to) {
+            Storer::Int(to.clone())
+        } else if from == to {
+            Storer::Same
+        } else {
+            Storer::Recode(from.clone(), to.clone())
+        }
+    }
+
+    /// The same as `store(v, from, to, span)`.
+    #[inline]
+    pub(crate) fn store(&self, v: i64, span: Span) -> R<u64> {
+        match self {
+            Storer::Int(to) => to_code(v, to, span),
+            Storer::Same => Ok(v as u64),
+            Storer::Recode(from, to) => recode(v as u64, from, to, span),
+        }
+    }
+}
+
 /// Calls `f` with each element of the domain; stops early when `f` returns
 /// false. Returns whether it ran to the end.
 pub(crate) fn iterate(
@@ -158,7 +192,68 @@ fn mentions(e: &Expr, locals: &[LocalId]) -> bool {
     }
 }
 
+/// `forall` (else `exists`) of one variable over a fixed list of values, as
+/// a plain loop (the same result as through [`nest`]).
+fn quant_values(forall: bool, values: Arc<Vec<i64>>, var: LocalId, body: Ex) -> Ex {
+    Arc::new(move |ctx, locals| {
+        for &v in values.iter() {
+            locals[var] = v;
+            if (body(ctx, locals)? != 0) != forall {
+                return Ok(!forall as i64);
+            }
+        }
+        Ok(forall as i64)
+    })
+}
+
+/// The value of a literal expression (a constant closure), if `e` is one.
+fn constant(e: &Expr) -> Option<i64> {
+    match &e.kind {
+        ExprKind::Bool(b) => Some(*b as i64),
+        ExprKind::Int(n) => Some(*n),
+        ExprKind::Variant(_, i) => Some(*i as i64),
+        ExprKind::None => Some(0),
+        _ => None,
+    }
+}
+
 impl<'s> Lowerer<'s> {
+    /// For a read of the running node's own variable: its slots by instance
+    /// and the offset its codes are read with (the low bound of an integer
+    /// range, else 0), exactly as [`Lowerer::expr`] compiles the read.
+    fn own_var(
+        &self,
+        e: &Expr,
+        node: Option<NodeKindId>,
+    ) -> Option<(Vec<super::layout::Slot>, i64)> {
+        let ExprKind::Var(v) = &e.kind else {
+            return None;
+        };
+        let var = &self.layout.kinds[node?].vars[*v];
+        let lo = match var.enc.shape {
+            Shape::Int { lo, .. } => lo,
+            _ => 0,
+        };
+        Some((var.slots.clone(), lo))
+    }
+
+    /// For `n.var` with `n` a local: the local, the variable's slots by
+    /// instance and its read offset, as [`Lowerer::expr`] compiles the read.
+    fn local_var(&self, e: &Expr) -> Option<(LocalId, Vec<super::layout::Slot>, i64)> {
+        let ExprKind::RemoteVar { node, kind, var } = &e.kind else {
+            return None;
+        };
+        let ExprKind::Local(local) = node.kind else {
+            return None;
+        };
+        let var = &self.layout.kinds[*kind].vars[*var];
+        let lo = match var.enc.shape {
+            Shape::Int { lo, .. } => lo,
+            _ => 0,
+        };
+        Some((local, var.slots.clone(), lo))
+    }
+
     pub(crate) fn new(spec: &'s TypedSpec, layout: &'s Layout) -> Lowerer<'s> {
         Lowerer {
             spec,
@@ -361,6 +456,11 @@ impl<'s> Lowerer<'s> {
                 }
                 let dom = self.domain(domain, node);
                 let body = self.expr(body, node);
+                if let (Dom::Values(vs), [var], Quantifier::Forall | Quantifier::Exists) =
+                    (&dom, vars.as_slice(), quantifier)
+                {
+                    return quant_values(*quantifier == Quantifier::Forall, vs.clone(), *var, body);
+                }
                 let vars = vars.clone();
                 match quantifier {
                     Quantifier::Forall => Arc::new(move |ctx, locals| {
@@ -562,6 +662,33 @@ impl<'s> Lowerer<'s> {
             BinOp::Eq | BinOp::Ne => {
                 let want = op == BinOp::Eq;
                 if int_operands || ea == eb {
+                    // The commonest guard shape, `var == constant`, in one
+                    // closure: no calls for the operands.
+                    let own = self.own_var(a, node).zip(constant(b));
+                    let own = own.or_else(|| self.own_var(b, node).zip(constant(a)));
+                    if let Some(((slots, lo), c)) = own {
+                        return Arc::new(move |ctx, _| {
+                            let v = lo
+                                .wrapping_add(slots[ctx.self_inst as usize].read(ctx.words) as i64);
+                            Ok(((v == c) == want) as i64)
+                        });
+                    }
+                    // `n.var == constant` for a node `n` in a local (a
+                    // quantified variable, say).
+                    let remote = self.local_var(a).zip(constant(b));
+                    let remote = remote.or_else(|| self.local_var(b).zip(constant(a)));
+                    if let Some(((local, slots, lo), c)) = remote {
+                        return Arc::new(move |ctx, locals| {
+                            let v = lo
+                                .wrapping_add(slots[locals[local] as usize].read(ctx.words) as i64);
+                            Ok(((v == c) == want) as i64)
+                        });
+                    }
+                    if let Some(c) = constant(b) {
+                        return Arc::new(move |ctx, locals| {
+                            Ok(((x(ctx, locals)? == c) == want) as i64)
+                        });
+                    }
                     Arc::new(move |ctx, locals| {
                         Ok(((x(ctx, locals)? == y(ctx, locals)?) == want) as i64)
                     })
@@ -817,6 +944,9 @@ impl Lowerer<'_> {
         let side = |this: &mut Self, vars: Vec<LocalId>, body: &Expr| -> Ex {
             let dom = this.domain(domain, node);
             let body = this.expr(body, node);
+            if let (Dom::Values(vs), [var]) = (&dom, vars.as_slice()) {
+                return quant_values(false, vs.clone(), *var, body);
+            }
             Arc::new(move |ctx, locals| {
                 nest(&dom, &vars, ctx, locals, &mut |locals| {
                     Ok(body(ctx, locals)? == 0)

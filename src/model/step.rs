@@ -150,6 +150,9 @@ struct KindCode {
 /// The compiled transition relation.
 pub(crate) struct Code {
     kinds: Vec<KindCode>,
+    /// Whether some kind can crash or be byzantine (else no instance ever
+    /// is, and the per-step checks are skipped).
+    faulty: bool,
     /// By message kind.
     fifo: Vec<bool>,
     set: Vec<bool>,
@@ -268,6 +271,11 @@ impl Code {
         }
         Ok(Code {
             kinds,
+            faulty: l
+                .layout
+                .kinds
+                .iter()
+                .any(|k| k.crashed.is_some() || k.byzantine.is_some()),
             fifo: spec
                 .messages
                 .iter()
@@ -347,7 +355,6 @@ pub struct Scratch {
     sends: Vec<u64>,
     locals: Vec<i64>,
     next: Vec<u64>,
-    net: Vec<u64>,
 }
 
 impl Model {
@@ -484,17 +491,17 @@ impl Model {
         (msg.channel(c), !is_fifo, if is_fifo { 0 } else { c })
     }
 
-    /// Builds the canonical successor network: `old` without the copy at
-    /// `removed`, plus `sends`, ordered by channel, FIFO messages keeping
-    /// their order, others sorted, copies of `set` messages merged.
-    fn canonical_net(
+    /// Appends the canonical successor network to `out`: `old` without the
+    /// copy at `removed`, plus `sends`, ordered by channel, FIFO messages
+    /// keeping their order, others sorted, copies of `set` messages merged.
+    fn append_canonical_net(
         &self,
         old: &[u64],
         removed: Option<usize>,
         extra: &[u64],
         out: &mut Vec<u64>,
     ) {
-        out.clear();
+        let base = out.len();
         match removed {
             Some(r) => {
                 out.extend_from_slice(&old[..r]);
@@ -509,15 +516,17 @@ impl Model {
         let key = |c: u64| self.net_key(c);
         for &c in extra {
             let k = key(c);
-            let at = out.partition_point(|&x| key(x) <= k);
+            let at = base + out[base..].partition_point(|&x| key(x) <= k);
             // A `set` network holds one copy of each message.
-            if self.code.set[msg.kind(c)] && at > 0 && out[at - 1] == c {
+            if self.code.set[msg.kind(c)] && at > base && out[at - 1] == c {
                 continue;
             }
             out.insert(at, c);
         }
     }
 
+    /// Emits the successor made of `scratch.words` and the canonical network
+    /// after the step, built once in `scratch.next`.
     fn emit_next(
         &self,
         scratch: &mut Scratch,
@@ -526,13 +535,12 @@ impl Model {
         step: Step,
         emit: &mut dyn FnMut(Step, Outcome),
     ) {
-        let mut net = std::mem::take(&mut scratch.net);
-        self.canonical_net(old_net, removed, &scratch.sends, &mut net);
-        scratch.next.clear();
-        scratch.next.extend_from_slice(&scratch.words);
-        scratch.next.extend_from_slice(&net);
-        scratch.net = net;
-        emit(step, Outcome::Next(&scratch.next));
+        let mut next = std::mem::take(&mut scratch.next);
+        next.clear();
+        next.extend_from_slice(&scratch.words);
+        self.append_canonical_net(old_net, removed, &scratch.sends, &mut next);
+        emit(step, Outcome::Next(&next));
+        scratch.next = next;
     }
 
     /// Enumerates every step from `state`, in the fixed order.
@@ -550,7 +558,7 @@ impl Model {
             for inst in 0..kl.count {
                 let g = global;
                 global += 1;
-                if self.crashed(words, g) || self.byzantine(words, g) {
+                if self.code.faulty && (self.crashed(words, g) || self.byzantine(words, g)) {
                     continue;
                 }
                 for (a_index, action) in kind.actions.iter().enumerate() {
@@ -573,8 +581,7 @@ impl Model {
                 continue;
             }
             let dst = msg.dst(code);
-            if self.crashed(words, dst)
-                || self.byzantine(words, dst)
+            if (self.code.faulty && (self.crashed(words, dst) || self.byzantine(words, dst)))
                 || self.cut(words, msg.src(code), dst)
             {
                 continue;
@@ -608,9 +615,7 @@ impl Model {
                 let removed = if self.code.set[m] { None } else { Some(p) };
                 let guard = handler.guard.as_ref();
                 let body = &handler.body;
-                self.run_step(
-                    words, net, inst, dst, guard, body, removed, step, scratch, emit,
-                );
+                self.run_step(state, inst, dst, guard, body, removed, step, scratch, emit);
             }
         }
         self.faults(state, scratch, emit);
@@ -627,8 +632,6 @@ impl Model {
         scratch: &mut Scratch,
         emit: &mut dyn FnMut(Step, Outcome),
     ) {
-        let fixed = self.layout.fixed_words;
-        let (words, net) = state.split_at(fixed);
         let n_bindings: usize = action.params.iter().map(|(_, d)| d.len()).product();
         for binding in 0..n_bindings {
             scratch.locals.clear();
@@ -648,8 +651,7 @@ impl Model {
             };
             let guard = action.guard.as_ref();
             self.run_step(
-                words,
-                net,
+                state,
                 inst,
                 global,
                 guard,
@@ -668,8 +670,7 @@ impl Model {
     #[allow(clippy::too_many_arguments)]
     fn run_step(
         &self,
-        words: &[u64],
-        net: &[u64],
+        state: &[u64],
         inst: u32,
         global: u32,
         guard: Option<&Ex>,
@@ -679,6 +680,7 @@ impl Model {
         scratch: &mut Scratch,
         emit: &mut dyn FnMut(Step, Outcome),
     ) {
+        let (words, net) = state.split_at(self.layout.fixed_words);
         if let Some(guard) = guard {
             let ctx = Ctx {
                 words,
@@ -710,6 +712,12 @@ impl Model {
         };
         scratch.locals = locals;
         match result {
+            // A step that changes no variable, sends nothing and removes no
+            // message (a `set` message delivered again, say) leads back to
+            // the state itself: no successor to build.
+            Ok(()) if removed.is_none() && scratch.sends.is_empty() && scratch.words == words => {
+                emit(step, Outcome::Next(state))
+            }
             Ok(()) => self.emit_next(scratch, net, removed, step, emit),
             Err(e) => emit(step, Outcome::Error(e)),
         }

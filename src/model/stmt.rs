@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::encoding::{Enc, Shape, mask};
-use super::expr::{Lowerer, iterate, store};
+use super::expr::{Lowerer, Storer, iterate, store};
 use super::layout::Slot;
 use super::value::{from_code, to_code};
 use super::{Ctx, Ex, R, RtError, RtErrorKind};
@@ -58,7 +58,10 @@ enum Hop {
 impl Lowerer<'_> {
     /// Compiles a block of statements of node kind `kind`.
     pub(crate) fn block(&mut self, stmts: &[Stmt], kind: NodeKindId) -> St {
-        let compiled: Vec<St> = stmts.iter().map(|s| self.stmt(s, kind)).collect();
+        let mut compiled: Vec<St> = stmts.iter().map(|s| self.stmt(s, kind)).collect();
+        if compiled.len() == 1 {
+            return compiled.pop().expect("one statement");
+        }
         Arc::new(move |env, locals| {
             for s in &compiled {
                 s(env, locals)?;
@@ -110,8 +113,28 @@ impl Lowerer<'_> {
                 }
                 let target = enc;
                 let from = self.enc(&value.ty, value.span);
+                // The value is stored into the place itself, or as an
+                // element of the set or sequence there.
+                let storer = match &target.shape {
+                    Shape::Set(elem) | Shape::Seq { elem, .. }
+                        if !matches!(op, AssignKind::Set) =>
+                    {
+                        Storer::new(&from, elem)
+                    }
+                    _ => Storer::new(&from, &target),
+                };
                 let value = self.expr(value, node);
                 let op = *op;
+                if hops.is_empty() {
+                    // The whole variable: no offsets to find.
+                    return Arc::new(move |env, locals| {
+                        let v = value(&env.ctx(), locals)?;
+                        let slot = slots[env.self_inst as usize];
+                        let old = slot.read(env.words);
+                        slot.write(env.words, apply(op, old, v, &storer, &target, span)?);
+                        Ok(())
+                    });
+                }
                 Arc::new(move |env, locals| {
                     let v = value(&env.ctx(), locals)?;
                     let slot = slots[env.self_inst as usize];
@@ -151,7 +174,7 @@ impl Lowerer<'_> {
                         inner = whole >> offset;
                     }
                     let old = (whole >> offset) & mask(target.bits);
-                    let new = apply(op, old, v, &from, &target, span)?;
+                    let new = apply(op, old, v, &storer, &target, span)?;
                     let m = mask(target.bits) << offset;
                     slot.write(env.words, (whole & !m) | ((new << offset) & m));
                     Ok(())
@@ -262,16 +285,22 @@ impl Lowerer<'_> {
     /// Compiles a message payload into one code.
     fn payload(&mut self, message: MessageId, args: &[Expr], node: Option<NodeKindId>) -> Ex {
         let fields = self.layout.msg.fields[message].clone();
-        let parts: Vec<(Ex, Enc, u32, Enc)> = args
+        let parts: Vec<(Ex, Storer, u32)> = args
             .iter()
             .zip(fields)
-            .map(|(a, (offset, enc))| (self.expr(a, node), self.enc(&a.ty, a.span), offset, enc))
+            .map(|(a, (offset, enc))| {
+                let from = self.enc(&a.ty, a.span);
+                (self.expr(a, node), Storer::new(&from, &enc), offset)
+            })
             .collect();
+        if parts.is_empty() {
+            return Arc::new(|_, _| Ok(0));
+        }
         let spans: Vec<_> = args.iter().map(|a| a.span).collect();
         Arc::new(move |ctx, locals| {
             let mut code = 0u64;
-            for ((arg, from, offset, enc), span) in parts.iter().zip(&spans) {
-                code |= store(arg(ctx, locals)?, from, enc, *span)? << offset;
+            for ((arg, storer, offset), span) in parts.iter().zip(&spans) {
+                code |= storer.store(arg(ctx, locals)?, *span)? << offset;
             }
             Ok(code as i64)
         })
@@ -283,17 +312,17 @@ fn apply(
     op: AssignKind,
     old: u64,
     v: i64,
-    from: &Enc,
+    storer: &Storer,
     target: &Enc,
     span: crate::syntax::ast::Span,
 ) -> R<u64> {
     Ok(match op {
-        AssignKind::Set => store(v, from, target, span)?,
+        AssignKind::Set => storer.store(v, span)?,
         AssignKind::SetInsert | AssignKind::SetRemove => {
-            let Shape::Set(elem) = &target.shape else {
+            let Shape::Set(_) = &target.shape else {
                 unreachable!("typeck: += and -= on sets")
             };
-            match store(v, from, elem, span) {
+            match storer.store(v, span) {
                 Ok(code) if op == AssignKind::SetInsert => old | (1 << code),
                 Ok(code) => old & !(1 << code),
                 // Nothing outside the element domain can be in the set.
@@ -317,7 +346,7 @@ fn apply(
                     span,
                 });
             }
-            let code = store(v, from, elem, span)?;
+            let code = storer.store(v, span)?;
             ((old & !mask(*len_bits)) | (len + 1))
                 | (code << (*len_bits as u64 + len * elem.bits as u64))
         }
