@@ -66,8 +66,13 @@ pub fn check_source(source: &str, overrides: &[Override]) -> FrontEnd {
             };
         }
     };
-    let resolved = resolve::resolve(&ast, overrides);
-    let (checked, resolve_errors) = typeck::check(resolved);
+    // Resolution and type-checking recurse as deeply as the tree (up to
+    // `MAX_DEPTH`), which a debug build's 2 MB thread stack cannot hold:
+    // a chain of 158 `<` overflowed it (tests/no_panic.rs, unclosed_openers).
+    let (checked, resolve_errors) = syntax::on_big_stack(|| {
+        let resolved = resolve::resolve(&ast, overrides);
+        typeck::check(resolved)
+    });
     let mut diagnostics: Vec<Diagnostic> = resolve_errors
         .iter()
         .map(resolve::ResolveError::to_diagnostic)

@@ -125,6 +125,24 @@ fn mutate(mut tokens: Vec<&str>, mutations: &[Mutation]) -> String {
     tokens.concat()
 }
 
+/// Tokens that open a nested construct.
+const OPENERS: &[&str] = &[
+    "(",
+    "[",
+    "{",
+    "all ",
+    "set<",
+    "map<",
+    "(x, ",
+    "{x: ",
+    "{_ -> ",
+    "f(",
+    "if x { ",
+    "forall a in A: ",
+    "0..(",
+    "seq<",
+];
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
@@ -149,6 +167,26 @@ proptest! {
     fn token_soup(picks in proptest::collection::vec(any::<Index>(), 0..80)) {
         let words: Vec<&str> = picks.iter().map(|i| VOCABULARY[i.index(VOCABULARY.len())]).collect();
         check_source(&format!("protocol P\n{}", words.join(" ")), &[]);
+    }
+
+    /// Openers that start alternatives in the grammar, unclosed, in an
+    /// expression and in a type: each alternative that re-parses what is
+    /// nested inside it doubles the work per level (fuzzing found `{` as map
+    /// then set, and `(` as range bound then tuple with `all` inside), so an
+    /// exponential parse makes this test run for ever.
+    #[test]
+    fn unclosed_openers(
+        pattern in proptest::collection::vec(0..OPENERS.len(), 1..3),
+        repeats in 30..80usize,
+        in_type: bool,
+    ) {
+        let soup: String = pattern.iter().map(|&i| OPENERS[i]).collect::<String>().repeat(repeats);
+        let source = if in_type {
+            format!("protocol P\nnode A {{\n  var x: {soup} bool = false\n}}\n")
+        } else {
+            format!("protocol P\nnode A {{\n  var x: bool = false\n  action go when {soup} !x {{ x = true }}\n}}\n")
+        };
+        check_source(&source, &[]);
     }
 
     /// `-D NAME=VALUE` values are source text too.

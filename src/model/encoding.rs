@@ -63,6 +63,10 @@ pub enum EncError {
     /// A domain with too many values to enumerate (an action parameter, a
     /// quantifier over a type).
     TooManyValues,
+    /// More node instances than [`super::layout::MAX_INSTANCES`].
+    TooManyInstances { count: u64 },
+    /// A state's fixed part over [`super::layout::MAX_STATE_BITS`].
+    StateTooLarge { bits: u64 },
 }
 
 /// Bits needed to tell `n` values apart.

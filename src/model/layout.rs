@@ -6,6 +6,14 @@ use super::encoding::{Enc, EncError, bits_for, mask};
 use crate::syntax::ast::FaultKind;
 use crate::typed::{MessageId, NodeKindId, TypedSpec};
 
+/// The most node instances of a spec, all kinds together. Far beyond what an
+/// explicit-state search can explore; the limit keeps a spec like `node
+/// A[2147483648]` from laying out billions of instances.
+pub const MAX_INSTANCES: u64 = 4096;
+
+/// The most bits of a state's fixed part (32 KiB a state).
+pub const MAX_STATE_BITS: u64 = 1 << 18;
+
 /// A bit field in the fixed part of a state. A field never straddles two
 /// words; a zero-width field reads as 0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -206,6 +214,15 @@ impl Layout {
                     .any(|f| f.kind == FaultKind::Byzantine && f.node == Some(k))
             })
             .collect();
+        let total: u64 = spec.nodes.iter().map(|n| u64::from(n.count)).sum();
+        if total > MAX_INSTANCES {
+            let widest = spec.nodes.iter().max_by_key(|n| n.count);
+            return Err(vec![LowerError {
+                what: "the spec's node instances".into(),
+                error: EncError::TooManyInstances { count: total },
+                span: widest.map_or(Default::default(), |n| n.span),
+            }]);
+        }
         for (k, node) in spec.nodes.iter().enumerate() {
             let first_global = instances.len() as u32;
             for i in 0..node.count {
@@ -240,6 +257,15 @@ impl Layout {
                 if byzantine[k] {
                     faulty.push(alloc.alloc(1));
                 }
+            }
+            if u64::from(alloc.word) * 64 > MAX_STATE_BITS {
+                return Err(vec![LowerError {
+                    what: format!("the state, with the variables of `{}`,", node.name),
+                    error: EncError::StateTooLarge {
+                        bits: u64::from(alloc.word) * 64,
+                    },
+                    span: node.span,
+                }]);
             }
             for (enc, slots) in encs.into_iter().zip(slots) {
                 vars.push(VarLayout { enc, slots });

@@ -210,6 +210,29 @@ impl LowerError {
             EncError::MapTooLarge { key_bits } => {
                 format!("a map's keys may take at most 64 values, but these need {key_bits} bits")
             }
+            EncError::TooManyInstances { count } => {
+                return Diagnostic::error(
+                    "dsmc::lower::too_large",
+                    format!(
+                        "the spec has {count} node instances; dsmc explores at most {}",
+                        layout::MAX_INSTANCES
+                    ),
+                )
+                .primary(self.span, "the largest node kind")
+                .help("declare fewer instances: a model checker finds bugs with a handful");
+            }
+            EncError::StateTooLarge { bits } => {
+                return Diagnostic::error(
+                    "dsmc::lower::too_large",
+                    format!(
+                        "{} takes {bits} bits; a state may take at most {}",
+                        self.what,
+                        layout::MAX_STATE_BITS
+                    ),
+                )
+                .primary(self.span, "this node kind")
+                .help("declare fewer instances or smaller variables");
+            }
             EncError::TooManyValues => {
                 return Diagnostic::error(
                     "dsmc::lower::too_large",

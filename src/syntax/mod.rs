@@ -6,5 +6,6 @@ mod depth;
 mod error;
 mod parser;
 
+pub(crate) use depth::on_big_stack;
 pub use error::SyntaxError;
 pub use parser::{MAX_NESTING, parse, parse_expr};

@@ -76,29 +76,57 @@ pub fn parse_expr(source: &str) -> Result<Expr, SyntaxError> {
     ))
 }
 
-/// Refuses inputs whose brackets nest deeper than [`MAX_NESTING`].
+/// The most quantifier and `if` keywords inside the open brackets at any
+/// point. A quantifier's body and an `else if` nest without brackets, so
+/// brackets alone do not bound pest's recursion; this does, far above any
+/// real spec (the tree is held to [`super::depth::MAX_DEPTH`] afterwards).
+const MAX_OPEN_KEYWORDS: usize = 4096;
+
+/// Refuses inputs whose brackets nest deeper than [`MAX_NESTING`], or whose
+/// open brackets hold more than [`MAX_OPEN_KEYWORDS`] quantifiers and `if`s.
 fn check_nesting(source: &str) -> Result<(), SyntaxError> {
-    let mut depth = 0usize;
+    // Per open bracket (and the top level): its quantifiers and `if`s.
+    let mut keywords: Vec<usize> = vec![0];
+    let mut open_keywords = 0usize;
     let mut in_comment = false;
     let bytes = source.as_bytes();
-    for (i, &b) in bytes.iter().enumerate() {
+    let word_char = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
         if in_comment {
-            if b == b'\n' {
-                in_comment = false;
+            in_comment = b != b'\n';
+            i += 1;
+            continue;
+        }
+        if word_char(b) {
+            let start = i;
+            while i < bytes.len() && word_char(bytes[i]) {
+                i += 1;
+            }
+            if matches!(&bytes[start..i], b"forall" | b"exists" | b"count" | b"if") {
+                *keywords.last_mut().expect("the top level") += 1;
+                open_keywords += 1;
+                if open_keywords > MAX_OPEN_KEYWORDS {
+                    return Err(SyntaxError::too_deep(start, MAX_OPEN_KEYWORDS));
+                }
             }
             continue;
         }
         match b {
             b'/' if bytes.get(i + 1) == Some(&b'/') => in_comment = true,
             b'(' | b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_NESTING {
+                keywords.push(0);
+                if keywords.len() - 1 > MAX_NESTING {
                     return Err(SyntaxError::too_deep(i, MAX_NESTING));
                 }
             }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b')' | b']' | b'}' if keywords.len() > 1 => {
+                open_keywords -= keywords.pop().expect("an open bracket");
+            }
             _ => {}
         }
+        i += 1;
     }
     Ok(())
 }
@@ -752,20 +780,35 @@ fn primary(pair: Pair<Rule>) -> Expr {
                 })
                 .collect(),
         ),
-        Rule::map_lit => ExprKind::Map(
-            pair.into_inner()
-                .map(|entry| {
-                    let mut it = entry.into_inner();
-                    let key_pair = it.next().unwrap().into_inner().next().unwrap();
-                    let key = match key_pair.as_rule() {
-                        Rule::wildcard => MapKey::Default(span(&key_pair)),
-                        _ => MapKey::Key(expr(key_pair)),
+        Rule::map_or_set => {
+            let mut it = pair.into_inner();
+            match (it.next(), it.next()) {
+                (Some(first), Some(rest)) if rest.as_rule() == Rule::map_rest => {
+                    let first_key = match first.as_rule() {
+                        Rule::wildcard => MapKey::Default(span(&first)),
+                        _ => MapKey::Key(expr(first)),
                     };
-                    (key, expr(it.next().unwrap()))
-                })
-                .collect(),
-        ),
-        Rule::set_lit => ExprKind::Set(pair.into_inner().map(expr).collect()),
+                    let mut rest = rest.into_inner();
+                    let mut entries = vec![(first_key, expr(rest.next().unwrap()))];
+                    entries.extend(rest.map(|entry| {
+                        let mut it = entry.into_inner();
+                        let key_pair = it.next().unwrap().into_inner().next().unwrap();
+                        let key = match key_pair.as_rule() {
+                            Rule::wildcard => MapKey::Default(span(&key_pair)),
+                            _ => MapKey::Key(expr(key_pair)),
+                        };
+                        (key, expr(it.next().unwrap()))
+                    }));
+                    ExprKind::Map(entries)
+                }
+                (Some(first), rest) => ExprKind::Set(
+                    std::iter::once(expr(first))
+                        .chain(rest.into_iter().flat_map(|r| r.into_inner().map(expr)))
+                        .collect(),
+                ),
+                (None, _) => ExprKind::Set(Vec::new()),
+            }
+        }
         Rule::seq_lit => ExprKind::Seq(pair.into_inner().map(expr).collect()),
         Rule::expr => return expr(pair),
         rule => unreachable!("grammar: unexpected primary {rule:?}"),

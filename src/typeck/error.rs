@@ -60,6 +60,8 @@ pub enum TypeError {
         senders: Vec<String>,
         span: Span,
     },
+    /// `from src` on a message that no kind sends: `src` has no kind.
+    FromUnsent { message: String, span: Span },
     /// A property that reads no state.
     ConstantProperty { name: String, span: Span },
     /// `K[i]` for a symmetric kind K.
@@ -205,6 +207,12 @@ impl TypeError {
             )
             .primary(*span, "the sender's kind is ambiguous")
             .help(format!("write `from src: {}`", senders.first().map_or("Kind", String::as_str))),
+            TypeError::FromUnsent { message, span } => Diagnostic::error(
+                "dsmc::typeck::from_kind",
+                format!("no node sends `{message}`, so its sender has no kind"),
+            )
+            .primary(*span, "the sender's kind is unknown")
+            .help(format!("send `{message}` somewhere, or write `from src: Kind`")),
             TypeError::ConstantProperty { name, span } => Diagnostic::error(
                 "dsmc::typeck::constant_property",
                 format!("property `{name}` reads no state, so it is trivially true or false"),

@@ -367,6 +367,15 @@ impl<'r, 'a> Checker<'r, 'a> {
                 },
                 None => match senders.as_slice() {
                     [one] => Type::Node(*one),
+                    // Found by fuzzing: the sender bound with the error type
+                    // reached lowering (`send src M` panicked there).
+                    [] if message.is_some() && matches!(from.binder, ast::Binder::Name(_)) => {
+                        self.errors.push(TypeError::FromUnsent {
+                            message: h.message.name.clone(),
+                            span: from.span,
+                        });
+                        Type::Error
+                    }
                     [] => Type::Error,
                     several => {
                         self.errors.push(TypeError::FromAmbiguous {
