@@ -375,3 +375,102 @@ fn the_reference_engine_refuses_limits_it_would_ignore() {
         );
     }
 }
+
+/// A cgroup of this process's own, with a memory limit, when the machine
+/// lets us make one (root, a writable cgroup hierarchy); removed on drop.
+struct Cgroup {
+    dir: std::path::PathBuf,
+    parent_procs: std::path::PathBuf,
+}
+
+impl Cgroup {
+    /// A child of this process's cgroup (v2, or v1's memory hierarchy)
+    /// limited to `bytes`, or why none could be made.
+    fn limited_to(bytes: u64) -> Result<Cgroup, String> {
+        let own = std::fs::read_to_string("/proc/self/cgroup").map_err(|e| e.to_string())?;
+        let (mount, path, limit_file) = own
+            .lines()
+            .find_map(|line| {
+                let mut parts = line.splitn(3, ':');
+                let (_, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
+                if controllers.split(',').any(|c| c == "memory") {
+                    Some((
+                        format!("/sys/fs/cgroup/{controllers}"),
+                        path,
+                        "memory.limit_in_bytes",
+                    ))
+                } else if controllers.is_empty()
+                    && std::path::Path::new("/sys/fs/cgroup/cgroup.controllers").exists()
+                {
+                    Some(("/sys/fs/cgroup".to_string(), path, "memory.max"))
+                } else {
+                    None
+                }
+            })
+            .ok_or("no memory cgroup")?;
+        let parent = std::path::Path::new(&mount).join(path.trim_start_matches('/'));
+        let dir = parent.join(format!("dsmc-test-{}", std::process::id()));
+        std::fs::create_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let cgroup = Cgroup {
+            dir,
+            parent_procs: parent.join("cgroup.procs"),
+        };
+        std::fs::write(cgroup.dir.join(limit_file), bytes.to_string())
+            .map_err(|e| format!("{limit_file}: {e}"))?;
+        Ok(cgroup)
+    }
+}
+
+impl Drop for Cgroup {
+    fn drop(&mut self) {
+        // Any process left in it goes back to the parent first.
+        if let Ok(procs) = std::fs::read_to_string(self.dir.join("cgroup.procs")) {
+            for pid in procs.lines() {
+                let _ = std::fs::write(&self.parent_procs, pid);
+            }
+        }
+        let _ = std::fs::remove_dir(&self.dir);
+    }
+}
+
+/// Without `--max-memory`, a check in a memory-limited cgroup stops at the
+/// default guard, under the cgroup's limit, instead of being killed by it.
+#[test]
+fn the_default_guard_stops_before_the_cgroup_limit_kills() {
+    let limit: u64 = 160 << 20;
+    let cgroup = match Cgroup::limited_to(limit) {
+        Ok(cgroup) => cgroup,
+        Err(why) => {
+            eprintln!("skipped: cannot make a memory-limited cgroup here ({why})");
+            return;
+        }
+    };
+    // The shell joins the cgroup, then becomes dsmc.
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "echo $$ > '{}' && exec \"$0\" \"$@\"",
+            cgroup.dir.join("cgroup.procs").display()
+        ))
+        .arg(env!("CARGO_BIN_EXE_dsmc"))
+        .args(["check", "-D", BIG, "--format", "json", SPEC])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("sh runs");
+    drop(cgroup);
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "killed instead of stopped? status {:?}, stderr: {}",
+        output.status,
+        stderr(&output)
+    );
+    let value = json(&output);
+    assert_eq!(value["stop"]["reason"], "memory_guard");
+    let guard = value["stop"]["limit"].as_u64().expect("the guard's size");
+    assert!(
+        guard < limit,
+        "the guard, {guard} bytes, is under the cgroup's {limit}"
+    );
+    assert!(value["states"].as_u64().expect("a count") > 100_000);
+}

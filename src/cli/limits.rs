@@ -243,29 +243,65 @@ pub fn peak_resident() -> Option<u64> {
 }
 
 /// The memory this process may still use: `MemAvailable` of the machine,
-/// or the cgroup's limit (v2 `memory.max`, v1 `memory.limit_in_bytes`)
-/// when it is smaller. `None` where neither can be read.
+/// or the memory limit of its cgroup or of any cgroup above it (v2
+/// `memory.max`, v1 `memory.limit_in_bytes`) when smaller. `None` where
+/// none of them can be read.
 pub fn available_memory() -> Option<u64> {
-    let read = |path: &str| std::fs::read_to_string(path).ok();
+    let read = |path: &std::path::Path| std::fs::read_to_string(path).ok();
+    let own = read(std::path::Path::new("/proc/self/cgroup")).unwrap_or_default();
+    let limits: Vec<String> = cgroup_limit_files(&own)
+        .iter()
+        .filter_map(|f| read(f))
+        .collect();
+    let limits: Vec<&str> = limits.iter().map(String::as_str).collect();
     available_from(
-        read("/proc/meminfo").as_deref(),
-        read("/sys/fs/cgroup/memory.max").as_deref(),
-        read("/sys/fs/cgroup/memory/memory.limit_in_bytes").as_deref(),
+        read(std::path::Path::new("/proc/meminfo")).as_deref(),
+        &limits,
     )
 }
 
-/// [`available_memory`] from the files' text.
-fn available_from(
-    meminfo: Option<&str>,
-    cgroup_v2: Option<&str>,
-    cgroup_v1: Option<&str>,
-) -> Option<u64> {
+/// The memory-limit files that bind this process, from the text of
+/// `/proc/self/cgroup`: its own cgroup's and every ancestor's, up to the
+/// hierarchy's root (`0::/path` for v2, `N:memory:/path` for v1).
+fn cgroup_limit_files(self_cgroup: &str) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for line in self_cgroup.lines() {
+        let mut parts = line.splitn(3, ':');
+        let (Some(_), Some(controllers), Some(path)) = (parts.next(), parts.next(), parts.next())
+        else {
+            continue;
+        };
+        let (root, file) = if controllers.is_empty() {
+            (std::path::PathBuf::from("/sys/fs/cgroup"), "memory.max")
+        } else if controllers.split(',').any(|c| c == "memory") {
+            (
+                std::path::Path::new("/sys/fs/cgroup").join(controllers),
+                "memory.limit_in_bytes",
+            )
+        } else {
+            continue;
+        };
+        let mut dir = root.join(path.trim_start_matches('/'));
+        loop {
+            files.push(dir.join(file));
+            if dir == root || !dir.pop() {
+                break;
+            }
+        }
+    }
+    files
+}
+
+/// [`available_memory`] from the files' text: `/proc/meminfo` and the
+/// cgroup limits that apply.
+fn available_from(meminfo: Option<&str>, cgroup_limits: &[&str]) -> Option<u64> {
     let machine = meminfo.and_then(|m| kb_field(m, "MemAvailable"));
-    let limit = |text: Option<&str>| text.and_then(|t| t.trim().parse::<u64>().ok());
     // v2 writes "max" (which does not parse) for no limit; v1 a huge number.
-    let cgroup = limit(cgroup_v2)
-        .or_else(|| limit(cgroup_v1))
-        .filter(|&b| b < 1 << 60);
+    let cgroup = cgroup_limits
+        .iter()
+        .filter_map(|t| t.trim().parse::<u64>().ok())
+        .filter(|&b| b < 1 << 60)
+        .min();
     match (machine, cgroup) {
         (Some(m), Some(c)) => Some(m.min(c)),
         (m, c) => m.or(c),
@@ -395,24 +431,49 @@ mod tests {
     fn the_guard_takes_the_smaller_of_the_machine_and_the_cgroup() {
         let meminfo = "MemTotal:       24731000 kB\nMemAvailable:   20000000 kB\n";
         let machine = 20_000_000 * 1024;
-        assert_eq!(available_from(Some(meminfo), None, None), Some(machine));
+        assert_eq!(available_from(Some(meminfo), &[]), Some(machine));
+        assert_eq!(available_from(Some(meminfo), &["max\n"]), Some(machine));
         assert_eq!(
-            available_from(Some(meminfo), Some("max\n"), None),
-            Some(machine)
-        );
-        assert_eq!(
-            available_from(Some(meminfo), Some("1073741824\n"), None),
+            available_from(Some(meminfo), &["max\n", "1073741824\n"]),
             Some(1 << 30)
         );
         assert_eq!(
-            available_from(Some(meminfo), None, Some("9223372036854771712\n")),
+            available_from(Some(meminfo), &["9223372036854771712\n"]),
             Some(machine)
         );
         assert_eq!(
-            available_from(None, Some("1073741824"), None),
+            available_from(None, &["2147483648", "1073741824"]),
             Some(1 << 30)
         );
-        assert_eq!(available_from(None, None, None), None);
+        assert_eq!(available_from(None, &[]), None);
+    }
+
+    #[test]
+    fn the_cgroup_limits_are_the_own_and_every_ancestors() {
+        let files = |text: &str| -> Vec<String> {
+            cgroup_limit_files(text)
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect()
+        };
+        assert_eq!(
+            files("0::/user.slice/run.scope\n"),
+            [
+                "/sys/fs/cgroup/user.slice/run.scope/memory.max",
+                "/sys/fs/cgroup/user.slice/memory.max",
+                "/sys/fs/cgroup/memory.max",
+            ]
+        );
+        assert_eq!(
+            files("5:cpu,cpuacct:/a\n4:memory:/process_api/x\n0::/\n"),
+            [
+                "/sys/fs/cgroup/memory/process_api/x/memory.limit_in_bytes",
+                "/sys/fs/cgroup/memory/process_api/memory.limit_in_bytes",
+                "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+                "/sys/fs/cgroup/memory.max",
+            ]
+        );
+        assert!(files("").is_empty());
     }
 
     #[test]
