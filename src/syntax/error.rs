@@ -22,6 +22,10 @@ pub enum SyntaxError {
         /// The word just before `at` (empty when there is none): `not` in
         /// `when not x`, `invariant` when a block was left open.
         before: String,
+        /// The bracket before `at` most likely left open, when the file
+        /// ends with brackets open: often the cause of the error. The flag
+        /// says whether it is certainly unclosed.
+        unclosed: Option<(Span, char, bool)>,
     },
     /// Brackets nest too deeply.
     TooDeep {
@@ -85,6 +89,7 @@ impl SyntaxError {
             expected,
             found,
             before,
+            unclosed: unclosed_bracket(source, offset),
         }
     }
 
@@ -96,6 +101,7 @@ impl SyntaxError {
                 expected,
                 found,
                 before,
+                unclosed,
             } => {
                 let found_words = if found.is_empty() {
                     "the end of the file".to_string()
@@ -113,9 +119,26 @@ impl SyntaxError {
                     [one] => format!("expected {} here", one.split(" (").next().unwrap_or(one)),
                     _ => "unexpected here".to_string(),
                 };
-                Diagnostic::error("dsmc::parse::syntax", message)
-                    .primary(*at, label)
-                    .maybe_help(hint(expected, found, before))
+                let diagnostic =
+                    Diagnostic::error("dsmc::parse::syntax", message).primary(*at, label);
+                match unclosed {
+                    Some((span, open, certain)) => diagnostic
+                        .secondary(
+                            *span,
+                            if *certain {
+                                format!("this `{open}` is never closed")
+                            } else {
+                                format!("this `{open}` may be the one left open")
+                            },
+                        )
+                        .help(hint(expected, found, before).unwrap_or_else(|| {
+                            format!(
+                                "close it with `{}` where its block or list ends",
+                                closing(*open)
+                            )
+                        })),
+                    None => diagnostic.maybe_help(hint(expected, found, before)),
+                }
             }
             SyntaxError::TooDeep { at, limit } => Diagnostic::error(
                 "dsmc::parse::too_deep",
@@ -124,6 +147,60 @@ impl SyntaxError {
             .primary(*at, "too deeply nested")
             .help("split the expression with `let` or name parts of it as separate properties"),
         }
+    }
+}
+
+/// The bracket most likely left open before `offset`, when the file ends
+/// with brackets open, as (span, bracket, whether it is certain). Brackets
+/// pair by nesting, `//` comments skipped; so a block left open takes the
+/// `}` meant for the block around it. A bracket whose closing bracket starts
+/// a line less indented than its own line is therefore the likelier culprit
+/// (not certain); otherwise, the innermost bracket still open at the end.
+fn unclosed_bracket(source: &str, offset: usize) -> Option<(Span, char, bool)> {
+    let indent = |at: usize| {
+        let line = source[..at].rfind('\n').map_or(0, |n| n + 1);
+        let width = source[line..]
+            .bytes()
+            .take_while(|&b| b == b' ' || b == b'\t')
+            .count();
+        (width, line + width == at)
+    };
+    let mut open: Vec<(usize, char)> = Vec::new();
+    let mut suspect = None;
+    let mut in_comment = false;
+    let bytes = source.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if in_comment {
+            in_comment = b != b'\n';
+            continue;
+        }
+        match b {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => in_comment = true,
+            b'(' | b'[' | b'{' => open.push((i, b as char)),
+            b')' | b']' | b'}' => {
+                if let Some((at, c)) = open.pop() {
+                    let (closer_indent, starts_line) = indent(i);
+                    if suspect.is_none() && starts_line && closer_indent < indent(at).0 {
+                        suspect = Some((at, c));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let (open_at, open_c) = open.iter().rev().find(|(at, _)| *at < offset).copied()?;
+    Some(match suspect.filter(|(at, _)| *at < offset) {
+        Some((at, c)) => (Span::new(at, at + 1), c, false),
+        None => (Span::new(open_at, open_at + 1), open_c, true),
+    })
+}
+
+/// The bracket that closes `open`.
+fn closing(open: char) -> char {
+    match open {
+        '(' => ')',
+        '[' => ']',
+        _ => '}',
     }
 }
 
