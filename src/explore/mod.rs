@@ -377,6 +377,60 @@ struct ShardBuf {
     pending: Vec<Pending>,
 }
 
+/// The successors a chunk has buffered, by hash, to keep a second copy of
+/// one out of the buffers: open addressing over (hash, shard + 1, index in
+/// the shard's `pending`), 0 in the shard for an empty slot.
+#[derive(Default)]
+struct Buffered {
+    slots: Vec<(u64, u32, u32)>,
+    len: usize,
+}
+
+impl Buffered {
+    /// Whether a successor with hash `hash` that `same` accepts (given its
+    /// shard and index) is buffered already; if not, records the one at
+    /// `index` in `shard`.
+    #[inline]
+    fn find_or_add(
+        &mut self,
+        hash: u64,
+        shard: usize,
+        index: u32,
+        same: impl Fn(usize, u32) -> bool,
+    ) -> bool {
+        if (self.len + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = (hash >> store::SHARD_BITS) as usize & mask;
+        loop {
+            let (h, s, x) = self.slots[i];
+            if s == 0 {
+                self.slots[i] = (hash, shard as u32 + 1, index);
+                self.len += 1;
+                return false;
+            }
+            if h == hash && same(s as usize - 1, x) {
+                return true;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn grow(&mut self) {
+        let size = (self.slots.len() * 2).max(1024);
+        let old = std::mem::replace(&mut self.slots, vec![(0, 0, 0); size]);
+        let mask = size - 1;
+        for slot in old.into_iter().filter(|s| s.1 != 0) {
+            let mut i = (slot.0 >> store::SHARD_BITS) as usize & mask;
+            while self.slots[i].1 != 0 {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = slot;
+        }
+    }
+}
+
 /// What phase 1 learned from one chunk.
 struct ChunkOut {
     bufs: Vec<ShardBuf>,
@@ -710,7 +764,7 @@ impl<'m> Explorer<'m> {
         // Initial states go through phase 2 like successors, as one chunk.
         let mut buf: Vec<ShardBuf> = (0..SHARDS).map(|_| ShardBuf::default()).collect();
         for (i, s) in initial.iter().enumerate() {
-            let (shard, net_hash) = place(s, self.model.layout.fixed_words);
+            let (shard, net_hash, _) = place(s, self.model.layout.fixed_words);
             let b = &mut buf[shard];
             b.pending.push(Pending {
                 net_hash,
@@ -814,6 +868,7 @@ impl<'m> Explorer<'m> {
                     coverage: Coverage::new(model),
                 };
                 let mut scratch = Scratch::default();
+                let mut buffered = Buffered::default();
                 let mut locals = Vec::new();
                 let mut canon = Vec::new();
                 let mut state = Vec::new();
@@ -858,7 +913,20 @@ impl<'m> Explorer<'m> {
                                     }
                                     None => next,
                                 };
-                                let (shard, net_hash) = place(next, fixed_words);
+                                let (shard, net_hash, hash) = place(next, fixed_words);
+                                // A copy of a successor this chunk has
+                                // buffered already: the earlier copy comes
+                                // first in (frontier, step) order, so this
+                                // one could only be refused by phase 2.
+                                let bufs = &out.bufs;
+                                let index = bufs[shard].pending.len() as u32;
+                                if buffered.find_or_add(hash, shard, index, |s, i| {
+                                    let p = &bufs[s].pending[i as usize];
+                                    let start = p.start as usize;
+                                    bufs[s].words[start..start + p.len as usize] == *next
+                                }) {
+                                    return;
+                                }
                                 let b = &mut out.bufs[shard];
                                 b.pending.push(Pending {
                                     net_hash,
