@@ -431,6 +431,48 @@ impl Buffered {
     }
 }
 
+/// Sorts the new states of a batch by key. Their keys share the level and
+/// their frontier positions span at most a batch, so a counting sort by
+/// position, then by step index among the few of each position, does it in
+/// linear time; anything else is sorted outright.
+fn sort_frontier(frontier: &mut Vec<((u32, u64, u32), u64, bool)>) {
+    let Some(&((level, _, _), _, _)) = frontier.first() else {
+        return;
+    };
+    let (mut lo, mut hi, mut one_level) = (u64::MAX, 0, true);
+    for ((l, pos, _), _, _) in frontier.iter() {
+        lo = lo.min(*pos);
+        hi = hi.max(*pos);
+        one_level &= *l == level;
+    }
+    let span = (hi - lo) as usize + 1;
+    if !one_level || span > 4 * frontier.len() + 4096 {
+        frontier.par_sort_unstable_by_key(|(key, _, _)| *key);
+        return;
+    }
+    let mut starts = vec![0usize; span + 1];
+    for ((_, pos, _), _, _) in frontier.iter() {
+        starts[(pos - lo) as usize + 1] += 1;
+    }
+    for b in 0..span {
+        starts[b + 1] += starts[b];
+    }
+    let mut next = starts.clone();
+    let mut out = vec![((0, 0, 0), 0, false); frontier.len()];
+    for e in frontier.drain(..) {
+        let b = (e.0.1 - lo) as usize;
+        out[next[b]] = e;
+        next[b] += 1;
+    }
+    for b in 0..span {
+        let bucket = &mut out[starts[b]..starts[b + 1]];
+        if bucket.len() > 1 {
+            bucket.sort_unstable_by_key(|((_, _, index), _, _)| *index);
+        }
+    }
+    *frontier = out;
+}
+
 /// What phase 1 learned from one chunk.
 struct ChunkOut {
     bufs: Vec<ShardBuf>,
@@ -1104,7 +1146,7 @@ impl<'m> Explorer<'m> {
         }
         // The order a sequential BFS would have found them in: by parent
         // position, then step. Keys are unique, so the order is total.
-        frontier.par_sort_unstable_by_key(|(key, _, _)| *key);
+        sort_frontier(&mut frontier);
         if self.keep_order {
             self.order.extend(frontier.iter().map(|(_, id, _)| *id));
         }
