@@ -378,12 +378,23 @@ struct ShardBuf {
 }
 
 /// The successors a chunk has buffered, by hash, to keep a second copy of
-/// one out of the buffers: open addressing over (hash, shard + 1, index in
-/// the shard's `pending`), 0 in the shard for an empty slot.
+/// one out of the buffers: open addressing over one word per slot, the
+/// state's hash above and `shard << 26 | (index + 1)` below (`index` in the
+/// shard's `pending`; 0 for an empty slot). A successor whose index does
+/// not fit is not recorded: it is only a missed shortcut.
 #[derive(Default)]
 struct Buffered {
-    slots: Vec<(u64, u32, u32)>,
+    slots: Vec<u64>,
     len: usize,
+}
+
+/// Bits of a [`Buffered`] slot for the index.
+const BUFFERED_INDEX_BITS: u32 = 26;
+
+/// Where a [`Buffered`] slot's probe starts: the top half of the hash.
+#[inline]
+fn slot_home(slot: u64) -> usize {
+    (slot >> 32) as usize
 }
 
 impl Buffered {
@@ -401,32 +412,44 @@ impl Buffered {
         if (self.len + 1) * 2 > self.slots.len() {
             self.grow();
         }
+        let tag = hash & (!0 << 32);
+        let low = (1u64 << BUFFERED_INDEX_BITS) - 1;
         let mask = self.slots.len() - 1;
-        let mut i = (hash >> store::SHARD_BITS) as usize & mask;
+        let mut i = slot_home(tag) & mask;
         loop {
-            let (h, s, x) = self.slots[i];
-            if s == 0 {
-                self.slots[i] = (hash, shard as u32 + 1, index);
-                self.len += 1;
+            let slot = self.slots[i];
+            if slot == 0 {
+                if (index as u64) < low {
+                    let entry = ((shard as u64) << BUFFERED_INDEX_BITS) | (index as u64 + 1);
+                    self.slots[i] = tag | entry;
+                    self.len += 1;
+                }
                 return false;
             }
-            if h == hash && same(s as usize - 1, x) {
-                return true;
+            if slot & (!0 << 32) == tag {
+                let entry = slot & 0xFFFF_FFFF;
+                let s = (entry >> BUFFERED_INDEX_BITS) as usize;
+                if same(s, ((entry & low) - 1) as u32) {
+                    return true;
+                }
             }
             i = (i + 1) & mask;
         }
     }
 
+    /// Doubles the table: every entry is placed again from its hash's top.
     fn grow(&mut self) {
         let size = (self.slots.len() * 2).max(1024);
-        let old = std::mem::replace(&mut self.slots, vec![(0, 0, 0); size]);
+        let old = std::mem::replace(&mut self.slots, vec![0; size]);
+        self.len = 0;
         let mask = size - 1;
-        for slot in old.into_iter().filter(|s| s.1 != 0) {
-            let mut i = (slot.0 >> store::SHARD_BITS) as usize & mask;
-            while self.slots[i].1 != 0 {
+        for slot in old.into_iter().filter(|&s| s != 0) {
+            let mut i = slot_home(slot) & mask;
+            while self.slots[i] != 0 {
                 i = (i + 1) & mask;
             }
             self.slots[i] = slot;
+            self.len += 1;
         }
     }
 }
@@ -894,7 +917,13 @@ impl<'m> Explorer<'m> {
         let model = self.model;
         let fixed_words = model.layout.fixed_words;
         let threads = rayon::current_num_threads().max(1);
-        let chunk = (frontier.len() / (threads * 4)).clamp(64, 2048);
+        // One thread has nothing to balance: the whole batch is one chunk,
+        // so one table of buffered successors sees all of it.
+        let chunk = if threads == 1 {
+            frontier.len().max(1)
+        } else {
+            (frontier.len() / (threads * 4)).clamp(64, 2048)
+        };
         frontier
             .par_chunks(chunk)
             .enumerate()
