@@ -612,10 +612,28 @@ impl Model {
                         code,
                     },
                 };
+                if !self.guard_holds(
+                    handler.guard.as_ref(),
+                    words,
+                    net,
+                    inst,
+                    step,
+                    scratch,
+                    emit,
+                ) {
+                    continue;
+                }
                 let removed = if self.code.set[m] { None } else { Some(p) };
-                let guard = handler.guard.as_ref();
-                let body = &handler.body;
-                self.run_step(state, inst, dst, guard, body, removed, step, scratch, emit);
+                self.run_body(
+                    state,
+                    inst,
+                    dst,
+                    &handler.body,
+                    removed,
+                    step,
+                    scratch,
+                    emit,
+                );
             }
         }
         self.faults(state, scratch, emit);
@@ -649,31 +667,56 @@ impl Model {
                     binding: binding as u32,
                 },
             };
-            let guard = action.guard.as_ref();
-            self.run_step(
-                state,
-                inst,
-                global,
-                guard,
-                &action.body,
-                None,
-                step,
-                scratch,
-                emit,
-            );
+            let (words, net) = state.split_at(self.layout.fixed_words);
+            if !self.guard_holds(action.guard.as_ref(), words, net, inst, step, scratch, emit) {
+                continue;
+            }
+            self.run_body(state, inst, global, &action.body, None, step, scratch, emit);
         }
     }
 
-    /// Runs one action or handler step whose locals are already bound:
-    /// the guard on the current state, then the body on a scratch copy; emits
-    /// the successor (without the message at `removed`) or the failure.
+    /// Whether the guard of an action or handler step whose locals are
+    /// bound holds on the current state (checked before anything else of
+    /// the step is set up: most candidate steps stop here). A guard that
+    /// fails at run time emits the failure and does not hold.
+    #[inline]
     #[allow(clippy::too_many_arguments)]
-    fn run_step(
+    fn guard_holds(
+        &self,
+        guard: Option<&Ex>,
+        words: &[u64],
+        net: &[u64],
+        inst: u32,
+        step: Step,
+        scratch: &mut Scratch,
+        emit: &mut dyn FnMut(Step, Outcome),
+    ) -> bool {
+        let Some(guard) = guard else {
+            return true;
+        };
+        let ctx = Ctx {
+            words,
+            net,
+            self_inst: inst,
+        };
+        match guard(&ctx, &mut scratch.locals) {
+            Ok(v) => v != 0,
+            Err(e) => {
+                emit(step, Outcome::Error(e));
+                false
+            }
+        }
+    }
+
+    /// Runs the body of an action or handler step whose guard holds, on a
+    /// scratch copy; emits the successor (without the message at
+    /// `removed`) or the failure.
+    #[allow(clippy::too_many_arguments)]
+    fn run_body(
         &self,
         state: &[u64],
         inst: u32,
         global: u32,
-        guard: Option<&Ex>,
         body: &St,
         removed: Option<usize>,
         step: Step,
@@ -681,21 +724,6 @@ impl Model {
         emit: &mut dyn FnMut(Step, Outcome),
     ) {
         let (words, net) = state.split_at(self.layout.fixed_words);
-        if let Some(guard) = guard {
-            let ctx = Ctx {
-                words,
-                net,
-                self_inst: inst,
-            };
-            match guard(&ctx, &mut scratch.locals) {
-                Ok(0) => return,
-                Ok(_) => {}
-                Err(e) => {
-                    emit(step, Outcome::Error(e));
-                    return;
-                }
-            }
-        }
         scratch.words.clear();
         scratch.words.extend_from_slice(words);
         scratch.sends.clear();
