@@ -155,6 +155,9 @@ pub(crate) struct Code {
     faulty: bool,
     /// By message kind.
     fifo: Vec<bool>,
+    /// Whether some message kind is FIFO (else a canonical network is
+    /// simply sorted by code: see [`Model::net_key`]).
+    any_fifo: bool,
     set: Vec<bool>,
 }
 
@@ -281,6 +284,7 @@ impl Code {
                 .iter()
                 .map(|m| m.network == NetworkKind::Fifo)
                 .collect(),
+            any_fifo: spec.messages.iter().any(|m| m.network == NetworkKind::Fifo),
             set: spec
                 .messages
                 .iter()
@@ -515,8 +519,14 @@ impl Model {
         let msg = &self.layout.msg;
         let key = |c: u64| self.net_key(c);
         for &c in extra {
-            let k = key(c);
-            let at = base + out[base..].partition_point(|&x| key(x) <= k);
+            let at = if self.code.any_fifo {
+                let k = key(c);
+                base + out[base..].partition_point(|&x| key(x) <= k)
+            } else {
+                // Without FIFO messages the key of a code orders as the code
+                // itself: the channel is the code's top bits.
+                base + out[base..].partition_point(|&x| x <= c)
+            };
             // A `set` network holds one copy of each message.
             if self.code.set[msg.kind(c)] && at > base && out[at - 1] == c {
                 continue;
