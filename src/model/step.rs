@@ -660,6 +660,23 @@ impl Model {
         scratch: &mut Scratch,
         emit: &mut dyn FnMut(Step, Outcome),
     ) {
+        let (words, net) = state.split_at(self.layout.fixed_words);
+        if action.params.is_empty() {
+            // One binding, nothing to bind: the commonest action.
+            scratch.locals.clear();
+            scratch.locals.resize(action.n_locals, 0);
+            let step = Step {
+                kind: StepKind::Action {
+                    global,
+                    action: a_index,
+                    binding: 0,
+                },
+            };
+            if self.guard_holds(action.guard.as_ref(), words, net, inst, step, scratch, emit) {
+                self.run_body(state, inst, global, &action.body, None, step, scratch, emit);
+            }
+            return;
+        }
         let n_bindings: usize = action.params.iter().map(|(_, d)| d.len()).product();
         for binding in 0..n_bindings {
             scratch.locals.clear();
@@ -677,7 +694,6 @@ impl Model {
                     binding: binding as u32,
                 },
             };
-            let (words, net) = state.split_at(self.layout.fixed_words);
             if !self.guard_holds(action.guard.as_ref(), words, net, inst, step, scratch, emit) {
                 continue;
             }
