@@ -499,6 +499,12 @@ fn sort_frontier(frontier: &mut Vec<((u32, u64, u32), u64, bool)>) {
 /// What phase 1 learned from one chunk.
 struct ChunkOut {
     bufs: Vec<ShardBuf>,
+    /// What the buffers would hold if every successor other than a
+    /// self-loop were buffered, with its share of the table of buffered
+    /// successors: an upper bound that, unlike the buffers themselves (a
+    /// chunk drops the copies it finds), does not depend on how the batch
+    /// was cut into chunks, so neither does a stop at a memory limit.
+    buffer_bound: usize,
     transitions: u64,
     step_found: Vec<Option<Found>>,
     deadlock: Option<Found>,
@@ -507,12 +513,9 @@ struct ChunkOut {
 }
 
 impl ChunkOut {
-    /// Bytes of the buffered successors (by length).
+    /// Bytes of the buffered successors, bounded as `buffer_bound` says.
     fn buffer_bytes(&self) -> usize {
-        self.bufs
-            .iter()
-            .map(|b| 8 * b.words.len() + std::mem::size_of::<Pending>() * b.pending.len())
-            .sum()
+        self.buffer_bound
     }
 }
 
@@ -842,6 +845,7 @@ impl<'m> Explorer<'m> {
         }
         let mut frontier = self.phase2(vec![ChunkOut {
             bufs: buf,
+            buffer_bound: 0,
             transitions: 0,
             step_found: Vec::new(),
             deadlock: None,
@@ -932,6 +936,7 @@ impl<'m> Explorer<'m> {
                 let level = self.level;
                 let mut out = ChunkOut {
                     bufs: self.take_bufs(),
+                    buffer_bound: 0,
                     transitions: 0,
                     step_found: vec![None; self.n_props],
                     deadlock: None,
@@ -984,6 +989,10 @@ impl<'m> Explorer<'m> {
                                     }
                                     None => next,
                                 };
+                                // Its words, its `Pending` and four table
+                                // slots (the table is kept 1/4 to 1/2 full).
+                                out.buffer_bound +=
+                                    8 * next.len() + std::mem::size_of::<Pending>() + 4 * 8;
                                 let (shard, net_hash, hash) = place(next, fixed_words);
                                 // A copy of a successor this chunk has
                                 // buffered already: the earlier copy comes
