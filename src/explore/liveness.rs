@@ -166,7 +166,7 @@ impl Explorer<'_> {
             if let Some(t) = task {
                 node.enabled.push(t);
             }
-            let (shard, net_hash) = place(next, fixed_words);
+            let (shard, net_hash, _) = place(next, fixed_words);
             if let Some(local) = self.shards[shard].find(next, net_hash) {
                 node.edges.push((dense.of(global_id(shard, local)), task));
             }

@@ -377,9 +377,134 @@ struct ShardBuf {
     pending: Vec<Pending>,
 }
 
+/// The successors a chunk has buffered, by hash, to keep a second copy of
+/// one out of the buffers: open addressing over one word per slot, the
+/// state's hash above and `shard << 26 | (index + 1)` below (`index` in the
+/// shard's `pending`; 0 for an empty slot). A successor whose index does
+/// not fit is not recorded: it is only a missed shortcut.
+#[derive(Default)]
+struct Buffered {
+    slots: Vec<u64>,
+    len: usize,
+}
+
+/// Bits of a [`Buffered`] slot for the index.
+const BUFFERED_INDEX_BITS: u32 = 26;
+
+/// Where a [`Buffered`] slot's probe starts: the top half of the hash.
+#[inline]
+fn slot_home(slot: u64) -> usize {
+    (slot >> 32) as usize
+}
+
+impl Buffered {
+    /// Whether a successor with hash `hash` that `same` accepts (given its
+    /// shard and index) is buffered already; if not, records the one at
+    /// `index` in `shard`.
+    #[inline]
+    fn find_or_add(
+        &mut self,
+        hash: u64,
+        shard: usize,
+        index: u32,
+        same: impl Fn(usize, u32) -> bool,
+    ) -> bool {
+        if (self.len + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        let tag = hash & (!0 << 32);
+        let low = (1u64 << BUFFERED_INDEX_BITS) - 1;
+        let mask = self.slots.len() - 1;
+        let mut i = slot_home(tag) & mask;
+        loop {
+            let slot = self.slots[i];
+            if slot == 0 {
+                if (index as u64) < low {
+                    let entry = ((shard as u64) << BUFFERED_INDEX_BITS) | (index as u64 + 1);
+                    self.slots[i] = tag | entry;
+                    self.len += 1;
+                }
+                return false;
+            }
+            if slot & (!0 << 32) == tag {
+                let entry = slot & 0xFFFF_FFFF;
+                let s = (entry >> BUFFERED_INDEX_BITS) as usize;
+                if same(s, ((entry & low) - 1) as u32) {
+                    return true;
+                }
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Doubles the table: every entry is placed again from its hash's top.
+    fn grow(&mut self) {
+        let size = (self.slots.len() * 2).max(1024);
+        let old = std::mem::replace(&mut self.slots, vec![0; size]);
+        self.len = 0;
+        let mask = size - 1;
+        for slot in old.into_iter().filter(|&s| s != 0) {
+            let mut i = slot_home(slot) & mask;
+            while self.slots[i] != 0 {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = slot;
+            self.len += 1;
+        }
+    }
+}
+
+/// Sorts the new states of a batch by key. Their keys share the level and
+/// their frontier positions span at most a batch, so a counting sort by
+/// position, then by step index among the few of each position, does it in
+/// linear time; anything else is sorted outright.
+fn sort_frontier(frontier: &mut Vec<((u32, u64, u32), u64, bool)>) {
+    let Some(&((level, _, _), _, _)) = frontier.first() else {
+        return;
+    };
+    let (mut lo, mut hi, mut one_level) = (u64::MAX, 0, true);
+    for ((l, pos, _), _, _) in frontier.iter() {
+        lo = lo.min(*pos);
+        hi = hi.max(*pos);
+        one_level &= *l == level;
+    }
+    let span = (hi - lo) as usize + 1;
+    if !one_level || span > 4 * frontier.len() + 4096 {
+        frontier.par_sort_unstable_by_key(|(key, _, _)| *key);
+        return;
+    }
+    let mut starts = vec![0usize; span + 1];
+    for ((_, pos, _), _, _) in frontier.iter() {
+        starts[(pos - lo) as usize + 1] += 1;
+    }
+    for b in 0..span {
+        starts[b + 1] += starts[b];
+    }
+    let mut next = starts.clone();
+    let mut out = vec![((0, 0, 0), 0, false); frontier.len()];
+    for e in frontier.drain(..) {
+        let b = (e.0.1 - lo) as usize;
+        out[next[b]] = e;
+        next[b] += 1;
+    }
+    for b in 0..span {
+        let bucket = &mut out[starts[b]..starts[b + 1]];
+        if bucket.len() > 1 {
+            bucket.sort_unstable_by_key(|((_, _, index), _, _)| *index);
+        }
+    }
+    *frontier = out;
+}
+
 /// What phase 1 learned from one chunk.
 struct ChunkOut {
     bufs: Vec<ShardBuf>,
+    /// What the buffers would hold if every successor other than a
+    /// self-loop were buffered, with its share of the table of buffered
+    /// successors: an upper bound that, unlike the buffers themselves (a
+    /// chunk drops the copies it finds), does not depend on how the batch
+    /// was cut into chunks, so neither does a stop at a memory limit.
+    buffer_bound: usize,
     transitions: u64,
     step_found: Vec<Option<Found>>,
     deadlock: Option<Found>,
@@ -388,12 +513,9 @@ struct ChunkOut {
 }
 
 impl ChunkOut {
-    /// Bytes of the buffered successors (by length).
+    /// Bytes of the buffered successors, bounded as `buffer_bound` says.
     fn buffer_bytes(&self) -> usize {
-        self.bufs
-            .iter()
-            .map(|b| 8 * b.words.len() + std::mem::size_of::<Pending>() * b.pending.len())
-            .sum()
+        self.buffer_bound
     }
 }
 
@@ -710,7 +832,7 @@ impl<'m> Explorer<'m> {
         // Initial states go through phase 2 like successors, as one chunk.
         let mut buf: Vec<ShardBuf> = (0..SHARDS).map(|_| ShardBuf::default()).collect();
         for (i, s) in initial.iter().enumerate() {
-            let (shard, net_hash) = place(s, self.model.layout.fixed_words);
+            let (shard, net_hash, _) = place(s, self.model.layout.fixed_words);
             let b = &mut buf[shard];
             b.pending.push(Pending {
                 net_hash,
@@ -723,6 +845,7 @@ impl<'m> Explorer<'m> {
         }
         let mut frontier = self.phase2(vec![ChunkOut {
             bufs: buf,
+            buffer_bound: 0,
             transitions: 0,
             step_found: Vec::new(),
             deadlock: None,
@@ -798,7 +921,13 @@ impl<'m> Explorer<'m> {
         let model = self.model;
         let fixed_words = model.layout.fixed_words;
         let threads = rayon::current_num_threads().max(1);
-        let chunk = (frontier.len() / (threads * 4)).clamp(64, 2048);
+        // One thread has nothing to balance: the whole batch is one chunk,
+        // so one table of buffered successors sees all of it.
+        let chunk = if threads == 1 {
+            frontier.len().max(1)
+        } else {
+            (frontier.len() / (threads * 4)).clamp(64, 2048)
+        };
         frontier
             .par_chunks(chunk)
             .enumerate()
@@ -807,6 +936,7 @@ impl<'m> Explorer<'m> {
                 let level = self.level;
                 let mut out = ChunkOut {
                     bufs: self.take_bufs(),
+                    buffer_bound: 0,
                     transitions: 0,
                     step_found: vec![None; self.n_props],
                     deadlock: None,
@@ -814,6 +944,7 @@ impl<'m> Explorer<'m> {
                     coverage: Coverage::new(model),
                 };
                 let mut scratch = Scratch::default();
+                let mut buffered = Buffered::default();
                 let mut locals = Vec::new();
                 let mut canon = Vec::new();
                 let mut state = Vec::new();
@@ -858,7 +989,28 @@ impl<'m> Explorer<'m> {
                                     }
                                     None => next,
                                 };
-                                let (shard, net_hash) = place(next, fixed_words);
+                                // Its words, its `Pending` and four table
+                                // slots (the table is kept 1/4 to 1/2 full).
+                                out.buffer_bound +=
+                                    8 * next.len() + std::mem::size_of::<Pending>() + 4 * 8;
+                                let (shard, net_hash, hash) = place(next, fixed_words);
+                                // A copy of a successor this chunk has
+                                // buffered already: the earlier copy comes
+                                // first in (frontier, step) order, so this
+                                // one could only be refused by phase 2.
+                                let bufs = &out.bufs;
+                                let index = bufs[shard].pending.len() as u32;
+                                if buffered.find_or_add(hash, shard, index, |s, i| {
+                                    let p = &bufs[s].pending[i as usize];
+                                    let start = p.start as usize;
+                                    // Word by word: a few words, cheaper
+                                    // than a call to memcmp.
+                                    let words = &bufs[s].words[start..start + p.len as usize];
+                                    words.len() == next.len()
+                                        && words.iter().zip(next).all(|(a, b)| a == b)
+                                }) {
+                                    return;
+                                }
                                 let b = &mut out.bufs[shard];
                                 b.pending.push(Pending {
                                     net_hash,
@@ -1036,7 +1188,7 @@ impl<'m> Explorer<'m> {
         }
         // The order a sequential BFS would have found them in: by parent
         // position, then step. Keys are unique, so the order is total.
-        frontier.par_sort_unstable_by_key(|(key, _, _)| *key);
+        sort_frontier(&mut frontier);
         if self.keep_order {
             self.order.extend(frontier.iter().map(|(_, id, _)| *id));
         }

@@ -53,14 +53,15 @@ fn shard_of(h: u64) -> usize {
     (h as usize) & (SHARDS - 1)
 }
 
-/// Where a state goes: its shard, and the hash of its network (the words
-/// after the first `fixed_words`), which the shard's interner uses as it is.
+/// Where a state goes: its shard, the hash of its network (the words after
+/// the first `fixed_words`), which the shard's interner uses as it is, and
+/// the hash of the whole state (its low bits are the shard).
 #[inline]
-pub fn place(words: &[u64], fixed_words: usize) -> (usize, u64) {
+pub fn place(words: &[u64], fixed_words: usize) -> (usize, u64, u64) {
     let (fixed, net) = words.split_at(fixed_words);
     let net_hash = hash_state(net);
-    let h = fixed.iter().fold(net_hash, |h, &w| mix(h, w));
-    (shard_of(fmix(h)), net_hash)
+    let h = fmix(fixed.iter().fold(net_hash, |h, &w| mix(h, w)));
+    (shard_of(h), net_hash, h)
 }
 
 /// The global id of local index `local` in shard `shard`.

@@ -254,6 +254,38 @@ impl<'s> Lowerer<'s> {
         Some((local, var.slots.clone(), lo))
     }
 
+    /// `forall`/`exists var in D: var.v == constant` (or `!=`) as one loop
+    /// over the instances' slots, without a closure call per instance:
+    /// the reads and the comparison are those [`Lowerer::binary`] compiles.
+    fn quant_field(
+        &mut self,
+        forall: bool,
+        values: &Arc<Vec<i64>>,
+        var: LocalId,
+        body: &Expr,
+    ) -> Option<Ex> {
+        let ExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b) = &body.kind else {
+            return None;
+        };
+        let same_enc = a.ty.is_int() || self.enc(&a.ty, a.span) == self.enc(&b.ty, b.span);
+        let ((local, slots, lo), c) =
+            (self.local_var(a).zip(constant(b))).or_else(|| self.local_var(b).zip(constant(a)))?;
+        if !same_enc || local != var {
+            return None;
+        }
+        let want = *op == BinOp::Eq;
+        let values = values.clone();
+        Some(Arc::new(move |ctx, _| {
+            for &v in values.iter() {
+                let x = lo.wrapping_add(slots[v as usize].read(ctx.words) as i64);
+                if ((x == c) == want) != forall {
+                    return Ok(!forall as i64);
+                }
+            }
+            Ok(forall as i64)
+        }))
+    }
+
     pub(crate) fn new(spec: &'s TypedSpec, layout: &'s Layout) -> Lowerer<'s> {
         Lowerer {
             spec,
@@ -455,12 +487,17 @@ impl<'s> Lowerer<'s> {
                     return split;
                 }
                 let dom = self.domain(domain, node);
-                let body = self.expr(body, node);
                 if let (Dom::Values(vs), [var], Quantifier::Forall | Quantifier::Exists) =
                     (&dom, vars.as_slice(), quantifier)
                 {
-                    return quant_values(*quantifier == Quantifier::Forall, vs.clone(), *var, body);
+                    let forall = *quantifier == Quantifier::Forall;
+                    if let Some(ex) = self.quant_field(forall, vs, *var, body) {
+                        return ex;
+                    }
+                    let body = self.expr(body, node);
+                    return quant_values(forall, vs.clone(), *var, body);
                 }
+                let body = self.expr(body, node);
                 let vars = vars.clone();
                 match quantifier {
                     Quantifier::Forall => Arc::new(move |ctx, locals| {
@@ -943,10 +980,14 @@ impl Lowerer<'_> {
         }
         let side = |this: &mut Self, vars: Vec<LocalId>, body: &Expr| -> Ex {
             let dom = this.domain(domain, node);
-            let body = this.expr(body, node);
             if let (Dom::Values(vs), [var]) = (&dom, vars.as_slice()) {
+                if let Some(ex) = this.quant_field(false, vs, *var, body) {
+                    return ex;
+                }
+                let body = this.expr(body, node);
                 return quant_values(false, vs.clone(), *var, body);
             }
+            let body = this.expr(body, node);
             Arc::new(move |ctx, locals| {
                 nest(&dom, &vars, ctx, locals, &mut |locals| {
                     Ok(body(ctx, locals)? == 0)

@@ -155,6 +155,9 @@ pub(crate) struct Code {
     faulty: bool,
     /// By message kind.
     fifo: Vec<bool>,
+    /// Whether some message kind is FIFO (else a canonical network is
+    /// simply sorted by code: see [`Model::net_key`]).
+    any_fifo: bool,
     set: Vec<bool>,
 }
 
@@ -281,6 +284,7 @@ impl Code {
                 .iter()
                 .map(|m| m.network == NetworkKind::Fifo)
                 .collect(),
+            any_fifo: spec.messages.iter().any(|m| m.network == NetworkKind::Fifo),
             set: spec
                 .messages
                 .iter()
@@ -515,8 +519,14 @@ impl Model {
         let msg = &self.layout.msg;
         let key = |c: u64| self.net_key(c);
         for &c in extra {
-            let k = key(c);
-            let at = base + out[base..].partition_point(|&x| key(x) <= k);
+            let at = if self.code.any_fifo {
+                let k = key(c);
+                base + out[base..].partition_point(|&x| key(x) <= k)
+            } else {
+                // Without FIFO messages the key of a code orders as the code
+                // itself: the channel is the code's top bits.
+                base + out[base..].partition_point(|&x| x <= c)
+            };
             // A `set` network holds one copy of each message.
             if self.code.set[msg.kind(c)] && at > base && out[at - 1] == c {
                 continue;
@@ -612,10 +622,28 @@ impl Model {
                         code,
                     },
                 };
+                if !self.guard_holds(
+                    handler.guard.as_ref(),
+                    words,
+                    net,
+                    inst,
+                    step,
+                    scratch,
+                    emit,
+                ) {
+                    continue;
+                }
                 let removed = if self.code.set[m] { None } else { Some(p) };
-                let guard = handler.guard.as_ref();
-                let body = &handler.body;
-                self.run_step(state, inst, dst, guard, body, removed, step, scratch, emit);
+                self.run_body(
+                    state,
+                    inst,
+                    dst,
+                    &handler.body,
+                    removed,
+                    step,
+                    scratch,
+                    emit,
+                );
             }
         }
         self.faults(state, scratch, emit);
@@ -632,6 +660,23 @@ impl Model {
         scratch: &mut Scratch,
         emit: &mut dyn FnMut(Step, Outcome),
     ) {
+        let (words, net) = state.split_at(self.layout.fixed_words);
+        if action.params.is_empty() {
+            // One binding, nothing to bind: the commonest action.
+            scratch.locals.clear();
+            scratch.locals.resize(action.n_locals, 0);
+            let step = Step {
+                kind: StepKind::Action {
+                    global,
+                    action: a_index,
+                    binding: 0,
+                },
+            };
+            if self.guard_holds(action.guard.as_ref(), words, net, inst, step, scratch, emit) {
+                self.run_body(state, inst, global, &action.body, None, step, scratch, emit);
+            }
+            return;
+        }
         let n_bindings: usize = action.params.iter().map(|(_, d)| d.len()).product();
         for binding in 0..n_bindings {
             scratch.locals.clear();
@@ -649,31 +694,55 @@ impl Model {
                     binding: binding as u32,
                 },
             };
-            let guard = action.guard.as_ref();
-            self.run_step(
-                state,
-                inst,
-                global,
-                guard,
-                &action.body,
-                None,
-                step,
-                scratch,
-                emit,
-            );
+            if !self.guard_holds(action.guard.as_ref(), words, net, inst, step, scratch, emit) {
+                continue;
+            }
+            self.run_body(state, inst, global, &action.body, None, step, scratch, emit);
         }
     }
 
-    /// Runs one action or handler step whose locals are already bound:
-    /// the guard on the current state, then the body on a scratch copy; emits
-    /// the successor (without the message at `removed`) or the failure.
+    /// Whether the guard of an action or handler step whose locals are
+    /// bound holds on the current state (checked before anything else of
+    /// the step is set up: most candidate steps stop here). A guard that
+    /// fails at run time emits the failure and does not hold.
+    #[inline]
     #[allow(clippy::too_many_arguments)]
-    fn run_step(
+    fn guard_holds(
+        &self,
+        guard: Option<&Ex>,
+        words: &[u64],
+        net: &[u64],
+        inst: u32,
+        step: Step,
+        scratch: &mut Scratch,
+        emit: &mut dyn FnMut(Step, Outcome),
+    ) -> bool {
+        let Some(guard) = guard else {
+            return true;
+        };
+        let ctx = Ctx {
+            words,
+            net,
+            self_inst: inst,
+        };
+        match guard(&ctx, &mut scratch.locals) {
+            Ok(v) => v != 0,
+            Err(e) => {
+                emit(step, Outcome::Error(e));
+                false
+            }
+        }
+    }
+
+    /// Runs the body of an action or handler step whose guard holds, on a
+    /// scratch copy; emits the successor (without the message at
+    /// `removed`) or the failure.
+    #[allow(clippy::too_many_arguments)]
+    fn run_body(
         &self,
         state: &[u64],
         inst: u32,
         global: u32,
-        guard: Option<&Ex>,
         body: &St,
         removed: Option<usize>,
         step: Step,
@@ -681,21 +750,6 @@ impl Model {
         emit: &mut dyn FnMut(Step, Outcome),
     ) {
         let (words, net) = state.split_at(self.layout.fixed_words);
-        if let Some(guard) = guard {
-            let ctx = Ctx {
-                words,
-                net,
-                self_inst: inst,
-            };
-            match guard(&ctx, &mut scratch.locals) {
-                Ok(0) => return,
-                Ok(_) => {}
-                Err(e) => {
-                    emit(step, Outcome::Error(e));
-                    return;
-                }
-            }
-        }
         scratch.words.clear();
         scratch.words.extend_from_slice(words);
         scratch.sends.clear();
@@ -715,7 +769,13 @@ impl Model {
             // A step that changes no variable, sends nothing and removes no
             // message (a `set` message delivered again, say) leads back to
             // the state itself: no successor to build.
-            Ok(()) if removed.is_none() && scratch.sends.is_empty() && scratch.words == words => {
+            // (Compared word by word: a few words, cheaper than a call to
+            // memcmp.)
+            Ok(())
+                if removed.is_none()
+                    && scratch.sends.is_empty()
+                    && scratch.words.iter().zip(words).all(|(a, b)| a == b) =>
+            {
                 emit(step, Outcome::Next(state))
             }
             Ok(()) => self.emit_next(scratch, net, removed, step, emit),
