@@ -201,6 +201,17 @@ fn interrupt(pid: u32) {
     assert!(kill.success());
 }
 
+/// Runs dsmc with `args`, sends it SIGINT once it catches it, and waits.
+fn interrupted(args: &[&str]) -> Output {
+    let child = dsmc_command(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("dsmc starts");
+    interrupt(child.id());
+    child.wait_with_output().expect("dsmc ends")
+}
+
 #[test]
 fn ctrl_c_stops_a_check_with_its_partial_report() {
     if !std::path::Path::new("/proc/self/status").exists() {
@@ -209,13 +220,7 @@ fn ctrl_c_stops_a_check_with_its_partial_report() {
     }
     // The timeout only keeps a broken handler from hanging the test; the
     // report must then say "interrupted", not "time limit".
-    let child = dsmc_command(&["check", "--timeout", "120s", "-D", BIG, SPEC])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("dsmc starts");
-    interrupt(child.id());
-    let output = child.wait_with_output().expect("dsmc ends");
+    let output = interrupted(&["check", "--timeout", "120s", "-D", BIG, SPEC]);
     assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
     let out = stdout(&output);
     assert!(
@@ -236,7 +241,7 @@ fn ctrl_c_stops_a_simulation_with_its_report() {
     if !std::path::Path::new("/proc/self/status").exists() {
         return;
     }
-    let child = dsmc_command(&[
+    let output = interrupted(&[
         "simulate",
         "--timeout",
         "120s",
@@ -245,13 +250,7 @@ fn ctrl_c_stops_a_simulation_with_its_report() {
         "-D",
         BIG,
         SPEC,
-    ])
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("dsmc starts");
-    interrupt(child.id());
-    let output = child.wait_with_output().expect("dsmc ends");
+    ]);
     assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
     let out = stdout(&output);
     assert!(

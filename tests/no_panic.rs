@@ -6,6 +6,7 @@
 //! in debug builds.
 
 use dsmc::front::{Override, check_source};
+use dsmc::syntax::rough_tokens;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use std::path::Path;
@@ -41,51 +42,13 @@ static CORPUS: LazyLock<Vec<String>> = LazyLock::new(|| {
 static VOCABULARY: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
     let mut words: Vec<&str> = CORPUS
         .iter()
-        .flat_map(|text| tokens(text))
+        .flat_map(|text| rough_tokens(text))
         .filter(|t| !t.trim().is_empty())
         .collect();
     words.sort_unstable();
     words.dedup();
     words
 });
-
-/// Splits text roughly into tokens: runs of letters, digits and `_`, runs of
-/// whitespace, and single other characters. Joining them gives the text back.
-fn tokens(text: &str) -> Vec<&str> {
-    #[derive(PartialEq)]
-    enum Class {
-        Word,
-        Space,
-        Other,
-    }
-    let class = |c: char| {
-        if c.is_alphanumeric() || c == '_' {
-            Class::Word
-        } else if c.is_whitespace() {
-            Class::Space
-        } else {
-            Class::Other
-        }
-    };
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut previous: Option<Class> = None;
-    for (i, c) in text.char_indices() {
-        let current = class(c);
-        let joins = previous
-            .as_ref()
-            .is_some_and(|p| *p == current && current != Class::Other);
-        if !joins && i > start {
-            out.push(&text[start..i]);
-            start = i;
-        }
-        previous = Some(current);
-    }
-    if start < text.len() {
-        out.push(&text[start..]);
-    }
-    out
-}
 
 /// One edit of a token list.
 #[derive(Clone, Debug)]
@@ -160,7 +123,7 @@ proptest! {
     #[test]
     fn mutated_specs(file in any::<Index>(), mutations in proptest::collection::vec(mutation(), 1..6)) {
         let text = &CORPUS[file.index(CORPUS.len())];
-        check_source(&mutate(tokens(text), &mutations), &[]);
+        check_source(&mutate(rough_tokens(text), &mutations), &[]);
     }
 
     #[test]
@@ -201,6 +164,6 @@ proptest! {
 #[test]
 fn tokens_join_back_to_the_text() {
     let text = "node RM[N] {\n  var x: 0..3 = 0 // ç\n}";
-    assert_eq!(tokens(text).concat(), text);
-    assert_eq!(tokens("a  b.c"), ["a", "  ", "b", ".", "c"]);
+    assert_eq!(rough_tokens(text).concat(), text);
+    assert_eq!(rough_tokens("a  b.c"), ["a", "  ", "b", ".", "c"]);
 }

@@ -2,6 +2,7 @@
 //! mutator that edits specs token by token and line by line (so that most
 //! mutants still parse and reach the later stages), and the front end run.
 
+use dsmc::syntax::rough_tokens;
 use std::path::Path;
 use std::sync::LazyLock;
 
@@ -36,7 +37,7 @@ pub static CORPUS: LazyLock<Vec<String>> = LazyLock::new(|| {
 static VOCABULARY: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
     let mut words: Vec<&str> = CORPUS
         .iter()
-        .flat_map(|text| tokens(text))
+        .flat_map(|text| rough_tokens(text))
         .filter(|t| !t.trim().is_empty())
         .collect();
     words.sort_unstable();
@@ -78,44 +79,6 @@ const NUMBERS: &[&str] = &[
     "-1",
     "-9223372036854775808",
 ];
-
-/// Splits text into tokens: runs of letters, digits and `_`, runs of
-/// whitespace, and single other characters. Joining them gives the text back.
-pub fn tokens(text: &str) -> Vec<&str> {
-    #[derive(PartialEq)]
-    enum Class {
-        Word,
-        Space,
-        Other,
-    }
-    let class = |c: char| {
-        if c.is_alphanumeric() || c == '_' {
-            Class::Word
-        } else if c.is_whitespace() {
-            Class::Space
-        } else {
-            Class::Other
-        }
-    };
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut previous: Option<Class> = None;
-    for (i, c) in text.char_indices() {
-        let current = class(c);
-        let joins = previous
-            .as_ref()
-            .is_some_and(|p| *p == current && current != Class::Other);
-        if !joins && i > start {
-            out.push(&text[start..i]);
-            start = i;
-        }
-        previous = Some(current);
-    }
-    if start < text.len() {
-        out.push(&text[start..]);
-    }
-    out
-}
 
 /// A small deterministic generator (SplitMix64), seeded by libFuzzer.
 pub struct Rng(u64);
@@ -168,7 +131,7 @@ pub fn mutate_text(text: &str, rng: &mut Rng) -> String {
 }
 
 fn mutate_once(text: &str, rng: &mut Rng) -> String {
-    let mut toks = tokens(text);
+    let mut toks = rough_tokens(text);
     // Positions of tokens that are not whitespace.
     let solid: Vec<usize> = (0..toks.len())
         .filter(|&i| !toks[i].trim().is_empty())
