@@ -215,6 +215,9 @@ pub enum Deny {
 pub enum Engine {
     /// dsmc's parallel explorer.
     Dsmc,
+    /// dsmc's explorer with every step interpreted: no step cache, no packed
+    /// `set` network (slower; for comparison).
+    Interpreter,
     /// Stateright's checker on the same compiled model.
     Stateright,
 }

@@ -88,3 +88,86 @@ fn compare_all(select: impl Fn(&str) -> bool) -> usize {
     }
     compared
 }
+
+/// The fast path (step cache, packed `set` network) against the
+/// interpreter, on every spec it applies to: the same counts, verdicts,
+/// counterexamples, deadlocks, runtime findings and coverage.
+#[test]
+fn fast_path_agrees_with_the_interpreter() {
+    let packed = compare_fast_path(|source| !common::is_heavy(source));
+    assert!(packed >= 5, "only {packed} specs took the fast path");
+}
+
+#[test]
+#[ignore = "heavy: run with --include-ignored"]
+fn fast_path_agrees_with_the_interpreter_on_heavy_specs() {
+    let packed = compare_fast_path(|source| {
+        common::is_heavy(source)
+            && common::pinned_states(source).is_none_or(|n| n <= common::REFERENCE_STATES)
+    });
+    assert!(packed >= 1, "only {packed} heavy specs took the fast path");
+}
+
+/// Compares the two ways of exploring on every spec `select` accepts, with
+/// and without symmetry reduction; returns how many specs took the fast path.
+fn compare_fast_path(select: impl Fn(&str) -> bool) -> usize {
+    let mut packed = 0;
+    for path in corpus() {
+        let source = std::fs::read_to_string(&path).expect("readable");
+        if !select(&source) {
+            continue;
+        }
+        let front = dsmc::front::check_source(&source, &[]);
+        let Some(typed) = front.typed else { continue };
+        let Ok(model) = lower(typed) else { continue };
+        if model.packing().is_some() {
+            packed += 1;
+        }
+        for no_symmetry in [false, true] {
+            let run = |interpreted| {
+                let options = Options {
+                    no_symmetry,
+                    interpreted,
+                    threads: Some(2),
+                    ..Options::default()
+                };
+                explore(&model, &options)
+            };
+            let (fast, slow) = (run(false), run(true));
+            let (fast, slow) = match (fast, slow) {
+                (Ok(f), Ok(s)) => (f, s),
+                (Err(f), Err(s)) => {
+                    assert_eq!(f, s, "{path}: initial-state error");
+                    continue;
+                }
+                (f, s) => panic!("{path}: {:?} vs {:?}", f.err(), s.err()),
+            };
+            let what = format!("{path} (no_symmetry: {no_symmetry})");
+            assert_eq!(fast.states, slow.states, "{what}: states");
+            assert_eq!(fast.transitions, slow.transitions, "{what}: transitions");
+            assert_eq!(fast.depth, slow.depth, "{what}: depth");
+            assert_eq!(fast.pruned, slow.pruned, "{what}: pruned");
+            assert_eq!(
+                format!("{:?}", fast.verdicts),
+                format!("{:?}", slow.verdicts),
+                "{what}: verdicts and traces"
+            );
+            assert_eq!(
+                format!("{:?}", fast.deadlock),
+                format!("{:?}", slow.deadlock),
+                "{what}: deadlock"
+            );
+            assert_eq!(
+                format!("{:?}", fast.runtime_error),
+                format!("{:?}", slow.runtime_error),
+                "{what}: runtime error"
+            );
+            assert_eq!(
+                format!("{:?}", fast.coverage),
+                format!("{:?}", slow.coverage),
+                "{what}: coverage"
+            );
+        }
+    }
+    packed
+}

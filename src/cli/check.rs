@@ -185,6 +185,7 @@ fn check_input(
             no_symmetry: args.no_symmetry,
             progress: progress.as_ref().map(|(hook, _)| hook.clone()),
             properties: None,
+            interpreted: args.engine == Engine::Interpreter,
         },
         properties: args.properties.clone(),
     };

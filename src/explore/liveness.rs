@@ -151,7 +151,8 @@ impl Explorer<'_> {
     fn raw_node(&self, dense: &Dense, index: u32, scratch: &mut Scratch) -> RawNode {
         let model: &Model = self.model;
         let state = &self.state(dense.globals[index as usize]);
-        let fixed_words = model.layout.fixed_words;
+        let fixed_words = self.store_words;
+        let mut stored = Vec::new();
         let mut node = RawNode {
             edges: Vec::new(),
             enabled: Vec::new(),
@@ -166,6 +167,7 @@ impl Explorer<'_> {
             if let Some(t) = task {
                 node.enabled.push(t);
             }
+            let next = self.stored_form(next, &mut stored);
             let (shard, net_hash, _) = place(next, fixed_words);
             if let Some(local) = self.shards[shard].find(next, net_hash) {
                 node.edges.push((dense.of(global_id(shard, local)), task));

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::model::{CompiledProperty, Model, Outcome, Pred, RtError, Scratch, Step};
+use crate::model::{CompiledProperty, Fast, Memo, Model, Outcome, Pred, RtError, Scratch, Step};
 use store::{NO_PARENT, SHARDS, Shard, global_id, place, split_id};
 
 /// How to explore.
@@ -49,6 +49,10 @@ pub struct Options {
     /// [`Verdict::NotSelected`] and cost nothing (no liveness phase for an
     /// unselected liveness property).
     pub properties: Option<Vec<usize>>,
+    /// Interpret every step and keep networks as lists, even where the
+    /// spec qualifies for the step cache and packed `set` networks
+    /// ([`Model::packing`]): for comparison and for testing the fast path.
+    pub interpreted: bool,
 }
 
 impl Options {
@@ -292,12 +296,19 @@ impl Coverage {
         }
     }
 
-    /// Marks the kinds of the messages in a state's network.
-    fn mark_network(sent: &mut [bool], model: &Model, state: &[u64]) {
-        for &code in &state[model.layout.fixed_words..] {
+    /// Marks the kinds of the messages in a stored state's network
+    /// (`packed` says how it is stored).
+    fn mark_network(sent: &mut [bool], model: &Model, packed: Option<&Fast>, state: &[u64]) {
+        let mut mark = |code: u64| {
             if let Some(s) = sent.get_mut(model.layout.msg.kind(code)) {
                 *s = true;
             }
+        };
+        match packed {
+            Some(p) => p.for_each_code(state, mark),
+            None => state[model.layout.fixed_words..]
+                .iter()
+                .for_each(|&c| mark(c)),
         }
     }
 
@@ -331,6 +342,19 @@ impl Coverage {
         for (x, y) in self.sent.iter_mut().zip(&other.sent) {
             *x |= *y;
         }
+    }
+}
+
+/// A stored state as the model lays it out: unpacked when states are
+/// packed (`packed`).
+fn ordinary_form(packed: Option<&Fast>, model: &Model, stored: &[u64]) -> Vec<u64> {
+    match packed {
+        Some(p) => {
+            let mut out = Vec::new();
+            p.unpack(model.layout.fixed_words, stored, &mut out);
+            out
+        }
+        None => stored.to_vec(),
     }
 }
 
@@ -637,6 +661,13 @@ struct Explorer<'m> {
     model: &'m Model,
     /// The symmetry states are reduced by, if any.
     sym: Option<&'m crate::model::Symmetry>,
+    /// How states are packed in the visited set, when they are (never
+    /// under symmetry); `None`: as the model lays them out.
+    packed: Option<&'m Fast>,
+    /// Words of a state as stored: the packed form's, or the fixed part's.
+    store_words: usize,
+    /// The step caches of phase 1, one per chunk at a time.
+    memos: std::sync::Mutex<Vec<Memo>>,
     options: &'m Options,
     shards: Vec<Shard>,
     n_props: usize,
@@ -679,16 +710,29 @@ struct Explorer<'m> {
 impl<'m> Explorer<'m> {
     fn new(model: &'m Model, options: &'m Options) -> Explorer<'m> {
         let n_props = model.properties.len();
+        let sym = if options.no_symmetry {
+            None
+        } else {
+            model.reduction()
+        };
+        let packed = match sym {
+            Some(_) => None,
+            None if options.interpreted => None,
+            None => model.packing(),
+        };
+        let (store_words, store_bits) = match packed {
+            Some(p) => (p.words(), p.bits()),
+            None => (model.layout.fixed_words, model.layout.fixed_bits),
+        };
         Explorer {
             model,
-            sym: if options.no_symmetry {
-                None
-            } else {
-                model.reduction()
-            },
+            sym,
+            packed,
+            store_words,
+            memos: std::sync::Mutex::new(Vec::new()),
             options,
             shards: (0..SHARDS)
-                .map(|_| Shard::new(model.layout.fixed_words, model.layout.fixed_bits))
+                .map(|_| Shard::new(store_words, store_bits))
                 .collect(),
             n_props,
             checked: (0..n_props).map(|p| options.checks(p)).collect(),
@@ -789,14 +833,30 @@ impl<'m> Explorer<'m> {
             .collect()
     }
 
-    /// The words of state `id`.
+    /// The words of state `id`, as the model lays them out.
     fn state(&self, id: u64) -> Vec<u64> {
         let mut words = Vec::new();
         self.load(id, &mut words);
-        words
+        self.ordinary(&words)
     }
 
-    /// Writes the words of state `id` into `out`.
+    /// A state as the model lays it out (unpacked).
+    fn ordinary(&self, stored: &[u64]) -> Vec<u64> {
+        ordinary_form(self.packed, self.model, stored)
+    }
+
+    /// A state as the visited set stores it (packed, when states are).
+    fn stored_form<'a>(&self, state: &'a [u64], out: &'a mut Vec<u64>) -> &'a [u64] {
+        match self.packed {
+            Some(p) => {
+                p.pack(self.model.layout.fixed_words, state, out);
+                out
+            }
+            None => state,
+        }
+    }
+
+    /// Writes the words of state `id` into `out`, as stored.
     fn load(&self, id: u64, out: &mut Vec<u64>) {
         let (s, l) = split_id(id);
         self.shards[s].load(l, out);
@@ -828,11 +888,18 @@ impl<'m> Explorer<'m> {
                 std::mem::swap(s, &mut canon);
             }
         }
+        if let Some(p) = self.packed {
+            let mut packed = Vec::new();
+            for s in &mut initial {
+                p.pack(self.model.layout.fixed_words, s, &mut packed);
+                std::mem::swap(s, &mut packed);
+            }
+        }
         self.transitions = initial.len() as u64;
         // Initial states go through phase 2 like successors, as one chunk.
         let mut buf: Vec<ShardBuf> = (0..SHARDS).map(|_| ShardBuf::default()).collect();
         for (i, s) in initial.iter().enumerate() {
-            let (shard, net_hash, _) = place(s, self.model.layout.fixed_words);
+            let (shard, net_hash, _) = place(s, self.store_words);
             let b = &mut buf[shard];
             b.pending.push(Pending {
                 net_hash,
@@ -919,7 +986,7 @@ impl<'m> Explorer<'m> {
     /// frontier position `first`, chunk by chunk in parallel.
     fn phase1(&self, frontier: &[u64], first: u64) -> Vec<ChunkOut> {
         let model = self.model;
-        let fixed_words = model.layout.fixed_words;
+        let fixed_words = self.store_words;
         let threads = rayon::current_num_threads().max(1);
         // One thread has nothing to balance: the whole batch is one chunk,
         // so one table of buffered successors sees all of it.
@@ -944,6 +1011,11 @@ impl<'m> Explorer<'m> {
                     coverage: Coverage::new(model),
                 };
                 let mut scratch = Scratch::default();
+                let mut memo = match self.packed {
+                    Some(_) => self.memos.lock().expect("no panic holds it").pop(),
+                    None => None,
+                }
+                .unwrap_or_default();
                 let mut buffered = Buffered::default();
                 let mut locals = Vec::new();
                 let mut canon = Vec::new();
@@ -954,7 +1026,7 @@ impl<'m> Explorer<'m> {
                     let state = state.as_slice();
                     let mut index = 0u32;
                     let mut protocol_steps = 0u32;
-                    model.successors(state, &mut scratch, &mut |step, outcome| {
+                    let mut emit = |step: Step, outcome: Outcome| {
                         let key = (level, pos, index);
                         index += 1;
                         if !step.is_fault() {
@@ -1030,7 +1102,13 @@ impl<'m> Explorer<'m> {
                                 },
                             ),
                         }
-                    });
+                    };
+                    match self.packed {
+                        Some(_) => {
+                            model.successors_packed(state, &mut scratch, &mut memo, &mut emit)
+                        }
+                        None => model.successors(state, &mut scratch, &mut emit),
+                    }
                     // Fault steps do not count: a protocol stuck while the
                     // environment could still crash a node is deadlocked.
                     // A state where every node has crashed is not.
@@ -1050,6 +1128,9 @@ impl<'m> Explorer<'m> {
                             );
                         }
                     }
+                }
+                if self.packed.is_some() {
+                    self.memos.lock().expect("no panic holds it").push(memo);
                 }
                 out
             })
@@ -1078,7 +1159,7 @@ impl<'m> Explorer<'m> {
                     Found {
                         key,
                         id,
-                        step: Some((step, StepEnd::To(after.to_vec()))),
+                        step: Some((step, StepEnd::To(self.ordinary(after)))),
                     },
                 );
             }
@@ -1093,6 +1174,7 @@ impl<'m> Explorer<'m> {
         let checked = &self.checked;
         // Once every message kind has been seen, new states cannot add any.
         let all_sent = self.coverage.sent.iter().all(|&s| s);
+        let packed = self.packed;
         struct ShardResult {
             /// (key, id, pruned by a bound).
             frontier: Vec<((u32, u64, u32), u64, bool)>,
@@ -1124,7 +1206,7 @@ impl<'m> Explorer<'m> {
                         };
                         let id = global_id(s, local);
                         if !all_sent {
-                            Coverage::mark_network(&mut r.sent, model, words);
+                            Coverage::mark_network(&mut r.sent, model, packed, words);
                         }
                         for (index, prop) in model.properties.iter().enumerate() {
                             if !checked[index] {

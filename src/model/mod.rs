@@ -13,6 +13,7 @@
 
 pub mod encoding;
 mod expr;
+mod fast;
 mod layout;
 mod step;
 mod stmt;
@@ -22,6 +23,7 @@ mod value;
 
 use std::sync::Arc;
 
+pub use fast::{Fast, Memo};
 pub use layout::{Layout, MsgLayout, Slot};
 pub use step::{Outcome, Scratch, Step, StepKind, Task};
 pub use symmetry::{Perms, Symmetry};
@@ -164,6 +166,9 @@ pub struct Model {
     /// The symmetry of the `symmetric` kinds, if any.
     pub symmetry: Option<Symmetry>,
     pub(crate) code: step::Code,
+    /// The packed form of states, when the spec qualifies for the fast
+    /// path ([`fast`]).
+    pub(crate) packed: Option<Fast>,
 }
 
 impl Model {
@@ -314,7 +319,9 @@ pub fn lower(spec: TypedSpec) -> Result<Model, Vec<LowerError>> {
         return Err(errors);
     }
     let symmetry = Symmetry::new(&spec, &layout);
+    let packed = Fast::new(&spec, &layout);
     Ok(Model {
+        packed,
         spec,
         symmetry,
         layout,

@@ -359,6 +359,8 @@ pub struct Scratch {
     sends: Vec<u64>,
     locals: Vec<i64>,
     next: Vec<u64>,
+    /// The packed network's message bits ([`Model::successors_packed`]).
+    pub(super) bits: Vec<u32>,
 }
 
 impl Model {
@@ -563,7 +565,7 @@ impl Model {
         let fixed = self.layout.fixed_words;
         let (words, net) = state.split_at(fixed);
         let mut global = 0u32;
-        for (k, kind) in self.code.kinds.iter().enumerate() {
+        for k in 0..self.code.kinds.len() {
             let kl = &self.layout.kinds[k];
             for inst in 0..kl.count {
                 let g = global;
@@ -571,9 +573,7 @@ impl Model {
                 if self.code.faulty && (self.crashed(words, g) || self.byzantine(words, g)) {
                     continue;
                 }
-                for (a_index, action) in kind.actions.iter().enumerate() {
-                    self.run_action(state, inst, g, a_index as u32, action, scratch, emit);
-                }
+                self.actions_of(state, k, inst, g, scratch, emit);
             }
         }
         // Deliveries, in network order.
@@ -596,57 +596,95 @@ impl Model {
             {
                 continue;
             }
-            let (k, inst) = self.layout.instances[dst as usize];
-            let src = msg.src(code);
-            let (src_kind, src_inst) = self.layout.instances[src as usize];
-            let kind = &self.code.kinds[k];
-            for &h in &kind.handlers_by_msg[m] {
-                let handler = &kind.handlers[h as usize];
-                if handler.from_kind.is_some_and(|fk| fk != src_kind) {
-                    continue;
-                }
-                scratch.locals.clear();
-                scratch.locals.resize(handler.n_locals, 0);
-                if let Some(s) = handler.sender {
-                    scratch.locals[s] = src_inst as i64;
-                }
-                for (f, bind) in handler.payload.iter().enumerate() {
-                    if let Some((local, enc)) = bind {
-                        scratch.locals[*local] = from_code(msg.field(code, m, f), enc);
-                    }
-                }
-                let step = Step {
-                    kind: StepKind::Deliver {
-                        global: dst,
-                        handler: h,
-                        code,
-                    },
-                };
-                if !self.guard_holds(
-                    handler.guard.as_ref(),
-                    words,
-                    net,
-                    inst,
-                    step,
-                    scratch,
-                    emit,
-                ) {
-                    continue;
-                }
-                let removed = if self.code.set[m] { None } else { Some(p) };
-                self.run_body(
-                    state,
-                    inst,
-                    dst,
-                    &handler.body,
-                    removed,
-                    step,
-                    scratch,
-                    emit,
-                );
-            }
+            self.deliver(state, p, code, scratch, emit);
         }
         self.faults(state, scratch, emit);
+    }
+
+    /// Whether kind `k` has actions.
+    pub(crate) fn has_actions(&self, k: NodeKindId) -> bool {
+        !self.code.kinds[k].actions.is_empty()
+    }
+
+    /// Runs every action of instance `inst` (global index `global`) of kind
+    /// `k`, in order.
+    pub(crate) fn actions_of(
+        &self,
+        state: &[u64],
+        k: NodeKindId,
+        inst: u32,
+        global: u32,
+        scratch: &mut Scratch,
+        emit: &mut dyn FnMut(Step, Outcome),
+    ) {
+        for (a_index, action) in self.code.kinds[k].actions.iter().enumerate() {
+            self.run_action(state, inst, global, a_index as u32, action, scratch, emit);
+        }
+    }
+
+    /// Delivers the message at position `p` of the network (code `code`) to
+    /// its receiver, which can take it: every handler for it, in order.
+    pub(crate) fn deliver(
+        &self,
+        state: &[u64],
+        p: usize,
+        code: u64,
+        scratch: &mut Scratch,
+        emit: &mut dyn FnMut(Step, Outcome),
+    ) {
+        let (words, net) = state.split_at(self.layout.fixed_words);
+        let msg = &self.layout.msg;
+        let m = msg.kind(code);
+        let dst = msg.dst(code);
+        let (k, inst) = self.layout.instances[dst as usize];
+        let src = msg.src(code);
+        let (src_kind, src_inst) = self.layout.instances[src as usize];
+        let kind = &self.code.kinds[k];
+        for &h in &kind.handlers_by_msg[m] {
+            let handler = &kind.handlers[h as usize];
+            if handler.from_kind.is_some_and(|fk| fk != src_kind) {
+                continue;
+            }
+            scratch.locals.clear();
+            scratch.locals.resize(handler.n_locals, 0);
+            if let Some(s) = handler.sender {
+                scratch.locals[s] = src_inst as i64;
+            }
+            for (f, bind) in handler.payload.iter().enumerate() {
+                if let Some((local, enc)) = bind {
+                    scratch.locals[*local] = from_code(msg.field(code, m, f), enc);
+                }
+            }
+            let step = Step {
+                kind: StepKind::Deliver {
+                    global: dst,
+                    handler: h,
+                    code,
+                },
+            };
+            if !self.guard_holds(
+                handler.guard.as_ref(),
+                words,
+                net,
+                inst,
+                step,
+                scratch,
+                emit,
+            ) {
+                continue;
+            }
+            let removed = if self.code.set[m] { None } else { Some(p) };
+            self.run_body(
+                state,
+                inst,
+                dst,
+                &handler.body,
+                removed,
+                step,
+                scratch,
+                emit,
+            );
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
