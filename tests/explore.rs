@@ -220,11 +220,16 @@ fn distinct_states_have_distinct_descriptions() {
 
 /// Checks `specs/2pc.ds` (N = 4) with the explorer options given.
 fn check_2pc_with(explore: Options) -> (Status, dsmc::explore::Exploration) {
+    check_2pc_n("4", explore)
+}
+
+/// `specs/2pc.ds` with `N = n`.
+fn check_2pc_n(n: &str, explore: Options) -> (Status, dsmc::explore::Exploration) {
     let source = std::fs::read_to_string("specs/2pc.ds").expect("spec readable");
     let options = CheckOptions {
         overrides: vec![Override {
             name: "N".into(),
-            value: "4".into(),
+            value: n.into(),
         }],
         explore,
         ..Default::default()
@@ -295,27 +300,40 @@ fn a_stop_before_the_search_keeps_the_initial_states_checked() {
 
 #[test]
 fn a_memory_limit_stops_at_the_same_batch_at_any_thread_count() {
-    use dsmc::explore::{MemoryLimit, StopReason};
-    // What the whole search holds: a limit there stops it before the end.
-    let full = check_2pc_with(Options::default()).1.memory_bytes as u64;
-    let limit = MemoryLimit {
-        bytes: full,
-        reserved: 0,
-        guard: false,
-    };
-    let run = |threads| {
-        check_2pc_with(Options {
-            threads: Some(threads),
-            max_memory: Some(limit),
+    // Lists of messages (the interpreter) on N = 4; packed states, which
+    // take far less, on N = 6.
+    for (n, interpreted, all) in [("4", true, 1_568), ("6", false, 50_816)] {
+        use dsmc::explore::{MemoryLimit, StopReason};
+        let with = |explore| check_2pc_n(n, explore).1;
+        // What the whole search holds: a limit there stops it before the end.
+        let full = with(Options {
+            interpreted,
             ..Default::default()
         })
-        .1
-    };
-    let (one, two) = (run(1), run(2));
-    assert_eq!(one.stop.map(|s| s.reason), Some(StopReason::Memory(limit)));
-    assert!(one.memory_bytes < limit.bytes as usize);
-    // Past the first levels (the estimate of the first pages of the 64
-    // shards' stores is most of a limit this small), short of the end.
-    assert!(one.states > 10 && one.states < 1_568, "{}", one.states);
-    assert_eq!((one.states, one.depth), (two.states, two.depth));
+        .memory_bytes as u64;
+        let limit = MemoryLimit {
+            bytes: full,
+            reserved: 0,
+            guard: false,
+        };
+        let run = |threads| {
+            with(Options {
+                threads: Some(threads),
+                max_memory: Some(limit),
+                interpreted,
+                ..Default::default()
+            })
+        };
+        let (one, two) = (run(1), run(2));
+        assert_eq!(one.stop.map(|s| s.reason), Some(StopReason::Memory(limit)));
+        assert!(one.memory_bytes < limit.bytes as usize);
+        // Past the first levels (the estimate of the first pages of the 64
+        // shards' stores is most of a limit this small), short of the end.
+        assert!(
+            one.states > 10 && one.states < all,
+            "N = {n}: {}",
+            one.states
+        );
+        assert_eq!((one.states, one.depth), (two.states, two.depth));
+    }
 }

@@ -299,16 +299,15 @@ impl Coverage {
     /// Marks the kinds of the messages in a stored state's network
     /// (`packed` says how it is stored).
     fn mark_network(sent: &mut [bool], model: &Model, packed: Option<&Fast>, state: &[u64]) {
-        let mut mark = |code: u64| {
-            if let Some(s) = sent.get_mut(model.layout.msg.kind(code)) {
-                *s = true;
-            }
-        };
         match packed {
-            Some(p) => p.for_each_code(state, mark),
-            None => state[model.layout.fixed_words..]
-                .iter()
-                .for_each(|&c| mark(c)),
+            Some(p) => p.mark_kinds(state, sent),
+            None => {
+                for &code in &state[model.layout.fixed_words..] {
+                    if let Some(s) = sent.get_mut(model.layout.msg.kind(code)) {
+                        *s = true;
+                    }
+                }
+            }
         }
     }
 
@@ -384,6 +383,9 @@ fn keep_first(slot: &mut Option<Found>, candidate: Found) {
 /// Frontier states whose successors are generated before they are stored
 /// (the successors' buffers are the explorer's largest transient memory).
 const BATCH: usize = 1 << 11;
+
+/// How many successors ahead phase 2 asks for the memory of a lookup.
+const PREFETCH_AHEAD: usize = 8;
 
 /// A successor waiting for phase 2.
 struct Pending {
@@ -732,7 +734,7 @@ impl<'m> Explorer<'m> {
             memos: std::sync::Mutex::new(Vec::new()),
             options,
             shards: (0..SHARDS)
-                .map(|_| Shard::new(store_words, store_bits))
+                .map(|_| Shard::new(store_words, store_bits, packed.is_none()))
                 .collect(),
             n_props,
             checked: (0..n_props).map(|p| options.checks(p)).collect(),
@@ -987,6 +989,8 @@ impl<'m> Explorer<'m> {
     fn phase1(&self, frontier: &[u64], first: u64) -> Vec<ChunkOut> {
         let model = self.model;
         let fixed_words = self.store_words;
+        let packed = self.packed.is_some();
+        let step_properties = !self.step_checked.is_empty();
         let threads = rayon::current_num_threads().max(1);
         // One thread has nothing to balance: the whole batch is one chunk,
         // so one table of buffered successors sees all of it.
@@ -1033,18 +1037,23 @@ impl<'m> Explorer<'m> {
                             protocol_steps += 1;
                         }
                         out.transitions += 1;
-                        out.coverage.mark(model, &step);
+                        // The step cache marks the steps it records.
+                        if !packed {
+                            out.coverage.mark(model, &step);
+                        }
                         match outcome {
                             Outcome::Next(next) => {
-                                self.check_step(
-                                    state,
-                                    next,
-                                    step,
-                                    key,
-                                    id,
-                                    &mut out.step_found,
-                                    &mut locals,
-                                );
+                                if step_properties {
+                                    self.check_step(
+                                        state,
+                                        next,
+                                        step,
+                                        key,
+                                        id,
+                                        &mut out.step_found,
+                                        &mut locals,
+                                    );
+                                }
                                 // A step back to the state itself (a `set`
                                 // message delivered again, say) finds the
                                 // state stored already: nothing to store.
@@ -1129,7 +1138,10 @@ impl<'m> Explorer<'m> {
                         }
                     }
                 }
-                if self.packed.is_some() {
+                if packed {
+                    for step in memo.recorded.drain(..) {
+                        out.coverage.mark(model, &step);
+                    }
                     self.memos.lock().expect("no panic holds it").push(memo);
                 }
                 out
@@ -1197,10 +1209,24 @@ impl<'m> Explorer<'m> {
                     sent: vec![false; model.spec.messages.len()],
                 };
                 let mut locals = Vec::new();
+                // Packed states are looked up with the memory they need
+                // already on its way: the table slot a few states ahead,
+                // and the record it points at a few states before that.
+                let words_of = |p: &Pending| -> std::ops::Range<usize> {
+                    p.start as usize..(p.start + p.len) as usize
+                };
                 for out in &outs {
                     let buf = &out.bufs[s];
-                    for p in &buf.pending {
-                        let words = &buf.words[p.start as usize..(p.start + p.len) as usize];
+                    for (i, p) in buf.pending.iter().enumerate() {
+                        if packed.is_some() {
+                            if let Some(q) = buf.pending.get(i + 2 * PREFETCH_AHEAD) {
+                                shard.prefetch_slot(&buf.words[words_of(q)]);
+                            }
+                            if let Some(q) = buf.pending.get(i + PREFETCH_AHEAD) {
+                                shard.prefetch_record(&buf.words[words_of(q)]);
+                            }
+                        }
+                        let words = &buf.words[words_of(p)];
                         let Some(local) = shard.insert(words, p.parent, p.net_hash) else {
                             continue;
                         };

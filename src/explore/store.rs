@@ -78,10 +78,35 @@ pub fn split_id(id: u64) -> (usize, u32) {
 
 /// An open-addressing table of `u32` indices (`index + 1`, 0 for empty);
 /// the keys live elsewhere and are hashed again when the table grows, so
-/// the table costs 4 bytes a slot and nothing else.
+/// the table costs 4 bytes a slot and nothing else. The index takes the
+/// low [`INDEX_BITS`] bits of a slot; the top bits hold a tag from the
+/// key's hash, so most slots of other keys are passed over without reading
+/// their key (a cache miss each, in a big table).
 #[derive(Default)]
 struct Slots {
     slots: Vec<u32>,
+}
+
+/// Bits of a slot for `index + 1`: every local index fits ([`MAX_LOCAL`]).
+const INDEX_BITS: u32 = 32 - SHARD_BITS;
+
+/// A slot holding `index`, for a key with hash `hash`.
+#[inline]
+fn slot_of(index: u32, hash: u64) -> u32 {
+    tag_of(hash) | (index + 1)
+}
+
+/// The tag bits of a key with hash `hash` (its top bits: the position
+/// comes from the low ones).
+#[inline]
+fn tag_of(hash: u64) -> u32 {
+    ((hash >> (64 - SHARD_BITS)) as u32) << INDEX_BITS
+}
+
+/// The index a (full) slot holds.
+#[inline]
+fn index_in(slot: u32) -> u32 {
+    (slot & ((1 << INDEX_BITS) - 1)) - 1
 }
 
 impl Slots {
@@ -90,14 +115,15 @@ impl Slots {
     #[inline]
     fn probe(&self, hash: u64, mut eq: impl FnMut(u32) -> bool) -> Result<u32, usize> {
         let mask = self.slots.len() - 1;
+        let tag = tag_of(hash);
         let mut i = (hash >> SHARD_BITS) as usize & mask;
         loop {
             let slot = self.slots[i];
             if slot == 0 {
                 return Err(i);
             }
-            if eq(slot - 1) {
-                return Ok(slot - 1);
+            if slot & !((1 << INDEX_BITS) - 1) == tag && eq(index_in(slot)) {
+                return Ok(index_in(slot));
             }
             i = (i + 1) & mask;
         }
@@ -113,11 +139,12 @@ impl Slots {
         let mut slots = vec![0u32; cap];
         let mask = cap - 1;
         for index in 0..len as u32 {
-            let mut i = (hash_of(index) >> SHARD_BITS) as usize & mask;
+            let hash = hash_of(index);
+            let mut i = (hash >> SHARD_BITS) as usize & mask;
             while slots[i] != 0 {
                 i = (i + 1) & mask;
             }
-            slots[i] = index + 1;
+            slots[i] = slot_of(index, hash);
         }
         self.slots = slots;
     }
@@ -172,7 +199,7 @@ impl Interner {
             Ok(index) => index,
             Err(slot) => {
                 let index = len as u32;
-                self.table.slots[slot] = index + 1;
+                self.table.slots[slot] = slot_of(index, hash);
                 self.words.extend_from_slice(net);
                 let end = u32::try_from(self.words.len()).expect("fewer than 2^32 network words");
                 self.starts.push(end);
@@ -231,6 +258,23 @@ impl<T: Copy> Segmented<T> {
     }
 }
 
+/// Asks the CPU to load the cache line holding `value` (a hint; no effect
+/// on results).
+#[inline(always)]
+fn prefetch<T>(value: &T) {
+    // SAFETY: a prefetch reads nothing into the program and writes
+    // nothing; the address comes from a live reference, and SSE (the
+    // instruction's feature) is part of every x86_64 target.
+    #[cfg(target_arch = "x86_64")]
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+            (value as *const T).cast::<i8>(),
+        );
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
+}
+
 /// The unit in which memory becomes resident.
 const PAGE: usize = 4096;
 
@@ -242,8 +286,11 @@ pub struct Shard {
     halves: usize,
     /// Per state: the `halves` low-first 32-bit halves of its fixed words.
     fixed: Segmented<u32>,
-    /// Per state: the index of its network in `nets`.
+    /// Per state: the index of its network in `nets` (empty when states
+    /// have no network part: packed states).
     net: Segmented<u32>,
+    /// Whether states have a network part after the fixed words.
+    networks: bool,
     /// Per state: its parent's global id, or `NO_PARENT_32`.
     parents: Segmented<u32>,
     nets: Interner,
@@ -277,10 +324,12 @@ fn record_hash(fixed: &[u64], halves: usize, net: u32) -> u64 {
 
 impl Shard {
     /// An empty shard for states with `fixed_words` fixed words of which
-    /// the first `fixed_bits` bits are used.
-    pub fn new(fixed_words: usize, fixed_bits: u32) -> Shard {
+    /// the first `fixed_bits` bits are used, followed by a network unless
+    /// `networks` is false (packed states: the fixed words are all).
+    pub fn new(fixed_words: usize, fixed_bits: u32, networks: bool) -> Shard {
         Shard {
             fixed_words,
+            networks,
             halves: (fixed_bits as usize).div_ceil(32),
             fixed: Segmented::new(),
             net: Segmented::new(),
@@ -310,7 +359,17 @@ impl Shard {
         for i in 0..self.halves {
             h = mix(h, self.fixed.get(start + i) as u64);
         }
-        finish_record(h, self.net.get(local as usize))
+        finish_record(h, self.net_of(local))
+    }
+
+    /// The network index of state `local` (0 without networks).
+    #[inline]
+    fn net_of(&self, local: u32) -> u32 {
+        if self.networks {
+            self.net.get(local as usize)
+        } else {
+            0
+        }
     }
 
     /// Writes the words of state `local` into `out` (replacing its content).
@@ -322,7 +381,9 @@ impl Shard {
         for i in 0..self.halves {
             out[i / 2] |= (self.fixed.get(start + i) as u64) << (32 * (i % 2));
         }
-        out.extend_from_slice(self.nets.get(self.net.get(local as usize)));
+        if self.networks {
+            out.extend_from_slice(self.nets.get(self.net.get(local as usize)));
+        }
     }
 
     /// The parent of state `local`.
@@ -355,13 +416,53 @@ impl Shard {
         }
         table
             + self.fixed.growth_bytes(extra * self.halves)
-            + self.net.growth_bytes(extra)
+            + if self.networks {
+                self.net.growth_bytes(extra)
+            } else {
+                0
+            }
             + self.parents.growth_bytes(extra)
     }
 
     /// Bytes held by the interned networks.
     pub fn network_bytes(&self) -> usize {
         self.nets.bytes()
+    }
+
+    /// Where a packed state (no network part) would be probed first.
+    #[inline]
+    fn home(&self, words: &[u64]) -> Option<usize> {
+        if self.networks || self.table.slots.is_empty() {
+            return None;
+        }
+        let hash = record_hash(&words[..self.fixed_words], self.halves, 0);
+        Some((hash >> SHARD_BITS) as usize & (self.table.slots.len() - 1))
+    }
+
+    /// A hint that packed state `words` is about to be inserted: brings its
+    /// first table slot into cache. Nothing for states with a network.
+    #[inline]
+    pub fn prefetch_slot(&self, words: &[u64]) {
+        if let Some(i) = self.home(words) {
+            prefetch(&self.table.slots[i]);
+        }
+    }
+
+    /// The second hint, a little later: brings in the record the first
+    /// slot points at (the slot should be in cache by then).
+    #[inline]
+    pub fn prefetch_record(&self, words: &[u64]) {
+        if let Some(i) = self.home(words) {
+            let slot = self.table.slots[i];
+            if slot != 0 {
+                let start = index_in(slot) as usize * self.halves;
+                if let Some(block) = self.fixed.blocks.get(start / BLOCK) {
+                    if let Some(half) = block.get(start % BLOCK) {
+                        prefetch(half);
+                    }
+                }
+            }
+        }
     }
 
     /// The local index of a stored state; `net_hash` is the hash of its
@@ -371,12 +472,14 @@ impl Shard {
             return None;
         }
         let (fixed, net) = words.split_at(self.fixed_words);
-        let net = self.nets.find(net, net_hash)?;
+        let net = if self.networks {
+            self.nets.find(net, net_hash)?
+        } else {
+            0
+        };
         let hash = record_hash(fixed, self.halves, net);
         self.table
-            .probe(hash, |l| {
-                self.net.get(l as usize) == net && self.fixed_is(l, fixed)
-            })
+            .probe(hash, |l| self.net_of(l) == net && self.fixed_is(l, fixed))
             .ok()
     }
 
@@ -384,7 +487,11 @@ impl Shard {
     /// `net_hash` is the hash of its network ([`place`]).
     pub fn insert(&mut self, words: &[u64], parent: u64, net_hash: u64) -> Option<u32> {
         let (fixed, net) = words.split_at(self.fixed_words);
-        let net = self.nets.intern(net, net_hash);
+        let net = if self.networks {
+            self.nets.intern(net, net_hash)
+        } else {
+            0
+        };
         let hash = record_hash(fixed, self.halves, net);
         let len = self.len();
         if (len + 1) * 8 > self.table.slots.len() * 7 {
@@ -392,9 +499,10 @@ impl Shard {
             table.reserve_one(len, |l| self.hash_of(l));
             self.table = table;
         }
-        let slot = match self.table.probe(hash, |l| {
-            self.net.get(l as usize) == net && self.fixed_is(l, fixed)
-        }) {
+        let slot = match self
+            .table
+            .probe(hash, |l| self.net_of(l) == net && self.fixed_is(l, fixed))
+        {
             Ok(_) => return None,
             Err(slot) => slot,
         };
@@ -403,11 +511,13 @@ impl Shard {
             local <= MAX_LOCAL,
             "more than {MAX_LOCAL} states in one shard of the visited set"
         );
-        self.table.slots[slot] = local + 1;
+        self.table.slots[slot] = slot_of(local, hash);
         for i in 0..self.halves {
             self.fixed.push(half(fixed, i));
         }
-        self.net.push(net);
+        if self.networks {
+            self.net.push(net);
+        }
         self.parents.push(if parent == NO_PARENT {
             NO_PARENT_32
         } else {

@@ -53,6 +53,11 @@ pub struct Fast {
     /// By global instance: each variable's slot and its offset in the
     /// instance's own bits.
     locals: Vec<Vec<(Slot, u32)>>,
+    /// By global instance, when its variables lie side by side in one word
+    /// (the usual case): that word, the shift and the mask of its bits.
+    spans: Vec<Option<(usize, u32, u64)>>,
+    /// By message kind: its bits in a packed state, as (word, mask) pairs.
+    kind_masks: Vec<Vec<(usize, u64)>>,
 }
 
 impl Fast {
@@ -90,8 +95,29 @@ impl Fast {
                 locals.push(own);
             }
         }
+        let spans = locals
+            .iter()
+            .map(|own| {
+                let (first, _) = own.first()?;
+                let side_by_side = own.iter().all(|(slot, offset)| {
+                    slot.word == first.word && slot.shift == first.shift + offset
+                });
+                let bits: u32 = own.iter().map(|(slot, _)| slot.bits).sum();
+                side_by_side.then_some((first.word as usize, first.shift, mask(bits)))
+            })
+            .collect();
         let codes = universe(spec, layout)?;
         let base = layout.fixed_bits;
+        let mut kind_masks = vec![Vec::<(usize, u64)>::new(); spec.messages.len()];
+        for (b, &code) in codes.iter().enumerate() {
+            let at = base as usize + b;
+            let (word, bit) = (at / 64, 1u64 << (at % 64));
+            let masks = &mut kind_masks[layout.msg.kind(code)];
+            match masks.last_mut() {
+                Some((w, m)) if *w == word => *m |= bit,
+                _ => masks.push((word, bit)),
+            }
+        }
         let bits = base.checked_add(codes.len() as u32)?;
         let words = (bits as usize).div_ceil(64).max(layout.fixed_words);
         let bit_of = codes
@@ -106,6 +132,8 @@ impl Fast {
             codes,
             bit_of,
             locals,
+            spans,
+            kind_masks,
         })
     }
 
@@ -178,9 +206,22 @@ impl Fast {
         }
     }
 
+    /// Marks in `sent` the kinds of the messages in a packed state's
+    /// network (those not marked yet).
+    pub fn mark_kinds(&self, packed: &[u64], sent: &mut [bool]) {
+        for (m, masks) in self.kind_masks.iter().enumerate() {
+            if !sent[m] && masks.iter().any(|&(w, mask)| packed[w] & mask != 0) {
+                sent[m] = true;
+            }
+        }
+    }
+
     /// Instance `global`'s own bits.
-    #[inline]
+    #[inline(always)]
     fn local(&self, words: &[u64], global: u32) -> u64 {
+        if let Some((w, shift, mask)) = self.spans[global as usize] {
+            return (words[w] >> shift) & mask;
+        }
         self.locals[global as usize]
             .iter()
             .fold(0, |acc, (slot, offset)| {
@@ -191,6 +232,10 @@ impl Fast {
     /// Writes instance `global`'s own bits.
     #[inline]
     fn set_local(&self, words: &mut [u64], global: u32, local: u64) {
+        if let Some((w, shift, mask)) = self.spans[global as usize] {
+            words[w] = (words[w] & !(mask << shift)) | (local << shift);
+            return;
+        }
         for (slot, offset) in &self.locals[global as usize] {
             slot.write(words, shr(local, *offset) & mask(slot.bits));
         }
@@ -427,6 +472,9 @@ impl Table {
 /// bits), deliveries by (message, receiver's own bits).
 #[derive(Default)]
 pub struct Memo {
+    /// Every step recorded since the caller last drained it: the steps
+    /// taken (or failed) in some explored state, for coverage.
+    pub recorded: Vec<Step>,
     actions: Table,
     deliveries: Table,
     outs: Vec<MemoOut>,
@@ -448,13 +496,14 @@ impl Memo {
 
     /// Emits the outcomes `start..start + len` for instance `global` from
     /// the packed state `state`.
-    fn replay(
+    #[inline(always)]
+    fn replay<E: FnMut(Step, Outcome)>(
         &mut self,
         fast: &Fast,
         state: &[u64],
         global: u32,
         (start, len): (u32, u32),
-        emit: &mut dyn FnMut(Step, Outcome),
+        emit: &mut E,
     ) {
         let Memo {
             outs, bits, next, ..
@@ -484,10 +533,16 @@ fn record<'a>(
     fixed_words: usize,
     fixed: &'a [u64],
     global: u32,
-    outs: &'a mut Vec<MemoOut>,
-    bits: &'a mut Vec<u32>,
+    memo: &'a mut Memo,
 ) -> impl FnMut(Step, Outcome) + 'a {
+    let Memo {
+        outs,
+        bits,
+        recorded,
+        ..
+    } = memo;
     move |step, outcome| {
+        recorded.push(step);
         let res = match outcome {
             Outcome::Next(next) if std::ptr::eq(next, fixed) => Res::Same,
             Outcome::Next(next) => {
@@ -518,12 +573,12 @@ impl Model {
     /// Enumerates every step from a packed state, in the order and with
     /// the outcomes of [`Model::successors`] (successors packed too),
     /// replaying cached outcomes where it can.
-    pub fn successors_packed(
+    pub fn successors_packed<E: FnMut(Step, Outcome)>(
         &self,
         state: &[u64],
         scratch: &mut Scratch,
         memo: &mut Memo,
-        emit: &mut dyn FnMut(Step, Outcome),
+        emit: &mut E,
     ) {
         let fast = self
             .packed
@@ -542,14 +597,7 @@ impl Model {
                 None => {
                     memo.make_room();
                     let start = memo.outs.len() as u32;
-                    let mut rec = record(
-                        fast,
-                        fixed_words,
-                        fixed,
-                        global,
-                        &mut memo.outs,
-                        &mut memo.bits,
-                    );
+                    let mut rec = record(fast, fixed_words, fixed, global, memo);
                     self.actions_of(fixed, k, inst, global, scratch, &mut rec);
                     drop(rec);
                     let run = (start, memo.outs.len() as u32 - start);
@@ -572,14 +620,7 @@ impl Model {
                 None => {
                     memo.make_room();
                     let start = memo.outs.len() as u32;
-                    let mut rec = record(
-                        fast,
-                        fixed_words,
-                        fixed,
-                        dst,
-                        &mut memo.outs,
-                        &mut memo.bits,
-                    );
+                    let mut rec = record(fast, fixed_words, fixed, dst, memo);
                     self.deliver(fixed, 0, code, scratch, &mut rec);
                     drop(rec);
                     let run = (start, memo.outs.len() as u32 - start);
