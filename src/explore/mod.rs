@@ -1187,6 +1187,18 @@ impl<'m> Explorer<'m> {
         // Once every message kind has been seen, new states cannot add any.
         let all_sent = self.coverage.sent.iter().all(|&s| s);
         let packed = self.packed;
+        // Properties this batch can still change: checked, and not settled
+        // by an earlier batch (a state reached, or an invariant's violation,
+        // which comes before any this batch could find; only invariants:
+        // phase 1 of this very batch may have found a variant's).
+        let open: Vec<bool> = (0..n_props)
+            .map(|p| {
+                let violated = matches!(model.properties[p], CompiledProperty::Invariant(_))
+                    && self.found[p].is_some();
+                checked[p] && !self.reached[p] && !violated
+            })
+            .collect();
+        let open = &open;
         struct ShardResult {
             /// (key, id, pruned by a bound).
             frontier: Vec<((u32, u64, u32), u64, bool)>,
@@ -1235,7 +1247,7 @@ impl<'m> Explorer<'m> {
                             Coverage::mark_network(&mut r.sent, model, packed, words);
                         }
                         for (index, prop) in model.properties.iter().enumerate() {
-                            if !checked[index] {
+                            if !open[index] {
                                 continue;
                             }
                             if let CompiledProperty::Reachable(pred) = prop {
