@@ -105,7 +105,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// Stop after this many distinct states (checked between batches of
-    /// 2,048 frontier states, so the count may pass N by one batch); the
+    /// 8,192 frontier states, so the count may pass N by one batch); the
     /// report then says "incomplete" (exit 3).
     #[arg(long, value_name = "N")]
     pub max_states: Option<u64>,

@@ -382,7 +382,7 @@ fn keep_first(slot: &mut Option<Found>, candidate: Found) {
 
 /// Frontier states whose successors are generated before they are stored
 /// (the successors' buffers are the explorer's largest transient memory).
-const BATCH: usize = 1 << 11;
+const BATCH: usize = 1 << 13;
 
 /// How many successors ahead phase 2 asks for the memory of a lookup.
 const PREFETCH_AHEAD: usize = 8;
@@ -997,7 +997,7 @@ impl<'m> Explorer<'m> {
         let chunk = if threads == 1 {
             frontier.len().max(1)
         } else {
-            (frontier.len() / (threads * 4)).clamp(64, 2048)
+            (frontier.len() / (threads * 2)).clamp(64, BATCH)
         };
         frontier
             .par_chunks(chunk)
