@@ -413,6 +413,9 @@ struct Table {
 
 const EMPTY: ([u64; 2], u32, u32) = ([0, 0], 0, u32::MAX);
 
+/// No last lookup ([`Memo::last_actions`]).
+const NO_RUN: (u64, u32, u32) = (0, 0, u32::MAX);
+
 #[inline]
 fn key_hash(key: [u64; 2]) -> u64 {
     let h = (key[0] ^ key[1].rotate_left(29).wrapping_mul(0x9E37_79B9_7F4A_7C15))
@@ -477,6 +480,12 @@ pub struct Memo {
     pub recorded: Vec<Step>,
     actions: Table,
     deliveries: Table,
+    /// By instance: the own bits of its last lookup and the run found
+    /// (`len == u32::MAX`: none). Successive states of a frontier often
+    /// share an instance's bits: no hash, no probe.
+    last_actions: Vec<(u64, u32, u32)>,
+    /// The same by message bit, with the receiver's own bits.
+    last_deliveries: Vec<(u64, u32, u32)>,
     outs: Vec<MemoOut>,
     bits: Vec<u32>,
     next: Vec<u64>,
@@ -489,6 +498,8 @@ impl Memo {
         if self.outs.len() >= MEMO_CAPACITY {
             self.actions.clear();
             self.deliveries.clear();
+            self.last_actions.fill(NO_RUN);
+            self.last_deliveries.fill(NO_RUN);
             self.outs.clear();
             self.bits.clear();
         }
@@ -586,26 +597,40 @@ impl Model {
             .expect("successors_packed on a packed model");
         let fixed_words = self.layout.fixed_words;
         let fixed = &state[..fixed_words];
+        if memo.last_actions.len() != self.layout.instances.len() {
+            memo.last_actions = vec![NO_RUN; self.layout.instances.len()];
+        }
+        if memo.last_deliveries.len() != fast.codes.len() {
+            memo.last_deliveries = vec![NO_RUN; fast.codes.len()];
+        }
         for (global, &(k, inst)) in self.layout.instances.iter().enumerate() {
-            let global = global as u32;
             if !self.has_actions(k) {
                 continue;
             }
-            let key = [u64::from(global), fast.local(fixed, global)];
-            let run = match memo.actions.get(key) {
-                Some(run) => run,
-                None => {
-                    memo.make_room();
-                    let start = memo.outs.len() as u32;
-                    let mut rec = record(fast, fixed_words, fixed, global, memo);
-                    self.actions_of(fixed, k, inst, global, scratch, &mut rec);
-                    drop(rec);
-                    let run = (start, memo.outs.len() as u32 - start);
-                    memo.actions.insert(key, run.0, run.1);
-                    run
-                }
+            let local = fast.local(fixed, global as u32);
+            let (last, start, len) = memo.last_actions[global];
+            let run = if len != u32::MAX && last == local {
+                (start, len)
+            } else {
+                let global = global as u32;
+                let key = [u64::from(global), local];
+                let run = match memo.actions.get(key) {
+                    Some(run) => run,
+                    None => {
+                        memo.make_room();
+                        let start = memo.outs.len() as u32;
+                        let mut rec = record(fast, fixed_words, fixed, global, memo);
+                        self.actions_of(fixed, k, inst, global, scratch, &mut rec);
+                        drop(rec);
+                        let run = (start, memo.outs.len() as u32 - start);
+                        memo.actions.insert(key, run.0, run.1);
+                        run
+                    }
+                };
+                memo.last_actions[global as usize] = (local, run.0, run.1);
+                run
             };
-            memo.replay(fast, state, global, run, emit);
+            memo.replay(fast, state, global as u32, run, emit);
         }
         let msg = &self.layout.msg;
         let mut bits = std::mem::take(&mut scratch.bits);
@@ -614,19 +639,27 @@ impl Model {
         for &b in &bits {
             let code = fast.codes[b as usize];
             let dst = msg.dst(code);
-            let key = [code, fast.local(fixed, dst)];
-            let run = match memo.deliveries.get(key) {
-                Some(run) => run,
-                None => {
-                    memo.make_room();
-                    let start = memo.outs.len() as u32;
-                    let mut rec = record(fast, fixed_words, fixed, dst, memo);
-                    self.deliver(fixed, 0, code, scratch, &mut rec);
-                    drop(rec);
-                    let run = (start, memo.outs.len() as u32 - start);
-                    memo.deliveries.insert(key, run.0, run.1);
-                    run
-                }
+            let local = fast.local(fixed, dst);
+            let (last, start, len) = memo.last_deliveries[b as usize];
+            let run = if len != u32::MAX && last == local {
+                (start, len)
+            } else {
+                let key = [code, local];
+                let run = match memo.deliveries.get(key) {
+                    Some(run) => run,
+                    None => {
+                        memo.make_room();
+                        let start = memo.outs.len() as u32;
+                        let mut rec = record(fast, fixed_words, fixed, dst, memo);
+                        self.deliver(fixed, 0, code, scratch, &mut rec);
+                        drop(rec);
+                        let run = (start, memo.outs.len() as u32 - start);
+                        memo.deliveries.insert(key, run.0, run.1);
+                        run
+                    }
+                };
+                memo.last_deliveries[b as usize] = (local, run.0, run.1);
+                run
             };
             memo.replay(fast, state, dst, run, emit);
         }
