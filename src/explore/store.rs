@@ -456,10 +456,13 @@ impl Shard {
             let slot = self.table.slots[i];
             if slot != 0 {
                 let start = index_in(slot) as usize * self.halves;
-                if let Some(block) = self.fixed.blocks.get(start / BLOCK) {
-                    if let Some(half) = block.get(start % BLOCK) {
-                        prefetch(half);
-                    }
+                if let Some(half) = self
+                    .fixed
+                    .blocks
+                    .get(start / BLOCK)
+                    .and_then(|block| block.get(start % BLOCK))
+                {
+                    prefetch(half);
                 }
             }
         }

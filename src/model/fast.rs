@@ -164,18 +164,12 @@ impl Fast {
     pub fn unpack(&self, fixed_words: usize, packed: &[u64], out: &mut Vec<u64>) {
         out.clear();
         out.extend_from_slice(&packed[..fixed_words]);
-        if self.base % 64 != 0 {
-            if let Some(last) = out.get_mut(self.base as usize / 64) {
-                *last &= mask(self.base % 64);
-            }
+        if !self.base.is_multiple_of(64)
+            && let Some(last) = out.get_mut(self.base as usize / 64)
+        {
+            *last &= mask(self.base % 64);
         }
         self.for_each_message(packed, |bit| out.push(self.codes[bit as usize]));
-    }
-
-    /// Calls `f` with the code of every message in a packed state's
-    /// network, in increasing order.
-    pub fn for_each_code(&self, packed: &[u64], mut f: impl FnMut(u64)) {
-        self.for_each_message(packed, |bit| f(self.codes[bit as usize]));
     }
 
     #[inline]
@@ -193,8 +187,8 @@ impl Fast {
         }
         let first = self.base as usize / 64;
         let last = (self.bits as usize - 1) / 64;
-        for w in first..=last {
-            let mut word = packed[w];
+        for (w, &word) in packed.iter().enumerate().take(last + 1).skip(first) {
+            let mut word = word;
             if w == first {
                 word &= !mask(self.base % 64);
             }
