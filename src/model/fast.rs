@@ -465,6 +465,13 @@ impl Table {
     }
 }
 
+/// Which of a memo's tables a lookup goes to.
+#[derive(Clone, Copy)]
+enum Source {
+    Actions,
+    Deliveries,
+}
+
 /// The cache of step outcomes, one per thread: actions by (instance, own
 /// bits), deliveries by (message, receiver's own bits).
 #[derive(Default)]
@@ -497,6 +504,53 @@ impl Memo {
             self.outs.clear();
             self.bits.clear();
         }
+    }
+
+    /// The run of outcomes for `key` (its second word the own bits of the
+    /// instance that takes the step), `slot` being the instance (actions)
+    /// or the message bit (deliveries): from the last lookup of that slot
+    /// if the bits are the same, else from the table, else recorded by
+    /// `compute` (which runs the interpreter into the memo).
+    #[inline(always)]
+    fn run(
+        &mut self,
+        source: Source,
+        slot: usize,
+        key: [u64; 2],
+        compute: impl FnOnce(&mut Memo),
+    ) -> (u32, u32) {
+        let local = key[1];
+        let (last, start, len) = match source {
+            Source::Actions => self.last_actions[slot],
+            Source::Deliveries => self.last_deliveries[slot],
+        };
+        if len != u32::MAX && last == local {
+            return (start, len);
+        }
+        let found = match source {
+            Source::Actions => self.actions.get(key),
+            Source::Deliveries => self.deliveries.get(key),
+        };
+        let run = match found {
+            Some(run) => run,
+            None => {
+                self.make_room();
+                let start = self.outs.len() as u32;
+                compute(self);
+                let run = (start, self.outs.len() as u32 - start);
+                match source {
+                    Source::Actions => self.actions.insert(key, run.0, run.1),
+                    Source::Deliveries => self.deliveries.insert(key, run.0, run.1),
+                }
+                run
+            }
+        };
+        let entry = (local, run.0, run.1);
+        match source {
+            Source::Actions => self.last_actions[slot] = entry,
+            Source::Deliveries => self.last_deliveries[slot] = entry,
+        }
+        run
     }
 
     /// Emits the outcomes `start..start + len` for instance `global` from
@@ -601,30 +655,13 @@ impl Model {
             if !self.has_actions(k) {
                 continue;
             }
-            let local = fast.local(fixed, global as u32);
-            let (last, start, len) = memo.last_actions[global];
-            let run = if len != u32::MAX && last == local {
-                (start, len)
-            } else {
-                let global = global as u32;
-                let key = [u64::from(global), local];
-                let run = match memo.actions.get(key) {
-                    Some(run) => run,
-                    None => {
-                        memo.make_room();
-                        let start = memo.outs.len() as u32;
-                        let mut rec = record(fast, fixed_words, fixed, global, memo);
-                        self.actions_of(fixed, k, inst, global, scratch, &mut rec);
-                        drop(rec);
-                        let run = (start, memo.outs.len() as u32 - start);
-                        memo.actions.insert(key, run.0, run.1);
-                        run
-                    }
-                };
-                memo.last_actions[global as usize] = (local, run.0, run.1);
-                run
-            };
-            memo.replay(fast, state, global as u32, run, emit);
+            let g = global as u32;
+            let key = [u64::from(g), fast.local(fixed, g)];
+            let run = memo.run(Source::Actions, global, key, |memo| {
+                let mut rec = record(fast, fixed_words, fixed, g, memo);
+                self.actions_of(fixed, k, inst, g, scratch, &mut rec);
+            });
+            memo.replay(fast, state, g, run, emit);
         }
         let msg = &self.layout.msg;
         let mut bits = std::mem::take(&mut scratch.bits);
@@ -633,28 +670,11 @@ impl Model {
         for &b in &bits {
             let code = fast.codes[b as usize];
             let dst = msg.dst(code);
-            let local = fast.local(fixed, dst);
-            let (last, start, len) = memo.last_deliveries[b as usize];
-            let run = if len != u32::MAX && last == local {
-                (start, len)
-            } else {
-                let key = [code, local];
-                let run = match memo.deliveries.get(key) {
-                    Some(run) => run,
-                    None => {
-                        memo.make_room();
-                        let start = memo.outs.len() as u32;
-                        let mut rec = record(fast, fixed_words, fixed, dst, memo);
-                        self.deliver(fixed, 0, code, scratch, &mut rec);
-                        drop(rec);
-                        let run = (start, memo.outs.len() as u32 - start);
-                        memo.deliveries.insert(key, run.0, run.1);
-                        run
-                    }
-                };
-                memo.last_deliveries[b as usize] = (local, run.0, run.1);
-                run
-            };
+            let key = [code, fast.local(fixed, dst)];
+            let run = memo.run(Source::Deliveries, b as usize, key, |memo| {
+                let mut rec = record(fast, fixed_words, fixed, dst, memo);
+                self.deliver(fixed, 0, code, scratch, &mut rec);
+            });
             memo.replay(fast, state, dst, run, emit);
         }
         scratch.bits = bits;
