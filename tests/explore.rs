@@ -337,3 +337,37 @@ fn a_memory_limit_stops_at_the_same_batch_at_any_thread_count() {
         assert_eq!((one.states, one.depth), (two.states, two.depth));
     }
 }
+
+/// Phase 2 tests each new state against the properties, from a cache keyed
+/// by the node variables when there are at most 62 properties, one by one
+/// beyond: both give every property its own verdict and shortest trace.
+#[test]
+fn many_properties_each_get_their_verdict() {
+    for count in [10, 70] {
+        let mut source = String::from(
+            "protocol Many\nnetwork set\nmessage Tick\nnode A {\n  var x: 0..5 = 0\n  \
+             action inc when x < 5 { x += 1 }\n}\nallow deadlock\n",
+        );
+        for i in 0..count {
+            // Invariant i fails once x reaches i % 6; reachable i holds
+            // unless i % 7 == 6 (x never reaches 6).
+            source += &format!("invariant inv{i}: A.x != {}\n", i % 6);
+            source += &format!("reachable r{i}: A.x == {}\n", i % 7);
+        }
+        let checked = check_source(&source, &CheckOptions::default());
+        let Checked::Explored { exploration, .. } = checked else {
+            panic!("the generated spec has errors")
+        };
+        assert_eq!(exploration.states, 6);
+        for i in 0..count {
+            match &exploration.verdicts[2 * i] {
+                Verdict::Violated(Some(trace)) => {
+                    assert_eq!(trace.steps.len(), i % 6, "{count} properties: inv{i}")
+                }
+                other => panic!("{count} properties: inv{i} is {other:?}"),
+            }
+            let reached = matches!(exploration.verdicts[2 * i + 1], Verdict::Holds);
+            assert_eq!(reached, i % 7 != 6, "{count} properties: r{i}");
+        }
+    }
+}

@@ -357,6 +357,128 @@ fn ordinary_form(packed: Option<&Fast>, model: &Model, stored: &[u64]) -> Vec<u6
     }
 }
 
+/// The most properties [`state_tests`] answers for in its bits.
+const MAX_TESTED: usize = 62;
+
+/// The bit of [`state_tests`] that says every `bound` holds.
+const INSIDE_BOUNDS: u64 = 1 << 63;
+
+/// What phase 2 asks of a new state, as bits: bit `p` for property `p`
+/// (in `only`) that the state violates (an invariant, a variant) or
+/// satisfies (a reachable), and [`INSIDE_BOUNDS`].
+fn state_tests(model: &Model, only: &[bool], words: &[u64], locals: &mut Vec<i64>) -> u64 {
+    let mut tests = 0;
+    for (index, prop) in model.properties.iter().enumerate() {
+        if !only[index] {
+            continue;
+        }
+        let hit = match prop {
+            CompiledProperty::Reachable(pred) => holds(pred, model, words, locals),
+            _ => violates_in_state(prop, model, words, locals),
+        };
+        if hit {
+            tests |= 1 << index;
+        }
+    }
+    if model.bounds.iter().all(|b| holds(b, model, words, locals)) {
+        tests |= INSIDE_BOUNDS;
+    }
+    tests
+}
+
+/// Whether phase 2 may cache [`state_tests`] by the fixed part (which is all
+/// that predicates read): when it takes at most two words and the
+/// properties fit in the bits; then the mask of its last word.
+fn pred_key(model: &Model, packed: Option<&Fast>) -> Option<u64> {
+    let words = model.layout.fixed_words;
+    if !(1..=2).contains(&words) || model.properties.len() > MAX_TESTED {
+        return None;
+    }
+    let bits = (model.layout.fixed_bits as usize).checked_sub(64 * (words - 1))?;
+    Some(match packed {
+        Some(_) if bits < 64 => (1u64 << bits) - 1,
+        _ => u64::MAX,
+    })
+}
+
+/// Results of [`state_tests`] by fixed part: open addressing, bounded (it
+/// starts afresh when full).
+#[derive(Default)]
+struct PredCache {
+    /// (key, tests, which properties the tests cover).
+    slots: Vec<([u64; 2], u64, u64)>,
+    len: usize,
+}
+
+/// Entries a [`PredCache`] holds before it starts afresh.
+const PRED_CACHE_CAPACITY: usize = 1 << 18;
+
+/// A free slot of a [`PredCache`] (no test result has bit 62 set).
+const FREE: u64 = 1 << 62;
+
+impl PredCache {
+    #[inline]
+    fn home(&self, key: [u64; 2]) -> usize {
+        let h = (key[0] ^ key[1].rotate_left(31)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (h >> 20) as usize & (self.slots.len() - 1)
+    }
+
+    /// The tests kept for `key` and which properties they cover.
+    #[inline]
+    fn get(&self, key: [u64; 2]) -> Option<(u64, u64)> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        loop {
+            let (k, tests, known) = self.slots[i];
+            if tests == FREE {
+                return None;
+            }
+            if k == key {
+                return Some((tests, known));
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Keeps `tests` (covering `known`) for `key`, replacing what was kept.
+    fn insert(&mut self, key: [u64; 2], tests: u64, known: u64) {
+        if self.len >= PRED_CACHE_CAPACITY {
+            self.slots.clear();
+            self.len = 0;
+        }
+        if (self.len + 1) * 2 > self.slots.len() {
+            let size = (self.slots.len() * 2).max(1024);
+            let old = std::mem::replace(&mut self.slots, vec![([0, 0], FREE, 0); size]);
+            self.len = 0;
+            for (k, t, n) in old.into_iter().filter(|e| e.1 != FREE) {
+                self.put(k, t, n);
+            }
+        }
+        self.put(key, tests, known);
+    }
+
+    fn put(&mut self, key: [u64; 2], tests: u64, known: u64) {
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(key);
+        loop {
+            let slot = &mut self.slots[i];
+            if slot.1 == FREE {
+                *slot = (key, tests, known);
+                self.len += 1;
+                return;
+            }
+            if slot.0 == key {
+                *slot = (key, tests, known);
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+}
+
 /// Where a violation was found, for picking the canonical one.
 #[derive(Clone, Debug)]
 struct Found {
@@ -670,6 +792,11 @@ struct Explorer<'m> {
     store_words: usize,
     /// The step caches of phase 1, one per chunk at a time.
     memos: std::sync::Mutex<Vec<Memo>>,
+    /// The caches of state tests of phase 2, one per shard at a time.
+    pred_caches: std::sync::Mutex<Vec<PredCache>>,
+    /// When state tests are cached: the mask of the fixed part's last word
+    /// (a packed state's network bits follow the variables in it).
+    pred_key: Option<u64>,
     options: &'m Options,
     shards: Vec<Shard>,
     n_props: usize,
@@ -732,6 +859,8 @@ impl<'m> Explorer<'m> {
             packed,
             store_words,
             memos: std::sync::Mutex::new(Vec::new()),
+            pred_caches: std::sync::Mutex::new(Vec::new()),
+            pred_key: pred_key(model, packed),
             options,
             shards: (0..SHARDS)
                 .map(|_| Shard::new(store_words, store_bits, packed.is_none()))
@@ -1198,7 +1327,15 @@ impl<'m> Explorer<'m> {
                 checked[p] && !self.reached[p] && !violated
             })
             .collect();
+        let open_bits = open
+            .iter()
+            .enumerate()
+            .filter(|(p, o)| **o && *p < MAX_TESTED)
+            .fold(0u64, |m, (p, _)| m | 1 << p);
         let open = &open;
+        let caches = &self.pred_caches;
+        let fixed_words = model.layout.fixed_words;
+        let pred_key = self.pred_key;
         struct ShardResult {
             /// (key, id, pruned by a bound).
             frontier: Vec<((u32, u64, u32), u64, bool)>,
@@ -1221,6 +1358,11 @@ impl<'m> Explorer<'m> {
                     sent: vec![false; model.spec.messages.len()],
                 };
                 let mut locals = Vec::new();
+                let mut cache = caches
+                    .lock()
+                    .expect("no panic holds it")
+                    .pop()
+                    .unwrap_or_default();
                 // Packed states are looked up with the memory they need
                 // already on its way: the table slot a few states ahead,
                 // and the record it points at a few states before that.
@@ -1246,15 +1388,64 @@ impl<'m> Explorer<'m> {
                         if !all_sent {
                             Coverage::mark_network(&mut r.sent, model, packed, words);
                         }
-                        for (index, prop) in model.properties.iter().enumerate() {
-                            if !open[index] {
+                        let key = pred_key.map(|last| {
+                            let mut key = [0u64; 2];
+                            key[..fixed_words].copy_from_slice(&words[..fixed_words]);
+                            key[fixed_words - 1] &= last;
+                            key
+                        });
+                        if n_props > MAX_TESTED {
+                            // Too many properties for the bits: test each.
+                            for (index, prop) in model.properties.iter().enumerate() {
+                                if !open[index] {
+                                    continue;
+                                }
+                                if let CompiledProperty::Reachable(pred) = prop {
+                                    if holds(pred, model, words, &mut locals) {
+                                        r.reached[index] = true;
+                                    }
+                                } else if violates_in_state(prop, model, words, &mut locals) {
+                                    keep_first(
+                                        &mut r.found[index],
+                                        Found {
+                                            key: p.key,
+                                            id,
+                                            step: None,
+                                        },
+                                    );
+                                }
+                            }
+                            let inside = model
+                                .bounds
+                                .iter()
+                                .all(|b| holds(b, model, words, &mut locals));
+                            r.frontier.push((p.key, id, !inside));
+                            if !inside {
+                                r.pruned += 1;
+                            }
+                            continue;
+                        }
+                        // The tests of the open properties, from the cache
+                        // when an entry knows them all (the open properties
+                        // only ever shrink), else computed and kept.
+                        let tests = match key {
+                            Some(k) => match cache.get(k) {
+                                Some((tests, known)) if known & open_bits == open_bits => tests,
+                                _ => {
+                                    let tests = state_tests(model, open, words, &mut locals);
+                                    cache.insert(k, tests, open_bits);
+                                    tests
+                                }
+                            },
+                            None => state_tests(model, open, words, &mut locals),
+                        };
+                        for (index, &is_open) in open.iter().enumerate() {
+                            if !is_open || tests & (1 << index) == 0 {
                                 continue;
                             }
-                            if let CompiledProperty::Reachable(pred) = prop {
-                                if !r.reached[index] && holds(pred, model, words, &mut locals) {
-                                    r.reached[index] = true;
-                                }
-                            } else if violates_in_state(prop, model, words, &mut locals) {
+                            if matches!(model.properties[index], CompiledProperty::Reachable(_)) {
+                                r.reached[index] = true;
+                            } else {
                                 keep_first(
                                     &mut r.found[index],
                                     Found {
@@ -1265,16 +1456,14 @@ impl<'m> Explorer<'m> {
                                 );
                             }
                         }
-                        let inside = model
-                            .bounds
-                            .iter()
-                            .all(|b| holds(b, model, words, &mut locals));
+                        let inside = tests & INSIDE_BOUNDS != 0;
                         r.frontier.push((p.key, id, !inside));
                         if !inside {
                             r.pruned += 1;
                         }
                     }
                 }
+                caches.lock().expect("no panic holds it").push(cache);
                 r
             })
             .collect();
