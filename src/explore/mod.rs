@@ -401,81 +401,45 @@ fn pred_key(model: &Model, packed: Option<&Fast>) -> Option<u64> {
     })
 }
 
-/// Results of [`state_tests`] by fixed part: open addressing, bounded (it
-/// starts afresh when full).
+/// Results of [`state_tests`] by fixed part: a small direct-mapped table
+/// (it stays in cache; a new entry replaces the one in its slot). States
+/// that share node variables tend to be found together, so it hits often
+/// where they repeat (Paxos), and costs little where they do not (2PC).
 #[derive(Default)]
 struct PredCache {
-    /// (key, tests, which properties the tests cover).
+    /// (key, tests, which properties the tests cover); `tests == FREE`:
+    /// empty.
     slots: Vec<([u64; 2], u64, u64)>,
-    len: usize,
 }
 
-/// Entries a [`PredCache`] holds before it starts afresh.
-const PRED_CACHE_CAPACITY: usize = 1 << 18;
+/// Slots of a [`PredCache`].
+const PRED_CACHE_SLOTS: usize = 1 << 12;
 
 /// A free slot of a [`PredCache`] (no test result has bit 62 set).
 const FREE: u64 = 1 << 62;
 
 impl PredCache {
     #[inline]
-    fn home(&self, key: [u64; 2]) -> usize {
+    fn home(key: [u64; 2]) -> usize {
         let h = (key[0] ^ key[1].rotate_left(31)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        (h >> 20) as usize & (self.slots.len() - 1)
+        (h >> 40) as usize & (PRED_CACHE_SLOTS - 1)
     }
 
     /// The tests kept for `key` and which properties they cover.
     #[inline]
     fn get(&self, key: [u64; 2]) -> Option<(u64, u64)> {
-        if self.slots.is_empty() {
-            return None;
-        }
-        let mask = self.slots.len() - 1;
-        let mut i = self.home(key);
-        loop {
-            let (k, tests, known) = self.slots[i];
-            if tests == FREE {
-                return None;
-            }
-            if k == key {
-                return Some((tests, known));
-            }
-            i = (i + 1) & mask;
-        }
+        let (k, tests, known) = *self.slots.get(Self::home(key))?;
+        (tests != FREE && k == key).then_some((tests, known))
     }
 
-    /// Keeps `tests` (covering `known`) for `key`, replacing what was kept.
+    /// Keeps `tests` (covering `known`) for `key`, in place of what its
+    /// slot held.
+    #[inline]
     fn insert(&mut self, key: [u64; 2], tests: u64, known: u64) {
-        if self.len >= PRED_CACHE_CAPACITY {
-            self.slots.clear();
-            self.len = 0;
+        if self.slots.is_empty() {
+            self.slots = vec![([0, 0], FREE, 0); PRED_CACHE_SLOTS];
         }
-        if (self.len + 1) * 2 > self.slots.len() {
-            let size = (self.slots.len() * 2).max(1024);
-            let old = std::mem::replace(&mut self.slots, vec![([0, 0], FREE, 0); size]);
-            self.len = 0;
-            for (k, t, n) in old.into_iter().filter(|e| e.1 != FREE) {
-                self.put(k, t, n);
-            }
-        }
-        self.put(key, tests, known);
-    }
-
-    fn put(&mut self, key: [u64; 2], tests: u64, known: u64) {
-        let mask = self.slots.len() - 1;
-        let mut i = self.home(key);
-        loop {
-            let slot = &mut self.slots[i];
-            if slot.1 == FREE {
-                *slot = (key, tests, known);
-                self.len += 1;
-                return;
-            }
-            if slot.0 == key {
-                *slot = (key, tests, known);
-                return;
-            }
-            i = (i + 1) & mask;
-        }
+        self.slots[Self::home(key)] = (key, tests, known);
     }
 }
 
