@@ -140,7 +140,8 @@ pub struct CheckArgs {
     /// unchecked. Without it, every property is checked.
     #[arg(long = "property", value_name = "NAME")]
     pub properties: Vec<String>,
-    /// Which checker explores the spec: dsmc's own, or Stateright's BFS
+    /// Which checker explores the spec: dsmc's own; dsmc's without its step
+    /// cache and packed networks (for comparison); or Stateright's BFS
     /// checker as a reference (invariants and reachability only).
     #[arg(long, value_enum, default_value_t = Engine::Dsmc)]
     pub engine: Engine,
