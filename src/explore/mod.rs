@@ -369,14 +369,7 @@ const INSIDE_BOUNDS: u64 = 1 << 63;
 fn state_tests(model: &Model, only: &[bool], words: &[u64], locals: &mut Vec<i64>) -> u64 {
     let mut tests = 0;
     for (index, prop) in model.properties.iter().enumerate() {
-        if !only[index] {
-            continue;
-        }
-        let hit = match prop {
-            CompiledProperty::Reachable(pred) => holds(pred, model, words, locals),
-            _ => violates_in_state(prop, model, words, locals),
-        };
-        if hit {
+        if only[index] && state_test(prop, model, words, locals) {
             tests |= 1 << index;
         }
     }
@@ -384,6 +377,20 @@ fn state_tests(model: &Model, only: &[bool], words: &[u64], locals: &mut Vec<i64
         tests |= INSIDE_BOUNDS;
     }
     tests
+}
+
+/// Whether a state violates a property (an invariant, a variant) or, for a
+/// reachable, satisfies it.
+fn state_test(
+    prop: &CompiledProperty,
+    model: &Model,
+    words: &[u64],
+    locals: &mut Vec<i64>,
+) -> bool {
+    match prop {
+        CompiledProperty::Reachable(pred) => holds(pred, model, words, locals),
+        _ => violates_in_state(prop, model, words, locals),
+    }
 }
 
 /// Whether phase 2 may cache [`state_tests`] by the fixed part (which is all
@@ -1358,41 +1365,12 @@ impl<'m> Explorer<'m> {
                             key[fixed_words - 1] &= last;
                             key
                         });
-                        if n_props > MAX_TESTED {
-                            // Too many properties for the bits: test each.
-                            for (index, prop) in model.properties.iter().enumerate() {
-                                if !open[index] {
-                                    continue;
-                                }
-                                if let CompiledProperty::Reachable(pred) = prop {
-                                    if holds(pred, model, words, &mut locals) {
-                                        r.reached[index] = true;
-                                    }
-                                } else if violates_in_state(prop, model, words, &mut locals) {
-                                    keep_first(
-                                        &mut r.found[index],
-                                        Found {
-                                            key: p.key,
-                                            id,
-                                            step: None,
-                                        },
-                                    );
-                                }
-                            }
-                            let inside = model
-                                .bounds
-                                .iter()
-                                .all(|b| holds(b, model, words, &mut locals));
-                            r.frontier.push((p.key, id, !inside));
-                            if !inside {
-                                r.pruned += 1;
-                            }
-                            continue;
-                        }
                         // The tests of the open properties, from the cache
                         // when an entry knows them all (the open properties
-                        // only ever shrink), else computed and kept.
-                        let tests = match key {
+                        // only ever shrink), else computed and kept; with
+                        // too many properties for the bits, each is tested
+                        // below.
+                        let tests = (n_props <= MAX_TESTED).then(|| match key {
                             Some(k) => match cache.get(k) {
                                 Some((tests, known)) if known & open_bits == open_bits => tests,
                                 _ => {
@@ -1402,12 +1380,19 @@ impl<'m> Explorer<'m> {
                                 }
                             },
                             None => state_tests(model, open, words, &mut locals),
-                        };
-                        for (index, &is_open) in open.iter().enumerate() {
-                            if !is_open || tests & (1 << index) == 0 {
+                        });
+                        for (index, prop) in model.properties.iter().enumerate() {
+                            if !open[index] {
                                 continue;
                             }
-                            if matches!(model.properties[index], CompiledProperty::Reachable(_)) {
+                            let hit = match tests {
+                                Some(tests) => tests & (1 << index) != 0,
+                                None => state_test(prop, model, words, &mut locals),
+                            };
+                            if !hit {
+                                continue;
+                            }
+                            if matches!(prop, CompiledProperty::Reachable(_)) {
                                 r.reached[index] = true;
                             } else {
                                 keep_first(
@@ -1420,7 +1405,13 @@ impl<'m> Explorer<'m> {
                                 );
                             }
                         }
-                        let inside = tests & INSIDE_BOUNDS != 0;
+                        let inside = match tests {
+                            Some(tests) => tests & INSIDE_BOUNDS != 0,
+                            None => model
+                                .bounds
+                                .iter()
+                                .all(|b| holds(b, model, words, &mut locals)),
+                        };
                         r.frontier.push((p.key, id, !inside));
                         if !inside {
                             r.pruned += 1;
