@@ -25,7 +25,7 @@ use std::collections::{HashMap, VecDeque};
 
 use rayon::prelude::*;
 
-use super::store::{global_id, place, split_id};
+use super::store::{global_id, lookup_hash, place, split_id};
 use super::{Explorer, Lasso, StopReason, Trace};
 use crate::model::{Model, Outcome, Pred, Scratch, Step, Task};
 
@@ -168,9 +168,11 @@ impl Explorer<'_> {
                 node.enabled.push(t);
             }
             let next = self.stored_form(next, &mut stored);
-            let (shard, net_hash, _) = place(next, fixed_words);
-            if let Some(local) = self.shards[shard].find(next, net_hash) {
-                node.edges.push((dense.of(global_id(shard, local)), task));
+            let placed = place(next, fixed_words);
+            let hash = lookup_hash(placed, self.packed.is_some());
+            if let Some(local) = self.shards[placed.0].find(next, hash) {
+                node.edges
+                    .push((dense.of(global_id(placed.0, local)), task));
             }
         });
         node

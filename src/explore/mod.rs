@@ -22,8 +22,10 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::model::{CompiledProperty, Fast, Memo, Model, Outcome, Pred, RtError, Scratch, Step};
-use store::{NO_PARENT, SHARDS, Shard, global_id, place, split_id};
+use crate::model::{
+    CompiledProperty, Fast, Memo, Model, Outcome, Pred, RtError, Scratch, Sink, Step,
+};
+use store::{NO_PARENT, SHARDS, Shard, global_id, lookup_hash, place, split_id};
 
 /// How to explore.
 #[derive(Clone, Debug, Default)]
@@ -482,8 +484,8 @@ const PREFETCH_AHEAD: usize = 8;
 
 /// A successor waiting for phase 2.
 struct Pending {
-    /// The hash of its network ([`store::place`]).
-    net_hash: u64,
+    /// Its hash as the visited set takes it ([`store::lookup_hash`]).
+    hash: u64,
     parent: u64,
     start: u32,
     len: u32,
@@ -520,7 +522,7 @@ impl Buffered {
     /// Whether a successor with hash `hash` that `same` accepts (given its
     /// shard and index) is buffered already; if not, records the one at
     /// `index` in `shard`.
-    #[inline]
+    #[inline(always)]
     fn find_or_add(
         &mut self,
         hash: u64,
@@ -613,6 +615,188 @@ fn sort_frontier(frontier: &mut Vec<((u32, u64, u32), u64, bool)>) {
         }
     }
     *frontier = out;
+}
+
+/// Phase 1's receiver of the steps of one chunk's states: it counts them,
+/// checks step properties, keeps findings, and buffers the successors for
+/// phase 2.
+struct Emitter<'x, 'm> {
+    ex: &'x Explorer<'m>,
+    out: ChunkOut,
+    buffered: Buffered,
+    locals: Vec<i64>,
+    canon: Vec<u64>,
+    step_properties: bool,
+    /// The state whose steps come in: its id and frontier position.
+    id: u64,
+    pos: u64,
+    /// Its steps so far, and those of the protocol (not faults).
+    index: u32,
+    protocol_steps: u32,
+}
+
+impl<'x, 'm> Emitter<'x, 'm> {
+    fn new(ex: &'x Explorer<'m>) -> Emitter<'x, 'm> {
+        Emitter {
+            ex,
+            out: ChunkOut {
+                bufs: ex.take_bufs(),
+                buffer_bound: 0,
+                transitions: 0,
+                step_found: vec![None; ex.n_props],
+                deadlock: None,
+                runtime_error: None,
+                coverage: Coverage::new(ex.model),
+            },
+            buffered: Buffered::default(),
+            locals: Vec::new(),
+            canon: Vec::new(),
+            step_properties: !ex.step_checked.is_empty(),
+            id: 0,
+            pos: 0,
+            index: 0,
+            protocol_steps: 0,
+        }
+    }
+
+    /// The steps of state `id`, at frontier position `pos`, come next.
+    #[inline]
+    fn begin(&mut self, id: u64, pos: u64) {
+        self.id = id;
+        self.pos = pos;
+        self.index = 0;
+        self.protocol_steps = 0;
+    }
+
+    /// Counts a step; its key.
+    #[inline(always)]
+    fn count(&mut self, step: &Step) -> (u32, u64, u32) {
+        let key = (self.ex.level, self.pos, self.index);
+        self.index += 1;
+        if !step.is_fault() {
+            self.protocol_steps += 1;
+        }
+        self.out.transitions += 1;
+        // The step cache marks the steps it records.
+        if self.ex.packed.is_none() {
+            self.out.coverage.mark(self.ex.model, step);
+        }
+        key
+    }
+
+    /// A step from `state` back to itself: nothing to store.
+    #[inline(always)]
+    fn same(&mut self, state: &[u64], step: &Step) {
+        let key = self.count(step);
+        if self.step_properties {
+            let found = &mut self.out.step_found;
+            (self.ex).check_step(state, state, *step, key, self.id, found, &mut self.locals);
+        }
+    }
+
+    /// A step from `state` to another state, `next` (as stored).
+    #[inline(always)]
+    fn next(&mut self, state: &[u64], step: &Step, next: &[u64]) {
+        let key = self.count(step);
+        if self.step_properties {
+            let found = &mut self.out.step_found;
+            (self.ex).check_step(state, next, *step, key, self.id, found, &mut self.locals);
+        }
+        let next = match self.ex.sym {
+            Some(sym) => {
+                self.ex.model.canonical(sym, next, &mut self.canon);
+                self.canon.as_slice()
+            }
+            None => next,
+        };
+        // Its words, its `Pending` and four table slots (the table is kept
+        // 1/4 to 1/2 full).
+        self.out.buffer_bound += 8 * next.len() + std::mem::size_of::<Pending>() + 4 * 8;
+        let placed = place(next, self.ex.store_words);
+        let (shard, hash) = (placed.0, placed.2);
+        // A copy of a successor this chunk has buffered already: the
+        // earlier copy comes first in (frontier, step) order, so this one
+        // could only be refused by phase 2.
+        let bufs = &self.out.bufs;
+        let index = bufs[shard].pending.len() as u32;
+        if self.buffered.find_or_add(hash, shard, index, |s, i| {
+            let p = &bufs[s].pending[i as usize];
+            let start = p.start as usize;
+            // Word by word: a few words, cheaper than a call to memcmp.
+            let words = &bufs[s].words[start..start + p.len as usize];
+            words.len() == next.len() && words.iter().zip(next).all(|(a, b)| a == b)
+        }) {
+            return;
+        }
+        let b = &mut self.out.bufs[shard];
+        b.pending.push(Pending {
+            hash: lookup_hash(placed, self.ex.packed.is_some()),
+            parent: self.id,
+            start: b.words.len() as u32,
+            len: next.len() as u32,
+            key,
+        });
+        b.words.extend_from_slice(next);
+    }
+
+    /// A step that fails.
+    #[cold]
+    fn error(&mut self, step: &Step, e: &RtError) {
+        let key = self.count(step);
+        keep_first(
+            &mut self.out.runtime_error,
+            Found {
+                key,
+                id: self.id,
+                step: Some((*step, StepEnd::Failed(e.clone()))),
+            },
+        );
+    }
+
+    /// Every step of `state` has come: a deadlock if none was the
+    /// protocol's. Fault steps do not count: a protocol stuck while the
+    /// environment could still crash a node is deadlocked. A state where
+    /// every node has crashed is not.
+    #[inline]
+    fn end(&mut self, state: &[u64]) {
+        let model = self.ex.model;
+        if self.protocol_steps == 0 && model.check_deadlock && !model.all_crashed(state) {
+            let done =
+                (model.done.as_ref()).is_some_and(|d| holds(d, model, state, &mut self.locals));
+            if !done {
+                keep_first(
+                    &mut self.out.deadlock,
+                    Found {
+                        key: (self.ex.level, self.pos, 0),
+                        id: self.id,
+                        step: None,
+                    },
+                );
+            }
+        }
+    }
+}
+
+/// The steps of one packed state, for [`Model::successors_packed`].
+struct At<'e, 'x, 'm> {
+    em: &'e mut Emitter<'x, 'm>,
+    state: &'e [u64],
+}
+
+impl Sink for At<'_, '_, '_> {
+    #[inline(always)]
+    fn same(&mut self, step: &Step) {
+        self.em.same(self.state, step)
+    }
+
+    #[inline(always)]
+    fn next(&mut self, step: &Step, next: &[u64]) {
+        self.em.next(self.state, step, next)
+    }
+
+    fn error(&mut self, step: &Step, error: &RtError) {
+        self.em.error(step, error)
+    }
 }
 
 /// What phase 1 learned from one chunk.
@@ -1001,10 +1185,10 @@ impl<'m> Explorer<'m> {
         // Initial states go through phase 2 like successors, as one chunk.
         let mut buf: Vec<ShardBuf> = (0..SHARDS).map(|_| ShardBuf::default()).collect();
         for (i, s) in initial.iter().enumerate() {
-            let (shard, net_hash, _) = place(s, self.store_words);
-            let b = &mut buf[shard];
+            let placed = place(s, self.store_words);
+            let b = &mut buf[placed.0];
             b.pending.push(Pending {
-                net_hash,
+                hash: lookup_hash(placed, self.packed.is_some()),
                 parent: NO_PARENT,
                 start: b.words.len() as u32,
                 len: s.len() as u32,
@@ -1088,9 +1272,6 @@ impl<'m> Explorer<'m> {
     /// frontier position `first`, chunk by chunk in parallel.
     fn phase1(&self, frontier: &[u64], first: u64) -> Vec<ChunkOut> {
         let model = self.model;
-        let fixed_words = self.store_words;
-        let packed = self.packed.is_some();
-        let step_properties = !self.step_checked.is_empty();
         let threads = rayon::current_num_threads().max(1);
         // One thread has nothing to balance: the whole batch is one chunk,
         // so one table of buffered successors sees all of it.
@@ -1104,147 +1285,48 @@ impl<'m> Explorer<'m> {
             .enumerate()
             .map(|(c, ids)| {
                 let base = first + (c * chunk) as u64;
-                let level = self.level;
-                let mut out = ChunkOut {
-                    bufs: self.take_bufs(),
-                    buffer_bound: 0,
-                    transitions: 0,
-                    step_found: vec![None; self.n_props],
-                    deadlock: None,
-                    runtime_error: None,
-                    coverage: Coverage::new(model),
-                };
+                let mut em = Emitter::new(self);
                 let mut scratch = Scratch::default();
                 let mut memo = match self.packed {
                     Some(_) => self.memos.lock().expect("no panic holds it").pop(),
                     None => None,
                 }
                 .unwrap_or_default();
-                let mut buffered = Buffered::default();
-                let mut locals = Vec::new();
-                let mut canon = Vec::new();
                 let mut state = Vec::new();
                 for (offset, &id) in ids.iter().enumerate() {
-                    let pos = base + offset as u64;
                     self.load(id, &mut state);
                     let state = state.as_slice();
-                    let mut index = 0u32;
-                    let mut protocol_steps = 0u32;
-                    let mut emit = |step: Step, outcome: Outcome| {
-                        let key = (level, pos, index);
-                        index += 1;
-                        if !step.is_fault() {
-                            protocol_steps += 1;
-                        }
-                        out.transitions += 1;
-                        // The step cache marks the steps it records.
-                        if !packed {
-                            out.coverage.mark(model, &step);
-                        }
-                        match outcome {
-                            Outcome::Next(next) => {
-                                if step_properties {
-                                    self.check_step(
-                                        state,
-                                        next,
-                                        step,
-                                        key,
-                                        id,
-                                        &mut out.step_found,
-                                        &mut locals,
-                                    );
-                                }
-                                // A step back to the state itself (a `set`
-                                // message delivered again, say) finds the
-                                // state stored already: nothing to store.
-                                if std::ptr::eq(next, state)
-                                    || (next.len() == state.len()
-                                        && next.iter().zip(state).all(|(a, b)| a == b))
-                                {
-                                    return;
-                                }
-                                let next = match self.sym {
-                                    Some(sym) => {
-                                        model.canonical(sym, next, &mut canon);
-                                        canon.as_slice()
-                                    }
-                                    None => next,
-                                };
-                                // Its words, its `Pending` and four table
-                                // slots (the table is kept 1/4 to 1/2 full).
-                                out.buffer_bound +=
-                                    8 * next.len() + std::mem::size_of::<Pending>() + 4 * 8;
-                                let (shard, net_hash, hash) = place(next, fixed_words);
-                                // A copy of a successor this chunk has
-                                // buffered already: the earlier copy comes
-                                // first in (frontier, step) order, so this
-                                // one could only be refused by phase 2.
-                                let bufs = &out.bufs;
-                                let index = bufs[shard].pending.len() as u32;
-                                if buffered.find_or_add(hash, shard, index, |s, i| {
-                                    let p = &bufs[s].pending[i as usize];
-                                    let start = p.start as usize;
-                                    // Word by word: a few words, cheaper
-                                    // than a call to memcmp.
-                                    let words = &bufs[s].words[start..start + p.len as usize];
-                                    words.len() == next.len()
-                                        && words.iter().zip(next).all(|(a, b)| a == b)
-                                }) {
-                                    return;
-                                }
-                                let b = &mut out.bufs[shard];
-                                b.pending.push(Pending {
-                                    net_hash,
-                                    parent: id,
-                                    start: b.words.len() as u32,
-                                    len: next.len() as u32,
-                                    key,
-                                });
-                                b.words.extend_from_slice(next);
-                            }
-                            Outcome::Error(e) => keep_first(
-                                &mut out.runtime_error,
-                                Found {
-                                    key,
-                                    id,
-                                    step: Some((step, StepEnd::Failed(e))),
-                                },
-                            ),
-                        }
-                    };
+                    em.begin(id, base + offset as u64);
                     match self.packed {
-                        Some(_) => {
-                            model.successors_packed(state, &mut scratch, &mut memo, &mut emit)
-                        }
-                        None => model.successors(state, &mut scratch, &mut emit),
+                        Some(_) => model.successors_packed(
+                            state,
+                            &mut scratch,
+                            &mut memo,
+                            &mut At { em: &mut em, state },
+                        ),
+                        None => model.successors(state, &mut scratch, &mut |step, outcome| {
+                            match outcome {
+                                // A step back to the state itself (a `set`
+                                // message delivered again, say).
+                                Outcome::Next(next)
+                                    if std::ptr::eq(next, state) || next == state =>
+                                {
+                                    em.same(state, &step)
+                                }
+                                Outcome::Next(next) => em.next(state, &step, next),
+                                Outcome::Error(e) => em.error(&step, &e),
+                            }
+                        }),
                     }
-                    // Fault steps do not count: a protocol stuck while the
-                    // environment could still crash a node is deadlocked.
-                    // A state where every node has crashed is not.
-                    if protocol_steps == 0 && model.check_deadlock && !model.all_crashed(state) {
-                        let done = model
-                            .done
-                            .as_ref()
-                            .is_some_and(|d| holds(d, model, state, &mut locals));
-                        if !done {
-                            keep_first(
-                                &mut out.deadlock,
-                                Found {
-                                    key: (level, pos, 0),
-                                    id,
-                                    step: None,
-                                },
-                            );
-                        }
-                    }
+                    em.end(state);
                 }
-                if packed {
+                if self.packed.is_some() {
                     for step in memo.recorded.drain(..) {
-                        out.coverage.mark(model, &step);
+                        em.out.coverage.mark(model, &step);
                     }
                     self.memos.lock().expect("no panic holds it").push(memo);
                 }
-                out
+                em.out
             })
             .collect()
     }
@@ -1345,14 +1427,14 @@ impl<'m> Explorer<'m> {
                     for (i, p) in buf.pending.iter().enumerate() {
                         if packed.is_some() {
                             if let Some(q) = buf.pending.get(i + 2 * PREFETCH_AHEAD) {
-                                shard.prefetch_slot(&buf.words[words_of(q)]);
+                                shard.prefetch_slot(q.hash);
                             }
                             if let Some(q) = buf.pending.get(i + PREFETCH_AHEAD) {
-                                shard.prefetch_record(&buf.words[words_of(q)]);
+                                shard.prefetch_record(q.hash);
                             }
                         }
                         let words = &buf.words[words_of(p)];
-                        let Some(local) = shard.insert(words, p.parent, p.net_hash) else {
+                        let Some(local) = shard.insert(words, p.parent, p.hash) else {
                             continue;
                         };
                         let id = global_id(s, local);

@@ -55,13 +55,28 @@ fn shard_of(h: u64) -> usize {
 
 /// Where a state goes: its shard, the hash of its network (the words after
 /// the first `fixed_words`), which the shard's interner uses as it is, and
-/// the hash of the whole state (its low bits are the shard).
+/// the hash of the whole state (its low bits are the shard). A packed state
+/// (no network part) is stored under the hash of the whole state.
 #[inline]
 pub fn place(words: &[u64], fixed_words: usize) -> (usize, u64, u64) {
     let (fixed, net) = words.split_at(fixed_words);
     let net_hash = hash_state(net);
-    let h = fmix(fixed.iter().fold(net_hash, |h, &w| mix(h, w)));
+    let h = fixed_hash(net_hash, fixed.iter().copied());
     (shard_of(h), net_hash, h)
+}
+
+/// The hash [`Shard::insert`] and [`Shard::find`] take for a state that
+/// [`place`] placed: the whole state's when states are packed (`packed`:
+/// no network part), else its network's.
+#[inline]
+pub fn lookup_hash((_, net_hash, hash): (usize, u64, u64), packed: bool) -> u64 {
+    if packed { hash } else { net_hash }
+}
+
+/// The hash of a state from its network's hash and its fixed words.
+#[inline]
+fn fixed_hash(net_hash: u64, fixed: impl Iterator<Item = u64>) -> u64 {
+    fmix(fixed.fold(net_hash, mix))
 }
 
 /// The global id of local index `local` in shard `shard`.
@@ -355,6 +370,17 @@ impl Shard {
     /// The hash of stored record `local`.
     fn hash_of(&self, local: u32) -> u64 {
         let start = local as usize * self.halves;
+        if !self.networks {
+            let half = |i: usize| -> u64 {
+                if i < self.halves {
+                    self.fixed.get(start + i) as u64
+                } else {
+                    0
+                }
+            };
+            let words = (0..self.fixed_words).map(|w| half(2 * w) | (half(2 * w + 1) << 32));
+            return fixed_hash(hash_state(&[]), words);
+        }
         let mut h: u64 = 0x1319_8A2E_0370_7344;
         for i in 0..self.halves {
             h = mix(h, self.fixed.get(start + i) as u64);
@@ -429,21 +455,22 @@ impl Shard {
         self.nets.bytes()
     }
 
-    /// Where a packed state (no network part) would be probed first.
+    /// Where a packed state (no network part) with hash `hash` would be
+    /// probed first.
     #[inline]
-    fn home(&self, words: &[u64]) -> Option<usize> {
+    fn home(&self, hash: u64) -> Option<usize> {
         if self.networks || self.table.slots.is_empty() {
             return None;
         }
-        let hash = record_hash(&words[..self.fixed_words], self.halves, 0);
         Some((hash >> SHARD_BITS) as usize & (self.table.slots.len() - 1))
     }
 
-    /// A hint that packed state `words` is about to be inserted: brings its
-    /// first table slot into cache. Nothing for states with a network.
+    /// A hint that the packed state with hash `hash` is about to be
+    /// inserted: brings its first table slot into cache. Nothing for
+    /// states with a network.
     #[inline]
-    pub fn prefetch_slot(&self, words: &[u64]) {
-        if let Some(i) = self.home(words) {
+    pub fn prefetch_slot(&self, hash: u64) {
+        if let Some(i) = self.home(hash) {
             prefetch(&self.table.slots[i]);
         }
     }
@@ -451,8 +478,8 @@ impl Shard {
     /// The second hint, a little later: brings in the record the first
     /// slot points at (the slot should be in cache by then).
     #[inline]
-    pub fn prefetch_record(&self, words: &[u64]) {
-        if let Some(i) = self.home(words) {
+    pub fn prefetch_record(&self, hash: u64) {
+        if let Some(i) = self.home(hash) {
             let slot = self.table.slots[i];
             if slot != 0 {
                 let start = index_in(slot) as usize * self.halves;
@@ -468,34 +495,36 @@ impl Shard {
         }
     }
 
-    /// The local index of a stored state; `net_hash` is the hash of its
-    /// network ([`place`]).
-    pub fn find(&self, words: &[u64], net_hash: u64) -> Option<u32> {
+    /// The local index of a stored state; `hash` is, for a packed state,
+    /// its hash, else the hash of its network ([`place`]).
+    pub fn find(&self, words: &[u64], hash: u64) -> Option<u32> {
         if self.table.slots.is_empty() {
             return None;
         }
         let (fixed, net) = words.split_at(self.fixed_words);
-        let net = if self.networks {
-            self.nets.find(net, net_hash)?
+        let (net, hash) = if self.networks {
+            let net = self.nets.find(net, hash)?;
+            (net, record_hash(fixed, self.halves, net))
         } else {
-            0
+            (0, hash)
         };
-        let hash = record_hash(fixed, self.halves, net);
         self.table
             .probe(hash, |l| self.net_of(l) == net && self.fixed_is(l, fixed))
             .ok()
     }
 
     /// Inserts a state unless present; returns its local index when new.
-    /// `net_hash` is the hash of its network ([`place`]).
-    pub fn insert(&mut self, words: &[u64], parent: u64, net_hash: u64) -> Option<u32> {
+    /// `hash` is, for a packed state, its hash, else the hash of its
+    /// network ([`place`]).
+    #[inline]
+    pub fn insert(&mut self, words: &[u64], parent: u64, hash: u64) -> Option<u32> {
         let (fixed, net) = words.split_at(self.fixed_words);
-        let net = if self.networks {
-            self.nets.intern(net, net_hash)
+        let (net, hash) = if self.networks {
+            let net = self.nets.intern(net, hash);
+            (net, record_hash(fixed, self.halves, net))
         } else {
-            0
+            (0, hash)
         };
-        let hash = record_hash(fixed, self.halves, net);
         let len = self.len();
         if (len + 1) * 8 > self.table.slots.len() * 7 {
             let mut table = std::mem::take(&mut self.table);

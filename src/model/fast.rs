@@ -24,7 +24,7 @@
 use std::collections::HashMap;
 
 use super::encoding::mask;
-use super::layout::{Slot, shl, shr};
+use super::layout::{Slot, shl};
 use super::step::{Outcome, Scratch, Step};
 use super::{Layout, Model, RtError};
 use crate::syntax::ast::NetworkKind;
@@ -58,7 +58,40 @@ pub struct Fast {
     spans: Vec<Option<(usize, u32, u64)>>,
     /// By message kind: its bits in a packed state, as (word, mask) pairs.
     kind_masks: Vec<Vec<(usize, u64)>>,
+    /// The sources of steps: every instance (its actions), then every
+    /// message bit (its deliveries), each with where its runs are found.
+    sources: Vec<StepSource>,
+    /// The instances that have actions: (global, kind, index in kind).
+    actors: Vec<(u32, NodeKindId, u32)>,
+    /// Entries of every dense table together ([`StepSource::dense`]).
+    dense_len: usize,
 }
+
+/// A source of steps: an instance's actions, or one message's deliveries.
+struct StepSource {
+    /// The instance taking the steps.
+    global: u32,
+    /// Its own bits, when they lie side by side in one word: the word,
+    /// the shift and the mask; else `word == u32::MAX`.
+    word: u32,
+    shift: u32,
+    mask: u64,
+    /// Where its dense table starts in the memo's `dense`, one entry per
+    /// value of the own bits; `NOT_DENSE` when they are too many.
+    dense: u32,
+}
+
+/// A [`StepSource`] without a dense table.
+const NOT_DENSE: u32 = u32::MAX;
+
+/// Own bits up to this wide index a dense table of runs (one `u64` per
+/// value of the bits); wider ones go to a hash table.
+const DENSE_BITS: u32 = 16;
+
+/// Entries of dense tables a memo may have (8 bytes each, zeroed pages
+/// that become resident as they are used); sources past the budget go to
+/// the hash table.
+const DENSE_BUDGET: usize = 1 << 21;
 
 impl Fast {
     /// The packing of a spec, if it qualifies for the fast path.
@@ -95,7 +128,7 @@ impl Fast {
                 locals.push(own);
             }
         }
-        let spans = locals
+        let spans: Vec<Option<(usize, u32, u64)>> = locals
             .iter()
             .map(|own| {
                 let (first, _) = own.first()?;
@@ -125,6 +158,36 @@ impl Fast {
             .enumerate()
             .map(|(b, &c)| (c, b as u32))
             .collect();
+        let mut dense_len = 0usize;
+        let sources = (0..layout.instances.len() as u32)
+            .chain(codes.iter().map(|&c| layout.msg.dst(c)))
+            .map(|global| {
+                let own: &Vec<(Slot, u32)> = &locals[global as usize];
+                let width: u32 = own.iter().map(|(slot, _)| slot.bits).sum();
+                let size = 1usize << width.min(DENSE_BITS + 1);
+                let dense = if width <= DENSE_BITS && dense_len + size <= DENSE_BUDGET {
+                    dense_len += size;
+                    (dense_len - size) as u32
+                } else {
+                    NOT_DENSE
+                };
+                let (word, shift, mask) = match spans[global as usize] {
+                    Some((w, shift, mask)) => (w as u32, shift, mask),
+                    None => (u32::MAX, 0, 0),
+                };
+                StepSource {
+                    global,
+                    word,
+                    shift,
+                    mask,
+                    dense,
+                }
+            })
+            .collect();
+        let actors = (layout.instances.iter().enumerate())
+            .filter(|(_, (k, _))| !spec.nodes[*k].actions.is_empty())
+            .map(|(g, &(k, inst))| (g as u32, k, inst))
+            .collect();
         Some(Fast {
             base,
             words,
@@ -134,6 +197,9 @@ impl Fast {
             locals,
             spans,
             kind_masks,
+            sources,
+            actors,
+            dense_len,
         })
     }
 
@@ -210,8 +276,16 @@ impl Fast {
         }
     }
 
-    /// Instance `global`'s own bits.
+    /// The own bits of the instance taking the steps of `src`.
     #[inline(always)]
+    fn own_bits(&self, fixed: &[u64], src: &StepSource) -> u64 {
+        match src.word {
+            u32::MAX => self.local(fixed, src.global),
+            w => (fixed[w as usize] >> src.shift) & src.mask,
+        }
+    }
+
+    /// Instance `global`'s own bits.
     fn local(&self, words: &[u64], global: u32) -> u64 {
         if let Some((w, shift, mask)) = self.spans[global as usize] {
             return (words[w] >> shift) & mask;
@@ -221,18 +295,6 @@ impl Fast {
             .fold(0, |acc, (slot, offset)| {
                 acc | shl(slot.read(words), *offset)
             })
-    }
-
-    /// Writes instance `global`'s own bits.
-    #[inline]
-    fn set_local(&self, words: &mut [u64], global: u32, local: u64) {
-        if let Some((w, shift, mask)) = self.spans[global as usize] {
-            words[w] = (words[w] & !(mask << shift)) | (local << shift);
-            return;
-        }
-        for (slot, offset) in &self.locals[global as usize] {
-            slot.write(words, shr(local, *offset) & mask(slot.bits));
-        }
     }
 }
 
@@ -381,34 +443,49 @@ fn expr_local(e: &Expr) -> bool {
     }
 }
 
-/// What a step did, as the cache keeps it.
-enum Res {
-    /// Nothing changed: the state itself.
+/// What a step does to a packed state, as the cache keeps it.
+#[derive(Clone, Copy)]
+struct Op {
+    kind: OpKind,
+    /// `Next`: the word holding (the first of) the instance's own bits,
+    /// the bits of it kept, and the bits then set (its new own bits and
+    /// the messages sent that fall in it): `next[word] = state[word] &
+    /// keep | set`.
+    word: u32,
+    keep: u64,
+    set: u64,
+    /// `Next`: more such (word, keep, set) edits, `Memo::more[more..more
+    /// + n_more]`. `Error`: the finding, `Memo::errors[more]`.
+    more: u32,
+    n_more: u32,
+    /// The step, `Memo::steps[step]`.
+    step: u32,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OpKind {
+    /// The state itself.
     Same,
-    /// The instance's new own bits and the messages sent (bits in
-    /// [`Memo::bits`], from `start`, `len` of them).
-    Next { local: u64, start: u32, len: u32 },
+    /// Another state.
+    Next,
     /// A runtime finding.
-    Error(Box<RtError>),
+    Error,
 }
 
-struct MemoOut {
-    step: Step,
-    res: Res,
+/// A run of ops (`start`, `len`) as a table entry: `start << 32 | (len +
+/// 1)`, so that 0 means "not computed".
+#[inline]
+fn entry(start: usize, len: usize) -> u64 {
+    ((start as u64) << 32) | (len as u64 + 1)
 }
 
-/// An open-addressing map from a two-word key to a run of outcomes.
+/// An open-addressing map from a (source, own bits) key to an entry.
 #[derive(Default)]
 struct Table {
-    /// (key, start, len); `len == u32::MAX` marks an empty slot.
-    slots: Vec<([u64; 2], u32, u32)>,
+    /// (key, entry); an entry of 0 marks an empty slot.
+    slots: Vec<([u64; 2], u64)>,
     len: usize,
 }
-
-const EMPTY: ([u64; 2], u32, u32) = ([0, 0], 0, u32::MAX);
-
-/// No last lookup ([`Memo::last_actions`]).
-const NO_RUN: (u64, u32, u32) = (0, 0, u32::MAX);
 
 #[inline]
 fn key_hash(key: [u64; 2]) -> u64 {
@@ -418,175 +495,177 @@ fn key_hash(key: [u64; 2]) -> u64 {
 }
 
 impl Table {
-    #[inline]
-    fn get(&self, key: [u64; 2]) -> Option<(u32, u32)> {
+    fn get(&self, key: [u64; 2]) -> u64 {
         if self.slots.is_empty() {
-            return None;
+            return 0;
         }
         let mask = self.slots.len() - 1;
         let mut i = key_hash(key) as usize & mask;
         loop {
-            let (k, start, len) = self.slots[i];
-            if len == u32::MAX {
-                return None;
-            }
-            if k == key {
-                return Some((start, len));
+            let (k, e) = self.slots[i];
+            if e == 0 || k == key {
+                return e;
             }
             i = (i + 1) & mask;
         }
     }
 
-    fn insert(&mut self, key: [u64; 2], start: u32, len: u32) {
+    fn insert(&mut self, key: [u64; 2], e: u64) {
         if (self.len + 1) * 2 > self.slots.len() {
             let size = (self.slots.len() * 2).max(256);
-            let old = std::mem::replace(&mut self.slots, vec![EMPTY; size]);
+            let old = std::mem::replace(&mut self.slots, vec![([0, 0], 0); size]);
             self.len = 0;
-            for (k, s, l) in old.into_iter().filter(|e| e.2 != u32::MAX) {
-                self.put(k, s, l);
+            for (k, e) in old.into_iter().filter(|s| s.1 != 0) {
+                self.put(k, e);
             }
         }
-        self.put(key, start, len);
+        self.put(key, e);
     }
 
-    fn put(&mut self, key: [u64; 2], start: u32, len: u32) {
+    fn put(&mut self, key: [u64; 2], e: u64) {
         let mask = self.slots.len() - 1;
         let mut i = key_hash(key) as usize & mask;
-        while self.slots[i].2 != u32::MAX {
+        while self.slots[i].1 != 0 {
             i = (i + 1) & mask;
         }
-        self.slots[i] = (key, start, len);
+        self.slots[i] = (key, e);
         self.len += 1;
     }
-
-    fn clear(&mut self) {
-        self.slots.clear();
-        self.len = 0;
-    }
 }
 
-/// Which of a memo's tables a lookup goes to.
-#[derive(Clone, Copy)]
-enum Source {
-    Actions,
-    Deliveries,
-}
-
-/// The cache of step outcomes, one per thread: actions by (instance, own
-/// bits), deliveries by (message, receiver's own bits).
+/// The cache of step outcomes, one per thread: by step source (an
+/// instance's actions, one message's deliveries) and the own bits of the
+/// instance taking the steps, the run of ops that replays them.
 #[derive(Default)]
 pub struct Memo {
     /// Every step recorded since the caller last drained it: the steps
     /// taken (or failed) in some explored state, for coverage.
     pub recorded: Vec<Step>,
-    actions: Table,
-    deliveries: Table,
-    /// By instance: the own bits of its last lookup and the run found
-    /// (`len == u32::MAX`: none). Successive states of a frontier often
-    /// share an instance's bits: no hash, no probe.
-    last_actions: Vec<(u64, u32, u32)>,
-    /// The same by message bit, with the receiver's own bits.
-    last_deliveries: Vec<(u64, u32, u32)>,
-    outs: Vec<MemoOut>,
-    bits: Vec<u32>,
+    /// The dense tables of every source ([`StepSource::dense`]): entries
+    /// ([`entry`]), 0 where not computed.
+    dense: Vec<u64>,
+    /// Entries of sources without a dense table, by (source, own bits).
+    table: Table,
+    ops: Vec<Op>,
+    more: Vec<(u32, u64, u64)>,
+    steps: Vec<Step>,
+    errors: Vec<RtError>,
+    /// The successor being built.
     next: Vec<u64>,
 }
 
 impl Memo {
-    /// Starts afresh when full (before an entry is computed, never while
-    /// one is replayed).
-    fn make_room(&mut self) {
-        if self.outs.len() >= MEMO_CAPACITY {
-            self.actions.clear();
-            self.deliveries.clear();
-            self.last_actions.fill(NO_RUN);
-            self.last_deliveries.fill(NO_RUN);
-            self.outs.clear();
-            self.bits.clear();
+    /// Fits the memo to a spec's packing (once: a memo serves one spec).
+    #[inline]
+    fn prepare(&mut self, fast: &Fast) {
+        if self.dense.len() != fast.dense_len {
+            self.forget(fast);
         }
     }
 
-    /// The run of outcomes for `key` (its second word the own bits of the
-    /// instance that takes the step), `slot` being the instance (actions)
-    /// or the message bit (deliveries): from the last lookup of that slot
-    /// if the bits are the same, else from the table, else recorded by
-    /// `compute` (which runs the interpreter into the memo).
-    #[inline(always)]
-    fn run(
-        &mut self,
-        source: Source,
-        slot: usize,
-        key: [u64; 2],
-        compute: impl FnOnce(&mut Memo),
-    ) -> (u32, u32) {
-        let local = key[1];
-        let (last, start, len) = match source {
-            Source::Actions => self.last_actions[slot],
-            Source::Deliveries => self.last_deliveries[slot],
-        };
-        if len != u32::MAX && last == local {
-            return (start, len);
-        }
-        let found = match source {
-            Source::Actions => self.actions.get(key),
-            Source::Deliveries => self.deliveries.get(key),
-        };
-        let run = match found {
-            Some(run) => run,
-            None => {
-                self.make_room();
-                let start = self.outs.len() as u32;
-                compute(self);
-                let run = (start, self.outs.len() as u32 - start);
-                match source {
-                    Source::Actions => self.actions.insert(key, run.0, run.1),
-                    Source::Deliveries => self.deliveries.insert(key, run.0, run.1),
-                }
-                run
-            }
-        };
-        let entry = (local, run.0, run.1);
-        match source {
-            Source::Actions => self.last_actions[slot] = entry,
-            Source::Deliveries => self.last_deliveries[slot] = entry,
-        }
-        run
+    /// Forgets every outcome.
+    fn forget(&mut self, fast: &Fast) {
+        // Zeroed anew rather than filled: the pages of a fresh zeroed
+        // allocation become resident only as entries are written.
+        self.dense = vec![0; fast.dense_len];
+        self.table = Table::default();
+        self.ops.clear();
+        self.more.clear();
+        self.steps.clear();
+        self.errors.clear();
     }
 
-    /// Emits the outcomes `start..start + len` for instance `global` from
-    /// the packed state `state`.
+    /// The entry of source `src` (index `index`) when the own bits of the
+    /// instance taking the steps are `local`, if known: from the source's
+    /// dense table, else the hash table; 0 when not computed yet.
     #[inline(always)]
-    fn replay<E: FnMut(Step, Outcome)>(
+    fn cached(&self, index: usize, src: &StepSource, local: u64) -> u64 {
+        if src.dense != NOT_DENSE {
+            self.dense[src.dense as usize + local as usize]
+        } else {
+            self.table.get([index as u64, local])
+        }
+    }
+
+    /// Records the outcomes of source `src` (index `index`) for own bits
+    /// `local` with `compute` (which runs the interpreter into the memo);
+    /// their entry.
+    #[cold]
+    #[inline(never)]
+    fn fill(
         &mut self,
         fast: &Fast,
-        state: &[u64],
-        global: u32,
-        (start, len): (u32, u32),
-        emit: &mut E,
-    ) {
+        index: usize,
+        src: &StepSource,
+        local: u64,
+        compute: impl FnOnce(&mut Memo),
+    ) -> u64 {
+        // Full: start afresh (never while a run is replayed: runs are
+        // looked up one at a time, and replayed before the next lookup).
+        if self.ops.len() >= MEMO_CAPACITY {
+            self.forget(fast);
+        }
+        let start = self.ops.len();
+        compute(self);
+        let e = entry(start, self.ops.len() - start);
+        if src.dense == NOT_DENSE {
+            self.table.insert([index as u64, local], e);
+        } else {
+            self.dense[src.dense as usize + local as usize] = e;
+        }
+        e
+    }
+
+    /// Hands the run of entry `e` from the packed state `state` to `sink`.
+    #[inline(always)]
+    fn replay<S: Sink>(&mut self, state: &[u64], e: u64, sink: &mut S) {
+        let (start, len) = ((e >> 32) as usize, (e as u32 - 1) as usize);
         let Memo {
-            outs, bits, next, ..
+            ops,
+            more,
+            steps,
+            errors,
+            next,
+            ..
         } = self;
-        for out in &outs[start as usize..(start + len) as usize] {
-            match &out.res {
-                Res::Same => emit(out.step, Outcome::Next(state)),
-                Res::Next { local, start, len } => {
-                    next.clear();
-                    next.extend_from_slice(state);
-                    fast.set_local(next, global, *local);
-                    for &b in &bits[*start as usize..(*start + *len) as usize] {
-                        fast.set_bit(next, b);
+        for op in &ops[start..start + len] {
+            let step = &steps[op.step as usize];
+            match op.kind {
+                OpKind::Same => sink.same(step),
+                OpKind::Next => {
+                    if let ([n], [s]) = (next.as_mut_slice(), state) {
+                        // One word, the usual case.
+                        *n = (*s & op.keep) | op.set;
+                    } else {
+                        next.clear();
+                        next.extend_from_slice(state);
+                        let w = op.word as usize;
+                        next[w] = (next[w] & op.keep) | op.set;
+                        let more = &more[op.more as usize..(op.more + op.n_more) as usize];
+                        for &(w, keep, set) in more {
+                            next[w as usize] = (next[w as usize] & keep) | set;
+                        }
                     }
-                    emit(out.step, Outcome::Next(next));
+                    sink.next(step, next);
                 }
-                Res::Error(e) => emit(out.step, Outcome::Error((**e).clone())),
+                OpKind::Error => sink.error(step, &errors[op.more as usize]),
             }
         }
     }
 }
 
+/// Where [`Model::successors_packed`] hands the steps of a state, in order.
+pub trait Sink {
+    /// A step that leaves the state as it is.
+    fn same(&mut self, step: &Step);
+    /// A step to another state (packed).
+    fn next(&mut self, step: &Step, next: &[u64]);
+    /// A step that fails: a finding.
+    fn error(&mut self, step: &Step, error: &RtError);
+}
+
 /// Records the interpreter's outcomes of one step source (an instance's
-/// actions, or one message's handlers) into the memo.
+/// actions, or one message's handlers) into the memo as ops.
 fn record<'a>(
     fast: &'a Fast,
     fixed_words: usize,
@@ -594,32 +673,74 @@ fn record<'a>(
     global: u32,
     memo: &'a mut Memo,
 ) -> impl FnMut(Step, Outcome) + 'a {
+    // The bits of the instance's own variables, by word.
+    let mut own: Vec<(u32, u64)> = Vec::new();
+    for (slot, _) in &fast.locals[global as usize] {
+        let m = mask(slot.bits) << slot.shift;
+        match own.iter_mut().find(|(w, _)| *w == slot.word) {
+            Some((_, bits)) => *bits |= m,
+            None => own.push((slot.word, m)),
+        }
+    }
     let Memo {
-        outs,
-        bits,
+        ops,
+        more,
+        steps,
+        errors,
         recorded,
         ..
     } = memo;
     move |step, outcome| {
         recorded.push(step);
-        let res = match outcome {
-            Outcome::Next(next) if std::ptr::eq(next, fixed) => Res::Same,
-            Outcome::Next(next) => {
-                let start = bits.len() as u32;
-                for code in &next[fixed_words..] {
-                    bits.push(*fast.bit_of.get(code).expect(
-                        "every message a step can send is in the packed network's universe (Fast::new)",
-                    ));
-                }
-                Res::Next {
-                    local: fast.local(&next[..fixed_words], global),
-                    start,
-                    len: bits.len() as u32 - start,
-                }
-            }
-            Outcome::Error(e) => Res::Error(Box::new(e)),
+        let mut op = Op {
+            kind: OpKind::Same,
+            word: 0,
+            keep: !0,
+            set: 0,
+            more: 0,
+            n_more: 0,
+            step: steps.len() as u32,
         };
-        outs.push(MemoOut { step, res });
+        steps.push(step);
+        match outcome {
+            Outcome::Next(next) if std::ptr::eq(next, fixed) => {}
+            Outcome::Next(next) => {
+                // (word, keep, set) by word: the own bits replaced, the
+                // messages' bits set.
+                let mut edits: Vec<(u32, u64, u64)> = own
+                    .iter()
+                    .map(|&(w, m)| (w, !m, next[w as usize] & m))
+                    .collect();
+                for code in &next[fixed_words..] {
+                    let bit = *fast.bit_of.get(code).expect(
+                        "every message a step can send is in the packed network's universe (Fast::new)",
+                    );
+                    let at = fast.base + bit;
+                    let (w, m) = (at / 64, 1u64 << (at % 64));
+                    match edits.iter_mut().find(|(word, _, _)| *word == w) {
+                        Some((_, _, set)) => *set |= m,
+                        None => edits.push((w, !0, m)),
+                    }
+                }
+                let (word, keep, set) = edits.first().copied().unwrap_or((0, !0, 0));
+                op = Op {
+                    kind: OpKind::Next,
+                    word,
+                    keep,
+                    set,
+                    more: more.len() as u32,
+                    n_more: edits.len().saturating_sub(1) as u32,
+                    ..op
+                };
+                more.extend(edits.iter().skip(1));
+            }
+            Outcome::Error(e) => {
+                op.kind = OpKind::Error;
+                op.more = errors.len() as u32;
+                errors.push(e);
+            }
+        }
+        ops.push(op);
     }
 }
 
@@ -629,15 +750,15 @@ impl Model {
         self.packed.as_ref()
     }
 
-    /// Enumerates every step from a packed state, in the order and with
-    /// the outcomes of [`Model::successors`] (successors packed too),
+    /// Hands every step from a packed state to `sink`, in the order and
+    /// with the outcomes of [`Model::successors`] (successors packed too),
     /// replaying cached outcomes where it can.
-    pub fn successors_packed<E: FnMut(Step, Outcome)>(
+    pub fn successors_packed<S: Sink>(
         &self,
         state: &[u64],
         scratch: &mut Scratch,
         memo: &mut Memo,
-        emit: &mut E,
+        sink: &mut S,
     ) {
         let fast = self
             .packed
@@ -645,38 +766,49 @@ impl Model {
             .expect("successors_packed on a packed model");
         let fixed_words = self.layout.fixed_words;
         let fixed = &state[..fixed_words];
-        if memo.last_actions.len() != self.layout.instances.len() {
-            memo.last_actions = vec![NO_RUN; self.layout.instances.len()];
+        memo.prepare(fast);
+        if memo.next.len() != state.len() {
+            memo.next = state.to_vec();
         }
-        if memo.last_deliveries.len() != fast.codes.len() {
-            memo.last_deliveries = vec![NO_RUN; fast.codes.len()];
-        }
-        for (global, &(k, inst)) in self.layout.instances.iter().enumerate() {
-            if !self.has_actions(k) {
-                continue;
+        for &(g, k, inst) in &fast.actors {
+            let src = &fast.sources[g as usize];
+            let local = fast.own_bits(fixed, src);
+            let mut e = memo.cached(g as usize, src, local);
+            if e == 0 {
+                e = memo.fill(fast, g as usize, src, local, |memo| {
+                    let mut rec = record(fast, fixed_words, fixed, g, memo);
+                    self.actions_of(fixed, k, inst, g, scratch, &mut rec);
+                });
             }
-            let g = global as u32;
-            let key = [u64::from(g), fast.local(fixed, g)];
-            let run = memo.run(Source::Actions, global, key, |memo| {
-                let mut rec = record(fast, fixed_words, fixed, g, memo);
-                self.actions_of(fixed, k, inst, g, scratch, &mut rec);
-            });
-            memo.replay(fast, state, g, run, emit);
+            memo.replay(state, e, sink);
         }
-        let msg = &self.layout.msg;
-        let mut bits = std::mem::take(&mut scratch.bits);
-        bits.clear();
-        fast.for_each_message(state, |b| bits.push(b));
-        for &b in &bits {
-            let code = fast.codes[b as usize];
-            let dst = msg.dst(code);
-            let key = [code, fast.local(fixed, dst)];
-            let run = memo.run(Source::Deliveries, b as usize, key, |memo| {
-                let mut rec = record(fast, fixed_words, fixed, dst, memo);
-                self.deliver(fixed, 0, code, scratch, &mut rec);
-            });
-            memo.replay(fast, state, dst, run, emit);
+        // Each message of the network, in the order of its bits.
+        if fast.bits == fast.base {
+            return;
         }
-        scratch.bits = bits;
+        let first = fast.base as usize / 64;
+        let last = (fast.bits as usize - 1) / 64;
+        let instances = self.layout.instances.len();
+        for (w, &word) in state.iter().enumerate().take(last + 1).skip(first) {
+            let mut word = word;
+            if w == first {
+                word &= !mask(fast.base % 64);
+            }
+            while word != 0 {
+                let b = (w as u32 * 64 + word.trailing_zeros() - fast.base) as usize;
+                word &= word - 1;
+                let index = instances + b;
+                let src = &fast.sources[index];
+                let local = fast.own_bits(fixed, src);
+                let mut e = memo.cached(index, src, local);
+                if e == 0 {
+                    e = memo.fill(fast, index, src, local, |memo| {
+                        let mut rec = record(fast, fixed_words, fixed, src.global, memo);
+                        self.deliver(fixed, 0, fast.codes[b], scratch, &mut rec);
+                    });
+                }
+                memo.replay(state, e, sink);
+            }
+        }
     }
 }

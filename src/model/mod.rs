@@ -23,7 +23,7 @@ mod value;
 
 use std::sync::Arc;
 
-pub use fast::{Fast, Memo};
+pub use fast::{Fast, Memo, Sink};
 pub use layout::{Layout, MsgLayout, Slot};
 pub use step::{Outcome, Scratch, Step, StepKind, Task};
 pub use symmetry::{Perms, Symmetry};

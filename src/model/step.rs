@@ -359,8 +359,6 @@ pub struct Scratch {
     sends: Vec<u64>,
     locals: Vec<i64>,
     next: Vec<u64>,
-    /// The packed network's message bits ([`Model::successors_packed`]).
-    pub(super) bits: Vec<u32>,
 }
 
 impl Model {
@@ -599,11 +597,6 @@ impl Model {
             self.deliver(state, p, code, scratch, emit);
         }
         self.faults(state, scratch, emit);
-    }
-
-    /// Whether kind `k` has actions.
-    pub(crate) fn has_actions(&self, k: NodeKindId) -> bool {
-        !self.code.kinds[k].actions.is_empty()
     }
 
     /// Runs every action of instance `inst` (global index `global`) of kind
