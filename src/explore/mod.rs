@@ -558,6 +558,15 @@ impl Buffered {
         }
     }
 
+    /// Empties the table, keeping its size (the next chunk will likely
+    /// need as much).
+    fn clear(&mut self) {
+        if self.len > 0 {
+            self.slots.fill(0);
+            self.len = 0;
+        }
+    }
+
     /// Doubles the table: every entry is placed again from its hash's top.
     fn grow(&mut self) {
         let size = (self.slots.len() * 2).max(1024);
@@ -617,6 +626,42 @@ fn sort_frontier(frontier: &mut Vec<((u32, u64, u32), u64, bool)>) {
     *frontier = out;
 }
 
+/// Buffers successor `next`, placed as `placed` (by [`place`]), with key
+/// `key` and parent `parent`, for phase 2 — unless the chunk has buffered
+/// a copy already: the earlier copy comes first in (frontier, step)
+/// order, so this one could only be refused by phase 2.
+#[inline(always)]
+fn buffer(
+    buffered: &mut Buffered,
+    bufs: &mut [ShardBuf],
+    packed: bool,
+    placed: (usize, u64, u64),
+    key: (u32, u64, u32),
+    parent: u64,
+    next: &[u64],
+) {
+    let (shard, hash) = (placed.0, placed.2);
+    let index = bufs[shard].pending.len() as u32;
+    if buffered.find_or_add(hash, shard, index, |s, i| {
+        let p = &bufs[s].pending[i as usize];
+        let start = p.start as usize;
+        // Word by word: a few words, cheaper than a call to memcmp.
+        let words = &bufs[s].words[start..start + p.len as usize];
+        words.len() == next.len() && words.iter().zip(next).all(|(a, b)| a == b)
+    }) {
+        return;
+    }
+    let b = &mut bufs[shard];
+    b.pending.push(Pending {
+        hash: lookup_hash(placed, packed),
+        parent,
+        start: b.words.len() as u32,
+        len: next.len() as u32,
+        key,
+    });
+    b.words.extend_from_slice(next);
+}
+
 /// Phase 1's receiver of the steps of one chunk's states: it counts them,
 /// checks step properties, keeps findings, and buffers the successors for
 /// phase 2.
@@ -648,7 +693,7 @@ impl<'x, 'm> Emitter<'x, 'm> {
                 runtime_error: None,
                 coverage: Coverage::new(ex.model),
             },
-            buffered: Buffered::default(),
+            buffered: (ex.buffered.lock().expect("no panic holds it").pop()).unwrap_or_default(),
             locals: Vec::new(),
             canon: Vec::new(),
             step_properties: !ex.step_checked.is_empty(),
@@ -713,30 +758,21 @@ impl<'x, 'm> Emitter<'x, 'm> {
         // 1/4 to 1/2 full).
         self.out.buffer_bound += 8 * next.len() + std::mem::size_of::<Pending>() + 4 * 8;
         let placed = place(next, self.ex.store_words);
-        let (shard, hash) = (placed.0, placed.2);
-        // A copy of a successor this chunk has buffered already: the
-        // earlier copy comes first in (frontier, step) order, so this one
-        // could only be refused by phase 2.
-        let bufs = &self.out.bufs;
-        let index = bufs[shard].pending.len() as u32;
-        if self.buffered.find_or_add(hash, shard, index, |s, i| {
-            let p = &bufs[s].pending[i as usize];
-            let start = p.start as usize;
-            // Word by word: a few words, cheaper than a call to memcmp.
-            let words = &bufs[s].words[start..start + p.len as usize];
-            words.len() == next.len() && words.iter().zip(next).all(|(a, b)| a == b)
-        }) {
-            return;
-        }
-        let b = &mut self.out.bufs[shard];
-        b.pending.push(Pending {
-            hash: lookup_hash(placed, self.ex.packed.is_some()),
-            parent: self.id,
-            start: b.words.len() as u32,
-            len: next.len() as u32,
+        let packed = self.ex.packed.is_some();
+        buffer(
+            &mut self.buffered,
+            &mut self.out.bufs,
+            packed,
+            placed,
             key,
-        });
-        b.words.extend_from_slice(next);
+            self.id,
+            next,
+        );
+    }
+
+    /// The chunk's output, and its table of buffered successors.
+    fn finish(self) -> (ChunkOut, Buffered) {
+        (self.out, self.buffered)
     }
 
     /// A step that fails.
@@ -947,6 +983,9 @@ struct Explorer<'m> {
     store_words: usize,
     /// The step caches of phase 1, one per chunk at a time.
     memos: std::sync::Mutex<Vec<Memo>>,
+    /// The tables of buffered successors of phase 1, one per chunk at a
+    /// time, kept from batch to batch (emptied) rather than grown anew.
+    buffered: std::sync::Mutex<Vec<Buffered>>,
     /// The caches of state tests of phase 2, one per shard at a time.
     pred_caches: std::sync::Mutex<Vec<PredCache>>,
     /// When state tests are cached: the mask of the fixed part's last word
@@ -1014,6 +1053,7 @@ impl<'m> Explorer<'m> {
             packed,
             store_words,
             memos: std::sync::Mutex::new(Vec::new()),
+            buffered: std::sync::Mutex::new(Vec::new()),
             pred_caches: std::sync::Mutex::new(Vec::new()),
             pred_key: pred_key(model, packed),
             options,
@@ -1326,7 +1366,13 @@ impl<'m> Explorer<'m> {
                     }
                     self.memos.lock().expect("no panic holds it").push(memo);
                 }
-                em.out
+                let (out, mut buffered) = em.finish();
+                buffered.clear();
+                self.buffered
+                    .lock()
+                    .expect("no panic holds it")
+                    .push(buffered);
+                out
             })
             .collect()
     }

@@ -274,10 +274,22 @@ impl<'s> Lowerer<'s> {
             return None;
         }
         let want = *op == BinOp::Eq;
-        let values = values.clone();
+        // Each instance's read, (word, shift, mask), worked out once.
+        let reads: Vec<(usize, u32, u64)> = values
+            .iter()
+            .map(|&v| {
+                let slot = &slots[v as usize];
+                match slot.bits {
+                    0 => (usize::MAX, 0, 0),
+                    bits => (slot.word as usize, slot.shift, mask(bits)),
+                }
+            })
+            .collect();
         Some(Arc::new(move |ctx, _| {
-            for &v in values.iter() {
-                let x = lo.wrapping_add(slots[v as usize].read(ctx.words) as i64);
+            for &(w, shift, m) in &reads {
+                // (A variable of no bits reads no word: `get`.)
+                let word = ctx.words.get(w).copied().unwrap_or(0);
+                let x = lo.wrapping_add(((word >> shift) & m) as i64);
                 if ((x == c) == want) != forall {
                     return Ok(!forall as i64);
                 }
