@@ -25,7 +25,7 @@ use rayon::prelude::*;
 use crate::model::{
     CompiledProperty, Fast, Memo, Model, Outcome, Pred, RtError, Scratch, Sink, Step,
 };
-use store::{NO_PARENT, SHARDS, Shard, global_id, lookup_hash, place, split_id};
+use store::{NO_PARENT, SHARDS, Shard, global_id, lookup_hash, place, place_packed, split_id};
 
 /// How to explore.
 #[derive(Clone, Debug, Default)]
@@ -584,46 +584,82 @@ impl Buffered {
     }
 }
 
+/// A state phase 2 stored, for the next frontier.
+#[derive(Clone, Copy)]
+struct NewState {
+    key: (u32, u64, u32),
+    id: u64,
+    /// Where its words are in its shard's result (packed states), and
+    /// whether a bound prunes it.
+    at: u32,
+    pruned: bool,
+}
+
+/// The next frontier: state ids in order and, when states are packed,
+/// their words (`store_words` each), so that phase 1 reads them in order
+/// instead of from the visited set.
+#[derive(Default)]
+struct Frontier {
+    ids: Vec<u64>,
+    words: Vec<u64>,
+}
+
 /// Sorts the new states of a batch by key. Their keys share the level and
 /// their frontier positions span at most a batch, so a counting sort by
 /// position, then by step index among the few of each position, does it in
 /// linear time; anything else is sorted outright.
-fn sort_frontier(frontier: &mut Vec<((u32, u64, u32), u64, bool)>) {
-    let Some(&((level, _, _), _, _)) = frontier.first() else {
+fn sort_frontier(frontier: &mut Vec<NewState>) {
+    let Some(&NewState {
+        key: (level, _, _), ..
+    }) = frontier.first()
+    else {
         return;
     };
     let (mut lo, mut hi, mut one_level) = (u64::MAX, 0, true);
-    for ((l, pos, _), _, _) in frontier.iter() {
-        lo = lo.min(*pos);
-        hi = hi.max(*pos);
-        one_level &= *l == level;
+    for e in frontier.iter() {
+        lo = lo.min(e.key.1);
+        hi = hi.max(e.key.1);
+        one_level &= e.key.0 == level;
     }
     let span = (hi - lo) as usize + 1;
     if !one_level || span > 4 * frontier.len() + 4096 {
-        frontier.par_sort_unstable_by_key(|(key, _, _)| *key);
+        frontier.par_sort_unstable_by_key(|e| e.key);
         return;
     }
     let mut starts = vec![0usize; span + 1];
-    for ((_, pos, _), _, _) in frontier.iter() {
-        starts[(pos - lo) as usize + 1] += 1;
+    for e in frontier.iter() {
+        starts[(e.key.1 - lo) as usize + 1] += 1;
     }
     for b in 0..span {
         starts[b + 1] += starts[b];
     }
     let mut next = starts.clone();
-    let mut out = vec![((0, 0, 0), 0, false); frontier.len()];
+    let empty = NewState {
+        key: (0, 0, 0),
+        id: 0,
+        at: 0,
+        pruned: false,
+    };
+    let mut out = vec![empty; frontier.len()];
     for e in frontier.drain(..) {
-        let b = (e.0.1 - lo) as usize;
+        let b = (e.key.1 - lo) as usize;
         out[next[b]] = e;
         next[b] += 1;
     }
     for b in 0..span {
         let bucket = &mut out[starts[b]..starts[b + 1]];
         if bucket.len() > 1 {
-            bucket.sort_unstable_by_key(|((_, _, index), _, _)| *index);
+            bucket.sort_unstable_by_key(|e| e.key.2);
         }
     }
     *frontier = out;
+}
+
+/// What buffering successor `next` may take: its words, its `Pending` and
+/// four slots of the table of buffered successors (kept 1/4 to 1/2 full).
+#[inline(always)]
+fn buffer_bound(next: &[u64]) -> usize {
+    8 * next.len() + std::mem::size_of::<Pending>() + 4 * 8
 }
 
 /// Buffers successor `next`, placed as `placed` (by [`place`]), with key
@@ -754,16 +790,28 @@ impl<'x, 'm> Emitter<'x, 'm> {
             }
             None => next,
         };
-        // Its words, its `Pending` and four table slots (the table is kept
-        // 1/4 to 1/2 full).
-        self.out.buffer_bound += 8 * next.len() + std::mem::size_of::<Pending>() + 4 * 8;
         let placed = place(next, self.ex.store_words);
-        let packed = self.ex.packed.is_some();
+        self.out.buffer_bound += buffer_bound(next);
+        let bufs = &mut self.out.bufs;
+        buffer(&mut self.buffered, bufs, false, placed, key, self.id, next);
+    }
+
+    /// [`Emitter::next`] for packed states (no symmetry reduction).
+    #[inline(always)]
+    fn next_packed(&mut self, state: &[u64], step: &Step, next: &[u64]) {
+        let key = self.count(step);
+        if self.step_properties {
+            let found = &mut self.out.step_found;
+            (self.ex).check_step(state, next, *step, key, self.id, found, &mut self.locals);
+        }
+        let (shard, hash) = place_packed(next);
+        self.out.buffer_bound += buffer_bound(next);
+        let bufs = &mut self.out.bufs;
         buffer(
             &mut self.buffered,
-            &mut self.out.bufs,
-            packed,
-            placed,
+            bufs,
+            true,
+            (shard, 0, hash),
             key,
             self.id,
             next,
@@ -827,7 +875,7 @@ impl Sink for At<'_, '_, '_> {
 
     #[inline(always)]
     fn next(&mut self, step: &Step, next: &[u64]) {
-        self.em.next(self.state, step, next)
+        self.em.next_packed(self.state, step, next)
     }
 
     fn error(&mut self, step: &Step, error: &RtError) {
@@ -1105,7 +1153,7 @@ impl<'m> Explorer<'m> {
     /// twice what a batch has added in networks,
     /// and what storing twice the most new states of a batch would take
     /// (records, grown tables, the next frontier and the BFS order).
-    fn batch_ahead(&self, next: &Vec<u64>) -> usize {
+    fn batch_ahead(&self, next: &Frontier) -> usize {
         let new = 2 * self.batch_new_max + SHARDS * 16;
         let per_shard = new / SHARDS + 16;
         let store: usize = self.shards.iter().map(|s| s.growth_bytes(per_shard)).sum();
@@ -1117,9 +1165,10 @@ impl<'m> Explorer<'m> {
         self.batch_buffers_max * 3 / 2
             + 2 * self.batch_networks_max
             + store
-            + vec_growth_bytes(next, new)
+            + vec_growth_bytes(&next.ids, new)
+            + vec_growth_bytes(&next.words, new * self.store_words)
             + order
-            + new * std::mem::size_of::<((u32, u64, u32), u64, bool)>()
+            + new * (std::mem::size_of::<NewState>() + 8 * self.store_words)
     }
 
     /// Why the check must stop now, if it must: `held` bytes are held and
@@ -1247,7 +1296,7 @@ impl<'m> Explorer<'m> {
         }]);
         let mut depth = if self.n_states() > 0 { 1 } else { 0 };
         let mut complete = true;
-        'levels: while !frontier.is_empty() {
+        'levels: while !frontier.ids.is_empty() {
             self.level += 1;
             let before = self.n_states();
             // The frontier in batches, in order: each batch's successors are
@@ -1257,9 +1306,15 @@ impl<'m> Explorer<'m> {
             // of a batch all come after the previous batch's. The limits are
             // checked before each batch: a stop leaves every level before
             // this one complete.
-            let mut next = Vec::new();
-            for (b, batch) in frontier.chunks(BATCH).enumerate() {
-                let held = self.held_bytes(&[&frontier, &next]);
+            let mut next = Frontier::default();
+            let width = if self.packed.is_some() {
+                self.store_words
+            } else {
+                0
+            };
+            for (b, batch) in frontier.ids.chunks(BATCH).enumerate() {
+                let frontiers = [&frontier.ids, &frontier.words, &next.ids, &next.words];
+                let held = self.held_bytes(&frontiers);
                 if let Some(reason) = self.must_stop(held, self.batch_ahead(&next)) {
                     self.stopped = Some(reason);
                     complete = false;
@@ -1267,7 +1322,11 @@ impl<'m> Explorer<'m> {
                 }
                 let networks = |e: &Self| e.shards.iter().map(Shard::network_bytes).sum::<usize>();
                 let (networks_before, states_before) = (networks(&self), self.n_states());
-                let outs = self.phase1(batch, (b * BATCH) as u64);
+                let words = match width {
+                    0 => &[][..],
+                    w => &frontier.words[b * BATCH * w..(b * BATCH + batch.len()) * w],
+                };
+                let outs = self.phase1(batch, words, (b * BATCH) as u64);
                 let buffers: usize = outs.iter().map(ChunkOut::buffer_bytes).sum();
                 for out in &outs {
                     self.transitions += out.transitions;
@@ -1284,7 +1343,9 @@ impl<'m> Explorer<'m> {
                     }
                     self.coverage.merge(&out.coverage);
                 }
-                next.extend(self.phase2(outs));
+                let stored = self.phase2(outs);
+                next.ids.extend(stored.ids);
+                next.words.extend(stored.words);
                 // Counted from lengths, not capacities, so that the same
                 // limit stops at the same batch at any thread count.
                 let new = (self.n_states() - states_before) as usize;
@@ -1294,23 +1355,24 @@ impl<'m> Explorer<'m> {
                 self.batch_new_max = self.batch_new_max.max(new);
                 // A long level keeps the progress line moving: the queue is
                 // what is left of this level plus the next level so far.
-                let left = frontier.len().saturating_sub((b + 1) * BATCH);
+                let left = frontier.ids.len().saturating_sub((b + 1) * BATCH);
                 if left > 0 {
-                    self.report(Phase::Search, depth, left + next.len());
+                    self.report(Phase::Search, depth, left + next.ids.len());
                 }
             }
             frontier = next;
             if self.n_states() > before {
                 depth += 1;
             }
-            self.report(Phase::Search, depth, frontier.len());
+            self.report(Phase::Search, depth, frontier.ids.len());
         }
         Ok(self.finish(depth, complete))
     }
 
     /// Generates the successors of a batch of the frontier that starts at
-    /// frontier position `first`, chunk by chunk in parallel.
-    fn phase1(&self, frontier: &[u64], first: u64) -> Vec<ChunkOut> {
+    /// frontier position `first`, chunk by chunk in parallel; `words` are
+    /// the states' words when states are packed (else empty).
+    fn phase1(&self, frontier: &[u64], words: &[u64], first: u64) -> Vec<ChunkOut> {
         let model = self.model;
         let threads = rayon::current_num_threads().max(1);
         // One thread has nothing to balance: the whole batch is one chunk,
@@ -1333,9 +1395,18 @@ impl<'m> Explorer<'m> {
                 }
                 .unwrap_or_default();
                 let mut state = Vec::new();
+                let width = self.store_words;
                 for (offset, &id) in ids.iter().enumerate() {
-                    self.load(id, &mut state);
-                    let state = state.as_slice();
+                    let state = match self.packed {
+                        Some(_) => {
+                            let at = (c * chunk + offset) * width;
+                            &words[at..at + width]
+                        }
+                        None => {
+                            self.load(id, &mut state);
+                            state.as_slice()
+                        }
+                    };
                     em.begin(id, base + offset as u64);
                     match self.packed {
                         Some(_) => model.successors_packed(
@@ -1408,7 +1479,7 @@ impl<'m> Explorer<'m> {
 
     /// Stores the new states, shard by shard in parallel; returns the next
     /// frontier (states not pruned by a bound).
-    fn phase2(&mut self, outs: Vec<ChunkOut>) -> Vec<u64> {
+    fn phase2(&mut self, outs: Vec<ChunkOut>) -> Frontier {
         let model = self.model;
         let n_props = self.n_props;
         let checked = &self.checked;
@@ -1436,8 +1507,9 @@ impl<'m> Explorer<'m> {
         let fixed_words = model.layout.fixed_words;
         let pred_key = self.pred_key;
         struct ShardResult {
-            /// (key, id, pruned by a bound).
-            frontier: Vec<((u32, u64, u32), u64, bool)>,
+            frontier: Vec<NewState>,
+            /// The words of the new states (packed states only).
+            words: Vec<u64>,
             found: Vec<Option<Found>>,
             reached: Vec<bool>,
             pruned: u64,
@@ -1451,6 +1523,7 @@ impl<'m> Explorer<'m> {
             .map(|(s, shard)| {
                 let mut r = ShardResult {
                     frontier: Vec::new(),
+                    words: Vec::new(),
                     found: vec![None; n_props],
                     reached: vec![false; n_props],
                     pruned: 0,
@@ -1540,7 +1613,16 @@ impl<'m> Explorer<'m> {
                                 .iter()
                                 .all(|b| holds(b, model, words, &mut locals)),
                         };
-                        r.frontier.push((p.key, id, !inside));
+                        let at = (r.frontier.len()) as u32;
+                        if packed.is_some() {
+                            r.words.extend_from_slice(words);
+                        }
+                        r.frontier.push(NewState {
+                            key: p.key,
+                            id,
+                            at,
+                            pruned: !inside,
+                        });
                         if !inside {
                             r.pruned += 1;
                         }
@@ -1563,8 +1645,10 @@ impl<'m> Explorer<'m> {
             self.buf_hint = (p, w);
         }
         let mut frontier = Vec::new();
+        let mut shard_words = Vec::with_capacity(SHARDS);
         for r in results {
             frontier.extend(r.frontier);
+            shard_words.push(r.words);
             self.pruned += r.pruned;
             for (p, f) in r.found.into_iter().enumerate() {
                 if let Some(f) = f {
@@ -1582,13 +1666,25 @@ impl<'m> Explorer<'m> {
         // position, then step. Keys are unique, so the order is total.
         sort_frontier(&mut frontier);
         if self.keep_order {
-            self.order.extend(frontier.iter().map(|(_, id, _)| *id));
+            self.order.extend(frontier.iter().map(|e| e.id));
         }
-        frontier
-            .into_iter()
-            .filter(|(_, _, pruned)| !pruned)
-            .map(|(_, id, _)| id)
-            .collect()
+        let kept = frontier.iter().filter(|e| !e.pruned);
+        let words = match packed {
+            Some(_) => {
+                let width = self.store_words;
+                let mut words = Vec::with_capacity(width * frontier.len());
+                for e in kept.clone() {
+                    let at = e.at as usize * width;
+                    words.extend_from_slice(&shard_words[split_id(e.id).0][at..at + width]);
+                }
+                words
+            }
+            None => Vec::new(),
+        };
+        Frontier {
+            ids: kept.map(|e| e.id).collect(),
+            words,
+        }
     }
 
     /// The path from an initial state to state `id`.

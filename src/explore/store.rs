@@ -39,7 +39,7 @@ fn hash_state(words: &[u64]) -> u64 {
 
 /// Final avalanche (from MurmurHash3's fmix64).
 #[inline]
-fn fmix(mut h: u64) -> u64 {
+const fn fmix(mut h: u64) -> u64 {
     h ^= h >> 33;
     h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
     h ^= h >> 33;
@@ -63,6 +63,17 @@ pub fn place(words: &[u64], fixed_words: usize) -> (usize, u64, u64) {
     let net_hash = hash_state(net);
     let h = fixed_hash(net_hash, fixed.iter().copied());
     (shard_of(h), net_hash, h)
+}
+
+/// [`hash_state`] of no words: the network hash of every packed state.
+const EMPTY_NET_HASH: u64 = fmix(0x243F_6A88_85A3_08D3);
+
+/// [`place`] for a packed state (all its words fixed, no network): its
+/// shard and its hash, as [`lookup_hash`] gives it.
+#[inline]
+pub fn place_packed(words: &[u64]) -> (usize, u64) {
+    let h = fixed_hash(EMPTY_NET_HASH, words.iter().copied());
+    (shard_of(h), h)
 }
 
 /// The hash [`Shard::insert`] and [`Shard::find`] take for a state that
@@ -379,7 +390,7 @@ impl Shard {
                 }
             };
             let words = (0..self.fixed_words).map(|w| half(2 * w) | (half(2 * w + 1) << 32));
-            return fixed_hash(hash_state(&[]), words);
+            return fixed_hash(EMPTY_NET_HASH, words);
         }
         let mut h: u64 = 0x1319_8A2E_0370_7344;
         for i in 0..self.halves {
