@@ -655,11 +655,15 @@ fn sort_frontier(frontier: &mut Vec<NewState>) {
     *frontier = out;
 }
 
-/// What buffering successor `next` may take: its words, its `Pending` and
-/// four slots of the table of buffered successors (kept 1/4 to 1/2 full).
+/// What buffering a successor may take besides its words: its `Pending`
+/// and four slots of the table of buffered successors (kept 1/4 to 1/2
+/// full).
+const BUFFER_BOUND: usize = std::mem::size_of::<Pending>() + 4 * 8;
+
+/// What buffering successor `next` may take.
 #[inline(always)]
 fn buffer_bound(next: &[u64]) -> usize {
-    8 * next.len() + std::mem::size_of::<Pending>() + 4 * 8
+    8 * next.len() + BUFFER_BOUND
 }
 
 /// Buffers successor `next`, placed as `placed` (by [`place`]), with key
@@ -695,7 +699,10 @@ fn buffer(
         len: next.len() as u32,
         key,
     });
-    b.words.extend_from_slice(next);
+    match next {
+        [word] => b.words.push(*word),
+        _ => b.words.extend_from_slice(next),
+    }
 }
 
 /// Phase 1's receiver of the steps of one chunk's states: it counts them,
@@ -714,6 +721,9 @@ struct Emitter<'x, 'm> {
     /// Its steps so far, and those of the protocol (not faults).
     index: u32,
     protocol_steps: u32,
+    /// Packed states: steps to other states since the last
+    /// [`Emitter::end_packed`].
+    nexts: usize,
 }
 
 impl<'x, 'm> Emitter<'x, 'm> {
@@ -737,6 +747,7 @@ impl<'x, 'm> Emitter<'x, 'm> {
             pos: 0,
             index: 0,
             protocol_steps: 0,
+            nexts: 0,
         }
     }
 
@@ -796,16 +807,36 @@ impl<'x, 'm> Emitter<'x, 'm> {
         buffer(&mut self.buffered, bufs, false, placed, key, self.id, next);
     }
 
+    /// The key of the next step of a packed state, counted. Packed specs
+    /// have no faults, so every step is the protocol's: [`Emitter::end`]
+    /// counts the transitions in bulk.
+    #[inline(always)]
+    fn count_packed(&mut self) -> (u32, u64, u32) {
+        let key = (self.ex.level, self.pos, self.index);
+        self.index += 1;
+        key
+    }
+
+    /// [`Emitter::same`] for packed states.
+    #[inline(always)]
+    fn same_packed(&mut self, state: &[u64], step: &Step) {
+        let key = self.count_packed();
+        if self.step_properties {
+            let found = &mut self.out.step_found;
+            (self.ex).check_step(state, state, *step, key, self.id, found, &mut self.locals);
+        }
+    }
+
     /// [`Emitter::next`] for packed states (no symmetry reduction).
     #[inline(always)]
     fn next_packed(&mut self, state: &[u64], step: &Step, next: &[u64]) {
-        let key = self.count(step);
+        let key = self.count_packed();
         if self.step_properties {
             let found = &mut self.out.step_found;
             (self.ex).check_step(state, next, *step, key, self.id, found, &mut self.locals);
         }
         let (shard, hash) = place_packed(next);
-        self.out.buffer_bound += buffer_bound(next);
+        self.nexts += 1;
         let bufs = &mut self.out.bufs;
         buffer(
             &mut self.buffered,
@@ -816,6 +847,29 @@ impl<'x, 'm> Emitter<'x, 'm> {
             self.id,
             next,
         );
+    }
+
+    /// [`Emitter::error`] for packed states.
+    #[cold]
+    fn error_packed(&mut self, step: &Step, e: &RtError) {
+        let key = self.count_packed();
+        let found = Found {
+            key,
+            id: self.id,
+            step: Some((*step, StepEnd::Failed(e.clone()))),
+        };
+        keep_first(&mut self.out.runtime_error, found);
+    }
+
+    /// Every step of packed state `state` has come: the counts in bulk,
+    /// then [`Emitter::end`].
+    #[inline]
+    fn end_packed(&mut self, state: &[u64]) {
+        self.out.transitions += self.index as u64;
+        self.protocol_steps = self.index;
+        self.out.buffer_bound += self.nexts * (8 * state.len() + BUFFER_BOUND);
+        self.nexts = 0;
+        self.end(state);
     }
 
     /// The chunk's output, and its table of buffered successors.
@@ -870,7 +924,7 @@ struct At<'e, 'x, 'm> {
 impl Sink for At<'_, '_, '_> {
     #[inline(always)]
     fn same(&mut self, step: &Step) {
-        self.em.same(self.state, step)
+        self.em.same_packed(self.state, step)
     }
 
     #[inline(always)]
@@ -879,7 +933,7 @@ impl Sink for At<'_, '_, '_> {
     }
 
     fn error(&mut self, step: &Step, error: &RtError) {
-        self.em.error(step, error)
+        self.em.error_packed(step, error)
     }
 }
 
@@ -1409,27 +1463,28 @@ impl<'m> Explorer<'m> {
                     };
                     em.begin(id, base + offset as u64);
                     match self.packed {
-                        Some(_) => model.successors_packed(
-                            state,
-                            &mut scratch,
-                            &mut memo,
-                            &mut At { em: &mut em, state },
-                        ),
-                        None => model.successors(state, &mut scratch, &mut |step, outcome| {
-                            match outcome {
-                                // A step back to the state itself (a `set`
-                                // message delivered again, say).
-                                Outcome::Next(next)
-                                    if std::ptr::eq(next, state) || next == state =>
-                                {
-                                    em.same(state, &step)
+                        Some(_) => {
+                            let mut at = At { em: &mut em, state };
+                            model.successors_packed(state, &mut scratch, &mut memo, &mut at);
+                            em.end_packed(state);
+                        }
+                        None => {
+                            model.successors(state, &mut scratch, &mut |step, outcome| {
+                                match outcome {
+                                    // A step back to the state itself (a `set`
+                                    // message delivered again, say).
+                                    Outcome::Next(next)
+                                        if std::ptr::eq(next, state) || next == state =>
+                                    {
+                                        em.same(state, &step)
+                                    }
+                                    Outcome::Next(next) => em.next(state, &step, next),
+                                    Outcome::Error(e) => em.error(&step, &e),
                                 }
-                                Outcome::Next(next) => em.next(state, &step, next),
-                                Outcome::Error(e) => em.error(&step, &e),
-                            }
-                        }),
+                            });
+                            em.end(state);
+                        }
                     }
-                    em.end(state);
                 }
                 if self.packed.is_some() {
                     for step in memo.recorded.drain(..) {
