@@ -1561,6 +1561,7 @@ impl<'m> Explorer<'m> {
         let caches = &self.pred_caches;
         let fixed_words = model.layout.fixed_words;
         let pred_key = self.pred_key;
+        let store_words = self.store_words;
         struct ShardResult {
             frontier: Vec<NewState>,
             /// The words of the new states (packed states only).
@@ -1576,9 +1577,12 @@ impl<'m> Explorer<'m> {
             .par_iter_mut()
             .enumerate()
             .map(|(s, shard)| {
+                // At most every successor buffered for the shard is new.
+                let most: usize = outs.iter().map(|o| o.bufs[s].pending.len()).sum();
+                let words = if packed.is_some() { store_words } else { 0 };
                 let mut r = ShardResult {
-                    frontier: Vec::new(),
-                    words: Vec::new(),
+                    frontier: Vec::with_capacity(most),
+                    words: Vec::with_capacity(most * words),
                     found: vec![None; n_props],
                     reached: vec![false; n_props],
                     pruned: 0,
