@@ -44,22 +44,27 @@ fn stateright_agrees_on_heavy_specs() {
     assert!(compared >= 3, "only {compared} heavy specs compared");
 }
 
+/// The specs of the corpus that `select` accepts (by their source) and
+/// that compile, with their models. Specs that exist to show a front-end
+/// or lowering error have nothing to compare.
+fn models(select: impl Fn(&str) -> bool) -> impl Iterator<Item = (String, dsmc::model::Model)> {
+    corpus().into_iter().filter_map(move |path| {
+        let source = std::fs::read_to_string(&path).expect("readable");
+        if !select(&source) {
+            return None;
+        }
+        let typed = dsmc::front::check_source(&source, &[]).typed?;
+        let model = lower(typed).ok()?;
+        Some((path, model))
+    })
+}
+
 /// Compares the engines on every spec of the corpus that `select` accepts;
 /// returns how many were compared.
 fn compare_all(select: impl Fn(&str) -> bool) -> usize {
     let mut compared = 0;
-    for path in corpus() {
-        let source = std::fs::read_to_string(&path).expect("readable");
-        if !select(&source) {
-            continue;
-        }
-        let front = dsmc::front::check_source(&source, &[]);
-        let Some(typed) = front.typed else { continue };
-        if !typed.bounds.is_empty() {
-            continue;
-        }
-        // Specs that exist to show a lowering error have nothing to compare.
-        let Ok(model) = lower(typed) else { continue };
+    // Stateright has no bounds: specs with one are left out.
+    for (path, model) in models(select).filter(|(_, m)| m.bounds.is_empty()) {
         let model = Arc::new(model);
         // Stateright explores every state: compare without symmetry reduction.
         let options = Options {
@@ -112,14 +117,7 @@ fn fast_path_agrees_with_the_interpreter_on_heavy_specs() {
 /// and without symmetry reduction; returns how many specs took the fast path.
 fn compare_fast_path(select: impl Fn(&str) -> bool) -> usize {
     let mut packed = 0;
-    for path in corpus() {
-        let source = std::fs::read_to_string(&path).expect("readable");
-        if !select(&source) {
-            continue;
-        }
-        let front = dsmc::front::check_source(&source, &[]);
-        let Some(typed) = front.typed else { continue };
-        let Ok(model) = lower(typed) else { continue };
+    for (path, model) in models(select) {
         if model.packing().is_some() {
             packed += 1;
         }
