@@ -760,17 +760,18 @@ impl<'x, 'm> Emitter<'x, 'm> {
         self.protocol_steps = 0;
     }
 
-    /// Counts a step; its key.
+    /// Counts a step; its key. A packed state's steps are counted in bulk
+    /// by [`Emitter::end`]: packed specs have no faults, so every step is
+    /// the protocol's, and the step cache marks the steps it records.
     #[inline(always)]
     fn count(&mut self, step: &Step) -> (u32, u64, u32) {
         let key = (self.ex.level, self.pos, self.index);
         self.index += 1;
-        if !step.is_fault() {
-            self.protocol_steps += 1;
-        }
-        self.out.transitions += 1;
-        // The step cache marks the steps it records.
         if self.ex.packed.is_none() {
+            if !step.is_fault() {
+                self.protocol_steps += 1;
+            }
+            self.out.transitions += 1;
             self.out.coverage.mark(self.ex.model, step);
         }
         key
@@ -801,75 +802,18 @@ impl<'x, 'm> Emitter<'x, 'm> {
             }
             None => next,
         };
-        let placed = place(next, self.ex.store_words);
-        self.out.buffer_bound += buffer_bound(next);
-        let bufs = &mut self.out.bufs;
-        buffer(&mut self.buffered, bufs, false, placed, key, self.id, next);
-    }
-
-    /// The key of the next step of a packed state, counted. Packed specs
-    /// have no faults, so every step is the protocol's: [`Emitter::end`]
-    /// counts the transitions in bulk.
-    #[inline(always)]
-    fn count_packed(&mut self) -> (u32, u64, u32) {
-        let key = (self.ex.level, self.pos, self.index);
-        self.index += 1;
-        key
-    }
-
-    /// [`Emitter::same`] for packed states.
-    #[inline(always)]
-    fn same_packed(&mut self, state: &[u64], step: &Step) {
-        let key = self.count_packed();
-        if self.step_properties {
-            let found = &mut self.out.step_found;
-            (self.ex).check_step(state, state, *step, key, self.id, found, &mut self.locals);
-        }
-    }
-
-    /// [`Emitter::next`] for packed states (no symmetry reduction).
-    #[inline(always)]
-    fn next_packed(&mut self, state: &[u64], step: &Step, next: &[u64]) {
-        let key = self.count_packed();
-        if self.step_properties {
-            let found = &mut self.out.step_found;
-            (self.ex).check_step(state, next, *step, key, self.id, found, &mut self.locals);
-        }
-        let (shard, hash) = place_packed(next);
-        self.nexts += 1;
-        let bufs = &mut self.out.bufs;
-        buffer(
-            &mut self.buffered,
-            bufs,
-            true,
-            (shard, 0, hash),
-            key,
-            self.id,
-            next,
-        );
-    }
-
-    /// [`Emitter::error`] for packed states.
-    #[cold]
-    fn error_packed(&mut self, step: &Step, e: &RtError) {
-        let key = self.count_packed();
-        let found = Found {
-            key,
-            id: self.id,
-            step: Some((*step, StepEnd::Failed(e.clone()))),
+        let packed = self.ex.packed.is_some();
+        let placed = if packed {
+            // Its buffer bound is counted with the state's others.
+            self.nexts += 1;
+            let (shard, hash) = place_packed(next);
+            (shard, 0, hash)
+        } else {
+            self.out.buffer_bound += buffer_bound(next);
+            place(next, self.ex.store_words)
         };
-        keep_first(&mut self.out.runtime_error, found);
-    }
-
-    /// Every step of packed state `state` has come: the counts in bulk,
-    /// then [`Emitter::end`].
-    #[inline]
-    fn end_packed(&mut self, state: &[u64]) {
-        self.out.transitions += self.index as u64;
-        self.protocol_steps = self.index;
-        self.out.buffer_bound += self.nexts * (8 * state.len() + BUFFER_BOUND);
-        self.nexts = 0;
-        self.end(state);
+        let bufs = &mut self.out.bufs;
+        buffer(&mut self.buffered, bufs, packed, placed, key, self.id, next);
     }
 
     /// The chunk's output, and its table of buffered successors.
@@ -897,6 +841,12 @@ impl<'x, 'm> Emitter<'x, 'm> {
     /// every node has crashed is not.
     #[inline]
     fn end(&mut self, state: &[u64]) {
+        if self.ex.packed.is_some() {
+            self.out.transitions += self.index as u64;
+            self.protocol_steps = self.index;
+            self.out.buffer_bound += self.nexts * (8 * state.len() + BUFFER_BOUND);
+            self.nexts = 0;
+        }
         let model = self.ex.model;
         if self.protocol_steps == 0 && model.check_deadlock && !model.all_crashed(state) {
             let done =
@@ -924,16 +874,16 @@ struct At<'e, 'x, 'm> {
 impl Sink for At<'_, '_, '_> {
     #[inline(always)]
     fn same(&mut self, step: &Step) {
-        self.em.same_packed(self.state, step)
+        self.em.same(self.state, step)
     }
 
     #[inline(always)]
     fn next(&mut self, step: &Step, next: &[u64]) {
-        self.em.next_packed(self.state, step, next)
+        self.em.next(self.state, step, next)
     }
 
     fn error(&mut self, step: &Step, error: &RtError) {
-        self.em.error_packed(step, error)
+        self.em.error(step, error)
     }
 }
 
@@ -1466,7 +1416,7 @@ impl<'m> Explorer<'m> {
                         Some(_) => {
                             let mut at = At { em: &mut em, state };
                             model.successors_packed(state, &mut scratch, &mut memo, &mut at);
-                            em.end_packed(state);
+                            em.end(state);
                         }
                         None => {
                             model.successors(state, &mut scratch, &mut |step, outcome| {
