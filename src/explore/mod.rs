@@ -503,10 +503,16 @@ struct ShardBuf {
 /// state's hash above and `shard << 26 | (index + 1)` below (`index` in the
 /// shard's `pending`; 0 for an empty slot). A successor whose index does
 /// not fit is not recorded: it is only a missed shortcut.
+///
+/// One-word states (packed, the usual case) are kept by value instead: a
+/// slot holds the state's word (0 for an empty slot; the state 0 is a flag
+/// of its own), so that a copy is recognised without reading the buffers.
 #[derive(Default)]
 struct Buffered {
     slots: Vec<u64>,
     len: usize,
+    /// One-word states: whether the state 0 is buffered.
+    zero: bool,
 }
 
 /// Bits of a [`Buffered`] slot for the index.
@@ -516,6 +522,12 @@ const BUFFERED_INDEX_BITS: u32 = 26;
 #[inline]
 fn slot_home(slot: u64) -> usize {
     (slot >> 32) as usize
+}
+
+/// Where a one-word state's probe starts in a [`Buffered`] table.
+#[inline]
+fn word_home(word: u64) -> usize {
+    (word.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize
 }
 
 impl Buffered {
@@ -558,6 +570,32 @@ impl Buffered {
         }
     }
 
+    /// Whether the one-word state `word` is buffered already; if not,
+    /// records it.
+    #[inline(always)]
+    fn find_or_add_word(&mut self, word: u64) -> bool {
+        if word == 0 {
+            return std::mem::replace(&mut self.zero, true);
+        }
+        if (self.len + 1) * 2 > self.slots.len() {
+            self.grow_by(|word| word_home(word));
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = word_home(word) & mask;
+        loop {
+            let slot = self.slots[i];
+            if slot == word {
+                return true;
+            }
+            if slot == 0 {
+                self.slots[i] = word;
+                self.len += 1;
+                return false;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
     /// Empties the table, keeping its size (the next chunk will likely
     /// need as much).
     fn clear(&mut self) {
@@ -565,16 +603,23 @@ impl Buffered {
             self.slots.fill(0);
             self.len = 0;
         }
+        self.zero = false;
     }
 
     /// Doubles the table: every entry is placed again from its hash's top.
     fn grow(&mut self) {
+        self.grow_by(slot_home)
+    }
+
+    /// Doubles the table: every entry is placed again from `home`.
+    #[cold]
+    fn grow_by(&mut self, home: impl Fn(u64) -> usize) {
         let size = (self.slots.len() * 2).max(1024);
         let old = std::mem::replace(&mut self.slots, vec![0; size]);
         self.len = 0;
         let mask = size - 1;
         for slot in old.into_iter().filter(|&s| s != 0) {
-            let mut i = slot_home(slot) & mask;
+            let mut i = home(slot) & mask;
             while self.slots[i] != 0 {
                 i = (i + 1) & mask;
             }
@@ -691,9 +736,20 @@ fn buffer(
     }) {
         return;
     }
-    let b = &mut bufs[shard];
+    push_pending(
+        &mut bufs[shard],
+        lookup_hash(placed, packed),
+        key,
+        parent,
+        next,
+    );
+}
+
+/// Appends a successor with lookup hash `hash` to a shard's buffer.
+#[inline(always)]
+fn push_pending(b: &mut ShardBuf, hash: u64, key: (u32, u64, u32), parent: u64, next: &[u64]) {
     b.pending.push(Pending {
-        hash: lookup_hash(placed, packed),
+        hash,
         parent,
         start: b.words.len() as u32,
         len: next.len() as u32,
@@ -803,8 +859,17 @@ impl<'x, 'm> Emitter<'x, 'm> {
             None => next,
         };
         let packed = self.ex.packed.is_some();
+        if let ([word], true) = (next, packed) {
+            // One word, the usual packed state: hashed only if new to the
+            // chunk. Its buffer bound is counted with the state's others.
+            self.nexts += 1;
+            if !self.buffered.find_or_add_word(*word) {
+                let (shard, hash) = place_packed(next);
+                push_pending(&mut self.out.bufs[shard], hash, key, self.id, next);
+            }
+            return;
+        }
         let placed = if packed {
-            // Its buffer bound is counted with the state's others.
             self.nexts += 1;
             let (shard, hash) = place_packed(next);
             (shard, 0, hash)

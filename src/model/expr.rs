@@ -254,9 +254,9 @@ impl<'s> Lowerer<'s> {
         Some((local, var.slots.clone(), lo))
     }
 
-    /// `forall`/`exists var in D: var.v == constant` (or `!=`) as one loop
-    /// over the instances' slots, without a closure call per instance:
-    /// the reads and the comparison are those [`Lowerer::binary`] compiles.
+    /// `forall`/`exists var in D: var.v == constant` (or `!=`) without a
+    /// closure call per instance: the instances' fields are compared with
+    /// the constant a word at a time ([`FieldTest`]).
     fn quant_field(
         &mut self,
         forall: bool,
@@ -273,29 +273,16 @@ impl<'s> Lowerer<'s> {
         if !same_enc || local != var {
             return None;
         }
+        let test = FieldTest::new(values.iter().map(|&v| slots[v as usize]), lo, c);
         let want = *op == BinOp::Eq;
-        // Each instance's read, (word, shift, mask), worked out once.
-        let reads: Vec<(usize, u32, u64)> = values
-            .iter()
-            .map(|&v| {
-                let slot = &slots[v as usize];
-                match slot.bits {
-                    0 => (usize::MAX, 0, 0),
-                    bits => (slot.word as usize, slot.shift, mask(bits)),
-                }
-            })
-            .collect();
-        Some(Arc::new(move |ctx, _| {
-            for &(w, shift, m) in &reads {
-                // (A variable of no bits reads no word: `get`.)
-                let word = ctx.words.get(w).copied().unwrap_or(0);
-                let x = lo.wrapping_add(((word >> shift) & m) as i64);
-                if ((x == c) == want) != forall {
-                    return Ok(!forall as i64);
-                }
-            }
-            Ok(forall as i64)
-        }))
+        // exists ==: some field is c; forall ==: none differs; exists !=:
+        // some differs; forall !=: every one differs.
+        Some(match (forall, want) {
+            (false, true) => Arc::new(move |ctx, _| Ok(test.some_equal(ctx.words) as i64)),
+            (true, true) => Arc::new(move |ctx, _| Ok(!test.some_differ(ctx.words) as i64)),
+            (false, false) => Arc::new(move |ctx, _| Ok(test.some_differ(ctx.words) as i64)),
+            (true, false) => Arc::new(move |ctx, _| Ok(!test.some_equal(ctx.words) as i64)),
+        })
     }
 
     pub(crate) fn new(spec: &'s TypedSpec, layout: &'s Layout) -> Lowerer<'s> {
@@ -963,6 +950,87 @@ impl<'s> Lowerer<'s> {
                 }
             }
         }
+    }
+}
+
+/// The comparison of a variable's fields in a list of instances with one
+/// constant, a word at a time: in each word, the fields XOR the constant's
+/// code, each field's bits OR-ed down into its lowest bit, say which fields
+/// differ from it. (Fields never straddle words.)
+struct FieldTest {
+    /// Per word holding some of the fields: the word, the bits of the
+    /// fields, the constant's code in each field, the fields' lowest bits.
+    words: Vec<(usize, u64, u64, u64)>,
+    /// The fields' width.
+    bits: u32,
+    /// Some field has no bits (a variable of one value, `lo`): whether
+    /// that value is the constant.
+    empty: Option<bool>,
+    /// Whether the constant has a code at all: if not, every field differs.
+    in_range: bool,
+}
+
+impl FieldTest {
+    /// The test of `slots` (one variable's fields; codes offset by `lo`)
+    /// against the value `c`.
+    fn new(slots: impl Iterator<Item = super::layout::Slot>, lo: i64, c: i64) -> FieldTest {
+        let mut test = FieldTest {
+            words: Vec::new(),
+            bits: 0,
+            empty: None,
+            in_range: false,
+        };
+        let code = c.wrapping_sub(lo) as u64;
+        for slot in slots {
+            if slot.bits == 0 {
+                test.empty = Some(c == lo);
+                continue;
+            }
+            test.bits = slot.bits;
+            test.in_range = code <= mask(slot.bits);
+            let w = slot.word as usize;
+            let at = match test.words.iter().position(|e| e.0 == w) {
+                Some(at) => at,
+                None => {
+                    test.words.push((w, 0, 0, 0));
+                    test.words.len() - 1
+                }
+            };
+            let e = &mut test.words[at];
+            e.1 |= mask(slot.bits) << slot.shift;
+            e.2 |= (code & mask(slot.bits)) << slot.shift;
+            e.3 |= 1 << slot.shift;
+        }
+        test
+    }
+
+    /// Per word of fields: (the fields' lowest bits set where the field
+    /// differs from the constant, the fields' lowest bits).
+    #[inline]
+    fn differ<'a>(&'a self, words: &'a [u64]) -> impl Iterator<Item = (u64, u64)> + 'a {
+        self.words.iter().map(move |&(w, fields, code, low)| {
+            let x = (words[w] ^ code) & fields;
+            let mut folded = x;
+            for j in 1..self.bits {
+                folded |= x >> j;
+            }
+            (folded & low, low)
+        })
+    }
+
+    /// Whether some field holds the constant.
+    #[inline]
+    fn some_equal(&self, words: &[u64]) -> bool {
+        self.empty == Some(true)
+            || (self.in_range && self.differ(words).any(|(differ, low)| differ != low))
+    }
+
+    /// Whether some field holds another value.
+    #[inline]
+    fn some_differ(&self, words: &[u64]) -> bool {
+        self.empty == Some(false)
+            || (!self.words.is_empty()
+                && (!self.in_range || self.differ(words).any(|(differ, _)| differ != 0)))
     }
 }
 
