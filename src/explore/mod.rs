@@ -578,7 +578,7 @@ impl Buffered {
             return std::mem::replace(&mut self.zero, true);
         }
         if (self.len + 1) * 2 > self.slots.len() {
-            self.grow_by(|word| word_home(word));
+            self.grow_by(word_home);
         }
         let mask = self.slots.len() - 1;
         let mut i = word_home(word) & mask;
