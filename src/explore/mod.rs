@@ -395,19 +395,44 @@ fn state_test(
     }
 }
 
-/// Whether phase 2 may cache [`state_tests`] by the fixed part (which is all
-/// that predicates read): when it takes at most two words and the
-/// properties fit in the bits; then the mask of its last word.
-fn pred_key(model: &Model, packed: Option<&Fast>) -> Option<u64> {
-    let words = model.layout.fixed_words;
-    if !(1..=2).contains(&words) || model.properties.len() > MAX_TESTED {
+/// The bits of a state that phase 2 caches [`state_tests`] by: at most two
+/// words of the fixed part, each with a mask.
+type PredKey = [(usize, u64); 2];
+
+/// Whether phase 2 may cache [`state_tests`], and by what: the bits the
+/// properties and bounds read ([`Model::property_reads`]) when they lie in
+/// at most two words; else the whole fixed part when it takes at most two
+/// words (for packed states, without the network's bits). Never when
+/// there are more properties than the tests' bits.
+fn pred_key(model: &Model, packed: Option<&Fast>) -> Option<PredKey> {
+    if model.properties.len() > MAX_TESTED {
         return None;
     }
-    let bits = (model.layout.fixed_bits as usize).checked_sub(64 * (words - 1))?;
-    Some(match packed {
-        Some(_) if bits < 64 => (1u64 << bits) - 1,
-        _ => u64::MAX,
-    })
+    let read = model.property_reads().map(|mask| {
+        (mask.into_iter().enumerate())
+            .filter(|&(_, m)| m != 0)
+            .collect::<Vec<_>>()
+    });
+    let words = match read {
+        Some(read) if read.len() <= 2 => read,
+        _ => {
+            let words = model.layout.fixed_words;
+            if !(1..=2).contains(&words) {
+                return None;
+            }
+            let bits = (model.layout.fixed_bits as usize).checked_sub(64 * (words - 1))?;
+            let last = match packed {
+                Some(_) if bits < 64 => (1u64 << bits) - 1,
+                _ => u64::MAX,
+            };
+            (0..words)
+                .map(|w| (w, if w + 1 == words { last } else { u64::MAX }))
+                .collect()
+        }
+    };
+    let mut key = [(0, 0); 2];
+    key[..words.len()].copy_from_slice(&words);
+    Some(key)
 }
 
 /// Results of [`state_tests`] by fixed part: a small direct-mapped table
@@ -1107,7 +1132,7 @@ struct Explorer<'m> {
     pred_caches: std::sync::Mutex<Vec<PredCache>>,
     /// When state tests are cached: the mask of the fixed part's last word
     /// (a packed state's network bits follow the variables in it).
-    pred_key: Option<u64>,
+    pred_key: Option<PredKey>,
     options: &'m Options,
     shards: Vec<Shard>,
     n_props: usize,
@@ -1574,7 +1599,6 @@ impl<'m> Explorer<'m> {
             .fold(0u64, |m, (p, _)| m | 1 << p);
         let open = &open;
         let caches = &self.pred_caches;
-        let fixed_words = model.layout.fixed_words;
         let pred_key = self.pred_key;
         let store_words = self.store_words;
         struct ShardResult {
@@ -1634,12 +1658,7 @@ impl<'m> Explorer<'m> {
                         if !all_sent {
                             Coverage::mark_network(&mut r.sent, model, packed, words);
                         }
-                        let key = pred_key.map(|last| {
-                            let mut key = [0u64; 2];
-                            key[..fixed_words].copy_from_slice(&words[..fixed_words]);
-                            key[fixed_words - 1] &= last;
-                            key
-                        });
+                        let key = pred_key.map(|[(a, ma), (b, mb)]| [words[a] & ma, words[b] & mb]);
                         // The tests of the open properties, from the cache
                         // when an entry knows them all (the open properties
                         // only ever shrink), else computed and kept; with

@@ -15,6 +15,7 @@ pub mod encoding;
 mod expr;
 mod fast;
 mod layout;
+mod reads;
 mod step;
 mod stmt;
 mod symmetry;
