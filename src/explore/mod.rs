@@ -640,7 +640,7 @@ impl Buffered {
     #[cold]
     fn grow_by(&mut self, home: impl Fn(u64) -> usize) {
         let size = (self.slots.len() * 2).max(1024);
-        let old = std::mem::replace(&mut self.slots, vec![0; size]);
+        let old = std::mem::replace(&mut self.slots, store::zeroed(size));
         self.len = 0;
         let mask = size - 1;
         for slot in old.into_iter().filter(|&s| s != 0) {

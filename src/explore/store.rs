@@ -162,7 +162,7 @@ impl Slots {
             return;
         }
         let cap = (self.slots.len() * 2).max(64);
-        let mut slots = vec![0u32; cap];
+        let mut slots = zeroed(cap);
         let mask = cap - 1;
         for index in 0..len as u32 {
             let hash = hash_of(index);
@@ -178,6 +178,17 @@ impl Slots {
     fn bytes(&self) -> usize {
         4 * self.slots.capacity()
     }
+}
+
+/// A vector of `len` zeros, written rather than taken zeroed from the
+/// system: a table that is read before it is written would otherwise map
+/// the shared zero page first, and its first write to each page would then
+/// cost a copy-on-write fault and, with several threads, a TLB flush on
+/// every core (an interrupt to each).
+pub fn zeroed<T: Copy + Default>(len: usize) -> Vec<T> {
+    let mut v = Vec::with_capacity(len);
+    v.resize(len, T::default());
+    v
 }
 
 /// Distinct networks (lists of message codes), each stored once.
