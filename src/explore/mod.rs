@@ -786,11 +786,21 @@ fn push_pending(b: &mut ShardBuf, hash: u64, key: (u32, u64, u32), parent: u64, 
     }
 }
 
+/// A set of empty per-shard buffers with the room `buf_hint` gives.
+fn take_bufs((pending, words): (usize, usize)) -> Vec<ShardBuf> {
+    (0..SHARDS)
+        .map(|_| ShardBuf {
+            words: Vec::with_capacity(words),
+            pending: Vec::with_capacity(pending),
+        })
+        .collect()
+}
+
 /// Phase 1's receiver of the steps of one chunk's states: it counts them,
 /// checks step properties, keeps findings, and buffers the successors for
 /// phase 2.
 struct Emitter<'x, 'm> {
-    ex: &'x Explorer<'m>,
+    ex: &'x Shared<'m>,
     out: ChunkOut,
     buffered: Buffered,
     locals: Vec<i64>,
@@ -808,11 +818,11 @@ struct Emitter<'x, 'm> {
 }
 
 impl<'x, 'm> Emitter<'x, 'm> {
-    fn new(ex: &'x Explorer<'m>) -> Emitter<'x, 'm> {
+    fn new(ex: &'x Shared<'m>, buf_hint: (usize, usize)) -> Emitter<'x, 'm> {
         Emitter {
             ex,
             out: ChunkOut {
-                bufs: ex.take_bufs(),
+                bufs: take_bufs(buf_hint),
                 buffer_bound: 0,
                 transitions: 0,
                 step_found: vec![None; ex.n_props],
@@ -1114,15 +1124,21 @@ pub fn explore(model: &Model, options: &Options) -> Result<Exploration, RtError>
     pool.install(|| Explorer::new(model, options).run())
 }
 
-struct Explorer<'m> {
+/// What both phases of a batch read (the model, how states are stored,
+/// the BFS level) and the pools they reuse from batch to batch: apart from
+/// the rest of the explorer, so that phase 1 of one batch can run beside
+/// phase 2 of the previous one, which holds the visited set.
+struct Shared<'m> {
     model: &'m Model,
-    /// The symmetry states are reduced by, if any.
     sym: Option<&'m crate::model::Symmetry>,
-    /// How states are packed in the visited set, when they are (never
-    /// under symmetry); `None`: as the model lays them out.
     packed: Option<&'m Fast>,
-    /// Words of a state as stored: the packed form's, or the fixed part's.
     store_words: usize,
+    n_props: usize,
+    /// The checked properties that a step can violate (`stable`, `next`,
+    /// ...), by index: the others cost nothing per step.
+    step_checked: Vec<usize>,
+    /// The BFS level being generated (initial states are level 0 here).
+    level: u32,
     /// The step caches of phase 1, one per chunk at a time.
     memos: std::sync::Mutex<Vec<Memo>>,
     /// The tables of buffered successors of phase 1, one per chunk at a
@@ -1130,343 +1146,23 @@ struct Explorer<'m> {
     buffered: std::sync::Mutex<Vec<Buffered>>,
     /// The caches of state tests of phase 2, one per shard at a time.
     pred_caches: std::sync::Mutex<Vec<PredCache>>,
-    /// When state tests are cached: the mask of the fixed part's last word
-    /// (a packed state's network bits follow the variables in it).
+    /// When state tests are cached, by which bits ([`pred_key`]).
     pred_key: Option<PredKey>,
-    options: &'m Options,
-    shards: Vec<Shard>,
-    n_props: usize,
-    /// Per property: whether it is checked (`Options::properties`).
-    checked: Vec<bool>,
-    /// The checked properties that a step can violate (`stable`, `next`,
-    /// ...), by index: the others cost nothing per step.
-    step_checked: Vec<usize>,
-    /// Per property: a violation found so far.
-    found: Vec<Option<Found>>,
-    reached: Vec<bool>,
-    deadlock: Option<Found>,
-    runtime_error: Option<Found>,
-    coverage: Coverage,
-    transitions: u64,
-    pruned: u64,
-    /// The BFS level being generated (initial states are level 0 here).
-    level: u32,
-    /// Every stored state, in the order a sequential BFS would store them;
-    /// kept only for the liveness phase (`keep_order`).
-    order: Vec<u64>,
-    /// Whether a liveness property is checked.
-    keep_order: bool,
-    /// When the check started (for `Options::timeout`).
-    start: Instant,
-    /// Why the breadth-first search stopped early, if it did.
-    stopped: Option<StopReason>,
-    /// The most a batch has cost so far: the bytes of its buffers, the
-    /// bytes its new networks took, and the new states it stored.
-    batch_buffers_max: usize,
-    batch_networks_max: usize,
-    batch_new_max: usize,
-    /// The room phase 1 gives each per-shard buffer, (successors, words):
-    /// what the last batch needed, so buffers seldom grow from nothing.
-    /// They are freed after each batch (kept, they would hold memory at
-    /// their largest size for the whole run).
-    buf_hint: (usize, usize),
 }
 
-impl<'m> Explorer<'m> {
-    fn new(model: &'m Model, options: &'m Options) -> Explorer<'m> {
-        let n_props = model.properties.len();
-        let sym = if options.no_symmetry {
-            None
-        } else {
-            model.reduction()
-        };
-        let packed = match sym {
-            Some(_) => None,
-            None if options.interpreted => None,
-            None => model.packing(),
-        };
-        let (store_words, store_bits) = match packed {
-            Some(p) => (p.words(), p.bits()),
-            None => (model.layout.fixed_words, model.layout.fixed_bits),
-        };
-        Explorer {
-            model,
-            sym,
-            packed,
-            store_words,
-            memos: std::sync::Mutex::new(Vec::new()),
-            buffered: std::sync::Mutex::new(Vec::new()),
-            pred_caches: std::sync::Mutex::new(Vec::new()),
-            pred_key: pred_key(model, packed),
-            options,
-            shards: (0..SHARDS)
-                .map(|_| Shard::new(store_words, store_bits, packed.is_none()))
-                .collect(),
-            n_props,
-            checked: (0..n_props).map(|p| options.checks(p)).collect(),
-            step_checked: (model.properties.iter().enumerate())
-                .filter(|(p, prop)| options.checks(*p) && is_step_property(prop))
-                .map(|(p, _)| p)
-                .collect(),
-            found: vec![None; n_props],
-            reached: vec![false; n_props],
-            deadlock: None,
-            runtime_error: None,
-            coverage: Coverage::new(model),
-            transitions: 0,
-            pruned: 0,
-            level: 0,
-            order: Vec::new(),
-            keep_order: (model.properties.iter().enumerate())
-                .any(|(p, prop)| options.checks(p) && is_liveness(prop)),
-            buf_hint: (0, 0),
-            start: Instant::now(),
-            stopped: None,
-            batch_buffers_max: 0,
-            batch_networks_max: 0,
-            batch_new_max: 0,
-        }
-    }
-
-    /// Bytes held by the visited set.
-    fn store_bytes(&self) -> usize {
-        self.shards.iter().map(Shard::bytes).sum()
-    }
-
-    /// Bytes held by the search: the visited set, the BFS order, and the
-    /// frontiers given.
-    fn held_bytes(&self, frontiers: &[&Vec<u64>]) -> usize {
-        self.store_bytes()
-            + 8 * self.order.capacity()
-            + frontiers.iter().map(|f| 8 * f.capacity()).sum::<usize>()
-    }
-
-    /// A generous bound on what the next batch may add to what is held:
-    /// half as much again as the most a batch has buffered (the buffers are
-    /// counted by length; what they allocate beyond is mostly untouched),
-    /// twice what a batch has added in networks,
-    /// and what storing twice the most new states of a batch would take
-    /// (records, grown tables, the next frontier and the BFS order).
-    fn batch_ahead(&self, next: &Frontier) -> usize {
-        let new = 2 * self.batch_new_max + SHARDS * 16;
-        let per_shard = new / SHARDS + 16;
-        let store: usize = self.shards.iter().map(|s| s.growth_bytes(per_shard)).sum();
-        let order = if self.keep_order {
-            vec_growth_bytes(&self.order, new)
-        } else {
-            0
-        };
-        self.batch_buffers_max * 3 / 2
-            + 2 * self.batch_networks_max
-            + store
-            + vec_growth_bytes(&next.ids, new)
-            + vec_growth_bytes(&next.words, new * self.store_words)
-            + order
-            + new * (std::mem::size_of::<NewState>() + 8 * self.store_words)
-    }
-
-    /// Why the check must stop now, if it must: `held` bytes are held and
-    /// the next piece of work may add `ahead` more.
-    fn must_stop(&self, held: usize, ahead: usize) -> Option<StopReason> {
-        let options = self.options;
-        if let Some(m) = options.max_states
-            && self.n_states() >= m
-        {
-            return Some(StopReason::MaxStates(m));
-        }
-        if let Some(limit) = options.max_memory
-            && (held + ahead) as u64 > limit.budget()
-        {
-            return Some(StopReason::Memory(limit));
-        }
-        if let Some(timeout) = options.timeout
-            && self.start.elapsed() >= timeout
-        {
-            return Some(StopReason::Timeout(timeout));
-        }
-        match options.stop.as_ref().map(StopSignal::asked) {
-            Some(ASKED_INTERRUPT) => Some(StopReason::Interrupted),
-            Some(ASKED_MEMORY) => options.max_memory.map(StopReason::Memory),
-            _ => None,
-        }
-    }
-
-    /// A set of empty per-shard buffers with the room of `buf_hint`.
-    fn take_bufs(&self) -> Vec<ShardBuf> {
-        let (pending, words) = self.buf_hint;
-        (0..SHARDS)
-            .map(|_| ShardBuf {
-                words: Vec::with_capacity(words),
-                pending: Vec::with_capacity(pending),
-            })
-            .collect()
-    }
-
-    /// The words of state `id`, as the model lays them out.
-    fn state(&self, id: u64) -> Vec<u64> {
-        let mut words = Vec::new();
-        self.load(id, &mut words);
-        self.ordinary(&words)
-    }
-
-    /// A state as the model lays it out (unpacked).
-    fn ordinary(&self, stored: &[u64]) -> Vec<u64> {
-        ordinary_form(self.packed, self.model, stored)
-    }
-
-    /// A state as the visited set stores it (packed, when states are).
-    fn stored_form<'a>(&self, state: &'a [u64], out: &'a mut Vec<u64>) -> &'a [u64] {
-        match self.packed {
-            Some(p) => {
-                p.pack(self.model.layout.fixed_words, state, out);
-                out
-            }
-            None => state,
-        }
-    }
-
-    /// Writes the words of state `id` into `out`, as stored.
-    fn load(&self, id: u64, out: &mut Vec<u64>) {
-        let (s, l) = split_id(id);
-        self.shards[s].load(l, out);
-    }
-
-    fn n_states(&self) -> u64 {
-        self.shards.iter().map(|s| s.len() as u64).sum()
-    }
-
-    /// Tells the progress hook, if any, where the check is.
-    fn report(&self, phase: Phase, level: u32, queue: usize) {
-        if let Some(hook) = &self.options.progress {
-            (hook.0)(&Progress {
-                phase,
-                states: self.n_states(),
-                level,
-                queue: queue as u64,
-                memory_bytes: self.shards.iter().map(Shard::bytes).sum(),
-            });
-        }
-    }
-
-    fn run(mut self) -> Result<Exploration, RtError> {
-        let mut initial = self.model.initial_states()?;
-        if let Some(sym) = self.sym {
-            let mut canon = Vec::new();
-            for s in &mut initial {
-                self.model.canonical(sym, s, &mut canon);
-                std::mem::swap(s, &mut canon);
-            }
-        }
-        if let Some(p) = self.packed {
-            let mut packed = Vec::new();
-            for s in &mut initial {
-                p.pack(self.model.layout.fixed_words, s, &mut packed);
-                std::mem::swap(s, &mut packed);
-            }
-        }
-        self.transitions = initial.len() as u64;
-        // Initial states go through phase 2 like successors, as one chunk.
-        let mut buf: Vec<ShardBuf> = (0..SHARDS).map(|_| ShardBuf::default()).collect();
-        for (i, s) in initial.iter().enumerate() {
-            let placed = place(s, self.store_words);
-            let b = &mut buf[placed.0];
-            b.pending.push(Pending {
-                hash: lookup_hash(placed, self.packed.is_some()),
-                parent: NO_PARENT,
-                start: b.words.len() as u32,
-                len: s.len() as u32,
-                key: (0, 0, i as u32),
-            });
-            b.words.extend_from_slice(s);
-        }
-        let mut frontier = self.phase2(vec![ChunkOut {
-            bufs: buf,
-            buffer_bound: 0,
-            transitions: 0,
-            step_found: Vec::new(),
-            deadlock: None,
-            runtime_error: None,
-            coverage: Coverage::new(self.model),
-        }]);
-        let mut depth = if self.n_states() > 0 { 1 } else { 0 };
-        let mut complete = true;
-        'levels: while !frontier.ids.is_empty() {
-            self.level += 1;
-            let before = self.n_states();
-            // The frontier in batches, in order: each batch's successors are
-            // buffered, then stored, so the buffers stay small whatever the
-            // size of a level. Storing batch by batch in frontier order keeps
-            // "first generator in (frontier order, step order)" and the keys
-            // of a batch all come after the previous batch's. The limits are
-            // checked before each batch: a stop leaves every level before
-            // this one complete.
-            let mut next = Frontier::default();
-            let width = if self.packed.is_some() {
-                self.store_words
-            } else {
-                0
-            };
-            for (b, batch) in frontier.ids.chunks(BATCH).enumerate() {
-                let frontiers = [&frontier.ids, &frontier.words, &next.ids, &next.words];
-                let held = self.held_bytes(&frontiers);
-                if let Some(reason) = self.must_stop(held, self.batch_ahead(&next)) {
-                    self.stopped = Some(reason);
-                    complete = false;
-                    break 'levels;
-                }
-                let networks = |e: &Self| e.shards.iter().map(Shard::network_bytes).sum::<usize>();
-                let (networks_before, states_before) = (networks(&self), self.n_states());
-                let words = match width {
-                    0 => &[][..],
-                    w => &frontier.words[b * BATCH * w..(b * BATCH + batch.len()) * w],
-                };
-                let outs = self.phase1(batch, words, (b * BATCH) as u64);
-                let buffers: usize = outs.iter().map(ChunkOut::buffer_bytes).sum();
-                for out in &outs {
-                    self.transitions += out.transitions;
-                    for (p, f) in out.step_found.iter().enumerate() {
-                        if let Some(f) = f {
-                            keep_first(&mut self.found[p], f.clone());
-                        }
-                    }
-                    if let Some(d) = &out.deadlock {
-                        keep_first(&mut self.deadlock, d.clone());
-                    }
-                    if let Some(e) = &out.runtime_error {
-                        keep_first(&mut self.runtime_error, e.clone());
-                    }
-                    self.coverage.merge(&out.coverage);
-                }
-                let stored = self.phase2(outs);
-                next.ids.extend(stored.ids);
-                next.words.extend(stored.words);
-                // Counted from lengths, not capacities, so that the same
-                // limit stops at the same batch at any thread count.
-                let new = (self.n_states() - states_before) as usize;
-                self.batch_buffers_max = self.batch_buffers_max.max(buffers);
-                self.batch_networks_max =
-                    (self.batch_networks_max).max(networks(&self).saturating_sub(networks_before));
-                self.batch_new_max = self.batch_new_max.max(new);
-                // A long level keeps the progress line moving: the queue is
-                // what is left of this level plus the next level so far.
-                let left = frontier.ids.len().saturating_sub((b + 1) * BATCH);
-                if left > 0 {
-                    self.report(Phase::Search, depth, left + next.ids.len());
-                }
-            }
-            frontier = next;
-            if self.n_states() > before {
-                depth += 1;
-            }
-            self.report(Phase::Search, depth, frontier.ids.len());
-        }
-        Ok(self.finish(depth, complete))
-    }
-
+impl<'m> Shared<'m> {
     /// Generates the successors of a batch of the frontier that starts at
     /// frontier position `first`, chunk by chunk in parallel; `words` are
-    /// the states' words when states are packed (else empty).
-    fn phase1(&self, frontier: &[u64], words: &[u64], first: u64) -> Vec<ChunkOut> {
+    /// the states' words when states are packed (else empty, and states
+    /// are loaded from `shards`). Buffers start with `buf_hint`'s room.
+    fn phase1(
+        &self,
+        shards: &[Shard],
+        buf_hint: (usize, usize),
+        frontier: &[u64],
+        words: &[u64],
+        first: u64,
+    ) -> Vec<ChunkOut> {
         let model = self.model;
         let threads = rayon::current_num_threads().max(1);
         // One thread has nothing to balance: the whole batch is one chunk,
@@ -1481,7 +1177,7 @@ impl<'m> Explorer<'m> {
             .enumerate()
             .map(|(c, ids)| {
                 let base = first + (c * chunk) as u64;
-                let mut em = Emitter::new(self);
+                let mut em = Emitter::new(self, buf_hint);
                 let mut scratch = Scratch::default();
                 let mut memo = match self.packed {
                     Some(_) => self.memos.lock().expect("no panic holds it").pop(),
@@ -1497,7 +1193,8 @@ impl<'m> Explorer<'m> {
                             &words[at..at + width]
                         }
                         None => {
-                            self.load(id, &mut state);
+                            let (s, l) = split_id(id);
+                            shards[s].load(l, &mut state);
                             state.as_slice()
                         }
                     };
@@ -1565,39 +1262,23 @@ impl<'m> Explorer<'m> {
                     Found {
                         key,
                         id,
-                        step: Some((step, StepEnd::To(self.ordinary(after)))),
+                        step: Some((step, StepEnd::To(ordinary_form(self.packed, model, after)))),
                     },
                 );
             }
         }
     }
 
-    /// Stores the new states, shard by shard in parallel; returns the next
-    /// frontier (states not pruned by a bound).
-    fn phase2(&mut self, outs: Vec<ChunkOut>) -> Frontier {
+    /// Stores the new states of a batch in `shards`, shard by shard in
+    /// parallel, and tests them; returns the next frontier (states not
+    /// pruned by a bound) with what the tests found.
+    fn phase2(&self, ctx: &Phase2, shards: &mut [Shard], outs: Vec<ChunkOut>) -> Stored {
         let model = self.model;
         let n_props = self.n_props;
-        let checked = &self.checked;
-        // Once every message kind has been seen, new states cannot add any.
-        let all_sent = self.coverage.sent.iter().all(|&s| s);
+        let all_sent = ctx.all_sent;
         let packed = self.packed;
-        // Properties this batch can still change: checked, and not settled
-        // by an earlier batch (a state reached, or an invariant's violation,
-        // which comes before any this batch could find; only invariants:
-        // phase 1 of this very batch may have found a variant's).
-        let open: Vec<bool> = (0..n_props)
-            .map(|p| {
-                let violated = matches!(model.properties[p], CompiledProperty::Invariant(_))
-                    && self.found[p].is_some();
-                checked[p] && !self.reached[p] && !violated
-            })
-            .collect();
-        let open_bits = open
-            .iter()
-            .enumerate()
-            .filter(|(p, o)| **o && *p < MAX_TESTED)
-            .fold(0u64, |m, (p, _)| m | 1 << p);
-        let open = &open;
+        let open_bits = ctx.open_bits;
+        let open = &ctx.open;
         let caches = &self.pred_caches;
         let pred_key = self.pred_key;
         let store_words = self.store_words;
@@ -1611,8 +1292,7 @@ impl<'m> Explorer<'m> {
             /// Message kinds in the network of a new state.
             sent: Vec<bool>,
         }
-        let results: Vec<ShardResult> = self
-            .shards
+        let results: Vec<ShardResult> = shards
             .par_iter_mut()
             .enumerate()
             .map(|(s, shard)| {
@@ -1731,52 +1411,518 @@ impl<'m> Explorer<'m> {
             .iter()
             .flat_map(|o| &o.bufs)
             .fold((0, 0), |(p, w), b| (p + b.pending.len(), w + b.words.len()));
-        if let (Some(p), Some(w)) = (
+        let buf_hint = match (
             (pending * 5 / 4).checked_div(outs.len() * SHARDS),
             (words * 5 / 4).checked_div(outs.len() * SHARDS),
         ) {
-            self.buf_hint = (p, w);
-        }
+            (Some(p), Some(w)) => Some((p, w)),
+            _ => None,
+        };
+        drop(outs);
+        let mut stored = Stored {
+            frontier: Frontier::default(),
+            order: Vec::new(),
+            found: vec![None; n_props],
+            reached: vec![false; n_props],
+            sent: vec![false; model.spec.messages.len()],
+            pruned: 0,
+            buf_hint,
+        };
         let mut frontier = Vec::new();
         let mut shard_words = Vec::with_capacity(SHARDS);
         for r in results {
             frontier.extend(r.frontier);
             shard_words.push(r.words);
-            self.pruned += r.pruned;
+            stored.pruned += r.pruned;
             for (p, f) in r.found.into_iter().enumerate() {
                 if let Some(f) = f {
-                    keep_first(&mut self.found[p], f);
+                    keep_first(&mut stored.found[p], f);
                 }
             }
             for (p, reached) in r.reached.into_iter().enumerate() {
-                self.reached[p] |= reached;
+                stored.reached[p] |= reached;
             }
             for (m, sent) in r.sent.into_iter().enumerate() {
-                self.coverage.sent[m] |= sent;
+                stored.sent[m] |= sent;
             }
         }
         // The order a sequential BFS would have found them in: by parent
         // position, then step. Keys are unique, so the order is total.
         sort_frontier(&mut frontier);
-        if self.keep_order {
-            self.order.extend(frontier.iter().map(|e| e.id));
+        if ctx.keep_order {
+            stored.order = frontier.iter().map(|e| e.id).collect();
         }
         let kept = frontier.iter().filter(|e| !e.pruned);
-        let words = match packed {
-            Some(_) => {
-                let width = self.store_words;
-                let mut words = Vec::with_capacity(width * frontier.len());
-                for e in kept.clone() {
-                    let at = e.at as usize * width;
-                    words.extend_from_slice(&shard_words[split_id(e.id).0][at..at + width]);
-                }
-                words
+        if packed.is_some() {
+            let width = self.store_words;
+            let words = &mut stored.frontier.words;
+            words.reserve(width * frontier.len());
+            for e in kept.clone() {
+                let at = e.at as usize * width;
+                words.extend_from_slice(&shard_words[split_id(e.id).0][at..at + width]);
             }
-            None => Vec::new(),
+        }
+        stored.frontier.ids = kept.map(|e| e.id).collect();
+        stored
+    }
+}
+
+/// What phase 2 of a batch must know of the search before it: the
+/// properties the batch can still change, whether new networks can still
+/// show new kinds of message, whether the order of states is kept.
+struct Phase2 {
+    open: Vec<bool>,
+    /// `open` as bits (the first [`MAX_TESTED`] properties).
+    open_bits: u64,
+    all_sent: bool,
+    keep_order: bool,
+}
+
+/// What phase 2 of a batch stored and found, for the explorer to take in.
+struct Stored {
+    frontier: Frontier,
+    /// Every state stored, pruned ones too, in order (when the order is
+    /// kept).
+    order: Vec<u64>,
+    found: Vec<Option<Found>>,
+    reached: Vec<bool>,
+    /// Message kinds in the network of a new state.
+    sent: Vec<bool>,
+    pruned: u64,
+    /// Room for the next batch's buffers.
+    buf_hint: Option<(usize, usize)>,
+}
+
+struct Explorer<'m> {
+    model: &'m Model,
+    /// The symmetry states are reduced by, if any.
+    sym: Option<&'m crate::model::Symmetry>,
+    /// How states are packed in the visited set, when they are (never
+    /// under symmetry); `None`: as the model lays them out.
+    packed: Option<&'m Fast>,
+    /// Words of a state as stored: the packed form's, or the fixed part's.
+    store_words: usize,
+    /// What both phases read, and their pools.
+    shared: Shared<'m>,
+    options: &'m Options,
+    shards: Vec<Shard>,
+    n_props: usize,
+    /// Per property: whether it is checked (`Options::properties`).
+    checked: Vec<bool>,
+    /// Per property: a violation found so far.
+    found: Vec<Option<Found>>,
+    reached: Vec<bool>,
+    deadlock: Option<Found>,
+    runtime_error: Option<Found>,
+    coverage: Coverage,
+    transitions: u64,
+    pruned: u64,
+    /// Every stored state, in the order a sequential BFS would store them;
+    /// kept only for the liveness phase (`keep_order`).
+    order: Vec<u64>,
+    /// Whether a liveness property is checked.
+    keep_order: bool,
+    /// When the check started (for `Options::timeout`).
+    start: Instant,
+    /// Why the breadth-first search stopped early, if it did.
+    stopped: Option<StopReason>,
+    /// The most a batch has cost so far: the bytes of its buffers, the
+    /// bytes its new networks took, and the new states it stored.
+    batch_buffers_max: usize,
+    batch_networks_max: usize,
+    batch_new_max: usize,
+    /// The room phase 1 gives each per-shard buffer, (successors, words):
+    /// what the last batch needed, so buffers seldom grow from nothing.
+    /// They are freed after each batch (kept, they would hold memory at
+    /// their largest size for the whole run).
+    buf_hint: (usize, usize),
+}
+
+impl<'m> Explorer<'m> {
+    fn new(model: &'m Model, options: &'m Options) -> Explorer<'m> {
+        let n_props = model.properties.len();
+        let sym = if options.no_symmetry {
+            None
+        } else {
+            model.reduction()
         };
-        Frontier {
-            ids: kept.map(|e| e.id).collect(),
-            words,
+        let packed = match sym {
+            Some(_) => None,
+            None if options.interpreted => None,
+            None => model.packing(),
+        };
+        let (store_words, store_bits) = match packed {
+            Some(p) => (p.words(), p.bits()),
+            None => (model.layout.fixed_words, model.layout.fixed_bits),
+        };
+        Explorer {
+            model,
+            sym,
+            packed,
+            store_words,
+            shared: Shared {
+                model,
+                sym,
+                packed,
+                store_words,
+                n_props,
+                step_checked: (model.properties.iter().enumerate())
+                    .filter(|(p, prop)| options.checks(*p) && is_step_property(prop))
+                    .map(|(p, _)| p)
+                    .collect(),
+                level: 0,
+                memos: std::sync::Mutex::new(Vec::new()),
+                buffered: std::sync::Mutex::new(Vec::new()),
+                pred_caches: std::sync::Mutex::new(Vec::new()),
+                pred_key: pred_key(model, packed),
+            },
+            options,
+            shards: (0..SHARDS)
+                .map(|_| Shard::new(store_words, store_bits, packed.is_none()))
+                .collect(),
+            n_props,
+            checked: (0..n_props).map(|p| options.checks(p)).collect(),
+            found: vec![None; n_props],
+            reached: vec![false; n_props],
+            deadlock: None,
+            runtime_error: None,
+            coverage: Coverage::new(model),
+            transitions: 0,
+            pruned: 0,
+            order: Vec::new(),
+            keep_order: (model.properties.iter().enumerate())
+                .any(|(p, prop)| options.checks(p) && is_liveness(prop)),
+            buf_hint: (0, 0),
+            start: Instant::now(),
+            stopped: None,
+            batch_buffers_max: 0,
+            batch_networks_max: 0,
+            batch_new_max: 0,
+        }
+    }
+
+    /// Bytes held by the visited set.
+    fn store_bytes(&self) -> usize {
+        self.shards.iter().map(Shard::bytes).sum()
+    }
+
+    /// Bytes held by the search: the visited set, the BFS order, and the
+    /// frontiers given.
+    fn held_bytes(&self, frontiers: &[&Vec<u64>]) -> usize {
+        self.store_bytes()
+            + 8 * self.order.capacity()
+            + frontiers.iter().map(|f| 8 * f.capacity()).sum::<usize>()
+    }
+
+    /// A generous bound on what the next batch may add to what is held:
+    /// half as much again as the most a batch has buffered (the buffers are
+    /// counted by length; what they allocate beyond is mostly untouched),
+    /// twice what a batch has added in networks,
+    /// and what storing twice the most new states of a batch would take
+    /// (records, grown tables, the next frontier and the BFS order).
+    fn batch_ahead(&self, next: &Frontier) -> usize {
+        let new = 2 * self.batch_new_max + SHARDS * 16;
+        let per_shard = new / SHARDS + 16;
+        let store: usize = self.shards.iter().map(|s| s.growth_bytes(per_shard)).sum();
+        let order = if self.keep_order {
+            vec_growth_bytes(&self.order, new)
+        } else {
+            0
+        };
+        self.batch_buffers_max * 3 / 2
+            + 2 * self.batch_networks_max
+            + store
+            + vec_growth_bytes(&next.ids, new)
+            + vec_growth_bytes(&next.words, new * self.store_words)
+            + order
+            + new * (std::mem::size_of::<NewState>() + 8 * self.store_words)
+    }
+
+    /// Why the check must stop now, if it must: `held` bytes are held and
+    /// the next piece of work may add `ahead` more.
+    fn must_stop(&self, held: usize, ahead: usize) -> Option<StopReason> {
+        let options = self.options;
+        if let Some(m) = options.max_states
+            && self.n_states() >= m
+        {
+            return Some(StopReason::MaxStates(m));
+        }
+        if let Some(limit) = options.max_memory
+            && (held + ahead) as u64 > limit.budget()
+        {
+            return Some(StopReason::Memory(limit));
+        }
+        if let Some(timeout) = options.timeout
+            && self.start.elapsed() >= timeout
+        {
+            return Some(StopReason::Timeout(timeout));
+        }
+        match options.stop.as_ref().map(StopSignal::asked) {
+            Some(ASKED_INTERRUPT) => Some(StopReason::Interrupted),
+            Some(ASKED_MEMORY) => options.max_memory.map(StopReason::Memory),
+            _ => None,
+        }
+    }
+
+    /// The words of state `id`, as the model lays them out.
+    fn state(&self, id: u64) -> Vec<u64> {
+        let mut words = Vec::new();
+        self.load(id, &mut words);
+        self.ordinary(&words)
+    }
+
+    /// A state as the model lays it out (unpacked).
+    fn ordinary(&self, stored: &[u64]) -> Vec<u64> {
+        ordinary_form(self.packed, self.model, stored)
+    }
+
+    /// A state as the visited set stores it (packed, when states are).
+    fn stored_form<'a>(&self, state: &'a [u64], out: &'a mut Vec<u64>) -> &'a [u64] {
+        match self.packed {
+            Some(p) => {
+                p.pack(self.model.layout.fixed_words, state, out);
+                out
+            }
+            None => state,
+        }
+    }
+
+    /// Writes the words of state `id` into `out`, as stored.
+    fn load(&self, id: u64, out: &mut Vec<u64>) {
+        let (s, l) = split_id(id);
+        self.shards[s].load(l, out);
+    }
+
+    fn n_states(&self) -> u64 {
+        self.shards.iter().map(|s| s.len() as u64).sum()
+    }
+
+    /// Tells the progress hook, if any, where the check is.
+    fn report(&self, phase: Phase, level: u32, queue: usize) {
+        if let Some(hook) = &self.options.progress {
+            (hook.0)(&Progress {
+                phase,
+                states: self.n_states(),
+                level,
+                queue: queue as u64,
+                memory_bytes: self.shards.iter().map(Shard::bytes).sum(),
+            });
+        }
+    }
+
+    fn run(mut self) -> Result<Exploration, RtError> {
+        let mut initial = self.model.initial_states()?;
+        if let Some(sym) = self.sym {
+            let mut canon = Vec::new();
+            for s in &mut initial {
+                self.model.canonical(sym, s, &mut canon);
+                std::mem::swap(s, &mut canon);
+            }
+        }
+        if let Some(p) = self.packed {
+            let mut packed = Vec::new();
+            for s in &mut initial {
+                p.pack(self.model.layout.fixed_words, s, &mut packed);
+                std::mem::swap(s, &mut packed);
+            }
+        }
+        self.transitions = initial.len() as u64;
+        // Initial states go through phase 2 like successors, as one chunk.
+        let mut buf: Vec<ShardBuf> = (0..SHARDS).map(|_| ShardBuf::default()).collect();
+        for (i, s) in initial.iter().enumerate() {
+            let placed = place(s, self.store_words);
+            let b = &mut buf[placed.0];
+            b.pending.push(Pending {
+                hash: lookup_hash(placed, self.packed.is_some()),
+                parent: NO_PARENT,
+                start: b.words.len() as u32,
+                len: s.len() as u32,
+                key: (0, 0, i as u32),
+            });
+            b.words.extend_from_slice(s);
+        }
+        let mut frontier = self.phase2(vec![ChunkOut {
+            bufs: buf,
+            buffer_bound: 0,
+            transitions: 0,
+            step_found: Vec::new(),
+            deadlock: None,
+            runtime_error: None,
+            coverage: Coverage::new(self.model),
+        }]);
+        let mut depth = if self.n_states() > 0 { 1 } else { 0 };
+        let mut complete = true;
+        'levels: while !frontier.ids.is_empty() {
+            self.shared.level += 1;
+            let before = self.n_states();
+            // The frontier in batches, in order: each batch's successors are
+            // buffered, then stored, so the buffers stay small whatever the
+            // size of a level. Storing batch by batch in frontier order keeps
+            // "first generator in (frontier order, step order)" and the keys
+            // of a batch all come after the previous batch's. The limits are
+            // checked before each batch: a stop leaves every level before
+            // this one complete.
+            //
+            // Packed states are pipelined: phase 1 of the next batch runs
+            // beside phase 2 of this one (phase 1 reads the frontier's
+            // words, phase 2 the visited set), so that each phase's idle
+            // threads (its last chunks, the merging of the shards' results)
+            // find work in the other. What a batch's phase 1 found is taken
+            // in only when its phase 2 comes, so the results are those of
+            // batches one after the other.
+            let mut next = Frontier::default();
+            let pipelined = self.packed.is_some();
+            let width = if pipelined { self.store_words } else { 0 };
+            let batches: Vec<&[u64]> = frontier.ids.chunks(BATCH).collect();
+            let words_of = |b: usize| match width {
+                0 => &[][..],
+                w => &frontier.words[b * BATCH * w..(b * BATCH + batches[b].len()) * w],
+            };
+            let mut generated: Option<Vec<ChunkOut>> = None;
+            for (b, &batch) in batches.iter().enumerate() {
+                let frontiers = [&frontier.ids, &frontier.words, &next.ids, &next.words];
+                let mut held = self.held_bytes(&frontiers);
+                let mut ahead = self.batch_ahead(&next);
+                if pipelined {
+                    // This batch's successors are buffered already, or will
+                    // be beside the next batch's.
+                    match &generated {
+                        Some(outs) => {
+                            held += outs.iter().map(ChunkOut::buffer_bytes).sum::<usize>()
+                        }
+                        None => ahead += self.batch_buffers_max * 3 / 2,
+                    }
+                }
+                if let Some(reason) = self.must_stop(held, ahead) {
+                    self.stopped = Some(reason);
+                    complete = false;
+                    break 'levels;
+                }
+                let networks = |e: &Self| e.shards.iter().map(Shard::network_bytes).sum::<usize>();
+                let (networks_before, states_before) = (networks(&self), self.n_states());
+                let first = |b: usize| (b * BATCH) as u64;
+                let outs = match generated.take() {
+                    Some(outs) => outs,
+                    None => (self.shared).phase1(
+                        &self.shards,
+                        self.buf_hint,
+                        batch,
+                        words_of(b),
+                        first(b),
+                    ),
+                };
+                let buffers: usize = outs.iter().map(ChunkOut::buffer_bytes).sum();
+                self.take_in_phase1(&outs);
+                let stored = match batches.get(b + 1) {
+                    Some(&following) if pipelined => {
+                        let ctx = self.phase2_context();
+                        let (shared, shards, hint) =
+                            (&self.shared, &mut self.shards, self.buf_hint);
+                        let (stored, outs) = rayon::join(
+                            || shared.phase2(&ctx, shards, outs),
+                            || shared.phase1(&[], hint, following, words_of(b + 1), first(b + 1)),
+                        );
+                        generated = Some(outs);
+                        self.take_in(stored)
+                    }
+                    _ => self.phase2(outs),
+                };
+                next.ids.extend(stored.ids);
+                next.words.extend(stored.words);
+                // Counted from lengths, not capacities, so that the same
+                // limit stops at the same batch at any thread count.
+                let new = (self.n_states() - states_before) as usize;
+                self.batch_buffers_max = self.batch_buffers_max.max(buffers);
+                self.batch_networks_max =
+                    (self.batch_networks_max).max(networks(&self).saturating_sub(networks_before));
+                self.batch_new_max = self.batch_new_max.max(new);
+                // A long level keeps the progress line moving: the queue is
+                // what is left of this level plus the next level so far.
+                let left = frontier.ids.len().saturating_sub((b + 1) * BATCH);
+                if left > 0 {
+                    self.report(Phase::Search, depth, left + next.ids.len());
+                }
+            }
+            frontier = next;
+            if self.n_states() > before {
+                depth += 1;
+            }
+            self.report(Phase::Search, depth, frontier.ids.len());
+        }
+        Ok(self.finish(depth, complete))
+    }
+
+    /// What phase 2 of the next batch must know of the search so far.
+    fn phase2_context(&self) -> Phase2 {
+        let model = self.model;
+        // Properties a batch can still change: checked, and not settled by
+        // an earlier batch (a state reached, or an invariant's violation,
+        // which comes before any this batch could find; only invariants:
+        // phase 1 of this very batch may have found a variant's).
+        let open: Vec<bool> = (0..self.n_props)
+            .map(|p| {
+                let violated = matches!(model.properties[p], CompiledProperty::Invariant(_))
+                    && self.found[p].is_some();
+                self.checked[p] && !self.reached[p] && !violated
+            })
+            .collect();
+        let open_bits = (open.iter().enumerate())
+            .filter(|(p, o)| **o && *p < MAX_TESTED)
+            .fold(0u64, |m, (p, _)| m | 1 << p);
+        Phase2 {
+            open,
+            open_bits,
+            // Once every message kind has been seen, new states cannot add any.
+            all_sent: self.coverage.sent.iter().all(|&s| s),
+            keep_order: self.keep_order,
+        }
+    }
+
+    /// Takes in what phase 2 of a batch found; its part of the next frontier.
+    fn take_in(&mut self, stored: Stored) -> Frontier {
+        self.pruned += stored.pruned;
+        for (p, f) in stored.found.into_iter().enumerate() {
+            if let Some(f) = f {
+                keep_first(&mut self.found[p], f);
+            }
+        }
+        for (p, reached) in stored.reached.into_iter().enumerate() {
+            self.reached[p] |= reached;
+        }
+        for (m, sent) in stored.sent.into_iter().enumerate() {
+            self.coverage.sent[m] |= sent;
+        }
+        self.order.extend(stored.order);
+        if let Some(hint) = stored.buf_hint {
+            self.buf_hint = hint;
+        }
+        stored.frontier
+    }
+
+    /// Phase 2 of a batch on its own: stores the new states; returns the
+    /// next frontier.
+    fn phase2(&mut self, outs: Vec<ChunkOut>) -> Frontier {
+        let ctx = self.phase2_context();
+        let stored = self.shared.phase2(&ctx, &mut self.shards, outs);
+        self.take_in(stored)
+    }
+
+    /// Takes in what phase 1 of a batch learned besides its successors.
+    fn take_in_phase1(&mut self, outs: &[ChunkOut]) {
+        for out in outs {
+            self.transitions += out.transitions;
+            for (p, f) in out.step_found.iter().enumerate() {
+                if let Some(f) = f {
+                    keep_first(&mut self.found[p], f.clone());
+                }
+            }
+            if let Some(d) = &out.deadlock {
+                keep_first(&mut self.deadlock, d.clone());
+            }
+            if let Some(e) = &out.runtime_error {
+                keep_first(&mut self.runtime_error, e.clone());
+            }
+            self.coverage.merge(&out.coverage);
         }
     }
 
