@@ -65,9 +65,14 @@ pub struct Fast {
     actors: Vec<(u32, NodeKindId, u32)>,
     /// Entries of every dense table together ([`StepSource::dense`]).
     dense_len: usize,
+    /// Whether every source's own bits lie side by side in one word and
+    /// index a dense table (the usual case): then its entry is one shift,
+    /// one mask and one load away.
+    simple: bool,
 }
 
 /// A source of steps: an instance's actions, or one message's deliveries.
+#[derive(Clone, Copy)]
 struct StepSource {
     /// The instance taking the steps.
     global: u32,
@@ -159,7 +164,7 @@ impl Fast {
             .map(|(b, &c)| (c, b as u32))
             .collect();
         let mut dense_len = 0usize;
-        let sources = (0..layout.instances.len() as u32)
+        let sources: Vec<StepSource> = (0..layout.instances.len() as u32)
             .chain(codes.iter().map(|&c| layout.msg.dst(c)))
             .map(|global| {
                 let own: &Vec<(Slot, u32)> = &locals[global as usize];
@@ -184,6 +189,8 @@ impl Fast {
                 }
             })
             .collect();
+        let simple =
+            (sources.iter()).all(|s: &StepSource| s.word != u32::MAX && s.dense != NOT_DENSE);
         let actors = (layout.instances.iter().enumerate())
             .filter(|(_, (k, _))| !spec.nodes[*k].actions.is_empty())
             .map(|(g, &(k, inst))| (g as u32, k, inst))
@@ -198,6 +205,7 @@ impl Fast {
             spans,
             kind_masks,
             sources,
+            simple,
             actors,
             dense_len,
         })
@@ -276,11 +284,12 @@ impl Fast {
         }
     }
 
-    /// The own bits of the instance taking the steps of `src`.
+    /// The own bits of the instance taking the steps of `src` (`SIMPLE`:
+    /// they lie side by side in one word).
     #[inline(always)]
-    fn own_bits(&self, fixed: &[u64], src: &StepSource) -> u64 {
+    fn own_bits<const SIMPLE: bool>(&self, fixed: &[u64], src: &StepSource) -> u64 {
         match src.word {
-            u32::MAX => self.local(fixed, src.global),
+            u32::MAX if !SIMPLE => self.local(fixed, src.global),
             w => (fixed[w as usize] >> src.shift) & src.mask,
         }
     }
@@ -579,8 +588,8 @@ impl Memo {
     /// instance taking the steps are `local`, if known: from the source's
     /// dense table, else the hash table; 0 when not computed yet.
     #[inline(always)]
-    fn cached(&self, index: usize, src: &StepSource, local: u64) -> u64 {
-        if src.dense != NOT_DENSE {
+    fn cached<const SIMPLE: bool>(&self, index: usize, src: &StepSource, local: u64) -> u64 {
+        if SIMPLE || src.dense != NOT_DENSE {
             self.dense[src.dense as usize + local as usize]
         } else {
             self.table.get([index as u64, local])
@@ -764,6 +773,24 @@ impl Model {
             .packed
             .as_ref()
             .expect("successors_packed on a packed model");
+        if fast.simple {
+            self.successors_in::<true, S>(fast, state, scratch, memo, sink)
+        } else {
+            self.successors_in::<false, S>(fast, state, scratch, memo, sink)
+        }
+    }
+
+    /// [`Model::successors_packed`], compiled once for specs whose sources
+    /// are all simple ([`Fast::simple`]) and once for the others.
+    #[inline(always)]
+    fn successors_in<const SIMPLE: bool, S: Sink>(
+        &self,
+        fast: &Fast,
+        state: &[u64],
+        scratch: &mut Scratch,
+        memo: &mut Memo,
+        sink: &mut S,
+    ) {
         let fixed_words = self.layout.fixed_words;
         let fixed = &state[..fixed_words];
         memo.prepare(fast);
@@ -772,8 +799,8 @@ impl Model {
         }
         for &(g, k, inst) in &fast.actors {
             let src = &fast.sources[g as usize];
-            let local = fast.own_bits(fixed, src);
-            let mut e = memo.cached(g as usize, src, local);
+            let local = fast.own_bits::<SIMPLE>(fixed, src);
+            let mut e = memo.cached::<SIMPLE>(g as usize, src, local);
             if e == 0 {
                 e = memo.fill(fast, g as usize, src, local, |memo| {
                     let mut rec = record(fast, fixed_words, fixed, g, memo);
@@ -799,8 +826,8 @@ impl Model {
                 word &= word - 1;
                 let index = instances + b;
                 let src = &fast.sources[index];
-                let local = fast.own_bits(fixed, src);
-                let mut e = memo.cached(index, src, local);
+                let local = fast.own_bits::<SIMPLE>(fixed, src);
+                let mut e = memo.cached::<SIMPLE>(index, src, local);
                 if e == 0 {
                     e = memo.fill(fast, index, src, local, |memo| {
                         let mut rec = record(fast, fixed_words, fixed, src.global, memo);
