@@ -786,16 +786,6 @@ fn push_pending(b: &mut ShardBuf, hash: u64, key: (u32, u64, u32), parent: u64, 
     }
 }
 
-/// A set of empty per-shard buffers with the room `buf_hint` gives.
-fn take_bufs((pending, words): (usize, usize)) -> Vec<ShardBuf> {
-    (0..SHARDS)
-        .map(|_| ShardBuf {
-            words: Vec::with_capacity(words),
-            pending: Vec::with_capacity(pending),
-        })
-        .collect()
-}
-
 /// Phase 1's receiver of the steps of one chunk's states: it counts them,
 /// checks step properties, keeps findings, and buffers the successors for
 /// phase 2.
@@ -822,7 +812,7 @@ impl<'x, 'm> Emitter<'x, 'm> {
         Emitter {
             ex,
             out: ChunkOut {
-                bufs: take_bufs(buf_hint),
+                bufs: ex.take_bufs(buf_hint),
                 buffer_bound: 0,
                 transitions: 0,
                 step_found: vec![None; ex.n_props],
@@ -1148,9 +1138,39 @@ struct Shared<'m> {
     pred_caches: std::sync::Mutex<Vec<PredCache>>,
     /// When state tests are cached, by which bits ([`pred_key`]).
     pred_key: Option<PredKey>,
+    /// Sets of per-shard buffers of phase 1, emptied by phase 2 and used
+    /// again by a later chunk (allocated and freed per chunk, they cost
+    /// hundreds of calls to the allocator per batch, from two threads).
+    bufs: std::sync::Mutex<Vec<Vec<ShardBuf>>>,
 }
 
 impl<'m> Shared<'m> {
+    /// A set of empty per-shard buffers: one phase 2 emptied, else new ones
+    /// with the room `buf_hint` gives.
+    fn take_bufs(&self, (pending, words): (usize, usize)) -> Vec<ShardBuf> {
+        if let Some(bufs) = self.bufs.lock().expect("no panic holds it").pop() {
+            return bufs;
+        }
+        (0..SHARDS)
+            .map(|_| ShardBuf {
+                words: Vec::with_capacity(words),
+                pending: Vec::with_capacity(pending),
+            })
+            .collect()
+    }
+
+    /// Empties the buffers of a batch's chunks for later chunks.
+    fn recycle(&self, outs: Vec<ChunkOut>) {
+        let mut pool = self.bufs.lock().expect("no panic holds it");
+        for mut out in outs {
+            for b in &mut out.bufs {
+                b.words.clear();
+                b.pending.clear();
+            }
+            pool.push(out.bufs);
+        }
+    }
+
     /// Generates the successors of a batch of the frontier that starts at
     /// frontier position `first`, chunk by chunk in parallel; `words` are
     /// the states' words when states are packed (else empty, and states
@@ -1418,7 +1438,7 @@ impl<'m> Shared<'m> {
             (Some(p), Some(w)) => Some((p, w)),
             _ => None,
         };
-        drop(outs);
+        self.recycle(outs);
         let mut stored = Stored {
             frontier: Frontier::default(),
             order: Vec::new(),
@@ -1531,10 +1551,11 @@ struct Explorer<'m> {
     batch_buffers_max: usize,
     batch_networks_max: usize,
     batch_new_max: usize,
-    /// The room phase 1 gives each per-shard buffer, (successors, words):
-    /// what the last batch needed, so buffers seldom grow from nothing.
-    /// They are freed after each batch (kept, they would hold memory at
-    /// their largest size for the whole run).
+    /// The room phase 1 gives each new per-shard buffer, (successors,
+    /// words): what the last batch needed, so buffers seldom grow from
+    /// nothing. (Emptied buffers are used again, `Shared::bufs`: two
+    /// batches' worth at most, each at most the largest batch's size, the
+    /// size the memory check's bound on a batch's buffers is made of.)
     buf_hint: (usize, usize),
 }
 
@@ -1574,6 +1595,7 @@ impl<'m> Explorer<'m> {
                 memos: std::sync::Mutex::new(Vec::new()),
                 buffered: std::sync::Mutex::new(Vec::new()),
                 pred_caches: std::sync::Mutex::new(Vec::new()),
+                bufs: std::sync::Mutex::new(Vec::new()),
                 pred_key: pred_key(model, packed),
             },
             options,
