@@ -435,6 +435,41 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// The expressions directly inside this one, in source order.
+    pub fn children(&self) -> Vec<&Expr> {
+        match &self.kind {
+            ExprKind::Bool(_)
+            | ExprKind::Int(_)
+            | ExprKind::Variant(..)
+            | ExprKind::None
+            | ExprKind::SelfId
+            | ExprKind::Var(_)
+            | ExprKind::Local(_)
+            | ExprKind::All(_) => Vec::new(),
+            ExprKind::Instance(_, x)
+            | ExprKind::Unary(_, x)
+            | ExprKind::Field(x, _)
+            | ExprKind::TupleField(x, _)
+            | ExprKind::RemoteVar { node: x, .. } => vec![x],
+            ExprKind::Binary(_, a, b) | ExprKind::MapGet(a, b) | ExprKind::SeqGet(a, b) => {
+                vec![a, b]
+            }
+            ExprKind::Quant { domain, body, .. } => vec![domain, body],
+            ExprKind::If(c, a, b) => vec![c, a, b],
+            ExprKind::Call(_, items)
+            | ExprKind::Tuple(items)
+            | ExprKind::SetLit(items)
+            | ExprKind::SeqLit(items)
+            | ExprKind::Record(items) => items.iter().collect(),
+            ExprKind::MapLit { entries, default } => (entries.iter())
+                .flat_map(|(k, v)| [k, v])
+                .chain(default.as_deref())
+                .collect(),
+        }
+    }
+}
+
 /// Built-in functions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Builtin {

@@ -1454,17 +1454,12 @@ impl<'m> Shared<'m> {
             frontier.extend(r.frontier);
             shard_words.push(r.words);
             stored.pruned += r.pruned;
-            for (p, f) in r.found.into_iter().enumerate() {
-                if let Some(f) = f {
-                    keep_first(&mut stored.found[p], f);
-                }
-            }
-            for (p, reached) in r.reached.into_iter().enumerate() {
-                stored.reached[p] |= reached;
-            }
-            for (m, sent) in r.sent.into_iter().enumerate() {
-                stored.sent[m] |= sent;
-            }
+            let into = (
+                &mut stored.found[..],
+                &mut stored.reached[..],
+                &mut stored.sent[..],
+            );
+            merge_tests(into, r.found, r.reached, r.sent);
         }
         // The order a sequential BFS would have found them in: by parent
         // position, then step. Keys are unique, so the order is total.
@@ -1496,6 +1491,27 @@ struct Phase2 {
     open_bits: u64,
     all_sent: bool,
     keep_order: bool,
+}
+
+/// Adds what phase 2 found in some states (violations, reachables reached,
+/// kinds of message seen) to what was found in others.
+fn merge_tests(
+    (found, reached, sent): (&mut [Option<Found>], &mut [bool], &mut [bool]),
+    more_found: Vec<Option<Found>>,
+    more_reached: Vec<bool>,
+    more_sent: Vec<bool>,
+) {
+    for (slot, f) in found.iter_mut().zip(more_found) {
+        if let Some(f) = f {
+            keep_first(slot, f);
+        }
+    }
+    for (r, more) in reached.iter_mut().zip(more_reached) {
+        *r |= more;
+    }
+    for (s, more) in sent.iter_mut().zip(more_sent) {
+        *s |= more;
+    }
 }
 
 /// What phase 2 of a batch stored and found, for the explorer to take in.
@@ -1903,17 +1919,12 @@ impl<'m> Explorer<'m> {
     /// Takes in what phase 2 of a batch found; its part of the next frontier.
     fn take_in(&mut self, stored: Stored) -> Frontier {
         self.pruned += stored.pruned;
-        for (p, f) in stored.found.into_iter().enumerate() {
-            if let Some(f) = f {
-                keep_first(&mut self.found[p], f);
-            }
-        }
-        for (p, reached) in stored.reached.into_iter().enumerate() {
-            self.reached[p] |= reached;
-        }
-        for (m, sent) in stored.sent.into_iter().enumerate() {
-            self.coverage.sent[m] |= sent;
-        }
+        let into = (
+            &mut self.found[..],
+            &mut self.reached[..],
+            &mut self.coverage.sent[..],
+        );
+        merge_tests(into, stored.found, stored.reached, stored.sent);
         self.order.extend(stored.order);
         if let Some(hint) = stored.buf_hint {
             self.buf_hint = hint;

@@ -158,37 +158,9 @@ fn nest(
 
 /// Whether `e` reads any of `locals`.
 fn mentions(e: &Expr, locals: &[LocalId]) -> bool {
-    let any = |es: &[Expr]| es.iter().any(|x| mentions(x, locals));
     match &e.kind {
         ExprKind::Local(l) => locals.contains(l),
-        ExprKind::Bool(_)
-        | ExprKind::Int(_)
-        | ExprKind::Variant(..)
-        | ExprKind::None
-        | ExprKind::SelfId
-        | ExprKind::Var(_)
-        | ExprKind::All(_) => false,
-        ExprKind::Instance(_, x)
-        | ExprKind::Unary(_, x)
-        | ExprKind::Field(x, _)
-        | ExprKind::TupleField(x, _) => mentions(x, locals),
-        ExprKind::RemoteVar { node, .. } => mentions(node, locals),
-        ExprKind::Binary(_, a, b) | ExprKind::MapGet(a, b) | ExprKind::SeqGet(a, b) => {
-            mentions(a, locals) || mentions(b, locals)
-        }
-        ExprKind::Call(_, args)
-        | ExprKind::Tuple(args)
-        | ExprKind::SetLit(args)
-        | ExprKind::SeqLit(args)
-        | ExprKind::Record(args) => any(args),
-        ExprKind::Quant { domain, body, .. } => mentions(domain, locals) || mentions(body, locals),
-        ExprKind::If(c, a, b) => mentions(c, locals) || mentions(a, locals) || mentions(b, locals),
-        ExprKind::MapLit { entries, default } => {
-            entries
-                .iter()
-                .any(|(k, v)| mentions(k, locals) || mentions(v, locals))
-                || default.as_ref().is_some_and(|d| mentions(d, locals))
-        }
+        _ => e.children().into_iter().any(|x| mentions(x, locals)),
     }
 }
 

@@ -421,34 +421,8 @@ fn stmt_local(s: &Stmt) -> bool {
 fn expr_local(e: &Expr) -> bool {
     match &e.kind {
         ExprKind::RemoteVar { .. } => false,
-        ExprKind::Bool(_)
-        | ExprKind::Int(_)
-        | ExprKind::Variant(..)
-        | ExprKind::None
-        | ExprKind::SelfId
-        | ExprKind::Var(_)
-        | ExprKind::Local(_)
-        | ExprKind::All(_) => true,
-        ExprKind::Instance(_, e)
-        | ExprKind::Unary(_, e)
-        | ExprKind::Field(e, _)
-        | ExprKind::TupleField(e, _) => expr_local(e),
-        ExprKind::Binary(_, a, b) | ExprKind::MapGet(a, b) | ExprKind::SeqGet(a, b) => {
-            expr_local(a) && expr_local(b)
-        }
-        ExprKind::Call(builtin, args) => {
-            !builtin.is_environment_only() && args.iter().all(expr_local)
-        }
-        ExprKind::Quant { domain, body, .. } => expr_local(domain) && expr_local(body),
-        ExprKind::If(c, a, b) => expr_local(c) && expr_local(a) && expr_local(b),
-        ExprKind::Tuple(items)
-        | ExprKind::SetLit(items)
-        | ExprKind::SeqLit(items)
-        | ExprKind::Record(items) => items.iter().all(expr_local),
-        ExprKind::MapLit { entries, default } => {
-            entries.iter().all(|(k, v)| expr_local(k) && expr_local(v))
-                && default.as_deref().is_none_or(expr_local)
-        }
+        ExprKind::Call(builtin, _) if builtin.is_environment_only() => false,
+        _ => e.children().into_iter().all(expr_local),
     }
 }
 

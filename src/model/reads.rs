@@ -57,40 +57,11 @@ fn property_exprs(kind: &PropertyKind) -> Vec<&Expr> {
 /// Adds the node variables `e` reads to `vars`; false if it reads
 /// anything else of the state.
 fn reads(e: &Expr, vars: &mut Vec<(NodeKindId, VarId)>) -> bool {
-    let all =
-        |items: &[Expr], vars: &mut Vec<(NodeKindId, VarId)>| items.iter().all(|e| reads(e, vars));
     match &e.kind {
-        ExprKind::RemoteVar { node, kind, var } => {
-            vars.push((*kind, *var));
-            reads(node, vars)
-        }
-        ExprKind::Var(_) | ExprKind::SelfId => false,
-        ExprKind::Call(Builtin::Byzantine | Builtin::Crashed, _) => false,
-        ExprKind::Call(_, args) => all(args, vars),
-        ExprKind::Bool(_)
-        | ExprKind::Int(_)
-        | ExprKind::Variant(..)
-        | ExprKind::None
-        | ExprKind::Local(_)
-        | ExprKind::All(_) => true,
-        ExprKind::Instance(_, e)
-        | ExprKind::Unary(_, e)
-        | ExprKind::Field(e, _)
-        | ExprKind::TupleField(e, _) => reads(e, vars),
-        ExprKind::Binary(_, a, b) | ExprKind::MapGet(a, b) | ExprKind::SeqGet(a, b) => {
-            reads(a, vars) && reads(b, vars)
-        }
-        ExprKind::Quant { domain, body, .. } => reads(domain, vars) && reads(body, vars),
-        ExprKind::If(c, a, b) => reads(c, vars) && reads(a, vars) && reads(b, vars),
-        ExprKind::Tuple(items)
-        | ExprKind::SetLit(items)
-        | ExprKind::SeqLit(items)
-        | ExprKind::Record(items) => all(items, vars),
-        ExprKind::MapLit { entries, default } => {
-            entries
-                .iter()
-                .all(|(k, v)| reads(k, vars) && reads(v, vars))
-                && default.as_deref().is_none_or(|d| reads(d, vars))
-        }
+        ExprKind::RemoteVar { kind, var, .. } => vars.push((*kind, *var)),
+        ExprKind::Var(_) | ExprKind::SelfId => return false,
+        ExprKind::Call(Builtin::Byzantine | Builtin::Crashed, _) => return false,
+        _ => {}
     }
+    e.children().into_iter().all(|x| reads(x, vars))
 }
