@@ -253,15 +253,19 @@ impl Interner {
 /// A growable array in fixed blocks of `BLOCK` elements: growing never
 /// copies or frees, so the allocator keeps no holes (a doubling `Vec` of
 /// tens of MiB leaves freed copies behind in the heap's resident set).
+/// Blocks are arrays of their full size, so an index within one needs no
+/// bounds check; a new block comes zeroed from the system, and its pages
+/// become resident as elements are pushed (no element is read before it
+/// is written).
 struct Segmented<T> {
-    blocks: Vec<Vec<T>>,
+    blocks: Vec<Box<[T; BLOCK]>>,
     len: usize,
 }
 
 /// Elements per block of a [`Segmented`].
 const BLOCK: usize = 1 << 14;
 
-impl<T: Copy> Segmented<T> {
+impl<T: Copy + Default> Segmented<T> {
     fn new() -> Segmented<T> {
         Segmented {
             blocks: Vec::new(),
@@ -272,10 +276,19 @@ impl<T: Copy> Segmented<T> {
     #[inline]
     fn push(&mut self, value: T) {
         if self.len.is_multiple_of(BLOCK) {
-            self.blocks.push(Vec::with_capacity(BLOCK));
+            self.blocks.push(Self::block());
         }
-        self.blocks.last_mut().expect("a block").push(value);
+        self.blocks.last_mut().expect("a block")[self.len % BLOCK] = value;
         self.len += 1;
+    }
+
+    /// A new block.
+    #[cold]
+    fn block() -> Box<[T; BLOCK]> {
+        let block = vec![T::default(); BLOCK].into_boxed_slice();
+        block
+            .try_into()
+            .unwrap_or_else(|_| unreachable!("a block has BLOCK elements"))
     }
 
     #[inline]
