@@ -134,7 +134,7 @@ pub(super) struct Query<'a> {
 impl Explorer<'_> {
     /// Evaluates a predicate on every state, in dense order.
     pub(super) fn eval_all(&self, dense: &Dense, pred: &Pred) -> Vec<i64> {
-        let model = self.model;
+        let model = self.shared.model;
         dense
             .globals
             .par_iter()
@@ -149,9 +149,9 @@ impl Explorer<'_> {
     }
 
     fn raw_node(&self, dense: &Dense, index: u32, scratch: &mut Scratch) -> RawNode {
-        let model: &Model = self.model;
+        let model: &Model = self.shared.model;
         let state = &self.state(dense.globals[index as usize]);
-        let fixed_words = self.store_words;
+        let fixed_words = self.shared.store_words;
         let mut stored = Vec::new();
         let mut node = RawNode {
             edges: Vec::new(),
@@ -169,7 +169,7 @@ impl Explorer<'_> {
             }
             let next = self.stored_form(next, &mut stored);
             let placed = place(next, fixed_words);
-            let hash = lookup_hash(placed, self.packed.is_some());
+            let hash = lookup_hash(placed, self.shared.packed.is_some());
             if let Some(local) = self.shards[placed.0].find(next, hash) {
                 node.edges
                     .push((dense.of(global_id(placed.0, local)), task));
@@ -345,7 +345,7 @@ impl Explorer<'_> {
     /// The first step (in step order) from dense state `from` to dense state
     /// `to`, preferring one of task `task` when given.
     fn step_between(&self, dense: &Dense, from: u32, to: u32, task: Option<Task>) -> Step {
-        let model = self.model;
+        let model = self.shared.model;
         let before = &self.state(dense.globals[from as usize]);
         let after = &self.state(dense.globals[to as usize]);
         let mut any = None;

@@ -1530,19 +1530,11 @@ struct Stored {
 }
 
 struct Explorer<'m> {
-    model: &'m Model,
-    /// The symmetry states are reduced by, if any.
-    sym: Option<&'m crate::model::Symmetry>,
-    /// How states are packed in the visited set, when they are (never
-    /// under symmetry); `None`: as the model lays them out.
-    packed: Option<&'m Fast>,
-    /// Words of a state as stored: the packed form's, or the fixed part's.
-    store_words: usize,
-    /// What both phases read, and their pools.
+    /// The model, how states are stored, and what both phases of a batch
+    /// read.
     shared: Shared<'m>,
     options: &'m Options,
     shards: Vec<Shard>,
-    n_props: usize,
     /// Per property: whether it is checked (`Options::properties`).
     checked: Vec<bool>,
     /// Per property: a violation found so far.
@@ -1593,10 +1585,6 @@ impl<'m> Explorer<'m> {
             None => (model.layout.fixed_words, model.layout.fixed_bits),
         };
         Explorer {
-            model,
-            sym,
-            packed,
-            store_words,
             shared: Shared {
                 model,
                 sym,
@@ -1618,7 +1606,6 @@ impl<'m> Explorer<'m> {
             shards: (0..SHARDS)
                 .map(|_| Shard::new(store_words, store_bits, packed.is_none()))
                 .collect(),
-            n_props,
             checked: (0..n_props).map(|p| options.checks(p)).collect(),
             found: vec![None; n_props],
             reached: vec![false; n_props],
@@ -1671,9 +1658,9 @@ impl<'m> Explorer<'m> {
             + 2 * self.batch_networks_max
             + store
             + vec_growth_bytes(&next.ids, new)
-            + vec_growth_bytes(&next.words, new * self.store_words)
+            + vec_growth_bytes(&next.words, new * self.shared.store_words)
             + order
-            + new * (std::mem::size_of::<NewState>() + 8 * self.store_words)
+            + new * (std::mem::size_of::<NewState>() + 8 * self.shared.store_words)
     }
 
     /// Why the check must stop now, if it must: `held` bytes are held and
@@ -1711,14 +1698,14 @@ impl<'m> Explorer<'m> {
 
     /// A state as the model lays it out (unpacked).
     fn ordinary(&self, stored: &[u64]) -> Vec<u64> {
-        ordinary_form(self.packed, self.model, stored)
+        ordinary_form(self.shared.packed, self.shared.model, stored)
     }
 
     /// A state as the visited set stores it (packed, when states are).
     fn stored_form<'a>(&self, state: &'a [u64], out: &'a mut Vec<u64>) -> &'a [u64] {
-        match self.packed {
+        match self.shared.packed {
             Some(p) => {
-                p.pack(self.model.layout.fixed_words, state, out);
+                p.pack(self.shared.model.layout.fixed_words, state, out);
                 out
             }
             None => state,
@@ -1749,18 +1736,18 @@ impl<'m> Explorer<'m> {
     }
 
     fn run(mut self) -> Result<Exploration, RtError> {
-        let mut initial = self.model.initial_states()?;
-        if let Some(sym) = self.sym {
+        let mut initial = self.shared.model.initial_states()?;
+        if let Some(sym) = self.shared.sym {
             let mut canon = Vec::new();
             for s in &mut initial {
-                self.model.canonical(sym, s, &mut canon);
+                self.shared.model.canonical(sym, s, &mut canon);
                 std::mem::swap(s, &mut canon);
             }
         }
-        if let Some(p) = self.packed {
+        if let Some(p) = self.shared.packed {
             let mut packed = Vec::new();
             for s in &mut initial {
-                p.pack(self.model.layout.fixed_words, s, &mut packed);
+                p.pack(self.shared.model.layout.fixed_words, s, &mut packed);
                 std::mem::swap(s, &mut packed);
             }
         }
@@ -1768,10 +1755,10 @@ impl<'m> Explorer<'m> {
         // Initial states go through phase 2 like successors, as one chunk.
         let mut buf: Vec<ShardBuf> = (0..SHARDS).map(|_| ShardBuf::default()).collect();
         for (i, s) in initial.iter().enumerate() {
-            let placed = place(s, self.store_words);
+            let placed = place(s, self.shared.store_words);
             let b = &mut buf[placed.0];
             b.pending.push(Pending {
-                hash: lookup_hash(placed, self.packed.is_some()),
+                hash: lookup_hash(placed, self.shared.packed.is_some()),
                 parent: NO_PARENT,
                 start: b.words.len() as u32,
                 len: s.len() as u32,
@@ -1786,7 +1773,7 @@ impl<'m> Explorer<'m> {
             step_found: Vec::new(),
             deadlock: None,
             runtime_error: None,
-            coverage: Coverage::new(self.model),
+            coverage: Coverage::new(self.shared.model),
         }]);
         let mut depth = if self.n_states() > 0 { 1 } else { 0 };
         let mut complete = true;
@@ -1809,8 +1796,12 @@ impl<'m> Explorer<'m> {
             // in only when its phase 2 comes, so the results are those of
             // batches one after the other.
             let mut next = Frontier::default();
-            let pipelined = self.packed.is_some();
-            let width = if pipelined { self.store_words } else { 0 };
+            let pipelined = self.shared.packed.is_some();
+            let width = if pipelined {
+                self.shared.store_words
+            } else {
+                0
+            };
             let batches: Vec<&[u64]> = frontier.ids.chunks(BATCH).collect();
             let words_of = |b: usize| match width {
                 0 => &[][..],
@@ -1892,12 +1883,12 @@ impl<'m> Explorer<'m> {
 
     /// What phase 2 of the next batch must know of the search so far.
     fn phase2_context(&self) -> Phase2 {
-        let model = self.model;
+        let model = self.shared.model;
         // Properties a batch can still change: checked, and not settled by
         // an earlier batch (a state reached, or an invariant's violation,
         // which comes before any this batch could find; only invariants:
         // phase 1 of this very batch may have found a variant's).
-        let open: Vec<bool> = (0..self.n_props)
+        let open: Vec<bool> = (0..self.shared.n_props)
             .map(|p| {
                 let violated = matches!(model.properties[p], CompiledProperty::Invariant(_))
                     && self.found[p].is_some();
@@ -1985,7 +1976,7 @@ impl<'m> Explorer<'m> {
         let reps: Vec<Vec<u64>> = ids.iter().map(|&i| self.state(i)).collect();
         let mut steps = Vec::new();
         let mut scratch = Scratch::default();
-        let Some(sym) = self.sym else {
+        let Some(sym) = self.shared.sym else {
             for pair in reps.windows(2) {
                 let chosen = self.first_step_to(&pair[0], &pair[1], &mut scratch);
                 steps.push(chosen.expect("a stored parent generates its child"));
@@ -2005,12 +1996,13 @@ impl<'m> Explorer<'m> {
             // A successor of the stored parent whose representative is the
             // stored child, and the renaming that makes it so.
             let mut found = None;
-            self.model
+            self.shared
+                .model
                 .successors(&pair[0], &mut scratch, &mut |_, outcome| {
                     if found.is_none()
                         && let Outcome::Next(next) = outcome
                     {
-                        let pi = self.model.canonical(sym, next, &mut canon);
+                        let pi = self.shared.model.canonical(sym, next, &mut canon);
                         if canon == pair[1] {
                             found = Some((next.to_vec(), pi));
                         }
@@ -2018,7 +2010,7 @@ impl<'m> Explorer<'m> {
                 });
             let (next, pi) = found.expect("a stored parent generates its child");
             let mut concrete = Vec::new();
-            self.model.permute(sym, &next, &sigma, &mut concrete);
+            self.shared.model.permute(sym, &next, &sigma, &mut concrete);
             let from = states.last().expect("starts with the initial state");
             let chosen = self.first_step_to(from, &concrete, &mut scratch);
             steps.push(chosen.expect("renamed states have renamed steps"));
@@ -2037,14 +2029,16 @@ impl<'m> Explorer<'m> {
     /// The first step from `from` that leads to exactly `to`.
     fn first_step_to(&self, from: &[u64], to: &[u64], scratch: &mut Scratch) -> Option<Step> {
         let mut chosen = None;
-        self.model.successors(from, scratch, &mut |step, outcome| {
-            if chosen.is_none()
-                && let Outcome::Next(next) = outcome
-                && next == to
-            {
-                chosen = Some(step);
-            }
-        });
+        self.shared
+            .model
+            .successors(from, scratch, &mut |step, outcome| {
+                if chosen.is_none()
+                    && let Outcome::Next(next) = outcome
+                    && next == to
+                {
+                    chosen = Some(step);
+                }
+            });
         chosen
     }
 
@@ -2114,7 +2108,7 @@ impl<'m> Explorer<'m> {
 
     fn trace_of(&self, f: &Found) -> Trace {
         let (mut trace, sigma) = self.concrete_path(f.id);
-        let (Some(sym), Some(sigma)) = (self.sym, sigma) else {
+        let (Some(sym), Some(sigma)) = (self.shared.sym, sigma) else {
             match &f.step {
                 None => {}
                 Some((step, StepEnd::To(next))) => {
@@ -2132,14 +2126,15 @@ impl<'m> Explorer<'m> {
             None => {}
             Some((step, StepEnd::To(next))) => {
                 let mut concrete = Vec::new();
-                self.model.permute(sym, next, &sigma, &mut concrete);
+                self.shared.model.permute(sym, next, &sigma, &mut concrete);
                 let chosen = self.first_step_to(&last, &concrete, &mut scratch);
                 trace.steps.push(chosen.unwrap_or(*step));
                 trace.states.push(concrete);
             }
             Some((step, StepEnd::Failed(e))) => {
                 let mut chosen = None;
-                self.model
+                self.shared
+                    .model
                     .successors(&last, &mut scratch, &mut |s, outcome| {
                         if chosen.is_none()
                             && let Outcome::Error(err) = outcome
@@ -2163,7 +2158,7 @@ impl<'m> Explorer<'m> {
             self.must_stop(self.held_bytes(&[]), extra_per_state * n_states)
         };
         let mut stopped_liveness: Option<StopReason> = None;
-        let wants_liveness = (self.model.properties.iter().enumerate())
+        let wants_liveness = (self.shared.model.properties.iter().enumerate())
             .any(|(p, prop)| self.checked[p] && is_liveness(prop));
         let dense = if complete && wants_liveness {
             match liveness_stop(12 + 32) {
@@ -2177,6 +2172,7 @@ impl<'m> Explorer<'m> {
             None
         };
         let n_liveness = self
+            .shared
             .model
             .properties
             .iter()
@@ -2184,6 +2180,7 @@ impl<'m> Explorer<'m> {
             .count();
         let mut nth_liveness = 0;
         let verdicts = self
+            .shared
             .model
             .properties
             .iter()
@@ -2241,7 +2238,7 @@ impl<'m> Explorer<'m> {
             }),
             (None, None) => None,
         };
-        let deadlock = if !self.model.check_deadlock {
+        let deadlock = if !self.shared.model.check_deadlock {
             Verdict::Unchecked
         } else {
             match &self.deadlock {
@@ -2264,8 +2261,8 @@ impl<'m> Explorer<'m> {
             liveness_elapsed: liveness_start.elapsed(),
             memory_bytes: self.shards.iter().map(Shard::bytes).sum(),
             coverage: self.coverage.clone(),
-            symmetry: self.sym.map_or(Vec::new(), |sym| {
-                sym.kinds(&self.model.spec)
+            symmetry: self.shared.sym.map_or(Vec::new(), |sym| {
+                sym.kinds(&self.shared.model.spec)
                     .into_iter()
                     .map(str::to_string)
                     .collect()
