@@ -871,6 +871,23 @@ impl<'x, 'm> Emitter<'x, 'm> {
     /// A step from `state` to another state, `next` (as stored).
     #[inline(always)]
     fn next(&mut self, state: &[u64], step: &Step, next: &[u64]) {
+        if let ([word], Some(_), None, false) =
+            (next, self.ex.packed, self.ex.sym, self.step_properties)
+        {
+            // One word, the usual packed state, with nothing to check on
+            // the step: hashed only if new to the chunk. Its key is made
+            // only then; its buffer bound is counted with the state's
+            // others.
+            let index = self.index;
+            self.index += 1;
+            self.nexts += 1;
+            if !self.buffered.find_or_add_word(*word) {
+                let (shard, hash) = place_packed(next);
+                let key = (self.ex.level, self.pos, index);
+                push_pending(&mut self.out.bufs[shard], hash, key, self.id, next);
+            }
+            return;
+        }
         let key = self.count(step);
         if self.step_properties {
             let found = &mut self.out.step_found;

@@ -61,8 +61,9 @@ pub struct Fast {
     /// The sources of steps: every instance (its actions), then every
     /// message bit (its deliveries), each with where its runs are found.
     sources: Vec<StepSource>,
-    /// The instances that have actions: (global, kind, index in kind).
-    actors: Vec<(u32, NodeKindId, u32)>,
+    /// The instances that have actions: their source (its `global`), kind
+    /// and index in the kind.
+    actors: Vec<(StepSource, NodeKindId, u32)>,
     /// Entries of every dense table together ([`StepSource::dense`]).
     dense_len: usize,
     /// Whether every source's own bits lie side by side in one word and
@@ -141,7 +142,8 @@ impl Fast {
                     slot.word == first.word && slot.shift == first.shift + offset
                 });
                 let bits: u32 = own.iter().map(|(slot, _)| slot.bits).sum();
-                side_by_side.then_some((first.word as usize, first.shift, mask(bits)))
+                let fixed = (first.word as usize) < layout.fixed_words;
+                (side_by_side && fixed).then_some((first.word as usize, first.shift, mask(bits)))
             })
             .collect();
         let codes = universe(spec, layout)?;
@@ -193,7 +195,7 @@ impl Fast {
             (sources.iter()).all(|s: &StepSource| s.word != u32::MAX && s.dense != NOT_DENSE);
         let actors = (layout.instances.iter().enumerate())
             .filter(|(_, (k, _))| !spec.nodes[*k].actions.is_empty())
-            .map(|(g, &(k, inst))| (g as u32, k, inst))
+            .map(|(g, &(k, inst))| (sources[g], k, inst))
             .collect();
         Some(Fast {
             base,
@@ -290,7 +292,10 @@ impl Fast {
     fn own_bits<const SIMPLE: bool>(&self, fixed: &[u64], src: &StepSource) -> u64 {
         match src.word {
             u32::MAX if !SIMPLE => self.local(fixed, src.global),
-            w => (fixed[w as usize] >> src.shift) & src.mask,
+            // SAFETY: a source's word is one of the fixed part's
+            // (`Fast::new` takes it from the layout's slots, and checks
+            // it), and `fixed` is the fixed part of a state.
+            w => (unsafe { *fixed.get_unchecked(w as usize) } >> src.shift) & src.mask,
         }
     }
 
@@ -564,7 +569,12 @@ impl Memo {
     #[inline(always)]
     fn cached<const SIMPLE: bool>(&self, index: usize, src: &StepSource, local: u64) -> u64 {
         if SIMPLE || src.dense != NOT_DENSE {
-            self.dense[src.dense as usize + local as usize]
+            let at = src.dense as usize + local as usize;
+            debug_assert!(at < self.dense.len());
+            // SAFETY: the memo is prepared for this packing (`dense` has
+            // `dense_len` entries) and a source's dense table, one entry
+            // per value of its own bits, lies within them (`Fast::new`).
+            unsafe { *self.dense.get_unchecked(at) }
         } else {
             self.table.get([index as u64, local])
         }
@@ -611,8 +621,12 @@ impl Memo {
             next,
             ..
         } = self;
-        for op in &ops[start..start + len] {
-            let step = &steps[op.step as usize];
+        debug_assert!(start + len <= ops.len());
+        // SAFETY: an entry is made by `Memo::fill` for ops it has just
+        // recorded, each with its step; ops and steps are only ever
+        // dropped by `Memo::forget`, together with every entry.
+        for op in unsafe { ops.get_unchecked(start..start + len) } {
+            let step = unsafe { steps.get_unchecked(op.step as usize) };
             match op.kind {
                 OpKind::Same => sink.same(step),
                 OpKind::Next => {
@@ -771,8 +785,8 @@ impl Model {
         if memo.next.len() != state.len() {
             memo.next = state.to_vec();
         }
-        for &(g, k, inst) in &fast.actors {
-            let src = &fast.sources[g as usize];
+        for (src, k, inst) in &fast.actors {
+            let (g, k, inst) = (src.global, *k, *inst);
             let local = fast.own_bits::<SIMPLE>(fixed, src);
             let mut e = memo.cached::<SIMPLE>(g as usize, src, local);
             if e == 0 {
@@ -795,11 +809,16 @@ impl Model {
             if w == first {
                 word &= !mask(fast.base % 64);
             }
+            if w == last && !fast.bits.is_multiple_of(64) {
+                word &= mask(fast.bits % 64);
+            }
             while word != 0 {
                 let b = (w as u32 * 64 + word.trailing_zeros() - fast.base) as usize;
                 word &= word - 1;
                 let index = instances + b;
-                let src = &fast.sources[index];
+                // SAFETY: `b` is a bit of the universe (the last word was
+                // masked to `bits`), and there is a source for each.
+                let src = unsafe { fast.sources.get_unchecked(index) };
                 let local = fast.own_bits::<SIMPLE>(fixed, src);
                 let mut e = memo.cached::<SIMPLE>(index, src, local);
                 if e == 0 {
