@@ -780,9 +780,16 @@ fn push_pending(b: &mut ShardBuf, hash: u64, key: (u32, u64, u32), parent: u64, 
         len: next.len() as u32,
         key,
     });
-    match next {
-        [word] => b.words.push(*word),
-        _ => b.words.extend_from_slice(next),
+    push_words(&mut b.words, next);
+}
+
+/// Appends a state's words to `to`: one word (the usual packed state)
+/// without a call to `memcpy`.
+#[inline(always)]
+fn push_words(to: &mut Vec<u64>, words: &[u64]) {
+    match words {
+        [word] => to.push(*word),
+        _ => to.extend_from_slice(words),
     }
 }
 
@@ -1425,7 +1432,7 @@ impl<'m> Shared<'m> {
                         };
                         let at = (r.frontier.len()) as u32;
                         if packed.is_some() {
-                            r.words.extend_from_slice(words);
+                            push_words(&mut r.words, words);
                         }
                         r.frontier.push(NewState {
                             key: p.key,
@@ -1465,7 +1472,7 @@ impl<'m> Shared<'m> {
             pruned: 0,
             buf_hint,
         };
-        let mut frontier = Vec::new();
+        let mut frontier = Vec::with_capacity(results.iter().map(|r| r.frontier.len()).sum());
         let mut shard_words = Vec::with_capacity(SHARDS);
         for r in results {
             frontier.extend(r.frontier);
@@ -1491,7 +1498,7 @@ impl<'m> Shared<'m> {
             words.reserve(width * frontier.len());
             for e in kept.clone() {
                 let at = e.at as usize * width;
-                words.extend_from_slice(&shard_words[split_id(e.id).0][at..at + width]);
+                push_words(words, &shard_words[split_id(e.id).0][at..at + width]);
             }
         }
         stored.frontier.ids = kept.map(|e| e.id).collect();
