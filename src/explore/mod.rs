@@ -507,14 +507,61 @@ const BATCH: usize = 1 << 13;
 /// How many successors ahead phase 2 asks for the memory of a lookup.
 const PREFETCH_AHEAD: usize = 8;
 
-/// A successor waiting for phase 2.
+/// A successor waiting for phase 2, in 32 bytes.
 struct Pending {
     /// Its hash as the visited set takes it ([`store::lookup_hash`]).
     hash: u64,
-    parent: u64,
-    start: u32,
-    len: u32,
-    key: (u32, u64, u32),
+    /// The state itself when states are one packed word (the usual case:
+    /// see [`Shared::one_word`]); else where its words are in the shard
+    /// buffer's `words`, `start | len << 32`.
+    data: u64,
+    /// Its parent's id (ids fit in 32 bits: see [`store::global_id`]), or
+    /// `u32::MAX` for none.
+    parent: u32,
+    /// Its key, (level, frontier position, step index): positions in a
+    /// level fit in 32 bits too, as they number states.
+    level: u32,
+    pos: u32,
+    index: u32,
+}
+
+impl Pending {
+    /// A successor with hash `hash`, key `key` and parent `parent`, whose
+    /// words are `data` ([`Pending::data`]).
+    #[inline(always)]
+    fn new(hash: u64, data: u64, (level, pos, index): (u32, u64, u32), parent: u64) -> Pending {
+        Pending {
+            hash,
+            data,
+            parent: parent as u32,
+            level,
+            pos: pos as u32,
+            index,
+        }
+    }
+
+    fn key(&self) -> (u32, u64, u32) {
+        (self.level, self.pos as u64, self.index)
+    }
+
+    fn parent(&self) -> u64 {
+        match self.parent {
+            u32::MAX => NO_PARENT,
+            p => p as u64,
+        }
+    }
+
+    /// Its words, in `words` (its shard buffer's) unless `one`: states are
+    /// one packed word.
+    #[inline(always)]
+    fn words<'a>(&'a self, words: &'a [u64], one: bool) -> &'a [u64] {
+        if one {
+            std::slice::from_ref(&self.data)
+        } else {
+            let start = self.data as u32 as usize;
+            &words[start..start + (self.data >> 32) as usize]
+        }
+    }
 }
 
 #[derive(Default)]
@@ -753,34 +800,38 @@ fn buffer(
     let (shard, hash) = (placed.0, placed.2);
     let index = bufs[shard].pending.len() as u32;
     if buffered.find_or_add(hash, shard, index, |s, i| {
-        let p = &bufs[s].pending[i as usize];
-        let start = p.start as usize;
+        let words = bufs[s].pending[i as usize].words(&bufs[s].words, false);
         // Word by word: a few words, cheaper than a call to memcmp.
-        let words = &bufs[s].words[start..start + p.len as usize];
         words.len() == next.len() && words.iter().zip(next).all(|(a, b)| a == b)
     }) {
         return;
     }
-    push_pending(
-        &mut bufs[shard],
-        lookup_hash(placed, packed),
-        key,
-        parent,
-        next,
-    );
+    let b = &mut bufs[shard];
+    let hash = lookup_hash(placed, packed);
+    push_pending(b, hash, key, parent, next, false);
 }
 
-/// Appends a successor with lookup hash `hash` to a shard's buffer.
+/// Appends a successor with lookup hash `hash` to a shard's buffer: the
+/// state in its `Pending` if `one` (states are one packed word), else in
+/// the buffer's words.
 #[inline(always)]
-fn push_pending(b: &mut ShardBuf, hash: u64, key: (u32, u64, u32), parent: u64, next: &[u64]) {
-    b.pending.push(Pending {
-        hash,
-        parent,
-        start: b.words.len() as u32,
-        len: next.len() as u32,
-        key,
-    });
-    push_words(&mut b.words, next);
+fn push_pending(
+    b: &mut ShardBuf,
+    hash: u64,
+    key: (u32, u64, u32),
+    parent: u64,
+    next: &[u64],
+    one: bool,
+) {
+    let data = match (one, next) {
+        (true, &[word]) => word,
+        _ => {
+            let start = u32::try_from(b.words.len()).expect("a shard buffer of < 2^32 words");
+            push_words(&mut b.words, next);
+            start as u64 | (next.len() as u64) << 32
+        }
+    };
+    b.pending.push(Pending::new(hash, data, key, parent));
 }
 
 /// Appends a state's words to `to`: one word (the usual packed state)
@@ -891,7 +942,7 @@ impl<'x, 'm> Emitter<'x, 'm> {
             if !self.buffered.find_or_add_word(*word) {
                 let (shard, hash) = place_packed(next);
                 let key = (self.ex.level, self.pos, index);
-                push_pending(&mut self.out.bufs[shard], hash, key, self.id, next);
+                push_pending(&mut self.out.bufs[shard], hash, key, self.id, next, true);
             }
             return;
         }
@@ -914,7 +965,7 @@ impl<'x, 'm> Emitter<'x, 'm> {
             self.nexts += 1;
             if !self.buffered.find_or_add_word(*word) {
                 let (shard, hash) = place_packed(next);
-                push_pending(&mut self.out.bufs[shard], hash, key, self.id, next);
+                push_pending(&mut self.out.bufs[shard], hash, key, self.id, next, true);
             }
             return;
         }
@@ -1169,6 +1220,12 @@ struct Shared<'m> {
 }
 
 impl<'m> Shared<'m> {
+    /// Whether states are stored as one packed word each (the usual packed
+    /// spec): then a buffered successor carries its word in its `Pending`.
+    fn one_word(&self) -> bool {
+        self.packed.is_some() && self.store_words == 1
+    }
+
     /// A set of empty per-shard buffers: one phase 2 emptied, else new ones
     /// with the room `buf_hint` gives.
     fn take_bufs(&self, (pending, words): (usize, usize)) -> Vec<ShardBuf> {
@@ -1326,6 +1383,7 @@ impl<'m> Shared<'m> {
         let caches = &self.pred_caches;
         let pred_key = self.pred_key;
         let store_words = self.store_words;
+        let one = self.one_word();
         struct ShardResult {
             frontier: Vec<NewState>,
             /// The words of the new states (packed states only).
@@ -1360,9 +1418,6 @@ impl<'m> Shared<'m> {
                 // Packed states are looked up with the memory they need
                 // already on its way: the table slot a few states ahead,
                 // and the record it points at a few states before that.
-                let words_of = |p: &Pending| -> std::ops::Range<usize> {
-                    p.start as usize..(p.start + p.len) as usize
-                };
                 for out in &outs {
                     let buf = &out.bufs[s];
                     for (i, p) in buf.pending.iter().enumerate() {
@@ -1374,8 +1429,8 @@ impl<'m> Shared<'m> {
                                 shard.prefetch_record(q.hash);
                             }
                         }
-                        let words = &buf.words[words_of(p)];
-                        let Some(local) = shard.insert(words, p.parent, p.hash) else {
+                        let words = p.words(&buf.words, one);
+                        let Some(local) = shard.insert(words, p.parent(), p.hash) else {
                             continue;
                         };
                         let id = global_id(s, local);
@@ -1416,7 +1471,7 @@ impl<'m> Shared<'m> {
                                 keep_first(
                                     &mut r.found[index],
                                     Found {
-                                        key: p.key,
+                                        key: p.key(),
                                         id,
                                         step: None,
                                     },
@@ -1435,7 +1490,7 @@ impl<'m> Shared<'m> {
                             push_words(&mut r.words, words);
                         }
                         r.frontier.push(NewState {
-                            key: p.key,
+                            key: p.key(),
                             id,
                             at,
                             pruned: !inside,
@@ -1780,15 +1835,16 @@ impl<'m> Explorer<'m> {
         let mut buf: Vec<ShardBuf> = (0..SHARDS).map(|_| ShardBuf::default()).collect();
         for (i, s) in initial.iter().enumerate() {
             let placed = place(s, self.shared.store_words);
-            let b = &mut buf[placed.0];
-            b.pending.push(Pending {
-                hash: lookup_hash(placed, self.shared.packed.is_some()),
-                parent: NO_PARENT,
-                start: b.words.len() as u32,
-                len: s.len() as u32,
-                key: (0, 0, i as u32),
-            });
-            b.words.extend_from_slice(s);
+            let hash = lookup_hash(placed, self.shared.packed.is_some());
+            let one = self.shared.one_word();
+            push_pending(
+                &mut buf[placed.0],
+                hash,
+                (0, 0, i as u32),
+                NO_PARENT,
+                s,
+                one,
+            );
         }
         let mut frontier = self.phase2(vec![ChunkOut {
             bufs: buf,
