@@ -6,7 +6,10 @@
 //! - `option<T>`: bit 0 is "some", the code of T above it (none is 0);
 //! - tuples and records: the codes of the parts side by side, first part in
 //!   the lowest bits;
-//! - `set<T>`: one bit per possible code of T (so T's code is at most 6 bits);
+//! - `set<T>`: one bit per possible code of T (so T's code is at most 6 bits):
+//!   as many bits as T has values when its codes are `0..n` (a bool, an enum,
+//!   a node id, a range), so that a `set<RM>` of 9 instances takes 9 bits,
+//!   not 16;
 //! - `map<K, V>`: one slot of V's width per possible code of K;
 //! - `seq<T, K>`: the length, then K slots of T's width; unused slots are 0.
 //!
@@ -113,7 +116,7 @@ impl Enc {
                     });
                 }
                 Enc {
-                    bits: 1 << elem.bits,
+                    bits: elem.dense_codes().unwrap_or(1 << elem.bits),
                     shape: Shape::Set(Box::new(elem)),
                 }
             }
@@ -145,6 +148,18 @@ impl Enc {
             }
         };
         Ok(enc)
+    }
+
+    /// How many codes the type has when they are exactly `0..n` (a type
+    /// of at most 6 bits: an element of a set).
+    fn dense_codes(&self) -> Option<u32> {
+        match self.shape {
+            Shape::Index { n } if self.bits <= 6 => Some(n as u32),
+            Shape::Int { lo, hi } if self.bits <= 6 => {
+                Some((hi as i128 - lo as i128 + 1).clamp(1, 64) as u32)
+            }
+            _ => None,
+        }
     }
 
     fn index(n: u64) -> Enc {
