@@ -878,7 +878,7 @@ impl<'x, 'm> Emitter<'x, 'm> {
                 runtime_error: None,
                 coverage: Coverage::new(ex.model),
             },
-            buffered: (ex.buffered.lock().expect("no panic holds it").pop()).unwrap_or_default(),
+            buffered: ex.buffered.take().unwrap_or_default(),
             locals: Vec::new(),
             canon: Vec::new(),
             step_properties: !ex.step_checked.is_empty(),
@@ -1189,6 +1189,33 @@ pub fn explore(model: &Model, options: &Options) -> Result<Exploration, RtError>
     pool.install(|| Explorer::new(model, options).run())
 }
 
+/// Things kept from batch to batch for reuse (caches, tables, buffers),
+/// taken and given back by the chunks and shards of either phase.
+struct Pool<T>(std::sync::Mutex<Vec<T>>);
+
+impl<T> Default for Pool<T> {
+    fn default() -> Pool<T> {
+        Pool(std::sync::Mutex::new(Vec::new()))
+    }
+}
+
+impl<T> Pool<T> {
+    /// One of the things given back, if any.
+    fn take(&self) -> Option<T> {
+        self.0.lock().expect("no panic holds it").pop()
+    }
+
+    /// Gives a thing back.
+    fn put(&self, thing: T) {
+        self.0.lock().expect("no panic holds it").push(thing);
+    }
+
+    /// Gives several things back.
+    fn put_all(&self, things: impl IntoIterator<Item = T>) {
+        self.0.lock().expect("no panic holds it").extend(things);
+    }
+}
+
 /// What both phases of a batch read (the model, how states are stored,
 /// the BFS level) and the pools they reuse from batch to batch: apart from
 /// the rest of the explorer, so that phase 1 of one batch can run beside
@@ -1205,18 +1232,18 @@ struct Shared<'m> {
     /// The BFS level being generated (initial states are level 0 here).
     level: u32,
     /// The step caches of phase 1, one per chunk at a time.
-    memos: std::sync::Mutex<Vec<Memo>>,
+    memos: Pool<Memo>,
     /// The tables of buffered successors of phase 1, one per chunk at a
     /// time, kept from batch to batch (emptied) rather than grown anew.
-    buffered: std::sync::Mutex<Vec<Buffered>>,
+    buffered: Pool<Buffered>,
     /// The caches of state tests of phase 2, one per shard at a time.
-    pred_caches: std::sync::Mutex<Vec<PredCache>>,
+    pred_caches: Pool<PredCache>,
     /// When state tests are cached, by which bits ([`pred_key`]).
     pred_key: Option<PredKey>,
     /// Sets of per-shard buffers of phase 1, emptied by phase 2 and used
     /// again by a later chunk (allocated and freed per chunk, they cost
     /// hundreds of calls to the allocator per batch, from two threads).
-    bufs: std::sync::Mutex<Vec<Vec<ShardBuf>>>,
+    bufs: Pool<Vec<ShardBuf>>,
 }
 
 impl<'m> Shared<'m> {
@@ -1229,7 +1256,7 @@ impl<'m> Shared<'m> {
     /// A set of empty per-shard buffers: one phase 2 emptied, else new ones
     /// with the room `buf_hint` gives.
     fn take_bufs(&self, (pending, words): (usize, usize)) -> Vec<ShardBuf> {
-        if let Some(bufs) = self.bufs.lock().expect("no panic holds it").pop() {
+        if let Some(bufs) = self.bufs.take() {
             return bufs;
         }
         (0..SHARDS)
@@ -1242,14 +1269,13 @@ impl<'m> Shared<'m> {
 
     /// Empties the buffers of a batch's chunks for later chunks.
     fn recycle(&self, outs: Vec<ChunkOut>) {
-        let mut pool = self.bufs.lock().expect("no panic holds it");
-        for mut out in outs {
+        self.bufs.put_all(outs.into_iter().map(|mut out| {
             for b in &mut out.bufs {
                 b.words.clear();
                 b.pending.clear();
             }
-            pool.push(out.bufs);
-        }
+            out.bufs
+        }));
     }
 
     /// Generates the successors of a batch of the frontier that starts at
@@ -1281,7 +1307,7 @@ impl<'m> Shared<'m> {
                 let mut em = Emitter::new(self, buf_hint);
                 let mut scratch = Scratch::default();
                 let mut memo = match self.packed {
-                    Some(_) => self.memos.lock().expect("no panic holds it").pop(),
+                    Some(_) => self.memos.take(),
                     None => None,
                 }
                 .unwrap_or_default();
@@ -1328,14 +1354,11 @@ impl<'m> Shared<'m> {
                     for step in memo.recorded.drain(..) {
                         em.out.coverage.mark(model, &step);
                     }
-                    self.memos.lock().expect("no panic holds it").push(memo);
+                    self.memos.put(memo);
                 }
                 let (out, mut buffered) = em.finish();
                 buffered.clear();
-                self.buffered
-                    .lock()
-                    .expect("no panic holds it")
-                    .push(buffered);
+                self.buffered.put(buffered);
                 out
             })
             .collect()
@@ -1410,11 +1433,7 @@ impl<'m> Shared<'m> {
                     sent: vec![false; model.spec.messages.len()],
                 };
                 let mut locals = Vec::new();
-                let mut cache = caches
-                    .lock()
-                    .expect("no panic holds it")
-                    .pop()
-                    .unwrap_or_default();
+                let mut cache = caches.take().unwrap_or_default();
                 // Packed states are looked up with the memory they need
                 // already on its way: the table slot a few states ahead,
                 // and the record it points at a few states before that.
@@ -1500,7 +1519,7 @@ impl<'m> Shared<'m> {
                         }
                     }
                 }
-                caches.lock().expect("no panic holds it").push(cache);
+                caches.put(cache);
                 r
             })
             .collect();
@@ -1675,10 +1694,10 @@ impl<'m> Explorer<'m> {
                     .map(|(p, _)| p)
                     .collect(),
                 level: 0,
-                memos: std::sync::Mutex::new(Vec::new()),
-                buffered: std::sync::Mutex::new(Vec::new()),
-                pred_caches: std::sync::Mutex::new(Vec::new()),
-                bufs: std::sync::Mutex::new(Vec::new()),
+                memos: Pool::default(),
+                buffered: Pool::default(),
+                pred_caches: Pool::default(),
+                bufs: Pool::default(),
                 pred_key: pred_key(model, packed),
             },
             options,
