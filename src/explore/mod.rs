@@ -1439,6 +1439,13 @@ impl<'m> Shared<'m> {
                 // and the record it points at a few states before that.
                 for out in &outs {
                     let buf = &out.bufs[s];
+                    if packed.is_some() {
+                        // The slots of the first few, which the loop's
+                        // hints come too late for.
+                        for q in buf.pending.iter().take(2 * PREFETCH_AHEAD) {
+                            shard.prefetch_slot(q.hash);
+                        }
+                    }
                     for (i, p) in buf.pending.iter().enumerate() {
                         if packed.is_some() {
                             if let Some(q) = buf.pending.get(i + 2 * PREFETCH_AHEAD) {
