@@ -823,13 +823,13 @@ fn push_pending(
     next: &[u64],
     one: bool,
 ) {
-    let data = match (one, next) {
-        (true, &[word]) => word,
-        _ => {
-            let start = u32::try_from(b.words.len()).expect("a shard buffer of < 2^32 words");
-            push_words(&mut b.words, next);
-            start as u64 | (next.len() as u64) << 32
-        }
+    let data = if one {
+        debug_assert_eq!(next.len(), 1);
+        next[0]
+    } else {
+        let start = u32::try_from(b.words.len()).expect("a shard buffer of < 2^32 words");
+        push_words(&mut b.words, next);
+        start as u64 | (next.len() as u64) << 32
     };
     b.pending.push(Pending::new(hash, data, key, parent));
 }
@@ -929,21 +929,13 @@ impl<'x, 'm> Emitter<'x, 'm> {
     /// A step from `state` to another state, `next` (as stored).
     #[inline(always)]
     fn next(&mut self, state: &[u64], step: &Step, next: &[u64]) {
-        if let ([word], Some(_), None, false) =
+        if let (&[word], Some(_), None, false) =
             (next, self.ex.packed, self.ex.sym, self.step_properties)
         {
-            // One word, the usual packed state, with nothing to check on
-            // the step: hashed only if new to the chunk. Its key is made
-            // only then; its buffer bound is counted with the state's
-            // others.
+            // The usual packed state, with nothing to check on the step.
             let index = self.index;
             self.index += 1;
-            self.nexts += 1;
-            if !self.buffered.find_or_add_word(*word) {
-                let (shard, hash) = place_packed(next);
-                let key = (self.ex.level, self.pos, index);
-                push_pending(&mut self.out.bufs[shard], hash, key, self.id, next, true);
-            }
+            self.buffer_word(word, index);
             return;
         }
         let key = self.count(step);
@@ -959,14 +951,8 @@ impl<'x, 'm> Emitter<'x, 'm> {
             None => next,
         };
         let packed = self.ex.packed.is_some();
-        if let ([word], true) = (next, packed) {
-            // One word, the usual packed state: hashed only if new to the
-            // chunk. Its buffer bound is counted with the state's others.
-            self.nexts += 1;
-            if !self.buffered.find_or_add_word(*word) {
-                let (shard, hash) = place_packed(next);
-                push_pending(&mut self.out.bufs[shard], hash, key, self.id, next, true);
-            }
+        if let (&[word], true) = (next, packed) {
+            self.buffer_word(word, key.2);
             return;
         }
         let placed = if packed {
@@ -979,6 +965,20 @@ impl<'x, 'm> Emitter<'x, 'm> {
         };
         let bufs = &mut self.out.bufs;
         buffer(&mut self.buffered, bufs, packed, placed, key, self.id, next);
+    }
+
+    /// Buffers a successor that is one packed word, the step `index` of the
+    /// state: hashed, and given its key, only if new to the chunk. Its
+    /// buffer bound is counted with the state's others.
+    #[inline(always)]
+    fn buffer_word(&mut self, word: u64, index: u32) {
+        self.nexts += 1;
+        if !self.buffered.find_or_add_word(word) {
+            let next = &[word];
+            let (shard, hash) = place_packed(next);
+            let key = (self.ex.level, self.pos, index);
+            push_pending(&mut self.out.bufs[shard], hash, key, self.id, next, true);
+        }
     }
 
     /// The chunk's output, and its table of buffered successors.
