@@ -515,8 +515,7 @@ struct Pending {
     /// see [`Shared::one_word`]); else where its words are in the shard
     /// buffer's `words`, `start | len << 32`.
     data: u64,
-    /// Its parent's id (ids fit in 32 bits: see [`store::global_id`]), or
-    /// `u32::MAX` for none.
+    /// Its parent's id, or none, in 32 bits ([`store::narrow_id`]).
     parent: u32,
     /// Its key, (level, frontier position, step index): positions in a
     /// level fit in 32 bits too, as they number states.
@@ -533,7 +532,7 @@ impl Pending {
         Pending {
             hash,
             data,
-            parent: parent as u32,
+            parent: store::narrow_id(parent),
             level,
             pos: pos as u32,
             index,
@@ -545,10 +544,7 @@ impl Pending {
     }
 
     fn parent(&self) -> u64 {
-        match self.parent {
-            u32::MAX => NO_PARENT,
-            p => p as u64,
-        }
+        store::widen_id(self.parent)
     }
 
     /// Its words, in `words` (its shard buffer's) unless `one`: states are

@@ -90,6 +90,25 @@ fn fixed_hash(net_hash: u64, fixed: impl Iterator<Item = u64>) -> u64 {
     fmix(fixed.fold(net_hash, mix))
 }
 
+/// A global id, or [`NO_PARENT`], in the 32 bits it fits in.
+#[inline]
+pub fn narrow_id(id: u64) -> u32 {
+    if id == NO_PARENT {
+        NO_PARENT_32
+    } else {
+        id as u32
+    }
+}
+
+/// A global id, or [`NO_PARENT`], from its 32 bits ([`narrow_id`]).
+#[inline]
+pub fn widen_id(id: u32) -> u64 {
+    match id {
+        NO_PARENT_32 => NO_PARENT,
+        p => p as u64,
+    }
+}
+
 /// The global id of local index `local` in shard `shard`.
 #[inline]
 pub fn global_id(shard: usize, local: u32) -> u64 {
@@ -449,10 +468,7 @@ impl Shard {
 
     /// The parent of state `local`.
     pub fn parent(&self, local: u32) -> u64 {
-        match self.parents.get(local as usize) {
-            NO_PARENT_32 => NO_PARENT,
-            p => p as u64,
-        }
+        widen_id(self.parents.get(local as usize))
     }
 
     /// Bytes held, for memory reports.
@@ -585,11 +601,7 @@ impl Shard {
         if self.networks {
             self.net.push(net);
         }
-        self.parents.push(if parent == NO_PARENT {
-            NO_PARENT_32
-        } else {
-            parent as u32
-        });
+        self.parents.push(narrow_id(parent));
         Some(local)
     }
 }
