@@ -583,6 +583,9 @@ struct Buffered {
     zero: bool,
 }
 
+/// The fewest slots of a [`Buffered`] table that has any.
+const MIN_BUFFERED: usize = 1024;
+
 /// Bits of a [`Buffered`] slot for the index.
 const BUFFERED_INDEX_BITS: u32 = 26;
 
@@ -665,12 +668,17 @@ impl Buffered {
     }
 
     /// Empties the table, keeping its size (the next chunk will likely
-    /// need as much).
+    /// need as much) unless it was less than 1/8 full: then it halves, so
+    /// that a table grown for the largest chunk so far does not stay that
+    /// large (each chunk's lookups spread over all of it, and emptying it
+    /// writes all of it).
     fn clear(&mut self) {
-        if self.len > 0 {
+        if self.len * 8 < self.slots.len() && self.slots.len() > MIN_BUFFERED {
+            self.slots = store::zeroed(self.slots.len() / 2);
+        } else if self.len > 0 {
             self.slots.fill(0);
-            self.len = 0;
         }
+        self.len = 0;
         self.zero = false;
     }
 
@@ -682,7 +690,7 @@ impl Buffered {
     /// Doubles the table: every entry is placed again from `home`.
     #[cold]
     fn grow_by(&mut self, home: impl Fn(u64) -> usize) {
-        let size = (self.slots.len() * 2).max(1024);
+        let size = (self.slots.len() * 2).max(MIN_BUFFERED);
         let old = std::mem::replace(&mut self.slots, store::zeroed(size));
         self.len = 0;
         let mask = size - 1;
