@@ -50,8 +50,8 @@ fn two_phase_commit_matches_tlc() {
 }
 
 /// Everything but the timing, as JSON text.
-fn fingerprint(path: &str, threads: usize) -> String {
-    let checked = check(path, &[], threads);
+fn fingerprint(path: &str, defines: &[(&str, &str)], threads: usize) -> String {
+    let checked = check(path, defines, threads);
     let mut json = dsmc::report::json(path, &checked);
     let object = json.as_object_mut().expect("an object");
     object.remove("elapsed_s");
@@ -70,12 +70,24 @@ fn results_do_not_depend_on_the_thread_count() {
         "tests/explore/symmetry_trace.ds",
         "tests/explore/live_strong.ds",
     ] {
-        let one = fingerprint(path, 1);
+        let one = fingerprint(path, &[], 1);
         for threads in [2, 3, 8] {
             assert_eq!(
                 one,
-                fingerprint(path, threads),
+                fingerprint(path, &[], threads),
                 "{path} at {threads} threads"
+            );
+        }
+    }
+    // Levels of thousands of states: several chunks per batch, and a
+    // thread's table of buffered successors carried from one to the next.
+    for path in ["specs/2pc.ds", "specs/2pc_eager_commit.ds"] {
+        let one = fingerprint(path, &[("N", "6")], 1);
+        for threads in [2, 3] {
+            assert_eq!(
+                one,
+                fingerprint(path, &[("N", "6")], threads),
+                "{path} -D N=6 at {threads} threads"
             );
         }
     }

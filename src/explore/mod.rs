@@ -575,12 +575,20 @@ struct ShardBuf {
 /// One-word states (packed, the usual case) are kept by value instead: a
 /// slot holds the state's word (0 for an empty slot; the state 0 is a flag
 /// of its own), so that a copy is recognised without reading the buffers.
+///
+/// A thread keeps its table from one chunk to the next of the same batch
+/// when states are one word ([`Buffered::carry`]), so that a successor
+/// buffered by an earlier chunk is not buffered again by a later one.
 #[derive(Default)]
 struct Buffered {
     slots: Vec<u64>,
     len: usize,
     /// One-word states: whether the state 0 is buffered.
     zero: bool,
+    /// The batch (its level and first frontier position) and the chunk
+    /// whose successors it holds, with those of earlier chunks of the
+    /// batch.
+    holds: Option<(u32, u64, usize)>,
 }
 
 /// The fewest slots of a [`Buffered`] table that has any.
@@ -665,6 +673,20 @@ impl Buffered {
             }
             i = (i + 1) & mask;
         }
+    }
+
+    /// Makes the table ready for chunk `chunk` of the batch of level
+    /// `level` that starts at frontier position `first`: keeps what it
+    /// holds if `one` (states are one word, kept by value) and that is of
+    /// earlier chunks of this batch, whose copies come first in (frontier,
+    /// step) order, else empties it.
+    fn carry(&mut self, one: bool, (level, first): (u32, u64), chunk: usize) {
+        let earlier =
+            matches!(self.holds, Some((l, f, c)) if l == level && f == first && c <= chunk);
+        if !(one && earlier) {
+            self.clear();
+        }
+        self.holds = Some((level, first, chunk));
     }
 
     /// Empties the table, keeping its size (the next chunk will likely
@@ -870,7 +892,7 @@ struct Emitter<'x, 'm> {
 }
 
 impl<'x, 'm> Emitter<'x, 'm> {
-    fn new(ex: &'x Shared<'m>, buf_hint: (usize, usize)) -> Emitter<'x, 'm> {
+    fn new(ex: &'x Shared<'m>, buf_hint: (usize, usize), buffered: Buffered) -> Emitter<'x, 'm> {
         Emitter {
             ex,
             out: ChunkOut {
@@ -882,7 +904,7 @@ impl<'x, 'm> Emitter<'x, 'm> {
                 runtime_error: None,
                 coverage: Coverage::new(ex.model),
             },
-            buffered: ex.buffered.take().unwrap_or_default(),
+            buffered,
             locals: Vec::new(),
             canon: Vec::new(),
             step_properties: !ex.step_checked.is_empty(),
@@ -1193,8 +1215,8 @@ pub fn explore(model: &Model, options: &Options) -> Result<Exploration, RtError>
     pool.install(|| Explorer::new(model, options).run())
 }
 
-/// Things kept from batch to batch for reuse (caches, tables, buffers),
-/// taken and given back by the chunks and shards of either phase.
+/// Things kept from batch to batch for reuse (the per-shard buffers of
+/// successors), taken by phase 1's chunks and given back by phase 2.
 struct Pool<T>(std::sync::Mutex<Vec<T>>);
 
 impl<T> Default for Pool<T> {
@@ -1209,14 +1231,38 @@ impl<T> Pool<T> {
         self.0.lock().expect("no panic holds it").pop()
     }
 
-    /// Gives a thing back.
-    fn put(&self, thing: T) {
-        self.0.lock().expect("no panic holds it").push(thing);
-    }
-
     /// Gives several things back.
     fn put_all(&self, things: impl IntoIterator<Item = T>) {
         self.0.lock().expect("no panic holds it").extend(things);
+    }
+}
+
+/// One thing per worker thread (and one for a caller outside the pool),
+/// taken and given back by that thread.
+struct PerThread<T>(Vec<std::sync::Mutex<Option<T>>>);
+
+impl<T> Default for PerThread<T> {
+    /// One for each thread of the current rayon pool.
+    fn default() -> PerThread<T> {
+        let slots = rayon::current_num_threads() + 1;
+        PerThread((0..slots).map(|_| std::sync::Mutex::new(None)).collect())
+    }
+}
+
+impl<T> PerThread<T> {
+    fn own(&self) -> &std::sync::Mutex<Option<T>> {
+        let i = rayon::current_thread_index().map_or(0, |i| i + 1);
+        &self.0[i % self.0.len()]
+    }
+
+    /// The calling thread's thing, if it gave one back.
+    fn take(&self) -> Option<T> {
+        self.own().lock().expect("no panic holds it").take()
+    }
+
+    /// Gives the calling thread's thing back.
+    fn put(&self, thing: T) {
+        *self.own().lock().expect("no panic holds it") = Some(thing);
     }
 }
 
@@ -1235,13 +1281,14 @@ struct Shared<'m> {
     step_checked: Vec<usize>,
     /// The BFS level being generated (initial states are level 0 here).
     level: u32,
-    /// The step caches of phase 1, one per chunk at a time.
-    memos: Pool<Memo>,
-    /// The tables of buffered successors of phase 1, one per chunk at a
-    /// time, kept from batch to batch (emptied) rather than grown anew.
-    buffered: Pool<Buffered>,
-    /// The caches of state tests of phase 2, one per shard at a time.
-    pred_caches: Pool<PredCache>,
+    /// The step caches of phase 1, one per thread (a thread's caches keep
+    /// what its own memo holds).
+    memos: PerThread<Memo>,
+    /// The tables of buffered successors of phase 1, one per thread, kept
+    /// from chunk to chunk ([`Buffered::carry`]) rather than grown anew.
+    buffered: PerThread<Buffered>,
+    /// The caches of state tests of phase 2, one per thread.
+    pred_caches: PerThread<PredCache>,
     /// When state tests are cached, by which bits ([`pred_key`]).
     pred_key: Option<PredKey>,
     /// Sets of per-shard buffers of phase 1, emptied by phase 2 and used
@@ -1308,7 +1355,9 @@ impl<'m> Shared<'m> {
             .enumerate()
             .map(|(c, ids)| {
                 let base = first + (c * chunk) as u64;
-                let mut em = Emitter::new(self, buf_hint);
+                let mut buffered = self.buffered.take().unwrap_or_default();
+                buffered.carry(self.one_word(), (self.level, first), c);
+                let mut em = Emitter::new(self, buf_hint, buffered);
                 let mut scratch = Scratch::default();
                 let mut memo = match self.packed {
                     Some(_) => self.memos.take(),
@@ -1360,8 +1409,7 @@ impl<'m> Shared<'m> {
                     }
                     self.memos.put(memo);
                 }
-                let (out, mut buffered) = em.finish();
-                buffered.clear();
+                let (out, buffered) = em.finish();
                 self.buffered.put(buffered);
                 out
             })
@@ -1705,9 +1753,9 @@ impl<'m> Explorer<'m> {
                     .map(|(p, _)| p)
                     .collect(),
                 level: 0,
-                memos: Pool::default(),
-                buffered: Pool::default(),
-                pred_caches: Pool::default(),
+                memos: PerThread::default(),
+                buffered: PerThread::default(),
+                pred_caches: PerThread::default(),
                 bufs: Pool::default(),
                 pred_key: pred_key(model, packed),
             },
