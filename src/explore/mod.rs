@@ -880,6 +880,8 @@ struct Emitter<'x, 'm> {
     locals: Vec<i64>,
     canon: Vec<u64>,
     step_properties: bool,
+    /// The BFS level of the successors (keys).
+    level: u32,
     /// The state whose steps come in: its id and frontier position.
     id: u64,
     pos: u64,
@@ -892,7 +894,12 @@ struct Emitter<'x, 'm> {
 }
 
 impl<'x, 'm> Emitter<'x, 'm> {
-    fn new(ex: &'x Shared<'m>, buf_hint: (usize, usize), buffered: Buffered) -> Emitter<'x, 'm> {
+    fn new(
+        ex: &'x Shared<'m>,
+        level: u32,
+        buf_hint: (usize, usize),
+        buffered: Buffered,
+    ) -> Emitter<'x, 'm> {
         Emitter {
             ex,
             out: ChunkOut {
@@ -908,6 +915,7 @@ impl<'x, 'm> Emitter<'x, 'm> {
             locals: Vec::new(),
             canon: Vec::new(),
             step_properties: !ex.step_checked.is_empty(),
+            level,
             id: 0,
             pos: 0,
             index: 0,
@@ -930,7 +938,7 @@ impl<'x, 'm> Emitter<'x, 'm> {
     /// the protocol's, and the step cache marks the steps it records.
     #[inline(always)]
     fn count(&mut self, step: &Step) -> (u32, u64, u32) {
-        let key = (self.ex.level, self.pos, self.index);
+        let key = (self.level, self.pos, self.index);
         self.index += 1;
         if self.ex.packed.is_none() {
             if !step.is_fault() {
@@ -1002,7 +1010,7 @@ impl<'x, 'm> Emitter<'x, 'm> {
         if !self.buffered.find_or_add_word(word) {
             let next = &[word];
             let (shard, hash) = place_packed(next);
-            let key = (self.ex.level, self.pos, index);
+            let key = (self.level, self.pos, index);
             push_pending(&mut self.out.bufs[shard], hash, key, self.id, next, true);
         }
     }
@@ -1046,7 +1054,7 @@ impl<'x, 'm> Emitter<'x, 'm> {
                 keep_first(
                     &mut self.out.deadlock,
                     Found {
-                        key: (self.ex.level, self.pos, 0),
+                        key: (self.level, self.pos, 0),
                         id: self.id,
                         step: None,
                     },
@@ -1279,8 +1287,6 @@ struct Shared<'m> {
     /// The checked properties that a step can violate (`stable`, `next`,
     /// ...), by index: the others cost nothing per step.
     step_checked: Vec<usize>,
-    /// The BFS level being generated (initial states are level 0 here).
-    level: u32,
     /// The step caches of phase 1, one per thread (a thread's caches keep
     /// what its own memo holds).
     memos: PerThread<Memo>,
@@ -1329,8 +1335,8 @@ impl<'m> Shared<'m> {
         }));
     }
 
-    /// Generates the successors of a batch of the frontier that starts at
-    /// frontier position `first`, chunk by chunk in parallel; `words` are
+    /// Generates the successors of a batch of level `level`'s frontier that
+    /// starts at frontier position `first`, chunk by chunk in parallel; `words` are
     /// the states' words when states are packed (else empty, and states
     /// are loaded from `shards`). Buffers start with `buf_hint`'s room.
     fn phase1(
@@ -1339,7 +1345,7 @@ impl<'m> Shared<'m> {
         buf_hint: (usize, usize),
         frontier: &[u64],
         words: &[u64],
-        first: u64,
+        (level, first): (u32, u64),
     ) -> Vec<ChunkOut> {
         let model = self.model;
         let threads = rayon::current_num_threads().max(1);
@@ -1356,8 +1362,8 @@ impl<'m> Shared<'m> {
             .map(|(c, ids)| {
                 let base = first + (c * chunk) as u64;
                 let mut buffered = self.buffered.take().unwrap_or_default();
-                buffered.carry(self.one_word(), (self.level, first), c);
-                let mut em = Emitter::new(self, buf_hint, buffered);
+                buffered.carry(self.one_word(), (level, first), c);
+                let mut em = Emitter::new(self, level, buf_hint, buffered);
                 let mut scratch = Scratch::default();
                 let mut memo = match self.packed {
                     Some(_) => self.memos.take(),
@@ -1752,7 +1758,6 @@ impl<'m> Explorer<'m> {
                     .filter(|(p, prop)| options.checks(*p) && is_step_property(prop))
                     .map(|(p, _)| p)
                     .collect(),
-                level: 0,
                 memos: PerThread::default(),
                 buffered: PerThread::default(),
                 pred_caches: PerThread::default(),
@@ -1935,8 +1940,12 @@ impl<'m> Explorer<'m> {
         }]);
         let mut depth = if self.n_states() > 0 { 1 } else { 0 };
         let mut complete = true;
+        let mut level = 0;
+        // Phase 1's output for the next batch, when it ran beside this
+        // batch's phase 2 (see below).
+        let mut generated: Option<Vec<ChunkOut>> = None;
         'levels: while !frontier.ids.is_empty() {
-            self.shared.level += 1;
+            level += 1;
             let before = self.n_states();
             // The frontier in batches, in order: each batch's successors are
             // buffered, then stored, so the buffers stay small whatever the
@@ -1952,7 +1961,10 @@ impl<'m> Explorer<'m> {
             // threads (its last chunks, the merging of the shards' results)
             // find work in the other. What a batch's phase 1 found is taken
             // in only when its phase 2 comes, so the results are those of
-            // batches one after the other.
+            // batches one after the other. Beside the last batch of a level
+            // runs phase 1 of the next level's first batch, when the states
+            // stored so far fill it (they are its states, in order), so
+            // that levels follow one another without a pause.
             let mut next = Frontier::default();
             let pipelined = self.shared.packed.is_some();
             let width = if pipelined {
@@ -1965,7 +1977,6 @@ impl<'m> Explorer<'m> {
                 0 => &[][..],
                 w => &frontier.words[b * BATCH * w..(b * BATCH + batches[b].len()) * w],
             };
-            let mut generated: Option<Vec<ChunkOut>> = None;
             for (b, &batch) in batches.iter().enumerate() {
                 let frontiers = [&frontier.ids, &frontier.words, &next.ids, &next.words];
                 let mut held = self.held_bytes(&frontiers);
@@ -1995,19 +2006,28 @@ impl<'m> Explorer<'m> {
                         self.buf_hint,
                         batch,
                         words_of(b),
-                        first(b),
+                        (level, first(b)),
                     ),
                 };
                 let buffers: usize = outs.iter().map(ChunkOut::buffer_bytes).sum();
                 self.take_in_phase1(&outs);
-                let stored = match batches.get(b + 1) {
-                    Some(&following) if pipelined => {
+                // The batch whose phase 1 runs beside this one's phase 2.
+                let following = match batches.get(b + 1) {
+                    Some(&ids) => Some((ids, words_of(b + 1), (level, first(b + 1)))),
+                    None if next.ids.len() >= BATCH => {
+                        let words = &next.words[..BATCH * width];
+                        Some((&next.ids[..BATCH], words, (level + 1, first(0))))
+                    }
+                    None => None,
+                };
+                let stored = match following {
+                    Some((ids, words, at)) if pipelined => {
                         let ctx = self.phase2_context();
                         let (shared, shards, hint) =
                             (&self.shared, &mut self.shards, self.buf_hint);
                         let (stored, outs) = rayon::join(
                             || shared.phase2(&ctx, shards, outs),
-                            || shared.phase1(&[], hint, following, words_of(b + 1), first(b + 1)),
+                            || shared.phase1(&[], hint, ids, words, at),
                         );
                         generated = Some(outs);
                         self.take_in(stored)
