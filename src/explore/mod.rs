@@ -799,8 +799,10 @@ fn sort_frontier(frontier: &mut Vec<NewState>) {
 }
 
 /// What buffering a successor may take besides its words: its `Pending`
-/// and four slots of the table of buffered successors (kept 1/4 to 1/2
-/// full).
+/// and four slots of the table of buffered successors, its share of a
+/// table that grew for the batch (such a table is 1/4 to 1/2 full; one
+/// kept from a larger batch may be emptier, down to 1/8 before it halves,
+/// but is held already).
 const BUFFER_BOUND: usize = std::mem::size_of::<Pending>() + 4 * 8;
 
 /// What buffering successor `next` may take.
