@@ -1276,10 +1276,10 @@ impl<T> PerThread<T> {
     }
 }
 
-/// What both phases of a batch read (the model, how states are stored,
-/// the BFS level) and the pools they reuse from batch to batch: apart from
-/// the rest of the explorer, so that phase 1 of one batch can run beside
-/// phase 2 of the previous one, which holds the visited set.
+/// What both phases of a batch read (the model, how states are stored)
+/// and the pools and per-thread caches they reuse from batch to batch:
+/// apart from the rest of the explorer, so that phase 1 of one batch can
+/// run beside phase 2 of the previous one, which holds the visited set.
 struct Shared<'m> {
     model: &'m Model,
     sym: Option<&'m crate::model::Symmetry>,
@@ -1337,10 +1337,11 @@ impl<'m> Shared<'m> {
         }));
     }
 
-    /// Generates the successors of a batch of level `level`'s frontier that
-    /// starts at frontier position `first`, chunk by chunk in parallel; `words` are
-    /// the states' words when states are packed (else empty, and states
-    /// are loaded from `shards`). Buffers start with `buf_hint`'s room.
+    /// Generates the successors of the batch of level `level`'s frontier
+    /// that starts at frontier position `first`, chunk by chunk in
+    /// parallel; `words` are the states' words when states are packed
+    /// (else empty, and states are loaded from `shards`). Buffers start
+    /// with `buf_hint`'s room.
     fn phase1(
         &self,
         shards: &[Shard],
