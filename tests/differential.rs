@@ -99,14 +99,18 @@ fn compare_all(select: impl Fn(&str) -> bool) -> usize {
 /// counterexamples, deadlocks, runtime findings and coverage.
 #[test]
 fn fast_path_agrees_with_the_interpreter() {
-    let packed = compare_fast_path(|source| !common::is_heavy(source));
+    let (packed, reduced) = compare_fast_path(|source| !common::is_heavy(source));
     assert!(packed >= 5, "only {packed} specs took the fast path");
+    assert!(
+        reduced >= 1,
+        "only {reduced} specs took it with symmetry reduction"
+    );
 }
 
 #[test]
 #[ignore = "heavy: run with --include-ignored"]
 fn fast_path_agrees_with_the_interpreter_on_heavy_specs() {
-    let packed = compare_fast_path(|source| {
+    let (packed, _) = compare_fast_path(|source| {
         common::is_heavy(source)
             && common::pinned_states(source).is_none_or(|n| n <= common::REFERENCE_STATES)
     });
@@ -114,12 +118,16 @@ fn fast_path_agrees_with_the_interpreter_on_heavy_specs() {
 }
 
 /// Compares the two ways of exploring on every spec `select` accepts, with
-/// and without symmetry reduction; returns how many specs took the fast path.
-fn compare_fast_path(select: impl Fn(&str) -> bool) -> usize {
-    let mut packed = 0;
+/// and without symmetry reduction; returns how many specs took the fast
+/// path, and how many of those with symmetry reduction.
+fn compare_fast_path(select: impl Fn(&str) -> bool) -> (usize, usize) {
+    let (mut packed, mut reduced) = (0, 0);
     for (path, model) in models(select) {
         if model.packing().is_some() {
             packed += 1;
+            if model.reduction().is_some() {
+                reduced += 1;
+            }
         }
         for no_symmetry in [false, true] {
             let run = |interpreted| {
@@ -167,5 +175,5 @@ fn compare_fast_path(select: impl Fn(&str) -> bool) -> usize {
             );
         }
     }
-    packed
+    (packed, reduced)
 }

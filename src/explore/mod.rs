@@ -880,7 +880,12 @@ struct Emitter<'x, 'm> {
     out: ChunkOut,
     buffered: Buffered,
     locals: Vec<i64>,
+    /// A successor's representative under symmetry, as stored; and, when
+    /// states are packed, the successor and its representative unpacked.
     canon: Vec<u64>,
+    ordinary: Vec<u64>,
+    canon_ordinary: Vec<u64>,
+    sym_scratch: crate::model::SymScratch,
     step_properties: bool,
     /// The BFS level of the successors (keys).
     level: u32,
@@ -916,6 +921,9 @@ impl<'x, 'm> Emitter<'x, 'm> {
             buffered,
             locals: Vec::new(),
             canon: Vec::new(),
+            ordinary: Vec::new(),
+            canon_ordinary: Vec::new(),
+            sym_scratch: Default::default(),
             step_properties: !ex.step_checked.is_empty(),
             level,
             id: 0,
@@ -979,12 +987,25 @@ impl<'x, 'm> Emitter<'x, 'm> {
             let found = &mut self.out.step_found;
             (self.ex).check_step(state, next, *step, key, self.id, found, &mut self.locals);
         }
-        let next = match self.ex.sym {
-            Some(sym) => {
-                self.ex.model.canonical(sym, next, &mut self.canon);
+        let model = self.ex.model;
+        let next = match (self.ex.sym, self.ex.packed) {
+            (None, _) => next,
+            (Some(sym), None) => {
+                model.canonical_in(sym, next, &mut self.canon, &mut self.sym_scratch);
                 self.canon.as_slice()
             }
-            None => next,
+            // Representatives are chosen in the ordinary form.
+            (Some(sym), Some(p)) => {
+                let fixed = model.layout.fixed_words;
+                p.unpack(fixed, next, &mut self.ordinary);
+                let (ordinary, scratch) = (&self.ordinary, &mut self.sym_scratch);
+                if model.canonical_in(sym, ordinary, &mut self.canon_ordinary, scratch) {
+                    p.pack(fixed, &self.canon_ordinary, &mut self.canon);
+                    self.canon.as_slice()
+                } else {
+                    next
+                }
+            }
         };
         let packed = self.ex.packed.is_some();
         if let (&[word], true) = (next, packed) {
@@ -1741,10 +1762,9 @@ impl<'m> Explorer<'m> {
         } else {
             model.reduction()
         };
-        let packed = match sym {
-            Some(_) => None,
-            None if options.interpreted => None,
-            None => model.packing(),
+        let packed = match options.interpreted {
+            true => None,
+            false => model.packing(),
         };
         let (store_words, store_bits) = match packed {
             Some(p) => (p.words(), p.bits()),

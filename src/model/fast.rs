@@ -21,8 +21,6 @@
 //! search (traces, reports, the liveness graph's successors) sees the
 //! ordinary form, through [`Fast::unpack`].
 
-use std::collections::HashMap;
-
 use super::encoding::mask;
 use super::layout::{Slot, shl};
 use super::step::{Outcome, Scratch, Step};
@@ -46,10 +44,9 @@ pub struct Fast {
     /// Bits of a packed state in use.
     bits: u32,
     /// Bit (counted from `base`) → message code, in increasing code order,
-    /// so the bits in order are the canonical network.
+    /// so the bits in order are the canonical network (and a code's bit is
+    /// found by binary search: [`Fast::bit_of`]).
     codes: Vec<u64>,
-    /// Code → bit.
-    bit_of: HashMap<u64, u32>,
     /// By global instance: each variable's slot and its offset in the
     /// instance's own bits.
     locals: Vec<Vec<(Slot, u32)>>,
@@ -160,11 +157,6 @@ impl Fast {
         }
         let bits = base.checked_add(codes.len() as u32)?;
         let words = (bits as usize).div_ceil(64).max(layout.fixed_words);
-        let bit_of = codes
-            .iter()
-            .enumerate()
-            .map(|(b, &c)| (c, b as u32))
-            .collect();
         let mut dense_len = 0usize;
         let sources: Vec<StepSource> = (0..layout.instances.len() as u32)
             .chain(codes.iter().map(|&c| layout.msg.dst(c)))
@@ -202,7 +194,6 @@ impl Fast {
             words,
             bits,
             codes,
-            bit_of,
             locals,
             spans,
             kind_masks,
@@ -228,11 +219,8 @@ impl Fast {
         out.clear();
         out.extend_from_slice(&state[..fixed_words]);
         out.resize(self.words, 0);
-        for code in &state[fixed_words..] {
-            let bit = self.bit_of.get(code).expect(
-                "every message a step can send is in the packed network's universe (Fast::new)",
-            );
-            self.set_bit(out, *bit);
+        for &code in &state[fixed_words..] {
+            self.set_bit(out, self.bit_of(code));
         }
     }
 
@@ -246,6 +234,14 @@ impl Fast {
             *last &= mask(self.base % 64);
         }
         self.for_each_message(packed, |bit| out.push(self.codes[bit as usize]));
+    }
+
+    /// The bit of message `code` in a packed network.
+    #[inline]
+    fn bit_of(&self, code: u64) -> u32 {
+        let bit = self.codes.binary_search(&code);
+        bit.expect("every message a step can send is in the packed network's universe (Fast::new)")
+            as u32
     }
 
     #[inline]
@@ -709,10 +705,7 @@ fn record<'a>(
                     .map(|&(w, m)| (w, !m, next[w as usize] & m))
                     .collect();
                 for code in &next[fixed_words..] {
-                    let bit = *fast.bit_of.get(code).expect(
-                        "every message a step can send is in the packed network's universe (Fast::new)",
-                    );
-                    let at = fast.base + bit;
+                    let at = fast.base + fast.bit_of(*code);
                     let (w, m) = (at / 64, 1u64 << (at % 64));
                     match edits.iter_mut().find(|(word, _, _)| *word == w) {
                         Some((_, _, set)) => *set |= m,

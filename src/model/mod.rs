@@ -27,7 +27,7 @@ use std::sync::Arc;
 pub use fast::{Fast, Memo, Sink};
 pub use layout::{Layout, MsgLayout, Slot};
 pub use step::{Outcome, Scratch, Step, StepKind, Task};
-pub use symmetry::{Perms, Symmetry};
+pub use symmetry::{Perms, SymScratch, Symmetry};
 pub use trace::{Change, Sent, StepEvent, TraceStep};
 
 use crate::diagnostic::Diagnostic;

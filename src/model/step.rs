@@ -157,7 +157,7 @@ pub(crate) struct Code {
     fifo: Vec<bool>,
     /// Whether some message kind is FIFO (else a canonical network is
     /// simply sorted by code: see [`Model::net_key`]).
-    any_fifo: bool,
+    pub(crate) any_fifo: bool,
     set: Vec<bool>,
 }
 

@@ -351,12 +351,20 @@ impl Model {
                     None => inst as usize,
                 };
                 for (v, vl) in kl.vars.iter().enumerate() {
+                    // An instance that stays put keeps the values that name
+                    // no instance: `out` has them already.
+                    if to == inst as usize && sym.vars[k][v].is_none() {
+                        continue;
+                    }
                     let code = vl.slots[inst as usize].read(words);
                     let code = match &sym.vars[k][v] {
                         Some(r) => r.apply(code, perms),
                         None => code,
                     };
                     vl.slots[to].write(out, code);
+                }
+                if to == inst as usize {
+                    continue;
                 }
                 for flags in [&kl.crashed, &kl.byzantine].into_iter().flatten() {
                     flags[to].write(out, flags[inst as usize].read(words));
@@ -382,6 +390,19 @@ impl Model {
         }
         let msg = &self.layout.msg;
         let start = out.len();
+        // Each instance's new global index, looked up once.
+        let mut renamed = [0u32; 64];
+        let n = self.layout.instances.len();
+        let small = n <= renamed.len();
+        if small {
+            for (gl, new) in renamed.iter_mut().enumerate().take(n) {
+                *new = sym.global_new(gl as u32, perms);
+            }
+        }
+        let rename = |gl: u32| match small {
+            true => renamed[gl as usize],
+            false => sym.global_new(gl, perms),
+        };
         for &code in &state[fixed..] {
             let m = msg.kind(code);
             let mut payload = code & mask(msg.kind_shift);
@@ -390,54 +411,81 @@ impl Model {
                 let part = (payload >> offset) & fm;
                 payload = (payload & !(fm << offset)) | ((r.apply(part, perms) & fm) << offset);
             }
-            out.push(msg.pack(
-                sym.global_new(msg.src(code), perms),
-                sym.global_new(msg.dst(code), perms),
-                m,
-                payload,
-            ));
+            out.push(msg.pack(rename(msg.src(code)), rename(msg.dst(code)), m, payload));
         }
         // The canonical network order (a stable sort keeps each FIFO
-        // channel's order; channels move whole).
-        out[start..].sort_by_key(|&c| self.net_key(c));
+        // channel's order; channels move whole). Without FIFO kinds it is
+        // the order of the codes, whose top bits are the channel.
+        if self.code.any_fifo {
+            out[start..].sort_by_key(|&c| self.net_key(c));
+        } else {
+            out[start..].sort_unstable();
+        }
     }
 
     /// The orbit representative of `state` and the permutation that maps
     /// `state` to it.
     pub fn canonical(&self, sym: &Symmetry, state: &[u64], out: &mut Vec<u64>) -> Perms {
+        let mut scratch = SymScratch::default();
+        self.canonical_in(sym, state, out, &mut scratch);
+        scratch.best
+    }
+
+    /// [`Model::canonical`] with reused memory: the permutation is left in
+    /// `scratch.best`. Whether it renames anything: if not, `out` is
+    /// `state`.
+    pub fn canonical_in(
+        &self,
+        sym: &Symmetry,
+        state: &[u64],
+        out: &mut Vec<u64>,
+        scratch: &mut SymScratch,
+    ) -> bool {
         let fixed = self.layout.fixed_words;
         let words = &state[..fixed];
         let msg = &self.layout.msg;
+        let SymScratch {
+            keys,
+            sent,
+            waiting,
+            orders,
+            runs,
+            best,
+            trial,
+            candidate,
+        } = scratch;
+        // Messages sent and waiting, by global instance: part of the keys.
+        let instances = self.layout.instances.len();
+        sent.clear();
+        sent.resize(instances, 0);
+        waiting.clear();
+        waiting.resize(instances, 0);
+        for &c in &state[fixed..] {
+            sent[msg.src(c) as usize] += 1;
+            waiting[msg.dst(c) as usize] += 1;
+        }
         // Per group: instances sorted by their name-free key, and the runs of
         // equal keys.
-        let mut orders: Vec<Vec<u32>> = Vec::new();
-        let mut runs: Vec<Vec<(usize, usize)>> = Vec::new();
+        orders.resize_with(sym.groups.len(), Vec::new);
+        runs.resize_with(sym.groups.len(), Vec::new);
         let mut tries: usize = 1;
-        for group in &sym.groups {
+        for (g, group) in sym.groups.iter().enumerate() {
             let kl = &self.layout.kinds[group.kind];
-            let key = |inst: u32| -> Vec<u64> {
-                let mut key = Vec::with_capacity(kl.vars.len() + 4);
+            keys.clear();
+            for inst in 0..group.count as usize {
                 for (v, vl) in kl.vars.iter().enumerate() {
                     if sym.vars[group.kind][v].is_none() {
-                        key.push(vl.slots[inst as usize].read(words));
+                        keys.push(vl.slots[inst].read(words));
                     }
                 }
                 for flags in [&kl.crashed, &kl.byzantine].into_iter().flatten() {
-                    key.push(flags[inst as usize].read(words));
+                    keys.push(flags[inst].read(words));
                 }
-                let global = group.first_global + inst;
-                let sent = state[fixed..]
-                    .iter()
-                    .filter(|&&c| msg.src(c) == global)
-                    .count();
-                let waiting = state[fixed..]
-                    .iter()
-                    .filter(|&&c| msg.dst(c) == global)
-                    .count();
-                key.push(sent as u64);
-                key.push(waiting as u64);
+                let global = (group.first_global as usize) + inst;
+                keys.push(sent[global] as u64);
+                keys.push(waiting[global] as u64);
                 for view in &group.views {
-                    key.push(match view {
+                    keys.push(match view {
                         View::Set(slot) => (slot.read(words) >> inst) & 1,
                         View::Map { slot, value_bits } => {
                             (slot.read(words) >> (inst as u64 * *value_bits as u64))
@@ -445,16 +493,19 @@ impl Model {
                         }
                     });
                 }
-                key
-            };
-            let keys: Vec<Vec<u64>> = (0..group.count).map(key).collect();
-            let mut order: Vec<u32> = (0..group.count).collect();
-            order.sort_by(|&a, &b| keys[a as usize].cmp(&keys[b as usize]));
-            let mut group_runs = Vec::new();
+            }
+            let width = keys.len() / group.count as usize;
+            let key = |inst: u32| &keys[inst as usize * width..(inst as usize + 1) * width];
+            let order = &mut orders[g];
+            order.clear();
+            order.extend(0..group.count);
+            order.sort_by(|&a, &b| key(a).cmp(key(b)));
+            let group_runs = &mut runs[g];
+            group_runs.clear();
             let mut i = 0;
             while i < order.len() {
                 let mut j = i + 1;
-                while j < order.len() && keys[order[j] as usize] == keys[order[i] as usize] {
+                while j < order.len() && key(order[j]) == key(order[i]) {
                     j += 1;
                 }
                 if j - i > 1 {
@@ -463,39 +514,35 @@ impl Model {
                 }
                 i = j;
             }
-            orders.push(order);
-            runs.push(group_runs);
         }
-        let to_perms = |orders: &[Vec<u32>]| -> Perms {
-            orders
-                .iter()
-                .map(|order| {
-                    let mut p = vec![0u32; order.len()];
-                    for (pos, &inst) in order.iter().enumerate() {
-                        p[inst as usize] = pos as u32;
-                    }
-                    p
-                })
-                .collect()
-        };
-        let mut best_perms = to_perms(&orders);
-        self.permute(sym, state, &best_perms, out);
+        to_perms(&orders[..sym.groups.len()], best);
+        // The identity renames nothing (the network is in canonical order
+        // already; the sides of a partition are put in theirs by renaming).
+        let identity = best
+            .iter()
+            .all(|p| p.iter().enumerate().all(|(i, &x)| i == x as usize));
+        let mut renamed = !(identity && self.layout.partition.is_none());
+        if renamed {
+            self.permute(sym, state, best, out);
+        } else {
+            out.clear();
+            out.extend_from_slice(state);
+        }
         if tries == 1 {
-            return best_perms;
+            return renamed;
         }
         // A run whose members can be swapped without changing the state
         // (each adjacent transposition is an automorphism, so every order
         // is) gives the same candidate in every order: leave it out.
-        let mut swapped = Vec::new();
         tries = 1;
-        for (g, group_runs) in runs.iter_mut().enumerate() {
+        for (g, group_runs) in runs.iter_mut().enumerate().take(sym.groups.len()) {
             group_runs.retain(|&(a, b)| {
                 let interchangeable = (a..b - 1).all(|p| {
-                    let mut t = sym.identity();
+                    identity_into(sym, trial);
                     let (x, y) = (orders[g][p] as usize, orders[g][p + 1] as usize);
-                    t[g].swap(x, y);
-                    self.permute(sym, state, &t, &mut swapped);
-                    swapped == state
+                    trial[g].swap(x, y);
+                    self.permute(sym, state, trial, candidate);
+                    candidate[..] == *state
                 });
                 !interchangeable
             });
@@ -504,12 +551,13 @@ impl Model {
             }
         }
         if tries == 1 || tries > MAX_TRIES {
-            return best_perms;
+            return renamed;
         }
         // Every order of every run of ties: a mixed-radix counter over the
         // runs' permutations.
         let all_runs: Vec<(usize, usize, usize)> = runs
             .iter()
+            .take(sym.groups.len())
             .enumerate()
             .flat_map(|(g, rs)| rs.iter().map(move |&(a, b)| (g, a, b)))
             .collect();
@@ -517,15 +565,15 @@ impl Model {
             .iter()
             .map(|&(g, a, b)| permutations(&orders[g][a..b]))
             .collect();
-        let mut candidate = Vec::new();
         let mut counter = vec![0usize; all_runs.len()];
+        let mut trial_orders = orders[..sym.groups.len()].to_vec();
         loop {
             // Advance (the all-zero combination is the identity order,
             // already tried).
             let mut r = 0;
             loop {
                 if r == counter.len() {
-                    return best_perms;
+                    return renamed;
                 }
                 counter[r] += 1;
                 if counter[r] < run_perms[r].len() {
@@ -534,17 +582,58 @@ impl Model {
                 counter[r] = 0;
                 r += 1;
             }
-            let mut trial = orders.clone();
             for (r, &(g, a, b)) in all_runs.iter().enumerate() {
-                trial[g][a..b].copy_from_slice(&run_perms[r][counter[r]]);
+                trial_orders[g][a..b].copy_from_slice(&run_perms[r][counter[r]]);
             }
-            let perms = to_perms(&trial);
-            self.permute(sym, state, &perms, &mut candidate);
-            if candidate < *out {
-                std::mem::swap(out, &mut candidate);
-                best_perms = perms;
+            to_perms(&trial_orders, trial);
+            self.permute(sym, state, trial, candidate);
+            if *candidate < *out {
+                std::mem::swap(out, candidate);
+                std::mem::swap(best, trial);
+                renamed = true;
             }
         }
+    }
+}
+
+/// Memory [`Model::canonical_in`] reuses from one state to the next.
+#[derive(Default)]
+pub struct SymScratch {
+    /// One group's keys, instance after instance (all of one width).
+    keys: Vec<u64>,
+    /// By global instance: messages in the network it sent, and those
+    /// waiting for it.
+    sent: Vec<u32>,
+    waiting: Vec<u32>,
+    /// By group: instances in key order, and the runs of equal keys.
+    orders: Vec<Vec<u32>>,
+    runs: Vec<Vec<(usize, usize)>>,
+    /// The permutation to the representative.
+    pub best: Perms,
+    /// A permutation and a state being tried.
+    trial: Perms,
+    candidate: Vec<u64>,
+}
+
+/// The permutation that puts each group's instances in `orders`' order:
+/// `perms[g][orders[g][pos]] = pos`.
+fn to_perms(orders: &[Vec<u32>], perms: &mut Perms) {
+    perms.resize_with(orders.len(), Vec::new);
+    for (order, p) in orders.iter().zip(perms.iter_mut()) {
+        p.clear();
+        p.resize(order.len(), 0);
+        for (pos, &inst) in order.iter().enumerate() {
+            p[inst as usize] = pos as u32;
+        }
+    }
+}
+
+/// The identity permutation, in `perms`.
+fn identity_into(sym: &Symmetry, perms: &mut Perms) {
+    perms.resize_with(sym.groups.len(), Vec::new);
+    for (group, p) in sym.groups.iter().zip(perms.iter_mut()) {
+        p.clear();
+        p.extend(0..group.count);
     }
 }
 
