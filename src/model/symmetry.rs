@@ -453,6 +453,10 @@ impl Model {
             best,
             trial,
             candidate,
+            all_runs,
+            arrangements,
+            counter,
+            trial_orders,
         } = scratch;
         // Messages sent and waiting, by global instance: part of the keys.
         let instances = self.layout.instances.len();
@@ -555,18 +559,28 @@ impl Model {
         }
         // Every order of every run of ties: a mixed-radix counter over the
         // runs' permutations.
-        let all_runs: Vec<(usize, usize, usize)> = runs
-            .iter()
-            .take(sym.groups.len())
-            .enumerate()
-            .flat_map(|(g, rs)| rs.iter().map(move |&(a, b)| (g, a, b)))
-            .collect();
-        let run_perms: Vec<Vec<Vec<u32>>> = all_runs
-            .iter()
-            .map(|&(g, a, b)| permutations(&orders[g][a..b]))
-            .collect();
-        let mut counter = vec![0usize; all_runs.len()];
-        let mut trial_orders = orders[..sym.groups.len()].to_vec();
+        all_runs.clear();
+        for (g, rs) in runs.iter().take(sym.groups.len()).enumerate() {
+            all_runs.extend(rs.iter().map(|&(a, b)| (g, a, b)));
+        }
+        // A run's orders, as positions within the run: every order of
+        // `n` positions, computed once per `n`.
+        for &(_, a, b) in all_runs.iter() {
+            let n = b - a;
+            if arrangements.len() <= n {
+                arrangements.resize_with(n + 1, Vec::new);
+            }
+            if arrangements[n].is_empty() {
+                arrangements[n] = permutations(&(0..n as u32).collect::<Vec<_>>());
+            }
+        }
+        counter.clear();
+        counter.resize(all_runs.len(), 0);
+        trial_orders.resize_with(sym.groups.len(), Vec::new);
+        for (t, o) in trial_orders.iter_mut().zip(orders.iter()) {
+            t.clear();
+            t.extend_from_slice(o);
+        }
         loop {
             // Advance (the all-zero combination is the identity order,
             // already tried).
@@ -576,16 +590,20 @@ impl Model {
                     return renamed;
                 }
                 counter[r] += 1;
-                if counter[r] < run_perms[r].len() {
+                let (_, a, b) = all_runs[r];
+                if counter[r] < arrangements[b - a].len() {
                     break;
                 }
                 counter[r] = 0;
                 r += 1;
             }
             for (r, &(g, a, b)) in all_runs.iter().enumerate() {
-                trial_orders[g][a..b].copy_from_slice(&run_perms[r][counter[r]]);
+                let order = &arrangements[b - a][counter[r]];
+                for (i, &at) in order.iter().enumerate() {
+                    trial_orders[g][a + i] = orders[g][a + at as usize];
+                }
             }
-            to_perms(&trial_orders, trial);
+            to_perms(trial_orders, trial);
             self.permute(sym, state, trial, candidate);
             if *candidate < *out {
                 std::mem::swap(out, candidate);
@@ -613,6 +631,13 @@ pub struct SymScratch {
     /// A permutation and a state being tried.
     trial: Perms,
     candidate: Vec<u64>,
+    /// The runs of ties still to try, as (group, start, end); by run
+    /// length, every order of that many positions; the order tried of
+    /// each run; the orders of instances it makes.
+    all_runs: Vec<(usize, usize, usize)>,
+    arrangements: Vec<Vec<Vec<u32>>>,
+    counter: Vec<usize>,
+    trial_orders: Vec<Vec<u32>>,
 }
 
 /// The permutation that puts each group's instances in `orders`' order:
