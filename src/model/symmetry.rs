@@ -334,6 +334,13 @@ impl Symmetry {
 impl Model {
     /// `state` with the instances of each symmetric kind renamed by `perms`.
     pub fn permute(&self, sym: &Symmetry, state: &[u64], perms: &Perms, out: &mut Vec<u64>) {
+        self.permute_fixed(sym, state, perms, out);
+        self.permute_network(sym, state, perms, out);
+    }
+
+    /// The fixed part of [`Model::permute`]: `out` becomes the renamed
+    /// fixed words alone.
+    fn permute_fixed(&self, sym: &Symmetry, state: &[u64], perms: &Perms, out: &mut Vec<u64>) {
         let fixed = self.layout.fixed_words;
         out.clear();
         out.extend_from_slice(&state[..fixed]);
@@ -388,6 +395,12 @@ impl Model {
             }
             sides.write(out, new);
         }
+    }
+
+    /// The network part of [`Model::permute`]: appends the renamed
+    /// network to `out`, which holds the renamed fixed words.
+    fn permute_network(&self, sym: &Symmetry, state: &[u64], perms: &Perms, out: &mut Vec<u64>) {
+        let fixed = self.layout.fixed_words;
         let msg = &self.layout.msg;
         let start = out.len();
         // Each instance's new global index, looked up once.
@@ -545,8 +558,13 @@ impl Model {
                     identity_into(sym, trial);
                     let (x, y) = (orders[g][p] as usize, orders[g][p + 1] as usize);
                     trial[g].swap(x, y);
-                    self.permute(sym, state, trial, candidate);
-                    candidate[..] == *state
+                    // The network is compared only when the fixed words
+                    // are the same.
+                    self.permute_fixed(sym, state, trial, candidate);
+                    candidate[..] == state[..fixed] && {
+                        self.permute_network(sym, state, trial, candidate);
+                        candidate[..] == *state
+                    }
                 });
                 !interchangeable
             });
@@ -604,7 +622,13 @@ impl Model {
                 }
             }
             to_perms(trial_orders, trial);
-            self.permute(sym, state, trial, candidate);
+            // Representatives compare word by word, the fixed words first:
+            // the network is renamed only when they do not decide.
+            self.permute_fixed(sym, state, trial, candidate);
+            if candidate[..] > out[..fixed] {
+                continue;
+            }
+            self.permute_network(sym, state, trial, candidate);
             if *candidate < *out {
                 std::mem::swap(out, candidate);
                 std::mem::swap(best, trial);
