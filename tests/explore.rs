@@ -80,14 +80,21 @@ fn results_do_not_depend_on_the_thread_count() {
         }
     }
     // Levels of thousands of states: several chunks per batch, and a
-    // thread's table of buffered successors carried from one to the next.
-    for path in ["specs/2pc.ds", "specs/2pc_eager_commit.ds"] {
-        let one = fingerprint(path, &[("N", "6")], 1);
+    // thread's table of buffered successors carried from one to the next;
+    // and packed states under symmetry reduction (paxos's acceptors).
+    for (path, define) in [
+        ("specs/2pc.ds", ("N", "6")),
+        ("specs/2pc_eager_commit.ds", ("N", "6")),
+        ("specs/paxos.ds", ("B", "3")),
+    ] {
+        let one = fingerprint(path, &[define], 1);
         for threads in [2, 3] {
             assert_eq!(
                 one,
-                fingerprint(path, &[("N", "6")], threads),
-                "{path} -D N=6 at {threads} threads"
+                fingerprint(path, &[define], threads),
+                "{path} -D {}={} at {threads} threads",
+                define.0,
+                define.1
             );
         }
     }
