@@ -532,7 +532,7 @@ impl Model {
                 i = j;
             }
         }
-        to_perms(&orders[..sym.groups.len()], best);
+        to_perms(orders, best);
         // The identity renames nothing (the network is in canonical order
         // already; the sides of a partition are put in theirs by renaming).
         let identity = best
@@ -552,7 +552,7 @@ impl Model {
         // (each adjacent transposition is an automorphism, so every order
         // is) gives the same candidate in every order: leave it out.
         tries = 1;
-        for (g, group_runs) in runs.iter_mut().enumerate().take(sym.groups.len()) {
+        for (g, group_runs) in runs.iter_mut().enumerate() {
             group_runs.retain(|&(a, b)| {
                 let interchangeable = (a..b - 1).all(|p| {
                     identity_into(sym, trial);
@@ -578,7 +578,7 @@ impl Model {
         // Every order of every run of ties: a mixed-radix counter over the
         // runs' permutations.
         all_runs.clear();
-        for (g, rs) in runs.iter().take(sym.groups.len()).enumerate() {
+        for (g, rs) in runs.iter().enumerate() {
             all_runs.extend(rs.iter().map(|&(a, b)| (g, a, b)));
         }
         // A run's orders, as positions within the run: every order of
