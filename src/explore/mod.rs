@@ -7,7 +7,9 @@
 //!    that hash to it, keeps the new ones and checks state properties.
 //!
 //! A state's parent is its first generator in (frontier order, step order),
-//! and the next frontier is the new states shard by shard, so counts,
+//! and the next frontier is the new states in the order of their first
+//! generators (each successor a chunk buffers has a slot in that order, and
+//! phase 2 fills the slots of the new ones), so counts,
 //! verdicts and traces do not depend on the number of threads or the chunk
 //! size. Violations found in a level are resolved to the one with the
 //! smallest (frontier position, step index): the shortest counterexample
@@ -17,7 +19,7 @@ mod liveness;
 mod store;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -507,6 +509,19 @@ const BATCH: usize = 1 << 13;
 /// How many successors ahead phase 2 asks for the memory of a lookup.
 const PREFETCH_AHEAD: usize = 8;
 
+/// A batch's slot of a successor that phase 2 found new: its global id
+/// (32 bits), this bit, and [`SLOT_PRUNED`] if a bound prunes it. The
+/// slot of a successor that was not new is 0.
+const SLOT_NEW: u64 = 1 << 63;
+/// The bit of a slot that says that a bound prunes the state.
+const SLOT_PRUNED: u64 = 1 << 62;
+
+/// The slot of new state `id`.
+#[inline]
+fn slot_of(id: u64, pruned: bool) -> u64 {
+    SLOT_NEW | if pruned { SLOT_PRUNED } else { 0 } | store::narrow_id(id) as u64
+}
+
 /// A successor waiting for phase 2, in 32 bytes.
 struct Pending {
     /// Its hash as the visited set takes it ([`store::lookup_hash`]).
@@ -517,9 +532,13 @@ struct Pending {
     data: u64,
     /// Its parent's id, or none, in 32 bits ([`store::narrow_id`]).
     parent: u32,
-    /// Its key, (level, frontier position, step index): positions in a
-    /// level fit in 32 bits too, as they number states.
-    level: u32,
+    /// Its place among the successors its chunk buffered, in the order
+    /// they were generated: its slot in the batch's order of new states,
+    /// after the earlier chunks' ([`ChunkOut::pendings`]).
+    ord: u32,
+    /// Its key without the level (its chunk's): frontier position and
+    /// step index. Positions in a level fit in 32 bits, as they number
+    /// states.
     pos: u32,
     index: u32,
 }
@@ -528,19 +547,20 @@ impl Pending {
     /// A successor with hash `hash`, key `key` and parent `parent`, whose
     /// words are `data` ([`Pending::data`]).
     #[inline(always)]
-    fn new(hash: u64, data: u64, (level, pos, index): (u32, u64, u32), parent: u64) -> Pending {
+    fn new(hash: u64, data: u64, (pos, index): (u64, u32), ord: u32, parent: u64) -> Pending {
         Pending {
             hash,
             data,
             parent: store::narrow_id(parent),
-            level,
+            ord,
             pos: pos as u32,
             index,
         }
     }
 
-    fn key(&self) -> (u32, u64, u32) {
-        (self.level, self.pos as u64, self.index)
+    /// Its key, at level `level` (its chunk's).
+    fn key(&self, level: u32) -> (u32, u64, u32) {
+        (level, self.pos as u64, self.index)
     }
 
     fn parent(&self) -> u64 {
@@ -727,17 +747,6 @@ impl Buffered {
     }
 }
 
-/// A state phase 2 stored, for the next frontier.
-#[derive(Clone, Copy)]
-struct NewState {
-    key: (u32, u64, u32),
-    id: u64,
-    /// Where its words are in its shard's result (packed states), and
-    /// whether a bound prunes it.
-    at: u32,
-    pruned: bool,
-}
-
 /// The next frontier: state ids in order and, when states are packed,
 /// their words (`store_words` each), so that phase 1 reads them in order
 /// instead of from the visited set.
@@ -745,57 +754,6 @@ struct NewState {
 struct Frontier {
     ids: Vec<u64>,
     words: Vec<u64>,
-}
-
-/// Sorts the new states of a batch by key. Their keys share the level and
-/// their frontier positions span at most a batch, so a counting sort by
-/// position, then by step index among the few of each position, does it in
-/// linear time; anything else is sorted outright.
-fn sort_frontier(frontier: &mut Vec<NewState>) {
-    let Some(&NewState {
-        key: (level, _, _), ..
-    }) = frontier.first()
-    else {
-        return;
-    };
-    let (mut lo, mut hi, mut one_level) = (u64::MAX, 0, true);
-    for e in frontier.iter() {
-        lo = lo.min(e.key.1);
-        hi = hi.max(e.key.1);
-        one_level &= e.key.0 == level;
-    }
-    let span = (hi - lo) as usize + 1;
-    if !one_level || span > 4 * frontier.len() + 4096 {
-        frontier.par_sort_unstable_by_key(|e| e.key);
-        return;
-    }
-    let mut starts = vec![0usize; span + 1];
-    for e in frontier.iter() {
-        starts[(e.key.1 - lo) as usize + 1] += 1;
-    }
-    for b in 0..span {
-        starts[b + 1] += starts[b];
-    }
-    let mut next = starts.clone();
-    let empty = NewState {
-        key: (0, 0, 0),
-        id: 0,
-        at: 0,
-        pruned: false,
-    };
-    let mut out = vec![empty; frontier.len()];
-    for e in frontier.drain(..) {
-        let b = (e.key.1 - lo) as usize;
-        out[next[b]] = e;
-        next[b] += 1;
-    }
-    for b in 0..span {
-        let bucket = &mut out[starts[b]..starts[b + 1]];
-        if bucket.len() > 1 {
-            bucket.sort_unstable_by_key(|e| e.key.2);
-        }
-    }
-    *frontier = out;
 }
 
 /// What buffering a successor may take besides its words: its `Pending`
@@ -812,16 +770,19 @@ fn buffer_bound(next: &[u64]) -> usize {
 }
 
 /// Buffers successor `next`, placed as `placed` (by [`place`]), with key
-/// `key` and parent `parent`, for phase 2 — unless the chunk has buffered
-/// a copy already: the earlier copy comes first in (frontier, step)
-/// order, so this one could only be refused by phase 2.
+/// `key` (frontier position and step index) and parent `parent`, for
+/// phase 2, as the chunk's successor number `*ord` — unless the chunk has
+/// buffered a copy already: the earlier copy comes first in (frontier,
+/// step) order, so this one could only be refused by phase 2.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn buffer(
     buffered: &mut Buffered,
     bufs: &mut [ShardBuf],
     packed: bool,
     placed: (usize, u64, u64),
-    key: (u32, u64, u32),
+    key: (u64, u32),
+    ord: &mut u32,
     parent: u64,
     next: &[u64],
 ) {
@@ -836,17 +797,19 @@ fn buffer(
     }
     let b = &mut bufs[shard];
     let hash = lookup_hash(placed, packed);
-    push_pending(b, hash, key, parent, next, false);
+    push_pending(b, hash, key, ord, parent, next, false);
 }
 
-/// Appends a successor with lookup hash `hash` to a shard's buffer: the
-/// state in its `Pending` if `one` (states are one packed word), else in
-/// the buffer's words.
+/// Appends a successor with lookup hash `hash` to a shard's buffer, as
+/// successor number `*ord` of its chunk (and counts it): the state in its
+/// `Pending` if `one` (states are one packed word), else in the buffer's
+/// words.
 #[inline(always)]
 fn push_pending(
     b: &mut ShardBuf,
     hash: u64,
-    key: (u32, u64, u32),
+    key: (u64, u32),
+    ord: &mut u32,
     parent: u64,
     next: &[u64],
     one: bool,
@@ -859,7 +822,8 @@ fn push_pending(
         push_words(&mut b.words, next);
         start as u64 | (next.len() as u64) << 32
     };
-    b.pending.push(Pending::new(hash, data, key, parent));
+    b.pending.push(Pending::new(hash, data, key, *ord, parent));
+    *ord += 1;
 }
 
 /// Appends a state's words to `to`: one word (the usual packed state)
@@ -911,6 +875,8 @@ impl<'x, 'm> Emitter<'x, 'm> {
             ex,
             out: ChunkOut {
                 bufs: ex.take_bufs(buf_hint),
+                level,
+                pendings: 0,
                 buffer_bound: 0,
                 transitions: 0,
                 step_found: vec![None; ex.n_props],
@@ -1020,8 +986,18 @@ impl<'x, 'm> Emitter<'x, 'm> {
             self.out.buffer_bound += buffer_bound(next);
             place(next, self.ex.store_words)
         };
-        let bufs = &mut self.out.bufs;
-        buffer(&mut self.buffered, bufs, packed, placed, key, self.id, next);
+        let (bufs, ord) = (&mut self.out.bufs, &mut self.out.pendings);
+        let key = (key.1, key.2);
+        buffer(
+            &mut self.buffered,
+            bufs,
+            packed,
+            placed,
+            key,
+            ord,
+            self.id,
+            next,
+        );
     }
 
     /// Buffers a successor that is one packed word, the step `index` of the
@@ -1033,8 +1009,16 @@ impl<'x, 'm> Emitter<'x, 'm> {
         if !self.buffered.find_or_add_word(word) {
             let next = &[word];
             let (shard, hash) = place_packed(next);
-            let key = (self.level, self.pos, index);
-            push_pending(&mut self.out.bufs[shard], hash, key, self.id, next, true);
+            let (bufs, ord) = (&mut self.out.bufs, &mut self.out.pendings);
+            push_pending(
+                &mut bufs[shard],
+                hash,
+                (self.pos, index),
+                ord,
+                self.id,
+                next,
+                true,
+            );
         }
     }
 
@@ -1112,6 +1096,10 @@ impl Sink for At<'_, '_, '_> {
 /// What phase 1 learned from one chunk.
 struct ChunkOut {
     bufs: Vec<ShardBuf>,
+    /// The level of the successors (of their keys).
+    level: u32,
+    /// How many successors `bufs` hold.
+    pendings: u32,
     /// What the buffers would hold if every successor other than a
     /// self-loop were buffered, with its share of the table of buffered
     /// successors: an upper bound that, unlike the buffers themselves (a
@@ -1324,6 +1312,9 @@ struct Shared<'m> {
     /// again by a later chunk (allocated and freed per chunk, they cost
     /// hundreds of calls to the allocator per batch, from two threads).
     bufs: Pool<Vec<ShardBuf>>,
+    /// The slots of a batch's successors in (frontier, step) order, which
+    /// phase 2 fills ([`slot_of`]) and reads to order the new states.
+    order_slots: Pool<Vec<AtomicU64>>,
 }
 
 impl<'m> Shared<'m> {
@@ -1490,15 +1481,29 @@ impl<'m> Shared<'m> {
         let store_words = self.store_words;
         let one = self.one_word();
         struct ShardResult {
-            frontier: Vec<NewState>,
-            /// The words of the new states (packed states only).
+            /// The words of the new states (packed states only), in the
+            /// order they were stored.
             words: Vec<u64>,
+            /// How many states it stored.
+            new: usize,
             found: Vec<Option<Found>>,
             reached: Vec<bool>,
             pruned: u64,
             /// Message kinds in the network of a new state.
             sent: Vec<bool>,
         }
+        // The batch's successors in (frontier, step) order, chunk after
+        // chunk: each shard fills the slots of its own (see `slot_of`).
+        let mut bases = Vec::with_capacity(outs.len());
+        let total = outs.iter().fold(0, |n, out| {
+            bases.push(n);
+            n + out.pendings as usize
+        });
+        let mut order = self.order_slots.take().unwrap_or_default();
+        if order.len() < total {
+            order.resize_with(total, AtomicU64::default);
+        }
+        let slots = &order[..total];
         let results: Vec<ShardResult> = shards
             .par_iter_mut()
             .enumerate()
@@ -1507,8 +1512,8 @@ impl<'m> Shared<'m> {
                 let most: usize = outs.iter().map(|o| o.bufs[s].pending.len()).sum();
                 let words = if packed.is_some() { store_words } else { 0 };
                 let mut r = ShardResult {
-                    frontier: Vec::with_capacity(most),
                     words: Vec::with_capacity(most * words),
+                    new: 0,
                     found: vec![None; n_props],
                     reached: vec![false; n_props],
                     pruned: 0,
@@ -1519,7 +1524,7 @@ impl<'m> Shared<'m> {
                 // Packed states are looked up with the memory they need
                 // already on its way: the table slot a few states ahead,
                 // and the record it points at a few states before that.
-                for out in &outs {
+                for (out, &base) in outs.iter().zip(&bases) {
                     let buf = &out.bufs[s];
                     if packed.is_some() {
                         // The slots of the first few, which the loop's
@@ -1538,7 +1543,9 @@ impl<'m> Shared<'m> {
                             }
                         }
                         let words = p.words(&buf.words, one);
+                        let slot = &slots[base + p.ord as usize];
                         let Some(local) = shard.insert(words, p.parent(), p.hash) else {
+                            slot.store(0, Ordering::Relaxed);
                             continue;
                         };
                         let id = global_id(s, local);
@@ -1579,7 +1586,7 @@ impl<'m> Shared<'m> {
                                 keep_first(
                                     &mut r.found[index],
                                     Found {
-                                        key: p.key(),
+                                        key: p.key(out.level),
                                         id,
                                         step: None,
                                     },
@@ -1593,16 +1600,11 @@ impl<'m> Shared<'m> {
                                 .iter()
                                 .all(|b| holds(b, model, words, &mut locals)),
                         };
-                        let at = (r.frontier.len()) as u32;
                         if packed.is_some() {
                             push_words(&mut r.words, words);
                         }
-                        r.frontier.push(NewState {
-                            key: p.key(),
-                            id,
-                            at,
-                            pruned: !inside,
-                        });
+                        slot.store(slot_of(id, !inside), Ordering::Relaxed);
+                        r.new += 1;
                         if !inside {
                             r.pruned += 1;
                         }
@@ -1635,10 +1637,9 @@ impl<'m> Shared<'m> {
             pruned: 0,
             buf_hint,
         };
-        let mut frontier = Vec::with_capacity(results.iter().map(|r| r.frontier.len()).sum());
+        let new = results.iter().map(|r| r.new).sum();
         let mut shard_words = Vec::with_capacity(SHARDS);
         for r in results {
-            frontier.extend(r.frontier);
             shard_words.push(r.words);
             stored.pruned += r.pruned;
             let into = (
@@ -1648,23 +1649,37 @@ impl<'m> Shared<'m> {
             );
             merge_tests(into, r.found, r.reached, r.sent);
         }
-        // The order a sequential BFS would have found them in: by parent
-        // position, then step. Keys are unique, so the order is total.
-        sort_frontier(&mut frontier);
+        // The new states in the order a sequential BFS would have found
+        // them in: by parent position, then step. A shard's come in the
+        // order it stored them, so its words are read in order.
+        let width = if packed.is_some() { store_words } else { 0 };
+        let mut read = [0usize; SHARDS];
+        let (ids, words) = (&mut stored.frontier.ids, &mut stored.frontier.words);
+        ids.reserve(new);
+        words.reserve(new * width);
         if ctx.keep_order {
-            stored.order = frontier.iter().map(|e| e.id).collect();
+            stored.order.reserve(new);
         }
-        let kept = frontier.iter().filter(|e| !e.pruned);
-        if packed.is_some() {
-            let width = self.store_words;
-            let words = &mut stored.frontier.words;
-            words.reserve(width * frontier.len());
-            for e in kept.clone() {
-                let at = e.at as usize * width;
-                push_words(words, &shard_words[split_id(e.id).0][at..at + width]);
+        for slot in slots {
+            let slot = slot.load(Ordering::Relaxed);
+            if slot == 0 {
+                continue;
+            }
+            let id = slot as u32 as u64;
+            let shard = split_id(id).0;
+            let at = read[shard];
+            read[shard] += width;
+            if ctx.keep_order {
+                stored.order.push(id);
+            }
+            if slot & SLOT_PRUNED == 0 {
+                ids.push(id);
+                if width > 0 {
+                    push_words(words, &shard_words[shard][at..at + width]);
+                }
             }
         }
-        stored.frontier.ids = kept.map(|e| e.id).collect();
+        self.order_slots.put_all([order]);
         stored
     }
 }
@@ -1785,6 +1800,7 @@ impl<'m> Explorer<'m> {
                 buffered: PerThread::default(),
                 pred_caches: PerThread::default(),
                 bufs: Pool::default(),
+                order_slots: Pool::default(),
                 pred_key: pred_key(model, packed),
             },
             options,
@@ -1827,9 +1843,11 @@ impl<'m> Explorer<'m> {
     /// A generous bound on what the next batch may add to what is held:
     /// half as much again as the most a batch has buffered (the buffers are
     /// counted by length; what they allocate beyond is mostly untouched),
-    /// twice what a batch has added in networks,
-    /// and what storing twice the most new states of a batch would take
-    /// (records, grown tables, the next frontier and the BFS order).
+    /// twice what a batch has added in networks, the slots that order its
+    /// successors (8 bytes each, an eighth of what buffering one is
+    /// bounded by), and what storing twice the most new states of a batch
+    /// would take (records, grown tables, their words as stored and as
+    /// the batch's frontier, the next frontier and the BFS order).
     fn batch_ahead(&self, next: &Frontier) -> usize {
         let new = 2 * self.batch_new_max + SHARDS * 16;
         let per_shard = new / SHARDS + 16;
@@ -1845,7 +1863,8 @@ impl<'m> Explorer<'m> {
             + vec_growth_bytes(&next.ids, new)
             + vec_growth_bytes(&next.words, new * self.shared.store_words)
             + order
-            + new * (std::mem::size_of::<NewState>() + 8 * self.shared.store_words)
+            + self.batch_buffers_max / 8
+            + new * (8 + 16 * self.shared.store_words)
     }
 
     /// Why the check must stop now, if it must: `held` bytes are held and
@@ -1939,21 +1958,18 @@ impl<'m> Explorer<'m> {
         self.transitions = initial.len() as u64;
         // Initial states go through phase 2 like successors, as one chunk.
         let mut buf: Vec<ShardBuf> = (0..SHARDS).map(|_| ShardBuf::default()).collect();
+        let mut pendings = 0;
         for (i, s) in initial.iter().enumerate() {
             let placed = place(s, self.shared.store_words);
             let hash = lookup_hash(placed, self.shared.packed.is_some());
             let one = self.shared.one_word();
-            push_pending(
-                &mut buf[placed.0],
-                hash,
-                (0, 0, i as u32),
-                NO_PARENT,
-                s,
-                one,
-            );
+            let b = &mut buf[placed.0];
+            push_pending(b, hash, (0, i as u32), &mut pendings, NO_PARENT, s, one);
         }
         let mut frontier = self.phase2(vec![ChunkOut {
             bufs: buf,
+            level: 0,
+            pendings,
             buffer_bound: 0,
             transitions: 0,
             step_found: Vec::new(),
