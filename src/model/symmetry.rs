@@ -139,6 +139,18 @@ impl Remap {
             } => {
                 let m = mask(*value_bits);
                 let mut out = 0u64;
+                // The usual map keyed by instances, with values that name
+                // none: each value moves to its key's new place.
+                if let (Some(Remap::Node(g)), None) = (key.as_deref(), value) {
+                    let perm = &perms[*g];
+                    let bits = *value_bits as u64;
+                    for k in 0..*n_keys {
+                        let v = (code >> (k * bits)) & m;
+                        let k2 = perm.get(k as usize).map_or(k, |&n| n as u64);
+                        out |= v << (k2 * bits);
+                    }
+                    return out;
+                }
                 for k in 0..*n_keys {
                     let v = (code >> (k * *value_bits as u64)) & m;
                     let k2 = key.as_ref().map_or(k, |r| r.apply(k, perms));
@@ -176,6 +188,11 @@ struct Group {
     /// position: a `set<K>` (membership) or a `map<K, V>` whose values name
     /// no symmetric instance (the value). They sharpen the sorting key.
     views: Vec<View>,
+    /// Per instance, `own` fields each: its variables that name no
+    /// symmetric instance, then its crash and byzantine flags (the start
+    /// of its sorting key).
+    own_slots: Vec<super::Slot>,
+    own: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -209,6 +226,8 @@ impl Symmetry {
                     count: node.count,
                     first_global: layout.kinds[k].first_global,
                     views: Vec::new(),
+                    own_slots: Vec::new(),
+                    own: 0,
                 });
             }
         }
@@ -249,7 +268,7 @@ impl Symmetry {
                 }
             }
         }
-        let vars = spec
+        let vars: Vec<Vec<Option<Remap>>> = spec
             .nodes
             .iter()
             .enumerate()
@@ -280,6 +299,18 @@ impl Symmetry {
             .iter()
             .map(|&(k, i)| group[k].map(|g| (g, i)))
             .collect();
+        for g in &mut groups {
+            let kl = &layout.kinds[g.kind];
+            let names: &Vec<Option<Remap>> = &vars[g.kind];
+            for inst in 0..g.count as usize {
+                let own = (kl.vars.iter().zip(names))
+                    .filter(|(_, r)| r.is_none())
+                    .map(|(vl, _)| vl.slots[inst]);
+                let flags = [&kl.crashed, &kl.byzantine].into_iter().flatten();
+                g.own_slots.extend(own.chain(flags.map(|f| f[inst])));
+            }
+            g.own = g.own_slots.len() / g.count as usize;
+        }
         Some(Symmetry {
             groups,
             vars,
@@ -487,31 +518,28 @@ impl Model {
         runs.resize_with(sym.groups.len(), Vec::new);
         let mut tries: usize = 1;
         for (g, group) in sym.groups.iter().enumerate() {
-            let kl = &self.layout.kinds[group.kind];
+            let own = group.own;
+            let width = own + 2 + group.views.len();
             keys.clear();
-            for inst in 0..group.count as usize {
-                for (v, vl) in kl.vars.iter().enumerate() {
-                    if sym.vars[group.kind][v].is_none() {
-                        keys.push(vl.slots[inst].read(words));
-                    }
-                }
-                for flags in [&kl.crashed, &kl.byzantine].into_iter().flatten() {
-                    keys.push(flags[inst].read(words));
+            keys.resize(group.count as usize * width, 0);
+            for (inst, key) in keys.chunks_exact_mut(width).enumerate() {
+                let slots = &group.own_slots[inst * own..(inst + 1) * own];
+                for (k, slot) in key.iter_mut().zip(slots) {
+                    *k = slot.read(words);
                 }
                 let global = (group.first_global as usize) + inst;
-                keys.push(sent[global] as u64);
-                keys.push(waiting[global] as u64);
-                for view in &group.views {
-                    keys.push(match view {
+                key[own] = sent[global] as u64;
+                key[own + 1] = waiting[global] as u64;
+                for (k, view) in key[own + 2..].iter_mut().zip(&group.views) {
+                    *k = match view {
                         View::Set(slot) => (slot.read(words) >> inst) & 1,
                         View::Map { slot, value_bits } => {
                             (slot.read(words) >> (inst as u64 * *value_bits as u64))
                                 & mask(*value_bits)
                         }
-                    });
+                    };
                 }
             }
-            let width = keys.len() / group.count as usize;
             let key = |inst: u32| &keys[inst as usize * width..(inst as usize + 1) * width];
             let order = &mut orders[g];
             order.clear();
