@@ -419,12 +419,12 @@ impl<'s> Lowerer<'s> {
                 else {
                     unreachable!("typeck: map lookups on maps only")
                 };
-                let key_from = self.enc(&key.ty, key.span);
+                let key_to = Storer::new(&self.enc(&key.ty, key.span), &kenc);
                 let map = self.expr(map, node);
                 let key = self.expr(key, node);
                 Arc::new(move |ctx, locals| {
                     let m = map(ctx, locals)? as u64;
-                    let k = store(key(ctx, locals)?, &key_from, &kenc, span)?;
+                    let k = key_to.store(key(ctx, locals)?, span)?;
                     let shift = k * venc.bits as u64;
                     Ok(from_code((m >> shift) & mask(venc.bits), &venc))
                 })
@@ -533,18 +533,18 @@ impl<'s> Lowerer<'s> {
                 let Shape::Product(parts) = enc.shape else {
                     unreachable!("typeck: tuples and records are products")
                 };
-                let items: Vec<(Ex, Enc, u32, Enc)> = items
+                let items: Vec<(Ex, Storer, u32)> = items
                     .iter()
                     .zip(parts)
                     .map(|(item, (offset, part))| {
-                        let from = self.enc(&item.ty, item.span);
-                        (self.expr(item, node), from, offset, part)
+                        let to = Storer::new(&self.enc(&item.ty, item.span), &part);
+                        (self.expr(item, node), to, offset)
                     })
                     .collect();
                 Arc::new(move |ctx, locals| {
                     let mut code = 0u64;
-                    for (item, from, offset, part) in &items {
-                        code |= store(item(ctx, locals)?, from, part, span)? << offset;
+                    for (item, to, offset) in &items {
+                        code |= to.store(item(ctx, locals)?, span)? << offset;
                     }
                     Ok(code as i64)
                 })
@@ -554,14 +554,19 @@ impl<'s> Lowerer<'s> {
                 let Shape::Set(elem) = enc.shape else {
                     unreachable!("typeck: set literals are sets")
                 };
-                let items: Vec<(Ex, Enc)> = items
+                let items: Vec<(Ex, Storer)> = items
                     .iter()
-                    .map(|i| (self.expr(i, node), self.enc(&i.ty, i.span)))
+                    .map(|i| {
+                        (
+                            self.expr(i, node),
+                            Storer::new(&self.enc(&i.ty, i.span), &elem),
+                        )
+                    })
                     .collect();
                 Arc::new(move |ctx, locals| {
                     let mut m = 0u64;
-                    for (item, from) in &items {
-                        m |= 1u64 << store(item(ctx, locals)?, from, &elem, span)?;
+                    for (item, to) in &items {
+                        m |= 1u64 << to.store(item(ctx, locals)?, span)?;
                     }
                     Ok(m as i64)
                 })
@@ -582,14 +587,19 @@ impl<'s> Lowerer<'s> {
                         Err(err(RtErrorKind::SeqFull { max: max_len }, span)).map(|()| n as i64)
                     });
                 }
-                let items: Vec<(Ex, Enc)> = items
+                let items: Vec<(Ex, Storer)> = items
                     .iter()
-                    .map(|i| (self.expr(i, node), self.enc(&i.ty, i.span)))
+                    .map(|i| {
+                        (
+                            self.expr(i, node),
+                            Storer::new(&self.enc(&i.ty, i.span), &elem),
+                        )
+                    })
                     .collect();
                 Arc::new(move |ctx, locals| {
                     let mut code = items.len() as u64;
-                    for (index, (item, from)) in items.iter().enumerate() {
-                        let c = store(item(ctx, locals)?, from, &elem, span)?;
+                    for (index, (item, to)) in items.iter().enumerate() {
+                        let c = to.store(item(ctx, locals)?, span)?;
                         code |= c << (len_bits as u64 + index as u64 * elem.bits as u64);
                     }
                     Ok(code as i64)
@@ -601,33 +611,34 @@ impl<'s> Lowerer<'s> {
                     unreachable!("typeck: map literals are maps")
                 };
                 let keys: Arc<Vec<u64>> = Arc::new(key.domain().unwrap_or_default());
-                let default = default
-                    .as_ref()
-                    .map(|d| (self.expr(d, node), self.enc(&d.ty, d.span)));
-                let entries: Vec<(Ex, Enc, Ex, Enc)> = entries
+                let default = default.as_ref().map(|d| {
+                    let to = Storer::new(&self.enc(&d.ty, d.span), &value);
+                    (self.expr(d, node), to)
+                });
+                let entries: Vec<(Ex, Storer, Ex, Storer)> = entries
                     .iter()
                     .map(|(k, v)| {
                         (
                             self.expr(k, node),
-                            self.enc(&k.ty, k.span),
+                            Storer::new(&self.enc(&k.ty, k.span), &key),
                             self.expr(v, node),
-                            self.enc(&v.ty, v.span),
+                            Storer::new(&self.enc(&v.ty, v.span), &value),
                         )
                     })
                     .collect();
                 Arc::new(move |ctx, locals| {
                     let mut code = 0u64;
                     let mut filled = 0u64;
-                    if let Some((d, from)) = &default {
-                        let c = store(d(ctx, locals)?, from, &value, span)?;
+                    if let Some((d, to)) = &default {
+                        let c = to.store(d(ctx, locals)?, span)?;
                         for k in keys.iter() {
                             code |= c << (k * value.bits as u64);
                             filled |= 1 << k;
                         }
                     }
-                    for (k, kfrom, v, vfrom) in &entries {
-                        let k = store(k(ctx, locals)?, kfrom, &key, span)?;
-                        let c = store(v(ctx, locals)?, vfrom, &value, span)?;
+                    for (k, kto, v, vto) in &entries {
+                        let k = kto.store(k(ctx, locals)?, span)?;
+                        let c = vto.store(v(ctx, locals)?, span)?;
                         let shift = k * value.bits as u64;
                         code = (code & !(mask(value.bits) << shift)) | (c << shift);
                         filled |= 1 << k;
@@ -746,10 +757,11 @@ impl<'s> Lowerer<'s> {
                 let Shape::Set(elem) = eb.shape.clone() else {
                     unreachable!("typeck: `in` a set")
                 };
+                let to = Storer::new(&ea, &elem);
                 Arc::new(move |ctx, locals| {
                     let v = x(ctx, locals)?;
                     let s = y(ctx, locals)? as u64;
-                    Ok(match store(v, &ea, &elem, span) {
+                    Ok(match to.store(v, span) {
                         Ok(code) => (s >> code) & 1,
                         Err(_) => 0,
                     } as i64)
@@ -759,10 +771,11 @@ impl<'s> Lowerer<'s> {
                 let Shape::Seq { elem, len_bits, .. } = eb.shape.clone() else {
                     unreachable!("typeck: `in` a sequence")
                 };
+                let to = Storer::new(&ea, &elem);
                 Arc::new(move |ctx, locals| {
                     let v = x(ctx, locals)?;
                     let s = y(ctx, locals)? as u64;
-                    let Ok(code) = store(v, &ea, &elem, span) else {
+                    let Ok(code) = to.store(v, span) else {
                         return Ok(0);
                     };
                     let len = s & mask(len_bits);
@@ -856,9 +869,10 @@ impl<'s> Lowerer<'s> {
                 let Shape::Option(inner) = enc.shape else {
                     unreachable!("typeck: some() is an option")
                 };
-                Arc::new(move |ctx, locals| {
-                    Ok(((store(x(ctx, locals)?, &arg_enc, &inner, span)? << 1) | 1) as i64)
-                })
+                let to = Storer::new(&arg_enc, &inner);
+                Arc::new(
+                    move |ctx, locals| Ok(((to.store(x(ctx, locals)?, span)? << 1) | 1) as i64),
+                )
             }
             Builtin::IsSome => Arc::new(move |ctx, locals| Ok(x(ctx, locals)? & 1)),
             Builtin::IsNone => Arc::new(move |ctx, locals| Ok((x(ctx, locals)? & 1) ^ 1)),

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::encoding::{Enc, Shape, mask};
-use super::expr::{Lowerer, Storer, iterate, store};
+use super::expr::{Lowerer, Storer, iterate};
 use super::layout::Slot;
 use super::value::{from_code, to_code};
 use super::{Ctx, Ex, R, RtError, RtErrorKind};
@@ -44,8 +44,8 @@ enum Hop {
     Fixed(u32),
     MapKey {
         key: Ex,
-        from: Enc,
-        key_enc: Enc,
+        /// From the key expression's encoding to the map's keys'.
+        to: Storer,
         value_bits: u32,
     },
     SeqIndex {
@@ -93,8 +93,7 @@ impl Lowerer<'_> {
                         (Shape::Map { key, value }, Access::MapKey(k)) => {
                             hops.push(Hop::MapKey {
                                 key: self.expr(k, node),
-                                from: self.enc(&k.ty, k.span),
-                                key_enc: (**key).clone(),
+                                to: Storer::new(&self.enc(&k.ty, k.span), key),
                                 value_bits: value.bits,
                             });
                             (**value).clone()
@@ -147,13 +146,9 @@ impl Lowerer<'_> {
                             Hop::Fixed(o) => *o as u64,
                             Hop::MapKey {
                                 key,
-                                from,
-                                key_enc,
+                                to,
                                 value_bits,
-                            } => {
-                                store(key(&env.ctx(), locals)?, from, key_enc, span)?
-                                    * *value_bits as u64
-                            }
+                            } => to.store(key(&env.ctx(), locals)?, span)? * *value_bits as u64,
                             Hop::SeqIndex {
                                 index,
                                 len_bits,
