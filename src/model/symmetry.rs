@@ -207,6 +207,10 @@ pub struct Symmetry {
     groups: Vec<Group>,
     /// By kind, by variable: how to rename inside its values.
     vars: Vec<Vec<Option<Remap>>>,
+    /// By kind: its group if it is symmetric, and the variables whose
+    /// values name instances (renamed in every instance).
+    kind_group: Vec<Option<usize>>,
+    named: Vec<Vec<usize>>,
     /// By message kind, by field: (offset, bits, remap).
     fields: Vec<Vec<(u32, u32, Remap)>>,
     /// Global instance → (group, instance), for symmetric kinds.
@@ -311,9 +315,19 @@ impl Symmetry {
             }
             g.own = g.own_slots.len() / g.count as usize;
         }
+        let named = (vars.iter())
+            .map(|names| {
+                (names.iter().enumerate())
+                    .filter(|(_, r)| r.is_some())
+                    .map(|(v, _)| v)
+                    .collect()
+            })
+            .collect();
         Some(Symmetry {
             groups,
             vars,
+            kind_group: group,
+            named,
             fields,
             global,
         })
@@ -377,35 +391,35 @@ impl Model {
         out.extend_from_slice(&state[..fixed]);
         let words = &state[..fixed];
         for (k, kl) in self.layout.kinds.iter().enumerate() {
-            let g = sym
-                .global
-                .get(kl.first_global as usize)
-                .copied()
-                .flatten()
-                .map(|(g, _)| g);
-            for inst in 0..kl.count {
-                let to = match g {
-                    Some(g) => perms[g][inst as usize] as usize,
-                    None => inst as usize,
-                };
-                for (v, vl) in kl.vars.iter().enumerate() {
-                    // An instance that stays put keeps the values that name
-                    // no instance: `out` has them already.
-                    if to == inst as usize && sym.vars[k][v].is_none() {
-                        continue;
+            let named = &sym.named[k];
+            let group = sym.kind_group[k].map(|g| (&sym.groups[g], &perms[g]));
+            if group.is_none() && named.is_empty() {
+                continue;
+            }
+            for inst in 0..kl.count as usize {
+                let to = match group {
+                    Some((group, perm)) => {
+                        let to = perm[inst] as usize;
+                        // The fields that name no instance move with it (an
+                        // instance that stays put keeps them: `out` has
+                        // them already).
+                        if to != inst {
+                            let own = group.own;
+                            let from = &group.own_slots[inst * own..(inst + 1) * own];
+                            let into = &group.own_slots[to * own..(to + 1) * own];
+                            for (a, b) in from.iter().zip(into) {
+                                b.write(out, a.read(words));
+                            }
+                        }
+                        to
                     }
-                    let code = vl.slots[inst as usize].read(words);
-                    let code = match &sym.vars[k][v] {
-                        Some(r) => r.apply(code, perms),
-                        None => code,
-                    };
-                    vl.slots[to].write(out, code);
-                }
-                if to == inst as usize {
-                    continue;
-                }
-                for flags in [&kl.crashed, &kl.byzantine].into_iter().flatten() {
-                    flags[to].write(out, flags[inst as usize].read(words));
+                    None => inst,
+                };
+                for &v in named {
+                    if let Some(r) = &sym.vars[k][v] {
+                        let slots = &kl.vars[v].slots;
+                        slots[to].write(out, r.apply(slots[inst].read(words), perms));
+                    }
                 }
             }
         }
