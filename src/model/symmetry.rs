@@ -195,6 +195,14 @@ struct Group {
     own: usize,
 }
 
+impl Group {
+    /// Instance `inst`'s fields that name no instance ([`Group::own_slots`]).
+    #[inline]
+    fn own_of(&self, inst: usize) -> &[super::Slot] {
+        &self.own_slots[inst * self.own..(inst + 1) * self.own]
+    }
+}
+
 #[derive(Clone, Debug)]
 enum View {
     Set(super::Slot),
@@ -404,10 +412,7 @@ impl Model {
                         // instance that stays put keeps them: `out` has
                         // them already).
                         if to != inst {
-                            let own = group.own;
-                            let from = &group.own_slots[inst * own..(inst + 1) * own];
-                            let into = &group.own_slots[to * own..(to + 1) * own];
-                            for (a, b) in from.iter().zip(into) {
+                            for (a, b) in group.own_of(inst).iter().zip(group.own_of(to)) {
                                 b.write(out, a.read(words));
                             }
                         }
@@ -537,8 +542,7 @@ impl Model {
             keys.clear();
             keys.resize(group.count as usize * width, 0);
             for (inst, key) in keys.chunks_exact_mut(width).enumerate() {
-                let slots = &group.own_slots[inst * own..(inst + 1) * own];
-                for (k, slot) in key.iter_mut().zip(slots) {
+                for (k, slot) in key.iter_mut().zip(group.own_of(inst)) {
                     *k = slot.read(words);
                 }
                 let global = (group.first_global as usize) + inst;
