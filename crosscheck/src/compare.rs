@@ -1,0 +1,1 @@
+//! One spec through every engine.

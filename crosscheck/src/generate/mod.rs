@@ -1,0 +1,1 @@
+//! Random well-typed specs, and their shrinking.
