@@ -89,6 +89,9 @@ pub fn expectation(verdict: &Verdict, expect_violation: bool) -> Expectation {
     match (verdict, expect_violation) {
         (Verdict::Holds, false) | (Verdict::Violated(_), true) => Expectation::Met,
         (Verdict::Holds, true) | (Verdict::Violated(_), false) => Expectation::Unmet,
+        // A failed evaluation is a finding, whatever was expected: it
+        // neither establishes the property nor violates it.
+        (Verdict::Error(_), _) => Expectation::Unmet,
         (Verdict::Unchecked | Verdict::NotSelected | Verdict::Unknown, _) => Expectation::Open,
     }
 }
@@ -110,9 +113,12 @@ impl Checked {
             match expectation(v, p.expect_violation) {
                 Expectation::Met => {}
                 Expectation::Unmet => failed = true,
-                // An unchecked liveness property without an expectation is
-                // reported as unchecked but does not withhold the verdict on
-                // the rest; an expectation that cannot be checked does.
+                // A property left out by `--property` decides nothing: the
+                // user asked for the others. An unchecked liveness property
+                // without an expectation is reported as unchecked but does
+                // not withhold the verdict on the rest; an expectation that
+                // cannot be checked does.
+                Expectation::Open if matches!(v, Verdict::NotSelected) => {}
                 Expectation::Open => open |= p.expect_violation || matches!(v, Verdict::Unknown),
             }
         }

@@ -11,7 +11,7 @@
 use crate::check::{Checked, Expectation, expectation};
 use crate::explore::{Trace, Verdict};
 use crate::model::{Model, StepEvent, TraceStep};
-use crate::report::{human, verdict_word, violation_label};
+use crate::report::{eval_error_text, human, verdict_word, violation_label};
 
 /// One spec of the report.
 pub struct HtmlSpec<'a> {
@@ -207,6 +207,13 @@ fn spec_section(spec: &HtmlSpec, counter: &mut usize) -> String {
             verdict_word(v),
             if p.expect_violation { "violated" } else { "holds" },
         ));
+        if let Verdict::Error(t) = v {
+            traces.push((
+                format!("evaluation failed for <code>{}</code>", escape(&p.name)),
+                eval_error_text(model, t).unwrap_or_default(),
+                t,
+            ));
+        }
         if let Verdict::Violated(Some(t)) = v {
             let label = violation_label(&p.kind, Some(t));
             traces.push((
@@ -234,12 +241,18 @@ fn spec_section(spec: &HtmlSpec, counter: &mut usize) -> String {
     }
     out.push_str("</table>\n");
     if let Some(t) = &exploration.runtime_error {
-        let what = t
-            .failed
-            .as_ref()
-            .map(|(_, e)| e.describe())
-            .unwrap_or_default();
-        traces.push(("runtime error".into(), format!("runtime error: {what}"), t));
+        match t.failed.as_ref() {
+            Some((_, e)) => traces.push((
+                "runtime error".into(),
+                format!("runtime error: {}", e.describe()),
+                t,
+            )),
+            None => traces.push((
+                "evaluation failed".into(),
+                eval_error_text(model, t).unwrap_or_default(),
+                t,
+            )),
+        }
     }
     out.push_str(&format!(
         "<p class=\"result\">{}</p>\n",

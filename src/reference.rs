@@ -55,6 +55,20 @@ pub struct ReferenceModel {
     model: Arc<Model>,
     /// (dsmc property index, leaked name) of the properties Stateright checks.
     checked: Vec<(usize, &'static str, bool)>,
+    /// What failed at run time. Stateright's interface has no room for a
+    /// failure (a step is taken or not, a property is true or false), so
+    /// failures are kept aside here and reported after the search, never
+    /// read as "no step" or "false".
+    failures: std::sync::Mutex<Failures>,
+}
+
+/// Run-time failures met by Stateright's search, in a fixed order.
+#[derive(Clone, Debug, Default)]
+pub struct Failures {
+    /// dsmc property indices whose evaluation failed in some state.
+    pub properties: std::collections::BTreeSet<usize>,
+    /// Descriptions of failed steps and of failed initial states.
+    pub steps: std::collections::BTreeSet<String>,
 }
 
 /// Stateright takes properties as plain function pointers, so each property
@@ -152,7 +166,15 @@ impl ReferenceModel {
                 (i, name, always)
             })
             .collect();
-        ReferenceModel { model, checked }
+        ReferenceModel {
+            model,
+            checked,
+            failures: Default::default(),
+        }
+    }
+
+    fn fail(&self, record: impl FnOnce(&mut Failures)) {
+        record(&mut self.failures.lock().unwrap_or_else(|e| e.into_inner()));
     }
 
     /// A state of this model.
@@ -168,11 +190,21 @@ impl ReferenceModel {
         let Some(&(index, _, _)) = self.checked.get(slot) else {
             return true;
         };
-        let pred = match &self.model.properties[index] {
-            CompiledProperty::Invariant(p) | CompiledProperty::Reachable(p) => p,
+        let (pred, always) = match &self.model.properties[index] {
+            CompiledProperty::Invariant(p) => (p, true),
+            CompiledProperty::Reachable(p) => (p, false),
             _ => return true,
         };
-        matches!(pred.eval(&self.model, &state.words, &mut Vec::new()), Ok(v) if v != 0)
+        match pred.eval(&self.model, &state.words, &mut Vec::new()) {
+            Ok(v) => v != 0,
+            Err(_) => {
+                self.fail(|f| {
+                    f.properties.insert(index);
+                });
+                // No discovery either way: the verdict is the failure.
+                always
+            }
+        }
     }
 }
 
@@ -181,22 +213,36 @@ impl stateright::Model for ReferenceModel {
     type Action = Step;
 
     fn init_states(&self) -> Vec<State> {
-        self.model
-            .initial_states()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|words| self.state(words))
-            .collect()
+        match self.model.initial_states() {
+            Ok(states) => states.into_iter().map(|words| self.state(words)).collect(),
+            Err(e) => {
+                self.fail(|f| {
+                    f.steps.insert(format!(
+                        "computing the initial states failed: {}",
+                        e.describe()
+                    ));
+                });
+                Vec::new()
+            }
+        }
     }
 
     fn actions(&self, state: &State, actions: &mut Vec<Step>) {
         let mut scratch = Scratch::default();
-        self.model
-            .successors(&state.words, &mut scratch, &mut |step, outcome| {
-                if let Outcome::Next(_) = outcome {
-                    actions.push(step);
-                }
-            });
+        self.model.successors(
+            &state.words,
+            &mut scratch,
+            &mut |step, outcome| match outcome {
+                Outcome::Next(_) => actions.push(step),
+                Outcome::Error(e) => self.fail(|f| {
+                    f.steps.insert(format!(
+                        "a step fails: {} ({})",
+                        e.describe(),
+                        self.model.step_name(&step)
+                    ));
+                }),
+            },
+        );
     }
 
     fn next_state(&self, state: &State, action: Step) -> Option<State> {
@@ -247,8 +293,30 @@ impl stateright::Model for ReferenceModel {
             steps,
             failed: None,
             lasso: None,
+            eval_error: None,
         };
         Some(crate::html::sequence_svg(&self.model, &trace))
+    }
+
+    /// The spec's `bound`s. Stateright drops a state outside its boundary
+    /// (dsmc stores it without expanding it), so the counts of a spec with
+    /// a `bound` differ between the engines; the verdicts do not.
+    fn within_boundary(&self, state: &State) -> bool {
+        let mut locals = Vec::new();
+        for bound in &self.model.bounds {
+            match bound.eval(&self.model, &state.words, &mut locals) {
+                Ok(0) => return false,
+                Ok(_) => {}
+                Err(e) => {
+                    self.fail(|f| {
+                        f.steps
+                            .insert(format!("evaluating the `bound` fails: {}", e.describe()));
+                    });
+                    return false;
+                }
+            }
+        }
+        true
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
@@ -286,6 +354,9 @@ pub struct ReferenceResult {
     /// (dsmc property index, whether Stateright found a counterexample for
     /// an `always` property or an example for a `sometimes` one).
     pub discoveries: Vec<(usize, bool)>,
+    /// What failed at run time: such a property has no verdict, and a
+    /// failed step is a finding.
+    pub failures: Failures,
 }
 
 /// Runs Stateright's BFS checker on a compiled model.
@@ -308,5 +379,11 @@ pub fn check_with_stateright(model: Arc<Model>, threads: usize) -> ReferenceResu
             .into_iter()
             .map(|(i, name)| (i, checker.discovery(name).is_some()))
             .collect(),
+        failures: checker
+            .model()
+            .failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone(),
     }
 }

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::check::{Checked, Expectation, expectation};
 use crate::diagnostic::Diagnostic;
-use crate::explore::{Exploration, StopReason, Trace, Verdict};
+use crate::explore::{Evaluated, Exploration, StopReason, Trace, Verdict};
 use crate::model::Model;
 use crate::msc::ChartOptions;
 use crate::syntax::ast::Span;
@@ -61,6 +61,30 @@ pub fn verdict_word(v: &Verdict) -> &'static str {
         Verdict::Unchecked => "unchecked",
         Verdict::NotSelected => "not selected",
         Verdict::Unknown => "unknown",
+        Verdict::Error(_) => "error",
+    }
+}
+
+/// "evaluating invariant `p` fails: division by zero", for a trace that
+/// ends in a failed evaluation.
+pub fn eval_error_text(model: &Model, trace: &Trace) -> Option<String> {
+    let e = trace.eval_error.as_ref()?;
+    Some(format!(
+        "evaluating {} fails: {}",
+        evaluated_words(model, e.what),
+        e.error.describe()
+    ))
+}
+
+/// What an evaluation that failed was evaluating, in words.
+pub fn evaluated_words(model: &Model, what: Evaluated) -> String {
+    match what {
+        Evaluated::Property(p) => {
+            let prop = &model.spec.properties[p];
+            format!("{} `{}`", prop.kind.describe(), prop.name)
+        }
+        Evaluated::Bound(_) => "the `bound`".to_string(),
+        Evaluated::DoneWhen => "`done when`".to_string(),
     }
 }
 
@@ -127,6 +151,14 @@ pub fn trace_text(model: &Model, trace: &Trace, path: &str, source: &str) -> Str
             loc(d.span),
             error.describe(),
             loc(Some(error.span)),
+        ));
+    }
+    if let Some(e) = &trace.eval_error {
+        out.push_str(&format!(
+            "  here, evaluating {} fails: {}{}\n",
+            evaluated_words(model, e.what),
+            e.error.describe(),
+            loc(Some(e.error.span)),
         ));
     }
     out
@@ -382,6 +414,9 @@ pub fn human_with(
                 trace: trace_text,
             });
         }
+        if let Verdict::Error(t) = v {
+            findings.push(eval_finding(model, t, path, source, style));
+        }
     }
     match &exploration.deadlock {
         Verdict::Violated(Some(t)) => {
@@ -417,7 +452,11 @@ pub fn human_with(
         )),
         _ => {}
     }
-    if let Some(t) = &exploration.runtime_error {
+    if let Some(t) = &exploration.runtime_error
+        && t.eval_error.is_some()
+    {
+        findings.push(eval_finding(model, t, path, source, style));
+    } else if let Some(t) = &exploration.runtime_error {
         let (step_span, what) = match &t.failed {
             Some((_, e)) => (e.span, e.describe()),
             None => (Span::default(), "runtime error".into()),
@@ -447,6 +486,46 @@ pub fn human_with(
     }
 }
 
+/// The finding of an evaluation that failed in a reachable state (a
+/// property's, a `bound`'s, `done when`'s), with the trace to that state.
+fn eval_finding(
+    model: &Model,
+    trace: &Trace,
+    path: &str,
+    source: &str,
+    style: TraceStyle,
+) -> Finding {
+    let e = trace.eval_error.as_ref().expect("an evaluation failed");
+    let what = evaluated_words(model, e.what);
+    let error = e.error.describe();
+    let mut diagnostic = Diagnostic::error(
+        "dsmc::check::evaluation",
+        format!("evaluating {what} fails: {error}"),
+    )
+    .primary(e.error.span, error.clone());
+    if let Evaluated::Property(p) = e.what {
+        let prop = &model.spec.properties[p];
+        diagnostic = diagnostic.secondary(prop.name_span, "so this property has no verdict");
+    }
+    let diagnostic = diagnostic.help(
+        "a value that cannot be computed is neither true nor false: guard the expression \
+         (`x != 0 && y / x > 1`) or widen the type it must fit",
+    );
+    Finding {
+        diagnostic,
+        trace: format!(
+            "evaluation failed:\n{}",
+            style.render(
+                model,
+                trace,
+                path,
+                source,
+                &format!("evaluating {what} fails: {error}")
+            )
+        ),
+    }
+}
+
 /// How the verdicts of one explored spec came out against its expectations:
 /// the counts of the closing `result:` line and of the summary table.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -457,6 +536,9 @@ pub struct Tally {
     pub unmet: usize,
     /// Properties without a verdict (unchecked or unknown).
     pub open: usize,
+    /// Properties left out by `--property`: not checked, and they decide
+    /// nothing.
+    pub not_selected: usize,
 }
 
 /// Counts the verdicts of an explored spec as the human report does.
@@ -466,6 +548,7 @@ pub fn tally(model: &Model, exploration: &Exploration) -> Tally {
         match expectation(v, p.expect_violation) {
             Expectation::Met => tally.met += 1,
             Expectation::Unmet => tally.unmet += 1,
+            Expectation::Open if matches!(v, Verdict::NotSelected) => tally.not_selected += 1,
             Expectation::Open => tally.open += 1,
         }
     }
@@ -482,7 +565,16 @@ pub fn tally(model: &Model, exploration: &Exploration) -> Tally {
 /// early, if it did; `denied_warnings` counts the warnings that `--deny
 /// warnings` turned into failures.
 pub fn result_line(tally: &Tally, stop: Option<StopReason>, denied_warnings: usize) -> String {
-    let Tally { met, unmet, open } = *tally;
+    let Tally {
+        met,
+        unmet,
+        open,
+        not_selected,
+    } = *tally;
+    let skipped = match not_selected {
+        0 => String::new(),
+        n => format!(", {n} not selected"),
+    };
     let denied = match denied_warnings {
         0 => String::new(),
         1 => ", 1 warning denied".to_string(),
@@ -490,19 +582,19 @@ pub fn result_line(tally: &Tally, stop: Option<StopReason>, denied_warnings: usi
     };
     if unmet > 0 {
         format!(
-            "result: FAILED ({met} as expected, {unmet} not as expected, {open} without verdict{denied})"
+            "result: FAILED ({met} as expected, {unmet} not as expected, {open} without verdict{skipped}{denied})"
         )
     } else if denied_warnings > 0 {
-        format!("result: FAILED ({met} as expected, {open} without verdict{denied})")
+        format!("result: FAILED ({met} as expected, {open} without verdict{skipped}{denied})")
     } else if let Some(reason) = stop {
         format!(
-            "result: INCOMPLETE ({}; {met} as expected so far, {open} without verdict)",
+            "result: INCOMPLETE ({}; {met} as expected so far, {open} without verdict{skipped})",
             stop_word(reason)
         )
     } else if open > 0 {
-        format!("result: ok ({met} as expected, {open} unchecked)")
+        format!("result: ok ({met} as expected, {open} unchecked{skipped})")
     } else {
-        format!("result: ok ({met} as expected)")
+        format!("result: ok ({met} as expected{skipped})")
     }
 }
 
@@ -628,7 +720,7 @@ fn any_violation(exploration: &Exploration) -> bool {
     exploration
         .verdicts
         .iter()
-        .any(|v| matches!(v, Verdict::Violated(_)))
+        .any(|v| matches!(v, Verdict::Violated(_) | Verdict::Error(_)))
         || matches!(exploration.deadlock, Verdict::Violated(_))
         || exploration.runtime_error.is_some()
 }
@@ -700,6 +792,14 @@ fn trace_json(model: &Model, trace: &Trace) -> Value {
             json!({ "step": d.name, "action": d.action, "node": d.node, "changes": [], "error": error.describe() }),
         );
     }
+    if let Some(e) = &trace.eval_error
+        && let Some(Value::Object(last)) = steps.last_mut()
+    {
+        last.insert(
+            "evaluation_error".into(),
+            json!({ "of": evaluated_words(model, e.what), "message": e.error.describe() }),
+        );
+    }
     Value::Array(steps)
 }
 
@@ -736,7 +836,7 @@ pub fn json(path: &str, checked: &Checked) -> Value {
                 .zip(&exploration.verdicts)
                 .map(|(p, v)| {
                     let (trace, loop_start, loop_kind) = match v {
-                        Verdict::Violated(Some(t)) => (
+                        Verdict::Violated(Some(t)) | Verdict::Error(t) => (
                             trace_json(model, t),
                             t.lasso.map(|l| l.start),
                             t.lasso.map(|l| if l.stutter { "stop" } else { "cycle" }),
@@ -761,8 +861,17 @@ pub fn json(path: &str, checked: &Checked) -> Value {
                 v => json!({ "verdict": verdict_word(v), "trace": Value::Null }),
             };
             let runtime_error = exploration.runtime_error.as_ref().map(|t| {
+                let message = match (&t.failed, &t.eval_error) {
+                    (Some((_, e)), _) => Some(e.describe()),
+                    (None, Some(e)) => Some(format!(
+                        "evaluating {} fails: {}",
+                        evaluated_words(model, e.what),
+                        e.error.describe()
+                    )),
+                    (None, None) => None,
+                };
                 json!({
-                    "message": t.failed.as_ref().map(|(_, e)| e.describe()),
+                    "message": message,
                     "trace": trace_json(model, t),
                 })
             });

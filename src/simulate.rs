@@ -13,7 +13,9 @@
 
 use std::time::{Duration, Instant};
 
-use crate::explore::{StopReason, StopSignal, Trace, holds, violates_in_state, violates_on_step};
+use crate::explore::{
+    EvalError, Evaluated, StopReason, StopSignal, Trace, state_eval, truth, violates_on_step,
+};
 use crate::model::{CompiledProperty, Model, Outcome, RtError, Scratch, Step};
 
 /// How to simulate.
@@ -135,6 +137,7 @@ pub fn simulate(model: &Model, options: &SimOptions) -> Result<Simulation, RtErr
             steps: Vec::new(),
             failed: None,
             lasso: None,
+            eval_error: None,
         };
         check_state(model, &trace, run, &mut sim, &mut locals);
         for taken in 0..options.depth {
@@ -157,16 +160,25 @@ pub fn simulate(model: &Model, options: &SimOptions) -> Result<Simulation, RtErr
                     Outcome::Error(e) => Next::Fails(step, e),
                 });
             });
-            if protocol_steps == 0
-                && model.check_deadlock
-                && !model.all_crashed(&state)
-                && !model
-                    .done
-                    .as_ref()
-                    .is_some_and(|d| holds(d, model, &state, &mut locals))
-                && sim.deadlock.is_none()
-            {
-                sim.deadlock = Some((run, trace.clone()));
+            if protocol_steps == 0 && model.check_deadlock && !model.all_crashed(&state) {
+                let done = match &model.done {
+                    Some(d) => truth(d, model, &state, &mut locals),
+                    None => Ok(false),
+                };
+                match done {
+                    Ok(false) if sim.deadlock.is_none() => {
+                        sim.deadlock = Some((run, trace.clone()));
+                    }
+                    Err(error) if sim.runtime_error.is_none() => {
+                        let mut t = trace.clone();
+                        t.eval_error = Some(EvalError {
+                            what: Evaluated::DoneWhen,
+                            error,
+                        });
+                        sim.runtime_error = Some((run, t));
+                    }
+                    _ => {}
+                }
             }
             if enabled.is_empty() {
                 break;
@@ -183,8 +195,10 @@ pub fn simulate(model: &Model, options: &SimOptions) -> Result<Simulation, RtErr
                 }
                 Next::To(step, next) => {
                     for (p, prop) in model.properties.iter().enumerate() {
+                        // A failed evaluation is found in the state itself
+                        // (`check_state`), not on the step.
                         if sim.violations[p].is_none()
-                            && violates_on_step(prop, model, &state, &next, &mut locals)
+                            && violates_on_step(prop, model, &state, &next, &mut locals) == Ok(true)
                         {
                             let mut t = trace.clone();
                             t.steps.push(step);
@@ -212,12 +226,30 @@ fn check_state(
 ) {
     let state = trace.states.last().expect("a walk has a state");
     for (p, prop) in model.properties.iter().enumerate() {
-        if let CompiledProperty::Reachable(pred) = prop {
-            if holds(pred, model, state, locals) {
-                sim.reached[p] = true;
+        let outcome = state_eval(prop, model, state, locals);
+        if let CompiledProperty::Reachable(_) = prop
+            && outcome == Ok(true)
+        {
+            sim.reached[p] = true;
+            continue;
+        }
+        if sim.violations[p].is_some() {
+            continue;
+        }
+        match outcome {
+            Ok(true) if !matches!(prop, CompiledProperty::Reachable(_)) => {
+                sim.violations[p] = Some((run, trace.clone()));
             }
-        } else if sim.violations[p].is_none() && violates_in_state(prop, model, state, locals) {
-            sim.violations[p] = Some((run, trace.clone()));
+            // A finding of its own, shown with the violations.
+            Err(error) => {
+                let mut t = trace.clone();
+                t.eval_error = Some(EvalError {
+                    what: Evaluated::Property(p),
+                    error,
+                });
+                sim.violations[p] = Some((run, t));
+            }
+            _ => {}
         }
     }
 }

@@ -197,7 +197,8 @@ pub struct VarDef {
     pub init: Init,
     /// Survives crash-restart.
     pub persistent: bool,
-    /// Locals of the initialiser (none today; kept for uniformity).
+    /// Locals of the initialiser: its quantifier variables.
+    pub locals: Vec<Local>,
     pub span: Span,
 }
 

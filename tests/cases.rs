@@ -65,13 +65,15 @@ fn main() {
             Trial::test(name, move || run_case(root, &case))
         })
         .collect();
-    // Specs and tests/explore/ are also explored, against their
-    // exploration headers (see `explore_case`).
+    // Specs, tests/explore/ and tests/tlc/ (TLA+ specs pinned to TLC's
+    // figures) are also explored, against their exploration headers (see
+    // `explore_case`).
     let explore_cases: Vec<PathBuf> = cases
         .iter()
         .filter(|c| c.starts_with("specs"))
         .cloned()
         .chain(find_in(root, "tests/explore").unwrap_or_default())
+        .chain(find_in(root, "tests/tlc").unwrap_or_default())
         .collect();
     for case in explore_cases {
         let name = format!("explore {}", case.to_string_lossy());
@@ -440,6 +442,8 @@ fn explore_case(root: &Path, case: &Path) -> Result<(), Failed> {
             .unwrap_or_default()
     };
     let (holds, violated, unchecked) = (list("holds"), list("violated"), list("unchecked"));
+    // `// error: p`: evaluating `p` fails in a reachable state.
+    let errors = list("error");
     for (p, verdict) in model.spec.properties.iter().zip(&exploration.verdicts) {
         let name = &p.name;
         let actual = match verdict {
@@ -448,6 +452,7 @@ fn explore_case(root: &Path, case: &Path) -> Result<(), Failed> {
             Verdict::Unchecked => "unchecked",
             Verdict::NotSelected => "not selected",
             Verdict::Unknown => "unknown",
+            Verdict::Error(_) => "error",
         };
         let expected = if holds.contains(name) {
             "holds"
@@ -455,6 +460,8 @@ fn explore_case(root: &Path, case: &Path) -> Result<(), Failed> {
             "violated"
         } else if unchecked.contains(name) {
             "unchecked"
+        } else if errors.contains(name) {
+            "error"
         } else if matches!(verdict, Verdict::Unchecked) {
             // Liveness is not checked yet: an unnamed liveness property may
             // be unchecked.
@@ -485,6 +492,20 @@ fn explore_case(root: &Path, case: &Path) -> Result<(), Failed> {
                 problems.push(format!(
                     "the lasso for `{name}` is not a counterexample: {e}"
                 ));
+            }
+        }
+    }
+    for (index, verdict) in exploration.verdicts.iter().enumerate() {
+        if let Verdict::Error(trace) = verdict {
+            let name = &model.spec.properties[index].name;
+            if let Err(e) = replay(model, trace) {
+                problems.push(format!(
+                    "the trace of `{name}`'s failure does not replay: {e}"
+                ));
+            }
+            let last = trace.states.last().expect("a trace has a state");
+            if !evaluation_fails(&model.properties[index], model, last) {
+                problems.push(format!("`{name}` evaluates in the last state of its trace"));
             }
         }
     }
@@ -524,11 +545,11 @@ fn explore_case(root: &Path, case: &Path) -> Result<(), Failed> {
     }
     match (want.get("runtime-error"), &exploration.runtime_error) {
         (Some(text), Some(trace)) => {
-            let message = trace
-                .failed
-                .as_ref()
-                .map(|(_, e)| e.describe())
-                .unwrap_or_default();
+            let message = match (&trace.failed, &trace.eval_error) {
+                (Some((_, e)), _) => e.describe(),
+                (None, Some(e)) => format!("evaluation failed: {}", e.error.describe()),
+                (None, None) => String::new(),
+            };
             if !message.contains(text.as_str()) {
                 problems.push(format!(
                     "runtime error: expected `{text}`, found `{message}`"
@@ -542,8 +563,9 @@ fn explore_case(root: &Path, case: &Path) -> Result<(), Failed> {
             problems.push(format!("runtime error: expected `{text}`, found none"))
         }
         (None, Some(trace)) => problems.push(format!(
-            "unexpected runtime error: {:?}",
-            trace.failed.as_ref().map(|(_, e)| e.describe())
+            "unexpected runtime error: {:?} {:?}",
+            trace.failed.as_ref().map(|(_, e)| e.describe()),
+            trace.eval_error,
         )),
         (None, None) => {}
     }
@@ -665,6 +687,30 @@ fn confirm_lasso(
 
 /// Replays a trace: it starts in an initial state and each step is one the
 /// model generates, leading to the next state of the trace.
+/// Whether evaluating one of a property's expressions fails in `state`.
+fn evaluation_fails(
+    prop: &dsmc::model::CompiledProperty,
+    model: &dsmc::model::Model,
+    state: &[u64],
+) -> bool {
+    use dsmc::model::CompiledProperty::*;
+    let preds = match prop {
+        Invariant(p) | Stable(p) | Reachable(p) | Transient(p) => vec![p],
+        Next(a, b) | Unless(a, b) | LeadsTo(a, b) | Ensures(a, b) => vec![a, b],
+        Variant {
+            measure,
+            while_cond,
+            until,
+        } => [Some(measure), Some(while_cond), until.as_ref()]
+            .into_iter()
+            .flatten()
+            .collect(),
+    };
+    preds
+        .iter()
+        .any(|p| p.eval(model, state, &mut Vec::new()).is_err())
+}
+
 fn replay(model: &dsmc::model::Model, trace: &dsmc::explore::Trace) -> Result<(), String> {
     use dsmc::model::{Outcome, Scratch};
     let initial = model.initial_states().map_err(|e| e.describe())?;

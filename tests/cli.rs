@@ -85,6 +85,28 @@ fn properties_left_out_by_property_are_not_selected() {
     );
 }
 
+/// An expected violation that is not selected decides nothing: the exit
+/// code, the status and the JSON agree that the selected properties are
+/// as expected (issue 20: this exited 3 while the JSON said complete).
+#[test]
+fn an_unselected_expected_violation_does_not_withhold_the_verdict() {
+    let args = ["check", "specs/2pc_blocking.ds", "--property", "consistent"];
+    let output = dsmc(&args);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    let out = stdout(&output);
+    assert!(
+        out.contains("result: ok (1 as expected, 3 not selected)"),
+        "stdout: {out}"
+    );
+    let json = dsmc(&[&args[..], &["--format", "json"]].concat());
+    assert_eq!(json.status.code(), Some(0));
+    let value: serde_json::Value = serde_json::from_str(&stdout(&json)).expect("one JSON object");
+    assert_eq!(value["status"], "ok");
+    assert_eq!(value["exit_code"], 0);
+    assert_eq!(value["complete"], true);
+    assert_eq!(value["properties"][3]["verdict"], "not selected");
+}
+
 #[test]
 fn an_expected_violation_passes_and_shows_its_counterexample() {
     let output = dsmc(&["check", "--trace", "text", "specs/2pc_eager_commit.ds"]);

@@ -63,7 +63,8 @@ fn models(select: impl Fn(&str) -> bool) -> impl Iterator<Item = (String, dsmc::
 /// returns how many were compared.
 fn compare_all(select: impl Fn(&str) -> bool) -> usize {
     let mut compared = 0;
-    // Stateright has no bounds: specs with one are left out.
+    // Stateright drops the states outside a `bound`, dsmc stores them:
+    // specs with one are left out.
     for (path, model) in models(select).filter(|(_, m)| m.bounds.is_empty()) {
         let model = Arc::new(model);
         // Stateright explores every state: compare without symmetry reduction.
@@ -76,12 +77,31 @@ fn compare_all(select: impl Fn(&str) -> bool) -> usize {
         // sees the same steps (they are not in its action list either).
         let theirs = dsmc::reference::check_with_stateright(model.clone(), 2);
         assert_eq!(ours.states, theirs.states, "{path}: distinct states");
+        // A step that fails at run time is a finding on both sides
+        // (Stateright does not evaluate `done when`: it has no deadlocks).
+        assert_eq!(
+            ours.runtime_error
+                .as_ref()
+                .is_some_and(|t| t.failed.is_some()),
+            !theirs.failures.steps.is_empty(),
+            "{path}: runtime findings"
+        );
         for (index, discovered) in theirs.discoveries {
             let name = &model.spec.properties[index].name;
             let is_invariant = matches!(
                 model.properties[index],
                 dsmc::model::CompiledProperty::Invariant(_)
             );
+            // A failed evaluation is neither true nor false on both sides.
+            let failed = theirs.failures.properties.contains(&index);
+            assert_eq!(
+                matches!(ours.verdicts[index], Verdict::Error(_)),
+                failed,
+                "{path}: evaluation of `{name}`"
+            );
+            if failed {
+                continue;
+            }
             let ours_says = match &ours.verdicts[index] {
                 Verdict::Violated(_) => is_invariant,
                 Verdict::Holds => !is_invariant,

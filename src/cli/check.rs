@@ -574,6 +574,10 @@ fn check_with_stateright(path: &std::path::Path, args: &CheckArgs) -> Outcome {
     let mut failed = false;
     for (p, prop) in model.spec.properties.iter().enumerate() {
         let verdict = match result.discoveries.iter().find(|(i, _)| *i == p) {
+            Some(_) if result.failures.properties.contains(&p) => {
+                failed = true;
+                "error (its evaluation failed in a reachable state)"
+            }
             Some(&(_, discovered)) => {
                 let is_invariant = matches!(
                     model.properties[p],
@@ -590,6 +594,10 @@ fn check_with_stateright(path: &std::path::Path, args: &CheckArgs) -> Outcome {
             prop.name,
             prop.kind.describe()
         ));
+    }
+    for failure in &result.failures.steps {
+        failed = true;
+        out.push_str(&format!("  FAIL {failure}\n"));
     }
     report::print_line(&out);
     if failed {

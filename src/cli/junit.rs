@@ -14,7 +14,7 @@ use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, Te
 use dsmc::check::{Checked, Expectation, expectation};
 use dsmc::explore::{Exploration, Verdict};
 use dsmc::model::Model;
-use dsmc::report::{line_col, trace_text, verdict_word, violation_label};
+use dsmc::report::{eval_error_text, line_col, trace_text, verdict_word, violation_label};
 
 use super::check::SpecRun;
 use super::lock::{Comparison, Lock};
@@ -189,6 +189,16 @@ fn explored_cases(
                 });
                 status
             }
+            (Expectation::Unmet, Verdict::Error(t)) => {
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                status.set_message(eval_error_text(model, t).unwrap_or_default());
+                status.set_type("dsmc::check::evaluation");
+                status.set_description(format!(
+                    "evaluation failed:\n{}",
+                    trace_text(model, t, path, source)
+                ));
+                status
+            }
             (Expectation::Unmet, Verdict::Violated(trace)) => {
                 let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
                 status.set_message(format!(
@@ -238,7 +248,8 @@ fn explored_cases(
             status.set_message("not checked: the spec allows deadlock");
             status
         }
-        Verdict::Unknown => {
+        // A deadlock is found or not; no evaluation decides it.
+        Verdict::Unknown | Verdict::Error(_) => {
             let mut status = TestCaseStatus::skipped();
             status.set_message("unknown: the search stopped before a verdict");
             status
@@ -247,12 +258,20 @@ fn explored_cases(
     out.push(("deadlock".to_string(), deadlock, None));
     if let Some(t) = &exploration.runtime_error {
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-        let what = t
-            .failed
-            .as_ref()
-            .map_or("runtime error".to_string(), |(_, e)| e.describe());
-        status.set_message(format!("a step fails: {what}"));
-        status.set_type("dsmc::check::runtime_error");
+        match eval_error_text(model, t) {
+            Some(text) => {
+                status.set_message(text);
+                status.set_type("dsmc::check::evaluation");
+            }
+            None => {
+                let what = t
+                    .failed
+                    .as_ref()
+                    .map_or("runtime error".to_string(), |(_, e)| e.describe());
+                status.set_message(format!("a step fails: {what}"));
+                status.set_type("dsmc::check::runtime_error");
+            }
+        }
         status.set_description(format!(
             "runtime error:\n{}",
             trace_text(model, t, path, source)

@@ -23,7 +23,7 @@ use dsmc::check::{Checked, Expectation, expectation};
 use dsmc::diagnostic::{Diagnostic, Severity};
 use dsmc::explore::{Exploration, Trace, Verdict};
 use dsmc::model::Model;
-use dsmc::report::violation_label;
+use dsmc::report::{eval_error_text, violation_label};
 use dsmc::syntax::ast::Span;
 
 use super::Outcome;
@@ -302,6 +302,7 @@ fn explored_results(
         }
         let rule = format!("dsmc::property::{}", p.kind.describe());
         let (text, trace) = match verdict {
+            Verdict::Error(t) => (eval_error_text(model, t).unwrap_or_default(), Some(t)),
             Verdict::Violated(trace) => (
                 format!(
                     "property `{}` is violated: {}",
@@ -362,20 +363,20 @@ fn explored_results(
         );
     }
     if let Some(t) = &exploration.runtime_error {
-        let (span, what) = match &t.failed {
-            Some((_, e)) => (Some(e.span), e.describe()),
-            None => (whole_spec(), "runtime error".to_string()),
+        let (span, what) = match (&t.failed, &t.eval_error) {
+            (Some((_, e)), _) => (Some(e.span), format!("a step fails: {}", e.describe())),
+            (None, Some(e)) => (
+                Some(e.error.span),
+                eval_error_text(model, t).unwrap_or_default(),
+            ),
+            (None, None) => (whole_spec(), "a step fails: runtime error".to_string()),
         };
         out.push(
             SarifResult::builder()
                 .rule_id("dsmc::check::runtime_error")
                 .rule_index(rules.index("dsmc::check::runtime_error", ResultLevel::Error))
                 .level(ResultLevel::Error)
-                .message(
-                    Message::builder()
-                        .text(format!("a step fails: {what}"))
-                        .build(),
-                )
+                .message(Message::builder().text(what).build())
                 .locations(vec![location(spec, lines, span, None)])
                 .code_flows(vec![code_flow(spec, lines, model, t)])
                 .build(),

@@ -82,6 +82,16 @@ pub fn run(args: &SimulateArgs) -> Outcome {
     for (p, def) in model.spec.properties.iter().enumerate() {
         let kind = def.kind.describe();
         let (mark, text) = match (&model.properties[p], &sim.violations[p]) {
+            (_, Some((run, trace))) if trace.eval_error.is_some() => {
+                traces.push_str(&format!(
+                    "\nevaluation failed for `{}`, found in {}:\n{}",
+                    def.name,
+                    replay(*run),
+                    trace_text(&model, trace, &spec.name, &spec.source)
+                ));
+                unexpected += 1;
+                ("FAIL", "error (an evaluation failed)".to_string())
+            }
             (CompiledProperty::Reachable(_), _) => {
                 if sim.reached[p] {
                     ("ok  ", "reached".to_string())
@@ -114,7 +124,7 @@ pub fn run(args: &SimulateArgs) -> Outcome {
         (&sim.deadlock, "deadlock found", "deadlock"),
         (
             &sim.runtime_error,
-            "a step failed at run time",
+            "a step or an evaluation failed at run time",
             "run-time error",
         ),
     ];

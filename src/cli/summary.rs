@@ -61,7 +61,12 @@ fn row(run: &SpecRun) -> [String; 7] {
         ),
     };
     let [ok, failed, open] = match counts {
-        Some(Tally { met, unmet, open }) => [met, unmet, open].map(|n| n.to_string()),
+        Some(Tally {
+            met,
+            unmet,
+            open,
+            not_selected,
+        }) => [met, unmet, open + not_selected].map(|n| n.to_string()),
         None => [dash(), dash(), dash()],
     };
     [

@@ -27,7 +27,7 @@ use rayon::prelude::*;
 
 use super::store::{global_id, lookup_hash, place, split_id};
 use super::{Explorer, Lasso, StopReason, Trace};
-use crate::model::{Model, Outcome, Pred, Scratch, Step, Task};
+use crate::model::{Model, Outcome, Pred, RtError, Scratch, Step, Task};
 
 /// States whose successors are computed between two checks of the limits.
 const LIVENESS_CHUNK: usize = 1 << 12;
@@ -132,8 +132,9 @@ pub(super) struct Query<'a> {
 }
 
 impl Explorer<'_> {
-    /// Evaluates a predicate on every state, in dense order.
-    pub(super) fn eval_all(&self, dense: &Dense, pred: &Pred) -> Vec<i64> {
+    /// Evaluates a predicate on every state, in dense order; `Err`: the
+    /// first state (in dense order) where it fails, and why.
+    pub(super) fn eval_all(&self, dense: &Dense, pred: &Pred) -> Result<Vec<i64>, (u64, RtError)> {
         let model = self.shared.model;
         dense
             .globals
@@ -142,9 +143,13 @@ impl Explorer<'_> {
                 || (Vec::new(), Vec::new()),
                 |(locals, state), &g| {
                     self.load(g, state);
-                    pred.eval(model, state, locals).unwrap_or(0)
+                    pred.eval(model, state, locals).map_err(|e| (g, e))
                 },
             )
+            .collect::<Vec<_>>()
+            // In order, so that the failure reported does not depend on
+            // the threads.
+            .into_iter()
             .collect()
     }
 

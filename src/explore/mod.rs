@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::model::{
-    CompiledProperty, Fast, Memo, Model, Outcome, Pred, RtError, Scratch, Sink, Step,
+    CompiledProperty, Fast, Memo, Model, Outcome, Pred, R, RtError, Scratch, Sink, Step,
 };
 use store::{NO_PARENT, SHARDS, Shard, global_id, lookup_hash, place, place_packed, split_id};
 
@@ -206,6 +206,28 @@ pub struct Trace {
     pub failed: Option<(Step, RtError)>,
     /// For a liveness counterexample: where the behaviour starts repeating.
     pub lasso: Option<Lasso>,
+    /// Evaluating a property, a `bound` or `done when` failed in the last
+    /// state: the trace leads to a finding, not to a verdict.
+    pub eval_error: Option<EvalError>,
+}
+
+/// An evaluation that failed in a state (the last of its trace).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EvalError {
+    pub what: Evaluated,
+    /// What failed, at which expression.
+    pub error: RtError,
+}
+
+/// What was being evaluated when an evaluation failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Evaluated {
+    /// One of the expressions of the property with this index.
+    Property(usize),
+    /// The spec's `bound` with this index.
+    Bound(usize),
+    /// `done when`, in a state without protocol steps.
+    DoneWhen,
 }
 
 /// The loop of a liveness counterexample.
@@ -231,6 +253,10 @@ pub enum Verdict {
     NotSelected,
     /// The search stopped before a verdict.
     Unknown,
+    /// Evaluating the property failed in a reachable state, the trace's
+    /// last (its [`Trace::eval_error`] says where and why): neither holds
+    /// nor violated.
+    Error(Trace),
 }
 
 /// What exploration established.
@@ -255,7 +281,9 @@ pub struct Exploration {
     pub verdicts: Vec<Verdict>,
     /// A reachable state without successors, when deadlocks are checked.
     pub deadlock: Verdict,
-    /// The first step that failed at run time (a range overflow, an assert...).
+    /// The first step that failed at run time (a range overflow, an
+    /// assert...), or the first state where a `bound` or `done when` could
+    /// not be evaluated (then [`Trace::eval_error`] says so).
     pub runtime_error: Option<Trace>,
     /// Wall time of the whole check (exploration and liveness).
     pub elapsed: Duration,
@@ -362,39 +390,107 @@ fn ordinary_form(packed: Option<&Fast>, model: &Model, stored: &[u64]) -> Vec<u6
 }
 
 /// The most properties [`state_tests`] answers for in its bits.
-const MAX_TESTED: usize = 62;
+const MAX_TESTED: usize = 61;
 
 /// The bit of [`state_tests`] that says every `bound` holds.
 const INSIDE_BOUNDS: u64 = 1 << 63;
 
+/// The bit of [`state_tests`] that says an evaluation failed: phase 2
+/// then evaluates each property and bound again, to say which
+/// ([`state_eval`]). Below [`FREE`], which marks no test result.
+const EVAL_FAILED: u64 = 1 << 61;
+
 /// What phase 2 asks of a new state, as bits: bit `p` for property `p`
 /// (in `only`) that the state violates (an invariant, a variant) or
 /// satisfies (a reachable), and [`INSIDE_BOUNDS`].
+/// An evaluation that fails sets [`EVAL_FAILED`] (and, for a bound, leaves
+/// [`INSIDE_BOUNDS`] clear).
 fn state_tests(model: &Model, only: &[bool], words: &[u64], locals: &mut Vec<i64>) -> u64 {
     let mut tests = 0;
     for (index, prop) in model.properties.iter().enumerate() {
-        if only[index] && state_test(prop, model, words, locals) {
-            tests |= 1 << index;
+        if only[index] {
+            match state_eval(prop, model, words, locals) {
+                Ok(true) => tests |= 1 << index,
+                Ok(false) => {}
+                Err(_) => tests |= EVAL_FAILED,
+            }
         }
     }
-    if model.bounds.iter().all(|b| holds(b, model, words, locals)) {
-        tests |= INSIDE_BOUNDS;
+    match inside_bounds(model, words, locals) {
+        Ok(true) => tests |= INSIDE_BOUNDS,
+        Ok(false) => {}
+        Err(_) => tests |= EVAL_FAILED,
     }
     tests
 }
 
-/// Whether a state violates a property (an invariant, a variant) or, for a
-/// reachable, satisfies it.
-fn state_test(
+/// Whether every `bound` holds in a state; the first bound whose
+/// evaluation fails, with its index.
+fn inside_bounds(
+    model: &Model,
+    words: &[u64],
+    locals: &mut Vec<i64>,
+) -> Result<bool, (usize, RtError)> {
+    for (index, bound) in model.bounds.iter().enumerate() {
+        if !truth(bound, model, words, locals).map_err(|e| (index, e))? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Evaluates every state predicate of a property in a state, and says
+/// whether the state violates it (an invariant, a variant whose measure is
+/// negative while it is in force) or, for a reachable, satisfies it.
+///
+/// This is where the no-false-verdict rule holds for properties: each
+/// predicate of a checked property is evaluated in every reachable state,
+/// all of them, without short cuts between them, and a failure is a
+/// finding. So the step forms (`stable`, `next`, `unless`, `ensures`,
+/// `variant`) and the liveness forms, whose predicates are evaluated again
+/// on steps and in the liveness phase, meet no failure there that was not
+/// found here first.
+pub(crate) fn state_eval(
     prop: &CompiledProperty,
     model: &Model,
     words: &[u64],
     locals: &mut Vec<i64>,
-) -> bool {
-    match prop {
-        CompiledProperty::Reachable(pred) => holds(pred, model, words, locals),
-        _ => violates_in_state(prop, model, words, locals),
-    }
+) -> R<bool> {
+    let mut t = |pred: &Pred| truth(pred, model, words, locals);
+    Ok(match prop {
+        CompiledProperty::Reachable(pred) => t(pred)?,
+        CompiledProperty::Invariant(pred) => !t(pred)?,
+        CompiledProperty::Stable(pred) | CompiledProperty::Transient(pred) => {
+            t(pred)?;
+            false
+        }
+        CompiledProperty::Next(a, b)
+        | CompiledProperty::Unless(a, b)
+        | CompiledProperty::LeadsTo(a, b)
+        | CompiledProperty::Ensures(a, b) => {
+            t(a)?;
+            t(b)?;
+            false
+        }
+        CompiledProperty::Variant {
+            measure,
+            while_cond,
+            until,
+        } => {
+            let active = t(while_cond)?;
+            let done = match until {
+                Some(u) => t(u)?,
+                None => false,
+            };
+            let value = measure.eval(model, words, locals)?;
+            active && !done && value < 0
+        }
+    })
+}
+
+/// The value of a predicate in a state, or why it could not be evaluated.
+pub(crate) fn truth(pred: &Pred, model: &Model, state: &[u64], locals: &mut Vec<i64>) -> R<bool> {
+    Ok(pred.eval(model, state, locals)? != 0)
 }
 
 /// The bits of a state that phase 2 caches [`state_tests`] by: at most two
@@ -488,6 +584,9 @@ struct Found {
     id: u64,
     /// For step findings: the step and its successor (or failure).
     step: Option<(Step, StepEnd)>,
+    /// Evaluating the property (or a bound, or `done when`) failed in the
+    /// state: a finding that is not a violation.
+    error: Option<EvalError>,
 }
 
 #[derive(Clone, Debug)]
@@ -1037,6 +1136,7 @@ impl<'x, 'm> Emitter<'x, 'm> {
                 key,
                 id: self.id,
                 step: Some((*step, StepEnd::Failed(e.clone()))),
+                error: None,
             },
         );
     }
@@ -1055,15 +1155,33 @@ impl<'x, 'm> Emitter<'x, 'm> {
         }
         let model = self.ex.model;
         if self.protocol_steps == 0 && model.check_deadlock && !model.all_crashed(state) {
-            let done =
-                (model.done.as_ref()).is_some_and(|d| holds(d, model, state, &mut self.locals));
-            if !done {
+            let done = match &model.done {
+                Some(d) => truth(d, model, state, &mut self.locals),
+                None => Ok(false),
+            };
+            // `done when` that cannot be evaluated says neither "done" nor
+            // "deadlock": a finding of its own, after the state's steps'.
+            if let Err(error) = &done {
+                keep_first(
+                    &mut self.out.runtime_error,
+                    Found {
+                        key: (self.level, self.pos, u32::MAX),
+                        id: self.id,
+                        step: None,
+                        error: Some(EvalError {
+                            what: Evaluated::DoneWhen,
+                            error: error.clone(),
+                        }),
+                    },
+                );
+            } else if done == Ok(false) {
                 keep_first(
                     &mut self.out.deadlock,
                     Found {
                         key: (self.level, self.pos, 0),
                         id: self.id,
                         step: None,
+                        error: None,
                     },
                 );
             }
@@ -1153,31 +1271,6 @@ fn is_step_property(prop: &CompiledProperty) -> bool {
     )
 }
 
-/// Whether a state on its own violates a property: an invariant that is
-/// false, or a variant whose measure is negative while it is in force.
-pub(crate) fn violates_in_state(
-    prop: &CompiledProperty,
-    model: &Model,
-    words: &[u64],
-    locals: &mut Vec<i64>,
-) -> bool {
-    match prop {
-        CompiledProperty::Invariant(pred) => !holds(pred, model, words, locals),
-        CompiledProperty::Variant {
-            measure,
-            while_cond,
-            until,
-        } => {
-            holds(while_cond, model, words, locals)
-                && !until
-                    .as_ref()
-                    .is_some_and(|u| holds(u, model, words, locals))
-                && measure.eval(model, words, locals).is_ok_and(|e| e < 0)
-        }
-        _ => false,
-    }
-}
-
 /// Whether a step from `before` to `after` violates a step property
 /// (`stable`, `next`, `unless`, the `unless` half of `ensures`, or a
 /// `variant` whose measure rises).
@@ -1187,19 +1280,13 @@ pub(crate) fn violates_on_step(
     before: &[u64],
     after: &[u64],
     locals: &mut Vec<i64>,
-) -> bool {
-    match prop {
-        CompiledProperty::Stable(pred) => {
-            holds(pred, model, before, locals) && !holds(pred, model, after, locals)
-        }
-        CompiledProperty::Next(pre, post) => {
-            holds(pre, model, before, locals) && !holds(post, model, after, locals)
-        }
+) -> R<bool> {
+    let mut t = |pred: &Pred, state: &[u64]| truth(pred, model, state, locals);
+    Ok(match prop {
+        CompiledProperty::Stable(pred) => t(pred, before)? && !t(pred, after)?,
+        CompiledProperty::Next(pre, post) => t(pre, before)? && !t(post, after)?,
         CompiledProperty::Unless(p_pred, q_pred) | CompiledProperty::Ensures(p_pred, q_pred) => {
-            holds(p_pred, model, before, locals)
-                && !holds(q_pred, model, before, locals)
-                && !holds(p_pred, model, after, locals)
-                && !holds(q_pred, model, after, locals)
+            t(p_pred, before)? && !t(q_pred, before)? && !t(p_pred, after)? && !t(q_pred, after)?
         }
         CompiledProperty::Variant {
             measure,
@@ -1207,22 +1294,15 @@ pub(crate) fn violates_on_step(
             until,
         } => {
             // While P and not Q, no step raises the measure.
-            holds(while_cond, model, before, locals)
-                && !until
-                    .as_ref()
-                    .is_some_and(|u| holds(u, model, before, locals))
-                && matches!(
-                    (measure.eval(model, after, locals), measure.eval(model, before, locals)),
-                    (Ok(a), Ok(b)) if a > b
-                )
+            let in_force = t(while_cond, before)?
+                && !match until {
+                    Some(u) => t(u, before)?,
+                    None => false,
+                };
+            in_force && measure.eval(model, after, locals)? > measure.eval(model, before, locals)?
         }
         _ => false,
-    }
-}
-
-/// Evaluates a predicate; an evaluation failure counts as false.
-pub(crate) fn holds(pred: &Pred, model: &Model, state: &[u64], locals: &mut Vec<i64>) -> bool {
-    matches!(pred.eval(model, state, locals), Ok(v) if v != 0)
+    })
 }
 
 /// Explores every reachable state of `model`.
@@ -1452,14 +1532,18 @@ impl<'m> Shared<'m> {
         let model = self.model;
         for &p in &self.step_checked {
             let prop = &model.properties[p];
+            // An evaluation that fails here fails in `before` or `after`
+            // on its own too, where the state's tests report it
+            // (`state_eval`): it is not a violation.
             let violated = violates_on_step(prop, model, before, after, locals);
-            if violated {
+            if violated == Ok(true) {
                 keep_first(
                     &mut found[p],
                     Found {
                         key,
                         id,
                         step: Some((step, StepEnd::To(ordinary_form(self.packed, model, after)))),
+                        error: None,
                     },
                 );
             }
@@ -1488,6 +1572,8 @@ impl<'m> Shared<'m> {
             new: usize,
             found: Vec<Option<Found>>,
             reached: Vec<bool>,
+            /// The first new state where a bound could not be evaluated.
+            runtime_error: Option<Found>,
             pruned: u64,
             /// Message kinds in the network of a new state.
             sent: Vec<bool>,
@@ -1516,6 +1602,7 @@ impl<'m> Shared<'m> {
                     new: 0,
                     found: vec![None; n_props],
                     reached: vec![false; n_props],
+                    runtime_error: None,
                     pruned: 0,
                     sent: vec![false; model.spec.messages.len()],
                 };
@@ -1569,18 +1656,26 @@ impl<'m> Shared<'m> {
                             },
                             None => state_tests(model, open, words, &mut locals),
                         });
+                        // With an evaluation failed (or too many properties
+                        // for the bits), each property is evaluated again.
+                        let slow = tests.is_none_or(|t| t & EVAL_FAILED != 0);
                         for (index, prop) in model.properties.iter().enumerate() {
                             if !open[index] {
                                 continue;
                             }
                             let hit = match tests {
-                                Some(tests) => tests & (1 << index) != 0,
-                                None => state_test(prop, model, words, &mut locals),
+                                Some(tests) if !slow => Ok(tests & (1 << index) != 0),
+                                _ => state_eval(prop, model, words, &mut locals),
                             };
-                            if !hit {
-                                continue;
-                            }
-                            if matches!(prop, CompiledProperty::Reachable(_)) {
+                            let error = match hit {
+                                Ok(false) => continue,
+                                Ok(true) => None,
+                                Err(error) => Some(EvalError {
+                                    what: Evaluated::Property(index),
+                                    error,
+                                }),
+                            };
+                            if error.is_none() && matches!(prop, CompiledProperty::Reachable(_)) {
                                 r.reached[index] = true;
                             } else {
                                 keep_first(
@@ -1589,23 +1684,40 @@ impl<'m> Shared<'m> {
                                         key: p.key(out.level),
                                         id,
                                         step: None,
+                                        error,
                                     },
                                 );
                             }
                         }
+                        // `None`: a bound could not be evaluated.
                         let inside = match tests {
-                            Some(tests) => tests & INSIDE_BOUNDS != 0,
-                            None => model
-                                .bounds
-                                .iter()
-                                .all(|b| holds(b, model, words, &mut locals)),
+                            Some(tests) if !slow => Some(tests & INSIDE_BOUNDS != 0),
+                            _ => match inside_bounds(model, words, &mut locals) {
+                                Ok(inside) => Some(inside),
+                                // Not expanded: a finding, like a failed step.
+                                Err((index, error)) => {
+                                    keep_first(
+                                        &mut r.runtime_error,
+                                        Found {
+                                            key: p.key(out.level),
+                                            id,
+                                            step: None,
+                                            error: Some(EvalError {
+                                                what: Evaluated::Bound(index),
+                                                error,
+                                            }),
+                                        },
+                                    );
+                                    None
+                                }
+                            },
                         };
                         if packed.is_some() {
                             push_words(&mut r.words, words);
                         }
-                        slot.store(slot_of(id, !inside), Ordering::Relaxed);
+                        slot.store(slot_of(id, inside != Some(true)), Ordering::Relaxed);
                         r.new += 1;
-                        if !inside {
+                        if inside == Some(false) {
                             r.pruned += 1;
                         }
                     }
@@ -1633,6 +1745,7 @@ impl<'m> Shared<'m> {
             order: Vec::new(),
             found: vec![None; n_props],
             reached: vec![false; n_props],
+            runtime_error: None,
             sent: vec![false; model.spec.messages.len()],
             pruned: 0,
             buf_hint,
@@ -1648,6 +1761,9 @@ impl<'m> Shared<'m> {
                 &mut stored.sent[..],
             );
             merge_tests(into, r.found, r.reached, r.sent);
+            if let Some(f) = r.runtime_error {
+                keep_first(&mut stored.runtime_error, f);
+            }
         }
         // The new states in the order a sequential BFS would have found
         // them in: by parent position, then step. A shard's come in the
@@ -1724,6 +1840,8 @@ struct Stored {
     order: Vec<u64>,
     found: Vec<Option<Found>>,
     reached: Vec<bool>,
+    /// The first new state where a bound could not be evaluated.
+    runtime_error: Option<Found>,
     /// Message kinds in the network of a new state.
     sent: Vec<bool>,
     pruned: u64,
@@ -2133,6 +2251,9 @@ impl<'m> Explorer<'m> {
             &mut self.coverage.sent[..],
         );
         merge_tests(into, stored.found, stored.reached, stored.sent);
+        if let Some(f) = stored.runtime_error {
+            keep_first(&mut self.runtime_error, f);
+        }
         self.order.extend(stored.order);
         if let Some(hint) = stored.buf_hint {
             self.buf_hint = hint;
@@ -2203,6 +2324,7 @@ impl<'m> Explorer<'m> {
                 steps,
                 failed: None,
                 lasso: None,
+                eval_error: None,
             };
             return (trace, None);
         };
@@ -2239,6 +2361,7 @@ impl<'m> Explorer<'m> {
             steps,
             failed: None,
             lasso: None,
+            eval_error: None,
         };
         (trace, Some(sigma))
     }
@@ -2259,27 +2382,55 @@ impl<'m> Explorer<'m> {
         chosen
     }
 
-    /// The liveness verdict of one property: a fair counterexample, if any;
-    /// `Err` when a limit stopped the search for one.
+    /// The liveness verdict of one property: a fair counterexample, if any,
+    /// or the trace to a state where a predicate could not be evaluated
+    /// (its [`Trace::eval_error`] set); `Err` when a limit stopped the
+    /// search for one.
     fn liveness(
         &self,
         dense: &liveness::Dense,
+        p: usize,
         prop: &CompiledProperty,
     ) -> Result<Option<Trace>, StopReason> {
-        let truth = |pred: &Pred| -> Vec<bool> {
-            self.eval_all(dense, pred)
-                .into_iter()
-                .map(|v| v != 0)
-                .collect()
+        // Every reachable state's tests evaluated these predicates already,
+        // and a failure there settled the property before this phase; a
+        // failure here is reported all the same, never read as false.
+        let values = |pred: &Pred| self.eval_all(dense, pred);
+        let failed = |(id, error): (u64, RtError)| {
+            let mut trace = self.path(id);
+            trace.eval_error = Some(EvalError {
+                what: Evaluated::Property(p),
+                error,
+            });
+            Ok(Some(trace))
         };
+        let truth = |pred: &Pred| -> Result<Vec<bool>, (u64, RtError)> {
+            Ok(values(pred)?.into_iter().map(|v| v != 0).collect())
+        };
+        match self.liveness_query(dense, prop, &truth, &values) {
+            Ok(outcome) => outcome,
+            Err(failure) => failed(failure),
+        }
+    }
+
+    /// [`Self::liveness`] once the predicates' values are known; `Err`: a
+    /// predicate failed in a state (its id).
+    #[allow(clippy::type_complexity)]
+    fn liveness_query(
+        &self,
+        dense: &liveness::Dense,
+        prop: &CompiledProperty,
+        truth: &dyn Fn(&Pred) -> Result<Vec<bool>, (u64, RtError)>,
+        values: &dyn Fn(&Pred) -> Result<Vec<i64>, (u64, RtError)>,
+    ) -> Result<Result<Option<Trace>, StopReason>, (u64, RtError)> {
         let not = |v: &[bool]| -> Vec<bool> { v.iter().map(|b| !b).collect() };
         let and = |a: &[bool], b: &[bool]| -> Vec<bool> {
             a.iter().zip(b).map(|(x, y)| *x && *y).collect()
         };
-        match prop {
+        Ok(match prop {
             CompiledProperty::LeadsTo(p, q) | CompiledProperty::Ensures(p, q) => {
-                let not_q = not(&truth(q));
-                let start = and(&truth(p), &not_q);
+                let not_q = not(&truth(q)?);
+                let start = and(&truth(p)?, &not_q);
                 self.fair_counterexample(
                     dense,
                     &liveness::Query {
@@ -2290,7 +2441,7 @@ impl<'m> Explorer<'m> {
                 )
             }
             CompiledProperty::Transient(p) => {
-                let p = truth(p);
+                let p = truth(p)?;
                 self.fair_counterexample(
                     dense,
                     &liveness::Query {
@@ -2305,11 +2456,11 @@ impl<'m> Explorer<'m> {
                 while_cond,
                 until,
             } => {
-                let mut active = truth(while_cond);
+                let mut active = truth(while_cond)?;
                 if let Some(u) = until {
-                    active = and(&active, &not(&truth(u)));
+                    active = and(&active, &not(&truth(u)?));
                 }
-                let values = self.eval_all(dense, measure);
+                let values = values(measure)?;
                 self.fair_counterexample(
                     dense,
                     &liveness::Query {
@@ -2320,10 +2471,17 @@ impl<'m> Explorer<'m> {
                 )
             }
             _ => Ok(None),
-        }
+        })
     }
 
     fn trace_of(&self, f: &Found) -> Trace {
+        let mut trace = self.step_trace_of(f);
+        trace.eval_error = f.error.clone();
+        trace
+    }
+
+    /// [`Self::trace_of`] but for the evaluation that failed.
+    fn step_trace_of(&self, f: &Found) -> Trace {
         let (mut trace, sigma) = self.concrete_path(f.id);
         let (Some(sym), Some(sigma)) = (self.shared.sym, sigma) else {
             match &f.step {
@@ -2407,15 +2565,18 @@ impl<'m> Explorer<'m> {
                 CompiledProperty::Reachable(_) => {
                     if self.reached[p] {
                         Verdict::Holds
+                    } else if let Some(f) = &self.found[p] {
+                        Verdict::Error(self.trace_of(f))
                     } else if complete {
                         Verdict::Violated(None)
                     } else {
                         Verdict::Unknown
                     }
                 }
-                _ if self.found[p].is_some() => {
-                    Verdict::Violated(self.found[p].as_ref().map(|f| self.trace_of(f)))
-                }
+                _ if let Some(f) = &self.found[p] => match f.error {
+                    Some(_) => Verdict::Error(self.trace_of(f)),
+                    None => Verdict::Violated(Some(self.trace_of(f))),
+                },
                 prop if is_liveness(prop) => match &dense {
                     Some(dense) if stopped_liveness.is_none() => {
                         nth_liveness += 1;
@@ -2427,9 +2588,10 @@ impl<'m> Explorer<'m> {
                         self.report(phase, depth, 0);
                         let outcome = match liveness_stop(12 + 32) {
                             Some(reason) => Err(reason),
-                            None => self.liveness(dense, prop),
+                            None => self.liveness(dense, p, prop),
                         };
                         match outcome {
+                            Ok(Some(trace)) if trace.eval_error.is_some() => Verdict::Error(trace),
                             Ok(Some(trace)) => Verdict::Violated(Some(trace)),
                             Ok(None) => Verdict::Holds,
                             Err(reason) => {

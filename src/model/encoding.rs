@@ -5,7 +5,7 @@
 //!   within its kind; a range `lo..hi`: `value - lo`;
 //! - `option<T>`: bit 0 is "some", the code of T above it (none is 0);
 //! - tuples and records: the codes of the parts side by side, first part in
-//!   the lowest bits;
+//!   the highest bits (so that codes order as values do, lexicographically);
 //! - `set<T>`: one bit per possible code of T (so T's code is at most 6 bits):
 //!   as many bits as T has values when its codes are `0..n` (a bool, an enum,
 //!   a node id, a range), so that a `set<RM>` of 9 instances takes 9 bits,
@@ -177,18 +177,23 @@ impl Enc {
         }
     }
 
+    /// Parts side by side, the first in the highest bits: codes then
+    /// order as the values do, lexicographically, so that a set of tuples
+    /// is visited (`for`, quantifiers) in the same order as `all T` lists
+    /// its values.
     fn product(parts: impl Iterator<Item = Result<Enc, EncError>>) -> Result<Enc, EncError> {
-        let mut offset = 0u64;
-        let mut out = Vec::new();
-        for part in parts {
-            let part = part?;
-            let bits = part.bits;
-            out.push((offset as u32, part));
-            offset += bits as u64;
-            checked_bits(offset)?;
-        }
+        let parts = parts.collect::<Result<Vec<Enc>, EncError>>()?;
+        let total = checked_bits(parts.iter().map(|p| p.bits as u64).sum())?;
+        let mut offset = total;
+        let out = parts
+            .into_iter()
+            .map(|part| {
+                offset -= part.bits;
+                (offset, part)
+            })
+            .collect();
         Ok(Enc {
-            bits: offset as u32,
+            bits: total,
             shape: Shape::Product(out),
         })
     }

@@ -156,6 +156,18 @@ fn nest(
     }
 }
 
+/// A closure that puts a value into a given encoding, or says that the
+/// encoding cannot hold it ([`Lowerer::encode_into`]).
+type Into = Arc<dyn Fn(&Ctx, &mut [i64]) -> R<Option<u64>> + Send + Sync>;
+
+/// Whether `e` is a tuple, record or set literal (in parentheses or not).
+fn is_compound_literal(e: &Expr) -> bool {
+    matches!(
+        e.kind,
+        ExprKind::Tuple(_) | ExprKind::Record(_) | ExprKind::SetLit(_)
+    )
+}
+
 /// Whether `e` reads any of `locals`.
 fn mentions(e: &Expr, locals: &[LocalId]) -> bool {
     match &e.kind {
@@ -263,6 +275,14 @@ impl<'s> Lowerer<'s> {
             layout,
             errors: Vec::new(),
         }
+    }
+
+    /// The code of an expression whose type could not be packed: the
+    /// error is recorded ([`Self::enc`] gave a stand-in encoding of another
+    /// shape), and a model with errors is never explored.
+    fn unpackable(&self, what: &str) -> Ex {
+        assert!(!self.errors.is_empty(), "{what}");
+        Arc::new(|_, _| Ok(0))
     }
 
     /// The packing of a type; a capacity error is recorded.
@@ -402,7 +422,7 @@ impl<'s> Lowerer<'s> {
                 let enc = self.enc(&base.ty, base.span);
                 let base = self.expr(base, node);
                 let Shape::Product(parts) = &enc.shape else {
-                    unreachable!("typeck: fields of records and tuples only")
+                    return self.unpackable("typeck: fields of records and tuples only");
                 };
                 let (offset, part) = parts[*index].clone();
                 Arc::new(move |ctx, locals| {
@@ -417,7 +437,7 @@ impl<'s> Lowerer<'s> {
                     value: venc,
                 } = enc.shape
                 else {
-                    unreachable!("typeck: map lookups on maps only")
+                    return self.unpackable("typeck: map lookups on maps only");
                 };
                 let key_to = Storer::new(&self.enc(&key.ty, key.span), &kenc);
                 let map = self.expr(map, node);
@@ -432,7 +452,7 @@ impl<'s> Lowerer<'s> {
             ExprKind::SeqGet(seq, index) => {
                 let enc = self.enc(&seq.ty, seq.span);
                 let Shape::Seq { elem, len_bits, .. } = enc.shape else {
-                    unreachable!("typeck: sequence indexing on sequences only")
+                    return self.unpackable("typeck: sequence indexing on sequences only");
                 };
                 let seq = self.expr(seq, node);
                 let index = self.expr(index, node);
@@ -531,7 +551,7 @@ impl<'s> Lowerer<'s> {
             ExprKind::Tuple(items) | ExprKind::Record(items) => {
                 let enc = self.enc(&e.ty, span);
                 let Shape::Product(parts) = enc.shape else {
-                    unreachable!("typeck: tuples and records are products")
+                    return self.unpackable("typeck: tuples and records are products");
                 };
                 let items: Vec<(Ex, Storer, u32)> = items
                     .iter()
@@ -552,7 +572,7 @@ impl<'s> Lowerer<'s> {
             ExprKind::SetLit(items) => {
                 let enc = self.enc(&e.ty, span);
                 let Shape::Set(elem) = enc.shape else {
-                    unreachable!("typeck: set literals are sets")
+                    return self.unpackable("typeck: set literals are sets");
                 };
                 let items: Vec<(Ex, Storer)> = items
                     .iter()
@@ -579,7 +599,7 @@ impl<'s> Lowerer<'s> {
                     max_len,
                 } = enc.shape
                 else {
-                    unreachable!("typeck: sequence literals are sequences")
+                    return self.unpackable("typeck: sequence literals are sequences");
                 };
                 if items.len() > max_len as usize {
                     let n = items.len();
@@ -608,7 +628,7 @@ impl<'s> Lowerer<'s> {
             ExprKind::MapLit { entries, default } => {
                 let enc = self.enc(&e.ty, span);
                 let Shape::Map { key, value } = enc.shape else {
-                    unreachable!("typeck: map literals are maps")
+                    return self.unpackable("typeck: map literals are maps");
                 };
                 let keys: Arc<Vec<u64>> = Arc::new(key.domain().unwrap_or_default());
                 let default = default.as_ref().map(|d| {
@@ -652,7 +672,94 @@ impl<'s> Lowerer<'s> {
         }
     }
 
+    /// `x in {a, b, c}`: `x` compared with each element, without building
+    /// the set, so that the elements' type may hold more values than a set
+    /// can pack (`x in {y}` with `x, y: 0..100`). Every element is
+    /// evaluated, as the literal would be.
+    fn in_listed(&mut self, x: &Expr, items: &[Expr], node: Option<NodeKindId>) -> Ex {
+        let int = x.ty.is_int();
+        let ex = self.enc(&x.ty, x.span);
+        let xv = self.expr(x, node);
+        if int {
+            let items: Vec<Ex> = items.iter().map(|i| self.expr(i, node)).collect();
+            return Arc::new(move |ctx, locals| {
+                let v = xv(ctx, locals)?;
+                let mut found = false;
+                for item in &items {
+                    found |= item(ctx, locals)? == v;
+                }
+                Ok(found as i64)
+            });
+        }
+        let items: Vec<Into> = items
+            .iter()
+            .map(|i| self.encode_into(&ex, i, node))
+            .collect();
+        Arc::new(move |ctx, locals| {
+            let v = xv(ctx, locals)? as u64;
+            let mut found = false;
+            for item in &items {
+                found |= item(ctx, locals)? == Some(v);
+            }
+            Ok(found as i64)
+        })
+    }
+
+    /// Compiles `e` into a code of `target`, the encoding of a type
+    /// compatible with `e`'s, or `None` when `target` cannot hold the
+    /// value. Tuple, record and set literals are put together part by part
+    /// in `target`'s parts, so that no part is first packed in the
+    /// literal's own type (where an integer would have to lie in
+    /// `0..63`); every part is evaluated, as the literal would be.
+    fn encode_into(&mut self, target: &Enc, e: &Expr, node: Option<NodeKindId>) -> Into {
+        match (&e.kind, &target.shape) {
+            (ExprKind::Tuple(items) | ExprKind::Record(items), Shape::Product(parts))
+                if items.len() == parts.len() =>
+            {
+                let parts: Vec<(Into, u32)> = items
+                    .iter()
+                    .zip(parts)
+                    .map(|(item, (offset, part))| (self.encode_into(part, item, node), *offset))
+                    .collect();
+                Arc::new(move |ctx, locals| {
+                    let mut code = Some(0u64);
+                    for (part, offset) in &parts {
+                        let c = part(ctx, locals)?;
+                        code = code.zip(c).map(|(code, c)| code | c << offset);
+                    }
+                    Ok(code)
+                })
+            }
+            (ExprKind::SetLit(items), Shape::Set(elem)) => {
+                let items: Vec<Into> = items
+                    .iter()
+                    .map(|item| self.encode_into(elem, item, node))
+                    .collect();
+                Arc::new(move |ctx, locals| {
+                    let mut code = Some(0u64);
+                    for item in &items {
+                        let c = item(ctx, locals)?;
+                        code = code.zip(c).map(|(code, c)| code | 1 << c);
+                    }
+                    Ok(code)
+                })
+            }
+            _ => {
+                let to = Storer::new(&self.enc(&e.ty, e.span), target);
+                let x = self.expr(e, node);
+                let span = e.span;
+                Arc::new(move |ctx, locals| Ok(to.store(x(ctx, locals)?, span).ok()))
+            }
+        }
+    }
+
     fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr, e: &Expr, node: Option<NodeKindId>) -> Ex {
+        if op == BinOp::InSet
+            && let ExprKind::SetLit(items) = &b.kind
+            && !is_compound_literal(a)
+        {
+            return self.in_listed(a, items, node);
+        }
         let span = e.span;
         let ea = self.enc(&a.ty, a.span);
         let eb = self.enc(&b.ty, b.span);
@@ -680,6 +787,25 @@ impl<'s> Lowerer<'s> {
             }),
             BinOp::Eq | BinOp::Ne => {
                 let want = op == BinOp::Eq;
+                // A tuple, record or set literal is put into the other
+                // side's encoding part by part: a literal that the other
+                // side's type cannot hold (`t == (true, 5)` with `t: (bool,
+                // -1..1)`) is unequal to it, not a failed evaluation.
+                if !int_operands && is_compound_literal(a) != is_compound_literal(b) {
+                    return if is_compound_literal(b) {
+                        let lit = self.encode_into(&ea, b, node);
+                        Arc::new(move |ctx, locals| {
+                            let p = x(ctx, locals)? as u64;
+                            Ok(((lit(ctx, locals)? == Some(p)) == want) as i64)
+                        })
+                    } else {
+                        let lit = self.encode_into(&eb, a, node);
+                        Arc::new(move |ctx, locals| {
+                            let p = lit(ctx, locals)?;
+                            Ok(((p == Some(y(ctx, locals)? as u64)) == want) as i64)
+                        })
+                    };
+                }
                 if int_operands || ea == eb {
                     // The commonest guard shape, `var == constant`, in one
                     // closure: no calls for the operands.
@@ -755,8 +881,16 @@ impl<'s> Lowerer<'s> {
             }
             BinOp::InSet => {
                 let Shape::Set(elem) = eb.shape.clone() else {
-                    unreachable!("typeck: `in` a set")
+                    return self.unpackable("typeck: `in` a set");
                 };
+                if is_compound_literal(a) {
+                    let lit = self.encode_into(&elem, a, node);
+                    return Arc::new(move |ctx, locals| {
+                        let code = lit(ctx, locals)?;
+                        let s = y(ctx, locals)? as u64;
+                        Ok(code.map_or(0, |code| (s >> code) & 1) as i64)
+                    });
+                }
                 let to = Storer::new(&ea, &elem);
                 Arc::new(move |ctx, locals| {
                     let v = x(ctx, locals)?;
@@ -769,13 +903,21 @@ impl<'s> Lowerer<'s> {
             }
             BinOp::InSeq => {
                 let Shape::Seq { elem, len_bits, .. } = eb.shape.clone() else {
-                    unreachable!("typeck: `in` a sequence")
+                    return self.unpackable("typeck: `in` a sequence");
                 };
-                let to = Storer::new(&ea, &elem);
+                let into = if is_compound_literal(a) {
+                    self.encode_into(&elem, a, node)
+                } else {
+                    let to = Storer::new(&ea, &elem);
+                    Arc::new(move |ctx: &Ctx, locals: &mut [i64]| {
+                        Ok(to.store(x(ctx, locals)?, span).ok())
+                    })
+                };
                 Arc::new(move |ctx, locals| {
-                    let v = x(ctx, locals)?;
+                    let code = into(ctx, locals)?;
                     let s = y(ctx, locals)? as u64;
-                    let Ok(code) = to.store(v, span) else {
+                    // A value the element type cannot hold is not in it.
+                    let Some(code) = code else {
                         return Ok(0);
                     };
                     let len = s & mask(len_bits);
@@ -789,7 +931,9 @@ impl<'s> Lowerer<'s> {
                 // A range used as a value: a set of small integers.
                 let enc = self.enc(&e.ty, span);
                 let Shape::Set(elem) = enc.shape else {
-                    unreachable!("typeck: ranges are sets")
+                    // Too large to pack: `enc` recorded the error, and the
+                    // spec is not explored.
+                    return Arc::new(|_, _| Ok(0));
                 };
                 Arc::new(move |ctx, locals| {
                     let lo = x(ctx, locals)?;
@@ -867,7 +1011,7 @@ impl<'s> Lowerer<'s> {
             Builtin::Some => {
                 let enc = self.enc(&e.ty, span);
                 let Shape::Option(inner) = enc.shape else {
-                    unreachable!("typeck: some() is an option")
+                    return self.unpackable("typeck: some() is an option");
                 };
                 let to = Storer::new(&arg_enc, &inner);
                 Arc::new(
@@ -878,7 +1022,7 @@ impl<'s> Lowerer<'s> {
             Builtin::IsNone => Arc::new(move |ctx, locals| Ok((x(ctx, locals)? & 1) ^ 1)),
             Builtin::Unwrap => {
                 let Shape::Option(inner) = arg_enc.shape else {
-                    unreachable!("typeck: unwrap of options")
+                    return self.unpackable("typeck: unwrap of options");
                 };
                 Arc::new(move |ctx, locals| {
                     let c = x(ctx, locals)? as u64;
@@ -890,7 +1034,7 @@ impl<'s> Lowerer<'s> {
             }
             Builtin::Head | Builtin::Last | Builtin::Tail => {
                 let Shape::Seq { elem, len_bits, .. } = arg_enc.shape else {
-                    unreachable!("typeck: head, last and tail of sequences")
+                    return self.unpackable("typeck: head, last and tail of sequences");
                 };
                 Arc::new(move |ctx, locals| {
                     let s = x(ctx, locals)? as u64;
@@ -915,7 +1059,7 @@ impl<'s> Lowerer<'s> {
             }
             Builtin::Byzantine | Builtin::Crashed => {
                 let crate::typed::Type::Node(k) = args[0].ty else {
-                    unreachable!("typeck: byzantine and crashed of node instances")
+                    return self.unpackable("typeck: byzantine and crashed of node instances");
                 };
                 let kl = &self.layout.kinds[k];
                 let flags = if builtin == Builtin::Byzantine {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::encoding::Enc;
 use super::expr::{Lowerer, store};
 use super::stmt::{St, StepEnv};
-use super::value::from_code;
+use super::value::{from_code, to_code};
 use super::{Ctx, Ex, LowerError, Model, R, RtError};
 use crate::syntax::ast::{FaultKind, NetworkKind};
 use crate::typed::*;
@@ -115,6 +115,13 @@ enum InitCode {
     OneOf {
         ex: Ex,
         elem: Enc,
+        to: Enc,
+    },
+    /// `in lo..hi`: each integer of the range, without building the set
+    /// (so the range may hold more values than a set can).
+    OneOfRange {
+        lo: Ex,
+        hi: Ex,
         to: Enc,
     },
     /// `in { a, b }`: each listed value, without building the set (so the
@@ -234,6 +241,14 @@ impl Code {
                             .iter()
                             .map(|i| (l.expr(i, Some(k)), l.enc(&i.ty, i.span)))
                             .collect(),
+                        to,
+                    },
+                    Init::OneOf(Expr {
+                        kind: ExprKind::Binary(BinOp::Range, lo, hi),
+                        ..
+                    }) => InitCode::OneOfRange {
+                        lo: l.expr(lo, Some(k)),
+                        hi: l.expr(hi, Some(k)),
                         to,
                     },
                     Init::OneOf(e) => {
@@ -419,7 +434,8 @@ impl Model {
             net: &[],
             self_inst: inst,
         };
-        let mut locals = Vec::new();
+        // One slot per quantifier variable of the initialiser.
+        let mut locals = vec![0; self.spec.nodes[k].vars[v].locals.len()];
         Ok(match &self.code.kinds[k].init[v] {
             InitCode::Value { ex, from, to } => {
                 let span = self.spec.nodes[k].vars[v].span;
@@ -436,6 +452,18 @@ impl Model {
                 }
                 // The same order as a set's: by code.
                 out.sort_unstable();
+                out
+            }
+            InitCode::OneOfRange { lo, hi, to } => {
+                let span = self.spec.nodes[k].vars[v].span;
+                let (lo, hi) = (lo(&ctx, &mut locals)?, hi(&ctx, &mut locals)?);
+                let mut out = Vec::new();
+                let mut value = lo;
+                // In order of value, which is the order of codes.
+                while value <= hi {
+                    out.push(to_code(value, to, span)?);
+                    value += 1;
+                }
                 out
             }
             InitCode::OneOf { ex, elem, to } => {

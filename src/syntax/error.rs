@@ -27,6 +27,8 @@ pub enum SyntaxError {
         /// says whether it is certainly unclosed.
         unclosed: Option<(Span, char, bool)>,
     },
+    /// An integer literal larger than a 64-bit integer holds.
+    IntTooLarge { at: Span },
     /// Brackets nest too deeply.
     TooDeep {
         /// The bracket that went past the limit.
@@ -140,6 +142,12 @@ impl SyntaxError {
                     None => diagnostic.maybe_help(hint(expected, found, before)),
                 }
             }
+            SyntaxError::IntTooLarge { at } => Diagnostic::error(
+                "dsmc::parse::int_too_large",
+                "integer literal does not fit a 64-bit integer",
+            )
+            .primary(*at, format!("larger than {}", i64::MAX))
+            .help("dsmc's integers are 64-bit: use a smaller value"),
             SyntaxError::TooDeep { at, limit } => Diagnostic::error(
                 "dsmc::parse::too_deep",
                 format!("the spec nests more than {limit} levels deep"),

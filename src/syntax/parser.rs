@@ -33,6 +33,7 @@ pub fn parse(source: &str) -> Result<Spec, SyntaxError> {
 fn parse_unguarded(source: &str) -> Result<Spec, SyntaxError> {
     let mut pairs =
         DsParser::parse(Rule::file, source).map_err(|e| SyntaxError::from_pest(e, source))?;
+    check_int_literals(&pairs)?;
     let file = pairs
         .next()
         .expect("the file rule always produces one pair");
@@ -68,12 +69,26 @@ pub fn parse_expr(source: &str) -> Result<Expr, SyntaxError> {
     }
     let mut pairs = DsParser::parse(Rule::standalone_expr, source)
         .map_err(|e| SyntaxError::from_pest(e, source))?;
+    check_int_literals(&pairs)?;
     let pair = pairs.next().expect("grammar: standalone_expr");
     Ok(expr(
         pair.into_inner()
             .next()
             .expect("grammar: standalone_expr holds expr"),
     ))
+}
+
+/// Refuses an integer literal that does not fit a 64-bit integer, rather
+/// than reading it as some other number.
+fn check_int_literals(pairs: &Pairs<Rule>) -> Result<(), SyntaxError> {
+    match pairs
+        .clone()
+        .flatten()
+        .find(|p| p.as_rule() == Rule::int_lit && p.as_str().parse::<i64>().is_err())
+    {
+        Some(p) => Err(SyntaxError::IntTooLarge { at: span(&p) }),
+        None => Ok(()),
+    }
 }
 
 /// The most quantifier and `if` keywords inside the open brackets at any
@@ -711,12 +726,11 @@ fn primary(pair: Pair<Rule>) -> Expr {
     let sp = span(&pair);
     let kind = match pair.as_rule() {
         Rule::bool_lit => ExprKind::Bool(pair.as_str() == "true"),
-        Rule::int_lit => match pair.as_str().parse::<i64>() {
-            Ok(n) => ExprKind::Int(n),
-            // Too large for any finite domain dsmc can store; the type
-            // checker reports it as a literal out of range.
-            Err(_) => ExprKind::Int(i64::MAX),
-        },
+        Rule::int_lit => ExprKind::Int(
+            pair.as_str()
+                .parse::<i64>()
+                .expect("check_int_literals: every literal fits"),
+        ),
         Rule::ident => ExprKind::Name(ident(pair)),
         Rule::self_expr => ExprKind::SelfRef,
         Rule::call => {

@@ -168,7 +168,7 @@ impl Checker<'_, '_> {
                     }
                 }
             },
-            ast::ExprKind::Binary(op, a, b) => self.binary(cx, *op, a, b, span),
+            ast::ExprKind::Binary(op, a, b) => self.binary(cx, *op, a, b, hint, span),
             ast::ExprKind::Field(base, field) => self.field(cx, base, field, span),
             ast::ExprKind::TupleField(base, index, index_span) => {
                 let base = self.infer(cx, base);
@@ -256,7 +256,15 @@ impl Checker<'_, '_> {
                         None => self.infer(cx, i),
                     })
                     .collect();
-                let ty = Type::Tuple(items.iter().map(|i| widen(&i.ty)).collect());
+                // With a tuple expected, the literal has that type, as a
+                // record literal does: its parts are stored in the declared
+                // ranges, not in those of unbounded integers.
+                let ty = match hint {
+                    Some(h @ Type::Tuple(ts)) if ts.len() == items.len() && !h.has_error() => {
+                        h.clone()
+                    }
+                    _ => Type::Tuple(items.iter().map(|i| widen(&i.ty)).collect()),
+                };
                 mk(ExprKind::Tuple(items), ty)
             }
             ast::ExprKind::Set(items) => {
@@ -485,6 +493,7 @@ impl Checker<'_, '_> {
         op: BinaryOp,
         a: &ast::Expr,
         b: &ast::Expr,
+        hint: Option<&Type>,
         span: Span,
     ) -> Expr {
         let mk = |kind: BinOp, x: Expr, y: Expr, ty: Type| Expr {
@@ -562,7 +571,13 @@ impl Checker<'_, '_> {
             BinaryOp::Range => {
                 let x = self.check(cx, a, &Type::Int, None);
                 let y = self.check(cx, b, &Type::Int, None);
-                mk(BinOp::Range, x, y, Type::Set(Box::new(Type::Int)))
+                // With a set of a range expected (`var x: -1..1 in -1..1`),
+                // the set's elements are of that range.
+                let ty = match hint {
+                    Some(h @ Type::Set(t)) if matches!(**t, Type::Range { .. }) => h.clone(),
+                    _ => Type::Set(Box::new(Type::Int)),
+                };
+                mk(BinOp::Range, x, y, ty)
             }
             BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => {
                 let x = self.check(cx, a, &Type::Int, None);

@@ -264,6 +264,7 @@ impl<'r, 'a> Checker<'r, 'a> {
                 ty: v.ty.clone(),
                 init,
                 persistent: v.decl.persistent,
+                locals: cx.locals,
                 span: v.decl.span,
             });
         }
