@@ -1,0 +1,494 @@
+//! A direct evaluator of typed expressions and statements over a [`State`].
+//!
+//! Decisions the docs leave open, written down here:
+//! - Quantifiers visit their domain in ascending canonical order and stop
+//!   early like a chain of `||` (`exists`) or `&&` (`forall`); `count`
+//!   evaluates the body for every binding.
+//! - A value is checked against its type only when it is stored (assigned,
+//!   inserted or appended, sent as a payload, given as an initial value;
+//!   docs/language.md §4). A literal that is only compared is a plain value:
+//!   `t != (true, 5)` with `t: (bool, -1..1)` is true, not a finding
+//!   (tests/explore/tuple_negative_parts.ds).
+//! - `m[k]` with a key outside the map's key type (an integer out of its
+//!   range) is a finding, like an index outside a sequence.
+//! - Integer arithmetic is exact in `i64`; leaving `i64` is a finding.
+//! - Inside a step, every read sees the step's effects so far, whether it
+//!   reads a bare variable or `self.x` / `n.x` (the step works on one copy
+//!   of the global state).
+
+use std::collections::BTreeMap;
+
+use dsmc::syntax::ast::Quantifier;
+use dsmc::typed::{
+    Access, AssignKind, BinOp, Builtin, Expr, ExprKind, Stmt, StmtKind, Type, TypedSpec, UnOp,
+};
+
+use super::state::{Msg, State};
+use super::value::{Inst, R, Value, check_fits, domain, fail};
+
+/// What an evaluation may read besides the state: the spec, the running
+/// instance (node code only) and the locals of the enclosing body.
+pub struct Env<'a> {
+    pub spec: &'a TypedSpec,
+    pub me: Option<Inst>,
+    pub locals: Vec<Option<Value>>,
+}
+
+impl<'a> Env<'a> {
+    /// An environment with `n` unbound locals.
+    pub fn new(spec: &'a TypedSpec, me: Option<Inst>, n: usize) -> Env<'a> {
+        Env {
+            spec,
+            me,
+            locals: vec![None; n],
+        }
+    }
+
+    fn me(&self) -> R<Inst> {
+        self.me
+            .map_or_else(|| fail("internal: `self` outside a node"), Ok)
+    }
+
+    fn local(&self, l: usize) -> R<Value> {
+        match self.locals.get(l) {
+            Some(Some(v)) => Ok(v.clone()),
+            _ => fail(format!("internal: local {l} unbound")),
+        }
+    }
+
+    /// Binds local `l`.
+    pub fn bind(&mut self, l: usize, v: Value) {
+        if self.locals.len() <= l {
+            self.locals.resize(l + 1, None);
+        }
+        self.locals[l] = Some(v);
+    }
+
+    /// Evaluates a boolean expression.
+    pub fn test(&mut self, st: &State, e: &Expr) -> R<bool> {
+        self.eval(st, e)?.as_bool()
+    }
+
+    /// Evaluates an expression in state `st`.
+    pub fn eval(&mut self, st: &State, e: &Expr) -> R<Value> {
+        use ExprKind as K;
+        let v = match &e.kind {
+            K::Bool(b) => Value::Bool(*b),
+            K::Int(n) => Value::Int(*n),
+            K::Variant(_, i) => Value::Enum(*i),
+            K::None => Value::Opt(None),
+            K::Instance(k, idx) => {
+                let i = self.eval(st, idx)?.as_int()?;
+                let count = self.spec.nodes[*k].count as i64;
+                if i < 0 || i >= count {
+                    return fail(format!(
+                        "instance index {i} is outside `0..{}` of {}",
+                        count - 1,
+                        self.spec.nodes[*k].name
+                    ));
+                }
+                Value::Node((*k, i as u32))
+            }
+            K::SelfId => Value::Node(self.me()?),
+            K::Var(v) => {
+                let (k, i) = self.me()?;
+                st.vars[k][i as usize][*v].clone()
+            }
+            K::RemoteVar { node, kind, var } => {
+                let (k, i) = self.eval(st, node)?.as_node()?;
+                debug_assert_eq!(k, *kind);
+                st.vars[k][i as usize][*var].clone()
+            }
+            K::Local(l) => self.local(*l)?,
+            K::Unary(UnOp::Not, x) => Value::Bool(!self.test(st, x)?),
+            K::Unary(UnOp::Neg, x) => {
+                let n = self.eval(st, x)?.as_int()?;
+                Value::Int(
+                    n.checked_neg()
+                        .map_or_else(|| fail("integer overflow"), Ok)?,
+                )
+            }
+            K::Binary(op, a, b) => self.binary(st, *op, a, b)?,
+            K::Field(x, f) | K::TupleField(x, f) => match self.eval(st, x)? {
+                Value::Record(fs) | Value::Tuple(fs) => fs[*f].clone(),
+                v => return fail(format!("internal: field of {v:?}")),
+            },
+            K::MapGet(m, k) => {
+                let m = self.eval(st, m)?;
+                let k = self.eval(st, k)?;
+                match m {
+                    Value::Map(m) => match m.get(&k) {
+                        Some(v) => v.clone(),
+                        None => return fail(format!("key {k:?} is outside the map's key type")),
+                    },
+                    v => return fail(format!("internal: lookup in {v:?}")),
+                }
+            }
+            K::SeqGet(s, i) => {
+                let s = self.eval(st, s)?;
+                let i = self.eval(st, i)?.as_int()?;
+                let Value::Seq(s) = s else {
+                    return fail("internal: index of a non-sequence");
+                };
+                if i < 0 || i as usize >= s.len() {
+                    return fail(format!(
+                        "index {i} is outside a sequence of length {}",
+                        s.len()
+                    ));
+                }
+                s[i as usize].clone()
+            }
+            K::Call(f, args) => self.call(st, *f, args)?,
+            K::Quant {
+                quantifier,
+                vars,
+                domain,
+                body,
+            } => {
+                let d: Vec<Value> = self.eval(st, domain)?.as_set()?.iter().cloned().collect();
+                let mut count = 0i64;
+                let found = self.quant(st, *quantifier, vars, &d, body, &mut count)?;
+                match quantifier {
+                    Quantifier::Count => Value::Int(count),
+                    Quantifier::Forall => Value::Bool(!found),
+                    Quantifier::Exists => Value::Bool(found),
+                }
+            }
+            K::All(t) => Value::Set(domain(self.spec, t)?.into_iter().collect()),
+            K::If(c, a, b) => {
+                if self.test(st, c)? {
+                    self.eval(st, a)?
+                } else {
+                    self.eval(st, b)?
+                }
+            }
+            K::Tuple(xs) => Value::Tuple(self.eval_all(st, xs)?),
+            K::Record(xs) => Value::Record(self.eval_all(st, xs)?),
+            K::SetLit(xs) => Value::Set(self.eval_all(st, xs)?.into_iter().collect()),
+            K::SeqLit(xs) => Value::Seq(self.eval_all(st, xs)?),
+            K::MapLit { entries, default } => {
+                let Type::Map(kt, _) = &e.ty else {
+                    return fail("internal: a map literal without a map type");
+                };
+                let mut m = BTreeMap::new();
+                if let Some(d) = default {
+                    let d = self.eval(st, d)?;
+                    for k in domain(self.spec, kt)? {
+                        m.insert(k, d.clone());
+                    }
+                }
+                for (k, v) in entries {
+                    let k = self.eval(st, k)?;
+                    let v = self.eval(st, v)?;
+                    m.insert(k, v);
+                }
+                Value::Map(m)
+            }
+        };
+        Ok(v)
+    }
+
+    fn eval_all(&mut self, st: &State, xs: &[Expr]) -> R<Vec<Value>> {
+        xs.iter().map(|x| self.eval(st, x)).collect()
+    }
+
+    /// Runs the bindings of `vars[..]` over `d`; returns whether the search
+    /// stopped early (exists: found a witness; forall: found a counterexample).
+    fn quant(
+        &mut self,
+        st: &State,
+        q: Quantifier,
+        vars: &[usize],
+        d: &[Value],
+        body: &Expr,
+        count: &mut i64,
+    ) -> R<bool> {
+        let Some((&first, rest)) = vars.split_first() else {
+            let b = self.test(st, body)?;
+            return Ok(match q {
+                Quantifier::Exists => b,
+                Quantifier::Forall => !b,
+                Quantifier::Count => {
+                    *count += b as i64;
+                    false
+                }
+            });
+        };
+        for v in d {
+            self.bind(first, v.clone());
+            if self.quant(st, q, rest, d, body, count)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    fn binary(&mut self, st: &State, op: BinOp, a: &Expr, b: &Expr) -> R<Value> {
+        use BinOp::*;
+        // The short-circuit operators first.
+        match op {
+            Implies => return Ok(Value::Bool(!self.test(st, a)? || self.test(st, b)?)),
+            Or => return Ok(Value::Bool(self.test(st, a)? || self.test(st, b)?)),
+            And => return Ok(Value::Bool(self.test(st, a)? && self.test(st, b)?)),
+            _ => {}
+        }
+        let x = self.eval(st, a)?;
+        let y = self.eval(st, b)?;
+        let int = |f: fn(i64, i64) -> Option<i64>| -> R<Value> {
+            let (p, q) = (x.as_int()?, y.as_int()?);
+            f(p, q)
+                .map(Value::Int)
+                .map_or_else(|| fail("integer overflow"), Ok)
+        };
+        Ok(match op {
+            Eq => Value::Bool(x == y),
+            Ne => Value::Bool(x != y),
+            Lt => Value::Bool(x.as_int()? < y.as_int()?),
+            Le => Value::Bool(x.as_int()? <= y.as_int()?),
+            Gt => Value::Bool(x.as_int()? > y.as_int()?),
+            Ge => Value::Bool(x.as_int()? >= y.as_int()?),
+            Subset => Value::Bool(x.as_set()?.is_subset(y.as_set()?)),
+            InSet => Value::Bool(y.as_set()?.contains(&x)),
+            InSeq => match &y {
+                Value::Seq(s) => Value::Bool(s.contains(&x)),
+                _ => return fail("internal: `in` a non-sequence"),
+            },
+            Range => {
+                let (lo, hi) = (x.as_int()?, y.as_int()?);
+                if hi >= lo && (hi as i128 - lo as i128) > 1 << 24 {
+                    return fail("a range too large to build");
+                }
+                Value::Set((lo..=hi).map(Value::Int).collect())
+            }
+            Add => int(i64::checked_add)?,
+            Sub => int(i64::checked_sub)?,
+            Mul => int(i64::checked_mul)?,
+            Div | Rem => {
+                if y.as_int()? == 0 {
+                    return fail("division by zero");
+                }
+                int(if op == Div {
+                    i64::checked_div
+                } else {
+                    i64::checked_rem
+                })?
+            }
+            Union => Value::Set(x.as_set()?.union(y.as_set()?).cloned().collect()),
+            Diff => Value::Set(x.as_set()?.difference(y.as_set()?).cloned().collect()),
+            Inter => Value::Set(x.as_set()?.intersection(y.as_set()?).cloned().collect()),
+            Implies | Or | And => unreachable!("handled above"),
+        })
+    }
+
+    fn call(&mut self, st: &State, f: Builtin, args: &[Expr]) -> R<Value> {
+        let mut vals = self.eval_all(st, args)?;
+        let arg = |vals: &mut Vec<Value>| vals.swap_remove(0);
+        Ok(match f {
+            Builtin::Len => match arg(&mut vals) {
+                Value::Set(s) => Value::Int(s.len() as i64),
+                Value::Seq(s) => Value::Int(s.len() as i64),
+                v => return fail(format!("internal: len of {v:?}")),
+            },
+            Builtin::Min => Value::Int(vals[0].as_int()?.min(vals[1].as_int()?)),
+            Builtin::Max => Value::Int(vals[0].as_int()?.max(vals[1].as_int()?)),
+            Builtin::Some => Value::Opt(Some(Box::new(arg(&mut vals)))),
+            Builtin::IsSome => Value::Bool(matches!(vals[0], Value::Opt(Some(_)))),
+            Builtin::IsNone => Value::Bool(matches!(vals[0], Value::Opt(None))),
+            Builtin::Unwrap => match arg(&mut vals) {
+                Value::Opt(Some(x)) => *x,
+                _ => return fail("`unwrap` of `none`"),
+            },
+            Builtin::Head | Builtin::Tail | Builtin::Last => {
+                let Value::Seq(mut s) = arg(&mut vals) else {
+                    return fail("internal: head/tail/last of a non-sequence");
+                };
+                if s.is_empty() {
+                    return fail("head, tail or last of an empty sequence");
+                }
+                match f {
+                    Builtin::Head => s.swap_remove(0),
+                    Builtin::Last => s.pop().expect("non-empty"),
+                    _ => {
+                        s.remove(0);
+                        Value::Seq(s)
+                    }
+                }
+            }
+            Builtin::Byzantine => Value::Bool(st.byzantine.contains(&vals[0].as_node()?)),
+            Builtin::Crashed => Value::Bool(st.crashed.contains(&vals[0].as_node()?)),
+        })
+    }
+
+    /// Runs statements on `st`, the step's working copy of the state.
+    pub fn exec(&mut self, st: &mut State, stmts: &[Stmt]) -> R<()> {
+        for s in stmts {
+            self.exec_one(st, s)?;
+        }
+        Ok(())
+    }
+
+    fn exec_one(&mut self, st: &mut State, s: &Stmt) -> R<()> {
+        match &s.kind {
+            StmtKind::Assign { place, kind, value } => {
+                let me = self.me()?;
+                // Resolve the path's keys and indices, then the value.
+                let mut keys = Vec::new();
+                for a in &place.path {
+                    keys.push(match a {
+                        Access::MapKey(k) | Access::SeqIndex(k) => Some(self.eval(st, k)?),
+                        _ => None,
+                    });
+                }
+                let v = self.eval(st, value)?;
+                let root = &mut st.vars[me.0][me.1 as usize][place.var];
+                let slot = walk(root, &place.path, &keys)?;
+                let new = match kind {
+                    AssignKind::Set => v,
+                    AssignKind::SetInsert => {
+                        let Type::Set(t) = &place.ty else {
+                            return fail("internal: `+=` on a non-set");
+                        };
+                        check_fits(&v, t)?;
+                        let mut s = slot.as_set()?.clone();
+                        s.insert(v);
+                        Value::Set(s)
+                    }
+                    AssignKind::SetRemove => {
+                        let mut s = slot.as_set()?.clone();
+                        s.remove(&v);
+                        Value::Set(s)
+                    }
+                    AssignKind::SeqAppend => {
+                        let (Type::Seq(t, max), Value::Seq(s)) = (&place.ty, &*slot) else {
+                            return fail("internal: append to a non-sequence");
+                        };
+                        check_fits(&v, t)?;
+                        if s.len() >= *max as usize {
+                            return fail(format!("append to a full sequence (bound {max})"));
+                        }
+                        let mut s = s.clone();
+                        s.push(v);
+                        Value::Seq(s)
+                    }
+                    AssignKind::IntAdd | AssignKind::IntSub => {
+                        let (a, b) = (slot.as_int()?, v.as_int()?);
+                        let r = if *kind == AssignKind::IntAdd {
+                            a.checked_add(b)
+                        } else {
+                            a.checked_sub(b)
+                        };
+                        Value::Int(r.map_or_else(|| fail("integer overflow"), Ok)?)
+                    }
+                };
+                check_fits(&new, &place.ty)?;
+                *slot = new;
+            }
+            StmtKind::Let { local, value } => {
+                let v = self.eval(st, value)?;
+                self.bind(*local, v);
+            }
+            StmtKind::If {
+                cond,
+                then_stmts,
+                else_stmts,
+            } => {
+                if self.test(st, cond)? {
+                    self.exec(st, then_stmts)?;
+                } else {
+                    self.exec(st, else_stmts)?;
+                }
+            }
+            StmtKind::For {
+                local,
+                domain,
+                body,
+            } => {
+                let d: Vec<Value> = self.eval(st, domain)?.as_set()?.iter().cloned().collect();
+                for v in d {
+                    self.bind(*local, v);
+                    self.exec(st, body)?;
+                }
+            }
+            StmtKind::Send {
+                dest,
+                message,
+                args,
+            } => {
+                let dst = self.eval(st, dest)?.as_node()?;
+                let payload = self.payload(st, *message, args)?;
+                let src = self.me()?;
+                st.net.send(
+                    self.spec,
+                    Msg {
+                        kind: *message,
+                        payload,
+                        src,
+                        dst,
+                    },
+                );
+            }
+            StmtKind::Broadcast {
+                kind,
+                message,
+                args,
+            } => {
+                let payload = self.payload(st, *message, args)?;
+                let src = self.me()?;
+                for i in 0..self.spec.nodes[*kind].count {
+                    st.net.send(
+                        self.spec,
+                        Msg {
+                            kind: *message,
+                            payload: payload.clone(),
+                            src,
+                            dst: (*kind, i),
+                        },
+                    );
+                }
+            }
+            StmtKind::Assert(e) => {
+                if !self.test(st, e)? {
+                    return fail("assertion failed");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A message's payload, each field checked against its type.
+    fn payload(&mut self, st: &State, m: usize, args: &[Expr]) -> R<Vec<Value>> {
+        let vals = self.eval_all(st, args)?;
+        for (v, (_, t)) in vals.iter().zip(&self.spec.messages[m].fields) {
+            check_fits(v, t)?;
+        }
+        Ok(vals)
+    }
+}
+
+/// The location a place's path leads to inside a variable's value.
+fn walk<'v>(mut v: &'v mut Value, path: &[Access], keys: &[Option<Value>]) -> R<&'v mut Value> {
+    for (a, key) in path.iter().zip(keys) {
+        v = match (a, v) {
+            (Access::Field(i) | Access::Tuple(i), Value::Record(fs) | Value::Tuple(fs)) => {
+                &mut fs[*i]
+            }
+            (Access::MapKey(_), Value::Map(m)) => {
+                let k = key.as_ref().expect("evaluated");
+                match m.get_mut(k) {
+                    Some(x) => x,
+                    None => return fail(format!("key {k:?} is outside the map's key type")),
+                }
+            }
+            (Access::SeqIndex(_), Value::Seq(s)) => {
+                let i = key.as_ref().expect("evaluated").as_int()?;
+                let len = s.len();
+                if i < 0 || i as usize >= len {
+                    return fail(format!("index {i} is outside a sequence of length {len}"));
+                }
+                &mut s[i as usize]
+            }
+            (_, v) => return fail(format!("internal: bad place into {v:?}")),
+        };
+    }
+    Ok(v)
+}
