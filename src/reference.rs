@@ -208,9 +208,20 @@ impl ReferenceModel {
     }
 }
 
+/// A step as Stateright's action: the step, and which of the successors
+/// with that step it is. Two successors can share a step: losing or
+/// duplicating a message of a FIFO channel where equal messages are not
+/// next to each other changes the channel in two different places.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Action {
+    pub step: Step,
+    /// Among the successors with this step, in the order dsmc makes them.
+    pub nth: u32,
+}
+
 impl stateright::Model for ReferenceModel {
     type State = State;
-    type Action = Step;
+    type Action = Action;
 
     fn init_states(&self) -> Vec<State> {
         match self.model.initial_states() {
@@ -227,13 +238,16 @@ impl stateright::Model for ReferenceModel {
         }
     }
 
-    fn actions(&self, state: &State, actions: &mut Vec<Step>) {
+    fn actions(&self, state: &State, actions: &mut Vec<Action>) {
         let mut scratch = Scratch::default();
         self.model.successors(
             &state.words,
             &mut scratch,
             &mut |step, outcome| match outcome {
-                Outcome::Next(_) => actions.push(step),
+                Outcome::Next(_) => {
+                    let nth = actions.iter().filter(|a| a.step == step).count() as u32;
+                    actions.push(Action { step, nth });
+                }
                 Outcome::Error(e) => self.fail(|f| {
                     f.steps.insert(format!(
                         "a step fails: {} ({})",
@@ -245,16 +259,20 @@ impl stateright::Model for ReferenceModel {
         );
     }
 
-    fn next_state(&self, state: &State, action: Step) -> Option<State> {
+    fn next_state(&self, state: &State, action: Action) -> Option<State> {
         let mut scratch = Scratch::default();
         let mut out = None;
+        let mut seen = 0;
         self.model
             .successors(&state.words, &mut scratch, &mut |step, outcome| {
                 if out.is_none()
-                    && step == action
+                    && step == action.step
                     && let Outcome::Next(next) = outcome
                 {
-                    out = Some(next.to_vec());
+                    if seen == action.nth {
+                        out = Some(next.to_vec());
+                    }
+                    seen += 1;
                 }
             });
         out.map(|words| self.state(words))
@@ -262,16 +280,16 @@ impl stateright::Model for ReferenceModel {
 
     /// The step as dsmc's traces name it: `RM[0].prepare`,
     /// `TM ← Prepared from RM[0]`, `crash TM`.
-    fn format_action(&self, action: &Step) -> String {
-        self.model.step_name(action)
+    fn format_action(&self, action: &Action) -> String {
+        self.model.step_name(&action.step)
     }
 
     /// The step, what it changed and sent, then the whole state after it.
-    fn format_step(&self, last_state: &State, action: Step) -> Option<String> {
+    fn format_step(&self, last_state: &State, action: Action) -> Option<String> {
         let next = self.next_state(last_state, action)?;
         let step = self
             .model
-            .describe_step(&last_state.words, &action, Some(&next.words));
+            .describe_step(&last_state.words, &action.step, Some(&next.words));
         let mut out = format!("{}\n", step.name);
         for line in crate::msc::change_lines(&self.model, &step) {
             out.push_str(&format!("  {line}\n"));
@@ -281,12 +299,12 @@ impl stateright::Model for ReferenceModel {
     }
 
     /// The path so far as a sequence diagram, as in the HTML report.
-    fn as_svg(&self, path: stateright::Path<State, Step>) -> Option<String> {
+    fn as_svg(&self, path: stateright::Path<State, Action>) -> Option<String> {
         let mut states = Vec::new();
         let mut steps = Vec::new();
         for (state, action) in path.into_vec() {
             states.push(state.words);
-            steps.extend(action);
+            steps.extend(action.map(|a| a.step));
         }
         let trace = crate::explore::Trace {
             states,

@@ -628,6 +628,14 @@ fn confirm_lasso(
     // The fair tasks a state enables (steps that change the state).
     let mut enabled = |state: &[u64]| -> BTreeSet<Task> {
         let mut out = BTreeSet::new();
+        // Outside a `bound` the bounded system has no step.
+        let inside = model
+            .bounds
+            .iter()
+            .all(|b| b.eval(model, state, &mut Vec::new()).is_ok_and(|v| v != 0));
+        if !inside {
+            return out;
+        }
         model.successors(state, &mut scratch, &mut |step, outcome| {
             if let Outcome::Next(next) = outcome
                 && next != state

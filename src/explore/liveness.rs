@@ -162,6 +162,16 @@ impl Explorer<'_> {
             edges: Vec::new(),
             enabled: Vec::new(),
         };
+        // A state outside a `bound` has no successors in the bounded
+        // system, and no step is enabled there: a run that reaches it
+        // stays there (docs/language.md, section 15). One whose bound
+        // could not be evaluated is a finding of the search already.
+        if !matches!(
+            super::inside_bounds(model, state, &mut Vec::new()),
+            Ok(true)
+        ) {
+            return node;
+        }
         model.successors(state, scratch, &mut |step, outcome| {
             let Outcome::Next(next) = outcome else { return };
             if next == state {

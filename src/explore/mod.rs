@@ -426,7 +426,7 @@ fn state_tests(model: &Model, only: &[bool], words: &[u64], locals: &mut Vec<i64
 
 /// Whether every `bound` holds in a state; the first bound whose
 /// evaluation fails, with its index.
-fn inside_bounds(
+pub(super) fn inside_bounds(
     model: &Model,
     words: &[u64],
     locals: &mut Vec<i64>,
@@ -503,7 +503,9 @@ type PredKey = [(usize, u64); 2];
 /// words (for packed states, without the network's bits). Never when
 /// there are more properties than the tests' bits.
 fn pred_key(model: &Model, packed: Option<&Fast>) -> Option<PredKey> {
-    if model.properties.len() > MAX_TESTED {
+    // A state without fixed words (nodes without variables) has no bits
+    // to key by.
+    if model.properties.len() > MAX_TESTED || model.layout.fixed_words == 0 {
         return None;
     }
     let read = model.property_reads().map(|mask| {
@@ -595,8 +597,13 @@ enum StepEnd {
     Failed(RtError),
 }
 
+/// Keeps the first finding: the shallowest, and at one level a failed
+/// evaluation before a violation (so that whether a property's verdict is
+/// `error` depends on depths alone, not on the order of states within a
+/// level), then the first in BFS order.
 fn keep_first(slot: &mut Option<Found>, candidate: Found) {
-    if slot.as_ref().is_none_or(|f| candidate.key < f.key) {
+    let rank = |f: &Found| (f.key.0, f.error.is_none(), f.key.1, f.key.2);
+    if slot.as_ref().is_none_or(|f| rank(&candidate) < rank(f)) {
         *slot = Some(candidate);
     }
 }
@@ -2179,7 +2186,7 @@ impl<'m> Explorer<'m> {
                 };
                 let stored = match following {
                     Some((ids, words, at)) if pipelined => {
-                        let ctx = self.phase2_context();
+                        let ctx = self.phase2_context(&outs);
                         let (shared, shards, hint) =
                             (&self.shared, &mut self.shards, self.buf_hint);
                         let (stored, outs) = rayon::join(
@@ -2217,16 +2224,19 @@ impl<'m> Explorer<'m> {
     }
 
     /// What phase 2 of the next batch must know of the search so far.
-    fn phase2_context(&self) -> Phase2 {
+    fn phase2_context(&self, outs: &[ChunkOut]) -> Phase2 {
         let model = self.shared.model;
+        let level = outs.first().map_or(0, |o| o.level);
         // Properties a batch can still change: checked, and not settled by
-        // an earlier batch (a state reached, or an invariant's violation,
-        // which comes before any this batch could find; only invariants:
-        // phase 1 of this very batch may have found a variant's).
+        // an earlier batch (a state reached, or an invariant's violation at
+        // an earlier level, which comes before any this batch could find:
+        // at the same level a failed evaluation would still come first, see
+        // `keep_first`; only invariants: phase 1 of this very batch may
+        // have found a variant's).
         let open: Vec<bool> = (0..self.shared.n_props)
             .map(|p| {
                 let violated = matches!(model.properties[p], CompiledProperty::Invariant(_))
-                    && self.found[p].is_some();
+                    && self.found[p].as_ref().is_some_and(|f| f.key.0 < level);
                 self.checked[p] && !self.reached[p] && !violated
             })
             .collect();
@@ -2264,7 +2274,7 @@ impl<'m> Explorer<'m> {
     /// Phase 2 of a batch on its own: stores the new states; returns the
     /// next frontier.
     fn phase2(&mut self, outs: Vec<ChunkOut>) -> Frontier {
-        let ctx = self.phase2_context();
+        let ctx = self.phase2_context(&outs);
         let stored = self.shared.phase2(&ctx, &mut self.shards, outs);
         self.take_in(stored)
     }

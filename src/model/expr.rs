@@ -156,15 +156,39 @@ fn nest(
     }
 }
 
+/// The elements of set `code` (of encoding `from`) that `to`'s elements
+/// can hold, as a set of `to`.
+fn restrict(code: u64, from: &Enc, to: &Enc) -> u64 {
+    let (Shape::Set(a), Shape::Set(b)) = (&from.shape, &to.shape) else {
+        return 0;
+    };
+    let mut out = 0u64;
+    let mut bits = code;
+    while bits != 0 {
+        let c = bits.trailing_zeros() as u64;
+        bits &= bits - 1;
+        if let Ok(d) = recode(c, a, b, Span::default()) {
+            out |= 1 << d;
+        }
+    }
+    out
+}
+
 /// A closure that puts a value into a given encoding, or says that the
 /// encoding cannot hold it ([`Lowerer::encode_into`]).
 type Into = Arc<dyn Fn(&Ctx, &mut [i64]) -> R<Option<u64>> + Send + Sync>;
 
-/// Whether `e` is a tuple, record or set literal (in parentheses or not).
+/// Whether `e` is a value put together in place: a tuple, record, set,
+/// sequence or map literal, or `some(x)`.
 fn is_compound_literal(e: &Expr) -> bool {
     matches!(
         e.kind,
-        ExprKind::Tuple(_) | ExprKind::Record(_) | ExprKind::SetLit(_)
+        ExprKind::Tuple(_)
+            | ExprKind::Record(_)
+            | ExprKind::SetLit(_)
+            | ExprKind::SeqLit(_)
+            | ExprKind::MapLit { .. }
+            | ExprKind::Call(Builtin::Some, _)
     )
 }
 
@@ -707,7 +731,7 @@ impl<'s> Lowerer<'s> {
 
     /// Compiles `e` into a code of `target`, the encoding of a type
     /// compatible with `e`'s, or `None` when `target` cannot hold the
-    /// value. Tuple, record and set literals are put together part by part
+    /// value. Literals ([`is_compound_literal`]) are put together part by part
     /// in `target`'s parts, so that no part is first packed in the
     /// literal's own type (where an integer would have to lie in
     /// `0..63`); every part is evaluated, as the literal would be.
@@ -726,6 +750,77 @@ impl<'s> Lowerer<'s> {
                     for (part, offset) in &parts {
                         let c = part(ctx, locals)?;
                         code = code.zip(c).map(|(code, c)| code | c << offset);
+                    }
+                    Ok(code)
+                })
+            }
+            (ExprKind::Call(Builtin::Some, args), Shape::Option(inner)) if args.len() == 1 => {
+                let arg = self.encode_into(inner, &args[0], node);
+                Arc::new(move |ctx, locals| Ok(arg(ctx, locals)?.map(|c| (c << 1) | 1)))
+            }
+            (
+                ExprKind::SeqLit(items),
+                Shape::Seq {
+                    elem,
+                    max_len,
+                    len_bits,
+                },
+            ) => {
+                let fits = items.len() <= *max_len as usize;
+                let (elem, len_bits) = (elem.clone(), *len_bits);
+                let items: Vec<Into> = items
+                    .iter()
+                    .map(|item| self.encode_into(&elem, item, node))
+                    .collect();
+                Arc::new(move |ctx, locals| {
+                    let mut code = Some(items.len() as u64);
+                    for (index, item) in items.iter().enumerate() {
+                        let c = item(ctx, locals)?;
+                        let shift = len_bits as u64 + index as u64 * elem.bits as u64;
+                        code = code.zip(c).map(|(code, c)| code | c << shift);
+                    }
+                    // Longer than the type allows: no value of it.
+                    Ok(code.filter(|_| fits))
+                })
+            }
+            (ExprKind::MapLit { entries, default }, Shape::Map { key, value }) => {
+                let keys = key.domain().unwrap_or_default();
+                let (vbits, span) = (value.bits as u64, e.span);
+                let default = default.as_ref().map(|d| self.encode_into(value, d, node));
+                let entries: Vec<(Into, Into)> = entries
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            self.encode_into(key, k, node),
+                            self.encode_into(value, v, node),
+                        )
+                    })
+                    .collect();
+                Arc::new(move |ctx, locals| {
+                    let mut code = Some(0u64);
+                    let mut filled = 0u64;
+                    if let Some(d) = &default {
+                        let c = d(ctx, locals)?;
+                        for k in &keys {
+                            code = code.zip(c).map(|(code, c)| code | c << (k * vbits));
+                            filled |= 1 << k;
+                        }
+                    }
+                    for (k, v) in &entries {
+                        let (k, c) = (k(ctx, locals)?, v(ctx, locals)?);
+                        if let Some(k) = k {
+                            filled |= 1 << k;
+                            code = code.zip(c).map(|(code, c)| {
+                                (code & !(mask(vbits as u32) << (k * vbits))) | c << (k * vbits)
+                            });
+                        } else {
+                            code = None;
+                        }
+                    }
+                    // A map literal must give every key a value, compared
+                    // or not.
+                    if code.is_some() && keys.iter().any(|k| filled >> k & 1 == 0) {
+                        return Err(err(RtErrorKind::MapIncomplete, span));
                     }
                     Ok(code)
                 })
@@ -948,8 +1043,11 @@ impl<'s> Lowerer<'s> {
                 })
             }
             BinOp::Union | BinOp::Diff | BinOp::Inter | BinOp::Subset => {
+                // `p <= q` compares in q's domain: q's elements outside
+                // p's domain do not matter, and p's outside q's make p no
+                // subset. The others compute in the result's domain.
                 let to = if op == BinOp::Subset {
-                    ea.clone()
+                    eb.clone()
                 } else {
                     self.enc(&e.ty, span)
                 };
@@ -960,17 +1058,21 @@ impl<'s> Lowerer<'s> {
                     let q = y(ctx, locals)? as u64;
                     let p = if same_a {
                         p
+                    } else if op == BinOp::Subset {
+                        // An element outside q's domain is not in q.
+                        match recode(p, &ea, &to, span) {
+                            Ok(p) => p,
+                            Err(_) => return Ok(0),
+                        }
                     } else {
                         recode(p, &ea, &to, span)?
                     };
                     let q = if same_b {
                         q
-                    } else if op == BinOp::Subset {
-                        // Elements outside p's domain cannot be in p.
-                        match recode(q, &eb, &to, span) {
-                            Ok(q) => q,
-                            Err(_) => return Ok(0),
-                        }
+                    } else if matches!(op, BinOp::Diff | BinOp::Inter) {
+                        // q's elements outside the result's domain take
+                        // nothing away from p and add nothing to p & q.
+                        restrict(q, &eb, &to)
                     } else {
                         recode(q, &eb, &to, span)?
                     };

@@ -256,15 +256,17 @@ impl Checker<'_, '_> {
                         None => self.infer(cx, i),
                     })
                     .collect();
-                // With a tuple expected, the literal has that type, as a
-                // record literal does: its parts are stored in the declared
-                // ranges, not in those of unbounded integers.
-                let ty = match hint {
-                    Some(h @ Type::Tuple(ts)) if ts.len() == items.len() && !h.has_error() => {
-                        h.clone()
-                    }
-                    _ => Type::Tuple(items.iter().map(|i| widen(&i.ty)).collect()),
-                };
+                // An integer part's type covers the expected range and
+                // the part's own values, so the literal packs in it (a
+                // part of `(true, -1)` is not an unbounded `int`, whose
+                // values inside a collection are limited to `0..63`).
+                let ty = Type::Tuple(
+                    items
+                        .iter()
+                        .zip(&hints)
+                        .map(|(item, h)| part_type(h.as_ref(), item))
+                        .collect(),
+                );
                 mk(ExprKind::Tuple(items), ty)
             }
             ast::ExprKind::Set(items) => {
@@ -313,7 +315,7 @@ impl Checker<'_, '_> {
         span: Span,
         what: &'static str,
     ) -> (Vec<Expr>, Type) {
-        let mut elem = elem_hint;
+        let mut elem = elem_hint.clone();
         let mut out = Vec::new();
         // Type the elements that know their own type first, so that bare
         // variants and `none` among them can take it.
@@ -334,6 +336,17 @@ impl Checker<'_, '_> {
             }
         }
         let elem = match elem {
+            // A type that covers the expected one and every element's
+            // values (integer ranges joined part by part), so that every
+            // element packs in it.
+            Some(t) if !t.has_error() && out.iter().all(|i| !i.ty.has_error()) => {
+                let own = out.iter().map(precise_type).reduce(|a, b| join(&a, &b));
+                match (own, &elem_hint) {
+                    (Some(own), Some(hint)) => cover(hint, &own),
+                    (Some(own), None) => own,
+                    (None, _) => t,
+                }
+            }
             Some(t) => t,
             None => {
                 self.errors.push(TypeError::CannotInfer { what, span });
@@ -571,13 +584,22 @@ impl Checker<'_, '_> {
             BinaryOp::Range => {
                 let x = self.check(cx, a, &Type::Int, None);
                 let y = self.check(cx, b, &Type::Int, None);
-                // With a set of a range expected (`var x: -1..1 in -1..1`),
-                // the set's elements are of that range.
-                let ty = match hint {
-                    Some(h @ Type::Set(t)) if matches!(**t, Type::Range { .. }) => h.clone(),
-                    _ => Type::Set(Box::new(Type::Int)),
+                // The elements cover the expected range and what the
+                // bounds can be (`var x: -1..1 in -1..1`, `{} + (-2..2)`).
+                let own = int_range(&x)
+                    .zip(int_range(&y))
+                    .map(|((lo, _), (_, hi))| (lo, hi));
+                let expected = match hint {
+                    Some(Type::Set(t)) => Some(&**t),
+                    _ => None,
                 };
-                mk(BinOp::Range, x, y, ty)
+                let elem = match own {
+                    // An empty range: only the expected type can say.
+                    Some((lo, hi)) if lo > hi => expected.cloned().unwrap_or(Type::Int),
+                    Some(own) => hull(expected, own),
+                    None => expected.cloned().unwrap_or(Type::Int),
+                };
+                mk(BinOp::Range, x, y, Type::Set(Box::new(elem)))
             }
             BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => {
                 let x = self.check(cx, a, &Type::Int, None);
@@ -632,7 +654,18 @@ impl Checker<'_, '_> {
                             BinaryOp::Sub => BinOp::Diff,
                             _ => BinOp::Inter,
                         };
-                        let ty = widen(&x.ty);
+                        // A union holds both sides' integers; a difference
+                        // and an intersection only the left side's.
+                        let ty = match (kind, &x.ty, &y.ty) {
+                            (BinOp::Union, Type::Set(a), Type::Set(b)) => match (&**a, &**b) {
+                                (Type::Range { .. }, Type::Range { lo, hi }) => {
+                                    Type::Set(Box::new(hull(Some(a), (*lo, *hi))))
+                                }
+                                (a, _) if a.is_int() => Type::Set(Box::new(Type::Int)),
+                                _ => x.ty.clone(),
+                            },
+                            _ => x.ty.clone(),
+                        };
                         mk(kind, x, y, ty)
                     }
                     _ => {
@@ -874,7 +907,9 @@ impl Checker<'_, '_> {
                     Some(t) => self.check(cx, &args[0], t, None),
                     None => self.infer(cx, &args[0]),
                 };
-                let ty = Type::Option(Box::new(inner_hint.unwrap_or_else(|| widen(&x.ty))));
+                // As a tuple's part: an integer covers the expected range
+                // and its own values (`some(-1)`).
+                let ty = Type::Option(Box::new(part_type(inner_hint.as_ref(), &x)));
                 mk(vec![x], ty)
             }
             Builtin::Len => {
@@ -1000,7 +1035,7 @@ impl Checker<'_, '_> {
             let mut tys = Vec::new();
             for (name, value) in fields {
                 let v = self.infer(cx, value);
-                tys.push((name.name.clone(), widen(&v.ty)));
+                tys.push((name.name.clone(), part_type(None, &v)));
                 values.push(v);
             }
             return Expr {
@@ -1053,9 +1088,19 @@ impl Checker<'_, '_> {
             });
             return Self::error_expr(span);
         }
+        let values: Vec<Expr> = values.into_iter().flatten().collect();
+        // As a tuple's parts: an integer field covers the declared range
+        // and its own values.
+        let ty = Type::Record(
+            expected
+                .iter()
+                .zip(&values)
+                .map(|((name, t), v)| (name.clone(), part_type(Some(t), v)))
+                .collect(),
+        );
         Expr {
-            kind: ExprKind::Record(values.into_iter().flatten().collect()),
-            ty: Type::Record(expected),
+            kind: ExprKind::Record(values),
+            ty,
             span,
         }
     }
@@ -1063,6 +1108,134 @@ impl Checker<'_, '_> {
 
 /// The type to give a collection built from a value of type `t`: integer
 /// ranges widen to `int`, so `{x, 5}` is a set of ints.
+/// The values an integer expression can take, as far as its form tells: a
+/// literal, a value of a range type, and their negations, sums,
+/// differences, products, `min`, `max` and `if`s. `None` when unknown or
+/// when the bounds overflow.
+fn int_range(e: &Expr) -> Option<(i64, i64)> {
+    if let Type::Range { lo, hi } = e.ty {
+        return Some((lo, hi));
+    }
+    match &e.kind {
+        ExprKind::Int(n) => Some((*n, *n)),
+        ExprKind::Unary(UnOp::Neg, x) => {
+            let (lo, hi) = int_range(x)?;
+            Some((hi.checked_neg()?, lo.checked_neg()?))
+        }
+        ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub | BinOp::Mul), a, b) => {
+            let ((a0, a1), (b0, b1)) = (int_range(a)?, int_range(b)?);
+            match op {
+                BinOp::Add => Some((a0.checked_add(b0)?, a1.checked_add(b1)?)),
+                BinOp::Sub => Some((a0.checked_sub(b1)?, a1.checked_sub(b0)?)),
+                _ => {
+                    let corners = [
+                        a0.checked_mul(b0)?,
+                        a0.checked_mul(b1)?,
+                        a1.checked_mul(b0)?,
+                        a1.checked_mul(b1)?,
+                    ];
+                    Some((*corners.iter().min()?, *corners.iter().max()?))
+                }
+            }
+        }
+        ExprKind::If(_, t, f) => {
+            let ((t0, t1), (f0, f1)) = (int_range(t)?, int_range(f)?);
+            Some((t0.min(f0), t1.max(f1)))
+        }
+        ExprKind::Call(Builtin::Min | Builtin::Max, args) if args.len() == 2 => {
+            let ((a0, a1), (b0, b1)) = (int_range(&args[0])?, int_range(&args[1])?);
+            Some((a0.min(b0), a1.max(b1)))
+        }
+        _ => None,
+    }
+}
+
+/// The type of an expression's values as far as they are known: an
+/// integer's range when [`int_range`] knows it.
+fn precise_type(e: &Expr) -> Type {
+    match int_range(e) {
+        Some((lo, hi)) if e.ty.is_int() => Type::Range { lo, hi },
+        _ => e.ty.clone(),
+    }
+}
+
+/// A type holding the values of two compatible types: integer ranges
+/// joined, part by part; an unbounded `int` anywhere stays `int`.
+fn join(a: &Type, b: &Type) -> Type {
+    use Type::*;
+    match (a, b) {
+        (Range { lo, hi }, Range { lo: c, hi: d }) => Range {
+            lo: *lo.min(c),
+            hi: *hi.max(d),
+        },
+        (x, y) if x.is_int() && y.is_int() => Int,
+        (Tuple(xs), Tuple(ys)) if xs.len() == ys.len() => {
+            Tuple(xs.iter().zip(ys).map(|(x, y)| join(x, y)).collect())
+        }
+        (Record(xs), Record(ys)) if xs.len() == ys.len() => Record(
+            xs.iter()
+                .zip(ys)
+                .map(|((n, x), (_, y))| (n.clone(), join(x, y)))
+                .collect(),
+        ),
+        (Set(x), Set(y)) => Set(Box::new(join(x, y))),
+        (Option(x), Option(y)) => Option(Box::new(join(x, y))),
+        (Seq(x, n), Seq(y, m)) => Seq(Box::new(join(x, y)), (*n).max(*m)),
+        (Map(k, v), Map(l, w)) => Map(Box::new(join(k, l)), Box::new(join(v, w))),
+        _ => a.clone(),
+    }
+}
+
+/// A type holding the expected type's values and `own`'s: like [`join`],
+/// but where `own` does not know an integer's range (`int`), the expected
+/// range stands.
+fn cover(expected: &Type, own: &Type) -> Type {
+    use Type::*;
+    match (expected, own) {
+        (Range { .. }, Int) => expected.clone(),
+        (Int, Range { .. }) => own.clone(),
+        (Tuple(xs), Tuple(ys)) if xs.len() == ys.len() => {
+            Tuple(xs.iter().zip(ys).map(|(x, y)| cover(x, y)).collect())
+        }
+        (Record(xs), Record(ys)) if xs.len() == ys.len() => Record(
+            xs.iter()
+                .zip(ys)
+                .map(|((n, x), (_, y))| (n.clone(), cover(x, y)))
+                .collect(),
+        ),
+        (Set(x), Set(y)) => Set(Box::new(cover(x, y))),
+        (Option(x), Option(y)) => Option(Box::new(cover(x, y))),
+        (Seq(x, n), Seq(y, m)) => Seq(Box::new(cover(x, y)), (*n).max(*m)),
+        (Map(k, v), Map(l, w)) => Map(Box::new(cover(k, l)), Box::new(cover(v, w))),
+        _ => join(expected, own),
+    }
+}
+
+/// A range covering `own` and, when it is a range, `expected`.
+fn hull(expected: Option<&Type>, (lo, hi): (i64, i64)) -> Type {
+    match expected {
+        Some(Type::Range { lo: a, hi: b }) => Type::Range {
+            lo: lo.min(*a),
+            hi: hi.max(*b),
+        },
+        _ => Type::Range { lo, hi },
+    }
+}
+
+/// The type of a tuple or record literal's part: for an integer, a range covering
+/// the expected one and the part's own values (or the expected type, or
+/// `int`, when the part's values are unknown); otherwise the part's own.
+fn part_type(expected: Option<&Type>, item: &Expr) -> Type {
+    if !item.ty.is_int() || item.ty.has_error() {
+        return item.ty.clone();
+    }
+    match (int_range(item), expected) {
+        (Some(own), expected) => hull(expected, own),
+        (None, Some(expected)) if expected.is_int() => expected.clone(),
+        _ => Type::Int,
+    }
+}
+
 fn widen(t: &Type) -> Type {
     match t {
         Type::Range { .. } => Type::Int,
