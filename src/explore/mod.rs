@@ -602,7 +602,13 @@ enum StepEnd {
 /// `error` depends on depths alone, not on the order of states within a
 /// level), then the first in BFS order.
 fn keep_first(slot: &mut Option<Found>, candidate: Found) {
-    let rank = |f: &Found| (f.key.0, f.error.is_none(), f.key.1, f.key.2);
+    // The depth of the trace's last state: a failed step's trace ends in
+    // the state it fails from, one level above its key's.
+    let depth = |f: &Found| match f.step {
+        Some((_, StepEnd::Failed(_))) => f.key.0.saturating_sub(1),
+        _ => f.key.0,
+    };
+    let rank = |f: &Found| (depth(f), f.error.is_none(), f.key.0, f.key.1, f.key.2);
     if slot.as_ref().is_none_or(|f| rank(&candidate) < rank(f)) {
         *slot = Some(candidate);
     }

@@ -562,8 +562,22 @@ impl<'s> Lowerer<'s> {
             }
             ExprKind::If(c, t, f) => {
                 let c = self.expr(c, node);
-                let t = self.expr(t, node);
-                let f = self.expr(f, node);
+                // A branch whose type packs differently from the whole's
+                // (`(v, 0)` of `(-1..0, 0..0)` in an `if` of `(-1..0,
+                // 0..3)`) is put into the whole's encoding.
+                let mut branch = |b: &Expr| -> Ex {
+                    let x = self.expr(b, node);
+                    if e.ty.is_int() {
+                        return x;
+                    }
+                    let (from, to) = (self.enc(&b.ty, b.span), self.enc(&e.ty, span));
+                    if from == to {
+                        return x;
+                    }
+                    let to = Storer::new(&from, &to);
+                    Arc::new(move |ctx, locals| Ok(to.store(x(ctx, locals)?, span)? as i64))
+                };
+                let (t, f) = (branch(t), branch(f));
                 Arc::new(move |ctx, locals| {
                     if c(ctx, locals)? != 0 {
                         t(ctx, locals)

@@ -233,8 +233,15 @@ impl Checker<'_, '_> {
                 let f = self.check(cx, f, &ty, None);
                 let ty = if t.ty.is_int() && f.ty.is_int() && hint.is_none() {
                     Type::Int
-                } else {
+                } else if ty.is_int() || ty.has_error() || t.ty.has_error() || f.ty.has_error() {
                     ty
+                } else {
+                    // Both branches' values, and the expected type's.
+                    let own = join(&precise_type(&t), &precise_type(&f));
+                    match hint {
+                        Some(h) => cover(h, &own),
+                        None => own,
+                    }
                 };
                 if !ty.compatible(&t.ty) {
                     self.mismatch(&ty, &t.ty, t.span, None);
