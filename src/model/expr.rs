@@ -687,19 +687,27 @@ impl<'s> Lowerer<'s> {
                 Arc::new(move |ctx, locals| {
                     let mut code = 0u64;
                     let mut filled = 0u64;
-                    if let Some((d, to)) = &default {
-                        let c = to.store(d(ctx, locals)?, span)?;
-                        for k in keys.iter() {
-                            code |= c << (k * value.bits as u64);
-                            filled |= 1 << k;
-                        }
-                    }
+                    let fallback = match &default {
+                        Some((d, _)) => Some(d(ctx, locals)?),
+                        None => None,
+                    };
                     for (k, kto, v, vto) in &entries {
                         let k = kto.store(k(ctx, locals)?, span)?;
                         let c = vto.store(v(ctx, locals)?, span)?;
                         let shift = k * value.bits as u64;
                         code = (code & !(mask(value.bits) << shift)) | (c << shift);
                         filled |= 1 << k;
+                    }
+                    // `_ -> v` fills the keys no entry gave; `v` is stored
+                    // only when one is left.
+                    if let (Some(v), Some((_, to))) = (fallback, &default)
+                        && keys.iter().any(|k| filled >> k & 1 == 0)
+                    {
+                        let c = to.store(v, span)?;
+                        for k in keys.iter().filter(|k| filled >> **k & 1 == 0) {
+                            code |= c << (k * value.bits as u64);
+                        }
+                        filled = u64::MAX;
                     }
                     if keys.iter().any(|k| filled >> k & 1 == 0) {
                         return Err(err(RtErrorKind::MapIncomplete, span));
@@ -813,13 +821,10 @@ impl<'s> Lowerer<'s> {
                 Arc::new(move |ctx, locals| {
                     let mut code = Some(0u64);
                     let mut filled = 0u64;
-                    if let Some(d) = &default {
-                        let c = d(ctx, locals)?;
-                        for k in &keys {
-                            code = code.zip(c).map(|(code, c)| code | c << (k * vbits));
-                            filled |= 1 << k;
-                        }
-                    }
+                    let fallback = match &default {
+                        Some(d) => Some(d(ctx, locals)?),
+                        None => None,
+                    };
                     for (k, v) in &entries {
                         let (k, c) = (k(ctx, locals)?, v(ctx, locals)?);
                         if let Some(k) = k {
@@ -829,6 +834,15 @@ impl<'s> Lowerer<'s> {
                             });
                         } else {
                             code = None;
+                        }
+                    }
+                    // `_ -> v` fills the keys no entry gave: `v` matters
+                    // only when one is left.
+                    if let Some(c) = fallback {
+                        let left = !filled;
+                        for k in keys.iter().filter(|k| left >> **k & 1 == 1) {
+                            code = code.zip(c).map(|(code, c)| code | c << (k * vbits));
+                            filled |= 1 << k;
                         }
                     }
                     // A map literal must give every key a value, compared

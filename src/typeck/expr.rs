@@ -226,9 +226,11 @@ impl Checker<'_, '_> {
             ast::ExprKind::If(c, t, f) => {
                 let c = self.check(cx, c, &Type::Bool, None);
                 let t = self.expr(cx, t, hint);
+                // Without an expected type, the else branch follows the
+                // then branch's shape, not its integers' ranges.
                 let ty = match hint {
                     Some(h) if !h.has_error() => h.clone(),
-                    _ => t.ty.clone(),
+                    _ => forget_ranges(&t.ty),
                 };
                 let f = self.check(cx, f, &ty, None);
                 let ty = if t.ty.is_int() && f.ty.is_int() && hint.is_none() {
@@ -330,7 +332,8 @@ impl Checker<'_, '_> {
             && let Some(first) = items.iter().find(|i| !self.needs_context(cx, i))
         {
             let typed = self.infer(cx, first);
-            elem = Some(widen(&typed.ty));
+            // The others follow its shape, not its integers' ranges.
+            elem = Some(forget_ranges(&typed.ty));
         }
         for item in items {
             match &elem {
@@ -601,8 +604,11 @@ impl Checker<'_, '_> {
                     _ => None,
                 };
                 let elem = match own {
-                    // An empty range: only the expected type can say.
-                    Some((lo, hi)) if lo > hi => expected.cloned().unwrap_or(Type::Int),
+                    // Always empty: any type holds it; the expected one,
+                    // or one that joins with others without widening.
+                    Some((lo, hi)) if lo > hi => {
+                        expected.cloned().unwrap_or(Type::Range { lo, hi: lo })
+                    }
                     Some(own) => hull(expected, own),
                     None => expected.cloned().unwrap_or(Type::Int),
                 };
@@ -1157,9 +1163,30 @@ fn int_range(e: &Expr) -> Option<(i64, i64)> {
     }
 }
 
+/// `t` with every integer range an unbounded `int`: the shape a sibling
+/// (another element of a literal, the other branch of an `if`) must have,
+/// without the sibling's own values.
+fn forget_ranges(t: &Type) -> Type {
+    use Type::*;
+    match t {
+        Range { .. } => Int,
+        Tuple(ts) => Tuple(ts.iter().map(forget_ranges).collect()),
+        Record(fs) => Record(
+            fs.iter()
+                .map(|(n, t)| (n.clone(), forget_ranges(t)))
+                .collect(),
+        ),
+        Set(t) => Set(Box::new(forget_ranges(t))),
+        Option(t) => Option(Box::new(forget_ranges(t))),
+        Seq(t, n) => Seq(Box::new(forget_ranges(t)), *n),
+        Map(k, v) => Map(Box::new(forget_ranges(k)), Box::new(forget_ranges(v))),
+        other => other.clone(),
+    }
+}
+
 /// The type of an expression's values as far as they are known: an
 /// integer's range when [`int_range`] knows it.
-fn precise_type(e: &Expr) -> Type {
+pub(super) fn precise_type(e: &Expr) -> Type {
     match int_range(e) {
         Some((lo, hi)) if e.ty.is_int() => Type::Range { lo, hi },
         _ => e.ty.clone(),

@@ -80,7 +80,10 @@ impl Checker<'_, '_> {
             }
             ast::StmtKind::Let { name, value } => {
                 let value = self.infer(cx, value);
-                let local = cx.bind(&name.name, value.ty.clone(), name.span);
+                // An integer's range as far as the value's form tells, so
+                // that a literal built from the local packs it.
+                let ty = super::expr::precise_type(&value);
+                let local = cx.bind(&name.name, ty, name.span);
                 StmtKind::Let { local, value }
             }
             ast::StmtKind::If {
