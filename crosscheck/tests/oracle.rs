@@ -1,6 +1,7 @@
 //! The oracle against the headers of the spec library and the explorer's
-//! test cases: every `.ds` file under `specs/` and `tests/explore/` whose
-//! header pins `// states: N` is checked by the oracle, and the states,
+//! test cases: every `.ds` file under `specs/`, `tests/explore/` and
+//! `tests/tlc/` (whose counts are TLC's) whose header pins `// states: N`
+//! is checked by the oracle, and the states,
 //! transitions, depth, pruned count, verdicts, deadlock and run-time
 //! findings it pins must come out the same.
 //!
@@ -50,7 +51,7 @@ fn header(source: &str) -> BTreeMap<String, String> {
 fn pinned() -> Vec<(PathBuf, u64)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut out = Vec::new();
-    for dir in ["specs", "tests/explore"] {
+    for dir in ["specs", "tests/explore", "tests/tlc"] {
         let mut files: Vec<PathBuf> = std::fs::read_dir(root.join(dir))
             .expect("a spec directory")
             .filter_map(|e| e.ok().map(|e| e.path()))
