@@ -208,6 +208,9 @@ fn main() {
                     shrunk,
                 } => {
                     disagreeing += 1;
+                    // Every disagreeing seed, so that each can be checked
+                    // again (the files are written for a few per kind).
+                    println!("disagree: seed {seed} ({})", kinds.join("; "));
                     for k in &kinds {
                         *by_kind.entry(k.clone()).or_insert(0) += 1;
                     }
