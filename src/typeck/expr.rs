@@ -1025,6 +1025,15 @@ impl Checker<'_, '_> {
             });
             return Self::error_expr(span);
         };
+        // `_ -> v` stands for every other key of the key type: an
+        // unbounded `int` has no list of keys to stand for.
+        if default.is_some() && k == Type::Int {
+            self.errors.push(TypeError::CannotInfer {
+                what: "the keys `_ ->` stands for (integer keys need a declared range)",
+                span,
+            });
+            return Self::error_expr(span);
+        }
         Expr {
             kind: ExprKind::MapLit {
                 entries: out,

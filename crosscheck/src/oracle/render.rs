@@ -70,7 +70,8 @@ fn code(spec: &TypedSpec, v: &Value, ty: &Type) -> u128 {
         (Value::Tuple(xs), Type::Tuple(ts)) => {
             let mut off = 0;
             let mut c = 0;
-            for (x, t) in xs.iter().zip(ts) {
+            // The first part in the highest bits, the last at 0.
+            for (x, t) in xs.iter().zip(ts).rev() {
                 c |= sh(code(spec, x, t), off);
                 off += bits(spec, t);
             }
@@ -79,7 +80,7 @@ fn code(spec: &TypedSpec, v: &Value, ty: &Type) -> u128 {
         (Value::Record(xs), Type::Record(fs)) => {
             let mut off = 0;
             let mut c = 0;
-            for (x, (_, t)) in xs.iter().zip(fs) {
+            for (x, (_, t)) in xs.iter().zip(fs).rev() {
                 c |= sh(code(spec, x, t), off);
                 off += bits(spec, t);
             }
