@@ -669,14 +669,8 @@ impl Checker<'_, '_> {
                         };
                         // A union holds both sides' integers; a difference
                         // and an intersection only the left side's.
-                        let ty = match (kind, &x.ty, &y.ty) {
-                            (BinOp::Union, Type::Set(a), Type::Set(b)) => match (&**a, &**b) {
-                                (Type::Range { .. }, Type::Range { lo, hi }) => {
-                                    Type::Set(Box::new(hull(Some(a), (*lo, *hi))))
-                                }
-                                (a, _) if a.is_int() => Type::Set(Box::new(Type::Int)),
-                                _ => x.ty.clone(),
-                            },
+                        let ty = match kind {
+                            BinOp::Union => join(&x.ty, &y.ty),
                             _ => x.ty.clone(),
                         };
                         mk(kind, x, y, ty)
