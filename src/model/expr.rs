@@ -179,17 +179,20 @@ fn restrict(code: u64, from: &Enc, to: &Enc) -> u64 {
 type Into = Arc<dyn Fn(&Ctx, &mut [i64]) -> R<Option<u64>> + Send + Sync>;
 
 /// Whether `e` is a value put together in place: a tuple, record, set,
-/// sequence or map literal, or `some(x)`.
+/// sequence or map literal, `some(x)`, or an `if` with such a branch.
 fn is_compound_literal(e: &Expr) -> bool {
-    matches!(
-        e.kind,
-        ExprKind::Tuple(_)
-            | ExprKind::Record(_)
-            | ExprKind::SetLit(_)
-            | ExprKind::SeqLit(_)
-            | ExprKind::MapLit { .. }
-            | ExprKind::Call(Builtin::Some, _)
-    )
+    match &e.kind {
+        ExprKind::If(_, t, f) => is_compound_literal(t) || is_compound_literal(f),
+        kind => matches!(
+            kind,
+            ExprKind::Tuple(_)
+                | ExprKind::Record(_)
+                | ExprKind::SetLit(_)
+                | ExprKind::SeqLit(_)
+                | ExprKind::MapLit { .. }
+                | ExprKind::Call(Builtin::Some, _)
+        ),
+    }
 }
 
 /// Whether `e` reads any of `locals`.
@@ -774,6 +777,20 @@ impl<'s> Lowerer<'s> {
                         code = code.zip(c).map(|(code, c)| code | c << offset);
                     }
                     Ok(code)
+                })
+            }
+            (ExprKind::If(c, t, f), _) if is_compound_literal(e) => {
+                let c = self.expr(c, node);
+                let (t, f) = (
+                    self.encode_into(target, t, node),
+                    self.encode_into(target, f, node),
+                );
+                Arc::new(move |ctx, locals| {
+                    if c(ctx, locals)? != 0 {
+                        t(ctx, locals)
+                    } else {
+                        f(ctx, locals)
+                    }
                 })
             }
             (ExprKind::Call(Builtin::Some, args), Shape::Option(inner)) if args.len() == 1 => {
