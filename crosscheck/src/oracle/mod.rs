@@ -327,14 +327,14 @@ pub fn check(spec: &TypedSpec, limits: &Limits) -> Result<OracleResult, OracleEr
             }
             match &prop.kind {
                 PropertyKind::Invariant(_) if x.b(id, p, 0) == Some(false) => {
-                    first[p] = first[p].or(Some(d));
+                    first[p] = Some(first[p].map_or(d, |f| f.min(d)));
                 }
                 PropertyKind::Reachable(_) if x.b(id, p, 0) == Some(true) => reached[p] = true,
                 PropertyKind::Variant { .. }
                     if x.in_force(id, p) == Some(true)
                         && x.int(id, p, 0).is_some_and(|e| e < 0) =>
                 {
-                    first[p] = first[p].or(Some(d));
+                    first[p] = Some(first[p].map_or(d, |f| f.min(d)));
                 }
                 _ => {}
             }
