@@ -6,7 +6,15 @@
 //! cargo run --release -p dsmc-crosscheck --bin campaign -- \
 //!     --specs 100000 --seed S [--jobs J] [--threads-per-run T] [--out DIR]
 //!     [--max-states N] [--no-oracle] [--shrink-tries N] [--per-kind N]
+//!     [--print] [--max-rss-mib M]
 //! ```
+//!
+//! A watchdog stops the campaign (exit 3) when the process holds more than
+//! `--max-rss-mib` (12 GiB by default), and names the seeds being checked
+//! then: one spec cannot take the machine down with the campaign's record.
+//!
+//! `--print` writes the generated specs to stdout, one after another, and
+//! checks nothing: `campaign --specs 1 --seed S --print` shows seed S.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -29,12 +37,16 @@ struct Args {
     shrink_tries: usize,
     /// Shrink and write at most this many findings of each kind.
     per_kind: usize,
+    /// Print the generated specs instead of checking them.
+    print: bool,
+    /// Stop the campaign when the process holds more than this (MiB).
+    max_rss_mib: u64,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: campaign [--specs N] [--seed S] [--jobs J] [--threads-per-run T] [--out DIR] \
-         [--max-states N] [--no-oracle] [--shrink-tries N] [--per-kind N]"
+         [--max-states N] [--no-oracle] [--shrink-tries N] [--per-kind N] [--print] [--max-rss-mib M]"
     );
     std::process::exit(2)
 }
@@ -50,6 +62,8 @@ fn parse_args() -> Args {
         oracle: true,
         shrink_tries: 1_500,
         per_kind: 3,
+        print: false,
+        max_rss_mib: 12 * 1024,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -65,6 +79,8 @@ fn parse_args() -> Args {
             "--no-oracle" => a.oracle = false,
             "--shrink-tries" => a.shrink_tries = num(value()) as usize,
             "--per-kind" => a.per_kind = num(value()) as usize,
+            "--print" => a.print = true,
+            "--max-rss-mib" => a.max_rss_mib = num(value()),
             _ => usage(),
         }
     }
@@ -87,6 +103,16 @@ enum Found {
 
 fn main() {
     let args = parse_args();
+    if args.print {
+        for i in 0..args.specs {
+            let seed = args.seed.wrapping_add(i);
+            println!(
+                "// seed {seed}\n{}",
+                generate::generate(seed, &GenConfig::default()).render()
+            );
+        }
+        return;
+    }
     // Panics are findings, reported through catch_unwind: keep them quiet.
     std::panic::set_hook(Box::new(|_| {}));
     std::fs::create_dir_all(&args.out).unwrap_or_else(|e| {
@@ -114,11 +140,19 @@ fn main() {
     let mut by_kind: BTreeMap<String, u64> = BTreeMap::new();
     let mut disagreeing = 0u64;
     let mut written = vec![];
+    // The seed each worker is on, for the watchdog.
+    let in_flight: Vec<AtomicU64> = (0..args.jobs).map(|_| AtomicU64::new(u64::MAX)).collect();
+    let finished = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|scope| {
-        for _ in 0..args.jobs {
+        {
+            let (in_flight, finished, args) = (&in_flight, &finished, &args);
+            scope.spawn(move || watchdog(in_flight, finished, args.max_rss_mib));
+        }
+        for job in 0..args.jobs {
             let tx = tx.clone();
             let (next, claimed, limits, engines, cfg, args) =
                 (&next, &claimed, &limits, &engines, &cfg, &args);
+            let mine = &in_flight[job];
             // A big stack: deep specs must not abort the whole campaign.
             let worker = std::thread::Builder::new().stack_size(256 << 20);
             let spawned = worker.spawn_scoped(scope, move || {
@@ -128,6 +162,7 @@ fn main() {
                         break;
                     }
                     let seed = args.seed.wrapping_add(i);
+                    mine.store(seed, Ordering::Relaxed);
                     let spec = generate::generate(seed, cfg);
                     let found = match compare::compare_source(&spec.render(), limits, engines) {
                         Report::Rejected(_) => Found::Rejected,
@@ -183,6 +218,7 @@ fn main() {
                             }
                         }
                     };
+                    mine.store(u64::MAX, Ordering::Relaxed);
                     if tx.send(found).is_err() {
                         break;
                     }
@@ -245,6 +281,7 @@ fn main() {
                 );
             }
         }
+        finished.store(true, Ordering::Relaxed);
     });
     let secs = start.elapsed().as_secs_f64();
     println!();
@@ -280,5 +317,38 @@ fn main() {
     );
     if disagreeing > 0 {
         std::process::exit(1);
+    }
+}
+
+/// The bytes this process holds in memory (resident), from /proc.
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
+/// Stops the whole campaign, naming the seeds in flight, when the process
+/// holds more than `max_mib`: a spec that outgrows the per-spec limits
+/// (which count states) is a finding to look at, not a reason to lose the
+/// record to the kernel's OOM killer.
+fn watchdog(in_flight: &[AtomicU64], finished: &std::sync::atomic::AtomicBool, max_mib: u64) {
+    while !finished.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(200));
+        let Some(rss) = resident_bytes() else { return };
+        if rss > max_mib << 20 {
+            let seeds: Vec<String> = in_flight
+                .iter()
+                .map(|s| s.load(Ordering::Relaxed))
+                .filter(|&s| s != u64::MAX)
+                .map(|s| s.to_string())
+                .collect();
+            println!(
+                "stopped: the campaign holds {} MiB (over --max-rss-mib {max_mib}) while checking seed(s) {}; \
+                 rerun each with `campaign --specs 1 --seed S`",
+                rss >> 20,
+                seeds.join(", ")
+            );
+            std::process::exit(3);
+        }
     }
 }

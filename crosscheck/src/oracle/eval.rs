@@ -403,7 +403,15 @@ impl<'a> Env<'a> {
                 domain,
                 body,
             } => {
-                let d: Vec<Value> = self.eval(st, domain)?.as_set()?.iter().cloned().collect();
+                let mut d: Vec<Value> = self.eval(st, domain)?.as_set()?.iter().cloned().collect();
+                // Values order themselves lexicographically, which is the
+                // order docs/language.md gives for every element type but
+                // those holding sets, maps or sequences: those go by code.
+                if let Type::Set(el) = &domain.ty
+                    && super::render::coded_order(el)
+                {
+                    d.sort_by_cached_key(|v| super::render::code(self.spec, v, el));
+                }
                 for v in d {
                     self.bind(*local, v);
                     self.exec(st, body)?;

@@ -56,8 +56,20 @@ fn bits(spec: &TypedSpec, ty: &Type) -> u32 {
     }
 }
 
+/// Whether values of `ty` are ordered by their packed code rather than
+/// lexicographically: those that hold a set, a map or a sequence.
+pub(super) fn coded_order(ty: &Type) -> bool {
+    match ty {
+        Type::Set(_) | Type::Map(..) | Type::Seq(..) => true,
+        Type::Option(t) => coded_order(t),
+        Type::Tuple(ts) => ts.iter().any(coded_order),
+        Type::Record(fs) => fs.iter().any(|(_, t)| coded_order(t)),
+        _ => false,
+    }
+}
+
 /// The packed code of a value (for ordering set elements as dsmc does).
-fn code(spec: &TypedSpec, v: &Value, ty: &Type) -> u128 {
+pub(super) fn code(spec: &TypedSpec, v: &Value, ty: &Type) -> u128 {
     let sh = |c: u128, by: u32| if by >= 128 { 0 } else { c << by };
     match (v, ty) {
         (Value::Bool(b), _) => *b as u128,
