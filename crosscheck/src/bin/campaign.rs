@@ -148,11 +148,10 @@ fn main() {
             let (in_flight, finished, args) = (&in_flight, &finished, &args);
             scope.spawn(move || watchdog(in_flight, finished, args.max_rss_mib));
         }
-        for job in 0..args.jobs {
+        for mine in &in_flight {
             let tx = tx.clone();
             let (next, claimed, limits, engines, cfg, args) =
                 (&next, &claimed, &limits, &engines, &cfg, &args);
-            let mine = &in_flight[job];
             // A big stack: deep specs must not abort the whole campaign.
             let worker = std::thread::Builder::new().stack_size(256 << 20);
             let spawned = worker.spawn_scoped(scope, move || {
