@@ -340,7 +340,8 @@ fn find_in(root: &Path, dir: &str) -> std::io::Result<Vec<PathBuf>> {
 /// // deadlock: found | none
 /// // runtime-error: TEXT     a step fails with a message containing TEXT
 /// // status: ok | failed | incomplete
-/// // trace-steps: c=5        length of a counterexample
+/// // trace-steps: c=5        length of a counterexample (`deadlock=N`: of
+///                            the deadlock's, unless a property is so named)
 /// // lower-error: CODE       the spec cannot be compiled, with this error
 /// // coverage: CODE, ...     the coverage warnings (none when absent)
 /// ```
@@ -518,7 +519,13 @@ fn explore_case(root: &Path, case: &Path) -> Result<(), Failed> {
             .properties
             .iter()
             .position(|p| p.name == name.trim());
-        let steps = index.and_then(|i| match &exploration.verdicts[i] {
+        // `deadlock=N`, when no property has that name: the deadlock's.
+        let verdict = match index {
+            Some(i) => Some(&exploration.verdicts[i]),
+            None if name.trim() == "deadlock" => Some(&exploration.deadlock),
+            None => None,
+        };
+        let steps = verdict.and_then(|v| match v {
             Verdict::Violated(Some(t)) => Some(t.steps.len()),
             _ => None,
         });

@@ -119,8 +119,12 @@ fn compare_all(select: impl Fn(&str) -> bool) -> usize {
 /// counterexamples, deadlocks, runtime findings and coverage.
 #[test]
 fn fast_path_agrees_with_the_interpreter() {
-    let (packed, reduced) = compare_fast_path(|source| !common::is_heavy(source));
+    let (packed, reduced, faulty) = compare_fast_path(|source| !common::is_heavy(source));
     assert!(packed >= 5, "only {packed} specs took the fast path");
+    assert!(
+        faulty >= 5,
+        "only {faulty} specs with faults took the fast path"
+    );
     assert!(
         reduced >= 1,
         "only {reduced} specs took it with symmetry reduction"
@@ -130,7 +134,7 @@ fn fast_path_agrees_with_the_interpreter() {
 #[test]
 #[ignore = "heavy: run with --include-ignored"]
 fn fast_path_agrees_with_the_interpreter_on_heavy_specs() {
-    let (packed, _) = compare_fast_path(|source| {
+    let (packed, _, _) = compare_fast_path(|source| {
         common::is_heavy(source)
             && common::pinned_states(source).is_none_or(|n| n <= common::REFERENCE_STATES)
     });
@@ -139,12 +143,16 @@ fn fast_path_agrees_with_the_interpreter_on_heavy_specs() {
 
 /// Compares the two ways of exploring on every spec `select` accepts, with
 /// and without symmetry reduction; returns how many specs took the fast
-/// path, and how many of those with symmetry reduction.
-fn compare_fast_path(select: impl Fn(&str) -> bool) -> (usize, usize) {
-    let (mut packed, mut reduced) = (0, 0);
+/// path, how many of those with symmetry reduction, and how many of those
+/// with faults.
+fn compare_fast_path(select: impl Fn(&str) -> bool) -> (usize, usize, usize) {
+    let (mut packed, mut reduced, mut faulty) = (0, 0, 0);
     for (path, model) in models(select) {
         if model.packing().is_some() {
             packed += 1;
+            if !model.spec.faults.is_empty() {
+                faulty += 1;
+            }
             if model.reduction().is_some() {
                 reduced += 1;
             }
@@ -195,5 +203,5 @@ fn compare_fast_path(select: impl Fn(&str) -> bool) -> (usize, usize) {
             );
         }
     }
-    (packed, reduced)
+    (packed, reduced, faulty)
 }

@@ -971,6 +971,8 @@ struct Emitter<'x, 'm> {
     /// Its steps so far, and those of the protocol (not faults).
     index: u32,
     protocol_steps: u32,
+    /// Packed states: the faults' steps among `index`.
+    fault_steps: u32,
     /// Packed states: steps to other states since the last
     /// [`Emitter::end_packed`].
     nexts: usize,
@@ -1008,6 +1010,7 @@ impl<'x, 'm> Emitter<'x, 'm> {
             pos: 0,
             index: 0,
             protocol_steps: 0,
+            fault_steps: 0,
             nexts: 0,
         }
     }
@@ -1019,11 +1022,12 @@ impl<'x, 'm> Emitter<'x, 'm> {
         self.pos = pos;
         self.index = 0;
         self.protocol_steps = 0;
+        self.fault_steps = 0;
     }
 
     /// Counts a step; its key. A packed state's steps are counted in bulk
-    /// by [`Emitter::end`]: packed specs have no faults, so every step is
-    /// the protocol's, and the step cache marks the steps it records.
+    /// by [`Emitter::end`] (the faults' among them by [`Sink::fault`]),
+    /// and the step cache marks the steps it records.
     #[inline(always)]
     fn count(&mut self, step: &Step) -> (u32, u64, u32) {
         let key = (self.level, self.pos, self.index);
@@ -1162,7 +1166,7 @@ impl<'x, 'm> Emitter<'x, 'm> {
     fn end(&mut self, state: &[u64]) {
         if self.ex.packed.is_some() {
             self.out.transitions += self.index as u64;
-            self.protocol_steps = self.index;
+            self.protocol_steps = self.index - self.fault_steps;
             self.out.buffer_bound += self.nexts * (8 * state.len() + BUFFER_BOUND);
             self.nexts = 0;
         }
@@ -1221,6 +1225,12 @@ impl Sink for At<'_, '_, '_> {
 
     fn error(&mut self, step: &Step, error: &RtError) {
         self.em.error(step, error)
+    }
+
+    #[inline]
+    fn fault(&mut self, step: &Step, next: &[u64]) {
+        self.em.fault_steps += 1;
+        self.em.next(self.state, step, next)
     }
 }
 

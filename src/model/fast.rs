@@ -12,8 +12,8 @@
 //! followed by one bit per possible message, hashed and compared without a
 //! list of messages.
 //!
-//! [`Fast::new`] decides whether a spec qualifies: no faults, every message
-//! kind carried by a `set` network, every guard and body local (no other
+//! [`Fast::new`] decides whether a spec qualifies: no byzantine instances,
+//! every message kind carried by a `set` network, every guard and body local (no other
 //! instance's variables), each kind's variables within 64 bits, and at most
 //! [`MAX_UNIVERSE`] possible messages. The explorer then stores packed
 //! states and generates successors with [`Model::successors_packed`], in
@@ -23,9 +23,9 @@
 
 use super::encoding::mask;
 use super::layout::{Slot, shl};
-use super::step::{Outcome, Scratch, Step};
+use super::step::{Outcome, Scratch, Step, StepKind};
 use super::{Layout, Model, RtError};
-use crate::syntax::ast::NetworkKind;
+use crate::syntax::ast::{FaultKind, NetworkKind};
 use crate::typed::*;
 
 /// The most possible messages (bits) a packed network may have.
@@ -67,6 +67,10 @@ pub struct Fast {
     /// index a dense table (the usual case): then its entry is one shift,
     /// one mask and one load away.
     simple: bool,
+    /// Whether the spec has faults: then crashed instances take no step,
+    /// a partition holds back the messages across it, and the faults'
+    /// steps follow the protocol's ([`Model::faults_packed`]).
+    faulty: bool,
 }
 
 /// A source of steps: an instance's actions, or one message's deliveries.
@@ -99,7 +103,10 @@ const DENSE_BUDGET: usize = 1 << 21;
 impl Fast {
     /// The packing of a spec, if it qualifies for the fast path.
     pub(crate) fn new(spec: &TypedSpec, layout: &Layout) -> Option<Fast> {
-        if !spec.faults.is_empty() || spec.messages.iter().any(|m| m.network != NetworkKind::Set) {
+        // Byzantine instances forge messages outside the universe of sends.
+        if spec.faults.iter().any(|f| f.kind == FaultKind::Byzantine)
+            || spec.messages.iter().any(|m| m.network != NetworkKind::Set)
+        {
             return None;
         }
         let local_code = spec.nodes.iter().all(|node| {
@@ -201,6 +208,7 @@ impl Fast {
             simple,
             actors,
             dense_len,
+            faulty: !spec.faults.is_empty(),
         })
     }
 
@@ -655,6 +663,9 @@ pub trait Sink {
     fn next(&mut self, step: &Step, next: &[u64]);
     /// A step that fails: a finding.
     fn error(&mut self, step: &Step, error: &RtError);
+    /// A fault's step to another state (packed): not the protocol's, so a
+    /// state with no other step is deadlocked.
+    fn fault(&mut self, step: &Step, next: &[u64]);
 }
 
 /// Records the interpreter's outcomes of one step source (an instance's
@@ -780,6 +791,9 @@ impl Model {
         }
         for (src, k, inst) in &fast.actors {
             let (g, k, inst) = (src.global, *k, *inst);
+            if fast.faulty && self.crashed(fixed, g) {
+                continue;
+            }
             let local = fast.own_bits::<SIMPLE>(fixed, src);
             let mut e = memo.cached::<SIMPLE>(g as usize, src, local);
             if e == 0 {
@@ -791,9 +805,27 @@ impl Model {
             memo.replay(state, e, sink);
         }
         // Each message of the network, in the order of its bits.
-        if fast.bits == fast.base {
-            return;
+        if fast.bits != fast.base {
+            self.deliveries_in::<SIMPLE, S>(fast, state, scratch, memo, sink);
         }
+        if fast.faulty {
+            self.faults_packed(fast, state, scratch, memo, sink);
+        }
+    }
+
+    /// The deliveries of [`Model::successors_in`], in the order of the
+    /// network's bits.
+    #[inline(always)]
+    fn deliveries_in<const SIMPLE: bool, S: Sink>(
+        &self,
+        fast: &Fast,
+        state: &[u64],
+        scratch: &mut Scratch,
+        memo: &mut Memo,
+        sink: &mut S,
+    ) {
+        let fixed_words = self.layout.fixed_words;
+        let fixed = &state[..fixed_words];
         let first = fast.base as usize / 64;
         let last = (fast.bits as usize - 1) / 64;
         let instances = self.layout.instances.len();
@@ -812,6 +844,12 @@ impl Model {
                 // SAFETY: `b` is a bit of the universe (the last word was
                 // masked to `bits`), and there is a source for each.
                 let src = unsafe { fast.sources.get_unchecked(index) };
+                if fast.faulty {
+                    let sender = self.layout.msg.src(fast.codes[b]);
+                    if self.crashed(fixed, src.global) || self.cut(fixed, sender, src.global) {
+                        continue;
+                    }
+                }
                 let local = fast.own_bits::<SIMPLE>(fixed, src);
                 let mut e = memo.cached::<SIMPLE>(index, src, local);
                 if e == 0 {
@@ -823,5 +861,84 @@ impl Model {
                 memo.replay(state, e, sink);
             }
         }
+    }
+
+    /// The faults' steps from a packed state, in the interpreter's order
+    /// (fault by fault, as written). Losing a message clears its bit;
+    /// duplicating one is no step (copies on a `set` network merge);
+    /// crashes, restarts, partitions and heals change the fixed part
+    /// alone, so the interpreter takes them on it (the network's bits that
+    /// share its last word go through untouched: the interpreter writes
+    /// only its slots) and the network's words are put back after.
+    fn faults_packed<S: Sink>(
+        &self,
+        fast: &Fast,
+        state: &[u64],
+        scratch: &mut Scratch,
+        memo: &mut Memo,
+        sink: &mut S,
+    ) {
+        let fixed_words = self.layout.fixed_words;
+        let fixed = &state[..fixed_words];
+        for (f, fault) in self.spec.faults.iter().enumerate() {
+            match fault.kind {
+                FaultKind::Lose => self.lose_packed(fast, f, state, memo, sink),
+                FaultKind::Duplicate => {}
+                _ => {
+                    let next = &mut memo.next;
+                    self.fault(f, fixed, scratch, &mut |step, outcome| match outcome {
+                        Outcome::Next(n) => {
+                            next.clear();
+                            next.extend_from_slice(&n[..fixed_words]);
+                            next.extend_from_slice(&state[fixed_words..]);
+                            sink.fault(&step, next);
+                        }
+                        Outcome::Error(e) => sink.error(&step, &e),
+                    });
+                }
+            }
+        }
+    }
+
+    /// The steps of `lose` fault `f` from a packed state: one per message
+    /// it may lose, in the order of their bits (the network's order).
+    fn lose_packed<S: Sink>(
+        &self,
+        fast: &Fast,
+        f: usize,
+        state: &[u64],
+        memo: &mut Memo,
+        sink: &mut S,
+    ) {
+        let fault = &self.spec.faults[f];
+        let counter = self.layout.fault_counters[f];
+        let used = counter.map_or(0, |c| c.read(state));
+        if fault.budget.is_some_and(|b| used >= b as u64) {
+            return;
+        }
+        let next = &mut memo.next;
+        fast.for_each_message(state, |bit| {
+            let code = fast.codes[bit as usize];
+            if fault
+                .message
+                .is_some_and(|m| m != self.layout.msg.kind(code))
+            {
+                return;
+            }
+            next.clear();
+            next.extend_from_slice(state);
+            let at = fast.base + bit;
+            next[at as usize / 64] &= !(1 << (at % 64));
+            if let Some(c) = counter {
+                c.write(next, used + 1);
+            }
+            let step = Step {
+                kind: StepKind::Lose {
+                    fault: f as u32,
+                    code,
+                },
+            };
+            sink.fault(&step, next);
+        });
     }
 }

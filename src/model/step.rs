@@ -481,7 +481,7 @@ impl Model {
     }
 
     /// Whether a partition separates two instances now.
-    fn cut(&self, words: &[u64], a: u32, b: u32) -> bool {
+    pub(super) fn cut(&self, words: &[u64], a: u32, b: u32) -> bool {
         match self.layout.partition {
             Some((active, sides)) if active.read(words) != 0 => {
                 let s = sides.read(words);
@@ -506,7 +506,7 @@ impl Model {
         }
     }
 
-    fn crashed(&self, words: &[u64], global: u32) -> bool {
+    pub(super) fn crashed(&self, words: &[u64], global: u32) -> bool {
         let (k, inst) = self.layout.instances[global as usize];
         match &self.layout.kinds[k].crashed {
             Some(slots) => slots[inst as usize].read(words) != 0,
@@ -843,205 +843,217 @@ impl Model {
     }
 
     fn faults(&self, state: &[u64], scratch: &mut Scratch, emit: &mut dyn FnMut(Step, Outcome)) {
+        for f_index in 0..self.spec.faults.len() {
+            self.fault(f_index, state, scratch, emit);
+        }
+    }
+
+    /// The steps of fault `f_index` (of `spec.faults`) from `state`.
+    pub(crate) fn fault(
+        &self,
+        f_index: usize,
+        state: &[u64],
+        scratch: &mut Scratch,
+        emit: &mut dyn FnMut(Step, Outcome),
+    ) {
         let fixed = self.layout.fixed_words;
         let (words, net) = state.split_at(fixed);
         let msg = &self.layout.msg;
-        for (f_index, fault) in self.spec.faults.iter().enumerate() {
-            let counter = self.layout.fault_counters[f_index];
-            let used = counter.map_or(0, |c| c.read(words));
-            // The budget counts splits; healing is always possible.
-            let healing = fault.kind == FaultKind::Partition
-                && self
-                    .layout
-                    .partition
-                    .is_some_and(|(active, _)| active.read(words) != 0);
-            if fault.budget.is_some_and(|b| used >= b as u64) && !healing {
-                continue;
+        let fault = &self.spec.faults[f_index];
+        let counter = self.layout.fault_counters[f_index];
+        let used = counter.map_or(0, |c| c.read(words));
+        // The budget counts splits; healing is always possible.
+        let healing = fault.kind == FaultKind::Partition
+            && self
+                .layout
+                .partition
+                .is_some_and(|(active, _)| active.read(words) != 0);
+        if fault.budget.is_some_and(|b| used >= b as u64) && !healing {
+            return;
+        }
+        let bump = |w: &mut [u64]| {
+            if let Some(c) = counter {
+                c.write(w, used + 1);
             }
-            let bump = |w: &mut [u64]| {
-                if let Some(c) = counter {
-                    c.write(w, used + 1);
-                }
-            };
-            match fault.kind {
-                FaultKind::Crash | FaultKind::Restart => {
-                    let Some(k) = fault.node else { continue };
-                    let kl = &self.layout.kinds[k];
-                    let Some(crashed) = &kl.crashed else { continue };
-                    for inst in 0..kl.count {
-                        let global = kl.first_global + inst;
-                        let is_crashed = crashed[inst as usize].read(words) != 0;
-                        if fault.kind == FaultKind::Crash && !is_crashed {
+        };
+        match fault.kind {
+            FaultKind::Crash | FaultKind::Restart => {
+                let Some(k) = fault.node else { return };
+                let kl = &self.layout.kinds[k];
+                let Some(crashed) = &kl.crashed else { return };
+                for inst in 0..kl.count {
+                    let global = kl.first_global + inst;
+                    let is_crashed = crashed[inst as usize].read(words) != 0;
+                    if fault.kind == FaultKind::Crash && !is_crashed {
+                        scratch.words.clear();
+                        scratch.words.extend_from_slice(words);
+                        crashed[inst as usize].write(&mut scratch.words, 1);
+                        bump(&mut scratch.words);
+                        scratch.sends.clear();
+                        let step = Step {
+                            kind: StepKind::Crash {
+                                global,
+                                fault: f_index as u32,
+                            },
+                        };
+                        self.emit_next(scratch, net, None, step, emit);
+                    } else if fault.kind == FaultKind::Restart && is_crashed {
+                        // Non-persistent variables go back to an initial value.
+                        let mut resets: Vec<(super::Slot, Vec<u64>)> = Vec::new();
+                        for v in 0..kl.vars.len() {
+                            if self.code.kinds[k].persistent[v] {
+                                continue;
+                            }
+                            match self.init_choices(k, inst, v) {
+                                Ok(c) => resets.push((kl.vars[v].slots[inst as usize], c)),
+                                Err(e) => {
+                                    let step = Step {
+                                        kind: StepKind::Restart {
+                                            global,
+                                            fault: f_index as u32,
+                                            choice: 0,
+                                        },
+                                    };
+                                    emit(step, Outcome::Error(e));
+                                    resets.clear();
+                                    break;
+                                }
+                            }
+                        }
+                        let n_choices: usize = resets.iter().map(|(_, c)| c.len()).product();
+                        for choice in 0..n_choices {
                             scratch.words.clear();
                             scratch.words.extend_from_slice(words);
-                            crashed[inst as usize].write(&mut scratch.words, 1);
+                            crashed[inst as usize].write(&mut scratch.words, 0);
                             bump(&mut scratch.words);
+                            let mut rest = choice;
+                            for (slot, codes) in resets.iter().rev() {
+                                slot.write(&mut scratch.words, codes[rest % codes.len()]);
+                                rest /= codes.len();
+                            }
                             scratch.sends.clear();
                             let step = Step {
-                                kind: StepKind::Crash {
+                                kind: StepKind::Restart {
                                     global,
                                     fault: f_index as u32,
+                                    choice: choice as u32,
                                 },
                             };
                             self.emit_next(scratch, net, None, step, emit);
-                        } else if fault.kind == FaultKind::Restart && is_crashed {
-                            // Non-persistent variables go back to an initial value.
-                            let mut resets: Vec<(super::Slot, Vec<u64>)> = Vec::new();
-                            for v in 0..kl.vars.len() {
-                                if self.code.kinds[k].persistent[v] {
+                        }
+                    }
+                }
+            }
+            FaultKind::Lose | FaultKind::Duplicate => {
+                for (p, &code) in net.iter().enumerate() {
+                    if p > 0 && net[p - 1] == code {
+                        continue;
+                    }
+                    let m = msg.kind(code);
+                    if fault.message.is_some_and(|fm| fm != m) {
+                        continue;
+                    }
+                    let duplicate = fault.kind == FaultKind::Duplicate;
+                    if duplicate && self.code.set[m] {
+                        continue;
+                    }
+                    scratch.words.clear();
+                    scratch.words.extend_from_slice(words);
+                    bump(&mut scratch.words);
+                    scratch.sends.clear();
+                    let f = f_index as u32;
+                    let step = if duplicate {
+                        scratch.sends.push(code);
+                        Step {
+                            kind: StepKind::Duplicate { fault: f, code },
+                        }
+                    } else {
+                        Step {
+                            kind: StepKind::Lose { fault: f, code },
+                        }
+                    };
+                    let removed = if duplicate { None } else { Some(p) };
+                    self.emit_next(scratch, net, removed, step, emit);
+                }
+            }
+            FaultKind::Partition => {
+                let Some((active, sides)) = self.layout.partition else {
+                    return;
+                };
+                let f = f_index as u32;
+                if active.read(words) != 0 {
+                    scratch.words.clear();
+                    scratch.words.extend_from_slice(words);
+                    active.write(&mut scratch.words, 0);
+                    sides.write(&mut scratch.words, 0);
+                    scratch.sends.clear();
+                    let step = Step {
+                        kind: StepKind::Heal { fault: f },
+                    };
+                    self.emit_next(scratch, net, None, step, emit);
+                    return;
+                }
+                // Every split into two non-empty groups, instance 0 on
+                // side 0: the sides with bit 0 clear, other than none.
+                let n = self.layout.instances.len() as u32;
+                let all = super::encoding::mask(n);
+                let mut m: u64 = 2;
+                while n > 1 && m <= all {
+                    scratch.words.clear();
+                    scratch.words.extend_from_slice(words);
+                    active.write(&mut scratch.words, 1);
+                    sides.write(&mut scratch.words, m);
+                    bump(&mut scratch.words);
+                    scratch.sends.clear();
+                    let step = Step {
+                        kind: StepKind::Partition { fault: f, sides: m },
+                    };
+                    self.emit_next(scratch, net, None, step, emit);
+                    m += 2;
+                }
+            }
+            FaultKind::Byzantine => {
+                let Some(k) = fault.node else { return };
+                // With several lines for one kind, the first forges.
+                let first = self
+                    .spec
+                    .faults
+                    .iter()
+                    .position(|g| g.kind == FaultKind::Byzantine && g.node == Some(k));
+                if first != Some(f_index) {
+                    return;
+                }
+                let kl = &self.layout.kinds[k];
+                for inst in 0..kl.count {
+                    let global = kl.first_global + inst;
+                    if !self.byzantine(words, global) || self.crashed(words, global) {
+                        continue;
+                    }
+                    for forge in &self.code.kinds[k].forge {
+                        for &dst in &forge.receivers {
+                            // Byzantine receivers ignore what they get.
+                            if self.byzantine(words, dst) {
+                                continue;
+                            }
+                            for &payload in &forge.payloads {
+                                let code = msg.pack(global, dst, forge.message, payload);
+                                // A message already in flight is not sent
+                                // again: that keeps the network finite.
+                                if net.contains(&code) {
                                     continue;
                                 }
-                                match self.init_choices(k, inst, v) {
-                                    Ok(c) => resets.push((kl.vars[v].slots[inst as usize], c)),
-                                    Err(e) => {
-                                        let step = Step {
-                                            kind: StepKind::Restart {
-                                                global,
-                                                fault: f_index as u32,
-                                                choice: 0,
-                                            },
-                                        };
-                                        emit(step, Outcome::Error(e));
-                                        resets.clear();
-                                        break;
-                                    }
-                                }
-                            }
-                            let n_choices: usize = resets.iter().map(|(_, c)| c.len()).product();
-                            for choice in 0..n_choices {
                                 scratch.words.clear();
                                 scratch.words.extend_from_slice(words);
-                                crashed[inst as usize].write(&mut scratch.words, 0);
-                                bump(&mut scratch.words);
-                                let mut rest = choice;
-                                for (slot, codes) in resets.iter().rev() {
-                                    slot.write(&mut scratch.words, codes[rest % codes.len()]);
-                                    rest /= codes.len();
-                                }
                                 scratch.sends.clear();
+                                scratch.sends.push(code);
                                 let step = Step {
-                                    kind: StepKind::Restart {
+                                    kind: StepKind::Forge {
                                         global,
                                         fault: f_index as u32,
-                                        choice: choice as u32,
+                                        code,
                                     },
                                 };
                                 self.emit_next(scratch, net, None, step, emit);
-                            }
-                        }
-                    }
-                }
-                FaultKind::Lose | FaultKind::Duplicate => {
-                    for (p, &code) in net.iter().enumerate() {
-                        if p > 0 && net[p - 1] == code {
-                            continue;
-                        }
-                        let m = msg.kind(code);
-                        if fault.message.is_some_and(|fm| fm != m) {
-                            continue;
-                        }
-                        let duplicate = fault.kind == FaultKind::Duplicate;
-                        if duplicate && self.code.set[m] {
-                            continue;
-                        }
-                        scratch.words.clear();
-                        scratch.words.extend_from_slice(words);
-                        bump(&mut scratch.words);
-                        scratch.sends.clear();
-                        let f = f_index as u32;
-                        let step = if duplicate {
-                            scratch.sends.push(code);
-                            Step {
-                                kind: StepKind::Duplicate { fault: f, code },
-                            }
-                        } else {
-                            Step {
-                                kind: StepKind::Lose { fault: f, code },
-                            }
-                        };
-                        let removed = if duplicate { None } else { Some(p) };
-                        self.emit_next(scratch, net, removed, step, emit);
-                    }
-                }
-                FaultKind::Partition => {
-                    let Some((active, sides)) = self.layout.partition else {
-                        continue;
-                    };
-                    let f = f_index as u32;
-                    if active.read(words) != 0 {
-                        scratch.words.clear();
-                        scratch.words.extend_from_slice(words);
-                        active.write(&mut scratch.words, 0);
-                        sides.write(&mut scratch.words, 0);
-                        scratch.sends.clear();
-                        let step = Step {
-                            kind: StepKind::Heal { fault: f },
-                        };
-                        self.emit_next(scratch, net, None, step, emit);
-                        continue;
-                    }
-                    // Every split into two non-empty groups, instance 0 on
-                    // side 0: the sides with bit 0 clear, other than none.
-                    let n = self.layout.instances.len() as u32;
-                    let all = super::encoding::mask(n);
-                    let mut m: u64 = 2;
-                    while n > 1 && m <= all {
-                        scratch.words.clear();
-                        scratch.words.extend_from_slice(words);
-                        active.write(&mut scratch.words, 1);
-                        sides.write(&mut scratch.words, m);
-                        bump(&mut scratch.words);
-                        scratch.sends.clear();
-                        let step = Step {
-                            kind: StepKind::Partition { fault: f, sides: m },
-                        };
-                        self.emit_next(scratch, net, None, step, emit);
-                        m += 2;
-                    }
-                }
-                FaultKind::Byzantine => {
-                    let Some(k) = fault.node else { continue };
-                    // With several lines for one kind, the first forges.
-                    let first = self
-                        .spec
-                        .faults
-                        .iter()
-                        .position(|g| g.kind == FaultKind::Byzantine && g.node == Some(k));
-                    if first != Some(f_index) {
-                        continue;
-                    }
-                    let kl = &self.layout.kinds[k];
-                    for inst in 0..kl.count {
-                        let global = kl.first_global + inst;
-                        if !self.byzantine(words, global) || self.crashed(words, global) {
-                            continue;
-                        }
-                        for forge in &self.code.kinds[k].forge {
-                            for &dst in &forge.receivers {
-                                // Byzantine receivers ignore what they get.
-                                if self.byzantine(words, dst) {
-                                    continue;
-                                }
-                                for &payload in &forge.payloads {
-                                    let code = msg.pack(global, dst, forge.message, payload);
-                                    // A message already in flight is not sent
-                                    // again: that keeps the network finite.
-                                    if net.contains(&code) {
-                                        continue;
-                                    }
-                                    scratch.words.clear();
-                                    scratch.words.extend_from_slice(words);
-                                    scratch.sends.clear();
-                                    scratch.sends.push(code);
-                                    let step = Step {
-                                        kind: StepKind::Forge {
-                                            global,
-                                            fault: f_index as u32,
-                                            code,
-                                        },
-                                    };
-                                    self.emit_next(scratch, net, None, step, emit);
-                                }
                             }
                         }
                     }
