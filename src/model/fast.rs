@@ -12,8 +12,8 @@
 //! followed by one bit per possible message, hashed and compared without a
 //! list of messages.
 //!
-//! [`Fast::new`] decides whether a spec qualifies: no byzantine instances,
-//! every message kind carried by a `set` network, every guard and body local (no other
+//! [`Fast::new`] decides whether a spec qualifies: every message kind
+//! carried by a `set` network, every guard and body local (no other
 //! instance's variables), each kind's variables within 64 bits, and at most
 //! [`MAX_UNIVERSE`] possible messages. The explorer then stores packed
 //! states and generates successors with [`Model::successors_packed`], in
@@ -67,7 +67,8 @@ pub struct Fast {
     /// index a dense table (the usual case): then its entry is one shift,
     /// one mask and one load away.
     simple: bool,
-    /// Whether the spec has faults: then crashed instances take no step,
+    /// Whether the spec has faults: then crashed and byzantine instances
+    /// take no step of their code,
     /// a partition holds back the messages across it, and the faults'
     /// steps follow the protocol's ([`Model::faults_packed`]).
     faulty: bool,
@@ -102,11 +103,10 @@ const DENSE_BUDGET: usize = 1 << 21;
 
 impl Fast {
     /// The packing of a spec, if it qualifies for the fast path.
-    pub(crate) fn new(spec: &TypedSpec, layout: &Layout) -> Option<Fast> {
-        // Byzantine instances forge messages outside the universe of sends.
-        if spec.faults.iter().any(|f| f.kind == FaultKind::Byzantine)
-            || spec.messages.iter().any(|m| m.network != NetworkKind::Set)
-        {
+    /// `forgeable`: the messages byzantine instances may forge (they join
+    /// the universe).
+    pub(crate) fn new(spec: &TypedSpec, layout: &Layout, forgeable: &[u64]) -> Option<Fast> {
+        if spec.messages.iter().any(|m| m.network != NetworkKind::Set) {
             return None;
         }
         let local_code = spec.nodes.iter().all(|node| {
@@ -150,7 +150,7 @@ impl Fast {
                 (side_by_side && fixed).then_some((first.word as usize, first.shift, mask(bits)))
             })
             .collect();
-        let codes = universe(spec, layout)?;
+        let codes = universe(spec, layout, forgeable)?;
         let base = layout.fixed_bits;
         let mut kind_masks = vec![Vec::<(usize, u64)>::new(); spec.messages.len()];
         for (b, &code) in codes.iter().enumerate() {
@@ -252,6 +252,13 @@ impl Fast {
             as u32
     }
 
+    /// Whether a packed state's network holds the message of `bit`.
+    #[inline]
+    fn has_bit(&self, words: &[u64], bit: u32) -> bool {
+        let at = self.base + bit;
+        words[at as usize / 64] & (1 << (at % 64)) != 0
+    }
+
     #[inline]
     fn set_bit(&self, words: &mut [u64], bit: u32) {
         let at = self.base + bit;
@@ -316,10 +323,14 @@ impl Fast {
     }
 }
 
-/// Every message the spec's code can send, by code, in increasing order;
-/// `None` when there are more than [`MAX_UNIVERSE`].
-fn universe(spec: &TypedSpec, layout: &Layout) -> Option<Vec<u64>> {
-    let mut codes = Vec::new();
+/// Every message the spec's code can send or a byzantine instance forge
+/// (`forgeable`), by code, in increasing order; `None` when there are more
+/// than [`MAX_UNIVERSE`].
+fn universe(spec: &TypedSpec, layout: &Layout, forgeable: &[u64]) -> Option<Vec<u64>> {
+    if forgeable.len() > MAX_UNIVERSE {
+        return None;
+    }
+    let mut codes = forgeable.to_vec();
     for (k, node) in spec.nodes.iter().enumerate() {
         // (message, receiving kind; `None`: any) of every send in its code.
         let mut sends = Vec::new();
@@ -791,7 +802,7 @@ impl Model {
         }
         for (src, k, inst) in &fast.actors {
             let (g, k, inst) = (src.global, *k, *inst);
-            if fast.faulty && self.crashed(fixed, g) {
+            if fast.faulty && self.down(fixed, g) {
                 continue;
             }
             let local = fast.own_bits::<SIMPLE>(fixed, src);
@@ -846,7 +857,7 @@ impl Model {
                 let src = unsafe { fast.sources.get_unchecked(index) };
                 if fast.faulty {
                     let sender = self.layout.msg.src(fast.codes[b]);
-                    if self.crashed(fixed, src.global) || self.cut(fixed, sender, src.global) {
+                    if self.down(fixed, src.global) || self.cut(fixed, sender, src.global) {
                         continue;
                     }
                 }
@@ -866,6 +877,7 @@ impl Model {
     /// The faults' steps from a packed state, in the interpreter's order
     /// (fault by fault, as written). Losing a message clears its bit;
     /// duplicating one is no step (copies on a `set` network merge);
+    /// forging one sets its bit (forged messages are in the universe);
     /// crashes, restarts, partitions and heals change the fixed part
     /// alone, so the interpreter takes them on it (the network's bits that
     /// share its last word go through untouched: the interpreter writes
@@ -884,6 +896,16 @@ impl Model {
             match fault.kind {
                 FaultKind::Lose => self.lose_packed(fast, f, state, memo, sink),
                 FaultKind::Duplicate => {}
+                FaultKind::Byzantine => {
+                    let next = &mut memo.next;
+                    let in_flight = |code| fast.has_bit(state, fast.bit_of(code));
+                    self.forgeries(f, fixed, in_flight, |step, code| {
+                        next.clear();
+                        next.extend_from_slice(state);
+                        fast.set_bit(next, fast.bit_of(code));
+                        sink.fault(&step, next);
+                    });
+                }
                 _ => {
                     let next = &mut memo.next;
                     self.fault(f, fixed, scratch, &mut |step, outcome| match outcome {
@@ -912,10 +934,9 @@ impl Model {
     ) {
         let fault = &self.spec.faults[f];
         let counter = self.layout.fault_counters[f];
-        let used = counter.map_or(0, |c| c.read(state));
-        if fault.budget.is_some_and(|b| used >= b as u64) {
+        let Some(used) = self.fault_budget_left(f, state) else {
             return;
-        }
+        };
         let next = &mut memo.next;
         fast.for_each_message(state, |bit| {
             let code = fast.codes[bit as usize];

@@ -321,7 +321,7 @@ pub fn lower(spec: TypedSpec) -> Result<Model, Vec<LowerError>> {
         return Err(errors);
     }
     let symmetry = Symmetry::new(&spec, &layout);
-    let packed = Fast::new(&spec, &layout);
+    let packed = Fast::new(&spec, &layout, &code.forgeable(&layout));
     Ok(Model {
         packed,
         spec,

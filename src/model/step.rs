@@ -169,6 +169,27 @@ pub(crate) struct Code {
 }
 
 impl Code {
+    /// Every message a byzantine instance may forge (code order, no
+    /// repeats): the messages of `byzantine` faults' forging steps.
+    pub(crate) fn forgeable(&self, layout: &super::Layout) -> Vec<u64> {
+        let mut codes = Vec::new();
+        for (k, kind) in self.kinds.iter().enumerate() {
+            let kl = &layout.kinds[k];
+            for global in kl.first_global..kl.first_global + kl.count {
+                for forge in &kind.forge {
+                    for &dst in &forge.receivers {
+                        for &payload in &forge.payloads {
+                            codes.push(layout.msg.pack(global, dst, forge.message, payload));
+                        }
+                    }
+                }
+            }
+        }
+        codes.sort_unstable();
+        codes.dedup();
+        codes
+    }
+
     pub(crate) fn compile(l: &mut Lowerer) -> Result<Code, Vec<LowerError>> {
         let spec = l.spec;
         let mut kinds = Vec::new();
@@ -504,6 +525,12 @@ impl Model {
             Some(slots) => slots[inst as usize].read(words) != 0,
             None => false,
         }
+    }
+
+    /// Whether an instance runs none of its code: crashed or byzantine.
+    #[inline]
+    pub(super) fn down(&self, words: &[u64], global: u32) -> bool {
+        self.crashed(words, global) || self.byzantine(words, global)
     }
 
     pub(super) fn crashed(&self, words: &[u64], global: u32) -> bool {
@@ -848,6 +875,82 @@ impl Model {
         }
     }
 
+    /// How many times fault `f_index` has been used, when it may be used
+    /// again in a state with fixed part `words`; `None` when its budget is
+    /// spent (healing a partition is always possible: the budget counts
+    /// splits).
+    pub(super) fn fault_budget_left(&self, f_index: usize, words: &[u64]) -> Option<u64> {
+        let fault = &self.spec.faults[f_index];
+        let used = self.layout.fault_counters[f_index].map_or(0, |c| c.read(words));
+        let healing = fault.kind == FaultKind::Partition
+            && self
+                .layout
+                .partition
+                .is_some_and(|(active, _)| active.read(words) != 0);
+        (fault.budget.is_none_or(|b| used < b as u64) || healing).then_some(used)
+    }
+
+    /// Whether the byzantine instances' forging is done by fault
+    /// `f_index`: with several lines for one kind, the first forges.
+    pub(super) fn forges(&self, f_index: usize) -> bool {
+        let fault = &self.spec.faults[f_index];
+        fault.kind == FaultKind::Byzantine
+            && fault.node.is_some_and(|k| {
+                let first = (self.spec.faults.iter())
+                    .position(|g| g.kind == FaultKind::Byzantine && g.node == Some(k));
+                first == Some(f_index)
+            })
+    }
+
+    /// The forging steps of byzantine fault `f_index` from a state with
+    /// fixed part `words`, whose network holds a message when `in_flight`
+    /// says so: `each(step, code)` in order.
+    pub(super) fn forgeries(
+        &self,
+        f_index: usize,
+        words: &[u64],
+        in_flight: impl Fn(u64) -> bool,
+        mut each: impl FnMut(Step, u64),
+    ) {
+        let Some(k) = self.spec.faults[f_index].node else {
+            return;
+        };
+        if !self.forges(f_index) {
+            return;
+        }
+        let kl = &self.layout.kinds[k];
+        for inst in 0..kl.count {
+            let global = kl.first_global + inst;
+            if !self.byzantine(words, global) || self.crashed(words, global) {
+                continue;
+            }
+            for forge in &self.code.kinds[k].forge {
+                for &dst in &forge.receivers {
+                    // Byzantine receivers ignore what they get.
+                    if self.byzantine(words, dst) {
+                        continue;
+                    }
+                    for &payload in &forge.payloads {
+                        let code = self.layout.msg.pack(global, dst, forge.message, payload);
+                        // A message already in flight is not sent
+                        // again: that keeps the network finite.
+                        if in_flight(code) {
+                            continue;
+                        }
+                        let step = Step {
+                            kind: StepKind::Forge {
+                                global,
+                                fault: f_index as u32,
+                                code,
+                            },
+                        };
+                        each(step, code);
+                    }
+                }
+            }
+        }
+    }
+
     /// The steps of fault `f_index` (of `spec.faults`) from `state`.
     pub(crate) fn fault(
         &self,
@@ -861,16 +964,9 @@ impl Model {
         let msg = &self.layout.msg;
         let fault = &self.spec.faults[f_index];
         let counter = self.layout.fault_counters[f_index];
-        let used = counter.map_or(0, |c| c.read(words));
-        // The budget counts splits; healing is always possible.
-        let healing = fault.kind == FaultKind::Partition
-            && self
-                .layout
-                .partition
-                .is_some_and(|(active, _)| active.read(words) != 0);
-        if fault.budget.is_some_and(|b| used >= b as u64) && !healing {
+        let Some(used) = self.fault_budget_left(f_index, words) else {
             return;
-        }
+        };
         let bump = |w: &mut [u64]| {
             if let Some(c) = counter {
                 c.write(w, used + 1);
@@ -1013,51 +1109,14 @@ impl Model {
                 }
             }
             FaultKind::Byzantine => {
-                let Some(k) = fault.node else { return };
-                // With several lines for one kind, the first forges.
-                let first = self
-                    .spec
-                    .faults
-                    .iter()
-                    .position(|g| g.kind == FaultKind::Byzantine && g.node == Some(k));
-                if first != Some(f_index) {
-                    return;
-                }
-                let kl = &self.layout.kinds[k];
-                for inst in 0..kl.count {
-                    let global = kl.first_global + inst;
-                    if !self.byzantine(words, global) || self.crashed(words, global) {
-                        continue;
-                    }
-                    for forge in &self.code.kinds[k].forge {
-                        for &dst in &forge.receivers {
-                            // Byzantine receivers ignore what they get.
-                            if self.byzantine(words, dst) {
-                                continue;
-                            }
-                            for &payload in &forge.payloads {
-                                let code = msg.pack(global, dst, forge.message, payload);
-                                // A message already in flight is not sent
-                                // again: that keeps the network finite.
-                                if net.contains(&code) {
-                                    continue;
-                                }
-                                scratch.words.clear();
-                                scratch.words.extend_from_slice(words);
-                                scratch.sends.clear();
-                                scratch.sends.push(code);
-                                let step = Step {
-                                    kind: StepKind::Forge {
-                                        global,
-                                        fault: f_index as u32,
-                                        code,
-                                    },
-                                };
-                                self.emit_next(scratch, net, None, step, emit);
-                            }
-                        }
-                    }
-                }
+                let in_flight = |c: u64| net.contains(&c);
+                self.forgeries(f_index, words, in_flight, |step, code| {
+                    scratch.words.clear();
+                    scratch.words.extend_from_slice(words);
+                    scratch.sends.clear();
+                    scratch.sends.push(code);
+                    self.emit_next(scratch, net, None, step, emit);
+                });
             }
         }
     }

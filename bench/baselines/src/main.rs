@@ -7,6 +7,7 @@
 //!
 //! The options are named after the constants of the spec the baseline
 //! mirrors: `baseline twophase --n 7` is `specs/2pc.ds -D N=7`, `baseline
+//! twophase-blocking --n 7` is `specs/2pc_blocking.ds -D N=7`, `baseline
 //! paxos --b 3` is `specs/paxos.ds -D B=3`.
 
 use clap::{Parser, Subcommand};
@@ -23,6 +24,16 @@ struct Args {
 enum ModelArg {
     /// TwoPhase.tla with N resource managers; mirrors specs/2pc.ds -D N=<n>.
     Twophase {
+        /// Resource managers.
+        #[arg(long, default_value_t = 3)]
+        n: usize,
+        /// Checker threads.
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+    },
+    /// TwoPhase.tla with N resource managers and a TM that may crash once;
+    /// mirrors specs/2pc_blocking.ds -D N=<n>.
+    TwophaseBlocking {
         /// Resource managers.
         #[arg(long, default_value_t = 3)]
         n: usize,
@@ -58,6 +69,12 @@ fn main() -> std::process::ExitCode {
             serde_json::json!({ "N": n }),
             threads,
             twophase::check(n, threads),
+        ),
+        ModelArg::TwophaseBlocking { n, threads } => (
+            "twophase-blocking",
+            serde_json::json!({ "N": n }),
+            threads,
+            twophase::check_blocking(n, threads),
         ),
         ModelArg::Paxos {
             p,

@@ -96,6 +96,42 @@ fn twophase_counts_do_not_depend_on_threads() {
     assert_eq!(twophase::check(5, 2).states, 8_832);
 }
 
+/// dsmc's distinct states and states generated for specs/2pc_blocking.ds
+/// with N RMs, property `consistent`: twice 2PC's states (each with the TM up
+/// or crashed); the crash steps and the crashed TM's missing steps change the
+/// transitions.
+const DSMC_TWO_PHASE_BLOCKING: [(usize, u64, u64); 4] = [
+    (3, 576, 2_418),
+    (4, 3_136, 17_314),
+    (5, 17_664, 121_538),
+    (6, 101_632, 839_042),
+];
+
+#[test]
+fn twophase_blocking_has_the_state_space_of_specs_2pc_blocking() {
+    for (n, states, generated) in DSMC_TWO_PHASE_BLOCKING {
+        let run = twophase::check_blocking(n, 1);
+        assert!(run.properties_hold, "consistent holds for N = {n}");
+        assert_eq!(run.states as u64, states, "baseline vs pinned, N = {n}");
+        assert_eq!(
+            run.generated as u64, generated,
+            "baseline vs pinned states generated, N = {n}"
+        );
+        let dsmc = dsmc_counts("specs/2pc_blocking.ds", &[("N", n)], false);
+        assert_eq!(dsmc.states, states, "dsmc vs pinned, N = {n}");
+        assert_eq!(
+            dsmc.transitions, generated,
+            "dsmc vs pinned states generated, N = {n}"
+        );
+    }
+}
+
+/// The count does not depend on Stateright's thread count.
+#[test]
+fn twophase_blocking_counts_do_not_depend_on_threads() {
+    assert_eq!(twophase::check_blocking(5, 2).states, 17_664);
+}
+
 /// Compares the Paxos baseline with `dsmc check specs/paxos.ds
 /// --no-symmetry` for the constants P, N, L, B: distinct states, states
 /// generated, agreement and the reachables found.
