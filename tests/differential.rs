@@ -114,16 +114,20 @@ fn compare_all(select: impl Fn(&str) -> bool) -> usize {
     compared
 }
 
-/// The fast path (step cache, packed `set` network) against the
-/// interpreter, on every spec it applies to: the same counts, verdicts,
+/// The fast path (step cache, with the packed `set` network or a list
+/// network) against the interpreter, on every spec it applies to: the same counts, verdicts,
 /// counterexamples, deadlocks, runtime findings and coverage.
 #[test]
 fn fast_path_agrees_with_the_interpreter() {
-    let (packed, reduced, faulty) = compare_fast_path(|source| !common::is_heavy(source));
+    let (packed, reduced, faulty, cached) = compare_fast_path(|source| !common::is_heavy(source));
     assert!(packed >= 5, "only {packed} specs took the fast path");
     assert!(
         faulty >= 5,
         "only {faulty} specs with faults took the fast path"
+    );
+    assert!(
+        cached >= 10,
+        "only {cached} specs took the step cache with a list network"
     );
     assert!(
         reduced >= 1,
@@ -134,7 +138,7 @@ fn fast_path_agrees_with_the_interpreter() {
 #[test]
 #[ignore = "heavy: run with --include-ignored"]
 fn fast_path_agrees_with_the_interpreter_on_heavy_specs() {
-    let (packed, _, _) = compare_fast_path(|source| {
+    let (packed, _, _, _) = compare_fast_path(|source| {
         common::is_heavy(source)
             && common::pinned_states(source).is_none_or(|n| n <= common::REFERENCE_STATES)
     });
@@ -143,11 +147,15 @@ fn fast_path_agrees_with_the_interpreter_on_heavy_specs() {
 
 /// Compares the two ways of exploring on every spec `select` accepts, with
 /// and without symmetry reduction; returns how many specs took the fast
-/// path, how many of those with symmetry reduction, and how many of those
-/// with faults.
-fn compare_fast_path(select: impl Fn(&str) -> bool) -> (usize, usize, usize) {
-    let (mut packed, mut reduced, mut faulty) = (0, 0, 0);
+/// path with packed states, how many of those with symmetry reduction and
+/// how many with faults, and how many took the step cache with a list
+/// network (`multiset`, `fifo`).
+fn compare_fast_path(select: impl Fn(&str) -> bool) -> (usize, usize, usize, usize) {
+    let (mut packed, mut reduced, mut faulty, mut cached) = (0, 0, 0, 0);
     for (path, model) in models(select) {
+        if model.step_cache().is_some() {
+            cached += 1;
+        }
         if model.packing().is_some() {
             packed += 1;
             if !model.spec.faults.is_empty() {
@@ -203,5 +211,5 @@ fn compare_fast_path(select: impl Fn(&str) -> bool) -> (usize, usize, usize) {
             );
         }
     }
-    (packed, reduced, faulty)
+    (packed, reduced, faulty, cached)
 }

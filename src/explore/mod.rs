@@ -1396,6 +1396,9 @@ struct Shared<'m> {
     model: &'m Model,
     sym: Option<&'m crate::model::Symmetry>,
     packed: Option<&'m Fast>,
+    /// The step cache for ordinary states, when the model has one and
+    /// states are not packed ([`Model::successors_cached`]).
+    cached: Option<&'m Fast>,
     store_words: usize,
     n_props: usize,
     /// The checked properties that a step can violate (`stable`, `next`,
@@ -1483,11 +1486,11 @@ impl<'m> Shared<'m> {
                 buffered.carry(self.one_word(), (level, first), c);
                 let mut em = Emitter::new(self, level, buf_hint, buffered);
                 let mut scratch = Scratch::default();
-                let mut memo = match self.packed {
-                    Some(_) => self.memos.take(),
-                    None => None,
-                }
-                .unwrap_or_default();
+                let cache = self.packed.is_some() || self.cached.is_some();
+                let mut memo = cache
+                    .then(|| self.memos.take())
+                    .flatten()
+                    .unwrap_or_default();
                 let mut state = Vec::new();
                 let width = self.store_words;
                 for (offset, &id) in ids.iter().enumerate() {
@@ -1510,7 +1513,7 @@ impl<'m> Shared<'m> {
                             em.end(state);
                         }
                         None => {
-                            model.successors(state, &mut scratch, &mut |step, outcome| {
+                            let mut emit = |step, outcome: Outcome| {
                                 match outcome {
                                     // A step back to the state itself (a `set`
                                     // message delivered again, say).
@@ -1522,12 +1525,21 @@ impl<'m> Shared<'m> {
                                     Outcome::Next(next) => em.next(state, &step, next),
                                     Outcome::Error(e) => em.error(&step, &e),
                                 }
-                            });
+                            };
+                            match self.cached {
+                                Some(_) => model.successors_cached(
+                                    state,
+                                    &mut scratch,
+                                    &mut memo,
+                                    &mut emit,
+                                ),
+                                None => model.successors(state, &mut scratch, &mut emit),
+                            }
                             em.end(state);
                         }
                     }
                 }
-                if self.packed.is_some() {
+                if cache {
                     for step in memo.recorded.drain(..) {
                         em.out.coverage.mark(model, &step);
                     }
@@ -1918,9 +1930,9 @@ impl<'m> Explorer<'m> {
         } else {
             model.reduction()
         };
-        let packed = match options.interpreted {
-            true => None,
-            false => model.packing(),
+        let (packed, cached) = match options.interpreted {
+            true => (None, None),
+            false => (model.packing(), model.step_cache()),
         };
         let (store_words, store_bits) = match packed {
             Some(p) => (p.words(), p.bits()),
@@ -1931,6 +1943,7 @@ impl<'m> Explorer<'m> {
                 model,
                 sym,
                 packed,
+                cached,
                 store_words,
                 n_props,
                 step_checked: (model.properties.iter().enumerate())

@@ -12,14 +12,17 @@
 //! followed by one bit per possible message, hashed and compared without a
 //! list of messages.
 //!
-//! [`Fast::new`] decides whether a spec qualifies: every message kind
-//! carried by a `set` network, every guard and body local (no other
-//! instance's variables), each kind's variables within 64 bits, and at most
-//! [`MAX_UNIVERSE`] possible messages. The explorer then stores packed
-//! states and generates successors with [`Model::successors_packed`], in
-//! the interpreter's order and with its outcomes; everything outside the
-//! search (traces, reports, the liveness graph's successors) sees the
-//! ordinary form, through [`Fast::unpack`].
+//! [`Fast::new`] decides whether a spec qualifies: every guard and body
+//! local (no other instance's variables), each kind's variables within 64
+//! bits, and at most [`MAX_UNIVERSE`] possible messages. When every message
+//! kind travels on a `set` network, the explorer stores packed states and
+//! generates successors with [`Model::successors_packed`]; otherwise
+//! (`multiset` and `fifo` networks) it keeps ordinary states, whose network
+//! is a canonical list, and generates successors with
+//! [`Model::successors_cached`], which replays the same cached outcomes and
+//! edits the list. Both follow the interpreter's order and outcomes;
+//! everything outside the search (traces, reports, the liveness graph's
+//! successors) sees the ordinary form, through [`Fast::unpack`].
 
 use super::encoding::mask;
 use super::layout::{Slot, shl};
@@ -37,6 +40,11 @@ const MEMO_CAPACITY: usize = 1 << 18;
 
 /// How a spec's states are packed, and what each instance's own bits are.
 pub struct Fast {
+    /// Whether states are packed (every message kind on a `set` network):
+    /// else the step cache serves ordinary states, whose network is a list
+    /// ([`Model::successors_cached`]), and the fields about the packed
+    /// network (`base`, `words`, `bits`, `kind_masks`) are unused.
+    packed_net: bool,
     /// Where the network's bits start: after the fixed part's.
     base: u32,
     /// Words of a packed state.
@@ -106,9 +114,7 @@ impl Fast {
     /// `forgeable`: the messages byzantine instances may forge (they join
     /// the universe).
     pub(crate) fn new(spec: &TypedSpec, layout: &Layout, forgeable: &[u64]) -> Option<Fast> {
-        if spec.messages.iter().any(|m| m.network != NetworkKind::Set) {
-            return None;
-        }
+        let packed_net = spec.messages.iter().all(|m| m.network == NetworkKind::Set);
         let local_code = spec.nodes.iter().all(|node| {
             node.actions.iter().all(|a| {
                 a.guard.as_ref().is_none_or(expr_local) && a.body.stmts.iter().all(stmt_local)
@@ -197,6 +203,7 @@ impl Fast {
             .map(|(g, &(k, inst))| (sources[g], k, inst))
             .collect();
         Some(Fast {
+            packed_net,
             base,
             words,
             bits,
@@ -463,6 +470,10 @@ struct Op {
     n_more: u32,
     /// The step, `Memo::steps[step]`.
     step: u32,
+    /// Ordinary states (a list network): the messages the step sends,
+    /// `Memo::sent[sent..sent + n_sent]`, in canonical order.
+    sent: u32,
+    n_sent: u32,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -551,6 +562,7 @@ pub struct Memo {
     table: Table,
     ops: Vec<Op>,
     more: Vec<(u32, u64, u64)>,
+    sent: Vec<u64>,
     steps: Vec<Step>,
     errors: Vec<RtError>,
     /// The successor being built.
@@ -574,6 +586,7 @@ impl Memo {
         self.table = Table::default();
         self.ops.clear();
         self.more.clear();
+        self.sent.clear();
         self.steps.clear();
         self.errors.clear();
     }
@@ -664,6 +677,51 @@ impl Memo {
             }
         }
     }
+
+    /// Hands the run of entry `e` from the ordinary state `state` to
+    /// `emit`: each successor's fixed words edited, its network the
+    /// state's, less the message at `removed` (a delivery off a `multiset`
+    /// or `fifo` network), with the step's messages put in their places.
+    fn replay_list(
+        &mut self,
+        model: &Model,
+        state: &[u64],
+        removed: Option<usize>,
+        e: u64,
+        emit: &mut dyn FnMut(Step, Outcome),
+    ) {
+        let (start, len) = ((e >> 32) as usize, (e as u32 - 1) as usize);
+        let fixed_words = model.layout.fixed_words;
+        let (fixed, net) = state.split_at(fixed_words);
+        let Memo {
+            ops,
+            more,
+            sent,
+            steps,
+            errors,
+            next,
+            ..
+        } = self;
+        for op in &ops[start..start + len] {
+            let step = steps[op.step as usize];
+            match op.kind {
+                OpKind::Same => emit(step, Outcome::Next(state)),
+                OpKind::Next => {
+                    next.clear();
+                    next.extend_from_slice(fixed);
+                    let w = op.word as usize;
+                    next[w] = (next[w] & op.keep) | op.set;
+                    for &(w, keep, set) in &more[op.more as usize..(op.more + op.n_more) as usize] {
+                        next[w as usize] = (next[w as usize] & keep) | set;
+                    }
+                    let sends = &sent[op.sent as usize..(op.sent + op.n_sent) as usize];
+                    model.append_canonical_net(net, removed, sends, next);
+                    emit(step, Outcome::Next(next));
+                }
+                OpKind::Error => emit(step, Outcome::Error(errors[op.more as usize].clone())),
+            }
+        }
+    }
 }
 
 /// Where [`Model::successors_packed`] hands the steps of a state, in order.
@@ -715,6 +773,8 @@ fn record<'a>(
             more: 0,
             n_more: 0,
             step: steps.len() as u32,
+            sent: 0,
+            n_sent: 0,
         };
         steps.push(step);
         match outcome {
@@ -756,10 +816,99 @@ fn record<'a>(
     }
 }
 
+/// Records the interpreter's outcomes of one step source into the memo as
+/// ops on ordinary states: `probe` is the state the interpreter ran on (the
+/// fixed part, with the delivered message as its network for a delivery),
+/// `kept`: the delivered message when its kind stays in the network (a
+/// `set` kind), so that it is not taken for a message sent.
+fn record_list<'a>(
+    fast: &'a Fast,
+    fixed_words: usize,
+    probe: &'a [u64],
+    kept: Option<u64>,
+    global: u32,
+    memo: &'a mut Memo,
+) -> impl FnMut(Step, Outcome) + 'a {
+    let mut own: Vec<(u32, u64)> = Vec::new();
+    for (slot, _) in &fast.locals[global as usize] {
+        let m = mask(slot.bits) << slot.shift;
+        match own.iter_mut().find(|(w, _)| *w == slot.word) {
+            Some((_, bits)) => *bits |= m,
+            None => own.push((slot.word, m)),
+        }
+    }
+    let Memo {
+        ops,
+        more,
+        sent,
+        steps,
+        errors,
+        ..
+    } = memo;
+    move |step, outcome| {
+        let mut op = Op {
+            kind: OpKind::Same,
+            word: 0,
+            keep: !0,
+            set: 0,
+            more: 0,
+            n_more: 0,
+            step: steps.len() as u32,
+            sent: 0,
+            n_sent: 0,
+        };
+        steps.push(step);
+        match outcome {
+            Outcome::Next(next) if std::ptr::eq(next, probe) => {}
+            Outcome::Next(next) => {
+                let edits: Vec<(u32, u64, u64)> = own
+                    .iter()
+                    .map(|&(w, m)| (w, !m, next[w as usize] & m))
+                    .collect();
+                let (word, keep, set) = edits.first().copied().unwrap_or((0, !0, 0));
+                let start = sent.len();
+                let mut kept = kept;
+                for &code in &next[fixed_words..] {
+                    if kept == Some(code) {
+                        kept = None;
+                    } else {
+                        sent.push(code);
+                    }
+                }
+                op = Op {
+                    kind: OpKind::Next,
+                    word,
+                    keep,
+                    set,
+                    more: more.len() as u32,
+                    n_more: edits.len().saturating_sub(1) as u32,
+                    sent: start as u32,
+                    n_sent: (sent.len() - start) as u32,
+                    ..op
+                };
+                more.extend(edits.iter().skip(1));
+            }
+            Outcome::Error(e) => {
+                op.kind = OpKind::Error;
+                op.more = errors.len() as u32;
+                errors.push(e);
+            }
+        }
+        ops.push(op);
+    }
+}
+
 impl Model {
     /// The packing of states the explorer may use, if the spec qualifies.
     pub fn packing(&self) -> Option<&Fast> {
-        self.packed.as_ref()
+        self.fast.as_ref().filter(|f| f.packed_net)
+    }
+
+    /// The step cache for ordinary states ([`Model::successors_cached`]),
+    /// when the spec's code qualifies but its states are not packed (some
+    /// message kind travels on a `multiset` or `fifo` network).
+    pub fn step_cache(&self) -> Option<&Fast> {
+        self.fast.as_ref().filter(|f| !f.packed_net)
     }
 
     /// Hands every step from a packed state to `sink`, in the order and
@@ -772,10 +921,7 @@ impl Model {
         memo: &mut Memo,
         sink: &mut S,
     ) {
-        let fast = self
-            .packed
-            .as_ref()
-            .expect("successors_packed on a packed model");
+        let fast = self.packing().expect("successors_packed on a packed model");
         if fast.simple {
             self.successors_in::<true, S>(fast, state, scratch, memo, sink)
         } else {
@@ -961,5 +1107,80 @@ impl Model {
             };
             sink.fault(&step, next);
         });
+    }
+
+    /// Hands every step from an ordinary state to `emit`, in the order and
+    /// with the outcomes of [`Model::successors`], replaying cached
+    /// outcomes for the actions and deliveries (the faults' steps are the
+    /// interpreter's): the fast path for specs whose network is not
+    /// packed ([`Model::step_cache`]).
+    pub fn successors_cached(
+        &self,
+        state: &[u64],
+        scratch: &mut Scratch,
+        memo: &mut Memo,
+        emit: &mut dyn FnMut(Step, Outcome),
+    ) {
+        let fast = self
+            .step_cache()
+            .expect("successors_cached with a step cache");
+        let fixed_words = self.layout.fixed_words;
+        let (fixed, net) = state.split_at(fixed_words);
+        memo.prepare(fast);
+        for (src, k, inst) in &fast.actors {
+            let (g, k, inst) = (src.global, *k, *inst);
+            if fast.faulty && self.down(fixed, g) {
+                continue;
+            }
+            let local = fast.own_bits::<false>(fixed, src);
+            let mut e = memo.cached::<false>(g as usize, src, local);
+            if e == 0 {
+                e = memo.fill(fast, g as usize, src, local, |memo| {
+                    let mut rec = record_list(fast, fixed_words, fixed, None, g, memo);
+                    self.actions_of(fixed, k, inst, g, scratch, &mut rec);
+                });
+            }
+            memo.replay_list(self, state, None, e, emit);
+        }
+        // Deliveries, in network order: one per distinct message, and only
+        // the oldest of each FIFO channel.
+        let msg = &self.layout.msg;
+        let instances = self.layout.instances.len();
+        let mut fifo_head_channel: Option<u64> = None;
+        let mut probe = Vec::with_capacity(fixed_words + 1);
+        for (p, &code) in net.iter().enumerate() {
+            let m = msg.kind(code);
+            if self.code.fifo[m] {
+                let ch = msg.channel(code);
+                if fifo_head_channel == Some(ch) {
+                    continue;
+                }
+                fifo_head_channel = Some(ch);
+            } else if p > 0 && net[p - 1] == code {
+                continue;
+            }
+            let dst = msg.dst(code);
+            if (fast.faulty && self.down(fixed, dst)) || self.cut(fixed, msg.src(code), dst) {
+                continue;
+            }
+            let index = instances + fast.bit_of(code) as usize;
+            let src = &fast.sources[index];
+            let local = fast.own_bits::<false>(fixed, src);
+            let mut e = memo.cached::<false>(index, src, local);
+            let set = self.code.set[m];
+            if e == 0 {
+                probe.clear();
+                probe.extend_from_slice(fixed);
+                probe.push(code);
+                let kept = set.then_some(code);
+                e = memo.fill(fast, index, src, local, |memo| {
+                    let mut rec = record_list(fast, fixed_words, &probe, kept, dst, memo);
+                    self.deliver(&probe, 0, code, scratch, &mut rec);
+                });
+            }
+            let removed = if set { None } else { Some(p) };
+            memo.replay_list(self, state, removed, e, emit);
+        }
+        self.faults(state, scratch, emit);
     }
 }

@@ -168,9 +168,10 @@ pub struct Model {
     /// The symmetry of the `symmetric` kinds, if any.
     pub symmetry: Option<Symmetry>,
     pub(crate) code: step::Code,
-    /// The packed form of states, when the spec qualifies for the fast
-    /// path ([`fast`]).
-    pub(crate) packed: Option<Fast>,
+    /// The fast path ([`fast`]), when the spec qualifies: the step cache,
+    /// and the packed form of states when every message travels on a `set`
+    /// network.
+    pub(crate) fast: Option<Fast>,
 }
 
 impl Model {
@@ -321,9 +322,9 @@ pub fn lower(spec: TypedSpec) -> Result<Model, Vec<LowerError>> {
         return Err(errors);
     }
     let symmetry = Symmetry::new(&spec, &layout);
-    let packed = Fast::new(&spec, &layout, &code.forgeable(&layout));
+    let fast = Fast::new(&spec, &layout, &code.forgeable(&layout));
     Ok(Model {
-        packed,
+        fast,
         spec,
         symmetry,
         layout,

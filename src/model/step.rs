@@ -161,11 +161,11 @@ pub(crate) struct Code {
     /// is, and the per-step checks are skipped).
     faulty: bool,
     /// By message kind.
-    fifo: Vec<bool>,
+    pub(super) fifo: Vec<bool>,
     /// Whether some message kind is FIFO (else a canonical network is
     /// simply sorted by code: see [`Model::net_key`]).
     pub(crate) any_fifo: bool,
-    set: Vec<bool>,
+    pub(super) set: Vec<bool>,
 }
 
 impl Code {
@@ -553,7 +553,7 @@ impl Model {
     /// Appends the canonical successor network to `out`: `old` without the
     /// copy at `removed`, plus `sends`, ordered by channel, FIFO messages
     /// keeping their order, others sorted, copies of `set` messages merged.
-    fn append_canonical_net(
+    pub(super) fn append_canonical_net(
         &self,
         old: &[u64],
         removed: Option<usize>,
@@ -869,7 +869,12 @@ impl Model {
         }
     }
 
-    fn faults(&self, state: &[u64], scratch: &mut Scratch, emit: &mut dyn FnMut(Step, Outcome)) {
+    pub(super) fn faults(
+        &self,
+        state: &[u64],
+        scratch: &mut Scratch,
+        emit: &mut dyn FnMut(Step, Outcome),
+    ) {
         for f_index in 0..self.spec.faults.len() {
             self.fault(f_index, state, scratch, emit);
         }

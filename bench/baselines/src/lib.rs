@@ -11,6 +11,7 @@
 //! | baseline | mirrors | source |
 //! | --- | --- | --- |
 //! | [`twophase`] | `specs/2pc.ds` | Gray and Lamport's TwoPhase.tla |
+//! | [`twophase::TwoPhaseBlocking`] | `specs/2pc_blocking.ds` | TwoPhase.tla and a TM that may crash once |
 //! | [`paxos`] | `specs/paxos.ds` | Lamport's "Paxos Made Simple" |
 //!
 //! To add a baseline: a module here with a `Model` and a `check` function
