@@ -21,6 +21,12 @@ fn main() {
             return;
         }
     };
+    let path_taken = match (model.packing(), model.step_cache()) {
+        (Some(_), _) => "packed states, step cache",
+        (None, Some(_)) => "step cache, list network",
+        (None, None) => "interpreter",
+    };
+    println!("engine: {path_taken}");
     let threads = std::env::var("THREADS").ok().and_then(|t| t.parse().ok());
     let out = dsmc::explore::explore(
         &model,

@@ -55,9 +55,13 @@ pub struct Fast {
     /// so the bits in order are the canonical network (and a code's bit is
     /// found by binary search: [`Fast::bit_of`]).
     codes: Vec<u64>,
-    /// By global instance: each variable's slot and its offset in the
-    /// instance's own bits.
+    /// By global instance: the slots of the key of its steps' outcomes
+    /// (its "own bits": its variables, then the other instances' variables
+    /// its code reads), each with its offset in the key.
     locals: Vec<Vec<(Slot, u32)>>,
+    /// By global instance: how many of `locals` are its own variables (the
+    /// only ones its steps write).
+    own_len: Vec<usize>,
     /// By global instance, when its variables lie side by side in one word
     /// (the usual case): that word, the shift and the mask of its bits.
     spans: Vec<Option<(usize, u32, u64)>>,
@@ -115,33 +119,51 @@ impl Fast {
     /// the universe).
     pub(crate) fn new(spec: &TypedSpec, layout: &Layout, forgeable: &[u64]) -> Option<Fast> {
         let packed_net = spec.messages.iter().all(|m| m.network == NetworkKind::Set);
-        let local_code = spec.nodes.iter().all(|node| {
-            node.actions.iter().all(|a| {
-                a.guard.as_ref().is_none_or(expr_local) && a.body.stmts.iter().all(stmt_local)
-            }) && node.handlers.iter().all(|h| {
-                h.guard.as_ref().is_none_or(expr_local) && h.body.stmts.iter().all(stmt_local)
-            })
-        });
-        if !local_code {
-            return None;
-        }
-        let mut locals = Vec::new();
-        for kl in &layout.kinds {
-            let bits: u32 = kl.vars.iter().map(|v| v.enc.bits).sum();
-            if bits > 64 {
-                return None;
+        // By kind: the other instances' variables its code reads.
+        let mut remote: Vec<Reads> = Vec::new();
+        for node in &spec.nodes {
+            let mut reads = Reads::new();
+            let code = (node.actions.iter().map(|a| (&a.guard, &a.body)))
+                .chain(node.handlers.iter().map(|h| (&h.guard, &h.body)));
+            for (guard, body) in code {
+                let guard_ok = guard.as_ref().is_none_or(|g| expr_local(g, &mut reads));
+                if !guard_ok || !body.stmts.iter().all(|s| stmt_local(s, &mut reads)) {
+                    return None;
+                }
             }
+            reads.sort_unstable();
+            reads.dedup();
+            remote.push(reads);
+        }
+        // By global instance: the slots of the key of its steps' outcomes,
+        // its own variables' first (`own`), then those of every instance
+        // of each variable its code reads elsewhere.
+        let mut locals = Vec::new();
+        let mut own_len = Vec::new();
+        for (k, kl) in layout.kinds.iter().enumerate() {
             for inst in 0..kl.count as usize {
-                let mut offset = 0;
-                let mut own = Vec::new();
+                let mut offset = 0u32;
+                let mut key = Vec::new();
                 for var in &kl.vars {
                     let slot = var.slots[inst];
                     if slot.bits > 0 {
-                        own.push((slot, offset));
+                        key.push((slot, offset));
                         offset += slot.bits;
                     }
                 }
-                locals.push(own);
+                own_len.push(key.len());
+                for &(rk, rv) in &remote[k] {
+                    for &slot in &layout.kinds[rk].vars[rv].slots {
+                        if slot.bits > 0 && !key.iter().any(|(s, _)| *s == slot) {
+                            key.push((slot, offset));
+                            offset += slot.bits;
+                        }
+                    }
+                }
+                if offset > 64 {
+                    return None;
+                }
+                locals.push(key);
             }
         }
         let spans: Vec<Option<(usize, u32, u64)>> = locals
@@ -209,6 +231,7 @@ impl Fast {
             bits,
             codes,
             locals,
+            own_len,
             spans,
             kind_masks,
             sources,
@@ -415,42 +438,53 @@ fn collect_sends(stmts: &[Stmt], out: &mut Vec<(MessageId, Option<NodeKindId>)>)
     }
 }
 
-/// Whether a statement reads and writes only the running instance's
-/// variables (assignments always write them).
-fn stmt_local(s: &Stmt) -> bool {
+/// Whether a statement writes only the running instance's variables (an
+/// assignment always writes them) and reads nothing the environment
+/// decides; the variables of other instances it reads, as (kind, var),
+/// go to `reads`.
+fn stmt_local(s: &Stmt, reads: &mut Reads) -> bool {
+    let all = |es: &[Expr], reads: &mut Reads| es.iter().all(|e| expr_local(e, reads));
     match &s.kind {
         StmtKind::Assign { place, value, .. } => {
-            expr_local(value)
+            expr_local(value, reads)
                 && place.path.iter().all(|a| match a {
-                    Access::MapKey(e) | Access::SeqIndex(e) => expr_local(e),
+                    Access::MapKey(e) | Access::SeqIndex(e) => expr_local(e, reads),
                     Access::Field(_) | Access::Tuple(_) => true,
                 })
         }
-        StmtKind::Let { value, .. } => expr_local(value),
+        StmtKind::Let { value, .. } => expr_local(value, reads),
         StmtKind::If {
             cond,
             then_stmts,
             else_stmts,
         } => {
-            expr_local(cond)
-                && then_stmts.iter().all(stmt_local)
-                && else_stmts.iter().all(stmt_local)
+            expr_local(cond, reads)
+                && then_stmts.iter().all(|s| stmt_local(s, reads))
+                && else_stmts.iter().all(|s| stmt_local(s, reads))
         }
-        StmtKind::For { domain, body, .. } => expr_local(domain) && body.iter().all(stmt_local),
-        StmtKind::Send { dest, args, .. } => expr_local(dest) && args.iter().all(expr_local),
-        StmtKind::Broadcast { args, .. } => args.iter().all(expr_local),
-        StmtKind::Assert(e) => expr_local(e),
+        StmtKind::For { domain, body, .. } => {
+            expr_local(domain, reads) && body.iter().all(|s| stmt_local(s, reads))
+        }
+        StmtKind::Send { dest, args, .. } => expr_local(dest, reads) && all(args, reads),
+        StmtKind::Broadcast { args, .. } => all(args, reads),
+        StmtKind::Assert(e) => expr_local(e, reads),
     }
 }
 
-/// Whether an expression reads no variable of another instance and nothing
-/// the environment decides.
-fn expr_local(e: &Expr) -> bool {
+/// The variables of other instances a node's code reads: (kind, var).
+type Reads = Vec<(NodeKindId, VarId)>;
+
+/// Whether an expression reads nothing the environment decides; the
+/// variables of other instances it reads go to `reads`.
+fn expr_local(e: &Expr, reads: &mut Reads) -> bool {
     match &e.kind {
-        ExprKind::RemoteVar { .. } => false,
-        ExprKind::Call(builtin, _) if builtin.is_environment_only() => false,
-        _ => e.children().into_iter().all(expr_local),
+        ExprKind::RemoteVar { kind, var, .. } => {
+            reads.push((*kind, *var));
+        }
+        ExprKind::Call(builtin, _) if builtin.is_environment_only() => return false,
+        _ => {}
     }
+    e.children().into_iter().all(|c| expr_local(c, reads))
 }
 
 /// What a step does to a packed state, as the cache keeps it.
@@ -748,7 +782,8 @@ fn record<'a>(
 ) -> impl FnMut(Step, Outcome) + 'a {
     // The bits of the instance's own variables, by word.
     let mut own: Vec<(u32, u64)> = Vec::new();
-    for (slot, _) in &fast.locals[global as usize] {
+    let g = global as usize;
+    for (slot, _) in &fast.locals[g][..fast.own_len[g]] {
         let m = mask(slot.bits) << slot.shift;
         match own.iter_mut().find(|(w, _)| *w == slot.word) {
             Some((_, bits)) => *bits |= m,
@@ -830,7 +865,8 @@ fn record_list<'a>(
     memo: &'a mut Memo,
 ) -> impl FnMut(Step, Outcome) + 'a {
     let mut own: Vec<(u32, u64)> = Vec::new();
-    for (slot, _) in &fast.locals[global as usize] {
+    let g = global as usize;
+    for (slot, _) in &fast.locals[g][..fast.own_len[g]] {
         let m = mask(slot.bits) << slot.shift;
         match own.iter_mut().find(|(w, _)| *w == slot.word) {
             Some((_, bits)) => *bits |= m,
