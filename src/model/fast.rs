@@ -79,6 +79,10 @@ pub struct Fast {
     /// index a dense table (the usual case): then its entry is one shift,
     /// one mask and one load away.
     simple: bool,
+    /// By global instance: the word and the mask of its crash and
+    /// byzantine flags, when it has any and they share a word (else
+    /// `u32::MAX`: [`Model::down`] reads them).
+    down: Vec<(u32, u64)>,
     /// Whether the spec has faults: then crashed and byzantine instances
     /// take no step of their code,
     /// a partition holds back the messages across it, and the faults'
@@ -224,7 +228,26 @@ impl Fast {
             .filter(|(_, (k, _))| !spec.nodes[*k].actions.is_empty())
             .map(|(g, &(k, inst))| (sources[g], k, inst))
             .collect();
+        let down = (layout.instances.iter())
+            .map(|&(k, inst)| {
+                let kl = &layout.kinds[k];
+                let flags: Vec<Slot> = [&kl.crashed, &kl.byzantine]
+                    .into_iter()
+                    .flatten()
+                    .map(|f| f[inst as usize])
+                    .collect();
+                match flags.first() {
+                    None => (0, 0),
+                    Some(f) if flags.iter().all(|g| g.word == f.word) => {
+                        let m = flags.iter().fold(0, |m, g| m | (mask(g.bits) << g.shift));
+                        (f.word, m)
+                    }
+                    Some(_) => (u32::MAX, 0),
+                }
+            })
+            .collect();
         Some(Fast {
+            down,
             packed_net,
             base,
             words,
@@ -337,6 +360,16 @@ impl Fast {
             // (`Fast::new` takes it from the layout's slots, and checks
             // it), and `fixed` is the fixed part of a state.
             w => (unsafe { *fixed.get_unchecked(w as usize) } >> src.shift) & src.mask,
+        }
+    }
+
+    /// Whether instance `global` is crashed or byzantine (then it takes
+    /// no step of its code and receives nothing).
+    #[inline(always)]
+    fn is_down(&self, model: &Model, fixed: &[u64], global: u32) -> bool {
+        match self.down[global as usize] {
+            (u32::MAX, _) => model.down(fixed, global),
+            (w, m) => fixed[w as usize] & m != 0,
         }
     }
 
@@ -984,7 +1017,7 @@ impl Model {
         }
         for (src, k, inst) in &fast.actors {
             let (g, k, inst) = (src.global, *k, *inst);
-            if fast.faulty && self.down(fixed, g) {
+            if fast.faulty && fast.is_down(self, fixed, g) {
                 continue;
             }
             let local = fast.own_bits::<SIMPLE>(fixed, src);
@@ -1039,7 +1072,8 @@ impl Model {
                 let src = unsafe { fast.sources.get_unchecked(index) };
                 if fast.faulty {
                     let sender = self.layout.msg.src(fast.codes[b]);
-                    if self.down(fixed, src.global) || self.cut(fixed, sender, src.global) {
+                    if fast.is_down(self, fixed, src.global) || self.cut(fixed, sender, src.global)
+                    {
                         continue;
                     }
                 }
@@ -1165,7 +1199,7 @@ impl Model {
         memo.prepare(fast);
         for (src, k, inst) in &fast.actors {
             let (g, k, inst) = (src.global, *k, *inst);
-            if fast.faulty && self.down(fixed, g) {
+            if fast.faulty && fast.is_down(self, fixed, g) {
                 continue;
             }
             let local = fast.own_bits::<false>(fixed, src);
@@ -1196,7 +1230,9 @@ impl Model {
                 continue;
             }
             let dst = msg.dst(code);
-            if (fast.faulty && self.down(fixed, dst)) || self.cut(fixed, msg.src(code), dst) {
+            if (fast.faulty && fast.is_down(self, fixed, dst))
+                || self.cut(fixed, msg.src(code), dst)
+            {
                 continue;
             }
             let index = instances + fast.bit_of(code) as usize;
