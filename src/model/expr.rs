@@ -196,7 +196,7 @@ fn is_compound_literal(e: &Expr) -> bool {
 }
 
 /// Whether `e` reads any of `locals`.
-fn mentions(e: &Expr, locals: &[LocalId]) -> bool {
+pub(super) fn mentions(e: &Expr, locals: &[LocalId]) -> bool {
     match &e.kind {
         ExprKind::Local(l) => locals.contains(l),
         _ => e.children().into_iter().any(|x| mentions(x, locals)),

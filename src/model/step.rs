@@ -93,7 +93,25 @@ struct ActionCode {
     params: Vec<(LocalId, Arc<Vec<i64>>)>,
     n_locals: usize,
     guard: Option<Ex>,
+    /// With parameters: the guard's conjuncts (its top-level `&&`), in
+    /// order, each with how many parameters must be bound before it is
+    /// tested: those it reads and those the conjuncts before it read, so
+    /// that every binding tests them in the guard's order, as the guard
+    /// would (see [`Model::run_action`]).
+    stages: Vec<(usize, Ex)>,
     body: St,
+}
+
+/// The conjuncts of an expression's top-level `&&`, left to right.
+fn conjuncts(e: &Expr) -> Vec<&Expr> {
+    match &e.kind {
+        ExprKind::Binary(BinOp::And, a, b) => {
+            let mut out = conjuncts(a);
+            out.extend(conjuncts(b));
+            out
+        }
+        _ => vec![e],
+    }
 }
 
 struct HandlerCode {
@@ -218,10 +236,22 @@ impl Code {
                         (p, Arc::new(values))
                     })
                     .collect();
+                let mut stages = Vec::new();
+                if let (Some(g), false) = (&a.guard, a.params.is_empty()) {
+                    let mut bound = 0;
+                    for c in conjuncts(g) {
+                        let reads = (a.params.iter())
+                            .rposition(|&p| super::expr::mentions(c, &[p]))
+                            .map_or(0, |i| i + 1);
+                        bound = bound.max(reads);
+                        stages.push((bound, l.expr(c, Some(k))));
+                    }
+                }
                 actions.push(ActionCode {
                     params,
                     n_locals: a.body.locals.len(),
                     guard: a.guard.as_ref().map(|g| l.expr(g, Some(k))),
+                    stages,
                     body: l.block(&a.body.stmts, k),
                 });
             }
@@ -763,28 +793,111 @@ impl Model {
             }
             return;
         }
+        // Every binding in mixed radix, last parameter fastest. Each
+        // conjunct of the guard is tested as soon as the parameters it
+        // needs are bound ([`ActionCode::stages`]): one that fails rules
+        // out every binding below, and one whose evaluation fails is
+        // that failure for each of them, in order, as the whole guard
+        // would be for each binding.
+        let k = action.params.len();
         let n_bindings: usize = action.params.iter().map(|(_, d)| d.len()).product();
-        for binding in 0..n_bindings {
-            scratch.locals.clear();
-            scratch.locals.resize(action.n_locals, 0);
-            // Mixed radix, last parameter fastest.
-            let mut rest = binding;
-            for (local, domain) in action.params.iter().rev() {
-                scratch.locals[*local] = domain[rest % domain.len()];
-                rest /= domain.len();
-            }
-            let step = Step {
-                kind: StepKind::Action {
-                    global,
-                    action: a_index,
-                    binding: binding as u32,
-                },
-            };
-            if !self.guard_holds(action.guard.as_ref(), words, net, inst, step, scratch, emit) {
-                continue;
-            }
-            self.run_body(state, inst, global, &action.body, None, step, scratch, emit);
+        // The bindings below a parameter's each value.
+        let mut below = vec![1usize; k + 1];
+        for i in (0..k).rev() {
+            below[i] = below[i + 1] * action.params[i].1.len();
         }
+        if n_bindings == 0 {
+            return;
+        }
+        scratch.locals.clear();
+        scratch.locals.resize(action.n_locals, 0);
+        let ctx = Ctx {
+            words,
+            net,
+            self_inst: inst,
+        };
+        let step_of = |binding: usize| Step {
+            kind: StepKind::Action {
+                global,
+                action: a_index,
+                binding: binding as u32,
+            },
+        };
+        // `index[i]`: the value of parameter i now bound; `depth`: how
+        // many are bound; `stage`: the first conjunct not yet tested on
+        // them.
+        let mut index = vec![0usize; k];
+        let mut binding = 0usize;
+        let mut depth = 0usize;
+        let mut stage = 0usize;
+        // Where each depth's conjuncts start, to test them again when a
+        // parameter takes its next value.
+        let mut stage_at = vec![0usize; k + 1];
+        'search: loop {
+            // Test the conjuncts the bound parameters allow.
+            let mut ruled_out = false;
+            while stage < action.stages.len() && action.stages[stage].0 <= depth {
+                match (action.stages[stage].1)(&ctx, &mut scratch.locals) {
+                    Ok(0) => {
+                        ruled_out = true;
+                        break;
+                    }
+                    Ok(_) => stage += 1,
+                    Err(e) => {
+                        for b in binding..binding + below[depth] {
+                            emit(step_of(b), Outcome::Error(e.clone()));
+                        }
+                        ruled_out = true;
+                        break;
+                    }
+                }
+            }
+            if !ruled_out {
+                if depth == k {
+                    // A whole binding whose guard holds: its locals as
+                    // the step starts them (parameters bound, the rest 0).
+                    scratch.locals.fill(0);
+                    for (i, (local, domain)) in action.params.iter().enumerate() {
+                        scratch.locals[*local] = domain[index[i]];
+                    }
+                    let step = step_of(binding);
+                    self.run_body(state, inst, global, &action.body, None, step, scratch, emit);
+                    // The conjuncts read the parameters from the locals.
+                    for (i, (local, domain)) in action.params.iter().enumerate() {
+                        scratch.locals[*local] = domain[index[i]];
+                    }
+                } else {
+                    // Bind the next parameter to its first value.
+                    stage_at[depth + 1] = stage;
+                    let (local, domain) = &action.params[depth];
+                    index[depth] = 0;
+                    scratch.locals[*local] = domain[0];
+                    depth += 1;
+                    continue 'search;
+                }
+            }
+            // Next value at the deepest bound parameter, backing up past
+            // those that have taken their last.
+            loop {
+                if depth == 0 {
+                    break 'search;
+                }
+                let i = depth - 1;
+                binding += below[depth];
+                index[i] += 1;
+                let (local, domain) = &action.params[i];
+                if index[i] < domain.len() {
+                    scratch.locals[*local] = domain[index[i]];
+                    stage = stage_at[depth];
+                    continue 'search;
+                }
+                // Parameter i is done: back to i's parent, whose next
+                // value follows (its bindings were all counted).
+                binding -= below[depth] * domain.len();
+                depth -= 1;
+            }
+        }
+        debug_assert!(binding <= n_bindings);
     }
 
     /// Whether the guard of an action or handler step whose locals are
