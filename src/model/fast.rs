@@ -1094,7 +1094,8 @@ impl Model {
     /// (fault by fault, as written). Losing a message clears its bit;
     /// duplicating one is no step (copies on a `set` network merge);
     /// forging one sets its bit (forged messages are in the universe);
-    /// crashes, restarts, partitions and heals change the fixed part
+    /// a crash sets the instance's flag; restarts, partitions and heals
+    /// change the fixed part
     /// alone, so the interpreter takes them on it (the network's bits that
     /// share its last word go through untouched: the interpreter writes
     /// only its slots) and the network's words are put back after.
@@ -1111,6 +1112,7 @@ impl Model {
         for (f, fault) in self.spec.faults.iter().enumerate() {
             match fault.kind {
                 FaultKind::Lose => self.lose_packed(fast, f, state, memo, sink),
+                FaultKind::Crash => self.crash_packed(f, state, memo, sink),
                 FaultKind::Duplicate => {}
                 FaultKind::Byzantine => {
                     let next = &mut memo.next;
@@ -1135,6 +1137,39 @@ impl Model {
                     });
                 }
             }
+        }
+    }
+
+    /// The steps of `crash` fault `f` from a packed state: each live
+    /// instance of its kind crashes (its flag set, the fault's count
+    /// bumped), in order, as [`Model::fault`] does.
+    fn crash_packed<S: Sink>(&self, f: usize, state: &[u64], memo: &mut Memo, sink: &mut S) {
+        let fault = &self.spec.faults[f];
+        let Some(used) = self.fault_budget_left(f, state) else {
+            return;
+        };
+        let Some(k) = fault.node else { return };
+        let kl = &self.layout.kinds[k];
+        let Some(crashed) = &kl.crashed else { return };
+        let counter = self.layout.fault_counters[f];
+        let next = &mut memo.next;
+        for (inst, flag) in crashed.iter().enumerate() {
+            if flag.read(state) != 0 {
+                continue;
+            }
+            next.clear();
+            next.extend_from_slice(state);
+            flag.write(next, 1);
+            if let Some(c) = counter {
+                c.write(next, used + 1);
+            }
+            let step = Step {
+                kind: StepKind::Crash {
+                    global: kl.first_global + inst as u32,
+                    fault: f as u32,
+                },
+            };
+            sink.fault(&step, next);
         }
     }
 
