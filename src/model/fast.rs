@@ -26,7 +26,7 @@
 
 use super::encoding::mask;
 use super::layout::{Slot, shl};
-use super::step::{Outcome, Scratch, Step, StepKind};
+use super::step::{Outcome, Resets, Scratch, Step, StepKind};
 use super::{Layout, Model, RtError};
 use crate::syntax::ast::{FaultKind, NetworkKind};
 use crate::typed::*;
@@ -79,6 +79,9 @@ pub struct Fast {
     /// index a dense table (the usual case): then its entry is one shift,
     /// one mask and one load away.
     simple: bool,
+    /// By global instance: what a restart sets ([`Model::restart_resets`]),
+    /// computed the first time it is needed.
+    restarts: Vec<std::sync::OnceLock<Result<Resets, RtError>>>,
     /// By global instance: the word and the mask of its crash and
     /// byzantine flags, when it has any and they share a word (else
     /// `u32::MAX`: [`Model::down`] reads them).
@@ -247,6 +250,9 @@ impl Fast {
             })
             .collect();
         Some(Fast {
+            restarts: (0..layout.instances.len())
+                .map(|_| Default::default())
+                .collect(),
             down,
             packed_net,
             base,
@@ -1094,8 +1100,8 @@ impl Model {
     /// (fault by fault, as written). Losing a message clears its bit;
     /// duplicating one is no step (copies on a `set` network merge);
     /// forging one sets its bit (forged messages are in the universe);
-    /// a crash sets the instance's flag; restarts, partitions and heals
-    /// change the fixed part
+    /// a crash or a restart sets the instance's flag and (restart) its
+    /// variables directly; partitions and heals change the fixed part
     /// alone, so the interpreter takes them on it (the network's bits that
     /// share its last word go through untouched: the interpreter writes
     /// only its slots) and the network's words are put back after.
@@ -1113,6 +1119,7 @@ impl Model {
             match fault.kind {
                 FaultKind::Lose => self.lose_packed(fast, f, state, memo, sink),
                 FaultKind::Crash => self.crash_packed(f, state, memo, sink),
+                FaultKind::Restart => self.restart_packed(fast, f, state, memo, sink),
                 FaultKind::Duplicate => {}
                 FaultKind::Byzantine => {
                     let next = &mut memo.next;
@@ -1170,6 +1177,66 @@ impl Model {
                 },
             };
             sink.fault(&step, next);
+        }
+    }
+
+    /// The steps of `restart` fault `f` from a packed state: each crashed
+    /// instance of its kind comes back (its flag cleared, the fault's
+    /// count bumped) with each choice of initial values for its
+    /// non-persistent variables, in order, as [`Model::fault`] does.
+    fn restart_packed<S: Sink>(
+        &self,
+        fast: &Fast,
+        f: usize,
+        state: &[u64],
+        memo: &mut Memo,
+        sink: &mut S,
+    ) {
+        let fault = &self.spec.faults[f];
+        let Some(used) = self.fault_budget_left(f, state) else {
+            return;
+        };
+        let Some(k) = fault.node else { return };
+        let kl = &self.layout.kinds[k];
+        let Some(crashed) = &kl.crashed else { return };
+        let counter = self.layout.fault_counters[f];
+        let next = &mut memo.next;
+        for (inst, flag) in crashed.iter().enumerate() {
+            if flag.read(state) == 0 {
+                continue;
+            }
+            let global = kl.first_global + inst as u32;
+            let step = |choice: usize| Step {
+                kind: StepKind::Restart {
+                    global,
+                    fault: f as u32,
+                    choice: choice as u32,
+                },
+            };
+            let resets =
+                fast.restarts[global as usize].get_or_init(|| self.restart_resets(k, inst as u32));
+            let resets = match resets {
+                Ok(resets) => resets,
+                Err(e) => {
+                    sink.error(&step(0), e);
+                    continue;
+                }
+            };
+            let n_choices: usize = resets.iter().map(|(_, c)| c.len()).product();
+            for choice in 0..n_choices {
+                next.clear();
+                next.extend_from_slice(state);
+                flag.write(next, 0);
+                if let Some(c) = counter {
+                    c.write(next, used + 1);
+                }
+                let mut rest = choice;
+                for (slot, codes) in resets.iter().rev() {
+                    slot.write(next, codes[rest % codes.len()]);
+                    rest /= codes.len();
+                }
+                sink.fault(&step(choice), next);
+            }
         }
     }
 

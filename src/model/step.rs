@@ -102,6 +102,10 @@ struct ActionCode {
     body: St,
 }
 
+/// What a restart sets: each non-persistent variable's slot and the codes
+/// of its initial values.
+pub(super) type Resets = Vec<(super::Slot, Vec<u64>)>;
+
 /// The conjuncts of an expression's top-level `&&`, left to right.
 fn conjuncts(e: &Expr) -> Vec<&Expr> {
     match &e.kind {
@@ -1069,6 +1073,23 @@ impl Model {
         }
     }
 
+    /// What a restart of instance `inst` of kind `k` sets: each
+    /// non-persistent variable's slot and its initial values (codes), one
+    /// of which it takes; the same in every state.
+    pub(super) fn restart_resets(&self, k: NodeKindId, inst: u32) -> R<Resets> {
+        let kl = &self.layout.kinds[k];
+        let mut resets = Vec::new();
+        for v in 0..kl.vars.len() {
+            if !self.code.kinds[k].persistent[v] {
+                resets.push((
+                    kl.vars[v].slots[inst as usize],
+                    self.init_choices(k, inst, v)?,
+                ));
+            }
+        }
+        Ok(resets)
+    }
+
     /// The steps of fault `f_index` (of `spec.faults`) from `state`.
     pub(crate) fn fault(
         &self,
@@ -1112,28 +1133,20 @@ impl Model {
                         };
                         self.emit_next(scratch, net, None, step, emit);
                     } else if fault.kind == FaultKind::Restart && is_crashed {
-                        // Non-persistent variables go back to an initial value.
-                        let mut resets: Vec<(super::Slot, Vec<u64>)> = Vec::new();
-                        for v in 0..kl.vars.len() {
-                            if self.code.kinds[k].persistent[v] {
+                        let resets = match self.restart_resets(k, inst) {
+                            Ok(resets) => resets,
+                            Err(e) => {
+                                let step = Step {
+                                    kind: StepKind::Restart {
+                                        global,
+                                        fault: f_index as u32,
+                                        choice: 0,
+                                    },
+                                };
+                                emit(step, Outcome::Error(e));
                                 continue;
                             }
-                            match self.init_choices(k, inst, v) {
-                                Ok(c) => resets.push((kl.vars[v].slots[inst as usize], c)),
-                                Err(e) => {
-                                    let step = Step {
-                                        kind: StepKind::Restart {
-                                            global,
-                                            fault: f_index as u32,
-                                            choice: 0,
-                                        },
-                                    };
-                                    emit(step, Outcome::Error(e));
-                                    resets.clear();
-                                    break;
-                                }
-                            }
-                        }
+                        };
                         let n_choices: usize = resets.iter().map(|(_, c)| c.len()).product();
                         for choice in 0..n_choices {
                             scratch.words.clear();
