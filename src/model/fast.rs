@@ -1041,7 +1041,7 @@ impl Model {
             self.deliveries_in::<SIMPLE, S>(fast, state, scratch, memo, sink);
         }
         if fast.faulty {
-            self.faults_packed(fast, state, scratch, memo, sink);
+            self.faults_packed(fast, state, memo, sink);
         }
     }
 
@@ -1101,18 +1101,9 @@ impl Model {
     /// duplicating one is no step (copies on a `set` network merge);
     /// forging one sets its bit (forged messages are in the universe);
     /// a crash or a restart sets the instance's flag and (restart) its
-    /// variables directly; partitions and heals change the fixed part
-    /// alone, so the interpreter takes them on it (the network's bits that
-    /// share its last word go through untouched: the interpreter writes
-    /// only its slots) and the network's words are put back after.
-    fn faults_packed<S: Sink>(
-        &self,
-        fast: &Fast,
-        state: &[u64],
-        scratch: &mut Scratch,
-        memo: &mut Memo,
-        sink: &mut S,
-    ) {
+    /// variables, a partition or a heal its sides: each as
+    /// [`Model::fault`] does on ordinary states.
+    fn faults_packed<S: Sink>(&self, fast: &Fast, state: &[u64], memo: &mut Memo, sink: &mut S) {
         let fixed_words = self.layout.fixed_words;
         let fixed = &state[..fixed_words];
         for (f, fault) in self.spec.faults.iter().enumerate() {
@@ -1120,6 +1111,7 @@ impl Model {
                 FaultKind::Lose => self.lose_packed(fast, f, state, memo, sink),
                 FaultKind::Crash => self.crash_packed(f, state, memo, sink),
                 FaultKind::Restart => self.restart_packed(fast, f, state, memo, sink),
+                FaultKind::Partition => self.partition_packed(f, state, memo, sink),
                 FaultKind::Duplicate => {}
                 FaultKind::Byzantine => {
                     let next = &mut memo.next;
@@ -1129,18 +1121,6 @@ impl Model {
                         next.extend_from_slice(state);
                         fast.set_bit(next, fast.bit_of(code));
                         sink.fault(&step, next);
-                    });
-                }
-                _ => {
-                    let next = &mut memo.next;
-                    self.fault(f, fixed, scratch, &mut |step, outcome| match outcome {
-                        Outcome::Next(n) => {
-                            next.clear();
-                            next.extend_from_slice(&n[..fixed_words]);
-                            next.extend_from_slice(&state[fixed_words..]);
-                            sink.fault(&step, next);
-                        }
-                        Outcome::Error(e) => sink.error(&step, &e),
                     });
                 }
             }
@@ -1237,6 +1217,54 @@ impl Model {
                 }
                 sink.fault(&step(choice), next);
             }
+        }
+    }
+
+    /// The steps of `partition` fault `f` from a packed state, as
+    /// [`Model::fault`] takes them: the heal when split, else every split
+    /// into two non-empty groups (instance 0 on side 0), the fault's count
+    /// bumped.
+    fn partition_packed<S: Sink>(&self, f: usize, state: &[u64], memo: &mut Memo, sink: &mut S) {
+        let Some(used) = self.fault_budget_left(f, state) else {
+            return;
+        };
+        let Some((active, sides)) = self.layout.partition else {
+            return;
+        };
+        let next = &mut memo.next;
+        let fault = f as u32;
+        if active.read(state) != 0 {
+            next.clear();
+            next.extend_from_slice(state);
+            active.write(next, 0);
+            sides.write(next, 0);
+            sink.fault(
+                &Step {
+                    kind: StepKind::Heal { fault },
+                },
+                next,
+            );
+            return;
+        }
+        let counter = self.layout.fault_counters[f];
+        let n = self.layout.instances.len() as u32;
+        let all = mask(n);
+        let mut m: u64 = 2;
+        while n > 1 && m <= all {
+            next.clear();
+            next.extend_from_slice(state);
+            active.write(next, 1);
+            sides.write(next, m);
+            if let Some(c) = counter {
+                c.write(next, used + 1);
+            }
+            sink.fault(
+                &Step {
+                    kind: StepKind::Partition { fault, sides: m },
+                },
+                next,
+            );
+            m += 2;
         }
     }
 

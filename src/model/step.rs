@@ -1091,7 +1091,7 @@ impl Model {
     }
 
     /// The steps of fault `f_index` (of `spec.faults`) from `state`.
-    pub(crate) fn fault(
+    fn fault(
         &self,
         f_index: usize,
         state: &[u64],
