@@ -57,6 +57,10 @@ pub(crate) enum Storer {
     Same,
     /// Between different encodings of the same value.
     Recode(Enc, Enc),
+    /// The value is already a code of the target, put together there by
+    /// [`Lowerer::encode_into`]; negative when the target cannot hold it
+    /// (then storing fails).
+    Code,
 }
 
 impl Storer {
@@ -77,6 +81,15 @@ impl Storer {
             Storer::Int(to) => to_code(v, to, span),
             Storer::Same => Ok(v as u64),
             Storer::Recode(from, to) => recode(v as u64, from, to, span),
+            Storer::Code if v < 0 => Err(RtError {
+                kind: RtErrorKind::OutOfDomain {
+                    value: v,
+                    lo: 0,
+                    hi: 0,
+                },
+                span,
+            }),
+            Storer::Code => Ok(v as u64),
         }
     }
 }
@@ -180,7 +193,7 @@ type Into = Arc<dyn Fn(&Ctx, &mut [i64]) -> R<Option<u64>> + Send + Sync>;
 
 /// Whether `e` is a value put together in place: a tuple, record, set,
 /// sequence or map literal, `some(x)`, or an `if` with such a branch.
-fn is_compound_literal(e: &Expr) -> bool {
+pub(super) fn is_compound_literal(e: &Expr) -> bool {
     match &e.kind {
         ExprKind::If(_, t, f) => is_compound_literal(t) || is_compound_literal(f),
         kind => matches!(
@@ -760,7 +773,7 @@ impl<'s> Lowerer<'s> {
     /// in `target`'s parts, so that no part is first packed in the
     /// literal's own type (where an integer would have to lie in
     /// `0..63`); every part is evaluated, as the literal would be.
-    fn encode_into(&mut self, target: &Enc, e: &Expr, node: Option<NodeKindId>) -> Into {
+    pub(super) fn encode_into(&mut self, target: &Enc, e: &Expr, node: Option<NodeKindId>) -> Into {
         match (&e.kind, &target.shape) {
             (ExprKind::Tuple(items) | ExprKind::Record(items), Shape::Product(parts))
                 if items.len() == parts.len() =>

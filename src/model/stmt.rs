@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::encoding::{Enc, Shape, mask};
-use super::expr::{Lowerer, Storer, iterate};
+use super::expr::{Lowerer, Storer, is_compound_literal, iterate};
 use super::layout::Slot;
 use super::value::{from_code, to_code};
 use super::{Ctx, Ex, R, RtError, RtErrorKind};
@@ -122,7 +122,19 @@ impl Lowerer<'_> {
                     }
                     _ => Storer::new(&from, &target),
                 };
-                let value = self.expr(value, node);
+                // `s -= literal`: a literal the set's elements cannot hold
+                // is not in the set (put together part by part in the
+                // element's encoding, as `in` does), not a failure.
+                let (value, storer) = match (&target.shape, op) {
+                    (Shape::Set(elem), AssignKind::SetRemove) if is_compound_literal(value) => {
+                        let into = self.encode_into(elem, value, node);
+                        let code: Ex = Arc::new(move |ctx, locals| {
+                            Ok(into(ctx, locals)?.map_or(-1, |c| c as i64))
+                        });
+                        (code, Storer::Code)
+                    }
+                    _ => (self.expr(value, node), storer),
+                };
                 let op = *op;
                 if hops.is_empty() {
                     // The whole variable: no offsets to find.
