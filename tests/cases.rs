@@ -340,8 +340,9 @@ fn find_in(root: &Path, dir: &str) -> std::io::Result<Vec<PathBuf>> {
 /// // deadlock: found | none
 /// // runtime-error: TEXT     a step fails with a message containing TEXT
 /// // status: ok | failed | incomplete
-/// // trace-steps: c=5        length of a counterexample (`deadlock=N`: of
-///                            the deadlock's, unless a property is so named)
+/// // trace-steps: c=5        length of a counterexample, or of the trace to
+///                            a failed evaluation (`deadlock=N`: of the
+///                            deadlock's, unless a property is so named)
 /// // lower-error: CODE       the spec cannot be compiled, with this error
 /// // coverage: CODE, ...     the coverage warnings (none when absent)
 /// ```
@@ -526,7 +527,7 @@ fn explore_case(root: &Path, case: &Path) -> Result<(), Failed> {
             None => None,
         };
         let steps = verdict.and_then(|v| match v {
-            Verdict::Violated(Some(t)) => Some(t.steps.len()),
+            Verdict::Violated(Some(t)) | Verdict::Error(t) => Some(t.steps.len()),
             _ => None,
         });
         if steps.map(|s| s.to_string()) != Some(n.trim().to_string()) {

@@ -217,8 +217,20 @@ pub(super) fn mentions(e: &Expr, locals: &[LocalId]) -> bool {
 }
 
 /// `forall` (else `exists`) of one variable over a fixed list of values, as
-/// a plain loop (the same result as through [`nest`]).
-fn quant_values(forall: bool, values: Arc<Vec<i64>>, var: LocalId, body: Ex) -> Ex {
+/// a plain loop (the same result as through [`nest`]). A `strict` loop
+/// evaluates the body for every value before it answers
+/// ([`cannot_fail`]).
+fn quant_values(forall: bool, values: Arc<Vec<i64>>, var: LocalId, body: Ex, strict: bool) -> Ex {
+    if strict {
+        return Arc::new(move |ctx, locals| {
+            let mut decided = false;
+            for &v in values.iter() {
+                locals[var] = v;
+                decided |= (body(ctx, locals)? != 0) != forall;
+            }
+            Ok((decided != forall) as i64)
+        });
+    }
     Arc::new(move |ctx, locals| {
         for &v in values.iter() {
             locals[var] = v;
@@ -228,6 +240,150 @@ fn quant_values(forall: bool, values: Arc<Vec<i64>>, var: LocalId, body: Ex) -> 
         }
         Ok(forall as i64)
     })
+}
+
+/// `forall` (else `exists`) of `vars` over `dom` through [`nest`]; `strict`
+/// as in [`quant_values`].
+fn quant_nest(forall: bool, dom: Dom, vars: Vec<LocalId>, body: Ex, strict: bool) -> Ex {
+    Arc::new(move |ctx, locals| {
+        let mut decided = false;
+        nest(&dom, &vars, ctx, locals, &mut |locals| {
+            decided |= (body(ctx, locals)? != 0) != forall;
+            Ok(strict || !decided)
+        })?;
+        Ok((decided != forall) as i64)
+    })
+}
+
+/// Whether evaluating `e` can never fail, whatever the state and the
+/// locals: then a quantifier over it may stop at its first deciding
+/// element. A quantifier whose body may fail evaluates it for every
+/// element, so that whether it fails does not depend on the order of the
+/// elements (docs/language.md §19; symmetry reduction relies on it). The
+/// answer is conservative: `false` only costs the early stop.
+pub(super) fn cannot_fail(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Bool(_)
+        | ExprKind::Int(_)
+        | ExprKind::Variant(..)
+        | ExprKind::None
+        | ExprKind::SelfId
+        | ExprKind::Var(_)
+        | ExprKind::Local(_)
+        | ExprKind::All(_) => true,
+        ExprKind::RemoteVar { node, .. } => cannot_fail(node),
+        ExprKind::Field(base, _) | ExprKind::TupleField(base, _) => cannot_fail(base),
+        ExprKind::Unary(UnOp::Not, x) => cannot_fail(x),
+        ExprKind::Binary(op, a, b) => match op {
+            BinOp::And | BinOp::Or | BinOp::Implies => cannot_fail(a) && cannot_fail(b),
+            // Comparisons and membership never fail: a compound literal on
+            // one side is put into the other side's encoding, and one that
+            // the encoding cannot hold is unequal (not a failure).
+            BinOp::Eq
+            | BinOp::Ne
+            | BinOp::Lt
+            | BinOp::Le
+            | BinOp::Gt
+            | BinOp::Ge
+            | BinOp::InSet
+            | BinOp::InSeq => operand_cannot_fail(a) && operand_cannot_fail(b),
+            // Arithmetic whose result is bounded well inside `i64`.
+            BinOp::Add | BinOp::Sub | BinOp::Mul => {
+                cannot_fail(a) && cannot_fail(b) && magnitude(e).is_some()
+            }
+            // By a constant other than 0 and -1 (`i64::MIN / -1` overflows).
+            BinOp::Div | BinOp::Rem => {
+                cannot_fail(a) && matches!(b.kind, ExprKind::Int(n) if n != 0 && n != -1)
+            }
+            _ => false,
+        },
+        ExprKind::Unary(UnOp::Neg, x) => cannot_fail(x) && magnitude(e).is_some(),
+        ExprKind::MapGet(map, key) => {
+            // The key is stored into the map's key type: that cannot fail
+            // for a stored value of a type the key type holds.
+            let Type::Map(key_ty, _) = &map.ty else {
+                return false;
+            };
+            let stored = matches!(
+                key.kind,
+                ExprKind::Var(_)
+                    | ExprKind::RemoteVar { .. }
+                    | ExprKind::Local(_)
+                    | ExprKind::Field(..)
+                    | ExprKind::TupleField(..)
+            );
+            let fits = match (&key.ty, &**key_ty) {
+                (Type::Range { lo, hi }, Type::Range { lo: a, hi: b }) => a <= lo && hi <= b,
+                (Type::Int, _) | (_, Type::Int) => false,
+                (k, t) => k == t,
+            };
+            stored && fits && cannot_fail(map) && cannot_fail(key)
+        }
+        ExprKind::Call(
+            Builtin::Len
+            | Builtin::Min
+            | Builtin::Max
+            | Builtin::IsSome
+            | Builtin::IsNone
+            | Builtin::Byzantine
+            | Builtin::Crashed,
+            args,
+        ) => args.iter().all(cannot_fail),
+        ExprKind::Quant { domain, body, .. } => cannot_fail(domain) && cannot_fail(body),
+        ExprKind::If(c, t, f) => cannot_fail(c) && cannot_fail(t) && cannot_fail(f),
+        _ => false,
+    }
+}
+
+/// A bound on the absolute value of integer expression `e` that is well
+/// inside `i64` (at most 2^62), when its form tells one: a literal, a read
+/// of a stored value of a range type, and sums, differences, products,
+/// negations, `min`, `max`, `len` and `if`s of those. Computed in `i128`,
+/// so that the bound of a sub-expression cannot itself overflow.
+fn magnitude(e: &Expr) -> Option<i128> {
+    const LIMIT: i128 = 1 << 62;
+    let m = match &e.kind {
+        ExprKind::Int(n) => (*n as i128).abs(),
+        ExprKind::Var(_)
+        | ExprKind::RemoteVar { .. }
+        | ExprKind::Local(_)
+        | ExprKind::Field(..)
+        | ExprKind::TupleField(..)
+        | ExprKind::MapGet(..)
+        | ExprKind::SeqGet(..) => match e.ty {
+            Type::Range { lo, hi } => (lo as i128).abs().max((hi as i128).abs()),
+            _ => return None,
+        },
+        // A set or a sequence packs into 64 bits.
+        ExprKind::Call(Builtin::Len, _) => 64,
+        ExprKind::Call(Builtin::Min | Builtin::Max, args) => {
+            let mut m = 0;
+            for a in args {
+                m = m.max(magnitude(a)?);
+            }
+            m
+        }
+        ExprKind::Unary(UnOp::Neg, x) => magnitude(x)?,
+        ExprKind::Binary(BinOp::Add | BinOp::Sub, a, b) => magnitude(a)? + magnitude(b)?,
+        ExprKind::Binary(BinOp::Mul, a, b) => magnitude(a)?.checked_mul(magnitude(b)?)?,
+        ExprKind::If(_, t, f) => magnitude(t)?.max(magnitude(f)?),
+        _ => return None,
+    };
+    (m <= LIMIT).then_some(m)
+}
+
+/// [`cannot_fail`] for an operand of a comparison or membership test, where
+/// a compound literal is put into the other side's encoding and cannot fail
+/// to be stored.
+fn operand_cannot_fail(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Tuple(items) | ExprKind::Record(items) | ExprKind::SetLit(items) => {
+            items.iter().all(operand_cannot_fail)
+        }
+        ExprKind::Call(Builtin::Some, items) => items.iter().all(operand_cannot_fail),
+        ExprKind::If(c, t, f) => cannot_fail(c) && operand_cannot_fail(t) && operand_cannot_fail(f),
+        _ => cannot_fail(e),
+    }
 }
 
 /// The value of a literal expression (a constant closure), if `e` is one.
@@ -518,6 +674,7 @@ impl<'s> Lowerer<'s> {
                     return split;
                 }
                 let dom = self.domain(domain, node);
+                let strict = !cannot_fail(body);
                 if let (Dom::Values(vs), [var], Quantifier::Forall | Quantifier::Exists) =
                     (&dom, vars.as_slice(), quantifier)
                 {
@@ -526,23 +683,13 @@ impl<'s> Lowerer<'s> {
                         return ex;
                     }
                     let body = self.expr(body, node);
-                    return quant_values(forall, vs.clone(), *var, body);
+                    return quant_values(forall, vs.clone(), *var, body, strict);
                 }
                 let body = self.expr(body, node);
                 let vars = vars.clone();
                 match quantifier {
-                    Quantifier::Forall => Arc::new(move |ctx, locals| {
-                        nest(&dom, &vars, ctx, locals, &mut |locals| {
-                            Ok(body(ctx, locals)? != 0)
-                        })
-                        .map(|all| all as i64)
-                    }),
-                    Quantifier::Exists => Arc::new(move |ctx, locals| {
-                        nest(&dom, &vars, ctx, locals, &mut |locals| {
-                            Ok(body(ctx, locals)? == 0)
-                        })
-                        .map(|none| (!none) as i64)
-                    }),
+                    Quantifier::Forall => quant_nest(true, dom, vars, body, strict),
+                    Quantifier::Exists => quant_nest(false, dom, vars, body, strict),
                     Quantifier::Count => Arc::new(move |ctx, locals| {
                         let mut n = 0i64;
                         nest(&dom, &vars, ctx, locals, &mut |locals| {
@@ -1328,7 +1475,10 @@ impl Lowerer<'_> {
     /// `exists a, b in D: P(a) && Q(b)`, where no variable is read by both
     /// sides, as `(exists a in D: P(a)) && (exists b in D: Q(b))`: linear
     /// instead of quadratic in `D` (`consistent` in specs/2pc.ds). The two
-    /// agree, an empty domain included (both are false).
+    /// agree, an empty domain included (both are false), and so do their
+    /// failures when the sides evaluate every element ([`cannot_fail`]):
+    /// both fail when some `P(a)` fails, or when some `P(a)` holds and
+    /// some `Q(b)` fails.
     fn split_exists(
         &mut self,
         quantifier: Quantifier,
@@ -1350,20 +1500,16 @@ impl Lowerer<'_> {
         }
         let side = |this: &mut Self, vars: Vec<LocalId>, body: &Expr| -> Ex {
             let dom = this.domain(domain, node);
+            let strict = !cannot_fail(body);
             if let (Dom::Values(vs), [var]) = (&dom, vars.as_slice()) {
                 if let Some(ex) = this.quant_field(false, vs, *var, body) {
                     return ex;
                 }
                 let body = this.expr(body, node);
-                return quant_values(false, vs.clone(), *var, body);
+                return quant_values(false, vs.clone(), *var, body, strict);
             }
             let body = this.expr(body, node);
-            Arc::new(move |ctx, locals| {
-                nest(&dom, &vars, ctx, locals, &mut |locals| {
-                    Ok(body(ctx, locals)? == 0)
-                })
-                .map(|none| (!none) as i64)
-            })
+            quant_nest(false, dom, vars, body, strict)
         };
         let left = side(self, left_vars, left);
         let right = side(self, right_vars, right);

@@ -1,9 +1,11 @@
 //! A direct evaluator of typed expressions and statements over a [`State`].
 //!
 //! Decisions the docs leave open, written down here:
-//! - Quantifiers visit their domain in ascending canonical order and stop
-//!   early like a chain of `||` (`exists`) or `&&` (`forall`); `count`
-//!   evaluates the body for every binding.
+//! - Quantifiers evaluate the body for every binding, in ascending
+//!   canonical order, and fail if any evaluation fails: whether a
+//!   quantifier fails does not depend on the order (docs/language.md §19).
+//!   dsmc stops early only where the body cannot fail, which gives the
+//!   same result.
 //! - A value is checked against its type only when it is stored (assigned,
 //!   inserted or appended, sent as a payload, given as an initial value;
 //!   docs/language.md §4). A literal that is only compared is a plain value:
@@ -192,8 +194,8 @@ impl<'a> Env<'a> {
         xs.iter().map(|x| self.eval(st, x)).collect()
     }
 
-    /// Runs the bindings of `vars[..]` over `d`; returns whether the search
-    /// stopped early (exists: found a witness; forall: found a counterexample).
+    /// Runs the bindings of `vars[..]` over `d`, every one of them; returns
+    /// whether one decided (exists: a witness; forall: a counterexample).
     fn quant(
         &mut self,
         st: &State,
@@ -214,13 +216,12 @@ impl<'a> Env<'a> {
                 }
             });
         };
+        let mut decided = false;
         for v in d {
             self.bind(first, v.clone());
-            if self.quant(st, q, rest, d, body, count)? {
-                return Ok(true);
-            }
+            decided |= self.quant(st, q, rest, d, body, count)?;
         }
-        Ok(false)
+        Ok(decided)
     }
 
     fn binary(&mut self, st: &State, op: BinOp, a: &Expr, b: &Expr) -> R<Value> {
