@@ -276,6 +276,17 @@ impl Fast {
         self.words
     }
 
+    /// The universe of a packed network: bit `b` is message `codes()[b]`,
+    /// in increasing code order.
+    pub(super) fn codes(&self) -> &[u64] {
+        &self.codes
+    }
+
+    /// Where the network's bits start in a packed state.
+    pub(super) fn base(&self) -> u32 {
+        self.base
+    }
+
     /// Bits of a packed state in use (every higher bit is zero).
     pub fn bits(&self) -> u32 {
         self.bits
@@ -782,8 +793,12 @@ impl Memo {
                 OpKind::Next => {
                     next.clear();
                     next.extend_from_slice(fixed);
-                    let w = op.word as usize;
-                    next[w] = (next[w] & op.keep) | op.set;
+                    // A state without fixed words (no instance has a
+                    // variable) has no word to edit: the op's edit is then
+                    // the no-op `(0, !0, 0)`.
+                    if let Some(x) = next.get_mut(op.word as usize) {
+                        *x = (*x & op.keep) | op.set;
+                    }
                     for &(w, keep, set) in &more[op.more as usize..(op.more + op.n_more) as usize] {
                         next[w as usize] = (next[w as usize] & keep) | set;
                     }
