@@ -27,6 +27,13 @@ fn main() {
         (None, None) => "interpreter",
     };
     println!("engine: {path_taken}");
+    if model.reduction().is_some() {
+        let form = match model.reduces_packed_states() {
+            true => "on packed states",
+            false => "on the ordinary form",
+        };
+        println!("symmetry reduction: {form}");
+    }
     let threads = std::env::var("THREADS").ok().and_then(|t| t.parse().ok());
     let out = dsmc::explore::explore(
         &model,

@@ -1077,6 +1077,15 @@ impl<'x, 'm> Emitter<'x, 'm> {
                 self.canon.as_slice()
             }
             // Representatives are chosen in the ordinary form.
+            (Some(sym), Some(_)) if model.packed_symmetry.is_some() => {
+                let ps = model.packed_symmetry.as_ref().expect("just checked");
+                let scratch = &mut self.sym_scratch;
+                if model.canonical_packed(sym, ps, next, &mut self.canon, scratch) {
+                    self.canon.as_slice()
+                } else {
+                    next
+                }
+            }
             (Some(sym), Some(p)) => {
                 let fixed = model.layout.fixed_words;
                 p.unpack(fixed, next, &mut self.ordinary);

@@ -27,7 +27,7 @@ use std::sync::Arc;
 pub use fast::{Fast, Memo, Sink};
 pub use layout::{Layout, MsgLayout, Slot};
 pub use step::{Outcome, Scratch, Step, StepKind, Task};
-pub use symmetry::{Perms, SymScratch, Symmetry};
+pub use symmetry::{PackedSym, Perms, SymScratch, Symmetry};
 pub use trace::{Change, Sent, StepEvent, TraceStep};
 
 use crate::diagnostic::Diagnostic;
@@ -172,6 +172,9 @@ pub struct Model {
     /// and the packed form of states when every message travels on a `set`
     /// network.
     pub(crate) fast: Option<Fast>,
+    /// Symmetry reduction on packed states, when states are packed and the
+    /// spec has symmetric kinds ([`Model::canonical_packed`]).
+    pub(crate) packed_symmetry: Option<PackedSym>,
 }
 
 impl Model {
@@ -323,7 +326,7 @@ pub fn lower(spec: TypedSpec) -> Result<Model, Vec<LowerError>> {
     }
     let symmetry = Symmetry::new(&spec, &layout);
     let fast = Fast::new(&spec, &layout, &code.forgeable(&layout));
-    Ok(Model {
+    let mut model = Model {
         fast,
         spec,
         symmetry,
@@ -333,5 +336,10 @@ pub fn lower(spec: TypedSpec) -> Result<Model, Vec<LowerError>> {
         done,
         check_deadlock,
         code,
-    })
+        packed_symmetry: None,
+    };
+    if let (Some(sym), Some(fast)) = (&model.symmetry, model.packing()) {
+        model.packed_symmetry = PackedSym::new(&model, sym, fast);
+    }
+    Ok(model)
 }

@@ -17,6 +17,8 @@
 //! which still picks a state of the orbit (exploration stays exhaustive and
 //! deterministic) but may store an orbit more than once.
 
+use std::cmp::Ordering;
+
 use super::Model;
 use super::encoding::{Enc, Shape, mask};
 use crate::typed::{NodeKindId, Type, TypedSpec};
@@ -467,14 +469,7 @@ impl Model {
             false => sym.global_new(gl, perms),
         };
         for &code in &state[fixed..] {
-            let m = msg.kind(code);
-            let mut payload = code & mask(msg.kind_shift);
-            for (offset, bits, r) in &sym.fields[m] {
-                let fm = mask(*bits);
-                let part = (payload >> offset) & fm;
-                payload = (payload & !(fm << offset)) | ((r.apply(part, perms) & fm) << offset);
-            }
-            out.push(msg.pack(rename(msg.src(code)), rename(msg.dst(code)), m, payload));
+            out.push(rename_message(msg, sym, code, perms, rename));
         }
         // The canonical network order (a stable sort keeps each FIFO
         // channel's order; channels move whole). Without FIFO kinds it is
@@ -494,6 +489,12 @@ impl Model {
         scratch.best
     }
 
+    /// Whether the explorer reduces by symmetry on packed states, without
+    /// their ordinary form ([`Model::canonical_packed`]).
+    pub fn reduces_packed_states(&self) -> bool {
+        self.reduction().is_some() && self.packing().is_some() && self.packed_symmetry.is_some()
+    }
+
     /// [`Model::canonical`] with reused memory: the permutation is left in
     /// `scratch.best`. Whether it renames anything: if not, `out` is
     /// `state`.
@@ -504,9 +505,47 @@ impl Model {
         out: &mut Vec<u64>,
         scratch: &mut SymScratch,
     ) -> bool {
+        let form = Listed { model: self, sym };
+        self.canonical_form(sym, &form, state, out, scratch)
+    }
+
+    /// [`Model::canonical_in`] for a packed state (every message on a `set`
+    /// network), without its ordinary form: the same representative as
+    /// unpacking, choosing and packing again, with the network kept as a
+    /// bit set throughout ([`PackedSym`]). `out` is the packed
+    /// representative when the result is `true` (else `state` is).
+    pub fn canonical_packed(
+        &self,
+        sym: &Symmetry,
+        ps: &PackedSym,
+        state: &[u64],
+        out: &mut Vec<u64>,
+        scratch: &mut SymScratch,
+    ) -> bool {
+        let fixed = self.layout.fixed_words;
+        let mut split = std::mem::take(&mut scratch.split);
+        let mut chosen = std::mem::take(&mut scratch.split_out);
+        ps.split(fixed, state, &mut split);
+        let renamed = self.canonical_form(sym, &Bits { ps }, &split, &mut chosen, scratch);
+        if renamed {
+            ps.join(fixed, &chosen, out);
+        }
+        scratch.split = split;
+        scratch.split_out = chosen;
+        renamed
+    }
+
+    /// [`Model::canonical_in`] over a network held in `form`.
+    fn canonical_form<F: NetForm>(
+        &self,
+        sym: &Symmetry,
+        form: &F,
+        state: &[u64],
+        out: &mut Vec<u64>,
+        scratch: &mut SymScratch,
+    ) -> bool {
         let fixed = self.layout.fixed_words;
         let words = &state[..fixed];
-        let msg = &self.layout.msg;
         let SymScratch {
             keys,
             sent,
@@ -520,6 +559,7 @@ impl Model {
             arrangements,
             counter,
             trial_orders,
+            ..
         } = scratch;
         // Messages sent and waiting, by global instance: part of the keys.
         let instances = self.layout.instances.len();
@@ -527,10 +567,7 @@ impl Model {
         sent.resize(instances, 0);
         waiting.clear();
         waiting.resize(instances, 0);
-        for &c in &state[fixed..] {
-            sent[msg.src(c) as usize] += 1;
-            waiting[msg.dst(c) as usize] += 1;
-        }
+        form.count(&state[fixed..], sent, waiting);
         // Per group: instances sorted by their name-free key, and the runs of
         // equal keys.
         orders.resize_with(sym.groups.len(), Vec::new);
@@ -586,7 +623,8 @@ impl Model {
             .all(|p| p.iter().enumerate().all(|(i, &x)| i == x as usize));
         let mut renamed = !(identity && self.layout.partition.is_none());
         if renamed {
-            self.permute(sym, state, best, out);
+            self.permute_fixed(sym, state, best, out);
+            form.permute_net(state, best, out);
         } else {
             out.clear();
             out.extend_from_slice(state);
@@ -608,7 +646,7 @@ impl Model {
                     // are the same.
                     self.permute_fixed(sym, state, trial, candidate);
                     candidate[..] == state[..fixed] && {
-                        self.permute_network(sym, state, trial, candidate);
+                        form.permute_net(state, trial, candidate);
                         candidate[..] == *state
                     }
                 });
@@ -671,17 +709,338 @@ impl Model {
             // Representatives compare word by word, the fixed words first:
             // the network is renamed only when they do not decide.
             self.permute_fixed(sym, state, trial, candidate);
-            if candidate[..] > out[..fixed] {
+            let by_fixed = candidate[..].cmp(&out[..fixed]);
+            if by_fixed == Ordering::Greater {
                 continue;
             }
-            self.permute_network(sym, state, trial, candidate);
-            if *candidate < *out {
+            form.permute_net(state, trial, candidate);
+            if by_fixed == Ordering::Less
+                || form.cmp_net(&candidate[fixed..], &out[fixed..]) == Ordering::Less
+            {
                 std::mem::swap(out, candidate);
                 std::mem::swap(best, trial);
                 renamed = true;
             }
         }
     }
+}
+
+/// How the network part of a state is held while its representative is
+/// chosen ([`Model::canonical_form`]).
+trait NetForm {
+    /// Counts the messages of network part `net` by sender and by receiver
+    /// (zeroed, one entry per global instance; only the instances of
+    /// symmetric kinds need be counted).
+    fn count(&self, net: &[u64], sent: &mut [u32], waiting: &mut [u32]);
+    /// Appends the network part of `state` renamed by `perms` to `out`,
+    /// which holds the renamed fixed words.
+    fn permute_net(&self, state: &[u64], perms: &Perms, out: &mut Vec<u64>);
+    /// Orders two network parts of as many messages as their ordinary
+    /// forms (canonical lists of codes) order.
+    fn cmp_net(&self, a: &[u64], b: &[u64]) -> Ordering;
+}
+
+/// The ordinary form: the network is the canonical list of codes.
+struct Listed<'a> {
+    model: &'a Model,
+    sym: &'a Symmetry,
+}
+
+impl NetForm for Listed<'_> {
+    #[inline]
+    fn count(&self, net: &[u64], sent: &mut [u32], waiting: &mut [u32]) {
+        let msg = &self.model.layout.msg;
+        for &c in net {
+            sent[msg.src(c) as usize] += 1;
+            waiting[msg.dst(c) as usize] += 1;
+        }
+    }
+
+    fn permute_net(&self, state: &[u64], perms: &Perms, out: &mut Vec<u64>) {
+        self.model.permute_network(self.sym, state, perms, out);
+    }
+
+    fn cmp_net(&self, a: &[u64], b: &[u64]) -> Ordering {
+        a.cmp(b)
+    }
+}
+
+/// The packed form, split: the fixed words, then the network as a bit set
+/// of its own words, bit `b` for the universe's `b`-th code
+/// ([`PackedSym::split`]).
+struct Bits<'a> {
+    ps: &'a PackedSym,
+}
+
+impl NetForm for Bits<'_> {
+    /// A word at a time: each symmetric instance's messages are a mask.
+    #[inline]
+    fn count(&self, net: &[u64], sent: &mut [u32], waiting: &mut [u32]) {
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("popcnt") {
+            // SAFETY: the CPU has the instruction (just checked).
+            unsafe { count_popcnt(self.ps, net, sent, waiting) };
+            return;
+        }
+        count_masked(self.ps, net, sent, waiting);
+    }
+
+    fn permute_net(&self, state: &[u64], perms: &Perms, out: &mut Vec<u64>) {
+        let image = self.ps.image(perms);
+        let start = out.len();
+        out.resize(start + self.ps.net_words, 0);
+        let net = &state[state.len() - self.ps.net_words..];
+        for_each_bit(net, |b| {
+            let to = image[b as usize] as usize;
+            out[start + to / 64] |= 1 << (to % 64);
+        });
+    }
+
+    /// The sets' sorted lists of codes first differ where the lowest bit in
+    /// which the sets differ is: the list holding that code is the smaller.
+    fn cmp_net(&self, a: &[u64], b: &[u64]) -> Ordering {
+        for (&x, &y) in a.iter().zip(b) {
+            let differ = x ^ y;
+            if differ != 0 {
+                let lowest = differ & differ.wrapping_neg();
+                return if x & lowest != 0 {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                };
+            }
+        }
+        Ordering::Equal
+    }
+}
+
+/// [`NetForm::count`] for [`Bits`]: each symmetric instance's messages,
+/// sent and waiting, are the network's bits under a mask.
+#[inline(always)]
+fn count_masked(ps: &PackedSym, net: &[u64], sent: &mut [u32], waiting: &mut [u32]) {
+    let n = ps.net_words;
+    for (i, &global) in ps.counted.iter().enumerate() {
+        let masks = &ps.masks[2 * i * n..2 * (i + 1) * n];
+        let (from, to) = masks.split_at(n);
+        let (mut s, mut w) = (0, 0);
+        for ((&x, &f), &t) in net.iter().zip(from).zip(to) {
+            s += (x & f).count_ones();
+            w += (x & t).count_ones();
+        }
+        sent[global as usize] = s;
+        waiting[global as usize] = w;
+    }
+}
+
+/// [`count_masked`] with the CPU's population count instruction, which
+/// the baseline x86-64 target leaves out.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "popcnt")]
+unsafe fn count_popcnt(ps: &PackedSym, net: &[u64], sent: &mut [u32], waiting: &mut [u32]) {
+    count_masked(ps, net, sent, waiting)
+}
+
+/// Calls `f` with the index of every set bit of `words`, in increasing order.
+#[inline]
+fn for_each_bit(words: &[u64], mut f: impl FnMut(u32)) {
+    for (w, &word) in words.iter().enumerate() {
+        let mut word = word;
+        while word != 0 {
+            f(w as u32 * 64 + word.trailing_zeros());
+            word &= word - 1;
+        }
+    }
+}
+
+/// The most permutations (all groups together) whose renamings of the
+/// packed network [`PackedSym`] tabulates, and the most table entries.
+const PACKED_PERMS: usize = 5040;
+const PACKED_ENTRIES: usize = 1 << 22;
+
+/// Symmetry reduction on packed states ([`Model::canonical_packed`]): each
+/// message bit's sender and receiver, and its image under every
+/// permutation, tabulated once.
+pub struct PackedSym {
+    /// Where the network's bits start in a packed state, the words of a
+    /// packed state, and the words of the network alone.
+    base: u32,
+    words: usize,
+    net_words: usize,
+    /// The global instances of the symmetric kinds, and for each the
+    /// network bits of the messages it sent, then of those sent to it
+    /// (`net_words` words each).
+    counted: Vec<u32>,
+    masks: Vec<u64>,
+    /// By group: its instance count (the permutations' ranks are mixed
+    /// radix over the groups, each group's its Lehmer code).
+    counts: Vec<usize>,
+    /// By permutation rank: every bit's image, `bits` entries each.
+    images: Vec<u32>,
+    bits: usize,
+}
+
+impl PackedSym {
+    /// The tables for a packed spec, or `None` when they would be too big
+    /// or a renamed message falls outside the universe (then the explorer
+    /// chooses representatives in the ordinary form).
+    pub(crate) fn new(model: &Model, sym: &Symmetry, fast: &super::Fast) -> Option<PackedSym> {
+        let codes = fast.codes();
+        let msg = &model.layout.msg;
+        let counts: Vec<usize> = sym.groups.iter().map(|g| g.count as usize).collect();
+        let mut total = 1usize;
+        for &n in &counts {
+            total = total.checked_mul((1..=n).product::<usize>())?;
+        }
+        if total > PACKED_PERMS || total.checked_mul(codes.len())? > PACKED_ENTRIES {
+            return None;
+        }
+        let mut images = Vec::with_capacity(total * codes.len());
+        let mut perms = Perms::new();
+        for rank in 0..total {
+            unrank(&counts, rank, &mut perms);
+            let rename = |gl: u32| sym.global_new(gl, &perms);
+            for &code in codes {
+                let to = rename_message(msg, sym, code, &perms, rename);
+                images.push(codes.binary_search(&to).ok()? as u32);
+            }
+        }
+        let net_words = codes.len().div_ceil(64);
+        let counted: Vec<u32> = (sym.groups.iter())
+            .flat_map(|g| g.first_global..g.first_global + g.count)
+            .collect();
+        let mut masks = vec![0u64; counted.len() * 2 * net_words];
+        for (i, &global) in counted.iter().enumerate() {
+            let (from, to) =
+                masks[2 * i * net_words..2 * (i + 1) * net_words].split_at_mut(net_words);
+            for (b, &c) in codes.iter().enumerate() {
+                if msg.src(c) == global {
+                    from[b / 64] |= 1 << (b % 64);
+                }
+                if msg.dst(c) == global {
+                    to[b / 64] |= 1 << (b % 64);
+                }
+            }
+        }
+        Some(PackedSym {
+            base: fast.base(),
+            words: fast.words(),
+            net_words,
+            counted,
+            masks,
+            counts,
+            images,
+            bits: codes.len(),
+        })
+    }
+
+    /// Every bit's image under `perms`.
+    #[inline]
+    fn image(&self, perms: &Perms) -> &[u32] {
+        let rank = rank(&self.counts, perms);
+        &self.images[rank * self.bits..(rank + 1) * self.bits]
+    }
+
+    /// A packed state as the fixed words (without the network's bits)
+    /// followed by the network's own words.
+    fn split(&self, fixed: usize, packed: &[u64], out: &mut Vec<u64>) {
+        out.clear();
+        out.extend_from_slice(&packed[..fixed]);
+        let (first, shift) = (self.base as usize / 64, self.base % 64);
+        if shift != 0
+            && let Some(last) = out.get_mut(first)
+        {
+            *last &= mask(shift);
+        }
+        for i in 0..self.net_words {
+            let w = first + i;
+            let mut v = packed.get(w).map_or(0, |&x| x >> shift);
+            if shift != 0
+                && let Some(&next) = packed.get(w + 1)
+            {
+                v |= next << (64 - shift);
+            }
+            out.push(v);
+        }
+        if !self.bits.is_multiple_of(64)
+            && let Some(last) = out.last_mut()
+        {
+            *last &= mask((self.bits % 64) as u32);
+        }
+    }
+
+    /// The packed state of a split one ([`PackedSym::split`]).
+    fn join(&self, fixed: usize, split: &[u64], out: &mut Vec<u64>) {
+        out.clear();
+        out.extend_from_slice(&split[..fixed]);
+        out.resize(self.words, 0);
+        let (first, shift) = (self.base as usize / 64, self.base % 64);
+        for (i, &v) in split[fixed..].iter().enumerate() {
+            let w = first + i;
+            if w < out.len() {
+                out[w] |= v << shift;
+            }
+            if shift != 0 && w + 1 < out.len() {
+                out[w + 1] |= v >> (64 - shift);
+            }
+        }
+    }
+}
+
+/// The rank of `perms` among all permutations of groups of `counts`
+/// instances: each group's Lehmer code, mixed radix over the groups.
+fn rank(counts: &[usize], perms: &Perms) -> usize {
+    let mut rank = 0usize;
+    for (&n, p) in counts.iter().zip(perms) {
+        let mut r = 0usize;
+        for i in 0..n {
+            let smaller_after = p[i + 1..n].iter().filter(|&&x| x < p[i]).count();
+            r = r * (n - i) + smaller_after;
+        }
+        rank = rank * (1..=n).product::<usize>() + r;
+    }
+    rank
+}
+
+/// The permutations of rank `rank` ([`rank`]), into `perms`.
+fn unrank(counts: &[usize], mut rank: usize, perms: &mut Perms) {
+    perms.resize_with(counts.len(), Vec::new);
+    for (g, &n) in counts.iter().enumerate().rev() {
+        let size: usize = (1..=n).product();
+        let mut r = rank % size;
+        rank /= size;
+        // The Lehmer digits, most significant first.
+        let mut digits = vec![0usize; n];
+        for i in (0..n).rev() {
+            let radix = n - i;
+            digits[i] = r % radix;
+            r /= radix;
+        }
+        let mut left: Vec<u32> = (0..n as u32).collect();
+        let p = &mut perms[g];
+        p.clear();
+        for d in digits {
+            p.push(left.remove(d));
+        }
+    }
+}
+
+/// Message `code` with the instances it names renamed by `perms`
+/// (`rename` maps a global instance to its new global index).
+fn rename_message(
+    msg: &super::layout::MsgLayout,
+    sym: &Symmetry,
+    code: u64,
+    perms: &Perms,
+    rename: impl Fn(u32) -> u32,
+) -> u64 {
+    let m = msg.kind(code);
+    let mut payload = code & mask(msg.kind_shift);
+    for (offset, bits, r) in &sym.fields[m] {
+        let fm = mask(*bits);
+        let part = (payload >> offset) & fm;
+        payload = (payload & !(fm << offset)) | ((r.apply(part, perms) & fm) << offset);
+    }
+    msg.pack(rename(msg.src(code)), rename(msg.dst(code)), m, payload)
 }
 
 /// Memory [`Model::canonical_in`] reuses from one state to the next.
@@ -708,6 +1067,10 @@ pub struct SymScratch {
     arrangements: Vec<Vec<Vec<u32>>>,
     counter: Vec<usize>,
     trial_orders: Vec<Vec<u32>>,
+    /// A packed state split, and its representative
+    /// ([`Model::canonical_packed`]).
+    split: Vec<u64>,
+    split_out: Vec<u64>,
 }
 
 /// The permutation that puts each group's instances in `orders`' order:
@@ -747,4 +1110,52 @@ fn permutations(items: &[u32]) -> Vec<Vec<u32>> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranks_number_every_permutation_once() {
+        let counts = [3, 1, 2];
+        let mut perms = Perms::new();
+        let mut seen = std::collections::HashSet::new();
+        for r in 0..12 {
+            unrank(&counts, r, &mut perms);
+            assert_eq!(rank(&counts, &perms), r);
+            assert!(seen.insert(perms.clone()), "{perms:?} twice");
+        }
+        unrank(&counts, 0, &mut perms);
+        assert_eq!(perms, vec![vec![0, 1, 2], vec![0], vec![0, 1]]);
+    }
+
+    /// Bit sets of as many members order as their sorted lists of members.
+    #[test]
+    fn bit_sets_order_as_their_lists() {
+        let list = |set: u64| -> Vec<u64> { (0..64).filter(|b| set >> b & 1 == 1).collect() };
+        let sets: Vec<u64> = (0u64..256).collect();
+        let ps = PackedSym {
+            base: 0,
+            words: 1,
+            net_words: 1,
+            counted: Vec::new(),
+            masks: Vec::new(),
+            counts: Vec::new(),
+            images: Vec::new(),
+            bits: 8,
+        };
+        let bits = Bits { ps: &ps };
+        for &a in &sets {
+            for &b in &sets {
+                if a.count_ones() == b.count_ones() {
+                    assert_eq!(
+                        bits.cmp_net(&[a], &[b]),
+                        list(a).cmp(&list(b)),
+                        "{a:b} {b:b}"
+                    );
+                }
+            }
+        }
+    }
 }
