@@ -329,9 +329,19 @@ pub(super) fn cannot_fail(e: &Expr) -> bool {
             | Builtin::Crashed,
             args,
         ) => args.iter().all(cannot_fail),
-        ExprKind::Quant { domain, body, .. } => cannot_fail(domain) && cannot_fail(body),
+        ExprKind::Quant { domain, body, .. } => domain_cannot_fail(domain) && cannot_fail(body),
         ExprKind::If(c, t, f) => cannot_fail(c) && cannot_fail(t) && cannot_fail(f),
         _ => false,
+    }
+}
+
+/// [`cannot_fail`] for the domain of a quantifier ([`Lowerer::domain`]): a
+/// range `a..b` only evaluates its bounds, a set literal its elements.
+fn domain_cannot_fail(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Binary(BinOp::Range, a, b) => cannot_fail(a) && cannot_fail(b),
+        ExprKind::SetLit(items) => items.iter().all(cannot_fail),
+        _ => cannot_fail(e),
     }
 }
 
