@@ -99,7 +99,26 @@ struct ActionCode {
     /// that every binding tests them in the guard's order, as the guard
     /// would (see [`Model::run_action`]).
     stages: Vec<(usize, Ex)>,
+    /// By parameter: where its values come from when the first conjunct
+    /// tested once it is bound is `p in S` ([`ParamSource`]); that
+    /// conjunct's stage is then `implied` and not tested again.
+    sources: Vec<Option<ParamSource>>,
+    implied: Vec<bool>,
     body: St,
+}
+
+/// The values of a parameter `p` whose first conjunct is `p in S`, with
+/// `S` a set of `p`'s type that reads only earlier parameters: the elements
+/// of `S`, rather than every value of the type.
+struct ParamSource {
+    /// `S`.
+    set: Ex,
+    /// By code of `p`'s type (every code of a set element is below 64):
+    /// the value's index in the parameter's domain.
+    index_of: Vec<u32>,
+    /// Whether the indices rise with the codes (else they are sorted, so
+    /// that bindings come in their usual order).
+    rising: bool,
 }
 
 /// What a restart sets: each non-persistent variable's slot and the codes
@@ -116,6 +135,43 @@ fn conjuncts(e: &Expr) -> Vec<&Expr> {
         }
         _ => vec![e],
     }
+}
+
+/// The values of parameter `i` of action `a` (of kind `k`) from conjunct
+/// `c`, when `c` is `p in S` with `S` a set of exactly `p`'s type that does
+/// not read `p` ([`ParamSource`]).
+fn param_source(
+    l: &mut Lowerer,
+    k: NodeKindId,
+    a: &ActionDef,
+    i: usize,
+    c: &Expr,
+) -> Option<ParamSource> {
+    let p = a.params[i];
+    let ExprKind::Binary(BinOp::InSet, x, set) = &c.kind else {
+        return None;
+    };
+    let (ExprKind::Local(local), Type::Set(elem)) = (&x.kind, &set.ty) else {
+        return None;
+    };
+    let ty = &a.body.locals[p].ty;
+    if *local != p || **elem != *ty || super::expr::mentions(set, &[p]) {
+        return None;
+    }
+    let span = a.body.locals[p].span;
+    let codes = l.enc(ty, span).domain()?;
+    if codes.iter().any(|&c| c >= 64) {
+        return None;
+    }
+    let mut index_of = vec![u32::MAX; 64];
+    for (index, &code) in codes.iter().enumerate() {
+        index_of[code as usize] = index as u32;
+    }
+    Some(ParamSource {
+        set: l.expr(set, Some(k)),
+        index_of,
+        rising: codes.is_sorted(),
+    })
 }
 
 struct HandlerCode {
@@ -241,13 +297,25 @@ impl Code {
                     })
                     .collect();
                 let mut stages = Vec::new();
+                let mut sources: Vec<Option<ParamSource>> = a.params.iter().map(|_| None).collect();
+                let mut implied = Vec::new();
                 if let (Some(g), false) = (&a.guard, a.params.is_empty()) {
                     let mut bound = 0;
                     for c in conjuncts(g) {
                         let reads = (a.params.iter())
                             .rposition(|&p| super::expr::mentions(c, &[p]))
                             .map_or(0, |i| i + 1);
+                        // The first conjunct tested once parameter
+                        // `reads - 1` is bound may give its values.
+                        let first = reads > bound;
                         bound = bound.max(reads);
+                        let source = (first)
+                            .then(|| param_source(l, k, a, reads - 1, c))
+                            .flatten();
+                        implied.push(source.is_some());
+                        if let Some(source) = source {
+                            sources[reads - 1] = Some(source);
+                        }
                         stages.push((bound, l.expr(c, Some(k))));
                     }
                 }
@@ -256,6 +324,8 @@ impl Code {
                     n_locals: a.body.locals.len(),
                     guard: a.guard.as_ref().map(|g| l.expr(g, Some(k))),
                     stages,
+                    sources,
+                    implied,
                     body: l.block(&a.body.stmts, k),
                 });
             }
@@ -429,6 +499,17 @@ pub struct Scratch {
     sends: Vec<u64>,
     locals: Vec<i64>,
     next: Vec<u64>,
+    params: ParamScratch,
+}
+
+/// The bookkeeping of [`Model::run_action`]'s search over bindings.
+#[derive(Default)]
+struct ParamScratch {
+    below: Vec<usize>,
+    index: Vec<usize>,
+    pos: Vec<usize>,
+    stage_at: Vec<usize>,
+    cands: Vec<Vec<u32>>,
 }
 
 impl Model {
@@ -802,17 +883,57 @@ impl Model {
         // needs are bound ([`ActionCode::stages`]): one that fails rules
         // out every binding below, and one whose evaluation fails is
         // that failure for each of them, in order, as the whole guard
-        // would be for each binding.
+        // would be for each binding. A parameter with a source
+        // ([`ParamSource`]) takes only the elements of its set: the others
+        // would fail its first conjunct.
         let k = action.params.len();
-        let n_bindings: usize = action.params.iter().map(|(_, d)| d.len()).product();
+        // Taken out of `scratch` for the search (a body runs with the rest).
+        let mut params = std::mem::take(&mut scratch.params);
         // The bindings below a parameter's each value.
-        let mut below = vec![1usize; k + 1];
+        let below = &mut params.below;
+        below.clear();
+        below.resize(k + 1, 1);
         for i in (0..k).rev() {
             below[i] = below[i + 1] * action.params[i].1.len();
         }
-        if n_bindings == 0 {
-            return;
+        if below[0] != 0 {
+            self.bindings(
+                state,
+                inst,
+                global,
+                a_index,
+                action,
+                &mut params,
+                scratch,
+                emit,
+            );
         }
+        scratch.params = params;
+    }
+
+    /// The search of [`Model::run_action`] over an action's bindings, with
+    /// its bookkeeping set up.
+    #[allow(clippy::too_many_arguments)]
+    fn bindings(
+        &self,
+        state: &[u64],
+        inst: u32,
+        global: u32,
+        a_index: u32,
+        action: &ActionCode,
+        params: &mut ParamScratch,
+        scratch: &mut Scratch,
+        emit: &mut dyn FnMut(Step, Outcome),
+    ) {
+        let (words, net) = state.split_at(self.layout.fixed_words);
+        let k = action.params.len();
+        let ParamScratch {
+            below,
+            index,
+            pos,
+            stage_at,
+            cands,
+        } = params;
         scratch.locals.clear();
         scratch.locals.resize(action.n_locals, 0);
         let ctx = Ctx {
@@ -827,20 +948,39 @@ impl Model {
                 binding: binding as u32,
             },
         };
-        // `index[i]`: the value of parameter i now bound; `depth`: how
-        // many are bound; `stage`: the first conjunct not yet tested on
-        // them.
-        let mut index = vec![0usize; k];
-        let mut binding = 0usize;
+        // `index[i]`: the value of parameter i now bound, the `pos[i]`-th
+        // of its candidates `cands[i]`; `depth`: how many are bound;
+        // `stage`: the first conjunct not yet tested on them; `stage_at`:
+        // where each depth's conjuncts start, to test them again when a
+        // parameter takes its next value.
+        index.clear();
+        index.resize(k, 0);
+        pos.clear();
+        pos.resize(k, 0);
+        stage_at.clear();
+        stage_at.resize(k + 1, 0);
+        cands.resize_with(k, Vec::new);
+        // The first binding under the bound parameters.
+        let first_below = |index: &[usize], depth: usize| -> usize {
+            (0..depth).map(|j| index[j] * below[j + 1]).sum()
+        };
+        let fail_all =
+            |index: &[usize], depth: usize, e: &RtError, emit: &mut dyn FnMut(Step, Outcome)| {
+                let first = first_below(index, depth);
+                for b in first..first + below[depth] {
+                    emit(step_of(b), Outcome::Error(e.clone()));
+                }
+            };
         let mut depth = 0usize;
         let mut stage = 0usize;
-        // Where each depth's conjuncts start, to test them again when a
-        // parameter takes its next value.
-        let mut stage_at = vec![0usize; k + 1];
         'search: loop {
             // Test the conjuncts the bound parameters allow.
             let mut ruled_out = false;
             while stage < action.stages.len() && action.stages[stage].0 <= depth {
+                if action.implied[stage] {
+                    stage += 1;
+                    continue;
+                }
                 match (action.stages[stage].1)(&ctx, &mut scratch.locals) {
                     Ok(0) => {
                         ruled_out = true;
@@ -848,9 +988,7 @@ impl Model {
                     }
                     Ok(_) => stage += 1,
                     Err(e) => {
-                        for b in binding..binding + below[depth] {
-                            emit(step_of(b), Outcome::Error(e.clone()));
-                        }
+                        fail_all(index, depth, &e, emit);
                         ruled_out = true;
                         break;
                     }
@@ -864,44 +1002,62 @@ impl Model {
                     for (i, (local, domain)) in action.params.iter().enumerate() {
                         scratch.locals[*local] = domain[index[i]];
                     }
-                    let step = step_of(binding);
+                    let step = step_of(first_below(index, k));
                     self.run_body(state, inst, global, &action.body, None, step, scratch, emit);
                     // The conjuncts read the parameters from the locals.
                     for (i, (local, domain)) in action.params.iter().enumerate() {
                         scratch.locals[*local] = domain[index[i]];
                     }
                 } else {
-                    // Bind the next parameter to its first value.
+                    // The next parameter's candidates, and its first.
                     stage_at[depth + 1] = stage;
                     let (local, domain) = &action.params[depth];
-                    index[depth] = 0;
-                    scratch.locals[*local] = domain[0];
-                    depth += 1;
-                    continue 'search;
+                    let c = &mut cands[depth];
+                    c.clear();
+                    match &action.sources[depth] {
+                        None => c.extend(0..domain.len() as u32),
+                        Some(source) => match (source.set)(&ctx, &mut scratch.locals) {
+                            Ok(set) => {
+                                let mut bits = set as u64;
+                                while bits != 0 {
+                                    let code = bits.trailing_zeros() as usize;
+                                    bits &= bits - 1;
+                                    c.push(source.index_of[code]);
+                                }
+                                if !source.rising {
+                                    c.sort_unstable();
+                                }
+                            }
+                            Err(e) => fail_all(index, depth, &e, emit),
+                        },
+                    }
+                    if let Some(&first) = c.first() {
+                        pos[depth] = 0;
+                        index[depth] = first as usize;
+                        scratch.locals[*local] = domain[first as usize];
+                        depth += 1;
+                        continue 'search;
+                    }
                 }
             }
-            // Next value at the deepest bound parameter, backing up past
-            // those that have taken their last.
+            // Next candidate at the deepest bound parameter, backing up
+            // past those that have taken their last.
             loop {
                 if depth == 0 {
                     break 'search;
                 }
                 let i = depth - 1;
-                binding += below[depth];
-                index[i] += 1;
-                let (local, domain) = &action.params[i];
-                if index[i] < domain.len() {
-                    scratch.locals[*local] = domain[index[i]];
+                pos[i] += 1;
+                if let Some(&next) = cands[i].get(pos[i]) {
+                    let (local, domain) = &action.params[i];
+                    index[i] = next as usize;
+                    scratch.locals[*local] = domain[next as usize];
                     stage = stage_at[depth];
                     continue 'search;
                 }
-                // Parameter i is done: back to i's parent, whose next
-                // value follows (its bindings were all counted).
-                binding -= below[depth] * domain.len();
                 depth -= 1;
             }
         }
-        debug_assert!(binding <= n_bindings);
     }
 
     /// Whether the guard of an action or handler step whose locals are

@@ -1442,6 +1442,27 @@ impl Gen<'_> {
         } else {
             None
         };
+        // A parameter drawn from a set, `p in S` first among the conjuncts
+        // that read it: the explorer then binds it to the set's elements
+        // rather than to every value of its type.
+        for (i, (p, t)) in params.clone().into_iter().enumerate().rev() {
+            if !self.rng.chance(30) {
+                continue;
+            }
+            // `S` reads the parameters before `p` only.
+            let mut before = ctx.clone();
+            before
+                .locals
+                .truncate(before.locals.len() - (params.len() - i));
+            let Some(set) = self.gen_set(&before, &t, 1).filter(self_typed) else {
+                continue;
+            };
+            let member = Expr::Bin("in", Box::new(Expr::Local(p)), Box::new(set));
+            guard = Some(match guard {
+                Some(g) => Expr::Bin("&&", Box::new(member), Box::new(g)),
+                None => member,
+            });
+        }
         let n = self.rng.range(1, 3) as u32;
         let mut body = self.block(&mut ctx, n, 2);
         if let Some(m) = must_send {
