@@ -13,7 +13,10 @@
 //!   (tests/explore/tuple_negative_parts.ds).
 //! - `m[k]` with a key outside the map's key type (an integer out of its
 //!   range) is a finding, like an index outside a sequence.
-//! - Integer arithmetic is exact in `i64`; leaving `i64` is a finding.
+//! - Integer arithmetic is exact in `i64`; leaving `i64` is a finding. A
+//!   range `a..b` whose elements are unbounded `int`s is a finding when
+//!   one lies outside `0..=63`, as a collection of such integers holds
+//!   them (docs/language.md §19).
 //! - Inside a step, every read sees the step's effects so far, whether it
 //!   reads a bare variable or `self.x` / `n.x` (the step works on one copy
 //!   of the global state).
@@ -110,6 +113,23 @@ impl<'a> Env<'a> {
                         .map_or_else(|| fail("integer overflow"), Ok)?,
                 )
             }
+            K::Binary(BinOp::Range, a, b) => {
+                let set = self.binary(st, BinOp::Range, a, b)?;
+                // A set of unbounded `int`s holds them in `0..=63`
+                // (docs/language.md §19), and a range is built as a set.
+                if let Type::Set(elem) = &e.ty
+                    && **elem == Type::Int
+                {
+                    let max = dsmc::model::encoding::INT_IN_COLLECTION_MAX;
+                    for v in set.as_set()? {
+                        let n = v.as_int()?;
+                        if !(0..=max).contains(&n) {
+                            return fail(format!("value {n} is outside `0..{max}`"));
+                        }
+                    }
+                }
+                set
+            }
             K::Binary(op, a, b) => self.binary(st, *op, a, b)?,
             K::Field(x, f) | K::TupleField(x, f) => match self.eval(st, x)? {
                 Value::Record(fs) | Value::Tuple(fs) => fs[*f].clone(),
@@ -147,7 +167,7 @@ impl<'a> Env<'a> {
                 domain,
                 body,
             } => {
-                let d: Vec<Value> = self.eval(st, domain)?.as_set()?.iter().cloned().collect();
+                let d: Vec<Value> = self.domain(st, domain)?.as_set()?.iter().cloned().collect();
                 let mut count = 0i64;
                 let found = self.quant(st, *quantifier, vars, &d, body, &mut count)?;
                 match quantifier {
@@ -188,6 +208,15 @@ impl<'a> Env<'a> {
             }
         };
         Ok(v)
+    }
+
+    /// The domain of a quantifier or a `for`: a range `a..b` is iterated,
+    /// not built as a set, so its elements are not held in a collection.
+    fn domain(&mut self, st: &State, d: &Expr) -> R<Value> {
+        match &d.kind {
+            ExprKind::Binary(BinOp::Range, a, b) => self.binary(st, BinOp::Range, a, b),
+            _ => self.eval(st, d),
+        }
     }
 
     fn eval_all(&mut self, st: &State, xs: &[Expr]) -> R<Vec<Value>> {
@@ -404,7 +433,8 @@ impl<'a> Env<'a> {
                 domain,
                 body,
             } => {
-                let mut d: Vec<Value> = self.eval(st, domain)?.as_set()?.iter().cloned().collect();
+                let mut d: Vec<Value> =
+                    self.domain(st, domain)?.as_set()?.iter().cloned().collect();
                 // Values order themselves lexicographically, which is the
                 // order docs/language.md gives for every element type but
                 // those holding sets, maps or sequences: those go by code.
