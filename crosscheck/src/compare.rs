@@ -426,6 +426,9 @@ pub fn compare_source(source: &str, limits: &Limits, engines: &Engines) -> Repor
             max_states: (limits.max_states as usize).saturating_mul(2),
         };
         match catch_unwind(AssertUnwindSafe(|| oracle::check(&typed, &oracle_limits))) {
+            // Over the oracle's limit (dsmc may finish a search that
+            // passes its own `max_states` in its last batch): set aside.
+            Ok(Err(oracle::OracleError::TooBig)) => return Report::TooBig,
             Ok(result) => {
                 if let Some(o) = oracle_outcome(result) {
                     outcomes.push(o);

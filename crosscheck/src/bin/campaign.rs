@@ -41,12 +41,15 @@ struct Args {
     print: bool,
     /// Stop the campaign when the process holds more than this (MiB).
     max_rss_mib: u64,
+    /// Compare these spec files (a finding, say) instead of generated specs.
+    files: Vec<PathBuf>,
 }
 
 fn usage() -> ! {
     eprintln!(
         "usage: campaign [--specs N] [--seed S] [--jobs J] [--threads-per-run T] [--out DIR] \
-         [--max-states N] [--no-oracle] [--shrink-tries N] [--per-kind N] [--print] [--max-rss-mib M]"
+         [--max-states N] [--no-oracle] [--shrink-tries N] [--per-kind N] [--print] [--max-rss-mib M] \
+         [--file SPEC ...]"
     );
     std::process::exit(2)
 }
@@ -64,6 +67,7 @@ fn parse_args() -> Args {
         per_kind: 3,
         print: false,
         max_rss_mib: 12 * 1024,
+        files: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -81,10 +85,47 @@ fn parse_args() -> Args {
             "--per-kind" => a.per_kind = num(value()) as usize,
             "--print" => a.print = true,
             "--max-rss-mib" => a.max_rss_mib = num(value()),
+            "--file" => a.files.push(PathBuf::from(value())),
             _ => usage(),
         }
     }
     a
+}
+
+/// Compares each of `args.files` on every engine and the oracle, as the
+/// campaign compares a generated spec; exit code 1 if any disagrees.
+fn compare_files(args: &Args) -> i32 {
+    let limits = Limits {
+        max_states: args.max_states,
+        ..Limits::default()
+    };
+    let engines = Engines {
+        oracle: args.oracle,
+        replay: args.oracle,
+        threads: args.threads_per_run,
+        ..Engines::default()
+    };
+    let mut code = 0;
+    for file in &args.files {
+        let source = std::fs::read_to_string(file).unwrap_or_else(|e| {
+            eprintln!("cannot read {}: {e}", file.display());
+            std::process::exit(2)
+        });
+        let verdict = match compare::compare_source(&source, &limits, &engines) {
+            Report::Rejected(codes) => format!("rejected by the front end ({})", codes.join(", ")),
+            Report::TooBig => "too big".to_string(),
+            Report::Compared { disagreements, .. } if disagreements.is_empty() => {
+                "agree".to_string()
+            }
+            Report::Compared { disagreements, .. } => {
+                code = 1;
+                let kinds: Vec<String> = disagreements.iter().map(|d| d.kind()).collect();
+                format!("disagree: {}", kinds.join("; "))
+            }
+        };
+        println!("{}: {verdict}", file.display());
+    }
+    code
 }
 
 /// What a worker found for one seed.
@@ -115,6 +156,9 @@ fn main() {
     }
     // Panics are findings, reported through catch_unwind: keep them quiet.
     std::panic::set_hook(Box::new(|_| {}));
+    if !args.files.is_empty() {
+        std::process::exit(compare_files(&args));
+    }
     std::fs::create_dir_all(&args.out).unwrap_or_else(|e| {
         eprintln!("cannot create {}: {e}", args.out.display());
         std::process::exit(2)

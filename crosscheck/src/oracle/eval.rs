@@ -37,6 +37,10 @@ pub struct Env<'a> {
     pub spec: &'a TypedSpec,
     pub me: Option<Inst>,
     pub locals: Vec<Option<Value>>,
+    /// Above 0 while evaluating a compound literal that is only compared
+    /// (an operand of `==`, `!=` or `in` that dsmc puts into the other
+    /// side's encoding): its unbounded integers are not held in `0..63`.
+    compared: u32,
 }
 
 impl<'a> Env<'a> {
@@ -46,6 +50,7 @@ impl<'a> Env<'a> {
             spec,
             me,
             locals: vec![None; n],
+            compared: 0,
         }
     }
 
@@ -113,22 +118,10 @@ impl<'a> Env<'a> {
                         .map_or_else(|| fail("integer overflow"), Ok)?,
                 )
             }
+            // A range is built as a set.
             K::Binary(BinOp::Range, a, b) => {
                 let set = self.binary(st, BinOp::Range, a, b)?;
-                // A set of unbounded `int`s holds them in `0..=63`
-                // (docs/language.md §19), and a range is built as a set.
-                if let Type::Set(elem) = &e.ty
-                    && **elem == Type::Int
-                {
-                    let max = dsmc::model::encoding::INT_IN_COLLECTION_MAX;
-                    for v in set.as_set()? {
-                        let n = v.as_int()?;
-                        if !(0..=max).contains(&n) {
-                            return fail(format!("value {n} is outside `0..{max}`"));
-                        }
-                    }
-                }
-                set
+                self.built(set, e)?
             }
             K::Binary(op, a, b) => self.binary(st, *op, a, b)?,
             K::Field(x, f) | K::TupleField(x, f) => match self.eval(st, x)? {
@@ -160,6 +153,10 @@ impl<'a> Env<'a> {
                 }
                 s[i as usize].clone()
             }
+            K::Call(Builtin::Some, args) => {
+                let v = self.call(st, Builtin::Some, args)?;
+                self.built(v, e)?
+            }
             K::Call(f, args) => self.call(st, *f, args)?,
             K::Quant {
                 quantifier,
@@ -184,10 +181,22 @@ impl<'a> Env<'a> {
                     self.eval(st, b)?
                 }
             }
-            K::Tuple(xs) => Value::Tuple(self.eval_all(st, xs)?),
-            K::Record(xs) => Value::Record(self.eval_all(st, xs)?),
-            K::SetLit(xs) => Value::Set(self.eval_all(st, xs)?.into_iter().collect()),
-            K::SeqLit(xs) => Value::Seq(self.eval_all(st, xs)?),
+            K::Tuple(xs) => {
+                let v = Value::Tuple(self.eval_all(st, xs)?);
+                self.built(v, e)?
+            }
+            K::Record(xs) => {
+                let v = Value::Record(self.eval_all(st, xs)?);
+                self.built(v, e)?
+            }
+            K::SetLit(xs) => {
+                let v = Value::Set(self.eval_all(st, xs)?.into_iter().collect());
+                self.built(v, e)?
+            }
+            K::SeqLit(xs) => {
+                let v = Value::Seq(self.eval_all(st, xs)?);
+                self.built(v, e)?
+            }
             K::MapLit { entries, default } => {
                 let Type::Map(kt, _) = &e.ty else {
                     return fail("internal: a map literal without a map type");
@@ -204,17 +213,38 @@ impl<'a> Env<'a> {
                     let v = self.eval(st, v)?;
                     m.insert(k, v);
                 }
-                Value::Map(m)
+                self.built(Value::Map(m), e)?
             }
         };
         Ok(v)
     }
 
-    /// The domain of a quantifier or a `for`: a range `a..b` is iterated,
-    /// not built as a set, so its elements are not held in a collection.
+    /// `e`, only compared when `compared` ([`Env::compared`]).
+    fn eval_compared(&mut self, st: &State, e: &Expr, compared: bool) -> R<Value> {
+        self.compared += compared as u32;
+        let v = self.eval(st, e);
+        self.compared -= compared as u32;
+        v
+    }
+
+    /// A compound value built from expression `e` (a literal, `some`, a
+    /// range): unless it is only compared, its unbounded integers must lie
+    /// in `0..=63`, as dsmc packs them (docs/language.md §19).
+    fn built(&self, v: Value, e: &Expr) -> R<Value> {
+        if self.compared == 0 {
+            ints_in_collection(&v, &e.ty)?;
+        }
+        Ok(v)
+    }
+
+    /// The domain of a quantifier or a `for`: a range `a..b` or a set
+    /// literal is iterated, not built as a set, so its elements are not
+    /// held in a collection.
     fn domain(&mut self, st: &State, d: &Expr) -> R<Value> {
         match &d.kind {
             ExprKind::Binary(BinOp::Range, a, b) => self.binary(st, BinOp::Range, a, b),
+            // Listed elements are iterated too, not built into a set.
+            ExprKind::SetLit(xs) => Ok(Value::Set(self.eval_all(st, xs)?.into_iter().collect())),
             _ => self.eval(st, d),
         }
     }
@@ -262,8 +292,19 @@ impl<'a> Env<'a> {
             And => return Ok(Value::Bool(self.test(st, a)? && self.test(st, b)?)),
             _ => {}
         }
-        let x = self.eval(st, a)?;
-        let y = self.eval(st, b)?;
+        // Which operand is only compared, as dsmc compiles it (a compound
+        // literal beside a value, or the listed set of `x in {a, b}`).
+        let (a_compared, b_compared) = match op {
+            Eq | Ne if !a.ty.is_int() => {
+                let (ca, cb) = (compound_literal(a), compound_literal(b));
+                (ca && !cb, cb && !ca)
+            }
+            InSet if matches!(b.kind, ExprKind::SetLit(_)) && !compound_literal(a) => (false, true),
+            InSet | InSeq => (compound_literal(a), false),
+            _ => (false, false),
+        };
+        let x = self.eval_compared(st, a, a_compared)?;
+        let y = self.eval_compared(st, b, b_compared)?;
         let int = |f: fn(i64, i64) -> Option<i64>| -> R<Value> {
             let (p, q) = (x.as_int()?, y.as_int()?);
             f(p, q)
@@ -530,4 +571,47 @@ fn walk<'v>(mut v: &'v mut Value, path: &[Access], keys: &[Option<Value>]) -> R<
         };
     }
     Ok(v)
+}
+
+/// Whether `e` is a value put together in place that dsmc compares part by
+/// part: a tuple, record, set, sequence or map literal, `some(x)`, or an
+/// `if` with such a branch (dsmc's `is_compound_literal`).
+fn compound_literal(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::If(_, t, f) => compound_literal(t) || compound_literal(f),
+        ExprKind::Tuple(_)
+        | ExprKind::Record(_)
+        | ExprKind::SetLit(_)
+        | ExprKind::SeqLit(_)
+        | ExprKind::MapLit { .. } => true,
+        ExprKind::Call(Builtin::Some, _) => true,
+        _ => false,
+    }
+}
+
+/// A finding when compound value `v` of type `ty` holds an unbounded
+/// integer outside `0..=63` (a top-level integer is not packed).
+fn ints_in_collection(v: &Value, ty: &Type) -> R<()> {
+    fn inside(v: &Value, ty: &Type) -> R<()> {
+        let max = dsmc::model::encoding::INT_IN_COLLECTION_MAX;
+        match (v, ty) {
+            (Value::Int(n), Type::Int) if !(0..=max).contains(n) => {
+                fail(format!("value {n} is outside `0..{max}`"))
+            }
+            (Value::Opt(Some(x)), Type::Option(t)) => inside(x, t),
+            (Value::Tuple(xs), Type::Tuple(ts)) => {
+                xs.iter().zip(ts).try_for_each(|(x, t)| inside(x, t))
+            }
+            (Value::Record(xs), Type::Record(fs)) => {
+                xs.iter().zip(fs).try_for_each(|(x, (_, t))| inside(x, t))
+            }
+            (Value::Set(xs), Type::Set(t)) => xs.iter().try_for_each(|x| inside(x, t)),
+            (Value::Seq(xs), Type::Seq(t, _)) => xs.iter().try_for_each(|x| inside(x, t)),
+            (Value::Map(m), Type::Map(kt, vt)) => m
+                .iter()
+                .try_for_each(|(k, x)| inside(k, kt).and_then(|_| inside(x, vt))),
+            _ => Ok(()),
+        }
+    }
+    inside(v, ty)
 }
