@@ -59,9 +59,10 @@ pub struct Fast {
     /// (its "own bits": its variables, then the other instances' variables
     /// its code reads), each with its offset in the key.
     locals: Vec<Vec<(Slot, u32)>>,
-    /// By global instance: how many of `locals` are its own variables (the
-    /// only ones its steps write).
-    own_len: Vec<usize>,
+    /// By global instance: the bits of its own variables (the first of
+    /// `locals`, the only ones its steps write), by word (word, mask), as
+    /// the recorded ops replace them.
+    own_words: Vec<Vec<(u32, u64)>>,
     /// By global instance, when its variables lie side by side in one word
     /// (the usual case): that word, the shift and the mask of its bits.
     spans: Vec<Option<(usize, u32, u64)>>,
@@ -249,7 +250,21 @@ impl Fast {
                 }
             })
             .collect();
+        let own_words = (locals.iter().zip(&own_len))
+            .map(|(key, &own)| {
+                let mut words: Vec<(u32, u64)> = Vec::new();
+                for (slot, _) in &key[..own] {
+                    let m = mask(slot.bits) << slot.shift;
+                    match words.iter_mut().find(|(w, _)| *w == slot.word) {
+                        Some((_, bits)) => *bits |= m,
+                        None => words.push((slot.word, m)),
+                    }
+                }
+                words
+            })
+            .collect();
         Some(Fast {
+            own_words,
             restarts: (0..layout.instances.len())
                 .map(|_| Default::default())
                 .collect(),
@@ -260,7 +275,6 @@ impl Fast {
             bits,
             codes,
             locals,
-            own_len,
             spans,
             kind_masks,
             sources,
@@ -834,16 +848,7 @@ fn record<'a>(
     global: u32,
     memo: &'a mut Memo,
 ) -> impl FnMut(Step, Outcome) + 'a {
-    // The bits of the instance's own variables, by word.
-    let mut own: Vec<(u32, u64)> = Vec::new();
-    let g = global as usize;
-    for (slot, _) in &fast.locals[g][..fast.own_len[g]] {
-        let m = mask(slot.bits) << slot.shift;
-        match own.iter_mut().find(|(w, _)| *w == slot.word) {
-            Some((_, bits)) => *bits |= m,
-            None => own.push((slot.word, m)),
-        }
-    }
+    let own = &fast.own_words[global as usize];
     let Memo {
         ops,
         more,
@@ -918,15 +923,7 @@ fn record_list<'a>(
     global: u32,
     memo: &'a mut Memo,
 ) -> impl FnMut(Step, Outcome) + 'a {
-    let mut own: Vec<(u32, u64)> = Vec::new();
-    let g = global as usize;
-    for (slot, _) in &fast.locals[g][..fast.own_len[g]] {
-        let m = mask(slot.bits) << slot.shift;
-        match own.iter_mut().find(|(w, _)| *w == slot.word) {
-            Some((_, bits)) => *bits |= m,
-            None => own.push((slot.word, m)),
-        }
-    }
+    let own = &fast.own_words[global as usize];
     let Memo {
         ops,
         more,
