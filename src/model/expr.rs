@@ -924,6 +924,51 @@ impl<'s> Lowerer<'s> {
         })
     }
 
+    /// `a - {x, y}` or `a & {x, y}`: the listed elements are put into the
+    /// result's element encoding, and one it cannot hold is dropped (it
+    /// takes nothing away from `a`, adds nothing to `a & ...`) rather than
+    /// stored into the literal's own type first, where it could fail
+    /// (`{0} - {x / y}` with `x / y` equal to 1).
+    fn minus_listed(
+        &mut self,
+        op: BinOp,
+        a: &Expr,
+        items: &[Expr],
+        e: &Expr,
+        node: Option<NodeKindId>,
+    ) -> Ex {
+        let span = e.span;
+        let to = self.enc(&e.ty, span);
+        let Shape::Set(elem) = to.shape.clone() else {
+            return self.unpackable("typeck: `-` and `&` of sets are sets");
+        };
+        let ea = self.enc(&a.ty, a.span);
+        let x = self.expr(a, node);
+        let items: Vec<Into> = items
+            .iter()
+            .map(|item| self.encode_into(&elem, item, node))
+            .collect();
+        let same_a = ea == to;
+        Arc::new(move |ctx, locals| {
+            let p = x(ctx, locals)? as u64;
+            let p = if same_a {
+                p
+            } else {
+                recode(p, &ea, &to, span)?
+            };
+            let mut q = 0u64;
+            for item in &items {
+                if let Some(c) = item(ctx, locals)? {
+                    q |= 1 << c;
+                }
+            }
+            Ok(match op {
+                BinOp::Diff => p & !q,
+                _ => p & q,
+            } as i64)
+        })
+    }
+
     /// Compiles `e` into a code of `target`, the encoding of a type
     /// compatible with `e`'s, or `None` when `target` cannot hold the
     /// value. Literals ([`is_compound_literal`]) are put together part by part
@@ -1069,6 +1114,11 @@ impl<'s> Lowerer<'s> {
             && !is_compound_literal(a)
         {
             return self.in_listed(a, items, node);
+        }
+        if matches!(op, BinOp::Diff | BinOp::Inter)
+            && let ExprKind::SetLit(items) = &b.kind
+        {
+            return self.minus_listed(op, a, items, e, node);
         }
         let span = e.span;
         let ea = self.enc(&a.ty, a.span);

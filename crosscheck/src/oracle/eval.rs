@@ -301,6 +301,9 @@ impl<'a> Env<'a> {
             }
             InSet if matches!(b.kind, ExprKind::SetLit(_)) && !compound_literal(a) => (false, true),
             InSet | InSeq => (compound_literal(a), false),
+            // `a - {x}`, `a & {x}`: dsmc puts the listed elements into the
+            // result's type, dropping those it cannot hold.
+            Diff | Inter if matches!(b.kind, ExprKind::SetLit(_)) => (false, true),
             _ => (false, false),
         };
         let x = self.eval_compared(st, a, a_compared)?;
