@@ -100,25 +100,36 @@ struct ActionCode {
     /// would (see [`Model::run_action`]).
     stages: Vec<(usize, Ex)>,
     /// By parameter: where its values come from when the first conjunct
-    /// tested once it is bound is `p in S` ([`ParamSource`]); that
-    /// conjunct's stage is then `implied` and not tested again.
+    /// tested once it is bound is `p in S` or `p == e` ([`ParamSource`]);
+    /// that conjunct's stage is then `implied` and not tested again.
     sources: Vec<Option<ParamSource>>,
     implied: Vec<bool>,
     body: St,
 }
 
-/// The values of a parameter `p` whose first conjunct is `p in S`, with
-/// `S` a set of `p`'s type that reads only earlier parameters: the elements
-/// of `S`, rather than every value of the type.
-struct ParamSource {
-    /// `S`.
-    set: Ex,
-    /// By code of `p`'s type (every code of a set element is below 64):
-    /// the value's index in the parameter's domain.
-    index_of: Vec<u32>,
-    /// Whether the indices rise with the codes (else they are sorted, so
-    /// that bindings come in their usual order).
-    rising: bool,
+/// The values of a parameter `p` whose first conjunct, once it is bound,
+/// pins it down: the others would fail that conjunct.
+enum ParamSource {
+    /// `p in S`, with `S` a set of `p`'s type that reads only earlier
+    /// parameters: the elements of `S`.
+    Set {
+        set: Ex,
+        /// By code of `p`'s type (every code of a set element is below
+        /// 64): the value's index in the parameter's domain.
+        index_of: Vec<u32>,
+        /// Whether the indices rise with the codes (else they are
+        /// sorted, so that bindings come in their usual order).
+        rising: bool,
+    },
+    /// `p == e` or `e == p`, with `e` of `p`'s type (or an integer, for
+    /// an integer `p`) reading only earlier parameters: `e`'s value, if
+    /// the domain holds it.
+    Equal {
+        value: Ex,
+        /// Whether the domain's values are sorted (then searched by
+        /// halves).
+        sorted: bool,
+    },
 }
 
 /// What a restart sets: each non-persistent variable's slot and the codes
@@ -138,8 +149,8 @@ fn conjuncts(e: &Expr) -> Vec<&Expr> {
 }
 
 /// The values of parameter `i` of action `a` (of kind `k`) from conjunct
-/// `c`, when `c` is `p in S` with `S` a set of exactly `p`'s type that does
-/// not read `p` ([`ParamSource`]).
+/// `c` ([`ParamSource`]), when `c` is `p in S` with `S` a set of exactly
+/// `p`'s type, or `p == e`, and does not otherwise read `p`.
 fn param_source(
     l: &mut Lowerer,
     k: NodeKindId,
@@ -147,31 +158,60 @@ fn param_source(
     i: usize,
     c: &Expr,
 ) -> Option<ParamSource> {
+    use super::expr::{is_compound_literal, mentions};
     let p = a.params[i];
-    let ExprKind::Binary(BinOp::InSet, x, set) = &c.kind else {
-        return None;
-    };
-    let (ExprKind::Local(local), Type::Set(elem)) = (&x.kind, &set.ty) else {
-        return None;
-    };
     let ty = &a.body.locals[p].ty;
-    if *local != p || **elem != *ty || super::expr::mentions(set, &[p]) {
-        return None;
+    let is_p = |e: &Expr| matches!(e.kind, ExprKind::Local(l) if l == p);
+    match &c.kind {
+        ExprKind::Binary(BinOp::InSet, x, set) => {
+            let Type::Set(elem) = &set.ty else {
+                return None;
+            };
+            if !is_p(x) || **elem != *ty || mentions(set, &[p]) {
+                return None;
+            }
+            let span = a.body.locals[p].span;
+            let codes = l.enc(ty, span).domain()?;
+            if codes.iter().any(|&c| c >= 64) {
+                return None;
+            }
+            let mut index_of = vec![u32::MAX; 64];
+            for (index, &code) in codes.iter().enumerate() {
+                index_of[code as usize] = index as u32;
+            }
+            Some(ParamSource::Set {
+                set: l.expr(set, Some(k)),
+                index_of,
+                rising: codes.is_sorted(),
+            })
+        }
+        ExprKind::Binary(BinOp::Eq, x, y) => {
+            let e = match (is_p(x), is_p(y)) {
+                (true, false) => y,
+                (false, true) => x,
+                _ => return None,
+            };
+            // The same comparison as the conjunct's: integers by value,
+            // other values by code in one encoding (no literal put
+            // together in the other side's).
+            let same = match ty {
+                Type::Range { .. } => e.ty.is_int(),
+                _ => e.ty == *ty,
+            };
+            if !same || mentions(e, &[p]) || is_compound_literal(e) {
+                return None;
+            }
+            let span = a.body.locals[p].span;
+            let codes = l.enc(ty, span).domain()?;
+            let enc = l.enc(ty, span);
+            let values: Vec<i64> = codes.iter().map(|&c| from_code(c, &enc)).collect();
+            Some(ParamSource::Equal {
+                value: l.expr(e, Some(k)),
+                sorted: values.is_sorted(),
+            })
+        }
+        _ => None,
     }
-    let span = a.body.locals[p].span;
-    let codes = l.enc(ty, span).domain()?;
-    if codes.iter().any(|&c| c >= 64) {
-        return None;
-    }
-    let mut index_of = vec![u32::MAX; 64];
-    for (index, &code) in codes.iter().enumerate() {
-        index_of[code as usize] = index as u32;
-    }
-    Some(ParamSource {
-        set: l.expr(set, Some(k)),
-        index_of,
-        rising: codes.is_sorted(),
-    })
 }
 
 struct HandlerCode {
@@ -301,20 +341,29 @@ impl Code {
                 let mut implied = Vec::new();
                 if let (Some(g), false) = (&a.guard, a.params.is_empty()) {
                     let mut bound = 0;
+                    // The parameter whose conjuncts are being tested, while
+                    // one of them may still give its values: those before
+                    // it in the run cannot fail, so testing them on the
+                    // source's values only skips no failure.
+                    let mut open: Option<usize> = None;
                     for c in conjuncts(g) {
                         let reads = (a.params.iter())
                             .rposition(|&p| super::expr::mentions(c, &[p]))
                             .map_or(0, |i| i + 1);
-                        // The first conjunct tested once parameter
-                        // `reads - 1` is bound may give its values.
-                        let first = reads > bound;
+                        if reads > bound {
+                            open = Some(reads - 1);
+                        }
                         bound = bound.max(reads);
-                        let source = (first)
-                            .then(|| param_source(l, k, a, reads - 1, c))
-                            .flatten();
+                        let source = match open {
+                            Some(i) if i + 1 == reads => param_source(l, k, a, i, c),
+                            _ => None,
+                        };
                         implied.push(source.is_some());
                         if let Some(source) = source {
                             sources[reads - 1] = Some(source);
+                            open = None;
+                        } else if !super::expr::cannot_fail(c) {
+                            open = None;
                         }
                         stages.push((bound, l.expr(c, Some(k))));
                     }
@@ -510,6 +559,9 @@ struct ParamScratch {
     pos: Vec<usize>,
     stage_at: Vec<usize>,
     cands: Vec<Vec<u32>>,
+    /// By parameter: its source failed, so it takes every value and its
+    /// implied conjunct is tested after all.
+    fallback: Vec<bool>,
 }
 
 impl Model {
@@ -933,7 +985,10 @@ impl Model {
             pos,
             stage_at,
             cands,
+            fallback,
         } = params;
+        fallback.clear();
+        fallback.resize(k, false);
         scratch.locals.clear();
         scratch.locals.resize(action.n_locals, 0);
         let ctx = Ctx {
@@ -977,7 +1032,7 @@ impl Model {
             // Test the conjuncts the bound parameters allow.
             let mut ruled_out = false;
             while stage < action.stages.len() && action.stages[stage].0 <= depth {
-                if action.implied[stage] {
+                if action.implied[stage] && !fallback[action.stages[stage].0 - 1] {
                     stage += 1;
                     continue;
                 }
@@ -1014,22 +1069,48 @@ impl Model {
                     let (local, domain) = &action.params[depth];
                     let c = &mut cands[depth];
                     c.clear();
+                    fallback[depth] = false;
                     match &action.sources[depth] {
                         None => c.extend(0..domain.len() as u32),
-                        Some(source) => match (source.set)(&ctx, &mut scratch.locals) {
+                        Some(ParamSource::Set {
+                            set,
+                            index_of,
+                            rising,
+                        }) => match set(&ctx, &mut scratch.locals) {
                             Ok(set) => {
                                 let mut bits = set as u64;
                                 while bits != 0 {
                                     let code = bits.trailing_zeros() as usize;
                                     bits &= bits - 1;
-                                    c.push(source.index_of[code]);
+                                    c.push(index_of[code]);
                                 }
-                                if !source.rising {
+                                if !rising {
                                     c.sort_unstable();
                                 }
                             }
-                            Err(e) => fail_all(index, depth, &e, emit),
+                            // Every value, with the conjunct tested on each:
+                            // it fails, in order, where the conjuncts
+                            // before it hold, as without a source.
+                            Err(_) => {
+                                c.extend(0..domain.len() as u32);
+                                fallback[depth] = true;
+                            }
                         },
+                        Some(ParamSource::Equal { value, sorted }) => {
+                            match value(&ctx, &mut scratch.locals) {
+                                Ok(v) => {
+                                    let at = match sorted {
+                                        true => domain.binary_search(&v).ok(),
+                                        false => domain.iter().position(|&x| x == v),
+                                    };
+                                    c.extend(at.map(|at| at as u32));
+                                }
+                                Err(_) => {
+                                    c.extend(0..domain.len() as u32);
+                                    fallback[depth] = true;
+                                }
+                            }
+                        }
                     }
                     if let Some(&first) = c.first() {
                         pos[depth] = 0;
