@@ -92,9 +92,8 @@ fn parse_args() -> Args {
     a
 }
 
-/// Compares each of `args.files` on every engine and the oracle, as the
-/// campaign compares a generated spec; exit code 1 if any disagrees.
-fn compare_files(args: &Args) -> i32 {
+/// The limits and engines of every comparison, from the arguments.
+fn settings(args: &Args) -> (Limits, Engines) {
     let limits = Limits {
         max_states: args.max_states,
         ..Limits::default()
@@ -105,6 +104,13 @@ fn compare_files(args: &Args) -> i32 {
         threads: args.threads_per_run,
         ..Engines::default()
     };
+    (limits, engines)
+}
+
+/// Compares each of `args.files` on every engine and the oracle, as the
+/// campaign compares a generated spec; exit code 1 if any disagrees.
+fn compare_files(args: &Args) -> i32 {
+    let (limits, engines) = settings(args);
     let mut code = 0;
     for file in &args.files {
         let source = std::fs::read_to_string(file).unwrap_or_else(|e| {
@@ -163,16 +169,7 @@ fn main() {
         eprintln!("cannot create {}: {e}", args.out.display());
         std::process::exit(2)
     });
-    let limits = Limits {
-        max_states: args.max_states,
-        ..Limits::default()
-    };
-    let engines = Engines {
-        oracle: args.oracle,
-        replay: args.oracle,
-        threads: args.threads_per_run,
-        ..Engines::default()
-    };
+    let (limits, engines) = settings(&args);
     let cfg = GenConfig::default();
     let next = AtomicU64::new(0);
     // How many findings of each kind are being or were shrunk.
