@@ -1509,6 +1509,10 @@ impl<'m> Shared<'m> {
                             &words[at..at + width]
                         }
                         None => {
+                            if let Some(&ahead) = ids.get(offset + PREFETCH_AHEAD) {
+                                let (s, l) = split_id(ahead);
+                                shards[s].prefetch_state(l);
+                            }
                             let (s, l) = split_id(id);
                             shards[s].load(l, &mut state);
                             state.as_slice()
@@ -1652,9 +1656,14 @@ impl<'m> Shared<'m> {
                 };
                 let mut locals = Vec::new();
                 let mut cache = caches.take().unwrap_or_default();
-                // Packed states are looked up with the memory they need
-                // already on its way: the table slot a few states ahead,
-                // and the record it points at a few states before that.
+                let mut records = Vec::new();
+                // States are looked up with the memory they need already
+                // on its way. Packed states: the table slot a few states
+                // ahead, and the record it points at a few states before
+                // that. States with a network: their networks are interned
+                // first, in a pass of their own (with the interner's slot
+                // a few states ahead), so that each record's slot can then
+                // be fetched a few states ahead too.
                 for (out, &base) in outs.iter().zip(&bases) {
                     let buf = &out.bufs[s];
                     if packed.is_some() {
@@ -1662,6 +1671,20 @@ impl<'m> Shared<'m> {
                         // hints come too late for.
                         for q in buf.pending.iter().take(2 * PREFETCH_AHEAD) {
                             shard.prefetch_slot(q.hash);
+                        }
+                    } else {
+                        records.clear();
+                        for q in buf.pending.iter().take(PREFETCH_AHEAD) {
+                            shard.prefetch_network(q.hash);
+                        }
+                        for (i, p) in buf.pending.iter().enumerate() {
+                            if let Some(q) = buf.pending.get(i + PREFETCH_AHEAD) {
+                                shard.prefetch_network(q.hash);
+                            }
+                            records.push(shard.record(p.words(&buf.words, one), p.hash));
+                        }
+                        for &r in records.iter().take(PREFETCH_AHEAD) {
+                            shard.prefetch_record_slot(r);
                         }
                     }
                     for (i, p) in buf.pending.iter().enumerate() {
@@ -1672,10 +1695,18 @@ impl<'m> Shared<'m> {
                             if let Some(q) = buf.pending.get(i + PREFETCH_AHEAD) {
                                 shard.prefetch_record(q.hash);
                             }
+                        } else if let Some(&r) = records.get(i + PREFETCH_AHEAD) {
+                            shard.prefetch_record_slot(r);
                         }
                         let words = p.words(&buf.words, one);
                         let slot = &slots[base + p.ord as usize];
-                        let Some(local) = shard.insert(words, p.parent(), p.hash) else {
+                        let inserted = match records.get(i) {
+                            Some(&record) if packed.is_none() => {
+                                shard.insert_record(words, p.parent(), record)
+                            }
+                            _ => shard.insert(words, p.parent(), p.hash),
+                        };
+                        let Some(local) = inserted else {
                             slot.store(0, Ordering::Relaxed);
                             continue;
                         };

@@ -155,6 +155,14 @@ fn index_in(slot: u32) -> u32 {
 }
 
 impl Slots {
+    /// Brings the first slot probed for `hash` into cache.
+    #[inline]
+    fn prefetch(&self, hash: u64) {
+        if !self.slots.is_empty() {
+            prefetch(&self.slots[(hash >> SHARD_BITS) as usize & (self.slots.len() - 1)]);
+        }
+    }
+
     /// Finds the index whose key `eq` accepts, or the empty slot where it
     /// would go (`Err`).
     #[inline]
@@ -310,6 +318,14 @@ impl<T: Copy + Default> Segmented<T> {
             .unwrap_or_else(|_| unreachable!("a block has BLOCK elements"))
     }
 
+    /// Brings element `index` into cache, if it exists.
+    #[inline]
+    fn prefetch(&self, index: usize) {
+        if let Some(block) = self.blocks.get(index / BLOCK) {
+            prefetch(&block[index % BLOCK]);
+        }
+    }
+
     #[inline]
     fn get(&self, index: usize) -> T {
         self.blocks[index / BLOCK][index % BLOCK]
@@ -391,6 +407,14 @@ fn record_hash(fixed: &[u64], halves: usize, net: u32) -> u64 {
     finish_record(h, net)
 }
 
+/// Where a state goes in a shard ([`Shard::record`]): the index of its
+/// interned network (0 without networks) and the hash of its record.
+#[derive(Clone, Copy, Debug)]
+pub struct Record {
+    net: u32,
+    hash: u64,
+}
+
 impl Shard {
     /// An empty shard for states with `fixed_words` fixed words of which
     /// the first `fixed_bits` bits are used, followed by a network unless
@@ -463,6 +487,16 @@ impl Shard {
         }
         if self.networks {
             out.extend_from_slice(self.nets.get(self.net.get(local as usize)));
+        }
+    }
+
+    /// A hint that state `local` is about to be loaded ([`Shard::load`]):
+    /// brings its fixed words and its network's index into cache.
+    #[inline]
+    pub fn prefetch_state(&self, local: u32) {
+        self.fixed.prefetch(local as usize * self.halves);
+        if self.networks {
+            self.net.prefetch(local as usize);
         }
     }
 
@@ -569,13 +603,50 @@ impl Shard {
     /// network ([`place`]).
     #[inline]
     pub fn insert(&mut self, words: &[u64], parent: u64, hash: u64) -> Option<u32> {
-        let (fixed, net) = words.split_at(self.fixed_words);
-        let (net, hash) = if self.networks {
+        let record = self.record(words, hash);
+        self.insert_record(words, parent, record)
+    }
+
+    /// The first half of [`Shard::insert`]: where state `words` (with
+    /// `hash` as there) goes, its network interned. Splitting the two lets
+    /// a caller look up the record's slot a few states ahead
+    /// ([`Shard::prefetch_record_slot`]) when states have a network.
+    #[inline]
+    pub fn record(&mut self, words: &[u64], hash: u64) -> Record {
+        if self.networks {
+            let (fixed, net) = words.split_at(self.fixed_words);
             let net = self.nets.intern(net, hash);
-            (net, record_hash(fixed, self.halves, net))
+            Record {
+                net,
+                hash: record_hash(fixed, self.halves, net),
+            }
         } else {
-            (0, hash)
-        };
+            Record { net: 0, hash }
+        }
+    }
+
+    /// A hint that a state with a network whose hash is `hash` is about to
+    /// be placed ([`Shard::record`]): brings the interner's first slot for
+    /// it into cache.
+    #[inline]
+    pub fn prefetch_network(&self, hash: u64) {
+        if self.networks {
+            self.nets.table.prefetch(hash);
+        }
+    }
+
+    /// A hint that the state placed at `record` is about to be inserted:
+    /// brings its first table slot into cache.
+    #[inline]
+    pub fn prefetch_record_slot(&self, record: Record) {
+        self.table.prefetch(record.hash);
+    }
+
+    /// The second half of [`Shard::insert`], with the state's place.
+    #[inline]
+    pub fn insert_record(&mut self, words: &[u64], parent: u64, record: Record) -> Option<u32> {
+        let fixed = &words[..self.fixed_words];
+        let Record { net, hash } = record;
         let len = self.len();
         if (len + 1) * 8 > self.table.slots.len() * 7 {
             let mut table = std::mem::take(&mut self.table);
