@@ -13,12 +13,14 @@
 //! | [`twophase`] | `specs/2pc.ds` | Gray and Lamport's TwoPhase.tla |
 //! | [`twophase::TwoPhaseBlocking`] | `specs/2pc_blocking.ds` | TwoPhase.tla and a TM that may crash once |
 //! | [`paxos`] | `specs/paxos.ds` | Lamport's "Paxos Made Simple" |
+//! | [`paxos_turing`] | `tests/tlc/paxos_turing_tiny.ds` | Lamport's Paxos.tla (PaxosHowToWinATuringAward) |
 //!
 //! To add a baseline: a module here with a `Model` and a `check` function
 //! returning a [`Run`], a subcommand in `src/main.rs`, a count test in
 //! `tests/counts.rs`, and a row in `bench/compare`'s `MODELS` table.
 
 pub mod paxos;
+pub mod paxos_turing;
 pub mod twophase;
 
 use std::time::Duration;

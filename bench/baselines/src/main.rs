@@ -8,10 +8,11 @@
 //! The options are named after the constants of the spec the baseline
 //! mirrors: `baseline twophase --n 7` is `specs/2pc.ds -D N=7`, `baseline
 //! twophase-blocking --n 7` is `specs/2pc_blocking.ds -D N=7`, `baseline
-//! paxos --b 3` is `specs/paxos.ds -D B=3`.
+//! paxos --b 3` is `specs/paxos.ds -D B=3`, `baseline paxos-turing
+//! --max-ballot 2` is `tests/tlc/paxos_turing_tiny.ds -D MaxBallot=2`.
 
 use clap::{Parser, Subcommand};
-use dsmc_baselines::{Run, paxos, twophase};
+use dsmc_baselines::{Run, paxos, paxos_turing, twophase};
 
 #[derive(Parser)]
 #[command(about = "Hand-written Stateright baselines for dsmc's specs")]
@@ -60,6 +61,25 @@ enum ModelArg {
         #[arg(long, default_value_t = 1)]
         threads: usize,
     },
+    /// Lamport's Paxos.tla (PaxosHowToWinATuringAward); mirrors
+    /// tests/tlc/paxos_turing_tiny.ds with the same constants.
+    PaxosTuring {
+        /// Acceptors (NA).
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=16))]
+        na: u8,
+        /// Values (NV).
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..))]
+        nv: u8,
+        /// Quorums: every set of QSize acceptors.
+        #[arg(long, default_value_t = 2)]
+        qsize: usize,
+        /// Ballots: 0..=MaxBallot.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(i8).range(0..=100))]
+        max_ballot: i8,
+        /// Checker threads.
+        #[arg(long, default_value_t = 1)]
+        threads: usize,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -87,6 +107,21 @@ fn main() -> std::process::ExitCode {
             serde_json::json!({ "P": p, "N": n, "L": l, "B": b }),
             threads,
             paxos::check(paxos::Paxos::new(p.into(), n.into(), l, b), threads),
+        ),
+        ModelArg::PaxosTuring {
+            na,
+            nv,
+            qsize,
+            max_ballot,
+            threads,
+        } => (
+            "paxos-turing",
+            serde_json::json!({ "NA": na, "NV": nv, "QSize": qsize, "MaxBallot": max_ballot }),
+            threads,
+            paxos_turing::check(
+                paxos_turing::Paxos::new(na.into(), nv, qsize, max_ballot),
+                threads,
+            ),
         ),
     };
     println!("{}", json(model, constants, threads, &run));

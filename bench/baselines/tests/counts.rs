@@ -7,7 +7,7 @@ use dsmc::check::{CheckOptions, Checked, check_source};
 use dsmc::explore::{Options, Verdict};
 use dsmc::front::Override;
 use dsmc::typed::PropertyKind;
-use dsmc_baselines::{paxos, twophase};
+use dsmc_baselines::{paxos, paxos_turing, twophase};
 
 /// What dsmc finds exploring a spec of the repository on one thread, with
 /// some constants overridden and, for `no_symmetry`, every state explored.
@@ -184,4 +184,80 @@ fn paxos_has_the_state_space_of_specs_paxos_at_four_ballots() {
 #[test]
 fn paxos_counts_do_not_depend_on_threads() {
     assert_eq!(paxos::check(paxos::Paxos::new(2, 3, 1, 2), 2).states, 2_623);
+}
+
+/// Compares the Paxos.tla baseline with `dsmc check
+/// tests/tlc/paxos_turing_tiny.ds` for the constants NA, NV, QSize,
+/// MaxBallot: distinct states, states generated and `inv`. Returns the
+/// baseline's run.
+fn paxos_turing_matches_dsmc(
+    na: usize,
+    nv: u8,
+    qsize: usize,
+    max_ballot: i8,
+) -> dsmc_baselines::Run {
+    let config = format!("NA = {na}, NV = {nv}, QSize = {qsize}, MaxBallot = {max_ballot}");
+    let run = paxos_turing::check(paxos_turing::Paxos::new(na, nv, qsize, max_ballot), 1);
+    let dsmc = dsmc_counts(
+        "tests/tlc/paxos_turing_tiny.ds",
+        &[
+            ("NA", na),
+            ("NV", nv.into()),
+            ("QSize", qsize),
+            ("MaxBallot", max_ballot as usize),
+        ],
+        false,
+    );
+    assert!(run.properties_hold, "inv holds for {config}");
+    assert_eq!(dsmc.states, run.states as u64, "dsmc vs baseline, {config}");
+    assert_eq!(
+        dsmc.transitions, run.generated as u64,
+        "dsmc vs baseline states generated, {config}"
+    );
+    run
+}
+
+/// MCPaxosTiny.cfg (MaxBallot = 1): TLC's 3,921 distinct states. TLC
+/// generates 23,563 states, dsmc and the baseline 22,995: TLC takes
+/// Phase2a(b, v) once per quorum and 1b message that enable it.
+#[test]
+fn paxos_turing_has_the_state_space_of_tlc_at_max_ballot_1() {
+    let run = paxos_turing_matches_dsmc(3, 2, 2, 1);
+    assert_eq!(run.states, 3_921, "baseline vs TLC");
+    assert_eq!(run.generated, 22_995, "baseline vs pinned states generated");
+}
+
+/// MaxBallot = 2: TLC's 185,369 distinct states.
+#[test]
+fn paxos_turing_has_the_state_space_of_tlc_at_max_ballot_2() {
+    let run = paxos_turing_matches_dsmc(3, 2, 2, 2);
+    assert_eq!(run.states, 185_369, "baseline vs TLC");
+    assert_eq!(
+        run.generated, 1_316_584,
+        "baseline vs pinned states generated"
+    );
+}
+
+/// Other constants: one ballot, three values, four acceptors with quorums of
+/// three, quorums of one (which need not intersect; `inv` holds all the
+/// same), a single quorum, two acceptors with three ballots.
+#[test]
+fn paxos_turing_has_the_state_space_of_the_spec_for_other_constants() {
+    for (na, nv, qsize, max_ballot) in [
+        (3, 2, 2, 0),
+        (3, 3, 2, 1),
+        (4, 2, 3, 1),
+        (3, 2, 1, 1),
+        (3, 2, 3, 1),
+        (2, 2, 2, 2),
+    ] {
+        paxos_turing_matches_dsmc(na, nv, qsize, max_ballot);
+    }
+}
+
+/// The count does not depend on Stateright's thread count.
+#[test]
+fn paxos_turing_counts_do_not_depend_on_threads() {
+    let run = paxos_turing::check(paxos_turing::Paxos::default(), 2);
+    assert_eq!(run.states, 3_921);
 }
