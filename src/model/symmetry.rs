@@ -195,6 +195,51 @@ struct Group {
     /// of its sorting key).
     own_slots: Vec<super::Slot>,
     own: usize,
+    /// The kind's own variables keyed by the kind: `set<K>` and `map<K,
+    /// V>` whose values name no instance. Each gives three more fields of
+    /// the sorting key ([`Keyed::fields`]).
+    keyed: Vec<Keyed>,
+}
+
+/// A variable of a symmetric kind K keyed by K ([`Group::keyed`]).
+#[derive(Clone, Debug)]
+struct Keyed {
+    /// By instance.
+    slots: Vec<super::Slot>,
+    /// Bits of a value (1 for a set: membership).
+    value_bits: u32,
+}
+
+impl Keyed {
+    /// Instance `inst`'s part of the sorting key, name-free (a renaming of
+    /// the instances moves these fields with the instance they describe):
+    /// its own entry for itself; a tally of its entries for the others;
+    /// and a tally of the others' entries for it. `values` holds every
+    /// instance's value of the variable.
+    #[inline]
+    fn fields(&self, values: &[u64], inst: usize) -> [u64; 3] {
+        let bits = self.value_bits as u64;
+        let entry = |value: u64, at: usize| (value >> (at as u64 * bits)) & mask(self.value_bits);
+        // A sum of a function of each entry depends on the multiset of
+        // entries only. Up to 8 distinct values, a byte-wide count each;
+        // otherwise a mixed sum (a collision only leaves a tie to try).
+        let tally = |v: u64| {
+            if bits <= 3 {
+                1u64 << (8 * v)
+            } else {
+                (v ^ 0x9E37_79B9_7F4A_7C15).wrapping_mul(0xff51_afd7_ed55_8ccd)
+            }
+        };
+        let mine = values[inst];
+        let (mut row, mut col) = (0u64, 0u64);
+        for (j, &theirs) in values.iter().enumerate() {
+            if j != inst {
+                row = row.wrapping_add(tally(entry(mine, j)));
+                col = col.wrapping_add(tally(entry(theirs, inst)));
+            }
+        }
+        [entry(mine, inst), row, col]
+    }
 }
 
 impl Group {
@@ -242,6 +287,7 @@ impl Symmetry {
                     views: Vec::new(),
                     own_slots: Vec::new(),
                     own: 0,
+                    keyed: Vec::new(),
                 });
             }
         }
@@ -324,6 +370,25 @@ impl Symmetry {
                 g.own_slots.extend(own.chain(flags.map(|f| f[inst])));
             }
             g.own = g.own_slots.len() / g.count as usize;
+            let node = &spec.nodes[g.kind];
+            for (v, var) in node.vars.iter().enumerate() {
+                let vl = &kl.vars[v];
+                let value_bits = match (&var.ty, &vl.enc.shape) {
+                    (Type::Set(t), Shape::Set(_)) if **t == Type::Node(g.kind) => 1,
+                    (Type::Map(kt, vt), Shape::Map { value, .. })
+                        if **kt == Type::Node(g.kind) && Remap::of(vt, value, &group).is_none() =>
+                    {
+                        value.bits
+                    }
+                    _ => continue,
+                };
+                if value_bits > 0 {
+                    g.keyed.push(Keyed {
+                        slots: vl.slots.clone(),
+                        value_bits,
+                    });
+                }
+            }
         }
         let named = (vars.iter())
             .map(|names| {
@@ -548,6 +613,7 @@ impl Model {
         let words = &state[..fixed];
         let SymScratch {
             keys,
+            values,
             sent,
             waiting,
             orders,
@@ -575,9 +641,18 @@ impl Model {
         let mut tries: usize = 1;
         for (g, group) in sym.groups.iter().enumerate() {
             let own = group.own;
-            let width = own + 2 + group.views.len();
+            let viewed = own + 2 + group.views.len();
+            let width = viewed + 3 * group.keyed.len();
             keys.clear();
             keys.resize(group.count as usize * width, 0);
+            for (k, keyed) in group.keyed.iter().enumerate() {
+                values.clear();
+                values.extend(keyed.slots.iter().map(|slot| slot.read(words)));
+                for (inst, key) in keys.chunks_exact_mut(width).enumerate() {
+                    let at = viewed + 3 * k;
+                    key[at..at + 3].copy_from_slice(&keyed.fields(values, inst));
+                }
+            }
             for (inst, key) in keys.chunks_exact_mut(width).enumerate() {
                 for (k, slot) in key.iter_mut().zip(group.own_of(inst)) {
                     *k = slot.read(words);
@@ -1048,6 +1123,8 @@ fn rename_message(
 pub struct SymScratch {
     /// One group's keys, instance after instance (all of one width).
     keys: Vec<u64>,
+    /// One keyed variable's value in each instance ([`Keyed::fields`]).
+    values: Vec<u64>,
     /// By global instance: messages in the network it sent, and those
     /// waiting for it.
     sent: Vec<u32>,
