@@ -25,9 +25,9 @@ use std::collections::{HashMap, VecDeque};
 
 use rayon::prelude::*;
 
-use super::store::{global_id, lookup_hash, place, split_id};
+use super::store::{Shard, global_id, lookup_hash, place, split_id};
 use super::{Explorer, Lasso, StopReason, Trace};
-use crate::model::{Model, Outcome, Pred, RtError, Scratch, Step, Task};
+use crate::model::{Memo, Model, Outcome, Pred, RtError, Scratch, Sink, Step, Task};
 
 /// States whose successors are computed between two checks of the limits.
 const LIVENESS_CHUNK: usize = 1 << 12;
@@ -41,28 +41,37 @@ pub(super) struct Dense {
     pub globals: Vec<u64>,
     /// Global id → dense index, by shard and local index.
     by_shard: Vec<Vec<u32>>,
+    /// Where each level after the first starts, in dense order: a state's
+    /// depth is the number of these at or before it.
+    level_starts: Vec<u32>,
 }
 
 impl Dense {
-    pub(super) fn new(explorer: &Explorer) -> Dense {
-        let mut by_shard: Vec<Vec<u32>> = explorer
-            .shards
-            .iter()
-            .map(|s| vec![u32::MAX; s.len()])
-            .collect();
-        for (d, &g) in explorer.order.iter().enumerate() {
+    /// The numbering of the states the search stored, in the order it
+    /// stored them (`order`: global ids, level after level; each level
+    /// after the first starts at an index of `level_starts`).
+    pub(super) fn new(order: Vec<u64>, level_starts: Vec<u32>, shards: &[Shard]) -> Dense {
+        let mut by_shard: Vec<Vec<u32>> = shards.iter().map(|s| vec![u32::MAX; s.len()]).collect();
+        for (d, &g) in order.iter().enumerate() {
             let (s, l) = split_id(g);
             by_shard[s][l as usize] = d as u32;
         }
         Dense {
-            globals: explorer.order.clone(),
+            globals: order,
             by_shard,
+            level_starts,
         }
+    }
+
+    /// The BFS depth of dense state `i` (0 for initial states).
+    fn depth(&self, i: u32) -> u32 {
+        self.level_starts.partition_point(|&start| start <= i) as u32
     }
 
     /// Bytes held.
     pub(super) fn bytes(&self) -> usize {
         8 * self.globals.capacity()
+            + 4 * self.level_starts.capacity()
             + self
                 .by_shard
                 .iter()
@@ -73,6 +82,90 @@ impl Dense {
     fn of(&self, global: u64) -> u32 {
         let (s, l) = split_id(global);
         self.by_shard[s][l as usize]
+    }
+}
+
+/// The memory [`Explorer::raw_node`] works in, one per thread.
+#[derive(Default)]
+struct Work {
+    scratch: Scratch,
+    memo: Memo,
+    /// The state as stored, and in its ordinary form.
+    stored: Vec<u64>,
+    state: Vec<u64>,
+    /// Successors not looked up yet, their words one after the other.
+    pending: Vec<Edge>,
+    words: Vec<u64>,
+}
+
+/// A step to a successor not looked up yet ([`Explorer::raw_nodes_in`]).
+struct Edge {
+    /// Which of the states it leaves.
+    node: u32,
+    task: Option<Task>,
+    /// Where the successor is, and its words in [`Work::words`].
+    shard: u32,
+    hash: u64,
+    start: u32,
+    len: u32,
+}
+
+/// Tasks by index: a map with a multiplicative hash (tasks are looked up
+/// once per edge of `R`, and are not chosen by an adversary).
+type TaskIndex = HashMap<Task, u32, std::hash::BuildHasherDefault<TaskHasher>>;
+
+/// The hasher of [`TaskIndex`].
+#[derive(Default)]
+struct TaskHasher(u64);
+
+impl std::hash::Hasher for TaskHasher {
+    fn finish(&self) -> u64 {
+        let h = self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        h ^ (h >> 29)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(23) ^ x).wrapping_mul(0xff51_afd7_ed55_8ccd);
+    }
+
+    fn write_u128(&mut self, x: u128) {
+        self.write_u64(x as u64);
+        self.write_u64((x >> 64) as u64);
+    }
+
+    fn write_u8(&mut self, x: u8) {
+        self.write_u64(x as u64);
+    }
+}
+
+/// A [`Work`] for each thread.
+type Pool = super::PerThread<Work>;
+
+/// Hands the steps from a packed state that change it to `edge`.
+struct EdgeSink<'a, F: FnMut(&Step, &[u64])> {
+    state: &'a [u64],
+    edge: &'a mut F,
+}
+
+impl<F: FnMut(&Step, &[u64])> Sink for EdgeSink<'_, F> {
+    fn same(&mut self, _: &Step) {}
+
+    fn next(&mut self, step: &Step, next: &[u64]) {
+        if next != self.state {
+            (self.edge)(step, next)
+        }
+    }
+
+    fn error(&mut self, _: &Step, _: &RtError) {}
+
+    fn fault(&mut self, step: &Step, next: &[u64]) {
+        self.next(step, next)
     }
 }
 
@@ -131,82 +224,234 @@ pub(super) struct Query<'a> {
     pub measure: Option<&'a [i64]>,
 }
 
+impl Query<'_> {
+    /// Whether an edge from dense state `from` to `to` stays in `R`: it
+    /// ends in `stay` and, for a variant, keeps the measure.
+    fn kept(&self, from: u32, to: u32) -> bool {
+        self.stay[to as usize] && (self.measure).is_none_or(|m| m[from as usize] == m[to as usize])
+    }
+}
+
+/// `R`, the states a counterexample may pass through, without its edges
+/// ([`Explorer::region`]).
+struct Region {
+    /// Dense indices, in discovery order.
+    states: Vec<u32>,
+    /// Dense index → position in `states` (`u32::MAX` outside `R`); empty
+    /// when `states` is in dense order.
+    node_of: Vec<u32>,
+    /// By dense index: how many edges of `R` lead to the state from states
+    /// not yet trimmed ([`Explorer::trim`]); empty when there is no cycle.
+    in_degree: Vec<u32>,
+    /// By position: no fair task is enabled at the state.
+    idle: Vec<bool>,
+    /// Interned tasks: task → index, index → task.
+    index_of: TaskIndex,
+    tasks: Vec<Task>,
+}
+
+impl Region {
+    /// The position of dense state `i` in `R`'s order.
+    fn position(&self, i: u32) -> usize {
+        match self.node_of.get(i as usize) {
+            Some(&at) => at as usize,
+            None => self.states.binary_search(&i).unwrap_or(usize::MAX),
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        4 * (self.states.capacity() + self.node_of.capacity() + self.in_degree.capacity())
+            + self.idle.capacity()
+    }
+}
+
 impl Explorer<'_> {
     /// Evaluates a predicate on every state, in dense order; `Err`: the
     /// first state (in dense order) where it fails, and why.
     pub(super) fn eval_all(&self, dense: &Dense, pred: &Pred) -> Result<Vec<i64>, (u64, RtError)> {
+        self.eval_all_as(dense, pred, |v| v)
+    }
+
+    /// [`Self::eval_all`], each value turned into a `T` as it comes.
+    pub(super) fn eval_all_as<T: Send + Default>(
+        &self,
+        dense: &Dense,
+        pred: &Pred,
+        each: impl Fn(i64) -> T + Sync,
+    ) -> Result<Vec<T>, (u64, RtError)> {
         let model = self.shared.model;
-        dense
-            .globals
-            .par_iter()
+        // The failure reported is the first in dense order, whatever the
+        // threads; the values are collected without it (a `Result` each
+        // would take several times their room).
+        let first: std::sync::Mutex<Option<(usize, u64, RtError)>> = Default::default();
+        let values = (dense.globals.par_iter().enumerate())
             .map_init(
                 || (Vec::new(), Vec::new()),
-                |(locals, state), &g| {
+                |(locals, state), (d, &g)| {
                     self.load(g, state);
-                    pred.eval(model, state, locals).map_err(|e| (g, e))
+                    match pred.eval(model, state, locals) {
+                        Ok(v) => each(v),
+                        Err(e) => {
+                            let mut first = first.lock().expect("no panic holds it");
+                            if first.as_ref().is_none_or(|(at, _, _)| d < *at) {
+                                *first = Some((d, g, e));
+                            }
+                            T::default()
+                        }
+                    }
                 },
             )
-            .collect::<Vec<_>>()
-            // In order, so that the failure reported does not depend on
-            // the threads.
-            .into_iter()
+            .collect();
+        match first.into_inner().expect("no panic holds it") {
+            Some((_, g, e)) => Err((g, e)),
+            None => Ok(values),
+        }
+    }
+
+    /// The steps of dense state `index` that change it: their targets
+    /// (dense) and tasks, and the tasks enabled there, in the order of
+    /// [`Model::successors`].
+    fn raw_node(&self, dense: &Dense, index: u32, work: &mut Work) -> RawNode {
+        self.raw_nodes_in(dense, &[index], work, true)
+            .pop()
+            .expect("one node")
+    }
+
+    /// [`Self::raw_node`] of each of `ids`, in parallel, in order; without
+    /// `edges`, only the tasks enabled (the successors are not looked up).
+    fn raw_nodes(&self, dense: &Dense, ids: &[u32], pool: &Pool, edges: bool) -> Vec<RawNode> {
+        ids.par_chunks(64)
+            .flat_map_iter(|chunk| {
+                let mut work = pool.take().unwrap_or_default();
+                let nodes = self.raw_nodes_in(dense, chunk, &mut work, edges);
+                pool.put(work);
+                nodes
+            })
             .collect()
     }
 
-    fn raw_node(&self, dense: &Dense, index: u32, scratch: &mut Scratch) -> RawNode {
+    /// [`Self::raw_node`] of each of `ids`, with `work`'s memory. The
+    /// successors are computed the way the search computed them (packed
+    /// states, the step cache) and all collected first, each one's slot
+    /// of the visited set fetched as it comes; then they are looked up,
+    /// each one's record fetched a few ahead.
+    fn raw_nodes_in(
+        &self,
+        dense: &Dense,
+        ids: &[u32],
+        work: &mut Work,
+        edges: bool,
+    ) -> Vec<RawNode> {
         let model: &Model = self.shared.model;
-        let state = &self.state(dense.globals[index as usize]);
+        let packed = self.shared.packed.is_some();
         let fixed_words = self.shared.store_words;
-        let mut stored = Vec::new();
-        let mut node = RawNode {
-            edges: Vec::new(),
-            enabled: Vec::new(),
-        };
-        // A state outside a `bound` has no successors in the bounded
-        // system, and no step is enabled there: a run that reaches it
-        // stays there (docs/language.md, section 15). One whose bound
-        // could not be evaluated is a finding of the search already.
-        if !matches!(
-            super::inside_bounds(model, state, &mut Vec::new()),
-            Ok(true)
-        ) {
-            return node;
+        let shards = &self.shards;
+        let Work {
+            scratch,
+            memo,
+            stored,
+            state,
+            pending,
+            words,
+        } = work;
+        pending.clear();
+        words.clear();
+        let mut nodes = Vec::with_capacity(ids.len());
+        for (n, &index) in ids.iter().enumerate() {
+            self.load(dense.globals[index as usize], stored);
+            let mut node = RawNode {
+                edges: Vec::new(),
+                enabled: Vec::new(),
+            };
+            // A state outside a `bound` has no successors in the bounded
+            // system, and no step is enabled there: a run that reaches it
+            // stays there (docs/language.md, section 15). One whose bound
+            // could not be evaluated is a finding of the search already.
+            if !model.bounds.is_empty()
+                && !matches!(
+                    super::inside_bounds(model, &self.ordinary(stored), &mut Vec::new()),
+                    Ok(true)
+                )
+            {
+                nodes.push(node);
+                continue;
+            }
+            let mut edge = |step: &Step, next: &[u64]| {
+                let task = model.task(step);
+                if let Some(t) = task {
+                    node.enabled.push(t);
+                }
+                if !edges {
+                    return;
+                }
+                let placed = place(next, fixed_words);
+                let hash = lookup_hash(placed, packed);
+                shards[placed.0].prefetch_slot(hash);
+                pending.push(Edge {
+                    node: n as u32,
+                    task,
+                    shard: placed.0 as u32,
+                    hash,
+                    start: words.len() as u32,
+                    len: next.len() as u32,
+                });
+                words.extend_from_slice(next);
+            };
+            match (self.shared.packed, self.shared.cached) {
+                (Some(_), _) => {
+                    let mut sink = EdgeSink {
+                        state: stored,
+                        edge: &mut edge,
+                    };
+                    model.successors_packed(stored, scratch, memo, &mut sink);
+                }
+                (None, cached) => {
+                    state.clear();
+                    state.extend_from_slice(stored);
+                    let mut emit = |step: Step, outcome: Outcome| {
+                        // A step to the same state (stuttering) neither
+                        // enables nor takes a task.
+                        if let Outcome::Next(next) = outcome
+                            && next != state.as_slice()
+                        {
+                            edge(&step, next);
+                        }
+                    };
+                    match cached {
+                        Some(_) => model.successors_cached(state, scratch, memo, &mut emit),
+                        None => model.successors(state, scratch, &mut emit),
+                    }
+                }
+            }
+            memo.recorded.clear();
+            nodes.push(node);
         }
-        model.successors(state, scratch, &mut |step, outcome| {
-            let Outcome::Next(next) = outcome else { return };
-            if next == state {
-                // Stuttering: neither enables nor takes a task.
-                return;
+        for (k, e) in pending.iter().enumerate() {
+            if let Some(ahead) = pending.get(k + 4) {
+                shards[ahead.shard as usize].prefetch_record(ahead.hash);
             }
-            let task = model.task(&step);
-            if let Some(t) = task {
-                node.enabled.push(t);
+            let next = &words[e.start as usize..(e.start + e.len) as usize];
+            if let Some(local) = shards[e.shard as usize].find(next, e.hash) {
+                let target = dense.of(global_id(e.shard as usize, local));
+                nodes[e.node as usize].edges.push((target, e.task));
             }
-            let next = self.stored_form(next, &mut stored);
-            let placed = place(next, fixed_words);
-            let hash = lookup_hash(placed, self.shared.packed.is_some());
-            if let Some(local) = self.shards[placed.0].find(next, hash) {
-                node.edges
-                    .push((dense.of(global_id(placed.0, local)), task));
-            }
-        });
-        node
+        }
+        nodes
     }
 
-    /// Builds `R` for a query. Graph nodes are numbered in discovery order
-    /// (deterministic: each level is sorted); each level is compacted as
-    /// soon as it is computed, so only the CSR arrays grow.
+    /// Finds `R` for a query, without keeping its edges: its states in
+    /// discovery order (deterministic: each level is sorted), how many of
+    /// its edges lead to each, and which have no fair task enabled. The
+    /// tasks are interned in the order the edges and enabled tasks of `R`'s
+    /// states are met in that order.
     /// Stops (`Err`) when a limit is reached: the limits are checked before
     /// each piece of `LIVENESS_CHUNK` states.
-    fn graph(&self, dense: &Dense, query: &Query) -> Result<Graph, StopReason> {
+    fn region(&self, dense: &Dense, query: &Query, pool: &Pool) -> Result<Region, StopReason> {
+        if !self.backward && query.start == query.stay {
+            return self.acyclic_region(dense, query, pool);
+        }
         let n = dense.globals.len();
         let mut node_of = vec![u32::MAX; n];
-        let kept = |from: u32, to: u32| {
-            query.stay[to as usize]
-                && query
-                    .measure
-                    .is_none_or(|m| m[from as usize] == m[to as usize])
-        };
         let mut states: Vec<u32> = Vec::new();
         let mut frontier: Vec<u32> = (0..n as u32)
             .filter(|&i| query.start[i as usize] && query.stay[i as usize])
@@ -215,59 +460,42 @@ impl Explorer<'_> {
             node_of[i as usize] = states.len() as u32;
             states.push(i);
         }
-        let mut index_of: HashMap<Task, u32> = HashMap::new();
+        let mut index_of = TaskIndex::default();
         let mut tasks: Vec<Task> = Vec::new();
-        let mut edge_start = vec![0u32];
-        // Targets are dense indices until every node is numbered.
-        let mut edges: Vec<(u32, u32)> = Vec::new();
-        let mut enabled_start = vec![0u32];
-        let mut enabled: Vec<u32> = Vec::new();
-        // The most a piece has added to the graph, in bytes.
+        // By dense index (only `R`'s are used): edges of `R` into it.
+        let mut in_degree = vec![0u32; n];
+        let mut idle: Vec<bool> = Vec::new();
         let mut piece_max = 0;
-        let graph_bytes = |edges: &Vec<(u32, u32)>, enabled: &Vec<u32>, starts: usize| {
-            8 * edges.capacity() + 4 * (enabled.capacity() + 3 * starts)
-        };
         while !frontier.is_empty() {
             let mut next = Vec::new();
             for piece in frontier.chunks(LIVENESS_CHUNK) {
-                let held = self.held_bytes(&[]) + dense.bytes() + 4 * node_of.capacity();
-                let grown = graph_bytes(&edges, &enabled, edge_start.capacity());
-                if let Some(reason) = self.must_stop(held + grown, 2 * piece_max) {
+                let held = self.held_bytes(&[]) + dense.bytes() + 8 * n + states.capacity() * 4;
+                if let Some(reason) = self.must_stop(held, 2 * piece_max) {
                     return Err(reason);
                 }
-                let computed: Vec<RawNode> = piece
-                    .par_iter()
-                    .map_init(Scratch::default, |scratch, &i| {
-                        self.raw_node(dense, i, scratch)
-                    })
-                    .collect();
-                let raw: usize = computed.iter().map(RawNode::bytes).sum();
+                let computed = self.raw_nodes(dense, piece, pool, true);
+                piece_max = piece_max.max(computed.iter().map(RawNode::bytes).sum());
                 for (&i, node) in piece.iter().zip(computed) {
-                    let mut intern = |t: Task| -> u32 {
-                        *index_of.entry(t).or_insert_with(|| {
+                    let mut intern = |t: Task| {
+                        index_of.entry(t).or_insert_with(|| {
                             tasks.push(t);
                             tasks.len() as u32 - 1
-                        })
+                        });
                     };
                     for &(to, task) in &node.edges {
-                        if !kept(i, to) {
+                        if !query.kept(i, to) {
                             continue;
                         }
                         if node_of[to as usize] == u32::MAX {
                             node_of[to as usize] = u32::MAX - 1;
                             next.push(to);
                         }
-                        edges.push((to, task.map_or(NO_TASK, &mut intern)));
+                        in_degree[to as usize] += 1;
+                        task.map(&mut intern);
                     }
-                    edge_start.push(edges.len() as u32);
-                    let mut en: Vec<u32> = node.enabled.iter().map(|t| intern(*t)).collect();
-                    en.sort_unstable();
-                    en.dedup();
-                    enabled.extend(en);
-                    enabled_start.push(enabled.len() as u32);
+                    node.enabled.iter().for_each(|&t| intern(t));
+                    idle.push(node.enabled.is_empty());
                 }
-                let now = graph_bytes(&edges, &enabled, edge_start.capacity());
-                piece_max = piece_max.max(raw + now.saturating_sub(grown));
             }
             next.sort_unstable();
             for &i in &next {
@@ -276,18 +504,188 @@ impl Explorer<'_> {
             }
             frontier = next;
         }
-        for e in &mut edges {
-            e.0 = node_of[e.0 as usize];
+        Ok(Region {
+            states,
+            node_of,
+            in_degree,
+            idle,
+            index_of,
+            tasks,
+        })
+    }
+
+    /// [`Self::region`] when the graph has no cycle and every state of
+    /// `stay` may start a counterexample: `R` is `stay`, in dense order
+    /// (the order the search would number it in), and since no cycle is
+    /// left to look for, only which of its states enable no fair task is
+    /// worked out (their successors are not looked up).
+    fn acyclic_region(
+        &self,
+        dense: &Dense,
+        query: &Query,
+        pool: &Pool,
+    ) -> Result<Region, StopReason> {
+        let n = dense.globals.len();
+        let states: Vec<u32> = (0..n as u32).filter(|&i| query.stay[i as usize]).collect();
+        let mut idle = Vec::with_capacity(states.len());
+        let held = self.held_bytes(&[]) + dense.bytes() + 9 * n;
+        for piece in states.chunks(LIVENESS_CHUNK) {
+            if let Some(reason) = self.must_stop(held, 0) {
+                return Err(reason);
+            }
+            let nodes = self.raw_nodes(dense, piece, pool, false);
+            idle.extend(nodes.iter().map(|node| node.enabled.is_empty()));
+        }
+        Ok(Region {
+            states,
+            node_of: Vec::new(),
+            in_degree: Vec::new(),
+            idle,
+            index_of: TaskIndex::default(),
+            tasks: Vec::new(),
+        })
+    }
+
+    /// Removes from `R`, level by level (the successors computed in
+    /// parallel), every state that no
+    /// edge of the rest of `R` leads to, until none is left: what remains
+    /// is the part of `R` that a cycle of `R` leads to, where every cycle
+    /// of `R` lies. The successors of each removed state are computed
+    /// again; no edge is kept.
+    fn trim(
+        &self,
+        dense: &Dense,
+        query: &Query,
+        region: &mut Region,
+        pool: &Pool,
+    ) -> Result<(), StopReason> {
+        let mut frontier: Vec<u32> = (region.states.iter().copied())
+            .filter(|&i| region.in_degree[i as usize] == 0)
+            .collect();
+        let held = self.held_bytes(&[]) + dense.bytes() + region.bytes();
+        while !frontier.is_empty() {
+            let mut next = Vec::new();
+            for piece in frontier.chunks(LIVENESS_CHUNK) {
+                if let Some(reason) = self.must_stop(held + 4 * frontier.capacity(), 0) {
+                    return Err(reason);
+                }
+                let computed = self.raw_nodes(dense, piece, pool, true);
+                for (&i, node) in piece.iter().zip(computed) {
+                    for (to, _) in node.edges {
+                        if query.kept(i, to) {
+                            let left = &mut region.in_degree[to as usize];
+                            *left -= 1;
+                            if *left == 0 {
+                                next.push(to);
+                            }
+                        }
+                    }
+                }
+            }
+            frontier = next;
+        }
+        Ok(())
+    }
+
+    /// The graph of what [`Self::trim`] left of `R`, in `R`'s order, with
+    /// its edges inside and the tasks enabled at each of its states.
+    fn rest_graph(
+        &self,
+        dense: &Dense,
+        query: &Query,
+        region: &Region,
+        pool: &Pool,
+    ) -> Result<Graph, StopReason> {
+        let rest: Vec<u32> = (region.states.iter().copied())
+            .filter(|&i| region.in_degree.get(i as usize).is_some_and(|&d| d > 0))
+            .collect();
+        let mut node_of: HashMap<u32, u32> = HashMap::with_capacity(rest.len());
+        for (v, &i) in rest.iter().enumerate() {
+            node_of.insert(i, v as u32);
+        }
+        let mut edge_start = vec![0u32];
+        let mut edges: Vec<(u32, u32)> = Vec::new();
+        let mut enabled_start = vec![0u32];
+        let mut enabled: Vec<u32> = Vec::new();
+        let held = self.held_bytes(&[]) + dense.bytes() + region.bytes();
+        let mut piece_max = 0;
+        for piece in rest.chunks(LIVENESS_CHUNK) {
+            let grown = 8 * edges.capacity() + 4 * (enabled.capacity() + 3 * edge_start.capacity());
+            if let Some(reason) = self.must_stop(held + 16 * rest.len() + grown, 2 * piece_max) {
+                return Err(reason);
+            }
+            let computed = self.raw_nodes(dense, piece, pool, true);
+            piece_max = piece_max.max(computed.iter().map(RawNode::bytes).sum());
+            let task = |t: Option<Task>| t.map_or(NO_TASK, |t| region.index_of[&t]);
+            for (&i, node) in piece.iter().zip(computed) {
+                for &(to, t) in &node.edges {
+                    if query.kept(i, to)
+                        && let Some(&w) = node_of.get(&to)
+                    {
+                        edges.push((w, task(t)));
+                    }
+                }
+                edge_start.push(edges.len() as u32);
+                let mut en: Vec<u32> = node.enabled.iter().map(|t| region.index_of[t]).collect();
+                en.sort_unstable();
+                en.dedup();
+                enabled.extend(en);
+                enabled_start.push(enabled.len() as u32);
+            }
         }
         Ok(Graph {
-            states,
+            states: rest,
             edge_start,
             edges,
             enabled_start,
             enabled,
-            strong: tasks.iter().map(|t| t.strong).collect(),
-            tasks,
+            strong: region.tasks.iter().map(|t| t.strong).collect(),
+            tasks: region.tasks.clone(),
         })
+    }
+
+    /// The shortest path inside `R` from a state of `query.start` (the
+    /// shallowest first, then in `R`'s order) to dense state `target`, as
+    /// dense states: a breadth-first search over recomputed successors.
+    fn path_in_region(
+        &self,
+        dense: &Dense,
+        query: &Query,
+        region: &Region,
+        target: u32,
+        pool: &Pool,
+    ) -> Vec<u32> {
+        let mut sources: Vec<u32> = (region.states.iter().copied())
+            .filter(|&i| query.start[i as usize])
+            .collect();
+        sources.sort_by_key(|&i| (dense.depth(i), region.position(i)));
+        let mut pred: HashMap<u32, u32> = HashMap::new();
+        let mut seen: HashMap<u32, ()> = HashMap::new();
+        let mut queue = VecDeque::new();
+        for &i in &sources {
+            if seen.insert(i, ()).is_none() {
+                queue.push_back(i);
+            }
+        }
+        let mut work = pool.take().unwrap_or_default();
+        while let Some(v) = queue.pop_front() {
+            if v == target {
+                break;
+            }
+            for (w, _) in self.raw_node(dense, v, &mut work).edges {
+                if query.kept(v, w) && seen.insert(w, ()).is_none() {
+                    pred.insert(w, v);
+                    queue.push_back(w);
+                }
+            }
+        }
+        pool.put(work);
+        let mut walk = vec![target];
+        while let Some(&p) = pred.get(walk.last().expect("non-empty")) {
+            walk.push(p);
+        }
+        walk.reverse();
+        walk
     }
 
     /// Searches for a fair behaviour that starts in `query.start` and stays
@@ -298,24 +696,37 @@ impl Explorer<'_> {
         dense: &Dense,
         query: &Query,
     ) -> Result<Option<Trace>, StopReason> {
-        let g = self.graph(dense, query)?;
-        if g.len() == 0 {
+        let pool = Pool::default();
+        let mut region = self.region(dense, query, &pool)?;
+        if region.states.is_empty() {
             return Ok(None);
         }
-        let depth = self.depths(dense);
-        let rank = |v: u32| (depth[g.states[v as usize] as usize], g.states[v as usize]);
-        // (rank, representative node, its component; none: stop there).
+        let rank = |i: u32| (dense.depth(i), i);
+        // (rank, representative dense state, its component in `g`; none:
+        // stop there).
         type Best = ((u32, u32), u32, Option<Vec<u32>>);
         let mut best: Option<Best> = None;
-        for v in 0..g.len() as u32 {
-            if g.enabled(v).is_empty() && best.as_ref().is_none_or(|(r, _, _)| rank(v) < *r) {
-                best = Some((rank(v), v, None));
+        for (&i, _) in region
+            .states
+            .iter()
+            .zip(&region.idle)
+            .filter(|(_, idle)| **idle)
+        {
+            if best.as_ref().is_none_or(|(r, _, _)| rank(i) < *r) {
+                best = Some((rank(i), i, None));
             }
         }
+        // Without a step back to a state no deeper than its source, the
+        // depth grows along every step: no cycle to look for.
+        if self.backward {
+            self.trim(dense, query, &mut region, &pool)?;
+        } else {
+            region.in_degree = Vec::new();
+        }
+        let g = self.rest_graph(dense, query, &region, &pool)?;
         for component in fair_components(&g) {
-            let rep = *component
-                .iter()
-                .min_by_key(|&&v| rank(v))
+            let rep = (component.iter().map(|&v| g.states[v as usize]))
+                .min_by_key(|&i| rank(i))
                 .expect("non-empty");
             if best.as_ref().is_none_or(|(r, _, _)| rank(rep) < *r) {
                 best = Some((rank(rep), rep, Some(component)));
@@ -324,37 +735,8 @@ impl Explorer<'_> {
         let Some((_, rep, component)) = best else {
             return Ok(None);
         };
-        Ok(Some(self.lasso(dense, query, &g, &depth, rep, component)))
-    }
-
-    /// BFS depth of every state (0 for initial states), in dense order.
-    fn depths(&self, dense: &Dense) -> Vec<u32> {
-        let mut depth = vec![u32::MAX; dense.globals.len()];
-        for d in 0..dense.globals.len() {
-            let mut chain = Vec::new();
-            let mut cur = d as u32;
-            while depth[cur as usize] == u32::MAX {
-                chain.push(cur);
-                let (s, l) = split_id(dense.globals[cur as usize]);
-                let parent = self.shards[s].parent(l);
-                if parent == super::store::NO_PARENT {
-                    break;
-                }
-                cur = dense.of(parent);
-            }
-            let mut base = if depth[cur as usize] == u32::MAX {
-                0
-            } else {
-                depth[cur as usize] + 1
-            };
-            for &c in chain.iter().rev() {
-                if depth[c as usize] == u32::MAX {
-                    depth[c as usize] = base;
-                }
-                base = depth[c as usize] + 1;
-            }
-        }
-        depth
+        let walk = self.path_in_region(dense, query, &region, rep, &pool);
+        Ok(Some(self.lasso(dense, &g, walk, component)))
     }
 
     /// The first step (in step order) from dense state `from` to dense state
@@ -381,32 +763,26 @@ impl Explorer<'_> {
             .expect("an edge of the graph is a step of the model")
     }
 
+    /// The counterexample: the shortest path to a start state, then `walk`
+    /// (dense states, inside `R`) to its last state, and then, when that
+    /// state lies in a fair component of `g`, a cycle in it (else the
+    /// behaviour stops there).
     fn lasso(
         &self,
         dense: &Dense,
-        query: &Query,
         g: &Graph,
-        depth: &[u32],
-        rep: u32,
+        walk: Vec<u32>,
         component: Option<Vec<u32>>,
     ) -> Trace {
-        // A path inside R from the shallowest start state that reaches `rep`.
-        let mut sources: Vec<u32> = (0..g.len() as u32)
-            .filter(|&v| query.start[g.states[v as usize] as usize])
-            .collect();
-        sources.sort_by_key(|&v| (depth[g.states[v as usize] as usize], v));
-        let pred = bfs(g, &sources, None, rep);
-        let mut walk = vec![rep];
-        while let Some(&p) = pred.get(walk.last().expect("non-empty")) {
-            walk.push(p);
-        }
-        walk.reverse();
-        let first = g.states[walk[0] as usize];
-        let mut trace = self.path(dense.globals[first as usize]);
+        let rep = *walk.last().expect("a path ends somewhere");
+        let mut trace = self.path(dense.globals[walk[0] as usize]);
         for pair in walk.windows(2) {
-            let (a, b) = (g.states[pair[0] as usize], g.states[pair[1] as usize]);
-            trace.steps.push(self.step_between(dense, a, b, None));
-            trace.states.push(self.state(dense.globals[b as usize]));
+            trace
+                .steps
+                .push(self.step_between(dense, pair[0], pair[1], None));
+            trace
+                .states
+                .push(self.state(dense.globals[pair[1] as usize]));
         }
         let start = trace.states.len() - 1;
         match component {
@@ -417,7 +793,11 @@ impl Explorer<'_> {
                 });
             }
             Some(component) => {
-                for (from, to, task) in fair_cycle(g, &component, rep) {
+                let at = (component.iter())
+                    .copied()
+                    .find(|&v| g.states[v as usize] == rep)
+                    .expect("the representative is in its component");
+                for (from, to, task) in fair_cycle(g, &component, at) {
                     let (a, b) = (g.states[from as usize], g.states[to as usize]);
                     let want = (task != NO_TASK).then(|| g.tasks[task as usize]);
                     trace.steps.push(self.step_between(dense, a, b, want));
@@ -471,11 +851,12 @@ fn fair_components(g: &Graph) -> Vec<Vec<u32>> {
     // and whether an edge inside takes it.
     let mut enabled_count = vec![0u32; g.strong.len()];
     let mut taken = vec![false; g.strong.len()];
+    let mut scratch = TarjanScratch::new(g.len());
     while let Some(set) = work.pop() {
         for &v in &set {
             member[v as usize] = true;
         }
-        let components = tarjan(g, &set, &member);
+        let components = tarjan(g, &set, &member, &mut scratch);
         for &v in &set {
             member[v as usize] = false;
         }
@@ -545,25 +926,42 @@ fn fair_components(g: &Graph) -> Vec<Vec<u32>> {
     out
 }
 
+/// Per graph node, Tarjan's index and low link ([`UNSEEN`]: not visited)
+/// and whether it is on the stack; reset after each use for the nodes used.
+struct TarjanScratch {
+    index: Vec<u32>,
+    low: Vec<u32>,
+    on_stack: Vec<bool>,
+}
+
+const UNSEEN: u32 = u32::MAX;
+
+impl TarjanScratch {
+    fn new(n: usize) -> TarjanScratch {
+        TarjanScratch {
+            index: vec![UNSEEN; n],
+            low: vec![UNSEEN; n],
+            on_stack: vec![false; n],
+        }
+    }
+}
+
 /// Strongly connected components of the subgraph on `set` (whose members
 /// are marked in `member`), by iterative Tarjan. Each is sorted.
-fn tarjan(g: &Graph, set: &[u32], member: &[bool]) -> Vec<Vec<u32>> {
-    const UNSEEN: u32 = u32::MAX;
-    let mut index: HashMap<u32, (u32, u32)> = HashMap::with_capacity(set.len());
-    let mut on_stack: HashMap<u32, bool> = HashMap::with_capacity(set.len());
+fn tarjan(g: &Graph, set: &[u32], member: &[bool], t: &mut TarjanScratch) -> Vec<Vec<u32>> {
     let mut stack: Vec<u32> = Vec::new();
     let mut out = Vec::new();
     let mut counter = 0u32;
-    let lookup = |index: &HashMap<u32, (u32, u32)>, v: u32| index.get(&v).map_or(UNSEEN, |x| x.0);
     for &root in set {
-        if lookup(&index, root) != UNSEEN {
+        if t.index[root as usize] != UNSEEN {
             continue;
         }
         let mut call: Vec<(u32, usize)> = vec![(root, 0)];
-        index.insert(root, (counter, counter));
+        t.index[root as usize] = counter;
+        t.low[root as usize] = counter;
         counter += 1;
         stack.push(root);
-        on_stack.insert(root, true);
+        t.on_stack[root as usize] = true;
         while let Some(top) = call.len().checked_sub(1) {
             let (v, next) = call[top];
             let edges = g.edges(v);
@@ -573,29 +971,27 @@ fn tarjan(g: &Graph, set: &[u32], member: &[bool]) -> Vec<Vec<u32>> {
                 if !member[w as usize] {
                     continue;
                 }
-                if lookup(&index, w) == UNSEEN {
-                    index.insert(w, (counter, counter));
+                if t.index[w as usize] == UNSEEN {
+                    t.index[w as usize] = counter;
+                    t.low[w as usize] = counter;
                     counter += 1;
                     stack.push(w);
-                    on_stack.insert(w, true);
+                    t.on_stack[w as usize] = true;
                     call.push((w, 0));
-                } else if on_stack.get(&w).copied().unwrap_or(false) {
-                    let iw = index[&w].0;
-                    let entry = index.get_mut(&v).expect("v was indexed");
-                    entry.1 = entry.1.min(iw);
+                } else if t.on_stack[w as usize] {
+                    t.low[v as usize] = t.low[v as usize].min(t.index[w as usize]);
                 }
             } else {
                 call.pop();
-                let (iv, lv) = index[&v];
+                let (iv, lv) = (t.index[v as usize], t.low[v as usize]);
                 if let Some(&(parent, _)) = call.last() {
-                    let entry = index.get_mut(&parent).expect("parent was indexed");
-                    entry.1 = entry.1.min(lv);
+                    t.low[parent as usize] = t.low[parent as usize].min(lv);
                 }
                 if lv == iv {
                     let mut component = Vec::new();
                     loop {
                         let w = stack.pop().expect("v is on the stack");
-                        on_stack.insert(w, false);
+                        t.on_stack[w as usize] = false;
                         component.push(w);
                         if w == v {
                             break;
@@ -606,6 +1002,10 @@ fn tarjan(g: &Graph, set: &[u32], member: &[bool]) -> Vec<Vec<u32>> {
                 }
             }
         }
+    }
+    for &v in set {
+        t.index[v as usize] = UNSEEN;
+        t.low[v as usize] = UNSEEN;
     }
     out
 }

@@ -962,7 +962,10 @@ struct Emitter<'x, 'm> {
     ordinary: Vec<u64>,
     canon_ordinary: Vec<u64>,
     sym_scratch: crate::model::SymScratch,
+    /// Whether some step property is in force at the state whose steps
+    /// come in, and which ([`Emitter::properties_at`]).
     step_properties: bool,
+    live: Vec<usize>,
     /// The BFS level of the successors (keys).
     level: u32,
     /// The state whose steps come in: its id and frontier position.
@@ -1004,7 +1007,8 @@ impl<'x, 'm> Emitter<'x, 'm> {
             ordinary: Vec::new(),
             canon_ordinary: Vec::new(),
             sym_scratch: Default::default(),
-            step_properties: !ex.step_checked.is_empty(),
+            step_properties: false,
+            live: Vec::new(),
             level,
             id: 0,
             pos: 0,
@@ -1047,9 +1051,35 @@ impl<'x, 'm> Emitter<'x, 'm> {
     fn same(&mut self, state: &[u64], step: &Step) {
         let key = self.count(step);
         if self.step_properties {
-            let found = &mut self.out.step_found;
-            (self.ex).check_step(state, state, *step, key, self.id, found, &mut self.locals);
+            let (live, found) = (&self.live, &mut self.out.step_found);
+            (self.ex).check_step(
+                live,
+                state,
+                state,
+                *step,
+                key,
+                self.id,
+                found,
+                &mut self.locals,
+            );
         }
+    }
+
+    /// Works out which step properties the steps of `state` (about to
+    /// come) must be checked against: those in force there.
+    #[inline]
+    fn properties_at(&mut self, state: &[u64]) {
+        if self.ex.step_checked.is_empty() {
+            return;
+        }
+        self.live.clear();
+        let model = self.ex.model;
+        for &p in &self.ex.step_checked {
+            if in_force(&model.properties[p], model, state, &mut self.locals) == Ok(true) {
+                self.live.push(p);
+            }
+        }
+        self.step_properties = !self.live.is_empty();
     }
 
     /// A step from `state` to another state, `next` (as stored).
@@ -1066,8 +1096,17 @@ impl<'x, 'm> Emitter<'x, 'm> {
         }
         let key = self.count(step);
         if self.step_properties {
-            let found = &mut self.out.step_found;
-            (self.ex).check_step(state, next, *step, key, self.id, found, &mut self.locals);
+            let (live, found) = (&self.live, &mut self.out.step_found);
+            (self.ex).check_step(
+                live,
+                state,
+                next,
+                *step,
+                key,
+                self.id,
+                found,
+                &mut self.locals,
+            );
         }
         let model = self.ex.model;
         let next = match (self.ex.sym, self.ex.packed) {
@@ -1313,25 +1352,56 @@ pub(crate) fn violates_on_step(
     after: &[u64],
     locals: &mut Vec<i64>,
 ) -> R<bool> {
+    Ok(in_force(prop, model, before, locals)? && breaks(prop, model, before, after, locals)?)
+}
+
+/// The half of [`violates_on_step`] that reads the state before the step
+/// only: whether some step from `before` could violate the property.
+fn in_force(
+    prop: &CompiledProperty,
+    model: &Model,
+    before: &[u64],
+    locals: &mut Vec<i64>,
+) -> R<bool> {
+    let mut t = |pred: &Pred| truth(pred, model, before, locals);
+    Ok(match prop {
+        CompiledProperty::Stable(pred) => t(pred)?,
+        CompiledProperty::Next(pre, _) => t(pre)?,
+        CompiledProperty::Unless(p_pred, q_pred) | CompiledProperty::Ensures(p_pred, q_pred) => {
+            t(p_pred)? && !t(q_pred)?
+        }
+        // While P and not Q, no step raises the measure.
+        CompiledProperty::Variant {
+            while_cond, until, ..
+        } => {
+            t(while_cond)?
+                && !match until {
+                    Some(u) => t(u)?,
+                    None => false,
+                }
+        }
+        _ => false,
+    })
+}
+
+/// The other half of [`violates_on_step`], for a property in force in
+/// `before`: whether the step to `after` violates it.
+fn breaks(
+    prop: &CompiledProperty,
+    model: &Model,
+    before: &[u64],
+    after: &[u64],
+    locals: &mut Vec<i64>,
+) -> R<bool> {
     let mut t = |pred: &Pred, state: &[u64]| truth(pred, model, state, locals);
     Ok(match prop {
-        CompiledProperty::Stable(pred) => t(pred, before)? && !t(pred, after)?,
-        CompiledProperty::Next(pre, post) => t(pre, before)? && !t(post, after)?,
+        CompiledProperty::Stable(pred) => !t(pred, after)?,
+        CompiledProperty::Next(_, post) => !t(post, after)?,
         CompiledProperty::Unless(p_pred, q_pred) | CompiledProperty::Ensures(p_pred, q_pred) => {
-            t(p_pred, before)? && !t(q_pred, before)? && !t(p_pred, after)? && !t(q_pred, after)?
+            !t(p_pred, after)? && !t(q_pred, after)?
         }
-        CompiledProperty::Variant {
-            measure,
-            while_cond,
-            until,
-        } => {
-            // While P and not Q, no step raises the measure.
-            let in_force = t(while_cond, before)?
-                && !match until {
-                    Some(u) => t(u, before)?,
-                    None => false,
-                };
-            in_force && measure.eval(model, after, locals)? > measure.eval(model, before, locals)?
+        CompiledProperty::Variant { measure, .. } => {
+            measure.eval(model, after, locals)? > measure.eval(model, before, locals)?
         }
         _ => false,
     })
@@ -1519,6 +1589,7 @@ impl<'m> Shared<'m> {
                         }
                     };
                     em.begin(id, base + offset as u64);
+                    em.properties_at(state);
                     match self.packed {
                         Some(_) => {
                             let mut at = At { em: &mut em, state };
@@ -1565,10 +1636,12 @@ impl<'m> Shared<'m> {
             .collect()
     }
 
-    /// Checks stable, next and unless on one step.
+    /// Checks stable, next and unless on one step: the properties `live`,
+    /// those in force in `before` ([`in_force`]).
     #[allow(clippy::too_many_arguments)]
     fn check_step(
         &self,
+        live: &[usize],
         before: &[u64],
         after: &[u64],
         step: Step,
@@ -1578,12 +1651,12 @@ impl<'m> Shared<'m> {
         locals: &mut Vec<i64>,
     ) {
         let model = self.model;
-        for &p in &self.step_checked {
+        for &p in live {
             let prop = &model.properties[p];
             // An evaluation that fails here fails in `before` or `after`
             // on its own too, where the state's tests report it
             // (`state_eval`): it is not a violation.
-            let violated = violates_on_step(prop, model, before, after, locals);
+            let violated = breaks(prop, model, before, after, locals);
             if violated == Ok(true) {
                 keep_first(
                     &mut found[p],
@@ -1625,6 +1698,8 @@ impl<'m> Shared<'m> {
             pruned: u64,
             /// Message kinds in the network of a new state.
             sent: Vec<bool>,
+            /// Whether a step led back ([`Stored::backward`]).
+            backward: bool,
         }
         // The batch's successors in (frontier, step) order, chunk after
         // chunk: each shard fills the slots of its own (see `slot_of`).
@@ -1653,6 +1728,7 @@ impl<'m> Shared<'m> {
                     runtime_error: None,
                     pruned: 0,
                     sent: vec![false; model.spec.messages.len()],
+                    backward: false,
                 };
                 let mut locals = Vec::new();
                 let mut cache = caches.take().unwrap_or_default();
@@ -1706,9 +1782,18 @@ impl<'m> Shared<'m> {
                             }
                             _ => shard.insert(words, p.parent(), p.hash),
                         };
-                        let Some(local) = inserted else {
-                            slot.store(0, Ordering::Relaxed);
-                            continue;
+                        let local = match inserted {
+                            Ok(local) => local,
+                            Err(stored) => {
+                                // A step to a state of this level or an
+                                // earlier one (the new states of this
+                                // level come after `level_start`).
+                                r.backward |= ctx.level_start.as_ref().is_some_and(|starts| {
+                                    stored < starts[s] && p.parent() != NO_PARENT
+                                });
+                                slot.store(0, Ordering::Relaxed);
+                                continue;
+                            }
                         };
                         let id = global_id(s, local);
                         if !all_sent {
@@ -1824,12 +1909,14 @@ impl<'m> Shared<'m> {
             sent: vec![false; model.spec.messages.len()],
             pruned: 0,
             buf_hint,
+            backward: false,
         };
         let new = results.iter().map(|r| r.new).sum();
         let mut shard_words = Vec::with_capacity(SHARDS);
         for r in results {
             shard_words.push(r.words);
             stored.pruned += r.pruned;
+            stored.backward |= r.backward;
             let into = (
                 &mut stored.found[..],
                 &mut stored.reached[..],
@@ -1884,6 +1971,9 @@ struct Phase2 {
     open_bits: u64,
     all_sent: bool,
     keep_order: bool,
+    /// By shard: how many states it held when the level of the batch's
+    /// successors began (none for the initial states).
+    level_start: Option<Vec<u32>>,
 }
 
 /// Adds what phase 2 found in some states (violations, reachables reached,
@@ -1922,6 +2012,10 @@ struct Stored {
     pruned: u64,
     /// Room for the next batch's buffers.
     buf_hint: Option<(usize, usize)>,
+    /// Whether a step led to a state stored before its level began (no
+    /// deeper than the state it left): while none does, the depth grows
+    /// along every step, and the graph has no cycle.
+    backward: bool,
 }
 
 struct Explorer<'m> {
@@ -1930,6 +2024,11 @@ struct Explorer<'m> {
     shared: Shared<'m>,
     options: &'m Options,
     shards: Vec<Shard>,
+    /// By shard: how many states it held when the current level began.
+    level_start: Option<Vec<u32>>,
+    /// Whether a step led back to a state no deeper than its source
+    /// ([`Stored::backward`]): unless one did, the graph has no cycle.
+    backward: bool,
     /// Per property: whether it is checked (`Options::properties`).
     checked: Vec<bool>,
     /// Per property: a violation found so far.
@@ -1941,8 +2040,10 @@ struct Explorer<'m> {
     transitions: u64,
     pruned: u64,
     /// Every stored state, in the order a sequential BFS would store them;
-    /// kept only for the liveness phase (`keep_order`).
+    /// kept only for the liveness phase (`keep_order`), with where each
+    /// level after the first starts in it.
     order: Vec<u64>,
+    level_starts: Vec<u32>,
     /// Whether a liveness property is checked.
     keep_order: bool,
     /// When the check started (for `Options::timeout`).
@@ -2001,6 +2102,8 @@ impl<'m> Explorer<'m> {
             shards: (0..SHARDS)
                 .map(|_| Shard::new(store_words, store_bits, packed.is_none()))
                 .collect(),
+            level_start: None,
+            backward: false,
             checked: (0..n_props).map(|p| options.checks(p)).collect(),
             found: vec![None; n_props],
             reached: vec![false; n_props],
@@ -2010,6 +2113,7 @@ impl<'m> Explorer<'m> {
             transitions: 0,
             pruned: 0,
             order: Vec::new(),
+            level_starts: Vec::new(),
             keep_order: (model.properties.iter().enumerate())
                 .any(|(p, prop)| options.checks(p) && is_liveness(prop)),
             buf_hint: (0, 0),
@@ -2099,17 +2203,6 @@ impl<'m> Explorer<'m> {
         ordinary_form(self.shared.packed, self.shared.model, stored)
     }
 
-    /// A state as the visited set stores it (packed, when states are).
-    fn stored_form<'a>(&self, state: &'a [u64], out: &'a mut Vec<u64>) -> &'a [u64] {
-        match self.shared.packed {
-            Some(p) => {
-                p.pack(self.shared.model.layout.fixed_words, state, out);
-                out
-            }
-            None => state,
-        }
-    }
-
     /// Writes the words of state `id` into `out`, as stored.
     fn load(&self, id: u64, out: &mut Vec<u64>) {
         let (s, l) = split_id(id);
@@ -2180,6 +2273,10 @@ impl<'m> Explorer<'m> {
         'levels: while !frontier.ids.is_empty() {
             level += 1;
             let before = self.n_states();
+            self.level_start = Some(self.shards.iter().map(|s| s.len() as u32).collect());
+            if self.keep_order {
+                self.level_starts.push(self.order.len() as u32);
+            }
             // The frontier in batches, in order: each batch's successors are
             // buffered, then stored, so the buffers stay small whatever the
             // size of a level. Storing batch by batch in frontier order keeps
@@ -2318,6 +2415,7 @@ impl<'m> Explorer<'m> {
             // Once every message kind has been seen, new states cannot add any.
             all_sent: self.coverage.sent.iter().all(|&s| s),
             keep_order: self.keep_order,
+            level_start: self.level_start.clone(),
         }
     }
 
@@ -2334,6 +2432,7 @@ impl<'m> Explorer<'m> {
             keep_first(&mut self.runtime_error, f);
         }
         self.order.extend(stored.order);
+        self.backward |= stored.backward;
         if let Some(hint) = stored.buf_hint {
             self.buf_hint = hint;
         }
@@ -2483,9 +2582,7 @@ impl<'m> Explorer<'m> {
             });
             Ok(Some(trace))
         };
-        let truth = |pred: &Pred| -> Result<Vec<bool>, (u64, RtError)> {
-            Ok(values(pred)?.into_iter().map(|v| v != 0).collect())
-        };
+        let truth = |pred: &Pred| self.eval_all_as(dense, pred, |v| v != 0);
         match self.liveness_query(dense, prop, &truth, &values) {
             Ok(outcome) => outcome,
             Err(failure) => failed(failure),
@@ -2603,24 +2700,28 @@ impl<'m> Explorer<'m> {
         trace
     }
 
-    fn finish(self, depth: u32, complete: bool) -> Exploration {
+    fn finish(mut self, depth: u32, complete: bool) -> Exploration {
         let liveness_start = Instant::now();
         let n_states = self.n_states() as usize;
         // The liveness phase numbers every state densely (12 bytes a state)
         // and evaluates predicates on all of them (up to 32 bytes a state).
-        let liveness_stop = |extra_per_state: usize| {
-            self.must_stop(self.held_bytes(&[]), extra_per_state * n_states)
+        let liveness_stop = |ex: &Self, held: usize, extra_per_state: usize| {
+            ex.must_stop(ex.held_bytes(&[]) + held, extra_per_state * n_states)
         };
         let mut stopped_liveness: Option<StopReason> = None;
         let wants_liveness = (self.shared.model.properties.iter().enumerate())
             .any(|(p, prop)| self.checked[p] && is_liveness(prop));
         let dense = if complete && wants_liveness {
-            match liveness_stop(12 + 32) {
+            match liveness_stop(&self, 0, 12 + 32) {
                 Some(reason) => {
                     stopped_liveness = Some(reason);
                     None
                 }
-                None => Some(liveness::Dense::new(&self)),
+                None => Some(liveness::Dense::new(
+                    std::mem::take(&mut self.order),
+                    std::mem::take(&mut self.level_starts),
+                    &self.shards,
+                )),
             }
         } else {
             None
@@ -2665,7 +2766,7 @@ impl<'m> Explorer<'m> {
                             of: n_liveness,
                         };
                         self.report(phase, depth, 0);
-                        let outcome = match liveness_stop(12 + 32) {
+                        let outcome = match liveness_stop(&self, dense.bytes(), 32) {
                             Some(reason) => Err(reason),
                             None => self.liveness(dense, p, prop),
                         };

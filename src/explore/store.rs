@@ -598,11 +598,11 @@ impl Shard {
             .ok()
     }
 
-    /// Inserts a state unless present; returns its local index when new.
-    /// `hash` is, for a packed state, its hash, else the hash of its
-    /// network ([`place`]).
+    /// Inserts a state unless present; returns its local index: `Ok` when
+    /// new, `Err` when it was stored already. `hash` is, for a packed
+    /// state, its hash, else the hash of its network ([`place`]).
     #[inline]
-    pub fn insert(&mut self, words: &[u64], parent: u64, hash: u64) -> Option<u32> {
+    pub fn insert(&mut self, words: &[u64], parent: u64, hash: u64) -> Result<u32, u32> {
         let record = self.record(words, hash);
         self.insert_record(words, parent, record)
     }
@@ -644,7 +644,12 @@ impl Shard {
 
     /// The second half of [`Shard::insert`], with the state's place.
     #[inline]
-    pub fn insert_record(&mut self, words: &[u64], parent: u64, record: Record) -> Option<u32> {
+    pub fn insert_record(
+        &mut self,
+        words: &[u64],
+        parent: u64,
+        record: Record,
+    ) -> Result<u32, u32> {
         let fixed = &words[..self.fixed_words];
         let Record { net, hash } = record;
         let len = self.len();
@@ -657,7 +662,7 @@ impl Shard {
             .table
             .probe(hash, |l| self.net_of(l) == net && self.fixed_is(l, fixed))
         {
-            Ok(_) => return None,
+            Ok(stored) => return Err(stored),
             Err(slot) => slot,
         };
         let local = len as u32;
@@ -673,6 +678,6 @@ impl Shard {
             self.net.push(net);
         }
         self.parents.push(narrow_id(parent));
-        Some(local)
+        Ok(local)
     }
 }
