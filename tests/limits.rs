@@ -142,6 +142,75 @@ fn a_memory_limit_stops_a_big_check_before_it_is_crossed() {
     assert!(out.contains("result: INCOMPLETE (memory limit;"), "{out}");
 }
 
+/// A memory limit that the search fits in but the liveness phase would
+/// not: the search's verdicts stand, the liveness property is `unknown`,
+/// the stop says it came in the liveness phase, and memory stayed under
+/// the limit (at 2PC N = 8 the window is 90 to 100 MiB: under it the
+/// search stops, over it the liveness phase has room).
+#[test]
+fn a_memory_limit_stops_the_liveness_phase_and_keeps_the_other_verdicts() {
+    let limit: u64 = 95 << 20;
+    for threads in ["1", "2"] {
+        let output = dsmc(&[
+            "check",
+            "--max-memory",
+            "95M",
+            "-D",
+            "N=8",
+            "--threads",
+            threads,
+            "--format",
+            "json",
+            SPEC,
+        ]);
+        assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
+        let value = json(&output);
+        assert_eq!(value["status"], "incomplete");
+        assert_eq!(value["complete"], true, "every state was explored");
+        assert_eq!(value["states"], 1_745_408);
+        assert_eq!(value["stop"]["reason"], "max_memory");
+        assert_eq!(value["stop"]["phase"], "liveness");
+        let peak = value["peak_resident_bytes"]
+            .as_u64()
+            .expect("Linux has /proc");
+        assert!(
+            peak < limit,
+            "peak resident {peak} bytes for a limit of {limit}"
+        );
+        let verdicts: Vec<(&str, &str)> = (value["properties"].as_array().expect("properties"))
+            .iter()
+            .map(|p| {
+                let name = p["name"].as_str().expect("a name");
+                (name, p["verdict"].as_str().expect("a verdict"))
+            })
+            .collect();
+        assert_eq!(
+            verdicts,
+            [
+                ("consistent", "holds"),
+                ("commit_final", "holds"),
+                ("can_commit", "holds"),
+                ("decides", "unknown")
+            ],
+            "{threads} threads"
+        );
+    }
+    let human = dsmc(&["check", "--max-memory", "95M", "-D", "N=8", SPEC]);
+    assert_eq!(human.status.code(), Some(3));
+    let out = stdout(&human);
+    assert!(
+        out.contains(
+            "the liveness check is incomplete: it stopped before crossing the memory limit \
+             (--max-memory 95 MiB)"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("--   decides       leads-to   unknown"),
+        "{out}"
+    );
+}
+
 #[test]
 fn a_timeout_stops_a_big_check() {
     let output = dsmc(&["check", "--timeout", "1s", "-D", BIG, SPEC]);

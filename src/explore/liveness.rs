@@ -157,7 +157,12 @@ impl<F: FnMut(&Step, &[u64])> Sink for EdgeSink<'_, F> {
     fn same(&mut self, _: &Step) {}
 
     fn next(&mut self, step: &Step, next: &[u64]) {
-        if next != self.state {
+        // One word, the usual case, without a call to `memcmp`.
+        let same = match (next, self.state) {
+            ([a], [b]) => a == b,
+            _ => next == self.state,
+        };
+        if !same {
             (self.edge)(step, next)
         }
     }
@@ -312,22 +317,77 @@ impl Explorer<'_> {
     /// (dense) and tasks, and the tasks enabled there, in the order of
     /// [`Model::successors`].
     fn raw_node(&self, dense: &Dense, index: u32, work: &mut Work) -> RawNode {
-        self.raw_nodes_in(dense, &[index], work, true)
+        self.raw_nodes_in(dense, &[index], work)
             .pop()
             .expect("one node")
     }
 
-    /// [`Self::raw_node`] of each of `ids`, in parallel, in order; without
-    /// `edges`, only the tasks enabled (the successors are not looked up).
-    fn raw_nodes(&self, dense: &Dense, ids: &[u32], pool: &Pool, edges: bool) -> Vec<RawNode> {
+    /// [`Self::raw_node`] of each of `ids`, in parallel, in order.
+    fn raw_nodes(&self, dense: &Dense, ids: &[u32], pool: &Pool) -> Vec<RawNode> {
         ids.par_chunks(64)
             .flat_map_iter(|chunk| {
                 let mut work = pool.take().unwrap_or_default();
-                let nodes = self.raw_nodes_in(dense, chunk, &mut work, edges);
+                let nodes = self.raw_nodes_in(dense, chunk, &mut work);
                 pool.put(work);
                 nodes
             })
             .collect()
+    }
+
+    /// Whether a stored state lies inside every `bound`: one outside has
+    /// no successors in the bounded system, and no step is enabled there;
+    /// a run that reaches it stays there (docs/language.md, section 15).
+    /// One whose bound could not be evaluated is a finding of the search
+    /// already.
+    fn inside_bounds(&self, stored: &[u64]) -> bool {
+        let model = self.shared.model;
+        model.bounds.is_empty()
+            || matches!(
+                super::inside_bounds(model, &self.ordinary(stored), &mut Vec::new()),
+                Ok(true)
+            )
+    }
+
+    /// Hands `edge` each step from stored state `stored` that changes it,
+    /// with the successor as stored, in the order of [`Model::successors`],
+    /// computed the way the search computed them (packed states, the step
+    /// cache); `state` is room for the ordinary form.
+    fn each_step<F: FnMut(&Step, &[u64])>(
+        &self,
+        stored: &[u64],
+        state: &mut Vec<u64>,
+        scratch: &mut Scratch,
+        memo: &mut Memo,
+        edge: &mut F,
+    ) {
+        let model: &Model = self.shared.model;
+        match (self.shared.packed, self.shared.cached) {
+            (Some(_), _) => {
+                let mut sink = EdgeSink {
+                    state: stored,
+                    edge,
+                };
+                model.successors_packed(stored, scratch, memo, &mut sink);
+            }
+            (None, cached) => {
+                state.clear();
+                state.extend_from_slice(stored);
+                let mut emit = |step: Step, outcome: Outcome| {
+                    // A step to the same state (stuttering) neither
+                    // enables nor takes a task.
+                    if let Outcome::Next(next) = outcome
+                        && next != state.as_slice()
+                    {
+                        edge(&step, next);
+                    }
+                };
+                match cached {
+                    Some(_) => model.successors_cached(state, scratch, memo, &mut emit),
+                    None => model.successors(state, scratch, &mut emit),
+                }
+            }
+        }
+        memo.recorded.clear();
     }
 
     /// [`Self::raw_node`] of each of `ids`, with `work`'s memory. The
@@ -335,13 +395,7 @@ impl Explorer<'_> {
     /// states, the step cache) and all collected first, each one's slot
     /// of the visited set fetched as it comes; then they are looked up,
     /// each one's record fetched a few ahead.
-    fn raw_nodes_in(
-        &self,
-        dense: &Dense,
-        ids: &[u32],
-        work: &mut Work,
-        edges: bool,
-    ) -> Vec<RawNode> {
+    fn raw_nodes_in(&self, dense: &Dense, ids: &[u32], work: &mut Work) -> Vec<RawNode> {
         let model: &Model = self.shared.model;
         let packed = self.shared.packed.is_some();
         let fixed_words = self.shared.store_words;
@@ -363,67 +417,27 @@ impl Explorer<'_> {
                 edges: Vec::new(),
                 enabled: Vec::new(),
             };
-            // A state outside a `bound` has no successors in the bounded
-            // system, and no step is enabled there: a run that reaches it
-            // stays there (docs/language.md, section 15). One whose bound
-            // could not be evaluated is a finding of the search already.
-            if !model.bounds.is_empty()
-                && !matches!(
-                    super::inside_bounds(model, &self.ordinary(stored), &mut Vec::new()),
-                    Ok(true)
-                )
-            {
-                nodes.push(node);
-                continue;
-            }
-            let mut edge = |step: &Step, next: &[u64]| {
-                let task = model.task(step);
-                if let Some(t) = task {
-                    node.enabled.push(t);
-                }
-                if !edges {
-                    return;
-                }
-                let placed = place(next, fixed_words);
-                let hash = lookup_hash(placed, packed);
-                shards[placed.0].prefetch_slot(hash);
-                pending.push(Edge {
-                    node: n as u32,
-                    task,
-                    shard: placed.0 as u32,
-                    hash,
-                    start: words.len() as u32,
-                    len: next.len() as u32,
-                });
-                words.extend_from_slice(next);
-            };
-            match (self.shared.packed, self.shared.cached) {
-                (Some(_), _) => {
-                    let mut sink = EdgeSink {
-                        state: stored,
-                        edge: &mut edge,
-                    };
-                    model.successors_packed(stored, scratch, memo, &mut sink);
-                }
-                (None, cached) => {
-                    state.clear();
-                    state.extend_from_slice(stored);
-                    let mut emit = |step: Step, outcome: Outcome| {
-                        // A step to the same state (stuttering) neither
-                        // enables nor takes a task.
-                        if let Outcome::Next(next) = outcome
-                            && next != state.as_slice()
-                        {
-                            edge(&step, next);
-                        }
-                    };
-                    match cached {
-                        Some(_) => model.successors_cached(state, scratch, memo, &mut emit),
-                        None => model.successors(state, scratch, &mut emit),
+            if self.inside_bounds(stored) {
+                let mut edge = |step: &Step, next: &[u64]| {
+                    let task = model.task(step);
+                    if let Some(t) = task {
+                        node.enabled.push(t);
                     }
-                }
+                    let placed = place(next, fixed_words);
+                    let hash = lookup_hash(placed, packed);
+                    shards[placed.0].prefetch_slot(hash);
+                    pending.push(Edge {
+                        node: n as u32,
+                        task,
+                        shard: placed.0 as u32,
+                        hash,
+                        start: words.len() as u32,
+                        len: next.len() as u32,
+                    });
+                    words.extend_from_slice(next);
+                };
+                self.each_step(stored, state, scratch, memo, &mut edge);
             }
-            memo.recorded.clear();
             nodes.push(node);
         }
         for (k, e) in pending.iter().enumerate() {
@@ -448,7 +462,7 @@ impl Explorer<'_> {
     /// each piece of `LIVENESS_CHUNK` states.
     fn region(&self, dense: &Dense, query: &Query, pool: &Pool) -> Result<Region, StopReason> {
         if !self.backward && query.start == query.stay {
-            return self.acyclic_region(dense, query, pool);
+            return self.acyclic_region(dense, query);
         }
         let n = dense.globals.len();
         let mut node_of = vec![u32::MAX; n];
@@ -473,7 +487,7 @@ impl Explorer<'_> {
                 if let Some(reason) = self.must_stop(held, 2 * piece_max) {
                     return Err(reason);
                 }
-                let computed = self.raw_nodes(dense, piece, pool, true);
+                let computed = self.raw_nodes(dense, piece, pool);
                 piece_max = piece_max.max(computed.iter().map(RawNode::bytes).sum());
                 for (&i, node) in piece.iter().zip(computed) {
                     let mut intern = |t: Task| {
@@ -517,25 +531,31 @@ impl Explorer<'_> {
     /// [`Self::region`] when the graph has no cycle and every state of
     /// `stay` may start a counterexample: `R` is `stay`, in dense order
     /// (the order the search would number it in), and since no cycle is
-    /// left to look for, only which of its states enable no fair task is
-    /// worked out (their successors are not looked up).
-    fn acyclic_region(
-        &self,
-        dense: &Dense,
-        query: &Query,
-        pool: &Pool,
-    ) -> Result<Region, StopReason> {
+    /// left to look for, only which of its states enable no fair task
+    /// matters: the search noted them, so no successor is computed.
+    fn acyclic_region(&self, dense: &Dense, query: &Query) -> Result<Region, StopReason> {
         let n = dense.globals.len();
         let states: Vec<u32> = (0..n as u32).filter(|&i| query.stay[i as usize]).collect();
-        let mut idle = Vec::with_capacity(states.len());
-        let held = self.held_bytes(&[]) + dense.bytes() + 9 * n;
-        for piece in states.chunks(LIVENESS_CHUNK) {
-            if let Some(reason) = self.must_stop(held, 0) {
-                return Err(reason);
-            }
-            let nodes = self.raw_nodes(dense, piece, pool, false);
-            idle.extend(nodes.iter().map(|node| node.enabled.is_empty()));
+        // The search noted the states it expanded that have no fair step;
+        // the others it did not expand lie outside a bound.
+        let mut noted = self.idle.clone();
+        noted.sort_unstable();
+        let held = self.held_bytes(&[]) + dense.bytes() + 5 * n + 8 * noted.len();
+        if let Some(reason) = self.must_stop(held, 0) {
+            return Err(reason);
         }
+        let mut stored = Vec::new();
+        let idle = (states.iter())
+            .map(|&i| {
+                let g = dense.globals[i as usize];
+                noted.binary_search(&g).is_ok() || {
+                    !self.shared.model.bounds.is_empty() && {
+                        self.load(g, &mut stored);
+                        !self.inside_bounds(&stored)
+                    }
+                }
+            })
+            .collect();
         Ok(Region {
             states,
             node_of: Vec::new(),
@@ -569,7 +589,7 @@ impl Explorer<'_> {
                 if let Some(reason) = self.must_stop(held + 4 * frontier.capacity(), 0) {
                     return Err(reason);
                 }
-                let computed = self.raw_nodes(dense, piece, pool, true);
+                let computed = self.raw_nodes(dense, piece, pool);
                 for (&i, node) in piece.iter().zip(computed) {
                     for (to, _) in node.edges {
                         if query.kept(i, to) {
@@ -614,7 +634,7 @@ impl Explorer<'_> {
             if let Some(reason) = self.must_stop(held + 16 * rest.len() + grown, 2 * piece_max) {
                 return Err(reason);
             }
-            let computed = self.raw_nodes(dense, piece, pool, true);
+            let computed = self.raw_nodes(dense, piece, pool);
             piece_max = piece_max.max(computed.iter().map(RawNode::bytes).sum());
             let task = |t: Option<Task>| t.map_or(NO_TASK, |t| region.index_of[&t]);
             for (&i, node) in piece.iter().zip(computed) {

@@ -966,6 +966,10 @@ struct Emitter<'x, 'm> {
     /// come in, and which ([`Emitter::properties_at`]).
     step_properties: bool,
     live: Vec<usize>,
+    /// Whether idle states are noted (a liveness property is checked), and
+    /// whether the current state has a fair step to another state.
+    note_idle: bool,
+    fair_step: bool,
     /// The BFS level of the successors (keys).
     level: u32,
     /// The state whose steps come in: its id and frontier position.
@@ -1000,6 +1004,7 @@ impl<'x, 'm> Emitter<'x, 'm> {
                 deadlock: None,
                 runtime_error: None,
                 coverage: Coverage::new(ex.model),
+                idle: Vec::new(),
             },
             buffered,
             locals: Vec::new(),
@@ -1009,6 +1014,8 @@ impl<'x, 'm> Emitter<'x, 'm> {
             sym_scratch: Default::default(),
             step_properties: false,
             live: Vec::new(),
+            note_idle: ex.note_idle,
+            fair_step: false,
             level,
             id: 0,
             pos: 0,
@@ -1024,6 +1031,7 @@ impl<'x, 'm> Emitter<'x, 'm> {
     fn begin(&mut self, id: u64, pos: u64) {
         self.id = id;
         self.pos = pos;
+        self.fair_step = false;
         self.index = 0;
         self.protocol_steps = 0;
         self.fault_steps = 0;
@@ -1085,6 +1093,11 @@ impl<'x, 'm> Emitter<'x, 'm> {
     /// A step from `state` to another state, `next` (as stored).
     #[inline(always)]
     fn next(&mut self, state: &[u64], step: &Step, next: &[u64]) {
+        if self.note_idle && !self.fair_step {
+            // A step back to the state itself (a packed state's step may
+            // write what was there) neither enables nor takes a task.
+            self.fair_step = self.ex.model.task(step).is_some() && next != state;
+        }
         if let (&[word], Some(_), None, false) =
             (next, self.ex.packed, self.ex.sym, self.step_properties)
         {
@@ -1212,6 +1225,9 @@ impl<'x, 'm> Emitter<'x, 'm> {
     /// every node has crashed is not.
     #[inline]
     fn end(&mut self, state: &[u64]) {
+        if self.note_idle && !self.fair_step {
+            self.out.idle.push(self.id);
+        }
         if self.ex.packed.is_some() {
             self.out.transitions += self.index as u64;
             self.protocol_steps = self.index - self.fault_steps;
@@ -1300,6 +1316,9 @@ struct ChunkOut {
     deadlock: Option<Found>,
     runtime_error: Option<Found>,
     coverage: Coverage,
+    /// When a liveness property is checked: the states (ids) none of whose
+    /// steps to another state is fair ([`Emitter::fair_step`]).
+    idle: Vec<u64>,
 }
 
 impl ChunkOut {
@@ -1480,6 +1499,9 @@ struct Shared<'m> {
     cached: Option<&'m Fast>,
     store_words: usize,
     n_props: usize,
+    /// Whether phase 1 notes the states with no fair step (for the
+    /// liveness phase: [`ChunkOut::idle`]).
+    note_idle: bool,
     /// The checked properties that a step can violate (`stable`, `next`,
     /// ...), by index: the others cost nothing per step.
     step_checked: Vec<usize>,
@@ -2029,6 +2051,9 @@ struct Explorer<'m> {
     /// Whether a step led back to a state no deeper than its source
     /// ([`Stored::backward`]): unless one did, the graph has no cycle.
     backward: bool,
+    /// When a liveness property is checked: the states expanded that have
+    /// no fair step to another state ([`ChunkOut::idle`]).
+    idle: Vec<u64>,
     /// Per property: whether it is checked (`Options::properties`).
     checked: Vec<bool>,
     /// Per property: a violation found so far.
@@ -2087,6 +2112,8 @@ impl<'m> Explorer<'m> {
                 cached,
                 store_words,
                 n_props,
+                note_idle: (model.properties.iter().enumerate())
+                    .any(|(p, prop)| options.checks(p) && is_liveness(prop)),
                 step_checked: (model.properties.iter().enumerate())
                     .filter(|(p, prop)| options.checks(*p) && is_step_property(prop))
                     .map(|(p, _)| p)
@@ -2104,6 +2131,7 @@ impl<'m> Explorer<'m> {
                 .collect(),
             level_start: None,
             backward: false,
+            idle: Vec::new(),
             checked: (0..n_props).map(|p| options.checks(p)).collect(),
             found: vec![None; n_props],
             reached: vec![false; n_props],
@@ -2263,6 +2291,7 @@ impl<'m> Explorer<'m> {
             deadlock: None,
             runtime_error: None,
             coverage: Coverage::new(self.shared.model),
+            idle: Vec::new(),
         }]);
         let mut depth = if self.n_states() > 0 { 1 } else { 0 };
         let mut complete = true;
@@ -2451,6 +2480,7 @@ impl<'m> Explorer<'m> {
     fn take_in_phase1(&mut self, outs: &[ChunkOut]) {
         for out in outs {
             self.transitions += out.transitions;
+            self.idle.extend_from_slice(&out.idle);
             for (p, f) in out.step_found.iter().enumerate() {
                 if let Some(f) = f {
                     keep_first(&mut self.found[p], f.clone());
@@ -2703,8 +2733,11 @@ impl<'m> Explorer<'m> {
     fn finish(mut self, depth: u32, complete: bool) -> Exploration {
         let liveness_start = Instant::now();
         let n_states = self.n_states() as usize;
-        // The liveness phase numbers every state densely (12 bytes a state)
-        // and evaluates predicates on all of them (up to 32 bytes a state).
+        // The liveness phase numbers every state densely (the BFS order,
+        // held already, and 4 bytes a state more), and for each property
+        // evaluates predicates on every state and finds `R` (at most 24
+        // bytes a state: a byte per predicate, 8 for a variant's measure,
+        // and `R`'s numbering and counts of edges).
         let liveness_stop = |ex: &Self, held: usize, extra_per_state: usize| {
             ex.must_stop(ex.held_bytes(&[]) + held, extra_per_state * n_states)
         };
@@ -2712,7 +2745,7 @@ impl<'m> Explorer<'m> {
         let wants_liveness = (self.shared.model.properties.iter().enumerate())
             .any(|(p, prop)| self.checked[p] && is_liveness(prop));
         let dense = if complete && wants_liveness {
-            match liveness_stop(&self, 0, 12 + 32) {
+            match liveness_stop(&self, 0, 4 + 24) {
                 Some(reason) => {
                     stopped_liveness = Some(reason);
                     None
@@ -2766,7 +2799,7 @@ impl<'m> Explorer<'m> {
                             of: n_liveness,
                         };
                         self.report(phase, depth, 0);
-                        let outcome = match liveness_stop(&self, dense.bytes(), 32) {
+                        let outcome = match liveness_stop(&self, dense.bytes(), 24) {
                             Some(reason) => Err(reason),
                             None => self.liveness(dense, p, prop),
                         };
