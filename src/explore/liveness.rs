@@ -675,15 +675,20 @@ impl Explorer<'_> {
         target: u32,
         pool: &Pool,
     ) -> Vec<u32> {
+        // A start state is its own shortest path (every start is at
+        // distance 0 of the search below).
+        if query.start[target as usize] {
+            return vec![target];
+        }
         let mut sources: Vec<u32> = (region.states.iter().copied())
             .filter(|&i| query.start[i as usize])
             .collect();
         sources.sort_by_key(|&i| (dense.depth(i), region.position(i)));
         let mut pred: HashMap<u32, u32> = HashMap::new();
-        let mut seen: HashMap<u32, ()> = HashMap::new();
+        let mut seen = vec![false; dense.globals.len()];
         let mut queue = VecDeque::new();
         for &i in &sources {
-            if seen.insert(i, ()).is_none() {
+            if !std::mem::replace(&mut seen[i as usize], true) {
                 queue.push_back(i);
             }
         }
@@ -693,7 +698,7 @@ impl Explorer<'_> {
                 break;
             }
             for (w, _) in self.raw_node(dense, v, &mut work).edges {
-                if query.kept(v, w) && seen.insert(w, ()).is_none() {
+                if query.kept(v, w) && !std::mem::replace(&mut seen[w as usize], true) {
                     pred.insert(w, v);
                     queue.push_back(w);
                 }
