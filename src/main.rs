@@ -317,6 +317,8 @@ fn main() -> ExitCode {
             .exit();
     }
     cli::report::install_miette_hook();
+    // The language server speaks on stdout itself, and handles its errors.
+    let lsp = matches!(args.command, Command::Lsp);
     let run = move || match args.command {
         Command::Check(check) => cli::check::run(&check).exit_code(),
         Command::Fmt(fmt) => cli::fmt::run(&fmt).exit_code(),
@@ -337,7 +339,16 @@ fn main() -> ExitCode {
         .spawn(run)
         .map(|thread| thread.join());
     match outcome {
-        Ok(Ok(code)) => ExitCode::from(code),
+        Ok(Ok(code)) => match cli::report::stdout_failure() {
+            Some(why) if !lsp => {
+                cli::report::eprint_line(&format!(
+                    "error[dsmc::io::stdout]: the output could not be written to stdout ({why}); \
+                     what was printed there is incomplete"
+                ));
+                ExitCode::from(cli::Outcome::SpecErrors.exit_code())
+            }
+            _ => ExitCode::from(code),
+        },
         // The panic message is already on stderr.
         Ok(Err(_)) => ExitCode::from(EXIT_PANIC),
         Err(e) => {

@@ -508,3 +508,43 @@ fn simulation_never_claims_a_property_holds() {
     assert!(text.contains("not violated in these runs"), "{text}");
     assert!(text.contains("unchecked"), "{text}");
 }
+
+/// A report that cannot be written (a full disk; here `/dev/full`) is not
+/// a green check: exit 2 and a message on stderr, in every format. A
+/// closed pipe is not a failure (`dsmc check ... | head -1`).
+#[test]
+fn a_report_that_cannot_be_written_is_an_error() {
+    if !Path::new("/dev/full").exists() {
+        return;
+    }
+    for format in ["human", "json", "junit", "sarif"] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full opens for writing");
+        let output = dsmc_command(&["check", "--format", format, "specs/2pc.ds"])
+            .stdout(full)
+            .output()
+            .expect("dsmc runs");
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{format}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output)
+                .contains("error[dsmc::io::stdout]: the output could not be written to stdout"),
+            "{format}: {}",
+            stderr(&output)
+        );
+    }
+    // The reader closes the pipe after the first line: exit 0 all the same.
+    let mut child = dsmc_command(&["check", "specs/2pc.ds"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("dsmc runs");
+    drop(child.stdout.take());
+    let status = child.wait().expect("dsmc ends");
+    assert_eq!(status.code(), Some(0));
+}

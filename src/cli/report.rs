@@ -2,7 +2,10 @@
 //! as JSON lines for tools, and plain status lines.
 //!
 //! Printing never panics: a closed pipe (`dsmc check ... | head -1`) only
-//! stops the output, where `println!` would panic.
+//! stops the output, where `println!` would panic. Any other failure to
+//! write stdout (a full disk, `> /dev/full`) is remembered, and the run
+//! ends with exit code 2 and a message on stderr ([`stdout_failure`]), so
+//! that CI never takes an empty report for a green one.
 
 use dsmc::diagnostic::{Diagnostic, Severity};
 use miette::{MietteHandlerOpts, NamedSource, Report};
@@ -56,9 +59,30 @@ pub fn install_miette_hook() {
     }));
 }
 
-/// Writes one line to stdout, ignoring a closed pipe.
+/// The first failure to write stdout, other than a closed pipe.
+static STDOUT_FAILED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Notes a failed write to stdout (a closed pipe is not a failure: the
+/// reader has all it wanted).
+fn note_stdout(result: std::io::Result<()>) {
+    if let Err(e) = result
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        let _ = STDOUT_FAILED.set(e.to_string());
+    }
+}
+
+/// Writes one line to stdout, ignoring a closed pipe and noting any other
+/// failure ([`stdout_failure`]).
 pub fn print_line(line: &str) {
-    let _ = writeln!(std::io::stdout().lock(), "{line}");
+    note_stdout(writeln!(std::io::stdout().lock(), "{line}"));
+}
+
+/// Flushes stdout; why some of what was printed there could not be
+/// written, if so (a closed pipe aside).
+pub fn stdout_failure() -> Option<String> {
+    note_stdout(std::io::stdout().lock().flush());
+    STDOUT_FAILED.get().cloned()
 }
 
 /// Writes one line to stderr, ignoring a closed pipe.
