@@ -98,6 +98,14 @@ fn a_state_limit_report_says_what_was_established() {
     );
 }
 
+/// Asserts that a JSON report's peak resident set is under `bound` bytes.
+fn assert_peak_under(value: &serde_json::Value, bound: u64) {
+    let peak = value["peak_resident_bytes"]
+        .as_u64()
+        .expect("Linux has /proc");
+    assert!(peak < bound, "peak resident {peak} bytes, over {bound}");
+}
+
 #[test]
 fn a_memory_limit_stops_a_big_check_before_it_is_crossed() {
     let limit: u64 = 20 << 20;
@@ -122,13 +130,7 @@ fn a_memory_limit_stops_a_big_check_before_it_is_crossed() {
     assert!(value["memory_bytes"].as_u64().expect("bytes") < limit);
     // The whole process, the program's own mapped pages included, stays
     // near the limit (without it, this check grows to gigabytes).
-    let peak = value["peak_resident_bytes"]
-        .as_u64()
-        .expect("Linux has /proc");
-    assert!(
-        peak < limit + (16 << 20),
-        "peak resident {peak} bytes for a limit of {limit}"
-    );
+    assert_peak_under(&value, limit + (16 << 20));
     for p in value["properties"].as_array().expect("properties") {
         assert_eq!(p["verdict"], "unknown", "{p}");
     }
@@ -170,13 +172,7 @@ fn a_memory_limit_stops_the_liveness_phase_and_keeps_the_other_verdicts() {
         assert_eq!(value["states"], 1_745_408);
         assert_eq!(value["stop"]["reason"], "max_memory");
         assert_eq!(value["stop"]["phase"], "liveness");
-        let peak = value["peak_resident_bytes"]
-            .as_u64()
-            .expect("Linux has /proc");
-        assert!(
-            peak < limit,
-            "peak resident {peak} bytes for a limit of {limit}"
-        );
+        assert_peak_under(&value, limit);
         let verdicts: Vec<(&str, &str)> = (value["properties"].as_array().expect("properties"))
             .iter()
             .map(|p| {

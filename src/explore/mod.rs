@@ -1059,17 +1059,30 @@ impl<'x, 'm> Emitter<'x, 'm> {
     fn same(&mut self, state: &[u64], step: &Step) {
         let key = self.count(step);
         if self.step_properties {
-            let (live, found) = (&self.live, &mut self.out.step_found);
-            (self.ex).check_step(
-                live,
-                state,
-                state,
-                *step,
-                key,
-                self.id,
-                found,
-                &mut self.locals,
-            );
+            self.check_step(state, state, *step, key);
+        }
+    }
+
+    /// Checks stable, next and unless on one step from `before` to
+    /// `after`: the properties in force in `before` ([`in_force`]).
+    fn check_step(&mut self, before: &[u64], after: &[u64], step: Step, key: (u32, u64, u32)) {
+        let (model, packed) = (self.ex.model, self.ex.packed);
+        for &p in &self.live {
+            let prop = &model.properties[p];
+            // An evaluation that fails here fails in `before` or `after`
+            // on its own too, where the state's tests report it
+            // (`state_eval`): it is not a violation.
+            if breaks(prop, model, before, after, &mut self.locals) == Ok(true) {
+                keep_first(
+                    &mut self.out.step_found[p],
+                    Found {
+                        key,
+                        id: self.id,
+                        step: Some((step, StepEnd::To(ordinary_form(packed, model, after)))),
+                        error: None,
+                    },
+                );
+            }
         }
     }
 
@@ -1109,17 +1122,7 @@ impl<'x, 'm> Emitter<'x, 'm> {
         }
         let key = self.count(step);
         if self.step_properties {
-            let (live, found) = (&self.live, &mut self.out.step_found);
-            (self.ex).check_step(
-                live,
-                state,
-                next,
-                *step,
-                key,
-                self.id,
-                found,
-                &mut self.locals,
-            );
+            self.check_step(state, next, *step, key);
         }
         let model = self.ex.model;
         let next = match (self.ex.sym, self.ex.packed) {
@@ -1656,41 +1659,6 @@ impl<'m> Shared<'m> {
                 out
             })
             .collect()
-    }
-
-    /// Checks stable, next and unless on one step: the properties `live`,
-    /// those in force in `before` ([`in_force`]).
-    #[allow(clippy::too_many_arguments)]
-    fn check_step(
-        &self,
-        live: &[usize],
-        before: &[u64],
-        after: &[u64],
-        step: Step,
-        key: (u32, u64, u32),
-        id: u64,
-        found: &mut [Option<Found>],
-        locals: &mut Vec<i64>,
-    ) {
-        let model = self.model;
-        for &p in live {
-            let prop = &model.properties[p];
-            // An evaluation that fails here fails in `before` or `after`
-            // on its own too, where the state's tests report it
-            // (`state_eval`): it is not a violation.
-            let violated = breaks(prop, model, before, after, locals);
-            if violated == Ok(true) {
-                keep_first(
-                    &mut found[p],
-                    Found {
-                        key,
-                        id,
-                        step: Some((step, StepEnd::To(ordinary_form(self.packed, model, after)))),
-                        error: None,
-                    },
-                );
-            }
-        }
     }
 
     /// Stores the new states of a batch in `shards`, shard by shard in

@@ -23,7 +23,10 @@ pub mod paxos;
 pub mod paxos_turing;
 pub mod twophase;
 
-use std::time::Duration;
+use std::hash::Hash;
+use std::time::{Duration, Instant};
+
+use stateright::{Checker, Model};
 
 /// What one checker run of a baseline found, and how long it took.
 #[derive(Clone, Debug)]
@@ -39,4 +42,32 @@ pub struct Run {
     pub properties_hold: bool,
     /// The `sometimes` properties of which an example was found.
     pub reached: Vec<&'static str>,
+}
+
+/// Explores every reachable state of `model` with Stateright's BFS checker
+/// on `threads` threads; the properties hold when none of `always` has a
+/// discovery, and `reached` are the names in `sometimes` that have one.
+pub fn run_bfs<M>(
+    model: M,
+    threads: usize,
+    always: &[&'static str],
+    sometimes: &[&'static str],
+) -> Run
+where
+    M: Model + Send + Sync + 'static,
+    M::State: Hash + Send + Sync + Clone + PartialEq + 'static,
+    M::Action: Clone + PartialEq,
+{
+    let start = Instant::now();
+    let checker = model.checker().threads(threads).spawn_bfs().join();
+    let elapsed = start.elapsed();
+    Run {
+        states: checker.unique_state_count(),
+        generated: checker.state_count(),
+        elapsed,
+        properties_hold: always.iter().all(|name| checker.discovery(name).is_none()),
+        reached: (sometimes.iter().copied())
+            .filter(|name| checker.discovery(name).is_some())
+            .collect(),
+    }
 }

@@ -28,9 +28,8 @@
 //! does not do; it does not change the state space.
 
 use std::collections::BTreeSet;
-use std::time::Instant;
 
-use stateright::{Checker, Model, Property};
+use stateright::{Model, Property};
 
 use crate::Run;
 
@@ -376,18 +375,5 @@ pub const REACHABLES: [&str; 3] = ["chosen", "contention", "adopts"];
 /// Explores every reachable state with Stateright's BFS checker on
 /// `threads` threads.
 pub fn check(model: Paxos, threads: usize) -> Run {
-    let start = Instant::now();
-    let checker = model.checker().threads(threads).spawn_bfs().join();
-    let elapsed = start.elapsed();
-    let discoveries = checker.discoveries();
-    Run {
-        states: checker.unique_state_count(),
-        generated: checker.state_count(),
-        elapsed,
-        properties_hold: !discoveries.contains_key("agreement"),
-        reached: REACHABLES
-            .into_iter()
-            .filter(|name| discoveries.contains_key(name))
-            .collect(),
-    }
+    crate::run_bfs(model, threads, &["agreement"], &REACHABLES)
 }

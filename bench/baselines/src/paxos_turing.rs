@@ -31,9 +31,8 @@
 //! evaluated on `msgs` as the TLA+ does.
 
 use std::collections::BTreeSet;
-use std::time::Instant;
 
-use stateright::{Checker, Model, Property};
+use stateright::{Model, Property};
 
 use crate::Run;
 
@@ -345,14 +344,5 @@ impl Model for Paxos {
 /// Explores every reachable state with Stateright's BFS checker on
 /// `threads` threads.
 pub fn check(model: Paxos, threads: usize) -> Run {
-    let start = Instant::now();
-    let checker = model.checker().threads(threads).spawn_bfs().join();
-    let elapsed = start.elapsed();
-    Run {
-        states: checker.unique_state_count(),
-        generated: checker.state_count(),
-        elapsed,
-        properties_hold: checker.discovery("inv").is_none(),
-        reached: Vec::new(),
-    }
+    crate::run_bfs(model, threads, &["inv"], &[])
 }

@@ -26,10 +26,8 @@
 //! never sets.
 
 use std::collections::BTreeSet;
-use std::hash::Hash;
-use std::time::Instant;
 
-use stateright::{Checker, Model, Property};
+use stateright::{Model, Property};
 
 use crate::Run;
 
@@ -260,29 +258,11 @@ impl Model for TwoPhaseBlocking {
 /// Explores every reachable state of [`TwoPhase`] with Stateright's BFS
 /// checker on `threads` threads.
 pub fn check(rm_count: usize, threads: usize) -> Run {
-    run(TwoPhase { rm_count }, threads)
+    crate::run_bfs(TwoPhase { rm_count }, threads, &["consistent"], &[])
 }
 
 /// Explores every reachable state of [`TwoPhaseBlocking`] (the TM may crash
 /// once) with Stateright's BFS checker on `threads` threads.
 pub fn check_blocking(rm_count: usize, threads: usize) -> Run {
-    run(TwoPhaseBlocking { rm_count }, threads)
-}
-
-fn run<M>(model: M, threads: usize) -> Run
-where
-    M: Model + Send + Sync + 'static,
-    M::State: Hash + Send + Sync + Clone + PartialEq + 'static,
-    M::Action: Clone + PartialEq,
-{
-    let start = Instant::now();
-    let checker = model.checker().threads(threads).spawn_bfs().join();
-    let elapsed = start.elapsed();
-    Run {
-        states: checker.unique_state_count(),
-        generated: checker.state_count(),
-        elapsed,
-        properties_hold: checker.discovery("consistent").is_none(),
-        reached: Vec::new(),
-    }
+    crate::run_bfs(TwoPhaseBlocking { rm_count }, threads, &["consistent"], &[])
 }
