@@ -207,6 +207,57 @@ fn a_memory_limit_stops_the_liveness_phase_and_keeps_the_other_verdicts() {
     );
 }
 
+/// Thousands of wide successors per state (tests/limits/wide_successors.ds).
+const WIDE: &str = "tests/limits/wide_successors.ds";
+
+#[test]
+fn a_memory_limit_holds_while_a_batch_of_wide_states_is_generated() {
+    // 2,048 bits a state and up to 2,048 successors each: the second level
+    // alone has 4 million successors, a gigabyte of buffers in one batch.
+    let limit: u64 = 200 << 20;
+    let output = dsmc(&[
+        "check",
+        "--max-memory",
+        "200M",
+        "-D",
+        "N=2048",
+        "--threads",
+        "1",
+        "--format",
+        "json",
+        WIDE,
+    ]);
+    assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
+    let value = json(&output);
+    assert_eq!(value["stop"]["reason"], "max_memory");
+    assert!(value["states"].as_u64().expect("a count") > 2_048);
+    assert_peak_under(&value, limit + (16 << 20));
+}
+
+#[test]
+fn a_timeout_holds_while_a_batch_of_wide_states_is_generated() {
+    let start = std::time::Instant::now();
+    let output = dsmc(&[
+        "check",
+        "--timeout",
+        "1s",
+        "-D",
+        "N=2048",
+        "--threads",
+        "1",
+        "--format",
+        "json",
+        WIDE,
+    ]);
+    assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
+    let value = json(&output);
+    assert_eq!(value["stop"]["reason"], "timeout");
+    // Not a measurement: a bound far above the second it should take, to
+    // tell "stopped within the batch" from "ran the batch to its end"
+    // (11 s and 2.9 GB before phase 1 looked at the limits as it went).
+    assert!(start.elapsed() < Duration::from_secs(8));
+}
+
 #[test]
 fn a_timeout_stops_a_big_check() {
     let output = dsmc(&["check", "--timeout", "1s", "-D", BIG, SPEC]);

@@ -19,7 +19,7 @@ mod liveness;
 mod store;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -615,8 +615,70 @@ fn keep_first(slot: &mut Option<Found>, candidate: Found) {
 }
 
 /// Frontier states whose successors are generated before they are stored
-/// (the successors' buffers are the explorer's largest transient memory).
+/// (the successors' buffers are the explorer's largest transient memory):
+/// at most this many, and fewer when their successors are many or wide
+/// ([`BATCH_BUFFER_BYTES`]).
 const BATCH: usize = 1 << 13;
+
+/// What a batch's successors may take in buffers, as far as the batch
+/// before it lets one foresee (successors per frontier state and their
+/// width): a batch of wide states with thousands of successors each is cut
+/// short, so that no batch buffers gigabytes between two checks of the
+/// limits. The sizes come from counts, so batches are the same at any
+/// thread count.
+const BATCH_BUFFER_BYTES: usize = 32 << 20;
+
+/// Phase 1 looks at the limits after every this many frontier states of a
+/// chunk, and when the chunk's buffers grew by [`CHECK_BYTES`].
+const CHECK_EVERY: usize = 64;
+const CHECK_BYTES: usize = 1 << 20;
+
+/// What may stop phase 1 of a batch before its end: the room left for its
+/// buffers under the memory limit, the deadline, and the stop signal. The
+/// chunks add what they buffer to `used` as they go, so that the limit
+/// holds while the batch runs and not only between batches.
+struct BatchBudget<'a> {
+    room: Option<usize>,
+    used: AtomicUsize,
+    deadline: Option<Instant>,
+    stop: Option<&'a StopSignal>,
+    /// Set when a chunk stopped early; the batch is then dropped.
+    cut: AtomicBool,
+}
+
+impl BatchBudget<'_> {
+    /// Adds `bytes` more buffered; whether the batch must stop now.
+    fn spend(&self, bytes: usize) -> bool {
+        let used = self.used.fetch_add(bytes, Ordering::Relaxed) + bytes;
+        let must = self.room.is_some_and(|room| used > room)
+            || self.deadline.is_some_and(|d| Instant::now() >= d)
+            || self.stop.is_some_and(|s| s.asked() != NOT_ASKED);
+        if must {
+            self.cut.store(true, Ordering::Relaxed);
+        }
+        must || self.cut.load(Ordering::Relaxed)
+    }
+
+    /// Whether the batch's buffers went past their room. Decided by the
+    /// bound of every successor of the batch (a sum that does not depend
+    /// on how the batch was cut into chunks, nor on when a chunk stopped,
+    /// since it stops only past the room), so the same at any thread count.
+    fn over_room(&self) -> bool {
+        self.room
+            .is_some_and(|room| self.used.load(Ordering::Relaxed) > room)
+    }
+
+    fn was_cut(&self) -> bool {
+        self.cut.load(Ordering::Relaxed)
+    }
+}
+
+/// How many frontier states the next batch takes: as many as fit
+/// [`BATCH_BUFFER_BYTES`] at `per_state` bytes of buffers each (what the
+/// last batch needed per state), at least one, at most [`BATCH`].
+fn batch_len(per_state: usize) -> usize {
+    (BATCH_BUFFER_BYTES / per_state.max(1)).clamp(1, BATCH)
+}
 
 /// How many successors ahead phase 2 asks for the memory of a lookup.
 const PREFETCH_AHEAD: usize = 8;
@@ -1489,6 +1551,16 @@ impl<T> PerThread<T> {
     }
 }
 
+/// A batch whose phase 1 ran beside the phase 2 of the batch before it.
+struct Generated {
+    outs: Vec<ChunkOut>,
+    /// Its frontier states, and the bytes its buffers are bounded by.
+    len: usize,
+    buffers: usize,
+    /// Why it stopped before its end, if it did: the search stops there.
+    cut: Option<StopReason>,
+}
+
 /// What both phases of a batch read (the model, how states are stored)
 /// and the pools and per-thread caches they reuse from batch to batch:
 /// apart from the rest of the explorer, so that phase 1 of one batch can
@@ -1571,6 +1643,7 @@ impl<'m> Shared<'m> {
         frontier: &[u64],
         words: &[u64],
         (level, first): (u32, u64),
+        budget: &BatchBudget,
     ) -> Vec<ChunkOut> {
         let model = self.model;
         let threads = rayon::current_num_threads().max(1);
@@ -1597,7 +1670,18 @@ impl<'m> Shared<'m> {
                     .unwrap_or_default();
                 let mut state = Vec::new();
                 let width = self.store_words;
+                // What this chunk has told `budget` of its buffers.
+                let mut spent = 0;
                 for (offset, &id) in ids.iter().enumerate() {
+                    if offset % CHECK_EVERY == CHECK_EVERY - 1
+                        || em.out.buffer_bound - spent >= CHECK_BYTES
+                    {
+                        let bound = em.out.buffer_bound;
+                        if budget.spend(bound - spent) {
+                            break;
+                        }
+                        spent = bound;
+                    }
                     let state = match self.packed {
                         Some(_) => {
                             let at = (c * chunk + offset) * width;
@@ -1648,6 +1732,7 @@ impl<'m> Shared<'m> {
                         }
                     }
                 }
+                budget.spend(em.out.buffer_bound - spent);
                 if cache {
                     for step in memo.recorded.drain(..) {
                         em.out.coverage.mark(model, &step);
@@ -2054,6 +2139,9 @@ struct Explorer<'m> {
     /// batches' worth at most, each at most the largest batch's size, the
     /// size the memory check's bound on a batch's buffers is made of.)
     buf_hint: (usize, usize),
+    /// The bytes of buffers the last batch needed per frontier state:
+    /// what sizes the next batch ([`batch_len`]).
+    per_state: usize,
 }
 
 impl<'m> Explorer<'m> {
@@ -2113,6 +2201,7 @@ impl<'m> Explorer<'m> {
             keep_order: (model.properties.iter().enumerate())
                 .any(|(p, prop)| options.checks(p) && is_liveness(prop)),
             buf_hint: (0, 0),
+            per_state: 0,
             start: Instant::now(),
             stopped: None,
             batch_buffers_max: 0,
@@ -2159,6 +2248,36 @@ impl<'m> Explorer<'m> {
             + order
             + self.batch_buffers_max / 8
             + new * (8 + 16 * self.shared.store_words)
+    }
+
+    /// The limits of a phase 1 that starts when `committed` bytes are held
+    /// or promised to the batch before it.
+    fn budget(&self, committed: usize) -> BatchBudget<'m> {
+        let options = self.options;
+        BatchBudget {
+            room: (options.max_memory)
+                .map(|limit| (limit.budget() as usize).saturating_sub(committed)),
+            used: AtomicUsize::new(0),
+            deadline: options.timeout.map(|t| self.start + t),
+            stop: options.stop.as_ref(),
+            cut: AtomicBool::new(false),
+        }
+    }
+
+    /// Why a phase 1 stopped before its end, if it did: its buffers went
+    /// past their room, or a limit of time or a signal came.
+    fn cut(&self, budget: &BatchBudget, committed: usize) -> Option<StopReason> {
+        if budget.over_room() {
+            return self.options.max_memory.map(StopReason::Memory);
+        }
+        if !budget.was_cut() {
+            return None;
+        }
+        // Time and signals stay as they were seen.
+        Some(
+            self.must_stop(committed, 0)
+                .unwrap_or(StopReason::Interrupted),
+        )
     }
 
     /// Why the check must stop now, if it must: `held` bytes are held and
@@ -2266,7 +2385,7 @@ impl<'m> Explorer<'m> {
         let mut level = 0;
         // Phase 1's output for the next batch, when it ran beside this
         // batch's phase 2 (see below).
-        let mut generated: Option<Vec<ChunkOut>> = None;
+        let mut generated: Option<Generated> = None;
         'levels: while !frontier.ids.is_empty() {
             level += 1;
             let before = self.n_states();
@@ -2299,24 +2418,30 @@ impl<'m> Explorer<'m> {
             } else {
                 0
             };
-            let batches: Vec<&[u64]> = frontier.ids.chunks(BATCH).collect();
-            let words_of = |b: usize| match width {
+            let words_of = |at: usize, len: usize| match width {
                 0 => &[][..],
-                w => &frontier.words[b * BATCH * w..(b * BATCH + batches[b].len()) * w],
+                w => &frontier.words[at * w..(at + len) * w],
             };
-            for (b, &batch) in batches.iter().enumerate() {
+            // Where this level's current batch starts in the frontier.
+            let mut at = 0;
+            while at < frontier.ids.len() {
                 let frontiers = [&frontier.ids, &frontier.words, &next.ids, &next.words];
                 let mut held = self.held_bytes(&frontiers);
                 let mut ahead = self.batch_ahead(&next);
+                // What the next batch adds besides the buffers of a phase 1.
+                let store_ahead = ahead - self.batch_buffers_max * 3 / 2;
                 if pipelined {
                     // This batch's successors are buffered already, or will
                     // be beside the next batch's.
                     match &generated {
-                        Some(outs) => {
-                            held += outs.iter().map(ChunkOut::buffer_bytes).sum::<usize>()
-                        }
+                        Some(g) => held += g.buffers,
                         None => ahead += self.batch_buffers_max * 3 / 2,
                     }
+                }
+                if let Some(reason) = generated.as_ref().and_then(|g| g.cut) {
+                    self.stopped = Some(reason);
+                    complete = false;
+                    break 'levels;
                 }
                 if let Some(reason) = self.must_stop(held, ahead) {
                     self.stopped = Some(reason);
@@ -2325,38 +2450,66 @@ impl<'m> Explorer<'m> {
                 }
                 let networks = |e: &Self| e.shards.iter().map(Shard::network_bytes).sum::<usize>();
                 let (networks_before, states_before) = (networks(&self), self.n_states());
-                let first = |b: usize| (b * BATCH) as u64;
-                let outs = match generated.take() {
-                    Some(outs) => outs,
-                    None => (self.shared).phase1(
-                        &self.shards,
-                        self.buf_hint,
-                        batch,
-                        words_of(b),
-                        (level, first(b)),
-                    ),
+                let (outs, len) = match generated.take() {
+                    Some(g) => (g.outs, g.len),
+                    None => {
+                        let len = batch_len(self.per_state).min(frontier.ids.len() - at);
+                        let budget = self.budget(held + store_ahead);
+                        let outs = (self.shared).phase1(
+                            &self.shards,
+                            self.buf_hint,
+                            &frontier.ids[at..at + len],
+                            words_of(at, len),
+                            (level, at as u64),
+                            &budget,
+                        );
+                        if let Some(reason) = self.cut(&budget, held + store_ahead) {
+                            self.stopped = Some(reason);
+                            complete = false;
+                            break 'levels;
+                        }
+                        held += outs.iter().map(ChunkOut::buffer_bytes).sum::<usize>();
+                        (outs, len)
+                    }
                 };
                 let buffers: usize = outs.iter().map(ChunkOut::buffer_bytes).sum();
+                self.per_state = buffers.div_ceil(len);
                 self.take_in_phase1(&outs);
-                // The batch whose phase 1 runs beside this one's phase 2.
-                let following = match batches.get(b + 1) {
-                    Some(&ids) => Some((ids, words_of(b + 1), (level, first(b + 1)))),
-                    None if next.ids.len() >= BATCH => {
-                        let words = &next.words[..BATCH * width];
-                        Some((&next.ids[..BATCH], words, (level + 1, first(0))))
-                    }
-                    None => None,
+                // The batch whose phase 1 runs beside this one's phase 2:
+                // the rest of this level, or the start of the next when
+                // the states stored so far fill it.
+                let end = at + len;
+                let following = if end < frontier.ids.len() {
+                    let len = batch_len(self.per_state).min(frontier.ids.len() - end);
+                    Some((
+                        &frontier.ids[end..end + len],
+                        words_of(end, len),
+                        (level, end as u64),
+                    ))
+                } else {
+                    let len = batch_len(self.per_state);
+                    (next.ids.len() >= len)
+                        .then(|| (&next.ids[..len], &next.words[..len * width], (level + 1, 0)))
                 };
                 let stored = match following {
                     Some((ids, words, at)) if pipelined => {
                         let ctx = self.phase2_context(&outs);
+                        let budget = self.budget(held + store_ahead);
                         let (shared, shards, hint) =
                             (&self.shared, &mut self.shards, self.buf_hint);
                         let (stored, outs) = rayon::join(
                             || shared.phase2(&ctx, shards, outs),
-                            || shared.phase1(&[], hint, ids, words, at),
+                            || shared.phase1(&[], hint, ids, words, at, &budget),
                         );
-                        generated = Some(outs);
+                        let cut = self.cut(&budget, held + store_ahead);
+                        let buffers = outs.iter().map(ChunkOut::buffer_bytes).sum();
+                        let len = ids.len();
+                        generated = Some(Generated {
+                            outs,
+                            len,
+                            buffers,
+                            cut,
+                        });
                         self.take_in(stored)
                     }
                     _ => self.phase2(outs),
@@ -2370,9 +2523,10 @@ impl<'m> Explorer<'m> {
                 self.batch_networks_max =
                     (self.batch_networks_max).max(networks(&self).saturating_sub(networks_before));
                 self.batch_new_max = self.batch_new_max.max(new);
+                at = end;
                 // A long level keeps the progress line moving: the queue is
                 // what is left of this level plus the next level so far.
-                let left = frontier.ids.len().saturating_sub((b + 1) * BATCH);
+                let left = frontier.ids.len() - at;
                 if left > 0 {
                     self.report(Phase::Search, depth, left + next.ids.len());
                 }
