@@ -82,6 +82,15 @@ impl Rng {
     fn below(&mut self, n: usize) -> usize {
         ((self.next() as u128 * n as u128) >> 64) as usize
     }
+
+    /// Uniform in `0..n` (n > 0) for any `u128`: the same as
+    /// [`Rng::below`] when `n` fits a `usize`.
+    fn below_wide(&mut self, n: u128) -> u128 {
+        match usize::try_from(n) {
+            Ok(n) => self.below(n) as u128,
+            Err(_) => (((self.next() as u128) << 64) | self.next() as u128) % n,
+        }
+    }
 }
 
 /// The seed of walk `run`: the same for a given `--seed` whatever the
@@ -99,7 +108,7 @@ enum Next {
 
 /// Performs the walks.
 pub fn simulate(model: &Model, options: &SimOptions) -> Result<Simulation, RtError> {
-    let initial = model.initial_states()?;
+    let initial = model.initial()?;
     let n = model.properties.len();
     let mut sim = Simulation {
         runs: 0,
@@ -133,7 +142,11 @@ pub fn simulate(model: &Model, options: &SimOptions) -> Result<Simulation, RtErr
         sim.runs += 1;
         let mut rng = Rng(run_seed(options.seed, run));
         let mut trace = Trace {
-            states: vec![initial[rng.below(initial.len())].clone()],
+            states: vec![{
+                let mut state = Vec::new();
+                initial.state(rng.below_wide(initial.len()), &mut state);
+                state
+            }],
             steps: Vec::new(),
             failed: None,
             lasso: None,

@@ -259,6 +259,27 @@ fn a_timeout_holds_while_a_batch_of_wide_states_is_generated() {
 }
 
 #[test]
+fn the_limits_hold_while_the_initial_states_are_stored() {
+    const MANY: &str = "tests/limits/many_initial_states.ds";
+    let limit: u64 = 100 << 20;
+    let output = dsmc(&["check", "--max-memory", "100M", "--format", "json", MANY]);
+    assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
+    let value = json(&output);
+    assert_eq!(value["stop"]["reason"], "max_memory");
+    assert_eq!(value["depth"], 0);
+    assert!(value["states"].as_u64().expect("a count") > 100_000);
+    assert_peak_under(&value, limit + (16 << 20));
+    let human = dsmc(&["check", "--timeout", "1s", MANY]);
+    assert_eq!(human.status.code(), Some(3), "stderr: {}", stderr(&human));
+    let out = stdout(&human);
+    assert!(
+        out.contains("not even the initial states were all checked"),
+        "{out}"
+    );
+    assert!(out.contains("result: INCOMPLETE (time limit;"), "{out}");
+}
+
+#[test]
 fn a_timeout_stops_a_big_check() {
     let output = dsmc(&["check", "--timeout", "1s", "-D", BIG, SPEC]);
     assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));

@@ -2342,44 +2342,70 @@ impl<'m> Explorer<'m> {
     }
 
     fn run(mut self) -> Result<Exploration, RtError> {
-        let mut initial = self.shared.model.initial_states()?;
-        if let Some(sym) = self.shared.sym {
-            let mut canon = Vec::new();
-            for s in &mut initial {
-                self.shared.model.canonical(sym, s, &mut canon);
-                std::mem::swap(s, &mut canon);
+        let initial = self.shared.model.initial()?;
+        let total = initial.len();
+        // Initial states go through phase 2 like successors, a batch at a
+        // time, made as they are stored: a spec may start from billions of
+        // them, so the limits are checked between batches here too.
+        let mut frontier = Frontier::default();
+        let (mut state, mut canon, mut packed) = (Vec::new(), Vec::new(), Vec::new());
+        let mut at: u128 = 0;
+        while at < total {
+            // The first batch is always stored: a check stopped at once
+            // still says what holds in the initial states (most specs have
+            // no more than that batch).
+            let frontiers = [&frontier.ids, &frontier.words];
+            let held = self.held_bytes(&frontiers);
+            if at > 0
+                && let Some(reason) = self.must_stop(held, self.batch_ahead(&frontier))
+            {
+                self.stopped = Some(reason);
+                return Ok(self.finish(0, false));
             }
-        }
-        if let Some(p) = self.shared.packed {
-            let mut packed = Vec::new();
-            for s in &mut initial {
-                p.pack(self.shared.model.layout.fixed_words, s, &mut packed);
-                std::mem::swap(s, &mut packed);
+            let end = (at + BATCH as u128).min(total);
+            let mut buf: Vec<ShardBuf> = (0..SHARDS).map(|_| ShardBuf::default()).collect();
+            let mut pendings = 0;
+            for i in at..end {
+                initial.state(i, &mut state);
+                let mut s = &state;
+                if let Some(sym) = self.shared.sym {
+                    self.shared.model.canonical(sym, s, &mut canon);
+                    s = &canon;
+                }
+                if let Some(p) = self.shared.packed {
+                    p.pack(self.shared.model.layout.fixed_words, s, &mut packed);
+                    s = &packed;
+                }
+                let placed = place(s, self.shared.store_words);
+                let hash = lookup_hash(placed, self.shared.packed.is_some());
+                let one = self.shared.one_word();
+                let b = &mut buf[placed.0];
+                // The key orders initial states as they come (a step of a
+                // state before them all): by their number, which a u32
+                // holds as long as memory does.
+                let key = (0, u32::try_from(i).unwrap_or(u32::MAX));
+                push_pending(b, hash, key, &mut pendings, NO_PARENT, s, one);
             }
+            self.transitions += (end - at) as u64;
+            let states_before = self.n_states();
+            let stored = self.phase2(vec![ChunkOut {
+                bufs: buf,
+                level: 0,
+                pendings,
+                buffer_bound: 0,
+                transitions: 0,
+                step_found: Vec::new(),
+                deadlock: None,
+                runtime_error: None,
+                coverage: Coverage::new(self.shared.model),
+                idle: Vec::new(),
+            }]);
+            frontier.ids.extend(stored.ids);
+            frontier.words.extend(stored.words);
+            let new = (self.n_states() - states_before) as usize;
+            self.batch_new_max = self.batch_new_max.max(new);
+            at = end;
         }
-        self.transitions = initial.len() as u64;
-        // Initial states go through phase 2 like successors, as one chunk.
-        let mut buf: Vec<ShardBuf> = (0..SHARDS).map(|_| ShardBuf::default()).collect();
-        let mut pendings = 0;
-        for (i, s) in initial.iter().enumerate() {
-            let placed = place(s, self.shared.store_words);
-            let hash = lookup_hash(placed, self.shared.packed.is_some());
-            let one = self.shared.one_word();
-            let b = &mut buf[placed.0];
-            push_pending(b, hash, (0, i as u32), &mut pendings, NO_PARENT, s, one);
-        }
-        let mut frontier = self.phase2(vec![ChunkOut {
-            bufs: buf,
-            level: 0,
-            pendings,
-            buffer_bound: 0,
-            transitions: 0,
-            step_found: Vec::new(),
-            deadlock: None,
-            runtime_error: None,
-            coverage: Coverage::new(self.shared.model),
-            idle: Vec::new(),
-        }]);
         let mut depth = if self.n_states() > 0 { 1 } else { 0 };
         let mut complete = true;
         let mut level = 0;

@@ -518,9 +518,7 @@ impl<'s> Lowerer<'s> {
                     None => {
                         self.errors.push(LowerError {
                             what: "the domain of this quantifier".into(),
-                            error: super::encoding::EncError::TooWide {
-                                bits: enc.bits as u64,
-                            },
+                            error: super::encoding::EncError::TooManyValues,
                             span: e.span,
                         });
                         Dom::Values(Arc::new(Vec::new()))

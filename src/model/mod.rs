@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 pub use fast::{Fast, Memo, Sink};
 pub use layout::{Layout, MsgLayout, Slot};
-pub use step::{Outcome, Scratch, Step, StepKind, Task};
+pub use step::{Initial, Outcome, Scratch, Step, StepKind, Task};
 pub use symmetry::{PackedSym, Perms, SymScratch, Symmetry};
 pub use trace::{Change, Sent, StepEvent, TraceStep};
 

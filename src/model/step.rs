@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::encoding::Enc;
 use super::expr::{Lowerer, store};
+use super::layout::Slot;
 use super::stmt::{St, StepEnv};
 use super::value::{from_code, to_code};
 use super::{Ctx, Ex, LowerError, Model, R, RtError};
@@ -565,24 +566,30 @@ struct ParamScratch {
 }
 
 impl Model {
-    /// Every initial state, in a fixed order.
+    /// Every initial state, in order ([`Initial`]). For a handful of
+    /// initial states; the explorer streams them instead.
     pub fn initial_states(&self) -> R<Vec<Vec<u64>>> {
-        let fixed = self.layout.fixed_words;
-        let mut states = vec![vec![0u64; fixed]];
+        let initial = self.initial()?;
+        let n = usize::try_from(initial.len()).unwrap_or(usize::MAX);
+        let mut states = Vec::new();
+        for i in 0..n {
+            let mut s = Vec::new();
+            initial.state(i as u128, &mut s);
+            states.push(s);
+        }
+        Ok(states)
+    }
+
+    /// The initial states, without making them: each variable's possible
+    /// initial codes, then which instances are byzantine.
+    pub fn initial(&self) -> R<Initial> {
+        let mut digits = Vec::new();
         for (k, kind) in self.code.kinds.iter().enumerate() {
             for inst in 0..self.layout.kinds[k].count {
                 for v in 0..kind.init.len() {
                     let choices = self.init_choices(k, inst, v)?;
                     let slot = self.layout.kinds[k].vars[v].slots[inst as usize];
-                    let mut next = Vec::with_capacity(states.len() * choices.len());
-                    for s in &states {
-                        for &c in &choices {
-                            let mut s2 = s.clone();
-                            slot.write(&mut s2, c);
-                            next.push(s2);
-                        }
-                    }
-                    states = next;
+                    digits.push(Digit::Var(slot, choices));
                 }
             }
         }
@@ -600,19 +607,12 @@ impl Model {
             let subsets: Vec<u64> = (0..1u64 << kl.count)
                 .filter(|m| m.count_ones() as u64 <= budget)
                 .collect();
-            let mut next = Vec::with_capacity(states.len() * subsets.len());
-            for s in &states {
-                for &m in &subsets {
-                    let mut s2 = s.clone();
-                    for (i, slot) in flags.iter().enumerate() {
-                        slot.write(&mut s2, (m >> i) & 1);
-                    }
-                    next.push(s2);
-                }
-            }
-            states = next;
+            digits.push(Digit::Byzantine(flags.clone(), subsets));
         }
-        Ok(states)
+        Ok(Initial {
+            fixed: self.layout.fixed_words,
+            digits,
+        })
     }
 
     /// The possible initial codes of variable `v` of instance `inst`.
@@ -1538,5 +1538,59 @@ impl Model {
     /// Whether a message kind's network keeps messages after delivery.
     pub fn is_set_network(&self, m: MessageId) -> bool {
         self.code.set[m]
+    }
+}
+
+/// A spec's initial states as the numbers of a mixed radix: one digit per
+/// variable of each instance (its possible initial codes, in order), then
+/// one per kind with byzantine instances (which of them are), the last
+/// digit the fastest. State `i` is made from `i` alone, so the states can
+/// be streamed in order, or one drawn at random, without holding them all.
+pub struct Initial {
+    fixed: usize,
+    digits: Vec<Digit>,
+}
+
+enum Digit {
+    Var(Slot, Vec<u64>),
+    Byzantine(Vec<Slot>, Vec<u64>),
+}
+
+impl Digit {
+    fn radix(&self) -> u128 {
+        match self {
+            Digit::Var(_, choices) => choices.len() as u128,
+            Digit::Byzantine(_, subsets) => subsets.len() as u128,
+        }
+    }
+}
+
+impl Initial {
+    /// How many initial states there are (at most `u128::MAX`).
+    pub fn len(&self) -> u128 {
+        (self.digits.iter()).fold(1u128, |n, d| n.saturating_mul(d.radix()))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Initial state number `index` (below [`Initial::len`]) into `out`.
+    pub fn state(&self, mut index: u128, out: &mut Vec<u64>) {
+        out.clear();
+        out.resize(self.fixed, 0);
+        for digit in self.digits.iter().rev() {
+            let radix = digit.radix();
+            let d = (index % radix) as usize;
+            index /= radix;
+            match digit {
+                Digit::Var(slot, choices) => slot.write(out, choices[d]),
+                Digit::Byzantine(flags, subsets) => {
+                    for (i, slot) in flags.iter().enumerate() {
+                        slot.write(out, (subsets[d] >> i) & 1);
+                    }
+                }
+            }
+        }
     }
 }
