@@ -280,6 +280,28 @@ fn the_limits_hold_while_the_initial_states_are_stored() {
 }
 
 #[test]
+fn a_timeout_holds_while_slow_states_are_tested() {
+    // About a second of invariant per state: a batch of them took 15 s
+    // under `--timeout 1s` when the limits were looked at between batches
+    // only. Not a measurement: a bound far above the second or two the
+    // stop takes now (one state's test may still run to its end).
+    let start = std::time::Instant::now();
+    let output = dsmc(&[
+        "check",
+        "--timeout",
+        "1s",
+        "--format",
+        "json",
+        "tests/limits/slow_invariant.ds",
+    ]);
+    assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
+    let value = json(&output);
+    assert_eq!(value["stop"]["reason"], "timeout");
+    assert_eq!(value["properties"][0]["verdict"], "unknown");
+    assert!(start.elapsed() < Duration::from_secs(8));
+}
+
+#[test]
 fn a_timeout_stops_a_big_check() {
     let output = dsmc(&["check", "--timeout", "1s", "-D", BIG, SPEC]);
     assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));

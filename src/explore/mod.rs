@@ -628,35 +628,92 @@ const BATCH: usize = 1 << 13;
 /// thread count.
 const BATCH_BUFFER_BYTES: usize = 32 << 20;
 
-/// Phase 1 looks at the limits after every this many frontier states of a
-/// chunk, and when the chunk's buffers grew by [`CHECK_BYTES`].
+/// Phase 1 counts its buffers against the memory limit after every this
+/// many frontier states of a chunk, and when the chunk's buffers grew by
+/// [`CHECK_BYTES`].
 const CHECK_EVERY: usize = 64;
 const CHECK_BYTES: usize = 1 << 20;
 
-/// What may stop phase 1 of a batch before its end: the room left for its
-/// buffers under the memory limit, the deadline, and the stop signal. The
-/// chunks add what they buffer to `used` as they go, so that the limit
-/// holds while the batch runs and not only between batches.
-struct BatchBudget<'a> {
+/// A flag that a watcher thread raises once the deadline passes or the stop
+/// signal comes, so that the loops of both phases can look at the time and
+/// the signal after every state for the price of reading a flag. Without a
+/// deadline or a signal there is no thread, and the flag stays down.
+struct Halt {
+    flag: Arc<AtomicBool>,
+    done: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Halt {
+    /// How often the watcher looks.
+    const PERIOD: Duration = Duration::from_millis(10);
+
+    fn start(deadline: Option<Instant>, stop: Option<StopSignal>) -> Halt {
+        let flag = Arc::new(AtomicBool::new(false));
+        let done = Arc::new(AtomicBool::new(false));
+        let thread = (deadline.is_some() || stop.is_some())
+            .then(|| {
+                let (flag, done) = (flag.clone(), done.clone());
+                std::thread::Builder::new()
+                    .name("dsmc-limits".into())
+                    .spawn(move || {
+                        while !done.load(Ordering::Relaxed) {
+                            if deadline.is_some_and(|d| Instant::now() >= d)
+                                || stop.as_ref().is_some_and(|s| s.asked() != NOT_ASKED)
+                            {
+                                flag.store(true, Ordering::Relaxed);
+                                return;
+                            }
+                            std::thread::sleep(Halt::PERIOD);
+                        }
+                    })
+                    .ok()
+            })
+            .flatten();
+        Halt { flag, done, thread }
+    }
+}
+
+impl Drop for Halt {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// What may stop a phase of a batch before its end: for phase 1, the room
+/// left for its buffers under the memory limit (the chunks add what they
+/// buffer to `used` as they go, so that the limit holds while the batch
+/// runs and not only between batches); for both, the deadline and the
+/// stop signal ([`Halt`]).
+struct BatchBudget {
     room: Option<usize>,
     used: AtomicUsize,
-    deadline: Option<Instant>,
-    stop: Option<&'a StopSignal>,
+    halt: Arc<AtomicBool>,
     /// Set when a chunk stopped early; the batch is then dropped.
     cut: AtomicBool,
 }
 
-impl BatchBudget<'_> {
+impl BatchBudget {
     /// Adds `bytes` more buffered; whether the batch must stop now.
     fn spend(&self, bytes: usize) -> bool {
         let used = self.used.fetch_add(bytes, Ordering::Relaxed) + bytes;
-        let must = self.room.is_some_and(|room| used > room)
-            || self.deadline.is_some_and(|d| Instant::now() >= d)
-            || self.stop.is_some_and(|s| s.asked() != NOT_ASKED);
-        if must {
+        if self.room.is_some_and(|room| used > room) {
             self.cut.store(true, Ordering::Relaxed);
         }
-        must || self.cut.load(Ordering::Relaxed)
+        self.halted()
+    }
+
+    /// Whether the batch must stop now: cut already, or past the deadline
+    /// or asked to stop. Cheap enough for every state.
+    #[inline(always)]
+    fn halted(&self) -> bool {
+        if self.halt.load(Ordering::Relaxed) {
+            self.cut.store(true, Ordering::Relaxed);
+        }
+        self.cut.load(Ordering::Relaxed)
     }
 
     /// Whether the batch's buffers went past their room. Decided by the
@@ -1677,10 +1734,11 @@ impl<'m> Shared<'m> {
                         || em.out.buffer_bound - spent >= CHECK_BYTES
                     {
                         let bound = em.out.buffer_bound;
-                        if budget.spend(bound - spent) {
-                            break;
-                        }
+                        budget.spend(bound - spent);
                         spent = bound;
+                    }
+                    if budget.halted() {
+                        break;
                     }
                     let state = match self.packed {
                         Some(_) => {
@@ -1808,6 +1866,7 @@ impl<'m> Shared<'m> {
                 let mut locals = Vec::new();
                 let mut cache = caches.take().unwrap_or_default();
                 let mut records = Vec::new();
+                let mut cut = false;
                 // States are looked up with the memory they need already
                 // on its way. Packed states: the table slot a few states
                 // ahead, and the record it points at a few states before
@@ -1839,6 +1898,14 @@ impl<'m> Shared<'m> {
                         }
                     }
                     for (i, p) in buf.pending.iter().enumerate() {
+                        let slot = &slots[base + p.ord as usize];
+                        if cut || ctx.limits.halted() {
+                            // Neither stored nor tested: the search stops
+                            // after this batch.
+                            cut = true;
+                            slot.store(0, Ordering::Relaxed);
+                            continue;
+                        }
                         if packed.is_some() {
                             if let Some(q) = buf.pending.get(i + 2 * PREFETCH_AHEAD) {
                                 shard.prefetch_slot(q.hash);
@@ -1850,7 +1917,6 @@ impl<'m> Shared<'m> {
                             shard.prefetch_record_slot(r);
                         }
                         let words = p.words(&buf.words, one);
-                        let slot = &slots[base + p.ord as usize];
                         let inserted = match records.get(i) {
                             Some(&record) if packed.is_none() => {
                                 shard.insert_record(words, p.parent(), record)
@@ -1985,6 +2051,7 @@ impl<'m> Shared<'m> {
             pruned: 0,
             buf_hint,
             backward: false,
+            cut: ctx.limits.was_cut(),
         };
         let new = results.iter().map(|r| r.new).sum();
         let mut shard_words = Vec::with_capacity(SHARDS);
@@ -2049,6 +2116,11 @@ struct Phase2 {
     /// By shard: how many states it held when the level of the batch's
     /// successors began (none for the initial states).
     level_start: Option<Vec<u32>>,
+    /// The deadline and the stop signal, looked at every few states: the
+    /// tests of a batch's new states may take long (an invariant with
+    /// nested quantifiers over large types). A shard cut short leaves the
+    /// rest of its states stored but not tested, and the search stops.
+    limits: BatchBudget,
 }
 
 /// Adds what phase 2 found in some states (violations, reachables reached,
@@ -2091,6 +2163,8 @@ struct Stored {
     /// deeper than the state it left): while none does, the depth grows
     /// along every step, and the graph has no cycle.
     backward: bool,
+    /// Whether a shard stopped before its end ([`Phase2::limits`]).
+    cut: bool,
 }
 
 struct Explorer<'m> {
@@ -2139,6 +2213,11 @@ struct Explorer<'m> {
     /// batches' worth at most, each at most the largest batch's size, the
     /// size the memory check's bound on a batch's buffers is made of.)
     buf_hint: (usize, usize),
+    /// Whether phase 2 of a batch stopped before it tested every new state
+    /// (a timeout or a signal; [`Phase2::limits`]).
+    cut: bool,
+    /// Raised when the deadline passes or the stop signal comes.
+    halt: Halt,
     /// The bytes of buffers the last batch needed per frontier state:
     /// what sizes the next batch ([`batch_len`]).
     per_state: usize,
@@ -2146,6 +2225,7 @@ struct Explorer<'m> {
 
 impl<'m> Explorer<'m> {
     fn new(model: &'m Model, options: &'m Options) -> Explorer<'m> {
+        let start = Instant::now();
         let n_props = model.properties.len();
         let sym = if options.no_symmetry {
             None
@@ -2202,7 +2282,9 @@ impl<'m> Explorer<'m> {
                 .any(|(p, prop)| options.checks(p) && is_liveness(prop)),
             buf_hint: (0, 0),
             per_state: 0,
-            start: Instant::now(),
+            cut: false,
+            halt: Halt::start(options.timeout.map(|t| start + t), options.stop.clone()),
+            start,
             stopped: None,
             batch_buffers_max: 0,
             batch_networks_max: 0,
@@ -2252,14 +2334,13 @@ impl<'m> Explorer<'m> {
 
     /// The limits of a phase 1 that starts when `committed` bytes are held
     /// or promised to the batch before it.
-    fn budget(&self, committed: usize) -> BatchBudget<'m> {
+    fn budget(&self, committed: usize) -> BatchBudget {
         let options = self.options;
         BatchBudget {
             room: (options.max_memory)
                 .map(|limit| (limit.budget() as usize).saturating_sub(committed)),
             used: AtomicUsize::new(0),
-            deadline: options.timeout.map(|t| self.start + t),
-            stop: options.stop.as_ref(),
+            halt: self.halt.flag.clone(),
             cut: AtomicBool::new(false),
         }
     }
@@ -2400,6 +2481,10 @@ impl<'m> Explorer<'m> {
                 coverage: Coverage::new(self.shared.model),
                 idle: Vec::new(),
             }]);
+            if self.cut {
+                self.stopped = Some(self.must_stop(0, 0).unwrap_or(StopReason::Interrupted));
+                return Ok(self.finish(0, false));
+            }
             frontier.ids.extend(stored.ids);
             frontier.words.extend(stored.words);
             let new = (self.n_states() - states_before) as usize;
@@ -2540,6 +2625,11 @@ impl<'m> Explorer<'m> {
                     }
                     _ => self.phase2(outs),
                 };
+                if self.cut {
+                    self.stopped = Some(self.must_stop(0, 0).unwrap_or(StopReason::Interrupted));
+                    complete = false;
+                    break 'levels;
+                }
                 next.ids.extend(stored.ids);
                 next.words.extend(stored.words);
                 // Counted from lengths, not capacities, so that the same
@@ -2593,6 +2683,16 @@ impl<'m> Explorer<'m> {
             all_sent: self.coverage.sent.iter().all(|&s| s),
             keep_order: self.keep_order,
             level_start: self.level_start.clone(),
+            // The first batch of initial states is always tested whole
+            // (`Explorer::run`).
+            limits: BatchBudget {
+                room: None,
+                halt: match self.n_states() {
+                    0 => Arc::new(AtomicBool::new(false)),
+                    _ => self.halt.flag.clone(),
+                },
+                ..self.budget(0)
+            },
         }
     }
 
@@ -2610,6 +2710,7 @@ impl<'m> Explorer<'m> {
         }
         self.order.extend(stored.order);
         self.backward |= stored.backward;
+        self.cut |= stored.cut;
         if let Some(hint) = stored.buf_hint {
             self.buf_hint = hint;
         }
