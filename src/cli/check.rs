@@ -5,6 +5,7 @@
 //! With several specs the human report ends with a summary table; with
 //! `--lock` every complete exploration is compared with `dsmc.lock`.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -75,6 +76,14 @@ pub fn run(args: &CheckArgs) -> Outcome {
             .max()
             .unwrap_or(Outcome::Ok);
     }
+    if let Some((name, diagnostic)) = refuse_outputs(args, &inputs) {
+        print_problem(
+            &name.display().to_string(),
+            &diagnostic,
+            args.message_format,
+        );
+        return Outcome::SpecErrors;
+    }
     let mut lock = match args.lock_path() {
         None => None,
         Some(path) => match Lock::load(&path) {
@@ -113,6 +122,50 @@ pub fn run(args: &CheckArgs) -> Outcome {
         }
     }
     finish(&runs, args, lock.as_mut())
+}
+
+/// Why the files this run would write cannot be written, found before any
+/// spec is checked: a `--report` path that names an input spec or the
+/// lockfile (the inputs compared by canonical path, whatever glob or
+/// spelling named them), or an output path that is a dangling symbolic link.
+/// The path refused, and why.
+fn refuse_outputs(args: &CheckArgs, inputs: &[Input]) -> Option<(PathBuf, Diagnostic)> {
+    use super::atomic;
+    if args.update_lock
+        && let Some(lock) = args.lock_path()
+        && let Err(e) = atomic::target(&lock)
+    {
+        let diagnostic = e.to_diagnostic("dsmc::lock::cannot_write", "the lockfile", &lock);
+        return Some((lock, diagnostic));
+    }
+    let report = args.report.as_ref()?;
+    if let Err(e) = atomic::target(report) {
+        let diagnostic = e.to_diagnostic("dsmc::cli::cannot_write", "the report", report);
+        return Some((report.clone(), diagnostic));
+    }
+    let identity = atomic::identity(report);
+    let specs = inputs.iter().filter_map(|input| match input {
+        Input::Spec(path) => Some((path.clone(), "a spec this run checks")),
+        Input::Problem { .. } => None,
+    });
+    let lock = args
+        .lock_path()
+        .map(|path| (path, "the lockfile of this run"));
+    let (clash, what) = specs
+        .chain(lock)
+        .find(|(path, _)| atomic::identity(path) == identity)?;
+    Some((
+        report.clone(),
+        Diagnostic::error(
+            "dsmc::cli::report_overwrites_input",
+            format!(
+                "`--report {}` would overwrite `{}`, {what}",
+                report.display(),
+                clash.display()
+            ),
+        )
+        .help("give the HTML report a file of its own, such as `--report report.html`"),
+    ))
 }
 
 /// The limits every spec of the run is checked under.
@@ -445,13 +498,10 @@ fn finish(runs: &[SpecRun], args: &CheckArgs, lock: Option<&mut Lock>) -> Outcom
                 checked: &run.checked,
             })
             .collect();
-        match std::fs::write(path, dsmc::html::report(&specs)) {
+        match super::atomic::write(path, dsmc::html::report(&specs).as_bytes()) {
             Ok(()) => report::eprint_line(&format!("wrote the report to {}", path.display())),
             Err(e) => {
-                let diagnostic = Diagnostic::error(
-                    "dsmc::cli::cannot_write",
-                    format!("cannot write the report `{}`: {e}", path.display()),
-                );
+                let diagnostic = e.to_diagnostic("dsmc::cli::cannot_write", "the report", path);
                 print_problem(
                     &path.display().to_string(),
                     &diagnostic,
@@ -462,26 +512,38 @@ fn finish(runs: &[SpecRun], args: &CheckArgs, lock: Option<&mut Lock>) -> Outcom
         }
     }
     if let Some(lock) = lock {
-        to_people(&format!("\n{}", lock_report(runs, lock, args.update_lock)));
-        if args.update_lock {
+        // The verdict says "updated" only once the file is written.
+        let action = if !args.update_lock {
+            LockAction::Compare
+        } else {
             match lock.write() {
-                Ok(_) => {}
-                Err(diagnostic) => {
-                    print_problem(
-                        &lock.path.display().to_string(),
-                        &diagnostic,
-                        args.message_format,
-                    );
+                Ok(_) => LockAction::Updated,
+                Err(e) => {
+                    report::print_diagnostics(&e.file, &[e.diagnostic], args.message_format);
                     outcome = Outcome::SpecErrors;
+                    LockAction::NotUpdated
                 }
             }
-        }
+        };
+        to_people(&format!("\n{}", lock_report(runs, lock, action)));
     }
     outcome
 }
 
+/// What a run did with the lockfile.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LockAction {
+    /// Compared with it (`--lock`).
+    Compare,
+    /// Wrote this run's entries into it (`--update-lock`).
+    Updated,
+    /// Tried to, and failed: the file is as it was.
+    NotUpdated,
+}
+
 /// The lock's verdict on the run: what differs, or that nothing does.
-fn lock_report(runs: &[SpecRun], lock: &Lock, updating: bool) -> String {
+fn lock_report(runs: &[SpecRun], lock: &Lock, action: LockAction) -> String {
+    let updating = action != LockAction::Compare;
     let name = lock.path.display();
     let mut lines = Vec::new();
     let (mut same, mut changed, mut missing) = (0, 0, 0);
@@ -499,7 +561,11 @@ fn lock_report(runs: &[SpecRun], lock: &Lock, updating: bool) -> String {
             lines.push(format!("  {label}: {line}"));
         }
     }
-    let head = if updating {
+    let head = if action == LockAction::NotUpdated {
+        format!(
+            "{name}: not updated ({changed} changed, {missing} not in the lock, {same} as recorded)"
+        )
+    } else if updating {
         if changed + missing == 0 {
             format!("{name}: up to date ({same} as recorded)")
         } else {

@@ -1,5 +1,6 @@
 //! `dsmc fmt`: rewrites specs in the canonical layout, or with `--check`
-//! shows what it would change.
+//! shows what it would change. A spec is replaced atomically
+//! (`atomic::write`), keeping its permissions.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -62,8 +63,15 @@ fn format_file(path: &Path, check: bool) -> Outcome {
         ));
         return Outcome::SpecErrors;
     }
-    if let Err(e) = std::fs::write(path, &formatted) {
-        report::eprint_line(&format!("error: cannot write `{}`: {e}", spec.name));
+    // A temporary file renamed over the spec, with the spec's permissions:
+    // a failed write (a full disk) leaves the spec as it was.
+    if let Err(e) = super::atomic::write(path, formatted.as_bytes()) {
+        let diagnostic = e.to_diagnostic("dsmc::cli::cannot_write", "the formatted spec", path);
+        let file = SpecText {
+            name: spec.name.clone(),
+            source: "".into(),
+        };
+        report::print_diagnostics(&file, &[diagnostic], MessageFormat::Human);
         return Outcome::SpecErrors;
     }
     report::print_line(&format!("formatted {}", spec.name));

@@ -7,9 +7,17 @@
 //! (exit 1) on any difference, so a change of a spec's state space is a
 //! reviewed diff and never an accident. `--update-lock` writes the new
 //! numbers instead. The file is TOML, sorted, with one `[[spec]]` table per
-//! entry; entries of specs a run does not check are kept as they are.
+//! entry; entries of specs a run does not check are kept as they are, and
+//! two entries for one spec and set of overrides are an error
+//! (`dsmc::lock::duplicate`).
+//!
+//! Several jobs may update one lockfile at once: [`Lock::write`] merges
+//! this run's entries into the file as it is under an exclusive file lock,
+//! not as it was when the run started, and replaces it atomically.
 
 use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use dsmc::diagnostic::Diagnostic;
@@ -17,8 +25,10 @@ use dsmc::explore::Exploration;
 use dsmc::front::Override;
 use dsmc::model::Model;
 use dsmc::report::{thousands, verdict_word};
+use dsmc::syntax::ast::Span;
 use serde::{Deserialize, Serialize};
 
+use super::atomic::{self, Target, WriteError};
 use super::report::SpecText;
 
 /// The format version this dsmc reads and writes.
@@ -33,12 +43,21 @@ const HEADER: &str = "\
 
 ";
 
-/// The file as a whole.
-#[derive(Debug, Default, Serialize, Deserialize)]
+/// The file as a whole, as written.
+#[derive(Debug, Default, Serialize)]
 struct LockFile {
     version: u32,
-    #[serde(default, rename = "spec")]
+    #[serde(rename = "spec")]
     specs: Vec<Entry>,
+}
+
+/// The file as a whole, as read: each entry with where it is, so that a
+/// duplicate can be pointed at.
+#[derive(Debug, Deserialize)]
+struct LockFileRead {
+    version: u32,
+    #[serde(default, rename = "spec")]
+    specs: Vec<toml::Spanned<Entry>>,
 }
 
 /// What one exhaustive search established about one spec under one set of
@@ -129,21 +148,37 @@ pub struct Lock {
     pub path: PathBuf,
     /// The directory spec paths are relative to.
     dir: PathBuf,
-    /// Whether the file existed when the run started.
+    /// Whether the file existed (and was not empty) when the run started.
     pub existed: bool,
+    /// The entries as the run started: what this run compares with.
     entries: Vec<Entry>,
+    /// This run's entries, to be written under `--update-lock`.
+    recorded: Vec<Entry>,
 }
 
-/// A lockfile that cannot be used: the file (for the report's source) and
-/// what is wrong.
-pub struct LoadError {
+/// A lockfile that cannot be used or written: the file (for the report's
+/// source) and what is wrong.
+pub struct LockError {
     pub file: SpecText,
     pub diagnostic: Diagnostic,
 }
 
+impl LockError {
+    /// An error about the file `name` with no text to point into.
+    fn without_source(name: &str, diagnostic: Diagnostic) -> Box<LockError> {
+        Box::new(LockError {
+            file: SpecText {
+                name: name.to_string(),
+                source: "".into(),
+            },
+            diagnostic,
+        })
+    }
+}
+
 impl Lock {
-    /// Reads the lockfile; a missing file is an empty lock.
-    pub fn load(path: &Path) -> Result<Lock, Box<LoadError>> {
+    /// Reads the lockfile; a missing or empty file is an empty lock.
+    pub fn load(path: &Path) -> Result<Lock, Box<LockError>> {
         let dir = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -154,66 +189,15 @@ impl Lock {
         let name = path.display().to_string();
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Lock {
-                    path: path.to_path_buf(),
-                    dir,
-                    existed: false,
-                    entries: Vec::new(),
-                });
-            }
-            Err(e) => {
-                return Err(Box::new(LoadError {
-                    file: SpecText {
-                        name: name.clone(),
-                        source: "".into(),
-                    },
-                    diagnostic: Diagnostic::error(
-                        "dsmc::cli::cannot_read",
-                        format!("cannot read `{name}`: {e}"),
-                    ),
-                }));
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(cannot_read(&name, &e)),
         };
-        let invalid = |diagnostic: Diagnostic| {
-            Box::new(LoadError {
-                file: SpecText {
-                    name: name.clone(),
-                    source: text.as_str().into(),
-                },
-                diagnostic,
-            })
-        };
-        let file: LockFile = toml::from_str(&text).map_err(|e| {
-            let span = e.span().unwrap_or(0..0);
-            invalid(
-                Diagnostic::error(
-                    "dsmc::lock::invalid",
-                    format!("`{name}` is not a dsmc lockfile: {}", e.message().trim()),
-                )
-                .primary(dsmc::syntax::ast::Span::new(span.start, span.end), "here")
-                .help("delete it and run `dsmc check --update-lock` to write it anew"),
-            )
-        })?;
-        if file.version != VERSION {
-            return Err(invalid(
-                Diagnostic::error(
-                    "dsmc::lock::version",
-                    format!(
-                        "`{name}` has format version {}, and this dsmc reads version {VERSION}",
-                        file.version
-                    ),
-                )
-                .help(
-                    "use the dsmc that wrote it, or run `dsmc check --update-lock` to rewrite it",
-                ),
-            ));
-        }
         Ok(Lock {
             path: path.to_path_buf(),
             dir,
-            existed: true,
-            entries: file.specs,
+            existed: !text.trim().is_empty(),
+            entries: parse(&name, &text)?,
+            recorded: Vec::new(),
         })
     }
 
@@ -266,43 +250,74 @@ impl Lock {
         }
     }
 
-    /// Puts `entry` in the lock, in place of the one for the same spec and
-    /// overrides.
+    /// Keeps `entry` to be written by [`Lock::write`], in place of the one
+    /// for the same spec and overrides.
     pub fn record(&mut self, entry: Entry) {
-        match self.entries.iter_mut().find(|e| e.key() == entry.key()) {
-            Some(old) => *old = entry,
-            None => self.entries.push(entry),
-        }
+        merge(&mut self.recorded, entry);
     }
 
-    /// Writes the lock, sorted, if its text changed; says whether it did.
-    pub fn write(&mut self) -> Result<bool, Diagnostic> {
-        self.entries.sort_by(|a, b| a.key().cmp(&b.key()));
-        let file = LockFile {
-            version: VERSION,
-            specs: std::mem::take(&mut self.entries),
+    /// Writes this run's entries into the lockfile and says whether its
+    /// text changed.
+    ///
+    /// Other jobs may update the same lockfile at the same time, each with
+    /// entries of its own, so the update is a read-merge-write under an
+    /// exclusive advisory lock on the file (`File::lock`, `flock` on Unix):
+    /// the file is read again under the lock, as it is now and not as it
+    /// was when the run started, this run's entries replace theirs or are
+    /// added, and the result replaces the file atomically (`atomic::write`)
+    /// before the lock is released. A job that waited for the lock on a
+    /// file that another job has since replaced finds that the path names
+    /// another file and takes the lock again on that one.
+    ///
+    /// A missing lockfile is created empty to be locked; a failed write
+    /// removes it again, and leaves an existing one as it was.
+    pub fn write(&self) -> Result<bool, Box<LockError>> {
+        let name = self.path.display().to_string();
+        let cannot_write = |e: WriteError| {
+            LockError::without_source(
+                &name,
+                e.to_diagnostic("dsmc::lock::cannot_write", "the lockfile", &self.path),
+            )
         };
-        let body = toml::to_string(&file);
-        self.entries = file.specs;
-        let name = self.path.display();
+        let target = match atomic::target(&self.path).map_err(cannot_write)? {
+            Target::Replace(path) | Target::Direct(path) => path,
+        };
+        let held = lock_file(&target).map_err(|e| cannot_write(WriteError::Io(e)))?;
+        let mut entries = parse(&name, &held.text)?;
+        for entry in &self.recorded {
+            merge(&mut entries, entry.clone());
+        }
+        entries.sort_by(|a, b| a.key().cmp(&b.key()));
+        let body = toml::to_string(&LockFile {
+            version: VERSION,
+            specs: entries,
+        });
         let text = match body {
             Ok(body) => format!("{HEADER}{body}"),
             Err(e) => {
-                return Err(Diagnostic::error(
-                    "dsmc::lock::cannot_write",
-                    format!("cannot write `{name}`: {e}"),
+                return Err(LockError::without_source(
+                    &name,
+                    Diagnostic::error(
+                        "dsmc::lock::cannot_write",
+                        format!("cannot write `{name}`: {e}"),
+                    ),
                 ));
             }
         };
-        if std::fs::read_to_string(&self.path).is_ok_and(|old| old == text) {
+        if held.text == text {
             return Ok(false);
         }
-        std::fs::write(&self.path, text).map_err(|e| {
-            Diagnostic::error(
-                "dsmc::lock::cannot_write",
-                format!("cannot write `{name}`: {e}"),
-            )
-        })?;
+        if let Err(e) = atomic::write(&target, text.as_bytes()) {
+            if held.created {
+                // Still ours: every writer replaces the file only under
+                // the lock, which this job holds.
+                let _ = std::fs::remove_file(&target);
+            }
+            return Err(cannot_write(e));
+        }
+        // The lock is released when `held.file` is closed, after the
+        // rename.
+        drop(held);
         Ok(true)
     }
 
@@ -314,6 +329,166 @@ impl Lock {
             .unwrap_or_else(|_| spec.to_path_buf());
         relative_path(&canonical, &self.dir)
     }
+}
+
+/// The lockfile, read and locked for an update.
+struct Held {
+    /// The open file, locked exclusively until it is closed.
+    #[allow(dead_code, reason = "held for its lock")]
+    file: File,
+    /// Its text when the lock was taken.
+    text: String,
+    /// Whether this job created it (empty) to lock it.
+    created: bool,
+}
+
+/// Opens the lockfile at `path` (creating it empty if it does not exist),
+/// takes an exclusive lock on it, waiting for other jobs, and reads it.
+fn lock_file(path: &Path) -> std::io::Result<Held> {
+    // Each try after the first follows another job's replacing the file:
+    // the number of tries is bounded only against a file system that never
+    // shows the path as the file just opened.
+    for _ in 0..10_000 {
+        let (mut file, created) = match OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(path)
+        {
+            Ok(file) => (file, true),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                match OpenOptions::new().read(true).write(true).open(path) {
+                    Ok(file) => (file, false),
+                    // Removed since: by a job whose write failed.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(e),
+                }
+            }
+            Err(e) => return Err(e),
+        };
+        file.lock()?;
+        // While this job waited, another may have renamed a new lockfile
+        // over the one it opened (or removed it): then the lock it holds is
+        // on a file nobody reads any more.
+        if !names_file(path, &file) {
+            continue;
+        }
+        let mut text = String::new();
+        file.read_to_string(&mut text)?;
+        return Ok(Held {
+            file,
+            text,
+            created,
+        });
+    }
+    Err(std::io::Error::other(
+        "the lockfile was replaced 10,000 times while dsmc waited to lock it",
+    ))
+}
+
+/// Whether `path` names the open `file` (the same device and inode).
+#[cfg(unix)]
+fn names_file(path: &Path, file: &File) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(path), file.metadata()) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+/// Whether `path` names the open `file`: elsewhere a file that is open
+/// cannot be renamed over, so it is.
+#[cfg(not(unix))]
+fn names_file(path: &Path, _file: &File) -> bool {
+    path.exists()
+}
+
+/// Puts `entry` into `entries`, in place of the one with the same key.
+fn merge(entries: &mut Vec<Entry>, entry: Entry) {
+    match entries.iter_mut().find(|e| e.key() == entry.key()) {
+        Some(old) => *old = entry,
+        None => entries.push(entry),
+    }
+}
+
+/// The error for a lockfile that exists but cannot be read.
+fn cannot_read(name: &str, e: &std::io::Error) -> Box<LockError> {
+    let why = if e.kind() == std::io::ErrorKind::InvalidData {
+        "it is not UTF-8 text".to_string()
+    } else {
+        e.to_string()
+    };
+    LockError::without_source(
+        name,
+        Diagnostic::error(
+            "dsmc::cli::cannot_read",
+            format!("cannot read `{name}`: {why}"),
+        ),
+    )
+}
+
+/// The entries of the lockfile `name` whose text is `text`; an empty (or
+/// blank) text is a lock with no entries.
+fn parse(name: &str, text: &str) -> Result<Vec<Entry>, Box<LockError>> {
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let invalid = |diagnostic: Diagnostic| {
+        Box::new(LockError {
+            file: SpecText {
+                name: name.to_string(),
+                source: text.into(),
+            },
+            diagnostic,
+        })
+    };
+    let file: LockFileRead = toml::from_str(text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        invalid(
+            Diagnostic::error(
+                "dsmc::lock::invalid",
+                format!("`{name}` is not a dsmc lockfile: {}", e.message().trim()),
+            )
+            .primary(Span::new(span.start, span.end), "here")
+            .help("delete it and run `dsmc check --update-lock` to write it anew"),
+        )
+    })?;
+    if file.version != VERSION {
+        return Err(invalid(
+            Diagnostic::error(
+                "dsmc::lock::version",
+                format!(
+                    "`{name}` has format version {}, and this dsmc reads version {VERSION}",
+                    file.version
+                ),
+            )
+            .help("use the dsmc that wrote it, or run `dsmc check --update-lock` to rewrite it"),
+        ));
+    }
+    // Two entries for one spec and set of overrides: which one a check
+    // compares with would be an accident of order.
+    let mut first: BTreeMap<(&str, &[String]), Span> = BTreeMap::new();
+    for spanned in &file.specs {
+        let span = Span::new(spanned.span().start, spanned.span().end);
+        let entry = spanned.get_ref();
+        if let Some(earlier) = first.get(&entry.key()) {
+            return Err(invalid(
+                Diagnostic::error(
+                    "dsmc::lock::duplicate",
+                    format!("`{name}` has two entries for `{}`", entry.label()),
+                )
+                .primary(span, "the second entry")
+                .secondary(*earlier, "the first entry")
+                .help("delete one of them, or delete both and run `dsmc check --update-lock`"),
+            ));
+        }
+        first.insert(entry.key(), span);
+    }
+    Ok(file
+        .specs
+        .into_iter()
+        .map(toml::Spanned::into_inner)
+        .collect())
 }
 
 /// `path` relative to the directory `base`, both absolute, with `/` and

@@ -1,9 +1,11 @@
 //! The parts of the `dsmc` binary (not of the library): one module per
 //! subcommand, [`report`] for everything that reaches the terminal, the
 //! parts of `dsmc check` for CI: [`inputs`] (files, directories, patterns),
-//! [`summary`], [`junit`], [`sarif`] and [`lock`] (`dsmc.lock`), and [`lsp`],
-//! the language server.
+//! [`summary`], [`junit`], [`sarif`] and [`lock`] (`dsmc.lock`), [`lsp`],
+//! the language server, and [`atomic`], which writes every file the binary
+//! writes.
 
+pub mod atomic;
 pub mod check;
 pub mod explore;
 pub mod fmt;
