@@ -20,9 +20,10 @@ Exit codes:
      unformatted files
   2  the spec has errors, a file cannot be read, or the command line is wrong
   3  no verdict: the check stopped before it could decide (`--max-states`,
-     `--max-memory` or the default memory guard, `--timeout`, Ctrl-C); a
-     simulation cut short by `--timeout` or Ctrl-C
-130 a second Ctrl-C: dsmc exited at once, without a report
+     `--max-memory` or the default memory guard, `--timeout`, Ctrl-C,
+     SIGTERM, SIGHUP); a simulation cut short by `--timeout` or a signal
+130 a second Ctrl-C, SIGTERM or SIGHUP: dsmc exited at once, without a
+     report
 Over several specs the weightiest counts: 2, then 1, then 3.";
 
 /// dsmc: a model checker for distributed protocols.
@@ -101,7 +102,8 @@ pub struct CheckArgs {
     /// difference. Implies `--lock`.
     #[arg(long)]
     pub update_lock: bool,
-    /// Worker threads (default: one per core). Results do not depend on it.
+    /// Worker threads (default, and 0: one per core; at most four per core,
+    /// more is capped with a warning). Results do not depend on it.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// Stop after this many distinct states (checked between batches of
@@ -115,8 +117,9 @@ pub struct CheckArgs {
     #[arg(long, value_name = "SIZE")]
     pub max_memory: Option<String>,
     /// Stop each spec's check after DURATION (`30s`, `5m`, `1h`, `500ms`,
-    /// `1m30s`); the report then says "incomplete" (exit 3). Ctrl-C also
-    /// stops a check with its partial report; a second Ctrl-C exits at once.
+    /// `1m30s`); the report then says "incomplete" (exit 3). Ctrl-C,
+    /// SIGTERM and SIGHUP also stop a check with its partial report; a
+    /// second one exits at once.
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
     /// Explore every state even where the spec declares `symmetric` node
@@ -256,8 +259,8 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "S", default_value_t = 0)]
     pub seed: u64,
     /// Stop walking after DURATION (`30s`, `5m`, `1h`, `500ms`) and report
-    /// the walks done (exit 3 unless something was found). Ctrl-C does the
-    /// same; a second Ctrl-C exits at once.
+    /// the walks done (exit 3 unless something was found). Ctrl-C, SIGTERM
+    /// and SIGHUP do the same; a second one exits at once.
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
 }
@@ -320,7 +323,7 @@ fn main() -> ExitCode {
     // The language server speaks on stdout itself, and handles its errors.
     let lsp = matches!(args.command, Command::Lsp);
     let run = move || match args.command {
-        Command::Check(check) => cli::check::run(&check).exit_code(),
+        Command::Check(check) => cli::check::run(check).exit_code(),
         Command::Fmt(fmt) => cli::fmt::run(&fmt).exit_code(),
         Command::Explore(explore) => cli::explore::run(&explore).exit_code(),
         Command::Simulate(simulate) => cli::simulate::run(&simulate).exit_code(),

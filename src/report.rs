@@ -663,7 +663,7 @@ pub fn stop_clause(reason: StopReason) -> String {
                 duration_text(d)
             )
         }
-        StopReason::Interrupted => "it was interrupted (Ctrl-C)".to_string(),
+        StopReason::Interrupted => "it was interrupted (Ctrl-C, SIGTERM or SIGHUP)".to_string(),
     }
 }
 

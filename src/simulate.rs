@@ -29,7 +29,7 @@ pub struct SimOptions {
     pub seed: u64,
     /// Stop walking after this long.
     pub timeout: Option<Duration>,
-    /// Stop when asked from outside (Ctrl-C).
+    /// Stop when asked from outside (Ctrl-C, SIGTERM, SIGHUP).
     pub stop: Option<StopSignal>,
 }
 

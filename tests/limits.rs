@@ -383,7 +383,7 @@ fn ctrl_c_stops_a_check_with_its_partial_report() {
     assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
     let out = stdout(&output);
     assert!(
-        out.contains("the search is incomplete: it was interrupted (Ctrl-C)"),
+        out.contains("the search is incomplete: it was interrupted (Ctrl-C, SIGTERM or SIGHUP)"),
         "{out}"
     );
     assert!(out.contains("consistent    invariant  unknown"), "{out}");
@@ -413,7 +413,9 @@ fn ctrl_c_stops_a_simulation_with_its_report() {
     assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
     let out = stdout(&output);
     assert!(
-        out.contains("the simulation is incomplete: it was interrupted (Ctrl-C) after"),
+        out.contains(
+            "the simulation is incomplete: it was interrupted (Ctrl-C, SIGTERM or SIGHUP) after"
+        ),
         "{out}"
     );
     assert!(out.contains("result: INCOMPLETE (interrupted;"), "{out}");

@@ -60,6 +60,30 @@ impl Server {
         stdin.flush().expect("flush to server");
     }
 
+    /// Writes bytes as they are, framing or not.
+    fn send_raw(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin is open");
+        stdin.write_all(bytes).expect("write to server");
+        stdin.flush().expect("flush to server");
+    }
+
+    /// The next error response with a `null` id: the answer to a message
+    /// the server could not read.
+    fn null_id_error(&mut self) -> Value {
+        let is_it = |m: &Value| m.get("id") == Some(&Value::Null) && m.get("error").is_some();
+        if let Some(i) = self.pending.iter().position(is_it) {
+            return self.pending.remove(i)["error"].clone();
+        }
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let message = self.receive(deadline);
+            if is_it(&message) {
+                return message["error"].clone();
+            }
+            self.pending.push(message);
+        }
+    }
+
     fn notify(&mut self, method: &str, params: Value) {
         self.send(json!({ "jsonrpc": "2.0", "method": method, "params": params }));
     }
@@ -414,6 +438,75 @@ fn odd_requests_get_answers_and_the_server_survives() {
 fn exit_without_shutdown_is_an_error() {
     let mut server = Server::start();
     server.initialize();
+    server.notify("exit", Value::Null);
+    assert_eq!(server.wait(), Some(1));
+}
+
+/// `Content-Length: 1000000000000` once aborted the server (a failed
+/// allocation): now the message is refused unread with an error response
+/// (id `null`, as JSON-RPC asks when the id is unknown) and the server
+/// goes on with the next one.
+#[test]
+fn a_huge_content_length_is_refused_and_the_server_goes_on() {
+    let mut server = Server::start();
+    server.send_raw(b"Content-Length: 1000000000000\r\n\r\n");
+    let init = server.initialize();
+    assert_eq!(init["serverInfo"]["name"], "dsmc");
+    let error = server.null_id_error();
+    assert_eq!(error["code"], -32600, "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("longer than the limit of 64 MiB")),
+        "{error}"
+    );
+    // Past the limit by one byte is refused too; the server still answers.
+    server.send_raw(format!("Content-Length: {}\r\n\r\n", (64 << 20) + 1).as_bytes());
+    assert_eq!(server.null_id_error()["code"], -32600);
+    server.open("protocol P\nnode A { var x: bool = false }\n");
+    assert_eq!(server.diagnostics().len(), 1);
+    assert_eq!(server.shutdown_and_exit(), Some(0));
+}
+
+/// Malformed framing no longer ends the server: what is not a header is
+/// skipped up to the next `Content-Length`, a body that is not JSON gets
+/// a parse error, and the messages after them are served.
+#[test]
+fn garbage_framing_is_skipped_and_the_next_message_served() {
+    let mut server = Server::start();
+    // A line that is no header, a block without `Content-Length`, a length
+    // that is no number, and half a JSON object glued to the next header.
+    server.send_raw(
+        b"hello\r\nContent-Type: text/plain\r\n\r\nContent-Length: many\r\n\r\n{\"half\": ",
+    );
+    let init = server.initialize();
+    assert_eq!(init["serverInfo"]["name"], "dsmc");
+    // A framed body that is not JSON: a parse error, id `null`.
+    server.send_raw(b"Content-Length: 9\r\n\r\n{not json");
+    assert_eq!(server.null_id_error()["code"], -32700);
+    // JSON that is not a message, with an id: the error carries the id.
+    server.send(json!({ "jsonrpc": "2.0", "id": 99, "method": 5 }));
+    let deadline = Instant::now() + TIMEOUT;
+    let refused = loop {
+        let message = server.receive(deadline);
+        if message["id"] == 99 {
+            break message;
+        }
+    };
+    assert_eq!(refused["error"]["code"], -32600, "{refused}");
+    // And the server still does its work.
+    server.open("protocol P\nnode A { var x: bool = false }\n");
+    assert_eq!(server.diagnostics().len(), 1);
+    assert_eq!(server.shutdown_and_exit(), Some(0));
+}
+
+/// Before `initialize`, a request is refused with `ServerNotInitialized`
+/// and `exit` ends the server with 1.
+#[test]
+fn requests_before_initialize_are_refused() {
+    let mut server = Server::start();
+    let response = server.request("textDocument/hover", json!({}));
+    assert_eq!(response["error"]["code"], -32002, "{response}");
     server.notify("exit", Value::Null);
     assert_eq!(server.wait(), Some(1));
 }

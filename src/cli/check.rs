@@ -61,7 +61,16 @@ impl SpecRun {
 
 /// Checks every spec in turn (one bad spec does not hide the others) and
 /// returns the weightiest outcome.
-pub fn run(args: &CheckArgs) -> Outcome {
+pub fn run(mut args: CheckArgs) -> Outcome {
+    // The JUnit, SARIF and JSON documents own stdout: the warning goes to
+    // stderr for people, as the specs' diagnostics do with them.
+    let warning_format = if args.format == ReportFormat::Human {
+        args.message_format
+    } else {
+        MessageFormat::Human
+    };
+    args.threads = super::limits::worker_threads(args.threads, warning_format);
+    let args = &args;
     let inputs = inputs::expand(&args.files);
     if args.engine == Engine::Stateright {
         return inputs
@@ -173,7 +182,7 @@ struct Limits {
     /// `--max-memory`, or the default guard.
     memory: Option<dsmc::explore::MemoryLimit>,
     timeout: Option<Duration>,
-    /// Set by Ctrl-C and by the memory watchdog.
+    /// Set by Ctrl-C, SIGTERM, SIGHUP and by the memory watchdog.
     signal: dsmc::explore::StopSignal,
 }
 

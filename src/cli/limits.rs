@@ -1,7 +1,8 @@
 //! The limits of a check or a simulation on the command line: `--max-memory
 //! SIZE` and `--timeout DURATION` (parsed here, with a diagnostic that
 //! points into the argument), the default memory guard, a watchdog of the
-//! process's resident memory, and Ctrl-C.
+//! process's resident memory, Ctrl-C, SIGTERM and SIGHUP, and the cap on
+//! `--threads`.
 //!
 //! The explorer itself does no IO: it accounts for the memory of its own
 //! structures and reads a [`StopSignal`]. This module reads `/proc` and
@@ -364,21 +365,74 @@ impl Drop for Watchdog {
     }
 }
 
-/// The exit code of a second Ctrl-C, which ends the process at once (the
-/// shell's convention for SIGINT: 128 + 2).
+/// How many worker threads per core `--threads` may ask for. More threads
+/// than cores only add waiting: each parallel step of the search wakes
+/// every worker, so 5,000 threads on two cores turned a 288-state check
+/// into half a minute, and a timeout was only seen between such steps.
+/// Four per core still lets a user try oversubscription.
+pub const THREADS_PER_CORE: usize = 4;
+
+/// The most worker threads a check runs: [`THREADS_PER_CORE`] per core
+/// (`available_parallelism`, which counts the cores this process may run
+/// on; one when it cannot be known).
+pub fn max_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get) * THREADS_PER_CORE
+}
+
+/// The worker threads of a check: `--threads N` (0 means the default, one
+/// per core), capped at [`max_threads`]. A capped value is said in a
+/// warning on stderr (`dsmc::cli::threads_capped`).
+pub fn worker_threads(requested: Option<usize>, format: MessageFormat) -> Option<usize> {
+    let requested = requested.filter(|&n| n > 0)?;
+    let cap = max_threads();
+    if requested <= cap {
+        return Some(requested);
+    }
+    let flag = "--threads";
+    let value = requested.to_string();
+    let diagnostic = Diagnostic::warning(
+        "dsmc::cli::threads_capped",
+        format!("`{flag} {requested}` is more than {cap} threads: using {cap}"),
+    )
+    .primary(
+        Span {
+            start: flag.len() + 1,
+            end: flag.len() + 1 + value.len(),
+        },
+        format!("at most {THREADS_PER_CORE} per core"),
+    )
+    .help("results do not depend on the thread count; more threads than cores only add waiting");
+    let spec = SpecText {
+        name: "command line".to_string(),
+        source: format!("{flag} {value}").into(),
+    };
+    report::print_diagnostics(&spec, std::slice::from_ref(&diagnostic), format);
+    Some(cap)
+}
+
+/// The exit code of a second interruption, which ends the process at once
+/// (the shell's convention for SIGINT: 128 + 2; the handler is not told
+/// which signal came, so SIGTERM and SIGHUP exit with it too).
 const EXIT_INTERRUPTED: i32 = 130;
 
-/// The process's stop signal, with the Ctrl-C handler installed on first
-/// use: the first Ctrl-C asks the running check to stop (it then reports
-/// what it established, exit 3); a second one exits at once.
+/// The process's stop signal, with the interruption handler installed on
+/// first use: the first Ctrl-C (SIGINT), SIGTERM or SIGHUP asks the running
+/// check to stop (it then reports what it established, exit 3); a second
+/// one, of any of the three, exits at once.
+///
+/// SIGTERM and SIGHUP are caught (ctrlc's `termination` feature) because a
+/// CI job's timeout, a batch scheduler and a closed terminal send them:
+/// the partial report is what such a run has to show. Before the first
+/// call, and in the commands that never call it (`fmt`, `lsp`, `explore`),
+/// the three signals keep their default effect.
 pub fn stop_signal() -> StopSignal {
     static SIGNAL: OnceLock<StopSignal> = OnceLock::new();
     SIGNAL
         .get_or_init(|| {
             let signal = StopSignal::new();
             let handler = signal.clone();
-            // Fails only when a handler is set already; Ctrl-C then keeps
-            // its default effect.
+            // Fails only when a handler is set already; the signals then
+            // keep their default effect.
             let _ = ctrlc::set_handler(move || {
                 if handler.interrupted() {
                     report::eprint_line("interrupted again: exiting now");
@@ -386,7 +440,8 @@ pub fn stop_signal() -> StopSignal {
                 }
                 handler.interrupt();
                 report::eprint_line(
-                    "interrupted: stopping after the current batch (Ctrl-C again to exit at once)",
+                    "interrupted: stopping after the current batch (a second Ctrl-C, SIGTERM or \
+                     SIGHUP exits at once)",
                 );
             });
             signal

@@ -41,8 +41,8 @@ pub struct Options {
     pub max_memory: Option<MemoryLimit>,
     /// Stop once the check (search and liveness) has run this long.
     pub timeout: Option<Duration>,
-    /// Stop when asked from outside: Ctrl-C, or a watchdog of the process's
-    /// memory.
+    /// Stop when asked from outside: Ctrl-C, SIGTERM or SIGHUP, or a
+    /// watchdog of the process's memory.
     pub stop: Option<StopSignal>,
     /// Explore every state even when the spec declares `symmetric` kinds.
     pub no_symmetry: bool,
@@ -100,7 +100,8 @@ impl StopSignal {
         StopSignal::default()
     }
 
-    /// Asks the search to stop: the user interrupted it (Ctrl-C).
+    /// Asks the search to stop: the user interrupted it (Ctrl-C), or the
+    /// system did (SIGTERM, SIGHUP).
     pub fn interrupt(&self) {
         let _ = self.0.compare_exchange(
             NOT_ASKED,
@@ -144,7 +145,7 @@ pub enum StopReason {
     Memory(MemoryLimit),
     /// The check ran for the time allowed.
     Timeout(Duration),
-    /// Interrupted from outside (Ctrl-C).
+    /// Interrupted from outside (Ctrl-C, SIGTERM, SIGHUP).
     Interrupted,
 }
 

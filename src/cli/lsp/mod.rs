@@ -7,13 +7,18 @@
 //! the parsed spec. Everything is synchronous: the front end takes
 //! milliseconds on a spec, so there is no queue to cancel.
 //!
-//! The transport and the message loop are rust-analyzer's `lsp-server`; the
-//! protocol types are `lsp-types`. Nothing here may print to stdout, which
-//! carries the protocol; messages for people go to stderr.
+//! The messages are rust-analyzer's `lsp-server` types and the protocol's
+//! `lsp-types`; the framing is [`transport`]'s, bounded (a message over 64
+//! MiB is refused unread) and forgiving (garbage is skipped up to the next
+//! header, a body that is not a message answered with an error), so no
+//! input ends the server but `exit` or the end of the stream. Nothing here
+//! may print to stdout, which carries the protocol; messages for people go
+//! to stderr.
 
 mod analysis;
 mod outline;
 mod position;
+mod transport;
 
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -21,7 +26,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use dsmc::diagnostic::{Diagnostic, Severity};
 use dsmc::front::{FrontEnd, check_source};
 use dsmc::syntax::ast::Span;
-use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
+use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::{
     DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag, DidChangeTextDocumentParams,
     DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams,
@@ -46,24 +51,56 @@ const EXIT_OK: u8 = 0;
 /// connection breaks.
 const EXIT_ABNORMAL: u8 = 1;
 
-/// Runs the server until the client says `exit`; returns the exit code.
+/// Runs the server on stdin and stdout until the client says `exit`;
+/// returns the exit code.
 pub fn run() -> u8 {
-    let (connection, io_threads) = Connection::stdio();
-    let code = match serve(&connection) {
+    let mut connection = Connection {
+        reader: transport::Reader::new(std::io::stdin().lock()),
+        output: std::io::stdout().lock(),
+    };
+    match serve(&mut connection) {
         Ok(code) => code,
         Err(e) => {
             eprint_line(&format!("dsmc lsp: {e}"));
-            return EXIT_ABNORMAL;
+            EXIT_ABNORMAL
         }
-    };
-    // Dropping the connection ends the writer once it has written
-    // everything; the reader stopped at `exit`.
-    drop(connection);
-    if let Err(e) = io_threads.join() {
-        eprint_line(&format!("dsmc lsp: {e}"));
-        return EXIT_ABNORMAL;
     }
-    code
+}
+
+/// The client at the other end: messages in, messages out. Reading and
+/// writing are synchronous, one message at a time: the front end takes
+/// milliseconds, and a client that stops reading holds the server back
+/// instead of filling its memory.
+struct Connection<R, W> {
+    reader: transport::Reader<R>,
+    output: W,
+}
+
+impl<R: std::io::BufRead, W: std::io::Write> Connection<R, W> {
+    /// The next message; `None` when the client closed the stream. What
+    /// is not a message is said on stderr and, where the protocol asks,
+    /// answered with an error.
+    fn receive(&mut self) -> std::io::Result<Option<Message>> {
+        loop {
+            match self.reader.next()? {
+                None => return Ok(None),
+                Some(transport::Incoming::Message(message)) => return Ok(Some(message)),
+                Some(transport::Incoming::Skipped { bytes, why }) => {
+                    eprint_line(&format!(
+                        "dsmc lsp: skipped {bytes} bytes of input that were no message ({why})"
+                    ));
+                }
+                Some(transport::Incoming::Refused { why, code, id }) => {
+                    eprint_line(&format!("dsmc lsp: {why}"));
+                    transport::write_error(&mut self.output, code, &id, &why)?;
+                }
+            }
+        }
+    }
+
+    fn send(&mut self, message: impl Into<Message>) -> std::io::Result<()> {
+        transport::write_message(&mut self.output, message.into())
+    }
 }
 
 /// What the server advertises.
@@ -89,11 +126,27 @@ fn capabilities() -> ServerCapabilities {
     }
 }
 
-type Failure = Box<dyn std::error::Error + Send + Sync>;
-
 /// The handshake and the message loop.
-fn serve(connection: &Connection) -> Result<u8, Failure> {
-    let (id, _params) = connection.initialize_start()?;
+fn serve<R: std::io::BufRead, W: std::io::Write>(
+    connection: &mut Connection<R, W>,
+) -> std::io::Result<u8> {
+    // Before `initialize`, requests are refused and notifications other
+    // than `exit` ignored, as the protocol asks.
+    let id = loop {
+        match connection.receive()? {
+            None => return Ok(EXIT_ABNORMAL),
+            Some(Message::Request(request)) if request.method == "initialize" => break request.id,
+            Some(Message::Request(request)) => connection.send(Response::new_err(
+                request.id,
+                ErrorCode::ServerNotInitialized as i32,
+                format!("expected `initialize` first, got `{}`", request.method),
+            ))?,
+            Some(Message::Notification(note)) if note.method == "exit" => {
+                return Ok(EXIT_ABNORMAL);
+            }
+            Some(_) => {}
+        }
+    };
     let result = InitializeResult {
         capabilities: capabilities(),
         server_info: Some(ServerInfo {
@@ -103,19 +156,17 @@ fn serve(connection: &Connection) -> Result<u8, Failure> {
     };
     // `initialized` is handled by the loop below (and ignored) rather than
     // awaited here, so a client that sends something else first still works.
-    connection
-        .sender
-        .send(Response::new_ok(id, result).into())?;
+    connection.send(Response::new_ok(id, result))?;
     let mut server = Server {
         documents: HashMap::new(),
         shut_down: false,
         outbox: Vec::new(),
     };
-    for message in &connection.receiver {
+    while let Some(message) = connection.receive()? {
         match message {
             Message::Request(request) => {
                 let response = server.request(request);
-                connection.sender.send(response.into())?;
+                connection.send(response)?;
             }
             Message::Notification(note) if note.method == "exit" => {
                 return Ok(if server.shut_down {
@@ -129,7 +180,7 @@ fn serve(connection: &Connection) -> Result<u8, Failure> {
             Message::Response(_) => {}
         }
         for note in server.outbox.drain(..) {
-            connection.sender.send(note.into())?;
+            connection.send(note)?;
         }
     }
     // The client closed the stream without `exit`.
