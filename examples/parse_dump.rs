@@ -4,6 +4,10 @@ fn main() {
     let source = std::fs::read_to_string(&path).expect("readable file");
     match dsmc::syntax::parse(&source) {
         Ok(spec) => println!("{spec:#?}"),
-        Err(e) => println!("{:?}", e.to_diagnostic()),
+        Err(errors) => {
+            for e in errors {
+                println!("{:?}", e.to_diagnostic());
+            }
+        }
     }
 }

@@ -115,6 +115,29 @@ impl Diagnostic {
         self.labels.first().map(|l| l.span)
     }
 
+    /// The diagnostic as a terminal should show it over `source`, the text
+    /// of its spec with its control characters escaped: every text with
+    /// its control characters escaped too, every span moved onto the shown
+    /// source (`crate::text::Neutralised`).
+    pub fn for_terminal(&self, source: &crate::text::Neutralised<'_>) -> Diagnostic {
+        let shown = |text: &str| crate::text::neutralise(text).into_owned();
+        Diagnostic {
+            severity: self.severity,
+            code: self.code,
+            message: shown(&self.message),
+            labels: self
+                .labels
+                .iter()
+                .map(|label| Label {
+                    span: source.span(label.span),
+                    message: shown(&label.message),
+                    primary: label.primary,
+                })
+                .collect(),
+            help: self.help.as_deref().map(shown),
+        }
+    }
+
     /// The sort key that orders diagnostics by position, errors before
     /// warnings at the same place.
     pub fn sort_key(&self) -> (usize, std::cmp::Reverse<Severity>, &'static str) {

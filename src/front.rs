@@ -58,11 +58,14 @@ impl FrontEnd {
 pub fn check_source(source: &str, overrides: &[Override]) -> FrontEnd {
     let ast = match syntax::parse(source) {
         Ok(ast) => ast,
-        Err(e) => {
+        Err(errors) => {
             return FrontEnd {
                 ast: None,
                 typed: None,
-                diagnostics: vec![e.to_diagnostic()],
+                diagnostics: errors
+                    .iter()
+                    .map(syntax::SyntaxError::to_diagnostic)
+                    .collect(),
             };
         }
     };

@@ -16,5 +16,6 @@ pub mod report;
 pub mod resolve;
 pub mod simulate;
 pub mod syntax;
+pub mod text;
 pub mod typeck;
 pub mod typed;

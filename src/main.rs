@@ -330,7 +330,8 @@ fn main() -> ExitCode {
         Command::Completions { shell } => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "dsmc", &mut out);
-            cli::report::print_line(String::from_utf8_lossy(&out).trim_end());
+            // A script for the shell, as clap wrote it.
+            cli::report::print_verbatim(String::from_utf8_lossy(&out).trim_end());
             cli::Outcome::Ok.exit_code()
         }
         // The protocol fixes its exit codes.

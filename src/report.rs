@@ -12,12 +12,19 @@ use crate::model::Model;
 use crate::msc::ChartOptions;
 use crate::syntax::ast::Span;
 
-/// 1-based line and column of a byte offset.
+/// 1-based line and column of a byte offset (the column in bytes; a byte
+/// order mark that starts the file is not counted).
 pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(source.len());
     let before = &source[..offset];
     let line = before.matches('\n').count() + 1;
-    let col = before.rfind('\n').map_or(offset, |n| offset - n - 1) + 1;
+    // A byte order mark that starts the file is not a column.
+    let mark = if source.starts_with(crate::text::BYTE_ORDER_MARK) {
+        crate::text::BYTE_ORDER_MARK.len_utf8().min(offset)
+    } else {
+        0
+    };
+    let col = before.rfind('\n').map_or(offset - mark, |n| offset - n - 1) + 1;
     (line, col)
 }
 

@@ -25,6 +25,7 @@ mod common;
 
 use dsmc::diagnostic::{Diagnostic, did_you_mean};
 use dsmc::front::{Override, check_source};
+use dsmc::text::Neutralised;
 use libtest_mimic::{Arguments, Failed, Trial};
 use miette::{GraphicalReportHandler, GraphicalTheme, NamedSource, Report};
 use std::collections::BTreeSet;
@@ -132,6 +133,8 @@ struct Header {
 fn parse_header(source: &str, is_spec: bool) -> Result<Header, String> {
     let mut expect = None;
     let mut defines = Vec::new();
+    // A byte order mark may start a spec (tests/cases/ok/byte_order_mark.ds).
+    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     for line in source.lines() {
         let Some(comment) = line.trim().strip_prefix("//") else {
             break;
@@ -233,19 +236,21 @@ fn run_case(root: &Path, case: &Path) -> Result<(), Failed> {
 }
 
 /// The diagnostics as the CLI shows them, without colour and at a fixed
-/// width so that a snapshot does not depend on the terminal.
+/// width so that a snapshot does not depend on the terminal; control
+/// characters escaped as on a terminal.
 fn render(case: &Path, source: &str, diagnostics: &[Diagnostic]) -> String {
     let handler =
         GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor()).with_width(80);
     let name = case.to_string_lossy();
+    let shown = Neutralised::new(source);
     let mut out = String::new();
     for (i, diagnostic) in diagnostics.iter().enumerate() {
         // The CLI leaves a blank line after each report.
         if i > 0 {
             out.push('\n');
         }
-        let report = Report::new(diagnostic.clone())
-            .with_source_code(NamedSource::new(&name, source.to_string()));
+        let report = Report::new(diagnostic.for_terminal(&shown))
+            .with_source_code(NamedSource::new(&name, shown.text().to_string()));
         if let Err(e) = handler.render_report(&mut out, &*report) {
             out.push_str(&format!("<cannot render: {e}>\n"));
         }

@@ -548,3 +548,171 @@ fn a_report_that_cannot_be_written_is_an_error() {
     let status = child.wait().expect("dsmc ends");
     assert_eq!(status.code(), Some(0));
 }
+
+/// An escape sequence that sets the terminal's title (OSC 0, ended by BEL),
+/// one that turns text red and one that clears the screen: what a file name
+/// or a spec's comment could send a terminal.
+const HOSTILE: &str = "\u{1b}]0;pwned\u{7}\u{1b}[31m\u{1b}[2J";
+
+/// Whether `bytes` hold an escape character or a BEL.
+fn has_raw_control(bytes: &[u8]) -> bool {
+    bytes.contains(&0x1b) || bytes.contains(&0x07)
+}
+
+/// A spec whose file name holds escape sequences, and whose comments hold
+/// them too, never sends them to the terminal: in the human report (header,
+/// trace, result), in diagnostics, on the error tally and in the summary
+/// table of several specs, the controls are written as `\u{1b}` and
+/// `\u{7}`. JSON carries the name exactly (serde escapes it).
+#[test]
+fn control_characters_from_file_names_and_specs_never_reach_the_terminal() {
+    let dir = scratch_dir("control_characters_never_reach_the_terminal");
+    let ok = dir.join(format!("ok{HOSTILE}.ds"));
+    let broken = dir.join(format!("broken{HOSTILE}.ds"));
+    // A deadlock gives a trace, which names the file.
+    let ok_source = format!(
+        "protocol P // {HOSTILE}\nnode A {{\n  var x: bool = false // {HOSTILE}\n  \
+         action go when !x {{ x = true }}\n}}\n"
+    );
+    let broken_source = format!("protocol P\nnode A {{\n  var x bool = false // {HOSTILE}\n}}\n");
+    std::fs::write(&ok, &ok_source).expect("can write the scratch spec");
+    std::fs::write(&broken, &broken_source).expect("can write the scratch spec");
+    let (ok, broken) = (ok.to_string_lossy(), broken.to_string_lossy());
+
+    let output = dsmc(&["check", &ok, &broken]);
+    assert_eq!(output.status.code(), Some(2), "stderr: {}", stderr(&output));
+    assert!(
+        !has_raw_control(&output.stdout),
+        "stdout: {:?}",
+        stdout(&output)
+    );
+    assert!(
+        !has_raw_control(&output.stderr),
+        "stderr: {:?}",
+        stderr(&output)
+    );
+    let (out, err) = (stdout(&output), stderr(&output));
+    let shown = r"\u{1b}]0;pwned\u{7}\u{1b}[31m\u{1b}[2J";
+    // The header, the deadlock's trace and the summary name the file.
+    assert!(out.contains(&format!("ok{shown}.ds: protocol P")), "{out}");
+    assert!(out.contains(&format!("ok{shown}.ds:4:3)")), "{out}");
+    assert!(
+        out.matches(&format!("broken{shown}.ds")).count() >= 1,
+        "{out}"
+    );
+    // The diagnostic: its file name and the source line with the comment.
+    assert!(err.contains(&format!("/broken{shown}.ds:3:9]")), "{err}");
+    assert!(
+        err.contains(&format!("var x bool = false // {shown}")),
+        "{err}"
+    );
+    assert!(err.contains(&format!("broken{shown}.ds: 1 error")), "{err}");
+
+    // Tools get the name as it is, escaped by the JSON serialiser.
+    let output = dsmc(&["check", "--message-format", "json", &broken]);
+    assert!(!has_raw_control(&output.stdout), "{:?}", stdout(&output));
+    let line: serde_json::Value =
+        serde_json::from_str(stdout(&output).lines().next().expect("one line"))
+            .expect("a JSON line");
+    assert_eq!(line["file"], *broken);
+
+    // `dsmc fmt` names the file the same way when it cannot format it.
+    let output = dsmc(&["fmt", &broken]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!has_raw_control(&output.stderr), "{:?}", stderr(&output));
+    assert_eq!(
+        std::fs::read_to_string(&*broken).expect("still there"),
+        broken_source
+    );
+}
+
+/// On a terminal, with colour, miette's own escape sequences are there but
+/// the spec's are not. Runs only where util-linux's `script` can give the
+/// binary a terminal.
+#[test]
+fn control_characters_are_escaped_on_a_colour_terminal() {
+    let has_script = Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_script {
+        eprintln!("skipped: no `script` command to run dsmc on a terminal");
+        return;
+    }
+    let dir = scratch_dir("control_characters_are_escaped_on_a_colour_terminal");
+    let spec = dir.join("spec.ds");
+    std::fs::write(
+        &spec,
+        format!("protocol P\nnode A {{\n  var x bool = false // {HOSTILE}\n}}\n"),
+    )
+    .expect("can write the scratch spec");
+    let command_line = format!(
+        "'{}' check '{}'",
+        env!("CARGO_BIN_EXE_dsmc"),
+        spec.display()
+    );
+    let output = Command::new("script")
+        .args([
+            "--quiet",
+            "--return",
+            "--command",
+            &command_line,
+            "/dev/null",
+        ])
+        .env_remove("NO_COLOR")
+        .env("TERM", "xterm-256color")
+        .output()
+        .expect("script runs");
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    let terminal = stdout(&output);
+    assert!(terminal.contains("\u{1b}["), "colour is on: {terminal:?}");
+    assert!(!terminal.contains("\u{1b}]0;"), "{terminal:?}");
+    assert!(!terminal.contains('\u{7}'), "{terminal:?}");
+    assert!(!terminal.contains("\u{1b}[2J"), "{terminal:?}");
+    assert!(terminal.contains(r"\u{1b}]0;pwned\u{7}"), "{terminal:?}");
+}
+
+/// `dsmc fmt` keeps a byte order mark and the bytes of comments, control
+/// characters included, and refuses a spec with characters that change the
+/// direction of text, leaving it as it was.
+#[test]
+fn fmt_keeps_a_byte_order_mark_and_refuses_text_direction_characters() {
+    let dir = scratch_dir("fmt_keeps_a_byte_order_mark");
+    let marked = dir.join("marked.ds");
+    std::fs::write(
+        &marked,
+        "\u{feff}protocol P\nnode A {   var x: bool = false // a\u{1b}[31mred\n}\n",
+    )
+    .expect("can write the scratch spec");
+    let output = dsmc(&["fmt", &marked.to_string_lossy()]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+    assert_eq!(
+        std::fs::read_to_string(&marked).expect("still there"),
+        "\u{feff}protocol P\n\nnode A {\n  var x: bool = false // a\u{1b}[31mred\n}\n"
+    );
+    let output = dsmc(&["fmt", "--check", &marked.to_string_lossy()]);
+    assert_eq!(output.status.code(), Some(0), "stderr: {}", stderr(&output));
+
+    let reversed = dir.join("reversed.ds");
+    let source = "protocol P\nnode A {   var x: bool = false // \u{202e} }x{\n}\n";
+    std::fs::write(&reversed, source).expect("can write the scratch spec");
+    for check in [false, true] {
+        let path = reversed.to_string_lossy();
+        let args: Vec<&str> = if check {
+            vec!["fmt", "--check", &path]
+        } else {
+            vec!["fmt", &path]
+        };
+        let output = dsmc(&args);
+        assert_eq!(output.status.code(), Some(2), "dsmc {args:?}");
+        let err = stderr(&output);
+        assert!(err.contains("dsmc::parse::text_direction"), "{err}");
+        assert!(err.contains("U+202E RIGHT-TO-LEFT OVERRIDE"), "{err}");
+        assert!(!err.contains('\u{202e}'), "the character itself: {err}");
+        assert!(err.contains("the file was not formatted"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(&reversed).expect("still there"),
+            source
+        );
+    }
+}

@@ -510,3 +510,60 @@ fn requests_before_initialize_are_refused() {
     server.notify("exit", Value::Null);
     assert_eq!(server.wait(), Some(1));
 }
+
+/// A byte order mark and characters that change the direction of text do
+/// not trouble the server: positions count them as the UTF-16 units they
+/// are in the text the client sent, every request at every position gets
+/// an answer, and the characters are reported with their code.
+#[test]
+fn byte_order_mark_and_text_direction_characters() {
+    let mut server = Server::start();
+    server.initialize();
+    let marked = "\u{feff}protocol P\nnode A {\n  var x: bool = false\n  \
+                  action go when !x { x = true }\n}\ninvariant fine: A.x || !A.x\nallow deadlock\n";
+    server.open(marked);
+    assert_eq!(server.diagnostics(), Vec::<Value>::new());
+    // `x` in `!x`: line 3, after `  action go when !`.
+    let hover = server.at("textDocument/hover", 3, 18);
+    assert!(hover.to_string().contains("bool"), "{hover}");
+    let definition = server.at("textDocument/definition", 3, 18);
+    assert_eq!(definition["range"], range((2, 6), (2, 7)), "{definition}");
+    // An error on the first line: the mark is one unit before `protocol`.
+    server.change(2, "\u{feff}protocol 1\n");
+    let diagnostics = server.diagnostics();
+    assert_eq!(diagnostics[0]["code"], "dsmc::parse::syntax");
+    assert_eq!(diagnostics[0]["range"], range((0, 10), (0, 11)));
+    // An override in a comment and an isolate in a name, each marked.
+    let reversed = "\u{feff}protocol P\nnode A {\n  var x: bool = false // \u{202e} }x{\n  \
+                    var y\u{2067}: bool = false\n}\n";
+    server.change(3, reversed);
+    let diagnostics = server.diagnostics();
+    let codes: Vec<&Value> = diagnostics.iter().map(|d| &d["code"]).collect();
+    assert_eq!(
+        codes,
+        ["dsmc::parse::text_direction", "dsmc::parse::text_direction"]
+    );
+    assert_eq!(diagnostics[0]["range"], range((2, 25), (2, 26)));
+    assert_eq!(diagnostics[1]["range"], range((3, 7), (3, 8)));
+    assert!(
+        diagnostics[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("direction of text")),
+        "{diagnostics:?}"
+    );
+    for (version, text) in [(4, marked), (5, reversed)] {
+        server.change(version, text);
+        let _ = server.diagnostics();
+        for line in 0..8 {
+            for character in 0..40 {
+                let _ = server.at("textDocument/hover", line, character);
+                let _ = server.at("textDocument/definition", line, character);
+            }
+        }
+        let _ = server.call(
+            "textDocument/documentSymbol",
+            json!({ "textDocument": { "uri": URI } }),
+        );
+    }
+    assert_eq!(server.shutdown_and_exit(), Some(0));
+}

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use dsmc::check::{CheckOptions, Checked, Status, Warnings};
 use dsmc::diagnostic::Diagnostic;
 use dsmc::explore::Options;
+use dsmc::text::neutralise;
 
 use super::Outcome;
 use super::inputs::{self, Input};
@@ -325,7 +326,7 @@ fn emit(run: &SpecRun, args: &CheckArgs, not_first: bool) {
     match args.format {
         ReportFormat::Human => emit_human(run, args, not_first),
         ReportFormat::Json => {
-            report::print_line(&json_line(run).to_string());
+            report::print_verbatim(&json_line(run).to_string());
         }
         ReportFormat::Junit | ReportFormat::Sarif => {
             // stdout is for the document; people read stderr.
@@ -340,12 +341,14 @@ fn emit(run: &SpecRun, args: &CheckArgs, not_first: bool) {
 
 fn emit_human(run: &SpecRun, args: &CheckArgs, not_first: bool) {
     let spec = &run.spec;
-    // With diagnostics as JSON lines, stdout is for them alone.
+    // With diagnostics as JSON lines, stdout is for them alone. The text
+    // is assembled from neutralised parts: rendered reports, and the
+    // report's own text through `neutralise`.
     let print = |text: &str| {
         if args.message_format == MessageFormat::Json {
-            report::eprint_line(text);
+            report::eprint_verbatim(text);
         } else {
-            report::print_line(text);
+            report::print_verbatim(text);
         }
     };
     match &run.checked {
@@ -389,27 +392,27 @@ fn emit_human(run: &SpecRun, args: &CheckArgs, not_first: bool) {
             if not_first {
                 out.push('\n');
             }
-            out.push_str(&human.header);
+            out.push_str(&neutralise(&human.header));
             out.push('\n');
-            out.push_str(&human.table);
+            out.push_str(&neutralise(&human.table));
             for finding in &human.findings {
                 out.push('\n');
                 out.push_str(&report::render(spec, &finding.diagnostic));
                 if !finding.trace.is_empty() {
-                    out.push_str(&finding.trace);
+                    out.push_str(&neutralise(&finding.trace));
                 }
             }
             out.push('\n');
             let denied = run.checked.denied_warnings();
             if denied > 0 {
                 let tally = dsmc::report::tally(model, exploration);
-                out.push_str(&dsmc::report::result_line(
+                out.push_str(&neutralise(&dsmc::report::result_line(
                     &tally,
                     exploration.stop.map(|s| s.reason),
                     denied,
-                ));
+                )));
             } else {
-                out.push_str(&human.result);
+                out.push_str(&neutralise(&human.result));
             }
             print(&out);
         }
@@ -490,11 +493,11 @@ fn finish(runs: &[SpecRun], args: &CheckArgs, lock: Option<&mut Lock>) -> Outcom
         }
         ReportFormat::Human | ReportFormat::Json => {}
         ReportFormat::Junit => {
-            report::print_line(&super::junit::report(runs, lock.as_deref()));
+            report::print_verbatim(&super::junit::report(runs, lock.as_deref()));
             to_people(&super::summary::table(runs, outcome));
         }
         ReportFormat::Sarif => {
-            report::print_line(&super::sarif::log(runs, outcome));
+            report::print_verbatim(&super::sarif::log(runs, outcome));
             to_people(&super::summary::table(runs, outcome));
         }
     }

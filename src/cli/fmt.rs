@@ -2,6 +2,7 @@
 //! shows what it would change. A spec is replaced atomically
 //! (`atomic::write`), keeping its permissions.
 
+use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -51,7 +52,14 @@ fn format_file(path: &Path, check: bool) -> Outcome {
         return Outcome::Ok;
     }
     if check {
-        report::print_line(&unified_diff(&spec.name, &spec.source, &formatted));
+        let diff = unified_diff(&spec.name, &spec.source, &formatted);
+        // A diff piped to `patch` needs the bytes as they are; on a
+        // terminal, people read it, and control characters are escaped.
+        if std::io::stdout().is_terminal() {
+            report::print_line(&diff);
+        } else {
+            report::print_verbatim(&diff);
+        }
         return Outcome::NotAsExpected;
     }
     // A formatter bug must not turn a good spec into a broken one on disk.

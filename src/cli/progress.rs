@@ -71,6 +71,8 @@ pub fn start(spec: &str) -> Option<(ProgressHook, Line)> {
 
 /// The line's text.
 fn describe(spec: &str, p: &Progress, elapsed: Duration) -> String {
+    // The line goes to the terminal as it is: escape the name's controls.
+    let spec = dsmc::text::neutralise(spec);
     let memory = format!("{:.1} MiB", p.memory_bytes as f64 / (1024.0 * 1024.0));
     match p.phase {
         Phase::Search => {

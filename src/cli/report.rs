@@ -8,6 +8,7 @@
 //! that CI never takes an empty report for a green one.
 
 use dsmc::diagnostic::{Diagnostic, Severity};
+use dsmc::text::{Neutralised, neutralise};
 use miette::{MietteHandlerOpts, NamedSource, Report};
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
@@ -72,9 +73,19 @@ fn note_stdout(result: std::io::Result<()>) {
     }
 }
 
-/// Writes one line to stdout, ignoring a closed pipe and noting any other
-/// failure ([`stdout_failure`]).
+/// Writes one line for people to stdout, ignoring a closed pipe and noting
+/// any other failure ([`stdout_failure`]). Control characters, which can
+/// come from a file name or a spec, are written as visible escapes
+/// (`dsmc::text::neutralise`): they never reach the terminal.
 pub fn print_line(line: &str) {
+    print_verbatim(&neutralise(line));
+}
+
+/// Writes one line to stdout as it is: a document for tools (JSON, SARIF,
+/// JUnit), whose serialiser escapes what it must, or text for people whose
+/// parts from users are already neutralised (reports rendered by
+/// [`render`]). Otherwise as [`print_line`].
+pub fn print_verbatim(line: &str) {
     note_stdout(writeln!(std::io::stdout().lock(), "{line}"));
 }
 
@@ -85,8 +96,14 @@ pub fn stdout_failure() -> Option<String> {
     STDOUT_FAILED.get().cloned()
 }
 
-/// Writes one line to stderr, ignoring a closed pipe.
+/// Writes one line to stderr, ignoring a closed pipe, with control
+/// characters written as visible escapes as [`print_line`] does.
 pub fn eprint_line(line: &str) {
+    eprint_verbatim(&neutralise(line));
+}
+
+/// Writes one line to stderr as it is (see [`print_verbatim`]).
+pub fn eprint_verbatim(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
@@ -112,7 +129,7 @@ pub fn print_diagnostics(spec: &SpecText, diagnostics: &[Diagnostic], format: Me
             let lines = LineIndex::new(&spec.source);
             for diagnostic in diagnostics {
                 match serde_json::to_string(&JsonDiagnostic::new(&spec.name, diagnostic, &lines)) {
-                    Ok(json) => print_line(&json),
+                    Ok(json) => print_verbatim(&json),
                     // Strings and numbers always serialise; this only keeps
                     // a panic out of the binary.
                     Err(e) => {
@@ -130,6 +147,9 @@ const MAX_SNIPPET_LINE: usize = 4096;
 
 /// A diagnostic rendered as a miette report, with the source marked, in
 /// colour when stderr allows it (the hook set by [`install_miette_hook`]).
+/// The spec's name, its source and the diagnostic's words are shown with
+/// their control characters escaped, so the report holds no escape
+/// sequence but miette's own.
 pub fn render(spec: &SpecText, diagnostic: &Diagnostic) -> String {
     format!("{:?}\n", prepare(spec, diagnostic))
 }
@@ -150,7 +170,8 @@ pub fn render_plain(spec: &SpecText, diagnostic: &Diagnostic) -> String {
 }
 
 /// The report of a diagnostic with its source attached, or, for a span on
-/// a line too long to show, with the position in the message instead.
+/// a line too long to show, with the position in the message instead;
+/// either way neutralised for a terminal ([`Diagnostic::for_terminal`]).
 fn prepare(spec: &SpecText, diagnostic: &Diagnostic) -> Report {
     let long_line = diagnostic.labels.iter().any(|l| {
         let source: &str = &spec.source;
@@ -162,19 +183,26 @@ fn prepare(spec: &SpecText, diagnostic: &Diagnostic) -> Report {
             .map_or(source.len(), |n| l.span.start + n);
         end - start > MAX_SNIPPET_LINE
     });
+    let name = neutralise(&spec.name).into_owned();
     if long_line {
         // Say where instead of showing it.
         let mut plain = diagnostic.clone();
         if let Some(label) = plain.labels.first() {
             let lines = LineIndex::new(&spec.source);
             let (line, column) = lines.position(label.span.start);
-            plain.message = format!("{} ({}:{line}:{column})", plain.message, spec.name);
+            plain.message = format!("{} ({name}:{line}:{column})", plain.message);
         }
         plain.labels.clear();
-        return Report::new(plain);
+        return Report::new(plain.for_terminal(&Neutralised::new("")));
     }
-    Report::new(diagnostic.clone())
-        .with_source_code(NamedSource::new(&spec.name, Arc::clone(&spec.source)))
+    let shown = Neutralised::new(&spec.source);
+    let diagnostic = diagnostic.for_terminal(&shown);
+    let source: Arc<str> = if shown.changed() {
+        Arc::from(shown.into_text())
+    } else {
+        Arc::clone(&spec.source)
+    };
+    Report::new(diagnostic).with_source_code(NamedSource::new(name, source))
 }
 
 /// The diagnostics of one spec as a JSON array of `--message-format json`
@@ -283,7 +311,8 @@ impl<'a> LineIndex<'a> {
 
     /// The line and column of `offset`. An offset past the end or inside a
     /// character is moved back to the nearest character start, so a wrong
-    /// span still gives a usable position.
+    /// span still gives a usable position. A byte order mark that starts
+    /// the file is not a column, as in an editor.
     pub fn position(&self, offset: usize) -> (usize, usize) {
         let mut offset = offset.min(self.source.len());
         while !self.source.is_char_boundary(offset) {
@@ -291,7 +320,10 @@ impl<'a> LineIndex<'a> {
         }
         // `line_starts[0] == 0 <= offset`, so the index is at least 1.
         let line = self.line_starts.partition_point(|&start| start <= offset);
-        let line_start = self.line_starts[line - 1];
+        let mut line_start = self.line_starts[line - 1];
+        if line_start == 0 && self.source.starts_with(dsmc::text::BYTE_ORDER_MARK) {
+            line_start = dsmc::text::BYTE_ORDER_MARK.len_utf8().min(offset);
+        }
         let column = self.source[line_start..offset].chars().count() + 1;
         (line, column)
     }
@@ -314,5 +346,11 @@ mod tests {
         // The end of the file, after the last newline.
         assert_eq!(lines.position(7), (3, 1));
         assert_eq!(lines.position(99), (3, 1));
+        // A byte order mark is no column.
+        let marked = LineIndex::new("\u{feff}ab\nc");
+        assert_eq!(marked.position(0), (1, 1));
+        assert_eq!(marked.position(3), (1, 1));
+        assert_eq!(marked.position(4), (1, 2));
+        assert_eq!(marked.position(6), (2, 1));
     }
 }

@@ -52,7 +52,8 @@
 //! moves before that construct, and one written between `}` and `else` moves
 //! to the end of the block before the `else`. Comments after the last item
 //! end the file. Blank lines around comments are kept (collapsed) as
-//! between declarations.
+//! between declarations. A comment's text is kept byte for byte, control
+//! characters included; a byte order mark that starts the file is kept.
 
 mod text;
 
@@ -82,7 +83,13 @@ pub fn format_spec(spec: &Spec, source: &str) -> String {
         force_blank: false,
     };
     printer.spec(spec);
-    printer.out
+    // A byte order mark is kept: formatting changes the layout, not the
+    // encoding the author chose.
+    let mut out = printer.out;
+    if source.starts_with(crate::text::BYTE_ORDER_MARK) {
+        out.insert(0, crate::text::BYTE_ORDER_MARK);
+    }
+    out
 }
 
 /// The output being built, and how far the comments have been placed.

@@ -7,25 +7,21 @@
 use super::ast::Span;
 use super::parser::Rule;
 use crate::diagnostic::Diagnostic;
+use crate::text::{describe_char, is_text_direction_control, needs_naming};
 
 /// Why a spec could not be parsed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SyntaxError {
-    /// The parser could not go on at `at`.
-    Unexpected {
-        /// The offending token (or the end of input).
-        at: Span,
-        /// What would have been accepted there, in words, sorted.
-        expected: Vec<&'static str>,
-        /// The text found there (empty at the end of input).
-        found: String,
-        /// The word just before `at` (empty when there is none): `not` in
-        /// `when not x`, `invariant` when a block was left open.
-        before: String,
-        /// The bracket before `at` most likely left open, when the file
-        /// ends with brackets open: often the cause of the error. The flag
-        /// says whether it is certainly unclosed.
-        unclosed: Option<(Span, char, bool)>,
+    /// The parser could not go on (boxed: it is by far the largest).
+    Unexpected(Box<Unexpected>),
+    /// Characters that change the direction in which text is displayed
+    /// ([`crate::text::TEXT_DIRECTION_CONTROLS`]), all on one line: the
+    /// line may read differently from what the parser reads.
+    TextDirection {
+        /// Each character and where it is, in order.
+        chars: Vec<(Span, char)>,
+        /// Whether they are all inside a `//` comment.
+        in_comment: bool,
     },
     /// An integer literal larger than a 64-bit integer holds.
     IntTooLarge { at: Span },
@@ -36,6 +32,28 @@ pub enum SyntaxError {
         /// The limit.
         limit: usize,
     },
+}
+
+/// Where and why the parser could not go on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unexpected {
+    /// The offending token (or the end of input).
+    pub at: Span,
+    /// What would have been accepted there, in words, sorted.
+    pub expected: Vec<String>,
+    /// The text found there (empty at the end of input).
+    pub found: String,
+    /// The word just before `at` (empty when there is none): `not` in
+    /// `when not x`, `invariant` when a block was left open.
+    pub before: String,
+    /// The bracket before `at` most likely left open, when the file ends
+    /// with brackets open: often the cause of the error. The flag says
+    /// whether it is certainly unclosed.
+    pub unclosed: Option<(Span, char, bool)>,
+    /// The keyword that starts the declaration, node item or statement the
+    /// parser was inside when it broke, when it broke inside one (empty
+    /// otherwise): its shape is the help.
+    pub within: String,
 }
 
 impl SyntaxError {
@@ -50,7 +68,15 @@ impl SyntaxError {
         SyntaxError::TooDeep { at, limit }
     }
 
-    pub(super) fn from_pest(error: pest::error::Error<Rule>, source: &str) -> SyntaxError {
+    /// The error pest gave. `detail` parses again with pest's record of
+    /// the literal tokens it tried (costly, so only when needed): it gives
+    /// the furthest offset any token was tried at and those tokens, in
+    /// words.
+    pub(super) fn from_pest(
+        error: pest::error::Error<Rule>,
+        source: &str,
+        detail: impl FnOnce() -> Option<(usize, Vec<String>)>,
+    ) -> SyntaxError {
         let offset = match error.location {
             pest::error::InputLocation::Pos(p) => p,
             pest::error::InputLocation::Span((s, _)) => s,
@@ -78,7 +104,27 @@ impl SyntaxError {
         }
         expected.sort_unstable();
         expected.dedup();
-        let found = token_at(source, offset);
+        let mut expected: Vec<String> = expected.into_iter().map(str::to_string).collect();
+        let mut offset = offset;
+        let mut found = token_at(source, offset);
+        let mut within = String::new();
+        // Pest lists only rules, never literal tokens such as `:`: a
+        // declaration, node item or statement that breaks at a punctuation
+        // mark inside it is reported at its first word, as "expected a node
+        // item, found `var`". Ask pest where the furthest token failed.
+        if starts_expected_construct(&expected, &found)
+            && let Some((at, tokens)) = detail()
+            && at > offset
+            && at <= source.len()
+            && source.is_char_boundary(at)
+        {
+            // With no token to name, the message is "unexpected ...", and
+            // the help shows the construct's shape.
+            within = std::mem::take(&mut found);
+            offset = at;
+            found = token_at(source, offset);
+            expected = tokens;
+        }
         let before = word_before(source, offset);
         let end = offset + found.len().max(if offset < source.len() { 1 } else { 0 });
         // Never split a UTF-8 character.
@@ -86,30 +132,71 @@ impl SyntaxError {
         while !source.is_char_boundary(end) {
             end += 1;
         }
-        SyntaxError::Unexpected {
+        SyntaxError::Unexpected(Box::new(Unexpected {
             at: Span::new(offset, end),
             expected,
             found,
             before,
             unclosed: unclosed_bracket(source, offset),
+            within,
+        }))
+    }
+
+    /// One error per line holding characters that change the direction of
+    /// text, anywhere in `source`, in order. One pass over the text.
+    pub(super) fn text_direction(source: &str) -> Vec<SyntaxError> {
+        let mut errors: Vec<SyntaxError> = Vec::new();
+        let bytes = source.as_bytes();
+        let mut line = 0usize;
+        // The line of the last error.
+        let mut error_line = usize::MAX;
+        // No string literals: the first `//` of a line starts a comment.
+        let mut in_comment = false;
+        for (i, c) in source.char_indices() {
+            match c {
+                '\n' => {
+                    line += 1;
+                    in_comment = false;
+                }
+                '/' if bytes.get(i + 1) == Some(&b'/') => in_comment = true,
+                _ if is_text_direction_control(c) => {
+                    let at = (Span::new(i, i + c.len_utf8()), c);
+                    match errors.last_mut() {
+                        Some(SyntaxError::TextDirection {
+                            chars,
+                            in_comment: all_in_comment,
+                        }) if line == error_line => {
+                            chars.push(at);
+                            *all_in_comment &= in_comment;
+                        }
+                        _ => {
+                            error_line = line;
+                            errors.push(SyntaxError::TextDirection {
+                                chars: vec![at],
+                                in_comment,
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
         }
+        errors
     }
 
     /// The diagnostic a user sees.
     pub fn to_diagnostic(&self) -> Diagnostic {
         match self {
-            SyntaxError::Unexpected {
-                at,
-                expected,
-                found,
-                before,
-                unclosed,
-            } => {
-                let found_words = if found.is_empty() {
-                    "the end of the file".to_string()
-                } else {
-                    format!("`{found}`")
-                };
+            SyntaxError::Unexpected(unexpected) => {
+                let Unexpected {
+                    at,
+                    expected,
+                    found,
+                    before,
+                    unclosed,
+                    within,
+                } = unexpected.as_ref();
+                let found_words = found_words(found);
                 let message = match expected.as_slice() {
                     [] => format!("unexpected {found_words}"),
                     _ => format!("expected {}, found {found_words}", one_of(expected)),
@@ -121,6 +208,7 @@ impl SyntaxError {
                     [one] => format!("expected {} here", one.split(" (").next().unwrap_or(one)),
                     _ => "unexpected here".to_string(),
                 };
+                let hint = hint(expected, found, before).or_else(|| construct_shape(within));
                 let diagnostic =
                     Diagnostic::error("dsmc::parse::syntax", message).primary(*at, label);
                 match unclosed {
@@ -133,14 +221,52 @@ impl SyntaxError {
                                 format!("this `{open}` may be the one left open")
                             },
                         )
-                        .help(hint(expected, found, before).unwrap_or_else(|| {
+                        .help(hint.unwrap_or_else(|| {
                             format!(
                                 "close it with `{}` where its block or list ends",
                                 closing(*open)
                             )
                         })),
-                    None => diagnostic.maybe_help(hint(expected, found, before)),
+                    None => diagnostic.maybe_help(hint),
                 }
+            }
+            SyntaxError::TextDirection { chars, in_comment } => {
+                let count = match chars.len() {
+                    1 => "a character that changes".to_string(),
+                    n => format!("{n} characters that change"),
+                };
+                let place = if *in_comment {
+                    "a comment"
+                } else {
+                    "this line"
+                };
+                let mut names: Vec<String> = Vec::new();
+                for (_, c) in chars {
+                    let name = describe_char(*c);
+                    if !names.contains(&name) {
+                        names.push(name);
+                    }
+                }
+                let (names, verb, pronoun) = match names.as_slice() {
+                    [one] => (one.clone(), "makes", "it"),
+                    _ => (all_of(&names), "make", "them"),
+                };
+                let mut diagnostic = Diagnostic::error(
+                    "dsmc::parse::text_direction",
+                    format!("{place} holds {count} the direction of text"),
+                );
+                for (i, (span, c)) in chars.iter().enumerate() {
+                    let label = describe_char(*c);
+                    diagnostic = if i == 0 {
+                        diagnostic.primary(*span, label)
+                    } else {
+                        diagnostic.secondary(*span, label)
+                    };
+                }
+                diagnostic.help(format!(
+                    "{names} {verb} an editor show the line in another order than dsmc reads \
+                     it, which can hide what the spec does: remove {pronoun}"
+                ))
             }
             SyntaxError::IntTooLarge { at } => Diagnostic::error(
                 "dsmc::parse::int_too_large",
@@ -265,14 +391,94 @@ const DECLARATION_KEYWORDS: &[&str] = &[
     "unfair",
 ];
 
+/// Words that start a node item.
+const NODE_ITEM_KEYWORDS: &[&str] = &["var", "persistent", "on", "action", "fair", "strong"];
+
+/// Words that start a statement other than an assignment.
+const STATEMENT_KEYWORDS: &[&str] = &["if", "for", "send", "broadcast", "assert", "let"];
+
 /// Words that can never be names (the grammar's `reserved` rule).
 const RESERVED_WORDS: &[&str] = &[
     "true", "false", "self", "all", "forall", "exists", "in", "if", "else",
 ];
 
+/// How a message shows the text found where the parser stopped: in
+/// backticks, or named in words when it cannot be seen (`U+00A0 NO-BREAK
+/// SPACE`, `U+001B ESCAPE`).
+fn found_words(found: &str) -> String {
+    let mut chars = found.chars();
+    match (chars.next(), chars.next()) {
+        (None, _) => "the end of the file".to_string(),
+        (Some(c), None) if needs_naming(c) => describe_char(c),
+        _ => format!("`{found}`"),
+    }
+}
+
+/// The keywords that start the constructs `expected` lists.
+fn construct_keywords(expected: &[String]) -> Vec<&'static str> {
+    let mut keywords = Vec::new();
+    for item in expected {
+        match item.as_str() {
+            "a declaration" => keywords.extend(DECLARATION_KEYWORDS),
+            NODE_ITEM => keywords.extend(NODE_ITEM_KEYWORDS),
+            "a statement" => keywords.extend(STATEMENT_KEYWORDS),
+            _ => {}
+        }
+    }
+    keywords
+}
+
+/// Whether `found` is the keyword that starts one of the constructs pest
+/// says it expected: pest then failed inside that construct.
+fn starts_expected_construct(expected: &[String], found: &str) -> bool {
+    construct_keywords(expected).contains(&found)
+}
+
+/// The help for an error inside the construct that `keyword` starts: how
+/// that construct is written.
+fn construct_shape(keyword: &str) -> Option<String> {
+    if keyword.is_empty() {
+        return None;
+    }
+    if let Some(shape) = declaration_shape(keyword) {
+        return Some(format!(
+            "a declaration that starts with `{keyword}` is written {shape}"
+        ));
+    }
+    let (what, shape) = match keyword {
+        "var" | "persistent" => (
+            "node item",
+            "`var name: T = value` or `var name: T in S` (after `persistent`, if any)",
+        ),
+        "on" => (
+            "node item",
+            "`on Msg(binders) from src when guard { ... }` (the parts after `Msg` optional)",
+        ),
+        "action" | "fair" | "strong" => (
+            "node item",
+            "`action name(p: T) when guard { ... }` (parameters and guard optional)",
+        ),
+        "if" => ("statement", "`if condition { ... } else { ... }`"),
+        "for" => ("statement", "`for x in S { ... }`"),
+        "send" => ("statement", "`send destination Msg(args)`"),
+        "broadcast" => ("statement", "`broadcast Kind Msg(args)`"),
+        "assert" => ("statement", "`assert condition`"),
+        "let" => ("statement", "`let name = value`"),
+        _ => return None,
+    };
+    Some(format!(
+        "a {what} that starts with `{keyword}` is written {shape}"
+    ))
+}
+
 /// A help line for the common slips, from what was expected, what was found
 /// and the word before it.
-fn hint(expected: &[&str], found: &str, before: &str) -> Option<String> {
+fn hint(expected: &[String], found: &str, before: &str) -> Option<String> {
+    let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+    let expected = expected.as_slice();
+    if let Some(help) = odd_character_hint(found) {
+        return Some(help);
+    }
     if found == "=" && (expected.contains(&"`==`") || expected.contains(&"an operator")) {
         return Some("use `==` to compare; `=` only assigns".into());
     }
@@ -341,6 +547,28 @@ fn hint(expected: &[&str], found: &str, before: &str) -> Option<String> {
     None
 }
 
+/// The help for an invisible or control character where the parser
+/// stopped.
+fn odd_character_hint(found: &str) -> Option<String> {
+    let mut chars = found.chars();
+    let (Some(c), None) = (chars.next(), chars.next()) else {
+        return None;
+    };
+    if !needs_naming(c) {
+        return None;
+    }
+    let name = describe_char(c);
+    Some(if c == crate::text::BYTE_ORDER_MARK {
+        "a byte order mark may only start the file: delete this one".to_string()
+    } else if c.is_whitespace() {
+        format!("{name} looks like a space but is not one: replace it with a plain space")
+    } else if c.is_control() {
+        format!("{name} is a control character, which a spec cannot hold: delete it")
+    } else {
+        format!("{name} cannot be seen in most editors: delete it")
+    })
+}
+
 /// How the declaration that starts with `keyword` is written.
 fn declaration_shape(keyword: &str) -> Option<&'static str> {
     Some(match keyword {
@@ -365,11 +593,24 @@ fn declaration_shape(keyword: &str) -> Option<&'static str> {
 }
 
 /// "a, b or c".
-fn one_of(items: &[&str]) -> String {
+fn one_of(items: &[impl AsRef<str>]) -> String {
+    joined(items, "or")
+}
+
+/// "a, b and c".
+fn all_of(items: &[impl AsRef<str>]) -> String {
+    joined(items, "and")
+}
+
+/// The items separated by commas, the last two by `word`.
+fn joined(items: &[impl AsRef<str>], word: &str) -> String {
     match items {
         [] => String::new(),
-        [one] => one.to_string(),
-        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+        [one] => one.as_ref().to_string(),
+        [init @ .., last] => {
+            let init: Vec<&str> = init.iter().map(AsRef::as_ref).collect();
+            format!("{} {word} {}", init.join(", "), last.as_ref())
+        }
     }
 }
 

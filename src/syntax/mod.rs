@@ -7,7 +7,7 @@ mod error;
 mod parser;
 
 pub(crate) use depth::on_big_stack;
-pub use error::SyntaxError;
+pub use error::{SyntaxError, Unexpected};
 pub use parser::{MAX_NESTING, parse, parse_expr};
 
 /// Splits text roughly into tokens: runs of letters, digits and `_`, runs of

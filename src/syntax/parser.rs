@@ -17,22 +17,31 @@ struct DsParser;
 /// input, so that no input can exhaust the stack of the recursive parser.
 pub const MAX_NESTING: usize = 200;
 
-/// Parses a whole spec.
-pub fn parse(source: &str) -> Result<Spec, SyntaxError> {
-    check_nesting(source)?;
+/// Parses a whole spec. A spec that holds characters changing the
+/// direction of text is refused before it is parsed, with one error per
+/// line that holds them; otherwise there is at most one error.
+pub fn parse(source: &str) -> Result<Spec, Vec<SyntaxError>> {
+    let direction = SyntaxError::text_direction(source);
+    if !direction.is_empty() {
+        return Err(direction);
+    }
+    check_nesting(source).map_err(|e| vec![e])?;
     super::depth::on_big_stack(|| {
-        let spec = parse_unguarded(source)?;
+        let spec = parse_unguarded(source).map_err(|e| vec![e])?;
         match super::depth::too_deep(&spec) {
             // The deep tree is dropped here, on the big stack.
-            Some(span) => Err(SyntaxError::too_deep_tree(span, super::depth::MAX_DEPTH)),
+            Some(span) => Err(vec![SyntaxError::too_deep_tree(
+                span,
+                super::depth::MAX_DEPTH,
+            )]),
             None => Ok(spec),
         }
     })
 }
 
 fn parse_unguarded(source: &str) -> Result<Spec, SyntaxError> {
-    let mut pairs =
-        DsParser::parse(Rule::file, source).map_err(|e| SyntaxError::from_pest(e, source))?;
+    let mut pairs = DsParser::parse(Rule::file, source)
+        .map_err(|e| SyntaxError::from_pest(e, source, || literal_tokens_tried(source)))?;
     check_int_literals(&pairs)?;
     let file = pairs
         .next()
@@ -68,7 +77,7 @@ pub fn parse_expr(source: &str) -> Result<Expr, SyntaxError> {
         return Err(SyntaxError::too_deep(4096, 4096));
     }
     let mut pairs = DsParser::parse(Rule::standalone_expr, source)
-        .map_err(|e| SyntaxError::from_pest(e, source))?;
+        .map_err(|e| SyntaxError::from_pest(e, source, || None))?;
     check_int_literals(&pairs)?;
     let pair = pairs.next().expect("grammar: standalone_expr");
     Ok(expr(
@@ -76,6 +85,59 @@ pub fn parse_expr(source: &str) -> Result<Expr, SyntaxError> {
             .next()
             .expect("grammar: standalone_expr holds expr"),
     ))
+}
+
+/// Parses `source` again with pest's record of the tokens it tried, and
+/// gives the furthest offset at which a token failed with the literal
+/// tokens expected there, in backticks (whitespace and comments left out).
+///
+/// The record is switched on by a process-wide flag of pest's
+/// (`set_error_detail`), read when a parse starts; the lock makes this
+/// parse always see it on. A parse on another thread that starts meanwhile
+/// keeps records too, which only costs it time: the errors pest gives do
+/// not depend on the flag. Called only for a spec that failed, so a correct
+/// spec never pays for the record.
+fn literal_tokens_tried(source: &str) -> Option<(usize, Vec<String>)> {
+    static DETAIL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let attempts = {
+        let _only_us = DETAIL
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        pest::set_error_detail(true);
+        let result = DsParser::parse(Rule::file, source);
+        pest::set_error_detail(false);
+        result.err()?.parse_attempts()?
+    };
+    let at = attempts.max_position;
+    // Right after a word, pest also tried to go on with the word (`_`):
+    // not what the user missed.
+    let after_word = source
+        .get(..at)
+        .and_then(|head| head.chars().next_back())
+        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    let mut tokens: Vec<String> = attempts
+        .expected_tokens()
+        .iter()
+        .map(ToString::to_string)
+        .filter(|t| is_literal_token(t))
+        .filter(|t| !(after_word && t.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')))
+        .map(|t| format!("`{t}`"))
+        .collect();
+    tokens.sort();
+    tokens.dedup();
+    Some((at, tokens))
+}
+
+/// Whether pest's description of a token tried is a literal of the
+/// grammar that a user would write there: not whitespace, a comment, a
+/// character class (`a..z`) or a built-in rule.
+fn is_literal_token(token: &str) -> bool {
+    let is_range = token.chars().count() == 4 && token.chars().skip(1).take(2).eq(['.', '.']);
+    !matches!(
+        token,
+        " " | "\t" | "\r" | "\n" | "//" | "\u{feff}" | "BUILTIN_RULE"
+    ) && !is_range
+        && !token.is_empty()
 }
 
 /// Refuses an integer literal that does not fit a 64-bit integer, rather
