@@ -351,6 +351,9 @@ fn main() -> ExitCode {
                 ));
                 ExitCode::from(cli::Outcome::SpecErrors.exit_code())
             }
+            _ if !lsp && cli::report::stderr_failed() => {
+                ExitCode::from(cli::Outcome::SpecErrors.exit_code())
+            }
             _ => ExitCode::from(code),
         },
         // The panic message is already on stderr.

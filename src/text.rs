@@ -286,6 +286,12 @@ impl<'a> Neutralised<'a> {
         Neutralised::build(original, true)
     }
 
+    /// [`Neutralised::new`] for a piece of a source: a byte order mark
+    /// is left out only when the piece starts the file.
+    pub fn excerpt(original: &'a str, starts_file: bool) -> Neutralised<'a> {
+        Neutralised::build(original, starts_file)
+    }
+
     fn build(original: &'a str, drop_mark: bool) -> Neutralised<'a> {
         let has_mark = drop_mark && original.starts_with(BYTE_ORDER_MARK);
         if !has_mark

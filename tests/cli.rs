@@ -549,6 +549,37 @@ fn a_report_that_cannot_be_written_is_an_error() {
     assert_eq!(status.code(), Some(0));
 }
 
+/// Diagnostics and warnings that cannot be written to stderr (a full disk)
+/// make the run exit 2: a CI job must not read a clean run from a log
+/// that lost them.
+#[test]
+fn diagnostics_that_cannot_be_written_are_an_error() {
+    if !Path::new("/dev/full").exists() {
+        return;
+    }
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full opens for writing");
+    // Every verdict as expected, and a warning on stderr, lost.
+    let output = dsmc_command(&["check", "tests/data/clean_with_warning.ds"])
+        .stderr(full)
+        .output()
+        .expect("dsmc runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stdout(&output).contains("result: ok"));
+    // A clean spec prints nothing on stderr: nothing is lost.
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full opens for writing");
+    let output = dsmc_command(&["check", "specs/2pc.ds"])
+        .stderr(full)
+        .output()
+        .expect("dsmc runs");
+    assert_eq!(output.status.code(), Some(0));
+}
+
 /// An escape sequence that sets the terminal's title (OSC 0, ended by BEL),
 /// one that turns text red and one that clears the screen: what a file name
 /// or a spec's comment could send a terminal.

@@ -395,9 +395,10 @@ fn emit_human(run: &SpecRun, args: &CheckArgs, not_first: bool) {
             out.push_str(&neutralise(&human.header));
             out.push('\n');
             out.push_str(&neutralise(&human.table));
+            let lines = report::LineIndex::new(&spec.source);
             for finding in &human.findings {
                 out.push('\n');
-                out.push_str(&report::render(spec, &finding.diagnostic));
+                out.push_str(&report::render(spec, &finding.diagnostic, &lines));
                 if !finding.trace.is_empty() {
                     out.push_str(&neutralise(&finding.trace));
                 }

@@ -8,8 +8,9 @@
 //! that CI never takes an empty report for a green one.
 
 use dsmc::diagnostic::{Diagnostic, Severity};
+use dsmc::syntax::ast::Span;
 use dsmc::text::{Neutralised, neutralise};
-use miette::{MietteHandlerOpts, NamedSource, Report};
+use miette::{MietteHandlerOpts, Report};
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
@@ -102,9 +103,29 @@ pub fn eprint_line(line: &str) {
     eprint_verbatim(&neutralise(line));
 }
 
-/// Writes one line to stderr as it is (see [`print_verbatim`]).
+/// Writes one line to stderr as it is (see [`print_verbatim`]), noting a
+/// failure other than a closed pipe ([`stderr_failed`]).
 pub fn eprint_verbatim(line: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{line}");
+    note_stderr(writeln!(std::io::stderr().lock(), "{line}"));
+}
+
+/// Why a write to stderr failed, when one did (a closed pipe aside).
+static STDERR_FAILED: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+fn note_stderr(result: std::io::Result<()>) {
+    if let Err(e) = result
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        let _ = STDERR_FAILED.set(e.to_string());
+    }
+}
+
+/// Whether some of what was written to stderr was lost (a full disk): the
+/// run then ends with exit 2, since its diagnostics or warnings may be
+/// missing. There is nowhere to say so.
+pub fn stderr_failed() -> bool {
+    note_stderr(std::io::stderr().lock().flush());
+    STDERR_FAILED.get().is_some()
 }
 
 /// A spec's text with the name it is shown under.
@@ -120,9 +141,10 @@ pub struct SpecText {
 pub fn print_diagnostics(spec: &SpecText, diagnostics: &[Diagnostic], format: MessageFormat) {
     match format {
         MessageFormat::Human => {
+            let lines = LineIndex::new(&spec.source);
             for diagnostic in diagnostics {
-                let text = render(spec, diagnostic);
-                let _ = write!(std::io::stderr().lock(), "{text}");
+                let text = render(spec, diagnostic, &lines);
+                note_stderr(write!(std::io::stderr().lock(), "{text}"));
             }
         }
         MessageFormat::Json => {
@@ -150,8 +172,9 @@ const MAX_SNIPPET_LINE: usize = 4096;
 /// The spec's name, its source and the diagnostic's words are shown with
 /// their control characters escaped, so the report holds no escape
 /// sequence but miette's own.
-pub fn render(spec: &SpecText, diagnostic: &Diagnostic) -> String {
-    format!("{:?}\n", prepare(spec, diagnostic))
+/// `lines` indexes the spec's source, once for all its diagnostics.
+pub fn render(spec: &SpecText, diagnostic: &Diagnostic, lines: &LineIndex) -> String {
+    format!("{:?}\n", prepare(spec, diagnostic, lines))
 }
 
 /// A diagnostic rendered as [`render`] does, but never in colour and never
@@ -161,7 +184,7 @@ pub fn render_plain(spec: &SpecText, diagnostic: &Diagnostic) -> String {
         miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
             .with_links(false)
             .with_width(100);
-    let report = prepare(spec, diagnostic);
+    let report = prepare(spec, diagnostic, &LineIndex::new(&spec.source));
     let mut out = String::new();
     // Writing to a String cannot fail.
     let _ = handler.render_report(&mut out, report.as_ref());
@@ -172,7 +195,11 @@ pub fn render_plain(spec: &SpecText, diagnostic: &Diagnostic) -> String {
 /// The report of a diagnostic with its source attached, or, for a span on
 /// a line too long to show, with the position in the message instead;
 /// either way neutralised for a terminal ([`Diagnostic::for_terminal`]).
-fn prepare(spec: &SpecText, diagnostic: &Diagnostic) -> Report {
+///
+/// miette is given only the lines around the labels ([`Excerpt`]): given
+/// the whole file, it reads the file from its start for every diagnostic,
+/// and a spec with thousands of findings took minutes to report.
+fn prepare(spec: &SpecText, diagnostic: &Diagnostic, lines: &LineIndex) -> Report {
     let long_line = diagnostic.labels.iter().any(|l| {
         let source: &str = &spec.source;
         let start = source[..l.span.start.min(source.len())]
@@ -188,21 +215,73 @@ fn prepare(spec: &SpecText, diagnostic: &Diagnostic) -> Report {
         // Say where instead of showing it.
         let mut plain = diagnostic.clone();
         if let Some(label) = plain.labels.first() {
-            let lines = LineIndex::new(&spec.source);
             let (line, column) = lines.position(label.span.start);
             plain.message = format!("{} ({name}:{line}:{column})", plain.message);
         }
         plain.labels.clear();
         return Report::new(plain.for_terminal(&Neutralised::new("")));
     }
-    let shown = Neutralised::new(&spec.source);
-    let diagnostic = diagnostic.for_terminal(&shown);
-    let source: Arc<str> = if shown.changed() {
-        Arc::from(shown.into_text())
-    } else {
-        Arc::clone(&spec.source)
+    if diagnostic.labels.is_empty() {
+        return Report::new(diagnostic.for_terminal(&Neutralised::new("")));
+    }
+    // The lines of the labels, with room for miette's context lines.
+    let source: &str = &spec.source;
+    let starts = diagnostic.labels.iter().map(|l| l.span.start);
+    let ends = diagnostic
+        .labels
+        .iter()
+        .map(|l| l.span.end.max(l.span.start));
+    let first = lines
+        .line_of(starts.min().unwrap_or(0))
+        .saturating_sub(EXCERPT_CONTEXT);
+    let last = lines.line_of(ends.max().unwrap_or(0)) + EXCERPT_CONTEXT;
+    let (from, to) = (lines.line_start(first), lines.line_end(last));
+    let mut local = diagnostic.clone();
+    for label in &mut local.labels {
+        let clamp = |offset: usize| offset.clamp(from, to) - from;
+        label.span = Span::new(clamp(label.span.start), clamp(label.span.end));
+    }
+    let shown = Neutralised::excerpt(&source[from..to], from == 0);
+    let diagnostic = local.for_terminal(&shown);
+    let excerpt = Excerpt {
+        name,
+        text: shown.into_text(),
+        first_line: first,
     };
-    Report::new(diagnostic).with_source_code(NamedSource::new(name, source))
+    Report::new(diagnostic).with_source_code(excerpt)
+}
+
+/// Lines shown around a diagnostic's labels: more than miette asks for.
+const EXCERPT_CONTEXT: usize = 3;
+
+/// A few lines of a spec, from line `first_line` (0-based) on, as miette's
+/// source: spans are offsets into `text`; lines are numbered as in the
+/// file.
+struct Excerpt {
+    name: String,
+    text: String,
+    first_line: usize,
+}
+
+impl miette::SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let inner = self
+            .text
+            .read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line() + self.first_line,
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
 }
 
 /// The diagnostics of one spec as a JSON array of `--message-format json`
@@ -307,6 +386,25 @@ impl<'a> LineIndex<'a> {
             source,
             line_starts,
         }
+    }
+
+    /// The line (0-based) that holds byte `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&start| start <= offset) - 1
+    }
+
+    /// Where line `line` (0-based) starts; past the last line, the end.
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.source.len())
+    }
+
+    /// Where line `line` (0-based) ends, its newline included; past the
+    /// last line, the end.
+    pub fn line_end(&self, line: usize) -> usize {
+        self.line_start(line + 1)
     }
 
     /// The line and column of `offset`. An offset past the end or inside a
