@@ -168,7 +168,7 @@ fn assert_partial_report(run: &Run) {
     assert!(out.contains("result: INCOMPLETE (interrupted;"), "{out}");
     assert!(
         run.stderr
-            .contains("interrupted: stopping after the current batch"),
+            .contains("interrupted: stopping after the current state"),
         "{}",
         run.stderr
     );

@@ -440,7 +440,7 @@ pub fn stop_signal() -> StopSignal {
                 }
                 handler.interrupt();
                 report::eprint_line(
-                    "interrupted: stopping after the current batch (a second Ctrl-C, SIGTERM or \
+                    "interrupted: stopping after the current state (a second Ctrl-C, SIGTERM or \
                      SIGHUP exits at once)",
                 );
             });
