@@ -314,3 +314,51 @@ fn a_glob_over_link_cycles_ends_and_finds_the_real_specs() {
         ["specs/a.ds", "specs/linked.ds", "specs/nested/b.ds"]
     );
 }
+
+/// A file that never ends, or a spec far larger than the memory allows,
+/// is refused before it is read whole: `dsmc check /dev/zero` once read
+/// until the system killed it.
+#[test]
+fn a_spec_too_large_to_read_is_refused() {
+    if Path::new("/dev/zero").exists() {
+        let run = run_in(root(), &["check", "/dev/zero"]);
+        assert_eq!(run.status.code(), Some(2), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("dsmc::cli::spec_too_large"),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("larger than 32.0 MiB"),
+            "{}",
+            run.stderr
+        );
+    }
+    // 5 MB of invariants under a 100 MB limit: the front end alone would
+    // take about a gigabyte.
+    let dir = std::env::temp_dir().join(format!("dsmc-too-large-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a scratch directory");
+    let mut text =
+        String::from("protocol P\nnode A { var x: bool = false  action go { x = !x } }\n");
+    for i in 0..80_000 {
+        text.push_str(&format!(
+            "invariant i{i}: A.x || !A.x || A.x == !A.x || true\n"
+        ));
+    }
+    let spec = dir.join("large.ds");
+    std::fs::write(&spec, &text).expect("the spec is written");
+    let path = spec.to_str().expect("a UTF-8 path");
+    let run = run_in(root(), &["check", "--max-memory", "100M", path]);
+    assert_eq!(run.status.code(), Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("dsmc::cli::spec_too_large"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("under this memory limit"),
+        "{}",
+        run.stderr
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

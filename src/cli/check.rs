@@ -232,7 +232,8 @@ fn check_input(
         }
         Input::Problem { name, diagnostic } => return unreadable(name, diagnostic, start),
     };
-    let source = match super::read_spec(&path) {
+    let budget = limits.memory.map(|limit| limit.budget());
+    let source = match super::read_spec_within(&path, budget) {
         Ok(source) => source,
         Err(diagnostic) => return unreadable(name, diagnostic, start),
     };
