@@ -192,3 +192,36 @@ fn two_thousand_unknown_names_among_two_thousand_variables() {
     let front = check_source(&s, &[]);
     assert!(front.has_errors());
 }
+
+/// Thousands of items that each hold a quantifier are not "too deep": the
+/// count of open quantifiers starts again at each item (it once ran on
+/// across items and refused the 4,097th quantified invariant).
+#[test]
+fn ten_thousand_quantified_invariants() {
+    let mut source = String::from("protocol P\nnode A[2] {\n  var x: bool = false\n");
+    for i in 0..10_000 {
+        source.push_str(&format!(
+            "  action a{i} when exists b in A: !b.x {{ x = true }}\n"
+        ));
+    }
+    source.push_str("}\n");
+    for i in 0..10_000 {
+        source.push_str(&format!("invariant i{i}: forall a in A: a.x || !a.x\n"));
+    }
+    let front = check_source(&source, &[]);
+    assert!(
+        !codes(&front).contains(&"dsmc::parse::too_deep"),
+        "{:?}",
+        codes(&front)
+    );
+}
+
+/// Item words inside a quantifier chain restart the count only where the
+/// chain truly ends: this is 100,000 one-quantifier items, not one deep
+/// expression, and parses without a stack overflow.
+#[test]
+fn hundred_thousand_items_glued_together() {
+    let body = "invariant i: forall a in A: ".repeat(100_000);
+    let front = check_source(&with_invariant(&format!("{body}true")), &[]);
+    assert!(!front.diagnostics.is_empty());
+}

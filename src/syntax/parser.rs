@@ -154,7 +154,7 @@ fn check_int_literals(pairs: &Pairs<Rule>) -> Result<(), SyntaxError> {
 }
 
 /// The most quantifier and `if` keywords inside the open brackets at any
-/// point. A quantifier's body and an `else if` nest without brackets, so
+/// point (counted from the start of the current item: [`starts_item`]). A quantifier's body and an `else if` nest without brackets, so
 /// brackets alone do not bound pest's recursion; this does, far above any
 /// real spec (the tree is held to [`super::depth::MAX_DEPTH`] afterwards).
 const MAX_OPEN_KEYWORDS: usize = 4096;
@@ -181,6 +181,14 @@ fn check_nesting(source: &str) -> Result<(), SyntaxError> {
             while i < bytes.len() && word_char(bytes[i]) {
                 i += 1;
             }
+            if starts_item(&bytes[start..i]) && followed_by_name(&bytes[i..]) {
+                // A new item: whatever quantifiers and `if`s the open
+                // bracket held are closed (see `starts_item`).
+                let here = keywords.last_mut().expect("the top level");
+                open_keywords -= *here;
+                *here = 0;
+                continue;
+            }
             if matches!(&bytes[start..i], b"forall" | b"exists" | b"count" | b"if") {
                 *keywords.last_mut().expect("the top level") += 1;
                 open_keywords += 1;
@@ -206,6 +214,66 @@ fn check_nesting(source: &str) -> Result<(), SyntaxError> {
         i += 1;
     }
     Ok(())
+}
+
+/// Whether `word` starts an item (a declaration, a property, a node's
+/// `var`, `action` or handler). Followed by a name, it ends any expression
+/// before it: no expression has two words side by side (a binder follows
+/// `count` or `let`, never one of these), so the parser has left every
+/// quantifier and `if` open before it by then, and counting them can start
+/// again. Without this, 4,097 quantified invariants were "too deep".
+fn starts_item(word: &[u8]) -> bool {
+    matches!(
+        word,
+        b"invariant"
+            | b"stable"
+            | b"reachable"
+            | b"transient"
+            | b"variant"
+            | b"property"
+            | b"node"
+            | b"const"
+            | b"type"
+            | b"message"
+            | b"var"
+            | b"action"
+            | b"on"
+    )
+}
+
+/// Whether `rest` starts, after blanks and `//` comments, with a word that
+/// is not reserved (a name).
+fn followed_by_name(rest: &[u8]) -> bool {
+    let mut i = 0;
+    loop {
+        match rest.get(i) {
+            Some(b) if b.is_ascii_whitespace() => i += 1,
+            Some(b'/') if rest.get(i + 1) == Some(&b'/') => {
+                while rest.get(i).is_some_and(|&b| b != b'\n') {
+                    i += 1;
+                }
+            }
+            Some(&b) if b.is_ascii_alphabetic() || b == b'_' => {
+                let end = rest[i..]
+                    .iter()
+                    .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))
+                    .map_or(rest.len(), |n| i + n);
+                return !matches!(
+                    &rest[i..end],
+                    b"true"
+                        | b"false"
+                        | b"self"
+                        | b"all"
+                        | b"forall"
+                        | b"exists"
+                        | b"in"
+                        | b"if"
+                        | b"else"
+                );
+            }
+            _ => return false,
+        }
+    }
 }
 
 /// Collects the `//` comments of the source, outside of nothing else: the
