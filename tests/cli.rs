@@ -557,26 +557,20 @@ fn diagnostics_that_cannot_be_written_are_an_error() {
     if !Path::new("/dev/full").exists() {
         return;
     }
-    let full = std::fs::OpenOptions::new()
-        .write(true)
-        .open("/dev/full")
-        .expect("/dev/full opens for writing");
+    // `dsmc ARGS` with stderr on /dev/full.
+    let with_full_stderr = |args: &[&str]| {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full opens for writing");
+        dsmc_command(args).stderr(full).output().expect("dsmc runs")
+    };
     // Every verdict as expected, and a warning on stderr, lost.
-    let output = dsmc_command(&["check", "tests/data/clean_with_warning.ds"])
-        .stderr(full)
-        .output()
-        .expect("dsmc runs");
+    let output = with_full_stderr(&["check", "tests/data/clean_with_warning.ds"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stdout(&output).contains("result: ok"));
     // A clean spec prints nothing on stderr: nothing is lost.
-    let full = std::fs::OpenOptions::new()
-        .write(true)
-        .open("/dev/full")
-        .expect("/dev/full opens for writing");
-    let output = dsmc_command(&["check", "specs/2pc.ds"])
-        .stderr(full)
-        .output()
-        .expect("dsmc runs");
+    let output = with_full_stderr(&["check", "specs/2pc.ds"]);
     assert_eq!(output.status.code(), Some(0));
 }
 

@@ -73,6 +73,11 @@ fn finish(mut child: Child, what: &str) -> Run {
     }
 }
 
+/// Asserts that the run's stderr holds `text`.
+fn assert_stderr_has(run: &Run, text: &str) {
+    assert!(run.stderr.contains(text), "{}", run.stderr);
+}
+
 fn run_in(dir: &Path, args: &[&str]) -> Run {
     let child = dsmc_command(dir, args).spawn().expect("dsmc starts");
     finish(child, &format!("dsmc {}", args.join(" ")))
@@ -197,11 +202,7 @@ fn a_second_signal_exits_at_once() {
     let run = finish(child, "dsmc check after SIGTERM and SIGHUP");
     match run.status.code() {
         Some(130) => {
-            assert!(
-                run.stderr.contains("interrupted again: exiting now"),
-                "{}",
-                run.stderr
-            );
+            assert_stderr_has(&run, "interrupted again: exiting now");
             assert!(!run.stdout.contains("result:"), "{}", run.stdout);
         }
         Some(3) => {
@@ -221,16 +222,8 @@ fn a_huge_thread_count_is_capped_with_a_warning() {
         &["check", "--threads", "5000", "--timeout", "60s", SPEC],
     );
     assert_eq!(run.status.code(), Some(0), "stderr: {}", run.stderr);
-    assert!(
-        run.stderr.contains("dsmc::cli::threads_capped"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("`--threads 5000` is more than"),
-        "{}",
-        run.stderr
-    );
+    assert_stderr_has(&run, "dsmc::cli::threads_capped");
+    assert_stderr_has(&run, "`--threads 5000` is more than");
     let out = &run.stdout;
     assert!(out.contains("explored 288 distinct states"), "{out}");
     assert!(!out.contains("5000 threads"), "{out}");
@@ -323,16 +316,8 @@ fn a_spec_too_large_to_read_is_refused() {
     if Path::new("/dev/zero").exists() {
         let run = run_in(root(), &["check", "/dev/zero"]);
         assert_eq!(run.status.code(), Some(2), "{}", run.stderr);
-        assert!(
-            run.stderr.contains("dsmc::cli::spec_too_large"),
-            "{}",
-            run.stderr
-        );
-        assert!(
-            run.stderr.contains("larger than 32.0 MiB"),
-            "{}",
-            run.stderr
-        );
+        assert_stderr_has(&run, "dsmc::cli::spec_too_large");
+        assert_stderr_has(&run, "larger than 32.0 MiB");
     }
     // 5 MB of invariants under a 100 MB limit: the front end alone would
     // take about a gigabyte.
@@ -350,15 +335,7 @@ fn a_spec_too_large_to_read_is_refused() {
     let path = spec.to_str().expect("a UTF-8 path");
     let run = run_in(root(), &["check", "--max-memory", "100M", path]);
     assert_eq!(run.status.code(), Some(2), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("dsmc::cli::spec_too_large"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("under this memory limit"),
-        "{}",
-        run.stderr
-    );
+    assert_stderr_has(&run, "dsmc::cli::spec_too_large");
+    assert_stderr_has(&run, "under this memory limit");
     let _ = std::fs::remove_dir_all(&dir);
 }
