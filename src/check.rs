@@ -5,7 +5,7 @@
 //! code): every property as expected, one not as expected, or no verdict.
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::explore::{self, Exploration, Verdict};
+use crate::explore::{self, Exploration, Verdict, checkpoint};
 use crate::front::{self, Override};
 use crate::model::{self, Model};
 use crate::syntax::ast::Span;
@@ -19,6 +19,9 @@ pub struct CheckOptions {
     /// Check only these properties, by name (`--property`); empty: all.
     /// The others are reported as not selected.
     pub properties: Vec<String>,
+    /// Start from the checkpoint in this file (`--resume`), which must
+    /// belong to this spec, these constants and these options.
+    pub resume: Option<std::path::PathBuf>,
 }
 
 /// What warnings mean for the outcome (`dsmc check --deny warnings`).
@@ -177,6 +180,16 @@ pub fn check_source_with(source: &str, options: &CheckOptions, policy: Warnings)
             Err(diagnostics) => return Checked::Errors(diagnostics),
         }
     }
+    let identity = checkpoint_identity(source, options, &explore_options);
+    if let Some(checkpointing) = &mut explore_options.checkpoint {
+        checkpointing.identity = identity.clone();
+    }
+    if let Some(path) = &options.resume {
+        match resume_from(path, &model, &explore_options, &identity) {
+            Ok(resume) => explore_options.resume = Some(resume),
+            Err(diagnostic) => return Checked::Errors(vec![diagnostic]),
+        }
+    }
     match explore::explore(&model, &explore_options) {
         Ok(exploration) => {
             let mut warnings = front.diagnostics;
@@ -200,6 +213,62 @@ pub fn check_source_with(source: &str, options: &CheckOptions, policy: Warnings)
             )
             .primary(e.span, "while computing this initial value"),
         ]),
+    }
+}
+
+/// What a checkpoint of this check belongs to.
+fn checkpoint_identity(
+    source: &str,
+    options: &CheckOptions,
+    explore_options: &explore::Options,
+) -> checkpoint::Identity {
+    checkpoint::Identity {
+        dsmc: env!("CARGO_PKG_VERSION").to_string(),
+        spec: checkpoint::text_hash(source),
+        constants: (options.overrides.iter())
+            .map(|o| format!("{}={}", o.name, o.value))
+            .collect(),
+        no_symmetry: explore_options.no_symmetry,
+        interpreted: explore_options.interpreted,
+        properties: explore_options.properties.clone(),
+    }
+}
+
+/// Loads the checkpoint at `path` for a search of `model`; a diagnostic
+/// when it cannot be resumed from.
+fn resume_from(
+    path: &std::path::Path,
+    model: &Model,
+    explore_options: &explore::Options,
+    identity: &checkpoint::Identity,
+) -> Result<checkpoint::Resume, Diagnostic> {
+    let loaded = std::fs::File::open(path)
+        .map_err(checkpoint::Unreadable::from)
+        .and_then(|mut file| checkpoint::load(model, explore_options, identity, &mut file));
+    match loaded {
+        Ok(snapshot) => Ok(checkpoint::Resume::new(snapshot)),
+        Err(problem) => {
+            let (code, help) = match problem {
+                checkpoint::Unreadable::Mismatch(_) => (
+                    "dsmc::check::checkpoint_mismatch",
+                    "resume with the spec, the `-D` constants and the options the checkpoint was \
+                     made with, or check afresh without `--resume`",
+                ),
+                _ => (
+                    "dsmc::check::checkpoint_unreadable",
+                    "check afresh without `--resume`",
+                ),
+            };
+            Err(Diagnostic::error(
+                code,
+                format!(
+                    "cannot resume from `{}`: {}",
+                    path.display(),
+                    problem.describe()
+                ),
+            )
+            .help(help))
+        }
     }
 }
 

@@ -38,7 +38,7 @@ struct Cli {
 enum Command {
     /// Check specs: report their errors and warnings, then explore them.
     #[command(after_help = EXIT_CODES)]
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Walk a spec's state space in Stateright's Explorer, a web UI served
     /// on 127.0.0.1 until stopped.
     Explore(ExploreArgs),
@@ -148,6 +148,21 @@ pub struct CheckArgs {
     /// checker as a reference (invariants and reachability only).
     #[arg(long, value_enum, default_value_t = Engine::Dsmc)]
     pub engine: Engine,
+    /// Write checkpoints of the search into DIR (created if missing), every
+    /// `--checkpoint-every` and when a limit or a signal stops the check,
+    /// so that `--resume DIR` can go on from there. One spec per run.
+    #[arg(long, value_name = "DIR")]
+    pub checkpoint: Option<PathBuf>,
+    /// The least time between two checkpoints (default 10m). A checkpoint
+    /// is taken between two batches of the search, so a short time means
+    /// one at every batch.
+    #[arg(long, value_name = "DURATION")]
+    pub checkpoint_every: Option<String>,
+    /// Go on from the checkpoint in DIR, with the same spec, constants and
+    /// options; the check ends as the uninterrupted one would. Checkpoints
+    /// go on being written into DIR, unless `--checkpoint` names another.
+    #[arg(long, value_name = "DIR")]
+    pub resume: Option<PathBuf>,
 }
 
 impl CheckArgs {
@@ -175,6 +190,12 @@ impl CheckArgs {
             return Some(
                 "`--engine stateright` runs without limits; drop `--max-states`, `--max-memory` and `--timeout`",
             );
+        }
+        if stateright && (self.checkpoint.is_some() || self.resume.is_some()) {
+            return Some("`--engine stateright` cannot write or resume checkpoints");
+        }
+        if self.checkpoint_every.is_some() && self.checkpoint.is_none() && self.resume.is_none() {
+            return Some("`--checkpoint-every` needs `--checkpoint DIR` (or `--resume DIR`)");
         }
         if stateright && self.lock_path().is_some() {
             return Some("`--engine stateright` cannot be used with `--lock` or `--update-lock`");
@@ -323,7 +344,7 @@ fn main() -> ExitCode {
     // The language server speaks on stdout itself, and handles its errors.
     let lsp = matches!(args.command, Command::Lsp);
     let run = move || match args.command {
-        Command::Check(check) => cli::check::run(check).exit_code(),
+        Command::Check(check) => cli::check::run(*check).exit_code(),
         Command::Fmt(fmt) => cli::fmt::run(&fmt).exit_code(),
         Command::Explore(explore) => cli::explore::run(&explore).exit_code(),
         Command::Simulate(simulate) => cli::simulate::run(&simulate).exit_code(),

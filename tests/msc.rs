@@ -36,7 +36,7 @@ fn chart_limited(
             max_states,
             ..Default::default()
         },
-        properties: Vec::new(),
+        ..Default::default()
     };
     let checked = check_source(&source, &options);
     let Checked::Explored {

@@ -127,10 +127,20 @@ pub fn target(path: &Path) -> Result<Target, WriteError> {
 
 /// Replaces the file at `path` with `contents` (see the module's doc).
 pub fn write(path: &Path, contents: &[u8]) -> Result<(), WriteError> {
+    write_with(path, &mut |file| file.write_all(contents))
+}
+
+/// Replaces the file at `path` with what `contents` writes into the
+/// writer it is given: [`write`] for contents made as they are written
+/// (a checkpoint of gigabytes is never held whole in memory).
+pub fn write_with(
+    path: &Path,
+    contents: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), WriteError> {
     match target(path)? {
         Target::Direct(path) => {
             let mut file = OpenOptions::new().write(true).truncate(true).open(&path)?;
-            file.write_all(contents)?;
+            contents(&mut file)?;
             file.flush()?;
             Ok(())
         }
@@ -140,7 +150,10 @@ pub fn write(path: &Path, contents: &[u8]) -> Result<(), WriteError> {
 
 /// Writes `contents` to a temporary file beside `path` and renames it over
 /// `path`; on failure removes the temporary file.
-fn replace(path: &Path, contents: &[u8]) -> io::Result<()> {
+fn replace(
+    path: &Path,
+    contents: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
@@ -150,7 +163,7 @@ fn replace(path: &Path, contents: &[u8]) -> io::Result<()> {
     let permissions = fs::metadata(path).ok().map(|m| m.permissions());
     let (temp_path, mut file) = create_temp(dir)?;
     let result = (|| {
-        file.write_all(contents)?;
+        contents(&mut file)?;
         if let Some(permissions) = permissions {
             file.set_permissions(permissions)?;
         }

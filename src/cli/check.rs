@@ -86,7 +86,9 @@ pub fn run(mut args: CheckArgs) -> Outcome {
             .max()
             .unwrap_or(Outcome::Ok);
     }
-    if let Some((name, diagnostic)) = refuse_outputs(args, &inputs) {
+    let refused =
+        refuse_outputs(args, &inputs).or_else(|| super::checkpoint::refuse(args, &inputs));
+    if let Some((name, diagnostic)) = refused {
         print_problem(
             &name.display().to_string(),
             &diagnostic,
@@ -183,6 +185,8 @@ struct Limits {
     /// `--max-memory`, or the default guard.
     memory: Option<dsmc::explore::MemoryLimit>,
     timeout: Option<Duration>,
+    /// `--checkpoint-every`.
+    checkpoint_every: Duration,
     /// Set by Ctrl-C, SIGTERM, SIGHUP and by the memory watchdog.
     signal: dsmc::explore::StopSignal,
 }
@@ -198,9 +202,14 @@ impl Limits {
             Some(v) => Some(parse_duration("--timeout", v)?),
             None => None,
         };
+        let checkpoint_every = match &args.checkpoint_every {
+            Some(v) => parse_duration("--checkpoint-every", v)?,
+            None => super::checkpoint::DEFAULT_EVERY,
+        };
         Ok(Limits {
             memory: memory_limit(max_memory),
             timeout,
+            checkpoint_every,
             signal: super::limits::stop_signal(),
         })
     }
@@ -237,6 +246,16 @@ fn check_input(
         Ok(source) => source,
         Err(diagnostic) => return unreadable(name, diagnostic, start),
     };
+    let checkpoint_dir = super::checkpoint::directory(args);
+    let written = Arc::new(super::checkpoint::Written::default());
+    if let Some(dir) = &args.resume
+        && args.message_format != MessageFormat::Json
+    {
+        report::eprint_line(&format!(
+            "resuming from `{}`",
+            super::checkpoint::file(dir).display()
+        ));
+    }
     let progress = super::progress::start(&name);
     let options = CheckOptions {
         overrides: args.defines.clone(),
@@ -250,8 +269,18 @@ fn check_input(
             progress: progress.as_ref().map(|(hook, _)| hook.clone()),
             properties: None,
             interpreted: args.engine == Engine::Interpreter,
+            checkpoint: checkpoint_dir.map(|dir| {
+                super::checkpoint::checkpointing(
+                    dir,
+                    limits.checkpoint_every,
+                    args.message_format,
+                    written.clone(),
+                )
+            }),
+            resume: None,
         },
         properties: args.properties.clone(),
+        resume: args.resume.as_deref().map(super::checkpoint::file),
     };
     let warnings = if args.deny.contains(&Deny::Warnings) {
         Warnings::Deny
@@ -263,6 +292,11 @@ fn check_input(
     let checked = dsmc::check::check_source_with(&source, &options, warnings);
     if let Some((_, line)) = progress {
         line.clear();
+    }
+    if let (Some(dir), Checked::Explored { exploration, .. }) = (checkpoint_dir, &checked)
+        && exploration.stop.is_some()
+    {
+        written.tell(dir, &path, args.message_format);
     }
     let spec = SpecText {
         name,

@@ -7,6 +7,7 @@
 
 pub mod atomic;
 pub mod check;
+pub mod checkpoint;
 pub mod explore;
 pub mod fmt;
 pub mod inputs;

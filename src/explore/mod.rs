@@ -15,6 +15,7 @@
 //! smallest (frontier position, step index): the shortest counterexample
 //! with ties broken canonically.
 
+pub mod checkpoint;
 mod liveness;
 mod store;
 
@@ -57,6 +58,11 @@ pub struct Options {
     /// spec qualifies for the step cache and packed `set` networks
     /// ([`Model::packing`]): for comparison and for testing the fast path.
     pub interpreted: bool,
+    /// Write checkpoints of the search as it goes (`--checkpoint`).
+    pub checkpoint: Option<checkpoint::Checkpointing>,
+    /// Start from a checkpoint instead of the initial states (`--resume`):
+    /// the search goes on as if it had never stopped.
+    pub resume: Option<checkpoint::Resume>,
 }
 
 impl Options {
@@ -213,7 +219,7 @@ pub struct Trace {
 }
 
 /// An evaluation that failed in a state (the last of its trace).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EvalError {
     pub what: Evaluated,
     /// What failed, at which expression.
@@ -221,7 +227,7 @@ pub struct EvalError {
 }
 
 /// What was being evaluated when an evaluation failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Evaluated {
     /// One of the expressions of the property with this index.
     Property(usize),
@@ -302,7 +308,7 @@ pub struct Exploration {
 /// What the exploration exercised, per node kind: by action index and by
 /// handler index, whether the step was ever taken; and by message kind,
 /// whether a message of that kind was in the network of a stored state.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Coverage {
     pub actions: Vec<Vec<bool>>,
     pub handlers: Vec<Vec<bool>>,
@@ -579,7 +585,7 @@ impl PredCache {
 }
 
 /// Where a violation was found, for picking the canonical one.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Found {
     /// (BFS level, frontier position, step index): smaller is earlier.
     key: (u32, u64, u32),
@@ -592,7 +598,7 @@ struct Found {
     error: Option<EvalError>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 enum StepEnd {
     To(Vec<u64>),
     Failed(RtError),
@@ -2222,6 +2228,14 @@ struct Explorer<'m> {
     /// The bytes of buffers the last batch needed per frontier state:
     /// what sizes the next batch ([`batch_len`]).
     per_state: usize,
+    /// Bits of a stored state's words that are used.
+    store_bits: u32,
+    /// States stored when the current level began.
+    level_before: u64,
+    /// When the last checkpoint was written (or the search started).
+    last_save: Instant,
+    /// How long the search ran before the checkpoint it resumed from.
+    elapsed_before: Duration,
 }
 
 impl<'m> Explorer<'m> {
@@ -2290,6 +2304,10 @@ impl<'m> Explorer<'m> {
             batch_buffers_max: 0,
             batch_networks_max: 0,
             batch_new_max: 0,
+            store_bits,
+            level_before: 0,
+            last_save: start,
+            elapsed_before: Duration::ZERO,
         }
     }
 
@@ -2424,86 +2442,35 @@ impl<'m> Explorer<'m> {
     }
 
     fn run(mut self) -> Result<Exploration, RtError> {
-        let initial = self.shared.model.initial()?;
-        let total = initial.len();
-        // Initial states go through phase 2 like successors, a batch at a
-        // time, made as they are stored: a spec may start from billions of
-        // them, so the limits are checked between batches here too.
-        let mut frontier = Frontier::default();
-        let (mut state, mut canon, mut packed) = (Vec::new(), Vec::new(), Vec::new());
-        let mut at: u128 = 0;
-        while at < total {
-            // The first batch is always stored: a check stopped at once
-            // still says what holds in the initial states (most specs have
-            // no more than that batch).
-            let frontiers = [&frontier.ids, &frontier.words];
-            let held = self.held_bytes(&frontiers);
-            if at > 0
-                && let Some(reason) = self.must_stop(held, self.batch_ahead(&frontier))
-            {
-                self.stopped = Some(reason);
-                return Ok(self.finish(0, false));
-            }
-            let end = (at + BATCH as u128).min(total);
-            let mut buf: Vec<ShardBuf> = (0..SHARDS).map(|_| ShardBuf::default()).collect();
-            let mut pendings = 0;
-            for i in at..end {
-                initial.state(i, &mut state);
-                let mut s = &state;
-                if let Some(sym) = self.shared.sym {
-                    self.shared.model.canonical(sym, s, &mut canon);
-                    s = &canon;
+        let (mut frontier, mut next, mut at, mut depth, mut level, mut resuming) =
+            match self.take_resume() {
+                Some(snapshot) => {
+                    let r = self.restore(snapshot);
+                    (r.frontier, r.next, r.at, r.depth, r.level, true)
                 }
-                if let Some(p) = self.shared.packed {
-                    p.pack(self.shared.model.layout.fixed_words, s, &mut packed);
-                    s = &packed;
-                }
-                let placed = place(s, self.shared.store_words);
-                let hash = lookup_hash(placed, self.shared.packed.is_some());
-                let one = self.shared.one_word();
-                let b = &mut buf[placed.0];
-                // The key orders initial states as they come (a step of a
-                // state before them all): by their number, which a u32
-                // holds as long as memory does.
-                let key = (0, u32::try_from(i).unwrap_or(u32::MAX));
-                push_pending(b, hash, key, &mut pendings, NO_PARENT, s, one);
-            }
-            self.transitions += (end - at) as u64;
-            let states_before = self.n_states();
-            let stored = self.phase2(vec![ChunkOut {
-                bufs: buf,
-                level: 0,
-                pendings,
-                buffer_bound: 0,
-                transitions: 0,
-                step_found: Vec::new(),
-                deadlock: None,
-                runtime_error: None,
-                coverage: Coverage::new(self.shared.model),
-                idle: Vec::new(),
-            }]);
-            if self.cut {
-                self.stopped = Some(self.must_stop(0, 0).unwrap_or(StopReason::Interrupted));
-                return Ok(self.finish(0, false));
-            }
-            frontier.ids.extend(stored.ids);
-            frontier.words.extend(stored.words);
-            let new = (self.n_states() - states_before) as usize;
-            self.batch_new_max = self.batch_new_max.max(new);
-            at = end;
-        }
-        let mut depth = if self.n_states() > 0 { 1 } else { 0 };
+                None => match self.store_initial()? {
+                    Some(frontier) => {
+                        let depth = if self.n_states() > 0 { 1 } else { 0 };
+                        (frontier, Frontier::default(), 0, depth, 0, false)
+                    }
+                    None => return Ok(self.finish(0, false)),
+                },
+            };
         let mut complete = true;
-        let mut level = 0;
         // Phase 1's output for the next batch, when it ran beside this
         // batch's phase 2 (see below).
         let mut generated: Option<Generated> = None;
         'levels: while !frontier.ids.is_empty() {
-            level += 1;
-            let before = self.n_states();
-            self.level_start = Some(self.shards.iter().map(|s| s.len() as u32).collect());
-            if self.keep_order {
-                self.level_starts.push(self.order.len() as u32);
+            // A resumed search starts inside the level it stopped in.
+            if !std::mem::take(&mut resuming) {
+                level += 1;
+                self.level_before = self.n_states();
+                self.level_start = Some(self.shards.iter().map(|s| s.len() as u32).collect());
+                if self.keep_order {
+                    self.level_starts.push(self.order.len() as u32);
+                }
+                next = Frontier::default();
+                at = 0;
             }
             // The frontier in batches, in order: each batch's successors are
             // buffered, then stored, so the buffers stay small whatever the
@@ -2523,7 +2490,6 @@ impl<'m> Explorer<'m> {
             // runs phase 1 of the next level's first batch, when the states
             // stored so far fill it (they are its states, in order), so
             // that levels follow one another without a pause.
-            let mut next = Frontier::default();
             let pipelined = self.shared.packed.is_some();
             let width = if pipelined {
                 self.shared.store_words
@@ -2534,9 +2500,20 @@ impl<'m> Explorer<'m> {
                 0 => &[][..],
                 w => &frontier.words[at * w..(at + len) * w],
             };
-            // Where this level's current batch starts in the frontier.
-            let mut at = 0;
+            // `at`: where this level's current batch starts in the frontier.
             while at < frontier.ids.len() {
+                // The start of a batch: where a checkpoint can be taken, and
+                // where a stop below leaves the search to resume from.
+                let place = |frontier, next, at| checkpoint::Place {
+                    frontier,
+                    next,
+                    at,
+                    depth,
+                    level,
+                };
+                if self.checkpoint_due() {
+                    self.save_checkpoint(&place(&frontier, &next, at));
+                }
                 let frontiers = [&frontier.ids, &frontier.words, &next.ids, &next.words];
                 let mut held = self.held_bytes(&frontiers);
                 let mut ahead = self.batch_ahead(&next);
@@ -2552,11 +2529,13 @@ impl<'m> Explorer<'m> {
                 }
                 if let Some(reason) = generated.as_ref().and_then(|g| g.cut) {
                     self.stopped = Some(reason);
+                    self.checkpoint_on_stop(&place(&frontier, &next, at));
                     complete = false;
                     break 'levels;
                 }
                 if let Some(reason) = self.must_stop(held, ahead) {
                     self.stopped = Some(reason);
+                    self.checkpoint_on_stop(&place(&frontier, &next, at));
                     complete = false;
                     break 'levels;
                 }
@@ -2576,7 +2555,10 @@ impl<'m> Explorer<'m> {
                             &budget,
                         );
                         if let Some(reason) = self.cut(&budget, held + store_ahead) {
+                            // This batch's phase 1 is dropped whole: the
+                            // search stands at the batch's start.
                             self.stopped = Some(reason);
+                            self.checkpoint_on_stop(&place(&frontier, &next, at));
                             complete = false;
                             break 'levels;
                         }
@@ -2648,13 +2630,87 @@ impl<'m> Explorer<'m> {
                     self.report(Phase::Search, depth, left + next.ids.len());
                 }
             }
-            frontier = next;
-            if self.n_states() > before {
+            frontier = std::mem::take(&mut next);
+            if self.n_states() > self.level_before {
                 depth += 1;
             }
             self.report(Phase::Search, depth, frontier.ids.len());
         }
         Ok(self.finish(depth, complete))
+    }
+
+    /// Stores the initial states: the first frontier, or `None` when a
+    /// limit stopped the search while storing them (`stopped` says why).
+    fn store_initial(&mut self) -> Result<Option<Frontier>, RtError> {
+        let initial = self.shared.model.initial()?;
+        let total = initial.len();
+        // Initial states go through phase 2 like successors, a batch at a
+        // time, made as they are stored: a spec may start from billions of
+        // them, so the limits are checked between batches here too.
+        let mut frontier = Frontier::default();
+        let (mut state, mut canon, mut packed) = (Vec::new(), Vec::new(), Vec::new());
+        let mut at: u128 = 0;
+        while at < total {
+            // The first batch is always stored: a check stopped at once
+            // still says what holds in the initial states (most specs have
+            // no more than that batch).
+            let frontiers = [&frontier.ids, &frontier.words];
+            let held = self.held_bytes(&frontiers);
+            if at > 0
+                && let Some(reason) = self.must_stop(held, self.batch_ahead(&frontier))
+            {
+                self.stopped = Some(reason);
+                return Ok(None);
+            }
+            let end = (at + BATCH as u128).min(total);
+            let mut buf: Vec<ShardBuf> = (0..SHARDS).map(|_| ShardBuf::default()).collect();
+            let mut pendings = 0;
+            for i in at..end {
+                initial.state(i, &mut state);
+                let mut s = &state;
+                if let Some(sym) = self.shared.sym {
+                    self.shared.model.canonical(sym, s, &mut canon);
+                    s = &canon;
+                }
+                if let Some(p) = self.shared.packed {
+                    p.pack(self.shared.model.layout.fixed_words, s, &mut packed);
+                    s = &packed;
+                }
+                let placed = place(s, self.shared.store_words);
+                let hash = lookup_hash(placed, self.shared.packed.is_some());
+                let one = self.shared.one_word();
+                let b = &mut buf[placed.0];
+                // The key orders initial states as they come (a step of a
+                // state before them all): by their number, which a u32
+                // holds as long as memory does.
+                let key = (0, u32::try_from(i).unwrap_or(u32::MAX));
+                push_pending(b, hash, key, &mut pendings, NO_PARENT, s, one);
+            }
+            self.transitions += (end - at) as u64;
+            let states_before = self.n_states();
+            let stored = self.phase2(vec![ChunkOut {
+                bufs: buf,
+                level: 0,
+                pendings,
+                buffer_bound: 0,
+                transitions: 0,
+                step_found: Vec::new(),
+                deadlock: None,
+                runtime_error: None,
+                coverage: Coverage::new(self.shared.model),
+                idle: Vec::new(),
+            }]);
+            if self.cut {
+                self.stopped = Some(self.must_stop(0, 0).unwrap_or(StopReason::Interrupted));
+                return Ok(None);
+            }
+            frontier.ids.extend(stored.ids);
+            frontier.words.extend(stored.words);
+            let new = (self.n_states() - states_before) as usize;
+            self.batch_new_max = self.batch_new_max.max(new);
+            at = end;
+        }
+        Ok(Some(frontier))
     }
 
     /// What phase 2 of the next batch must know of the search so far.

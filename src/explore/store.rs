@@ -12,6 +12,8 @@
 //! A state's global id is `(local_index << SHARD_BITS) | shard` and fits in
 //! 32 bits, so parents are stored as `u32`.
 
+use super::checkpoint::{In, Out, Unreadable};
+
 /// log2 of the number of shards. Fixed (not derived from the thread count)
 /// so that the order of states, and with it every trace, is the same at any
 /// thread count.
@@ -343,6 +345,55 @@ impl<T: Copy + Default> Segmented<T> {
     }
 }
 
+impl<T: Copy + Default + Stored> Segmented<T> {
+    /// Writes the elements (their number first).
+    fn save(&self, out: &mut Out<'_>) -> std::io::Result<()> {
+        out.u64(self.len as u64)?;
+        let mut left = self.len;
+        for block in &self.blocks {
+            let n = left.min(BLOCK);
+            T::write(out, &block[..n])?;
+            left -= n;
+        }
+        Ok(())
+    }
+
+    /// The elements [`Segmented::save`] wrote; `expect`: how many there
+    /// must be.
+    fn restore(input: &mut In<'_>, expect: Option<usize>) -> Result<Segmented<T>, Unreadable> {
+        let len = input.u64()? as usize;
+        if expect.is_some_and(|e| e != len) {
+            return Err(Unreadable::Corrupt("a shard's records do not fit together"));
+        }
+        let mut out = Segmented::new();
+        let mut buf = Vec::with_capacity(BLOCK.min(len));
+        while out.len < len {
+            let n = (len - out.len).min(BLOCK);
+            buf.clear();
+            T::read(input, n, &mut buf)?;
+            for &value in &buf {
+                out.push(value);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Element types a checkpoint holds.
+pub trait Stored: Sized {
+    fn write(out: &mut Out<'_>, values: &[Self]) -> std::io::Result<()>;
+    fn read(input: &mut In<'_>, n: usize, to: &mut Vec<Self>) -> std::io::Result<()>;
+}
+
+impl Stored for u32 {
+    fn write(out: &mut Out<'_>, values: &[u32]) -> std::io::Result<()> {
+        out.u32_values(values)
+    }
+    fn read(input: &mut In<'_>, n: usize, to: &mut Vec<u32>) -> std::io::Result<()> {
+        input.u32_values(n, to)
+    }
+}
+
 /// Asks the CPU to load the cache line holding `value` (a hint; no effect
 /// on results).
 #[inline(always)]
@@ -640,6 +691,88 @@ impl Shard {
     #[inline]
     pub fn prefetch_record_slot(&self, record: Record) {
         self.table.prefetch(record.hash);
+    }
+
+    /// Writes the shard to a checkpoint: its records (the stored halves
+    /// of each state's fixed part, its network index, its parent) and its
+    /// networks. The tables are not written: [`Shard::restore`] builds
+    /// them again, the same.
+    pub fn save(&self, out: &mut Out<'_>) -> std::io::Result<()> {
+        out.u64(self.len() as u64)?;
+        self.fixed.save(out)?;
+        if self.networks {
+            self.net.save(out)?;
+        }
+        self.parents.save(out)?;
+        out.u64s(&self.nets.words)?;
+        out.u32s(&self.nets.starts)
+    }
+
+    /// A shard as [`Shard::save`] wrote it, for states laid out as
+    /// [`Shard::new`] says. Checks that the records fit together (lengths,
+    /// network indices), not what the states mean.
+    pub fn restore(
+        input: &mut In<'_>,
+        fixed_words: usize,
+        fixed_bits: u32,
+        networks: bool,
+    ) -> Result<Shard, Unreadable> {
+        let mut shard = Shard::new(fixed_words, fixed_bits, networks);
+        let len = input.u64()?;
+        if len > MAX_LOCAL as u64 + 1 {
+            return Err(Unreadable::Corrupt("a shard holds too many states"));
+        }
+        let len = len as usize;
+        shard.fixed = Segmented::restore(input, Some(len * shard.halves))?;
+        if networks {
+            shard.net = Segmented::restore(input, Some(len))?;
+        }
+        shard.parents = Segmented::restore(input, Some(len))?;
+        let words = input.u64s()?;
+        let starts = input.u32s()?;
+        let bounds_ok = starts.first().is_none_or(|&s| s == 0)
+            && starts.windows(2).all(|w| w[0] <= w[1])
+            && starts.last().is_none_or(|&e| e as usize == words.len());
+        if !bounds_ok || (!networks && !starts.is_empty()) {
+            return Err(Unreadable::Corrupt(
+                "the networks of a shard do not fit together",
+            ));
+        }
+        for pair in starts.windows(2) {
+            let net = &words[pair[0] as usize..pair[1] as usize];
+            let index = shard.nets.intern(net, hash_state(net));
+            if index as usize + 2 != shard.nets.starts.len() {
+                return Err(Unreadable::Corrupt("a shard holds a network twice"));
+            }
+        }
+        if networks && (0..len).any(|l| shard.net.get(l) as usize >= shard.nets.len()) {
+            return Err(Unreadable::Corrupt(
+                "a state names a network that is not there",
+            ));
+        }
+        // The table as storing the states one by one left it: the
+        // smallest it grows to for `len` states, filled in index order.
+        if len > 0 {
+            let mut cap = 64;
+            while len * 8 > cap * 7 {
+                cap *= 2;
+            }
+            let mut table = Slots { slots: zeroed(cap) };
+            for local in 0..len as u32 {
+                let hash = shard.hash_of(local);
+                match table.probe(hash, |_| false) {
+                    Err(slot) => table.slots[slot] = slot_of(local, hash),
+                    Ok(_) => unreachable!("a probe that accepts nothing ends at an empty slot"),
+                }
+            }
+            shard.table = table;
+        }
+        Ok(shard)
+    }
+
+    /// Whether every parent stored is `valid`.
+    pub fn parents_are(&self, valid: impl Fn(u64) -> bool) -> bool {
+        (0..self.len()).all(|l| valid(self.parent(l as u32)))
     }
 
     /// The second half of [`Shard::insert`], with the state's place.

@@ -39,7 +39,7 @@ use encoding::EncError;
 pub type R<T> = Result<T, RtError>;
 
 /// What went wrong while a step ran.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RtErrorKind {
     /// A value left its domain (range overflow).
     OutOfDomain { value: i64, lo: i64, hi: i64 },
@@ -62,7 +62,7 @@ pub enum RtErrorKind {
 }
 
 /// A runtime finding at a place in the source.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RtError {
     pub kind: RtErrorKind,
     pub span: Span,

@@ -17,13 +17,13 @@ use crate::typed::*;
 
 /// One step from a state, identified by what took it. Steps are cheap to
 /// copy; traces turn them into words with [`Model::describe_step`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Step {
     pub kind: StepKind,
 }
 
 /// The kinds of step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum StepKind {
     /// Instance `global` runs action `action` with parameter combination
     /// `binding` (mixed-radix over the parameters' domains).

@@ -10,7 +10,9 @@
 use std::fmt;
 
 /// A half-open byte range `start..end` into the spec's source text.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Span {
     /// Byte offset of the first character.
     pub start: usize,
