@@ -426,6 +426,7 @@ impl Explorer<'_> {
                     let placed = place(next, fixed_words);
                     let hash = lookup_hash(placed, packed);
                     shards[placed.0].prefetch_slot(hash);
+                    shards[placed.0].prefetch_network(hash);
                     pending.push(Edge {
                         node: n as u32,
                         task,
@@ -440,12 +441,40 @@ impl Explorer<'_> {
             }
             nodes.push(node);
         }
-        for (k, e) in pending.iter().enumerate() {
-            if let Some(ahead) = pending.get(k + 4) {
-                shards[ahead.shard as usize].prefetch_record(ahead.hash);
+        let words_of = |e: &Edge| &words[e.start as usize..(e.start + e.len) as usize];
+        if packed {
+            for (k, e) in pending.iter().enumerate() {
+                if let Some(ahead) = pending.get(k + 4) {
+                    shards[ahead.shard as usize].prefetch_record(ahead.hash);
+                }
+                if let Some(local) = shards[e.shard as usize].find(words_of(e), e.hash) {
+                    let target = dense.of(global_id(e.shard as usize, local));
+                    nodes[e.node as usize].edges.push((target, e.task));
+                }
             }
-            let next = &words[e.start as usize..(e.start + e.len) as usize];
-            if let Some(local) = shards[e.shard as usize].find(next, e.hash) {
+            return nodes;
+        }
+        // With networks, in two stages a few edges apart: the network's
+        // index (its slot was fetched as the edge came) gives the record's
+        // hash, whose slot is fetched; then the record is looked up.
+        const AHEAD: usize = 6;
+        let mut records = std::collections::VecDeque::with_capacity(AHEAD + 1);
+        let record_of = |e: &Edge| {
+            let shard = &shards[e.shard as usize];
+            let record = shard.find_record(words_of(e), e.hash);
+            if let Some(r) = record {
+                shard.prefetch_record_slot(r);
+            }
+            record
+        };
+        records.extend(pending.iter().take(AHEAD).map(record_of));
+        for (k, e) in pending.iter().enumerate() {
+            if let Some(ahead) = pending.get(k + AHEAD) {
+                records.push_back(record_of(ahead));
+            }
+            let record = records.pop_front().flatten();
+            let shard = &shards[e.shard as usize];
+            if let Some(local) = record.and_then(|r| shard.find_at(words_of(e), r)) {
                 let target = dense.of(global_id(e.shard as usize, local));
                 nodes[e.node as usize].edges.push((target, e.task));
             }

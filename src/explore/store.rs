@@ -649,6 +649,38 @@ impl Shard {
             .ok()
     }
 
+    /// The first half of [`Shard::find`] for a state with a network: its
+    /// network's index and its record's hash, `None` when the network is
+    /// not stored (nor, then, the state). For a packed state, its hash
+    /// as it is. Splitting the two lets a caller fetch the record's slot a
+    /// few lookups ahead ([`Shard::prefetch_record_slot`]).
+    #[inline]
+    pub fn find_record(&self, words: &[u64], hash: u64) -> Option<Record> {
+        if !self.networks {
+            return Some(Record { net: 0, hash });
+        }
+        let (fixed, net) = words.split_at(self.fixed_words);
+        let net = self.nets.find(net, hash)?;
+        Some(Record {
+            net,
+            hash: record_hash(fixed, self.halves, net),
+        })
+    }
+
+    /// The second half of [`Shard::find`], with the state's record.
+    #[inline]
+    pub fn find_at(&self, words: &[u64], record: Record) -> Option<u32> {
+        if self.table.slots.is_empty() {
+            return None;
+        }
+        let fixed = &words[..self.fixed_words];
+        self.table
+            .probe(record.hash, |l| {
+                self.net_of(l) == record.net && self.fixed_is(l, fixed)
+            })
+            .ok()
+    }
+
     /// Inserts a state unless present; returns its local index: `Ok` when
     /// new, `Err` when it was stored already. `hash` is, for a packed
     /// state, its hash, else the hash of its network ([`place`]).
