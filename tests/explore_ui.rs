@@ -33,8 +33,13 @@ impl Drop for Server {
 impl Server {
     /// Starts `dsmc explore SPEC --port 0` and reads the address it prints.
     fn start() -> Server {
+        Server::start_on(SPEC)
+    }
+
+    /// [`Server::start`] on another spec.
+    fn start_on(spec: &str) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_dsmc"))
-            .args(["explore", SPEC, "--port", "0"])
+            .args(["explore", spec, "--port", "0"])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -345,6 +350,39 @@ fn a_bad_index_is_not_found() {
     }
     let answer = server.get("/state?path=0.99");
     assert!(answer.body.contains("has 7 successors"), "{}", answer.body);
+}
+
+#[test]
+fn a_failing_step_is_shown_in_words() {
+    let dir = std::env::temp_dir().join(format!("dsmc-explore-ui-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let spec = dir.join("overflow.ds");
+    std::fs::write(
+        &spec,
+        "protocol Overflow\n\nnode Counter {\n  var x: 0..2 = 0\n\n  action inc {\n    \
+         x = x + 1\n  }\n}\n\ninvariant small: Counter.x <= 2\n",
+    )
+    .expect("the spec is written");
+    let server = Server::start_on(spec.to_str().expect("a UTF-8 path"));
+    let answer = server.get("/state?path=0.0.0");
+    assert_eq!(answer.status, 200);
+    assert!(
+        answer
+            .body
+            .contains("<li>Counter.inc <span class=\"fail\">fails: value 3 is outside `0..2` (line 7)</span></li>"),
+        "{}",
+        answer.body
+    );
+    // A path through the failing step leads to no state.
+    let answer = server.get("/state?path=0.0.0.0");
+    assert_eq!(answer.status, 404);
+    assert!(
+        answer.body.contains("fails: value 3 is outside"),
+        "{}",
+        answer.body
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
