@@ -250,6 +250,69 @@ fn requests_from_another_origin_are_refused() {
 }
 
 #[test]
+fn a_browser_that_says_another_site_asked_is_refused() {
+    let server = Server::start();
+    let port = server.port;
+    // What a browser sends for an `<img>` of another site that points here.
+    for site in ["cross-site", "same-site"] {
+        let answer = server.send(
+            format!(
+                "GET /check HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nSec-Fetch-Site: {site}\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        assert_eq!(answer.status, 403, "Sec-Fetch-Site: {site}");
+    }
+    for site in ["same-origin", "none"] {
+        let answer = server.send(
+            format!("GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nSec-Fetch-Site: {site}\r\n\r\n")
+                .as_bytes(),
+        );
+        assert_eq!(answer.status, 200, "Sec-Fetch-Site: {site}");
+    }
+}
+
+#[test]
+fn the_check_page_links_a_counterexample_to_its_last_state() {
+    let server = Server::start();
+    let check = server.get("/check");
+    assert_eq!(check.status, 200, "{}", check.body);
+    let page = &check.body;
+    assert!(page.contains("498 distinct states"), "{page}");
+    assert!(
+        page.contains("<td>can_commit</td><td>reachable</td><td class=\"ok\">holds</td>"),
+        "{page}"
+    );
+    assert!(
+        page.contains(
+            "<td>consistent</td><td>invariant</td><td class=\"fail\">violated (expected: violated)</td>"
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td>deadlock</td><td></td><td class=\"ok\">none</td>"),
+        "{page}"
+    );
+    // The counterexample's last state violates the invariant.
+    let start = page.find("<td>consistent</td>").expect("a row");
+    let target = page[start..]
+        .split("href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a link to the counterexample");
+    let last = server.get(target);
+    assert_eq!(last.status, 200, "{target}");
+    assert!(
+        last.body
+            .contains("<td>consistent</td><td>invariant</td><td><span class=\"fail\">false: violated here</span></td>"),
+        "{}",
+        last.body
+    );
+    // Kept: the second visit gets the same page.
+    assert_eq!(server.get("/check").body, check.body);
+}
+
+#[test]
 fn only_get_and_head_are_allowed_and_a_body_is_never_waited_for() {
     let server = Server::start();
     let port = server.port;

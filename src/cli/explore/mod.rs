@@ -3,9 +3,12 @@
 //! interface until the process is stopped.
 //!
 //! [`server`] is the HTTP side (bounded, loopback only, refusing other
-//! sites' requests); [`pages`] renders the states from the model.
-//! Ctrl-C, SIGTERM and SIGHUP stop the server; the process then exits 0.
+//! sites' requests); [`pages`] renders the states from the model, and
+//! [`check`] the whole check's verdicts, linked to the states.
+//! Ctrl-C, SIGTERM and SIGHUP stop the server; the process then says
+//! `stopped` on stderr and exits 0 (a second signal exits at once, 130).
 
+pub mod check;
 pub mod pages;
 pub mod server;
 
@@ -36,10 +39,7 @@ pub fn run(args: &ExploreArgs) -> Outcome {
     };
     let stop = Arc::new(AtomicBool::new(false));
     let on_signal = Arc::clone(&stop);
-    // The handler can be set once per process; `explore` is the only
-    // command run, so it is free. Where it cannot be set, the signals keep
-    // their default effect.
-    let _ = ctrlc::set_handler(move || {
+    super::limits::on_interrupt(move || {
         on_signal.store(true, Ordering::SeqCst);
         // Wakes the accept loop, which then sees the flag.
         let _ = TcpStream::connect_timeout(&address, Duration::from_secs(1));

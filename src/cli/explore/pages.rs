@@ -10,7 +10,7 @@
 //! from the spec goes through [`escape`].
 
 use std::fmt::Write as _;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use dsmc::explore::Trace;
 use dsmc::html::{escape, sequence_svg};
@@ -42,6 +42,9 @@ pub struct Pages {
     spec_name: String,
     /// The spec's text, for the line of a failed step.
     source: Arc<str>,
+    /// The body of `/check`, once the check has run. The lock is held while
+    /// it runs, so a second visit waits for the first one's result.
+    check: Mutex<Option<String>>,
 }
 
 /// A path from an initial state: its number, then the successors taken.
@@ -74,6 +77,7 @@ impl Pages {
             model,
             spec_name,
             source,
+            check: Mutex::new(None),
         }
     }
 
@@ -82,6 +86,7 @@ impl Pages {
         let (path, query) = target.split_once('?').unwrap_or((target, ""));
         match path {
             "/" => self.index(),
+            "/check" => self.check_page(),
             "/state" => match parse_path(query) {
                 Ok(path) => self.state_page(&path),
                 Err(response) => response,
@@ -105,7 +110,8 @@ impl Pages {
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
              <title>{} · {} · dsmc explore</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
-             <header><a href=\"/\">{}</a> · protocol <code>{}</code></header>\n{body}</body>\n</html>\n",
+             <header><a href=\"/\">{}</a> · protocol <code>{}</code> · \
+             <a href=\"/check\">check it</a></header>\n{body}</body>\n</html>\n",
             escape(title),
             escape(&self.model.spec.protocol),
             escape(&self.spec_name),
@@ -156,6 +162,18 @@ impl Pages {
             );
         }
         Response::html(200, self.layout("Initial states", &body))
+    }
+
+    /// `/check`: the whole check, run on the first visit.
+    fn check_page(&self) -> Response {
+        let mut cached = self.check.lock().unwrap_or_else(|e| e.into_inner());
+        let body = cached.get_or_insert_with(|| super::check::run(&self.model));
+        let body = format!(
+            "{body}<p>Run once, on the first visit to this page, for at most {} seconds; \
+             <code>dsmc check</code> has the full report and its options.</p>\n",
+            super::check::CHECK_TIMEOUT.as_secs()
+        );
+        Response::html(200, self.layout("Check", &body))
     }
 
     /// Follows `path` from its initial state; an answer when it leads

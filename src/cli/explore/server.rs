@@ -16,7 +16,10 @@
 //! - the `Host` header must name this server (`127.0.0.1:PORT` or
 //!   `localhost:PORT`, else 421), and an `Origin` header, when sent, must be
 //!   this server's (else 403), so that a page of another site, or a DNS name
-//!   rebound to 127.0.0.1, cannot read the pages;
+//!   rebound to 127.0.0.1, cannot read the pages; nor may a browser say
+//!   that another site asked (`Sec-Fetch-Site`, when sent, must be
+//!   `same-origin` or `none`, else 403), so that another site's page
+//!   cannot even start the work of a page (an `<img>` pointing here);
 //! - an I/O error on a connection (a reset, a timeout) ends that connection
 //!   quietly and nothing else.
 //!
@@ -151,6 +154,7 @@ struct Request {
     target: String,
     hosts: Vec<Vec<u8>>,
     origins: Vec<Vec<u8>>,
+    fetch_sites: Vec<Vec<u8>>,
 }
 
 /// Why no request was read: an answer to send, or none (the client went
@@ -244,6 +248,7 @@ fn read_request(stream: &mut TcpStream) -> Result<Request, Unread> {
                 return Ok(Request {
                     hosts: values("Host"),
                     origins: values("Origin"),
+                    fetch_sites: values("Sec-Fetch-Site"),
                     method: parsed.method.unwrap_or_default().to_string(),
                     target: parsed.path.unwrap_or_default().to_string(),
                 });
@@ -305,7 +310,13 @@ fn answer(request: &Request, port: u16, handler: &Handler) -> Response {
         }
         _ => return Response::text(400, "the request has more than one Host header\n"),
     }
-    if !request.origins.iter().all(|origin| ours(origin, "http://")) {
+    let same_site = |site: &Vec<u8>| {
+        let site = site.trim_ascii();
+        site.eq_ignore_ascii_case(b"same-origin") || site.eq_ignore_ascii_case(b"none")
+    };
+    if !request.origins.iter().all(|origin| ours(origin, "http://"))
+        || !request.fetch_sites.iter().all(same_site)
+    {
         return Response::text(403, "requests from other sites are refused\n");
     }
     if request.method != "GET" && request.method != "HEAD" {
