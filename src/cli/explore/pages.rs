@@ -6,8 +6,9 @@
 //!
 //! A page costs at most the walk along its path: the path is at most
 //! [`MAX_PATH_STEPS`] steps, and each step regenerates the successors of
-//! one state. Nothing is cached between requests. Every name and value
-//! from the spec goes through [`escape`].
+//! one state. Nothing is kept between requests but the page of `/check`
+//! ([`super::check`]), which is the same at every visit. Every name and
+//! value from the spec goes through [`escape`].
 
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
