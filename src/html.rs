@@ -286,8 +286,8 @@ fn counterexample(model: &Model, trace: &Trace, title: &str, verdict: &str, id: 
     out
 }
 
-/// A trace as an SVG sequence diagram without a verdict (for Stateright's
-/// Explorer).
+/// A trace as an SVG sequence diagram without a verdict, with its styles
+/// inside (for the pages of `dsmc explore`).
 pub fn sequence_svg(model: &Model, trace: &Trace) -> String {
     let steps = crate::msc::steps(model, trace);
     let svg = diagram(model, trace, &steps, "");

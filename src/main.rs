@@ -39,8 +39,8 @@ enum Command {
     /// Check specs: report their errors and warnings, then explore them.
     #[command(after_help = EXIT_CODES)]
     Check(Box<CheckArgs>),
-    /// Walk a spec's state space in Stateright's Explorer, a web UI served
-    /// on 127.0.0.1 until stopped.
+    /// Walk a spec's state space step by step in a browser: a page per
+    /// state, served on 127.0.0.1 until stopped.
     Explore(ExploreArgs),
     /// Random walks through a spec too large to explore, checking its
     /// safety properties along the way (finds violations; proves nothing).
@@ -256,7 +256,8 @@ pub struct ExploreArgs {
     /// Give a constant another value, e.g. `-D N=5` (repeatable).
     #[arg(short = 'D', value_name = "NAME=VALUE", value_parser = parse_override)]
     pub defines: Vec<Override>,
-    /// The port on 127.0.0.1 to serve the Explorer on.
+    /// The port on 127.0.0.1 to serve the pages on (0: any free port; the
+    /// address is printed).
     #[arg(long, value_name = "PORT", default_value_t = 3000)]
     pub port: u16,
 }

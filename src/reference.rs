@@ -1,7 +1,6 @@
 //! The compiled model as a [`stateright::Model`], so that Stateright's own
 //! checker can explore a dsmc spec: a reference engine for differential
-//! tests (`dsmc check --engine stateright`) and the door to Stateright's
-//! Explorer web UI.
+//! tests (`dsmc check --engine stateright`).
 //!
 //! Only state properties translate: `invariant` becomes `always`,
 //! `reachable` becomes `sometimes`. Step properties, deadlock and
@@ -14,8 +13,8 @@ use stateright::{Checker, Model as _, Property};
 use crate::model::{CompiledProperty, Model, Outcome, Scratch, Step};
 
 /// A state, as Stateright stores it: dsmc's packed words, and the model
-/// that reads them, so that Stateright's Explorer (which prints states with
-/// `{:#?}`) shows every variable by name. Equality and hashing see only the
+/// that reads them, so that Stateright's messages (which print states with
+/// `{:?}`) show every variable by name. Equality and hashing see only the
 /// words.
 #[derive(Clone)]
 pub struct State {
@@ -304,38 +303,6 @@ impl stateright::Model for ReferenceModel {
         self.model.step_name(&action.step)
     }
 
-    /// The step, what it changed and sent, then the whole state after it.
-    fn format_step(&self, last_state: &State, action: Action) -> Option<String> {
-        let next = self.next_state(last_state, action)?;
-        let step = self
-            .model
-            .describe_step(&last_state.words, &action.step, Some(&next.words));
-        let mut out = format!("{}\n", step.name);
-        for line in crate::msc::change_lines(&self.model, &step) {
-            out.push_str(&format!("  {line}\n"));
-        }
-        out.push_str(&format!("\nstate after it:\n{next:?}"));
-        Some(out)
-    }
-
-    /// The path so far as a sequence diagram, as in the HTML report.
-    fn as_svg(&self, path: stateright::Path<State, Action>) -> Option<String> {
-        let mut states = Vec::new();
-        let mut steps = Vec::new();
-        for (state, action) in path.into_vec() {
-            states.push(state.words);
-            steps.extend(action.map(|a| a.step));
-        }
-        let trace = crate::explore::Trace {
-            states,
-            steps,
-            failed: None,
-            lasso: None,
-            eval_error: None,
-        };
-        Some(crate::html::sequence_svg(&self.model, &trace))
-    }
-
     /// The spec's `bound`s. Stateright drops a state outside its boundary
     /// (dsmc stores it without expanding it), so the counts of a spec with
     /// a `bound` differ between the engines; the verdicts do not.
@@ -375,13 +342,6 @@ impl stateright::Model for ReferenceModel {
         out.push(Property::always(EXPLORE_ALL, |_, _| true));
         out
     }
-}
-
-/// Serves the model in Stateright's Explorer web UI at `address` (e.g.
-/// `127.0.0.1:3000`); never returns while the server runs. The checker
-/// explores on demand, as the UI asks for states.
-pub fn serve_explorer(model: Arc<Model>, address: std::net::SocketAddr) {
-    ReferenceModel::new(model).checker().serve(address);
 }
 
 /// What Stateright's breadth-first checker found.

@@ -3,7 +3,7 @@
 # HTML report (`--report`) and the terminal chart (`--trace msc`, rendered
 # from an HTML <pre>) of the 2PC-blocking, FLP and Paxos-buggy
 # counterexamples, and
-# `dsmc explore` in Stateright's Explorer.
+# a state's page in `dsmc explore`.
 #   DSMC=target/debug/dsmc docs/images/make.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -42,14 +42,14 @@ for spec in 2pc_blocking flp paxos_buggy; do
   shot "$tmp/$spec-report.html" "$out/report-$name.png" 1100 "$height"
 done
 
-# dsmc explore, three steps into eager commit: RM[1] prepares, the TM
-# receives its vote.
+# dsmc explore, two steps into eager commit: RM[1] prepares (successor 3 of
+# the initial state), the TM receives its vote (successor 5 of that state).
 port=${PORT:-38125}
 "$dsmc" explore specs/2pc_eager_commit.ds --port "$port" >/dev/null 2>&1 &
 server=$!
 sleep 2
 chromium --headless --disable-gpu --no-sandbox --hide-scrollbars --no-first-run \
-  --user-data-dir="$tmp/profile" --virtual-time-budget=5000 \
-  --screenshot="$out/explorer-2pc.png" --window-size=1300,640 \
-  "http://127.0.0.1:$port/#/steps/0/3/5" >/dev/null 2>&1 || true
+  --user-data-dir="$tmp/profile" \
+  --screenshot="$out/explorer-2pc.png" --window-size=1100,1250 \
+  "http://127.0.0.1:$port/state?path=0.3.5" >/dev/null 2>&1 || true
 kill "$server"

@@ -423,8 +423,9 @@ const EXIT_INTERRUPTED: i32 = 130;
 /// SIGTERM and SIGHUP are caught (ctrlc's `termination` feature) because a
 /// CI job's timeout, a batch scheduler and a closed terminal send them:
 /// the partial report is what such a run has to show. Before the first
-/// call, and in the commands that never call it (`fmt`, `lsp`, `explore`),
-/// the three signals keep their default effect.
+/// call, and in the commands that never call it (`fmt`, `lsp`), the three
+/// signals keep their default effect; `explore` sets its own handler
+/// ([`on_interrupt`]).
 pub fn stop_signal() -> StopSignal {
     static SIGNAL: OnceLock<StopSignal> = OnceLock::new();
     SIGNAL
@@ -447,6 +448,22 @@ pub fn stop_signal() -> StopSignal {
             signal
         })
         .clone()
+}
+
+/// For a command that runs until it is stopped (`dsmc explore`): `stop` is
+/// called on the first Ctrl-C, SIGTERM or SIGHUP, and a second one exits at
+/// once (130, as [`stop_signal`]'s). The handler can be set once per
+/// process, so a command calls either this or [`stop_signal`]; when it
+/// cannot be set, the signals keep their default effect.
+pub fn on_interrupt(stop: impl Fn() + Send + 'static) {
+    let interrupted = AtomicBool::new(false);
+    let _ = ctrlc::set_handler(move || {
+        if interrupted.swap(true, Ordering::SeqCst) {
+            report::eprint_line("interrupted again: exiting now");
+            std::process::exit(EXIT_INTERRUPTED);
+        }
+        stop();
+    });
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ pub struct TraceStep {
     pub span: Option<Span>,
     pub changes: Vec<Change>,
     /// The step as the spec names it: `RM[2].prepare`, `TM ← Prepared from
-    /// RM[1]`, `crash TM`: what charts and the Explorer show.
+    /// RM[1]`, `crash TM`: what charts and `dsmc explore` show.
     #[serde(skip)]
     pub name: String,
     /// The step by lane (global instance index), for sequence charts.
@@ -258,7 +258,7 @@ impl Model {
     /// The environment's part of a state, where it is not the initial one:
     /// the crashed instances, an active partition and the fault budgets used
     /// so far. Without it, a state after `crash P[0]` would read exactly as
-    /// the state before (the Explorer compares states by their text).
+    /// the state before.
     fn describe_environment(&self, state: &[u64]) -> Vec<Change> {
         let mut out = Vec::new();
         let crashed: Vec<String> = (0..self.layout.instances.len() as u32)
