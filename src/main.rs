@@ -169,13 +169,6 @@ impl CheckArgs {
         if stateright && self.report.is_some() {
             return Some("`--engine stateright` cannot write `--report`");
         }
-        if stateright
-            && (self.max_states.is_some() || self.max_memory.is_some() || self.timeout.is_some())
-        {
-            return Some(
-                "`--engine stateright` runs without limits; drop `--max-states`, `--max-memory` and `--timeout`",
-            );
-        }
         if stateright && self.lock_path().is_some() {
             return Some("`--engine stateright` cannot be used with `--lock` or `--update-lock`");
         }

@@ -134,6 +134,17 @@ impl StopSignal {
     fn asked(&self) -> u8 {
         self.0.load(Ordering::Relaxed)
     }
+
+    /// The stop asked for, if any: an interrupt, or the memory limit
+    /// `max_memory` reached (a memory request without a limit asks for
+    /// nothing).
+    pub(crate) fn reason(&self, max_memory: Option<MemoryLimit>) -> Option<StopReason> {
+        match self.asked() {
+            ASKED_INTERRUPT => Some(StopReason::Interrupted),
+            ASKED_MEMORY => max_memory.map(StopReason::Memory),
+            _ => None,
+        }
+    }
 }
 
 /// Why a check stopped before its end.
@@ -2381,11 +2392,10 @@ impl<'m> Explorer<'m> {
         {
             return Some(StopReason::Timeout(timeout));
         }
-        match options.stop.as_ref().map(StopSignal::asked) {
-            Some(ASKED_INTERRUPT) => Some(StopReason::Interrupted),
-            Some(ASKED_MEMORY) => options.max_memory.map(StopReason::Memory),
-            _ => None,
-        }
+        options
+            .stop
+            .as_ref()
+            .and_then(|s| s.reason(options.max_memory))
     }
 
     /// The words of state `id`, as the model lays them out.
