@@ -800,3 +800,47 @@ fn sigterm_stops_the_reference_engine_with_its_partial_report() {
     );
     assert!(out.contains("result: INCOMPLETE (interrupted;"), "{out}");
 }
+
+/// A spec with 20,000 invariants over a small protocol, written to a
+/// scratch file: its path.
+fn many_property_spec() -> std::path::PathBuf {
+    let mut source = String::from(
+        "protocol Many\nnode A {\n  var a: 0..7 = 0\n  action up when a < 7 { a += 1 }\n  \
+         action down when a > 0 { a -= 1 }\n}\n",
+    );
+    for k in 0..20_000 {
+        source.push_str(&format!("invariant p{k}: A.a < {}\n", k % 7 + 8));
+    }
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("limits");
+    std::fs::create_dir_all(&dir).expect("can create a scratch directory");
+    let path = dir.join("many_properties.ds");
+    std::fs::write(&path, source).expect("can write the spec");
+    path
+}
+
+/// A spec of many properties (the issue's second shape, beside the wide
+/// states above) is either refused before it is read whole, with the
+/// spec-size diagnostic, or checked with the whole process under
+/// `--max-memory`: its front end, compiled model and per-property state
+/// all count.
+#[test]
+fn a_memory_limit_holds_for_a_spec_of_many_properties() {
+    let path = many_property_spec();
+    let path = path.to_str().expect("a UTF-8 path");
+    let output = dsmc(&["check", "--max-memory", "200M", "--format", "json", path]);
+    if output.status.code() == Some(2) {
+        assert!(
+            stdout(&output).contains("dsmc::cli::spec_too_large"),
+            "{}",
+            stdout(&output)
+        );
+        return;
+    }
+    let value = json(&output);
+    assert!(
+        matches!(output.status.code(), Some(0 | 3)),
+        "status {:?}: {value}",
+        output.status
+    );
+    assert_peak_under(&value, (200 << 20) + (16 << 20));
+}
