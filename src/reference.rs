@@ -551,6 +551,9 @@ pub fn check_with_stateright_within(
     let halted = Arc::clone(&reference.halted);
     let made = Arc::clone(&reference.made);
     let mut stop = None;
+    // The naps grow to WATCH_PERIOD, so that a small check (the
+    // differential tests run hundreds) does not wait for the watcher.
+    let mut nap = Duration::from_micros(50);
     let mut watch = |states: u64| {
         if stop.is_none() {
             stop = limits.reached(states, start.elapsed());
@@ -558,7 +561,8 @@ pub fn check_with_stateright_within(
                 halted.store(true, Ordering::Relaxed);
             }
         }
-        std::thread::sleep(WATCH_PERIOD);
+        std::thread::sleep(nap);
+        nap = (nap * 2).min(WATCH_PERIOD);
     };
     // Stateright takes the initial states in the thread that spawns its
     // checker: another one does, so that this one watches the limits while
