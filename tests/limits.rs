@@ -844,3 +844,35 @@ fn a_memory_limit_holds_for_a_spec_of_many_properties() {
     );
     assert_peak_under(&value, (200 << 20) + (16 << 20));
 }
+
+/// Stateright takes the initial states as one vector before its search
+/// starts, at hundreds of megabytes a second: the reference engine counts
+/// them against `--max-memory` as it makes them (a million of them take
+/// 271 MB in all, so these 16.7 million some 4 GB; with the watchdog
+/// alone the process went 20 MiB past a 100 MiB limit).
+#[test]
+fn the_reference_engine_counts_the_initial_states_against_the_memory_limit() {
+    if !std::path::Path::new("/proc/self/status").exists() {
+        return;
+    }
+    let limit: u64 = 100 << 20;
+    let (output, peak) = run_measuring_peak(&[
+        "check",
+        "--engine",
+        "stateright",
+        "--max-memory",
+        "100M",
+        "tests/limits/reference_initial_states.ds",
+    ]);
+    assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
+    let out = stdout(&output);
+    assert!(
+        out.contains("it stopped before crossing the memory limit (--max-memory 100 MiB)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("small                invariant  unknown"),
+        "{out}"
+    );
+    assert!(peak < limit + (16 << 20), "peak resident {peak} bytes");
+}
