@@ -184,13 +184,6 @@ impl CheckArgs {
         if stateright && self.report.is_some() {
             return Some("`--engine stateright` cannot write `--report`");
         }
-        if stateright
-            && (self.max_states.is_some() || self.max_memory.is_some() || self.timeout.is_some())
-        {
-            return Some(
-                "`--engine stateright` runs without limits; drop `--max-states`, `--max-memory` and `--timeout`",
-            );
-        }
         if stateright && (self.checkpoint.is_some() || self.resume.is_some()) {
             return Some("`--engine stateright` cannot write or resume checkpoints");
         }

@@ -5,11 +5,23 @@
 //! Only state properties translate: `invariant` becomes `always`,
 //! `reachable` becomes `sometimes`. Step properties, deadlock and
 //! liveness stay with dsmc's explorer.
+//!
+//! The limits of a check (`--max-states`, `--timeout`, the memory limit,
+//! Ctrl-C) are dsmc's: Stateright's checker knows none of them (its own
+//! timeout and target state count say nothing of why it stopped), so
+//! [`check_with_stateright_within`] watches them while the checker runs
+//! and, when one is reached, raises the model's halt flag: from then on
+//! the model has no steps, its states lie outside the boundary and its
+//! properties are not evaluated, so Stateright's threads drain what they
+//! hold and end.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use stateright::{Checker, Model as _, Property};
 
+use crate::explore::{MemoryLimit, StopReason, StopSignal};
 use crate::model::{CompiledProperty, Model, Outcome, Scratch, Step};
 
 /// A state, as Stateright stores it: dsmc's packed words, and the model
@@ -59,7 +71,41 @@ pub struct ReferenceModel {
     /// failures are kept aside here and reported after the search, never
     /// read as "no step" or "false".
     failures: std::sync::Mutex<Failures>,
+    /// Raised when a limit is reached: the model then makes no more
+    /// initial states, offers no step, no state within its boundary and
+    /// no property evaluation, so that Stateright's search ends without
+    /// growing further.
+    halted: Arc<AtomicBool>,
+    /// Initial states made so far: what is stored before the search
+    /// starts, for `max_states` while Stateright takes them.
+    made: Arc<AtomicU64>,
+    /// The limits that making the initial states keeps by itself.
+    initial_limits: InitialLimits,
 }
+
+/// The limits on making the initial states, which Stateright takes as one
+/// vector (up to [`MAX_INITIAL`] of them) before its search starts: they
+/// are made at hundreds of megabytes a second, too fast for a watchdog
+/// that looks every few milliseconds, so their memory is counted as they
+/// are made.
+#[derive(Clone, Debug, Default)]
+struct InitialLimits {
+    /// Make at most this many (`max_states`): those are stored, and the
+    /// search then stops at once.
+    max_states: Option<u64>,
+    /// Stop making them once they would take more than this many bytes,
+    /// with what Stateright adds for each ([`INITIAL_STATE_FACTOR`]): the
+    /// memory limit's budget. Then `signal` is asked to stop for memory.
+    budget: Option<u64>,
+    signal: Option<StopSignal>,
+}
+
+/// What Stateright holds for an initial state, as a multiple of the state
+/// itself (its `State` and its words): the state moves into Stateright's
+/// queue, with its fingerprint, depth and path, and its fingerprint into
+/// the visited set. Measured: some 260 bytes for a state of one word,
+/// which takes 56.
+const INITIAL_STATE_FACTOR: u64 = 5;
 
 /// Run-time failures met by Stateright's search, in a fixed order.
 #[derive(Clone, Debug, Default)]
@@ -169,7 +215,15 @@ impl ReferenceModel {
             model,
             checked,
             failures: Default::default(),
+            halted: Default::default(),
+            made: Default::default(),
+            initial_limits: Default::default(),
         }
+    }
+
+    /// Whether a limit stopped the search.
+    fn is_halted(&self) -> bool {
+        self.halted.load(Ordering::Relaxed)
     }
 
     fn fail(&self, record: impl FnOnce(&mut Failures)) {
@@ -194,6 +248,10 @@ impl ReferenceModel {
             CompiledProperty::Reachable(p) => (p, false),
             _ => return true,
         };
+        if self.is_halted() {
+            // No discovery either way: the state was not checked.
+            return always;
+        }
         match pred.eval(&self.model, &state.words, &mut Vec::new()) {
             Ok(v) => v != 0,
             Err(_) => {
@@ -238,13 +296,33 @@ impl stateright::Model for ReferenceModel {
                 });
                 Vec::new()
             }
-            Ok(initial) => (0..initial.len())
-                .map(|i| {
+            Ok(initial) => {
+                let limits = &self.initial_limits;
+                let mut states = Vec::new();
+                let mut bytes = 0u64;
+                for i in 0..initial.len() {
+                    let enough = limits.max_states.is_some_and(|m| states.len() as u64 >= m);
+                    // Once halted, none is within the boundary: none is
+                    // stored.
+                    if enough || self.is_halted() {
+                        break;
+                    }
                     let mut words = Vec::new();
                     initial.state(i, &mut words);
-                    self.state(words)
-                })
-                .collect(),
+                    bytes += INITIAL_STATE_FACTOR
+                        * (std::mem::size_of::<State>() + words.capacity() * 8 + 16) as u64;
+                    if let (Some(budget), Some(signal)) = (limits.budget, &limits.signal)
+                        && bytes > budget
+                    {
+                        signal.memory_full();
+                        self.halted.store(true, Ordering::Relaxed);
+                        break;
+                    }
+                    states.push(self.state(words));
+                    self.made.fetch_add(1, Ordering::Relaxed);
+                }
+                states
+            }
             Err(e) => {
                 self.fail(|f| {
                     f.steps.insert(format!(
@@ -258,6 +336,9 @@ impl stateright::Model for ReferenceModel {
     }
 
     fn actions(&self, state: &State, actions: &mut Vec<Action>) {
+        if self.is_halted() {
+            return;
+        }
         let mut scratch = Scratch::default();
         self.model.successors(
             &state.words,
@@ -307,6 +388,9 @@ impl stateright::Model for ReferenceModel {
     /// (dsmc stores it without expanding it), so the counts of a spec with
     /// a `bound` differ between the engines; the verdicts do not.
     fn within_boundary(&self, state: &State) -> bool {
+        if self.is_halted() {
+            return false;
+        }
         let mut locals = Vec::new();
         for bound in &self.model.bounds {
             match bound.eval(&self.model, &state.words, &mut locals) {
@@ -355,27 +439,124 @@ pub struct ReferenceResult {
     /// What failed at run time: such a property has no verdict, and a
     /// failed step is a finding.
     pub failures: Failures,
+    /// Why the search stopped before its end, if it did. Then `states`
+    /// counts what was stored, a discovery is still real (a counterexample
+    /// of an `always`, an example of a `sometimes`), but the lack of one
+    /// establishes nothing.
+    pub stop: Option<StopReason>,
 }
 
-/// Runs Stateright's BFS checker on a compiled model.
+/// The limits a reference check runs under, as dsmc's explorer takes them
+/// ([`crate::explore::Options`]). They are looked at every
+/// [`WATCH_PERIOD`], so a search may store a few more states than
+/// `max_states`.
+#[derive(Clone, Debug, Default)]
+pub struct ReferenceLimits {
+    /// Stop once this many distinct states are stored.
+    pub max_states: Option<u64>,
+    /// The limit a memory request of `stop` stands for. The library does
+    /// not measure the process: the caller watches it and asks through
+    /// `stop` (the CLI's watchdog does).
+    pub max_memory: Option<MemoryLimit>,
+    /// Stop after this long.
+    pub timeout: Option<Duration>,
+    /// Stop when asked: an interrupt, or the memory limit reached.
+    pub stop: Option<StopSignal>,
+}
+
+impl ReferenceLimits {
+    /// The limit reached, if any, with `states` stored after `elapsed`;
+    /// in the order dsmc's explorer looks at them.
+    fn reached(&self, states: u64, elapsed: Duration) -> Option<StopReason> {
+        if let Some(m) = self.max_states
+            && states >= m
+        {
+            return Some(StopReason::MaxStates(m));
+        }
+        if let Some(timeout) = self.timeout
+            && elapsed >= timeout
+        {
+            return Some(StopReason::Timeout(timeout));
+        }
+        self.stop.as_ref().and_then(|s| s.reason(self.max_memory))
+    }
+}
+
+/// How often [`check_with_stateright_within`] looks at the limits.
+pub const WATCH_PERIOD: Duration = Duration::from_millis(5);
+
+/// Runs Stateright's BFS checker on a compiled model, without limits.
 pub fn check_with_stateright(model: Arc<Model>, threads: usize) -> ReferenceResult {
-    let reference = ReferenceModel::new(model);
+    check_with_stateright_within(model, threads, &ReferenceLimits::default())
+}
+
+/// Runs Stateright's BFS checker on a compiled model under `limits`.
+pub fn check_with_stateright_within(
+    model: Arc<Model>,
+    threads: usize,
+    limits: &ReferenceLimits,
+) -> ReferenceResult {
+    let start = Instant::now();
+    let mut reference = ReferenceModel::new(model);
+    reference.initial_limits = InitialLimits {
+        max_states: limits.max_states,
+        budget: limits.max_memory.map(|limit| limit.budget()),
+        signal: limits.stop.clone(),
+    };
     let checked: Vec<(usize, &'static str)> =
         reference.checked.iter().map(|&(i, n, _)| (i, n)).collect();
     // Explore everything: by default Stateright stops once every property
     // has a discovery, which would make the counts incomparable.
     let never: std::collections::BTreeSet<&'static str> = [EXPLORE_ALL].into_iter().collect();
-    let checker = reference
-        .checker()
-        .threads(threads.max(1))
-        .finish_when(stateright::HasDiscoveries::AllOf(never))
-        .spawn_bfs()
-        .join();
+    let halted = Arc::clone(&reference.halted);
+    let made = Arc::clone(&reference.made);
+    let mut stop = None;
+    // The naps grow to WATCH_PERIOD, so that a small check (the
+    // differential tests run hundreds) does not wait for the watcher.
+    let mut nap = Duration::from_micros(50);
+    let mut watch = |states: u64| {
+        if stop.is_none() {
+            stop = limits.reached(states, start.elapsed());
+            if stop.is_some() {
+                halted.store(true, Ordering::Relaxed);
+            }
+        }
+        std::thread::sleep(nap);
+        nap = (nap * 2).min(WATCH_PERIOD);
+    };
+    // Stateright takes the initial states in the thread that spawns its
+    // checker: another one does, so that this one watches the limits while
+    // they are made, and then while the checker's threads run.
+    let spawning = std::thread::spawn(move || {
+        reference
+            .checker()
+            .threads(threads.max(1))
+            .finish_when(stateright::HasDiscoveries::AllOf(never))
+            .spawn_bfs()
+    });
+    while !spawning.is_finished() {
+        watch(made.load(Ordering::Relaxed));
+    }
+    let mut checker = spawning
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    let handles = checker.handles();
+    while !handles.iter().all(std::thread::JoinHandle::is_finished) {
+        watch(checker.unique_state_count() as u64);
+    }
+    for handle in handles {
+        if let Err(panic) = handle.join() {
+            std::panic::resume_unwind(panic);
+        }
+    }
+    // Stateright rebuilds the discoveries' paths through the model's steps.
+    checker.model().halted.store(false, Ordering::Relaxed);
+    let found = checker.discoveries();
     ReferenceResult {
         states: checker.unique_state_count() as u64,
         discoveries: checked
             .into_iter()
-            .map(|(i, name)| (i, checker.discovery(name).is_some()))
+            .map(|(i, name)| (i, found.contains_key(name)))
             .collect(),
         failures: checker
             .model()
@@ -383,5 +564,6 @@ pub fn check_with_stateright(model: Arc<Model>, threads: usize) -> ReferenceResu
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone(),
+        stop,
     }
 }

@@ -9,8 +9,9 @@
 //! replaced by a visible escape such as `\u{1b}` ([`Neutralised`],
 //! [`neutralise`]), which the library applies to diagnostics
 //! ([`crate::diagnostic::Diagnostic::for_terminal`]) and the CLI to every line
-//! it prints for people. Documents for tools (JSON, SARIF, JUnit) are escaped
-//! by their own serialisers instead.
+//! it prints for people. Documents for tools (JSON, SARIF) are escaped by
+//! their own serialisers instead; JUnit's (quick-junit) drops what XML
+//! cannot carry, so the JUnit report is neutralised as well.
 
 use crate::syntax::ast::Span;
 use std::borrow::Cow;

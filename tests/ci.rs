@@ -305,6 +305,28 @@ fn junit_of_a_failing_spec() {
     insta::assert_snapshot!("junit_failing_spec", redact_times(&stdout(&output)));
 }
 
+/// A spec file whose name holds an escape sequence and a bell keeps them
+/// in the JUnit report, visibly escaped as the human report shows them
+/// (quick-junit alone dropped `ESC[31m` and the bell, naming the suite
+/// `ared.ds`), and the document still parses.
+#[test]
+fn junit_escapes_control_characters_in_names_visibly() {
+    let dir = scratch_dir("junit_escapes");
+    let name = "a\u{1b}[31mred\u{7}.ds";
+    copy_spec(OK_SPEC, &dir.join(name));
+    let output = dsmc_in(&dir, &["check", "--format", "junit", name]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let xml = stdout(&output);
+    assert!(!xml.contains('\u{1b}') && !xml.contains('\u{7}'), "{xml:?}");
+    let shown = r"a\u{1b}[31mred\u{7}.ds";
+    let report = junit_parser::from_reader(std::io::Cursor::new(xml.as_bytes()))
+        .unwrap_or_else(|e| panic!("not JUnit XML ({e}): {xml}"));
+    assert_eq!(report.suites[0].name, shown);
+    for case in &report.suites[0].cases {
+        assert_eq!(case.classname.as_deref(), Some(shown), "{case:?}");
+    }
+}
+
 // --------------------------------------------------------------- SARIF
 
 fn sarif_schema() -> jsonschema::Validator {

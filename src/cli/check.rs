@@ -74,17 +74,7 @@ pub fn run(mut args: CheckArgs) -> Outcome {
     let args = &args;
     let inputs = inputs::expand(&args.files);
     if args.engine == Engine::Stateright {
-        return inputs
-            .into_iter()
-            .map(|input| match input {
-                Input::Spec(path) => check_with_stateright(&path, args),
-                Input::Problem { name, diagnostic } => {
-                    print_problem(&name, &diagnostic, args.message_format);
-                    Outcome::SpecErrors
-                }
-            })
-            .max()
-            .unwrap_or(Outcome::Ok);
+        return run_stateright(inputs, args);
     }
     let refused =
         refuse_outputs(args, &inputs).or_else(|| super::checkpoint::refuse(args, &inputs));
@@ -641,10 +631,53 @@ fn lock_report(runs: &[SpecRun], lock: &Lock, action: LockAction) -> String {
     out
 }
 
+/// Checks every spec with Stateright's checker, under the same limits as
+/// dsmc's engine (`--max-states`, `--max-memory` or the default guard,
+/// `--timeout`, the first Ctrl-C, SIGTERM or SIGHUP), and returns the
+/// weightiest outcome.
+fn run_stateright(inputs: Vec<Input>, args: &CheckArgs) -> Outcome {
+    let limits = match Limits::from_args(args) {
+        Ok(limits) => limits,
+        Err(bad) => {
+            bad.print(args.message_format);
+            return Outcome::SpecErrors;
+        }
+    };
+    let _watchdog = limits
+        .memory
+        .map(|limit| super::limits::Watchdog::start(limit, limits.signal.clone()));
+    let mut outcome = Outcome::Ok;
+    let total = inputs.len();
+    for (i, input) in inputs.into_iter().enumerate() {
+        let this = match input {
+            Input::Spec(path) => check_with_stateright(&path, args, &limits),
+            Input::Problem { name, diagnostic } => {
+                print_problem(&name, &diagnostic, args.message_format);
+                Outcome::SpecErrors
+            }
+        };
+        outcome = outcome.max(this);
+        if limits.signal.interrupted() {
+            if i + 1 < total {
+                report::eprint_line(&format!(
+                    "interrupted: {} more spec{} not checked",
+                    total - i - 1,
+                    if total - i - 1 == 1 { "" } else { "s" }
+                ));
+            }
+            break;
+        }
+    }
+    outcome
+}
+
 /// Runs Stateright's checker on the compiled spec (invariants and
-/// reachability only) and prints what it found.
-fn check_with_stateright(path: &std::path::Path, args: &CheckArgs) -> Outcome {
-    let source = match super::read_spec(path) {
+/// reachability only) under `limits` and prints what it found. A search
+/// stopped by a limit is reported as dsmc's engine reports it: incomplete,
+/// why, and `unknown` for every property it found no discovery for.
+fn check_with_stateright(path: &std::path::Path, args: &CheckArgs, limits: &Limits) -> Outcome {
+    let budget = limits.memory.map(|limit| limit.budget());
+    let source = match super::read_spec_within(path, budget) {
         Ok(source) => source,
         Err(diagnostic) => {
             print_problem(
@@ -677,19 +710,37 @@ fn check_with_stateright(path: &std::path::Path, args: &CheckArgs) -> Outcome {
     };
     let threads = args.threads.unwrap_or(1);
     let start = std::time::Instant::now();
-    let result = dsmc::reference::check_with_stateright(Arc::clone(&model), threads);
+    let reference_limits = dsmc::reference::ReferenceLimits {
+        max_states: args.max_states,
+        max_memory: limits.memory,
+        timeout: limits.timeout,
+        stop: Some(limits.signal.clone()),
+    };
+    // The memory of the previous spec is free again.
+    limits.signal.clear_memory();
+    let result = dsmc::reference::check_with_stateright_within(
+        Arc::clone(&model),
+        threads,
+        &reference_limits,
+    );
     let mut out = format!(
-        "{}: protocol {} (Stateright's checker)\nexplored {} distinct states in {:.2} s\n\n",
+        "{}: protocol {} (Stateright's checker)\n{} {} distinct states in {:.2} s\n",
         spec.name,
         model.spec.protocol,
+        if result.stop.is_some() {
+            "stopped after"
+        } else {
+            "explored"
+        },
         result.states,
         start.elapsed().as_secs_f64()
     );
-    let mut failed = false;
+    let mut tally = dsmc::report::Tally::default();
+    let mut lines = String::new();
     for (p, prop) in model.spec.properties.iter().enumerate() {
         let verdict = match result.discoveries.iter().find(|(i, _)| *i == p) {
             Some(_) if result.failures.properties.contains(&p) => {
-                failed = true;
+                tally.unmet += 1;
                 "error (its evaluation failed in a reachable state)"
             }
             Some(&(_, discovered)) => {
@@ -697,25 +748,62 @@ fn check_with_stateright(path: &std::path::Path, args: &CheckArgs) -> Outcome {
                     model.properties[p],
                     dsmc::model::CompiledProperty::Invariant(_)
                 );
-                let violated = discovered == is_invariant;
-                failed |= violated != prop.expect_violation;
-                if violated { "violated" } else { "holds" }
+                if !discovered && result.stop.is_some() {
+                    // Neither a counterexample nor an example: a stopped
+                    // search establishes nothing by not finding one.
+                    tally.open += 1;
+                    "unknown"
+                } else {
+                    let violated = discovered == is_invariant;
+                    if violated == prop.expect_violation {
+                        tally.met += 1;
+                    } else {
+                        tally.unmet += 1;
+                    }
+                    if violated { "violated" } else { "holds" }
+                }
             }
-            None => "unchecked (not supported by this engine)",
+            None => {
+                tally.open += 1;
+                "unchecked (not supported by this engine)"
+            }
         };
-        out.push_str(&format!(
+        lines.push_str(&format!(
             "  {:<20} {:<10} {verdict}\n",
             prop.name,
             prop.kind.describe()
         ));
     }
     for failure in &result.failures.steps {
-        failed = true;
-        out.push_str(&format!("  FAIL {failure}\n"));
+        tally.unmet += 1;
+        lines.push_str(&format!("  FAIL {failure}\n"));
+    }
+    if let Some(reason) = result.stop {
+        out.push_str(&format!(
+            "the search is incomplete: {}\n",
+            dsmc::report::stop_clause(reason)
+        ));
+        out.push_str(if tally.met > 0 || tally.unmet > 0 {
+            "  a verdict below was found before the stop and is final; `unknown`: the search stopped before a verdict\n"
+        } else {
+            "  `unknown`: the search stopped before a verdict\n"
+        });
+        if let Some(further) = dsmc::report::go_further(reason) {
+            out.push_str(&format!("  to go further: {further}\n"));
+        }
+    }
+    out.push('\n');
+    out.push_str(&lines);
+    if result.stop.is_some() {
+        out.push('\n');
+        out.push_str(&dsmc::report::result_line(&tally, result.stop, 0));
+        out.push('\n');
     }
     report::print_line(&out);
-    if failed {
+    if tally.unmet > 0 {
         Outcome::NotAsExpected
+    } else if result.stop.is_some() {
+        Outcome::NoVerdict
     } else {
         Outcome::Ok
     }

@@ -7,7 +7,8 @@
 //! counterexample when not, `<skipped>` without a verdict. A step that failed
 //! at run time, warnings denied by `--deny warnings` and a difference from
 //! `dsmc.lock` are failing test cases of their own. A spec with errors is one
-//! `<error>` test case carrying the diagnostics.
+//! `<error>` test case carrying the diagnostics. Every text is neutralised
+//! ([`dsmc::text::neutralise`]) before quick-junit sees it.
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
@@ -15,6 +16,7 @@ use dsmc::check::{Checked, Expectation, expectation};
 use dsmc::explore::{Exploration, Verdict};
 use dsmc::model::Model;
 use dsmc::report::{eval_error_text, line_col, trace_text, verdict_word, violation_label};
+use dsmc::text::neutralise;
 
 use super::check::SpecRun;
 use super::lock::{Comparison, Lock};
@@ -32,31 +34,40 @@ pub fn report(runs: &[SpecRun], lock: Option<&Lock>) -> String {
     })
 }
 
+/// `text` as the document carries it: with what a terminal must not see
+/// escaped visibly (`\u{1b}`), as the human report shows it. quick-junit
+/// would drop such characters, and an escape sequence with its
+/// parameters, without a trace: a spec named `a<ESC>[31mb.ds` would be
+/// reported as `ab.ds`.
+fn shown(text: impl AsRef<str>) -> String {
+    neutralise(text.as_ref()).into_owned()
+}
+
 fn suite(run: &SpecRun, lock: Option<&Lock>) -> TestSuite {
     let name = &run.spec.name;
-    let mut suite = TestSuite::new(name.as_str());
+    let mut suite = TestSuite::new(shown(name.as_str()));
     suite.set_time(run.elapsed);
     let case = |test: &str, status: TestCaseStatus| {
-        let mut case = TestCase::new(test, status);
-        case.set_classname(name.as_str());
+        let mut case = TestCase::new(shown(test), status);
+        case.set_classname(shown(name.as_str()));
         case
     };
     match &run.checked {
         Checked::Errors(diagnostics) => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-            status.set_message(format!(
+            status.set_message(shown(format!(
                 "{}; the spec was not checked",
                 report::tally(diagnostics)
-            ));
+            )));
             if let Some(first) = diagnostics.iter().find(|d| d.is_error()) {
                 status.set_type(first.code);
             }
-            status.set_description(
+            status.set_description(shown(
                 diagnostics
                     .iter()
                     .map(|d| render_plain(&run.spec, d))
                     .collect::<String>(),
-            );
+            ));
             suite.add_test_case(case("spec", status));
         }
         Checked::Explored {
@@ -68,7 +79,7 @@ fn suite(run: &SpecRun, lock: Option<&Lock>) -> TestSuite {
             for (test_name, status, system_out) in explored_cases(run, model, exploration) {
                 let mut test = case(&test_name, status);
                 if let Some(text) = system_out {
-                    test.set_system_out(text);
+                    test.set_system_out(shown(text));
                 }
                 suite.add_test_case(test);
             }
@@ -78,22 +89,22 @@ fn suite(run: &SpecRun, lock: Option<&Lock>) -> TestSuite {
                 .collect();
             if run.checked.denied_warnings() > 0 {
                 let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                status.set_message(format!(
+                status.set_message(shown(format!(
                     "{} denied by --deny warnings",
                     report::tally(warnings)
-                ));
+                )));
                 status.set_type("dsmc::check::denied_warnings");
-                status.set_description(rendered);
+                status.set_description(shown(rendered));
                 suite.add_test_case(case("warnings", status));
             } else if !rendered.is_empty() {
-                suite.set_system_err(rendered);
+                suite.set_system_err(shown(rendered));
             }
             if let Some(stop) = dsmc::report::stop_text(exploration) {
-                suite.set_system_out(format!(
+                suite.set_system_out(shown(format!(
                     "incomplete after {} distinct states: {}",
                     exploration.states,
                     stop.trim_start_matches("the ")
-                ));
+                )));
             }
         }
     }
@@ -102,7 +113,7 @@ fn suite(run: &SpecRun, lock: Option<&Lock>) -> TestSuite {
             Comparison::Same => TestCaseStatus::success(),
             Comparison::Skipped(why) => {
                 let mut status = TestCaseStatus::skipped();
-                status.set_message(format!("not compared: {why}"));
+                status.set_message(shown(format!("not compared: {why}")));
                 status
             }
             Comparison::Missing | Comparison::Changed(_) => {
@@ -117,12 +128,12 @@ fn suite(run: &SpecRun, lock: Option<&Lock>) -> TestSuite {
                     .iter()
                     .map(|line| format!("{label}: {line}"))
                     .collect();
-                status.set_message(format!(
+                status.set_message(shown(format!(
                     "the state space differs from {}",
                     lock.path.display()
-                ));
+                )));
                 status.set_type("dsmc::lock::drift");
-                status.set_description(lines.join("\n"));
+                status.set_description(shown(lines.join("\n")));
                 status
             }
         };
@@ -133,11 +144,11 @@ fn suite(run: &SpecRun, lock: Option<&Lock>) -> TestSuite {
 
 /// The protocol, constants and counts, as `<properties>`.
 fn add_properties(suite: &mut TestSuite, model: &Model, exploration: &Exploration) {
-    suite.add_property(Property::new("protocol", model.spec.protocol.as_str()));
+    suite.add_property(Property::new("protocol", shown(&model.spec.protocol)));
     for c in &model.spec.consts {
         suite.add_property(Property::new(
-            format!("const {}", c.name),
-            c.value.to_string(),
+            shown(format!("const {}", c.name)),
+            shown(c.value.to_string()),
         ));
     }
     suite.add_property(Property::new("states", exploration.states.to_string()));
@@ -182,47 +193,47 @@ fn explored_cases(
             (Expectation::Met, _) => TestCaseStatus::success(),
             (Expectation::Open, v) => {
                 let mut status = TestCaseStatus::skipped();
-                status.set_message(match v {
+                status.set_message(shown(match v {
                     Verdict::Unknown => "unknown: the search stopped before a verdict".to_string(),
                     Verdict::NotSelected => "not selected: left out by --property".to_string(),
                     _ => format!("{}: not checked by this engine", verdict_word(v)),
-                });
+                }));
                 status
             }
             (Expectation::Unmet, Verdict::Error(t)) => {
                 let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                status.set_message(eval_error_text(model, t).unwrap_or_default());
+                status.set_message(shown(eval_error_text(model, t).unwrap_or_default()));
                 status.set_type("dsmc::check::evaluation");
-                status.set_description(format!(
+                status.set_description(shown(format!(
                     "evaluation failed:\n{}",
                     trace_text(model, t, path, source)
-                ));
+                )));
                 status
             }
             (Expectation::Unmet, Verdict::Violated(trace)) => {
                 let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                status.set_message(format!(
+                status.set_message(shown(format!(
                     "property `{}` is violated: {}",
                     p.name,
                     violation_label(&p.kind, trace.as_ref())
-                ));
+                )));
                 status.set_type(format!("dsmc::property::{}", p.kind.describe()));
                 if let Some(t) = trace {
                     let (l, c) = line_col(source, p.span.start);
-                    status.set_description(format!(
+                    status.set_description(shown(format!(
                         "counterexample for `{}` ({path}:{l}:{c}):\n{}",
                         p.name,
                         trace_text(model, t, path, source)
-                    ));
+                    )));
                 }
                 status
             }
             (Expectation::Unmet, _) => {
                 let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                status.set_message(format!(
+                status.set_message(shown(format!(
                     "property `{}` holds, but the spec expects it to be violated",
                     p.name
-                ));
+                )));
                 status.set_type(format!("dsmc::property::{}", p.kind.describe()));
                 status
             }
@@ -236,10 +247,10 @@ fn explored_cases(
             status.set_message("a reachable state has no enabled step");
             status.set_type("dsmc::check::deadlock");
             if let Some(t) = trace {
-                status.set_description(format!(
+                status.set_description(shown(format!(
                     "deadlock:\n{}  (no step is enabled here)\n",
                     trace_text(model, t, path, source)
-                ));
+                )));
             }
             status
         }
@@ -260,7 +271,7 @@ fn explored_cases(
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
         match eval_error_text(model, t) {
             Some(text) => {
-                status.set_message(text);
+                status.set_message(shown(text));
                 status.set_type("dsmc::check::evaluation");
             }
             None => {
@@ -268,14 +279,14 @@ fn explored_cases(
                     .failed
                     .as_ref()
                     .map_or("runtime error".to_string(), |(_, e)| e.describe());
-                status.set_message(format!("a step fails: {what}"));
+                status.set_message(shown(format!("a step fails: {what}")));
                 status.set_type("dsmc::check::runtime_error");
             }
         }
-        status.set_description(format!(
+        status.set_description(shown(format!(
             "runtime error:\n{}",
             trace_text(model, t, path, source)
-        ));
+        )));
         out.push(("runtime error".to_string(), status, None));
     }
     out
