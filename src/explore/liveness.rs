@@ -22,6 +22,7 @@
 //! the component that takes or disables every task fairness asks for.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::Ordering;
 
 use rayon::prelude::*;
 
@@ -317,21 +318,34 @@ impl Explorer<'_> {
     /// (dense) and tasks, and the tasks enabled there, in the order of
     /// [`Model::successors`].
     fn raw_node(&self, dense: &Dense, index: u32, work: &mut Work) -> RawNode {
-        self.raw_nodes_in(dense, &[index], work)
+        self.raw_nodes_in(dense, &[index], work, false)
             .pop()
             .expect("one node")
     }
 
-    /// [`Self::raw_node`] of each of `ids`, in parallel, in order.
-    fn raw_nodes(&self, dense: &Dense, ids: &[u32], pool: &Pool) -> Vec<RawNode> {
-        ids.par_chunks(64)
+    /// [`Self::raw_node`] of each of `ids`, in parallel, in order. `Err`
+    /// when the deadline passes or the stop signal comes meanwhile: the
+    /// flag is read before each state, so that a piece of slow states
+    /// does not hold the stop up.
+    fn raw_nodes(
+        &self,
+        dense: &Dense,
+        ids: &[u32],
+        pool: &Pool,
+    ) -> Result<Vec<RawNode>, StopReason> {
+        let nodes = ids
+            .par_chunks(64)
             .flat_map_iter(|chunk| {
                 let mut work = pool.take().unwrap_or_default();
-                let nodes = self.raw_nodes_in(dense, chunk, &mut work);
+                let nodes = self.raw_nodes_in(dense, chunk, &mut work, true);
                 pool.put(work);
                 nodes
             })
-            .collect()
+            .collect();
+        match self.halt.flag.load(Ordering::Relaxed) {
+            true => Err(self.must_stop(0, 0).unwrap_or(StopReason::Interrupted)),
+            false => Ok(nodes),
+        }
     }
 
     /// Whether a stored state lies inside every `bound`: one outside has
@@ -394,8 +408,15 @@ impl Explorer<'_> {
     /// successors are computed the way the search computed them (packed
     /// states, the step cache) and all collected first, each one's slot
     /// of the visited set fetched as it comes; then they are looked up,
-    /// each one's record fetched a few ahead.
-    fn raw_nodes_in(&self, dense: &Dense, ids: &[u32], work: &mut Work) -> Vec<RawNode> {
+    /// each one's record fetched a few ahead. When `stoppable`, a raised
+    /// stop flag ends it early, with the nodes of the states before.
+    fn raw_nodes_in(
+        &self,
+        dense: &Dense,
+        ids: &[u32],
+        work: &mut Work,
+        stoppable: bool,
+    ) -> Vec<RawNode> {
         let model: &Model = self.shared.model;
         let packed = self.shared.packed.is_some();
         let fixed_words = self.shared.store_words;
@@ -412,6 +433,10 @@ impl Explorer<'_> {
         words.clear();
         let mut nodes = Vec::with_capacity(ids.len());
         for (n, &index) in ids.iter().enumerate() {
+            if stoppable && self.halt.flag.load(Ordering::Relaxed) {
+                // The stop is due: the piece is dropped (`raw_nodes`).
+                break;
+            }
             self.load(dense.globals[index as usize], stored);
             let mut node = RawNode {
                 edges: Vec::new(),
@@ -516,7 +541,7 @@ impl Explorer<'_> {
                 if let Some(reason) = self.must_stop(held, 2 * piece_max) {
                     return Err(reason);
                 }
-                let computed = self.raw_nodes(dense, piece, pool);
+                let computed = self.raw_nodes(dense, piece, pool)?;
                 piece_max = piece_max.max(computed.iter().map(RawNode::bytes).sum());
                 for (&i, node) in piece.iter().zip(computed) {
                     let mut intern = |t: Task| {
@@ -618,7 +643,7 @@ impl Explorer<'_> {
                 if let Some(reason) = self.must_stop(held + 4 * frontier.capacity(), 0) {
                     return Err(reason);
                 }
-                let computed = self.raw_nodes(dense, piece, pool);
+                let computed = self.raw_nodes(dense, piece, pool)?;
                 for (&i, node) in piece.iter().zip(computed) {
                     for (to, _) in node.edges {
                         if query.kept(i, to) {
@@ -663,7 +688,7 @@ impl Explorer<'_> {
             if let Some(reason) = self.must_stop(held + 16 * rest.len() + grown, 2 * piece_max) {
                 return Err(reason);
             }
-            let computed = self.raw_nodes(dense, piece, pool);
+            let computed = self.raw_nodes(dense, piece, pool)?;
             piece_max = piece_max.max(computed.iter().map(RawNode::bytes).sum());
             let task = |t: Option<Task>| t.map_or(NO_TASK, |t| region.index_of[&t]);
             for (&i, node) in piece.iter().zip(computed) {
