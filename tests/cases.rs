@@ -37,6 +37,45 @@ const CASE_DIRS: &[&str] = &["tests/cases", "specs"];
 /// Where the snapshots live, relative to the crate root.
 const SNAPSHOT_DIR: &str = "tests/snapshots";
 
+/// Every header key a runner reads: this file's (`expect`, `define` and the
+/// exploration keys of `explore_case`) and the TLC-parity files' and the
+/// campaign's notes. A lowercase `key:` line one slip away from one of
+/// these (`// state: 288`) fails its case rather than check nothing; other
+/// lowercase words before a colon are prose.
+const HEADER_KEYS: &[&str] = &[
+    "expect",
+    "define",
+    "states",
+    "transitions",
+    "depth",
+    "pruned",
+    "holds",
+    "violated",
+    "unchecked",
+    "error",
+    "deadlock",
+    "runtime-error",
+    "status",
+    "trace-steps",
+    "lower-error",
+    "coverage",
+    "covers",
+    "tlc",
+    "source",
+    "dsmc",
+    "config",
+    "campaign",
+];
+
+/// A header key that is a near miss of a known one: the error to report.
+fn near_miss(key: &str) -> Option<String> {
+    if HEADER_KEYS.contains(&key) {
+        return None;
+    }
+    did_you_mean(key, HEADER_KEYS.iter().copied())
+        .map(|meant| format!("`// {key}:` is not a header line; did you mean `// {meant}:`?"))
+}
+
 /// What a failing case says when its header is missing or wrong.
 const HOW_TO_WRITE_A_HEADER: &str = "\
 start the file with `//` lines that say what must happen, for example:
@@ -154,12 +193,10 @@ fn parse_header(source: &str, is_spec: bool) -> Result<Header, String> {
                 _ => return Err(format!("`// define: {value}` is not NAME=VALUE")),
             },
             // Other runners read other keys; but a key one slip away from
-            // ours would silently leave a case unchecked.
+            // a known one would silently leave a case unchecked.
             _ => {
-                if let Some(meant) = did_you_mean(key, ["expect", "define"]) {
-                    return Err(format!(
-                        "`// {key}:` is not a header line; did you mean `// {meant}:`?"
-                    ));
+                if let Some(problem) = near_miss(key) {
+                    return Err(problem);
                 }
             }
         }
@@ -367,6 +404,11 @@ fn explore_case(root: &Path, case: &Path) -> Result<(), Failed> {
         let Some(comment) = line.trim().strip_prefix("//") else {
             break;
         };
+        if let Some((key, _)) = directive(comment)
+            && let Some(problem) = near_miss(key)
+        {
+            return Err(problem.into());
+        }
         if let Some((key, value)) = comment.trim().split_once(':') {
             let key = key.trim();
             if key == "define" {

@@ -497,6 +497,7 @@ impl Shard {
     }
 
     /// The hash of stored record `local`.
+    #[inline]
     fn hash_of(&self, local: u32) -> u64 {
         let start = local as usize * self.halves;
         if !self.networks {
