@@ -96,16 +96,10 @@ pub fn run(mut args: CheckArgs) -> Outcome {
             }
         },
     };
-    let limits = match Limits::from_args(args) {
-        Ok(limits) => limits,
-        Err(bad) => {
-            bad.print(args.message_format);
-            return Outcome::SpecErrors;
-        }
+    let (limits, _watchdog) = match Limits::start(args) {
+        Ok(started) => started,
+        Err(outcome) => return outcome,
     };
-    let _watchdog = limits
-        .memory
-        .map(|limit| super::limits::Watchdog::start(limit, limits.signal.clone()));
     let mut runs = Vec::new();
     let total = inputs.len();
     for (i, input) in inputs.into_iter().enumerate() {
@@ -182,6 +176,20 @@ struct Limits {
 }
 
 impl Limits {
+    /// The limits of the run, with the watchdog of resident memory running
+    /// when there is a memory limit; `Err` (a bad value, printed) is the
+    /// outcome to exit with.
+    fn start(args: &CheckArgs) -> Result<(Limits, Option<super::limits::Watchdog>), Outcome> {
+        let limits = Limits::from_args(args).map_err(|bad| {
+            bad.print(args.message_format);
+            Outcome::SpecErrors
+        })?;
+        let watchdog = limits
+            .memory
+            .map(|limit| super::limits::Watchdog::start(limit, limits.signal.clone()));
+        Ok((limits, watchdog))
+    }
+
     fn from_args(args: &CheckArgs) -> Result<Limits, super::limits::BadValue> {
         use super::limits::{memory_limit, parse_duration, parse_size};
         let max_memory = match &args.max_memory {
@@ -636,16 +644,10 @@ fn lock_report(runs: &[SpecRun], lock: &Lock, action: LockAction) -> String {
 /// `--timeout`, the first Ctrl-C, SIGTERM or SIGHUP), and returns the
 /// weightiest outcome.
 fn run_stateright(inputs: Vec<Input>, args: &CheckArgs) -> Outcome {
-    let limits = match Limits::from_args(args) {
-        Ok(limits) => limits,
-        Err(bad) => {
-            bad.print(args.message_format);
-            return Outcome::SpecErrors;
-        }
+    let (limits, _watchdog) = match Limits::start(args) {
+        Ok(started) => started,
+        Err(outcome) => return outcome,
     };
-    let _watchdog = limits
-        .memory
-        .map(|limit| super::limits::Watchdog::start(limit, limits.signal.clone()));
     let mut outcome = Outcome::Ok;
     let total = inputs.len();
     for (i, input) in inputs.into_iter().enumerate() {
