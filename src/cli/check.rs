@@ -734,7 +734,7 @@ fn check_with_stateright(path: &std::path::Path, args: &CheckArgs, limits: &Limi
         } else {
             "explored"
         },
-        result.states,
+        dsmc::report::thousands(result.states),
         start.elapsed().as_secs_f64()
     );
     let mut tally = dsmc::report::Tally::default();
