@@ -68,6 +68,46 @@ fn uninterrupted(n: &str) -> (Option<i32>, serde_json::Value) {
     (output.status.code(), established(&output))
 }
 
+/// `dsmc check SPEC -D n --max-states max --checkpoint dir`, stopped by
+/// its state limit (exit 3): its output.
+fn stopped_with_checkpoint(dir: &Path, n: &str, max: &str) -> Output {
+    let stopped = dsmc(&[
+        "check",
+        SPEC,
+        "-D",
+        n,
+        "--max-states",
+        max,
+        "--threads",
+        "2",
+        "--checkpoint",
+        text(dir),
+    ]);
+    assert_eq!(
+        stopped.status.code(),
+        Some(3),
+        "stderr: {}",
+        stderr(&stopped)
+    );
+    stopped
+}
+
+/// `dsmc check SPEC -D n --resume dir` at `threads`, in JSON.
+fn resumed(dir: &Path, n: &str, threads: &str) -> Output {
+    dsmc(&[
+        "check",
+        SPEC,
+        "-D",
+        n,
+        "--format",
+        "json",
+        "--threads",
+        threads,
+        "--resume",
+        text(dir),
+    ])
+}
+
 #[test]
 fn a_check_killed_with_sigkill_resumes_where_its_checkpoint_left_it() {
     let dir = scratch("killed");
@@ -105,45 +145,17 @@ fn a_check_killed_with_sigkill_resumes_where_its_checkpoint_left_it() {
     child.wait().expect("the killed check ends");
     assert!(still_running, "the check ended before it could be killed");
 
-    let resumed = dsmc(&[
-        "check",
-        SPEC,
-        "-D",
-        "N=6",
-        "--format",
-        "json",
-        "--threads",
-        "1",
-        "--resume",
-        text(&dir),
-    ]);
+    let output = resumed(&dir, "N=6", "1");
     let (code, report) = uninterrupted("N=6");
-    assert_eq!(resumed.status.code(), code, "stderr: {}", stderr(&resumed));
-    assert_eq!(established(&resumed), report);
+    assert_eq!(output.status.code(), code, "stderr: {}", stderr(&output));
+    assert_eq!(established(&output), report);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn a_check_stopped_by_a_limit_leaves_a_checkpoint_to_go_on_from() {
     let dir = scratch("limit");
-    let stopped = dsmc(&[
-        "check",
-        SPEC,
-        "-D",
-        "N=5",
-        "--max-states",
-        "5000",
-        "--threads",
-        "2",
-        "--checkpoint",
-        text(&dir),
-    ]);
-    assert_eq!(
-        stopped.status.code(),
-        Some(3),
-        "stderr: {}",
-        stderr(&stopped)
-    );
+    let stopped = stopped_with_checkpoint(&dir, "N=5", "5000");
     let said = stderr(&stopped);
     assert!(
         said.contains("checkpoint in `") && said.contains("--resume"),
@@ -152,20 +164,9 @@ fn a_check_stopped_by_a_limit_leaves_a_checkpoint_to_go_on_from() {
     // Resumed twice from the same checkpoint, at 1 and 2 threads.
     let (code, report) = uninterrupted("N=5");
     for threads in ["1", "2"] {
-        let resumed = dsmc(&[
-            "check",
-            SPEC,
-            "-D",
-            "N=5",
-            "--format",
-            "json",
-            "--threads",
-            threads,
-            "--resume",
-            text(&dir),
-        ]);
-        assert_eq!(resumed.status.code(), code, "stderr: {}", stderr(&resumed));
-        assert_eq!(established(&resumed), report, "at {threads} threads");
+        let output = resumed(&dir, "N=5", threads);
+        assert_eq!(output.status.code(), code, "stderr: {}", stderr(&output));
+        assert_eq!(established(&output), report, "at {threads} threads");
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -173,22 +174,7 @@ fn a_check_stopped_by_a_limit_leaves_a_checkpoint_to_go_on_from() {
 /// A checkpoint at N = 4 of `SPEC`, stopped early: its directory.
 fn small_checkpoint(name: &str) -> PathBuf {
     let dir = scratch(name);
-    let stopped = dsmc(&[
-        "check",
-        SPEC,
-        "-D",
-        "N=4",
-        "--max-states",
-        "100",
-        "--checkpoint",
-        text(&dir),
-    ]);
-    assert_eq!(
-        stopped.status.code(),
-        Some(3),
-        "stderr: {}",
-        stderr(&stopped)
-    );
+    stopped_with_checkpoint(&dir, "N=4", "100");
     assert!(dir.join("checkpoint.dsmc").is_file());
     dir
 }

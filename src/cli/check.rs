@@ -107,13 +107,7 @@ pub fn run(mut args: CheckArgs) -> Outcome {
         emit(&run, args, i > 0);
         runs.push(run);
         if limits.signal.interrupted() {
-            if i + 1 < total {
-                report::eprint_line(&format!(
-                    "interrupted: {} more spec{} not checked",
-                    total - i - 1,
-                    if total - i - 1 == 1 { "" } else { "s" }
-                ));
-            }
+            say_not_checked(total - i - 1);
             break;
         }
     }
@@ -210,6 +204,16 @@ impl Limits {
             checkpoint_every,
             signal: super::limits::stop_signal(),
         })
+    }
+}
+
+/// Says on stderr how many specs a signal left unchecked, if any.
+fn say_not_checked(left: usize) {
+    if left > 0 {
+        report::eprint_line(&format!(
+            "interrupted: {left} more spec{} not checked",
+            if left == 1 { "" } else { "s" }
+        ));
     }
 }
 
@@ -660,13 +664,7 @@ fn run_stateright(inputs: Vec<Input>, args: &CheckArgs) -> Outcome {
         };
         outcome = outcome.max(this);
         if limits.signal.interrupted() {
-            if i + 1 < total {
-                report::eprint_line(&format!(
-                    "interrupted: {} more spec{} not checked",
-                    total - i - 1,
-                    if total - i - 1 == 1 { "" } else { "s" }
-                ));
-            }
+            say_not_checked(total - i - 1);
             break;
         }
     }
