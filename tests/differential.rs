@@ -291,3 +291,111 @@ fn representatives_do_not_depend_on_the_names() {
     }
     assert!(checked >= 4, "only {checked} symmetric specs checked");
 }
+
+/// The renaming of a task ([`dsmc::model::Model::permute_task`]) is the
+/// task of the renamed step: for every step of the first states of each
+/// symmetric spec and every renaming, the renamed state has a step of the
+/// renamed task to the renamed successor. Liveness under symmetry relies
+/// on it.
+#[test]
+fn renamed_tasks_are_the_tasks_of_renamed_steps() {
+    use dsmc::model::{Outcome, Scratch};
+    let mut checked = 0;
+    for (path, model) in models(|source| source.contains("symmetric node")) {
+        let Some(sym) = model.symmetry.as_ref() else {
+            continue;
+        };
+        let Ok(initial) = model.initial_states() else {
+            continue;
+        };
+        let perms = model.canonical(sym, &initial[0], &mut Vec::new());
+        let renamings = every_renaming(&perms.iter().map(Vec::len).collect::<Vec<_>>());
+        let mut seen = std::collections::HashSet::new();
+        let mut queue: std::collections::VecDeque<Vec<u64>> = initial.into_iter().collect();
+        let mut scratch = Scratch::default();
+        let (mut renamed, mut renamed_next) = (Vec::new(), Vec::new());
+        let mut tasks = 0;
+        while let Some(state) = queue.pop_front() {
+            if seen.len() >= 300 || !seen.insert(state.clone()) {
+                continue;
+            }
+            let mut steps = Vec::new();
+            model.successors(&state, &mut scratch, &mut |step, outcome| {
+                if let Outcome::Next(next) = outcome {
+                    steps.push((model.task(&step), next.to_vec()));
+                }
+            });
+            for perms in &renamings {
+                model.permute(sym, &state, perms, &mut renamed);
+                let mut there = Vec::new();
+                model.successors(&renamed, &mut scratch, &mut |step, outcome| {
+                    if let Outcome::Next(next) = outcome {
+                        there.push((model.task(&step), next.to_vec()));
+                    }
+                });
+                for (task, next) in &steps {
+                    let Some(task) = task else { continue };
+                    tasks += 1;
+                    let want = model.permute_task(sym, *task, perms);
+                    model.permute(sym, next, perms, &mut renamed_next);
+                    assert!(
+                        there
+                            .iter()
+                            .any(|(t, n)| *t == Some(want) && *n == renamed_next),
+                        "{path}: renaming {perms:?} of {task:?} at {state:?}"
+                    );
+                }
+            }
+            queue.extend(steps.into_iter().map(|(_, next)| next));
+        }
+        if tasks > 0 {
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 4,
+        "only {checked} symmetric specs with fair steps checked"
+    );
+}
+
+/// Symmetry reduction keeps every liveness verdict: each symmetric spec
+/// with a liveness property gets the same verdicts with and without it
+/// (the counterexamples differ: each is confirmed a fair run by
+/// tests/cases.rs).
+#[test]
+fn symmetry_keeps_every_liveness_verdict() {
+    let liveness = ["~>", "transient", "ensures", "variant"];
+    let mut checked = 0;
+    for (path, model) in models(|source| {
+        source.contains("symmetric node") && liveness.iter().any(|l| source.contains(l))
+    }) {
+        let source = std::fs::read_to_string(&path).expect("readable");
+        if model.reduction().is_none() || common::is_heavy(&source) {
+            continue;
+        }
+        let run = |no_symmetry| {
+            let options = Options {
+                no_symmetry,
+                threads: Some(2),
+                ..Options::default()
+            };
+            explore(&model, &options).expect("initial states")
+        };
+        let (reduced, full) = (run(false), run(true));
+        assert!(
+            reduced.states < full.states,
+            "{path}: symmetry reduces nothing"
+        );
+        for (i, (r, f)) in reduced.verdicts.iter().zip(&full.verdicts).enumerate() {
+            assert!(
+                std::mem::discriminant(r) == std::mem::discriminant(f),
+                "{path}: property {i}: {r:?} with symmetry, {f:?} without"
+            );
+        }
+        checked += 1;
+    }
+    assert!(
+        checked >= 4,
+        "only {checked} symmetric specs with liveness checked"
+    );
+}

@@ -74,11 +74,16 @@ impl V {
     }
 
     /// Whether two engines' verdicts agree: the same kind, and the same
-    /// shape where both give one.
-    fn agrees(&self, other: &V) -> bool {
+    /// shape where both give one. `lassos`: the shapes of liveness
+    /// counterexamples are compared too; across symmetry reduction they
+    /// are not, since which fair cycle is shown depends on the
+    /// representatives (both are replayed in the oracle instead).
+    fn agrees(&self, other: &V, lassos: bool) -> bool {
         match (self, other) {
             (V::Violated(Some(a)), V::Violated(Some(b)))
-            | (V::Error(Some(a)), V::Error(Some(b))) => a == b,
+            | (V::Error(Some(a)), V::Error(Some(b))) => {
+                a == b || (!lassos && a.lasso.is_some() && b.lasso.is_some())
+            }
             _ => self.kind() == other.kind(),
         }
     }
@@ -318,6 +323,8 @@ pub fn compare_source(source: &str, limits: &Limits, engines: &Engines) -> Repor
     let mut outcomes: Vec<Outcome> = vec![];
     let mut base_model: Option<Box<Model>> = None;
     let mut base_exploration: Option<Box<Exploration>> = None;
+    // The first run with symmetry reduction, whose traces are replayed too.
+    let mut reduced_run: Option<(Box<Model>, Box<Exploration>)> = None;
     let runs: Vec<&Run> = if symmetric {
         FULL_RUNS.iter().chain(REDUCED_RUNS.iter()).collect()
     } else {
@@ -389,6 +396,8 @@ pub fn compare_source(source: &str, limits: &Limits, engines: &Engines) -> Repor
                 if i == 0 {
                     base_model = Some(model);
                     base_exploration = Some(exploration);
+                } else if !run.no_symmetry && reduced_run.is_none() {
+                    reduced_run = Some((model, exploration));
                 }
             }
         }
@@ -439,7 +448,12 @@ pub fn compare_source(source: &str, limits: &Limits, engines: &Engines) -> Repor
         if engines.replay
             && let (Some(model), Some(x)) = (&base_model, &base_exploration)
         {
-            disagreements.extend(replay_traces(&typed, model, x));
+            disagreements.extend(replay_traces(&typed, model, x, ""));
+        }
+        if engines.replay
+            && let Some((model, x)) = &reduced_run
+        {
+            disagreements.extend(replay_traces(&typed, model, x, " (reduced)"));
         }
     }
     disagreements.extend(compare_outcomes(
@@ -650,6 +664,7 @@ fn replay_traces(
     spec: &dsmc::typed::TypedSpec,
     model: &Model,
     x: &Exploration,
+    which: &str,
 ) -> Vec<Disagreement> {
     let states = |t: &Trace| -> Vec<Vec<(String, String)>> {
         t.states
@@ -674,15 +689,19 @@ fn replay_traces(
                 },
                 None => oracle::Claim::Property(i),
             };
-            traces.push((format!("replay {}", p.name), t, claim));
+            traces.push((format!("replay{which} {}", p.name), t, claim));
         }
     }
     if let Verdict::Violated(Some(t)) = &x.deadlock {
-        traces.push(("replay deadlock".into(), t, oracle::Claim::Deadlock));
+        traces.push((
+            format!("replay{which} deadlock"),
+            t,
+            oracle::Claim::Deadlock,
+        ));
     }
     if let Some(t) = &x.runtime_error {
         traces.push((
-            "replay runtime-error".into(),
+            format!("replay{which} runtime-error"),
             t,
             oracle::Claim::RuntimeError,
         ));
@@ -698,7 +717,10 @@ fn replay_traces(
         };
         out.push(Disagreement {
             aspect,
-            left: "default/t1".into(),
+            left: match which {
+                "" => "default/t1".into(),
+                _ => "symmetry/default/t1".into(),
+            },
             left_says: format!("a counterexample of {} steps", t.steps.len()),
             right: "oracle replay".into(),
             right_says: says,
@@ -772,14 +794,14 @@ fn diff(a: &Outcome, b: &Outcome, counts: bool, names: &[String], out: &mut Vec<
     opt("depth", &a.depth, &b.depth, &mut push);
     for (i, (x, y)) in a.verdicts.iter().zip(&b.verdicts).enumerate() {
         if let (Some(x), Some(y)) = (x, y)
-            && !x.agrees(y)
+            && !x.agrees(y, counts)
         {
             let name = names.get(i).cloned().unwrap_or_else(|| format!("#{i}"));
             push(format!("verdict {name}"), x.to_string(), y.to_string());
         }
     }
     if let (Some(x), Some(y)) = (&a.deadlock, &b.deadlock)
-        && !x.agrees(y)
+        && !x.agrees(y, counts)
     {
         push("deadlock".into(), x.to_string(), y.to_string());
     }

@@ -20,6 +20,10 @@
 //! its shallowest state, then its BFS position) becomes a lasso: the shortest
 //! path to a `B` state, a path inside `R` to the component, and a cycle in
 //! the component that takes or disables every task fairness asks for.
+//!
+//! Under symmetry the stored states are orbit representatives and the graph
+//! is the quotient; [`Lift`] says how its components are judged and how
+//! the lasso is made a real run.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::Ordering;
@@ -28,7 +32,9 @@ use rayon::prelude::*;
 
 use super::store::{Shard, global_id, lookup_hash, place, split_id};
 use super::{Explorer, Lasso, StopReason, Trace};
-use crate::model::{Memo, Model, Outcome, Pred, RtError, Scratch, Sink, Step, Task};
+use crate::model::{
+    Memo, Model, Outcome, Perms, Pred, RtError, Scratch, Sink, Step, Symmetry, Task,
+};
 
 /// States whose successors are computed between two checks of the limits.
 const LIVENESS_CHUNK: usize = 1 << 12;
@@ -97,6 +103,8 @@ struct Work {
     /// Successors not looked up yet, their words one after the other.
     pending: Vec<Edge>,
     words: Vec<u64>,
+    /// A successor's orbit representative, under symmetry.
+    canon: super::Canon,
 }
 
 /// A step to a successor not looked up yet ([`Explorer::raw_nodes_in`]).
@@ -104,11 +112,24 @@ struct Edge {
     /// Which of the states it leaves.
     node: u32,
     task: Option<Task>,
+    /// Under symmetry, the number of the renaming that maps the successor
+    /// to the stored representative ([`Symmetry::rank`]); 0 otherwise.
+    renaming: u64,
     /// Where the successor is, and its words in [`Work::words`].
     shard: u32,
     hash: u64,
     start: u32,
     len: u32,
+}
+
+impl Edge {
+    fn out(&self, to: u32) -> Out {
+        Out {
+            to,
+            task: self.task,
+            renaming: self.renaming,
+        }
+    }
 }
 
 /// Tasks by index: a map with a multiplicative hash (tasks are looked up
@@ -175,15 +196,25 @@ impl<F: FnMut(&Step, &[u64])> Sink for EdgeSink<'_, F> {
     }
 }
 
+/// A step of a state that changes it: its target (dense) as stored, its
+/// task, and under symmetry the number of the renaming that maps the
+/// successor to the stored target ([`Symmetry::rank`]; 0 otherwise).
+#[derive(Clone, Copy)]
+struct Out {
+    to: u32,
+    task: Option<Task>,
+    renaming: u64,
+}
+
 /// A state's steps as first computed: successors and tasks before interning.
 struct RawNode {
-    edges: Vec<(u32, Option<Task>)>,
+    edges: Vec<Out>,
     enabled: Vec<Task>,
 }
 
 impl RawNode {
     fn bytes(&self) -> usize {
-        std::mem::size_of::<(u32, Option<Task>)>() * self.edges.capacity()
+        std::mem::size_of::<Out>() * self.edges.capacity()
             + std::mem::size_of::<Task>() * self.enabled.capacity()
     }
 }
@@ -196,6 +227,9 @@ struct Graph {
     /// (target graph node, task index or `NO_TASK`); only edges inside `R`
     /// that change the state and keep the measure.
     edges: Vec<(u32, u32)>,
+    /// Under symmetry, by edge: the number of the renaming from the
+    /// successor to the stored target ([`Symmetry::rank`]); else empty.
+    renamings: Vec<u64>,
     enabled_start: Vec<u32>,
     /// Task indices enabled at each node, sorted.
     enabled: Vec<u32>,
@@ -208,6 +242,17 @@ struct Graph {
 impl Graph {
     fn edges(&self, v: u32) -> &[(u32, u32)] {
         &self.edges[self.edge_start[v as usize] as usize..self.edge_start[v as usize + 1] as usize]
+    }
+
+    /// The renamings of [`Graph::edges`]`(v)`, under symmetry.
+    fn renamings(&self, v: u32) -> &[u64] {
+        match self.renamings.is_empty() {
+            true => &[],
+            false => {
+                &self.renamings
+                    [self.edge_start[v as usize] as usize..self.edge_start[v as usize + 1] as usize]
+            }
+        }
     }
 
     fn enabled(&self, v: u32) -> &[u32] {
@@ -421,6 +466,7 @@ impl Explorer<'_> {
         let packed = self.shared.packed.is_some();
         let fixed_words = self.shared.store_words;
         let shards = &self.shards;
+        let sym = self.shared.sym;
         let Work {
             scratch,
             memo,
@@ -428,6 +474,7 @@ impl Explorer<'_> {
             state,
             pending,
             words,
+            canon,
         } = work;
         pending.clear();
         words.clear();
@@ -448,6 +495,18 @@ impl Explorer<'_> {
                     if let Some(t) = task {
                         node.enabled.push(t);
                     }
+                    let start = words.len();
+                    let renaming = match sym {
+                        None => {
+                            words.extend_from_slice(next);
+                            0
+                        }
+                        Some(sym) => {
+                            words.extend_from_slice(canon.of(model, sym, self.shared.packed, next));
+                            sym.rank(canon.renaming())
+                        }
+                    };
+                    let next = &words[start..];
                     let placed = place(next, fixed_words);
                     let hash = lookup_hash(placed, packed);
                     shards[placed.0].prefetch_slot(hash);
@@ -455,12 +514,12 @@ impl Explorer<'_> {
                     pending.push(Edge {
                         node: n as u32,
                         task,
+                        renaming,
                         shard: placed.0 as u32,
                         hash,
-                        start: words.len() as u32,
+                        start: start as u32,
                         len: next.len() as u32,
                     });
-                    words.extend_from_slice(next);
                 };
                 self.each_step(stored, state, scratch, memo, &mut edge);
             }
@@ -473,8 +532,8 @@ impl Explorer<'_> {
                     shards[ahead.shard as usize].prefetch_record(ahead.hash);
                 }
                 if let Some(local) = shards[e.shard as usize].find(words_of(e), e.hash) {
-                    let target = dense.of(global_id(e.shard as usize, local));
-                    nodes[e.node as usize].edges.push((target, e.task));
+                    let to = dense.of(global_id(e.shard as usize, local));
+                    nodes[e.node as usize].edges.push(e.out(to));
                 }
             }
             return nodes;
@@ -500,8 +559,8 @@ impl Explorer<'_> {
             let record = records.pop_front().flatten();
             let shard = &shards[e.shard as usize];
             if let Some(local) = record.and_then(|r| shard.find_at(words_of(e), r)) {
-                let target = dense.of(global_id(e.shard as usize, local));
-                nodes[e.node as usize].edges.push((target, e.task));
+                let to = dense.of(global_id(e.shard as usize, local));
+                nodes[e.node as usize].edges.push(e.out(to));
             }
         }
         nodes
@@ -550,7 +609,7 @@ impl Explorer<'_> {
                             tasks.len() as u32 - 1
                         });
                     };
-                    for &(to, task) in &node.edges {
+                    for &Out { to, task, .. } in &node.edges {
                         if !query.kept(i, to) {
                             continue;
                         }
@@ -645,7 +704,7 @@ impl Explorer<'_> {
                 }
                 let computed = self.raw_nodes(dense, piece, pool)?;
                 for (&i, node) in piece.iter().zip(computed) {
-                    for (to, _) in node.edges {
+                    for Out { to, .. } in node.edges {
                         if query.kept(i, to) {
                             let left = &mut region.in_degree[to as usize];
                             *left -= 1;
@@ -679,6 +738,8 @@ impl Explorer<'_> {
         }
         let mut edge_start = vec![0u32];
         let mut edges: Vec<(u32, u32)> = Vec::new();
+        let mut renamings: Vec<u64> = Vec::new();
+        let symmetric = self.shared.sym.is_some();
         let mut enabled_start = vec![0u32];
         let mut enabled: Vec<u32> = Vec::new();
         let held = self.held_bytes(&[]) + dense.bytes() + region.bytes();
@@ -692,11 +753,19 @@ impl Explorer<'_> {
             piece_max = piece_max.max(computed.iter().map(RawNode::bytes).sum());
             let task = |t: Option<Task>| t.map_or(NO_TASK, |t| region.index_of[&t]);
             for (&i, node) in piece.iter().zip(computed) {
-                for &(to, t) in &node.edges {
+                for &Out {
+                    to,
+                    task: t,
+                    renaming,
+                } in &node.edges
+                {
                     if query.kept(i, to)
                         && let Some(&w) = node_of.get(&to)
                     {
                         edges.push((w, task(t)));
+                        if symmetric {
+                            renamings.push(renaming);
+                        }
                     }
                 }
                 edge_start.push(edges.len() as u32);
@@ -711,6 +780,7 @@ impl Explorer<'_> {
             states: rest,
             edge_start,
             edges,
+            renamings,
             enabled_start,
             enabled,
             strong: region.tasks.iter().map(|t| t.strong).collect(),
@@ -751,7 +821,7 @@ impl Explorer<'_> {
             if v == target {
                 break;
             }
-            for (w, _) in self.raw_node(dense, v, &mut work).edges {
+            for Out { to: w, .. } in self.raw_node(dense, v, &mut work).edges {
                 if query.kept(v, w) && !std::mem::replace(&mut seen[w as usize], true) {
                     pred.insert(w, v);
                     queue.push_back(w);
@@ -803,7 +873,8 @@ impl Explorer<'_> {
             region.in_degree = Vec::new();
         }
         let g = self.rest_graph(dense, query, &region, &pool)?;
-        for component in fair_components(&g) {
+        let mut lift = (self.shared.sym).map(|sym| Lift::new(self.shared.model, sym));
+        for component in fair_components(&g, lift.as_mut()) {
             let rep = (component.iter().map(|&v| g.states[v as usize]))
                 .min_by_key(|&i| rank(i))
                 .expect("non-empty");
@@ -815,19 +886,34 @@ impl Explorer<'_> {
             return Ok(None);
         };
         let walk = self.path_in_region(dense, query, &region, rep, &pool);
-        Ok(Some(self.lasso(dense, &g, walk, component)))
+        Ok(Some(match lift {
+            None => self.lasso(dense, &g, walk, component),
+            Some(mut lift) => self.lifted_lasso(dense, &g, walk, component, &mut lift),
+        }))
     }
 
     /// The first step (in step order) from dense state `from` to dense state
     /// `to`, preferring one of task `task` when given.
     fn step_between(&self, dense: &Dense, from: u32, to: u32, task: Option<Task>) -> Step {
-        let model = self.shared.model;
         let before = &self.state(dense.globals[from as usize]);
         let after = &self.state(dense.globals[to as usize]);
+        self.step_to(before, after, task, &mut Scratch::default())
+    }
+
+    /// The first step (in step order) from state `before` to state `after`
+    /// (both in the ordinary form), preferring one of task `task` when
+    /// given.
+    fn step_to(
+        &self,
+        before: &[u64],
+        after: &[u64],
+        task: Option<Task>,
+        scratch: &mut Scratch,
+    ) -> Step {
+        let model = self.shared.model;
         let mut any = None;
         let mut of_task = None;
-        let mut scratch = Scratch::default();
-        model.successors(before, &mut scratch, &mut |step, outcome| {
+        model.successors(before, scratch, &mut |step, outcome| {
             if let Outcome::Next(next) = outcome
                 && next == after
             {
@@ -840,6 +926,68 @@ impl Explorer<'_> {
         of_task
             .or(any)
             .expect("an edge of the graph is a step of the model")
+    }
+
+    /// [`Self::lasso`] under symmetry, where `g` is the quotient: the
+    /// stored states along `walk` are renamed into a real behaviour of the
+    /// spec, and the cycle is found in the concrete component over the
+    /// fair component of `g` ([`Lift::concrete`]), so that it returns to
+    /// the very state it left and is fair to every instance.
+    fn lifted_lasso(
+        &self,
+        dense: &Dense,
+        g: &Graph,
+        walk: Vec<u32>,
+        component: Option<Vec<u32>>,
+        lift: &mut Lift,
+    ) -> Trace {
+        let (model, sym) = (self.shared.model, lift.sym);
+        let (mut trace, sigma) = self.concrete_path(dense.globals[walk[0] as usize]);
+        let mut sigma = sigma.expect("a path under symmetry comes with its renaming");
+        let mut work = Work::default();
+        let mut scratch = Scratch::default();
+        let mut concrete = Vec::new();
+        let mut push =
+            |trace: &mut Trace, dense_state: u32, renaming: &Perms, task: Option<Task>| {
+                let stored = self.state(dense.globals[dense_state as usize]);
+                model.permute(sym, &stored, renaming, &mut concrete);
+                let before = trace.states.last().expect("a path has states");
+                let step = self.step_to(before, &concrete, task, &mut scratch);
+                trace.steps.push(step);
+                trace.states.push(concrete.clone());
+            };
+        for pair in walk.windows(2) {
+            let out = (self.raw_node(dense, pair[0], &mut work).edges.into_iter())
+                .find(|o| o.to == pair[1])
+                .expect("the walk goes along steps of the model");
+            sigma = Symmetry::compose(&sigma, lift.inverse(out.renaming));
+            push(&mut trace, pair[1], &sigma, None);
+        }
+        let start = trace.states.len() - 1;
+        let stutter = match component {
+            None => true,
+            Some(component) => {
+                let rep = *walk.last().expect("a path ends somewhere");
+                let at = (component.iter())
+                    .copied()
+                    .find(|&v| g.states[v as usize] == rep)
+                    .expect("the representative is in its component");
+                let (d, nodes) = lift.concrete(g, &component, at, sigma);
+                let all: Vec<u32> = (0..d.len() as u32).collect();
+                for (_, to, task) in fair_cycle(&d, &all, 0) {
+                    let want = (task != NO_TASK).then(|| d.tasks[task as usize]);
+                    push(
+                        &mut trace,
+                        d.states[to as usize],
+                        &nodes[to as usize].1,
+                        want,
+                    );
+                }
+                false
+            }
+        };
+        trace.lasso = Some(Lasso { start, stutter });
+        trace
     }
 
     /// The counterexample: the shortest path to a start state, then `walk`
@@ -920,16 +1068,29 @@ fn bfs(g: &Graph, sources: &[u32], within: Option<&[bool]>, target: u32) -> Hash
     pred
 }
 
+/// What [`fair_components`] makes of one strongly connected component.
+enum Judgement {
+    Fair,
+    Unfair,
+    /// Fair only without some states (strong fairness, Emerson–Lei): these
+    /// are the states left, which may still hold a fair cycle.
+    Refine(Vec<u32>),
+}
+
 /// The fair strongly connected components of the graph (with at least one
-/// edge inside), refining for strong fairness. Each is sorted.
-fn fair_components(g: &Graph) -> Vec<Vec<u32>> {
+/// edge inside), refining for strong fairness. Each is sorted. Under
+/// symmetry (`lift`), the graph is the quotient and a component is judged
+/// by its lift ([`Lift::judge`]).
+fn fair_components(g: &Graph, mut lift: Option<&mut Lift>) -> Vec<Vec<u32>> {
     let mut out = Vec::new();
     let mut member = vec![false; g.len()];
     let mut work: Vec<Vec<u32>> = vec![(0..g.len() as u32).collect()];
     // Scratch, indexed by task: how many states of the component enable it,
     // and whether an edge inside takes it.
-    let mut enabled_count = vec![0u32; g.strong.len()];
-    let mut taken = vec![false; g.strong.len()];
+    let mut counts = TaskCounts {
+        enabled: vec![0u32; g.strong.len()],
+        taken: vec![false; g.strong.len()],
+    };
     let mut scratch = TarjanScratch::new(g.len());
     while let Some(set) = work.pop() {
         for &v in &set {
@@ -946,55 +1107,16 @@ fn fair_components(g: &Graph) -> Vec<Vec<u32>> {
             let has_edge = component
                 .iter()
                 .any(|&v| g.edges(v).iter().any(|&(w, _)| member[w as usize]));
-            let mut touched = Vec::new();
             if has_edge {
-                for &v in &component {
-                    for &(w, t) in g.edges(v) {
-                        if t != NO_TASK && member[w as usize] && !taken[t as usize] {
-                            taken[t as usize] = true;
-                            touched.push(t);
-                        }
-                    }
-                    for &t in g.enabled(v) {
-                        if enabled_count[t as usize] == 0 {
-                            touched.push(t);
-                        }
-                        enabled_count[t as usize] += 1;
-                    }
+                let judgement = match lift.as_deref_mut() {
+                    None => counts.judge(g, &component, &member),
+                    Some(lift) => lift.judge(g, &component, &member),
+                };
+                match judgement {
+                    Judgement::Fair => out.push(component.clone()),
+                    Judgement::Refine(rest) if !rest.is_empty() => work.push(rest),
+                    Judgement::Refine(_) | Judgement::Unfair => {}
                 }
-                let size = component.len() as u32;
-                let weak_ok = touched.iter().all(|&t| {
-                    g.strong[t as usize] || enabled_count[t as usize] < size || taken[t as usize]
-                });
-                if weak_ok {
-                    let untaken_strong: Vec<u32> = touched
-                        .iter()
-                        .copied()
-                        .filter(|&t| {
-                            g.strong[t as usize]
-                                && enabled_count[t as usize] > 0
-                                && !taken[t as usize]
-                        })
-                        .collect();
-                    if untaken_strong.is_empty() {
-                        out.push(component.clone());
-                    } else {
-                        // Drop the states that enable an untaken strong task;
-                        // what remains may still hold a fair cycle.
-                        let rest: Vec<u32> = component
-                            .iter()
-                            .copied()
-                            .filter(|&v| !g.enabled(v).iter().any(|t| untaken_strong.contains(t)))
-                            .collect();
-                        if !rest.is_empty() {
-                            work.push(rest);
-                        }
-                    }
-                }
-            }
-            for t in touched {
-                enabled_count[t as usize] = 0;
-                taken[t as usize] = false;
             }
             for &v in &component {
                 member[v as usize] = false;
@@ -1003,6 +1125,296 @@ fn fair_components(g: &Graph) -> Vec<Vec<u32>> {
     }
     out.sort();
     out
+}
+
+/// By task: how many states of a component enable it, and whether an edge
+/// inside takes it (all zero between uses).
+struct TaskCounts {
+    enabled: Vec<u32>,
+    taken: Vec<bool>,
+}
+
+impl TaskCounts {
+    /// Whether a component (`member`: its states) of the graph itself is
+    /// fair: every weakly fair task enabled in all its states is taken
+    /// inside, and every strongly fair task enabled in any is.
+    fn judge(&mut self, g: &Graph, component: &[u32], member: &[bool]) -> Judgement {
+        let mut touched = Vec::new();
+        for &v in component {
+            for &(w, t) in g.edges(v) {
+                if t != NO_TASK && member[w as usize] && !self.taken[t as usize] {
+                    self.taken[t as usize] = true;
+                    touched.push(t);
+                }
+            }
+            for &t in g.enabled(v) {
+                if self.enabled[t as usize] == 0 {
+                    touched.push(t);
+                }
+                self.enabled[t as usize] += 1;
+            }
+        }
+        let size = component.len() as u32;
+        let weak_ok = touched.iter().all(|&t| {
+            g.strong[t as usize] || self.enabled[t as usize] < size || self.taken[t as usize]
+        });
+        let judgement = if !weak_ok {
+            Judgement::Unfair
+        } else {
+            let untaken_strong: Vec<u32> = (touched.iter().copied())
+                .filter(|&t| {
+                    g.strong[t as usize] && self.enabled[t as usize] > 0 && !self.taken[t as usize]
+                })
+                .collect();
+            if untaken_strong.is_empty() {
+                Judgement::Fair
+            } else {
+                // Drop the states that enable an untaken strong task.
+                Judgement::Refine(
+                    (component.iter().copied())
+                        .filter(|&v| !g.enabled(v).iter().any(|t| untaken_strong.contains(t)))
+                        .collect(),
+                )
+            }
+        };
+        for t in touched {
+            self.enabled[t as usize] = 0;
+            self.taken[t as usize] = false;
+        }
+        judgement
+    }
+}
+
+/// How the quotient graph (stored states are orbit representatives) lifts
+/// to the concrete one, for fairness under symmetry.
+///
+/// An edge `v → w` of the quotient is a step from the stored `v` to a
+/// successor that the renaming `π` maps to the stored `w`. A concrete
+/// state over `v` is `σ(v)` for a renaming `σ`, and its step along that
+/// edge leads to `σπ⁻¹(w)`. The concrete states over a strongly connected
+/// component `C` that one of them reaches form one concrete strongly
+/// connected component `D`, and, with `σ_v` the renaming along a spanning
+/// tree of `C` from its first state, they are `hσ_v(v)` for `h` in the
+/// group `H` generated by `σ_v π⁻¹ σ_w⁻¹` over `C`'s edges. So `D` takes
+/// the tasks `H·σ_v(t)` of `C`'s edges, and `hσ_v(v)` enables
+/// `hσ_v(enabled(v))`: a task is enabled in every state of `D` exactly
+/// when its whole `H`-orbit is in every `σ_v(enabled(v))`, and taken in `D`
+/// when its orbit meets the normalised taken tasks. The fairness of `D`
+/// is decided on `C` and these orbits, without building `D`.
+struct Lift<'a> {
+    model: &'a Model,
+    sym: &'a Symmetry,
+    /// Renaming number → its inverse.
+    inverses: HashMap<u64, Perms>,
+}
+
+impl<'a> Lift<'a> {
+    fn new(model: &'a Model, sym: &'a Symmetry) -> Lift<'a> {
+        Lift {
+            model,
+            sym,
+            inverses: HashMap::new(),
+        }
+    }
+
+    /// `π⁻¹` for the renaming numbered `rank`.
+    fn inverse(&mut self, rank: u64) -> &Perms {
+        let sym = self.sym;
+        (self.inverses)
+            .entry(rank)
+            .or_insert_with(|| Symmetry::inverse(&sym.unrank(rank)))
+    }
+
+    /// The spanning-tree renamings `σ_v` of a component from its first
+    /// state, by position in `component`.
+    fn tree(&mut self, g: &Graph, component: &[u32], member: &[bool]) -> HashMap<u32, Perms> {
+        let root = component[0];
+        let mut sigma: HashMap<u32, Perms> = HashMap::with_capacity(component.len());
+        sigma.insert(root, self.sym.identity());
+        let mut queue = VecDeque::from([root]);
+        while let Some(v) = queue.pop_front() {
+            for (&(w, _), &r) in g.edges(v).iter().zip(g.renamings(v)) {
+                if member[w as usize] && !sigma.contains_key(&w) {
+                    let next = Symmetry::compose(&sigma[&v], self.inverse(r));
+                    sigma.insert(w, next);
+                    queue.push_back(w);
+                }
+            }
+        }
+        sigma
+    }
+
+    /// [`TaskCounts::judge`] for the concrete component over a component of
+    /// the quotient (see [`Lift`]).
+    fn judge(&mut self, g: &Graph, component: &[u32], member: &[bool]) -> Judgement {
+        let (model, sym) = (self.model, self.sym);
+        let sigma = self.tree(g, component, member);
+        // The generators of H (the identity left out), and the normalised
+        // tasks taken and enabled.
+        let mut generators: Vec<Perms> = Vec::new();
+        let mut seen = std::collections::HashSet::from([0u64]);
+        let mut taken = std::collections::HashSet::new();
+        let mut enabled: Vec<std::collections::HashSet<Task>> = Vec::new();
+        for &v in component {
+            let sv = &sigma[&v];
+            for (&(w, t), &r) in g.edges(v).iter().zip(g.renamings(v)) {
+                if !member[w as usize] {
+                    continue;
+                }
+                let h = Symmetry::compose(
+                    &Symmetry::compose(sv, self.inverse(r)),
+                    &Symmetry::inverse(&sigma[&w]),
+                );
+                if seen.insert(sym.rank(&h)) {
+                    generators.push(h);
+                }
+                if t != NO_TASK {
+                    taken.insert(model.permute_task(sym, g.tasks[t as usize], sv));
+                }
+            }
+            enabled.push(
+                (g.enabled(v).iter())
+                    .map(|&t| model.permute_task(sym, g.tasks[t as usize], sv))
+                    .collect(),
+            );
+        }
+        let mut orbits: HashMap<Task, std::rc::Rc<Vec<Task>>> = HashMap::new();
+        let mut orbit = |t: Task| -> std::rc::Rc<Vec<Task>> {
+            if let Some(o) = orbits.get(&t) {
+                return o.clone();
+            }
+            let mut members = vec![t];
+            let mut at = 0;
+            while at < members.len() {
+                let x = members[at];
+                at += 1;
+                for h in &generators {
+                    let y = model.permute_task(sym, x, h);
+                    if !members.contains(&y) {
+                        members.push(y);
+                    }
+                }
+            }
+            let o = std::rc::Rc::new(members);
+            for &x in o.iter() {
+                orbits.insert(x, o.clone());
+            }
+            o
+        };
+        let everywhere = |t: &Task| enabled.iter().all(|e| e.contains(t));
+        // Weak fairness: a task whose orbit is enabled everywhere is taken.
+        let mut candidates: Vec<Task> = enabled[0].iter().copied().collect();
+        candidates.sort_unstable();
+        for t in candidates
+            .into_iter()
+            .filter(|t| !t.strong && everywhere(t))
+        {
+            let o = orbit(t);
+            if o.iter().all(everywhere) && !o.iter().any(|x| taken.contains(x)) {
+                return Judgement::Unfair;
+            }
+        }
+        // Strong fairness: a task enabled anywhere is taken, else the states
+        // that enable some task of its orbit go.
+        let mut somewhere: Vec<Task> = (enabled.iter().flatten())
+            .filter(|t| t.strong)
+            .copied()
+            .collect();
+        somewhere.sort_unstable();
+        somewhere.dedup();
+        let mut untaken = std::collections::HashSet::new();
+        for t in somewhere {
+            let o = orbit(t);
+            if !o.iter().any(|x| taken.contains(x)) {
+                untaken.extend(o.iter().copied());
+            }
+        }
+        if untaken.is_empty() {
+            return Judgement::Fair;
+        }
+        Judgement::Refine(
+            (component.iter().zip(&enabled))
+                .filter(|(_, e)| e.is_disjoint(&untaken))
+                .map(|(&v, _)| v)
+                .collect(),
+        )
+    }
+
+    /// The concrete component over a fair component of the quotient, from
+    /// state `start` renamed by `sigma`, as a graph of its own: node `i`
+    /// is stored state `nodes[i].0` of `g` renamed by `nodes[i].1`, its
+    /// tasks concrete. Node 0 is the start.
+    fn concrete(
+        &mut self,
+        g: &Graph,
+        component: &[u32],
+        start: u32,
+        sigma: Perms,
+    ) -> (Graph, Vec<(u32, Perms)>) {
+        let (model, sym) = (self.model, self.sym);
+        let mut member = vec![false; g.len()];
+        for &v in component {
+            member[v as usize] = true;
+        }
+        let mut nodes: Vec<(u32, Perms)> = Vec::new();
+        let mut index: HashMap<(u32, u64), u32> = HashMap::new();
+        index.insert((start, sym.rank(&sigma)), 0);
+        nodes.push((start, sigma));
+        let mut task_index: HashMap<Task, u32> = HashMap::new();
+        let mut tasks: Vec<Task> = Vec::new();
+        let mut intern = |t: Task| -> u32 {
+            *task_index.entry(t).or_insert_with(|| {
+                tasks.push(t);
+                tasks.len() as u32 - 1
+            })
+        };
+        let (mut edge_start, mut edges) = (vec![0u32], Vec::new());
+        let (mut enabled_start, mut enabled) = (vec![0u32], Vec::new());
+        let mut at = 0;
+        while at < nodes.len() {
+            let (v, sv) = nodes[at].clone();
+            at += 1;
+            for (&(w, t), &r) in g.edges(v).iter().zip(g.renamings(v)) {
+                if !member[w as usize] {
+                    continue;
+                }
+                let sw = Symmetry::compose(&sv, self.inverse(r));
+                let key = (w, sym.rank(&sw));
+                let to = match index.get(&key) {
+                    Some(&i) => i,
+                    None => {
+                        index.insert(key, nodes.len() as u32);
+                        nodes.push((w, sw));
+                        nodes.len() as u32 - 1
+                    }
+                };
+                let task = match t {
+                    NO_TASK => NO_TASK,
+                    t => intern(model.permute_task(sym, g.tasks[t as usize], &sv)),
+                };
+                edges.push((to, task));
+            }
+            edge_start.push(edges.len() as u32);
+            let mut en: Vec<u32> = (g.enabled(v).iter())
+                .map(|&t| intern(model.permute_task(sym, g.tasks[t as usize], &sv)))
+                .collect();
+            en.sort_unstable();
+            en.dedup();
+            enabled.extend(en);
+            enabled_start.push(enabled.len() as u32);
+        }
+        let graph = Graph {
+            states: nodes.iter().map(|(v, _)| g.states[*v as usize]).collect(),
+            edge_start,
+            edges,
+            renamings: Vec::new(),
+            enabled_start,
+            enabled,
+            strong: tasks.iter().map(|t| t.strong).collect(),
+            tasks,
+        };
+        (graph, nodes)
+    }
 }
 
 /// Per graph node, Tarjan's index and low link ([`UNSEEN`]: not visited)

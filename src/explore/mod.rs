@@ -1093,12 +1093,8 @@ struct Emitter<'x, 'm> {
     out: ChunkOut,
     buffered: Buffered,
     locals: Vec<i64>,
-    /// A successor's representative under symmetry, as stored; and, when
-    /// states are packed, the successor and its representative unpacked.
-    canon: Vec<u64>,
-    ordinary: Vec<u64>,
-    canon_ordinary: Vec<u64>,
-    sym_scratch: crate::model::SymScratch,
+    /// A successor's representative under symmetry.
+    canon: Canon,
     /// Whether some step property is in force at the state whose steps
     /// come in, and which ([`Emitter::properties_at`]).
     step_properties: bool,
@@ -1145,10 +1141,7 @@ impl<'x, 'm> Emitter<'x, 'm> {
             },
             buffered,
             locals: Vec::new(),
-            canon: Vec::new(),
-            ordinary: Vec::new(),
-            canon_ordinary: Vec::new(),
-            sym_scratch: Default::default(),
+            canon: Canon::default(),
             step_properties: false,
             live: Vec::new(),
             note_idle: ex.note_idle,
@@ -1261,34 +1254,9 @@ impl<'x, 'm> Emitter<'x, 'm> {
         if self.step_properties {
             self.check_step(state, next, *step, key);
         }
-        let model = self.ex.model;
-        let next = match (self.ex.sym, self.ex.packed) {
-            (None, _) => next,
-            (Some(sym), None) => {
-                model.canonical_in(sym, next, &mut self.canon, &mut self.sym_scratch);
-                self.canon.as_slice()
-            }
-            // Representatives are chosen in the ordinary form.
-            (Some(sym), Some(_)) if model.packed_symmetry.is_some() => {
-                let ps = model.packed_symmetry.as_ref().expect("just checked");
-                let scratch = &mut self.sym_scratch;
-                if model.canonical_packed(sym, ps, next, &mut self.canon, scratch) {
-                    self.canon.as_slice()
-                } else {
-                    next
-                }
-            }
-            (Some(sym), Some(p)) => {
-                let fixed = model.layout.fixed_words;
-                p.unpack(fixed, next, &mut self.ordinary);
-                let (ordinary, scratch) = (&self.ordinary, &mut self.sym_scratch);
-                if model.canonical_in(sym, ordinary, &mut self.canon_ordinary, scratch) {
-                    p.pack(fixed, &self.canon_ordinary, &mut self.canon);
-                    self.canon.as_slice()
-                } else {
-                    next
-                }
-            }
+        let next = match self.ex.sym {
+            None => next,
+            Some(sym) => self.canon.of(self.ex.model, sym, self.ex.packed, next),
         };
         let packed = self.ex.packed.is_some();
         if let (&[word], true) = (next, packed) {
@@ -1634,6 +1602,63 @@ struct Generated {
     buffers: usize,
     /// Why it stopped before its end, if it did: the search stops there.
     cut: Option<StopReason>,
+}
+
+/// The memory a successor's orbit representative is chosen in.
+#[derive(Default)]
+pub(super) struct Canon {
+    /// The representative, as stored; and, when states are packed, the
+    /// successor and its representative unpacked.
+    canon: Vec<u64>,
+    ordinary: Vec<u64>,
+    canon_ordinary: Vec<u64>,
+    scratch: crate::model::SymScratch,
+}
+
+impl Canon {
+    /// The orbit representative of `next` (as stored, packed when states
+    /// are packed: `packed`), as stored; [`Canon::renaming`] is then the
+    /// renaming that maps `next` to it.
+    #[inline]
+    pub(super) fn of<'a>(
+        &'a mut self,
+        model: &Model,
+        sym: &crate::model::Symmetry,
+        packed: Option<&Fast>,
+        next: &'a [u64],
+    ) -> &'a [u64] {
+        match packed {
+            None => {
+                model.canonical_in(sym, next, &mut self.canon, &mut self.scratch);
+                self.canon.as_slice()
+            }
+            // Representatives are chosen in the ordinary form.
+            Some(_) if model.packed_symmetry.is_some() => {
+                let ps = model.packed_symmetry.as_ref().expect("just checked");
+                if model.canonical_packed(sym, ps, next, &mut self.canon, &mut self.scratch) {
+                    self.canon.as_slice()
+                } else {
+                    next
+                }
+            }
+            Some(p) => {
+                let fixed = model.layout.fixed_words;
+                p.unpack(fixed, next, &mut self.ordinary);
+                let (ordinary, scratch) = (&self.ordinary, &mut self.scratch);
+                if model.canonical_in(sym, ordinary, &mut self.canon_ordinary, scratch) {
+                    p.pack(fixed, &self.canon_ordinary, &mut self.canon);
+                    self.canon.as_slice()
+                } else {
+                    next
+                }
+            }
+        }
+    }
+
+    /// The renaming [`Canon::of`] chose last.
+    pub(super) fn renaming(&self) -> &crate::model::Perms {
+        &self.scratch.best
+    }
 }
 
 /// What both phases of a batch read (the model, how states are stored)
@@ -2833,7 +2858,7 @@ impl<'m> Explorer<'m> {
     /// the renaming from the stored states to the path's last state. Stored
     /// states are orbit representatives; the path shown is a real behaviour
     /// through states that are renamings of them, in the spec's own names.
-    fn concrete_path(&self, id: u64) -> (Trace, Option<crate::model::Perms>) {
+    pub(super) fn concrete_path(&self, id: u64) -> (Trace, Option<crate::model::Perms>) {
         use crate::model::Symmetry;
         let mut ids = vec![id];
         let mut cur = id;

@@ -178,9 +178,10 @@ pub struct Model {
 }
 
 impl Model {
-    /// The symmetry the explorer reduces by: none when a liveness property
-    /// is checked (fairness names instances; the reduction is not proven
-    /// sound for it, so the full state space is explored).
+    /// The symmetry the explorer reduces by. With a liveness property, the
+    /// fair-cycle search runs on the quotient and lifts it
+    /// (src/explore/liveness.rs), numbering renamings in a `u64`: a spec
+    /// with more renamings than that is explored in full.
     pub fn reduction(&self) -> Option<&Symmetry> {
         let liveness = self.properties.iter().any(|p| {
             matches!(
@@ -191,10 +192,10 @@ impl Model {
                     | CompiledProperty::Variant { .. }
             )
         });
-        if liveness {
-            None
-        } else {
-            self.symmetry.as_ref()
+        let sym = self.symmetry.as_ref()?;
+        match liveness && sym.renamings().is_none() {
+            true => None,
+            false => Some(sym),
         }
     }
 }

@@ -1535,6 +1535,19 @@ impl Model {
         out
     }
 
+    /// The binding of an action whose parameters take `values`
+    /// ([`Model::binding_values`]' inverse).
+    pub fn binding_of(&self, kind: NodeKindId, action: usize, values: &[i64]) -> u32 {
+        let a = &self.code.kinds[kind].actions[action];
+        let mut binding = 0usize;
+        for ((_, domain), v) in a.params.iter().zip(values) {
+            let at = (domain.iter().position(|d| d == v))
+                .expect("a renamed parameter value is a value of its type");
+            binding = binding * domain.len() + at;
+        }
+        binding as u32
+    }
+
     /// Whether a message kind's network keeps messages after delivery.
     pub fn is_set_network(&self, m: MessageId) -> bool {
         self.code.set[m]

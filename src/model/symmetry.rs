@@ -19,8 +19,8 @@
 
 use std::cmp::Ordering;
 
-use super::Model;
 use super::encoding::{Enc, Shape, mask};
+use super::{Model, Task};
 use crate::typed::{NodeKindId, Type, TypedSpec};
 
 /// The most tie-breaking orders tried for one state.
@@ -270,6 +270,12 @@ pub struct Symmetry {
     fields: Vec<Vec<(u32, u32, Remap)>>,
     /// Global instance → (group, instance), for symmetric kinds.
     global: Vec<Option<(usize, u32)>>,
+    /// By kind, by action, by parameter: how to rename its value, and the
+    /// values its type takes in the order bindings count them in
+    /// ([`Model::permute_task`]).
+    params: Vec<Vec<Vec<Option<Remap>>>>,
+    /// By group: its instance count.
+    counts: Vec<usize>,
 }
 
 impl Symmetry {
@@ -398,6 +404,22 @@ impl Symmetry {
                     .collect()
             })
             .collect();
+        let params = (spec.nodes.iter())
+            .map(|node| {
+                (node.actions.iter())
+                    .map(|action| {
+                        (action.params.iter())
+                            .map(|&local| {
+                                let ty = &action.body.locals[local].ty;
+                                let enc = super::encoding::Enc::of(ty, spec).ok()?;
+                                Remap::of(ty, &enc, &group)
+                            })
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        let counts = groups.iter().map(|g| g.count as usize).collect();
         Some(Symmetry {
             groups,
             vars,
@@ -405,6 +427,8 @@ impl Symmetry {
             named,
             fields,
             global,
+            params,
+            counts,
         })
     }
 
@@ -443,6 +467,27 @@ impl Symmetry {
             .collect()
     }
 
+    /// How many renamings there are (the product of the groups'
+    /// factorials), when a `u64` counts them.
+    pub fn renamings(&self) -> Option<u64> {
+        (self.groups.iter()).try_fold(1u64, |acc, g| {
+            (1..=g.count as u64).try_fold(acc, |acc, k| acc.checked_mul(k))
+        })
+    }
+
+    /// The number of a renaming, below [`Symmetry::renamings`] (which
+    /// must be `Some`); the identity is 0.
+    pub fn rank(&self, perms: &Perms) -> u64 {
+        rank(&self.counts, perms) as u64
+    }
+
+    /// The renaming numbered `rank` ([`Symmetry::rank`]).
+    pub fn unrank(&self, rank: u64) -> Perms {
+        let mut perms = Perms::new();
+        unrank(&self.counts, rank as usize, &mut perms);
+        perms
+    }
+
     fn global_new(&self, global: u32, perms: &Perms) -> u32 {
         match self.global[global as usize] {
             Some((g, i)) => self.groups[g].first_global + perms[g][i as usize],
@@ -452,6 +497,41 @@ impl Symmetry {
 }
 
 impl Model {
+    /// The task `task` becomes when the instances are renamed by `perms`:
+    /// the same action of the renamed instance with its parameters
+    /// renamed, or the delivery of the renamed message.
+    pub fn permute_task(&self, sym: &Symmetry, task: Task, perms: &Perms) -> Task {
+        let kind = task.key >> 120;
+        let key = if kind == 1 {
+            let global = (task.key >> 64) as u32;
+            let action = ((task.key >> 32) as u32) as usize;
+            let binding = task.key as u32;
+            let (k, _) = self.layout.instances[global as usize];
+            let remaps = &sym.params[k][action];
+            let binding = if remaps.iter().all(Option::is_none) {
+                binding
+            } else {
+                let mut values = self.binding_values(k, action, binding);
+                for (v, remap) in values.iter_mut().zip(remaps) {
+                    if let Some(r) = remap {
+                        *v = r.apply(*v as u64, perms) as i64;
+                    }
+                }
+                self.binding_of(k, action, &values)
+            };
+            (1u128 << 120)
+                | ((sym.global_new(global, perms) as u128) << 64)
+                | ((action as u128) << 32)
+                | binding as u128
+        } else {
+            let msg = &self.layout.msg;
+            let code = task.key as u64;
+            let renamed = rename_message(msg, sym, code, perms, |gl| sym.global_new(gl, perms));
+            (task.key & !(u64::MAX as u128)) | renamed as u128
+        };
+        Task { key, ..task }
+    }
+
     /// `state` with the instances of each symmetric kind renamed by `perms`.
     pub fn permute(&self, sym: &Symmetry, state: &[u64], perms: &Perms, out: &mut Vec<u64>) {
         self.permute_fixed(sym, state, perms, out);
