@@ -3,6 +3,7 @@
 //! [`check_source`], so a change of stages touches only this file.
 
 use crate::diagnostic::Diagnostic;
+use crate::index::Index;
 use crate::typed::TypedSpec;
 use crate::{resolve, syntax, typeck};
 
@@ -33,6 +34,9 @@ pub struct FrontEnd {
     pub ast: Option<syntax::ast::Spec>,
     /// The typed spec, when the spec has no errors.
     pub typed: Option<TypedSpec>,
+    /// Every name of the parsed spec and what it refers to, errors or not;
+    /// `None` when the spec does not parse.
+    pub index: Option<Index>,
     /// Every error and warning, sorted by position.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -62,6 +66,7 @@ pub fn check_source(source: &str, overrides: &[Override]) -> FrontEnd {
             return FrontEnd {
                 ast: None,
                 typed: None,
+                index: None,
                 diagnostics: errors
                     .iter()
                     .map(syntax::SyntaxError::to_diagnostic)
@@ -90,6 +95,7 @@ pub fn check_source(source: &str, overrides: &[Override]) -> FrontEnd {
     diagnostics.dedup();
     FrontEnd {
         typed: checked.spec,
+        index: Some(checked.index),
         ast: Some(ast),
         diagnostics,
     }

@@ -9,6 +9,7 @@ pub mod explore;
 pub mod fmt;
 pub mod front;
 pub mod html;
+pub mod index;
 pub mod model;
 pub mod msc;
 pub mod reference;

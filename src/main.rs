@@ -56,8 +56,9 @@ enum Command {
     },
     /// Run the language server (LSP on stdin and stdout), for editors.
     ///
-    /// Diagnostics as you type, hover, go to definition, references and
-    /// document symbols for `.ds` files; docs/editor.md shows how to set up
+    /// Diagnostics as you type, hover, go to definition, references,
+    /// rename, completion and document symbols for `.ds` files;
+    /// docs/editor.md shows how to set up
     /// an editor. Exits with 0 after the client's `shutdown` and `exit`, 1
     /// otherwise.
     Lsp,

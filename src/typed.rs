@@ -633,3 +633,53 @@ pub enum ExprKind {
     /// Field values in the record type's order.
     Record(Vec<Expr>),
 }
+
+/// What printing a type needs to know besides the type: the names of node
+/// kinds and the enums.
+pub trait TypeNames {
+    /// The name of a node kind.
+    fn node_name(&self, kind: NodeKindId) -> String;
+    /// An enum's definition.
+    fn enum_def(&self, id: EnumId) -> Option<&EnumDef>;
+    /// A name for a record type, if it has one (diagnostics print records
+    /// by their fields).
+    fn record_name(&self, _ty: &Type) -> Option<String> {
+        None
+    }
+}
+
+/// A type as users write it: the one printer of types, for diagnostics and
+/// the language server.
+pub fn print_type(names: &dyn TypeNames, ty: &Type) -> String {
+    let list = |ts: &mut dyn Iterator<Item = String>| ts.collect::<Vec<_>>().join(", ");
+    match ty {
+        Type::Bool => "bool".into(),
+        Type::Range { lo, hi } => format!("{lo}..{hi}"),
+        Type::Int => "int".into(),
+        Type::Node(k) => names.node_name(*k),
+        Type::Enum(e) => match names.enum_def(*e) {
+            Some(def) => match &def.name {
+                Some(name) => name.clone(),
+                None => format!("enum {{ {} }}", def.variants.join(", ")),
+            },
+            None => "enum".into(),
+        },
+        Type::Set(t) => format!("set<{}>", print_type(names, t)),
+        Type::Map(k, v) => format!("map<{}, {}>", print_type(names, k), print_type(names, v)),
+        Type::Option(t) => format!("option<{}>", print_type(names, t)),
+        Type::Seq(t, n) => format!("seq<{}, {n}>", print_type(names, t)),
+        Type::Tuple(ts) => format!("({})", list(&mut ts.iter().map(|t| print_type(names, t)))),
+        Type::Record(fs) => match names.record_name(ty) {
+            Some(name) => name,
+            None => format!(
+                "{{ {} }}",
+                list(
+                    &mut fs
+                        .iter()
+                        .map(|(n, t)| format!("{n}: {}", print_type(names, t)))
+                )
+            ),
+        },
+        Type::Error => "{unknown}".into(),
+    }
+}

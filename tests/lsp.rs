@@ -409,7 +409,7 @@ fn odd_requests_get_answers_and_the_server_survives() {
     // Parameters that do not fit, and a method the server does not know.
     let response = server.request("textDocument/hover", json!({ "nonsense": 1 }));
     assert_eq!(response["error"]["code"], -32602);
-    let response = server.request("textDocument/rename", json!({}));
+    let response = server.request("textDocument/formatting", json!({}));
     assert_eq!(response["error"]["code"], -32601);
     // A ranged change, though full sync is advertised: `false` becomes `𝔸`.
     server.notify(
@@ -564,6 +564,363 @@ fn byte_order_mark_and_text_direction_characters() {
             "textDocument/documentSymbol",
             json!({ "textDocument": { "uri": URI } }),
         );
+    }
+    assert_eq!(server.shutdown_and_exit(), Some(0));
+}
+
+/// Votes counted by a second node: records, parameters, payloads, a sender,
+/// quantifiers and a var read in several places.
+const VOTES: &str = "\
+protocol Votes
+const N: int = 3
+type Entry = { term: 0..N, ok: bool }
+message Vote(e: Entry)
+message Ack(t: 0..N)
+
+node Voter[N] {
+  var log: seq<Entry, 2> = []
+  var acks: 0..N = 0
+  action vote(t: 0..N) when len(log) < 2 && acks < N {
+    log += { term: t, ok: true }
+    broadcast Counter Vote({ term: t, ok: true })
+  }
+  on Ack(t) { acks = t }
+}
+
+node Counter {
+  var seen: set<0..N> = {}
+  on Vote(e) from v {
+    seen += e.term
+    send v Ack(e.term)
+  }
+}
+
+invariant small: forall v in Voter: v.acks <= N && len(Counter.seen) <= N
+";
+
+/// The line and UTF-16 column of the `nth` occurrence of `needle` (ASCII
+/// text), plus `skip` characters.
+fn position(text: &str, needle: &str, nth: usize, skip: usize) -> (u32, u32) {
+    let offset = text
+        .match_indices(needle)
+        .nth(nth)
+        .unwrap_or_else(|| panic!("`{needle}` #{nth} is in the text"))
+        .0
+        + skip;
+    let before = &text[..offset];
+    let line = before.matches('\n').count();
+    let column = offset - before.rfind('\n').map_or(0, |i| i + 1);
+    (line as u32, column as u32)
+}
+
+fn ranges_of(locations: &Value) -> Vec<Value> {
+    let mut ranges: Vec<Value> = locations
+        .as_array()
+        .expect("an array of locations")
+        .iter()
+        .map(|l| l["range"].clone())
+        .collect();
+    ranges.sort_by_key(|r| {
+        (
+            r["start"]["line"].as_u64(),
+            r["start"]["character"].as_u64(),
+        )
+    });
+    ranges
+}
+
+/// The range of the `nth` occurrence of `needle`.
+fn range_of(text: &str, needle: &str, nth: usize) -> Value {
+    word(text, needle, nth, needle.len())
+}
+
+/// The range of the first `len` characters of the `nth` occurrence of
+/// `needle`.
+fn word(text: &str, needle: &str, nth: usize, len: usize) -> Value {
+    let start = position(text, needle, nth, 0);
+    range(start, (start.0, start.1 + len as u32))
+}
+
+fn hover_text(server: &mut Server, at: (u32, u32)) -> String {
+    let hover = server.at("textDocument/hover", at.0, at.1);
+    hover["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn labels(items: &Value) -> Vec<String> {
+    items
+        .as_array()
+        .expect("a list of completions")
+        .iter()
+        .map(|i| i["label"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn hover_definition_and_references_of_locals_and_vars() {
+    let mut server = Server::start();
+    server.initialize();
+    server.open(VOTES);
+    let errors: Vec<Value> = server
+        .diagnostics()
+        .into_iter()
+        .filter(|d| d["severity"] == 1)
+        .collect();
+    assert_eq!(errors, Vec::<Value>::new());
+
+    // A quantified variable: its type and the quantifier.
+    let text = hover_text(&mut server, position(VOTES, "v.acks", 0, 0));
+    assert!(text.contains("v: Voter"), "{text}");
+    assert!(text.contains("`forall` variable"), "{text}");
+    // A parameter: go to its declaration, hover its type.
+    let at = position(VOTES, "term: t,", 0, 6);
+    let definition = server.at("textDocument/definition", at.0, at.1);
+    assert_eq!(definition["range"], word(VOTES, "t: 0..N) when", 0, 1));
+    let text = hover_text(&mut server, at);
+    assert!(
+        text.contains("t: 0..3") && text.contains("parameter of action `vote`"),
+        "{text}"
+    );
+    // The sender and a payload binder, and a record field through a local.
+    let text = hover_text(&mut server, position(VOTES, "v Ack", 0, 0));
+    assert!(
+        text.contains("v: Voter") && text.contains("the sender of `Vote`"),
+        "{text}"
+    );
+    let text = hover_text(&mut server, position(VOTES, "e.term\n", 0, 0));
+    assert!(
+        text.contains("e: Entry") && text.contains("payload field `e` of `Vote`"),
+        "{text}"
+    );
+    let at = position(VOTES, "term\n", 0, 0);
+    let definition = server.at("textDocument/definition", at.0, at.1);
+    assert_eq!(definition["range"], word(VOTES, "term", 0, 4));
+    // The field names of a record literal are uses of the fields.
+    let at = position(VOTES, "ok: true })", 0, 0);
+    let definition = server.at("textDocument/definition", at.0, at.1);
+    assert_eq!(definition["range"], word(VOTES, "ok", 0, 2));
+
+    // A var read in a guard, written in a handler, read remotely in a property.
+    let at = position(VOTES, "acks", 0, 0);
+    let references = server.call(
+        "textDocument/references",
+        json!({
+            "textDocument": { "uri": URI },
+            "position": { "line": at.0, "character": at.1 },
+            "context": { "includeDeclaration": true },
+        }),
+    );
+    let expected: Vec<Value> = (0..4).map(|n| range_of(VOTES, "acks", n)).collect();
+    assert_eq!(ranges_of(&references), expected);
+    // Two locals called `t` in two bodies are two names.
+    let at = position(VOTES, "acks = t", 0, 7);
+    let references = server.call(
+        "textDocument/references",
+        json!({
+            "textDocument": { "uri": URI },
+            "position": { "line": at.0, "character": at.1 },
+            "context": { "includeDeclaration": true },
+        }),
+    );
+    assert_eq!(
+        ranges_of(&references),
+        [word(VOTES, "t) {", 0, 1), word(VOTES, "t }", 0, 1)]
+    );
+    assert_eq!(server.shutdown_and_exit(), Some(0));
+}
+
+#[test]
+fn rename_a_constant_and_refuse_what_is_not_a_name() {
+    let mut server = Server::start();
+    server.initialize();
+    server.open(VOTES);
+    let _ = server.diagnostics();
+    let at = position(VOTES, "N]", 0, 0);
+    let prepared = server.at("textDocument/prepareRename", at.0, at.1);
+    assert_eq!(prepared, word(VOTES, "N]", 0, 1));
+    let rename = |server: &mut Server, name: &str| {
+        server.request(
+            "textDocument/rename",
+            json!({
+                "textDocument": { "uri": URI },
+                "position": { "line": at.0, "character": at.1 },
+                "newName": name,
+            }),
+        )
+    };
+    let response = rename(&mut server, "Size");
+    let edits = response["result"]["changes"][URI].clone();
+    let mut edits = edits.as_array().expect("edits").clone();
+    assert!(edits.iter().all(|e| e["newText"] == "Size"));
+    edits.sort_by_key(|e| {
+        (
+            e["range"]["start"]["line"].as_u64(),
+            e["range"]["start"]["character"].as_u64(),
+        )
+    });
+    let renamed: Vec<Value> = edits.iter().map(|e| e["range"].clone()).collect();
+    // Every `N` that is a whole word: the declaration and its nine uses.
+    let words: Vec<Value> = VOTES
+        .match_indices('N')
+        .filter(|(i, _)| {
+            let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+            !word(VOTES[..*i].chars().next_back()) && !word(VOTES[i + 1..].chars().next())
+        })
+        .map(|(i, _)| {
+            let before = &VOTES[..i];
+            let line = before.matches('\n').count() as u32;
+            let column = (i - before.rfind('\n').map_or(0, |n| n + 1)) as u32;
+            range((line, column), (line, column + 1))
+        })
+        .collect();
+    assert_eq!(words.len(), 10);
+    assert_eq!(renamed, words);
+    // Not names: refused with an error, nothing renamed.
+    for bad in ["forall", "1x", "a-b", "", "_"] {
+        let response = rename(&mut server, bad);
+        assert_eq!(response["error"]["code"], -32803, "{bad}: {response}");
+    }
+    // Nothing under the cursor: no edit.
+    let response = server.request(
+        "textDocument/rename",
+        json!({
+            "textDocument": { "uri": URI },
+            "position": { "line": 5, "character": 0 },
+            "newName": "x",
+        }),
+    );
+    assert_eq!(response["result"], Value::Null);
+    assert_eq!(server.shutdown_and_exit(), Some(0));
+}
+
+#[test]
+fn completion_of_fields_vars_and_names_in_scope() {
+    let mut server = Server::start();
+    server.initialize();
+    // After a dot, while the text does not parse: the record's fields.
+    let typing = VOTES.replace("seen += e.term", "seen += e.");
+    server.open(&typing);
+    let _ = server.diagnostics();
+    let at = position(&typing, "e.\n", 0, 2);
+    let items = server.at("textDocument/completion", at.0, at.1);
+    assert_eq!(labels(&items), ["term", "ok"]);
+    assert_eq!(items[0]["detail"], "0..3");
+    // A node's vars after `v.`, on a half-typed name.
+    let typing = VOTES.replace("v.acks", "v.ac");
+    server.change(2, &typing);
+    let _ = server.diagnostics();
+    let at = position(&typing, "v.ac", 0, 4);
+    let items = server.at("textDocument/completion", at.0, at.1);
+    assert_eq!(labels(&items), ["log", "acks"]);
+    // Elsewhere: the locals in scope, the node's vars, the globals and the
+    // built-in functions; not another body's locals or another node's vars.
+    let typing = VOTES.replace("seen += e.term", "seen += ");
+    server.change(3, &typing);
+    let _ = server.diagnostics();
+    let at = position(&typing, "seen += ", 0, 8);
+    let names = labels(&server.at("textDocument/completion", at.0, at.1));
+    for name in [
+        "e", "v", "seen", "N", "Entry", "Voter", "Counter", "len", "unwrap",
+    ] {
+        assert!(names.iter().any(|n| n == name), "{name} in {names:?}");
+    }
+    for name in ["t", "log", "acks", "small", "vote", "term"] {
+        assert!(!names.iter().any(|n| n == name), "{name} not in {names:?}");
+    }
+    assert_eq!(server.shutdown_and_exit(), Some(0));
+}
+
+#[test]
+fn names_resolve_while_the_spec_has_type_errors() {
+    let mut server = Server::start();
+    server.initialize();
+    // A type error in the Client: the Server's names still resolve.
+    server.open(BROKEN);
+    assert_eq!(server.diagnostics().len(), 1);
+    let at = position(BROKEN, "last = s", 0, 7);
+    let text = hover_text(&mut server, at);
+    assert!(
+        text.contains("s: 0..2") && text.contains("payload field `seq` of `Ping`"),
+        "{text}"
+    );
+    let definition = server.at("textDocument/definition", at.0, at.1);
+    assert_eq!(definition["range"], word(BROKEN, "s)", 0, 1));
+    // ... and so do the Client's, around the error.
+    let at = position(BROKEN, "phase == 0", 0, 0);
+    let definition = server.at("textDocument/definition", at.0, at.1);
+    assert_eq!(definition["range"], range_of(BROKEN, "phase", 0));
+    let text = hover_text(&mut server, position(BROKEN, "waiting\n", 0, 0));
+    assert!(text.contains("variant of `Client.phase`"), "{text}");
+    // An unknown name: nothing at it, its neighbours still resolve.
+    let unknown = BROKEN.replace("last = s", "last = nope + s");
+    server.change(2, &unknown);
+    let _ = server.diagnostics();
+    let at = position(&unknown, "nope", 0, 1);
+    assert_eq!(server.at("textDocument/hover", at.0, at.1), Value::Null);
+    let at = position(&unknown, "+ s", 0, 2);
+    let definition = server.at("textDocument/definition", at.0, at.1);
+    assert_eq!(definition["range"], word(&unknown, "s)", 0, 1));
+    assert_eq!(server.shutdown_and_exit(), Some(0));
+}
+
+/// Specs as they are while someone types: every request at every position
+/// gets an answer, and the server goes on.
+#[test]
+fn broken_specs_are_answered_at_every_offset() {
+    let broken = [
+        // An unterminated expression.
+        VOTES.replace("acks = t }", "acks = t + }"),
+        VOTES.replace("v.acks <= N &&", "v.acks <= (N &&"),
+        // Unknown names.
+        VOTES.replace("seen += e.term", "seen += e.trem + x"),
+        VOTES.replace("send v Ack", "send w Nack"),
+        // Type errors.
+        VOTES.replace("acks = t", "acks = true"),
+        VOTES.replace(
+            "log += { term: t, ok: true }",
+            "log += { term: true, ko: 1 }",
+        ),
+        BROKEN.to_string(),
+        // Half a spec.
+        VOTES[..VOTES.len() / 2].to_string(),
+    ];
+    let mut server = Server::start();
+    server.initialize();
+    for (version, text) in broken.iter().enumerate() {
+        if version == 0 {
+            server.open(text);
+        } else {
+            server.change(version as i64 + 1, text);
+        }
+        let _ = server.diagnostics();
+        let lines: Vec<&str> = text.split('\n').collect();
+        for (line, content) in lines.iter().enumerate() {
+            for character in 0..=content.len() as u32 + 1 {
+                for method in [
+                    "textDocument/hover",
+                    "textDocument/definition",
+                    "textDocument/documentHighlight",
+                    "textDocument/prepareRename",
+                ] {
+                    let response = server.request(
+                        method,
+                        json!({
+                            "textDocument": { "uri": URI },
+                            "position": { "line": line, "character": character },
+                        }),
+                    );
+                    assert!(
+                        response.get("error").is_none(),
+                        "{method} {line}:{character}: {response}"
+                    );
+                }
+                if character % 5 == 0 {
+                    let _ = server.at("textDocument/completion", line as u32, character);
+                }
+            }
+        }
     }
     assert_eq!(server.shutdown_and_exit(), Some(0));
 }

@@ -132,7 +132,10 @@ impl Resolved<'_> {
             ExprKind::Bool(b) => Some(Bool(*b)),
             ExprKind::Paren(inner) => self.eval_const(inner, what),
             ExprKind::Name(name) => match self.globals.get(&name.name).copied() {
-                Some(Global::Const(i)) => self.const_value(i),
+                Some(Global::Const(i)) => {
+                    self.index.refer(name.span, self.consts[i].decl.name.span);
+                    self.const_value(i)
+                }
                 _ => not_constant(self),
             },
             ExprKind::Unary(op, inner) => match (op, self.eval_const(inner, what)?) {

@@ -21,9 +21,11 @@ pub use error::ResolveError;
 
 use crate::diagnostic::did_you_mean;
 use crate::front::Override;
+use crate::index::{DefKind, Index};
 use crate::syntax::ast::{self, FaultKind, Ident, Item, NetworkKind, NodeItem, Span, TypeKind};
 use crate::typed::{
-    ConstValue, EnumDef, EnumId, FaultDef, MessageId, NodeKindId, PropertyId, Type, VarId,
+    ConstValue, EnumDef, EnumId, FaultDef, MessageId, NodeKindId, PropertyId, Type, TypeNames,
+    VarId,
 };
 
 /// What a top-level name refers to.
@@ -129,6 +131,9 @@ pub struct Resolved<'a> {
     pub bounds: Vec<&'a ast::Expr>,
     /// Errors so far; the type checker adds to them when it resolves types.
     pub errors: Vec<ResolveError>,
+    /// Every declaration and name use so far; the type checker adds the
+    /// names inside bodies.
+    pub index: Index,
     /// Constants being evaluated, for cycle detection.
     const_in_progress: BTreeSet<usize>,
     /// Aliases being resolved, for recursion detection.
@@ -156,6 +161,7 @@ pub fn resolve<'a>(spec: &'a ast::Spec, overrides: &[Override]) -> Resolved<'a> 
         deadlock: DeadlockDecl::Check,
         bounds: Vec::new(),
         errors: Vec::new(),
+        index: Index::default(),
         const_in_progress: BTreeSet::new(),
         alias_in_progress: BTreeSet::new(),
         overrides: BTreeMap::new(),
@@ -173,7 +179,20 @@ pub fn resolve<'a>(spec: &'a ast::Spec, overrides: &[Override]) -> Resolved<'a> 
     r.resolve_network();
     r.resolve_faults();
     r.resolve_rest();
+    r.index_declarations();
     r
+}
+
+impl TypeNames for Resolved<'_> {
+    fn node_name(&self, kind: NodeKindId) -> String {
+        self.nodes
+            .get(kind)
+            .map_or_else(|| "node".into(), |n| n.decl.name.name.clone())
+    }
+
+    fn enum_def(&self, id: EnumId) -> Option<&EnumDef> {
+        self.enums.get(id)
+    }
 }
 
 impl<'a> Resolved<'a> {
@@ -267,6 +286,10 @@ impl<'a> Resolved<'a> {
         wanted: &'static str,
         accept: impl Fn(Global) -> bool,
     ) -> Option<Global> {
+        if let Some(&g) = self.globals.get(&name.name) {
+            let definition = self.global_span(g);
+            self.index.refer(name.span, definition);
+        }
         match self.globals.get(&name.name).copied() {
             Some(g) if accept(g) => Some(g),
             Some(g) => {
@@ -395,6 +418,17 @@ impl<'a> Resolved<'a> {
                         .or_default()
                         .push((id, index));
                 }
+                for v in variants {
+                    self.index.define(
+                        &v.name,
+                        v.span,
+                        DefKind::Variant(id),
+                        Some(Type::Enum(id)),
+                        None,
+                    );
+                }
+                self.index
+                    .enum_variants(id, variants.iter().map(|v| v.span).collect());
                 self.enums.push(EnumDef {
                     name: alias_name.map(str::to_string),
                     variants: variants.iter().map(|v| v.name.clone()).collect(),
@@ -422,6 +456,7 @@ impl<'a> Resolved<'a> {
             TypeKind::Record(fields) => {
                 let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
                 let mut out = Vec::new();
+                let mut spans = Vec::new();
                 for f in fields {
                     if let Some(first) = seen.insert(&f.name.name, f.name.span) {
                         self.errors.push(ResolveError::Duplicate {
@@ -432,9 +467,20 @@ impl<'a> Resolved<'a> {
                         });
                         continue;
                     }
-                    out.push((f.name.name.clone(), self.resolve_type(&f.ty, None)));
+                    let ty = self.resolve_type(&f.ty, None);
+                    self.index.define(
+                        &f.name.name,
+                        f.name.span,
+                        DefKind::RecordField,
+                        Some(ty.clone()),
+                        None,
+                    );
+                    spans.push(f.name.span);
+                    out.push((f.name.name.clone(), ty));
                 }
-                Type::Record(out)
+                let ty = Type::Record(out);
+                self.index.record(&ty, spans);
+                ty
             }
             TypeKind::Named(name) => match self.expect_global(name, "type", |g| {
                 matches!(g, Global::Type(_) | Global::Node(_))
@@ -491,6 +537,7 @@ impl<'a> Resolved<'a> {
         self.alias_in_progress.insert(index);
         let decl = self.aliases[index].decl;
         let ty = self.resolve_type(&decl.ty, Some(&decl.name.name));
+        self.index.record_alias(&ty, &decl.name.name);
         self.alias_in_progress.remove(&index);
         self.aliases[index].ty = Some(ty.clone());
         ty
@@ -707,6 +754,8 @@ impl<'a> Resolved<'a> {
             match item {
                 Item::Expect(e) => match self.property_index.get(&e.property.name) {
                     Some(&id) => {
+                        self.index
+                            .refer(e.property.span, self.properties[id].name.span);
                         self.expected_violations.insert(id);
                     }
                     None => {
@@ -752,5 +801,64 @@ impl<'a> Resolved<'a> {
             (None, Some(d)) => DeadlockDecl::DoneWhen(&d.cond),
             (None, None) => DeadlockDecl::Check,
         };
+    }
+
+    /// Declares every top-level name, variable and action in the index,
+    /// with what resolution found out about it.
+    fn index_declarations(&mut self) {
+        let mut index = std::mem::take(&mut self.index);
+        for c in &self.consts {
+            let name = &c.decl.name;
+            let ty = Some(c.ty.clone());
+            index.define(&name.name, name.span, DefKind::Const(c.value), ty, None);
+        }
+        for a in &self.aliases {
+            let name = &a.decl.name;
+            index.define(&name.name, name.span, DefKind::Alias, a.ty.clone(), None);
+        }
+        for (id, m) in self.messages.iter().enumerate() {
+            let name = &m.decl.name;
+            let kind = DefKind::Message {
+                id,
+                network: m.network,
+                fair: m.fair,
+            };
+            index.define(&name.name, name.span, kind, None, None);
+            for (field, (_, ty)) in m.decl.fields.iter().zip(&m.fields) {
+                let kind = DefKind::PayloadField {
+                    message: name.name.clone(),
+                };
+                let ty = Some(ty.clone());
+                index.define(&field.name.name, field.name.span, kind, ty, None);
+            }
+        }
+        for (id, node) in self.nodes.iter().enumerate() {
+            let name = &node.decl.name;
+            let kind = DefKind::Node {
+                id,
+                count: node.count,
+            };
+            index.define(&name.name, name.span, kind, None, None);
+            for var in &node.vars {
+                let name = &var.decl.name;
+                let kind = DefKind::Var { node: id };
+                let (ty, scope) = (Some(var.ty.clone()), Some(node.decl.span));
+                index.define(&name.name, name.span, kind, ty, scope);
+            }
+            for action in &node.actions {
+                let name = &action.decl.name;
+                index.define(
+                    &name.name,
+                    name.span,
+                    DefKind::Action { node: id },
+                    None,
+                    None,
+                );
+            }
+        }
+        for p in &self.properties {
+            index.define(&p.name.name, p.name.span, DefKind::Property, None, None);
+        }
+        self.index = index;
     }
 }

@@ -2,6 +2,7 @@
 
 use super::{Checker, Ctx, NameRes, TypeError};
 use crate::diagnostic::did_you_mean;
+use crate::index::DefKind;
 use crate::resolve::{Global, ResolveError};
 use crate::syntax::ast::{self, BinaryOp, Quantifier, Span, UnaryOp};
 use crate::typed::*;
@@ -59,7 +60,7 @@ impl Checker<'_, '_> {
         match self.r.globals.get(name).copied() {
             Some(Global::Const(i)) => {
                 return match self.r.consts[i].value {
-                    Some(v) => NameRes::Const(v),
+                    Some(v) => NameRes::Const(i, v),
                     // The constant had an error, already reported.
                     None => NameRes::Global(Global::Const(i)),
                 };
@@ -136,6 +137,11 @@ impl Checker<'_, '_> {
         let mk = |kind: ExprKind, ty: Type| Expr { kind, ty, span };
         // The context already failed; whatever this is would only repeat it.
         if hint == Some(&Type::Error) && self.needs_context(cx, e) {
+            if let ast::ExprKind::Name(name) = &e.kind {
+                let res = self.resolve_name(cx, &name.name);
+                let definition = self.definition_of(cx, &res);
+                self.refer(name.span, definition);
+            }
             return Self::error_expr(span);
         }
         match &e.kind {
@@ -201,7 +207,10 @@ impl Checker<'_, '_> {
                 cx.push();
                 let locals = vars
                     .iter()
-                    .map(|v| cx.bind(&v.name, elem.clone(), v.span))
+                    .map(|v| {
+                        let kind = DefKind::Quantified(*quantifier);
+                        self.bind(cx, v, elem.clone(), kind, span)
+                    })
                     .collect();
                 let body = self.check(cx, body, &Type::Bool, None);
                 cx.pop();
@@ -366,10 +375,27 @@ impl Checker<'_, '_> {
         (out, elem)
     }
 
+    /// Types a bare name and records what it refers to.
     fn name_expr(&mut self, cx: &mut Ctx, name: &ast::Ident, hint: Option<&Type>) -> Expr {
+        let res = self.resolve_name(cx, &name.name);
+        let out = self.name_value(cx, name, hint, res.clone());
+        let definition = match out.kind {
+            ExprKind::Variant(e, i) => self.r.index.variant_span(e, i),
+            _ => self.definition_of(cx, &res),
+        };
+        self.refer(name.span, definition);
+        out
+    }
+
+    fn name_value(
+        &mut self,
+        cx: &mut Ctx,
+        name: &ast::Ident,
+        hint: Option<&Type>,
+        res: NameRes,
+    ) -> Expr {
         let span = name.span;
         let mk = |kind: ExprKind, ty: Type| Expr { kind, ty, span };
-        let res = self.resolve_name(cx, &name.name);
         // A local or variable that shadows a variant the context asks for:
         // take the variant (`prepared` in TM is its set; in a comparison with
         // an RM's state it is the RM's variant).
@@ -397,8 +423,8 @@ impl Checker<'_, '_> {
                 self.read_var(cx, kind, v, span);
                 mk(ExprKind::Var(v), self.r.nodes[kind].vars[v].ty.clone())
             }
-            NameRes::Const(ConstValue::Int(n)) => mk(ExprKind::Int(n), Type::Int),
-            NameRes::Const(ConstValue::Bool(b)) => mk(ExprKind::Bool(b), Type::Bool),
+            NameRes::Const(_, ConstValue::Int(n)) => mk(ExprKind::Int(n), Type::Int),
+            NameRes::Const(_, ConstValue::Bool(b)) => mk(ExprKind::Bool(b), Type::Bool),
             NameRes::Global(Global::Const(_)) => Self::error_expr(span),
             NameRes::Global(Global::Node(k)) => {
                 let node = &self.r.nodes[k];
@@ -470,7 +496,10 @@ impl Checker<'_, '_> {
             return None;
         };
         match self.resolve_name(cx, &name.name) {
-            NameRes::Global(Global::Node(k)) => Some(Type::Node(k)),
+            NameRes::Global(g @ Global::Node(k)) => {
+                self.refer(name.span, Some(self.r.global_span(g)));
+                Some(Type::Node(k))
+            }
             NameRes::Global(Global::Type(_)) => {
                 let te = ast::TypeExpr {
                     kind: ast::TypeKind::Named(name.clone()),
@@ -722,11 +751,13 @@ impl Checker<'_, '_> {
 
     fn field(&mut self, cx: &mut Ctx, base: &ast::Expr, field: &ast::Ident, span: Span) -> Expr {
         let base = self.infer(cx, base);
+        self.r.index.member(field.span, &base.ty);
         match &base.ty {
             Type::Node(k) => {
                 let k = *k;
                 match self.r.nodes[k].var_index.get(&field.name).copied() {
                     Some(v) => {
+                        self.refer(field.span, Some(self.r.nodes[k].vars[v].decl.name.span));
                         self.read_var(cx, k, v, span);
                         let ty = self.r.nodes[k].vars[v].ty.clone();
                         let kind = if matches!(base.kind, ExprKind::SelfId) {
@@ -755,6 +786,8 @@ impl Checker<'_, '_> {
             }
             Type::Record(fields) => match fields.iter().position(|(n, _)| *n == field.name) {
                 Some(index) => {
+                    let definition = self.r.index.field_span(&base.ty, index);
+                    self.refer(field.span, definition);
                     let ty = fields[index].1.clone();
                     Expr {
                         kind: ExprKind::Field(Box::new(base), index),
@@ -793,6 +826,7 @@ impl Checker<'_, '_> {
         if let ast::ExprKind::Name(name) = &base.kind
             && let NameRes::Global(Global::Node(k)) = self.resolve_name(cx, &name.name)
         {
+            self.refer(name.span, Some(self.r.global_span(Global::Node(k))));
             let i = self.check(cx, index, &Type::Int, None);
             if self.r.nodes[k].decl.symmetric {
                 self.errors.push(TypeError::Asymmetric {
@@ -842,6 +876,8 @@ impl Checker<'_, '_> {
                 Self::error_expr(span)
             }
             other => {
+                // The index's names still resolve.
+                self.infer(cx, index);
                 let found = self.type_name(&other);
                 self.errors.push(TypeError::Mismatch {
                     expected: "a map, a sequence or a node kind".into(),
@@ -1060,10 +1096,17 @@ impl Checker<'_, '_> {
                 span,
             };
         };
+        let record = Type::Record(expected.clone());
         let expected = expected.clone();
         let mut values: Vec<Option<Expr>> = vec![None; expected.len()];
         for (name, value) in fields {
-            match expected.iter().position(|(n, _)| *n == name.name) {
+            self.r.index.member(name.span, &record);
+            let position = expected.iter().position(|(n, _)| *n == name.name);
+            if let Some(index) = position {
+                let definition = self.r.index.field_span(&record, index);
+                self.refer(name.span, definition);
+            }
+            match position {
                 Some(index) if values[index].is_none() => {
                     values[index] = Some(self.check(cx, value, &expected[index].1, None));
                 }

@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub use error::{Lint, TypeError};
 
+use crate::index::{DefKind, Index};
 use crate::resolve::{DeadlockDecl, Global, Resolved};
 use crate::syntax::ast::{self, Span};
 use crate::typed::*;
@@ -30,6 +31,8 @@ pub struct Checked {
     pub spec: Option<TypedSpec>,
     pub errors: Vec<TypeError>,
     pub lints: Vec<Lint>,
+    /// Every name and what it refers to, errors or not.
+    pub index: Index,
 }
 
 /// Checks every body of a resolved spec.
@@ -38,13 +41,24 @@ pub fn check(mut resolved: Resolved<'_>) -> (Checked, Vec<crate::resolve::Resolv
     let spec = checker.check_spec();
     let errors = std::mem::take(&mut checker.errors);
     let lints = checker.lints();
+    let senders = (0..checker.r.messages.len())
+        .map(|m| {
+            let kinds = checker.senders.get(&m);
+            kinds.map_or_else(Vec::new, |k| k.iter().copied().collect())
+        })
+        .collect();
     let resolve_errors = std::mem::take(&mut resolved.errors);
+    let mut index = std::mem::take(&mut resolved.index);
+    let node_names = resolved.nodes.iter().map(|n| n.decl.name.name.clone());
+    index.set_type_names(node_names.collect(), resolved.enums.clone());
+    index.set_senders(senders);
     let ok = errors.is_empty() && resolve_errors.is_empty();
     (
         Checked {
             spec: if ok { Some(spec) } else { None },
             errors,
             lints,
+            index,
         },
         resolve_errors,
     )
@@ -61,6 +75,8 @@ struct Ctx {
     reads_state: bool,
     /// Initial values may not read variables.
     init_mode: bool,
+    /// The innermost block, where a `let` is in scope.
+    block: Span,
 }
 
 impl Ctx {
@@ -71,6 +87,7 @@ impl Ctx {
             scopes: vec![Vec::new()],
             reads_state: false,
             init_mode: false,
+            block: Span::default(),
         }
     }
 
@@ -119,7 +136,8 @@ impl Ctx {
 enum NameRes {
     Local(LocalId),
     Var(VarId),
-    Const(ConstValue),
+    /// A constant (its index) with its value.
+    Const(usize, ConstValue),
     Global(Global),
     Variants(Vec<(EnumId, usize)>),
     NoneLit,
@@ -322,8 +340,15 @@ impl<'r, 'a> Checker<'r, 'a> {
                     .as_ref()
                     .and_then(|f| f.get(index))
                     .map_or(Type::Error, |(_, t)| t.clone());
+                let kind = DefKind::Payload {
+                    message: h.message.name.clone(),
+                    field: message.and_then(|m| {
+                        let fields = &self.r.messages[m].fields;
+                        fields.get(index).map(|(name, _)| name.clone())
+                    }),
+                };
                 payload.push(match b {
-                    ast::Binder::Name(name) => Some(cx.bind(&name.name, ty, name.span)),
+                    ast::Binder::Name(name) => Some(self.bind(&mut cx, name, ty, kind, h.span)),
                     ast::Binder::Wildcard(_) => None,
                 });
             }
@@ -392,7 +417,10 @@ impl<'r, 'a> Checker<'r, 'a> {
                 },
             };
             if let ast::Binder::Name(name) = &from.binder {
-                sender = Some(cx.bind(&name.name, ty, name.span));
+                let kind = DefKind::Sender {
+                    message: h.message.name.clone(),
+                };
+                sender = Some(self.bind(&mut cx, name, ty, kind, h.span));
             }
         }
         let guard = h
@@ -423,7 +451,12 @@ impl<'r, 'a> Checker<'r, 'a> {
         let params = a
             .params
             .iter()
-            .map(|(name, ty)| cx.bind(&name.name, ty.clone(), name.span))
+            .map(|(name, ty)| {
+                let kind = DefKind::Param {
+                    action: a.decl.name.name.clone(),
+                };
+                self.bind(&mut cx, name, ty.clone(), kind, a.decl.span)
+            })
             .collect();
         let guard = a
             .decl
@@ -507,40 +540,49 @@ impl<'r, 'a> Checker<'r, 'a> {
         }
     }
 
+    /// Binds a local in the innermost scope and declares it in the index,
+    /// usable inside `scope`.
+    fn bind(
+        &mut self,
+        cx: &mut Ctx,
+        name: &ast::Ident,
+        ty: Type,
+        kind: DefKind,
+        scope: Span,
+    ) -> LocalId {
+        let def_ty = Some(ty.clone());
+        self.r
+            .index
+            .define(&name.name, name.span, kind, def_ty, Some(scope));
+        cx.bind(&name.name, ty, name.span)
+    }
+
+    /// Where the declaration a resolved name refers to is written; for
+    /// variants, the first candidate's.
+    fn definition_of(&self, cx: &Ctx, res: &NameRes) -> Option<Span> {
+        match res {
+            NameRes::Local(id) => cx.locals.get(*id).map(|l| l.span),
+            NameRes::Var(v) => Some(self.r.nodes[cx.node?].vars.get(*v)?.decl.name.span),
+            NameRes::Const(i, _) => Some(self.r.consts[*i].decl.name.span),
+            NameRes::Global(g) => Some(self.r.global_span(*g)),
+            NameRes::Variants(candidates) => {
+                let (e, i) = candidates.first()?;
+                self.r.index.variant_span(*e, *i)
+            }
+            NameRes::NoneLit | NameRes::Unknown => None,
+        }
+    }
+
+    /// Records what the name at `span` refers to.
+    fn refer(&mut self, span: Span, definition: Option<Span>) {
+        if let Some(definition) = definition {
+            self.r.index.refer(span, definition);
+        }
+    }
+
     /// A type as users write it.
     fn type_name(&self, ty: &Type) -> String {
-        match ty {
-            Type::Bool => "bool".into(),
-            Type::Range { lo, hi } => format!("{lo}..{hi}"),
-            Type::Int => "int".into(),
-            Type::Node(k) => self.r.nodes[*k].decl.name.name.clone(),
-            Type::Enum(e) => {
-                let def = &self.r.enums[*e];
-                match &def.name {
-                    Some(n) => n.clone(),
-                    None => format!("enum {{ {} }}", def.variants.join(", ")),
-                }
-            }
-            Type::Set(t) => format!("set<{}>", self.type_name(t)),
-            Type::Map(k, v) => format!("map<{}, {}>", self.type_name(k), self.type_name(v)),
-            Type::Option(t) => format!("option<{}>", self.type_name(t)),
-            Type::Seq(t, n) => format!("seq<{}, {n}>", self.type_name(t)),
-            Type::Tuple(ts) => format!(
-                "({})",
-                ts.iter()
-                    .map(|t| self.type_name(t))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            Type::Record(fs) => format!(
-                "{{ {} }}",
-                fs.iter()
-                    .map(|(n, t)| format!("{n}: {}", self.type_name(t)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            Type::Error => "{unknown}".into(),
-        }
+        print_type(&*self.r, ty)
     }
 
     /// Reports an integer literal (also inside set, sequence and tuple

@@ -1,19 +1,22 @@
 //! Statements and assignable places.
 
 use super::{Checker, Ctx, NameRes, TypeError};
+use crate::index::DefKind;
 use crate::resolve::Global;
-use crate::syntax::ast::{self, AssignOp};
+use crate::syntax::ast::{self, AssignOp, Span};
 use crate::typed::*;
 
 impl Checker<'_, '_> {
     /// Checks a block in a new scope.
     pub(super) fn block(&mut self, cx: &mut Ctx, block: &ast::Block) -> Vec<Stmt> {
         cx.push();
+        let outer = std::mem::replace(&mut cx.block, block.span);
         let out = block
             .stmts
             .iter()
             .filter_map(|s| self.stmt(cx, s))
             .collect();
+        cx.block = outer;
         cx.pop();
         out
     }
@@ -83,7 +86,8 @@ impl Checker<'_, '_> {
                 // An integer's range as far as the value's form tells, so
                 // that a literal built from the local packs it.
                 let ty = super::expr::precise_type(&value);
-                let local = cx.bind(&name.name, ty, name.span);
+                let scope = Span::new(name.span.start, cx.block.end.max(name.span.end));
+                let local = self.bind(cx, name, ty, DefKind::Let, scope);
                 StmtKind::Let { local, value }
             }
             ast::StmtKind::If {
@@ -112,7 +116,7 @@ impl Checker<'_, '_> {
             ast::StmtKind::For { var, domain, body } => {
                 let (domain, elem) = self.domain(cx, domain);
                 cx.push();
-                let local = cx.bind(&var.name, elem, var.span);
+                let local = self.bind(cx, var, elem, DefKind::For, s.span);
                 let body = self.block(cx, body);
                 cx.pop();
                 StmtKind::For {
@@ -221,7 +225,9 @@ impl Checker<'_, '_> {
         let span = e.span;
         match &e.kind {
             ast::ExprKind::Name(name) => match self.resolve_name(cx, &name.name) {
-                NameRes::Var(v) => {
+                res @ NameRes::Var(v) => {
+                    let definition = self.definition_of(cx, &res);
+                    self.refer(name.span, definition);
                     let kind = cx.node.ok_or(Type::Error)?;
                     Ok(Place {
                         var: v,
@@ -235,9 +241,11 @@ impl Checker<'_, '_> {
                     Err(Type::Error)
                 }
                 other => {
+                    let definition = self.definition_of(cx, &other);
+                    self.refer(name.span, definition);
                     let what = match other {
                         NameRes::Local(_) => "the local name",
-                        NameRes::Const(_) | NameRes::Global(Global::Const(_)) => "the constant",
+                        NameRes::Const(..) | NameRes::Global(Global::Const(_)) => "the constant",
                         NameRes::Global(Global::Node(_)) => "the node",
                         NameRes::Global(Global::Message(_)) => "the message",
                         NameRes::Global(Global::Type(_)) => "the type",
@@ -258,6 +266,9 @@ impl Checker<'_, '_> {
                         self.infer(cx, e);
                         return Err(Type::Error);
                     };
+                    self.r.index.member(field.span, &Type::Node(kind));
+                    let definition = self.r.nodes[kind].vars[v].decl.name.span;
+                    self.refer(field.span, Some(definition));
                     return Ok(Place {
                         var: v,
                         path: Vec::new(),
@@ -278,10 +289,13 @@ impl Checker<'_, '_> {
                     return Err(typed.ty);
                 }
                 let mut place = self.place(cx, base)?;
+                self.r.index.member(field.span, &place.ty);
                 match place.ty.clone() {
                     Type::Record(fields) => match fields.iter().position(|(n, _)| *n == field.name)
                     {
                         Some(index) => {
+                            let definition = self.r.index.field_span(&place.ty, index);
+                            self.refer(field.span, definition);
                             place.path.push(Access::Field(index));
                             place.ty = fields[index].1.clone();
                             place.span = span;

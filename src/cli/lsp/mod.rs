@@ -3,9 +3,11 @@
 //! It keeps the text of every open spec, runs the front end on it after each
 //! change ([`dsmc::front::check_source`], the same call `dsmc check` makes)
 //! and publishes the errors and warnings; it answers hover,
-//! go-to-definition and document symbols from an [`analysis::Analysis`] of
-//! the parsed spec. Everything is synchronous: the front end takes
-//! milliseconds on a spec, so there is no queue to cancel.
+//! go-to-definition, references, rename and completion from the names the
+//! type checker recorded ([`dsmc::index::Index`], worded by
+//! [`analysis::Analysis`]) and document symbols from the syntax tree.
+//! Everything is synchronous: the front end takes milliseconds on a spec,
+//! so there is no queue to cancel.
 //!
 //! The messages are rust-analyzer's `lsp-server` types and the protocol's
 //! `lsp-types`; the framing is [`transport`]'s, bounded (a message over 64
@@ -28,6 +30,10 @@ use dsmc::front::{FrontEnd, check_source};
 use dsmc::syntax::ast::Span;
 use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::{
+    CompletionItem, CompletionItemKind, CompletionOptions, CompletionParams, CompletionResponse,
+    PrepareRenameResponse, RenameOptions, RenameParams, TextEdit, WorkspaceEdit,
+};
+use lsp_types::{
     DiagnosticRelatedInformation, DiagnosticSeverity, DiagnosticTag, DidChangeTextDocumentParams,
     DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams,
     DocumentHighlight, DocumentHighlightParams, DocumentSymbolParams, DocumentSymbolResponse,
@@ -40,7 +46,7 @@ use lsp_types::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use analysis::Analysis;
+use analysis::{Analysis, CompletionKind};
 use position::LineIndex;
 
 use super::report::eprint_line;
@@ -122,6 +128,14 @@ fn capabilities() -> ServerCapabilities {
         document_symbol_provider: Some(OneOf::Left(true)),
         references_provider: Some(OneOf::Left(true)),
         document_highlight_provider: Some(OneOf::Left(true)),
+        rename_provider: Some(OneOf::Right(RenameOptions {
+            prepare_provider: Some(true),
+            work_done_progress_options: Default::default(),
+        })),
+        completion_provider: Some(CompletionOptions {
+            trigger_characters: Some(vec![".".into()]),
+            ..CompletionOptions::default()
+        }),
         ..ServerCapabilities::default()
     }
 }
@@ -206,11 +220,11 @@ struct Document {
 
 impl Document {
     fn new(text: String, version: Option<i32>) -> Document {
-        let front = check_source(&text, &[]);
-        let analysis = front
-            .ast
-            .as_ref()
-            .map(|ast| Analysis::new(&text, ast, front.typed.as_ref()));
+        let mut front = check_source(&text, &[]);
+        let analysis = match (&front.ast, front.index.take()) {
+            (Some(ast), Some(index)) => Some(Analysis::new(&text, ast, index)),
+            _ => None,
+        };
         Document {
             text,
             version,
@@ -270,6 +284,21 @@ impl Server {
                     self.highlights(&p)
                 })
             }
+            "textDocument/completion" => answer(id, request.params, |p: CompletionParams| {
+                self.completion(&p)
+            }),
+            "textDocument/prepareRename" => {
+                answer(id, request.params, |p: TextDocumentPositionParams| {
+                    self.prepare_rename(&p)
+                })
+            }
+            "textDocument/rename" => match serde_json::from_value::<RenameParams>(request.params) {
+                Ok(p) => match self.rename(&p) {
+                    Ok(edit) => Response::new_ok(id, edit),
+                    Err(why) => Response::new_err(id, ErrorCode::RequestFailed as i32, why),
+                },
+                Err(e) => Response::new_err(id, ErrorCode::InvalidParams as i32, e.to_string()),
+            },
             "textDocument/documentSymbol" => {
                 answer(id, request.params, |p: DocumentSymbolParams| {
                     self.symbols(&p)
@@ -374,11 +403,12 @@ impl Server {
         let at = &p.text_document_position_params;
         let doc = self.documents.get(&at.text_document.uri)?;
         let lines = LineIndex::new(&doc.text);
-        let (span, symbol) = doc.analysis.as_ref()?.at(lines.offset(at.position))?;
+        let analysis = doc.analysis.as_ref()?;
+        let (span, id) = analysis.at(lines.offset(at.position))?;
         Some(Hover {
             contents: HoverContents::Markup(MarkupContent {
                 kind: MarkupKind::Markdown,
-                value: symbol.hover.clone(),
+                value: analysis.hover(id)?,
             }),
             range: Some(lines.range(span)),
         })
@@ -388,10 +418,11 @@ impl Server {
         let at = &p.text_document_position_params;
         let doc = self.documents.get(&at.text_document.uri)?;
         let lines = LineIndex::new(&doc.text);
-        let (_, symbol) = doc.analysis.as_ref()?.at(lines.offset(at.position))?;
+        let analysis = doc.analysis.as_ref()?;
+        let (_, id) = analysis.at(lines.offset(at.position))?;
         Some(GotoDefinitionResponse::Scalar(Location {
             uri: at.text_document.uri.clone(),
-            range: lines.range(symbol.name_span),
+            range: lines.range(analysis.declaration(id)?),
         }))
     }
 
@@ -401,9 +432,9 @@ impl Server {
         let doc = self.documents.get(&at.text_document.uri)?;
         let lines = LineIndex::new(&doc.text);
         let analysis = doc.analysis.as_ref()?;
-        let (_, id) = analysis.id_at(lines.offset(at.position))?;
+        let (_, id) = analysis.at(lines.offset(at.position))?;
         Some(Uses {
-            declaration: analysis.symbols.get(id)?.name_span,
+            declaration: analysis.declaration(id)?,
             spans: analysis.references_to(id),
             lines,
         })
@@ -437,6 +468,91 @@ impl Server {
         )
     }
 
+    /// The name under the cursor, if it can be renamed.
+    fn prepare_rename(&self, at: &TextDocumentPositionParams) -> Option<PrepareRenameResponse> {
+        let doc = self.documents.get(&at.text_document.uri)?;
+        let lines = LineIndex::new(&doc.text);
+        let (span, _) = doc.analysis.as_ref()?.at(lines.offset(at.position))?;
+        Some(PrepareRenameResponse::Range(lines.range(span)))
+    }
+
+    /// Every place that names the symbol under the cursor, renamed; an
+    /// error when the new name is not a name.
+    fn rename(&self, p: &RenameParams) -> Result<Option<WorkspaceEdit>, String> {
+        if !is_name(&p.new_name) {
+            return Err(format!("`{}` is not a name", p.new_name));
+        }
+        let at = &p.text_document_position;
+        let Some(uses) = self.uses(at) else {
+            return Ok(None);
+        };
+        let edits = uses
+            .spans
+            .iter()
+            .map(|&span| TextEdit {
+                range: uses.lines.range(span),
+                new_text: p.new_name.clone(),
+            })
+            .collect();
+        Ok(Some(WorkspaceEdit {
+            changes: Some(HashMap::from([(at.text_document.uri.clone(), edits)])),
+            ..WorkspaceEdit::default()
+        }))
+    }
+
+    /// The names that may be written at the cursor. On a name, the
+    /// document's own; elsewhere (after a dot or an operator, where the text
+    /// does not parse yet) the text is checked again with a placeholder
+    /// name at the cursor, which the checker resolves like any other name.
+    fn completion(&self, p: &CompletionParams) -> Option<CompletionResponse> {
+        const PLACEHOLDER: &str = "dsmc_completion_placeholder";
+        let at = &p.text_document_position;
+        let doc = self.documents.get(&at.text_document.uri)?;
+        let lines = LineIndex::new(&doc.text);
+        let offset = lines.offset(at.position);
+        let on_name = doc
+            .text
+            .get(..offset)
+            .and_then(|before| before.chars().next_back())
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        let completions = match &doc.analysis {
+            Some(analysis) if on_name => analysis.completions(offset),
+            _ => {
+                let mut text = doc.text.clone();
+                text.insert_str(offset, PLACEHOLDER);
+                let mut front = check_source(&text, &[]);
+                match (&front.ast, front.index.take(), &doc.analysis) {
+                    (Some(ast), Some(index), _) => {
+                        Analysis::new(&text, ast, index).completions(offset)
+                    }
+                    (_, _, Some(analysis)) => analysis.completions(offset),
+                    _ => Vec::new(),
+                }
+            }
+        };
+        let items = completions
+            .into_iter()
+            .filter(|c| c.label != PLACEHOLDER)
+            .map(|c| CompletionItem {
+                label: c.label,
+                kind: Some(match c.kind {
+                    CompletionKind::Constant => CompletionItemKind::CONSTANT,
+                    CompletionKind::Type => CompletionItemKind::TYPE_PARAMETER,
+                    CompletionKind::Message => CompletionItemKind::STRUCT,
+                    CompletionKind::Node => CompletionItemKind::CLASS,
+                    CompletionKind::Variable => CompletionItemKind::FIELD,
+                    CompletionKind::Field => CompletionItemKind::FIELD,
+                    CompletionKind::Variant => CompletionItemKind::ENUM_MEMBER,
+                    CompletionKind::Local => CompletionItemKind::VARIABLE,
+                    CompletionKind::Function => CompletionItemKind::FUNCTION,
+                }),
+                detail: c.detail,
+                ..CompletionItem::default()
+            })
+            .collect();
+        Some(CompletionResponse::Array(items))
+    }
+
     fn symbols(&self, p: &DocumentSymbolParams) -> Option<DocumentSymbolResponse> {
         let doc = self.documents.get(&p.text_document.uri)?;
         let ast = doc.front.ast.as_ref()?;
@@ -445,6 +561,21 @@ impl Server {
             &doc.text, ast, &lines,
         )))
     }
+}
+
+/// Whether a text can be written as a name: an identifier that is not a
+/// reserved word (the grammar's `ident`).
+fn is_name(text: &str) -> bool {
+    const RESERVED: [&str; 9] = [
+        "true", "false", "self", "all", "forall", "exists", "in", "if", "else",
+    ];
+    let mut chars = text.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && text != "_"
+        && !RESERVED.contains(&text)
 }
 
 /// Reads a request's parameters and answers with `handle`'s result (`null`
@@ -581,15 +712,13 @@ mod tests {
                     assert!(s.selection_range.end <= s.range.end);
                 }
                 for offset in 0..=doc.text.len() + 1 {
-                    if let Some((span, symbol)) = analysis.at(offset) {
+                    if let Some((span, id)) = analysis.at(offset) {
                         assert!(span.start <= offset && offset <= span.end);
-                        assert!(!symbol.hover.is_empty());
-                        assert!(
-                            doc.text
-                                .get(symbol.name_span.start..symbol.name_span.end)
-                                .is_some()
-                        );
+                        assert!(analysis.hover(id).is_some_and(|h| !h.is_empty()));
+                        let declared = analysis.declaration(id).expect("a declaration");
+                        assert!(doc.text.get(declared.start..declared.end).is_some());
                     }
+                    let _ = analysis.completions(offset);
                 }
             }
         }

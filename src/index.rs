@@ -1,0 +1,302 @@
+//! What the front end learned about the names of a spec: every declaration
+//! ([`Def`]) and every place that names one, recorded by the resolver and
+//! the type checker as they resolve them, whether or not the spec has
+//! errors. The language server answers hover, go-to-definition, references,
+//! rename and completion from it; nothing else resolves names.
+
+use std::collections::HashMap;
+
+use crate::syntax::ast::{NetworkKind, Quantifier, Span};
+use crate::typed::{
+    ConstValue, EnumDef, EnumId, MessageId, NodeKindId, Type, TypeNames, print_type,
+};
+
+/// Index of a definition in [`Index::defs`].
+pub type DefId = usize;
+
+/// What sort of thing a name declares.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DefKind {
+    /// A constant, with its value when it has one.
+    Const(Option<ConstValue>),
+    /// A type alias.
+    Alias,
+    /// A message kind and how its network delivers it.
+    Message {
+        id: MessageId,
+        network: NetworkKind,
+        fair: bool,
+    },
+    /// A payload field in a message declaration.
+    PayloadField { message: String },
+    /// A node kind and its number of instances.
+    Node { id: NodeKindId, count: u32 },
+    /// A variable of a node kind.
+    Var { node: NodeKindId },
+    /// An action of a node kind.
+    Action { node: NodeKindId },
+    /// A property.
+    Property,
+    /// A variant of an enum.
+    Variant(EnumId),
+    /// A field of a record type.
+    RecordField,
+    /// An action's parameter.
+    Param { action: String },
+    /// A handler's name for a payload field.
+    Payload {
+        message: String,
+        field: Option<String>,
+    },
+    /// A handler's name for the sender (`from src`).
+    Sender { message: String },
+    /// A variable bound by `forall`, `exists` or `count`.
+    Quantified(Quantifier),
+    /// A `for` variable.
+    For,
+    /// A `let` binding.
+    Let,
+}
+
+impl DefKind {
+    /// Whether the name can stand in an expression.
+    pub fn is_value(&self) -> bool {
+        !matches!(
+            self,
+            DefKind::PayloadField { .. }
+                | DefKind::Action { .. }
+                | DefKind::Property
+                | DefKind::RecordField
+        )
+    }
+}
+
+/// A declared name.
+#[derive(Clone, Debug)]
+pub struct Def {
+    pub name: String,
+    /// Where the name is written in its declaration.
+    pub span: Span,
+    pub kind: DefKind,
+    /// The type of its values, for names that have values.
+    pub ty: Option<Type>,
+    /// Where the name can be used, for locals and variables; `None` for
+    /// names usable everywhere.
+    pub scope: Option<Span>,
+}
+
+/// Every name of a spec and what it refers to.
+#[derive(Debug, Default)]
+pub struct Index {
+    defs: Vec<Def>,
+    by_span: HashMap<Span, DefId>,
+    /// (where a name is used, where its definition is written).
+    uses: Vec<(Span, Span)>,
+    /// The name after a dot (`base.name`) and the base's type: what may
+    /// stand there.
+    members: Vec<(Span, Type)>,
+    /// The spans of each enum's variants, by [`EnumId`].
+    variants: Vec<Vec<Span>>,
+    /// Record types as declared, with the spans of their fields.
+    records: Vec<(Type, Vec<Span>)>,
+    /// For printing types: node kind names and enums.
+    node_names: Vec<String>,
+    enums: Vec<EnumDef>,
+    /// Record types that an alias names (`type Entry = { .. }`).
+    record_aliases: Vec<(Type, String)>,
+    /// Node kinds that send each message, by [`MessageId`].
+    senders: Vec<Vec<NodeKindId>>,
+}
+
+impl Index {
+    /// Declares a name; a second declaration at the same place is ignored.
+    pub fn define(
+        &mut self,
+        name: &str,
+        span: Span,
+        kind: DefKind,
+        ty: Option<Type>,
+        scope: Option<Span>,
+    ) {
+        if self.by_span.contains_key(&span) {
+            return;
+        }
+        self.by_span.insert(span, self.defs.len());
+        self.defs.push(Def {
+            name: name.to_string(),
+            span,
+            kind,
+            ty,
+            scope,
+        });
+    }
+
+    /// Records that the name at `span` refers to the one declared at
+    /// `definition`.
+    pub fn refer(&mut self, span: Span, definition: Span) {
+        self.uses.push((span, definition));
+    }
+
+    /// Records the name after a dot and the type of what is before it.
+    pub fn member(&mut self, span: Span, base: &Type) {
+        self.members.push((span, base.clone()));
+    }
+
+    /// Records where the variants of enum `id` are declared.
+    pub fn enum_variants(&mut self, id: EnumId, spans: Vec<Span>) {
+        if self.variants.len() <= id {
+            self.variants.resize(id + 1, Vec::new());
+        }
+        self.variants[id] = spans;
+    }
+
+    /// Where variant `index` of enum `id` is declared.
+    pub fn variant_span(&self, id: EnumId, index: usize) -> Option<Span> {
+        self.variants.get(id)?.get(index).copied()
+    }
+
+    /// Records a record type and where its fields are declared (the first
+    /// declaration of a type wins).
+    pub fn record(&mut self, ty: &Type, spans: Vec<Span>) {
+        if !self.records.iter().any(|(t, _)| t == ty) {
+            self.records.push((ty.clone(), spans));
+        }
+    }
+
+    /// Where field `index` of a record type is declared.
+    pub fn field_span(&self, ty: &Type, index: usize) -> Option<Span> {
+        let (_, spans) = self.records.iter().find(|(t, _)| t == ty)?;
+        spans.get(index).copied()
+    }
+
+    /// Records the alias that names a record type.
+    pub fn record_alias(&mut self, ty: &Type, name: &str) {
+        if matches!(ty, Type::Record(_)) && !self.record_aliases.iter().any(|(t, _)| t == ty) {
+            self.record_aliases.push((ty.clone(), name.to_string()));
+        }
+    }
+
+    /// The names and enums types are printed with.
+    pub fn set_type_names(&mut self, node_names: Vec<String>, enums: Vec<EnumDef>) {
+        self.node_names = node_names;
+        self.enums = enums;
+    }
+
+    /// Records the node kinds that send each message.
+    pub fn set_senders(&mut self, senders: Vec<Vec<NodeKindId>>) {
+        self.senders = senders;
+    }
+
+    /// The node kinds whose code sends a message.
+    pub fn senders(&self, message: MessageId) -> &[NodeKindId] {
+        self.senders.get(message).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every definition, in the order they were declared.
+    pub fn defs(&self) -> &[Def] {
+        &self.defs
+    }
+
+    /// A definition.
+    pub fn def(&self, id: DefId) -> Option<&Def> {
+        self.defs.get(id)
+    }
+
+    /// The definition whose name is written at `span`.
+    pub fn def_at_span(&self, span: Span) -> Option<DefId> {
+        self.by_span.get(&span).copied()
+    }
+
+    /// The name at a byte offset (a use or a declaration) and what it
+    /// refers to. A cursor just after a name counts as on it; the innermost
+    /// name wins.
+    pub fn at(&self, offset: usize) -> Option<(Span, DefId)> {
+        let declarations = self.defs.iter().map(|d| (d.span, d.span));
+        self.uses
+            .iter()
+            .copied()
+            .chain(declarations)
+            .filter(|(span, _)| span.start <= offset && offset <= span.end)
+            .filter_map(|(span, def)| Some((span, self.def_at_span(def)?)))
+            .min_by_key(|(span, _)| (span.len(), std::cmp::Reverse(span.start)))
+    }
+
+    /// Every place that names a definition, its declaration included, in
+    /// source order.
+    pub fn uses_of(&self, id: DefId) -> Vec<Span> {
+        let Some(def) = self.defs.get(id) else {
+            return Vec::new();
+        };
+        let mut spans: Vec<Span> = self
+            .uses
+            .iter()
+            .filter(|(_, target)| *target == def.span)
+            .map(|(span, _)| *span)
+            .chain([def.span])
+            .collect();
+        spans.sort();
+        spans.dedup();
+        spans
+    }
+
+    /// The type of the base of the member name at a byte offset
+    /// (`base.na|me`), if there is one there.
+    pub fn member_at(&self, offset: usize) -> Option<&Type> {
+        self.members
+            .iter()
+            .find(|(span, _)| span.start <= offset && offset <= span.end)
+            .map(|(_, ty)| ty)
+    }
+
+    /// The names that can stand in an expression at a byte offset, the
+    /// innermost of each name only.
+    pub fn visible_at(&self, offset: usize) -> Vec<&Def> {
+        let mut seen: HashMap<&str, &Def> = HashMap::new();
+        for def in &self.defs {
+            if !def.kind.is_value() {
+                continue;
+            }
+            let inside = |s: Span| s.start <= offset && offset <= s.end;
+            if !def.scope.is_none_or(inside) {
+                continue;
+            }
+            let width = |d: &Def| d.scope.map_or(usize::MAX, Span::len);
+            match seen.get(def.name.as_str()) {
+                Some(other) if width(other) <= width(def) => {}
+                _ => {
+                    seen.insert(&def.name, def);
+                }
+            }
+        }
+        let mut out: Vec<&Def> = seen.into_values().collect();
+        out.sort_by_key(|d| d.span);
+        out
+    }
+}
+
+impl TypeNames for Index {
+    fn node_name(&self, kind: NodeKindId) -> String {
+        self.node_names
+            .get(kind)
+            .cloned()
+            .unwrap_or_else(|| "node".into())
+    }
+
+    fn enum_def(&self, id: EnumId) -> Option<&EnumDef> {
+        self.enums.get(id)
+    }
+
+    fn record_name(&self, ty: &Type) -> Option<String> {
+        self.record_aliases
+            .iter()
+            .find(|(t, _)| t == ty)
+            .map(|(_, name)| name.clone())
+    }
+}
+
+impl Index {
+    /// A type as users write it, records named by their alias.
+    pub fn type_name(&self, ty: &Type) -> String {
+        print_type(self, ty)
+    }
+}
