@@ -762,7 +762,8 @@ impl<'a> Builder<'a> {
                     }
                 }
                 Item::Property(p) => self.property(p),
-                Item::AllowDeadlock(_) => {}
+                // Defs are left to the type checker's diagnostics for now.
+                Item::AllowDeadlock(_) | Item::Def(_) => {}
                 Item::Done(d) => self.scoped_expr(&d.cond),
                 Item::Bound(b) => self.scoped_expr(&b.cond),
                 Item::Expect(e) => {
@@ -1079,7 +1080,8 @@ impl<'a> Builder<'a> {
 
     fn expr_inner(&mut self, e: &'a Expr) {
         match &e.kind {
-            ExprKind::Bool(_) | ExprKind::Int(_) | ExprKind::SelfRef => {}
+            // `let` expressions: not analysed yet (their names are local).
+            ExprKind::Bool(_) | ExprKind::Int(_) | ExprKind::SelfRef | ExprKind::Let { .. } => {}
             ExprKind::Name(name) => {
                 if let Some(id) = self.resolve_name(&name.name) {
                     self.refer(name.span, id);
