@@ -134,6 +134,11 @@ impl Checker<'_, '_> {
         let env_reads = std::mem::take(&mut cx.env_reads);
         let in_node = cx.node.is_some();
         let (params, body) = self.def_body(cx, index);
+        // Only the size of what is inlined depends on the caller: a call
+        // too large inside the body makes this call too large.
+        let too_large = self.errors[errors.0..]
+            .iter()
+            .any(|e| matches!(e, TypeError::DefTooLarge { .. }));
         self.errors.truncate(errors.0);
         self.r.errors.truncate(errors.1);
         let (reads, env) = (cx.reads_state, cx.env_reads);
@@ -148,6 +153,12 @@ impl Checker<'_, '_> {
         }
         if reads && init_mode {
             self.errors.push(TypeError::InitReadsState { span });
+        }
+        if too_large {
+            self.errors.push(TypeError::DefTooLarge {
+                def: name.clone(),
+                span,
+            });
         }
         let checked = def.ty != body.ty
             || params
