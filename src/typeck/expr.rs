@@ -503,7 +503,11 @@ impl Checker<'_, '_> {
                 }
             },
             NameRes::Unknown => {
-                let is_var = self.r.nodes.iter().any(|n| n.var_index.contains_key(&name.name));
+                let is_var = self
+                    .r
+                    .nodes
+                    .iter()
+                    .any(|n| n.var_index.contains_key(&name.name));
                 if cx.in_def && is_var {
                     self.def_self(&name.name, span);
                 } else {
