@@ -457,6 +457,11 @@ impl Expr {
                 vec![a, b]
             }
             ExprKind::Quant { domain, body, .. } => vec![domain, body],
+            ExprKind::Let { bindings, body, .. } => bindings
+                .iter()
+                .map(|(_, _, v)| v)
+                .chain(std::iter::once(&**body))
+                .collect(),
             ExprKind::If(c, a, b) => vec![c, a, b],
             ExprKind::Call(_, items)
             | ExprKind::Tuple(items)
@@ -611,6 +616,8 @@ pub enum ExprKind {
     MapGet(Box<Expr>, Box<Expr>),
     SeqGet(Box<Expr>, Box<Expr>),
     Call(Builtin, Vec<Expr>),
+    /// `forall`, `exists` and `count` have a boolean body; `sum`, `min`
+    /// and `max` an integer one (`min` and `max` fail on an empty domain).
     Quant {
         quantifier: Quantifier,
         /// One local per bound variable.
@@ -621,6 +628,21 @@ pub enum ExprKind {
     },
     /// Every value of the type (the expression's type is a set of it).
     All(Type),
+    /// `let x = a, y = b in body`, and the call of a `def` (its parameters
+    /// bound to the arguments). Each value is evaluated in turn and stored
+    /// into its local's type (a finding when it does not fit: an argument
+    /// outside a parameter's range); then the body is evaluated and its
+    /// value stored into the expression's type (a def's result type).
+    Let {
+        /// Each local, its type (what the value is stored into) and its
+        /// value.
+        bindings: Vec<(LocalId, Type, Expr)>,
+        body: Box<Expr>,
+        /// Whether a value may not fit where it is stored (an argument of
+        /// another type than its parameter's, a body of another type than
+        /// the def's); otherwise every store is the value as it is.
+        checked: bool,
+    },
     If(Box<Expr>, Box<Expr>, Box<Expr>),
     Tuple(Vec<Expr>),
     SetLit(Vec<Expr>),

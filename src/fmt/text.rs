@@ -132,6 +132,16 @@ fn write_atom(out: &mut String, e: &Expr) {
             out.push_str(": ");
             write_expr(out, body);
         }
+        ExprKind::Let { bindings, body } => {
+            out.push_str("let ");
+            write_list(out, bindings, |out, (name, value)| {
+                out.push_str(&name.name);
+                out.push_str(" = ");
+                write_expr(out, value);
+            });
+            out.push_str(" in ");
+            write_expr(out, body);
+        }
         ExprKind::All(ty) => {
             out.push_str("all ");
             write_type(out, ty);
@@ -450,6 +460,19 @@ pub(super) fn simple_item(item: &Item) -> Option<String> {
         Item::Expect(decl) => {
             out.push_str("expect violation ");
             out.push_str(&decl.property.name);
+        }
+        Item::Def(decl) => {
+            out.push_str("def ");
+            out.push_str(&decl.name.name);
+            if let Some(params) = &decl.params {
+                out.push('(');
+                write_list(&mut out, params, write_field);
+                out.push(')');
+            }
+            out.push_str(": ");
+            write_type(&mut out, &decl.ty);
+            out.push_str(" = ");
+            write_expr(&mut out, &decl.body);
         }
         Item::Node(_) | Item::Faults(_) => return None,
     }

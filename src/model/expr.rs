@@ -187,6 +187,9 @@ fn restrict(code: u64, from: &Enc, to: &Enc) -> u64 {
     out
 }
 
+/// Stores a value into another type ([`Lowerer::converter`]).
+type Convert = Arc<dyn Fn(i64) -> R<i64> + Send + Sync>;
+
 /// A closure that puts a value into a given encoding, or says that the
 /// encoding cannot hold it ([`Lowerer::encode_into`]).
 type Into = Arc<dyn Fn(&Ctx, &mut [i64]) -> R<Option<u64>> + Send + Sync>;
@@ -329,7 +332,18 @@ pub(super) fn cannot_fail(e: &Expr) -> bool {
             | Builtin::Crashed,
             args,
         ) => args.iter().all(cannot_fail),
-        ExprKind::Quant { domain, body, .. } => domain_cannot_fail(domain) && cannot_fail(body),
+        // `sum` may overflow; `min` and `max` fail on an empty domain.
+        ExprKind::Quant {
+            quantifier: Quantifier::Forall | Quantifier::Exists | Quantifier::Count,
+            domain,
+            body,
+            ..
+        } => domain_cannot_fail(domain) && cannot_fail(body),
+        ExprKind::Let {
+            bindings,
+            body,
+            checked,
+        } => !checked && bindings.iter().all(|(_, _, v)| cannot_fail(v)) && cannot_fail(body),
         ExprKind::If(c, t, f) => cannot_fail(c) && cannot_fail(t) && cannot_fail(f),
         _ => false,
     }
@@ -377,6 +391,12 @@ fn magnitude(e: &Expr) -> Option<i128> {
         ExprKind::Binary(BinOp::Add | BinOp::Sub, a, b) => magnitude(a)? + magnitude(b)?,
         ExprKind::Binary(BinOp::Mul, a, b) => magnitude(a)?.checked_mul(magnitude(b)?)?,
         ExprKind::If(_, t, f) => magnitude(t)?.max(magnitude(f)?),
+        ExprKind::Let { body, .. } => magnitude(body)?,
+        ExprKind::Quant {
+            quantifier: Quantifier::Min | Quantifier::Max,
+            body,
+            ..
+        } => magnitude(body)?,
         _ => return None,
     };
     (m <= LIMIT).then_some(m)
@@ -542,6 +562,31 @@ impl<'s> Lowerer<'s> {
         }
     }
 
+    /// What storing a value of type `from` into type `to` takes (a `let`'s
+    /// binding, a def's argument or result): `None` when the value stays
+    /// as it is, else a check (an integer range) or a recoding that fails
+    /// when `to` cannot hold the value.
+    fn converter(&mut self, from: &Type, to: &Type, span: Span) -> Option<Convert> {
+        match (from, to) {
+            (_, Type::Int) => None,
+            (Type::Range { lo: a, hi: b }, Type::Range { lo, hi }) if lo <= a && b <= hi => None,
+            (_, &Type::Range { lo, hi }) => Some(Arc::new(move |v| {
+                if v < lo || v > hi {
+                    return Err(err(RtErrorKind::OutOfDomain { value: v, lo, hi }, span));
+                }
+                Ok(v)
+            })),
+            _ => {
+                let (from, to) = (self.enc(from, span), self.enc(to, span));
+                if from == to {
+                    return None;
+                }
+                let storer = Storer::new(&from, &to);
+                Some(Arc::new(move |v| Ok(storer.store(v, span)? as i64)))
+            }
+        }
+    }
+
     /// Compiles an expression of the code of node kind `node` (or of a
     /// property when `None`).
     pub(crate) fn expr(&mut self, e: &Expr, node: Option<NodeKindId>) -> Ex {
@@ -698,6 +743,33 @@ impl<'s> Lowerer<'s> {
                 match quantifier {
                     Quantifier::Forall => quant_nest(true, dom, vars, body, strict),
                     Quantifier::Exists => quant_nest(false, dom, vars, body, strict),
+                    // Summed in `i128` (no `i64` terms add up past it) and
+                    // checked once at the end, so that whether a sum
+                    // overflows does not depend on the order of its terms.
+                    Quantifier::Sum => Arc::new(move |ctx, locals| {
+                        let mut total = 0i128;
+                        nest(&dom, &vars, ctx, locals, &mut |locals| {
+                            total += body(ctx, locals)? as i128;
+                            Ok(true)
+                        })?;
+                        i64::try_from(total).map_err(|_| err(RtErrorKind::Overflow, span))
+                    }),
+                    Quantifier::Min | Quantifier::Max => {
+                        let max = *quantifier == Quantifier::Max;
+                        Arc::new(move |ctx, locals| {
+                            let mut best: Option<i64> = None;
+                            nest(&dom, &vars, ctx, locals, &mut |locals| {
+                                let v = body(ctx, locals)?;
+                                best = Some(match best {
+                                    Some(b) if max => b.max(v),
+                                    Some(b) => b.min(v),
+                                    None => v,
+                                });
+                                Ok(true)
+                            })?;
+                            best.ok_or_else(|| err(RtErrorKind::EmptyDomain { max }, span))
+                        })
+                    }
                     Quantifier::Count => Arc::new(move |ctx, locals| {
                         let mut n = 0i64;
                         nest(&dom, &vars, ctx, locals, &mut |locals| {
@@ -709,6 +781,41 @@ impl<'s> Lowerer<'s> {
                         Ok(n)
                     }),
                 }
+            }
+            ExprKind::Let {
+                bindings,
+                body,
+                checked,
+            } => {
+                let mut steps: Vec<(LocalId, Ex, Option<Convert>)> = Vec::new();
+                for (local, ty, value) in bindings {
+                    let convert = if *checked {
+                        self.converter(&value.ty, ty, value.span)
+                    } else {
+                        None
+                    };
+                    steps.push((*local, self.expr(value, node), convert));
+                }
+                let convert = if *checked {
+                    self.converter(&body.ty, &e.ty, body.span)
+                } else {
+                    None
+                };
+                let body = self.expr(body, node);
+                Arc::new(move |ctx, locals| {
+                    for (local, value, convert) in &steps {
+                        let v = value(ctx, locals)?;
+                        locals[*local] = match convert {
+                            Some(c) => c(v)?,
+                            None => v,
+                        };
+                    }
+                    let v = body(ctx, locals)?;
+                    match &convert {
+                        Some(c) => c(v),
+                        None => Ok(v),
+                    }
+                })
             }
             ExprKind::All(ty) => {
                 let enc = self.enc(ty, span);

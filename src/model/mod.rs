@@ -59,6 +59,8 @@ pub enum RtErrorKind {
     AssertFailed,
     /// A map literal without `_ ->` that misses a key.
     MapIncomplete,
+    /// `min` (else `max`) over an empty domain.
+    EmptyDomain { max: bool },
 }
 
 /// A runtime finding at a place in the source.
@@ -86,6 +88,10 @@ impl RtError {
             RtErrorKind::DivByZero => "division by zero".into(),
             RtErrorKind::Overflow => "integer overflow".into(),
             RtErrorKind::AssertFailed => "assertion failed".into(),
+            RtErrorKind::EmptyDomain { max } => format!(
+                "`{}` over an empty domain has no value",
+                if *max { "max" } else { "min" }
+            ),
             RtErrorKind::MapIncomplete => {
                 "the map literal has no value for some key (add `_ -> ...`)".into()
             }

@@ -22,6 +22,8 @@ pub enum ResolveError {
         first: Span,
         second: Span,
     },
+    /// A `def` named like a built-in function.
+    BuiltinName { name: String, span: Span },
     /// A name of the wrong sort (a message where a node kind is needed).
     WrongKind {
         name: String,
@@ -110,6 +112,12 @@ impl ResolveError {
                 .primary(*second, format!("second declaration of `{name}`"))
                 .secondary(*first, format!("first declared here as a {what}"))
                 .help("rename one of them"),
+            ResolveError::BuiltinName { name, span } => Diagnostic::error(
+                "dsmc::resolve::duplicate",
+                format!("`{name}` is the name of a built-in function"),
+            )
+            .primary(*span, "a def cannot take a built-in function's name")
+            .help("rename the def"),
             ResolveError::WrongKind {
                 name,
                 expected,

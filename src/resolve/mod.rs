@@ -35,6 +35,8 @@ pub enum Global {
     Type(usize),
     Message(MessageId),
     Node(NodeKindId),
+    /// A `def`, by index in [`Resolved::defs`].
+    Def(usize),
 }
 
 impl Global {
@@ -45,6 +47,7 @@ impl Global {
             Global::Type(_) => "type",
             Global::Message(_) => "message",
             Global::Node(_) => "node kind",
+            Global::Def(_) => "def",
         }
     }
 }
@@ -91,6 +94,15 @@ pub struct ResolvedAction<'a> {
     pub params: Vec<(&'a Ident, Type)>,
 }
 
+/// A `def` with its parameter and result types.
+#[derive(Clone, Debug)]
+pub struct ResolvedDef<'a> {
+    pub decl: &'a ast::DefDecl,
+    pub params: Vec<(&'a Ident, Type)>,
+    /// The type of its value.
+    pub ty: Type,
+}
+
 /// A node kind.
 #[derive(Clone, Debug)]
 pub struct ResolvedNode<'a> {
@@ -123,6 +135,7 @@ pub struct Resolved<'a> {
     pub variants: BTreeMap<String, Vec<(EnumId, usize)>>,
     pub messages: Vec<ResolvedMessage<'a>>,
     pub nodes: Vec<ResolvedNode<'a>>,
+    pub defs: Vec<ResolvedDef<'a>>,
     pub faults: Vec<FaultDef>,
     pub properties: Vec<&'a ast::PropertyDecl>,
     pub property_index: BTreeMap<String, PropertyId>,
@@ -154,6 +167,7 @@ pub fn resolve<'a>(spec: &'a ast::Spec, overrides: &[Override]) -> Resolved<'a> 
         variants: BTreeMap::new(),
         messages: Vec::new(),
         nodes: Vec::new(),
+        defs: Vec::new(),
         faults: Vec::new(),
         properties: Vec::new(),
         property_index: BTreeMap::new(),
@@ -176,6 +190,7 @@ pub fn resolve<'a>(spec: &'a ast::Spec, overrides: &[Override]) -> Resolved<'a> 
     }
     r.resolve_messages();
     r.resolve_nodes();
+    r.resolve_defs();
     r.resolve_network();
     r.resolve_faults();
     r.resolve_rest();
@@ -203,6 +218,7 @@ impl<'a> Resolved<'a> {
             Global::Type(i) => self.aliases[i].decl.name.span,
             Global::Message(i) => self.messages[i].decl.name.span,
             Global::Node(i) => self.nodes[i].decl.name.span,
+            Global::Def(i) => self.defs[i].decl.name.span,
         }
     }
 
@@ -242,6 +258,20 @@ impl<'a> Resolved<'a> {
                         actions: Vec::new(),
                     });
                     (&d.name, Global::Node(self.nodes.len() - 1))
+                }
+                Item::Def(d) => {
+                    if crate::typed::Builtin::by_name(&d.name.name).is_some() {
+                        self.errors.push(ResolveError::BuiltinName {
+                            name: d.name.name.clone(),
+                            span: d.name.span,
+                        });
+                    }
+                    self.defs.push(ResolvedDef {
+                        decl: d,
+                        params: Vec::new(),
+                        ty: Type::Error,
+                    });
+                    (&d.name, Global::Def(self.defs.len() - 1))
                 }
                 Item::Property(d) => {
                     let id = self.properties.len();
@@ -743,6 +773,38 @@ impl<'a> Resolved<'a> {
                     span,
                 });
             }
+        }
+    }
+
+    /// The parameter and result types of every `def`. A def never stores
+    /// a value, so `int` is allowed as a whole parameter or result type.
+    fn resolve_defs(&mut self) {
+        for index in 0..self.defs.len() {
+            let decl = self.defs[index].decl;
+            let mut params = Vec::new();
+            let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
+            for p in decl.params.iter().flatten() {
+                if let Some(first) = seen.insert(&p.name.name, p.name.span) {
+                    self.errors.push(ResolveError::Duplicate {
+                        name: p.name.name.clone(),
+                        what: "parameter",
+                        first,
+                        second: p.name.span,
+                    });
+                }
+                params.push((&p.name, self.resolve_value_type(&p.ty)));
+            }
+            let ty = self.resolve_value_type(&decl.ty);
+            self.defs[index].params = params;
+            self.defs[index].ty = ty;
+        }
+    }
+
+    /// A type that may be `int` as a whole (never inside another type).
+    fn resolve_value_type(&mut self, te: &ast::TypeExpr) -> Type {
+        match te.kind {
+            TypeKind::Int => Type::Int,
+            _ => self.resolve_type(te, None),
         }
     }
 

@@ -108,6 +108,8 @@ pub enum Item {
     Bound(BoundDecl),
     /// `expect violation name`
     Expect(ExpectDecl),
+    /// `def name(p: T): R = body`
+    Def(DefDecl),
 }
 
 impl Item {
@@ -125,6 +127,7 @@ impl Item {
             Item::Done(d) => d.span,
             Item::Bound(d) => d.span,
             Item::Expect(d) => d.span,
+            Item::Def(d) => d.span,
         }
     }
 }
@@ -143,6 +146,18 @@ pub struct ConstDecl {
 pub struct TypeDecl {
     pub name: Ident,
     pub ty: TypeExpr,
+    pub span: Span,
+}
+
+/// `def NAME(p: T, ...): TYPE = BODY`: a named, pure expression.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DefDecl {
+    pub name: Ident,
+    /// `None` when written without parentheses (`def name: T = e`).
+    pub params: Option<Vec<Field>>,
+    /// The type of its value.
+    pub ty: TypeExpr,
+    pub body: Expr,
     pub span: Span,
 }
 
@@ -621,13 +636,19 @@ impl BinaryOp {
     }
 }
 
-/// `forall`, `exists` or `count`.
+/// `forall`, `exists`, `count`, `sum`, `min` or `max`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Quantifier {
     Forall,
     Exists,
     /// The number of bindings that satisfy the body.
     Count,
+    /// The sum of the body's values over the bindings (0 when none).
+    Sum,
+    /// The least of the body's values; a finding over an empty domain.
+    Min,
+    /// The greatest of the body's values; a finding over an empty domain.
+    Max,
 }
 
 impl Quantifier {
@@ -637,7 +658,16 @@ impl Quantifier {
             Quantifier::Forall => "forall",
             Quantifier::Exists => "exists",
             Quantifier::Count => "count",
+            Quantifier::Sum => "sum",
+            Quantifier::Min => "min",
+            Quantifier::Max => "max",
         }
+    }
+
+    /// Whether the body is an integer (`sum`, `min`, `max`) rather than a
+    /// condition.
+    pub fn aggregates(self) -> bool {
+        matches!(self, Quantifier::Sum | Quantifier::Min | Quantifier::Max)
     }
 }
 
@@ -677,6 +707,12 @@ pub enum ExprKind {
     },
     /// `all T`: every value of a finite type.
     All(TypeExpr),
+    /// `let x = a, y = b in body`: each name bound in turn, seen by the
+    /// later values and the body.
+    Let {
+        bindings: Vec<(Ident, Expr)>,
+        body: Box<Expr>,
+    },
     /// `if c { a } else { b }`
     If(Box<Expr>, Box<Expr>, Box<Expr>),
     /// `(a, b)`

@@ -97,6 +97,11 @@ pub fn too_deep(spec: &Spec) -> Option<Span> {
             },
             Item::Done(d) => exprs.push((&d.cond, 1)),
             Item::Bound(d) => exprs.push((&d.cond, 1)),
+            Item::Def(d) => {
+                types.extend(d.params.iter().flatten().map(|f| (&f.ty, 1)));
+                types.push((&d.ty, 1));
+                exprs.push((&d.body, 1));
+            }
             Item::Network(_) | Item::AllowDeadlock(_) | Item::Expect(_) => {}
         }
     }
@@ -189,6 +194,10 @@ pub fn too_deep(spec: &Spec) -> Option<Span> {
                 exprs.push((body, d));
             }
             ExprKind::All(t) => types.push((t, d)),
+            ExprKind::Let { bindings, body } => {
+                exprs.extend(bindings.iter().map(|(_, v)| (v, d)));
+                exprs.push((body, d));
+            }
             ExprKind::If(c, t, f) => {
                 exprs.push((c, d));
                 exprs.push((t, d));

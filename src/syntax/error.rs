@@ -665,12 +665,16 @@ fn describe(rule: Rule) -> Option<&'static str> {
         ident | binder | named_type | place => "a name",
         int_lit => "a number",
         bool_lit => "`true` or `false`",
-        expr | bound_expr => "an expression",
+        expr | bound_expr | let_value => "an expression",
+        let_expr => "`let`",
+        let_binding => "a name",
         type_expr => "a type",
         block => "`{`",
         protocol_decl | kw_protocol => "`protocol`",
         const_decl | type_decl | network_decl | message_decl | node_decl | faults_decl
-        | property_decl | allow_deadlock | done_decl | bound_decl | expect_decl => "a declaration",
+        | property_decl | allow_deadlock | done_decl | bound_decl | expect_decl | def_decl => {
+            "a declaration"
+        }
         var_decl | handler | action_decl => NODE_ITEM,
         fault | fault_kind => FAULT,
         network_kind => NETWORK_KIND,

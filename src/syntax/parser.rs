@@ -189,7 +189,10 @@ fn check_nesting(source: &str) -> Result<(), SyntaxError> {
                 *here = 0;
                 continue;
             }
-            if matches!(&bytes[start..i], b"forall" | b"exists" | b"count" | b"if") {
+            if matches!(
+                &bytes[start..i],
+                b"forall" | b"exists" | b"count" | b"sum" | b"min" | b"max" | b"let" | b"if"
+            ) {
                 *keywords.last_mut().expect("the top level") += 1;
                 open_keywords += 1;
                 if open_keywords > MAX_OPEN_KEYWORDS {
@@ -238,6 +241,7 @@ fn starts_item(word: &[u8]) -> bool {
             | b"var"
             | b"action"
             | b"on"
+            | b"def"
     )
 }
 
@@ -407,6 +411,28 @@ fn item(pair: Pair<Rule>) -> Item {
         Rule::expect_decl => {
             let property = ident(pair.into_inner().nth(2).unwrap());
             Item::Expect(ExpectDecl { property, span: sp })
+        }
+        Rule::def_decl => {
+            let mut name = None;
+            let mut params = None;
+            let mut ty = None;
+            let mut body = None;
+            for p in pair.into_inner() {
+                match p.as_rule() {
+                    Rule::ident => name = Some(ident(p)),
+                    Rule::param_list => params = Some(p.into_inner().map(field).collect()),
+                    Rule::type_expr => ty = Some(type_expr(p)),
+                    Rule::expr => body = Some(expr(p)),
+                    _ => {}
+                }
+            }
+            Item::Def(DefDecl {
+                name: name.expect("grammar: def name"),
+                params,
+                ty: ty.expect("grammar: def type"),
+                body: body.expect("grammar: def body"),
+                span: sp,
+            })
         }
         rule => unreachable!("grammar: unexpected item {rule:?}"),
     }
@@ -873,6 +899,9 @@ fn primary(pair: Pair<Rule>) -> Expr {
             let quantifier = match it.next().unwrap().as_str() {
                 "forall" => Quantifier::Forall,
                 "exists" => Quantifier::Exists,
+                "sum" => Quantifier::Sum,
+                "min" => Quantifier::Min,
+                "max" => Quantifier::Max,
                 _ => Quantifier::Count,
             };
             let mut vars = Vec::new();
@@ -891,6 +920,26 @@ fn primary(pair: Pair<Rule>) -> Expr {
                 vars,
                 domain: Box::new(domain),
                 body: Box::new(body),
+            }
+        }
+        Rule::let_expr => {
+            let mut bindings = Vec::new();
+            let mut body = None;
+            for p in pair.into_inner() {
+                match p.as_rule() {
+                    Rule::let_binding => {
+                        let mut it = p.into_inner();
+                        let name = ident(it.next().unwrap());
+                        let value = climb(it.next().unwrap().into_inner());
+                        bindings.push((name, value));
+                    }
+                    Rule::expr => body = Some(expr(p)),
+                    _ => {}
+                }
+            }
+            ExprKind::Let {
+                bindings,
+                body: Box::new(body.expect("grammar: let body")),
             }
         }
         Rule::if_expr => {

@@ -98,6 +98,19 @@ pub enum TypeError {
     CannotInfer { what: &'static str, span: Span },
     /// `self` outside a node.
     NoSelf { span: Span },
+    /// Node code calling a def whose body uses `byzantine` or `crashed`.
+    DefEnvironmentOnly { def: String, span: Span },
+    /// A def whose body leads back to itself; `cycle` names the defs in
+    /// order, the first one again at the end.
+    RecursiveDef { cycle: Vec<String>, span: Span },
+    /// A def body that reads the running node: `self` or a bare variable.
+    DefSelf {
+        name: String,
+        def: String,
+        span: Span,
+    },
+    /// Inlining defs into one another nests too deep or grows too large.
+    DefTooLarge { def: String, span: Span },
     /// An initial value that reads a variable.
     InitReadsState { span: Span },
     /// `x.f` where `x` has no field `f`.
@@ -282,6 +295,55 @@ impl TypeError {
             )
             .primary(*span, "not inside a node")
             .help("properties talk about all nodes: quantify, e.g. `forall n in RM: n.x ...`"),
+            TypeError::DefEnvironmentOnly { def, span } => Diagnostic::error(
+                "dsmc::typeck::environment_only",
+                format!("`{def}` reads `byzantine(..)` or `crashed(..)`, which node code cannot"),
+            )
+            .primary(*span, "a node cannot observe this")
+            .help(format!(
+                "`{def}` tells what the environment did, which no real node can know; \
+                 call it from properties, `bound` and `done when`"
+            )),
+            TypeError::RecursiveDef { cycle, span } => {
+                let path = cycle
+                    .iter()
+                    .map(|d| format!("`{d}`"))
+                    .collect::<Vec<_>>()
+                    .join(" → ");
+                let first = cycle.first().cloned().unwrap_or_default();
+                Diagnostic::error(
+                    "dsmc::typeck::recursive_def",
+                    format!("`{first}` is defined in terms of itself: {path}"),
+                )
+                .primary(*span, format!("this call leads back to `{first}`"))
+                .help(
+                    "a def is inlined where it is called, so it cannot call itself, \
+                     directly or through other defs; use a quantifier (`forall`, `sum`, \
+                     `max`, ...) over a finite domain instead",
+                )
+            }
+            TypeError::DefSelf { name, def, span } => Diagnostic::error(
+                "dsmc::typeck::def_self",
+                format!("the def `{def}` cannot read `{name}` of the running node"),
+            )
+            .primary(*span, "a def has no running node")
+            .help(
+                "a def reads node state only through its parameters or through \
+                 quantifiers, as a property does: take the node as a parameter \
+                 (`n: Kind`) and read `n.var`, and pass `self` at the call",
+            ),
+            TypeError::DefTooLarge { def, span } => Diagnostic::error(
+                "dsmc::typeck::def_too_large",
+                format!("inlining `{def}` here makes the expression too large"),
+            )
+            .primary(*span, "this call")
+            .help(format!(
+                "defs are inlined where they are called: the bodies of defs calling \
+                 one another may nest at most {} levels deep, and a spec's inlined defs \
+                 may hold at most {} expressions; split the def or compute less in it",
+                super::MAX_INLINE_DEPTH,
+                super::MAX_INLINED
+            )),
             TypeError::InitReadsState { span } => Diagnostic::error(
                 "dsmc::typeck::init_reads_state",
                 "an initial value cannot read variables",

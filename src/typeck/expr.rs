@@ -102,6 +102,19 @@ impl Checker<'_, '_> {
         });
     }
 
+    /// `self` or a bare variable `name` in a def's body.
+    fn def_self(&mut self, name: &str, span: Span) {
+        let def = self
+            .checking
+            .last()
+            .map_or_else(String::new, |&d| self.r.defs[d].decl.name.name.clone());
+        self.errors.push(TypeError::DefSelf {
+            name: name.to_string(),
+            def,
+            span,
+        });
+    }
+
     fn read_var(&mut self, cx: &mut Ctx, kind: NodeKindId, var: VarId, span: Span) {
         cx.reads_state = true;
         self.var_reads.insert((kind, var));
@@ -155,6 +168,10 @@ impl Checker<'_, '_> {
             ast::ExprKind::Name(name) => self.name_expr(cx, name, hint),
             ast::ExprKind::SelfRef => match cx.node {
                 Some(k) => mk(ExprKind::SelfId, Type::Node(k)),
+                None if cx.in_def => {
+                    self.def_self("self", span);
+                    Self::error_expr(span)
+                }
                 None => {
                     self.errors.push(TypeError::NoSelf { span });
                     Self::error_expr(span)
@@ -212,11 +229,16 @@ impl Checker<'_, '_> {
                         self.bind(cx, v, elem.clone(), kind, span)
                     })
                     .collect();
-                let body = self.check(cx, body, &Type::Bool, None);
+                let body_ty = if quantifier.aggregates() {
+                    Type::Int
+                } else {
+                    Type::Bool
+                };
+                let body = self.check(cx, body, &body_ty, None);
                 cx.pop();
                 let ty = match quantifier {
-                    Quantifier::Count => Type::Int,
-                    _ => Type::Bool,
+                    Quantifier::Forall | Quantifier::Exists => Type::Bool,
+                    _ => Type::Int,
                 };
                 mk(
                     ExprKind::Quant {
@@ -224,6 +246,29 @@ impl Checker<'_, '_> {
                         vars: locals,
                         domain: Box::new(domain),
                         body: Box::new(body),
+                    },
+                    ty,
+                )
+            }
+            ast::ExprKind::Let { bindings, body } => {
+                cx.push();
+                let mut out = Vec::new();
+                for (name, value) in bindings {
+                    let value = self.infer(cx, value);
+                    // An integer's range as far as the value's form tells,
+                    // as for a `let` statement.
+                    let ty = precise_type(&value);
+                    let local = cx.bind(&name.name, ty.clone(), name.span);
+                    out.push((local, ty, value));
+                }
+                let body = self.expr(cx, body, hint);
+                cx.pop();
+                let ty = body.ty.clone();
+                mk(
+                    ExprKind::Let {
+                        bindings: out,
+                        body: Box::new(body),
+                        checked: false,
                     },
                     ty,
                 )
@@ -426,6 +471,7 @@ impl Checker<'_, '_> {
             NameRes::Const(_, ConstValue::Int(n)) => mk(ExprKind::Int(n), Type::Int),
             NameRes::Const(_, ConstValue::Bool(b)) => mk(ExprKind::Bool(b), Type::Bool),
             NameRes::Global(Global::Const(_)) => Self::error_expr(span),
+            NameRes::Global(Global::Def(d)) => self.call_def(cx, d, &[], span),
             NameRes::Global(Global::Node(k)) => {
                 let node = &self.r.nodes[k];
                 if node.decl.count.is_none() {
@@ -483,7 +529,16 @@ impl Checker<'_, '_> {
                 }
             },
             NameRes::Unknown => {
-                self.unknown_name(cx, name);
+                let is_var = self
+                    .r
+                    .nodes
+                    .iter()
+                    .any(|n| n.var_index.contains_key(&name.name));
+                if cx.in_def && is_var {
+                    self.def_self(&name.name, span);
+                } else {
+                    self.unknown_name(cx, name);
+                }
                 Self::error_expr(span)
             }
         }
@@ -898,9 +953,15 @@ impl Checker<'_, '_> {
         hint: Option<&Type>,
         span: Span,
     ) -> Expr {
+        if Builtin::by_name(&name.name).is_none()
+            && let Some(Global::Def(d)) = self.r.globals.get(&name.name).copied()
+        {
+            return self.call_def(cx, d, args, span);
+        }
         let Some(builtin) = Builtin::by_name(&name.name) else {
-            let suggestion =
-                did_you_mean(&name.name, Builtin::NAMES.iter().copied()).map(str::to_string);
+            let defs = self.r.defs.iter().map(|d| d.decl.name.name.as_str());
+            let suggestion = did_you_mean(&name.name, Builtin::NAMES.iter().copied().chain(defs))
+                .map(str::to_string);
             self.r.errors.push(ResolveError::UnknownName {
                 name: name.name.clone(),
                 wanted: "function",
@@ -994,6 +1055,7 @@ impl Checker<'_, '_> {
             }
             Builtin::Byzantine | Builtin::Crashed => {
                 let x = self.infer(cx, &args[0]);
+                cx.env_reads = true;
                 if cx.node.is_some() {
                     self.errors.push(TypeError::EnvironmentOnly {
                         name: builtin_name(builtin),
@@ -1201,6 +1263,12 @@ fn int_range(e: &Expr) -> Option<(i64, i64)> {
             let ((t0, t1), (f0, f1)) = (int_range(t)?, int_range(f)?);
             Some((t0.min(f0), t1.max(f1)))
         }
+        ExprKind::Let { body, .. } => int_range(body),
+        ExprKind::Quant {
+            quantifier: Quantifier::Min | Quantifier::Max,
+            body,
+            ..
+        } => int_range(body),
         ExprKind::Call(Builtin::Min | Builtin::Max, args) if args.len() == 2 => {
             let ((a0, a1), (b0, b1)) = (int_range(&args[0])?, int_range(&args[1])?);
             Some((a0.min(b0), a1.max(b1)))

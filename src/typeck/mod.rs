@@ -10,6 +10,7 @@
 //! expected type when the context knows it, which is how `{}`, `none` and a
 //! bare variant name like `committed` get their types.
 
+mod defs;
 pub mod error;
 mod expr;
 mod lint;
@@ -64,6 +65,13 @@ pub fn check(mut resolved: Resolved<'_>) -> (Checked, Vec<crate::resolve::Resolv
     )
 }
 
+/// How deep the bodies of defs inlined into one another may nest, summed
+/// (each body is at most `syntax::depth::MAX_DEPTH` deep on its own).
+pub const MAX_INLINE_DEPTH: usize = 256;
+
+/// The most expression nodes all the inlined calls of a spec may hold.
+pub const MAX_INLINED: usize = 1_000_000;
+
 /// Where a body runs, and the locals in scope.
 struct Ctx {
     /// The node kind whose code this is; `None` in properties.
@@ -77,6 +85,10 @@ struct Ctx {
     init_mode: bool,
     /// The innermost block, where a `let` is in scope.
     block: Span,
+    /// Inside a def's body: no running node to read.
+    in_def: bool,
+    /// Set when the body uses `byzantine` or `crashed`.
+    env_reads: bool,
 }
 
 impl Ctx {
@@ -88,6 +100,8 @@ impl Ctx {
             reads_state: false,
             init_mode: false,
             block: Span::default(),
+            in_def: false,
+            env_reads: false,
         }
     }
 
@@ -155,6 +169,25 @@ struct Checker<'r, 'a> {
     handled: BTreeSet<(NodeKindId, MessageId)>,
     /// Handlers of messages no one sends, for the lint.
     unsent_handlers: Vec<(String, Span)>,
+    /// Each def's standalone check, by index in `Resolved::defs`.
+    defs: Vec<DefCheck>,
+    /// The defs whose standalone check is under way, outermost first.
+    checking: Vec<usize>,
+    /// The summed depth of the def bodies being inlined.
+    inline_depth: usize,
+    /// Expression nodes inlined so far.
+    inlined: usize,
+}
+
+/// Where a def's standalone check stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DefCheck {
+    Unchecked,
+    InProgress,
+    Ok,
+    /// Its body had errors (reported once, by the standalone check):
+    /// calls give an error expression without inlining it.
+    Failed,
 }
 
 impl<'r, 'a> Checker<'r, 'a> {
@@ -166,7 +199,12 @@ impl<'r, 'a> Checker<'r, 'a> {
             senders: BTreeMap::new(),
             handled: BTreeSet::new(),
             unsent_handlers: Vec::new(),
+            defs: Vec::new(),
+            checking: Vec::new(),
+            inline_depth: 0,
+            inlined: 0,
         };
+        c.defs = vec![DefCheck::Unchecked; c.r.defs.len()];
         c.prepass();
         c
     }
@@ -198,6 +236,9 @@ impl<'r, 'a> Checker<'r, 'a> {
     }
 
     fn check_spec(&mut self) -> TypedSpec {
+        for index in 0..self.r.defs.len() {
+            self.ensure_def_checked(index);
+        }
         let nodes: Vec<NodeDef> = (0..self.r.nodes.len())
             .map(|k| self.check_node(k))
             .collect();

@@ -165,13 +165,56 @@ impl<'a> Env<'a> {
                 body,
             } => {
                 let d: Vec<Value> = self.domain(st, domain)?.as_set()?.iter().cloned().collect();
-                let mut count = 0i64;
-                let found = self.quant(st, *quantifier, vars, &d, body, &mut count)?;
-                match quantifier {
-                    Quantifier::Count => Value::Int(count),
-                    Quantifier::Forall => Value::Bool(!found),
-                    Quantifier::Exists => Value::Bool(found),
+                if quantifier.aggregates() {
+                    let mut values = Vec::new();
+                    self.aggregate(st, vars, &d, body, &mut values)?;
+                    match quantifier {
+                        // Summed exactly; only the total must fit `i64`.
+                        Quantifier::Sum => {
+                            let total: i128 = values.iter().map(|&v| v as i128).sum();
+                            Value::Int(
+                                i64::try_from(total)
+                                    .map_or_else(|_| fail("integer overflow"), Ok)?,
+                            )
+                        }
+                        Quantifier::Min => match values.iter().min() {
+                            Some(&v) => Value::Int(v),
+                            None => return fail("`min` over an empty domain"),
+                        },
+                        _ => match values.iter().max() {
+                            Some(&v) => Value::Int(v),
+                            None => return fail("`max` over an empty domain"),
+                        },
+                    }
+                } else {
+                    let mut count = 0i64;
+                    let found = self.quant(st, *quantifier, vars, &d, body, &mut count)?;
+                    match quantifier {
+                        Quantifier::Count => Value::Int(count),
+                        Quantifier::Forall => Value::Bool(!found),
+                        _ => Value::Bool(found),
+                    }
                 }
+            }
+            // A binding's value, and the body's, are stored into their
+            // types when the `let` says a store may fail (a def's call).
+            K::Let {
+                bindings,
+                body,
+                checked,
+            } => {
+                for (local, ty, value) in bindings {
+                    let v = self.eval(st, value)?;
+                    if *checked {
+                        check_fits(&v, ty)?;
+                    }
+                    self.bind(*local, v);
+                }
+                let v = self.eval(st, body)?;
+                if *checked {
+                    check_fits(&v, &e.ty)?;
+                }
+                v
             }
             K::All(t) => Value::Set(domain(self.spec, t)?.into_iter().collect()),
             K::If(c, a, b) => {
@@ -269,7 +312,7 @@ impl<'a> Env<'a> {
             return Ok(match q {
                 Quantifier::Exists => b,
                 Quantifier::Forall => !b,
-                Quantifier::Count => {
+                _ => {
                     *count += b as i64;
                     false
                 }
@@ -281,6 +324,27 @@ impl<'a> Env<'a> {
             decided |= self.quant(st, q, rest, d, body, count)?;
         }
         Ok(decided)
+    }
+
+    /// The values of integer `body` for every binding of `vars[..]` over
+    /// `d` (`sum`, `min`, `max`).
+    fn aggregate(
+        &mut self,
+        st: &State,
+        vars: &[usize],
+        d: &[Value],
+        body: &Expr,
+        out: &mut Vec<i64>,
+    ) -> R<()> {
+        let Some((&first, rest)) = vars.split_first() else {
+            out.push(self.eval(st, body)?.as_int()?);
+            return Ok(());
+        };
+        for v in d {
+            self.bind(first, v.clone());
+            self.aggregate(st, rest, d, body, out)?;
+        }
+        Ok(())
     }
 
     fn binary(&mut self, st: &State, op: BinOp, a: &Expr, b: &Expr) -> R<Value> {

@@ -149,7 +149,8 @@ pub fn outline(source: &str, spec: &ast::Spec, lines: &LineIndex<'_>) -> Vec<Doc
             | Item::AllowDeadlock(_)
             | Item::Done(_)
             | Item::Bound(_)
-            | Item::Expect(_) => {}
+            | Item::Expect(_)
+            | Item::Def(_) => {}
         }
     }
     symbols
