@@ -399,3 +399,38 @@ fn symmetry_keeps_every_liveness_verdict() {
         "only {checked} symmetric specs with liveness checked"
     );
 }
+
+/// The liveness phase keeps `R`'s edges from its first pass when they fit
+/// its budget and computes them again otherwise: both ways give the same
+/// verdicts and the same lassos, on every spec with a liveness property.
+#[test]
+fn kept_and_recomputed_liveness_edges_agree() {
+    let liveness = ["~>", "transient", "ensures", "variant"];
+    let mut checked = 0;
+    for (path, model) in
+        models(|source| !common::is_heavy(source) && liveness.iter().any(|l| source.contains(l)))
+    {
+        let run = |recompute_liveness_edges| {
+            let options = Options {
+                recompute_liveness_edges,
+                threads: Some(2),
+                ..Options::default()
+            };
+            explore(&model, &options)
+        };
+        let (kept, recomputed) = match (run(false), run(true)) {
+            (Ok(k), Ok(r)) => (k, r),
+            (k, r) => {
+                assert_eq!(k.is_ok(), r.is_ok(), "{path}");
+                continue;
+            }
+        };
+        assert_eq!(
+            format!("{:?}", kept.verdicts),
+            format!("{:?}", recomputed.verdicts),
+            "{path}: verdicts and lassos"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} specs with liveness checked");
+}

@@ -280,6 +280,7 @@ fn check_input(
                 )
             }),
             resume: None,
+            recompute_liveness_edges: false,
         },
         properties: args.properties.clone(),
         resume: args.resume.as_deref().map(super::checkpoint::file),

@@ -299,6 +299,35 @@ struct Region {
     /// Interned tasks: task → index, index → task.
     index_of: TaskIndex,
     tasks: Vec<Task>,
+    /// `R`'s edges and enabled tasks, by position, as [`Explorer::region`]
+    /// computed them, when they fit the budget it sets; else the later
+    /// passes compute them again.
+    kept: Option<Kept>,
+}
+
+/// `R`'s edges inside it and the tasks enabled at its states, by position
+/// in `R`'s order, in compressed rows: what [`Explorer::trim`] and
+/// [`Explorer::rest_graph`] would otherwise compute again.
+#[derive(Default)]
+struct Kept {
+    edge_start: Vec<u32>,
+    /// (target, dense; task index or `NO_TASK`).
+    edges: Vec<(u32, u32)>,
+    /// Under symmetry, by edge ([`Graph::renamings`]).
+    renamings: Vec<u64>,
+    enabled_start: Vec<u32>,
+    enabled: Vec<u32>,
+}
+
+impl Kept {
+    fn bytes(&self) -> usize {
+        4 * (self.edge_start.capacity() + self.enabled_start.capacity() + self.enabled.capacity())
+            + 8 * (self.edges.capacity() + self.renamings.capacity())
+    }
+
+    fn edges(&self, at: usize) -> std::ops::Range<usize> {
+        self.edge_start[at] as usize..self.edge_start[at + 1] as usize
+    }
 }
 
 impl Region {
@@ -313,6 +342,7 @@ impl Region {
     fn bytes(&self) -> usize {
         4 * (self.states.capacity() + self.node_of.capacity() + self.in_degree.capacity())
             + self.idle.capacity()
+            + self.kept.as_ref().map_or(0, Kept::bytes)
     }
 }
 
@@ -593,23 +623,42 @@ impl Explorer<'_> {
         let mut in_degree = vec![0u32; n];
         let mut idle: Vec<bool> = Vec::new();
         let mut piece_max = 0;
+        // The edges are kept while they take no more than the visited set
+        // does, so that they at most double what the search held; past
+        // that, the later passes compute them again.
+        let budget = self.held_bytes(&[]);
+        let symmetric = self.shared.sym.is_some();
+        // (Without a step back, no cycle is looked for: nothing to keep.)
+        let keep = self.backward && !self.options.recompute_liveness_edges;
+        let mut kept = keep.then(|| Kept {
+            edge_start: vec![0],
+            enabled_start: vec![0],
+            ..Kept::default()
+        });
         while !frontier.is_empty() {
             let mut next = Vec::new();
             for piece in frontier.chunks(LIVENESS_CHUNK) {
-                let held = self.held_bytes(&[]) + dense.bytes() + 8 * n + states.capacity() * 4;
+                if kept.as_ref().is_some_and(|k| k.bytes() > budget) {
+                    kept = None;
+                }
+                let held = self.held_bytes(&[])
+                    + dense.bytes()
+                    + 8 * n
+                    + states.capacity() * 4
+                    + kept.as_ref().map_or(0, Kept::bytes);
                 if let Some(reason) = self.must_stop(held, 2 * piece_max) {
                     return Err(reason);
                 }
                 let computed = self.raw_nodes(dense, piece, pool)?;
                 piece_max = piece_max.max(computed.iter().map(RawNode::bytes).sum());
                 for (&i, node) in piece.iter().zip(computed) {
-                    let mut intern = |t: Task| {
-                        index_of.entry(t).or_insert_with(|| {
+                    let mut intern = |t: Task| -> u32 {
+                        *index_of.entry(t).or_insert_with(|| {
                             tasks.push(t);
                             tasks.len() as u32 - 1
-                        });
+                        })
                     };
-                    for &Out { to, task, .. } in &node.edges {
+                    for &Out { to, task, renaming } in &node.edges {
                         if !query.kept(i, to) {
                             continue;
                         }
@@ -618,9 +667,22 @@ impl Explorer<'_> {
                             next.push(to);
                         }
                         in_degree[to as usize] += 1;
-                        task.map(&mut intern);
+                        let t = task.map_or(NO_TASK, &mut intern);
+                        if let Some(k) = kept.as_mut() {
+                            k.edges.push((to, t));
+                            if symmetric {
+                                k.renamings.push(renaming);
+                            }
+                        }
                     }
-                    node.enabled.iter().for_each(|&t| intern(t));
+                    let mut en: Vec<u32> = node.enabled.iter().map(|&t| intern(t)).collect();
+                    if let Some(k) = kept.as_mut() {
+                        en.sort_unstable();
+                        en.dedup();
+                        k.enabled.extend(en);
+                        k.enabled_start.push(k.enabled.len() as u32);
+                        k.edge_start.push(k.edges.len() as u32);
+                    }
                     idle.push(node.enabled.is_empty());
                 }
             }
@@ -638,6 +700,7 @@ impl Explorer<'_> {
             idle,
             index_of,
             tasks,
+            kept,
         })
     }
 
@@ -676,6 +739,7 @@ impl Explorer<'_> {
             idle,
             index_of: TaskIndex::default(),
             tasks: Vec::new(),
+            kept: None,
         })
     }
 
@@ -695,6 +759,18 @@ impl Explorer<'_> {
         let mut frontier: Vec<u32> = (region.states.iter().copied())
             .filter(|&i| region.in_degree[i as usize] == 0)
             .collect();
+        if let Some(kept) = &region.kept {
+            while let Some(i) = frontier.pop() {
+                for &(to, _) in &kept.edges[kept.edges(region.position(i))] {
+                    let left = &mut region.in_degree[to as usize];
+                    *left -= 1;
+                    if *left == 0 {
+                        frontier.push(to);
+                    }
+                }
+            }
+            return Ok(());
+        }
         let held = self.held_bytes(&[]) + dense.bytes() + region.bytes();
         while !frontier.is_empty() {
             let mut next = Vec::new();
@@ -742,9 +818,31 @@ impl Explorer<'_> {
         let symmetric = self.shared.sym.is_some();
         let mut enabled_start = vec![0u32];
         let mut enabled: Vec<u32> = Vec::new();
+        if let Some(kept) = &region.kept {
+            for &i in &rest {
+                let at = region.position(i);
+                for (e, &(to, t)) in kept.edges[kept.edges(at)].iter().enumerate() {
+                    if let Some(&w) = node_of.get(&to) {
+                        edges.push((w, t));
+                        if symmetric {
+                            renamings.push(kept.renamings[kept.edge_start[at] as usize + e]);
+                        }
+                    }
+                }
+                edge_start.push(edges.len() as u32);
+                let en = &kept.enabled
+                    [kept.enabled_start[at] as usize..kept.enabled_start[at + 1] as usize];
+                enabled.extend_from_slice(en);
+                enabled_start.push(enabled.len() as u32);
+            }
+        }
         let held = self.held_bytes(&[]) + dense.bytes() + region.bytes();
         let mut piece_max = 0;
-        for piece in rest.chunks(LIVENESS_CHUNK) {
+        let pieces = match region.kept {
+            Some(_) => [].chunks(LIVENESS_CHUNK),
+            None => rest.chunks(LIVENESS_CHUNK),
+        };
+        for piece in pieces {
             let grown = 8 * edges.capacity() + 4 * (enabled.capacity() + 3 * edge_start.capacity());
             if let Some(reason) = self.must_stop(held + 16 * rest.len() + grown, 2 * piece_max) {
                 return Err(reason);

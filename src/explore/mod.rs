@@ -63,6 +63,11 @@ pub struct Options {
     /// Start from a checkpoint instead of the initial states (`--resume`):
     /// the search goes on as if it had never stopped.
     pub resume: Option<checkpoint::Resume>,
+    /// The liveness phase computes the edges of `R` again in its later
+    /// passes instead of keeping them from the first, as it does when they
+    /// would take more room than the visited set (both ways must give the
+    /// same verdicts and lassos; tests compare them).
+    pub recompute_liveness_edges: bool,
 }
 
 impl Options {
