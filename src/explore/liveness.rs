@@ -5,7 +5,10 @@
 //! 1. `B`: the reachable states where `P ∧ ¬Q` holds;
 //! 2. `R`: the states reachable from `B` through `¬Q` states only (the
 //!    successors are recomputed and looked up in the visited set, level by
-//!    level in parallel), kept as a compact CSR graph (8 bytes per edge);
+//!    level in parallel); its edges are kept in compressed rows while they
+//!    fit beside the visited set, else recomputed by the later passes; the
+//!    part of `R` that cycles lead to becomes a CSR graph (8 bytes per
+//!    edge);
 //! 3. the strongly connected components of `R` (iterative Tarjan);
 //! 4. a component is *fair* when every weakly fair task enabled in all of its
 //!    states is taken on one of its edges, and every strongly fair task
