@@ -256,39 +256,15 @@ fn every_renaming(counts: &[usize]) -> Vec<dsmc::model::Perms> {
 /// representative.
 #[test]
 fn representatives_do_not_depend_on_the_names() {
-    use dsmc::model::{Outcome, Scratch};
-    let mut checked = 0;
-    for (path, model) in models(|source| source.contains("symmetric node")) {
-        let Some(sym) = model.symmetry.as_ref() else {
-            continue;
-        };
-        let Ok(initial) = model.initial_states() else {
-            continue;
-        };
-        let perms = model.canonical(sym, &initial[0], &mut Vec::new());
-        let renamings = every_renaming(&perms.iter().map(Vec::len).collect::<Vec<_>>());
-        let mut seen = std::collections::HashSet::new();
-        let mut queue: std::collections::VecDeque<Vec<u64>> = initial.into_iter().collect();
-        let mut scratch = Scratch::default();
-        let (mut rep, mut renamed, mut other) = (Vec::new(), Vec::new(), Vec::new());
-        while let Some(state) = queue.pop_front() {
-            if seen.len() >= 3_000 || !seen.insert(state.clone()) {
-                continue;
-            }
-            model.canonical(sym, &state, &mut rep);
-            for perms in &renamings {
-                model.permute(sym, &state, perms, &mut renamed);
-                model.canonical(sym, &renamed, &mut other);
-                assert_eq!(rep, other, "{path}: renaming {perms:?} of {state:?}");
-            }
-            model.successors(&state, &mut scratch, &mut |_, outcome| {
-                if let Outcome::Next(next) = outcome {
-                    queue.push_back(next.to_vec());
-                }
-            });
+    let (mut rep, mut renamed, mut other) = (Vec::new(), Vec::new(), Vec::new());
+    let checked = each_symmetric_state(3_000, |path, model, sym, renamings, state, _| {
+        model.canonical(sym, state, &mut rep);
+        for perms in renamings {
+            model.permute(sym, state, perms, &mut renamed);
+            model.canonical(sym, &renamed, &mut other);
+            assert_eq!(rep, other, "{path}: renaming {perms:?} of {state:?}");
         }
-        checked += 1;
-    }
+    });
     assert!(checked >= 4, "only {checked} symmetric specs checked");
 }
 
@@ -299,8 +275,59 @@ fn representatives_do_not_depend_on_the_names() {
 /// on it.
 #[test]
 fn renamed_tasks_are_the_tasks_of_renamed_steps() {
-    use dsmc::model::{Outcome, Scratch};
-    let mut checked = 0;
+    let (mut renamed, mut renamed_next) = (Vec::new(), Vec::new());
+    let mut tasks = 0;
+    let checked = each_symmetric_state(300, |path, model, sym, renamings, state, steps| {
+        for perms in renamings {
+            model.permute(sym, state, perms, &mut renamed);
+            let there = steps_of(model, &renamed);
+            for (task, next) in steps {
+                let Some(task) = task else { continue };
+                tasks += 1;
+                let want = model.permute_task(sym, *task, perms);
+                model.permute(sym, next, perms, &mut renamed_next);
+                assert!(
+                    there
+                        .iter()
+                        .any(|(t, n)| *t == Some(want) && *n == renamed_next),
+                    "{path}: renaming {perms:?} of {task:?} at {state:?}"
+                );
+            }
+        }
+    });
+    assert!(checked >= 4, "only {checked} symmetric specs checked");
+    assert!(tasks > 1_000, "only {tasks} fair steps renamed");
+}
+
+/// A state's steps to another state: their tasks and successors.
+type Steps = Vec<(Option<dsmc::model::Task>, Vec<u64>)>;
+
+fn steps_of(model: &dsmc::model::Model, state: &[u64]) -> Steps {
+    let mut steps = Vec::new();
+    let mut scratch = dsmc::model::Scratch::default();
+    model.successors(state, &mut scratch, &mut |step, outcome| {
+        if let dsmc::model::Outcome::Next(next) = outcome {
+            steps.push((model.task(&step), next.to_vec()));
+        }
+    });
+    steps
+}
+
+/// Hands `each` the first `limit` states (breadth first) of every
+/// symmetric spec of the corpus, with every renaming of its groups and the
+/// state's steps; returns how many specs it walked.
+fn each_symmetric_state(
+    limit: usize,
+    mut each: impl FnMut(
+        &str,
+        &dsmc::model::Model,
+        &dsmc::model::Symmetry,
+        &[dsmc::model::Perms],
+        &[u64],
+        &Steps,
+    ),
+) -> usize {
+    let mut walked = 0;
     for (path, model) in models(|source| source.contains("symmetric node")) {
         let Some(sym) = model.symmetry.as_ref() else {
             continue;
@@ -312,50 +339,17 @@ fn renamed_tasks_are_the_tasks_of_renamed_steps() {
         let renamings = every_renaming(&perms.iter().map(Vec::len).collect::<Vec<_>>());
         let mut seen = std::collections::HashSet::new();
         let mut queue: std::collections::VecDeque<Vec<u64>> = initial.into_iter().collect();
-        let mut scratch = Scratch::default();
-        let (mut renamed, mut renamed_next) = (Vec::new(), Vec::new());
-        let mut tasks = 0;
         while let Some(state) = queue.pop_front() {
-            if seen.len() >= 300 || !seen.insert(state.clone()) {
+            if seen.len() >= limit || !seen.insert(state.clone()) {
                 continue;
             }
-            let mut steps = Vec::new();
-            model.successors(&state, &mut scratch, &mut |step, outcome| {
-                if let Outcome::Next(next) = outcome {
-                    steps.push((model.task(&step), next.to_vec()));
-                }
-            });
-            for perms in &renamings {
-                model.permute(sym, &state, perms, &mut renamed);
-                let mut there = Vec::new();
-                model.successors(&renamed, &mut scratch, &mut |step, outcome| {
-                    if let Outcome::Next(next) = outcome {
-                        there.push((model.task(&step), next.to_vec()));
-                    }
-                });
-                for (task, next) in &steps {
-                    let Some(task) = task else { continue };
-                    tasks += 1;
-                    let want = model.permute_task(sym, *task, perms);
-                    model.permute(sym, next, perms, &mut renamed_next);
-                    assert!(
-                        there
-                            .iter()
-                            .any(|(t, n)| *t == Some(want) && *n == renamed_next),
-                        "{path}: renaming {perms:?} of {task:?} at {state:?}"
-                    );
-                }
-            }
+            let steps = steps_of(&model, &state);
+            each(&path, &model, sym, &renamings, &state, &steps);
             queue.extend(steps.into_iter().map(|(_, next)| next));
         }
-        if tasks > 0 {
-            checked += 1;
-        }
+        walked += 1;
     }
-    assert!(
-        checked >= 4,
-        "only {checked} symmetric specs with fair steps checked"
-    );
+    walked
 }
 
 /// Symmetry reduction keeps every liveness verdict: each symmetric spec
