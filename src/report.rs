@@ -341,6 +341,14 @@ pub fn human_with(
             "symmetry: states that differ only by a permutation of {} count once (--no-symmetry explores them all)\n",
             exploration.symmetry.join(", ")
         ));
+        // Fairness and every property are the same under any renaming (the
+        // spec cannot name an instance apart), so liveness is decided on
+        // the reduced graph, cycles unfolded (docs/language.md).
+        if spec.properties.iter().any(|p| p.kind.is_liveness()) {
+            header.push_str(
+                "  liveness is checked on them too: fairness and the properties treat every renaming alike, and each cycle is unfolded into real runs\n",
+            );
+        }
     }
     if let Some(fairness) = fairness_line(model) {
         header.push_str(&fairness);
