@@ -54,8 +54,13 @@ pub enum DefKind {
     Quantified(Quantifier),
     /// A `for` variable.
     For,
-    /// A `let` binding.
+    /// A `let` binding (a statement's or a `let ... in` expression's).
     Let,
+    /// A `def`, with its parameters' names and types (`None` when written
+    /// without parentheses).
+    Def { params: Option<Vec<(String, Type)>> },
+    /// A def's parameter.
+    DefParam { def: String },
 }
 
 impl DefKind {
@@ -106,6 +111,9 @@ pub struct Index {
     record_aliases: Vec<(Type, String)>,
     /// Node kinds that send each message, by [`MessageId`].
     senders: Vec<Vec<NodeKindId>>,
+    /// Off while the type checker checks a def's body again at a call: the
+    /// names in it were recorded by the def's own check.
+    paused: bool,
 }
 
 impl Index {
@@ -118,7 +126,7 @@ impl Index {
         ty: Option<Type>,
         scope: Option<Span>,
     ) {
-        if self.by_span.contains_key(&span) {
+        if self.paused || self.by_span.contains_key(&span) {
             return;
         }
         self.by_span.insert(span, self.defs.len());
@@ -134,12 +142,24 @@ impl Index {
     /// Records that the name at `span` refers to the one declared at
     /// `definition`.
     pub fn refer(&mut self, span: Span, definition: Span) {
-        self.uses.push((span, definition));
+        if !self.paused {
+            self.uses.push((span, definition));
+        }
     }
 
     /// Records the name after a dot and the type of what is before it.
     pub fn member(&mut self, span: Span, base: &Type) {
-        self.members.push((span, base.clone()));
+        if !self.paused {
+            self.members.push((span, base.clone()));
+        }
+    }
+
+    /// Turns the recording of declarations and uses off (`false`) or back
+    /// on; returns whether it was on. The type checker turns it off while
+    /// it checks a def's body again at a call, where every name stands at
+    /// the same place as in the def's own check, which recorded it.
+    pub fn set_recording(&mut self, on: bool) -> bool {
+        !std::mem::replace(&mut self.paused, !on)
     }
 
     /// Records where the variants of enum `id` are declared.
@@ -298,5 +318,60 @@ impl Index {
     /// A type as users write it, records named by their alias.
     pub fn type_name(&self, ty: &Type) -> String {
         print_type(self, ty)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::front::check_source;
+
+    /// A def called from `calls` places (a guard, an effect, a property).
+    fn spec(calls: usize) -> String {
+        let uses = [
+            "  action go when clamp(n, 0, 2) > n { n = 1 }\n",
+            "  action back when n > 0 { n = clamp(n - 1, 0, 2) }\n",
+            "}\ninvariant i: clamp(Counter.n, 0, 2) == Counter.n\nnode Other {\n",
+        ];
+        let mut s = "protocol P\ndef clamp(x: int, lo: int, hi: int): int = \
+                     let m = min(x, hi) in max(lo, m)\nnode Counter {\n  var n: 0..2 = 0\n"
+            .to_string();
+        for u in &uses[..calls] {
+            s.push_str(u);
+        }
+        s.push_str("}\nallow deadlock\n");
+        s
+    }
+
+    #[test]
+    fn an_inlined_body_is_recorded_once() {
+        for calls in 1..=3 {
+            let source = spec(calls);
+            let front = check_source(&source, &[]);
+            assert!(!front.has_errors(), "{:?}", front.diagnostics);
+            let index = front.index.expect("it parses");
+            let body = source.find("let m").unwrap()..source.find("\nnode").unwrap();
+            let mut inside: Vec<_> = index
+                .uses
+                .iter()
+                .filter(|(span, _)| body.contains(&span.start))
+                .copied()
+                .collect();
+            let text: Vec<&str> = inside
+                .iter()
+                .map(|(s, _)| &source[s.start..s.end])
+                .collect();
+            // `x`, `hi`, `lo` and `m`, each once, whatever the calls.
+            assert_eq!(text.len(), 4, "{calls} calls: {text:?}");
+            inside.sort();
+            inside.dedup();
+            assert_eq!(inside.len(), 4);
+            // The parameters and the `let` once each, in the def.
+            let locals = index
+                .defs
+                .iter()
+                .filter(|d| d.span.start > source.find("def").unwrap() && body.end > d.span.end)
+                .count();
+            assert_eq!(locals, 4 + 1, "clamp, x, lo, hi and m");
+        }
     }
 }

@@ -885,6 +885,19 @@ fn broken_specs_are_answered_at_every_offset() {
         BROKEN.to_string(),
         // Half a spec.
         VOTES[..VOTES.len() / 2].to_string(),
+        // Defs, `let ... in` and aggregates: whole, with errors in a def's
+        // body or at a call, and half typed.
+        DEFS.to_string(),
+        DEFS.replace("min(x, hi)", "min(x, hgh)"),
+        DEFS.replace("sum w in Worker: w.load", "sum w in Worker: w.busy"),
+        DEFS.replace("def total: int = sum", "def total: int = total + sum"),
+        DEFS.replace("clamp(total, 0, 12)", "clamp(total, 0)"),
+        DEFS.replace("in h - l", "in h -"),
+        DEFS.replace("(min w in Worker: w.load)", "(min w in : w.)"),
+        DEFS.replace("let l = spread in", "let l = in"),
+        DEFS.replace("def spread: int", "def spread(: int"),
+        DEFS[..DEFS.find("hi))").unwrap()].to_string(),
+        DEFS[..DEFS.len() / 2].to_string(),
     ];
     let mut server = Server::start();
     server.initialize();
@@ -922,5 +935,385 @@ fn broken_specs_are_answered_at_every_offset() {
             }
         }
     }
+    assert_eq!(server.shutdown_and_exit(), Some(0));
+}
+
+/// Defs called from guards, effects and properties, `let ... in` binding
+/// the same name in three places, and aggregates.
+const DEFS: &str = "\
+protocol Defs
+const N: int = 3
+type Load = 0..4
+
+// Keeps x between lo and hi.
+def clamp(x: int, lo: int, hi: int): int = max(lo, min(x, hi))
+def total: int = sum w in Worker: w.load
+def spread: int = let h = (max w in Worker: w.load), l = (min w in Worker: w.load) in h - l
+
+node Worker[N] {
+  var load: Load = 0
+  var busy: bool = false
+  action take when !busy && clamp(load + 1, 0, 4) > load {
+    load = clamp(load + 1, 0, 4)
+    busy = true
+  }
+  action rest when busy {
+    load = let l = load in if l > 0 { l - 1 } else { 0 }
+    busy = false
+  }
+}
+
+invariant bounded: clamp(total, 0, 12) == total
+invariant near: let l = spread in l <= 4
+allow deadlock
+";
+
+fn references(server: &mut Server, at: (u32, u32)) -> Vec<Value> {
+    let references = server.call(
+        "textDocument/references",
+        json!({
+            "textDocument": { "uri": URI },
+            "position": { "line": at.0, "character": at.1 },
+            "context": { "includeDeclaration": true },
+        }),
+    );
+    ranges_of(&references)
+}
+
+#[test]
+fn defs_lets_and_aggregates_hover_and_definition() {
+    let mut server = Server::start();
+    server.initialize();
+    server.open(DEFS);
+    let errors: Vec<Value> = server
+        .diagnostics()
+        .into_iter()
+        .filter(|d| d["severity"] == 1)
+        .collect();
+    assert_eq!(errors, Vec::<Value>::new());
+
+    // A def, at its declaration and at a call: its signature, its comment
+    // and its calls.
+    let signature = "def clamp(x: int, lo: int, hi: int): int";
+    for at in [
+        position(DEFS, "clamp(x", 0, 0),
+        position(DEFS, "clamp(load + 1", 1, 2),
+        position(DEFS, "clamp(total", 0, 5),
+    ] {
+        let text = hover_text(&mut server, at);
+        assert!(text.contains(signature), "{text}");
+        assert!(text.contains("Keeps x between lo and hi."), "{text}");
+        assert!(text.contains("inlined at each of its 3 calls"), "{text}");
+    }
+    let text = hover_text(&mut server, position(DEFS, "total, 0", 0, 0));
+    assert!(
+        text.contains("def total: int = sum w in Worker: w.load"),
+        "{text}"
+    );
+    // A def's parameter, a `let` binding, an aggregate's variable.
+    let text = hover_text(&mut server, position(DEFS, "hi))", 0, 0));
+    assert!(
+        text.contains("hi: int") && text.contains("parameter of def `clamp`"),
+        "{text}"
+    );
+    let text = hover_text(&mut server, position(DEFS, "h - l", 0, 0));
+    assert!(
+        text.contains("h: ") && text.contains("`let` binding"),
+        "{text}"
+    );
+    let text = hover_text(&mut server, position(DEFS, "l <= 4", 0, 0));
+    // The range of the def's value, as the type checker works it out.
+    assert!(
+        text.contains("l: -4..4") && text.contains("`let` binding"),
+        "{text}"
+    );
+    let text = hover_text(&mut server, position(DEFS, "w.load\n", 0, 0));
+    assert!(
+        text.contains("w: Worker") && text.contains("`sum` variable"),
+        "{text}"
+    );
+    let text = hover_text(&mut server, position(DEFS, "w.load), l", 0, 0));
+    assert!(text.contains("`max` variable"), "{text}");
+
+    // Go to definition: a call to the def, a parameter to its declaration,
+    // a `let` name to its binding, an aggregate's variable to its binder.
+    let definition = |server: &mut Server, at: (u32, u32)| {
+        server.at("textDocument/definition", at.0, at.1)["range"].clone()
+    };
+    let at = position(DEFS, "clamp(load + 1", 1, 0);
+    assert_eq!(definition(&mut server, at), range_of(DEFS, "clamp", 0));
+    let at = position(DEFS, "spread in", 0, 0);
+    assert_eq!(definition(&mut server, at), range_of(DEFS, "spread", 0));
+    let at = position(DEFS, "x, hi", 0, 0);
+    assert_eq!(definition(&mut server, at), word(DEFS, "x: int", 0, 1));
+    let at = position(DEFS, "h - l", 0, 0);
+    assert_eq!(definition(&mut server, at), word(DEFS, "h = (", 0, 1));
+    let at = position(DEFS, "h - l", 0, 4);
+    assert_eq!(definition(&mut server, at), word(DEFS, "l = (min", 0, 1));
+    let at = position(DEFS, "l - 1", 0, 0);
+    assert_eq!(definition(&mut server, at), word(DEFS, "l = load", 0, 1));
+    let at = position(DEFS, "l <= 4", 0, 0);
+    assert_eq!(definition(&mut server, at), word(DEFS, "l = spread", 0, 1));
+    let at = position(DEFS, "w.load\n", 0, 0);
+    assert_eq!(
+        definition(&mut server, at),
+        word(DEFS, "w in Worker: w.load\n", 0, 1)
+    );
+    let at = position(DEFS, "w.load), l", 0, 0);
+    assert_eq!(
+        definition(&mut server, at),
+        word(DEFS, "w in Worker: w.load), l", 0, 1)
+    );
+    // `w.load` after the binder: the var.
+    let at = position(DEFS, "w.load\n", 0, 2);
+    assert_eq!(definition(&mut server, at), word(DEFS, "load: Load", 0, 4));
+
+    // The outline lists the defs.
+    let symbols = server.call(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": URI } }),
+    );
+    let names: Vec<&str> = symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "N", "Load", "clamp", "total", "spread", "Worker", "bounded", "near"
+        ]
+    );
+    let clamp = &symbols[2];
+    assert_eq!(clamp["kind"], 12, "a function: {clamp}");
+    assert_eq!(clamp["detail"], "def(x: int, lo: int, hi: int): int");
+    assert_eq!(clamp["selectionRange"], range_of(DEFS, "clamp", 0));
+    assert_eq!(server.shutdown_and_exit(), Some(0));
+}
+
+#[test]
+fn references_and_rename_of_defs_params_and_lets() {
+    let mut server = Server::start();
+    server.initialize();
+    server.open(DEFS);
+    let _ = server.diagnostics();
+
+    // A def: its declaration and its three calls, from any of them.
+    let calls: Vec<Value> = (0..4).map(|n| range_of(DEFS, "clamp", n)).collect();
+    for n in 0..4 {
+        let at = position(DEFS, "clamp", n, 1);
+        assert_eq!(references(&mut server, at), calls);
+        let highlights = server.at("textDocument/documentHighlight", at.0, at.1);
+        assert_eq!(
+            ranges_of(&json!(
+                highlights
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|h| json!({ "range": h["range"] }))
+                    .collect::<Vec<_>>()
+            )),
+            calls
+        );
+    }
+    // A def without parameters, called by its bare name.
+    let at = position(DEFS, "total, 0", 0, 0);
+    let expected: Vec<Value> = (0..3).map(|n| range_of(DEFS, "total", n)).collect();
+    assert_eq!(references(&mut server, at), expected);
+
+    // A parameter of a def called from three places: its declaration and
+    // its one use in the body, nothing at the calls.
+    let x = [word(DEFS, "x: int", 0, 1), word(DEFS, "x, hi", 0, 1)];
+    assert_eq!(references(&mut server, position(DEFS, "x, hi", 0, 0)), x);
+    assert_eq!(references(&mut server, position(DEFS, "x: int", 0, 0)), x);
+    let hi = [word(DEFS, "hi: int", 0, 2), word(DEFS, "hi))", 0, 2)];
+    assert_eq!(references(&mut server, position(DEFS, "hi))", 0, 1)), hi);
+
+    // Three `let`s bind `l`: each its own name.
+    let spread_l = [word(DEFS, "l = (min", 0, 1), word(DEFS, "l\n", 0, 1)];
+    assert_eq!(
+        references(&mut server, position(DEFS, "l\n", 0, 0)),
+        spread_l
+    );
+    let rest_l = [
+        word(DEFS, "l = load", 0, 1),
+        word(DEFS, "l > 0", 0, 1),
+        word(DEFS, "l - 1", 0, 1),
+    ];
+    assert_eq!(
+        references(&mut server, position(DEFS, "l > 0", 0, 0)),
+        rest_l
+    );
+    let near_l = [word(DEFS, "l = spread", 0, 1), word(DEFS, "l <= 4", 0, 1)];
+    assert_eq!(
+        references(&mut server, position(DEFS, "l <= 4", 0, 0)),
+        near_l
+    );
+    // An aggregate's variable.
+    let sum_w = [
+        word(DEFS, "w in Worker: w.load\n", 0, 1),
+        word(DEFS, "w.load\n", 0, 1),
+    ];
+    assert_eq!(
+        references(&mut server, position(DEFS, "w.load\n", 0, 0)),
+        sum_w
+    );
+
+    // Renames: the def everywhere, a parameter and a `let` in their scope.
+    let rename = |server: &mut Server, at: (u32, u32), name: &str| {
+        let response = server.call(
+            "textDocument/rename",
+            json!({
+                "textDocument": { "uri": URI },
+                "position": { "line": at.0, "character": at.1 },
+                "newName": name,
+            }),
+        );
+        let edits = response["changes"][URI].as_array().expect("edits").clone();
+        assert!(edits.iter().all(|e| e["newText"] == name));
+        ranges_of(&json!(
+            edits
+                .iter()
+                .map(|e| json!({ "range": e["range"] }))
+                .collect::<Vec<_>>()
+        ))
+    };
+    let at = position(DEFS, "clamp(total", 0, 0);
+    let prepared = server.at("textDocument/prepareRename", at.0, at.1);
+    assert_eq!(prepared, range_of(DEFS, "clamp", 3));
+    assert_eq!(rename(&mut server, at, "bound_to"), calls);
+    assert_eq!(
+        rename(&mut server, position(DEFS, "lo, min", 0, 0), "low"),
+        [word(DEFS, "lo: int", 0, 2), word(DEFS, "lo, min", 0, 2)]
+    );
+    assert_eq!(
+        rename(&mut server, position(DEFS, "l = load", 0, 0), "prev"),
+        rest_l
+    );
+    assert_eq!(server.shutdown_and_exit(), Some(0));
+}
+
+#[test]
+fn completion_offers_defs_params_and_lets() {
+    let mut server = Server::start();
+    server.initialize();
+    let complete = |server: &mut Server, version: i64, text: &str, at: (u32, u32)| {
+        server.change(version, text);
+        let _ = server.diagnostics();
+        server.at("textDocument/completion", at.0, at.1)
+    };
+    server.open(DEFS);
+    let _ = server.diagnostics();
+    // In a guard, an effect and a property, while the text does not parse.
+    let places = [
+        ("action rest when busy {", "action rest when busy && {"),
+        ("    busy = true\n", "    busy = \n"),
+        (
+            "invariant near: let l = spread in l <= 4",
+            "invariant near: ",
+        ),
+    ];
+    for (version, (from, to)) in places.into_iter().enumerate() {
+        let typing = DEFS.replace(from, to);
+        let at = position(
+            &typing,
+            to.trim_end_matches(['{', '\n']),
+            0,
+            to.trim_end_matches(['{', '\n']).len(),
+        );
+        let items = complete(&mut server, version as i64 + 2, &typing, at);
+        let names = labels(&items);
+        for name in ["clamp", "total", "spread", "N", "Worker", "max"] {
+            assert!(
+                names.iter().any(|n| n == name),
+                "{name} in {names:?} ({to})"
+            );
+        }
+        // Not the defs' parameters, nor another body's `let`s.
+        for name in ["x", "lo", "hi", "h", "l"] {
+            assert!(
+                !names.iter().any(|n| n == name),
+                "{name} not in {names:?} ({to})"
+            );
+        }
+        let clamp = items
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["label"] == "clamp")
+            .unwrap();
+        assert_eq!(clamp["kind"], 3, "a function: {clamp}");
+        assert_eq!(clamp["detail"], "(x: int, lo: int, hi: int): int");
+    }
+    // Inside a def's body: its parameters, not the node's vars.
+    let typing = DEFS.replace("max(lo, min(x, hi))", "max(lo, min(x, ))");
+    let at = position(&typing, "min(x, ", 0, 7);
+    let names = labels(&complete(&mut server, 9, &typing, at));
+    for name in ["x", "lo", "hi", "clamp", "total"] {
+        assert!(names.iter().any(|n| n == name), "{name} in {names:?}");
+    }
+    for name in ["load", "busy", "h"] {
+        assert!(!names.iter().any(|n| n == name), "{name} not in {names:?}");
+    }
+    // In a `let`'s body: its bindings.
+    let typing = DEFS.replace("in h - l", "in h - ");
+    let at = position(&typing, "in h - ", 0, 7);
+    let names = labels(&complete(&mut server, 10, &typing, at));
+    for name in ["h", "l", "spread"] {
+        assert!(names.iter().any(|n| n == name), "{name} in {names:?}");
+    }
+    assert_eq!(server.shutdown_and_exit(), Some(0));
+}
+
+#[test]
+fn defs_with_errors_still_resolve() {
+    let mut server = Server::start();
+    server.initialize();
+    // An unknown name and a type error in def bodies.
+    let broken = DEFS
+        .replace("min(x, hi)", "min(x, hgh)")
+        .replace("sum w in Worker: w.load", "sum w in Worker: w.busy");
+    server.open(&broken);
+    let codes: Vec<Value> = server
+        .diagnostics()
+        .into_iter()
+        .filter(|d| d["severity"] == 1)
+        .map(|d| d["code"].clone())
+        .collect();
+    for code in ["dsmc::resolve::unknown_name", "dsmc::typeck::mismatch"] {
+        assert!(codes.contains(&json!(code)), "{code} in {codes:?}");
+    }
+    // Around the errors, in the bodies.
+    let text = hover_text(&mut server, position(&broken, "lo, min", 0, 0));
+    assert!(text.contains("lo: int"), "{text}");
+    let at = position(&broken, "x, hgh", 0, 0);
+    let definition = server.at("textDocument/definition", at.0, at.1);
+    assert_eq!(definition["range"], word(&broken, "x: int", 0, 1));
+    assert_eq!(
+        server.at("textDocument/hover", at.0, at.1 + 4),
+        Value::Null,
+        "nothing at the unknown name"
+    );
+    let text = hover_text(&mut server, position(&broken, "w.busy", 0, 0));
+    assert!(text.contains("w: Worker"), "{text}");
+    // And at the calls: the defs, their signatures and every call.
+    let at = position(&broken, "clamp(total", 0, 0);
+    let text = hover_text(&mut server, at);
+    assert!(
+        text.contains("def clamp(x: int, lo: int, hi: int): int"),
+        "{text}"
+    );
+    let definition = server.at("textDocument/definition", at.0, at.1);
+    assert_eq!(definition["range"], range_of(&broken, "clamp", 0));
+    let calls: Vec<Value> = (0..4).map(|n| range_of(&broken, "clamp", n)).collect();
+    assert_eq!(references(&mut server, at), calls);
+    let at = position(&broken, "total, 0", 0, 0);
+    let definition = server.at("textDocument/definition", at.0, at.1);
+    assert_eq!(definition["range"], range_of(&broken, "total", 0));
+    // The rest of the spec as before.
+    let at = position(&broken, "l <= 4", 0, 0);
+    let definition = server.at("textDocument/definition", at.0, at.1);
+    assert_eq!(definition["range"], word(&broken, "l = spread", 0, 1));
     assert_eq!(server.shutdown_and_exit(), Some(0));
 }

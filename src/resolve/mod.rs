@@ -918,6 +918,17 @@ impl<'a> Resolved<'a> {
                 );
             }
         }
+        for d in &self.defs {
+            let name = &d.decl.name;
+            let params = d.decl.params.as_ref().map(|_| {
+                d.params
+                    .iter()
+                    .map(|(p, ty)| (p.name.clone(), ty.clone()))
+                    .collect()
+            });
+            let (kind, ty) = (DefKind::Def { params }, Some(d.ty.clone()));
+            index.define(&name.name, name.span, kind, ty, None);
+        }
         for p in &self.properties {
             index.define(&p.name.name, p.name.span, DefKind::Property, None, None);
         }

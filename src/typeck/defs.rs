@@ -11,6 +11,7 @@
 //! reads the state. The call becomes a typed `let` of the parameters.
 
 use super::{Checker, Ctx, DefCheck, MAX_INLINE_DEPTH, MAX_INLINED, TypeError};
+use crate::index::DefKind;
 use crate::syntax::ast::{self, Span};
 use crate::typed::*;
 
@@ -25,8 +26,12 @@ impl Checker<'_, '_> {
         self.checking.push(index);
         let before = self.errors.len() + self.r.errors.len();
         let outer_depth = std::mem::take(&mut self.inline_depth);
+        // The def's own check records its names, even when it is reached
+        // from a body being inlined.
+        let recording = self.r.index.set_recording(true);
         let mut cx = Ctx::new(None);
         self.def_body(&mut cx, index);
+        self.r.index.set_recording(recording);
         self.inline_depth = outer_depth;
         self.checking.pop();
         let failed = self.errors.len() + self.r.errors.len() > before;
@@ -48,7 +53,12 @@ impl Checker<'_, '_> {
         let params = def
             .params
             .iter()
-            .map(|(name, ty)| cx.bind(&name.name, ty.clone(), name.span))
+            .map(|(name, ty)| {
+                let kind = DefKind::DefParam {
+                    def: def.decl.name.name.clone(),
+                };
+                self.bind(cx, name, ty.clone(), kind, def.decl.span)
+            })
             .collect();
         let depth = expr_depth(&def.decl.body);
         self.inline_depth += depth;
@@ -133,7 +143,11 @@ impl Checker<'_, '_> {
         let reads_state = std::mem::take(&mut cx.reads_state);
         let env_reads = std::mem::take(&mut cx.env_reads);
         let in_node = cx.node.is_some();
+        // Every name in the body stands where the def's own check found
+        // it: recording it again would only repeat it.
+        let recording = self.r.index.set_recording(false);
         let (params, body) = self.def_body(cx, index);
+        self.r.index.set_recording(recording);
         // Only the size of what is inlined depends on the caller: a call
         // too large inside the body makes this call too large.
         let too_large = self.errors[errors.0..]

@@ -258,7 +258,12 @@ impl Checker<'_, '_> {
                     // An integer's range as far as the value's form tells,
                     // as for a `let` statement.
                     let ty = precise_type(&value);
-                    let local = cx.bind(&name.name, ty.clone(), name.span);
+                    // Seen by the later values and the body.
+                    let scope = Span {
+                        start: value.span.end,
+                        end: span.end,
+                    };
+                    let local = self.bind(cx, name, ty.clone(), DefKind::Let, scope);
                     out.push((local, ty, value));
                 }
                 let body = self.expr(cx, body, hint);
@@ -954,8 +959,9 @@ impl Checker<'_, '_> {
         span: Span,
     ) -> Expr {
         if Builtin::by_name(&name.name).is_none()
-            && let Some(Global::Def(d)) = self.r.globals.get(&name.name).copied()
+            && let Some(g @ Global::Def(d)) = self.r.globals.get(&name.name).copied()
         {
+            self.refer(name.span, Some(self.r.global_span(g)));
             return self.call_def(cx, d, args, span);
         }
         let Some(builtin) = Builtin::by_name(&name.name) else {

@@ -88,6 +88,7 @@ impl Analysis {
             DefKind::Quantified(q) => format!("`{}` variable", q.keyword()),
             DefKind::For => "`for` variable".into(),
             DefKind::Let => "`let` binding".into(),
+            DefKind::DefParam { def } => format!("parameter of def `{def}`"),
             _ => String::new(),
         };
         let head = match &def.ty {
@@ -137,7 +138,12 @@ impl Analysis {
             .map(|d: &Def| Completion {
                 label: d.name.clone(),
                 kind: completion_kind(&d.kind),
-                detail: detail(&d.ty),
+                detail: match &d.kind {
+                    DefKind::Def {
+                        params: Some(params),
+                    } => Some(self.signature(params, d.ty.as_ref())),
+                    _ => detail(&d.ty),
+                },
             })
             .collect();
         let named: BTreeSet<String> = out.iter().map(|c| c.label.clone()).collect();
@@ -153,6 +159,19 @@ impl Analysis {
         );
         out
     }
+
+    /// A def's parameters and type, `(x: int, lo: int): int`.
+    fn signature(&self, params: &[(String, Type)], ty: Option<&Type>) -> String {
+        let params = params
+            .iter()
+            .map(|(name, ty)| format!("{name}: {}", self.index.type_name(ty)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        match ty {
+            Some(ty) => format!("({params}): {}", self.index.type_name(ty)),
+            None => format!("({params})"),
+        }
+    }
 }
 
 fn completion_kind(kind: &DefKind) -> CompletionKind {
@@ -164,6 +183,7 @@ fn completion_kind(kind: &DefKind) -> CompletionKind {
         DefKind::Var { .. } => CompletionKind::Variable,
         DefKind::Variant(_) => CompletionKind::Variant,
         DefKind::PayloadField { .. } | DefKind::RecordField => CompletionKind::Field,
+        DefKind::Def { .. } => CompletionKind::Function,
         _ => CompletionKind::Local,
     }
 }
@@ -178,13 +198,7 @@ struct Hovers<'a> {
 impl Hovers<'_> {
     /// The source text of a span on one line, shortened when long.
     fn text(&self, span: Span) -> String {
-        let raw = self.source.get(span.start..span.end).unwrap_or("");
-        let mut words = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-        const MAX_CHARS: usize = 160;
-        if words.chars().count() > MAX_CHARS {
-            words = words.chars().take(MAX_CHARS).collect::<String>() + " …";
-        }
-        words
+        self.text_of(self.source.get(span.start..span.end).unwrap_or(""))
     }
 
     /// The index's definition of the name declared at `span`.
@@ -234,9 +248,80 @@ impl Hovers<'_> {
                     }
                     self.out.insert(p.name.span, hover);
                 }
+                Item::Def(d) => self.def_decl(d),
                 _ => {}
             }
         }
+    }
+
+    /// A def: its signature and body, the comment written just above it,
+    /// and how many calls inline it.
+    fn def_decl(&mut self, d: &ast::DefDecl) {
+        let params = d
+            .params
+            .as_ref()
+            .map(|ps| {
+                let ps = ps
+                    .iter()
+                    .map(|p| format!("{}: {}", p.name.name, self.text(p.ty.span)))
+                    .collect::<Vec<_>>();
+                format!("({})", ps.join(", "))
+            })
+            .unwrap_or_default();
+        let mut hover = code(&format!(
+            "def {}{params}: {} = {}",
+            d.name.name,
+            self.text(d.ty.span),
+            self.text(d.body.span)
+        ));
+        let doc = self.comment_above(d.span.start);
+        if !doc.is_empty() {
+            hover.push_str(&format!("\n\n{doc}"));
+        }
+        let calls = self
+            .index
+            .def_at_span(d.name.span)
+            .map_or(0, |id| self.index.uses_of(id).len().saturating_sub(1));
+        let calls = match calls {
+            0 => "never called".to_string(),
+            1 => "inlined at its one call".to_string(),
+            n => format!("inlined at each of its {n} calls"),
+        };
+        hover.push_str(&format!("\n\ndef, {calls}"));
+        self.out.insert(d.name.span, hover);
+        for p in d.params.iter().flatten() {
+            self.variants(&p.ty, &p.name.name);
+        }
+    }
+
+    /// The `//` comment on the lines just above a declaration starting at
+    /// `start`, its lines joined.
+    fn comment_above(&self, start: usize) -> String {
+        let before = self.source.get(..start).unwrap_or("");
+        // Only when the declaration starts its line.
+        let Some(above) = before.trim_end_matches([' ', '\t']).strip_suffix('\n') else {
+            return String::new();
+        };
+        // `split`, not `lines`: a blank line just above ends the comment.
+        let mut lines: Vec<&str> = above
+            .split('\n')
+            .rev()
+            .map(str::trim)
+            .take_while(|l| l.starts_with("//"))
+            .map(|l| l.trim_start_matches('/').trim())
+            .collect();
+        lines.reverse();
+        self.text_of(&lines.join(" "))
+    }
+
+    /// A text on one line, shortened when long.
+    fn text_of(&self, raw: &str) -> String {
+        let mut words = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        const MAX_CHARS: usize = 160;
+        if words.chars().count() > MAX_CHARS {
+            words = words.chars().take(MAX_CHARS).collect::<String>() + " …";
+        }
+        words
     }
 
     fn message(&mut self, m: &ast::MessageDecl) {
@@ -544,6 +629,44 @@ mod tests {
         let start = std::time::Instant::now();
         let _ = look(&source, "f ==", 0);
         assert!(start.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    const DEFS: &str = include_str!("../../../tests/cases/ok/defs_let_aggregates.ds");
+
+    #[test]
+    fn defs_their_parameters_and_lets() {
+        let (def, at) = look(DEFS, "clamp(load", 0).unwrap();
+        assert!(
+            def.contains("def clamp(x: int, lo: int, hi: int): int = max(lo, min(x, hi))"),
+            "{def}"
+        );
+        assert!(def.contains("inlined at its one call"), "{def}");
+        assert!(at.starts_with("clamp@"), "{at}");
+        let (bare, _) = look(
+            DEFS, "empty
+", 0,
+        )
+        .unwrap();
+        assert!(bare.contains("def empty(): set<Load> = {}"), "{bare}");
+        assert!(bare.contains("inlined at each of its 2 calls"), "{bare}");
+        let param = hover(DEFS, "hi))", 0);
+        assert!(param.contains("parameter of def `clamp`"), "{param}");
+        let (_, at) = look(DEFS, "h - l", 0).unwrap();
+        assert!(at.starts_with("h@"), "{at}");
+        let (_, at) = look(DEFS, "m\n", 0).unwrap();
+        assert!(at.starts_with("m@"), "{at}");
+    }
+
+    #[test]
+    fn a_def_shows_the_comment_above_it() {
+        let source = "protocol P\n// The first line,\n  //   and the second.\ndef one: int = 1\n\n// Not this.\n\ndef two: int = one + 1\ninvariant i: two == 2 && Z.b\nnode Z { var b: bool = true }\n";
+        let one = hover(source, "one + 1", 0);
+        assert!(
+            one.contains("\n\nThe first line, and the second.\n\n"),
+            "{one}"
+        );
+        let two = hover(source, "two ==", 0);
+        assert!(!two.contains("Not this"), "{two}");
     }
 
     #[test]

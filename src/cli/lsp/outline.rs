@@ -1,6 +1,6 @@
 //! The document outline (`textDocument/documentSymbol`): constants, type
-//! aliases, messages with their fields, node kinds with their vars, actions
-//! and handlers, and properties, in source order.
+//! aliases, defs, messages with their fields, node kinds with their vars,
+//! actions and handlers, and properties, in source order.
 
 use dsmc::syntax::ast::{self, Fairness, Item, NodeItem, Span, TypeKind};
 use lsp_types::{DocumentSymbol, SymbolKind};
@@ -144,13 +144,32 @@ pub fn outline(source: &str, spec: &ast::Spec, lines: &LineIndex<'_>) -> Vec<Doc
                 Some(p.kind.describe().into()),
                 None,
             )),
+            Item::Def(d) => {
+                let params = d
+                    .params
+                    .as_ref()
+                    .map(|ps| {
+                        let ps = ps
+                            .iter()
+                            .map(|p| format!("{}: {}", p.name.name, text(p.ty.span)))
+                            .collect::<Vec<_>>();
+                        format!("({})", ps.join(", "))
+                    })
+                    .unwrap_or_default();
+                symbols.push(symbol(
+                    &d.name,
+                    d.span,
+                    SymbolKind::FUNCTION,
+                    Some(format!("def{params}: {}", text(d.ty.span))),
+                    None,
+                ));
+            }
             Item::Network(_)
             | Item::Faults(_)
             | Item::AllowDeadlock(_)
             | Item::Done(_)
             | Item::Bound(_)
-            | Item::Expect(_)
-            | Item::Def(_) => {}
+            | Item::Expect(_) => {}
         }
     }
     symbols
