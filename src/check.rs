@@ -7,7 +7,7 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::explore::{self, Exploration, Verdict, checkpoint};
 use crate::front::{self, Override};
-use crate::model::{self, Model};
+use crate::model::{self, InitError, Model};
 use crate::syntax::ast::Span;
 use crate::typed::TypedSpec;
 
@@ -206,13 +206,69 @@ pub fn check_source_with(source: &str, options: &CheckOptions, policy: Warnings)
                 exploration: Box::new(exploration),
             }
         }
-        Err(e) => Checked::Errors(vec![
-            Diagnostic::error(
+        Err(e) => Checked::Errors(vec![initial_state_error(&model, &e)]),
+    }
+}
+
+/// The diagnostic for a spec without initial states to explore.
+pub fn initial_state_error(model: &Model, e: &InitError) -> Diagnostic {
+    match e {
+        InitError::Value(e) => Diagnostic::error(
+            "dsmc::check::initial_state",
+            format!("computing the initial states failed: {}", e.describe()),
+        )
+        .primary(e.span, "while computing this initial value"),
+        InitError::Predicate { init, error, state } => {
+            let decl = model.spec.inits[*init].span;
+            let values: Vec<String> = (model.describe_state(state).iter())
+                .map(|c| format!("{} = {}", c.what, c.value))
+                .collect();
+            let mut d = Diagnostic::error(
                 "dsmc::check::initial_state",
-                format!("computing the initial states failed: {}", e.describe()),
+                format!(
+                    "computing the initial states failed: evaluating an `init` predicate \
+                     failed: {}",
+                    error.describe()
+                ),
             )
-            .primary(e.span, "while computing this initial value"),
-        ]),
+            .primary(error.span, "fails here");
+            if !(decl.start <= error.span.start && error.span.end <= decl.end) {
+                d = d.secondary(decl, "while evaluating this `init` predicate");
+            }
+            d.help(format!(
+                "it fails in the state {}; an `init` predicate must have a value in every \
+                 combination of the variables' initial values (guard it, e.g. \
+                 `is_some(o) => unwrap(o) > 0`)",
+                values.join(", ")
+            ))
+        }
+        InitError::Unsatisfied { candidates: 0 } => Diagnostic::error(
+            "dsmc::check::no_initial_state",
+            "the spec has no initial state: a variable has no initial value",
+        )
+        .help(
+            "give every variable at least one initial value (`var x: T in S` with `S` not empty)",
+        ),
+        InitError::Unsatisfied { candidates } => {
+            let mut d = Diagnostic::error(
+                "dsmc::check::no_initial_state",
+                format!(
+                    "the spec has no initial state: none of the {candidates} combinations of \
+                     the variables' initial values satisfies every `init` predicate"
+                ),
+            );
+            for (i, init) in model.spec.inits.iter().enumerate() {
+                d = match i {
+                    0 => d.primary(init.span, "no combination satisfies this"),
+                    _ => d.secondary(init.span, "together with this"),
+                };
+            }
+            d.help(
+                "an `init` predicate only chooses among the states the variables' initial \
+                 values give (`var x: T = v` or `var x: T in S`): widen those with `in`, \
+                 or correct the predicates",
+            )
+        }
     }
 }
 

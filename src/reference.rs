@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use stateright::{Checker, Model as _, Property};
 
 use crate::explore::{MemoryLimit, StopReason, StopSignal};
-use crate::model::{CompiledProperty, Model, Outcome, Scratch, Step};
+use crate::model::{CompiledProperty, InitError, Model, Outcome, Scratch, Step};
 
 /// A state, as Stateright stores it: dsmc's packed words, and the model
 /// that reads them, so that Stateright's messages (which print states with
@@ -300,6 +300,7 @@ impl stateright::Model for ReferenceModel {
                 let limits = &self.initial_limits;
                 let mut states = Vec::new();
                 let mut bytes = 0u64;
+                let mut locals = Vec::new();
                 for i in 0..initial.len() {
                     let enough = limits.max_states.is_some_and(|m| states.len() as u64 >= m);
                     // Once halted, none is within the boundary: none is
@@ -308,7 +309,20 @@ impl stateright::Model for ReferenceModel {
                         break;
                     }
                     let mut words = Vec::new();
-                    initial.state(i, &mut words);
+                    // Only the candidates that the `init` predicates admit.
+                    match initial.admit(i, &mut words, &mut locals) {
+                        Ok(true) => {}
+                        Ok(false) => continue,
+                        Err(e) => {
+                            self.fail(|f| {
+                                f.steps.insert(format!(
+                                    "computing the initial states failed: {}",
+                                    e.describe()
+                                ));
+                            });
+                            return Vec::new();
+                        }
+                    }
                     bytes += INITIAL_STATE_FACTOR
                         * (std::mem::size_of::<State>() + words.capacity() * 8 + 16) as u64;
                     if let (Some(budget), Some(signal)) = (limits.budget, &limits.signal)
@@ -321,13 +335,24 @@ impl stateright::Model for ReferenceModel {
                     states.push(self.state(words));
                     self.made.fetch_add(1, Ordering::Relaxed);
                 }
+                if states.is_empty() && !self.is_halted() && limits.max_states != Some(0) {
+                    self.fail(|f| {
+                        f.steps.insert(format!(
+                            "computing the initial states failed: {}",
+                            InitError::Unsatisfied {
+                                candidates: initial.len()
+                            }
+                            .describe()
+                        ));
+                    });
+                }
                 states
             }
             Err(e) => {
                 self.fail(|f| {
                     f.steps.insert(format!(
                         "computing the initial states failed: {}",
-                        e.describe()
+                        InitError::from(e).describe()
                     ));
                 });
                 Vec::new()

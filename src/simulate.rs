@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use crate::explore::{
     EvalError, Evaluated, StopReason, StopSignal, Trace, state_eval, truth, violates_on_step,
 };
-use crate::model::{CompiledProperty, Model, Outcome, RtError, Scratch, Step};
+use crate::model::{CompiledProperty, InitError, Initial, Model, Outcome, RtError, Scratch, Step};
 
 /// How to simulate.
 #[derive(Clone, Debug)]
@@ -93,6 +93,36 @@ impl Rng {
     }
 }
 
+/// How many candidates a walk draws at random before it looks for an
+/// initial state in order from the last one drawn.
+const INITIAL_DRAWS: usize = 64;
+
+/// An initial state drawn at random: a candidate drawn at random that the
+/// `init` predicates admit, or, after [`INITIAL_DRAWS`] that they do not,
+/// the first they admit after the last one drawn (wrapping around).
+fn draw_initial(
+    initial: &Initial,
+    rng: &mut Rng,
+    locals: &mut Vec<i64>,
+) -> Result<Vec<u64>, InitError> {
+    let total = initial.len();
+    let mut state = Vec::new();
+    let mut index = 0;
+    for _ in 0..INITIAL_DRAWS {
+        index = rng.below_wide(total);
+        if initial.admit(index, &mut state, locals)? {
+            return Ok(state);
+        }
+    }
+    for offset in 1..total {
+        let i = (index + offset) % total;
+        if initial.admit(i, &mut state, locals)? {
+            return Ok(state);
+        }
+    }
+    Err(InitError::Unsatisfied { candidates: total })
+}
+
 /// The seed of walk `run`: the same for a given `--seed` whatever the
 /// number of runs.
 pub fn run_seed(seed: u64, run: u64) -> u64 {
@@ -107,7 +137,7 @@ enum Next {
 }
 
 /// Performs the walks.
-pub fn simulate(model: &Model, options: &SimOptions) -> Result<Simulation, RtError> {
+pub fn simulate(model: &Model, options: &SimOptions) -> Result<Simulation, InitError> {
     let initial = model.initial()?;
     let n = model.properties.len();
     let mut sim = Simulation {
@@ -120,7 +150,7 @@ pub fn simulate(model: &Model, options: &SimOptions) -> Result<Simulation, RtErr
         runtime_error: None,
     };
     if initial.is_empty() {
-        return Ok(sim);
+        return Err(InitError::Unsatisfied { candidates: 0 });
     }
     let mut scratch = Scratch::default();
     let mut locals = Vec::new();
@@ -142,11 +172,7 @@ pub fn simulate(model: &Model, options: &SimOptions) -> Result<Simulation, RtErr
         sim.runs += 1;
         let mut rng = Rng(run_seed(options.seed, run));
         let mut trace = Trace {
-            states: vec![{
-                let mut state = Vec::new();
-                initial.state(rng.below_wide(initial.len()), &mut state);
-                state
-            }],
+            states: vec![draw_initial(&initial, &mut rng, &mut locals)?],
             steps: Vec::new(),
             failed: None,
             lasso: None,

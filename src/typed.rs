@@ -136,6 +136,17 @@ pub struct TypedSpec {
     pub deadlock: Deadlock,
     /// State constraints (`bound P`): exploration stops at states where one is false.
     pub bounds: Vec<Predicate>,
+    /// `init: P` predicates, in source order: the initial states are the
+    /// states of the variables' initial values in which all of them hold.
+    pub inits: Vec<InitDef>,
+}
+
+/// An `init: P` declaration.
+#[derive(Clone, Debug)]
+pub struct InitDef {
+    pub predicate: Predicate,
+    /// The whole declaration.
+    pub span: Span,
 }
 
 /// A constant.

@@ -1317,3 +1317,48 @@ fn defs_with_errors_still_resolve() {
     assert_eq!(definition["range"], word(&broken, "l = spread", 0, 1));
     assert_eq!(server.shutdown_and_exit(), Some(0));
 }
+
+const INIT: &str = "\
+protocol Ring
+const N: int = 3
+node Proc[N] {
+  var token: bool in {false, true}
+  action drop when token { token = false }
+}
+init: (count p in Proc: p.token) == 1
+invariant at_most_one: (count q in Proc: q.token) <= 1
+";
+
+#[test]
+fn hover_and_definition_inside_an_init_predicate() {
+    let mut server = Server::start();
+    server.initialize();
+    server.open(INIT);
+    let errors: Vec<Value> = server
+        .diagnostics()
+        .into_iter()
+        .filter(|d| d["severity"] == 1)
+        .collect();
+    assert_eq!(errors, Vec::<Value>::new());
+    // The quantified variable and the var read through it.
+    let text = hover_text(&mut server, position(INIT, "p.token", 0, 0));
+    assert!(text.contains("p: Proc"), "{text}");
+    let at = position(INIT, "p.token", 0, 2);
+    let definition = server.at("textDocument/definition", at.0, at.1);
+    assert_eq!(definition["range"], word(INIT, "token", 0, 5));
+    // The var's references include its read in the `init` predicate.
+    let at = position(INIT, "token", 0, 0);
+    let references = server.call(
+        "textDocument/references",
+        json!({
+            "textDocument": { "uri": URI },
+            "position": { "line": at.0, "character": at.1 },
+            "context": { "includeDeclaration": true },
+        }),
+    );
+    assert!(
+        ranges_of(&references).contains(&word(INIT, "token) == 1", 0, 5)),
+        "{references}"
+    );
+    assert_eq!(server.shutdown_and_exit(), Some(0));
+}

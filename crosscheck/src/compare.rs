@@ -352,9 +352,10 @@ pub fn compare_source(source: &str, limits: &Limits, engines: &Engines) -> Repor
         let status = format!("{:?}", checked.status());
         match checked {
             Checked::Errors(diags) => {
-                let init = diags
-                    .iter()
-                    .find(|d| d.code == "dsmc::check::initial_state");
+                let init = diags.iter().find(|d| {
+                    d.code == "dsmc::check::initial_state"
+                        || d.code == "dsmc::check::no_initial_state"
+                });
                 match init {
                     Some(d) => outcomes.push(Outcome {
                         engine: run.name.into(),

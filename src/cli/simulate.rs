@@ -36,7 +36,7 @@ pub fn run(args: &SimulateArgs) -> Outcome {
         Ok(sim) => sim,
         Err(e) => {
             report::print_line(&format!(
-                "{}: an initial value cannot be computed: {}",
+                "{}: no walk can start: {}",
                 spec.name,
                 e.describe()
             ));

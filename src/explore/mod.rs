@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::model::{
-    CompiledProperty, Fast, Memo, Model, Outcome, Pred, R, RtError, Scratch, Sink, Step,
+    CompiledProperty, Fast, InitError, Memo, Model, Outcome, Pred, R, RtError, Scratch, Sink, Step,
 };
 use store::{NO_PARENT, SHARDS, Shard, global_id, lookup_hash, place, place_packed, split_id};
 
@@ -1540,7 +1540,7 @@ fn breaks(
 }
 
 /// Explores every reachable state of `model`.
-pub fn explore(model: &Model, options: &Options) -> Result<Exploration, RtError> {
+pub fn explore(model: &Model, options: &Options) -> Result<Exploration, InitError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads.unwrap_or(0))
         .build()
@@ -2488,7 +2488,7 @@ impl<'m> Explorer<'m> {
         }
     }
 
-    fn run(mut self) -> Result<Exploration, RtError> {
+    fn run(mut self) -> Result<Exploration, InitError> {
         let (mut frontier, mut next, mut at, mut depth, mut level, mut resuming) =
             match self.take_resume() {
                 Some(snapshot) => {
@@ -2688,9 +2688,16 @@ impl<'m> Explorer<'m> {
 
     /// Stores the initial states: the first frontier, or `None` when a
     /// limit stopped the search while storing them (`stopped` says why).
-    fn store_initial(&mut self) -> Result<Option<Frontier>, RtError> {
+    ///
+    /// The candidates ([`Initial`]) are streamed and each is kept only if
+    /// every `init` predicate holds in it; none is an error
+    /// ([`InitError::Unsatisfied`]), as is a predicate that fails.
+    fn store_initial(&mut self) -> Result<Option<Frontier>, InitError> {
         let initial = self.shared.model.initial()?;
         let total = initial.len();
+        let mut locals = Vec::new();
+        // Initial states kept so far: their numbers order them.
+        let mut kept: u64 = 0;
         // Initial states go through phase 2 like successors, a batch at a
         // time, made as they are stored: a spec may start from billions of
         // them, so the limits are checked between batches here too.
@@ -2712,8 +2719,13 @@ impl<'m> Explorer<'m> {
             let end = (at + BATCH as u128).min(total);
             let mut buf: Vec<ShardBuf> = (0..SHARDS).map(|_| ShardBuf::default()).collect();
             let mut pendings = 0;
+            let kept_before = kept;
             for i in at..end {
-                initial.state(i, &mut state);
+                if !initial.admit(i, &mut state, &mut locals)? {
+                    continue;
+                }
+                let number = kept;
+                kept += 1;
                 let mut s = &state;
                 if let Some(sym) = self.shared.sym {
                     self.shared.model.canonical(sym, s, &mut canon);
@@ -2728,12 +2740,12 @@ impl<'m> Explorer<'m> {
                 let one = self.shared.one_word();
                 let b = &mut buf[placed.0];
                 // The key orders initial states as they come (a step of a
-                // state before them all): by their number, which a u32
-                // holds as long as memory does.
-                let key = (0, u32::try_from(i).unwrap_or(u32::MAX));
+                // state before them all): by their number among the kept
+                // ones, which a u32 holds as long as memory does.
+                let key = (0, u32::try_from(number).unwrap_or(u32::MAX));
                 push_pending(b, hash, key, &mut pendings, NO_PARENT, s, one);
             }
-            self.transitions += (end - at) as u64;
+            self.transitions += kept - kept_before;
             let states_before = self.n_states();
             let stored = self.phase2(vec![ChunkOut {
                 bufs: buf,
@@ -2756,6 +2768,9 @@ impl<'m> Explorer<'m> {
             let new = (self.n_states() - states_before) as usize;
             self.batch_new_max = self.batch_new_max.max(new);
             at = end;
+        }
+        if kept == 0 {
+            return Err(InitError::Unsatisfied { candidates: total });
         }
         Ok(Some(frontier))
     }

@@ -457,6 +457,10 @@ pub(super) fn simple_item(item: &Item) -> Option<String> {
             out.push_str("bound ");
             write_expr(&mut out, &decl.cond);
         }
+        Item::Init(decl) => {
+            out.push_str("init: ");
+            write_expr(&mut out, &decl.cond);
+        }
         Item::Expect(decl) => {
             out.push_str("expect violation ");
             out.push_str(&decl.property.name);

@@ -99,6 +99,59 @@ impl RtError {
     }
 }
 
+/// Why a spec has no initial states to explore.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InitError {
+    /// Computing a variable's initial value failed.
+    Value(RtError),
+    /// Evaluating `init` predicate number `init` failed in `state`, a
+    /// state of the variables' initial values.
+    Predicate {
+        init: usize,
+        error: RtError,
+        state: Vec<u64>,
+    },
+    /// No state of the variables' initial values (`candidates` of them)
+    /// satisfies every `init` predicate.
+    Unsatisfied { candidates: u128 },
+}
+
+impl From<RtError> for InitError {
+    fn from(e: RtError) -> InitError {
+        InitError::Value(e)
+    }
+}
+
+impl InitError {
+    /// What went wrong, in words.
+    pub fn describe(&self) -> String {
+        match self {
+            InitError::Value(e) => format!("computing an initial value failed: {}", e.describe()),
+            InitError::Predicate { error, .. } => {
+                format!(
+                    "evaluating an `init` predicate failed: {}",
+                    error.describe()
+                )
+            }
+            InitError::Unsatisfied { candidates: 0 } => {
+                "there is no initial state: a variable has no initial value".into()
+            }
+            InitError::Unsatisfied { candidates } => format!(
+                "no initial state: none of the {candidates} combinations of the variables' \
+                 initial values satisfies the `init` predicates"
+            ),
+        }
+    }
+
+    /// The span of the expression that failed, if one did.
+    pub fn span(&self) -> Option<Span> {
+        match self {
+            InitError::Value(e) | InitError::Predicate { error: e, .. } => Some(e.span),
+            InitError::Unsatisfied { .. } => None,
+        }
+    }
+}
+
 /// A compiled expression: reads the state, may bind locals (quantifiers),
 /// yields a plain integer or a code.
 pub type Ex = Arc<dyn Fn(&Ctx, &mut [i64]) -> R<i64> + Send + Sync>;
@@ -169,6 +222,9 @@ pub struct Model {
     pub bounds: Vec<Pred>,
     /// `done when` predicate.
     pub done: Option<Pred>,
+    /// `init` predicates: the initial states are the states of the
+    /// variables' initial values in which all of them hold ([`Initial`]).
+    pub inits: Vec<Pred>,
     /// Whether deadlocks are reported.
     pub check_deadlock: bool,
     /// The symmetry of the `symmetric` kinds, if any.
@@ -316,6 +372,14 @@ pub fn lower(spec: TypedSpec) -> Result<Model, Vec<LowerError>> {
             n_locals: b.locals.len(),
         })
         .collect();
+    let inits = spec
+        .inits
+        .iter()
+        .map(|i| Pred {
+            ex: lowerer.expr(&i.predicate.expr, None),
+            n_locals: i.predicate.locals.len(),
+        })
+        .collect();
     let (done, check_deadlock) = match &spec.deadlock {
         crate::typed::Deadlock::Check => (None, true),
         crate::typed::Deadlock::Allowed => (None, false),
@@ -341,6 +405,7 @@ pub fn lower(spec: TypedSpec) -> Result<Model, Vec<LowerError>> {
         properties,
         bounds,
         done,
+        inits,
         check_deadlock,
         code,
         packed_symmetry: None,

@@ -11,7 +11,7 @@ use super::expr::{Lowerer, store};
 use super::layout::Slot;
 use super::stmt::{St, StepEnv};
 use super::value::{from_code, to_code};
-use super::{Ctx, Ex, LowerError, Model, R, RtError};
+use super::{Ctx, Ex, InitError, LowerError, Model, R, RtError};
 use crate::syntax::ast::{FaultKind, NetworkKind};
 use crate::typed::*;
 
@@ -566,16 +566,19 @@ struct ParamScratch {
 }
 
 impl Model {
-    /// Every initial state, in order ([`Initial`]). For a handful of
-    /// initial states; the explorer streams them instead.
-    pub fn initial_states(&self) -> R<Vec<Vec<u64>>> {
+    /// Every initial state, in order ([`Initial`]): the candidates that
+    /// every `init` predicate admits. For a handful of initial states; the
+    /// explorer streams them instead. Empty when none is admitted.
+    pub fn initial_states(&self) -> Result<Vec<Vec<u64>>, InitError> {
         let initial = self.initial()?;
         let n = usize::try_from(initial.len()).unwrap_or(usize::MAX);
         let mut states = Vec::new();
+        let mut locals = Vec::new();
         for i in 0..n {
             let mut s = Vec::new();
-            initial.state(i as u128, &mut s);
-            states.push(s);
+            if initial.admit(i as u128, &mut s, &mut locals)? {
+                states.push(s);
+            }
         }
         Ok(states)
     }
@@ -612,6 +615,7 @@ impl Model {
         Ok(Initial {
             fixed: self.layout.fixed_words,
             digits,
+            inits: self.inits.clone(),
         })
     }
 
@@ -1554,14 +1558,17 @@ impl Model {
     }
 }
 
-/// A spec's initial states as the numbers of a mixed radix: one digit per
-/// variable of each instance (its possible initial codes, in order), then
-/// one per kind with byzantine instances (which of them are), the last
-/// digit the fastest. State `i` is made from `i` alone, so the states can
-/// be streamed in order, or one drawn at random, without holding them all.
+/// A spec's candidate initial states as the numbers of a mixed radix: one
+/// digit per variable of each instance (its possible initial codes, in
+/// order), then one per kind with byzantine instances (which of them are),
+/// the last digit the fastest. Candidate `i` is made from `i` alone, so the
+/// candidates can be streamed in order, or one drawn at random, without
+/// holding them all. The initial states are the candidates in which every
+/// `init` predicate holds ([`Initial::admit`]); without one, all of them.
 pub struct Initial {
     fixed: usize,
     digits: Vec<Digit>,
+    inits: Vec<super::Pred>,
 }
 
 enum Digit {
@@ -1579,7 +1586,8 @@ impl Digit {
 }
 
 impl Initial {
-    /// How many initial states there are (at most `u128::MAX`).
+    /// How many candidate initial states there are (at most `u128::MAX`):
+    /// all initial states when [`Initial::filtered`] is false.
     pub fn len(&self) -> u128 {
         (self.digits.iter()).fold(1u128, |n, d| n.saturating_mul(d.radix()))
     }
@@ -1588,7 +1596,51 @@ impl Initial {
         self.len() == 0
     }
 
-    /// Initial state number `index` (below [`Initial::len`]) into `out`.
+    /// Whether `init` predicates choose among the candidates.
+    pub fn filtered(&self) -> bool {
+        !self.inits.is_empty()
+    }
+
+    /// Candidate `index` (below [`Initial::len`]) into `out`, and whether
+    /// it is an initial state: whether every `init` predicate holds in it.
+    /// A predicate whose evaluation fails is an error, never "false".
+    pub fn admit(
+        &self,
+        index: u128,
+        out: &mut Vec<u64>,
+        locals: &mut Vec<i64>,
+    ) -> Result<bool, InitError> {
+        self.state(index, out);
+        self.admits(out, locals)
+    }
+
+    /// Whether every `init` predicate holds in a candidate state (in the
+    /// order they are declared, up to the first that does not).
+    pub fn admits(&self, state: &[u64], locals: &mut Vec<i64>) -> Result<bool, InitError> {
+        let ctx = Ctx {
+            words: &state[..self.fixed],
+            net: &state[self.fixed..],
+            self_inst: 0,
+        };
+        for (init, pred) in self.inits.iter().enumerate() {
+            locals.clear();
+            locals.resize(pred.n_locals, 0);
+            match (pred.ex)(&ctx, locals) {
+                Ok(0) => return Ok(false),
+                Ok(_) => {}
+                Err(error) => {
+                    return Err(InitError::Predicate {
+                        init,
+                        error,
+                        state: state.to_vec(),
+                    });
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// Candidate number `index` (below [`Initial::len`]) into `out`.
     pub fn state(&self, mut index: u128, out: &mut Vec<u64>) {
         out.clear();
         out.resize(self.fixed, 0);

@@ -142,6 +142,8 @@ pub struct Resolved<'a> {
     pub expected_violations: BTreeSet<PropertyId>,
     pub deadlock: DeadlockDecl<'a>,
     pub bounds: Vec<&'a ast::Expr>,
+    /// `init: P` declarations, in source order.
+    pub inits: Vec<&'a ast::InitDecl>,
     /// Errors so far; the type checker adds to them when it resolves types.
     pub errors: Vec<ResolveError>,
     /// Every declaration and name use so far; the type checker adds the
@@ -174,6 +176,7 @@ pub fn resolve<'a>(spec: &'a ast::Spec, overrides: &[Override]) -> Resolved<'a> 
         expected_violations: BTreeSet::new(),
         deadlock: DeadlockDecl::Check,
         bounds: Vec::new(),
+        inits: Vec::new(),
         errors: Vec::new(),
         index: Index::default(),
         const_in_progress: BTreeSet::new(),
@@ -848,6 +851,7 @@ impl<'a> Resolved<'a> {
                     }
                 }
                 Item::Bound(b) => self.bounds.push(&b.cond),
+                Item::Init(i) => self.inits.push(i),
                 _ => {}
             }
         }

@@ -106,6 +106,8 @@ pub enum Item {
     Done(DoneDecl),
     /// `bound P`: a state constraint that prunes exploration.
     Bound(BoundDecl),
+    /// `init: P`: a predicate the initial states must satisfy.
+    Init(InitDecl),
     /// `expect violation name`
     Expect(ExpectDecl),
     /// `def name(p: T): R = body`
@@ -126,6 +128,7 @@ impl Item {
             Item::AllowDeadlock(span) => *span,
             Item::Done(d) => d.span,
             Item::Bound(d) => d.span,
+            Item::Init(d) => d.span,
             Item::Expect(d) => d.span,
             Item::Def(d) => d.span,
         }
@@ -507,6 +510,13 @@ pub struct DoneDecl {
 /// `bound P`
 #[derive(Clone, Debug, PartialEq)]
 pub struct BoundDecl {
+    pub cond: Expr,
+    pub span: Span,
+}
+
+/// `init: P`
+#[derive(Clone, Debug, PartialEq)]
+pub struct InitDecl {
     pub cond: Expr,
     pub span: Span,
 }

@@ -97,6 +97,7 @@ pub fn too_deep(spec: &Spec) -> Option<Span> {
             },
             Item::Done(d) => exprs.push((&d.cond, 1)),
             Item::Bound(d) => exprs.push((&d.cond, 1)),
+            Item::Init(d) => exprs.push((&d.cond, 1)),
             Item::Def(d) => {
                 types.extend(d.params.iter().flatten().map(|f| (&f.ty, 1)));
                 types.push((&d.ty, 1));

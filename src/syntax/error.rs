@@ -386,6 +386,7 @@ const DECLARATION_KEYWORDS: &[&str] = &[
     "allow",
     "done",
     "bound",
+    "init",
     "expect",
     "symmetric",
     "unfair",
@@ -587,6 +588,7 @@ fn declaration_shape(keyword: &str) -> Option<&'static str> {
         "allow" => "`allow deadlock`",
         "done" => "`done when predicate`",
         "bound" => "`bound predicate`",
+        "init" => "`init: predicate`",
         "expect" => "`expect violation property_name`",
         _ => return None,
     })
@@ -672,9 +674,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         block => "`{`",
         protocol_decl | kw_protocol => "`protocol`",
         const_decl | type_decl | network_decl | message_decl | node_decl | faults_decl
-        | property_decl | allow_deadlock | done_decl | bound_decl | expect_decl | def_decl => {
-            "a declaration"
-        }
+        | property_decl | allow_deadlock | done_decl | bound_decl | init_decl | expect_decl
+        | def_decl => "a declaration",
         var_decl | handler | action_decl => NODE_ITEM,
         fault | fault_kind => FAULT,
         network_kind => NETWORK_KIND,

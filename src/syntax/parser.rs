@@ -408,6 +408,10 @@ fn item(pair: Pair<Rule>) -> Item {
             let cond = expr(pair.into_inner().nth(1).unwrap());
             Item::Bound(BoundDecl { cond, span: sp })
         }
+        Rule::init_decl => {
+            let cond = expr(pair.into_inner().nth(1).unwrap());
+            Item::Init(InitDecl { cond, span: sp })
+        }
         Rule::expect_decl => {
             let property = ident(pair.into_inner().nth(2).unwrap());
             Item::Expect(ExpectDecl { property, span: sp })

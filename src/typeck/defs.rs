@@ -146,6 +146,9 @@ impl Checker<'_, '_> {
         // Every name in the body stands where the def's own check found
         // it: recording it again would only repeat it.
         let recording = self.r.index.set_recording(false);
+        // The body's own check reports nothing of this: its errors are
+        // dropped below, and the call is blamed instead.
+        let init_pred = std::mem::take(&mut cx.init_pred);
         let (params, body) = self.def_body(cx, index);
         self.r.index.set_recording(recording);
         // Only the size of what is inlined depends on the caller: a call
@@ -157,11 +160,18 @@ impl Checker<'_, '_> {
         self.r.errors.truncate(errors.1);
         let (reads, env) = (cx.reads_state, cx.env_reads);
         cx.init_mode = init_mode;
+        cx.init_pred = init_pred;
         cx.reads_state = reads_state || reads;
         cx.env_reads = env_reads || env;
         if env && in_node {
             self.errors.push(TypeError::DefEnvironmentOnly {
                 def: name.clone(),
+                span,
+            });
+        }
+        if env && init_pred {
+            self.errors.push(TypeError::InitEnvironment {
+                what: format!("`{name}`, which reads `byzantine(..)` or `crashed(..)`,"),
                 span,
             });
         }

@@ -113,6 +113,11 @@ pub enum TypeError {
     DefTooLarge { def: String, span: Span },
     /// An initial value that reads a variable.
     InitReadsState { span: Span },
+    /// An `init` predicate that reads no variable.
+    ConstantInit { span: Span },
+    /// `byzantine(n)` or `crashed(n)` (`what`, directly or through a def)
+    /// in an `init` predicate.
+    InitEnvironment { what: String, span: Span },
     /// `x.f` where `x` has no field `f`.
     NoField {
         ty: String,
@@ -349,7 +354,28 @@ impl TypeError {
                 "an initial value cannot read variables",
             )
             .primary(*span, "reads the state")
-            .help("use constants, literals and `self`"),
+            .help(
+                "use constants, literals and `self`; to relate variables in the initial \
+                 states, add a top-level `init: predicate`",
+            ),
+            TypeError::ConstantInit { span } => Diagnostic::error(
+                "dsmc::typeck::constant_init",
+                "this `init` predicate reads no variable, so it keeps every initial state or none",
+            )
+            .primary(*span, "the same in every state")
+            .help(
+                "refer to node variables, e.g. `init: forall p in Proc: p.count == 0`; \
+                 a constant condition belongs in the constants' types",
+            ),
+            TypeError::InitEnvironment { what, span } => Diagnostic::error(
+                "dsmc::typeck::init_environment",
+                format!("{what} has no meaning in an `init` predicate"),
+            )
+            .primary(*span, "the environment has not acted yet")
+            .help(
+                "no instance has crashed in an initial state, and which are byzantine is the \
+                 environment's choice, made for every initial state: constrain node variables only",
+            ),
             TypeError::NoField {
                 ty,
                 field,

@@ -1062,6 +1062,13 @@ impl Checker<'_, '_> {
             Builtin::Byzantine | Builtin::Crashed => {
                 let x = self.infer(cx, &args[0]);
                 cx.env_reads = true;
+                if cx.init_pred {
+                    self.errors.push(TypeError::InitEnvironment {
+                        what: format!("`{}(..)`", builtin_name(builtin)),
+                        span,
+                    });
+                    return Self::error_expr(span);
+                }
                 if cx.node.is_some() {
                     self.errors.push(TypeError::EnvironmentOnly {
                         name: builtin_name(builtin),

@@ -89,6 +89,8 @@ struct Ctx {
     in_def: bool,
     /// Set when the body uses `byzantine` or `crashed`.
     env_reads: bool,
+    /// In an `init` predicate: the environment has done nothing yet.
+    init_pred: bool,
 }
 
 impl Ctx {
@@ -102,6 +104,7 @@ impl Ctx {
             block: Span::default(),
             in_def: false,
             env_reads: false,
+            init_pred: false,
         }
     }
 
@@ -252,6 +255,8 @@ impl<'r, 'a> Checker<'r, 'a> {
         };
         let bounds_src: Vec<&ast::Expr> = self.r.bounds.clone();
         let bounds = bounds_src.into_iter().map(|e| self.predicate(e)).collect();
+        let inits_src: Vec<&ast::InitDecl> = self.r.inits.clone();
+        let inits = inits_src.into_iter().map(|d| self.init_def(d)).collect();
         TypedSpec {
             protocol: self.r.ast.protocol.name.clone(),
             consts: self
@@ -285,6 +290,7 @@ impl<'r, 'a> Checker<'r, 'a> {
             properties,
             deadlock,
             bounds,
+            inits,
         }
     }
 
@@ -524,6 +530,30 @@ impl<'r, 'a> Checker<'r, 'a> {
         Predicate {
             locals: cx.locals,
             expr,
+        }
+    }
+
+    /// An `init: P` declaration: a predicate over the whole state, as a
+    /// property's, that must read some variable and cannot ask what the
+    /// environment did (nothing, yet).
+    fn init_def(&mut self, decl: &ast::InitDecl) -> InitDef {
+        let n_errors = self.errors.len() + self.r.errors.len();
+        let mut cx = Ctx::new(None);
+        cx.init_pred = true;
+        let expr = self.check(&mut cx, &decl.cond, &Type::Bool, None);
+        // Only when it is otherwise right: an unresolved name would make
+        // it look constant.
+        if !cx.reads_state && self.errors.len() + self.r.errors.len() == n_errors {
+            self.errors.push(TypeError::ConstantInit {
+                span: decl.cond.span,
+            });
+        }
+        InitDef {
+            predicate: Predicate {
+                locals: cx.locals,
+                expr,
+            },
+            span: decl.span,
         }
     }
 

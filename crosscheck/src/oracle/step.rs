@@ -141,7 +141,10 @@ fn subsets(items: &[Inst], k: usize) -> Vec<Vec<Inst>> {
     out
 }
 
-/// Every initial state (without duplicates, in a fixed order).
+/// Every initial state (without duplicates, in a fixed order): the
+/// combinations of the variables' initial values (and byzantine choices)
+/// in which every `init` predicate holds. None at all is an error, as is
+/// a predicate that cannot be evaluated in one of them.
 pub fn initial_states(spec: &TypedSpec) -> R<Vec<State>> {
     let mut base = empty_state(spec);
     let mut slots = Vec::new();
@@ -174,6 +177,7 @@ pub fn initial_states(spec: &TypedSpec) -> R<Vec<State>> {
     }
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
+    let mut candidates = 0u64;
     for combo in combos(&lists) {
         for ((inst, v), val) in slots.iter().zip(&combo) {
             let vars = &mut base.vars[inst.0][inst.1 as usize];
@@ -186,9 +190,26 @@ pub fn initial_states(spec: &TypedSpec) -> R<Vec<State>> {
             let mut s = base.clone();
             s.byzantine = b.clone();
             if seen.insert(s.clone()) {
-                out.push(s);
+                candidates += 1;
+                let mut admitted = true;
+                for init in &spec.inits {
+                    let mut env = Env::new(spec, None, init.predicate.locals.len());
+                    if !env.test(&s, &init.predicate.expr)? {
+                        admitted = false;
+                        break;
+                    }
+                }
+                if admitted {
+                    out.push(s);
+                }
             }
         }
+    }
+    if out.is_empty() {
+        return super::value::fail(format!(
+            "no initial state: none of the {candidates} combinations of initial values \
+             satisfies the `init` predicates"
+        ));
     }
     Ok(out)
 }

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use dsmc::explore::Trace;
 use dsmc::html::{escape, sequence_svg};
-use dsmc::model::{CompiledProperty, Model, Outcome, Pred, RtError, Scratch, Step};
+use dsmc::model::{CompiledProperty, InitError, Model, Outcome, Pred, RtError, Scratch, Step};
 
 use super::server::Response;
 
@@ -27,6 +27,10 @@ pub const MAX_PATH_STEPS: usize = 2_000;
 /// The most initial states the index lists (the others are reached by
 /// their number).
 const MAX_INITIAL_LISTED: u128 = 100;
+
+/// The most combinations of initial values the index page looks through
+/// for initial states when `init` predicates choose among them.
+const MAX_INITIAL_SEARCHED: u128 = 1 << 20;
 /// The most successors a state page lists.
 const MAX_SUCCESSORS_LISTED: usize = 1_000;
 /// The longest path drawn as a sequence diagram.
@@ -133,15 +137,43 @@ impl Pages {
             }
         };
         let count = initial.len();
-        let mut body = format!(
-            "<h1>Initial states</h1>\n<p>{} initial state{}. Follow a state's steps from its page.</p>\n",
-            thousands(count),
-            if count == 1 { "" } else { "s" }
-        );
-        body.push_str("<ol class=\"states\" start=\"0\">\n");
+        let mut body = if initial.filtered() {
+            format!(
+                "<h1>Initial states</h1>\n<p>The initial states are those of the {} \
+                 combinations of the variables' initial values that satisfy the <code>init</code> \
+                 predicates, numbered among all the combinations. Follow a state's steps from \
+                 its page.</p>\n",
+                thousands(count),
+            )
+        } else {
+            format!(
+                "<h1>Initial states</h1>\n<p>{} initial state{}. Follow a state's steps from its page.</p>\n",
+                thousands(count),
+                if count == 1 { "" } else { "s" }
+            )
+        };
+        body.push_str(match initial.filtered() {
+            true => "<ol class=\"states\">\n",
+            false => "<ol class=\"states\" start=\"0\">\n",
+        });
         let mut words = Vec::new();
-        for i in 0..count.min(MAX_INITIAL_LISTED) {
-            initial.state(i, &mut words);
+        let mut locals = Vec::new();
+        let mut listed = 0;
+        for i in 0..count.min(MAX_INITIAL_SEARCHED) {
+            if listed == MAX_INITIAL_LISTED {
+                break;
+            }
+            match initial.admit(i, &mut words, &mut locals) {
+                Ok(true) => listed += 1,
+                Ok(false) => continue,
+                Err(e) => {
+                    let text = format!(
+                        "Computing the initial states fails: {}",
+                        self.init_error_text(&e)
+                    );
+                    return self.message(200, "No initial states", &text);
+                }
+            }
             let summary: Vec<String> = self
                 .model
                 .describe_state(&words)
@@ -155,7 +187,7 @@ impl Pages {
             );
         }
         body.push_str("</ol>\n");
-        if count > MAX_INITIAL_LISTED {
+        if listed == MAX_INITIAL_LISTED || count > MAX_INITIAL_SEARCHED {
             let _ = writeln!(
                 body,
                 "<p>The first {MAX_INITIAL_LISTED} are listed; initial state <var>I</var> is at \
@@ -195,7 +227,21 @@ impl Pages {
             return Err(self.message(404, "No such initial state", &text));
         }
         let mut first = Vec::new();
-        initial.state(path.initial, &mut first);
+        match initial.admit(path.initial, &mut first, &mut Vec::new()) {
+            Ok(true) => {}
+            Ok(false) => {
+                let text = "This combination of the variables' initial values does not satisfy \
+                            the spec's `init` predicates.";
+                return Err(self.message(404, "No such initial state", text));
+            }
+            Err(e) => {
+                let text = format!(
+                    "Computing the initial states fails: {}",
+                    self.init_error_text(&e)
+                );
+                return Err(self.message(200, "No initial states", &text));
+            }
+        }
         let mut walk = Walk {
             states: vec![first],
             steps: Vec::new(),
@@ -467,6 +513,13 @@ impl Pages {
     }
 
     /// A run-time failure in words, with its line in the spec.
+    fn init_error_text(&self, e: &InitError) -> String {
+        match e {
+            InitError::Value(e) | InitError::Predicate { error: e, .. } => self.error_text(e),
+            InitError::Unsatisfied { .. } => e.describe(),
+        }
+    }
+
     fn error_text(&self, e: &RtError) -> String {
         let start = e.span.start.min(self.source.len());
         let line = 1 + self.source.as_bytes()[..start]

@@ -169,6 +169,7 @@ pub fn outline(source: &str, spec: &ast::Spec, lines: &LineIndex<'_>) -> Vec<Doc
             | Item::AllowDeadlock(_)
             | Item::Done(_)
             | Item::Bound(_)
+            | Item::Init(_)
             | Item::Expect(_) => {}
         }
     }
