@@ -146,6 +146,19 @@ impl Server {
             .clone()
     }
 
+    /// A started, initialized server with `text` open, which must check
+    /// without errors.
+    fn without_errors(text: &str) -> Server {
+        let mut server = Server::start();
+        server.initialize();
+        server.open(text);
+        let errors: Vec<Value> = (server.diagnostics().into_iter())
+            .filter(|d| d["severity"] == 1)
+            .collect();
+        assert_eq!(errors, Vec::<Value>::new());
+        server
+    }
+
     fn initialize(&mut self) -> Value {
         let result = self.call(
             "initialize",
@@ -660,15 +673,7 @@ fn labels(items: &Value) -> Vec<String> {
 
 #[test]
 fn hover_definition_and_references_of_locals_and_vars() {
-    let mut server = Server::start();
-    server.initialize();
-    server.open(VOTES);
-    let errors: Vec<Value> = server
-        .diagnostics()
-        .into_iter()
-        .filter(|d| d["severity"] == 1)
-        .collect();
-    assert_eq!(errors, Vec::<Value>::new());
+    let mut server = Server::without_errors(VOTES);
 
     // A quantified variable: its type and the quantifier.
     let text = hover_text(&mut server, position(VOTES, "v.acks", 0, 0));
@@ -982,15 +987,7 @@ fn references(server: &mut Server, at: (u32, u32)) -> Vec<Value> {
 
 #[test]
 fn defs_lets_and_aggregates_hover_and_definition() {
-    let mut server = Server::start();
-    server.initialize();
-    server.open(DEFS);
-    let errors: Vec<Value> = server
-        .diagnostics()
-        .into_iter()
-        .filter(|d| d["severity"] == 1)
-        .collect();
-    assert_eq!(errors, Vec::<Value>::new());
+    let mut server = Server::without_errors(DEFS);
 
     // A def, at its declaration and at a call: its signature, its comment
     // and its calls.
@@ -1331,15 +1328,7 @@ invariant at_most_one: (count q in Proc: q.token) <= 1
 
 #[test]
 fn hover_and_definition_inside_an_init_predicate() {
-    let mut server = Server::start();
-    server.initialize();
-    server.open(INIT);
-    let errors: Vec<Value> = server
-        .diagnostics()
-        .into_iter()
-        .filter(|d| d["severity"] == 1)
-        .collect();
-    assert_eq!(errors, Vec::<Value>::new());
+    let mut server = Server::without_errors(INIT);
     // The quantified variable and the var read through it.
     let text = hover_text(&mut server, position(INIT, "p.token", 0, 0));
     assert!(text.contains("p: Proc"), "{text}");
