@@ -635,17 +635,9 @@ impl<'a> Resolved<'a> {
                                 second: a.name.span,
                             });
                         }
+                        self.duplicate_params(a.params.iter().flatten());
                         let mut params = Vec::new();
-                        let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
                         for p in a.params.iter().flatten() {
-                            if let Some(first) = seen.insert(&p.name.name, p.name.span) {
-                                self.errors.push(ResolveError::Duplicate {
-                                    name: p.name.name.clone(),
-                                    what: "parameter",
-                                    first,
-                                    second: p.name.span,
-                                });
-                            }
                             params.push((&p.name, self.resolve_type(&p.ty, None)));
                         }
                         actions.push(ResolvedAction { decl: a, params });
@@ -784,22 +776,29 @@ impl<'a> Resolved<'a> {
     fn resolve_defs(&mut self) {
         for index in 0..self.defs.len() {
             let decl = self.defs[index].decl;
+            self.duplicate_params(decl.params.iter().flatten());
             let mut params = Vec::new();
-            let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
             for p in decl.params.iter().flatten() {
-                if let Some(first) = seen.insert(&p.name.name, p.name.span) {
-                    self.errors.push(ResolveError::Duplicate {
-                        name: p.name.name.clone(),
-                        what: "parameter",
-                        first,
-                        second: p.name.span,
-                    });
-                }
                 params.push((&p.name, self.resolve_value_type(&p.ty)));
             }
             let ty = self.resolve_value_type(&decl.ty);
             self.defs[index].params = params;
             self.defs[index].ty = ty;
+        }
+    }
+
+    /// Reports each parameter named like an earlier one of the same list.
+    fn duplicate_params<'p>(&mut self, params: impl Iterator<Item = &'p ast::Field>) {
+        let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
+        for p in params {
+            if let Some(first) = seen.insert(&p.name.name, p.name.span) {
+                self.errors.push(ResolveError::Duplicate {
+                    name: p.name.name.clone(),
+                    what: "parameter",
+                    first,
+                    second: p.name.span,
+                });
+            }
         }
     }
 
