@@ -13,10 +13,14 @@
 
 use std::time::{Duration, Instant};
 
+use std::sync::atomic::Ordering;
+
 use crate::explore::{
-    EvalError, Evaluated, StopReason, StopSignal, Trace, state_eval, truth, violates_on_step,
+    EvalError, Evaluated, Halt, StopReason, StopSignal, Trace, state_eval, truth, violates_on_step,
 };
-use crate::model::{CompiledProperty, InitError, Initial, Model, Outcome, RtError, Scratch, Step};
+use crate::model::{
+    CompiledProperty, InitError, Initial, Model, Outcome, RtError, RtErrorKind, Scratch, Step, halt,
+};
 
 /// How to simulate.
 #[derive(Clone, Debug)]
@@ -62,6 +66,25 @@ pub struct Simulation {
     pub deadlock: Option<(u64, Trace)>,
     /// The first run-time error found.
     pub runtime_error: Option<(u64, Trace)>,
+}
+
+impl Simulation {
+    /// Forgets the findings of evaluations that a stop cut short
+    /// ([`RtErrorKind::Interrupted`]): they are not findings.
+    fn drop_interrupted(&mut self) {
+        let cut = |found: &Option<(u64, Trace)>| {
+            found.as_ref().is_some_and(|(_, t)| {
+                let failed = t.failed.as_ref().map(|(_, e)| &e.kind);
+                let evaluated = t.eval_error.as_ref().map(|e| &e.error.kind);
+                [failed, evaluated].contains(&Some(&RtErrorKind::Interrupted))
+            })
+        };
+        for found in self.violations.iter_mut().chain([&mut self.runtime_error]) {
+            if cut(found) {
+                *found = None;
+            }
+        }
+    }
 }
 
 /// SplitMix64: a small, well-mixed generator whose sequence is fixed by
@@ -164,6 +187,11 @@ pub fn simulate(model: &Model, options: &SimOptions) -> Result<Simulation, InitE
                 .map(StopReason::Timeout)
         }
     };
+    // A guard or a property that runs long stops at the time limit or the
+    // signal too ([`halt`]): what it was evaluated for is dropped.
+    let stopper = Halt::start(options.timeout.map(|t| start + t), options.stop.clone());
+    let _watch = halt::Watch::new(&stopper.flag);
+    let halted = || stopper.flag.load(Ordering::Relaxed);
     'runs: for run in 0..options.runs {
         if let Some(reason) = must_stop() {
             sim.stopped = Some(reason);
@@ -181,7 +209,7 @@ pub fn simulate(model: &Model, options: &SimOptions) -> Result<Simulation, InitE
         check_state(model, &trace, run, &mut sim, &mut locals);
         for taken in 0..options.depth {
             // Long walks are checked too, every 4,096 steps.
-            if taken % 4096 == 4095
+            if (taken % 4096 == 4095 || halted())
                 && let Some(reason) = must_stop()
             {
                 sim.stopped = Some(reason);
@@ -199,6 +227,11 @@ pub fn simulate(model: &Model, options: &SimOptions) -> Result<Simulation, InitE
                     Outcome::Error(e) => Next::Fails(step, e),
                 });
             });
+            if halted() {
+                // The steps may be cut short: none is taken.
+                sim.stopped = Some(must_stop().unwrap_or(StopReason::Interrupted));
+                break 'runs;
+            }
             if protocol_steps == 0 && model.check_deadlock && !model.all_crashed(&state) {
                 let done = match &model.done {
                     Some(d) => truth(d, model, &state, &mut locals),
@@ -251,6 +284,11 @@ pub fn simulate(model: &Model, options: &SimOptions) -> Result<Simulation, InitE
                 }
             }
         }
+    }
+    if halted() {
+        sim.stopped
+            .get_or_insert(must_stop().unwrap_or(StopReason::Interrupted));
+        sim.drop_interrupted();
     }
     Ok(sim)
 }

@@ -293,6 +293,107 @@ fn a_timeout_holds_while_slow_states_are_tested() {
     assert!(start.elapsed() < Duration::from_secs(8));
 }
 
+/// Runs dsmc with `args`, and kills it if it is still running after
+/// `bound` (then the test fails rather than hangs). Not a measurement: a
+/// bound far above what the stop takes.
+fn bounded(args: &[&str], bound: Duration, signal: Option<(&str, u32)>) -> Output {
+    let mut child = dsmc_command(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("dsmc starts");
+    let pid = child.id();
+    if let Some(signal) = signal {
+        send_signal(pid, signal);
+    }
+    let start = std::time::Instant::now();
+    while child.try_wait().expect("dsmc can be waited for").is_none() {
+        if start.elapsed() > bound {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("dsmc {args:?} was still running after {bound:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("dsmc ends")
+}
+
+/// A check stopped inside one evaluation that would take hours: exit 3,
+/// the reason in the JSON, and no property said to hold or to fail.
+fn assert_stopped_inside(output: &Output, reason: &str) {
+    assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(output));
+    let value = json(output);
+    assert_eq!(value["stop"]["reason"], reason, "{value}");
+    for property in value["properties"].as_array().expect("a list") {
+        assert_eq!(property["verdict"], "unknown", "{value}");
+    }
+}
+
+#[test]
+fn a_timeout_holds_inside_one_long_evaluation() {
+    // An invariant of the initial state, a guard, and a trillion parameter
+    // bindings: each would run for hours once started. Before, the timeout
+    // waited for the evaluation to end.
+    for (spec, threads) in [
+        ("tests/limits/endless_invariant.ds", "1"),
+        ("tests/limits/endless_invariant.ds", "2"),
+        ("tests/limits/endless_guard.ds", "1"),
+        ("tests/limits/endless_bindings.ds", "1"),
+    ] {
+        let args = [
+            "check",
+            "--timeout",
+            "1s",
+            "--threads",
+            threads,
+            "--format",
+            "json",
+            spec,
+        ];
+        let output = bounded(&args, Duration::from_secs(60), None);
+        assert_stopped_inside(&output, "timeout");
+    }
+}
+
+#[test]
+fn a_timeout_holds_inside_one_long_evaluation_of_a_simulation() {
+    for spec in [
+        "tests/limits/endless_invariant.ds",
+        "tests/limits/endless_guard.ds",
+    ] {
+        let args = ["simulate", "--timeout", "1s", spec];
+        let output = bounded(&args, Duration::from_secs(60), None);
+        assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
+        let out = stdout(&output);
+        assert!(
+            out.contains("it stopped at the time limit (--timeout 1s)"),
+            "{out}"
+        );
+        // The evaluation cut short is no finding.
+        assert!(!out.contains("stopped while"), "{out}");
+        assert!(
+            !out.replace("not violated", "").contains("violated"),
+            "{out}"
+        );
+    }
+}
+
+#[test]
+fn sigterm_stops_one_long_evaluation() {
+    if !std::path::Path::new("/proc/self/status").exists() {
+        eprintln!("no /proc here: the test needs it to know when dsmc catches SIGTERM");
+        return;
+    }
+    let args = [
+        "check",
+        "--format",
+        "json",
+        "tests/limits/endless_invariant.ds",
+    ];
+    let output = bounded(&args, Duration::from_secs(60), Some(("TERM", 15)));
+    assert_stopped_inside(&output, "interrupted");
+}
+
 #[test]
 fn a_timeout_stops_a_big_check() {
     let output = dsmc(&["check", "--timeout", "1s", "-D", BIG, SPEC]);
@@ -392,7 +493,7 @@ fn ctrl_c_stops_a_check_with_its_partial_report() {
     assert!(out.contains("consistent    invariant  unknown"), "{out}");
     assert!(out.contains("result: INCOMPLETE (interrupted;"), "{out}");
     assert!(
-        stderr(&output).contains("interrupted: stopping after the current state"),
+        stderr(&output).contains("interrupted: stopping the check"),
         "{}",
         stderr(&output)
     );

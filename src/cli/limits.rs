@@ -441,7 +441,7 @@ pub fn stop_signal() -> StopSignal {
                 }
                 handler.interrupt();
                 report::eprint_line(
-                    "interrupted: stopping after the current state (a second Ctrl-C, SIGTERM or \
+                    "interrupted: stopping the check (a second Ctrl-C, SIGTERM or \
                      SIGHUP exits at once)",
                 );
             });

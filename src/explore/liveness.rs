@@ -36,7 +36,7 @@ use rayon::prelude::*;
 use super::store::{Shard, global_id, lookup_hash, place, split_id};
 use super::{Explorer, Lasso, StopReason, Trace};
 use crate::model::{
-    Memo, Model, Outcome, Perms, Pred, RtError, Scratch, Sink, Step, Symmetry, Task,
+    Memo, Model, Outcome, Perms, Pred, RtError, Scratch, Sink, Step, Symmetry, Task, halt,
 };
 
 /// States whose successors are computed between two checks of the limits.
@@ -370,8 +370,10 @@ impl Explorer<'_> {
         let first: std::sync::Mutex<Option<(usize, u64, RtError)>> = Default::default();
         let values = (dense.globals.par_iter().enumerate())
             .map_init(
-                || (Vec::new(), Vec::new()),
-                |(locals, state), (d, &g)| {
+                // An evaluation that runs long stops when the check must
+                // (see `Explorer::liveness`).
+                || (Vec::new(), Vec::new(), halt::Watch::new(&self.halt.flag)),
+                |(locals, state, _), (d, &g)| {
                     self.load(g, state);
                     match pred.eval(model, state, locals) {
                         Ok(v) => each(v),
@@ -511,6 +513,9 @@ impl Explorer<'_> {
         } = work;
         pending.clear();
         words.clear();
+        // A guard that runs long stops when the check must; its node is
+        // then wrong, and dropped with the piece (`raw_nodes`).
+        let _watch = stoppable.then(|| halt::Watch::new(&self.halt.flag));
         let mut nodes = Vec::with_capacity(ids.len());
         for (n, &index) in ids.iter().enumerate() {
             if stoppable && self.halt.flag.load(Ordering::Relaxed) {

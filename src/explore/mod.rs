@@ -26,7 +26,8 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::model::{
-    CompiledProperty, Fast, InitError, Memo, Model, Outcome, Pred, R, RtError, Scratch, Sink, Step,
+    CompiledProperty, Fast, InitError, Memo, Model, Outcome, Pred, R, RtError, RtErrorKind,
+    Scratch, Sink, Step, halt,
 };
 use store::{NO_PARENT, SHARDS, Shard, global_id, lookup_hash, place, place_packed, split_id};
 
@@ -661,8 +662,8 @@ const CHECK_BYTES: usize = 1 << 20;
 /// signal comes, so that the loops of both phases can look at the time and
 /// the signal after every state for the price of reading a flag. Without a
 /// deadline or a signal there is no thread, and the flag stays down.
-struct Halt {
-    flag: Arc<AtomicBool>,
+pub(crate) struct Halt {
+    pub(crate) flag: Arc<AtomicBool>,
     done: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -671,7 +672,7 @@ impl Halt {
     /// How often the watcher looks.
     const PERIOD: Duration = Duration::from_millis(10);
 
-    fn start(deadline: Option<Instant>, stop: Option<StopSignal>) -> Halt {
+    pub(crate) fn start(deadline: Option<Instant>, stop: Option<StopSignal>) -> Halt {
         let flag = Arc::new(AtomicBool::new(false));
         let done = Arc::new(AtomicBool::new(false));
         let thread = (deadline.is_some() || stop.is_some())
@@ -1768,6 +1769,10 @@ impl<'m> Shared<'m> {
                 buffered.carry(self.one_word(), (level, first), c);
                 let mut em = Emitter::new(self, level, buf_hint, buffered);
                 let mut scratch = Scratch::default();
+                // A step that runs long stops when the batch must: the
+                // batch is then dropped (`budget.spend` below sees the
+                // flag that stopped it).
+                let _watch = halt::Watch::new(&budget.halt);
                 let cache = self.packed.is_some() || self.cached.is_some();
                 let mut memo = cache
                     .then(|| self.memos.take())
@@ -1919,6 +1924,8 @@ impl<'m> Shared<'m> {
                 let mut cache = caches.take().unwrap_or_default();
                 let mut records = Vec::new();
                 let mut cut = false;
+                // A test that runs long stops when the batch must.
+                let _watch = halt::Watch::new(&ctx.watch);
                 // States are looked up with the memory they need already
                 // on its way. Packed states: the table slot a few states
                 // ahead, and the record it points at a few states before
@@ -2012,6 +2019,11 @@ impl<'m> Shared<'m> {
                         // With an evaluation failed (or too many properties
                         // for the bits), each property is evaluated again.
                         let slow = tests.is_none_or(|t| t & EVAL_FAILED != 0);
+                        // Whether a test was stopped by `halt`: then the
+                        // state stays stored but untested, and the search
+                        // stops after this batch (the findings of the tests
+                        // that ended stand).
+                        let mut interrupted = false;
                         for (index, prop) in model.properties.iter().enumerate() {
                             if !open[index] {
                                 continue;
@@ -2023,6 +2035,10 @@ impl<'m> Shared<'m> {
                             let error = match hit {
                                 Ok(false) => continue,
                                 Ok(true) => None,
+                                Err(error) if error.kind == RtErrorKind::Interrupted => {
+                                    interrupted = true;
+                                    break;
+                                }
                                 Err(error) => Some(EvalError {
                                     what: Evaluated::Property(index),
                                     error,
@@ -2045,8 +2061,13 @@ impl<'m> Shared<'m> {
                         // `None`: a bound could not be evaluated.
                         let inside = match tests {
                             Some(tests) if !slow => Some(tests & INSIDE_BOUNDS != 0),
+                            _ if interrupted => None,
                             _ => match inside_bounds(model, words, &mut locals) {
                                 Ok(inside) => Some(inside),
+                                Err((_, error)) if error.kind == RtErrorKind::Interrupted => {
+                                    interrupted = true;
+                                    None
+                                }
                                 // Not expanded: a finding, like a failed step.
                                 Err((index, error)) => {
                                     keep_first(
@@ -2065,6 +2086,12 @@ impl<'m> Shared<'m> {
                                 }
                             },
                         };
+                        if interrupted {
+                            cut = true;
+                            ctx.limits.cut.store(true, Ordering::Relaxed);
+                            slot.store(0, Ordering::Relaxed);
+                            continue;
+                        }
                         if packed.is_some() {
                             push_words(&mut r.words, words);
                         }
@@ -2168,11 +2195,16 @@ struct Phase2 {
     /// By shard: how many states it held when the level of the batch's
     /// successors began (none for the initial states).
     level_start: Option<Vec<u32>>,
-    /// The deadline and the stop signal, looked at every few states: the
+    /// The deadline and the stop signal, looked at before each state: the
     /// tests of a batch's new states may take long (an invariant with
-    /// nested quantifiers over large types). A shard cut short leaves the
-    /// rest of its states stored but not tested, and the search stops.
+    /// nested quantifiers over large types). A shard cut short neither
+    /// stores nor tests the rest of its states, and the search stops.
     limits: BatchBudget,
+    /// The flag that stops a single test that runs long ([`halt`]): the
+    /// state stays stored but untested, and the search stops. Raised with
+    /// `limits`' flag, except in the first batch of initial states, which
+    /// `limits` never cuts between states.
+    watch: Arc<AtomicBool>,
 }
 
 /// Adds what phase 2 found in some states (violations, reachables reached,
@@ -2812,6 +2844,7 @@ impl<'m> Explorer<'m> {
                 },
                 ..self.budget(0)
             },
+            watch: self.halt.flag.clone(),
         }
     }
 
@@ -2988,6 +3021,10 @@ impl<'m> Explorer<'m> {
         let truth = |pred: &Pred| self.eval_all_as(dense, pred, |v| v != 0);
         match self.liveness_query(dense, prop, &truth, &values) {
             Ok(outcome) => outcome,
+            // Stopped by a limit or a signal while it ran (see `halt`).
+            Err((_, e)) if e.kind == RtErrorKind::Interrupted => {
+                Err(self.must_stop(0, 0).unwrap_or(StopReason::Interrupted))
+            }
             Err(failure) => failed(failure),
         }
     }

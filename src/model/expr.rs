@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::encoding::{Enc, Shape, mask};
 use super::layout::Layout;
 use super::value::{from_code, is_int, recode, to_code};
-use super::{Ctx, Ex, LowerError, R, RtError, RtErrorKind};
+use super::{Ctx, Ex, LowerError, R, RtError, RtErrorKind, halt};
 use crate::syntax::ast::{Quantifier, Span};
 use crate::typed::*;
 
@@ -105,6 +105,7 @@ pub(crate) fn iterate(
     match dom {
         Dom::Values(vs) => {
             for &v in vs.iter() {
+                halt::round()?;
                 if !f(v, locals)? {
                     return Ok(false);
                 }
@@ -115,6 +116,7 @@ pub(crate) fn iterate(
             let hi = hi(ctx, locals)?;
             let mut v = lo;
             while v <= hi {
+                halt::round()?;
                 if !f(v, locals)? {
                     return Ok(false);
                 }
@@ -133,6 +135,7 @@ pub(crate) fn iterate(
             // A set's order: by value (codes of one type order as values do).
             seen.sort_unstable();
             for v in seen {
+                halt::round()?;
                 if !f(v, locals)? {
                     return Ok(false);
                 }
@@ -143,6 +146,7 @@ pub(crate) fn iterate(
             while bits != 0 {
                 let code = bits.trailing_zeros() as u64;
                 bits &= bits - 1;
+                halt::round()?;
                 if !f(from_code(code, elem), locals)? {
                     return Ok(false);
                 }
@@ -228,6 +232,7 @@ fn quant_values(forall: bool, values: Arc<Vec<i64>>, var: LocalId, body: Ex, str
         return Arc::new(move |ctx, locals| {
             let mut decided = false;
             for &v in values.iter() {
+                halt::round()?;
                 locals[var] = v;
                 decided |= (body(ctx, locals)? != 0) != forall;
             }
@@ -236,6 +241,7 @@ fn quant_values(forall: bool, values: Arc<Vec<i64>>, var: LocalId, body: Ex, str
     }
     Arc::new(move |ctx, locals| {
         for &v in values.iter() {
+            halt::round()?;
             locals[var] = v;
             if (body(ctx, locals)? != 0) != forall {
                 return Ok(!forall as i64);

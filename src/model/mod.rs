@@ -14,6 +14,7 @@
 pub mod encoding;
 mod expr;
 mod fast;
+pub mod halt;
 mod layout;
 mod reads;
 mod step;
@@ -61,6 +62,9 @@ pub enum RtErrorKind {
     MapIncomplete,
     /// `min` (else `max`) over an empty domain.
     EmptyDomain { max: bool },
+    /// The check was stopped (a limit or a signal) while this evaluation
+    /// ran ([`halt`]). Never a finding.
+    Interrupted,
 }
 
 /// A runtime finding at a place in the source.
@@ -92,6 +96,7 @@ impl RtError {
                 "`{}` over an empty domain has no value",
                 if *max { "max" } else { "min" }
             ),
+            RtErrorKind::Interrupted => "the check was stopped while this was evaluated".into(),
             RtErrorKind::MapIncomplete => {
                 "the map literal has no value for some key (add `_ -> ...`)".into()
             }

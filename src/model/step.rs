@@ -11,7 +11,7 @@ use super::expr::{Lowerer, store};
 use super::layout::Slot;
 use super::stmt::{St, StepEnv};
 use super::value::{from_code, to_code};
-use super::{Ctx, Ex, InitError, LowerError, Model, R, RtError};
+use super::{Ctx, Ex, InitError, LowerError, Model, R, RtError, RtErrorKind, halt};
 use crate::syntax::ast::{FaultKind, NetworkKind};
 use crate::typed::*;
 
@@ -1033,6 +1033,11 @@ impl Model {
         let mut depth = 0usize;
         let mut stage = 0usize;
         'search: loop {
+            if halt::round().is_err() {
+                // The check is stopping: the batch of this state is
+                // dropped, with its steps (see `halt`).
+                return;
+            }
             // Test the conjuncts the bound parameters allow.
             let mut ruled_out = false;
             while stage < action.stages.len() && action.stages[stage].0 <= depth {
@@ -1046,6 +1051,7 @@ impl Model {
                         break;
                     }
                     Ok(_) => stage += 1,
+                    Err(e) if e.kind == RtErrorKind::Interrupted => return,
                     Err(e) => {
                         fail_all(index, depth, &e, emit);
                         ruled_out = true;
