@@ -10,6 +10,7 @@ pub mod fmt;
 pub mod front;
 pub mod html;
 pub mod index;
+pub mod lines;
 pub mod model;
 pub mod msc;
 pub mod reference;
