@@ -14,6 +14,7 @@ pub mod lines;
 pub mod model;
 pub mod msc;
 pub mod reference;
+pub mod replay;
 pub mod report;
 pub mod resolve;
 pub mod simulate;

@@ -19,9 +19,9 @@ use dsmc::model::Model;
 use dsmc::report::{eval_error_text, trace_text, verdict_word, violation_label};
 use dsmc::text::neutralise;
 
-use super::check::SpecRun;
 use super::lock::{Comparison, Lock};
 use super::report::{self, render_plain};
+use super::run::SpecRun;
 
 /// The whole run as one JUnit XML document.
 pub fn report(runs: &[SpecRun], lock: Option<&Lock>) -> String {

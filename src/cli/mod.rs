@@ -17,6 +17,7 @@ pub mod lock;
 pub mod lsp;
 pub mod progress;
 pub mod report;
+pub mod run;
 pub mod sarif;
 pub mod simulate;
 pub mod summary;

@@ -19,18 +19,17 @@ use serde_sarif::sarif::{
     ResultLevel, Run, Sarif, ThreadFlow, ThreadFlowLocation, Tool, ToolComponent,
 };
 
-use dsmc::check::{Checked, Expectation, expectation};
+use dsmc::check::{Checked, Expectation, Status, expectation};
 use dsmc::diagnostic::{Diagnostic, Severity};
 use dsmc::explore::{Exploration, Trace, Verdict};
+use dsmc::lines::LineIndex;
 use dsmc::model::Model;
 use dsmc::report::{eval_error_text, violation_label};
 use dsmc::syntax::ast::Span;
 
-use super::check::SpecRun;
 use super::lock::Comparison;
 use super::report::SpecText;
-use dsmc::check::Status;
-use dsmc::lines::LineIndex;
+use super::run::SpecRun;
 
 /// The schema the log declares: the OASIS standard's, errata 01.
 const SCHEMA: &str =

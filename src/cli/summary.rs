@@ -2,11 +2,10 @@
 //! spec with its distinct states, how its verdicts came out, its result and
 //! its time, then the run's result and exit code.
 
-use dsmc::check::Checked;
+use dsmc::check::{Checked, Status};
 use dsmc::report::{Tally, tally, thousands};
 
-use super::check::SpecRun;
-use dsmc::check::Status;
+use super::run::SpecRun;
 
 /// The summary of a run, as text without a final newline.
 pub fn table(runs: &[SpecRun], outcome: Status) -> String {
