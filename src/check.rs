@@ -51,22 +51,32 @@ pub enum Checked {
     },
 }
 
-/// What a checked spec means for the user.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// What a check concluded: of one spec ([`Checked::status`]), or of all
+/// the files of a command (the binary's exit code).
+///
+/// The variants are ordered by how much they matter, so the status of
+/// several files is the greatest one: a spec with errors (exit 2) outweighs
+/// a failed property (exit 1), which outweighs a missing verdict (exit 3). A
+/// counterexample is a definite answer and a missing verdict is not, so
+/// across specs the order is the same as within one spec, where a violation
+/// found before a limit stopped the search still fails the check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Status {
     /// Every property as expected.
     Ok,
-    /// A property is not as expected (or a deadlock or a runtime error).
-    Failed,
     /// The search stopped early, or an expectation could not be checked.
     NoVerdict,
-    /// The spec has errors.
+    /// Not as expected: a property (or a deadlock or a runtime error); for
+    /// `dsmc fmt --check`, a file that is not formatted.
+    Failed,
+    /// The spec has errors, or a file cannot be read or written.
     SpecErrors,
 }
 
 impl Status {
-    /// The process exit code for this status.
-    pub fn exit_code(self) -> i32 {
+    /// The process exit code; `dsmc --help` lists them (`EXIT_CODES` in
+    /// main.rs).
+    pub fn exit_code(self) -> u8 {
         match self {
             Status::Ok => 0,
             Status::Failed => 1,
@@ -151,28 +161,51 @@ pub fn check_source(source: &str, options: &CheckOptions) -> Checked {
     check_source_with(source, options, Warnings::Allow)
 }
 
-/// Checks a spec end to end, with warnings allowed or denied.
-pub fn check_source_with(source: &str, options: &CheckOptions, policy: Warnings) -> Checked {
-    let mut front = front::check_source(source, &options.overrides);
+/// A spec through the front end and lowering.
+pub struct Compiled {
+    /// The front end's warnings (errors under [`Warnings::Deny`] are
+    /// never here: they fail [`compile`]).
+    pub warnings: Vec<Diagnostic>,
+    /// The model to explore.
+    pub model: Model,
+}
+
+/// Runs the front end and lowering on a spec: the model with the front
+/// end's warnings, or the diagnostics that stop it (the front end's, with
+/// its warnings made errors under [`Warnings::Deny`]; else lowering's,
+/// without the warnings, which an error often makes spurious).
+pub fn compile(
+    source: &str,
+    overrides: &[Override],
+    policy: Warnings,
+) -> Result<Compiled, Vec<Diagnostic>> {
+    let mut front = front::check_source(source, overrides);
     if policy == Warnings::Deny && front.diagnostics.iter().any(|d| !d.is_error()) {
         deny(&mut front.diagnostics);
-        return Checked::Errors(front.diagnostics);
+        return Err(front.diagnostics);
     }
     let Some(typed) = front.typed else {
-        return Checked::Errors(front.diagnostics);
+        return Err(front.diagnostics);
     };
-    let statically_sent = statically_sent(&typed);
-    let model = match model::lower(typed) {
-        Ok(m) => m,
-        Err(errors) => {
-            return Checked::Errors(
-                errors
-                    .iter()
-                    .map(model::LowerError::to_diagnostic)
-                    .collect(),
-            );
-        }
+    match model::lower(typed) {
+        Ok(model) => Ok(Compiled {
+            warnings: front.diagnostics,
+            model,
+        }),
+        Err(errors) => Err(errors
+            .iter()
+            .map(model::LowerError::to_diagnostic)
+            .collect()),
+    }
+}
+
+/// Checks a spec end to end, with warnings allowed or denied.
+pub fn check_source_with(source: &str, options: &CheckOptions, policy: Warnings) -> Checked {
+    let (model, front_warnings) = match compile(source, &options.overrides, policy) {
+        Ok(Compiled { warnings, model }) => (model, warnings),
+        Err(diagnostics) => return Checked::Errors(diagnostics),
     };
+    let statically_sent = statically_sent(&model.spec);
     let mut explore_options = options.explore.clone();
     if !options.properties.is_empty() {
         match select_properties(&model.spec, &options.properties) {
@@ -192,7 +225,7 @@ pub fn check_source_with(source: &str, options: &CheckOptions, policy: Warnings)
     }
     match explore::explore(&model, &explore_options) {
         Ok(exploration) => {
-            let mut warnings = front.diagnostics;
+            let mut warnings = front_warnings;
             if exploration.complete {
                 let mut coverage = coverage_warnings(&model, &exploration, &statically_sent);
                 if policy == Warnings::Deny {

@@ -78,7 +78,18 @@ pub fn check_source(source: &str, overrides: &[Override]) -> FrontEnd {
     // `MAX_DEPTH`), which a debug build's 2 MB thread stack cannot hold:
     // a chain of 158 `<` overflowed it (tests/no_panic.rs, unclosed_openers).
     let (checked, resolve_errors) = syntax::on_big_stack(|| {
-        let resolved = resolve::resolve(&ast, overrides);
+        // The values are parsed here, so the resolver sees only syntax
+        // trees; one that does not parse is the resolver's error, which
+        // names the constant's type.
+        let overrides: Vec<resolve::ConstOverride> = overrides
+            .iter()
+            .map(|o| resolve::ConstOverride {
+                name: o.name.clone(),
+                text: o.value.clone(),
+                value: syntax::parse_expr(&o.value).ok(),
+            })
+            .collect();
+        let resolved = resolve::resolve(&ast, &overrides);
         typeck::check(resolved)
     });
     let mut diagnostics: Vec<Diagnostic> = resolve_errors

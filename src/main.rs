@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use dsmc::front::Override;
 
 /// The exit codes, shown at the end of `--help`. Keep in step with
-/// [`cli::Outcome::exit_code`] and README.md.
+/// [`dsmc::check::Status::exit_code`] and README.md.
 const EXIT_CODES: &str = "\
 Exit codes:
   0  everything as expected
@@ -348,7 +348,7 @@ fn main() -> ExitCode {
             clap_complete::generate(shell, &mut Cli::command(), "dsmc", &mut out);
             // A script for the shell, as clap wrote it.
             cli::report::print_verbatim(String::from_utf8_lossy(&out).trim_end());
-            cli::Outcome::Ok.exit_code()
+            dsmc::check::Status::Ok.exit_code()
         }
         // The protocol fixes its exit codes.
         Command::Lsp => cli::lsp::run(),
@@ -365,10 +365,10 @@ fn main() -> ExitCode {
                     "error[dsmc::io::stdout]: the output could not be written to stdout ({why}); \
                      what was printed there is incomplete"
                 ));
-                ExitCode::from(cli::Outcome::SpecErrors.exit_code())
+                ExitCode::from(dsmc::check::Status::SpecErrors.exit_code())
             }
             _ if !lsp && cli::report::stderr_failed() => {
-                ExitCode::from(cli::Outcome::SpecErrors.exit_code())
+                ExitCode::from(dsmc::check::Status::SpecErrors.exit_code())
             }
             _ => ExitCode::from(code),
         },

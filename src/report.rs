@@ -8,25 +8,10 @@ use serde_json::{Value, json};
 use crate::check::{Checked, Expectation, expectation};
 use crate::diagnostic::Diagnostic;
 use crate::explore::{Evaluated, Exploration, StopReason, Trace, Verdict};
+use crate::lines::LineIndex;
 use crate::model::Model;
 use crate::msc::ChartOptions;
 use crate::syntax::ast::Span;
-
-/// 1-based line and column of a byte offset (the column in bytes; a byte
-/// order mark that starts the file is not counted).
-pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(source.len());
-    let before = &source[..offset];
-    let line = before.matches('\n').count() + 1;
-    // A byte order mark that starts the file is not a column.
-    let mark = if source.starts_with(crate::text::BYTE_ORDER_MARK) {
-        crate::text::BYTE_ORDER_MARK.len_utf8().min(offset)
-    } else {
-        0
-    };
-    let col = before.rfind('\n').map_or(offset - mark, |n| offset - n - 1) + 1;
-    (line, col)
-}
 
 /// A violation to show: the diagnostic pointing at the property, and the
 /// counterexample as text.
@@ -96,13 +81,11 @@ pub fn evaluated_words(model: &Model, what: Evaluated) -> String {
 }
 
 /// Writes a trace as numbered steps with what each changed.
-pub fn trace_text(model: &Model, trace: &Trace, path: &str, source: &str) -> String {
+/// `lines` indexes the spec's source.
+pub fn trace_text(model: &Model, trace: &Trace, path: &str, lines: &LineIndex) -> String {
     let mut out = String::new();
     let loc = |span: Option<Span>| match span {
-        Some(s) => {
-            let (l, c) = line_col(source, s.start);
-            format!("  ({path}:{l}:{c})")
-        }
+        Some(s) => format!("  ({path}:{})", lines.position(s.start)),
         None => String::new(),
     };
     out.push_str("  state 0 (initial)\n");
@@ -257,13 +240,14 @@ pub enum TraceStyle {
 }
 
 impl TraceStyle {
-    /// A trace in this style; `verdict` closes a chart.
+    /// A trace in this style; `verdict` closes a chart, `lines` indexes the
+    /// spec's source.
     pub fn render(
         &self,
         model: &Model,
         trace: &Trace,
         path: &str,
-        source: &str,
+        lines: &LineIndex,
         verdict: &str,
     ) -> String {
         match self {
@@ -271,7 +255,7 @@ impl TraceStyle {
             TraceStyle::Auto(options) if crate::msc::involves_messages(model, trace) => {
                 crate::msc::chart(model, trace, verdict, options)
             }
-            _ => trace_text(model, trace, path, source),
+            _ => trace_text(model, trace, path, lines),
         }
     }
 }
@@ -296,6 +280,7 @@ pub fn human_with(
     threads: usize,
     style: TraceStyle,
 ) -> HumanReport {
+    let lines = LineIndex::new(source);
     let spec = &model.spec;
     let mut header = format!("{path}: protocol {}", spec.protocol);
     if !spec.consts.is_empty() {
@@ -394,7 +379,7 @@ pub fn human_with(
         table.push_str(line.trim_end());
         table.push('\n');
         if let Verdict::Violated(trace) = v {
-            let (l, c) = line_col(source, p.span.start);
+            let at = lines.position(p.span.start);
             let message = if p.expect_violation {
                 format!("property `{}` is violated, as expected", p.name)
             } else {
@@ -412,13 +397,13 @@ pub fn human_with(
             }
             let trace_text = match trace {
                 Some(t) => format!(
-                    "counterexample for `{}` ({path}:{l}:{c}):\n{}",
+                    "counterexample for `{}` ({path}:{at}):\n{}",
                     p.name,
                     style.render(
                         model,
                         t,
                         path,
-                        source,
+                        &lines,
                         &format!("{} `{}` is violated: {label}", p.kind.describe(), p.name)
                     )
                 ),
@@ -430,7 +415,7 @@ pub fn human_with(
             });
         }
         if let Verdict::Error(t) = v {
-            findings.push(eval_finding(model, t, path, source, style));
+            findings.push(eval_finding(model, t, path, &lines, style));
         }
     }
     match &exploration.deadlock {
@@ -451,7 +436,7 @@ pub fn human_with(
                     model,
                     t,
                     path,
-                    source,
+                    &lines,
                     "deadlock: no step is enabled here",
                 ) {
                     text if text.ends_with("no step is enabled here\n") => {
@@ -470,7 +455,7 @@ pub fn human_with(
     if let Some(t) = &exploration.runtime_error
         && t.eval_error.is_some()
     {
-        findings.push(eval_finding(model, t, path, source, style));
+        findings.push(eval_finding(model, t, path, &lines, style));
     } else if let Some(t) = &exploration.runtime_error {
         let (step_span, what) = match &t.failed {
             Some((_, e)) => (e.span, e.describe()),
@@ -484,7 +469,7 @@ pub fn human_with(
             .primary(step_span, what.clone()),
             trace: format!(
                 "runtime error:\n{}",
-                style.render(model, t, path, source, &format!("runtime error: {what}"))
+                style.render(model, t, path, &lines, &format!("runtime error: {what}"))
             ),
         });
     }
@@ -507,7 +492,7 @@ fn eval_finding(
     model: &Model,
     trace: &Trace,
     path: &str,
-    source: &str,
+    lines: &LineIndex,
     style: TraceStyle,
 ) -> Finding {
     let e = trace.eval_error.as_ref().expect("an evaluation failed");
@@ -534,7 +519,7 @@ fn eval_finding(
                 model,
                 trace,
                 path,
-                source,
+                lines,
                 &format!("evaluating {what} fails: {error}")
             )
         ),

@@ -309,51 +309,9 @@ pub struct PropertyDef {
     pub span: Span,
 }
 
-/// The property forms; expressions share the property's locals.
-#[derive(Clone, Debug)]
-pub enum PropertyKind {
-    Invariant(Expr),
-    Stable(Expr),
-    Reachable(Expr),
-    Transient(Expr),
-    Next(Expr, Expr),
-    Unless(Expr, Expr),
-    LeadsTo(Expr, Expr),
-    Ensures(Expr, Expr),
-    Variant {
-        measure: Expr,
-        while_cond: Expr,
-        until: Option<Expr>,
-    },
-}
-
-impl PropertyKind {
-    /// The word users know the form by.
-    pub fn describe(&self) -> &'static str {
-        match self {
-            PropertyKind::Invariant(_) => "invariant",
-            PropertyKind::Stable(_) => "stable",
-            PropertyKind::Reachable(_) => "reachable",
-            PropertyKind::Transient(_) => "transient",
-            PropertyKind::Next(..) => "next",
-            PropertyKind::Unless(..) => "unless",
-            PropertyKind::LeadsTo(..) => "leads-to",
-            PropertyKind::Ensures(..) => "ensures",
-            PropertyKind::Variant { .. } => "variant",
-        }
-    }
-
-    /// Whether the form is about infinite behaviours (needs the liveness checker).
-    pub fn is_liveness(&self) -> bool {
-        matches!(
-            self,
-            PropertyKind::Transient(_)
-                | PropertyKind::LeadsTo(..)
-                | PropertyKind::Ensures(..)
-                | PropertyKind::Variant { .. }
-        )
-    }
-}
+/// The property forms over typed expressions; the expressions share the
+/// property's locals.
+pub type PropertyKind = crate::syntax::ast::PropertyKind<Expr>;
 
 /// A statement.
 #[derive(Clone, Debug)]

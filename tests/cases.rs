@@ -526,7 +526,7 @@ fn explore_case(root: &Path, case: &Path) -> Result<(), Failed> {
             ));
         }
         if let Verdict::Violated(Some(trace)) = verdict {
-            if let Err(e) = replay(model, trace) {
+            if let Err(e) = dsmc::replay::replay(model, trace) {
                 problems.push(format!(
                     "the counterexample for `{name}` does not replay: {e}"
                 ));
@@ -547,7 +547,7 @@ fn explore_case(root: &Path, case: &Path) -> Result<(), Failed> {
     for (index, verdict) in exploration.verdicts.iter().enumerate() {
         if let Verdict::Error(trace) = verdict {
             let name = &model.spec.properties[index].name;
-            if let Err(e) = replay(model, trace) {
+            if let Err(e) = dsmc::replay::replay(model, trace) {
                 problems.push(format!(
                     "the trace of `{name}`'s failure does not replay: {e}"
                 ));
@@ -594,7 +594,7 @@ fn explore_case(root: &Path, case: &Path) -> Result<(), Failed> {
         }
     }
     if let Verdict::Violated(Some(trace)) = &exploration.deadlock
-        && let Err(e) = replay(model, trace)
+        && let Err(e) = dsmc::replay::replay(model, trace)
     {
         problems.push(format!("the deadlock trace does not replay: {e}"));
     }
@@ -610,7 +610,7 @@ fn explore_case(root: &Path, case: &Path) -> Result<(), Failed> {
                     "runtime error: expected `{text}`, found `{message}`"
                 ));
             }
-            if let Err(e) = replay(model, trace) {
+            if let Err(e) = dsmc::replay::replay(model, trace) {
                 problems.push(format!("the runtime error trace does not replay: {e}"));
             }
         }
@@ -772,35 +772,4 @@ fn evaluation_fails(
     preds
         .iter()
         .any(|p| p.eval(model, state, &mut Vec::new()).is_err())
-}
-
-fn replay(model: &dsmc::model::Model, trace: &dsmc::explore::Trace) -> Result<(), String> {
-    use dsmc::model::{Outcome, Scratch};
-    let initial = model.initial_states().map_err(|e| e.describe())?;
-    if !trace.states.first().is_some_and(|s| initial.contains(s)) {
-        return Err("it does not start in an initial state".into());
-    }
-    let mut scratch = Scratch::default();
-    for (i, step) in trace.steps.iter().enumerate() {
-        let mut found = false;
-        model.successors(&trace.states[i], &mut scratch, &mut |s, outcome| {
-            if let Outcome::Next(next) = outcome {
-                found |= s == *step && next == trace.states[i + 1].as_slice();
-            }
-        });
-        if !found {
-            return Err(format!("step {} is not a step of the model", i + 1));
-        }
-    }
-    if let Some((step, _)) = &trace.failed {
-        let last = trace.states.last().ok_or("empty trace")?;
-        let mut fails = false;
-        model.successors(last, &mut scratch, &mut |s, outcome| {
-            fails |= s == *step && matches!(outcome, Outcome::Error(_));
-        });
-        if !fails {
-            return Err("the failing step does not fail".into());
-        }
-    }
-    Ok(())
 }

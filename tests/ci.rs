@@ -690,6 +690,51 @@ fn json_reports_carry_diagnostics_with_positions() {
     assert_eq!(warning["labels"][0]["column_start"], 3);
 }
 
+/// An error after non-ASCII text on its line is at one line and column in
+/// every output: 1-based, columns counted in characters, not bytes
+/// (docs/output.md, "Lines and columns").
+#[test]
+fn every_output_gives_one_column_after_non_ascii_text() {
+    let dir = scratch_dir("non_ascii_columns");
+    let line = "  var x: bool = false // é, ü and 𝔸, then \u{202e} reversed";
+    let spec = format!("protocol P\n\nnode A {{\n{line}\n}}\n\nallow deadlock\n");
+    write(&dir.join("columns.ds"), &spec);
+    let column = line
+        .chars()
+        .position(|c| c == '\u{202e}')
+        .expect("in the line")
+        + 1;
+    let byte_column = line.find('\u{202e}').expect("in the line") + 1;
+    assert_ne!(
+        column, byte_column,
+        "the test needs a column that bytes would get wrong"
+    );
+    let at = format!("columns.ds:4:{column}");
+
+    let human = dsmc_in(&dir, &["check", "columns.ds"]);
+    assert_eq!(human.status.code(), Some(2));
+    assert!(
+        stderr(&human).contains(&format!("[{at}]")),
+        "{}",
+        stderr(&human)
+    );
+
+    let json = dsmc_in(&dir, &["check", "--message-format", "json", "columns.ds"]);
+    let diagnostic = &json_lines(&stdout(&json))[0];
+    assert_eq!(diagnostic["code"], "dsmc::parse::text_direction");
+    assert_eq!(diagnostic["labels"][0]["line_start"], 4);
+    assert_eq!(diagnostic["labels"][0]["column_start"], column);
+
+    let sarif = dsmc_in(&dir, &["check", "--format", "sarif", "columns.ds"]);
+    let sarif = assert_valid_sarif(&stdout(&sarif));
+    let region = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["startLine"], 4);
+    assert_eq!(region["startColumn"], column);
+
+    let junit = dsmc_in(&dir, &["check", "--format", "junit", "columns.ds"]);
+    assert!(stdout(&junit).contains(&at), "{}", stdout(&junit));
+}
+
 #[test]
 fn an_unreadable_file_is_a_json_diagnostic() {
     let output = dsmc(&["check", "--message-format", "json", "no/such/spec.ds"]);

@@ -2,9 +2,9 @@
 //! results at every thread count, and counterexamples that replay.
 
 use dsmc::check::{CheckOptions, Checked, Status, check_source};
-use dsmc::explore::{Options, Trace, Verdict};
+use dsmc::explore::{Options, Verdict};
 use dsmc::front::Override;
-use dsmc::model::{CompiledProperty, Model, Outcome, Scratch};
+use dsmc::model::{CompiledProperty, Outcome, Scratch};
 
 fn check(path: &str, defines: &[(&str, &str)], threads: usize) -> Checked {
     let source = std::fs::read_to_string(path).expect("spec readable");
@@ -100,26 +100,6 @@ fn results_do_not_depend_on_the_thread_count() {
     }
 }
 
-/// Replays a counterexample through the model: it starts in an initial
-/// state and every step is one the model generates.
-fn replay(model: &Model, trace: &Trace) {
-    let initial = model.initial_states().expect("initial states");
-    assert!(
-        initial.contains(&trace.states[0]),
-        "the trace starts in an initial state"
-    );
-    let mut scratch = Scratch::default();
-    for (i, step) in trace.steps.iter().enumerate() {
-        let mut found = false;
-        model.successors(&trace.states[i], &mut scratch, &mut |s, outcome| {
-            if let Outcome::Next(next) = outcome {
-                found |= s == *step && next == trace.states[i + 1].as_slice();
-            }
-        });
-        assert!(found, "step {} of the trace is a step of the model", i + 1);
-    }
-}
-
 #[test]
 fn the_eager_commit_counterexample_is_shortest_and_replays() {
     let checked = check("specs/2pc_eager_commit.ds", &[], 2);
@@ -144,7 +124,9 @@ fn the_eager_commit_counterexample_is_shortest_and_replays() {
         5,
         "the shortest counterexample has 5 steps"
     );
-    replay(&model, trace);
+    if let Err(e) = dsmc::replay::replay(&model, trace) {
+        panic!("the counterexample does not replay: {e}");
+    }
     let CompiledProperty::Invariant(pred) = &model.properties[index] else {
         panic!("an invariant")
     };

@@ -14,55 +14,15 @@ use dsmc::diagnostic::Diagnostic;
 use dsmc::explore::Options;
 use dsmc::text::neutralise;
 
-use super::Outcome;
 use super::inputs::{self, Input};
 use super::lock::{Comparison, Lock};
 use super::report::{self, SpecText};
+use super::run::SpecRun;
 use crate::{CheckArgs, Deny, Engine, MessageFormat, ReportFormat, TraceArg};
-
-/// One spec of the run, checked.
-pub struct SpecRun {
-    /// The spec's name (its path as found) and text; empty text when it
-    /// could not be read.
-    pub spec: SpecText,
-    pub checked: Checked,
-    /// Wall time of reading and checking it.
-    pub elapsed: Duration,
-    /// How it compares with the lockfile, when `--lock` is given: the
-    /// entry's label and the comparison.
-    pub lock: Option<(String, Comparison)>,
-    /// Whether a lock difference fails the run (not under `--update-lock`).
-    pub drift_fails: bool,
-}
-
-impl SpecRun {
-    /// What this spec alone means for the exit code: the check's status,
-    /// and drift from the lock as a failure.
-    pub fn outcome(&self) -> Outcome {
-        let outcome = outcome(self.checked.status());
-        let drift = self.drift_fails && self.lock.as_ref().is_some_and(|(_, c)| c.is_drift());
-        if drift {
-            outcome.max(Outcome::NotAsExpected)
-        } else {
-            outcome
-        }
-    }
-
-    /// One word for the summary table.
-    pub fn result_word(&self) -> &'static str {
-        match self.checked.status() {
-            Status::SpecErrors => "errors",
-            Status::Failed => "FAILED",
-            _ if self.outcome() == Outcome::NotAsExpected => "drift",
-            Status::NoVerdict => "INCOMPLETE",
-            Status::Ok => "ok",
-        }
-    }
-}
 
 /// Checks every spec in turn (one bad spec does not hide the others) and
 /// returns the weightiest outcome.
-pub fn run(mut args: CheckArgs) -> Outcome {
+pub fn run(mut args: CheckArgs) -> Status {
     // The JUnit, SARIF and JSON documents own stdout: the warning goes to
     // stderr for people, as the specs' diagnostics do with them.
     let warning_format = if args.format == ReportFormat::Human {
@@ -84,7 +44,7 @@ pub fn run(mut args: CheckArgs) -> Outcome {
             &diagnostic,
             args.message_format,
         );
-        return Outcome::SpecErrors;
+        return Status::SpecErrors;
     }
     let mut lock = match args.lock_path() {
         None => None,
@@ -92,7 +52,7 @@ pub fn run(mut args: CheckArgs) -> Outcome {
             Ok(lock) => Some(lock),
             Err(e) => {
                 report::print_diagnostics(&e.file, &[e.diagnostic], args.message_format);
-                return Outcome::SpecErrors;
+                return Status::SpecErrors;
             }
         },
     };
@@ -173,10 +133,10 @@ impl Limits {
     /// The limits of the run, with the watchdog of resident memory running
     /// when there is a memory limit; `Err` (a bad value, printed) is the
     /// outcome to exit with.
-    fn start(args: &CheckArgs) -> Result<(Limits, Option<super::limits::Watchdog>), Outcome> {
+    fn start(args: &CheckArgs) -> Result<(Limits, Option<super::limits::Watchdog>), Status> {
         let limits = Limits::from_args(args).map_err(|bad| {
             bad.print(args.message_format);
-            Outcome::SpecErrors
+            Status::SpecErrors
         })?;
         let watchdog = limits
             .memory
@@ -214,16 +174,6 @@ fn say_not_checked(left: usize) {
             "interrupted: {left} more spec{} not checked",
             if left == 1 { "" } else { "s" }
         ));
-    }
-}
-
-/// How a spec's status counts for the exit code.
-fn outcome(status: Status) -> Outcome {
-    match status {
-        Status::Ok => Outcome::Ok,
-        Status::Failed => Outcome::NotAsExpected,
-        Status::NoVerdict => Outcome::NoVerdict,
-        Status::SpecErrors => Outcome::SpecErrors,
     }
 }
 
@@ -433,7 +383,7 @@ fn emit_human(run: &SpecRun, args: &CheckArgs, not_first: bool) {
             out.push_str(&neutralise(&human.header));
             out.push('\n');
             out.push_str(&neutralise(&human.table));
-            let lines = report::LineIndex::new(&spec.source);
+            let lines = dsmc::lines::LineIndex::new(&spec.source);
             for finding in &human.findings {
                 out.push('\n');
                 out.push_str(&report::render(spec, &finding.diagnostic, &lines));
@@ -511,12 +461,12 @@ fn json_line(run: &SpecRun) -> serde_json::Value {
 
 /// Prints what ends the run: the summary table, the JUnit or SARIF
 /// document, the lock's verdict; writes the lock under `--update-lock`.
-fn finish(runs: &[SpecRun], args: &CheckArgs, lock: Option<&mut Lock>) -> Outcome {
+fn finish(runs: &[SpecRun], args: &CheckArgs, lock: Option<&mut Lock>) -> Status {
     let mut outcome = runs
         .iter()
         .map(SpecRun::outcome)
         .max()
-        .unwrap_or(Outcome::Ok);
+        .unwrap_or(Status::Ok);
     // People read the summary and the lock's verdict: on stdout with the
     // human report, on stderr when stdout carries a document.
     let to_people = |text: &str| {
@@ -558,7 +508,7 @@ fn finish(runs: &[SpecRun], args: &CheckArgs, lock: Option<&mut Lock>) -> Outcom
                     &diagnostic,
                     args.message_format,
                 );
-                outcome = Outcome::SpecErrors;
+                outcome = Status::SpecErrors;
             }
         }
     }
@@ -571,7 +521,7 @@ fn finish(runs: &[SpecRun], args: &CheckArgs, lock: Option<&mut Lock>) -> Outcom
                 Ok(_) => LockAction::Updated,
                 Err(e) => {
                     report::print_diagnostics(&e.file, &[e.diagnostic], args.message_format);
-                    outcome = Outcome::SpecErrors;
+                    outcome = Status::SpecErrors;
                     LockAction::NotUpdated
                 }
             }
@@ -648,19 +598,19 @@ fn lock_report(runs: &[SpecRun], lock: &Lock, action: LockAction) -> String {
 /// dsmc's engine (`--max-states`, `--max-memory` or the default guard,
 /// `--timeout`, the first Ctrl-C, SIGTERM or SIGHUP), and returns the
 /// weightiest outcome.
-fn run_stateright(inputs: Vec<Input>, args: &CheckArgs) -> Outcome {
+fn run_stateright(inputs: Vec<Input>, args: &CheckArgs) -> Status {
     let (limits, _watchdog) = match Limits::start(args) {
         Ok(started) => started,
         Err(outcome) => return outcome,
     };
-    let mut outcome = Outcome::Ok;
+    let mut outcome = Status::Ok;
     let total = inputs.len();
     for (i, input) in inputs.into_iter().enumerate() {
         let this = match input {
             Input::Spec(path) => check_with_stateright(&path, args, &limits),
             Input::Problem { name, diagnostic } => {
                 print_problem(&name, &diagnostic, args.message_format);
-                Outcome::SpecErrors
+                Status::SpecErrors
             }
         };
         outcome = outcome.max(this);
@@ -676,7 +626,7 @@ fn run_stateright(inputs: Vec<Input>, args: &CheckArgs) -> Outcome {
 /// reachability only) under `limits` and prints what it found. A search
 /// stopped by a limit is reported as dsmc's engine reports it: incomplete,
 /// why, and `unknown` for every property it found no discovery for.
-fn check_with_stateright(path: &std::path::Path, args: &CheckArgs, limits: &Limits) -> Outcome {
+fn check_with_stateright(path: &std::path::Path, args: &CheckArgs, limits: &Limits) -> Status {
     let budget = limits.memory.map(|limit| limit.budget());
     let source = match super::read_spec_within(path, budget) {
         Ok(source) => source,
@@ -686,7 +636,7 @@ fn check_with_stateright(path: &std::path::Path, args: &CheckArgs, limits: &Limi
                 &diagnostic,
                 args.message_format,
             );
-            return Outcome::SpecErrors;
+            return Status::SpecErrors;
         }
     };
     let spec = SpecText {
@@ -696,7 +646,7 @@ fn check_with_stateright(path: &std::path::Path, args: &CheckArgs, limits: &Limi
     let front = dsmc::front::check_source(&spec.source, &args.defines);
     report::print_diagnostics(&spec, &front.diagnostics, args.message_format);
     let Some(typed) = front.typed else {
-        return Outcome::SpecErrors;
+        return Status::SpecErrors;
     };
     let model = match dsmc::model::lower(typed) {
         Ok(m) => Arc::new(m),
@@ -706,7 +656,7 @@ fn check_with_stateright(path: &std::path::Path, args: &CheckArgs, limits: &Limi
                 .map(dsmc::model::LowerError::to_diagnostic)
                 .collect();
             report::print_diagnostics(&spec, &diagnostics, args.message_format);
-            return Outcome::SpecErrors;
+            return Status::SpecErrors;
         }
     };
     let threads = args.threads.unwrap_or(1);
@@ -802,11 +752,11 @@ fn check_with_stateright(path: &std::path::Path, args: &CheckArgs, limits: &Limi
     }
     report::print_line(&out);
     if tally.unmet > 0 {
-        Outcome::NotAsExpected
+        Status::Failed
     } else if result.stop.is_some() {
-        Outcome::NoVerdict
+        Status::NoVerdict
     } else {
-        Outcome::Ok
+        Status::Ok
     }
 }
 

@@ -6,20 +6,20 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::Outcome;
 use super::report::{self, SpecText};
 use crate::{FmtArgs, MessageFormat};
+use dsmc::check::Status;
 
 /// Formats every file in turn and returns the weightiest outcome.
-pub fn run(args: &FmtArgs) -> Outcome {
+pub fn run(args: &FmtArgs) -> Status {
     args.files
         .iter()
         .map(|path| format_file(path, args.check))
         .max()
-        .unwrap_or(Outcome::Ok)
+        .unwrap_or(Status::Ok)
 }
 
-fn format_file(path: &Path, check: bool) -> Outcome {
+fn format_file(path: &Path, check: bool) -> Status {
     let source = match super::read_spec(path) {
         Ok(source) => source,
         Err(diagnostic) => {
@@ -28,7 +28,7 @@ fn format_file(path: &Path, check: bool) -> Outcome {
                 source: "".into(),
             };
             report::print_diagnostics(&file, &[diagnostic], MessageFormat::Human);
-            return Outcome::SpecErrors;
+            return Status::SpecErrors;
         }
     };
     let spec = SpecText {
@@ -45,11 +45,11 @@ fn format_file(path: &Path, check: bool) -> Outcome {
             spec.name,
             report::tally(&front.diagnostics)
         ));
-        return Outcome::SpecErrors;
+        return Status::SpecErrors;
     };
     let formatted = dsmc::fmt::format_spec(&ast, &spec.source);
     if formatted == *spec.source {
-        return Outcome::Ok;
+        return Status::Ok;
     }
     if check {
         let diff = unified_diff(&spec.name, &spec.source, &formatted);
@@ -60,7 +60,7 @@ fn format_file(path: &Path, check: bool) -> Outcome {
         } else {
             report::print_verbatim(&diff);
         }
-        return Outcome::NotAsExpected;
+        return Status::Failed;
     }
     // A formatter bug must not turn a good spec into a broken one on disk.
     if dsmc::syntax::parse(&formatted).is_err() {
@@ -69,7 +69,7 @@ fn format_file(path: &Path, check: bool) -> Outcome {
              this is a bug in dsmc fmt",
             spec.name
         ));
-        return Outcome::SpecErrors;
+        return Status::SpecErrors;
     }
     // A temporary file renamed over the spec, with the spec's permissions:
     // a failed write (a full disk) leaves the spec as it was.
@@ -80,10 +80,10 @@ fn format_file(path: &Path, check: bool) -> Outcome {
             source: "".into(),
         };
         report::print_diagnostics(&file, &[diagnostic], MessageFormat::Human);
-        return Outcome::SpecErrors;
+        return Status::SpecErrors;
     }
     report::print_line(&format!("formatted {}", spec.name));
-    Outcome::Ok
+    Status::Ok
 }
 
 /// A unified diff from `old` to `new`, both under the file's own name so

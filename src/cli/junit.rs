@@ -14,13 +14,14 @@ use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, Te
 
 use dsmc::check::{Checked, Expectation, expectation};
 use dsmc::explore::{Exploration, Verdict};
+use dsmc::lines::LineIndex;
 use dsmc::model::Model;
-use dsmc::report::{eval_error_text, line_col, trace_text, verdict_word, violation_label};
+use dsmc::report::{eval_error_text, trace_text, verdict_word, violation_label};
 use dsmc::text::neutralise;
 
-use super::check::SpecRun;
 use super::lock::{Comparison, Lock};
 use super::report::{self, render_plain};
+use super::run::SpecRun;
 
 /// The whole run as one JUnit XML document.
 pub fn report(runs: &[SpecRun], lock: Option<&Lock>) -> String {
@@ -175,18 +176,18 @@ fn explored_cases(
     exploration: &Exploration,
 ) -> Vec<(String, TestCaseStatus, Option<String>)> {
     let path = run.spec.name.as_str();
-    let source: &str = &run.spec.source;
+    let lines = LineIndex::new(&run.spec.source);
     let mut out = Vec::new();
     for (p, verdict) in model.spec.properties.iter().zip(&exploration.verdicts) {
         let mut system_out = None;
         let status = match (expectation(verdict, p.expect_violation), verdict) {
             (Expectation::Met, Verdict::Violated(Some(t))) => {
                 // A known bug, shown as the spec means to show it.
-                let (l, c) = line_col(source, p.span.start);
+                let at = lines.position(p.span.start);
                 system_out = Some(format!(
-                    "violated, as expected; counterexample for `{}` ({path}:{l}:{c}):\n{}",
+                    "violated, as expected; counterexample for `{}` ({path}:{at}):\n{}",
                     p.name,
-                    trace_text(model, t, path, source)
+                    trace_text(model, t, path, &lines)
                 ));
                 TestCaseStatus::success()
             }
@@ -206,7 +207,7 @@ fn explored_cases(
                 status.set_type("dsmc::check::evaluation");
                 status.set_description(shown(format!(
                     "evaluation failed:\n{}",
-                    trace_text(model, t, path, source)
+                    trace_text(model, t, path, &lines)
                 )));
                 status
             }
@@ -219,11 +220,11 @@ fn explored_cases(
                 )));
                 status.set_type(format!("dsmc::property::{}", p.kind.describe()));
                 if let Some(t) = trace {
-                    let (l, c) = line_col(source, p.span.start);
+                    let at = lines.position(p.span.start);
                     status.set_description(shown(format!(
-                        "counterexample for `{}` ({path}:{l}:{c}):\n{}",
+                        "counterexample for `{}` ({path}:{at}):\n{}",
                         p.name,
-                        trace_text(model, t, path, source)
+                        trace_text(model, t, path, &lines)
                     )));
                 }
                 status
@@ -249,7 +250,7 @@ fn explored_cases(
             if let Some(t) = trace {
                 status.set_description(shown(format!(
                     "deadlock:\n{}  (no step is enabled here)\n",
-                    trace_text(model, t, path, source)
+                    trace_text(model, t, path, &lines)
                 )));
             }
             status
@@ -285,7 +286,7 @@ fn explored_cases(
         }
         status.set_description(shown(format!(
             "runtime error:\n{}",
-            trace_text(model, t, path, source)
+            trace_text(model, t, path, &lines)
         )));
         out.push(("runtime error".to_string(), status, None));
     }

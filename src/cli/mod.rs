@@ -17,41 +17,12 @@ pub mod lock;
 pub mod lsp;
 pub mod progress;
 pub mod report;
+pub mod run;
 pub mod sarif;
 pub mod simulate;
 pub mod summary;
 
-/// What a command concluded about all of its files.
-///
-/// The variants are ordered by how much they matter, so the outcome of
-/// several files is the greatest one: a spec with errors (exit 2) outweighs a
-/// failed property (exit 1), which outweighs a missing verdict (exit 3). A
-/// counterexample is a definite answer and a missing verdict is not, so
-/// across specs the order is the same as within one spec, where a violation
-/// found before a limit stopped the search still fails the check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Outcome {
-    /// Everything as expected.
-    Ok,
-    /// Something stopped the check before a verdict.
-    NoVerdict,
-    /// A property is not as expected, or a file is not formatted.
-    NotAsExpected,
-    /// A spec has errors, a file cannot be read or written.
-    SpecErrors,
-}
-
-impl Outcome {
-    /// The process exit code; `--help` lists them (`EXIT_CODES` in main.rs).
-    pub fn exit_code(self) -> u8 {
-        match self {
-            Outcome::Ok => 0,
-            Outcome::NotAsExpected => 1,
-            Outcome::SpecErrors => 2,
-            Outcome::NoVerdict => 3,
-        }
-    }
-}
+pub use dsmc::check::Status;
 
 /// Reads a spec file; on failure, a diagnostic that says which file and why.
 pub fn read_spec(path: &std::path::Path) -> Result<String, dsmc::diagnostic::Diagnostic> {
@@ -116,13 +87,13 @@ pub fn read_spec_within(
     String::from_utf8(bytes).map_err(|_| cannot("it is not UTF-8 text".to_string()))
 }
 
-/// Reads, checks and compiles one spec for the commands that need only the
-/// model (`explore`, `simulate`), printing any diagnostics as people read
-/// them. `Err` is the outcome to exit with.
+/// Reads one spec and compiles it ([`dsmc::check::compile`]) for the
+/// commands that need only the model (`explore`, `simulate`), printing any
+/// diagnostics as people read them. `Err` is the outcome to exit with.
 pub fn compile_spec(
     path: &std::path::Path,
     defines: &[dsmc::front::Override],
-) -> Result<(report::SpecText, dsmc::model::Model), Outcome> {
+) -> Result<(report::SpecText, dsmc::model::Model), Status> {
     use crate::MessageFormat;
     let name = path.display().to_string();
     let source = match read_spec(path) {
@@ -133,27 +104,21 @@ pub fn compile_spec(
                 source: "".into(),
             };
             report::print_diagnostics(&spec, &[diagnostic], MessageFormat::Human);
-            return Err(Outcome::SpecErrors);
+            return Err(Status::SpecErrors);
         }
     };
     let spec = report::SpecText {
         name,
         source: std::sync::Arc::from(source),
     };
-    let front = dsmc::front::check_source(&spec.source, defines);
-    report::print_diagnostics(&spec, &front.diagnostics, MessageFormat::Human);
-    let Some(typed) = front.typed else {
-        return Err(Outcome::SpecErrors);
-    };
-    match dsmc::model::lower(typed) {
-        Ok(model) => Ok((spec, model)),
-        Err(errors) => {
-            let diagnostics: Vec<_> = errors
-                .iter()
-                .map(dsmc::model::LowerError::to_diagnostic)
-                .collect();
+    match dsmc::check::compile(&spec.source, defines, dsmc::check::Warnings::Allow) {
+        Ok(compiled) => {
+            report::print_diagnostics(&spec, &compiled.warnings, MessageFormat::Human);
+            Ok((spec, compiled.model))
+        }
+        Err(diagnostics) => {
             report::print_diagnostics(&spec, &diagnostics, MessageFormat::Human);
-            Err(Outcome::SpecErrors)
+            Err(Status::SpecErrors)
         }
     }
 }

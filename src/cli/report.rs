@@ -8,6 +8,7 @@
 //! that CI never takes an empty report for a green one.
 
 use dsmc::diagnostic::{Diagnostic, Severity};
+use dsmc::lines::LineIndex;
 use dsmc::syntax::ast::Span;
 use dsmc::text::{Neutralised, neutralise};
 use miette::{MietteHandlerOpts, Report};
@@ -215,8 +216,8 @@ fn prepare(spec: &SpecText, diagnostic: &Diagnostic, lines: &LineIndex) -> Repor
         // Say where instead of showing it.
         let mut plain = diagnostic.clone();
         if let Some(label) = plain.labels.first() {
-            let (line, column) = lines.position(label.span.start);
-            plain.message = format!("{} ({name}:{line}:{column})", plain.message);
+            let at = lines.position(label.span.start);
+            plain.message = format!("{} ({name}:{at})", plain.message);
         }
         plain.labels.clear();
         return Report::new(plain.for_terminal(&Neutralised::new("")));
@@ -243,10 +244,24 @@ fn prepare(spec: &SpecText, diagnostic: &Diagnostic, lines: &LineIndex) -> Repor
     }
     let shown = Neutralised::excerpt(&source[from..to], from == 0);
     let diagnostic = local.for_terminal(&shown);
+    // miette counts the header's column in bytes of the shown text; dsmc's
+    // column is in characters of the file, as in every other output.
+    let columns = diagnostic
+        .labels
+        .iter()
+        .zip(&local.labels)
+        .map(|(shown, label)| {
+            (
+                shown.span.start,
+                lines.position(label.span.start + from).column,
+            )
+        })
+        .collect();
     let excerpt = Excerpt {
         name,
         text: shown.into_text(),
         first_line: first,
+        columns,
     };
     Report::new(diagnostic).with_source_code(excerpt)
 }
@@ -261,6 +276,9 @@ struct Excerpt {
     name: String,
     text: String,
     first_line: usize,
+    /// Each label's start in `text` and its 1-based column in the file
+    /// ([`LineIndex::position`]).
+    columns: Vec<(usize, usize)>,
 }
 
 impl miette::SourceCode for Excerpt {
@@ -273,12 +291,18 @@ impl miette::SourceCode for Excerpt {
         let inner = self
             .text
             .read_span(span, context_lines_before, context_lines_after)?;
+        // Without context lines the column is the span's own, which
+        // miette's header shows: dsmc's, when the span is a label's.
+        let column = match self.columns.iter().find(|(at, _)| *at == span.offset()) {
+            Some(&(_, column)) if context_lines_before == 0 => column - 1,
+            _ => inner.column(),
+        };
         Ok(Box::new(miette::MietteSpanContents::new_named(
             self.name.clone(),
             inner.data(),
             *inner.span(),
             inner.line() + self.first_line,
-            inner.column(),
+            column,
             inner.line_count(),
         )))
     }
@@ -344,17 +368,16 @@ impl<'a> JsonDiagnostic<'a> {
             .labels
             .iter()
             .map(|label| {
-                let (line_start, column_start) = lines.position(label.span.start);
-                let (line_end, column_end) = lines.position(label.span.end);
+                let (start, end) = lines.span_positions(label.span);
                 JsonLabel {
                     message: &label.message,
                     primary: label.primary,
                     byte_start: label.span.start,
                     byte_end: label.span.end,
-                    line_start,
-                    column_start,
-                    line_end,
-                    column_end,
+                    line_start: start.line,
+                    column_start: start.column,
+                    line_end: end.line,
+                    column_end: end.column,
                 }
             })
             .collect();
@@ -366,89 +389,5 @@ impl<'a> JsonDiagnostic<'a> {
             help: diagnostic.help.as_deref(),
             labels,
         }
-    }
-}
-
-/// Turns byte offsets into 1-based lines and columns.
-pub struct LineIndex<'a> {
-    source: &'a str,
-    /// The byte offset at which each line starts; the first is 0.
-    line_starts: Vec<usize>,
-}
-
-impl<'a> LineIndex<'a> {
-    /// Indexes the lines of `source`.
-    pub fn new(source: &'a str) -> LineIndex<'a> {
-        let line_starts = std::iter::once(0)
-            .chain(source.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        LineIndex {
-            source,
-            line_starts,
-        }
-    }
-
-    /// The line (0-based) that holds byte `offset`.
-    pub fn line_of(&self, offset: usize) -> usize {
-        self.line_starts.partition_point(|&start| start <= offset) - 1
-    }
-
-    /// Where line `line` (0-based) starts; past the last line, the end.
-    pub fn line_start(&self, line: usize) -> usize {
-        self.line_starts
-            .get(line)
-            .copied()
-            .unwrap_or(self.source.len())
-    }
-
-    /// Where line `line` (0-based) ends, its newline included; past the
-    /// last line, the end.
-    pub fn line_end(&self, line: usize) -> usize {
-        self.line_start(line + 1)
-    }
-
-    /// The line and column of `offset`. An offset past the end or inside a
-    /// character is moved back to the nearest character start, so a wrong
-    /// span still gives a usable position. A byte order mark that starts
-    /// the file is not a column, as in an editor.
-    pub fn position(&self, offset: usize) -> (usize, usize) {
-        let mut offset = offset.min(self.source.len());
-        while !self.source.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        // `line_starts[0] == 0 <= offset`, so the index is at least 1.
-        let line = self.line_starts.partition_point(|&start| start <= offset);
-        let mut line_start = self.line_starts[line - 1];
-        if line_start == 0 && self.source.starts_with(dsmc::text::BYTE_ORDER_MARK) {
-            line_start = dsmc::text::BYTE_ORDER_MARK.len_utf8().min(offset);
-        }
-        let column = self.source[line_start..offset].chars().count() + 1;
-        (line, column)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::LineIndex;
-
-    #[test]
-    fn positions_are_one_based_and_count_characters() {
-        let lines = LineIndex::new("ab\nçd\n");
-        assert_eq!(lines.position(0), (1, 1));
-        assert_eq!(lines.position(2), (1, 3));
-        assert_eq!(lines.position(3), (2, 1));
-        // `ç` is two bytes but one column.
-        assert_eq!(lines.position(5), (2, 2));
-        // Inside `ç`: the start of `ç`.
-        assert_eq!(lines.position(4), (2, 1));
-        // The end of the file, after the last newline.
-        assert_eq!(lines.position(7), (3, 1));
-        assert_eq!(lines.position(99), (3, 1));
-        // A byte order mark is no column.
-        let marked = LineIndex::new("\u{feff}ab\nc");
-        assert_eq!(marked.position(0), (1, 1));
-        assert_eq!(marked.position(3), (1, 1));
-        assert_eq!(marked.position(4), (1, 2));
-        assert_eq!(marked.position(6), (2, 1));
     }
 }

@@ -19,24 +19,24 @@ use serde_sarif::sarif::{
     ResultLevel, Run, Sarif, ThreadFlow, ThreadFlowLocation, Tool, ToolComponent,
 };
 
-use dsmc::check::{Checked, Expectation, expectation};
+use dsmc::check::{Checked, Expectation, Status, expectation};
 use dsmc::diagnostic::{Diagnostic, Severity};
 use dsmc::explore::{Exploration, Trace, Verdict};
+use dsmc::lines::LineIndex;
 use dsmc::model::Model;
 use dsmc::report::{eval_error_text, violation_label};
 use dsmc::syntax::ast::Span;
 
-use super::Outcome;
-use super::check::SpecRun;
 use super::lock::Comparison;
-use super::report::{LineIndex, SpecText};
+use super::report::SpecText;
+use super::run::SpecRun;
 
 /// The schema the log declares: the OASIS standard's, errata 01.
 const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
 /// The whole run as one SARIF log, pretty-printed.
-pub fn log(runs: &[SpecRun], outcome: Outcome) -> String {
+pub fn log(runs: &[SpecRun], outcome: Status) -> String {
     let mut rules = Rules::default();
     let mut results = Vec::new();
     for run in runs {
@@ -171,13 +171,12 @@ fn location(
     let artifact = ArtifactLocation::builder().uri(uri(&spec.name)).build();
     let physical = match span {
         Some(span) => {
-            let (start_line, start_column) = lines.position(span.start);
-            let (end_line, end_column) = lines.position(span.end.max(span.start));
+            let (start, end) = lines.span_positions(span);
             let region = Region::builder()
-                .start_line(start_line as i64)
-                .start_column(start_column as i64)
-                .end_line(end_line as i64)
-                .end_column(end_column as i64)
+                .start_line(start.line as i64)
+                .start_column(start.column as i64)
+                .end_line(end.line as i64)
+                .end_column(end.column as i64)
                 .build();
             PhysicalLocation::builder()
                 .artifact_location(artifact)

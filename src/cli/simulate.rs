@@ -2,15 +2,15 @@
 //! checking the safety properties along each walk. Its report never says a
 //! property holds: a walk can refute, not prove.
 
-use super::Outcome;
 use super::report;
 use crate::SimulateArgs;
+use dsmc::check::Status;
 use dsmc::model::CompiledProperty;
 use dsmc::report::{thousands, trace_text};
 use dsmc::simulate::{SimOptions, simulate};
 
 /// Compiles the spec, walks it and prints what the walks found.
-pub fn run(args: &SimulateArgs) -> Outcome {
+pub fn run(args: &SimulateArgs) -> Status {
     let (spec, model) = match super::compile_spec(&args.file, &args.defines) {
         Ok(compiled) => compiled,
         Err(outcome) => return outcome,
@@ -20,7 +20,7 @@ pub fn run(args: &SimulateArgs) -> Outcome {
             Ok(t) => Some(t),
             Err(bad) => {
                 bad.print(crate::MessageFormat::Human);
-                return Outcome::SpecErrors;
+                return Status::SpecErrors;
             }
         },
         None => None,
@@ -40,7 +40,7 @@ pub fn run(args: &SimulateArgs) -> Outcome {
                 spec.name,
                 e.describe()
             ));
-            return Outcome::SpecErrors;
+            return Status::SpecErrors;
         }
     };
     let mut out = format!("{}: protocol {}\n", spec.name, model.spec.protocol);
@@ -70,6 +70,7 @@ pub fn run(args: &SimulateArgs) -> Outcome {
         .unwrap_or(0);
     let mut unexpected = 0;
     let mut traces = String::new();
+    let lines = dsmc::lines::LineIndex::new(&spec.source);
     let replay = |run: u64| {
         format!(
             "run {run} of seed {} (dsmc simulate {} --seed {} --runs {})",
@@ -87,7 +88,7 @@ pub fn run(args: &SimulateArgs) -> Outcome {
                     "\nevaluation failed for `{}`, found in {}:\n{}",
                     def.name,
                     replay(*run),
-                    trace_text(&model, trace, &spec.name, &spec.source)
+                    trace_text(&model, trace, &spec.name, &lines)
                 ));
                 unexpected += 1;
                 ("FAIL", "error (an evaluation failed)".to_string())
@@ -107,7 +108,7 @@ pub fn run(args: &SimulateArgs) -> Outcome {
                     "\ncounterexample for `{}`, found in {}:\n{}",
                     def.name,
                     replay(*run),
-                    trace_text(&model, trace, &spec.name, &spec.source)
+                    trace_text(&model, trace, &spec.name, &lines)
                 ));
                 if def.expect_violation {
                     ("ok  ", "violated (expected: violated)".to_string())
@@ -135,7 +136,7 @@ pub fn run(args: &SimulateArgs) -> Outcome {
             traces.push_str(&format!(
                 "\n{title}, found in {}:\n{}",
                 replay(*run),
-                trace_text(&model, trace, &spec.name, &spec.source)
+                trace_text(&model, trace, &spec.name, &lines)
             ));
         }
     }
@@ -155,10 +156,10 @@ pub fn run(args: &SimulateArgs) -> Outcome {
     });
     report::print_line(&out);
     if unexpected > 0 {
-        Outcome::NotAsExpected
+        Status::Failed
     } else if sim.stopped.is_some() {
-        Outcome::NoVerdict
+        Status::NoVerdict
     } else {
-        Outcome::Ok
+        Status::Ok
     }
 }

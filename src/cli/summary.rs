@@ -2,14 +2,13 @@
 //! spec with its distinct states, how its verdicts came out, its result and
 //! its time, then the run's result and exit code.
 
-use dsmc::check::Checked;
+use dsmc::check::{Checked, Status};
 use dsmc::report::{Tally, tally, thousands};
 
-use super::Outcome;
-use super::check::SpecRun;
+use super::run::SpecRun;
 
 /// The summary of a run, as text without a final newline.
-pub fn table(runs: &[SpecRun], outcome: Outcome) -> String {
+pub fn table(runs: &[SpecRun], outcome: Status) -> String {
     let headers = ["spec", "states", "ok", "failed", "open", "result", "time"];
     let rows: Vec<[String; 7]> = runs.iter().map(row).collect();
     let mut widths = headers.map(str::len);
@@ -81,7 +80,7 @@ fn row(run: &SpecRun) -> [String; 7] {
 }
 
 /// `result: ERRORS (1 ok, 1 failed, 1 with errors; exit 2)`.
-fn closing_line(runs: &[SpecRun], outcome: Outcome) -> String {
+fn closing_line(runs: &[SpecRun], outcome: Status) -> String {
     let mut counts: Vec<(&str, usize)> = Vec::new();
     for run in runs {
         let word = run.result_word();
@@ -104,10 +103,10 @@ fn closing_line(runs: &[SpecRun], outcome: Outcome) -> String {
         })
         .collect();
     let word = match outcome {
-        Outcome::Ok => "ok",
-        Outcome::NotAsExpected => "FAILED",
-        Outcome::NoVerdict => "INCOMPLETE",
-        Outcome::SpecErrors => "ERRORS",
+        Status::Ok => "ok",
+        Status::Failed => "FAILED",
+        Status::NoVerdict => "INCOMPLETE",
+        Status::SpecErrors => "ERRORS",
     };
     format!(
         "result: {word} ({}; exit {})",

@@ -20,7 +20,6 @@ use std::collections::{BTreeMap, BTreeSet};
 pub use error::ResolveError;
 
 use crate::diagnostic::did_you_mean;
-use crate::front::Override;
 use crate::index::{DefKind, Index};
 use crate::syntax::ast::{self, FaultKind, Ident, Item, NetworkKind, NodeItem, Span, TypeKind};
 use crate::typed::{
@@ -157,9 +156,21 @@ pub struct Resolved<'a> {
     overrides: BTreeMap<usize, (String, ast::Expr)>,
 }
 
+/// A `-D NAME=VALUE` constant override as the resolver takes it: the front
+/// end has parsed the value (`front::Override` is the text as written).
+#[derive(Clone, Debug)]
+pub struct ConstOverride {
+    /// The constant's name.
+    pub name: String,
+    /// The value as written, for messages.
+    pub text: String,
+    /// The parsed value; `None` when the text is not an expression.
+    pub value: Option<ast::Expr>,
+}
+
 /// Resolves the declarations of a parsed spec. Errors are in
 /// [`Resolved::errors`]; the result is usable for type checking either way.
-pub fn resolve<'a>(spec: &'a ast::Spec, overrides: &[Override]) -> Resolved<'a> {
+pub fn resolve<'a>(spec: &'a ast::Spec, overrides: &[ConstOverride]) -> Resolved<'a> {
     let mut r = Resolved {
         ast: spec,
         globals: BTreeMap::new(),
@@ -371,7 +382,7 @@ impl<'a> Resolved<'a> {
         }
     }
 
-    fn apply_overrides(&mut self, overrides: &[Override]) {
+    fn apply_overrides(&mut self, overrides: &[ConstOverride]) {
         for o in overrides {
             let index = self.consts.iter().position(|c| c.decl.name.name == o.name);
             let Some(index) = index else {
@@ -386,13 +397,13 @@ impl<'a> Resolved<'a> {
                 });
                 continue;
             };
-            match crate::syntax::parse_expr(&o.value) {
-                Ok(expr) => {
-                    self.overrides.insert(index, (o.value.clone(), expr));
+            match &o.value {
+                Some(expr) => {
+                    self.overrides.insert(index, (o.text.clone(), expr.clone()));
                 }
-                Err(_) => self.errors.push(ResolveError::BadOverride {
+                None => self.errors.push(ResolveError::BadOverride {
                     name: o.name.clone(),
-                    value: o.value.clone(),
+                    value: o.text.clone(),
                     expected: self.const_type_name(index),
                 }),
             }

@@ -456,34 +456,36 @@ pub struct PropertyDecl {
     pub span: Span,
 }
 
-/// The forms of property in DESIGN.md §1.
+/// The forms of property in DESIGN.md §1, over the expressions of a stage:
+/// the parser's [`Expr`] here, the type checker's `typed::Expr` in
+/// `typed::PropertyKind`. One enum, so that a form is added once.
 #[derive(Clone, Debug, PartialEq)]
-pub enum PropertyKind {
+pub enum PropertyKind<E = Expr> {
     /// `invariant n: P`
-    Invariant(Expr),
+    Invariant(E),
     /// `stable n: P`
-    Stable(Expr),
+    Stable(E),
     /// `reachable n: P`
-    Reachable(Expr),
+    Reachable(E),
     /// `transient n: P`
-    Transient(Expr),
+    Transient(E),
     /// `property n: P next Q`
-    Next(Expr, Expr),
+    Next(E, E),
     /// `property n: P unless Q`
-    Unless(Expr, Expr),
+    Unless(E, E),
     /// `property n: P ~> Q`
-    LeadsTo(Expr, Expr),
+    LeadsTo(E, E),
     /// `property n: P ensures Q`
-    Ensures(Expr, Expr),
+    Ensures(E, E),
     /// `variant n: E while P [until Q]`
     Variant {
-        measure: Expr,
-        while_cond: Expr,
-        until: Option<Expr>,
+        measure: E,
+        while_cond: E,
+        until: Option<E>,
     },
 }
 
-impl PropertyKind {
+impl<E> PropertyKind<E> {
     /// The word users know the form by, as reports print it.
     pub fn describe(&self) -> &'static str {
         match self {
@@ -497,6 +499,18 @@ impl PropertyKind {
             PropertyKind::Ensures(..) => "ensures",
             PropertyKind::Variant { .. } => "variant",
         }
+    }
+
+    /// Whether the form is about infinite behaviours (needs the liveness
+    /// checker).
+    pub fn is_liveness(&self) -> bool {
+        matches!(
+            self,
+            PropertyKind::Transient(_)
+                | PropertyKind::LeadsTo(..)
+                | PropertyKind::Ensures(..)
+                | PropertyKind::Variant { .. }
+        )
     }
 }
 

@@ -17,12 +17,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use super::Outcome;
 use super::report;
 use crate::{ExploreArgs, MessageFormat};
+use dsmc::check::Status;
 
 /// Compiles the spec and serves its pages until a signal stops the server.
-pub fn run(args: &ExploreArgs) -> Outcome {
+pub fn run(args: &ExploreArgs) -> Status {
     let (spec, model) = match super::compile_spec(&args.file, &args.defines) {
         Ok((spec, model)) => (spec, Arc::new(model)),
         Err(outcome) => return outcome,
@@ -59,16 +59,16 @@ pub fn run(args: &ExploreArgs) -> Outcome {
         Arc::new(move |target: &str| pages.respond(target)),
     );
     report::eprint_line("stopped");
-    Outcome::Ok
+    Status::Ok
 }
 
 /// The port cannot be listened on: said in words, exit 2.
-fn cannot_serve(spec: &report::SpecText, address: SocketAddr, e: &std::io::Error) -> Outcome {
+fn cannot_serve(spec: &report::SpecText, address: SocketAddr, e: &std::io::Error) -> Status {
     let diagnostic = dsmc::diagnostic::Diagnostic::error(
         "dsmc::cli::cannot_serve",
         format!("cannot listen on {address}: {e}"),
     )
     .help("choose another port with `--port`, or `--port 0` for any free one");
     report::print_diagnostics(spec, &[diagnostic], MessageFormat::Human);
-    Outcome::SpecErrors
+    Status::SpecErrors
 }

@@ -47,7 +47,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use analysis::{Analysis, CompletionKind};
-use position::LineIndex;
+use dsmc::lines::LineIndex;
+use position::LspPositions;
 
 use super::report::eprint_line;
 
@@ -342,8 +343,8 @@ impl Server {
                             // applied all the same.
                             Some(range) => {
                                 let lines = LineIndex::new(&text);
-                                let start = lines.offset(range.start);
-                                let end = lines.offset(range.end).max(start);
+                                let start = lines.lsp_offset(range.start);
+                                let end = lines.lsp_offset(range.end).max(start);
                                 text.replace_range(start..end, &change.text);
                             }
                             None => text = change.text,
@@ -404,13 +405,13 @@ impl Server {
         let doc = self.documents.get(&at.text_document.uri)?;
         let lines = LineIndex::new(&doc.text);
         let analysis = doc.analysis.as_ref()?;
-        let (span, id) = analysis.at(lines.offset(at.position))?;
+        let (span, id) = analysis.at(lines.lsp_offset(at.position))?;
         Some(Hover {
             contents: HoverContents::Markup(MarkupContent {
                 kind: MarkupKind::Markdown,
                 value: analysis.hover(id)?,
             }),
-            range: Some(lines.range(span)),
+            range: Some(lines.lsp_range(span)),
         })
     }
 
@@ -419,10 +420,10 @@ impl Server {
         let doc = self.documents.get(&at.text_document.uri)?;
         let lines = LineIndex::new(&doc.text);
         let analysis = doc.analysis.as_ref()?;
-        let (_, id) = analysis.at(lines.offset(at.position))?;
+        let (_, id) = analysis.at(lines.lsp_offset(at.position))?;
         Some(GotoDefinitionResponse::Scalar(Location {
             uri: at.text_document.uri.clone(),
-            range: lines.range(analysis.declaration(id)?),
+            range: lines.lsp_range(analysis.declaration(id)?),
         }))
     }
 
@@ -432,7 +433,7 @@ impl Server {
         let doc = self.documents.get(&at.text_document.uri)?;
         let lines = LineIndex::new(&doc.text);
         let analysis = doc.analysis.as_ref()?;
-        let (_, id) = analysis.at(lines.offset(at.position))?;
+        let (_, id) = analysis.at(lines.lsp_offset(at.position))?;
         Some(Uses {
             declaration: analysis.declaration(id)?,
             spans: analysis.references_to(id),
@@ -449,7 +450,7 @@ impl Server {
                 .filter(|&&span| p.context.include_declaration || span != uses.declaration)
                 .map(|&span| Location {
                     uri: at.text_document.uri.clone(),
-                    range: uses.lines.range(span),
+                    range: uses.lines.lsp_range(span),
                 })
                 .collect(),
         )
@@ -461,7 +462,7 @@ impl Server {
             uses.spans
                 .iter()
                 .map(|&span| DocumentHighlight {
-                    range: uses.lines.range(span),
+                    range: uses.lines.lsp_range(span),
                     kind: None,
                 })
                 .collect(),
@@ -472,8 +473,8 @@ impl Server {
     fn prepare_rename(&self, at: &TextDocumentPositionParams) -> Option<PrepareRenameResponse> {
         let doc = self.documents.get(&at.text_document.uri)?;
         let lines = LineIndex::new(&doc.text);
-        let (span, _) = doc.analysis.as_ref()?.at(lines.offset(at.position))?;
-        Some(PrepareRenameResponse::Range(lines.range(span)))
+        let (span, _) = doc.analysis.as_ref()?.at(lines.lsp_offset(at.position))?;
+        Some(PrepareRenameResponse::Range(lines.lsp_range(span)))
     }
 
     /// Every place that names the symbol under the cursor, renamed; an
@@ -490,7 +491,7 @@ impl Server {
             .spans
             .iter()
             .map(|&span| TextEdit {
-                range: uses.lines.range(span),
+                range: uses.lines.lsp_range(span),
                 new_text: p.new_name.clone(),
             })
             .collect();
@@ -509,7 +510,7 @@ impl Server {
         let at = &p.text_document_position;
         let doc = self.documents.get(&at.text_document.uri)?;
         let lines = LineIndex::new(&doc.text);
-        let offset = lines.offset(at.position);
+        let offset = lines.lsp_offset(at.position);
         let on_name = doc
             .text
             .get(..offset)
@@ -607,7 +608,7 @@ fn params<P: DeserializeOwned>(value: serde_json::Value) -> Option<P> {
 /// the others become related information, the help follows the message.
 fn to_lsp(d: &Diagnostic, lines: &LineIndex<'_>, uri: &Uri) -> lsp_types::Diagnostic {
     let primary = d.labels.iter().find(|l| l.primary);
-    let range = lines.range(primary.map_or_else(Default::default, |l| l.span));
+    let range = lines.lsp_range(primary.map_or_else(Default::default, |l| l.span));
     let mut message = d.message.clone();
     if let Some(label) = primary
         && !label.message.is_empty()
@@ -625,7 +626,7 @@ fn to_lsp(d: &Diagnostic, lines: &LineIndex<'_>, uri: &Uri) -> lsp_types::Diagno
         .map(|l| DiagnosticRelatedInformation {
             location: Location {
                 uri: uri.clone(),
-                range: lines.range(l.span),
+                range: lines.lsp_range(l.span),
             },
             message: if l.message.is_empty() {
                 "related".into()

@@ -5,7 +5,8 @@
 use dsmc::syntax::ast::{self, Fairness, Item, NodeItem, Span, TypeKind};
 use lsp_types::{DocumentSymbol, SymbolKind};
 
-use super::position::LineIndex;
+use super::position::LspPositions;
+use dsmc::lines::LineIndex;
 
 /// The outline of a parsed spec.
 pub fn outline(source: &str, spec: &ast::Spec, lines: &LineIndex<'_>) -> Vec<DocumentSymbol> {
@@ -26,8 +27,8 @@ pub fn outline(source: &str, spec: &ast::Spec, lines: &LineIndex<'_>) -> Vec<Doc
             tags: None,
             deprecated: None,
             // The protocol asks for the name to lie within the whole.
-            range: lines.range(span.to(name.span)),
-            selection_range: lines.range(name.span),
+            range: lines.lsp_range(span.to(name.span)),
+            selection_range: lines.lsp_range(name.span),
             children,
         }
     };
