@@ -20,6 +20,7 @@ mod step;
 mod stmt;
 mod symmetry;
 mod trace;
+mod union;
 mod value;
 
 use std::sync::Arc;
