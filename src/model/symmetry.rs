@@ -92,7 +92,8 @@ impl Remap {
                         )
                     })
                     .collect();
-                inner.iter().any(Option::is_some).then(|| Remap::Union {
+                let names = inner.iter().any(Option::is_some);
+                names.then_some(Remap::Union {
                     payload_bits: *payload_bits,
                     variants: inner,
                 })

@@ -12,6 +12,10 @@ use super::value::from_code;
 use crate::syntax::ast::Span;
 use crate::typed::{Expr, LocalId, MatchArm, NodeKindId};
 
+/// A local bound by a pattern: the payload field at this offset, of this
+/// encoding.
+type Bind = (LocalId, u32, Enc);
+
 /// The parts of a union's encoding, or `None` when the type did not pack
 /// (the error is recorded).
 fn union_shape(enc: &Enc) -> Option<(u32, &[Enc])> {
@@ -101,7 +105,7 @@ impl Lowerer<'_> {
             })
             .collect();
         let whole = (!e.ty.is_int()).then(|| self.enc(&e.ty, span));
-        let compiled: Vec<(Vec<(LocalId, u32, Enc)>, Ex)> = arms
+        let compiled: Vec<(Vec<Bind>, Ex)> = arms
             .iter()
             .map(|arm| {
                 let binds = match arm.variant {
