@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use crate::syntax::ast::{NetworkKind, Quantifier, Span};
 use crate::typed::{
-    ConstValue, EnumDef, EnumId, MessageId, NodeKindId, Type, TypeNames, print_type,
+    ConstValue, EnumDef, EnumId, MessageId, NodeKindId, Type, TypeNames, UnionId, print_type,
 };
 
 /// Index of a definition in [`Index::defs`].
@@ -41,6 +41,12 @@ pub enum DefKind {
     Variant(EnumId),
     /// A field of a record type.
     RecordField,
+    /// A variant of a union type, with its payload fields.
+    UnionVariant {
+        union: UnionId,
+        index: usize,
+        fields: Vec<(String, Type)>,
+    },
     /// An action's parameter.
     Param { action: String },
     /// A handler's name for a payload field.
@@ -107,6 +113,8 @@ pub struct Index {
     /// For printing types: node kind names and enums.
     node_names: Vec<String>,
     enums: Vec<EnumDef>,
+    /// The names of union types, by [`UnionId`].
+    unions: Vec<String>,
     /// Record types that an alias names (`type Entry = { .. }`).
     record_aliases: Vec<(Type, String)>,
     /// Node kinds that send each message, by [`MessageId`].
@@ -202,7 +210,12 @@ impl Index {
         self.enums = enums;
     }
 
-    /// Records the node kinds that send each message.
+    /// The names of union types, for printing types.
+    pub fn set_unions(&mut self, names: Vec<String>) {
+        self.unions = names;
+    }
+
+    /// Node kinds that send each message, by [`MessageId`].
     pub fn set_senders(&mut self, senders: Vec<Vec<NodeKindId>>) {
         self.senders = senders;
     }
@@ -304,6 +317,10 @@ impl TypeNames for Index {
 
     fn enum_def(&self, id: EnumId) -> Option<&EnumDef> {
         self.enums.get(id)
+    }
+
+    fn union_name(&self, id: UnionId) -> Option<String> {
+        self.unions.get(id).cloned()
     }
 
     fn record_name(&self, ty: &Type) -> Option<String> {

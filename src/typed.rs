@@ -21,6 +21,8 @@ pub type EnumId = usize;
 pub type VarId = usize;
 /// Index of a local in the enclosing body's `locals` table.
 pub type LocalId = usize;
+/// Index of a union type in [`TypedSpec::unions`].
+pub type UnionId = usize;
 /// Index of a property in [`TypedSpec::properties`].
 pub type PropertyId = usize;
 
@@ -48,6 +50,8 @@ pub enum Type {
     Tuple(Vec<Type>),
     /// Fields in declaration order.
     Record(Vec<(String, Type)>),
+    /// A tagged union, declared by `type Name = union { .. }`.
+    Union(UnionId),
     /// The type of an expression that already has an error; compatible with
     /// everything, so one mistake is reported once. Never in a `TypedSpec`.
     Error,
@@ -68,7 +72,7 @@ impl Type {
             (Range { .. } | Int, Range { .. } | Int) => true,
             (Bool, Bool) => true,
             (Node(a), Node(b)) => a == b,
-            (Enum(a), Enum(b)) => a == b,
+            (Enum(a), Enum(b)) | (Union(a), Union(b)) => a == b,
             (Set(a), Set(b)) | (Option(a), Option(b)) => a.compatible(b),
             (Map(ka, va), Map(kb, vb)) => ka.compatible(kb) && va.compatible(vb),
             (Seq(a, _), Seq(b, _)) => a.compatible(b),
@@ -90,7 +94,7 @@ impl Type {
         use Type::*;
         match self {
             Error => true,
-            Bool | Range { .. } | Int | Node(_) | Enum(_) => false,
+            Bool | Range { .. } | Int | Node(_) | Enum(_) | Union(_) => false,
             Set(t) | Option(t) | Seq(t, _) => t.has_error(),
             Map(k, v) => k.has_error() || v.has_error(),
             Tuple(ts) => ts.iter().any(Type::has_error),
@@ -124,6 +128,8 @@ pub struct TypedSpec {
     pub consts: Vec<ConstDef>,
     /// Enums, by [`EnumId`].
     pub enums: Vec<EnumDef>,
+    /// Union types, by [`UnionId`].
+    pub unions: Vec<UnionDef>,
     /// Message kinds, by [`MessageId`].
     pub messages: Vec<MessageDef>,
     /// Node kinds, by [`NodeKindId`].
@@ -166,6 +172,35 @@ pub struct EnumDef {
     pub name: Option<String>,
     pub variants: Vec<String>,
     pub span: Span,
+}
+
+/// A union type: its variants in declaration order. A value is one
+/// variant with a value for each of its payload fields.
+#[derive(Clone, Debug)]
+pub struct UnionDef {
+    /// The alias that declares it.
+    pub name: String,
+    pub variants: Vec<UnionVariantDef>,
+    pub span: Span,
+}
+
+/// One variant of a union.
+#[derive(Clone, Debug)]
+pub struct UnionVariantDef {
+    pub name: String,
+    /// Payload fields in order.
+    pub fields: Vec<(String, Type)>,
+    pub span: Span,
+}
+
+/// One arm of a typed `match`.
+#[derive(Clone, Debug)]
+pub struct MatchArm {
+    /// The variant it matches; `None` for `_`.
+    pub variant: Option<usize>,
+    /// A local per payload field, `None` for `_`.
+    pub binds: Vec<Option<LocalId>>,
+    pub body: Expr,
 }
 
 /// A message kind.
@@ -432,7 +467,12 @@ impl Expr {
                 .chain(std::iter::once(&**body))
                 .collect(),
             ExprKind::If(c, a, b) => vec![c, a, b],
-            ExprKind::Call(_, items)
+            ExprKind::Is(x, _) => vec![x],
+            ExprKind::Match(x, arms) => std::iter::once(&**x)
+                .chain(arms.iter().map(|a| &a.body))
+                .collect(),
+            ExprKind::Construct(_, _, items)
+            | ExprKind::Call(_, items)
             | ExprKind::Tuple(items)
             | ExprKind::SetLit(items)
             | ExprKind::SeqLit(items)
@@ -623,6 +663,12 @@ pub enum ExprKind {
     },
     /// Field values in the record type's order.
     Record(Vec<Expr>),
+    /// Variant `.1` of union `.0` with its payload, in field order.
+    Construct(UnionId, usize, Vec<Expr>),
+    /// `match e { .. }`: the first arm whose variant is `e`'s.
+    Match(Box<Expr>, Vec<MatchArm>),
+    /// `e is V`: whether `e` is variant `.1` of its union.
+    Is(Box<Expr>, usize),
 }
 
 /// What printing a type needs to know besides the type: the names of node
@@ -632,6 +678,10 @@ pub trait TypeNames {
     fn node_name(&self, kind: NodeKindId) -> String;
     /// An enum's definition.
     fn enum_def(&self, id: EnumId) -> Option<&EnumDef>;
+    /// A union's name.
+    fn union_name(&self, _id: UnionId) -> Option<String> {
+        None
+    }
     /// A name for a record type, if it has one (diagnostics print records
     /// by their fields).
     fn record_name(&self, _ty: &Type) -> Option<String> {
@@ -671,6 +721,7 @@ pub fn print_type(names: &dyn TypeNames, ty: &Type) -> String {
                 )
             ),
         },
+        Type::Union(u) => names.union_name(*u).unwrap_or_else(|| "union".into()),
         Type::Error => "{unknown}".into(),
     }
 }

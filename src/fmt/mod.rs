@@ -30,7 +30,10 @@
 //! - Expressions and types are never broken over lines; spacing is fixed:
 //!   `a && b`, `x in S`, `0..N` (a range has no spaces), `f(a, b)`,
 //!   `{ a, b }`, `{}`, `[a, b]`, `{ k -> v, _ -> d }`, `{ f: a }`, `set<RM>`,
-//!   `map<K, V>`, `seq<T, K>`, `enum { a, b }`.
+//!   `map<K, V>`, `seq<T, K>`, `enum { a, b }`, `union { V(f: T), W }`,
+//!   `match e { V(x) => a, _ => b }`, `e is V`. The one exception: a
+//!   `type` declaration of a union wider than 100 columns on one line
+//!   prints one variant per line, each followed by a comma.
 //! - Parentheses are printed exactly where the tree has them: the parser
 //!   keeps every pair as an [`ExprKind::Paren`](crate::syntax::ast::ExprKind)
 //!   node. Only the bounds of range and sequence types lose their

@@ -162,6 +162,32 @@ fn write_atom(out: &mut String, e: &Expr) {
                 out.push_str(" }");
             }
         }
+        ExprKind::Match(scrutinee, arms) => {
+            out.push_str("match ");
+            write_expr(out, scrutinee);
+            out.push_str(" { ");
+            write_list(out, arms, |out, arm| {
+                match &arm.pattern {
+                    Pattern::Wildcard(_) => out.push('_'),
+                    Pattern::Variant { name, binders, .. } => {
+                        out.push_str(&name.name);
+                        if let Some(binders) = binders {
+                            out.push('(');
+                            write_list(out, binders, write_binder);
+                            out.push(')');
+                        }
+                    }
+                }
+                out.push_str(" => ");
+                write_expr(out, &arm.body);
+            });
+            out.push_str(" }");
+        }
+        ExprKind::Is(base, variant) => {
+            write_expr(out, base);
+            out.push_str(" is ");
+            out.push_str(&variant.name);
+        }
         ExprKind::Tuple(items) => {
             out.push('(');
             write_list(out, items, write_expr);
@@ -262,7 +288,22 @@ fn write_type(out: &mut String, ty: &TypeExpr) {
             write_list(out, fields, write_field);
             out.push_str(" }");
         }
+        TypeKind::Union(variants) => {
+            out.push_str("union { ");
+            write_list(out, variants, write_variant);
+            out.push_str(" }");
+        }
         TypeKind::Named(name) => out.push_str(&name.name),
+    }
+}
+
+/// A union's variant: `V(f: T, ..)` or `V`.
+fn write_variant(out: &mut String, v: &UnionVariant) {
+    out.push_str(&v.name.name);
+    if let Some(fields) = &v.fields {
+        out.push('(');
+        write_list(out, fields, write_field);
+        out.push(')');
     }
 }
 
@@ -421,7 +462,21 @@ pub(super) fn simple_item(item: &Item) -> Option<String> {
             out.push_str("type ");
             out.push_str(&decl.name.name);
             out.push_str(" = ");
+            let head = out.len();
             write_type(&mut out, &decl.ty);
+            // A union too wide for one line: a variant per line.
+            if let TypeKind::Union(variants) = &decl.ty.kind
+                && out.len() > super::MAX_WIDTH
+            {
+                out.truncate(head);
+                out.push_str("union {\n");
+                for v in variants {
+                    out.push_str(super::INDENT);
+                    write_variant(&mut out, v);
+                    out.push_str(",\n");
+                }
+                out.push('}');
+            }
         }
         Item::Network(decl) => {
             if decl.unfair {

@@ -12,6 +12,9 @@
 //!   not 16;
 //! - `map<K, V>`: one slot of V's width per possible code of K;
 //! - `seq<T, K>`: the length, then K slots of T's width; unused slots are 0.
+//! - a union: the variant's index in the high bits, above a payload as wide
+//!   as the widest variant's (its fields side by side, as a record's);
+//!   a narrower payload leaves the bits above it 0.
 //!
 //! Codes are canonical: two values are equal exactly when their codes are.
 //! Integers in expressions are plain `i64`s; they are turned into codes when
@@ -46,6 +49,12 @@ pub enum Shape {
     Set(Box<Enc>),
     /// One slot per code of the key.
     Map { key: Box<Enc>, value: Box<Enc> },
+    /// The variant's index above `payload_bits`, its payload below (each
+    /// variant's a [`Shape::Product`] of its fields).
+    Union {
+        payload_bits: u32,
+        variants: Vec<Enc>,
+    },
     /// Length in the low `len_bits`, then `max_len` slots.
     Seq {
         elem: Box<Enc>,
@@ -108,6 +117,20 @@ impl Enc {
             }
             Type::Tuple(ts) => Enc::product(ts.iter().map(|t| Enc::of(t, spec)))?,
             Type::Record(fs) => Enc::product(fs.iter().map(|(_, t)| Enc::of(t, spec)))?,
+            Type::Union(u) => {
+                let variants = (spec.unions[*u].variants.iter())
+                    .map(|v| Enc::product(v.fields.iter().map(|(_, t)| Enc::of(t, spec))))
+                    .collect::<Result<Vec<Enc>, EncError>>()?;
+                let payload_bits = variants.iter().map(|v| v.bits).max().unwrap_or(0);
+                let tag_bits = bits_for(variants.len() as u64);
+                Enc {
+                    bits: checked_bits(payload_bits as u64 + tag_bits as u64)?,
+                    shape: Shape::Union {
+                        payload_bits,
+                        variants,
+                    },
+                }
+            }
             Type::Set(t) => {
                 let elem = Enc::of(t, spec)?;
                 if elem.bits > 6 {
@@ -155,6 +178,11 @@ impl Enc {
     fn dense_codes(&self) -> Option<u32> {
         match self.shape {
             Shape::Index { n } if self.bits <= 6 => Some(n as u32),
+            // Variants without payloads: codes `0..n`, as an enum's.
+            Shape::Union {
+                payload_bits: 0,
+                ref variants,
+            } if self.bits <= 6 => Some(variants.len() as u32),
             Shape::Int { lo, hi } if self.bits <= 6 => {
                 Some((hi as i128 - lo as i128 + 1).clamp(1, 64) as u32)
             }
@@ -236,6 +264,20 @@ impl Enc {
                         .collect();
                 }
                 acc
+            }
+            Shape::Union {
+                payload_bits,
+                variants,
+            } => {
+                let mut out = Vec::new();
+                for (tag, v) in variants.iter().enumerate() {
+                    let d = v.domain()?;
+                    if out.len() + d.len() > LIMIT {
+                        return None;
+                    }
+                    out.extend(d.into_iter().map(|c| ((tag as u64) << payload_bits) | c));
+                }
+                out
             }
             Shape::Set(elem) => {
                 let d = elem.domain()?;

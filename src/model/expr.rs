@@ -351,6 +351,7 @@ pub(super) fn cannot_fail(e: &Expr) -> bool {
             checked,
         } => !checked && bindings.iter().all(|(_, _, v)| cannot_fail(v)) && cannot_fail(body),
         ExprKind::If(c, t, f) => cannot_fail(c) && cannot_fail(t) && cannot_fail(f),
+        ExprKind::Is(x, _) => cannot_fail(x),
         _ => false,
     }
 }
@@ -870,6 +871,9 @@ impl<'s> Lowerer<'s> {
                     }
                 })
             }
+            ExprKind::Construct(_, v, items) => self.construct(e, *v, items, node),
+            ExprKind::Is(x, v) => self.is_variant(x, *v, node),
+            ExprKind::Match(x, arms) => self.match_union(e, x, arms, node),
             ExprKind::Tuple(items) | ExprKind::Record(items) => {
                 let enc = self.enc(&e.ty, span);
                 let Shape::Product(parts) = enc.shape else {

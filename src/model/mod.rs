@@ -21,6 +21,7 @@ mod step;
 mod stmt;
 mod symmetry;
 mod trace;
+mod union;
 mod value;
 
 use std::sync::Arc;

@@ -40,6 +40,11 @@ enum Remap {
     Set {
         elem: Box<Remap>,
     },
+    /// A union: the remap of each variant's payload that names an instance.
+    Union {
+        payload_bits: u32,
+        variants: Vec<Option<Remap>>,
+    },
     Map {
         key: Option<Box<Remap>>,
         n_keys: u64,
@@ -54,24 +59,51 @@ enum Remap {
 }
 
 impl Remap {
-    fn of(ty: &Type, enc: &Enc, group: &[Option<usize>]) -> Option<Remap> {
+    fn of(ty: &Type, enc: &Enc, group: &[Option<usize>], spec: &TypedSpec) -> Option<Remap> {
         match (ty, &enc.shape) {
             (Type::Node(k), _) => group[*k].map(Remap::Node),
             (Type::Option(t), Shape::Option(inner)) => {
-                Remap::of(t, inner, group).map(|r| Remap::Option(Box::new(r)))
+                Remap::of(t, inner, group, spec).map(|r| Remap::Option(Box::new(r)))
             }
             (Type::Tuple(ts), Shape::Product(parts)) => {
-                Remap::product(ts.iter().collect(), parts, group)
+                Remap::product(ts.iter().collect(), parts, group, spec)
             }
             (Type::Record(fs), Shape::Product(parts)) => {
-                Remap::product(fs.iter().map(|(_, t)| t).collect(), parts, group)
+                Remap::product(fs.iter().map(|(_, t)| t).collect(), parts, group, spec)
+            }
+            (
+                Type::Union(u),
+                Shape::Union {
+                    payload_bits,
+                    variants,
+                },
+            ) => {
+                let inner: Vec<Option<Remap>> = (spec.unions[*u].variants.iter())
+                    .zip(variants)
+                    .map(|(v, enc)| {
+                        let Shape::Product(parts) = &enc.shape else {
+                            return None;
+                        };
+                        Remap::product(
+                            v.fields.iter().map(|(_, t)| t).collect(),
+                            parts,
+                            group,
+                            spec,
+                        )
+                    })
+                    .collect();
+                let names = inner.iter().any(Option::is_some);
+                names.then_some(Remap::Union {
+                    payload_bits: *payload_bits,
+                    variants: inner,
+                })
             }
             (Type::Set(t), Shape::Set(elem)) => {
-                Remap::of(t, elem, group).map(|r| Remap::Set { elem: Box::new(r) })
+                Remap::of(t, elem, group, spec).map(|r| Remap::Set { elem: Box::new(r) })
             }
             (Type::Map(kt, vt), Shape::Map { key, value }) => {
-                let kr = Remap::of(kt, key, group);
-                let vr = Remap::of(vt, value, group);
+                let kr = Remap::of(kt, key, group, spec);
+                let vr = Remap::of(vt, value, group, spec);
                 if kr.is_none() && vr.is_none() {
                     return None;
                 }
@@ -82,23 +114,27 @@ impl Remap {
                     value: vr.map(Box::new),
                 })
             }
-            (Type::Seq(t, _), Shape::Seq { elem, len_bits, .. }) => {
-                Remap::of(t, elem, group).map(|r| Remap::Seq {
+            (Type::Seq(t, _), Shape::Seq { elem, len_bits, .. }) => Remap::of(t, elem, group, spec)
+                .map(|r| Remap::Seq {
                     elem_bits: elem.bits,
                     len_bits: *len_bits,
                     elem: Box::new(r),
-                })
-            }
+                }),
             _ => None,
         }
     }
 
-    fn product(ts: Vec<&Type>, parts: &[(u32, Enc)], group: &[Option<usize>]) -> Option<Remap> {
+    fn product(
+        ts: Vec<&Type>,
+        parts: &[(u32, Enc)],
+        group: &[Option<usize>],
+        spec: &TypedSpec,
+    ) -> Option<Remap> {
         let inner: Vec<(u32, u32, Remap)> = ts
             .into_iter()
             .zip(parts)
             .filter_map(|(t, (offset, enc))| {
-                Remap::of(t, enc, group).map(|r| (*offset, enc.bits, r))
+                Remap::of(t, enc, group, spec).map(|r| (*offset, enc.bits, r))
             })
             .collect();
         (!inner.is_empty()).then_some(Remap::Product(inner))
@@ -122,6 +158,19 @@ impl Remap {
                     out = (out & !(m << offset)) | ((r.apply(part, perms) & m) << offset);
                 }
                 out
+            }
+            Remap::Union {
+                payload_bits,
+                variants,
+            } => {
+                let tag = code >> payload_bits;
+                match variants.get(tag as usize) {
+                    Some(Some(r)) => {
+                        let m = mask(*payload_bits);
+                        (code & !m) | (r.apply(code & m, perms) & m)
+                    }
+                    _ => code,
+                }
             }
             Remap::Set { elem } => {
                 let mut out = 0u64;
@@ -320,7 +369,7 @@ impl Symmetry {
                     }
                     (Type::Map(kt, vt), Shape::Map { value, .. }) => {
                         if let Some(g) = view(kt)
-                            && Remap::of(vt, value, &group).is_none()
+                            && Remap::of(vt, value, &group, spec).is_none()
                         {
                             for slot in &vl.slots {
                                 groups[g].views.push(View::Map {
@@ -342,7 +391,7 @@ impl Symmetry {
                 node.vars
                     .iter()
                     .enumerate()
-                    .map(|(v, var)| Remap::of(&var.ty, &layout.kinds[k].vars[v].enc, &group))
+                    .map(|(v, var)| Remap::of(&var.ty, &layout.kinds[k].vars[v].enc, &group, spec))
                     .collect()
             })
             .collect();
@@ -355,7 +404,7 @@ impl Symmetry {
                     .iter()
                     .zip(&layout.msg.fields[m])
                     .filter_map(|((_, ty), (offset, enc))| {
-                        Remap::of(ty, enc, &group).map(|r| (*offset, enc.bits, r))
+                        Remap::of(ty, enc, &group, spec).map(|r| (*offset, enc.bits, r))
                     })
                     .collect()
             })
@@ -382,7 +431,8 @@ impl Symmetry {
                 let value_bits = match (&var.ty, &vl.enc.shape) {
                     (Type::Set(t), Shape::Set(_)) if **t == Type::Node(g.kind) => 1,
                     (Type::Map(kt, vt), Shape::Map { value, .. })
-                        if **kt == Type::Node(g.kind) && Remap::of(vt, value, &group).is_none() =>
+                        if **kt == Type::Node(g.kind)
+                            && Remap::of(vt, value, &group, spec).is_none() =>
                     {
                         value.bits
                     }
@@ -412,7 +462,7 @@ impl Symmetry {
                             .map(|&local| {
                                 let ty = &action.body.locals[local].ty;
                                 let enc = super::encoding::Enc::of(ty, spec).ok()?;
-                                Remap::of(ty, &enc, &group)
+                                Remap::of(ty, &enc, &group, spec)
                             })
                             .collect()
                     })

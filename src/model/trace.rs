@@ -132,6 +132,34 @@ impl Model {
                     .collect();
                 format!("{{ {} }}", items.join(", "))
             }
+            (
+                Type::Union(u),
+                Shape::Union {
+                    payload_bits,
+                    variants,
+                },
+            ) => {
+                let tag = (code >> payload_bits) as usize;
+                let payload = code & mask(*payload_bits);
+                let (
+                    Some(def),
+                    Some(Enc {
+                        shape: Shape::Product(parts),
+                        ..
+                    }),
+                ) = (self.spec.unions[*u].variants.get(tag), variants.get(tag))
+                else {
+                    return format!("?{code}");
+                };
+                if def.fields.is_empty() {
+                    return def.name.clone();
+                }
+                let items: Vec<String> = (def.fields.iter())
+                    .zip(parts)
+                    .map(|((_, t), (o, e))| self.format_code((payload >> o) & mask(e.bits), t, e))
+                    .collect();
+                format!("{}({})", def.name, items.join(", "))
+            }
             (Type::Set(t), Shape::Set(elem)) => {
                 let mut items = Vec::new();
                 let mut bits = code;

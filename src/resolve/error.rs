@@ -40,6 +40,8 @@ pub enum ResolveError {
     },
     /// `int` where a finite type is needed.
     InfiniteType { span: Span },
+    /// `union { .. }` anywhere but as the whole of a `type` declaration.
+    InlineUnion { span: Span },
     /// `lo..hi` with lo > hi.
     EmptyRange { lo: i64, hi: i64, span: Span },
     /// An expression that must be known before exploration is not.
@@ -148,6 +150,12 @@ impl ResolveError {
             )
             .primary(*span, "unbounded type")
             .help("use a range such as `0..N`; `int` is only for constants"),
+            ResolveError::InlineUnion { span } => Diagnostic::error(
+                "dsmc::resolve::inline_union",
+                "a union type must be declared with a name",
+            )
+            .primary(*span, "a union written inside another type")
+            .help("declare it as `type Name = union { .. }` and write `Name` here"),
             ResolveError::EmptyRange { lo, hi, span } => {
                 Diagnostic::error("dsmc::typeck::empty_range", format!("the range `{lo}..{hi}` has no values"))
                     .primary(*span, "lower bound above upper bound")

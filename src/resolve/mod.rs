@@ -24,7 +24,7 @@ use crate::index::{DefKind, Index};
 use crate::syntax::ast::{self, FaultKind, Ident, Item, NetworkKind, NodeItem, Span, TypeKind};
 use crate::typed::{
     ConstValue, EnumDef, EnumId, FaultDef, MessageId, NodeKindId, PropertyId, Type, TypeNames,
-    VarId,
+    UnionDef, UnionId, UnionVariantDef, VarId,
 };
 
 /// What a top-level name refers to.
@@ -36,6 +36,8 @@ pub enum Global {
     Node(NodeKindId),
     /// A `def`, by index in [`Resolved::defs`].
     Def(usize),
+    /// A variant of a union type: the union and the variant's index.
+    Variant(UnionId, usize),
 }
 
 impl Global {
@@ -47,6 +49,7 @@ impl Global {
             Global::Message(_) => "message",
             Global::Node(_) => "node kind",
             Global::Def(_) => "def",
+            Global::Variant(..) => "union variant",
         }
     }
 }
@@ -132,6 +135,10 @@ pub struct Resolved<'a> {
     pub enums: Vec<EnumDef>,
     /// Variant name → every (enum, index) that has it.
     pub variants: BTreeMap<String, Vec<(EnumId, usize)>>,
+    /// Union types, by [`UnionId`]; payload types filled in with their alias.
+    pub unions: Vec<UnionDef>,
+    /// The union each `type X = union { .. }` alias declares, by alias index.
+    alias_union: BTreeMap<usize, UnionId>,
     pub messages: Vec<ResolvedMessage<'a>>,
     pub nodes: Vec<ResolvedNode<'a>>,
     pub defs: Vec<ResolvedDef<'a>>,
@@ -178,6 +185,8 @@ pub fn resolve<'a>(spec: &'a ast::Spec, overrides: &[ConstOverride]) -> Resolved
         aliases: Vec::new(),
         enums: Vec::new(),
         variants: BTreeMap::new(),
+        unions: Vec::new(),
+        alias_union: BTreeMap::new(),
         messages: Vec::new(),
         nodes: Vec::new(),
         defs: Vec::new(),
@@ -222,6 +231,10 @@ impl TypeNames for Resolved<'_> {
     fn enum_def(&self, id: EnumId) -> Option<&EnumDef> {
         self.enums.get(id)
     }
+
+    fn union_name(&self, id: UnionId) -> Option<String> {
+        self.unions.get(id).map(|u| u.name.clone())
+    }
 }
 
 impl<'a> Resolved<'a> {
@@ -233,6 +246,7 @@ impl<'a> Resolved<'a> {
             Global::Message(i) => self.messages[i].decl.name.span,
             Global::Node(i) => self.nodes[i].decl.name.span,
             Global::Def(i) => self.defs[i].decl.name.span,
+            Global::Variant(u, v) => self.unions[u].variants[v].span,
         }
     }
 
@@ -251,7 +265,11 @@ impl<'a> Resolved<'a> {
                 }
                 Item::Type(d) => {
                     self.aliases.push(ResolvedAlias { decl: d, ty: None });
-                    (&d.name, Global::Type(self.aliases.len() - 1))
+                    let alias = self.aliases.len() - 1;
+                    if let TypeKind::Union(variants) = &d.ty.kind {
+                        self.declare_union(alias, d, variants);
+                    }
+                    (&d.name, Global::Type(alias))
                 }
                 Item::Message(d) => {
                     self.messages.push(ResolvedMessage {
@@ -315,6 +333,67 @@ impl<'a> Resolved<'a> {
                 self.globals.insert(name.name.clone(), global);
             }
         }
+    }
+
+    /// Makes the union of alias `alias` (its payload types come with the
+    /// alias's) and declares its variants as globals.
+    fn declare_union(&mut self, alias: usize, d: &ast::TypeDecl, variants: &[ast::UnionVariant]) {
+        let id = self.unions.len();
+        self.alias_union.insert(alias, id);
+        self.unions.push(UnionDef {
+            name: d.name.name.clone(),
+            variants: variants
+                .iter()
+                .map(|v| UnionVariantDef {
+                    name: v.name.name.clone(),
+                    fields: Vec::new(),
+                    span: v.name.span,
+                })
+                .collect(),
+            span: d.ty.span,
+        });
+        for (index, v) in variants.iter().enumerate() {
+            let name = &v.name;
+            if crate::typed::Builtin::by_name(&name.name).is_some() {
+                self.errors.push(ResolveError::BuiltinName {
+                    name: name.name.clone(),
+                    span: name.span,
+                });
+            }
+            if let Some(&first) = self.globals.get(&name.name) {
+                self.errors.push(ResolveError::Duplicate {
+                    name: name.name.clone(),
+                    what: first.describe(),
+                    first: self.global_span(first),
+                    second: name.span,
+                });
+            } else {
+                self.globals
+                    .insert(name.name.clone(), Global::Variant(id, index));
+            }
+        }
+    }
+
+    /// The payload types of union `id`, declared by `variants`.
+    fn resolve_union(&mut self, id: UnionId, variants: &[ast::UnionVariant]) -> Type {
+        for (index, v) in variants.iter().enumerate() {
+            let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
+            let mut fields = Vec::new();
+            for f in v.fields.iter().flatten() {
+                if let Some(first) = seen.insert(&f.name.name, f.name.span) {
+                    self.errors.push(ResolveError::Duplicate {
+                        name: f.name.name.clone(),
+                        what: "field",
+                        first,
+                        second: f.name.span,
+                    });
+                    continue;
+                }
+                fields.push((f.name.name.clone(), self.resolve_type(&f.ty, None)));
+            }
+            self.unions[id].variants[index].fields = fields;
+        }
+        Type::Union(id)
     }
 
     /// Names of every global, for suggestions.
@@ -526,6 +605,13 @@ impl<'a> Resolved<'a> {
                 self.index.record(&ty, spans);
                 ty
             }
+            // The whole of a `type` declaration is resolved by
+            // `alias_type`: this one is inside another type.
+            TypeKind::Union(_) => {
+                self.errors
+                    .push(ResolveError::InlineUnion { span: te.span });
+                Type::Error
+            }
             TypeKind::Named(name) => match self.expect_global(name, "type", |g| {
                 matches!(g, Global::Type(_) | Global::Node(_))
             }) {
@@ -580,7 +666,10 @@ impl<'a> Resolved<'a> {
         }
         self.alias_in_progress.insert(index);
         let decl = self.aliases[index].decl;
-        let ty = self.resolve_type(&decl.ty, Some(&decl.name.name));
+        let ty = match (&decl.ty.kind, self.alias_union.get(&index)) {
+            (TypeKind::Union(variants), Some(&id)) => self.resolve_union(id, variants),
+            _ => self.resolve_type(&decl.ty, Some(&decl.name.name)),
+        };
         self.index.record_alias(&ty, &decl.name.name);
         self.alias_in_progress.remove(&index);
         self.aliases[index].ty = Some(ty.clone());
@@ -946,6 +1035,22 @@ impl<'a> Resolved<'a> {
         for p in &self.properties {
             index.define(&p.name.name, p.name.span, DefKind::Property, None, None);
         }
+        for (id, u) in self.unions.iter().enumerate() {
+            for (i, v) in u.variants.iter().enumerate() {
+                let kind = DefKind::UnionVariant {
+                    union: id,
+                    index: i,
+                    fields: v.fields.clone(),
+                };
+                index_define_variant(&mut index, v, kind, id);
+            }
+        }
+        index.set_unions(self.unions.iter().map(|u| u.name.clone()).collect());
         self.index = index;
     }
+}
+
+/// Declares a union variant in the index, with its union as its type.
+fn index_define_variant(index: &mut Index, v: &UnionVariantDef, kind: DefKind, id: UnionId) {
+    index.define(&v.name, v.span, kind, Some(Type::Union(id)), None);
 }

@@ -571,8 +571,49 @@ pub enum TypeKind {
     Tuple(Vec<TypeExpr>),
     /// `{ f: A, g: B }`
     Record(Vec<Field>),
+    /// `union { V(f: A), W }`: only as the whole of a `type` declaration.
+    Union(Vec<UnionVariant>),
     /// A type alias or a node kind.
     Named(Ident),
+}
+
+/// One variant of a union type: its name and payload fields.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnionVariant {
+    pub name: Ident,
+    /// `None` when written without parentheses.
+    pub fields: Option<Vec<Field>>,
+    pub span: Span,
+}
+
+/// One arm of a `match`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MatchArm {
+    pub pattern: Pattern,
+    pub body: Expr,
+    pub span: Span,
+}
+
+/// The pattern of a `match` arm.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Pattern {
+    /// `_`: every value not matched by an earlier arm.
+    Wildcard(Span),
+    /// `V` or `V(a, _, c)`.
+    Variant {
+        name: Ident,
+        binders: Option<Vec<Binder>>,
+        span: Span,
+    },
+}
+
+impl Pattern {
+    /// Where the pattern is written.
+    pub fn span(&self) -> Span {
+        match self {
+            Pattern::Wildcard(span) | Pattern::Variant { span, .. } => *span,
+        }
+    }
 }
 
 /// An expression with its span.
@@ -751,4 +792,8 @@ pub enum ExprKind {
     Record(Vec<(Ident, Expr)>),
     /// `(e)`: kept so spans and formatting follow the source.
     Paren(Box<Expr>),
+    /// `match e { arms }`
+    Match(Box<Expr>, Vec<MatchArm>),
+    /// `e is V`: whether a union value is variant V.
+    Is(Box<Expr>, Ident),
 }

@@ -167,6 +167,11 @@ pub fn too_deep(spec: &Spec) -> Option<Span> {
                 }
                 TypeKind::Tuple(ts) => types.extend(ts.iter().map(|t| (t, depth + 1))),
                 TypeKind::Record(fs) => types.extend(fs.iter().map(|f| (&f.ty, depth + 1))),
+                TypeKind::Union(vs) => types.extend(
+                    vs.iter()
+                        .flat_map(|v| v.fields.iter().flatten())
+                        .map(|f| (&f.ty, depth + 1)),
+                ),
                 TypeKind::Bool | TypeKind::Int | TypeKind::Enum(_) | TypeKind::Named(_) => {}
             }
             continue;
@@ -181,7 +186,12 @@ pub fn too_deep(spec: &Spec) -> Option<Span> {
             ExprKind::Unary(_, x)
             | ExprKind::Paren(x)
             | ExprKind::Field(x, _)
+            | ExprKind::Is(x, _)
             | ExprKind::TupleField(x, _, _) => exprs.push((x, d)),
+            ExprKind::Match(x, arms) => {
+                exprs.push((x, d));
+                exprs.extend(arms.iter().map(|a| (&a.body, d)));
+            }
             ExprKind::Binary(_, a, b) | ExprKind::Index(a, b) => {
                 exprs.push((a, d));
                 exprs.push((b, d));

@@ -715,6 +715,9 @@ fn describe(rule: Rule) -> Option<&'static str> {
         not => "`!`",
         field_access => "`.`",
         index_access => "`[`",
+        union_type | kw_union => "`union`",
+        union_variant => "a variant",
+        match_arm | pattern => "a pattern",
         quantifier | quantifier_kind => "a quantifier",
         _ => return None,
     })

@@ -779,9 +779,57 @@ fn type_expr(pair: Pair<Rule>) -> TypeExpr {
         Rule::tuple_type => TypeKind::Tuple(inner.into_inner().map(type_expr).collect()),
         Rule::record_type => TypeKind::Record(inner.into_inner().map(field).collect()),
         Rule::named_type => TypeKind::Named(ident(inner.into_inner().next().unwrap())),
+        Rule::union_type => return union_type(inner, sp),
         rule => unreachable!("grammar: unexpected type {rule:?}"),
     };
     TypeExpr { kind, span: sp }
+}
+
+/// `union { .. }`; `sp` is the whole type's span.
+fn union_type(pair: Pair<Rule>, sp: Span) -> TypeExpr {
+    let variants = pair
+        .into_inner()
+        .filter(|p| p.as_rule() == Rule::union_variant)
+        .map(|v| {
+            let vsp = span(&v);
+            let mut it = v.into_inner();
+            let name = ident(it.next().unwrap());
+            let fields = it.next().map(|list| list.into_inner().map(field).collect());
+            UnionVariant {
+                name,
+                fields,
+                span: vsp,
+            }
+        })
+        .collect();
+    TypeExpr {
+        kind: TypeKind::Union(variants),
+        span: sp,
+    }
+}
+
+fn match_arm(pair: Pair<Rule>) -> MatchArm {
+    let sp = span(&pair);
+    let mut it = pair.into_inner();
+    let pat = it.next().unwrap();
+    let psp = span(&pat);
+    let mut inner = pat.into_inner();
+    let first = inner.next().unwrap();
+    let pattern = match first.as_rule() {
+        Rule::wildcard => Pattern::Wildcard(psp),
+        _ => Pattern::Variant {
+            name: ident(first),
+            binders: inner
+                .next()
+                .map(|list| list.into_inner().map(binder).collect()),
+            span: psp,
+        },
+    };
+    MatchArm {
+        pattern,
+        body: expr(it.next().unwrap()),
+        span: sp,
+    }
 }
 
 fn pratt() -> &'static PrattParser<Rule> {
@@ -805,7 +853,9 @@ fn pratt() -> &'static PrattParser<Rule> {
                 | Op::infix(Rule::rem, Assoc::Left)
                 | Op::infix(Rule::inter, Assoc::Left))
             .op(Op::prefix(Rule::not) | Op::prefix(Rule::neg))
-            .op(Op::postfix(Rule::field_access) | Op::postfix(Rule::index_access))
+            .op(Op::postfix(Rule::field_access)
+                | Op::postfix(Rule::index_access)
+                | Op::postfix(Rule::is_test))
     })
 }
 
@@ -874,6 +924,7 @@ fn apply_postfix(base: Expr, op: Pair<Rule>) -> Expr {
                 }
             }
         }
+        Rule::is_test => ExprKind::Is(Box::new(base), ident(op.into_inner().nth(1).unwrap())),
         _ => ExprKind::Index(
             Box::new(base),
             Box::new(expr(op.into_inner().next().unwrap())),
@@ -958,6 +1009,11 @@ fn primary(pair: Pair<Rule>) -> Expr {
                 _ => expr(else_pair),
             };
             ExprKind::If(Box::new(cond), Box::new(then_e), Box::new(else_e))
+        }
+        Rule::match_expr => {
+            let mut it = pair.into_inner().skip(1);
+            let scrutinee = expr(it.next().unwrap());
+            ExprKind::Match(Box::new(scrutinee), it.map(match_arm).collect())
         }
         Rule::all_expr => ExprKind::All(type_expr(pair.into_inner().nth(1).unwrap())),
         Rule::paren_or_tuple => {

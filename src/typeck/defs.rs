@@ -222,7 +222,12 @@ fn children(e: &ast::Expr) -> Vec<&ast::Expr> {
     use ast::ExprKind as K;
     match &e.kind {
         K::Bool(_) | K::Int(_) | K::Name(_) | K::SelfRef | K::All(_) => Vec::new(),
-        K::Unary(_, x) | K::Paren(x) | K::Field(x, _) | K::TupleField(x, ..) => vec![x],
+        K::Unary(_, x) | K::Paren(x) | K::Field(x, _) | K::TupleField(x, ..) | K::Is(x, _) => {
+            vec![x]
+        }
+        K::Match(x, arms) => std::iter::once(&**x)
+            .chain(arms.iter().map(|a| &a.body))
+            .collect(),
         K::Binary(_, a, b) | K::Index(a, b) => vec![a, b],
         K::Call(_, xs) | K::Tuple(xs) | K::Set(xs) | K::Seq(xs) => xs.iter().collect(),
         K::Quant { domain, body, .. } => vec![domain, body],

@@ -125,6 +125,38 @@ pub enum TypeError {
         span: Span,
         suggestion: Option<String>,
     },
+    /// `match` or `is` on a value that is not of a union type.
+    NotAUnion {
+        /// "`match`" or "`is`".
+        what: &'static str,
+        ty: String,
+        span: Span,
+    },
+    /// A pattern or `is` naming no variant of the union.
+    UnknownVariant {
+        union: String,
+        name: String,
+        variants: Vec<String>,
+        span: Span,
+        suggestion: Option<String>,
+    },
+    /// A `match` without an arm for some variants and without `_`.
+    NonExhaustive {
+        union: String,
+        /// Each missing variant, and whether it has fields.
+        missing: Vec<(String, bool)>,
+        /// The scrutinee.
+        span: Span,
+        /// The whole `match`.
+        whole: Span,
+    },
+    /// A `match` arm that no value reaches.
+    UnreachableArm {
+        span: Span,
+        /// The arm that takes its values.
+        earlier: Span,
+        what: String,
+    },
 }
 
 impl TypeError {
@@ -387,6 +419,69 @@ impl TypeError {
             )
             .primary(*span, "unknown field")
             .maybe_help(suggestion.as_ref().map(|s| format!("did you mean `{s}`?"))),
+            TypeError::NotAUnion { what, ty, span } => Diagnostic::error(
+                "dsmc::typeck::not_a_union",
+                format!("{what} needs a value of a union type, found `{ty}`"),
+            )
+            .primary(*span, format!("this is a `{ty}`"))
+            .help(
+                "declare the type with `type Name = union { V(field: T), .. }`; \
+                 test other values with `==` or `if`",
+            ),
+            TypeError::UnknownVariant {
+                union,
+                name,
+                variants,
+                span,
+                suggestion,
+            } => Diagnostic::error(
+                "dsmc::typeck::unknown_variant",
+                format!("`{union}` has no variant `{name}`"),
+            )
+            .primary(*span, format!("not a variant of `{union}`"))
+            .help(match suggestion {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("its variants are `{}`", variants.join("`, `")),
+            }),
+            TypeError::NonExhaustive {
+                union,
+                missing,
+                span,
+                whole,
+            } => {
+                let plural = if missing.len() == 1 { "" } else { "s" };
+                let names: Vec<&str> = missing.iter().map(|(n, _)| n.as_str()).collect();
+                let arms: Vec<String> = (missing.iter())
+                    .map(|(n, fields)| {
+                        let payload = if *fields { "(..)" } else { "" };
+                        format!("`{n}{payload} => ..`")
+                    })
+                    .collect();
+                Diagnostic::error(
+                    "dsmc::typeck::non_exhaustive",
+                    format!(
+                        "this `match` has no arm for variant{plural} `{}` of `{union}`",
+                        names.join("`, `")
+                    ),
+                )
+                .primary(*span, format!("a `{union}` may be `{}`", names[0]))
+                .secondary(*whole, "in this `match`")
+                .help(format!(
+                    "add the arm{plural} {}, or a last `_ => ..` arm",
+                    arms.join(", ")
+                ))
+            }
+            TypeError::UnreachableArm {
+                span,
+                earlier,
+                what,
+            } => Diagnostic::error(
+                "dsmc::typeck::unreachable_arm",
+                "this `match` arm is never reached",
+            )
+            .primary(*span, "no value reaches this arm")
+            .secondary(*earlier, what.clone())
+            .help("remove the arm, or move it above the arm that takes its values"),
         }
     }
 }

@@ -371,6 +371,10 @@ impl Checker<'_, '_> {
             }
             ast::ExprKind::Map(entries) => self.map_lit(cx, entries, hint, span),
             ast::ExprKind::Record(fields) => self.record_lit(cx, fields, hint, span),
+            ast::ExprKind::Match(scrutinee, arms) => {
+                self.match_expr(cx, scrutinee, arms, hint, span)
+            }
+            ast::ExprKind::Is(e, name) => self.is_test(cx, e, name, span),
         }
     }
 
@@ -477,6 +481,7 @@ impl Checker<'_, '_> {
             NameRes::Const(_, ConstValue::Bool(b)) => mk(ExprKind::Bool(b), Type::Bool),
             NameRes::Global(Global::Const(_)) => Self::error_expr(span),
             NameRes::Global(Global::Def(d)) => self.call_def(cx, d, &[], span),
+            NameRes::Global(Global::Variant(u, v)) => self.construct(cx, (u, v), name, None, span),
             NameRes::Global(Global::Node(k)) => {
                 let node = &self.r.nodes[k];
                 if node.decl.count.is_none() {
@@ -964,6 +969,11 @@ impl Checker<'_, '_> {
             self.refer(name.span, Some(self.r.global_span(g)));
             return self.call_def(cx, d, args, span);
         }
+        if Builtin::by_name(&name.name).is_none()
+            && let Some(Global::Variant(u, v)) = self.r.globals.get(&name.name).copied()
+        {
+            return self.construct(cx, (u, v), name, Some(args), span);
+        }
         let Some(builtin) = Builtin::by_name(&name.name) else {
             let defs = self.r.defs.iter().map(|d| d.decl.name.name.as_str());
             let suggestion = did_you_mean(&name.name, Builtin::NAMES.iter().copied().chain(defs))
@@ -1293,7 +1303,7 @@ fn int_range(e: &Expr) -> Option<(i64, i64)> {
 /// `t` with every integer range an unbounded `int`: the shape a sibling
 /// (another element of a literal, the other branch of an `if`) must have,
 /// without the sibling's own values.
-fn forget_ranges(t: &Type) -> Type {
+pub(super) fn forget_ranges(t: &Type) -> Type {
     use Type::*;
     match t {
         Range { .. } => Int,
@@ -1322,7 +1332,7 @@ pub(super) fn precise_type(e: &Expr) -> Type {
 
 /// A type holding the values of two compatible types: integer ranges
 /// joined, part by part; an unbounded `int` anywhere stays `int`.
-fn join(a: &Type, b: &Type) -> Type {
+pub(super) fn join(a: &Type, b: &Type) -> Type {
     use Type::*;
     match (a, b) {
         (Range { lo, hi }, Range { lo: c, hi: d }) => Range {
@@ -1350,7 +1360,7 @@ fn join(a: &Type, b: &Type) -> Type {
 /// A type holding the expected type's values and `own`'s: like [`join`],
 /// but where `own` does not know an integer's range (`int`), the expected
 /// range stands.
-fn cover(expected: &Type, own: &Type) -> Type {
+pub(super) fn cover(expected: &Type, own: &Type) -> Type {
     use Type::*;
     match (expected, own) {
         (Range { .. }, Int) => expected.clone(),

@@ -15,6 +15,7 @@ pub mod error;
 mod expr;
 mod lint;
 mod stmt;
+mod unions;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -259,6 +260,7 @@ impl<'r, 'a> Checker<'r, 'a> {
         let inits = inits_src.into_iter().map(|d| self.init_def(d)).collect();
         TypedSpec {
             protocol: self.r.ast.protocol.name.clone(),
+            unions: self.r.unions.clone(),
             consts: self
                 .r
                 .consts

@@ -224,6 +224,35 @@ impl<'a> Env<'a> {
                     self.eval(st, b)?
                 }
             }
+            // Each payload value is stored into its field's type.
+            K::Construct(u, i, xs) => {
+                let fields = &self.spec.unions[*u].variants[*i].fields;
+                let xs = self.eval_all(st, xs)?;
+                for (x, (_, t)) in xs.iter().zip(fields) {
+                    check_fits(x, t)?;
+                }
+                Value::Union(*i, xs)
+            }
+            K::Is(x, i) => match self.eval(st, x)? {
+                Value::Union(j, _) => Value::Bool(j == *i),
+                v => return fail(format!("internal: `is` on {v:?}")),
+            },
+            K::Match(x, arms) => {
+                let Value::Union(j, payload) = self.eval(st, x)? else {
+                    return fail("internal: `match` on a non-union");
+                };
+                let Some(arm) = arms.iter().find(|a| a.variant.is_none_or(|v| v == j)) else {
+                    return fail("internal: no arm matches");
+                };
+                if arm.variant.is_some() {
+                    for (local, v) in arm.binds.iter().zip(payload) {
+                        if let Some(l) = local {
+                            self.bind(*l, v);
+                        }
+                    }
+                }
+                self.eval(st, &arm.body)?
+            }
             K::Tuple(xs) => {
                 let v = Value::Tuple(self.eval_all(st, xs)?);
                 self.built(v, e)?
@@ -547,7 +576,7 @@ impl<'a> Env<'a> {
                 // order docs/language.md gives for every element type but
                 // those holding sets, maps or sequences: those go by code.
                 if let Type::Set(el) = &domain.ty
-                    && super::render::coded_order(el)
+                    && super::render::coded_order(self.spec, el)
                 {
                     d.sort_by_cached_key(|v| super::render::code(self.spec, v, el));
                 }

@@ -31,6 +31,9 @@ fn dense(spec: &TypedSpec, ty: &Type) -> Option<u128> {
     let n = match ty {
         Type::Bool => 2,
         Type::Enum(e) => spec.enums[*e].variants.len() as u128,
+        Type::Union(u) if spec.unions[*u].variants.iter().all(|v| v.fields.is_empty()) => {
+            spec.unions[*u].variants.len() as u128
+        }
         Type::Node(k) => spec.nodes[*k].count as u128,
         Type::Range { lo, hi } => (*hi as i128 - *lo as i128 + 1).max(1) as u128,
         Type::Int => 64,
@@ -53,17 +56,29 @@ fn bits(spec: &TypedSpec, ty: &Type) -> u32 {
         Type::Set(t) => dense(spec, t).unwrap_or(1 << bits(spec, t).min(100)) as u32,
         Type::Map(k, v) => (1u32 << bits(spec, k).min(20)) * bits(spec, v),
         Type::Seq(t, max) => bits_for(*max as u128 + 1) + bits(spec, t) * max,
+        Type::Union(u) => {
+            let variants = &spec.unions[*u].variants;
+            let payload = (variants.iter())
+                .map(|v| v.fields.iter().map(|(_, t)| bits(spec, t)).sum::<u32>())
+                .max()
+                .unwrap_or(0);
+            payload + bits_for(variants.len() as u128)
+        }
     }
 }
 
 /// Whether values of `ty` are ordered by their packed code rather than
 /// lexicographically: those that hold a set, a map or a sequence.
-pub(super) fn coded_order(ty: &Type) -> bool {
+pub(super) fn coded_order(spec: &TypedSpec, ty: &Type) -> bool {
+    let coded_order = |t: &Type| coded_order(spec, t);
     match ty {
         Type::Set(_) | Type::Map(..) | Type::Seq(..) => true,
         Type::Option(t) => coded_order(t),
         Type::Tuple(ts) => ts.iter().any(coded_order),
         Type::Record(fs) => fs.iter().any(|(_, t)| coded_order(t)),
+        Type::Union(u) => {
+            (spec.unions[*u].variants.iter()).any(|v| v.fields.iter().any(|(_, t)| coded_order(t)))
+        }
         _ => false,
     }
 }
@@ -97,6 +112,17 @@ pub(super) fn code(spec: &TypedSpec, v: &Value, ty: &Type) -> u128 {
                 off += bits(spec, t);
             }
             c
+        }
+        (Value::Union(i, xs), Type::Union(u)) => {
+            let fields = &spec.unions[*u].variants[*i].fields;
+            let mut off = 0;
+            let mut c = 0;
+            for (x, (_, t)) in xs.iter().zip(fields).rev() {
+                c |= sh(code(spec, x, t), off);
+                off += bits(spec, t);
+            }
+            let payload = bits(spec, ty) - bits_for(spec.unions[*u].variants.len() as u128);
+            c | sh(*i as u128, payload)
         }
         (Value::Set(s), Type::Set(t)) => {
             s.iter().fold(0, |c, x| c | sh(1, code(spec, x, t) as u32))
@@ -133,6 +159,16 @@ pub fn value(spec: &TypedSpec, v: &Value, ty: &Type) -> String {
                 .map(|(x, (n, t))| format!("{n}: {}", value(spec, x, t)))
                 .collect();
             format!("{{ {} }}", items.join(", "))
+        }
+        (Value::Union(i, xs), Type::Union(u)) => {
+            let v = &spec.unions[*u].variants[*i];
+            if v.fields.is_empty() {
+                return v.name.clone();
+            }
+            let items: Vec<String> = (xs.iter().zip(&v.fields))
+                .map(|(x, (_, t))| value(spec, x, t))
+                .collect();
+            format!("{}({})", v.name, items.join(", "))
         }
         (Value::Set(s), Type::Set(t)) => {
             if s.is_empty() {

@@ -42,6 +42,9 @@ pub enum Value {
     /// Total over the key type.
     Map(BTreeMap<Value, Value>),
     Seq(Vec<Value>),
+    /// A union value: the variant's index and its payload, in field order.
+    /// (Ordered by variant, then payload, as dsmc's codes are.)
+    Union(usize, Vec<Value>),
 }
 
 impl Value {
@@ -107,6 +110,14 @@ pub fn domain(spec: &TypedSpec, ty: &Type) -> R<Vec<Value>> {
             .into_iter()
             .map(Value::Record)
             .collect(),
+        Type::Union(u) => {
+            let mut out = Vec::new();
+            for (i, v) in spec.unions[*u].variants.iter().enumerate() {
+                let payloads = product(spec, v.fields.iter().map(|(_, t)| t))?;
+                out.extend(payloads.into_iter().map(|p| Value::Union(i, p)));
+            }
+            out
+        }
         Type::Set(t) => {
             let elems = domain(spec, t)?;
             if elems.len() > 24 {
@@ -209,6 +220,8 @@ pub fn fits(v: &Value, ty: &Type) -> bool {
         (Value::Record(xs), Type::Record(fs)) => {
             xs.len() == fs.len() && xs.iter().zip(fs).all(|(x, (_, t))| fits(x, t))
         }
+        // Its payload was checked against the fields' types when built.
+        (Value::Union(..), Type::Union(_)) => true,
         (Value::Set(s), Type::Set(t)) => s.iter().all(|x| fits(x, t)),
         (Value::Map(m), Type::Map(kt, vt)) => m.iter().all(|(k, v)| fits(k, kt) && fits(v, vt)),
         (Value::Seq(s), Type::Seq(t, max)) => {

@@ -181,7 +181,7 @@ fn completion_kind(kind: &DefKind) -> CompletionKind {
         DefKind::Message { .. } => CompletionKind::Message,
         DefKind::Node { .. } => CompletionKind::Node,
         DefKind::Var { .. } => CompletionKind::Variable,
-        DefKind::Variant(_) => CompletionKind::Variant,
+        DefKind::Variant(_) | DefKind::UnionVariant { .. } => CompletionKind::Variant,
         DefKind::PayloadField { .. } | DefKind::RecordField => CompletionKind::Field,
         DefKind::Def { .. } => CompletionKind::Function,
         _ => CompletionKind::Local,
@@ -503,6 +503,23 @@ impl Hovers<'_> {
                     self.variants(&field.ty, &format!("{owner}.{}", field.name.name));
                 }
             }
+            TypeKind::Union(variants) => {
+                for variant in variants {
+                    let head = match &variant.fields {
+                        Some(_) => self.text(variant.span),
+                        None => variant.name.name.clone(),
+                    };
+                    let hover = format!("{}\n\nvariant of union `{owner}`", code(&head));
+                    self.out.insert(variant.name.span, hover);
+                    for field in variant.fields.iter().flatten() {
+                        let head = format!("{}: {}", field.name.name, self.text(field.ty.span));
+                        let what = format!("{owner}.{}", variant.name.name);
+                        let hover = format!("{}\n\nfield of `{what}`", code(&head));
+                        self.out.insert(field.name.span, hover);
+                        self.variants(&field.ty, &format!("{what}.{}", field.name.name));
+                    }
+                }
+            }
             TypeKind::Bool | TypeKind::Int | TypeKind::Range(..) | TypeKind::Named(_) => {}
         }
     }
@@ -655,6 +672,43 @@ mod tests {
         assert!(at.starts_with("h@"), "{at}");
         let (_, at) = look(DEFS, "m\n", 0).unwrap();
         assert!(at.starts_with("m@"), "{at}");
+    }
+
+    const UNIONS: &str = include_str!("../../../tests/cases/ok/type_union.ds");
+
+    #[test]
+    fn union_variants_their_fields_and_match_bindings() {
+        // A variant built in an action, tested with `is`, matched in a
+        // pattern: each goes to the declaration, and hovers with it.
+        for (needle, nth) in [
+            ("Prepare(b) in sent", 0),
+            ("Promise {", 0),
+            ("Accept(b, _)", 0),
+        ] {
+            let (hover, at) = look(UNIONS, needle, nth).unwrap();
+            let name = needle.split(['(', ' ']).next().unwrap();
+            assert!(at.starts_with(&format!("{name}@")), "{needle}: {at}");
+            assert!(
+                hover.contains("variant of union `Msg`"),
+                "{needle}: {hover}"
+            );
+        }
+        let promise = hover(UNIONS, "Promise {", 0);
+        assert!(
+            promise.contains("Promise(bal: Ballot, acc: Acceptor, vbal: -1..B)"),
+            "{promise}"
+        );
+        // A name bound by a pattern: the payload field's type.
+        let (bound, at) = look(UNIONS, "b, _, _) => b", 0).unwrap();
+        assert!(bound.contains("b: 0..1"), "{bound}");
+        assert!(
+            bound.contains("payload field `bal` of `Promise`"),
+            "{bound}"
+        );
+        assert!(at.starts_with("b@"), "{at}");
+        // A union-typed var prints with the union's name.
+        let var = hover(UNIONS, "last = some", 0);
+        assert!(var.contains("option<Msg>"), "{var}");
     }
 
     #[test]

@@ -53,6 +53,18 @@ pub fn outline(source: &str, spec: &ast::Spec, lines: &LineIndex<'_>) -> Vec<Doc
                                 .collect(),
                         ),
                     ),
+                    TypeKind::Union(variants) => (
+                        SymbolKind::ENUM,
+                        Some(
+                            variants
+                                .iter()
+                                .map(|v| {
+                                    let detail = v.fields.as_ref().map(|_| text(v.span));
+                                    symbol(&v.name, v.span, SymbolKind::ENUM_MEMBER, detail, None)
+                                })
+                                .collect(),
+                        ),
+                    ),
                     _ => (SymbolKind::TYPE_PARAMETER, None),
                 };
                 symbols.push(symbol(
