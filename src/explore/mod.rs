@@ -924,6 +924,15 @@ impl Buffered {
         }
     }
 
+    /// A hint that the one-word state `word` is about to be looked up
+    /// ([`Buffered::find_or_add_word`]): brings its first slot into cache.
+    #[inline(always)]
+    fn prefetch_word(&self, word: u64) {
+        if !self.slots.is_empty() {
+            store::prefetch(&self.slots[word_home(word) & (self.slots.len() - 1)]);
+        }
+    }
+
     /// Whether the one-word state `word` is buffered already; if not,
     /// records it.
     #[inline(always)]
@@ -1087,7 +1096,7 @@ fn push_pending(
 fn push_words(to: &mut Vec<u64>, words: &[u64]) {
     match words {
         [word] => to.push(*word),
-        _ => to.extend_from_slice(words),
+        _ => crate::model::extend_words(to, words),
     }
 }
 
@@ -1122,6 +1131,12 @@ struct Emitter<'x, 'm> {
     /// Packed states: steps to other states since the last
     /// [`Emitter::end_packed`].
     nexts: usize,
+    /// One-word successors of the current state not buffered yet (the
+    /// word and the step's index), in the order of the steps: each one's
+    /// slot in the table of buffered successors is fetched as it comes,
+    /// and they are buffered together when the state's steps end
+    /// ([`Emitter::flush`]), so that the table's cache misses overlap.
+    deferred: Vec<(u64, u32)>,
 }
 
 impl<'x, 'm> Emitter<'x, 'm> {
@@ -1159,6 +1174,7 @@ impl<'x, 'm> Emitter<'x, 'm> {
             protocol_steps: 0,
             fault_steps: 0,
             nexts: 0,
+            deferred: Vec::new(),
         }
     }
 
@@ -1185,7 +1201,12 @@ impl<'x, 'm> Emitter<'x, 'm> {
                 self.protocol_steps += 1;
             }
             self.out.transitions += 1;
-            self.out.coverage.mark(self.ex.model, step);
+            // The step cache marks the steps as it records them
+            // (`Memo::recorded`): each step it replays was recorded in
+            // some explored state.
+            if self.ex.cached.is_none() {
+                self.out.coverage.mark(self.ex.model, step);
+            }
         }
         key
     }
@@ -1250,10 +1271,12 @@ impl<'x, 'm> Emitter<'x, 'm> {
         if let (&[word], Some(_), None, false) =
             (next, self.ex.packed, self.ex.sym, self.step_properties)
         {
-            // The usual packed state, with nothing to check on the step.
+            // The usual packed state, with nothing to check on the step:
+            // buffered with the state's others ([`Emitter::flush`]).
             let index = self.index;
             self.index += 1;
-            self.buffer_word(word, index);
+            self.buffered.prefetch_word(word);
+            self.deferred.push((word, index));
             return;
         }
         let key = self.count(step);
@@ -1313,6 +1336,18 @@ impl<'x, 'm> Emitter<'x, 'm> {
         }
     }
 
+    /// Buffers the deferred successors of the current state, in the
+    /// order of its steps.
+    #[inline]
+    fn flush(&mut self) {
+        let mut deferred = std::mem::take(&mut self.deferred);
+        for &(word, index) in &deferred {
+            self.buffer_word(word, index);
+        }
+        deferred.clear();
+        self.deferred = deferred;
+    }
+
     /// The chunk's output, and its table of buffered successors.
     fn finish(self) -> (ChunkOut, Buffered) {
         (self.out, self.buffered)
@@ -1339,6 +1374,9 @@ impl<'x, 'm> Emitter<'x, 'm> {
     /// every node has crashed is not.
     #[inline]
     fn end(&mut self, state: &[u64]) {
+        if !self.deferred.is_empty() {
+            self.flush();
+        }
         if self.note_idle && !self.fair_step {
             self.out.idle.push(self.id);
         }

@@ -397,7 +397,7 @@ impl Stored for u32 {
 /// Asks the CPU to load the cache line holding `value` (a hint; no effect
 /// on results).
 #[inline(always)]
-fn prefetch<T>(value: &T) {
+pub(super) fn prefetch<T>(value: &T) {
     // SAFETY: a prefetch reads nothing into the program and writes
     // nothing; the address comes from a live reference, and SSE (the
     // instruction's feature) is part of every x86_64 target.
@@ -501,6 +501,16 @@ impl Shard {
     fn hash_of(&self, local: u32) -> u64 {
         let start = local as usize * self.halves;
         if !self.networks {
+            if self.fixed_words == 1 && self.halves > 0 {
+                // One packed word, the usual case: its one or two halves.
+                let low = self.fixed.get(start) as u64;
+                let high = if self.halves > 1 {
+                    self.fixed.get(start + 1) as u64
+                } else {
+                    0
+                };
+                return fixed_hash(EMPTY_NET_HASH, std::iter::once(low | (high << 32)));
+            }
             let half = |i: usize| -> u64 {
                 if i < self.halves {
                     self.fixed.get(start + i) as u64

@@ -92,6 +92,9 @@ pub struct Fast {
     /// a partition holds back the messages across it, and the faults'
     /// steps follow the protocol's ([`Model::faults_packed`]).
     faulty: bool,
+    /// Whether the spec has a partition fault (then a partition may hold
+    /// back messages: [`Model::cut`]).
+    partitioned: bool,
 }
 
 /// A source of steps: an instance's actions, or one message's deliveries.
@@ -107,6 +110,11 @@ struct StepSource {
     /// Where its dense table starts in the memo's `dense`, one entry per
     /// value of the own bits; `NOT_DENSE` when they are too many.
     dense: u32,
+    /// The instance's crash and byzantine flags, as [`Fast::down`] has
+    /// them, kept here so that the per-state loops read them with the
+    /// source.
+    down_word: u32,
+    down_mask: u64,
 }
 
 /// A [`StepSource`] without a dense table.
@@ -200,6 +208,27 @@ impl Fast {
         }
         let bits = base.checked_add(codes.len() as u32)?;
         let words = (bits as usize).div_ceil(64).max(layout.fixed_words);
+        let down: Vec<(u32, u64)> = (layout.instances.iter())
+            .map(|&(k, inst)| {
+                let kl = &layout.kinds[k];
+                let flags: Vec<Slot> = [&kl.crashed, &kl.byzantine]
+                    .into_iter()
+                    .flatten()
+                    .map(|f| f[inst as usize])
+                    .collect();
+                match flags.first() {
+                    None => (0, 0),
+                    Some(f)
+                        if flags.iter().all(|g| g.word == f.word)
+                            && (f.word as usize) < layout.fixed_words =>
+                    {
+                        let m = flags.iter().fold(0, |m, g| m | (mask(g.bits) << g.shift));
+                        (f.word, m)
+                    }
+                    Some(_) => (u32::MAX, 0),
+                }
+            })
+            .collect();
         let mut dense_len = 0usize;
         let sources: Vec<StepSource> = (0..layout.instances.len() as u32)
             .chain(codes.iter().map(|&c| layout.msg.dst(c)))
@@ -217,12 +246,15 @@ impl Fast {
                     Some((w, shift, mask)) => (w as u32, shift, mask),
                     None => (u32::MAX, 0, 0),
                 };
+                let (down_word, down_mask) = down[global as usize];
                 StepSource {
                     global,
                     word,
                     shift,
                     mask,
                     dense,
+                    down_word,
+                    down_mask,
                 }
             })
             .collect();
@@ -231,24 +263,6 @@ impl Fast {
         let actors = (layout.instances.iter().enumerate())
             .filter(|(_, (k, _))| !spec.nodes[*k].actions.is_empty())
             .map(|(g, &(k, inst))| (sources[g], k, inst))
-            .collect();
-        let down = (layout.instances.iter())
-            .map(|&(k, inst)| {
-                let kl = &layout.kinds[k];
-                let flags: Vec<Slot> = [&kl.crashed, &kl.byzantine]
-                    .into_iter()
-                    .flatten()
-                    .map(|f| f[inst as usize])
-                    .collect();
-                match flags.first() {
-                    None => (0, 0),
-                    Some(f) if flags.iter().all(|g| g.word == f.word) => {
-                        let m = flags.iter().fold(0, |m, g| m | (mask(g.bits) << g.shift));
-                        (f.word, m)
-                    }
-                    Some(_) => (u32::MAX, 0),
-                }
-            })
             .collect();
         let own_words = (locals.iter().zip(&own_len))
             .map(|(key, &own)| {
@@ -282,6 +296,7 @@ impl Fast {
             actors,
             dense_len,
             faulty: !spec.faults.is_empty(),
+            partitioned: layout.partition.is_some(),
         })
     }
 
@@ -401,6 +416,22 @@ impl Fast {
         match self.down[global as usize] {
             (u32::MAX, _) => model.down(fixed, global),
             (w, m) => fixed[w as usize] & m != 0,
+        }
+    }
+
+    /// [`Fast::is_down`] for the instance taking the steps of `src`, from
+    /// the flags the source carries.
+    #[inline(always)]
+    fn src_down(&self, model: &Model, fixed: &[u64], src: &StepSource) -> bool {
+        match src.down_word {
+            u32::MAX => model.down(fixed, src.global),
+            // SAFETY: a flag word is one of the fixed part's (`Fast::new`
+            // checks it), and `fixed` is the fixed part of a state; an
+            // instance without flags has the mask 0 and reads nothing.
+            w => {
+                src.down_mask != 0
+                    && unsafe { *fixed.get_unchecked(w as usize) } & src.down_mask != 0
+            }
         }
     }
 
@@ -665,6 +696,9 @@ pub struct Memo {
     errors: Vec<RtError>,
     /// The successor being built.
     next: Vec<u64>,
+    /// Ordinary states: the state a delivery's outcomes are computed on
+    /// (the fixed part and the message), kept for its buffer.
+    probe: Vec<u64>,
 }
 
 impl Memo {
@@ -756,17 +790,38 @@ impl Memo {
             match op.kind {
                 OpKind::Same => sink.same(step),
                 OpKind::Next => {
+                    // A step that writes what was there (a variable given
+                    // its own value, a message sent that is in the network
+                    // already) leads back to the state: `same`, as every
+                    // sink would take it (a successor equal to the state
+                    // is no edge and takes no task), without a successor
+                    // to buffer.
                     if let ([n], [s]) = (next.as_mut_slice(), state) {
                         // One word, the usual case.
-                        *n = (*s & op.keep) | op.set;
+                        let w = (*s & op.keep) | op.set;
+                        if w == *s {
+                            sink.same(step);
+                            continue;
+                        }
+                        *n = w;
                     } else {
                         next.clear();
                         next.extend_from_slice(state);
                         let w = op.word as usize;
-                        next[w] = (next[w] & op.keep) | op.set;
+                        let mut changed = false;
+                        let mut edit = |w: usize, keep: u64, set: u64| {
+                            let x = (next[w] & keep) | set;
+                            changed |= x != next[w];
+                            next[w] = x;
+                        };
+                        edit(w, op.keep, op.set);
                         let more = &more[op.more as usize..(op.more + op.n_more) as usize];
                         for &(w, keep, set) in more {
-                            next[w as usize] = (next[w as usize] & keep) | set;
+                            edit(w as usize, keep, set);
+                        }
+                        if !changed {
+                            sink.same(step);
+                            continue;
                         }
                     }
                     sink.next(step, next);
@@ -806,7 +861,7 @@ impl Memo {
                 OpKind::Same => emit(step, Outcome::Next(state)),
                 OpKind::Next => {
                     next.clear();
-                    next.extend_from_slice(fixed);
+                    super::extend_words(next, fixed);
                     // A state without fixed words (no instance has a
                     // variable) has no word to edit: the op's edit is then
                     // the no-op `(0, !0, 0)`.
@@ -823,6 +878,18 @@ impl Memo {
                 OpKind::Error => emit(step, Outcome::Error(errors[op.more as usize].clone())),
             }
         }
+    }
+}
+
+/// Makes `next` a copy of `state`: one word, the usual packed state,
+/// without a call to `memcpy`.
+#[inline(always)]
+fn copy_state(next: &mut Vec<u64>, state: &[u64]) {
+    if let ([n], [s]) = (next.as_mut_slice(), state) {
+        *n = *s;
+    } else {
+        next.clear();
+        next.extend_from_slice(state);
     }
 }
 
@@ -930,9 +997,11 @@ fn record_list<'a>(
         sent,
         steps,
         errors,
+        recorded,
         ..
     } = memo;
     move |step, outcome| {
+        recorded.push(step);
         let mut op = Op {
             kind: OpKind::Same,
             word: 0,
@@ -1035,7 +1104,7 @@ impl Model {
         }
         for (src, k, inst) in &fast.actors {
             let (g, k, inst) = (src.global, *k, *inst);
-            if fast.faulty && fast.is_down(self, fixed, g) {
+            if fast.faulty && fast.src_down(self, fixed, src) {
                 continue;
             }
             let local = fast.own_bits::<SIMPLE>(fixed, src);
@@ -1088,12 +1157,12 @@ impl Model {
                 // SAFETY: `b` is a bit of the universe (the last word was
                 // masked to `bits`), and there is a source for each.
                 let src = unsafe { fast.sources.get_unchecked(index) };
-                if fast.faulty {
-                    let sender = self.layout.msg.src(fast.codes[b]);
-                    if fast.is_down(self, fixed, src.global) || self.cut(fixed, sender, src.global)
-                    {
-                        continue;
-                    }
+                if fast.faulty
+                    && (fast.src_down(self, fixed, src)
+                        || (fast.partitioned
+                            && self.cut(fixed, self.layout.msg.src(fast.codes[b]), src.global)))
+                {
+                    continue;
                 }
                 let local = fast.own_bits::<SIMPLE>(fixed, src);
                 let mut e = memo.cached::<SIMPLE>(index, src, local);
@@ -1129,8 +1198,7 @@ impl Model {
                     let next = &mut memo.next;
                     let in_flight = |code| fast.has_bit(state, fast.bit_of(code));
                     self.forgeries(f, fixed, in_flight, |step, code| {
-                        next.clear();
-                        next.extend_from_slice(state);
+                        copy_state(next, state);
                         fast.set_bit(next, fast.bit_of(code));
                         sink.fault(&step, next);
                     });
@@ -1156,8 +1224,7 @@ impl Model {
             if flag.read(state) != 0 {
                 continue;
             }
-            next.clear();
-            next.extend_from_slice(state);
+            copy_state(next, state);
             flag.write(next, 1);
             if let Some(c) = counter {
                 c.write(next, used + 1);
@@ -1216,8 +1283,7 @@ impl Model {
             };
             let n_choices: usize = resets.iter().map(|(_, c)| c.len()).product();
             for choice in 0..n_choices {
-                next.clear();
-                next.extend_from_slice(state);
+                copy_state(next, state);
                 flag.write(next, 0);
                 if let Some(c) = counter {
                     c.write(next, used + 1);
@@ -1246,8 +1312,7 @@ impl Model {
         let next = &mut memo.next;
         let fault = f as u32;
         if active.read(state) != 0 {
-            next.clear();
-            next.extend_from_slice(state);
+            copy_state(next, state);
             active.write(next, 0);
             sides.write(next, 0);
             sink.fault(
@@ -1263,8 +1328,7 @@ impl Model {
         let all = mask(n);
         let mut m: u64 = 2;
         while n > 1 && m <= all {
-            next.clear();
-            next.extend_from_slice(state);
+            copy_state(next, state);
             active.write(next, 1);
             sides.write(next, m);
             if let Some(c) = counter {
@@ -1304,8 +1368,7 @@ impl Model {
             {
                 return;
             }
-            next.clear();
-            next.extend_from_slice(state);
+            copy_state(next, state);
             let at = fast.base + bit;
             next[at as usize / 64] &= !(1 << (at % 64));
             if let Some(c) = counter {
@@ -1341,7 +1404,7 @@ impl Model {
         memo.prepare(fast);
         for (src, k, inst) in &fast.actors {
             let (g, k, inst) = (src.global, *k, *inst);
-            if fast.faulty && fast.is_down(self, fixed, g) {
+            if fast.faulty && fast.src_down(self, fixed, src) {
                 continue;
             }
             let local = fast.own_bits::<false>(fixed, src);
@@ -1359,7 +1422,7 @@ impl Model {
         let msg = &self.layout.msg;
         let instances = self.layout.instances.len();
         let mut fifo_head_channel: Option<u64> = None;
-        let mut probe = Vec::with_capacity(fixed_words + 1);
+        let mut probe = std::mem::take(&mut memo.probe);
         for (p, &code) in net.iter().enumerate() {
             let m = msg.kind(code);
             if self.code.fifo[m] {
@@ -1372,8 +1435,9 @@ impl Model {
                 continue;
             }
             let dst = msg.dst(code);
-            if (fast.faulty && fast.is_down(self, fixed, dst))
-                || self.cut(fixed, msg.src(code), dst)
+            if fast.faulty
+                && (fast.is_down(self, fixed, dst)
+                    || (fast.partitioned && self.cut(fixed, msg.src(code), dst)))
             {
                 continue;
             }
@@ -1395,6 +1459,9 @@ impl Model {
             let removed = if set { None } else { Some(p) };
             memo.replay_list(self, state, removed, e, emit);
         }
-        self.faults(state, scratch, emit);
+        memo.probe = probe;
+        if fast.faulty {
+            self.faults(state, scratch, emit);
+        }
     }
 }

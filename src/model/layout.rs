@@ -23,6 +23,21 @@ pub struct Slot {
     pub bits: u32,
 }
 
+/// Appends `words` to `to`: a state's few words (a fixed part, a
+/// network) one by one, cheaper than a call to `memcpy`, and longer runs
+/// with it.
+#[inline(always)]
+pub(crate) fn extend_words(to: &mut Vec<u64>, words: &[u64]) {
+    if words.len() <= 8 {
+        to.reserve(words.len());
+        for &w in words {
+            to.push(w);
+        }
+    } else {
+        to.extend_from_slice(words);
+    }
+}
+
 impl Slot {
     /// The field's code.
     #[inline]

@@ -27,6 +27,7 @@ mod value;
 use std::sync::Arc;
 
 pub use fast::{Fast, Memo, Sink};
+pub(crate) use layout::extend_words;
 pub use layout::{Layout, MsgLayout, Slot};
 pub use step::{Initial, Outcome, Scratch, Step, StepKind, Task};
 pub use symmetry::{PackedSym, Perms, SymScratch, Symmetry};

@@ -734,10 +734,10 @@ impl Model {
         let base = out.len();
         match removed {
             Some(r) => {
-                out.extend_from_slice(&old[..r]);
-                out.extend_from_slice(&old[r + 1..]);
+                super::extend_words(out, &old[..r]);
+                super::extend_words(out, &old[r + 1..]);
             }
-            None => out.extend_from_slice(old),
+            None => super::extend_words(out, old),
         }
         // `old` is canonical, so each new message is inserted at its place:
         // after every message of its channel that sorts before it (a FIFO
