@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use dsmc::explore::{Options, Verdict, explore};
-use dsmc::model::lower;
+use dsmc::model::{lower, lower_without_memo};
 
 /// Specs whose state spaces both engines must agree on. Specs with a
 /// `bound` are left out: Stateright drops states outside its boundary,
@@ -228,6 +228,91 @@ fn compare_fast_path(select: impl Fn(&str) -> bool) -> (usize, usize, usize, usi
         }
     }
     (packed, reduced, faulty, cached)
+}
+
+/// Expressions compiled with a cache (`src/model/memo.rs`) against the
+/// same spec compiled without: the same counts, verdicts, counterexamples,
+/// deadlocks, runtime findings and coverage, on the fast path and in the
+/// interpreter, on every light spec of the corpus and of tests/tlc (the
+/// TLA+ transcriptions, whose large quantified formulas are what the
+/// caches are for).
+#[test]
+fn memoised_expressions_agree_with_direct_evaluation() {
+    let mut paths = corpus();
+    let mut tlc: Vec<_> = std::fs::read_dir("tests/tlc")
+        .expect("directory exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "ds"))
+        .map(|p| p.display().to_string())
+        .collect();
+    tlc.sort();
+    paths.extend(tlc);
+    let mut memoised = 0;
+    for path in paths {
+        let source = std::fs::read_to_string(&path).expect("readable");
+        if common::is_heavy(&source) {
+            continue;
+        }
+        let Some(typed) = dsmc::front::check_source(&source, &[]).typed else {
+            continue;
+        };
+        let (Ok(with), Ok(without)) = (lower(typed.clone()), lower_without_memo(typed)) else {
+            continue;
+        };
+        assert_eq!(without.memoised_expressions(), 0, "{path}");
+        if with.memoised_expressions() == 0 {
+            continue;
+        }
+        memoised += 1;
+        for interpreted in [false, true] {
+            let options = Options {
+                interpreted,
+                threads: Some(2),
+                ..Options::default()
+            };
+            let (a, b) = match (explore(&with, &options), explore(&without, &options)) {
+                (Ok(a), Ok(b)) => (a, b),
+                (Err(a), Err(b)) => {
+                    assert_eq!(a, b, "{path}: initial-state error");
+                    continue;
+                }
+                (a, b) => panic!("{path}: {:?} vs {:?}", a.err(), b.err()),
+            };
+            let what = format!("{path} (interpreted: {interpreted})");
+            assert_eq!(a.states, b.states, "{what}: states");
+            assert_eq!(a.transitions, b.transitions, "{what}: transitions");
+            assert_eq!(a.depth, b.depth, "{what}: depth");
+            assert_eq!(a.pruned, b.pruned, "{what}: pruned");
+            for (x, y, part) in [
+                (
+                    format!("{:?}", a.verdicts),
+                    format!("{:?}", b.verdicts),
+                    "verdicts and traces",
+                ),
+                (
+                    format!("{:?}", a.deadlock),
+                    format!("{:?}", b.deadlock),
+                    "deadlock",
+                ),
+                (
+                    format!("{:?}", a.runtime_error),
+                    format!("{:?}", b.runtime_error),
+                    "runtime error",
+                ),
+                (
+                    format!("{:?}", a.coverage),
+                    format!("{:?}", b.coverage),
+                    "coverage",
+                ),
+            ] {
+                assert_eq!(x, y, "{what}: {part}");
+            }
+        }
+    }
+    assert!(
+        memoised >= 5,
+        "only {memoised} specs have memoised expressions"
+    );
 }
 
 /// Every permutation of every permutation group, as `perms[g][old] = new`.

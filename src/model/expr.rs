@@ -17,6 +17,10 @@ pub(crate) struct Lowerer<'s> {
     pub spec: &'s TypedSpec,
     pub layout: &'s Layout,
     pub errors: Vec<LowerError>,
+    /// Whether costly expressions get a cache ([`Lowerer::memoise`]).
+    pub memo: bool,
+    /// How many did.
+    pub memoised: usize,
 }
 
 /// The set a quantifier or `for` ranges over.
@@ -507,6 +511,8 @@ impl<'s> Lowerer<'s> {
             spec,
             layout,
             errors: Vec::new(),
+            memo: true,
+            memoised: 0,
         }
     }
 
@@ -597,6 +603,14 @@ impl<'s> Lowerer<'s> {
     /// Compiles an expression of the code of node kind `node` (or of a
     /// property when `None`).
     pub(crate) fn expr(&mut self, e: &Expr, node: Option<NodeKindId>) -> Ex {
+        match self.memoise(e, node) {
+            Some(ex) => ex,
+            None => self.expr_direct(e, node),
+        }
+    }
+
+    /// [`Self::expr`] without a cache for `e` itself.
+    pub(super) fn expr_direct(&mut self, e: &Expr, node: Option<NodeKindId>) -> Ex {
         let span = e.span;
         match &e.kind {
             ExprKind::Bool(b) => {

@@ -16,6 +16,7 @@ mod expr;
 mod fast;
 pub mod halt;
 mod layout;
+mod memo;
 mod reads;
 mod step;
 mod stmt;
@@ -244,6 +245,16 @@ pub struct Model {
     /// Symmetry reduction on packed states, when states are packed and the
     /// spec has symmetric kinds ([`Model::canonical_packed`]).
     pub(crate) packed_symmetry: Option<PackedSym>,
+    /// How many expressions were compiled with a cache ([`memo`]).
+    memoised: usize,
+}
+
+impl Model {
+    /// How many expressions were compiled with a cache ([`memo`]): costly
+    /// ones whose value depends on few bits.
+    pub fn memoised_expressions(&self) -> usize {
+        self.memoised
+    }
 }
 
 impl Model {
@@ -337,8 +348,19 @@ impl LowerError {
 
 /// Compiles a typed spec.
 pub fn lower(spec: TypedSpec) -> Result<Model, Vec<LowerError>> {
+    lower_with(spec, true)
+}
+
+/// Compiles a typed spec with every expression evaluated directly, without
+/// the caches of [`memo`]: the same model, for tests that compare the two.
+pub fn lower_without_memo(spec: TypedSpec) -> Result<Model, Vec<LowerError>> {
+    lower_with(spec, false)
+}
+
+fn lower_with(spec: TypedSpec, memo: bool) -> Result<Model, Vec<LowerError>> {
     let layout = Layout::new(&spec)?;
     let mut lowerer = expr::Lowerer::new(&spec, &layout);
+    lowerer.memo = memo;
     let code = step::Code::compile(&mut lowerer)?;
     let properties = spec
         .properties
@@ -402,6 +424,7 @@ pub fn lower(spec: TypedSpec) -> Result<Model, Vec<LowerError>> {
     if !errors.is_empty() {
         return Err(errors);
     }
+    let memoised = lowerer.memoised;
     let symmetry = Symmetry::new(&spec, &layout);
     let fast = Fast::new(&spec, &layout, &code.forgeable(&layout));
     let mut model = Model {
@@ -416,6 +439,7 @@ pub fn lower(spec: TypedSpec) -> Result<Model, Vec<LowerError>> {
         check_deadlock,
         code,
         packed_symmetry: None,
+        memoised,
     };
     if let (Some(sym), Some(fast)) = (&model.symmetry, model.packing()) {
         model.packed_symmetry = PackedSym::new(&model, sym, fast);
