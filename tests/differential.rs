@@ -6,7 +6,7 @@ mod common;
 
 use std::sync::Arc;
 
-use dsmc::explore::{Options, Verdict, explore};
+use dsmc::explore::{Exploration, Options, Verdict, explore};
 use dsmc::model::{lower, lower_without_memo};
 
 /// Specs whose state spaces both engines must agree on. Specs with a
@@ -132,6 +132,33 @@ fn compare_all(select: impl Fn(&str) -> bool) -> usize {
 /// The fast path (step cache, with the packed `set` network or a list
 /// network) against the interpreter, on every spec it applies to: the same counts, verdicts,
 /// counterexamples, deadlocks, runtime findings and coverage.
+/// Asserts that two explorations of one spec agree on everything but the
+/// measurements: counts, verdicts with their traces, deadlock, run-time
+/// error and coverage.
+fn assert_same_results(a: &Exploration, b: &Exploration, what: &str) {
+    assert_eq!(a.states, b.states, "{what}: states");
+    assert_eq!(a.transitions, b.transitions, "{what}: transitions");
+    assert_eq!(a.depth, b.depth, "{what}: depth");
+    assert_eq!(a.pruned, b.pruned, "{what}: pruned");
+    let debug = |x: &dyn std::fmt::Debug| format!("{x:?}");
+    for (x, y, part) in [
+        (
+            debug(&a.verdicts),
+            debug(&b.verdicts),
+            "verdicts and traces",
+        ),
+        (debug(&a.deadlock), debug(&b.deadlock), "deadlock"),
+        (
+            debug(&a.runtime_error),
+            debug(&b.runtime_error),
+            "runtime error",
+        ),
+        (debug(&a.coverage), debug(&b.coverage), "coverage"),
+    ] {
+        assert_eq!(x, y, "{what}: {part}");
+    }
+}
+
 #[test]
 fn fast_path_agrees_with_the_interpreter() {
     let (packed, reduced, faulty, cached) = compare_fast_path(|source| !common::is_heavy(source));
@@ -201,30 +228,7 @@ fn compare_fast_path(select: impl Fn(&str) -> bool) -> (usize, usize, usize, usi
                 (f, s) => panic!("{path}: {:?} vs {:?}", f.err(), s.err()),
             };
             let what = format!("{path} (no_symmetry: {no_symmetry})");
-            assert_eq!(fast.states, slow.states, "{what}: states");
-            assert_eq!(fast.transitions, slow.transitions, "{what}: transitions");
-            assert_eq!(fast.depth, slow.depth, "{what}: depth");
-            assert_eq!(fast.pruned, slow.pruned, "{what}: pruned");
-            assert_eq!(
-                format!("{:?}", fast.verdicts),
-                format!("{:?}", slow.verdicts),
-                "{what}: verdicts and traces"
-            );
-            assert_eq!(
-                format!("{:?}", fast.deadlock),
-                format!("{:?}", slow.deadlock),
-                "{what}: deadlock"
-            );
-            assert_eq!(
-                format!("{:?}", fast.runtime_error),
-                format!("{:?}", slow.runtime_error),
-                "{what}: runtime error"
-            );
-            assert_eq!(
-                format!("{:?}", fast.coverage),
-                format!("{:?}", slow.coverage),
-                "{what}: coverage"
-            );
+            assert_same_results(&fast, &slow, &what);
         }
     }
     (packed, reduced, faulty, cached)
@@ -279,34 +283,7 @@ fn memoised_expressions_agree_with_direct_evaluation() {
                 (a, b) => panic!("{path}: {:?} vs {:?}", a.err(), b.err()),
             };
             let what = format!("{path} (interpreted: {interpreted})");
-            assert_eq!(a.states, b.states, "{what}: states");
-            assert_eq!(a.transitions, b.transitions, "{what}: transitions");
-            assert_eq!(a.depth, b.depth, "{what}: depth");
-            assert_eq!(a.pruned, b.pruned, "{what}: pruned");
-            for (x, y, part) in [
-                (
-                    format!("{:?}", a.verdicts),
-                    format!("{:?}", b.verdicts),
-                    "verdicts and traces",
-                ),
-                (
-                    format!("{:?}", a.deadlock),
-                    format!("{:?}", b.deadlock),
-                    "deadlock",
-                ),
-                (
-                    format!("{:?}", a.runtime_error),
-                    format!("{:?}", b.runtime_error),
-                    "runtime error",
-                ),
-                (
-                    format!("{:?}", a.coverage),
-                    format!("{:?}", b.coverage),
-                    "coverage",
-                ),
-            ] {
-                assert_eq!(x, y, "{what}: {part}");
-            }
+            assert_same_results(&a, &b, &what);
         }
     }
     assert!(
@@ -604,24 +581,7 @@ fn fast_path_takes_rewrites_as_steps_back() {
             let (fast, slow) = (run(false), run(true));
             let what = format!("pad {pad}, {threads} threads");
             assert!(fast.states > 100, "{what}: {} states", fast.states);
-            assert_eq!(fast.states, slow.states, "{what}: states");
-            assert_eq!(fast.transitions, slow.transitions, "{what}: transitions");
-            assert_eq!(fast.depth, slow.depth, "{what}: depth");
-            assert_eq!(
-                format!("{:?}", fast.verdicts),
-                format!("{:?}", slow.verdicts),
-                "{what}: verdicts and traces"
-            );
-            assert_eq!(
-                format!("{:?}", fast.deadlock),
-                format!("{:?}", slow.deadlock),
-                "{what}: deadlock"
-            );
-            assert_eq!(
-                format!("{:?}", fast.coverage),
-                format!("{:?}", slow.coverage),
-                "{what}: coverage"
-            );
+            assert_same_results(&fast, &slow, &what);
         }
     }
 }

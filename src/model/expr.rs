@@ -506,6 +506,33 @@ impl<'s> Lowerer<'s> {
         })
     }
 
+    /// The code `base | items`, each item stored into its part (at its
+    /// offset, in its encoding): a tuple, a record, a union's payload.
+    pub(super) fn product(
+        &mut self,
+        base: u64,
+        items: &[Expr],
+        parts: Vec<(u32, Enc)>,
+        node: Option<NodeKindId>,
+        span: Span,
+    ) -> Ex {
+        let items: Vec<(Ex, Storer, u32)> = items
+            .iter()
+            .zip(parts)
+            .map(|(item, (offset, part))| {
+                let to = Storer::new(&self.enc(&item.ty, item.span), &part);
+                (self.expr(item, node), to, offset)
+            })
+            .collect();
+        Arc::new(move |ctx, locals| {
+            let mut code = base;
+            for (item, to, offset) in &items {
+                code |= to.store(item(ctx, locals)?, span)? << offset;
+            }
+            Ok(code as i64)
+        })
+    }
+
     pub(crate) fn new(spec: &'s TypedSpec, layout: &'s Layout) -> Lowerer<'s> {
         Lowerer {
             spec,
@@ -893,21 +920,7 @@ impl<'s> Lowerer<'s> {
                 let Shape::Product(parts) = enc.shape else {
                     return self.unpackable("typeck: tuples and records are products");
                 };
-                let items: Vec<(Ex, Storer, u32)> = items
-                    .iter()
-                    .zip(parts)
-                    .map(|(item, (offset, part))| {
-                        let to = Storer::new(&self.enc(&item.ty, item.span), &part);
-                        (self.expr(item, node), to, offset)
-                    })
-                    .collect();
-                Arc::new(move |ctx, locals| {
-                    let mut code = 0u64;
-                    for (item, to, offset) in &items {
-                        code |= to.store(item(ctx, locals)?, span)? << offset;
-                    }
-                    Ok(code as i64)
-                })
+                self.product(0, items, parts, node, span)
             }
             ExprKind::SetLit(items) => {
                 let enc = self.enc(&e.ty, span);

@@ -51,22 +51,7 @@ impl Lowerer<'_> {
             return Arc::new(|_, _| Ok(0));
         };
         let tag = (v as u64) << payload_bits;
-        let parts = fields(&variants[v]);
-        let items: Vec<(Ex, Storer, u32)> = items
-            .iter()
-            .zip(parts)
-            .map(|(item, (offset, part))| {
-                let to = Storer::new(&self.enc(&item.ty, item.span), &part);
-                (self.expr(item, node), to, offset)
-            })
-            .collect();
-        Arc::new(move |ctx, locals| {
-            let mut code = tag;
-            for (item, to, offset) in &items {
-                code |= to.store(item(ctx, locals)?, span)? << offset;
-            }
-            Ok(code as i64)
-        })
+        self.product(tag, items, fields(&variants[v]), node, span)
     }
 
     /// `x is V`.

@@ -322,16 +322,22 @@ impl<'a> Resolved<'a> {
                 }
                 _ => continue,
             };
-            if let Some(&first) = self.globals.get(&name.name) {
-                self.errors.push(ResolveError::Duplicate {
-                    name: name.name.clone(),
-                    what: first.describe(),
-                    first: self.global_span(first),
-                    second: name.span,
-                });
-            } else {
-                self.globals.insert(name.name.clone(), global);
-            }
+            self.declare_global(name, global);
+        }
+    }
+
+    /// Declares `name` as `global`, or reports it as a duplicate of the
+    /// global of that name declared first.
+    fn declare_global(&mut self, name: &ast::Ident, global: Global) {
+        if let Some(&first) = self.globals.get(&name.name) {
+            self.errors.push(ResolveError::Duplicate {
+                name: name.name.clone(),
+                what: first.describe(),
+                first: self.global_span(first),
+                second: name.span,
+            });
+        } else {
+            self.globals.insert(name.name.clone(), global);
         }
     }
 
@@ -360,17 +366,7 @@ impl<'a> Resolved<'a> {
                     span: name.span,
                 });
             }
-            if let Some(&first) = self.globals.get(&name.name) {
-                self.errors.push(ResolveError::Duplicate {
-                    name: name.name.clone(),
-                    what: first.describe(),
-                    first: self.global_span(first),
-                    second: name.span,
-                });
-            } else {
-                self.globals
-                    .insert(name.name.clone(), Global::Variant(id, index));
-            }
+            self.declare_global(name, Global::Variant(id, index));
         }
     }
 
