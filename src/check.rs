@@ -361,14 +361,27 @@ fn resume_from(
     }
 }
 
-/// The indices of the named properties; an error per unknown name.
+/// The indices of the named properties; an error per unknown name. The
+/// name of a quantified property (`decides`) selects each of its
+/// instances (`decides(0)`, `decides(1)`, ..); an instance's name may be
+/// written with or without spaces.
 fn select_properties(spec: &TypedSpec, names: &[String]) -> Result<Vec<usize>, Vec<Diagnostic>> {
+    let squeeze = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
     let mut selected = Vec::new();
     let mut errors = Vec::new();
     for name in names {
-        match spec.properties.iter().position(|p| &p.name == name) {
-            Some(index) => selected.push(index),
-            None => {
+        let wanted = squeeze(name);
+        let family = format!("{wanted}(");
+        let matching: Vec<usize> = (spec.properties.iter().enumerate())
+            .filter(|(_, p)| {
+                let have = squeeze(&p.name);
+                have == wanted || (!wanted.contains('(') && have.starts_with(&family))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        match matching.is_empty() {
+            false => selected.extend(matching),
+            true => {
                 let known = spec.properties.iter().map(|p| p.name.as_str());
                 let mut d = Diagnostic::error(
                     "dsmc::check::unknown_property",

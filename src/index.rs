@@ -67,6 +67,8 @@ pub enum DefKind {
     Def { params: Option<Vec<(String, Type)>> },
     /// A def's parameter.
     DefParam { def: String },
+    /// A parameter of a quantified property.
+    PropertyParam { property: String },
 }
 
 impl DefKind {

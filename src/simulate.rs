@@ -267,16 +267,28 @@ pub fn simulate(model: &Model, options: &SimOptions) -> Result<Simulation, InitE
                 }
                 Next::To(step, next) => {
                     for (p, prop) in model.properties.iter().enumerate() {
-                        // A failed evaluation is found in the state itself
-                        // (`check_state`), not on the step.
-                        if sim.violations[p].is_none()
-                            && violates_on_step(prop, model, &state, &next, &mut locals) == Ok(true)
-                        {
-                            let mut t = trace.clone();
-                            t.steps.push(step);
-                            t.states.push(next.clone());
-                            sim.violations[p] = Some((run, t));
+                        if sim.violations[p].is_some() {
+                            continue;
                         }
+                        // A failed evaluation is found in the state itself
+                        // (`check_state`), not on the step; but a `step`
+                        // property is evaluated on steps only.
+                        let eval_error =
+                            match violates_on_step(prop, model, &state, &next, &mut locals) {
+                                Ok(true) => None,
+                                Err(error) if matches!(prop, CompiledProperty::Step(_)) => {
+                                    Some(EvalError {
+                                        what: Evaluated::Property(p),
+                                        error,
+                                    })
+                                }
+                                _ => continue,
+                            };
+                        let mut t = trace.clone();
+                        t.steps.push(step);
+                        t.states.push(next.clone());
+                        t.eval_error = eval_error;
+                        sim.violations[p] = Some((run, t));
                     }
                     trace.steps.push(step);
                     trace.states.push(next);

@@ -508,6 +508,8 @@ pub enum Builtin {
     Byzantine,
     /// `crashed(n)`: whether instance n is crashed now (properties only).
     Crashed,
+    /// `old(e)`: e in the state before the step (`step` properties only).
+    Old,
 }
 
 impl Builtin {
@@ -526,6 +528,7 @@ impl Builtin {
             "last" => Builtin::Last,
             "byzantine" => Builtin::Byzantine,
             "crashed" => Builtin::Crashed,
+            "old" => Builtin::Old,
             _ => return None,
         })
     }
@@ -544,6 +547,7 @@ impl Builtin {
         "last",
         "byzantine",
         "crashed",
+        "old",
     ];
 
     /// Whether it reads what the environment did, which node code cannot

@@ -480,15 +480,9 @@ fn explore_case(root: &Path, case: &Path) -> Result<(), Failed> {
     expect_number("transitions", exploration.transitions);
     expect_number("depth", exploration.depth as u64);
     expect_number("pruned", exploration.pruned);
-    let list = |key: &str| -> Vec<String> {
+    let list = |key: &str| {
         want.get(key)
-            .map(|v| {
-                v.split(',')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default()
+            .map_or(Vec::new(), |v| common::property_names(v))
     };
     let (holds, violated, unchecked) = (list("holds"), list("violated"), list("unchecked"));
     // `// error: p`: evaluating `p` fails in a reachable state.
@@ -552,8 +546,7 @@ fn explore_case(root: &Path, case: &Path) -> Result<(), Failed> {
                     "the trace of `{name}`'s failure does not replay: {e}"
                 ));
             }
-            let last = trace.states.last().expect("a trace has a state");
-            if !evaluation_fails(&model.properties[index], model, last) {
+            if !evaluation_fails(&model.properties[index], model, &trace.states) {
                 problems.push(format!("`{name}` evaluates in the last state of its trace"));
             }
         }
@@ -748,16 +741,22 @@ fn confirm_lasso(
     Ok(())
 }
 
-/// Replays a trace: it starts in an initial state and each step is one the
-/// model generates, leading to the next state of the trace.
-/// Whether evaluating one of a property's expressions fails in `state`.
+/// Whether evaluating one of a property's expressions fails in the last
+/// of `states`, or for a `step` property on the step into it.
 fn evaluation_fails(
     prop: &dsmc::model::CompiledProperty,
     model: &dsmc::model::Model,
-    state: &[u64],
+    states: &[Vec<u64>],
 ) -> bool {
     use dsmc::model::CompiledProperty::*;
+    let state = states.last().expect("a trace has a state");
     let preds = match prop {
+        Step(p) => {
+            let [.., before, after] = states else {
+                return false;
+            };
+            return p.eval_step(model, before, after, &mut Vec::new()).is_err();
+        }
         Invariant(p) | Stable(p) | Reachable(p) | Transient(p) => vec![p],
         Next(a, b) | Unless(a, b) | LeadsTo(a, b) | Ensures(a, b) => vec![a, b],
         Variant {

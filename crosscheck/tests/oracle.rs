@@ -11,6 +11,9 @@
 //! Specs over [`HEAVY`] states are `#[ignore]`d (`--include-ignored` runs
 //! them).
 
+#[path = "../../tests/common/mod.rs"]
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -125,10 +128,9 @@ fn check_one(path: &Path) -> Vec<String> {
         number("depth", result.depth as u64);
         number("pruned", result.pruned);
     }
-    let list = |key: &str| -> Vec<String> {
+    let list = |key: &str| {
         want.get(key)
-            .map(|v| v.split(',').map(|s| s.trim().to_string()).collect())
-            .unwrap_or_default()
+            .map_or(Vec::new(), |v| common::property_names(v))
     };
     let (holds, violated, errors) = (list("holds"), list("violated"), list("error"));
     for (i, (p, v)) in spec.properties.iter().zip(&result.verdicts).enumerate() {

@@ -509,6 +509,9 @@ pub(crate) fn state_eval(
             let value = measure.eval(model, words, locals)?;
             active && !done && value < 0
         }
+        // About steps only: evaluated on each step ([`Visit::check_step`]),
+        // where a failure is a finding of its own.
+        CompiledProperty::Step(_) => false,
     })
 }
 
@@ -1228,18 +1231,30 @@ impl<'x, 'm> Emitter<'x, 'm> {
             let prop = &model.properties[p];
             // An evaluation that fails here fails in `before` or `after`
             // on its own too, where the state's tests report it
-            // (`state_eval`): it is not a violation.
-            if breaks(prop, model, before, after, &mut self.locals) == Ok(true) {
-                keep_first(
-                    &mut self.out.step_found[p],
-                    Found {
-                        key,
-                        id: self.id,
-                        step: Some((step, StepEnd::To(ordinary_form(packed, model, after)))),
-                        error: None,
-                    },
-                );
-            }
+            // (`state_eval`): it is not a violation. A `step` property's
+            // is evaluated on steps only, so its failure is a finding here.
+            let error = match breaks(prop, model, before, after, &mut self.locals) {
+                Ok(true) => None,
+                Err(error)
+                    if matches!(prop, CompiledProperty::Step(_))
+                        && error.kind != RtErrorKind::Interrupted =>
+                {
+                    Some(EvalError {
+                        what: Evaluated::Property(p),
+                        error,
+                    })
+                }
+                _ => continue,
+            };
+            keep_first(
+                &mut self.out.step_found[p],
+                Found {
+                    key,
+                    id: self.id,
+                    step: Some((step, StepEnd::To(ordinary_form(packed, model, after)))),
+                    error,
+                },
+            );
         }
     }
 
@@ -1510,6 +1525,7 @@ fn is_step_property(prop: &CompiledProperty) -> bool {
             | CompiledProperty::Unless(..)
             | CompiledProperty::Ensures(..)
             | CompiledProperty::Variant { .. }
+            | CompiledProperty::Step(_)
     )
 }
 
@@ -1538,6 +1554,7 @@ fn in_force(
     Ok(match prop {
         CompiledProperty::Stable(pred) => t(pred)?,
         CompiledProperty::Next(pre, _) => t(pre)?,
+        CompiledProperty::Step(_) => true,
         CompiledProperty::Unless(p_pred, q_pred) | CompiledProperty::Ensures(p_pred, q_pred) => {
             t(p_pred)? && !t(q_pred)?
         }
@@ -1574,6 +1591,7 @@ fn breaks(
         CompiledProperty::Variant { measure, .. } => {
             measure.eval(model, after, locals)? > measure.eval(model, before, locals)?
         }
+        CompiledProperty::Step(pred) => pred.eval_step(model, before, after, locals)? == 0,
         _ => false,
     })
 }

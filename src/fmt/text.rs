@@ -545,6 +545,7 @@ fn write_property(out: &mut String, decl: &PropertyDecl) {
         PropertyKind::Reachable(_) => "reachable",
         PropertyKind::Transient(_) => "transient",
         PropertyKind::Variant { .. } => "variant",
+        PropertyKind::Step(_) => "step",
         PropertyKind::Next(..)
         | PropertyKind::Unless(..)
         | PropertyKind::LeadsTo(..)
@@ -553,12 +554,25 @@ fn write_property(out: &mut String, decl: &PropertyDecl) {
     out.push_str(keyword);
     out.push(' ');
     out.push_str(&decl.name.name);
+    if !decl.params.is_empty() {
+        out.push('(');
+        for (i, param) in decl.params.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(&param.name.name);
+            out.push_str(" in ");
+            write_expr(out, &param.domain);
+        }
+        out.push(')');
+    }
     out.push_str(": ");
     match &decl.kind {
         PropertyKind::Invariant(p)
         | PropertyKind::Stable(p)
         | PropertyKind::Reachable(p)
-        | PropertyKind::Transient(p) => write_expr(out, p),
+        | PropertyKind::Transient(p)
+        | PropertyKind::Step(p) => write_expr(out, p),
         PropertyKind::Next(p, q) => write_temporal(out, p, "next", q),
         PropertyKind::Unless(p, q) => write_temporal(out, p, "unless", q),
         PropertyKind::LeadsTo(p, q) => write_temporal(out, p, "~>", q),

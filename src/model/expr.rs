@@ -1566,6 +1566,11 @@ impl<'s> Lowerer<'s> {
                     })
                 })
             }
+            // The argument read in the state before the step.
+            Builtin::Old => Arc::new(move |ctx, locals| {
+                let before = Ctx::of(ctx.old_words, ctx.old_net, ctx.self_inst);
+                x(&before, locals)
+            }),
             Builtin::Byzantine | Builtin::Crashed => {
                 let crate::typed::Type::Node(k) = args[0].ty else {
                     return self.unpackable("typeck: byzantine and crashed of node instances");

@@ -335,7 +335,8 @@ fn collect(e: &Expr, bound: &mut Vec<LocalId>, reads: &mut Reads) -> Option<()> 
                 push_unique(&mut reads.all, (*kind, *var));
             }
         }
-        ExprKind::Call(Builtin::Byzantine | Builtin::Crashed, _) => return None,
+        // `old(e)` reads another state than the key's.
+        ExprKind::Call(Builtin::Byzantine | Builtin::Crashed | Builtin::Old, _) => return None,
         ExprKind::Quant {
             vars, domain, body, ..
         } => {

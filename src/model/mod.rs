@@ -172,6 +172,24 @@ pub struct Ctx<'a> {
     pub net: &'a [u64],
     /// The running instance's index within its kind (0 outside nodes).
     pub self_inst: u32,
+    /// The state before the step, read by `old(e)` in a `step` property;
+    /// elsewhere the state itself.
+    pub old_words: &'a [u64],
+    pub old_net: &'a [u64],
+}
+
+impl<'a> Ctx<'a> {
+    /// The context of one state (no step: `old` reads the state itself).
+    #[inline(always)]
+    pub fn of(words: &'a [u64], net: &'a [u64], self_inst: u32) -> Ctx<'a> {
+        Ctx {
+            words,
+            net,
+            self_inst,
+            old_words: words,
+            old_net: net,
+        }
+    }
 }
 
 /// A compiled state predicate with the number of locals it needs.
@@ -187,10 +205,36 @@ impl Pred {
         // Zeroed in place: a call to memset costs more than a few locals.
         locals.resize(self.n_locals, 0);
         locals.iter_mut().for_each(|l| *l = 0);
+        let (words, net) = state.split_at(model.layout.fixed_words);
         let ctx = Ctx {
-            words: &state[..model.layout.fixed_words],
-            net: &state[model.layout.fixed_words..],
+            words,
+            net,
             self_inst: 0,
+            old_words: words,
+            old_net: net,
+        };
+        (self.ex)(&ctx, locals)
+    }
+
+    /// Evaluates the predicate of a `step` property on the step from
+    /// `before` to `after`: `old(e)` reads `before`, the rest `after`.
+    pub fn eval_step(
+        &self,
+        model: &Model,
+        before: &[u64],
+        after: &[u64],
+        locals: &mut Vec<i64>,
+    ) -> R<i64> {
+        locals.resize(self.n_locals, 0);
+        locals.iter_mut().for_each(|l| *l = 0);
+        let (words, net) = after.split_at(model.layout.fixed_words);
+        let (old_words, old_net) = before.split_at(model.layout.fixed_words);
+        let ctx = Ctx {
+            words,
+            net,
+            self_inst: 0,
+            old_words,
+            old_net,
         };
         (self.ex)(&ctx, locals)
     }
@@ -216,6 +260,8 @@ pub enum CompiledProperty {
         while_cond: Pred,
         until: Option<Pred>,
     },
+    /// `step n: E`: E holds of every step ([`Pred::eval_step`]).
+    Step(Pred),
 }
 
 /// A compiled spec.
@@ -380,6 +426,7 @@ fn lower_with(spec: TypedSpec, memo: bool) -> Result<Model, Vec<LowerError>> {
                 P::Unless(a, b) => CompiledProperty::Unless(pred(a), pred(b)),
                 P::LeadsTo(a, b) => CompiledProperty::LeadsTo(pred(a), pred(b)),
                 P::Transient(e) => CompiledProperty::Transient(pred(e)),
+                P::Step(e) => CompiledProperty::Step(pred(e)),
                 P::Ensures(a, b) => CompiledProperty::Ensures(pred(a), pred(b)),
                 P::Variant {
                     measure,

@@ -13,7 +13,7 @@ impl Model {
         let mut vars = Vec::new();
         let mut all = true;
         for prop in &self.spec.properties {
-            for e in property_exprs(&prop.kind) {
+            for e in PropertyKind::exprs(&prop.kind) {
                 all &= reads(e, &mut vars);
             }
         }
@@ -32,25 +32,6 @@ impl Model {
             }
         }
         Some(mask)
-    }
-}
-
-/// A property's expressions.
-fn property_exprs(kind: &PropertyKind) -> Vec<&Expr> {
-    match kind {
-        PropertyKind::Invariant(e)
-        | PropertyKind::Stable(e)
-        | PropertyKind::Reachable(e)
-        | PropertyKind::Transient(e) => vec![e],
-        PropertyKind::Next(a, b)
-        | PropertyKind::Unless(a, b)
-        | PropertyKind::LeadsTo(a, b)
-        | PropertyKind::Ensures(a, b) => vec![a, b],
-        PropertyKind::Variant {
-            measure,
-            while_cond,
-            until,
-        } => [measure, while_cond].into_iter().chain(until).collect(),
     }
 }
 

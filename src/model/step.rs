@@ -621,11 +621,7 @@ impl Model {
 
     /// The possible initial codes of variable `v` of instance `inst`.
     fn init_choices(&self, k: NodeKindId, inst: u32, v: VarId) -> R<Vec<u64>> {
-        let ctx = Ctx {
-            words: &[],
-            net: &[],
-            self_inst: inst,
-        };
+        let ctx = Ctx::of(&[], &[], inst);
         // One slot per quantifier variable of the initialiser.
         let mut locals = vec![0; self.spec.nodes[k].vars[v].locals.len()];
         Ok(match &self.code.kinds[k].init[v] {
@@ -995,11 +991,7 @@ impl Model {
         fallback.resize(k, false);
         scratch.locals.clear();
         scratch.locals.resize(action.n_locals, 0);
-        let ctx = Ctx {
-            words,
-            net,
-            self_inst: inst,
-        };
+        let ctx = Ctx::of(words, net, inst);
         let step_of = |binding: usize| Step {
             kind: StepKind::Action {
                 global,
@@ -1170,11 +1162,7 @@ impl Model {
         let Some(guard) = guard else {
             return true;
         };
-        let ctx = Ctx {
-            words,
-            net,
-            self_inst: inst,
-        };
+        let ctx = Ctx::of(words, net, inst);
         match guard(&ctx, &mut scratch.locals) {
             Ok(v) => v != 0,
             Err(e) => {
@@ -1623,11 +1611,7 @@ impl Initial {
     /// Whether every `init` predicate holds in a candidate state (in the
     /// order they are declared, up to the first that does not).
     pub fn admits(&self, state: &[u64], locals: &mut Vec<i64>) -> Result<bool, InitError> {
-        let ctx = Ctx {
-            words: &state[..self.fixed],
-            net: &state[self.fixed..],
-            self_inst: 0,
-        };
+        let ctx = Ctx::of(&state[..self.fixed], &state[self.fixed..], 0);
         for (init, pred) in self.inits.iter().enumerate() {
             locals.clear();
             locals.resize(pred.n_locals, 0);

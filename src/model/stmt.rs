@@ -26,11 +26,7 @@ pub(crate) struct StepEnv<'a> {
 
 impl StepEnv<'_> {
     fn ctx(&self) -> Ctx<'_> {
-        Ctx {
-            words: self.words,
-            net: self.net,
-            self_inst: self.self_inst,
-        }
+        Ctx::of(self.words, self.net, self.self_inst)
     }
 }
 

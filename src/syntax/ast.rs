@@ -452,8 +452,19 @@ pub struct MessageCtor {
 #[derive(Clone, Debug, PartialEq)]
 pub struct PropertyDecl {
     pub name: Ident,
+    /// `name(v in D, ..)`: the property is checked once per combination of
+    /// the parameters' values; empty for a plain property.
+    pub params: Vec<PropParam>,
     pub kind: PropertyKind,
     pub span: Span,
+}
+
+/// One parameter of a quantified property: `v in D`, where `D` names a
+/// finite type or a node kind.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PropParam {
+    pub name: Ident,
+    pub domain: Expr,
 }
 
 /// The forms of property in DESIGN.md §1, over the expressions of a stage:
@@ -483,6 +494,9 @@ pub enum PropertyKind<E = Expr> {
         while_cond: E,
         until: Option<E>,
     },
+    /// `step n: E`: E holds of every step, read after it, with `old(e)`
+    /// read before it.
+    Step(E),
 }
 
 impl<E> PropertyKind<E> {
@@ -498,6 +512,52 @@ impl<E> PropertyKind<E> {
             PropertyKind::LeadsTo(..) => "leads-to",
             PropertyKind::Ensures(..) => "ensures",
             PropertyKind::Variant { .. } => "variant",
+            PropertyKind::Step(_) => "step",
+        }
+    }
+
+    /// The same form over other expressions: `f` applied to each, in the
+    /// order they are written.
+    pub fn map<F, T>(&self, mut f: F) -> PropertyKind<T>
+    where
+        F: FnMut(&E) -> T,
+    {
+        use PropertyKind as P;
+        match self {
+            P::Invariant(e) => P::Invariant(f(e)),
+            P::Stable(e) => P::Stable(f(e)),
+            P::Reachable(e) => P::Reachable(f(e)),
+            P::Transient(e) => P::Transient(f(e)),
+            P::Step(e) => P::Step(f(e)),
+            P::Next(a, b) => P::Next(f(a), f(b)),
+            P::Unless(a, b) => P::Unless(f(a), f(b)),
+            P::LeadsTo(a, b) => P::LeadsTo(f(a), f(b)),
+            P::Ensures(a, b) => P::Ensures(f(a), f(b)),
+            P::Variant {
+                measure,
+                while_cond,
+                until,
+            } => P::Variant {
+                measure: f(measure),
+                while_cond: f(while_cond),
+                until: until.as_ref().map(&mut f),
+            },
+        }
+    }
+
+    /// The form's expressions, in the order they are written.
+    pub fn exprs(&self) -> Vec<&E> {
+        use PropertyKind as P;
+        match self {
+            P::Invariant(e) | P::Stable(e) | P::Reachable(e) | P::Transient(e) | P::Step(e) => {
+                vec![e]
+            }
+            P::Next(a, b) | P::Unless(a, b) | P::LeadsTo(a, b) | P::Ensures(a, b) => vec![a, b],
+            P::Variant {
+                measure,
+                while_cond,
+                until,
+            } => [measure, while_cond].into_iter().chain(until).collect(),
         }
     }
 

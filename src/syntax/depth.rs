@@ -73,28 +73,10 @@ pub fn too_deep(spec: &Spec) -> Option<Span> {
                     .filter_map(|f| f.budget.as_ref())
                     .map(|e| (e, 1)),
             ),
-            Item::Property(p) => match &p.kind {
-                PropertyKind::Invariant(e)
-                | PropertyKind::Stable(e)
-                | PropertyKind::Reachable(e)
-                | PropertyKind::Transient(e) => exprs.push((e, 1)),
-                PropertyKind::Next(a, b)
-                | PropertyKind::Unless(a, b)
-                | PropertyKind::LeadsTo(a, b)
-                | PropertyKind::Ensures(a, b) => {
-                    exprs.push((a, 1));
-                    exprs.push((b, 1));
-                }
-                PropertyKind::Variant {
-                    measure,
-                    while_cond,
-                    until,
-                } => {
-                    exprs.push((measure, 1));
-                    exprs.push((while_cond, 1));
-                    exprs.extend(until.iter().map(|e| (e, 1)));
-                }
-            },
+            Item::Property(p) => {
+                exprs.extend(p.params.iter().map(|param| (&param.domain, 1)));
+                exprs.extend(p.kind.exprs().into_iter().map(|e| (e, 1)));
+            }
             Item::Done(d) => exprs.push((&d.cond, 1)),
             Item::Bound(d) => exprs.push((&d.cond, 1)),
             Item::Init(d) => exprs.push((&d.cond, 1)),

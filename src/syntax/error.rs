@@ -371,6 +371,7 @@ const EXPRESSION_STARTS: &[&str] = &[
 
 /// Words that start a top-level declaration.
 const DECLARATION_KEYWORDS: &[&str] = &[
+    "step",
     "const",
     "type",
     "network",
@@ -585,6 +586,7 @@ fn declaration_shape(keyword: &str) -> Option<&'static str> {
         "transient" => "`transient name: predicate`",
         "property" => "`property name: P ~> Q` (or `next`, `unless`, `ensures` for `~>`)",
         "variant" => "`variant name: E while P until Q`",
+        "step" => "`step name: E`, with `old(e)` for e before the step",
         "allow" => "`allow deadlock`",
         "done" => "`done when predicate`",
         "bound" => "`bound predicate`",

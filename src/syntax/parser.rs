@@ -710,13 +710,23 @@ fn property(pair: Pair<Rule>) -> PropertyDecl {
     let mut it = pair
         .into_inner()
         .filter(|p| !matches!(p.as_rule(), Rule::kw_while | Rule::kw_until))
-        .skip(1);
+        .skip(1)
+        .peekable();
     let name = ident(it.next().unwrap());
+    let mut params = Vec::new();
+    while let Some(param) = it.next_if(|p| p.as_rule() == Rule::prop_param) {
+        let mut parts = param.into_inner().filter(|p| p.as_rule() != Rule::kw_in);
+        params.push(PropParam {
+            name: ident(parts.next().unwrap()),
+            domain: expr(parts.next().unwrap()),
+        });
+    }
     let kind = match rule {
         Rule::invariant_prop => PropertyKind::Invariant(expr(it.next().unwrap())),
         Rule::stable_prop => PropertyKind::Stable(expr(it.next().unwrap())),
         Rule::reachable_prop => PropertyKind::Reachable(expr(it.next().unwrap())),
         Rule::transient_prop => PropertyKind::Transient(expr(it.next().unwrap())),
+        Rule::step_prop => PropertyKind::Step(expr(it.next().unwrap())),
         Rule::variant_prop => {
             let measure = expr(it.next().unwrap());
             let while_cond = expr(it.next().unwrap());
@@ -742,6 +752,7 @@ fn property(pair: Pair<Rule>) -> PropertyDecl {
     };
     PropertyDecl {
         name,
+        params,
         kind,
         span: sp,
     }

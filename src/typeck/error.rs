@@ -64,6 +64,22 @@ pub enum TypeError {
     FromUnsent { message: String, span: Span },
     /// A property that reads no state.
     ConstantProperty { name: String, span: Span },
+    /// `old(e)` outside a `step` property.
+    OldOutsideStep { span: Span },
+    /// A quantified property's parameter over something that is not a
+    /// listable type (`found`: the type, when it has one).
+    PropertyParamDomain {
+        name: String,
+        found: Option<String>,
+        span: Span,
+    },
+    /// A quantified property that stands for too many properties.
+    TooManyPropertyInstances {
+        name: String,
+        count: usize,
+        max: usize,
+        span: Span,
+    },
     /// `K[i]` for a symmetric kind K.
     Asymmetric {
         kind: String,
@@ -269,6 +285,48 @@ impl TypeError {
             )
             .primary(*span, "this never changes")
             .help("refer to node variables, e.g. `TM.phase` or `forall r in RM: r.state == ...`"),
+            TypeError::OldOutsideStep { span } => Diagnostic::error(
+                "dsmc::typeck::old_outside_step",
+                "`old(..)` is only meaningful in a `step` property",
+            )
+            .primary(*span, "there is no step before this")
+            .help(
+                "state the claim about steps as `step name: ..`, where `old(e)` is e before \
+                 the step and every other name is read after it",
+            ),
+            TypeError::PropertyParamDomain { name, found, span } => Diagnostic::error(
+                "dsmc::typeck::property_param_domain",
+                match found {
+                    Some(ty) => format!(
+                        "property parameter `{name}` ranges over `{ty}`, whose values cannot be listed"
+                    ),
+                    None => format!("property parameter `{name}` must range over a type"),
+                },
+            )
+            .primary(*span, "not a finite type of scalar values")
+            .help(
+                "write the name of a type or node kind (`v in Value`, `n in Node`): `bool`, \
+                 a range, an enum, a node kind, or options and tuples of them; \
+                 quantify inside the property for anything else",
+            ),
+            TypeError::TooManyPropertyInstances {
+                name,
+                count,
+                max,
+                span,
+            } => Diagnostic::error(
+                "dsmc::typeck::too_many_property_instances",
+                format!(
+                    "property `{name}` stands for {} properties, more than the {max} allowed",
+                    if *count == usize::MAX {
+                        "too many".to_string()
+                    } else {
+                        count.to_string()
+                    }
+                ),
+            )
+            .primary(*span, "one property is checked per combination of the parameters")
+            .help("give the parameters smaller types, or quantify inside the property"),
             TypeError::Asymmetric { kind, span, decl } => Diagnostic::error(
                 "dsmc::typeck::asymmetric",
                 format!("`{kind}` is symmetric, so its instances cannot be named by index"),

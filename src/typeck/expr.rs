@@ -556,7 +556,7 @@ impl Checker<'_, '_> {
 
     /// A type name used where a set is expected (`forall r in RM`), if `e`
     /// is one.
-    fn type_as_domain(&mut self, cx: &Ctx, e: &ast::Expr) -> Option<Type> {
+    pub(super) fn type_as_domain(&mut self, cx: &Ctx, e: &ast::Expr) -> Option<Type> {
         let ast::ExprKind::Name(name) = &e.kind else {
             return None;
         };
@@ -1069,6 +1069,15 @@ impl Checker<'_, '_> {
                     other => self.bad_operands(builtin_name(builtin), &other, None, span),
                 }
             }
+            Builtin::Old => {
+                let x = self.expr(cx, &args[0], hint);
+                if !cx.step_prop {
+                    self.errors.push(TypeError::OldOutsideStep { span });
+                    return Self::error_expr(span);
+                }
+                let ty = x.ty.clone();
+                mk(vec![x], ty)
+            }
             Builtin::Byzantine | Builtin::Crashed => {
                 let x = self.infer(cx, &args[0]);
                 cx.env_reads = true;
@@ -1428,5 +1437,6 @@ fn builtin_name(b: Builtin) -> &'static str {
         Builtin::Last => "last",
         Builtin::Byzantine => "byzantine",
         Builtin::Crashed => "crashed",
+        Builtin::Old => "old",
     }
 }

@@ -73,6 +73,10 @@ pub const MAX_INLINE_DEPTH: usize = 256;
 /// The most expression nodes all the inlined calls of a spec may hold.
 pub const MAX_INLINED: usize = 1_000_000;
 
+/// The most properties one quantified property (`name(v in D): ..`) may
+/// stand for: each is checked and reported on its own.
+pub const MAX_PROPERTY_INSTANCES: usize = 1024;
+
 /// Where a body runs, and the locals in scope.
 struct Ctx {
     /// The node kind whose code this is; `None` in properties.
@@ -92,6 +96,8 @@ struct Ctx {
     env_reads: bool,
     /// In an `init` predicate: the environment has done nothing yet.
     init_pred: bool,
+    /// In a `step` property: `old(e)` reads the state before the step.
+    step_prop: bool,
 }
 
 impl Ctx {
@@ -106,6 +112,7 @@ impl Ctx {
             in_def: false,
             env_reads: false,
             init_pred: false,
+            step_prop: false,
         }
     }
 
@@ -247,7 +254,7 @@ impl<'r, 'a> Checker<'r, 'a> {
             .map(|k| self.check_node(k))
             .collect();
         let properties: Vec<PropertyDef> = (0..self.r.properties.len())
-            .map(|p| self.check_property(p))
+            .flat_map(|p| self.check_property(p))
             .collect();
         let deadlock = match self.r.deadlock {
             DeadlockDecl::Check => Deadlock::Check,
@@ -559,39 +566,269 @@ impl<'r, 'a> Checker<'r, 'a> {
         }
     }
 
-    fn check_property(&mut self, index: PropertyId) -> PropertyDef {
+    /// A property, or for a quantified one (`name(v in D): ..`) one
+    /// property per combination of its parameters' values, named
+    /// `name(value, ..)`, each binding the parameters with a `let`.
+    fn check_property(&mut self, index: PropertyId) -> Vec<PropertyDef> {
         let decl = self.r.properties[index];
         let n_errors = self.errors.len() + self.r.errors.len();
         let mut cx = Ctx::new(None);
+        cx.step_prop = matches!(decl.kind, ast::PropertyKind::Step(_));
+        cx.push();
+        let mut params = Vec::new();
+        for param in &decl.params {
+            let (ty, values) = self.property_param(&mut cx, param);
+            let kind = DefKind::PropertyParam {
+                property: decl.name.name.clone(),
+            };
+            let local = self.bind(&mut cx, &param.name, ty.clone(), kind, decl.span);
+            params.push((local, ty, values));
+        }
+        let def = self.property_body(index, &mut cx, n_errors);
+        cx.pop();
+        if params.is_empty() {
+            return vec![def];
+        }
+        let combinations: usize = params
+            .iter()
+            .map(|(_, _, values)| values.len())
+            .try_fold(1usize, |n, k| n.checked_mul(k))
+            .unwrap_or(usize::MAX);
+        if combinations > MAX_PROPERTY_INSTANCES {
+            self.errors.push(TypeError::TooManyPropertyInstances {
+                name: decl.name.name.clone(),
+                count: combinations,
+                max: MAX_PROPERTY_INSTANCES,
+                span: decl.span,
+            });
+            return vec![def];
+        }
+        if combinations == 0 {
+            // A domain that is an error, already reported, or a node kind
+            // of no instances: no property to check.
+            return Vec::new();
+        }
+        // Every combination, the first parameter varying slowest.
+        let mut out = Vec::with_capacity(combinations);
+        let mut digits = vec![0usize; params.len()];
+        loop {
+            let mut names = Vec::with_capacity(params.len());
+            let mut bindings = Vec::with_capacity(params.len());
+            for ((local, ty, values), &d) in params.iter().zip(&digits) {
+                let (name, value) = &values[d];
+                names.push(name.clone());
+                bindings.push((*local, ty.clone(), value.clone()));
+            }
+            let bind = |e: &Expr| Expr {
+                kind: ExprKind::Let {
+                    bindings: bindings.clone(),
+                    body: Box::new(e.clone()),
+                    checked: false,
+                },
+                ty: e.ty.clone(),
+                span: e.span,
+            };
+            out.push(PropertyDef {
+                name: format!("{}({})", def.name, names.join(", ")),
+                kind: def.kind.map(bind),
+                ..def.clone()
+            });
+            let mut i = params.len();
+            loop {
+                if i == 0 {
+                    return out;
+                }
+                i -= 1;
+                digits[i] += 1;
+                if digits[i] < params[i].2.len() {
+                    break;
+                }
+                digits[i] = 0;
+            }
+        }
+    }
+
+    /// The type a property's parameter ranges over and each of its values,
+    /// with the name a report gives it. The domain must name a finite type
+    /// whose values can be listed: `bool`, a range, an enum, a node kind
+    /// that is not symmetric, or options and tuples of those.
+    fn property_param(
+        &mut self,
+        cx: &mut Ctx,
+        param: &ast::PropParam,
+    ) -> (Type, Vec<(String, Expr)>) {
+        let span = param.domain.span;
+        let ty = match self.type_as_domain(cx, &param.domain) {
+            Some(ty) => ty,
+            None => match &param.domain.kind {
+                ast::ExprKind::All(te) => self.r.resolve_type(te, None),
+                // `lo..hi` with constant bounds, read as the range type.
+                ast::ExprKind::Binary(ast::BinaryOp::Range, lo, hi) => {
+                    let te = ast::TypeExpr {
+                        kind: ast::TypeKind::Range(lo.clone(), hi.clone()),
+                        span,
+                    };
+                    self.r.resolve_type(&te, None)
+                }
+                _ => {
+                    self.errors.push(TypeError::PropertyParamDomain {
+                        name: param.name.name.clone(),
+                        found: None,
+                        span,
+                    });
+                    return (Type::Error, Vec::new());
+                }
+            },
+        };
+        if let Type::Node(k) = ty
+            && self.r.nodes[k].decl.symmetric
+        {
+            self.errors.push(TypeError::Asymmetric {
+                kind: self.r.nodes[k].decl.name.name.clone(),
+                span,
+                decl: self.r.nodes[k].decl.name.span,
+            });
+            return (ty, Vec::new());
+        }
+        match self.values_of(&ty, span) {
+            Some(values) => (ty, values),
+            None => {
+                if ty != Type::Error {
+                    let found = Some(self.type_name(&ty));
+                    self.errors.push(TypeError::PropertyParamDomain {
+                        name: param.name.name.clone(),
+                        found,
+                        span,
+                    });
+                }
+                (Type::Error, Vec::new())
+            }
+        }
+    }
+
+    /// Every value of `ty` as a constant expression, with its printed
+    /// form; `None` when `ty` is not a listable type, or has more than
+    /// [`MAX_PROPERTY_INSTANCES`] values.
+    fn values_of(&self, ty: &Type, span: Span) -> Option<Vec<(String, Expr)>> {
+        let mk = |kind: ExprKind| Expr {
+            kind,
+            ty: ty.clone(),
+            span,
+        };
+        let values = match ty {
+            Type::Bool => [false, true]
+                .into_iter()
+                .map(|b| (b.to_string(), mk(ExprKind::Bool(b))))
+                .collect(),
+            Type::Range { lo, hi } => {
+                if hi.checked_sub(*lo)? >= MAX_PROPERTY_INSTANCES as i64 {
+                    return None;
+                }
+                (*lo..=*hi)
+                    .map(|n| {
+                        let int = Expr {
+                            kind: ExprKind::Int(n),
+                            ty: Type::Int,
+                            span,
+                        };
+                        (n.to_string(), int)
+                    })
+                    .collect()
+            }
+            Type::Enum(id) => self
+                .r
+                .enums
+                .get(*id)?
+                .variants
+                .iter()
+                .enumerate()
+                .map(|(i, name)| (name.clone(), mk(ExprKind::Variant(*id, i))))
+                .collect(),
+            Type::Node(k) => {
+                let node = &self.r.nodes[*k];
+                let indexed = node.decl.count.is_some();
+                (0..node.count)
+                    .map(|i| {
+                        let index = Expr {
+                            kind: ExprKind::Int(i as i64),
+                            ty: Type::Int,
+                            span,
+                        };
+                        let name = if indexed {
+                            format!("{}[{i}]", node.decl.name.name)
+                        } else {
+                            node.decl.name.name.clone()
+                        };
+                        (name, mk(ExprKind::Instance(*k, Box::new(index))))
+                    })
+                    .collect()
+            }
+            Type::Option(inner) => {
+                let mut out = vec![("none".to_string(), mk(ExprKind::None))];
+                for (name, value) in self.values_of(inner, span)? {
+                    let some = mk(ExprKind::Call(Builtin::Some, vec![value]));
+                    out.push((format!("some({name})"), some));
+                }
+                out
+            }
+            Type::Tuple(parts) => {
+                let mut out: Vec<(Vec<String>, Vec<Expr>)> = vec![(Vec::new(), Vec::new())];
+                for part in parts {
+                    let values = self.values_of(part, span)?;
+                    if out.len().checked_mul(values.len())? > MAX_PROPERTY_INSTANCES {
+                        return None;
+                    }
+                    out = out
+                        .into_iter()
+                        .flat_map(|(names, exprs)| {
+                            values.iter().map(move |(n, e)| {
+                                let mut names = names.clone();
+                                let mut exprs = exprs.clone();
+                                names.push(n.clone());
+                                exprs.push(e.clone());
+                                (names, exprs)
+                            })
+                        })
+                        .collect();
+                }
+                out.into_iter()
+                    .map(|(names, exprs)| {
+                        let name = format!("({})", names.join(", "));
+                        (name, mk(ExprKind::Tuple(exprs)))
+                    })
+                    .collect()
+            }
+            _ => return None,
+        };
+        Some(values)
+    }
+
+    /// The expressions of property `index`, checked with the locals of
+    /// `cx` (its parameters) in scope.
+    fn property_body(&mut self, index: PropertyId, cx: &mut Ctx, n_errors: usize) -> PropertyDef {
+        let decl = self.r.properties[index];
         let boolean = |c: &mut Self, cx: &mut Ctx, e: &ast::Expr| c.check(cx, e, &Type::Bool, None);
         use ast::PropertyKind as P;
         let kind = match &decl.kind {
-            P::Invariant(e) => PropertyKind::Invariant(boolean(self, &mut cx, e)),
-            P::Stable(e) => PropertyKind::Stable(boolean(self, &mut cx, e)),
-            P::Reachable(e) => PropertyKind::Reachable(boolean(self, &mut cx, e)),
-            P::Transient(e) => PropertyKind::Transient(boolean(self, &mut cx, e)),
-            P::Next(a, b) => {
-                PropertyKind::Next(boolean(self, &mut cx, a), boolean(self, &mut cx, b))
-            }
-            P::Unless(a, b) => {
-                PropertyKind::Unless(boolean(self, &mut cx, a), boolean(self, &mut cx, b))
-            }
-            P::LeadsTo(a, b) => {
-                PropertyKind::LeadsTo(boolean(self, &mut cx, a), boolean(self, &mut cx, b))
-            }
-            P::Ensures(a, b) => {
-                PropertyKind::Ensures(boolean(self, &mut cx, a), boolean(self, &mut cx, b))
-            }
+            P::Invariant(e) => PropertyKind::Invariant(boolean(self, cx, e)),
+            P::Stable(e) => PropertyKind::Stable(boolean(self, cx, e)),
+            P::Reachable(e) => PropertyKind::Reachable(boolean(self, cx, e)),
+            P::Transient(e) => PropertyKind::Transient(boolean(self, cx, e)),
+            P::Step(e) => PropertyKind::Step(boolean(self, cx, e)),
+            P::Next(a, b) => PropertyKind::Next(boolean(self, cx, a), boolean(self, cx, b)),
+            P::Unless(a, b) => PropertyKind::Unless(boolean(self, cx, a), boolean(self, cx, b)),
+            P::LeadsTo(a, b) => PropertyKind::LeadsTo(boolean(self, cx, a), boolean(self, cx, b)),
+            P::Ensures(a, b) => PropertyKind::Ensures(boolean(self, cx, a), boolean(self, cx, b)),
             P::Variant {
                 measure,
                 while_cond,
                 until,
             } => {
-                let measure_e = self.check(&mut cx, measure, &Type::Int, None);
+                let measure_e = self.check(cx, measure, &Type::Int, None);
                 PropertyKind::Variant {
                     measure: measure_e,
-                    while_cond: boolean(self, &mut cx, while_cond),
-                    until: until.as_ref().map(|u| boolean(self, &mut cx, u)),
+                    while_cond: boolean(self, cx, while_cond),
+                    until: until.as_ref().map(|u| boolean(self, cx, u)),
                 }
             }
         };
@@ -606,7 +843,7 @@ impl<'r, 'a> Checker<'r, 'a> {
         PropertyDef {
             name: decl.name.name.clone(),
             kind,
-            locals: cx.locals,
+            locals: cx.locals.clone(),
             expect_violation: self.r.expected_violations.contains(&index),
             name_span: decl.name.span,
             span: decl.span,

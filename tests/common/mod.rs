@@ -27,3 +27,24 @@ pub const REFERENCE_STATES: u64 = 150_000;
 pub fn is_heavy(source: &str) -> bool {
     pinned_states(source).is_some_and(|n| n > HEAVY_STATES)
 }
+
+/// The property names of a header line (`// holds: a, b(0, true)`): split
+/// at the commas outside parentheses, since a quantified property's
+/// instance is named `name(value, ..)`.
+pub fn property_names(line: &str) -> Vec<String> {
+    let (mut out, mut depth, mut start) = (Vec::new(), 0i32, 0);
+    for (i, c) in line.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(line[start..i].trim().to_string());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(line[start..].trim().to_string());
+    out.retain(|s| !s.is_empty());
+    out
+}

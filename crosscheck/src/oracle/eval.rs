@@ -41,6 +41,9 @@ pub struct Env<'a> {
     /// (an operand of `==`, `!=` or `in` that dsmc puts into the other
     /// side's encoding): its unbounded integers are not held in `0..63`.
     compared: u32,
+    /// In a `step` property: the state before the step, which `old(e)`
+    /// reads.
+    pub old: Option<State>,
 }
 
 impl<'a> Env<'a> {
@@ -51,6 +54,7 @@ impl<'a> Env<'a> {
             me,
             locals: vec![None; n],
             compared: 0,
+            old: None,
         }
     }
 
@@ -448,6 +452,12 @@ impl<'a> Env<'a> {
     }
 
     fn call(&mut self, st: &State, f: Builtin, args: &[Expr]) -> R<Value> {
+        if f == Builtin::Old {
+            let Some(before) = self.old.clone() else {
+                return fail("internal: `old` outside a step property");
+            };
+            return self.eval(&before, &args[0]);
+        }
         let mut vals = self.eval_all(st, args)?;
         let arg = |vals: &mut Vec<Value>| vals.swap_remove(0);
         Ok(match f {
@@ -483,6 +493,7 @@ impl<'a> Env<'a> {
             }
             Builtin::Byzantine => Value::Bool(st.byzantine.contains(&vals[0].as_node()?)),
             Builtin::Crashed => Value::Bool(st.crashed.contains(&vals[0].as_node()?)),
+            Builtin::Old => unreachable!("evaluated in the state before the step, above"),
         })
     }
 

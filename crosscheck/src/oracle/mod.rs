@@ -146,6 +146,8 @@ fn atoms(kind: &PropertyKind) -> Vec<&Expr> {
         | PropertyKind::Stable(p)
         | PropertyKind::Reachable(p)
         | PropertyKind::Transient(p) => vec![p],
+        // Read on steps only ([`step_fails`]).
+        PropertyKind::Step(_) => vec![],
         PropertyKind::Next(p, q)
         | PropertyKind::Unless(p, q)
         | PropertyKind::LeadsTo(p, q)
@@ -160,6 +162,18 @@ fn atoms(kind: &PropertyKind) -> Vec<&Expr> {
             v
         }
     }
+}
+
+/// Whether the step from `before` to `after` satisfies property `p`, for a
+/// `step` property (`old(e)` read in `before`); `None` for other forms.
+fn step_holds(spec: &TypedSpec, p: usize, before: &State, after: &State) -> Option<R<bool>> {
+    let prop = &spec.properties[p];
+    let PropertyKind::Step(e) = &prop.kind else {
+        return None;
+    };
+    let mut env = eval::Env::new(spec, None, prop.locals.len());
+    env.old = Some(before.clone());
+    Some(env.test(after, e))
 }
 
 /// The search's memory: every state with its BFS depth and the values of
@@ -371,6 +385,16 @@ pub fn check(spec: &TypedSpec, limits: &Limits) -> Result<OracleResult, OracleEr
             match succ.next {
                 Err(e) => x.finding(d, &e.0),
                 Ok(next) => {
+                    for p in 0..n_props {
+                        let at = |slot: &mut Option<usize>| {
+                            *slot = Some(slot.map_or(d + 1, |f| f.min(d + 1)))
+                        };
+                        match step_holds(spec, p, &st, &next) {
+                            None | Some(Ok(true)) => {}
+                            Some(Ok(false)) => at(&mut first[p]),
+                            Some(Err(_)) => at(&mut errors[p]),
+                        }
+                    }
                     let to = x.insert(next, d as u32 + 1)?;
                     let task = succ.info.task.as_ref().map(|t| x.task(t));
                     x.edges[id].push(Edge { to, task });
@@ -679,8 +703,14 @@ fn confirm(spec: &TypedSpec, path: &[State], claim: &Claim) -> Result<(), String
             }
         }
         Claim::RuntimeError => {
-            let props_fail = (0..spec.properties.len())
-                .any(|p| eval_atoms(spec, p, last).iter().any(|v| v.is_err()));
+            let on_step = |p| match path {
+                [.., before, after] => step_holds(spec, p, before, after),
+                _ => None,
+            };
+            let props_fail = (0..spec.properties.len()).any(|p| {
+                eval_atoms(spec, p, last).iter().any(|v| v.is_err())
+                    || matches!(on_step(p), Some(Err(_)))
+            });
             let steps_fail = successors(spec, last).iter().any(|s| s.next.is_err());
             let bound_fails = spec.bounds.iter().any(|b| {
                 let mut env = eval::Env::new(spec, None, b.locals.len());
@@ -704,6 +734,12 @@ fn confirm(spec: &TypedSpec, path: &[State], claim: &Claim) -> Result<(), String
             let before = (path.len() >= 2).then(|| eval_atoms(spec, *p, &path[path.len() - 2]));
             let ok = match (&spec.properties[*p].kind, &before) {
                 (PropertyKind::Invariant(_), _) => f(&now[0]),
+                (PropertyKind::Step(_), Some(_)) => {
+                    let [.., before, after] = path else {
+                        unreachable!("a path of two states or more")
+                    };
+                    matches!(step_holds(spec, *p, before, after), Some(Ok(false)))
+                }
                 (PropertyKind::Stable(_), Some(a)) => b(&a[0]) && f(&now[0]),
                 (PropertyKind::Next(..), Some(a)) => b(&a[0]) && f(&now[1]),
                 (PropertyKind::Unless(..) | PropertyKind::Ensures(..), Some(a)) => {

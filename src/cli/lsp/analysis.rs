@@ -89,6 +89,9 @@ impl Analysis {
             DefKind::For => "`for` variable".into(),
             DefKind::Let => "`let` binding".into(),
             DefKind::DefParam { def } => format!("parameter of def `{def}`"),
+            DefKind::PropertyParam { property } => {
+                format!("parameter of property `{property}`: checked for each value")
+            }
             _ => String::new(),
         };
         let head = match &def.ty {
