@@ -439,12 +439,20 @@ fn explore_case(root: &Path, case: &Path) -> Result<(), Failed> {
         };
         let codes: Vec<&str> = d.iter().map(|d| d.code).collect();
         // `// lower-error: CODE`: the spec type-checks but cannot be compiled.
+        // What a user reads, pinned as the report of a spec with findings is.
         if let Some(want) = want.get("lower-error") {
-            return if codes == [want.as_str()] {
-                Ok(())
-            } else {
-                Err(format!("expected the lowering error {want}, found {codes:?}").into())
-            };
+            if codes != [want.as_str()] {
+                return Err(format!("expected the lowering error {want}, found {codes:?}").into());
+            }
+            let text = render(case, &source, d);
+            let mut settings = insta::Settings::clone_current();
+            settings.set_snapshot_path(root.join(SNAPSHOT_DIR));
+            settings.set_prepend_module_to_snapshot(false);
+            settings.set_omit_expression(true);
+            settings.set_input_file(root.join(case));
+            settings
+                .bind(|| insta::assert_snapshot!(format!("report__{}", snapshot_name(case)), text));
+            return Ok(());
         }
         return Err(format!("the spec does not compile: {codes:?}").into());
     };

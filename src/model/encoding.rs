@@ -9,7 +9,9 @@
 //! - `set<T>`: one bit per possible code of T (so T's code is at most 6 bits):
 //!   as many bits as T has values when its codes are `0..n` (a bool, an enum,
 //!   a node id, a range), so that a `set<RM>` of 9 instances takes 9 bits,
-//!   not 16;
+//!   not 16; a node variable of a set whose element codes are wider is a
+//!   wide set, one bit per value of T over whole words ([`super::wide`]),
+//!   which is not a code;
 //! - `map<K, V>`: one slot of V's width per possible code of K;
 //! - `seq<T, K>`: the length, then K slots of T's width; unused slots are 0.
 //! - a union: the variant's index in the high bits, above a payload as wide
@@ -70,6 +72,16 @@ pub enum EncError {
     TooWide { bits: u64 },
     /// A set whose element codes need more than 6 bits.
     SetTooLarge { elem_bits: u32 },
+    /// A set with more possible elements than a wide set holds
+    /// ([`super::wide::MAX_WIDE_ELEMENTS`]; `None`: too many to list).
+    SetElements { elements: Option<u64> },
+    /// A wide set ([`super::wide`]) used as a value, where only a node
+    /// variable read or written in place can be one: how many possible
+    /// elements it has, and the variable's declaration when it is one.
+    WideValue {
+        elements: u64,
+        declared: Option<crate::syntax::ast::Span>,
+    },
     /// A map whose key codes need more than 6 bits.
     MapTooLarge { key_bits: u32 },
     /// A domain with too many values to enumerate (an action parameter, a

@@ -35,6 +35,8 @@ pub(crate) enum Dom {
     /// The elements of a set literal, without building the set (so they may
     /// be wider than a set can hold). Repeated values are visited once.
     Listed(Arc<Vec<Ex>>),
+    /// The elements of a wide set variable, read in place.
+    Wide(super::wide::WidePlace),
 }
 
 fn err(kind: RtErrorKind, span: Span) -> RtError {
@@ -145,6 +147,7 @@ pub(crate) fn iterate(
                 }
             }
         }
+        Dom::Wide(place) => return super::wide::iterate_wide(place, ctx, locals, f),
         Dom::Set(set, elem) => {
             let mut bits = set(ctx, locals)? as u64;
             while bits != 0 {
@@ -556,6 +559,14 @@ impl<'s> Lowerer<'s> {
         match Enc::of(ty, self.spec) {
             Ok(e) => e,
             Err(error) => {
+                // A set that would be wide as a variable, used as a value.
+                if let (super::encoding::EncError::SetTooLarge { .. }, Type::Set(elem)) =
+                    (&error, ty)
+                    && let Ok(set) = super::wide::WideSet::of(elem, self.spec)
+                {
+                    self.push_wide_value(span, set.elements() as u64, None);
+                    return Enc::of(&Type::Bool, self.spec).expect("bool packs");
+                }
                 self.errors.push(LowerError {
                     what: "a value of this expression".into(),
                     error,
@@ -592,6 +603,9 @@ impl<'s> Lowerer<'s> {
                 Dom::Listed(Arc::new(items.iter().map(|i| self.expr(i, node)).collect()))
             }
             _ => {
+                if let Some(place) = self.wide_place(e, node) {
+                    return Dom::Wide(place);
+                }
                 let enc = self.enc(&e.ty, e.span);
                 let elem = match &enc.shape {
                     Shape::Set(elem) => (**elem).clone(),
@@ -639,6 +653,9 @@ impl<'s> Lowerer<'s> {
     /// [`Self::expr`] without a cache for `e` itself.
     pub(super) fn expr_direct(&mut self, e: &Expr, node: Option<NodeKindId>) -> Ex {
         let span = e.span;
+        if matches!(e.ty, Type::Set(_)) && self.refuse_wide_value(e, &[], node) {
+            return self.unpackable("a wide set as a value");
+        }
         match &e.kind {
             ExprKind::Bool(b) => {
                 let v = *b as i64;
@@ -1251,6 +1268,12 @@ impl<'s> Lowerer<'s> {
     }
 
     fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr, e: &Expr, node: Option<NodeKindId>) -> Ex {
+        if let Some(ex) = self.wide_binary(op, a, b, e, node) {
+            return ex;
+        }
+        if self.layout.has_wide && self.refuse_wide_value(e, &[a, b], node) {
+            return self.unpackable("a wide set as an operand");
+        }
         if op == BinOp::InSet
             && let ExprKind::SetLit(items) = &b.kind
             && !is_compound_literal(a)
@@ -1495,6 +1518,15 @@ impl<'s> Lowerer<'s> {
     }
 
     fn call(&mut self, builtin: Builtin, args: &[Expr], e: &Expr, node: Option<NodeKindId>) -> Ex {
+        if builtin == Builtin::Len
+            && let Some(ex) = self.wide_len(&args[0], node)
+        {
+            return ex;
+        }
+        if self.layout.has_wide && self.refuse_wide_value(e, &args.iter().collect::<Vec<_>>(), node)
+        {
+            return self.unpackable("a wide set as an argument");
+        }
         let span = e.span;
         let arg_enc = self.enc(&args[0].ty, args[0].span);
         let x = self.expr(&args[0], node);

@@ -134,6 +134,10 @@ impl Fast {
     /// `forgeable`: the messages byzantine instances may forge (they join
     /// the universe).
     pub(crate) fn new(spec: &TypedSpec, layout: &Layout, forgeable: &[u64]) -> Option<Fast> {
+        // A wide set variable is no field of a key: the interpreter runs.
+        if layout.has_wide {
+            return None;
+        }
         let packed_net = spec.messages.iter().all(|m| m.network == NetworkKind::Set);
         // By kind: the other instances' variables its code reads.
         let mut remote: Vec<Reads> = Vec::new();

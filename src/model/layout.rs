@@ -1,8 +1,11 @@
 //! Where every variable, flag and counter lives in a state, and how a
 //! message is packed into one word.
 
+use std::sync::Arc;
+
 use super::LowerError;
-use super::encoding::{Enc, EncError, bits_for, mask};
+use super::encoding::{Enc, EncError, Shape, bits_for, mask};
+use super::wide::WideSet;
 use crate::syntax::ast::FaultKind;
 use crate::typed::{MessageId, NodeKindId, TypedSpec};
 
@@ -64,8 +67,27 @@ impl Slot {
 #[derive(Clone, Debug)]
 pub struct VarLayout {
     pub enc: Enc,
-    /// By instance.
+    /// By instance. For a wide set, the first of its words, with no bits
+    /// (`bits` 0: code that reads fields without knowing of wide sets
+    /// finds nothing, and must not be given one; see [`WideSet`]).
     pub slots: Vec<Slot>,
+    /// When the variable is a set wider than one word ([`super::wide`]):
+    /// its packing, and `enc` is the set's shape with no bits.
+    pub wide: Option<Arc<WideSet>>,
+}
+
+impl VarLayout {
+    /// The words of instance `inst`'s value of a wide set variable, as a
+    /// range of the fixed part (empty for any other variable).
+    pub fn wide_words(&self, inst: usize) -> std::ops::Range<usize> {
+        match &self.wide {
+            Some(set) => {
+                let first = self.slots[inst].word as usize;
+                first..first + set.words as usize
+            }
+            None => 0..0,
+        }
+    }
 }
 
 /// The fields of one node kind.
@@ -169,6 +191,9 @@ pub struct Layout {
     pub msg: MsgLayout,
     /// Global instance index → (kind, instance).
     pub instances: Vec<(NodeKindId, u32)>,
+    /// Whether some variable is a wide set ([`VarLayout::wide`]); when
+    /// not, nothing of [`super::wide`] is compiled in.
+    pub has_wide: bool,
 }
 
 /// Hands out bit fields word by word.
@@ -197,6 +222,17 @@ impl Allocator {
         };
         self.bit += bits;
         slot
+    }
+
+    /// `n` whole words, from the next free one: the first.
+    fn alloc_words(&mut self, n: u32) -> u32 {
+        if self.bit > 0 {
+            self.word += 1;
+            self.bit = 0;
+        }
+        let first = self.word;
+        self.word += n;
+        first
     }
 
     fn words(&self) -> usize {
@@ -245,10 +281,30 @@ impl Layout {
             }
             let mut vars = Vec::new();
             let mut encs = Vec::new();
+            let mut wides = Vec::new();
             for v in &node.vars {
-                match Enc::of(&v.ty, spec) {
+                let packed = match (Enc::of(&v.ty, spec), &v.ty) {
+                    // Too many possible elements for one word: a wide set.
+                    (Err(EncError::SetTooLarge { .. }), crate::typed::Type::Set(elem)) => {
+                        WideSet::of(elem, spec).map(|set| {
+                            let enc = Enc {
+                                bits: 0,
+                                shape: Shape::Set(Box::new(set.elem.clone())),
+                            };
+                            wides.push(Some(Arc::new(set)));
+                            enc
+                        })
+                    }
+                    (Ok(enc), _) => {
+                        wides.push(None);
+                        Ok(enc)
+                    }
+                    (Err(error), _) => Err(error),
+                };
+                match packed {
                     Ok(enc) => encs.push(enc),
                     Err(error) => {
+                        wides.push(None);
                         errors.push(LowerError {
                             what: format!("variable `{}` of `{}`", v.name, node.name),
                             error,
@@ -264,7 +320,14 @@ impl Layout {
             let mut faulty = Vec::new();
             for _ in 0..node.count {
                 for (v, enc) in encs.iter().enumerate() {
-                    slots[v].push(alloc.alloc(enc.bits));
+                    slots[v].push(match &wides[v] {
+                        Some(set) => Slot {
+                            word: alloc.alloc_words(set.words),
+                            shift: 0,
+                            bits: 0,
+                        },
+                        None => alloc.alloc(enc.bits),
+                    });
                 }
                 if crashable[k] {
                     crashed.push(alloc.alloc(1));
@@ -282,8 +345,8 @@ impl Layout {
                     span: node.span,
                 }]);
             }
-            for (enc, slots) in encs.into_iter().zip(slots) {
-                vars.push(VarLayout { enc, slots });
+            for ((enc, slots), wide) in encs.into_iter().zip(slots).zip(wides) {
+                vars.push(VarLayout { enc, slots, wide });
             }
             kinds.push(KindLayout {
                 first_global,
@@ -374,7 +437,6 @@ impl Layout {
         Ok(Layout {
             fixed_words: alloc.words(),
             fixed_bits: alloc.word * 64 + alloc.bit,
-            kinds,
             fault_counters,
             partition,
             msg: MsgLayout {
@@ -385,6 +447,10 @@ impl Layout {
                 inst_bits,
                 fields,
             },
+            has_wide: kinds
+                .iter()
+                .any(|k| k.vars.iter().any(|v| v.wide.is_some())),
+            kinds,
             instances,
         })
     }

@@ -24,6 +24,7 @@ mod symmetry;
 mod trace;
 mod union;
 mod value;
+pub mod wide;
 
 use std::sync::Arc;
 
@@ -342,11 +343,60 @@ impl LowerError {
             EncError::TooWide { bits } => {
                 format!("needs {bits} bits; dsmc packs each value into at most 64")
             }
-            EncError::SetTooLarge { elem_bits } => format!(
-                "a set's elements may take at most 64 values, but these need {elem_bits} bits"
-            ),
+            EncError::SetTooLarge { elem_bits } => {
+                return Diagnostic::error(
+                    "dsmc::lower::too_large",
+                    format!(
+                        "{} is too large to pack: a set value holds at most 64 possible \
+                         elements, of codes of at most 6 bits, but these codes need \
+                         {elem_bits} bits",
+                        self.what
+                    ),
+                )
+                .primary(self.span, "this type")
+                .help(
+                    "a set with more possible elements can only be a node variable \
+                     (`var s: set<T> = {}`); elsewhere use smaller ranges or fewer instances",
+                );
+            }
             EncError::MapTooLarge { key_bits } => {
                 format!("a map's keys may take at most 64 values, but these need {key_bits} bits")
+            }
+            EncError::SetElements { elements } => {
+                let count = match elements {
+                    Some(n) => format!("{n} possible elements"),
+                    None => "more than a million possible elements".into(),
+                };
+                return Diagnostic::error(
+                    "dsmc::lower::too_large",
+                    format!(
+                        "{} is too large to pack: the set has {count}; dsmc stores at most {}",
+                        self.what,
+                        wide::MAX_WIDE_ELEMENTS
+                    ),
+                )
+                .primary(self.span, "this type")
+                .help("give the set's elements smaller ranges or fewer fields");
+            }
+            EncError::WideValue { elements, declared } => {
+                let mut d = Diagnostic::error(
+                    "dsmc::lower::wide_value",
+                    format!(
+                        "{} has {elements} possible elements, too many for a value: dsmc \
+                         can only read and write it in place",
+                        self.what
+                    ),
+                )
+                .primary(self.span, "this needs a set wider than 64 bits as a value");
+                if let Some(declared) = declared {
+                    d = d.secondary(*declared, "declared here");
+                }
+                return d.help(
+                    "a set of more than 64 possible elements can be a node variable, used \
+                     as `x in s`, `len(s)`, `s == t`, `s == {..}`, in a quantifier, an \
+                     aggregate or a `for` (`exists x in s: ..`), and changed with `s += x`, \
+                     `s -= x`, `s = {..}` or `s = t`",
+                );
             }
             EncError::TooManyInstances { count } => {
                 return Diagnostic::error(

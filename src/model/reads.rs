@@ -25,7 +25,12 @@ impl Model {
         }
         let mut mask = vec![0u64; self.layout.fixed_words];
         for (kind, var) in vars {
-            for slot in &self.layout.kinds[kind].vars[var].slots {
+            let vl = &self.layout.kinds[kind].vars[var];
+            for inst in 0..vl.slots.len() {
+                // A wide set: every bit of its words.
+                mask[vl.wide_words(inst)].fill(u64::MAX);
+            }
+            for slot in &vl.slots {
                 if slot.bits > 0 {
                     mask[slot.word as usize] |= super::encoding::mask(slot.bits) << slot.shift;
                 }

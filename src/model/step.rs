@@ -171,6 +171,11 @@ fn param_source(
             if !is_p(x) || **elem != *ty || mentions(set, &[p]) {
                 return None;
             }
+            // A wide set variable is no value to take the elements of: the
+            // conjunct is tested on every binding instead.
+            if l.wide_place(set, Some(k)).is_some() {
+                return None;
+            }
             let span = a.body.locals[p].span;
             let codes = l.enc(ty, span).domain()?;
             if codes.iter().any(|&c| c >= 64) {
@@ -249,6 +254,8 @@ enum InitCode {
         items: Vec<(Ex, Enc)>,
         to: Enc,
     },
+    /// A wide set variable's initial set literal ([`super::wide`]).
+    Wide(super::wide::WideInit),
 }
 
 /// What a byzantine instance of a kind may send: per message kind its code
@@ -402,6 +409,19 @@ impl Code {
             let mut init = Vec::new();
             for (v, var) in node.vars.iter().enumerate() {
                 let to = l.layout.kinds[k].vars[v].enc.clone();
+                if l.layout.kinds[k].vars[v].wide.is_some() {
+                    let value = match &var.init {
+                        Init::Value(e) | Init::OneOf(e) => e,
+                    };
+                    if let Init::OneOf(e) = &var.init {
+                        // `in S` of sets of sets: S would be a value.
+                        l.refuse_wide_var(e.span, k, v);
+                    }
+                    if let Some(wide) = l.wide_init(k, v, value) {
+                        init.push(InitCode::Wide(wide));
+                        continue;
+                    }
+                }
                 init.push(match &var.init {
                     Init::Value(e) => InitCode::Value {
                         ex: l.expr(e, Some(k)),
@@ -590,9 +610,9 @@ impl Model {
         for (k, kind) in self.code.kinds.iter().enumerate() {
             for inst in 0..self.layout.kinds[k].count {
                 for v in 0..kind.init.len() {
-                    let choices = self.init_choices(k, inst, v)?;
-                    let slot = self.layout.kinds[k].vars[v].slots[inst as usize];
-                    digits.push(Digit::Var(slot, choices));
+                    for (slot, choices) in self.init_digits(k, inst, v)? {
+                        digits.push(Digit::Var(slot, choices));
+                    }
                 }
             }
         }
@@ -620,6 +640,33 @@ impl Model {
     }
 
     /// The possible initial codes of variable `v` of instance `inst`.
+    /// Instance `inst`'s variable `v` of kind `k` as digits of the initial
+    /// states: its field and its initial codes, or for a wide set each of
+    /// its words and the one value it starts with.
+    fn init_digits(&self, k: NodeKindId, inst: u32, v: VarId) -> R<Vec<(Slot, Vec<u64>)>> {
+        let var = &self.layout.kinds[k].vars[v];
+        if let InitCode::Wide(wide) = &self.code.kinds[k].init[v] {
+            let ctx = Ctx::of(&[], &[], inst);
+            let mut locals = vec![0; self.spec.nodes[k].vars[v].locals.len()];
+            let words = wide.words(&ctx, &mut locals)?;
+            let first = var.slots[inst as usize].word;
+            return Ok((words.into_iter().enumerate())
+                .map(|(w, word)| {
+                    let slot = Slot {
+                        word: first + w as u32,
+                        shift: 0,
+                        bits: 64,
+                    };
+                    (slot, vec![word])
+                })
+                .collect());
+        }
+        Ok(vec![(
+            var.slots[inst as usize],
+            self.init_choices(k, inst, v)?,
+        )])
+    }
+
     fn init_choices(&self, k: NodeKindId, inst: u32, v: VarId) -> R<Vec<u64>> {
         let ctx = Ctx::of(&[], &[], inst);
         // One slot per quantifier variable of the initialiser.
@@ -654,6 +701,7 @@ impl Model {
                 }
                 out
             }
+            InitCode::Wide(_) => unreachable!("wide sets start from `init_digits`"),
             InitCode::OneOf { ex, elem, to } => {
                 let span = self.spec.nodes[k].vars[v].span;
                 let mut bits = ex(&ctx, &mut locals)? as u64;
@@ -1316,10 +1364,7 @@ impl Model {
         let mut resets = Vec::new();
         for v in 0..kl.vars.len() {
             if !self.code.kinds[k].persistent[v] {
-                resets.push((
-                    kl.vars[v].slots[inst as usize],
-                    self.init_choices(k, inst, v)?,
-                ));
+                resets.extend(self.init_digits(k, inst, v)?);
             }
         }
         Ok(resets)

@@ -25,7 +25,7 @@ pub(crate) struct StepEnv<'a> {
 }
 
 impl StepEnv<'_> {
-    fn ctx(&self) -> Ctx<'_> {
+    pub(crate) fn ctx(&self) -> Ctx<'_> {
         Ctx::of(self.words, self.net, self.self_inst)
     }
 }
@@ -75,6 +75,11 @@ impl Lowerer<'_> {
                 kind: op,
                 value,
             } => {
+                if place.path.is_empty()
+                    && let Some(st) = self.wide_assign(kind, place.var, *op, value)
+                {
+                    return st;
+                }
                 let var = &self.layout.kinds[kind].vars[place.var];
                 let slots: Vec<Slot> = var.slots.clone();
                 let mut enc = var.enc.clone();

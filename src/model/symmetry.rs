@@ -330,6 +330,11 @@ pub struct Symmetry {
 impl Symmetry {
     /// The symmetry of a spec with a `symmetric` kind of two or more instances.
     pub(crate) fn new(spec: &TypedSpec, layout: &super::Layout) -> Option<Symmetry> {
+        // Renaming instances moves fields, not the words of wide sets:
+        // a spec with one is explored without the reduction.
+        if layout.has_wide {
+            return None;
+        }
         let mut group = vec![None; spec.nodes.len()];
         let mut groups = Vec::new();
         for (k, node) in spec.nodes.iter().enumerate() {

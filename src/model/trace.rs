@@ -3,6 +3,7 @@
 
 use super::Model;
 use super::encoding::{Enc, Shape, mask};
+use super::layout::VarLayout;
 use super::step::{Step, StepKind};
 use crate::syntax::ast::{FaultKind, Span};
 use crate::typed::{NodeKindId, Type};
@@ -205,6 +206,23 @@ impl Model {
         }
     }
 
+    /// Instance `inst`'s value of variable `vl` (of type `ty`) in `state`,
+    /// in words: a field's code, or a wide set's words.
+    fn format_var(&self, state: &[u64], ty: &Type, vl: &VarLayout, inst: usize) -> String {
+        let (Some(set), Type::Set(t)) = (&vl.wide, ty) else {
+            return self.format_code(vl.slots[inst].read(state), ty, &vl.enc);
+        };
+        let items: Vec<String> = set
+            .members(&state[vl.wide_words(inst)])
+            .map(|c| self.format_code(c, t, &set.elem))
+            .collect();
+        if items.is_empty() {
+            "{}".into()
+        } else {
+            format!("{{ {} }}", items.join(", "))
+        }
+    }
+
     /// A message code in words: `Vote(term: 1, granted: true) RM[0] → TM`.
     pub fn format_message(&self, code: u64) -> String {
         let msg = &self.layout.msg;
@@ -250,11 +268,7 @@ impl Model {
                     let var = &self.spec.nodes[k].vars[v];
                     out.push(Change {
                         what: format!("{}.{}", self.instance_name(k, inst), var.name),
-                        value: self.format_code(
-                            vl.slots[inst as usize].read(state),
-                            &var.ty,
-                            &vl.enc,
-                        ),
+                        value: self.format_var(state, &var.ty, vl, inst as usize),
                     });
                 }
             }
@@ -367,6 +381,18 @@ impl Model {
                     }
                 }
                 for (v, vl) in kl.vars.iter().enumerate() {
+                    if vl.wide.is_some() {
+                        // A wide set: the whole new set when a word changed.
+                        let words = vl.wide_words(inst as usize);
+                        if before[words.clone()] != after[words] {
+                            let var = &self.spec.nodes[k].vars[v];
+                            out.push(Change {
+                                what: format!("{}.{}", self.instance_name(k, inst), var.name),
+                                value: self.format_var(after, &var.ty, vl, inst as usize),
+                            });
+                        }
+                        continue;
+                    }
                     let slot = vl.slots[inst as usize];
                     let (a, b) = (slot.read(before), slot.read(after));
                     if a != b {
