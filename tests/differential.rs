@@ -26,6 +26,22 @@ fn corpus() -> Vec<String> {
     out
 }
 
+/// [`corpus`] and the TLA+ transcriptions of tests/tlc, whose large
+/// quantified formulas and wide reads are what the expression caches and
+/// the step cache's wide keys are for.
+fn corpus_and_tlc() -> Vec<String> {
+    let mut paths = corpus();
+    let mut tlc: Vec<_> = std::fs::read_dir("tests/tlc")
+        .expect("directory exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "ds"))
+        .map(|p| p.display().to_string())
+        .collect();
+    tlc.sort();
+    paths.extend(tlc);
+    paths
+}
+
 #[test]
 fn stateright_agrees_on_every_spec() {
     let compared = compare_all(|source| !common::is_heavy(source));
@@ -48,7 +64,16 @@ fn stateright_agrees_on_heavy_specs() {
 /// that compile, with their models. Specs that exist to show a front-end
 /// or lowering error have nothing to compare.
 fn models(select: impl Fn(&str) -> bool) -> impl Iterator<Item = (String, dsmc::model::Model)> {
-    corpus().into_iter().filter_map(move |path| {
+    models_of(corpus(), select)
+}
+
+/// The models of the specs of `paths` that `select` accepts (by their
+/// source) and that compile.
+fn models_of(
+    paths: Vec<String>,
+    select: impl Fn(&str) -> bool,
+) -> impl Iterator<Item = (String, dsmc::model::Model)> {
+    paths.into_iter().filter_map(move |path| {
         let source = std::fs::read_to_string(&path).expect("readable");
         if !select(&source) {
             return None;
@@ -161,8 +186,13 @@ fn assert_same_results(a: &Exploration, b: &Exploration, what: &str) {
 
 #[test]
 fn fast_path_agrees_with_the_interpreter() {
-    let (packed, reduced, faulty, cached) = compare_fast_path(|source| !common::is_heavy(source));
+    let (packed, reduced, faulty, cached, wide) =
+        compare_fast_path(|source| !common::is_heavy(source));
     assert!(packed >= 5, "only {packed} specs took the fast path");
+    assert!(
+        wide >= 2,
+        "only {wide} specs took the step cache with keys wider than a word"
+    );
     assert!(
         faulty >= 5,
         "only {faulty} specs with faults took the fast path"
@@ -180,22 +210,27 @@ fn fast_path_agrees_with_the_interpreter() {
 #[test]
 #[ignore = "heavy: run with --include-ignored"]
 fn fast_path_agrees_with_the_interpreter_on_heavy_specs() {
-    let (packed, _, _, _) = compare_fast_path(|source| {
+    let (packed, _, _, _, _) = compare_fast_path(|source| {
         common::is_heavy(source)
             && common::pinned_states(source).is_none_or(|n| n <= common::REFERENCE_STATES)
     });
     assert!(packed >= 1, "only {packed} heavy specs took the fast path");
 }
 
-/// Compares the two ways of exploring on every spec `select` accepts, with
+/// Compares the two ways of exploring on every spec of the corpus and of
+/// tests/tlc that `select` accepts, with
 /// and without symmetry reduction; returns how many specs took the fast
 /// path with packed states, how many of those with symmetry reduction on
 /// packed states ([`Model::canonical_packed`]) and
-/// how many with faults, and how many took the step cache with a list
-/// network (`multiset`, `fifo`).
-fn compare_fast_path(select: impl Fn(&str) -> bool) -> (usize, usize, usize, usize) {
-    let (mut packed, mut reduced, mut faulty, mut cached) = (0, 0, 0, 0);
-    for (path, model) in models(select) {
+/// how many with faults, how many took the step cache with a list
+/// network (`multiset`, `fifo`), and how many (either way) with a key
+/// wider than a word.
+fn compare_fast_path(select: impl Fn(&str) -> bool) -> (usize, usize, usize, usize, usize) {
+    let (mut packed, mut reduced, mut faulty, mut cached, mut wide) = (0, 0, 0, 0, 0);
+    for (path, model) in models_of(corpus_and_tlc(), select) {
+        if (model.packing().or(model.step_cache())).is_some_and(|f| f.has_wide_keys()) {
+            wide += 1;
+        }
         if model.step_cache().is_some() {
             cached += 1;
         }
@@ -231,7 +266,7 @@ fn compare_fast_path(select: impl Fn(&str) -> bool) -> (usize, usize, usize, usi
             assert_same_results(&fast, &slow, &what);
         }
     }
-    (packed, reduced, faulty, cached)
+    (packed, reduced, faulty, cached, wide)
 }
 
 /// Expressions compiled with a cache (`src/model/memo.rs`) against the
@@ -242,17 +277,8 @@ fn compare_fast_path(select: impl Fn(&str) -> bool) -> (usize, usize, usize, usi
 /// caches are for).
 #[test]
 fn memoised_expressions_agree_with_direct_evaluation() {
-    let mut paths = corpus();
-    let mut tlc: Vec<_> = std::fs::read_dir("tests/tlc")
-        .expect("directory exists")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "ds"))
-        .map(|p| p.display().to_string())
-        .collect();
-    tlc.sort();
-    paths.extend(tlc);
     let mut memoised = 0;
-    for path in paths {
+    for path in corpus_and_tlc() {
         let source = std::fs::read_to_string(&path).expect("readable");
         if common::is_heavy(&source) {
             continue;

@@ -12,9 +12,14 @@
 //! followed by one bit per possible message, hashed and compared without a
 //! list of messages.
 //!
-//! [`Fast::new`] decides whether a spec qualifies: every guard and body
-//! local (no other instance's variables), each kind's variables within 64
-//! bits, and at most [`MAX_UNIVERSE`] possible messages. When every message
+//! [`Fast::new`] decides whether a spec qualifies: no guard or body reads
+//! what the environment decides or writes another instance's variables,
+//! each instance's key (its variables and the other instances' it reads)
+//! within [`MAX_KEY_BITS`], and at most [`MAX_UNIVERSE`] possible
+//! messages. A key of at most 64 bits is one word (a dense table's index,
+//! or the narrow hash table's); a wider one (a TLA+-style leader reading
+//! every acceptor's sets, say) is a [`WideKey`] in a table of its own, so
+//! the narrow keys pay nothing for it. When every message
 //! kind travels on a `set` network, the explorer stores packed states and
 //! generates successors with [`Model::successors_packed`]; otherwise
 //! (`multiset` and `fifo` networks) it keeps ordinary states, whose network
@@ -33,6 +38,14 @@ use crate::typed::*;
 
 /// The most possible messages (bits) a packed network may have.
 pub const MAX_UNIVERSE: usize = 1024;
+
+/// The widest key of a step source's outcomes: the own bits of the
+/// instance taking the steps and the other instances' variables its code
+/// reads.
+pub const MAX_KEY_BITS: u32 = 256;
+
+/// A key wider than a word: bit `i` of the key at `key[i / 64]`.
+type WideKey = [u64; (MAX_KEY_BITS / 64) as usize];
 
 /// Outcomes a [`Memo`] holds before it starts afresh (a bound on its memory,
 /// a few tens of MiB; the specs it helps need far fewer).
@@ -59,6 +72,11 @@ pub struct Fast {
     /// (its "own bits": its variables, then the other instances' variables
     /// its code reads), each with its offset in the key.
     locals: Vec<Vec<(Slot, u32)>>,
+    /// By global instance whose key is wider than a word: `locals` as
+    /// runs of bits adjacent both in the state and in the key, (word,
+    /// shift, bits, offset in the key), so that [`Fast::wide_key`] reads
+    /// a variable of 64 bits or a few side by side at once.
+    wide_runs: Vec<Vec<(u32, u32, u32, u32)>>,
     /// By global instance: the bits of its own variables (the first of
     /// `locals`, the only ones its steps write), by word (word, mask), as
     /// the recorded ops replace them.
@@ -105,6 +123,9 @@ struct StepSource {
     /// Its own bits, when they lie side by side in one word: the word,
     /// the shift and the mask; else `word == u32::MAX`.
     word: u32,
+    /// Whether its key is wider than a word ([`Fast::wide_key`]): then its
+    /// runs are in the memo's wide table, never a dense one.
+    wide: bool,
     shift: u32,
     mask: u64,
     /// Where its dense table starts in the memo's `dense`, one entry per
@@ -180,7 +201,7 @@ impl Fast {
                         }
                     }
                 }
-                if offset > 64 {
+                if offset > MAX_KEY_BITS {
                     return None;
                 }
                 locals.push(key);
@@ -254,6 +275,7 @@ impl Fast {
                 StepSource {
                     global,
                     word,
+                    wide: width > 64,
                     shift,
                     mask,
                     dense,
@@ -292,6 +314,7 @@ impl Fast {
             words,
             bits,
             codes,
+            wide_runs: locals.iter().map(|key| wide_runs(key)).collect(),
             locals,
             spans,
             kind_masks,
@@ -302,6 +325,12 @@ impl Fast {
             faulty: !spec.faults.is_empty(),
             partitioned: layout.partition.is_some(),
         })
+    }
+
+    /// Whether some instance's key is wider than a word (its runs are in
+    /// the memo's wide table).
+    pub fn has_wide_keys(&self) -> bool {
+        self.sources.iter().any(|s| s.wide)
     }
 
     /// Words of a packed state.
@@ -405,6 +434,8 @@ impl Fast {
     #[inline(always)]
     fn own_bits<const SIMPLE: bool>(&self, fixed: &[u64], src: &StepSource) -> u64 {
         match src.word {
+            // A wide key is made by `Memo::cached` (`Fast::wide_key`).
+            u32::MAX if !SIMPLE && src.wide => 0,
             u32::MAX if !SIMPLE => self.local(fixed, src.global),
             // SAFETY: a source's word is one of the fixed part's
             // (`Fast::new` takes it from the layout's slots, and checks
@@ -439,6 +470,24 @@ impl Fast {
         }
     }
 
+    /// Instance `global`'s key when it is wider than a word: each slot of
+    /// `Fast::locals` at its offset, as [`Fast::local`] packs a narrow one.
+    #[inline]
+    fn wide_key(&self, words: &[u64], global: u32) -> WideKey {
+        let mut key = WideKey::default();
+        for &(word, shift, bits, offset) in &self.wide_runs[global as usize] {
+            let value = (words[word as usize] >> shift) & mask(bits);
+            let (w, s) = ((offset / 64) as usize, offset % 64);
+            key[w] |= value << s;
+            // A run takes at most 64 bits, so it spans at most two
+            // words of the key; `s > 0` here.
+            if s + bits > 64 {
+                key[w + 1] |= value >> (64 - s);
+            }
+        }
+        key
+    }
+
     /// Instance `global`'s own bits.
     fn local(&self, words: &[u64], global: u32) -> u64 {
         if let Some((w, shift, mask)) = self.spans[global as usize] {
@@ -450,6 +499,26 @@ impl Fast {
                 acc | shl(slot.read(words), *offset)
             })
     }
+}
+
+/// The runs of a key's slots (`Fast::wide_runs`): slots that follow each
+/// other in one word of the state and in the key merged, up to 64 bits.
+fn wide_runs(key: &[(Slot, u32)]) -> Vec<(u32, u32, u32, u32)> {
+    let mut runs: Vec<(u32, u32, u32, u32)> = Vec::new();
+    for &(slot, offset) in key {
+        match runs.last_mut() {
+            Some((word, shift, bits, at))
+                if *word == slot.word
+                    && *shift + *bits == slot.shift
+                    && *at + *bits == offset
+                    && *bits + slot.bits <= 64 =>
+            {
+                *bits += slot.bits
+            }
+            _ => runs.push((slot.word, slot.shift, slot.bits, offset)),
+        }
+    }
+    runs
 }
 
 /// Every message the spec's code can send or a byzantine instance forge
@@ -626,23 +695,35 @@ fn entry(start: usize, len: usize) -> u64 {
     ((start as u64) << 32) | (len as u64 + 1)
 }
 
-/// An open-addressing map from a (source, own bits) key to an entry.
-#[derive(Default)]
-struct Table {
+/// An open-addressing map from a (source, own bits) key of `N` words to
+/// an entry: `N = 2` for keys of a word, `N = 5` for wide ones.
+struct Table<const N: usize> {
     /// (key, entry); an entry of 0 marks an empty slot.
-    slots: Vec<([u64; 2], u64)>,
+    slots: Vec<([u64; N], u64)>,
     len: usize,
 }
 
+impl<const N: usize> Default for Table<N> {
+    fn default() -> Self {
+        Table {
+            slots: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
 #[inline]
-fn key_hash(key: [u64; 2]) -> u64 {
-    let h = (key[0] ^ key[1].rotate_left(29).wrapping_mul(0x9E37_79B9_7F4A_7C15))
-        .wrapping_mul(0xff51_afd7_ed55_8ccd);
+fn key_hash<const N: usize>(key: [u64; N]) -> u64 {
+    let mut h = key[0];
+    for &w in &key[1..] {
+        h = h.rotate_left(23) ^ w.rotate_left(29).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    let h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
     h ^ (h >> 31)
 }
 
-impl Table {
-    fn get(&self, key: [u64; 2]) -> u64 {
+impl<const N: usize> Table<N> {
+    fn get(&self, key: [u64; N]) -> u64 {
         if self.slots.is_empty() {
             return 0;
         }
@@ -657,10 +738,10 @@ impl Table {
         }
     }
 
-    fn insert(&mut self, key: [u64; 2], e: u64) {
+    fn insert(&mut self, key: [u64; N], e: u64) {
         if (self.len + 1) * 2 > self.slots.len() {
             let size = (self.slots.len() * 2).max(256);
-            let old = std::mem::replace(&mut self.slots, vec![([0, 0], 0); size]);
+            let old = std::mem::replace(&mut self.slots, vec![([0; N], 0); size]);
             self.len = 0;
             for (k, e) in old.into_iter().filter(|s| s.1 != 0) {
                 self.put(k, e);
@@ -669,7 +750,7 @@ impl Table {
         self.put(key, e);
     }
 
-    fn put(&mut self, key: [u64; 2], e: u64) {
+    fn put(&mut self, key: [u64; N], e: u64) {
         let mask = self.slots.len() - 1;
         let mut i = key_hash(key) as usize & mask;
         while self.slots[i].1 != 0 {
@@ -692,7 +773,10 @@ pub struct Memo {
     /// ([`entry`]), 0 where not computed.
     dense: Vec<u64>,
     /// Entries of sources without a dense table, by (source, own bits).
-    table: Table,
+    table: Table<2>,
+    /// Entries of sources with a wide key ([`StepSource::wide`]), by
+    /// (source, key).
+    wide: Table<5>,
     ops: Vec<Op>,
     more: Vec<(u32, u64, u64)>,
     sent: Vec<u64>,
@@ -720,6 +804,7 @@ impl Memo {
         // allocation become resident only as entries are written.
         self.dense = vec![0; fast.dense_len];
         self.table = Table::default();
+        self.wide = Table::default();
         self.ops.clear();
         self.more.clear();
         self.sent.clear();
@@ -728,11 +813,22 @@ impl Memo {
     }
 
     /// The entry of source `src` (index `index`) when the own bits of the
-    /// instance taking the steps are `local`, if known: from the source's
-    /// dense table, else the hash table; 0 when not computed yet.
+    /// instance taking the steps are `local` (a wide key is read from the
+    /// fixed part, `fixed`), if known: from the source's dense table, else
+    /// the hash table; 0 when not computed yet.
     #[inline(always)]
-    fn cached<const SIMPLE: bool>(&self, index: usize, src: &StepSource, local: u64) -> u64 {
-        if SIMPLE || src.dense != NOT_DENSE {
+    fn cached<const SIMPLE: bool>(
+        &self,
+        fast: &Fast,
+        fixed: &[u64],
+        index: usize,
+        src: &StepSource,
+        local: u64,
+    ) -> u64 {
+        if !SIMPLE && src.wide {
+            self.wide
+                .get(wide_entry_key(index, fast.wide_key(fixed, src.global)))
+        } else if SIMPLE || src.dense != NOT_DENSE {
             let at = src.dense as usize + local as usize;
             debug_assert!(at < self.dense.len());
             // SAFETY: the memo is prepared for this packing (`dense` has
@@ -749,9 +845,11 @@ impl Memo {
     /// their entry.
     #[cold]
     #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
     fn fill(
         &mut self,
         fast: &Fast,
+        fixed: &[u64],
         index: usize,
         src: &StepSource,
         local: u64,
@@ -765,7 +863,10 @@ impl Memo {
         let start = self.ops.len();
         compute(self);
         let e = entry(start, self.ops.len() - start);
-        if src.dense == NOT_DENSE {
+        if src.wide {
+            let key = wide_entry_key(index, fast.wide_key(fixed, src.global));
+            self.wide.insert(key, e);
+        } else if src.dense == NOT_DENSE {
             self.table.insert([index as u64, local], e);
         } else {
             self.dense[src.dense as usize + local as usize] = e;
@@ -883,6 +984,12 @@ impl Memo {
             }
         }
     }
+}
+
+/// The wide table's key of source `index` with key `key`.
+#[inline]
+fn wide_entry_key(index: usize, key: WideKey) -> [u64; 5] {
+    [index as u64, key[0], key[1], key[2], key[3]]
 }
 
 /// Makes `next` a copy of `state`: one word, the usual packed state,
@@ -1112,9 +1219,9 @@ impl Model {
                 continue;
             }
             let local = fast.own_bits::<SIMPLE>(fixed, src);
-            let mut e = memo.cached::<SIMPLE>(g as usize, src, local);
+            let mut e = memo.cached::<SIMPLE>(fast, fixed, g as usize, src, local);
             if e == 0 {
-                e = memo.fill(fast, g as usize, src, local, |memo| {
+                e = memo.fill(fast, fixed, g as usize, src, local, |memo| {
                     let mut rec = record(fast, fixed_words, fixed, g, memo);
                     self.actions_of(fixed, k, inst, g, scratch, &mut rec);
                 });
@@ -1169,9 +1276,9 @@ impl Model {
                     continue;
                 }
                 let local = fast.own_bits::<SIMPLE>(fixed, src);
-                let mut e = memo.cached::<SIMPLE>(index, src, local);
+                let mut e = memo.cached::<SIMPLE>(fast, fixed, index, src, local);
                 if e == 0 {
-                    e = memo.fill(fast, index, src, local, |memo| {
+                    e = memo.fill(fast, fixed, index, src, local, |memo| {
                         let mut rec = record(fast, fixed_words, fixed, src.global, memo);
                         self.deliver(fixed, 0, fast.codes[b], scratch, &mut rec);
                     });
@@ -1412,9 +1519,9 @@ impl Model {
                 continue;
             }
             let local = fast.own_bits::<false>(fixed, src);
-            let mut e = memo.cached::<false>(g as usize, src, local);
+            let mut e = memo.cached::<false>(fast, fixed, g as usize, src, local);
             if e == 0 {
-                e = memo.fill(fast, g as usize, src, local, |memo| {
+                e = memo.fill(fast, fixed, g as usize, src, local, |memo| {
                     let mut rec = record_list(fast, fixed_words, fixed, None, g, memo);
                     self.actions_of(fixed, k, inst, g, scratch, &mut rec);
                 });
@@ -1448,14 +1555,14 @@ impl Model {
             let index = instances + fast.bit_of(code) as usize;
             let src = &fast.sources[index];
             let local = fast.own_bits::<false>(fixed, src);
-            let mut e = memo.cached::<false>(index, src, local);
+            let mut e = memo.cached::<false>(fast, fixed, index, src, local);
             let set = self.code.set[m];
             if e == 0 {
                 probe.clear();
                 probe.extend_from_slice(fixed);
                 probe.push(code);
                 let kept = set.then_some(code);
-                e = memo.fill(fast, index, src, local, |memo| {
+                e = memo.fill(fast, fixed, index, src, local, |memo| {
                     let mut rec = record_list(fast, fixed_words, &probe, kept, dst, memo);
                     self.deliver(&probe, 0, code, scratch, &mut rec);
                 });

@@ -41,7 +41,7 @@ const MIN_COST: u64 = 48;
 const MAX_KEY_BITS: u32 = 256;
 
 /// Entries of a thread's table (48 bytes each).
-const TABLE_SLOTS: usize = 1 << 15;
+const TABLE_SLOTS: usize = 1 << 17;
 
 /// Lookups after which a memoised expression that seldom hits stops using
 /// the cache.
@@ -66,10 +66,23 @@ enum Part {
     },
 }
 
+/// Where a part goes in the key, worked out when the plan is made: the
+/// word (`at`), the shift in it, whether the part runs on into the next
+/// word, and the mask of the part's bits.
+#[derive(Clone, Copy, Debug)]
+struct Place {
+    at: usize,
+    shift: u32,
+    spills: bool,
+    mask: u64,
+}
+
 /// How to make the key of one expression.
 #[derive(Debug)]
 pub(super) struct KeyPlan {
-    parts: Vec<Part>,
+    parts: Vec<(Part, Place)>,
+    /// Words of the key in use (the others are 0): those hashed.
+    words: usize,
 }
 
 impl KeyPlan {
@@ -78,36 +91,32 @@ impl KeyPlan {
     #[inline]
     fn key(&self, ctx: &Ctx, locals: &[i64]) -> Option<Key> {
         let mut key = [0u64; KEY_WORDS];
-        let mut offset = 0u32;
-        for part in &self.parts {
-            let (value, bits) = match part {
-                Part::Local { local, lo, bits } => {
+        for (part, place) in &self.parts {
+            let value = match part {
+                Part::Local { local, lo, .. } => {
                     let v = locals[*local].wrapping_sub(*lo) as u64;
-                    if *bits < 64 && v >> bits != 0 {
+                    if v & !place.mask != 0 {
                         return None;
                     }
-                    (v, *bits)
+                    v
                 }
-                Part::SelfIndex { bits } => (ctx.self_inst as u64, *bits),
-                Part::Bits { word, shift, bits } => {
-                    ((ctx.words[*word as usize] >> shift) & mask(*bits), *bits)
-                }
-                Part::Instance { local, slots, bits } => {
+                Part::SelfIndex { .. } => ctx.self_inst as u64,
+                Part::Bits { word, shift, .. } => (ctx.words[*word as usize] >> shift) & place.mask,
+                Part::Instance { local, slots, .. } => {
                     let i = match local {
                         Some(l) => locals[*l] as usize,
                         None => ctx.self_inst as usize,
                     };
-                    (slots.get(i)?.read(ctx.words), *bits)
+                    slots.get(i)?.read(ctx.words)
                 }
             };
             // Parts take at most 64 bits each and [`MAX_KEY_BITS`] in
-            // all (`key_plan`), so a part spans at most two words.
-            let (w, s) = ((offset / 64) as usize, offset % 64);
-            key[w] |= value << s;
-            if s + bits > 64 {
-                key[w + 1] |= value >> (64 - s);
+            // all (`key_plan`), so a part spans at most two words; one
+            // that spills has a shift above 0.
+            key[place.at] |= value << place.shift;
+            if place.spills {
+                key[place.at + 1] |= value >> (64 - place.shift);
             }
-            offset += bits;
         }
         Some(key)
     }
@@ -135,30 +144,32 @@ thread_local! {
 /// entries of one model are never taken for another's).
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
+/// The slot of a key (of which the first `words` are in use) in a
+/// thread's table, computed once for its lookup and its insertion.
 #[inline]
-fn home(key: &Key, id: u64) -> usize {
+fn home(key: &Key, words: usize, id: u64) -> usize {
     let mut h = id.wrapping_mul(0xA24B_AED4_963E_E407);
-    for &w in key {
+    for &w in &key[..words] {
         h = (h.rotate_left(23) ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
     (h >> 40) as usize & (TABLE_SLOTS - 1)
 }
 
-fn lookup(key: &Key, id: u64) -> Option<i64> {
+fn lookup(slot: usize, key: &Key, id: u64) -> Option<i64> {
     TABLE.with(|t| {
         let t = t.borrow();
-        let e = t.get(home(key, id))?;
+        let e = t.get(slot)?;
         (e.id == id && e.key == *key).then_some(e.value)
     })
 }
 
-fn insert(key: Key, id: u64, value: i64) {
+fn insert(slot: usize, key: Key, id: u64, value: i64) {
     TABLE.with(|t| {
         let mut t = t.borrow_mut();
         if t.is_empty() {
             *t = vec![Entry::default(); TABLE_SLOTS];
         }
-        t[home(&key, id)] = Entry { key, id, value };
+        t[slot] = Entry { key, id, value };
     })
 }
 
@@ -191,14 +202,15 @@ fn memoised(inner: Ex, plan: KeyPlan) -> Ex {
                 trial.off.store(true, Ordering::Relaxed);
             }
         }
-        if let Some(value) = lookup(&key, id) {
+        let slot = home(&key, plan.words, id);
+        if let Some(value) = lookup(slot, &key, id) {
             if counting {
                 trial.hits.fetch_add(1, Ordering::Relaxed);
             }
             return Ok(value);
         }
         let value = inner(ctx, locals)?;
-        insert(key, id, value);
+        insert(slot, key, id, value);
         Ok(value)
     })
 }
@@ -291,7 +303,35 @@ impl Lowerer<'_> {
                 });
             }
         }
-        (total <= MAX_KEY_BITS).then_some(KeyPlan { parts })
+        if total > MAX_KEY_BITS {
+            return None;
+        }
+        let mut offset = 0u32;
+        let parts = (parts.into_iter())
+            .map(|part| {
+                let bits = match &part {
+                    Part::Local { bits, .. }
+                    | Part::SelfIndex { bits }
+                    | Part::Bits { bits, .. }
+                    | Part::Instance { bits, .. } => *bits,
+                };
+                let (at, shift) = ((offset / 64) as usize, offset % 64);
+                offset += bits;
+                // A part of no bits adds 0: kept in the key's words
+                // (the last part of a full key starts past them).
+                let place = Place {
+                    at: at.min(KEY_WORDS - 1),
+                    shift,
+                    spills: shift + bits > 64,
+                    mask: mask(bits),
+                };
+                (part, place)
+            })
+            .collect();
+        Some(KeyPlan {
+            parts,
+            words: (total as usize).div_ceil(64).max(1),
+        })
     }
 }
 
