@@ -169,6 +169,39 @@ impl std::hash::Hasher for TaskHasher {
     }
 }
 
+/// The values of one predicate by the bits of a state it may read (the
+/// search's key of state tests): a small direct-mapped table, one per
+/// thread of [`Explorer::eval_all_as`], where a new entry replaces the one
+/// in its slot.
+#[derive(Default)]
+struct ValueCache {
+    /// (key, value); empty slots are `None`.
+    slots: Vec<Option<([u64; 2], i64)>>,
+}
+
+impl ValueCache {
+    const SLOTS: usize = 1 << 12;
+
+    fn home(key: [u64; 2]) -> usize {
+        let h = (key[0] ^ key[1].rotate_left(31)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (h >> 40) as usize & (Self::SLOTS - 1)
+    }
+
+    fn get(&self, key: [u64; 2]) -> Option<i64> {
+        match self.slots.get(Self::home(key)) {
+            Some(&Some((k, v))) if k == key => Some(v),
+            _ => None,
+        }
+    }
+
+    fn insert(&mut self, key: [u64; 2], value: i64) {
+        if self.slots.is_empty() {
+            self.slots = vec![None; Self::SLOTS];
+        }
+        self.slots[Self::home(key)] = Some((key, value));
+    }
+}
+
 /// A [`Work`] for each thread.
 type Pool = super::PerThread<Work>;
 
@@ -500,15 +533,33 @@ impl Explorer<'_> {
         // threads; the values are collected without it (a `Result` each
         // would take several times their room).
         let first: std::sync::Mutex<Option<(usize, u64, RtError)>> = Default::default();
+        // The predicate reads only the bits of the search's key of state
+        // tests: states that agree on them share its value.
+        let key_of = |state: &[u64]| {
+            (self.shared.pred_key).map(|[(a, ma), (b, mb)]| [state[a] & ma, state[b] & mb])
+        };
         let values = (dense.globals.par_iter().enumerate())
             .map_init(
                 // An evaluation that runs long stops when the check must
                 // (see `Explorer::liveness`).
-                || (Vec::new(), Vec::new(), halt::Watch::new(&self.halt.flag)),
-                |(locals, state, _), (d, &g)| {
+                || {
+                    let watch = halt::Watch::new(&self.halt.flag);
+                    (Vec::new(), Vec::new(), ValueCache::default(), watch)
+                },
+                |(locals, state, cache, _), (d, &g)| {
                     self.load(g, state);
-                    match pred.eval(model, state, locals) {
-                        Ok(v) => each(v),
+                    let key = key_of(state);
+                    let value = match key.and_then(|k| cache.get(k)) {
+                        Some(v) => Ok(v),
+                        None => pred.eval(model, state, locals),
+                    };
+                    match value {
+                        Ok(v) => {
+                            if let Some(k) = key {
+                                cache.insert(k, v);
+                            }
+                            each(v)
+                        }
                         Err(e) => {
                             let mut first = first.lock().expect("no panic holds it");
                             if first.as_ref().is_none_or(|(at, _, _)| d < *at) {
