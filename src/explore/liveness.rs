@@ -843,7 +843,10 @@ impl Explorer<'_> {
         let mut en: Vec<u32> = Vec::new();
         while !frontier.is_empty() {
             let mut next = Vec::new();
-            for piece in frontier.chunks(LIVENESS_CHUNK) {
+            let pieces: Vec<&[u32]> = frontier.chunks(LIVENESS_CHUNK).collect();
+            // The successors of the piece after the one being taken in.
+            let mut ahead: Option<Computed> = None;
+            for (p, &piece) in pieces.iter().enumerate() {
                 if kept.as_ref().is_some_and(|k| k.bytes() > budget) {
                     kept = None;
                 }
@@ -852,42 +855,56 @@ impl Explorer<'_> {
                     + 8 * n
                     + states.capacity() * 4
                     + kept.as_ref().map_or(0, Kept::bytes);
+                // Two pieces' successors are held at once: this one's and
+                // the next one's.
                 if let Some(reason) = self.must_stop(held, 2 * piece_max) {
                     return Err(reason);
                 }
-                let computed = self.raw_nodes(dense, piece, pool)?;
+                let computed = match ahead.take() {
+                    Some(computed) => computed,
+                    None => self.raw_nodes(dense, piece, pool)?,
+                };
                 piece_max = piece_max.max(computed.bytes());
-                if let Some(k) = kept.as_mut() {
-                    k.reserve(computed.n_edges(), piece.len());
-                }
-                for (&i, (edges, enabled)) in piece.iter().zip(computed.each()) {
-                    let mut intern = |t: Task| -> u32 {
-                        *index_of.entry(t).or_insert_with(|| {
-                            tasks.push(t);
-                            tasks.len() as u32 - 1
-                        })
-                    };
-                    for &Out { to, task, renaming } in edges {
-                        if !query.kept(i, to) {
-                            continue;
-                        }
-                        if node_of[to as usize] == u32::MAX {
-                            node_of[to as usize] = u32::MAX - 1;
-                            next.push(to);
-                        }
-                        in_degree[to as usize] += 1;
-                        let t = task.map_or(NO_TASK, &mut intern);
-                        if let Some(k) = kept.as_mut() {
-                            k.push_edge(to, t, renaming);
-                        }
-                    }
-                    en.clear();
-                    en.extend(enabled.iter().map(|&t| intern(t)));
+                let take_in = || {
                     if let Some(k) = kept.as_mut() {
-                        k.end_state(&mut en);
+                        k.reserve(computed.n_edges(), piece.len());
                     }
-                    idle.push(enabled.is_empty());
-                }
+                    for (&i, (edges, enabled)) in piece.iter().zip(computed.each()) {
+                        let mut intern = |t: Task| -> u32 {
+                            *index_of.entry(t).or_insert_with(|| {
+                                tasks.push(t);
+                                tasks.len() as u32 - 1
+                            })
+                        };
+                        for &Out { to, task, renaming } in edges {
+                            if !query.kept(i, to) {
+                                continue;
+                            }
+                            if node_of[to as usize] == u32::MAX {
+                                node_of[to as usize] = u32::MAX - 1;
+                                next.push(to);
+                            }
+                            in_degree[to as usize] += 1;
+                            let t = task.map_or(NO_TASK, &mut intern);
+                            if let Some(k) = kept.as_mut() {
+                                k.push_edge(to, t, renaming);
+                            }
+                        }
+                        en.clear();
+                        en.extend(enabled.iter().map(|&t| intern(t)));
+                        if let Some(k) = kept.as_mut() {
+                            k.end_state(&mut en);
+                        }
+                        idle.push(enabled.is_empty());
+                    }
+                };
+                // Taking a piece in is sequential: the other threads
+                // compute the next piece's successors meanwhile.
+                let (following, ()) = rayon::join(
+                    || (pieces.get(p + 1)).map(|&then| self.raw_nodes(dense, then, pool)),
+                    take_in,
+                );
+                ahead = following.transpose()?;
             }
             next.sort_unstable();
             for &i in &next {
