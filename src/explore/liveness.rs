@@ -169,6 +169,39 @@ impl std::hash::Hasher for TaskHasher {
     }
 }
 
+/// The values of one predicate by the bits of a state it may read (the
+/// search's key of state tests): a small direct-mapped table, one per
+/// thread of [`Explorer::eval_all_as`], where a new entry replaces the one
+/// in its slot.
+#[derive(Default)]
+struct ValueCache {
+    /// (key, value); empty slots are `None`.
+    slots: Vec<Option<([u64; 2], i64)>>,
+}
+
+impl ValueCache {
+    const SLOTS: usize = 1 << 12;
+
+    fn home(key: [u64; 2]) -> usize {
+        let h = (key[0] ^ key[1].rotate_left(31)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (h >> 40) as usize & (Self::SLOTS - 1)
+    }
+
+    fn get(&self, key: [u64; 2]) -> Option<i64> {
+        match self.slots.get(Self::home(key)) {
+            Some(&Some((k, v))) if k == key => Some(v),
+            _ => None,
+        }
+    }
+
+    fn insert(&mut self, key: [u64; 2], value: i64) {
+        if self.slots.is_empty() {
+            self.slots = vec![None; Self::SLOTS];
+        }
+        self.slots[Self::home(key)] = Some((key, value));
+    }
+}
+
 /// A [`Work`] for each thread.
 type Pool = super::PerThread<Work>;
 
@@ -209,16 +242,63 @@ struct Out {
     renaming: u64,
 }
 
-/// A state's steps as first computed: successors and tasks before interning.
-struct RawNode {
+/// The steps of a run of states as first computed (successors and tasks
+/// before interning), in compressed rows: state `k` of the run has edges
+/// `edges[edge_start[k]..edge_start[k + 1]]`, and likewise enabled tasks.
+/// One allocation per run rather than per state.
+#[derive(Default)]
+struct Nodes {
+    edge_start: Vec<u32>,
     edges: Vec<Out>,
+    enabled_start: Vec<u32>,
     enabled: Vec<Task>,
 }
 
-impl RawNode {
+impl Nodes {
+    /// How many states the run has.
+    fn len(&self) -> usize {
+        self.enabled_start.len().saturating_sub(1)
+    }
+
+    /// The steps of state `k` that change it, as stored targets.
+    fn edges(&self, k: usize) -> &[Out] {
+        &self.edges[self.edge_start[k] as usize..self.edge_start[k + 1] as usize]
+    }
+
+    /// The tasks of state `k`'s steps that change it, in step order.
+    fn enabled(&self, k: usize) -> &[Task] {
+        &self.enabled[self.enabled_start[k] as usize..self.enabled_start[k + 1] as usize]
+    }
+
+    /// Each state's edges and enabled tasks, in order.
+    fn each(&self) -> impl Iterator<Item = (&[Out], &[Task])> {
+        (0..self.len()).map(|k| (self.edges(k), self.enabled(k)))
+    }
+
     fn bytes(&self) -> usize {
         std::mem::size_of::<Out>() * self.edges.capacity()
             + std::mem::size_of::<Task>() * self.enabled.capacity()
+            + 4 * (self.edge_start.capacity() + self.enabled_start.capacity())
+    }
+}
+
+/// [`Nodes`] of consecutive runs of states, as [`Explorer::raw_nodes`]
+/// computed them in parallel.
+struct Computed(Vec<Nodes>);
+
+impl Computed {
+    /// Each state's edges and enabled tasks, in the order of the states.
+    fn each(&self) -> impl Iterator<Item = (&[Out], &[Task])> {
+        self.0.iter().flat_map(Nodes::each)
+    }
+
+    fn bytes(&self) -> usize {
+        self.0.iter().map(Nodes::bytes).sum()
+    }
+
+    /// How many edges the states have in all.
+    fn n_edges(&self) -> usize {
+        self.0.iter().map(|n| n.edges.len()).sum()
     }
 }
 
@@ -310,7 +390,10 @@ struct Region {
 
 /// `R`'s edges inside it and the tasks enabled at its states, by position
 /// in `R`'s order, in compressed rows: what [`Explorer::trim`] and
-/// [`Explorer::rest_graph`] would otherwise compute again.
+/// [`Explorer::rest_graph`] would otherwise compute again. Its vectors
+/// grow by an eighth at a time ([`push_lean`]), so that it holds little
+/// more than it uses and fits its budget (the visited set's size) where
+/// doubling would not.
 #[derive(Default)]
 struct Kept {
     edge_start: Vec<u32>,
@@ -318,18 +401,100 @@ struct Kept {
     edges: Vec<(u32, u32)>,
     /// Under symmetry, by edge ([`Graph::renamings`]).
     renamings: Vec<u64>,
+    /// Whether edges carry renamings.
+    symmetric: bool,
     enabled_start: Vec<u32>,
-    enabled: Vec<u32>,
+    /// The tasks enabled at a state that none of its kept edges takes
+    /// (sorted): a state's enabled tasks are these and its edges' tasks
+    /// ([`Kept::enabled_at`]), most of them on edges that stay in `R`.
+    enabled_off_edges: Vec<u32>,
+}
+
+/// Pushes `x` on `v`, growing it by an eighth when it is full rather
+/// than doubling it (a large vector's reallocation remaps its pages
+/// rather than copying them).
+fn push_lean<T>(v: &mut Vec<T>, x: T) {
+    if v.len() == v.capacity() {
+        v.reserve_exact((v.len() / 8).max(1 << 10));
+    }
+    v.push(x);
 }
 
 impl Kept {
+    fn new(symmetric: bool) -> Kept {
+        Kept {
+            symmetric,
+            edge_start: vec![0],
+            enabled_start: vec![0],
+            ..Kept::default()
+        }
+    }
+
     fn bytes(&self) -> usize {
-        4 * (self.edge_start.capacity() + self.enabled_start.capacity() + self.enabled.capacity())
+        4 * (self.edge_start.capacity()
+            + self.enabled_start.capacity()
+            + self.enabled_off_edges.capacity())
             + 8 * (self.edges.capacity() + self.renamings.capacity())
     }
 
     fn edges(&self, at: usize) -> std::ops::Range<usize> {
         self.edge_start[at] as usize..self.edge_start[at + 1] as usize
+    }
+
+    /// Keeps an edge of the state being added (`renaming`: see
+    /// [`Graph::renamings`]).
+    fn push_edge(&mut self, to: u32, task: u32, renaming: u64) {
+        push_lean(&mut self.edges, (to, task));
+        if self.symmetric {
+            push_lean(&mut self.renamings, renaming);
+        }
+    }
+
+    /// Makes room for `edges` more edges and `states` more states at
+    /// once (a piece's), so that the vectors grow once a piece.
+    fn reserve(&mut self, edges: usize, states: usize) {
+        let lean = |have: usize, more: usize| more.max(have / 8);
+        let (n_edges, n_states) = (self.edges.len(), self.edge_start.len());
+        self.edges.reserve_exact(lean(n_edges, edges));
+        if self.symmetric {
+            self.renamings
+                .reserve_exact(lean(self.renamings.len(), edges));
+        }
+        self.edge_start.reserve_exact(lean(n_states, states));
+        self.enabled_start.reserve_exact(lean(n_states, states));
+    }
+
+    /// Ends the state being added, whose tasks enabled are `enabled` (in
+    /// any order, repeated or not; left in an unspecified order).
+    fn end_state(&mut self, enabled: &mut Vec<u32>) {
+        let row = *self.edge_start.last().expect("starts with 0") as usize..self.edges.len();
+        let row = &self.edges[row];
+        // Rows are short: a scan beats sorting them.
+        let on_row = |t: u32| row.iter().any(|&(_, r)| r == t);
+        if enabled.len() > 16 {
+            enabled.sort_unstable();
+            enabled.dedup();
+        }
+        let first = self.enabled_off_edges.len();
+        for &t in enabled.iter() {
+            if !on_row(t) && !self.enabled_off_edges[first..].contains(&t) {
+                push_lean(&mut self.enabled_off_edges, t);
+            }
+        }
+        push_lean(&mut self.enabled_start, self.enabled_off_edges.len() as u32);
+        push_lean(&mut self.edge_start, self.edges.len() as u32);
+    }
+
+    /// The tasks enabled at the state at position `at`, sorted, into
+    /// `out`.
+    fn enabled_at(&self, at: usize, out: &mut Vec<u32>) {
+        out.clear();
+        let on_edges = self.edges[self.edges(at)].iter().map(|&(_, t)| t);
+        out.extend(on_edges.filter(|&t| t != NO_TASK));
+        let off = self.enabled_start[at] as usize..self.enabled_start[at + 1] as usize;
+        out.extend_from_slice(&self.enabled_off_edges[off]);
+        out.sort_unstable();
+        out.dedup();
     }
 }
 
@@ -368,15 +533,33 @@ impl Explorer<'_> {
         // threads; the values are collected without it (a `Result` each
         // would take several times their room).
         let first: std::sync::Mutex<Option<(usize, u64, RtError)>> = Default::default();
+        // The predicate reads only the bits of the search's key of state
+        // tests: states that agree on them share its value.
+        let key_of = |state: &[u64]| {
+            (self.shared.pred_key).map(|[(a, ma), (b, mb)]| [state[a] & ma, state[b] & mb])
+        };
         let values = (dense.globals.par_iter().enumerate())
             .map_init(
                 // An evaluation that runs long stops when the check must
                 // (see `Explorer::liveness`).
-                || (Vec::new(), Vec::new(), halt::Watch::new(&self.halt.flag)),
-                |(locals, state, _), (d, &g)| {
+                || {
+                    let watch = halt::Watch::new(&self.halt.flag);
+                    (Vec::new(), Vec::new(), ValueCache::default(), watch)
+                },
+                |(locals, state, cache, _), (d, &g)| {
                     self.load(g, state);
-                    match pred.eval(model, state, locals) {
-                        Ok(v) => each(v),
+                    let key = key_of(state);
+                    let value = match key.and_then(|k| cache.get(k)) {
+                        Some(v) => Ok(v),
+                        None => pred.eval(model, state, locals),
+                    };
+                    match value {
+                        Ok(v) => {
+                            if let Some(k) = key {
+                                cache.insert(k, v);
+                            }
+                            each(v)
+                        }
                         Err(e) => {
                             let mut first = first.lock().expect("no panic holds it");
                             if first.as_ref().is_none_or(|(at, _, _)| d < *at) {
@@ -396,26 +579,19 @@ impl Explorer<'_> {
 
     /// The steps of dense state `index` that change it: their targets
     /// (dense) and tasks, and the tasks enabled there, in the order of
-    /// [`Model::successors`].
-    fn raw_node(&self, dense: &Dense, index: u32, work: &mut Work) -> RawNode {
+    /// [`Model::successors`] (a run of one state).
+    fn raw_node(&self, dense: &Dense, index: u32, work: &mut Work) -> Nodes {
         self.raw_nodes_in(dense, &[index], work, false)
-            .pop()
-            .expect("one node")
     }
 
     /// [`Self::raw_node`] of each of `ids`, in parallel, in order. `Err`
     /// when the deadline passes or the stop signal comes meanwhile: the
     /// flag is read before each state, so that a piece of slow states
     /// does not hold the stop up.
-    fn raw_nodes(
-        &self,
-        dense: &Dense,
-        ids: &[u32],
-        pool: &Pool,
-    ) -> Result<Vec<RawNode>, StopReason> {
-        let nodes = ids
+    fn raw_nodes(&self, dense: &Dense, ids: &[u32], pool: &Pool) -> Result<Computed, StopReason> {
+        let runs = ids
             .par_chunks(64)
-            .flat_map_iter(|chunk| {
+            .map(|chunk| {
                 let mut work = pool.take().unwrap_or_default();
                 let nodes = self.raw_nodes_in(dense, chunk, &mut work, true);
                 pool.put(work);
@@ -424,7 +600,7 @@ impl Explorer<'_> {
             .collect();
         match self.halt.flag.load(Ordering::Relaxed) {
             true => Err(self.must_stop(0, 0).unwrap_or(StopReason::Interrupted)),
-            false => Ok(nodes),
+            false => Ok(Computed(runs)),
         }
     }
 
@@ -490,13 +666,7 @@ impl Explorer<'_> {
     /// of the visited set fetched as it comes; then they are looked up,
     /// each one's record fetched a few ahead. When `stoppable`, a raised
     /// stop flag ends it early, with the nodes of the states before.
-    fn raw_nodes_in(
-        &self,
-        dense: &Dense,
-        ids: &[u32],
-        work: &mut Work,
-        stoppable: bool,
-    ) -> Vec<RawNode> {
+    fn raw_nodes_in(&self, dense: &Dense, ids: &[u32], work: &mut Work, stoppable: bool) -> Nodes {
         let model: &Model = self.shared.model;
         let packed = self.shared.packed.is_some();
         let fixed_words = self.shared.store_words;
@@ -516,22 +686,24 @@ impl Explorer<'_> {
         // A guard that runs long stops when the check must; its node is
         // then wrong, and dropped with the piece (`raw_nodes`).
         let _watch = stoppable.then(|| halt::Watch::new(&self.halt.flag));
-        let mut nodes = Vec::with_capacity(ids.len());
+        let mut nodes = Nodes {
+            edge_start: Vec::with_capacity(ids.len() + 1),
+            enabled_start: Vec::with_capacity(ids.len() + 1),
+            ..Nodes::default()
+        };
+        nodes.enabled_start.push(0);
         for (n, &index) in ids.iter().enumerate() {
             if stoppable && self.halt.flag.load(Ordering::Relaxed) {
                 // The stop is due: the piece is dropped (`raw_nodes`).
                 break;
             }
             self.load(dense.globals[index as usize], stored);
-            let mut node = RawNode {
-                edges: Vec::new(),
-                enabled: Vec::new(),
-            };
             if self.inside_bounds(stored) {
+                let enabled = &mut nodes.enabled;
                 let mut edge = |step: &Step, next: &[u64]| {
                     let task = model.task(step);
                     if let Some(t) = task {
-                        node.enabled.push(t);
+                        enabled.push(t);
                     }
                     let start = words.len();
                     let renaming = match sym {
@@ -561,8 +733,20 @@ impl Explorer<'_> {
                 };
                 self.each_step(stored, state, scratch, memo, &mut edge);
             }
-            nodes.push(node);
+            nodes.enabled_start.push(nodes.enabled.len() as u32);
         }
+        // The edges come in the order of the states they leave: a state's
+        // row starts where the edges of the states before it end.
+        let n_nodes = nodes.len();
+        let Nodes {
+            edge_start, edges, ..
+        } = &mut nodes;
+        let mut push = |e: &Edge, to: u32| {
+            while edge_start.len() <= e.node as usize {
+                edge_start.push(edges.len() as u32);
+            }
+            edges.push(e.out(to));
+        };
         let words_of = |e: &Edge| &words[e.start as usize..(e.start + e.len) as usize];
         if packed {
             for (k, e) in pending.iter().enumerate() {
@@ -570,12 +754,30 @@ impl Explorer<'_> {
                     shards[ahead.shard as usize].prefetch_record(ahead.hash);
                 }
                 if let Some(local) = shards[e.shard as usize].find(words_of(e), e.hash) {
-                    let to = dense.of(global_id(e.shard as usize, local));
-                    nodes[e.node as usize].edges.push(e.out(to));
+                    push(e, dense.of(global_id(e.shard as usize, local)));
                 }
             }
-            return nodes;
+        } else {
+            self.look_up_networked(dense, pending, words, &mut push);
         }
+        while edge_start.len() <= n_nodes {
+            edge_start.push(edges.len() as u32);
+        }
+        nodes
+    }
+
+    /// The lookups of [`Self::raw_nodes_in`] for states with networks:
+    /// hands `push` each pending edge whose successor is stored, with its
+    /// dense index, in order.
+    fn look_up_networked(
+        &self,
+        dense: &Dense,
+        pending: &[Edge],
+        words: &[u64],
+        push: &mut impl FnMut(&Edge, u32),
+    ) {
+        let shards = &self.shards;
+        let words_of = |e: &Edge| &words[e.start as usize..(e.start + e.len) as usize];
         // With networks, in two stages a few edges apart: the network's
         // index (its slot was fetched as the edge came) gives the record's
         // hash, whose slot is fetched; then the record is looked up.
@@ -597,11 +799,9 @@ impl Explorer<'_> {
             let record = records.pop_front().flatten();
             let shard = &shards[e.shard as usize];
             if let Some(local) = record.and_then(|r| shard.find_at(words_of(e), r)) {
-                let to = dense.of(global_id(e.shard as usize, local));
-                nodes[e.node as usize].edges.push(e.out(to));
+                push(e, dense.of(global_id(e.shard as usize, local)));
             }
         }
-        nodes
     }
 
     /// Finds `R` for a query, without keeping its edges: its states in
@@ -638,14 +838,15 @@ impl Explorer<'_> {
         let symmetric = self.shared.sym.is_some();
         // (Without a step back, no cycle is looked for: nothing to keep.)
         let keep = self.backward && !self.options.recompute_liveness_edges;
-        let mut kept = keep.then(|| Kept {
-            edge_start: vec![0],
-            enabled_start: vec![0],
-            ..Kept::default()
-        });
+        let mut kept = keep.then(|| Kept::new(symmetric));
+        // Scratch: the tasks enabled at a state, interned.
+        let mut en: Vec<u32> = Vec::new();
         while !frontier.is_empty() {
             let mut next = Vec::new();
-            for piece in frontier.chunks(LIVENESS_CHUNK) {
+            let pieces: Vec<&[u32]> = frontier.chunks(LIVENESS_CHUNK).collect();
+            // The successors of the piece after the one being taken in.
+            let mut ahead: Option<Computed> = None;
+            for (p, &piece) in pieces.iter().enumerate() {
                 if kept.as_ref().is_some_and(|k| k.bytes() > budget) {
                     kept = None;
                 }
@@ -654,45 +855,56 @@ impl Explorer<'_> {
                     + 8 * n
                     + states.capacity() * 4
                     + kept.as_ref().map_or(0, Kept::bytes);
+                // Two pieces' successors are held at once: this one's and
+                // the next one's.
                 if let Some(reason) = self.must_stop(held, 2 * piece_max) {
                     return Err(reason);
                 }
-                let computed = self.raw_nodes(dense, piece, pool)?;
-                piece_max = piece_max.max(computed.iter().map(RawNode::bytes).sum());
-                for (&i, node) in piece.iter().zip(computed) {
-                    let mut intern = |t: Task| -> u32 {
-                        *index_of.entry(t).or_insert_with(|| {
-                            tasks.push(t);
-                            tasks.len() as u32 - 1
-                        })
-                    };
-                    for &Out { to, task, renaming } in &node.edges {
-                        if !query.kept(i, to) {
-                            continue;
-                        }
-                        if node_of[to as usize] == u32::MAX {
-                            node_of[to as usize] = u32::MAX - 1;
-                            next.push(to);
-                        }
-                        in_degree[to as usize] += 1;
-                        let t = task.map_or(NO_TASK, &mut intern);
-                        if let Some(k) = kept.as_mut() {
-                            k.edges.push((to, t));
-                            if symmetric {
-                                k.renamings.push(renaming);
+                let computed = match ahead.take() {
+                    Some(computed) => computed,
+                    None => self.raw_nodes(dense, piece, pool)?,
+                };
+                piece_max = piece_max.max(computed.bytes());
+                let take_in = || {
+                    if let Some(k) = kept.as_mut() {
+                        k.reserve(computed.n_edges(), piece.len());
+                    }
+                    for (&i, (edges, enabled)) in piece.iter().zip(computed.each()) {
+                        let mut intern = |t: Task| -> u32 {
+                            *index_of.entry(t).or_insert_with(|| {
+                                tasks.push(t);
+                                tasks.len() as u32 - 1
+                            })
+                        };
+                        for &Out { to, task, renaming } in edges {
+                            if !query.kept(i, to) {
+                                continue;
+                            }
+                            if node_of[to as usize] == u32::MAX {
+                                node_of[to as usize] = u32::MAX - 1;
+                                next.push(to);
+                            }
+                            in_degree[to as usize] += 1;
+                            let t = task.map_or(NO_TASK, &mut intern);
+                            if let Some(k) = kept.as_mut() {
+                                k.push_edge(to, t, renaming);
                             }
                         }
+                        en.clear();
+                        en.extend(enabled.iter().map(|&t| intern(t)));
+                        if let Some(k) = kept.as_mut() {
+                            k.end_state(&mut en);
+                        }
+                        idle.push(enabled.is_empty());
                     }
-                    let mut en: Vec<u32> = node.enabled.iter().map(|&t| intern(t)).collect();
-                    if let Some(k) = kept.as_mut() {
-                        en.sort_unstable();
-                        en.dedup();
-                        k.enabled.extend(en);
-                        k.enabled_start.push(k.enabled.len() as u32);
-                        k.edge_start.push(k.edges.len() as u32);
-                    }
-                    idle.push(node.enabled.is_empty());
-                }
+                };
+                // Taking a piece in is sequential: the other threads
+                // compute the next piece's successors meanwhile.
+                let (following, ()) = rayon::join(
+                    || (pieces.get(p + 1)).map(|&then| self.raw_nodes(dense, then, pool)),
+                    take_in,
+                );
+                ahead = following.transpose()?;
             }
             next.sort_unstable();
             for &i in &next {
@@ -787,8 +999,8 @@ impl Explorer<'_> {
                     return Err(reason);
                 }
                 let computed = self.raw_nodes(dense, piece, pool)?;
-                for (&i, node) in piece.iter().zip(computed) {
-                    for Out { to, .. } in node.edges {
+                for (&i, (edges, _)) in piece.iter().zip(computed.each()) {
+                    for &Out { to, .. } in edges {
                         if query.kept(i, to) {
                             let left = &mut region.in_degree[to as usize];
                             *left -= 1;
@@ -827,6 +1039,7 @@ impl Explorer<'_> {
         let mut enabled_start = vec![0u32];
         let mut enabled: Vec<u32> = Vec::new();
         if let Some(kept) = &region.kept {
+            let mut en = Vec::new();
             for &i in &rest {
                 let at = region.position(i);
                 for (e, &(to, t)) in kept.edges[kept.edges(at)].iter().enumerate() {
@@ -838,9 +1051,8 @@ impl Explorer<'_> {
                     }
                 }
                 edge_start.push(edges.len() as u32);
-                let en = &kept.enabled
-                    [kept.enabled_start[at] as usize..kept.enabled_start[at + 1] as usize];
-                enabled.extend_from_slice(en);
+                kept.enabled_at(at, &mut en);
+                enabled.extend_from_slice(&en);
                 enabled_start.push(enabled.len() as u32);
             }
         }
@@ -856,14 +1068,14 @@ impl Explorer<'_> {
                 return Err(reason);
             }
             let computed = self.raw_nodes(dense, piece, pool)?;
-            piece_max = piece_max.max(computed.iter().map(RawNode::bytes).sum());
+            piece_max = piece_max.max(computed.bytes());
             let task = |t: Option<Task>| t.map_or(NO_TASK, |t| region.index_of[&t]);
-            for (&i, node) in piece.iter().zip(computed) {
+            for (&i, (node_edges, node_enabled)) in piece.iter().zip(computed.each()) {
                 for &Out {
                     to,
                     task: t,
                     renaming,
-                } in &node.edges
+                } in node_edges
                 {
                     if query.kept(i, to)
                         && let Some(&w) = node_of.get(&to)
@@ -875,7 +1087,7 @@ impl Explorer<'_> {
                     }
                 }
                 edge_start.push(edges.len() as u32);
-                let mut en: Vec<u32> = node.enabled.iter().map(|t| region.index_of[t]).collect();
+                let mut en: Vec<u32> = node_enabled.iter().map(|t| region.index_of[t]).collect();
                 en.sort_unstable();
                 en.dedup();
                 enabled.extend(en);
@@ -927,7 +1139,7 @@ impl Explorer<'_> {
             if v == target {
                 break;
             }
-            for Out { to: w, .. } in self.raw_node(dense, v, &mut work).edges {
+            for &Out { to: w, .. } in self.raw_node(dense, v, &mut work).edges(0) {
                 if query.kept(v, w) && !std::mem::replace(&mut seen[w as usize], true) {
                     pred.insert(w, v);
                     queue.push_back(w);
@@ -1063,7 +1275,7 @@ impl Explorer<'_> {
                 trace.states.push(concrete.clone());
             };
         for pair in walk.windows(2) {
-            let out = (self.raw_node(dense, pair[0], &mut work).edges.into_iter())
+            let out = *(self.raw_node(dense, pair[0], &mut work).edges(0).iter())
                 .find(|o| o.to == pair[1])
                 .expect("the walk goes along steps of the model");
             sigma = Symmetry::compose(&sigma, lift.inverse(out.renaming));
