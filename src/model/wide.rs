@@ -500,11 +500,7 @@ impl Lowerer<'_> {
                             indices.push(set.dense(code).expect("a stored code is a value"));
                         }
                         let first = firsts[env.self_inst as usize] as usize;
-                        let words = &mut env.words[first..first + n_words];
-                        words.fill(0);
-                        for i in indices {
-                            words[i / 64] |= 1 << (i % 64);
-                        }
+                        set_only(&mut env.words[first..first + n_words], indices);
                         Ok(())
                     }));
                 }
@@ -542,11 +538,7 @@ impl Lowerer<'_> {
                             indices.push(set.dense(code).expect("a stored code is a value"));
                         }
                         let first = firsts[env.self_inst as usize] as usize;
-                        let words = &mut env.words[first..first + n_words];
-                        words.fill(0);
-                        for i in indices {
-                            words[i / 64] |= 1 << (i % 64);
-                        }
+                        set_only(&mut env.words[first..first + n_words], indices);
                         Ok(())
                     }));
                 };
@@ -559,11 +551,7 @@ impl Lowerer<'_> {
                         indices.push(item(&env.ctx(), locals)?);
                     }
                     let first = firsts[env.self_inst as usize] as usize;
-                    let words = &mut env.words[first..first + n_words];
-                    words.fill(0);
-                    for i in indices {
-                        words[i / 64] |= 1 << (i % 64);
-                    }
+                    set_only(&mut env.words[first..first + n_words], indices);
                     Ok(())
                 }))
             }
@@ -649,5 +637,13 @@ mod tests {
     fn bits_lists_set_bits_across_words() {
         let words = [0b101u64, 0, 1 << 63];
         assert_eq!(bits(&words).collect::<Vec<_>>(), vec![0, 2, 191]);
+    }
+}
+
+/// Makes `words` the bit set of exactly the dense `indices`.
+fn set_only(words: &mut [u64], indices: Vec<usize>) {
+    words.fill(0);
+    for i in indices {
+        words[i / 64] |= 1 << (i % 64);
     }
 }
