@@ -629,6 +629,14 @@ pub(crate) fn iterate_wide(
     Ok(true)
 }
 
+/// Makes `words` the bit set of exactly the dense `indices`.
+fn set_only(words: &mut [u64], indices: Vec<usize>) {
+    words.fill(0);
+    for i in indices {
+        words[i / 64] |= 1 << (i % 64);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -637,13 +645,5 @@ mod tests {
     fn bits_lists_set_bits_across_words() {
         let words = [0b101u64, 0, 1 << 63];
         assert_eq!(bits(&words).collect::<Vec<_>>(), vec![0, 2, 191]);
-    }
-}
-
-/// Makes `words` the bit set of exactly the dense `indices`.
-fn set_only(words: &mut [u64], indices: Vec<usize>) {
-    words.fill(0);
-    for i in indices {
-        words[i / 64] |= 1 << (i % 64);
     }
 }
