@@ -1351,3 +1351,47 @@ fn hover_and_definition_inside_an_init_predicate() {
     );
     assert_eq!(server.shutdown_and_exit(), Some(0));
 }
+
+const PROPS: &str = "\
+protocol Counters
+type Val = 0..2
+node C[2] {
+  var x: Val = 0
+  action inc when x < 2 { x = x + 1 }
+}
+allow deadlock
+property reaches(v in Val): true ~> (exists c in C: c.x == v)
+step grows(c in C): old(c.x) <= c.x
+";
+
+#[test]
+fn hover_definition_and_references_of_property_parameters() {
+    let mut server = Server::without_errors(PROPS);
+    // A quantified property's parameter, where it is used.
+    let text = hover_text(&mut server, position(PROPS, "c.x == v", 0, 7));
+    assert!(text.contains("v: 0..2"), "{text}");
+    assert!(text.contains("parameter of property `reaches`"), "{text}");
+    let at = position(PROPS, "c.x == v", 0, 7);
+    let definition = server.at("textDocument/definition", at.0, at.1);
+    assert_eq!(definition["range"], word(PROPS, "v in Val", 0, 1));
+    // A parameter over a node kind, inside `old(..)` and after it.
+    let at = position(PROPS, "c in C)", 0, 0);
+    let references = server.call(
+        "textDocument/references",
+        json!({
+            "textDocument": { "uri": URI },
+            "position": { "line": at.0, "character": at.1 },
+            "context": { "includeDeclaration": true },
+        }),
+    );
+    assert_eq!(
+        ranges_of(&references),
+        vec![
+            word(PROPS, "c in C)", 0, 1),
+            word(PROPS, "c.x) <=", 0, 1),
+            word(PROPS, "c.x\n", 0, 1),
+        ],
+        "{references}"
+    );
+    assert_eq!(server.shutdown_and_exit(), Some(0));
+}
