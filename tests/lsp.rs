@@ -709,30 +709,13 @@ fn hover_definition_and_references_of_locals_and_vars() {
 
     // A var read in a guard, written in a handler, read remotely in a property.
     let at = position(VOTES, "acks", 0, 0);
-    let references = server.call(
-        "textDocument/references",
-        json!({
-            "textDocument": { "uri": URI },
-            "position": { "line": at.0, "character": at.1 },
-            "context": { "includeDeclaration": true },
-        }),
-    );
+    let refs = references(&mut server, at);
     let expected: Vec<Value> = (0..4).map(|n| range_of(VOTES, "acks", n)).collect();
-    assert_eq!(ranges_of(&references), expected);
+    assert_eq!(refs, expected);
     // Two locals called `t` in two bodies are two names.
     let at = position(VOTES, "acks = t", 0, 7);
-    let references = server.call(
-        "textDocument/references",
-        json!({
-            "textDocument": { "uri": URI },
-            "position": { "line": at.0, "character": at.1 },
-            "context": { "includeDeclaration": true },
-        }),
-    );
-    assert_eq!(
-        ranges_of(&references),
-        [word(VOTES, "t) {", 0, 1), word(VOTES, "t }", 0, 1)]
-    );
+    let refs = references(&mut server, at);
+    assert_eq!(refs, [word(VOTES, "t) {", 0, 1), word(VOTES, "t }", 0, 1)]);
     assert_eq!(server.shutdown_and_exit(), Some(0));
 }
 
@@ -973,6 +956,8 @@ invariant near: let l = spread in l <= 4
 allow deadlock
 ";
 
+/// The ranges of every reference to the name at `at`, its declaration
+/// included, in order.
 fn references(server: &mut Server, at: (u32, u32)) -> Vec<Value> {
     let references = server.call(
         "textDocument/references",
@@ -1337,18 +1322,8 @@ fn hover_and_definition_inside_an_init_predicate() {
     assert_eq!(definition["range"], word(INIT, "token", 0, 5));
     // The var's references include its read in the `init` predicate.
     let at = position(INIT, "token", 0, 0);
-    let references = server.call(
-        "textDocument/references",
-        json!({
-            "textDocument": { "uri": URI },
-            "position": { "line": at.0, "character": at.1 },
-            "context": { "includeDeclaration": true },
-        }),
-    );
-    assert!(
-        ranges_of(&references).contains(&word(INIT, "token) == 1", 0, 5)),
-        "{references}"
-    );
+    let refs = references(&mut server, at);
+    assert!(refs.contains(&word(INIT, "token) == 1", 0, 5)), "{refs:?}");
     assert_eq!(server.shutdown_and_exit(), Some(0));
 }
 
@@ -1376,22 +1351,14 @@ fn hover_definition_and_references_of_property_parameters() {
     assert_eq!(definition["range"], word(PROPS, "v in Val", 0, 1));
     // A parameter over a node kind, inside `old(..)` and after it.
     let at = position(PROPS, "c in C)", 0, 0);
-    let references = server.call(
-        "textDocument/references",
-        json!({
-            "textDocument": { "uri": URI },
-            "position": { "line": at.0, "character": at.1 },
-            "context": { "includeDeclaration": true },
-        }),
-    );
+    let refs = references(&mut server, at);
     assert_eq!(
-        ranges_of(&references),
+        refs,
         vec![
             word(PROPS, "c in C)", 0, 1),
             word(PROPS, "c.x) <=", 0, 1),
             word(PROPS, "c.x\n", 0, 1),
-        ],
-        "{references}"
+        ]
     );
     assert_eq!(server.shutdown_and_exit(), Some(0));
 }
