@@ -293,7 +293,10 @@ pub fn human_with(
     }
     header.push('\n');
     // The rate is the exploration's; liveness is reported on its own line.
-    let secs = (exploration.elapsed - exploration.liveness_elapsed).as_secs_f64();
+    let secs = exploration
+        .elapsed
+        .saturating_sub(exploration.liveness_elapsed)
+        .as_secs_f64();
     let rate = if secs > 0.0 {
         (exploration.states as f64 / secs) as u64
     } else {

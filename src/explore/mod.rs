@@ -3296,6 +3296,7 @@ impl<'m> Explorer<'m> {
             }),
             (None, None) => None,
         };
+        let finished = Instant::now();
         let deadlock = if !self.shared.model.check_deadlock {
             Verdict::Unchecked
         } else {
@@ -3315,8 +3316,10 @@ impl<'m> Explorer<'m> {
             verdicts,
             deadlock,
             runtime_error: self.runtime_error.as_ref().map(|f| self.trace_of(f)),
-            elapsed: self.start.elapsed(),
-            liveness_elapsed: liveness_start.elapsed(),
+            // One clock reading for both, so the liveness time never
+            // exceeds the whole.
+            elapsed: finished - self.start,
+            liveness_elapsed: finished - liveness_start,
             memory_bytes: self.shards.iter().map(Shard::bytes).sum(),
             coverage: self.coverage.clone(),
             symmetry: self.shared.sym.map_or(Vec::new(), |sym| {
