@@ -318,6 +318,60 @@ fn memoised_expressions_agree_with_direct_evaluation() {
     );
 }
 
+/// Invariants and bounds tested part by part from what each step changed
+/// (`src/model/delta.rs`) against the same model testing them whole in
+/// every state: the same counts, verdicts, counterexamples, runtime
+/// findings and coverage, at 1 and 2 threads, on every light spec of the
+/// corpus, of tests/tlc and of the data cases (bounds, failures inside
+/// quantifiers, crash flags).
+#[test]
+fn split_tests_agree_with_whole_evaluation() {
+    let mut paths = corpus_and_tlc();
+    let mut cases: Vec<_> = std::fs::read_dir("tests/explore")
+        .expect("directory exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "ds"))
+        .map(|p| p.display().to_string())
+        .collect();
+    cases.sort();
+    paths.extend(cases);
+    let mut split = 0;
+    for path in paths {
+        let source = std::fs::read_to_string(&path).expect("readable");
+        if common::is_heavy(&source) {
+            continue;
+        }
+        let Some(typed) = dsmc::front::check_source(&source, &[]).typed else {
+            continue;
+        };
+        let (Ok(with), Ok(without)) = (lower(typed.clone()), lower(typed)) else {
+            continue;
+        };
+        let without = without.without_split_tests();
+        assert_eq!(without.split_tests(), 0, "{path}");
+        if with.split_tests() == 0 {
+            continue;
+        }
+        split += 1;
+        for threads in [1, 2] {
+            let options = Options {
+                threads: Some(threads),
+                ..Options::default()
+            };
+            let (a, b) = match (explore(&with, &options), explore(&without, &options)) {
+                (Ok(a), Ok(b)) => (a, b),
+                (Err(a), Err(b)) => {
+                    assert_eq!(a, b, "{path}: initial-state error");
+                    continue;
+                }
+                (a, b) => panic!("{path}: {:?} vs {:?}", a.err(), b.err()),
+            };
+            assert_same_results(&a, &b, &format!("{path} ({threads} threads)"));
+        }
+    }
+    assert!(split >= 20, "only {split} specs have split tests");
+}
+
 /// Every permutation of every permutation group, as `perms[g][old] = new`.
 fn every_renaming(counts: &[usize]) -> Vec<dsmc::model::Perms> {
     fn orders(n: usize) -> Vec<Vec<u32>> {

@@ -429,18 +429,47 @@ const EVAL_FAILED: u64 = 1 << 61;
 /// satisfies (a reachable), and [`INSIDE_BOUNDS`].
 /// An evaluation that fails sets [`EVAL_FAILED`] (and, for a bound, leaves
 /// [`INSIDE_BOUNDS`] clear).
-fn state_tests(model: &Model, only: &[bool], words: &[u64], locals: &mut Vec<i64>) -> u64 {
+///
+/// With `changed` (the state's fixed words xor its parent's, the parent
+/// having passed these tests), the invariants and bounds that split into
+/// parts evaluate only the parts that read a changed bit
+/// ([`crate::model::delta`]); the answer is the same.
+fn state_tests(
+    model: &Model,
+    only: &[bool],
+    words: &[u64],
+    changed: Option<&[u64]>,
+    locals: &mut Vec<i64>,
+) -> u64 {
     let mut tests = 0;
     for (index, prop) in model.properties.iter().enumerate() {
         if only[index] {
-            match state_eval(prop, model, words, locals) {
+            let split = changed.zip(model.delta.properties.get(index).and_then(Option::as_ref));
+            let test = match (prop, split) {
+                (CompiledProperty::Invariant(_), Some((changed, parts))) => {
+                    parts.holds(model, words, changed, locals).map(|h| !h)
+                }
+                _ => state_eval(prop, model, words, locals),
+            };
+            match test {
                 Ok(true) => tests |= 1 << index,
                 Ok(false) => {}
                 Err(_) => tests |= EVAL_FAILED,
             }
         }
     }
-    match inside_bounds(model, words, locals) {
+    let mut inside = Ok(true);
+    for (index, bound) in model.bounds.iter().enumerate() {
+        let split = changed.zip(model.delta.bounds.get(index).and_then(Option::as_ref));
+        inside = match split {
+            Some((changed, parts)) => parts.holds(model, words, changed, locals),
+            None => truth(bound, model, words, locals),
+        };
+        if !matches!(inside, Ok(true)) {
+            break;
+        }
+    }
+    match inside {
         Ok(true) => tests |= INSIDE_BOUNDS,
         Ok(false) => {}
         Err(_) => tests |= EVAL_FAILED,
@@ -1916,8 +1945,23 @@ impl<'m> Shared<'m> {
     /// Stores the new states of a batch in `shards`, shard by shard in
     /// parallel, and tests them; returns the next frontier (states not
     /// pruned by a bound) with what the tests found.
-    fn phase2(&self, ctx: &Phase2, shards: &mut [Shard], outs: Vec<ChunkOut>) -> Stored {
+    ///
+    /// `parents`: the words of the level the successors come from (packed
+    /// states, `store_words` each, by frontier position), for testing a new
+    /// state from what its step changed ([`state_tests`]).
+    fn phase2(
+        &self,
+        ctx: &Phase2,
+        shards: &mut [Shard],
+        outs: Vec<ChunkOut>,
+        parents: Option<&[u64]>,
+    ) -> Stored {
         let model = self.model;
+        let fixed_words = model.layout.fixed_words;
+        // Only when some invariant or bound splits into parts.
+        let parents = parents.filter(|_| {
+            (model.delta.properties.iter().chain(&model.delta.bounds)).any(Option::is_some)
+        });
         let n_props = self.n_props;
         let all_sent = ctx.all_sent;
         let packed = self.packed;
@@ -1977,6 +2021,7 @@ impl<'m> Shared<'m> {
                     backward: false,
                 };
                 let mut locals = Vec::new();
+                let mut changed = vec![0u64; fixed_words];
                 let mut cache = caches.take().unwrap_or_default();
                 let mut records = Vec::new();
                 let mut cut = false;
@@ -2061,16 +2106,30 @@ impl<'m> Shared<'m> {
                         // only ever shrink), else computed and kept; with
                         // too many properties for the bits, each is tested
                         // below.
+                        // What the step changed, when the parent is at hand.
+                        let from_parent = |changed: &mut Vec<u64>| {
+                            let parent = parents.filter(|_| p.parent() != NO_PARENT)?;
+                            let at = p.pos as usize * store_words;
+                            let parent = &parent[at..at + fixed_words];
+                            for ((c, a), b) in changed.iter_mut().zip(parent).zip(words) {
+                                *c = a ^ b;
+                            }
+                            Some(())
+                        };
+                        let mut test = |locals: &mut Vec<i64>| {
+                            let changed = from_parent(&mut changed).map(|()| &changed[..]);
+                            state_tests(model, open, words, changed, locals)
+                        };
                         let tests = (n_props <= MAX_TESTED).then(|| match key {
                             Some(k) => match cache.get(k) {
                                 Some((tests, known)) if known & open_bits == open_bits => tests,
                                 _ => {
-                                    let tests = state_tests(model, open, words, &mut locals);
+                                    let tests = test(&mut locals);
                                     cache.insert(k, tests, open_bits);
                                     tests
                                 }
                             },
-                            None => state_tests(model, open, words, &mut locals),
+                            None => test(&mut locals),
                         });
                         // With an evaluation failed (or too many properties
                         // for the bits), each property is evaluated again.
@@ -2635,6 +2694,8 @@ impl<'m> Explorer<'m> {
                 0 => &[][..],
                 w => &frontier.words[at * w..(at + len) * w],
             };
+            // The parents of this level's successors, for phase 2's tests.
+            let parents = (width > 0).then_some(&frontier.words[..]);
             // `at`: where this level's current batch starts in the frontier.
             while at < frontier.ids.len() {
                 // The start of a batch: where a checkpoint can be taken, and
@@ -2727,7 +2788,7 @@ impl<'m> Explorer<'m> {
                         let (shared, shards, hint) =
                             (&self.shared, &mut self.shards, self.buf_hint);
                         let (stored, outs) = rayon::join(
-                            || shared.phase2(&ctx, shards, outs),
+                            || shared.phase2(&ctx, shards, outs, parents),
                             || shared.phase1(&[], hint, ids, words, at, &budget),
                         );
                         let cut = self.cut(&budget, held + store_ahead);
@@ -2741,7 +2802,7 @@ impl<'m> Explorer<'m> {
                         });
                         self.take_in(stored)
                     }
-                    _ => self.phase2(outs),
+                    _ => self.phase2(outs, parents),
                 };
                 if self.cut {
                     self.stopped = Some(self.must_stop(0, 0).unwrap_or(StopReason::Interrupted));
@@ -2835,18 +2896,21 @@ impl<'m> Explorer<'m> {
             }
             self.transitions += kept - kept_before;
             let states_before = self.n_states();
-            let stored = self.phase2(vec![ChunkOut {
-                bufs: buf,
-                level: 0,
-                pendings,
-                buffer_bound: 0,
-                transitions: 0,
-                step_found: Vec::new(),
-                deadlock: None,
-                runtime_error: None,
-                coverage: Coverage::new(self.shared.model),
-                idle: Vec::new(),
-            }]);
+            let stored = self.phase2(
+                vec![ChunkOut {
+                    bufs: buf,
+                    level: 0,
+                    pendings,
+                    buffer_bound: 0,
+                    transitions: 0,
+                    step_found: Vec::new(),
+                    deadlock: None,
+                    runtime_error: None,
+                    coverage: Coverage::new(self.shared.model),
+                    idle: Vec::new(),
+                }],
+                None,
+            );
             if self.cut {
                 self.stopped = Some(self.must_stop(0, 0).unwrap_or(StopReason::Interrupted));
                 return Ok(None);
@@ -2932,9 +2996,9 @@ impl<'m> Explorer<'m> {
 
     /// Phase 2 of a batch on its own: stores the new states; returns the
     /// next frontier.
-    fn phase2(&mut self, outs: Vec<ChunkOut>) -> Frontier {
+    fn phase2(&mut self, outs: Vec<ChunkOut>, parents: Option<&[u64]>) -> Frontier {
         let ctx = self.phase2_context(&outs);
-        let stored = self.shared.phase2(&ctx, &mut self.shards, outs);
+        let stored = self.shared.phase2(&ctx, &mut self.shards, outs, parents);
         self.take_in(stored)
     }
 

@@ -230,6 +230,11 @@ impl Lowerer<'_> {
         Some(memoised(inner, plan))
     }
 
+    /// Whether `e` compiles with a cache of its own ([`Lowerer::memoise`]).
+    pub(super) fn memoisable(&self, e: &Expr) -> bool {
+        self.memo && cost(self.spec, e) >= MIN_COST && self.key_plan(e, None).is_some()
+    }
+
     /// The key of `e`'s evaluations, if it fits in [`MAX_KEY_BITS`].
     fn key_plan(&self, e: &Expr, node: Option<NodeKindId>) -> Option<KeyPlan> {
         let mut reads = Reads::default();
@@ -342,22 +347,22 @@ fn index_bits(count: u64) -> u32 {
 
 /// What an expression reads.
 #[derive(Default)]
-struct Reads {
+pub(super) struct Reads {
     /// Free locals, with their types.
-    locals: Vec<(LocalId, Type)>,
+    pub(super) locals: Vec<(LocalId, Type)>,
     /// The running node's index.
-    self_index: bool,
+    pub(super) self_index: bool,
     /// Variables of one instance: a free local's (`Some`, with the local's
     /// kind) or the running node's (`None`, of the lowerer's node kind).
-    instance: Vec<(Option<LocalId>, Option<NodeKindId>, VarId)>,
+    pub(super) instance: Vec<(Option<LocalId>, Option<NodeKindId>, VarId)>,
     /// Variables read of every instance.
-    all: Vec<(NodeKindId, VarId)>,
+    pub(super) all: Vec<(NodeKindId, VarId)>,
 }
 
 /// Adds what `e` reads (with `bound` the locals bound around it inside the
 /// memoised expression); `None` when it reads what a key cannot hold (the
 /// crash or Byzantine flags).
-fn collect(e: &Expr, bound: &mut Vec<LocalId>, reads: &mut Reads) -> Option<()> {
+pub(super) fn collect(e: &Expr, bound: &mut Vec<LocalId>, reads: &mut Reads) -> Option<()> {
     match &e.kind {
         ExprKind::Local(l) => {
             if !bound.contains(l) && !reads.locals.iter().any(|(x, _)| x == l) {

@@ -11,6 +11,7 @@
 //! from a state in a fixed order, which is what makes exploration
 //! deterministic.
 
+mod delta;
 pub mod encoding;
 mod expr;
 mod fast;
@@ -294,9 +295,27 @@ pub struct Model {
     pub(crate) packed_symmetry: Option<PackedSym>,
     /// How many expressions were compiled with a cache ([`memo`]).
     memoised: usize,
+    /// The invariants and bounds split into parts, for testing a state
+    /// from what changed since its parent ([`delta`]).
+    pub(crate) delta: delta::Delta,
 }
 
 impl Model {
+    /// How many invariants and bounds are tested part by part from what
+    /// each step changed ([`delta`]).
+    pub fn split_tests(&self) -> usize {
+        (self.delta.properties.iter().chain(&self.delta.bounds))
+            .filter(|d| d.is_some())
+            .count()
+    }
+
+    /// The same model with every invariant and bound evaluated whole in
+    /// every state: for tests that compare the two.
+    pub fn without_split_tests(mut self) -> Model {
+        self.delta = delta::Delta::default();
+        self
+    }
+
     /// How many expressions were compiled with a cache ([`memo`]): costly
     /// ones whose value depends on few bits.
     pub fn memoised_expressions(&self) -> usize {
@@ -498,6 +517,23 @@ fn lower_with(spec: TypedSpec, memo: bool) -> Result<Model, Vec<LowerError>> {
             n_locals: b.locals.len(),
         })
         .collect();
+    // Split like the caches: only when the model is the optimised one;
+    // not after an error (compiling the parts would report it again).
+    let delta = if memo && lowerer.errors.is_empty() {
+        delta::Delta {
+            properties: (spec.properties.iter())
+                .map(|p| match &p.kind {
+                    crate::typed::PropertyKind::Invariant(e) => lowerer.delta(e, p.locals.len()),
+                    _ => None,
+                })
+                .collect(),
+            bounds: (spec.bounds.iter())
+                .map(|b| lowerer.delta(&b.expr, b.locals.len()))
+                .collect(),
+        }
+    } else {
+        delta::Delta::default()
+    };
     let inits = spec
         .inits
         .iter()
@@ -537,6 +573,7 @@ fn lower_with(spec: TypedSpec, memo: bool) -> Result<Model, Vec<LowerError>> {
         code,
         packed_symmetry: None,
         memoised,
+        delta,
     };
     if let (Some(sym), Some(fast)) = (&model.symmetry, model.packing()) {
         model.packed_symmetry = PackedSym::new(&model, sym, fast);

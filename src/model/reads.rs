@@ -25,15 +25,8 @@ impl Model {
         }
         let mut mask = vec![0u64; self.layout.fixed_words];
         for (kind, var) in vars {
-            let vl = &self.layout.kinds[kind].vars[var];
-            for inst in 0..vl.slots.len() {
-                // A wide set: every bit of its words.
-                mask[vl.wide_words(inst)].fill(u64::MAX);
-            }
-            for slot in &vl.slots {
-                if slot.bits > 0 {
-                    mask[slot.word as usize] |= super::encoding::mask(slot.bits) << slot.shift;
-                }
+            for inst in 0..self.layout.kinds[kind].vars[var].slots.len() {
+                super::delta::mark_var(&self.layout, kind, var, inst, &mut mask);
             }
         }
         Some(mask)
