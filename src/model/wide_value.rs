@@ -20,7 +20,10 @@
 //! sequence, `x in s`, `==` and `!=` (against another such value of the
 //! same type or a literal) are compiled here, and so are assignments to
 //! any part (`f[k] = v`, `log += e`, `r = { .. }`, `f = g`) and initial
-//! values that are literals. Any other use is refused when the spec is
+//! values that are literals. A def's parameter or a `let .. in` bound to
+//! such a part (or to a wide set) holds the part's first bit, and the
+//! body reads the state there ([`Lowerer::bind_wide`]). Any other use is
+//! refused when the spec is
 //! lowered (`dsmc::lower::wide_value`). Specs without such a variable
 //! never reach this module.
 
