@@ -299,7 +299,6 @@ impl Model {
     /// What changed in a part of a wide value, its offsets counting from
     /// bit `base`: the entries and fields that changed, each with its new
     /// value (a sequence's whole new value).
-    #[allow(clippy::too_many_arguments)]
     fn diff_part(
         &self,
         what: String,
