@@ -82,6 +82,13 @@ pub enum EncError {
         elements: u64,
         declared: Option<crate::syntax::ast::Span>,
     },
+    /// A map, record, tuple or sequence wider than a word
+    /// ([`super::wide_value`]) used as a value, where only a node
+    /// variable's parts read or written in place can be: the variable's
+    /// declaration when it is one.
+    WideCompound {
+        declared: Option<crate::syntax::ast::Span>,
+    },
     /// A map whose key codes need more than 6 bits.
     MapTooLarge { key_bits: u32 },
     /// A domain with too many values to enumerate (an action parameter, a

@@ -21,6 +21,10 @@ pub(crate) struct Lowerer<'s> {
     pub memo: bool,
     /// How many did.
     pub memoised: usize,
+    /// Locals bound by a `let` (a def's parameters) to a wide variable or
+    /// a wide part of one, innermost last: read in place where they are
+    /// named ([`super::wide_value`]).
+    pub(crate) wide_locals: Vec<(LocalId, super::wide_value::ValuePlace)>,
 }
 
 /// The set a quantifier or `for` ranges over.
@@ -491,9 +495,9 @@ impl<'s> Lowerer<'s> {
         let ExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b) = &body.kind else {
             return None;
         };
-        let same_enc = a.ty.is_int() || self.enc(&a.ty, a.span) == self.enc(&b.ty, b.span);
         let ((local, slots, lo), c) =
             (self.local_var(a).zip(constant(b))).or_else(|| self.local_var(b).zip(constant(a)))?;
+        let same_enc = a.ty.is_int() || self.enc(&a.ty, a.span) == self.enc(&b.ty, b.span);
         if !same_enc || local != var {
             return None;
         }
@@ -543,6 +547,7 @@ impl<'s> Lowerer<'s> {
             errors: Vec::new(),
             memo: true,
             memoised: 0,
+            wide_locals: Vec::new(),
         }
     }
 
@@ -565,6 +570,11 @@ impl<'s> Lowerer<'s> {
                     && let Ok(set) = super::wide::WideSet::of(elem, self.spec)
                 {
                     self.push_wide_value(span, set.elements() as u64, None);
+                    return Enc::of(&Type::Bool, self.spec).expect("bool packs");
+                }
+                // A value that would be wide as a variable.
+                if super::wide_value::WideValue::of(ty, self.spec).is_ok() {
+                    self.refuse_wide_compound(span, None);
                     return Enc::of(&Type::Bool, self.spec).expect("bool packs");
                 }
                 self.errors.push(LowerError {
@@ -655,6 +665,11 @@ impl<'s> Lowerer<'s> {
         let span = e.span;
         if matches!(e.ty, Type::Set(_)) && self.refuse_wide_value(e, &[], node) {
             return self.unpackable("a wide set as a value");
+        }
+        if self.layout.has_wide
+            && let Some(ex) = self.wide_value_expr(e, node)
+        {
+            return ex;
         }
         match &e.kind {
             ExprKind::Bool(b) => {
@@ -853,7 +868,14 @@ impl<'s> Lowerer<'s> {
                 checked,
             } => {
                 let mut steps: Vec<(LocalId, Ex, Option<Convert>)> = Vec::new();
+                let aliases = self.wide_locals.len();
                 for (local, ty, value) in bindings {
+                    if self.layout.has_wide
+                        && let Some(bind) = self.bind_wide(*local, ty, value, node)
+                    {
+                        steps.push((*local, bind, None));
+                        continue;
+                    }
                     let convert = if *checked {
                         self.converter(&value.ty, ty, value.span)
                     } else {
@@ -867,6 +889,7 @@ impl<'s> Lowerer<'s> {
                     None
                 };
                 let body = self.expr(body, node);
+                self.wide_locals.truncate(aliases);
                 Arc::new(move |ctx, locals| {
                     for (local, value, convert) in &steps {
                         let v = value(ctx, locals)?;
@@ -1271,6 +1294,11 @@ impl<'s> Lowerer<'s> {
         if let Some(ex) = self.wide_binary(op, a, b, e, node) {
             return ex;
         }
+        if self.layout.has_wide
+            && let Some(ex) = self.wide_value_binary(op, a, b, e, node)
+        {
+            return ex;
+        }
         if self.layout.has_wide && self.refuse_wide_value(e, &[a, b], node) {
             return self.unpackable("a wide set as an operand");
         }
@@ -1518,6 +1546,11 @@ impl<'s> Lowerer<'s> {
     }
 
     fn call(&mut self, builtin: Builtin, args: &[Expr], e: &Expr, node: Option<NodeKindId>) -> Ex {
+        if self.layout.has_wide
+            && let Some(ex) = self.wide_value_call(builtin, args, e, node)
+        {
+            return ex;
+        }
         if builtin == Builtin::Len
             && let Some(ex) = self.wide_len(&args[0], node)
         {

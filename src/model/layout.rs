@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::LowerError;
 use super::encoding::{Enc, EncError, Shape, bits_for, mask};
 use super::wide::WideSet;
+use super::wide_value::WideValue;
 use crate::syntax::ast::FaultKind;
 use crate::typed::{MessageId, NodeKindId, TypedSpec};
 
@@ -74,19 +75,30 @@ pub struct VarLayout {
     /// When the variable is a set wider than one word ([`super::wide`]):
     /// its packing, and `enc` is the set's shape with no bits.
     pub wide: Option<Arc<WideSet>>,
+    /// When the variable is a map, record, tuple or sequence wider than
+    /// one word ([`super::wide_value`]): its packing, and `enc` has no
+    /// bits, as a wide set's.
+    pub wide_value: Option<Arc<WideValue>>,
 }
 
 impl VarLayout {
-    /// The words of instance `inst`'s value of a wide set variable, as a
-    /// range of the fixed part (empty for any other variable).
+    /// The words of instance `inst`'s value of a wide set or wide value
+    /// variable, as a range of the fixed part (empty for any other
+    /// variable).
     pub fn wide_words(&self, inst: usize) -> std::ops::Range<usize> {
-        match &self.wide {
-            Some(set) => {
-                let first = self.slots[inst].word as usize;
-                first..first + set.words as usize
-            }
-            None => 0..0,
-        }
+        let words = match (&self.wide, &self.wide_value) {
+            (Some(set), _) => set.words,
+            (_, Some(value)) => value.words,
+            (None, None) => return 0..0,
+        };
+        let first = self.slots[inst].word as usize;
+        first..first + words as usize
+    }
+
+    /// Whether the variable spans whole words rather than a field: a
+    /// wide set or a wide value.
+    pub fn is_wide(&self) -> bool {
+        self.wide.is_some() || self.wide_value.is_some()
     }
 }
 
@@ -282,7 +294,23 @@ impl Layout {
             let mut vars = Vec::new();
             let mut encs = Vec::new();
             let mut wides = Vec::new();
+            let mut wide_values = Vec::new();
             for v in &node.vars {
+                // Too wide for a word, but a map, record, tuple or
+                // sequence of narrow (or wide set) parts: a wide value.
+                if !matches!(v.ty, crate::typed::Type::Set(_))
+                    && Enc::of(&v.ty, spec).is_err()
+                    && let Ok(value) = WideValue::of(&v.ty, spec)
+                {
+                    encs.push(Enc {
+                        bits: 0,
+                        shape: Shape::Index { n: 1 },
+                    });
+                    wides.push(None);
+                    wide_values.push(Some(Arc::new(value)));
+                    continue;
+                }
+                wide_values.push(None);
                 let packed = match (Enc::of(&v.ty, spec), &v.ty) {
                     // Too many possible elements for one word: a wide set.
                     (Err(EncError::SetTooLarge { .. }), crate::typed::Type::Set(elem)) => {
@@ -320,9 +348,11 @@ impl Layout {
             let mut faulty = Vec::new();
             for _ in 0..node.count {
                 for (v, enc) in encs.iter().enumerate() {
-                    slots[v].push(match &wides[v] {
-                        Some(set) => Slot {
-                            word: alloc.alloc_words(set.words),
+                    let words = (wides[v].as_ref().map(|set| set.words))
+                        .or(wide_values[v].as_ref().map(|value| value.words));
+                    slots[v].push(match words {
+                        Some(words) => Slot {
+                            word: alloc.alloc_words(words),
                             shift: 0,
                             bits: 0,
                         },
@@ -345,8 +375,15 @@ impl Layout {
                     span: node.span,
                 }]);
             }
-            for ((enc, slots), wide) in encs.into_iter().zip(slots).zip(wides) {
-                vars.push(VarLayout { enc, slots, wide });
+            for (((enc, slots), wide), wide_value) in
+                encs.into_iter().zip(slots).zip(wides).zip(wide_values)
+            {
+                vars.push(VarLayout {
+                    enc,
+                    slots,
+                    wide,
+                    wide_value,
+                });
             }
             kinds.push(KindLayout {
                 first_global,
@@ -447,9 +484,7 @@ impl Layout {
                 inst_bits,
                 fields,
             },
-            has_wide: kinds
-                .iter()
-                .any(|k| k.vars.iter().any(|v| v.wide.is_some())),
+            has_wide: kinds.iter().any(|k| k.vars.iter().any(|v| v.is_wide())),
             kinds,
             instances,
         })

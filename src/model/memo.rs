@@ -239,8 +239,8 @@ impl Lowerer<'_> {
     fn key_plan(&self, e: &Expr, node: Option<NodeKindId>) -> Option<KeyPlan> {
         let mut reads = Reads::default();
         collect(e, &mut Vec::new(), &mut reads)?;
-        // A wide set's words are no field to key by: no cache.
-        let wide = |kind: NodeKindId, var: VarId| self.layout.kinds[kind].vars[var].wide.is_some();
+        // A wide variable's words are no field to key by: no cache.
+        let wide = |kind: NodeKindId, var: VarId| self.layout.kinds[kind].vars[var].is_wide();
         if self.layout.has_wide
             && (reads.all.iter().any(|&(k, v)| wide(k, v))
                 || (reads.instance.iter()).any(|&(_, k, v)| k.or(node).is_none_or(|k| wide(k, v))))

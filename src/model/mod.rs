@@ -26,6 +26,7 @@ mod trace;
 mod union;
 mod value;
 pub mod wide;
+pub mod wide_value;
 
 use std::sync::Arc;
 
@@ -417,6 +418,28 @@ impl LowerError {
                      `s -= x`, `s = {..}` or `s = t`",
                 );
             }
+            EncError::WideCompound { declared } => {
+                let mut d = Diagnostic::error(
+                    "dsmc::lower::wide_value",
+                    format!(
+                        "{} is wider than 64 bits: dsmc can only read and write it in place",
+                        self.what
+                    ),
+                )
+                .primary(self.span, "this needs a value wider than 64 bits");
+                if let Some(declared) = declared {
+                    d = d.secondary(*declared, "declared here");
+                }
+                return d.help(
+                    "a map, record, tuple or sequence wider than 64 bits can be a node \
+                     variable: read its parts (`m[k]`, `r.f`, `t.0`, `s[i]`, `len(s)`, \
+                     `head(s)`, `last(s)`, `x in s`), compare it with `==` to another of \
+                     its type or a literal, assign it or any of its parts (`=` from \
+                     another of its type or a literal), append with `+=`, and pass it to a \
+                     def; it cannot be a statement's `let`, a message field or a choice of \
+                     `in`",
+                );
+            }
             EncError::TooManyInstances { count } => {
                 return Diagnostic::error(
                     "dsmc::lower::too_large",
@@ -457,7 +480,10 @@ impl LowerError {
             format!("{} is too large to pack: {detail}", self.what),
         )
         .primary(self.span, "this type")
-        .help("use smaller ranges or fewer instances, or split the value into several variables")
+        .help(
+            "only a node variable may be wider than 64 bits; elsewhere use smaller ranges \
+             or fewer instances, or split the value into several variables",
+        )
     }
 }
 

@@ -248,6 +248,13 @@ enum InitCode {
         hi: Ex,
         to: Enc,
     },
+    /// `in all T`: each value of T, listed once when the spec is compiled
+    /// (so T may have more values than a set can hold), in order of code.
+    OneOfAll {
+        codes: Vec<u64>,
+        from: Enc,
+        to: Enc,
+    },
     /// `in { a, b }`: each listed value, without building the set (so the
     /// elements may be wider than a set can hold).
     OneOfListed {
@@ -256,6 +263,8 @@ enum InitCode {
     },
     /// A wide set variable's initial set literal ([`super::wide`]).
     Wide(super::wide::WideInit),
+    /// A wide value variable's initial literal ([`super::wide_value`]).
+    WideValue(super::wide_value::WideValueInit),
 }
 
 /// What a byzantine instance of a kind may send: per message kind its code
@@ -409,6 +418,20 @@ impl Code {
             let mut init = Vec::new();
             for (v, var) in node.vars.iter().enumerate() {
                 let to = l.layout.kinds[k].vars[v].enc.clone();
+                if l.layout.kinds[k].vars[v].wide_value.is_some() {
+                    let value = match &var.init {
+                        Init::Value(e) => e,
+                        Init::OneOf(e) => {
+                            // `in S` of wide values: S would be a value.
+                            l.refuse_wide_compound(e.span, Some(var.span));
+                            e
+                        }
+                    };
+                    if let Some(wide) = l.wide_value_init(k, v, value) {
+                        init.push(InitCode::WideValue(wide));
+                        continue;
+                    }
+                }
                 if l.layout.kinds[k].vars[v].wide.is_some() {
                     let value = match &var.init {
                         Init::Value(e) | Init::OneOf(e) => e,
@@ -438,6 +461,24 @@ impl Code {
                             .collect(),
                         to,
                     },
+                    Init::OneOf(Expr {
+                        kind: ExprKind::All(ty),
+                        span,
+                        ..
+                    }) => {
+                        let from = l.enc(ty, *span);
+                        let mut codes = from.domain().unwrap_or_else(|| {
+                            l.errors.push(super::LowerError {
+                                what: format!("the initial values of `{}`", var.name),
+                                error: super::encoding::EncError::TooManyValues,
+                                span: *span,
+                            });
+                            Vec::new()
+                        });
+                        // The order of `in S`'s elements: by code.
+                        codes.sort_unstable();
+                        InitCode::OneOfAll { codes, from, to }
+                    }
                     Init::OneOf(Expr {
                         kind: ExprKind::Binary(BinOp::Range, lo, hi),
                         ..
@@ -641,14 +682,19 @@ impl Model {
 
     /// The possible initial codes of variable `v` of instance `inst`.
     /// Instance `inst`'s variable `v` of kind `k` as digits of the initial
-    /// states: its field and its initial codes, or for a wide set each of
-    /// its words and the one value it starts with.
+    /// states: its field and its initial codes, or for a wide set or a
+    /// wide value each of its words and the one value it starts with.
     fn init_digits(&self, k: NodeKindId, inst: u32, v: VarId) -> R<Vec<(Slot, Vec<u64>)>> {
         let var = &self.layout.kinds[k].vars[v];
-        if let InitCode::Wide(wide) = &self.code.kinds[k].init[v] {
+        let init = &self.code.kinds[k].init[v];
+        if let InitCode::Wide(_) | InitCode::WideValue(_) = init {
             let ctx = Ctx::of(&[], &[], inst);
             let mut locals = vec![0; self.spec.nodes[k].vars[v].locals.len()];
-            let words = wide.words(&ctx, &mut locals)?;
+            let words = match init {
+                InitCode::Wide(wide) => wide.words(&ctx, &mut locals)?,
+                InitCode::WideValue(wide) => wide.words(&ctx, &mut locals)?,
+                _ => unreachable!("matched above"),
+            };
             let first = var.slots[inst as usize].word;
             return Ok((words.into_iter().enumerate())
                 .map(|(w, word)| {
@@ -689,6 +735,14 @@ impl Model {
                 out.sort_unstable();
                 out
             }
+            InitCode::OneOfAll { codes, from, to } => {
+                let span = self.spec.nodes[k].vars[v].span;
+                let mut out = Vec::with_capacity(codes.len());
+                for &code in codes {
+                    out.push(store(from_code(code, from), from, to, span)?);
+                }
+                out
+            }
             InitCode::OneOfRange { lo, hi, to } => {
                 let span = self.spec.nodes[k].vars[v].span;
                 let (lo, hi) = (lo(&ctx, &mut locals)?, hi(&ctx, &mut locals)?);
@@ -701,7 +755,9 @@ impl Model {
                 }
                 out
             }
-            InitCode::Wide(_) => unreachable!("wide sets start from `init_digits`"),
+            InitCode::Wide(_) | InitCode::WideValue(_) => {
+                unreachable!("wide variables start from `init_digits`")
+            }
             InitCode::OneOf { ex, elem, to } => {
                 let span = self.spec.nodes[k].vars[v].span;
                 let mut bits = ex(&ctx, &mut locals)? as u64;

@@ -8,6 +8,7 @@ use super::expr::{Lowerer, Storer, is_compound_literal, iterate};
 use super::layout::Slot;
 use super::value::{from_code, to_code};
 use super::{Ctx, Ex, R, RtError, RtErrorKind};
+use crate::syntax::ast::Span;
 use crate::typed::*;
 
 /// What a statement can touch.
@@ -51,7 +52,134 @@ enum Hop {
     },
 }
 
+/// An assignment to a place inside one code (a variable's, or a narrow
+/// part's of a wide value): the path to the place and what to store there.
+pub(crate) struct NarrowAssign {
+    hops: Vec<Hop>,
+    /// The place's packing.
+    target: Enc,
+    value: Ex,
+    storer: Storer,
+    op: AssignKind,
+    span: Span,
+}
+
+impl NarrowAssign {
+    /// The code `whole` with the assignment made, evaluated in `env`.
+    #[inline]
+    pub(crate) fn apply(&self, whole: u64, env: &StepEnv, locals: &mut [i64]) -> R<u64> {
+        let span = self.span;
+        let v = (self.value)(&env.ctx(), locals)?;
+        // Find the bit offset of the place within the code.
+        let mut offset = 0u64;
+        let mut inner = whole;
+        for hop in &self.hops {
+            let step = match hop {
+                Hop::Fixed(o) => *o as u64,
+                Hop::MapKey {
+                    key,
+                    to,
+                    value_bits,
+                } => to.store(key(&env.ctx(), locals)?, span)? * *value_bits as u64,
+                Hop::SeqIndex {
+                    index,
+                    len_bits,
+                    elem_bits,
+                } => {
+                    let i = index(&env.ctx(), locals)?;
+                    let len = (inner & mask(*len_bits)) as i64;
+                    if i < 0 || i >= len {
+                        return Err(RtError {
+                            kind: RtErrorKind::IndexOutOfRange { index: i, len },
+                            span,
+                        });
+                    }
+                    *len_bits as u64 + i as u64 * *elem_bits as u64
+                }
+            };
+            offset += step;
+            inner = whole >> offset;
+        }
+        let target = &self.target;
+        let old = (whole >> offset) & mask(target.bits);
+        let new = apply(self.op, old, v, &self.storer, target, span)?;
+        let m = mask(target.bits) << offset;
+        Ok((whole & !m) | ((new << offset) & m))
+    }
+}
+
 impl Lowerer<'_> {
+    /// Compiles an assignment of `value` to the place `path` leads to
+    /// inside a code of packing `enc`.
+    pub(crate) fn narrow_assign(
+        &mut self,
+        mut enc: Enc,
+        path: &[Access],
+        op: AssignKind,
+        value: &Expr,
+        node: Option<NodeKindId>,
+        span: Span,
+    ) -> NarrowAssign {
+        let mut hops = Vec::new();
+        for access in path {
+            let next = match (&enc.shape, access) {
+                (Shape::Product(parts), Access::Field(i) | Access::Tuple(i)) => {
+                    let (offset, part) = parts[*i].clone();
+                    hops.push(Hop::Fixed(offset));
+                    part
+                }
+                (Shape::Map { key, value }, Access::MapKey(k)) => {
+                    hops.push(Hop::MapKey {
+                        key: self.expr(k, node),
+                        to: Storer::new(&self.enc(&k.ty, k.span), key),
+                        value_bits: value.bits,
+                    });
+                    (**value).clone()
+                }
+                (Shape::Seq { elem, len_bits, .. }, Access::SeqIndex(i)) => {
+                    hops.push(Hop::SeqIndex {
+                        index: self.expr(i, node),
+                        len_bits: *len_bits,
+                        elem_bits: elem.bits,
+                    });
+                    (**elem).clone()
+                }
+                _ => unreachable!("typeck: place accesses match the variable's type"),
+            };
+            enc = next;
+        }
+        let target = enc;
+        let from = self.enc(&value.ty, value.span);
+        // The value is stored into the place itself, or as an
+        // element of the set or sequence there.
+        let storer = match &target.shape {
+            Shape::Set(elem) | Shape::Seq { elem, .. } if !matches!(op, AssignKind::Set) => {
+                Storer::new(&from, elem)
+            }
+            _ => Storer::new(&from, &target),
+        };
+        // `s -= literal`: a literal the set's elements cannot hold
+        // is not in the set (put together part by part in the
+        // element's encoding, as `in` does), not a failure.
+        let (value, storer) = match (&target.shape, op) {
+            (Shape::Set(elem), AssignKind::SetRemove) if is_compound_literal(value) => {
+                let into = self.encode_into(elem, value, node);
+                let code: Ex =
+                    Arc::new(move |ctx, locals| Ok(into(ctx, locals)?.map_or(-1, |c| c as i64)));
+                (code, Storer::Code)
+            }
+            _ => (self.expr(value, node), storer),
+        };
+        NarrowAssign {
+            hops,
+            target,
+            value,
+            storer,
+            op,
+            span,
+        }
+    }
+
     /// Compiles a block of statements of node kind `kind`.
     pub(crate) fn block(&mut self, stmts: &[Stmt], kind: NodeKindId) -> St {
         let mut compiled: Vec<St> = stmts.iter().map(|s| self.stmt(s, kind)).collect();
@@ -80,65 +208,22 @@ impl Lowerer<'_> {
                 {
                     return st;
                 }
+                if let Some(st) = self.wide_value_assign(kind, place, *op, value, span) {
+                    return st;
+                }
                 let var = &self.layout.kinds[kind].vars[place.var];
                 let slots: Vec<Slot> = var.slots.clone();
-                let mut enc = var.enc.clone();
-                let mut hops = Vec::new();
-                for access in &place.path {
-                    let next = match (&enc.shape, access) {
-                        (Shape::Product(parts), Access::Field(i) | Access::Tuple(i)) => {
-                            let (offset, part) = parts[*i].clone();
-                            hops.push(Hop::Fixed(offset));
-                            part
-                        }
-                        (Shape::Map { key, value }, Access::MapKey(k)) => {
-                            hops.push(Hop::MapKey {
-                                key: self.expr(k, node),
-                                to: Storer::new(&self.enc(&k.ty, k.span), key),
-                                value_bits: value.bits,
-                            });
-                            (**value).clone()
-                        }
-                        (Shape::Seq { elem, len_bits, .. }, Access::SeqIndex(i)) => {
-                            hops.push(Hop::SeqIndex {
-                                index: self.expr(i, node),
-                                len_bits: *len_bits,
-                                elem_bits: elem.bits,
-                            });
-                            (**elem).clone()
-                        }
-                        _ => unreachable!("typeck: place accesses match the variable's type"),
-                    };
-                    enc = next;
-                }
-                let target = enc;
-                let from = self.enc(&value.ty, value.span);
-                // The value is stored into the place itself, or as an
-                // element of the set or sequence there.
-                let storer = match &target.shape {
-                    Shape::Set(elem) | Shape::Seq { elem, .. }
-                        if !matches!(op, AssignKind::Set) =>
-                    {
-                        Storer::new(&from, elem)
-                    }
-                    _ => Storer::new(&from, &target),
-                };
-                // `s -= literal`: a literal the set's elements cannot hold
-                // is not in the set (put together part by part in the
-                // element's encoding, as `in` does), not a failure.
-                let (value, storer) = match (&target.shape, op) {
-                    (Shape::Set(elem), AssignKind::SetRemove) if is_compound_literal(value) => {
-                        let into = self.encode_into(elem, value, node);
-                        let code: Ex = Arc::new(move |ctx, locals| {
-                            Ok(into(ctx, locals)?.map_or(-1, |c| c as i64))
-                        });
-                        (code, Storer::Code)
-                    }
-                    _ => (self.expr(value, node), storer),
-                };
-                let op = *op;
-                if hops.is_empty() {
+                let assign =
+                    self.narrow_assign(var.enc.clone(), &place.path, *op, value, node, span);
+                if assign.hops.is_empty() {
                     // The whole variable: no offsets to find.
+                    let NarrowAssign {
+                        value,
+                        storer,
+                        target,
+                        op,
+                        ..
+                    } = assign;
                     return Arc::new(move |env, locals| {
                         let v = value(&env.ctx(), locals)?;
                         let slot = slots[env.self_inst as usize];
@@ -148,43 +233,9 @@ impl Lowerer<'_> {
                     });
                 }
                 Arc::new(move |env, locals| {
-                    let v = value(&env.ctx(), locals)?;
                     let slot = slots[env.self_inst as usize];
                     let whole = slot.read(env.words);
-                    // Find the bit offset of the place within the variable.
-                    let mut offset = 0u64;
-                    let mut inner = whole;
-                    for hop in &hops {
-                        let step = match hop {
-                            Hop::Fixed(o) => *o as u64,
-                            Hop::MapKey {
-                                key,
-                                to,
-                                value_bits,
-                            } => to.store(key(&env.ctx(), locals)?, span)? * *value_bits as u64,
-                            Hop::SeqIndex {
-                                index,
-                                len_bits,
-                                elem_bits,
-                            } => {
-                                let i = index(&env.ctx(), locals)?;
-                                let len = (inner & mask(*len_bits)) as i64;
-                                if i < 0 || i >= len {
-                                    return Err(RtError {
-                                        kind: RtErrorKind::IndexOutOfRange { index: i, len },
-                                        span,
-                                    });
-                                }
-                                *len_bits as u64 + i as u64 * *elem_bits as u64
-                            }
-                        };
-                        offset += step;
-                        inner = whole >> offset;
-                    }
-                    let old = (whole >> offset) & mask(target.bits);
-                    let new = apply(op, old, v, &storer, &target, span)?;
-                    let m = mask(target.bits) << offset;
-                    slot.write(env.words, (whole & !m) | ((new << offset) & m));
+                    slot.write(env.words, assign.apply(whole, env, locals)?);
                     Ok(())
                 })
             }

@@ -5,6 +5,8 @@ use super::Model;
 use super::encoding::{Enc, Shape, mask};
 use super::layout::VarLayout;
 use super::step::{Step, StepKind};
+use super::wide::WideSet;
+use super::wide_value::{Part, read_bits};
 use crate::syntax::ast::{FaultKind, Span};
 use crate::typed::{NodeKindId, Type};
 
@@ -209,17 +211,151 @@ impl Model {
     /// Instance `inst`'s value of variable `vl` (of type `ty`) in `state`,
     /// in words: a field's code, or a wide set's words.
     fn format_var(&self, state: &[u64], ty: &Type, vl: &VarLayout, inst: usize) -> String {
+        if let Some(value) = &vl.wide_value {
+            let first = vl.slots[inst].word as u64 * 64;
+            return self.format_part(state, first, ty, &value.part);
+        }
         let (Some(set), Type::Set(t)) = (&vl.wide, ty) else {
             return self.format_code(vl.slots[inst].read(state), ty, &vl.enc);
         };
+        self.format_wide_set(&state[vl.wide_words(inst)], t, set)
+    }
+
+    /// A wide set's words in words: `{ a, b }`.
+    fn format_wide_set(&self, words: &[u64], t: &Type, set: &WideSet) -> String {
         let items: Vec<String> = set
-            .members(&state[vl.wide_words(inst)])
+            .members(words)
             .map(|c| self.format_code(c, t, &set.elem))
             .collect();
         if items.is_empty() {
             "{}".into()
         } else {
             format!("{{ {} }}", items.join(", "))
+        }
+    }
+
+    /// A part of a wide value (of type `ty`) whose offsets count from bit
+    /// `base` of `state`, in words, as [`Self::format_code`] writes values.
+    fn format_part(&self, state: &[u64], base: u64, ty: &Type, part: &Part) -> String {
+        match (part, ty) {
+            (Part::Narrow { at, enc }, _) => {
+                self.format_code(read_bits(state, base + at, enc.bits), ty, enc)
+            }
+            (Part::Set { at, set }, Type::Set(t)) => {
+                let first = ((base + at) / 64) as usize;
+                self.format_wide_set(&state[first..first + set.words as usize], t, set)
+            }
+            (Part::Product(parts), Type::Tuple(ts)) => {
+                let items: Vec<String> = (parts.iter().zip(ts))
+                    .map(|(p, t)| self.format_part(state, base, t, p))
+                    .collect();
+                format!("({})", items.join(", "))
+            }
+            (Part::Product(parts), Type::Record(fs)) => {
+                let items: Vec<String> = (parts.iter().zip(fs))
+                    .map(|(p, (n, t))| format!("{n}: {}", self.format_part(state, base, t, p)))
+                    .collect();
+                format!("{{ {} }}", items.join(", "))
+            }
+            (
+                Part::Map {
+                    keys,
+                    stride,
+                    entry,
+                },
+                Type::Map(kt, vt),
+            ) => {
+                let items: Vec<String> = (0..keys.elements())
+                    .map(|i| {
+                        format!(
+                            "{} -> {}",
+                            self.format_code(keys.code(i), kt, &keys.elem),
+                            self.format_part(state, base + i as u64 * stride, vt, entry)
+                        )
+                    })
+                    .collect();
+                format!("{{ {} }}", items.join(", "))
+            }
+            (
+                Part::Seq {
+                    len_at,
+                    len_bits,
+                    stride,
+                    entry,
+                    ..
+                },
+                Type::Seq(t, _),
+            ) => {
+                let len = read_bits(state, base + len_at, *len_bits);
+                let items: Vec<String> = (0..len)
+                    .map(|i| self.format_part(state, base + i * stride, t, entry))
+                    .collect();
+                format!("[{}]", items.join(", "))
+            }
+            _ => "?".into(),
+        }
+    }
+
+    /// What changed in a part of a wide value, its offsets counting from
+    /// bit `base`: the entries and fields that changed, each with its new
+    /// value (a sequence's whole new value).
+    fn diff_part(
+        &self,
+        what: String,
+        (before, after): (&[u64], &[u64]),
+        base: u64,
+        ty: &Type,
+        part: &Part,
+        out: &mut Vec<Change>,
+    ) {
+        let (lo, hi) = part.span();
+        let mut changed = false;
+        let mut at = base + lo;
+        while at < base + hi {
+            let n = (base + hi - at).min(64) as u32;
+            changed |= read_bits(before, at, n) != read_bits(after, at, n);
+            at += n as u64;
+        }
+        if !changed {
+            return;
+        }
+        match (part, ty) {
+            (Part::Narrow { at, enc }, _) => {
+                let (a, b) = (
+                    read_bits(before, base + at, enc.bits),
+                    read_bits(after, base + at, enc.bits),
+                );
+                self.diff_value(what, a, b, ty, enc, out);
+            }
+            (Part::Product(parts), Type::Tuple(ts)) => {
+                for (i, (p, t)) in parts.iter().zip(ts).enumerate() {
+                    self.diff_part(format!("{what}.{i}"), (before, after), base, t, p, out);
+                }
+            }
+            (Part::Product(parts), Type::Record(fs)) => {
+                for (p, (n, t)) in parts.iter().zip(fs) {
+                    self.diff_part(format!("{what}.{n}"), (before, after), base, t, p, out);
+                }
+            }
+            (
+                Part::Map {
+                    keys,
+                    stride,
+                    entry,
+                },
+                Type::Map(kt, vt),
+            ) => {
+                for i in 0..keys.elements() {
+                    let key = self.format_code(keys.code(i), kt, &keys.elem);
+                    let entry_base = base + i as u64 * stride;
+                    let what = format!("{what}[{key}]");
+                    self.diff_part(what, (before, after), entry_base, vt, entry, out);
+                }
+            }
+            _ => out.push(Change {
+                what,
+                value: self.format_part(after, base, ty, part),
+            }),
         }
     }
 
@@ -381,6 +517,14 @@ impl Model {
                     }
                 }
                 for (v, vl) in kl.vars.iter().enumerate() {
+                    if let Some(value) = &vl.wide_value {
+                        let var = &self.spec.nodes[k].vars[v];
+                        let what = format!("{}.{}", self.instance_name(k, inst), var.name);
+                        let base = vl.slots[inst as usize].word as u64 * 64;
+                        let sides = (before, after);
+                        self.diff_part(what, sides, base, &var.ty, &value.part, &mut out);
+                        continue;
+                    }
                     if vl.wide.is_some() {
                         // A wide set: the whole new set when a word changed.
                         let words = vl.wide_words(inst as usize);

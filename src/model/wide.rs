@@ -209,7 +209,20 @@ impl Lowerer<'_> {
                     }),
                 })
             }
-            _ => None,
+            _ => {
+                // A wide set inside a wide value ([`super::wide_value`]).
+                let place = self.value_place(e, node)?;
+                let super::wide_value::Part::Set { at: offset, set } = &*place.part else {
+                    return None;
+                };
+                let (offset, at) = (*offset, place.at.clone());
+                Some(WidePlace {
+                    set: set.clone(),
+                    first: Arc::new(move |ctx, locals| {
+                        Ok(((at(ctx, locals)? + offset) / 64) as usize)
+                    }),
+                })
+            }
         }
     }
 
@@ -225,29 +238,39 @@ impl Lowerer<'_> {
     /// Records a wide set used as a value at `span`, once: the type's
     /// packing ([`Lowerer::enc`]) and the variable's reading may both find it.
     pub(crate) fn push_wide_value(&mut self, span: Span, elements: u64, declared: Option<Span>) {
-        // One error for an expression and its parts: the outermost.
-        let inside = |a: Span, b: Span| b.start <= a.start && a.end <= b.end;
-        for e in &mut self.errors {
-            if let EncError::WideValue {
-                declared: known, ..
-            } = &mut e.error
-            {
-                if inside(span, e.span) {
-                    *known = known.or(declared);
-                    return;
-                }
-                if inside(e.span, span) {
-                    e.span = span;
-                    *known = known.or(declared);
-                    return;
-                }
-            }
+        if self.merge_wide_error(span, declared) {
+            return;
         }
         self.errors.push(super::LowerError {
             what: "this set".into(),
             error: EncError::WideValue { elements, declared },
             span,
         });
+    }
+
+    /// One error for an expression and its parts, the outermost: whether
+    /// an error of a wide value used as a value already covers `span` (or
+    /// lies inside it, and now covers it).
+    pub(crate) fn merge_wide_error(&mut self, span: Span, declared: Option<Span>) -> bool {
+        let inside = |a: Span, b: Span| b.start <= a.start && a.end <= b.end;
+        for e in &mut self.errors {
+            if let EncError::WideValue {
+                declared: known, ..
+            }
+            | EncError::WideCompound { declared: known } = &mut e.error
+            {
+                if inside(span, e.span) {
+                    *known = known.or(declared);
+                    return true;
+                }
+                if inside(e.span, span) {
+                    e.span = span;
+                    *known = known.or(declared);
+                    return true;
+                }
+            }
+        }
+        false
     }
 
     /// How many possible elements a set of type `ty` has, when it is a
@@ -324,7 +347,7 @@ impl Lowerer<'_> {
 
     /// `x`'s dense index in `set`, a failure when the set cannot hold it
     /// (`+=`: every value a step stores is checked against its type).
-    fn wide_element_checked(
+    pub(crate) fn wide_element_checked(
         &mut self,
         x: &Expr,
         set: &Arc<WideSet>,
@@ -463,27 +486,43 @@ impl Lowerer<'_> {
         value: &Expr,
     ) -> Option<St> {
         let (set, firsts) = wide_var(self, kind, var)?;
-        let node = Some(kind);
+        let first: FirstWord = Arc::new(move |ctx, _| Ok(firsts[ctx.self_inst as usize] as usize));
+        let declared = self.spec.nodes[kind].vars[var].span;
+        Some(self.wide_set_assign(set, first, op, value, Some(kind), declared))
+    }
+
+    /// An assignment to a wide set, its words from `first`: a variable,
+    /// or a part of a wide value ([`super::wide_value`]) declared at
+    /// `declared`.
+    pub(crate) fn wide_set_assign(
+        &mut self,
+        set: Arc<WideSet>,
+        first: FirstWord,
+        op: AssignKind,
+        value: &Expr,
+        node: Option<NodeKindId>,
+        declared: Span,
+    ) -> St {
         let n_words = set.words as usize;
         match op {
             AssignKind::SetInsert => {
                 let element = self.wide_element_checked(value, &set, node);
-                Some(Arc::new(move |env, locals| {
+                Arc::new(move |env, locals| {
                     let i = element(&env.ctx(), locals)?;
-                    let first = firsts[env.self_inst as usize] as usize;
+                    let first = first(&env.ctx(), locals)?;
                     env.words[first + i / 64] |= 1 << (i % 64);
                     Ok(())
-                }))
+                })
             }
             AssignKind::SetRemove => {
                 let element = self.wide_element(value, &set, node);
-                Some(Arc::new(move |env, locals| {
+                Arc::new(move |env, locals| {
                     if let Some(i) = element(&env.ctx(), locals)? {
-                        let first = firsts[env.self_inst as usize] as usize;
+                        let first = first(&env.ctx(), locals)?;
                         env.words[first + i / 64] &= !(1 << (i % 64));
                     }
                     Ok(())
-                }))
+                })
             }
             AssignKind::Set => {
                 if let Some(from) = self.wide_place(value, node)
@@ -492,25 +531,25 @@ impl Lowerer<'_> {
                     // A set of another range: each value stored, checked.
                     let to = Storer::new(&from.set.elem, &set.elem);
                     let span = value.span;
-                    return Some(Arc::new(move |env, locals| {
+                    return Arc::new(move |env, locals| {
                         let mut indices = Vec::new();
                         for code in from.set.members(from.words(&env.ctx(), locals)?) {
                             let v = super::value::from_code(code, &from.set.elem);
                             let code = to.store(v, span)?;
                             indices.push(set.dense(code).expect("a stored code is a value"));
                         }
-                        let first = firsts[env.self_inst as usize] as usize;
+                        let first = first(&env.ctx(), locals)?;
                         set_only(&mut env.words[first..first + n_words], indices);
                         Ok(())
-                    }));
+                    });
                 }
                 if let Some(from) = self.wide_place(value, node) {
-                    return Some(Arc::new(move |env, locals| {
-                        let first = firsts[env.self_inst as usize] as usize;
+                    return Arc::new(move |env, locals| {
+                        let first = first(&env.ctx(), locals)?;
                         let source = from.words(&env.ctx(), locals)?.to_vec();
                         env.words[first..first + n_words].copy_from_slice(&source);
                         Ok(())
-                    }));
+                    });
                 }
                 let ExprKind::SetLit(items) = &value.kind else {
                     // A one-word set value: each of its elements, checked.
@@ -520,14 +559,14 @@ impl Lowerer<'_> {
                             ..
                         }) => *elem,
                         _ => {
-                            self.refuse_wide_var(value.span, kind, var);
-                            return Some(Arc::new(|_, _| Ok(())));
+                            self.push_wide_value(value.span, set.elements() as u64, Some(declared));
+                            return Arc::new(|_, _| Ok(()));
                         }
                     };
                     let to = Storer::new(&from, &set.elem);
                     let ex = self.expr(value, node);
                     let span = value.span;
-                    return Some(Arc::new(move |env, locals| {
+                    return Arc::new(move |env, locals| {
                         let mut bits = ex(&env.ctx(), locals)? as u64;
                         let mut indices = Vec::new();
                         while bits != 0 {
@@ -537,23 +576,23 @@ impl Lowerer<'_> {
                             let code = to.store(v, span)?;
                             indices.push(set.dense(code).expect("a stored code is a value"));
                         }
-                        let first = firsts[env.self_inst as usize] as usize;
+                        let first = first(&env.ctx(), locals)?;
                         set_only(&mut env.words[first..first + n_words], indices);
                         Ok(())
-                    }));
+                    });
                 };
                 let items: Vec<_> = (items.iter())
                     .map(|i| self.wide_element_checked(i, &set, node))
                     .collect();
-                Some(Arc::new(move |env, locals| {
+                Arc::new(move |env, locals| {
                     let mut indices = Vec::with_capacity(items.len());
                     for item in &items {
                         indices.push(item(&env.ctx(), locals)?);
                     }
-                    let first = firsts[env.self_inst as usize] as usize;
+                    let first = first(&env.ctx(), locals)?;
                     set_only(&mut env.words[first..first + n_words], indices);
                     Ok(())
-                }))
+                })
             }
             _ => unreachable!("typeck: sets take `=`, `+=` and `-=`"),
         }
