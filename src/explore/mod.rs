@@ -3129,7 +3129,6 @@ impl<'m> Explorer<'m> {
         // Every reachable state's tests evaluated these predicates already,
         // and a failure there settled the property before this phase; a
         // failure here is reported all the same, never read as false.
-        let values = |pred: &Pred| self.eval_all(dense, pred);
         let failed = |(id, error): (u64, RtError)| {
             let mut trace = self.path(id);
             trace.eval_error = Some(EvalError {
@@ -3138,8 +3137,7 @@ impl<'m> Explorer<'m> {
             });
             Ok(Some(trace))
         };
-        let truth = |pred: &Pred| self.eval_all_as(dense, pred, |v| v != 0);
-        match self.liveness_query(dense, prop, &truth, &values) {
+        match self.liveness_query(dense, prop) {
             Ok(outcome) => outcome,
             // Stopped by a limit or a signal while it ran (see `halt`).
             Err((_, e)) if e.kind == RtErrorKind::Interrupted => {
@@ -3149,24 +3147,30 @@ impl<'m> Explorer<'m> {
         }
     }
 
-    /// [`Self::liveness`] once the predicates' values are known; `Err`: a
-    /// predicate failed in a state (its id).
-    #[allow(clippy::type_complexity)]
+    /// [`Self::liveness`] once the predicates' values are known (all of a
+    /// property's in one pass over the states); `Err`: a predicate failed
+    /// in a state (its id), the first in the property's order.
     fn liveness_query(
         &self,
         dense: &liveness::Dense,
         prop: &CompiledProperty,
-        truth: &dyn Fn(&Pred) -> Result<Vec<bool>, (u64, RtError)>,
-        values: &dyn Fn(&Pred) -> Result<Vec<i64>, (u64, RtError)>,
     ) -> Result<Result<Option<Trace>, StopReason>, (u64, RtError)> {
-        let not = |v: &[bool]| -> Vec<bool> { v.iter().map(|b| !b).collect() };
-        let and = |a: &[bool], b: &[bool]| -> Vec<bool> {
-            a.iter().zip(b).map(|(x, y)| *x && *y).collect()
+        let not = |mut v: Vec<bool>| -> Vec<bool> {
+            v.iter_mut().for_each(|b| *b = !*b);
+            v
+        };
+        let and = |mut a: Vec<bool>, b: &[bool]| -> Vec<bool> {
+            a.iter_mut().zip(b).for_each(|(x, y)| *x = *x && *y);
+            a
         };
         Ok(match prop {
             CompiledProperty::LeadsTo(p, q) | CompiledProperty::Ensures(p, q) => {
-                let not_q = not(&truth(q)?);
-                let start = and(&truth(p)?, &not_q);
+                let mut columns = self
+                    .eval_columns(dense, &[(q, false), (p, false)])
+                    .into_iter();
+                let (q, p) = (columns.next().expect("q"), columns.next().expect("p"));
+                let not_q = not(q?.truth());
+                let start = and(p?.truth(), &not_q);
                 self.fair_counterexample(
                     dense,
                     &liveness::Query {
@@ -3177,7 +3181,8 @@ impl<'m> Explorer<'m> {
                 )
             }
             CompiledProperty::Transient(p) => {
-                let p = truth(p)?;
+                let p = (self.eval_columns(dense, &[(p, false)]).pop()).expect("p")?;
+                let p = p.truth();
                 self.fair_counterexample(
                     dense,
                     &liveness::Query {
@@ -3192,11 +3197,15 @@ impl<'m> Explorer<'m> {
                 while_cond,
                 until,
             } => {
-                let mut active = truth(while_cond)?;
-                if let Some(u) = until {
-                    active = and(&active, &not(&truth(u)?));
+                let mut preds = vec![(while_cond, false)];
+                preds.extend(until.iter().map(|u| (u, false)));
+                preds.push((measure, true));
+                let mut columns = self.eval_columns(dense, &preds).into_iter();
+                let mut active = columns.next().expect("while")?.truth();
+                if until.is_some() {
+                    active = and(active, &not(columns.next().expect("until")?.truth()));
                 }
-                let values = values(measure)?;
+                let values = columns.next().expect("measure")?.values();
                 self.fair_counterexample(
                     dense,
                     &liveness::Query {

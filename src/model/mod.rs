@@ -327,7 +327,7 @@ impl Model {
 impl Model {
     /// The symmetry the explorer reduces by. With a liveness property, the
     /// fair-cycle search runs on the quotient and lifts it
-    /// (src/explore/liveness.rs), numbering renamings in a `u64`: a spec
+    /// (src/explore/liveness/), numbering renamings in a `u64`: a spec
     /// with more renamings than that is explored in full.
     pub fn reduction(&self) -> Option<&Symmetry> {
         let liveness = self.properties.iter().any(|p| {

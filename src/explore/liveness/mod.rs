@@ -29,9 +29,13 @@
 //! the lasso is made a real run.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use rayon::prelude::*;
+
+mod graph;
+
+use graph::{Graph, Lift, fair_components, fair_cycle};
 
 use super::store::{Shard, global_id, lookup_hash, place, split_id};
 use super::{Explorer, Lasso, StopReason, Trace};
@@ -61,14 +65,19 @@ impl Dense {
     /// stored them (`order`: global ids, level after level; each level
     /// after the first starts at an index of `level_starts`).
     pub(super) fn new(order: Vec<u64>, level_starts: Vec<u32>, shards: &[Shard]) -> Dense {
-        let mut by_shard: Vec<Vec<u32>> = shards.iter().map(|s| vec![u32::MAX; s.len()]).collect();
-        for (d, &g) in order.iter().enumerate() {
+        // Filled in parallel: each state has a slot of its own.
+        let by_shard: Vec<Vec<AtomicU32>> = (shards.iter())
+            .map(|s| (0..s.len()).map(|_| AtomicU32::new(u32::MAX)).collect())
+            .collect();
+        order.par_iter().enumerate().for_each(|(d, &g)| {
             let (s, l) = split_id(g);
-            by_shard[s][l as usize] = d as u32;
-        }
+            by_shard[s][l as usize].store(d as u32, Ordering::Relaxed);
+        });
         Dense {
             globals: order,
-            by_shard,
+            by_shard: (by_shard.into_iter())
+                .map(|v| v.into_iter().map(AtomicU32::into_inner).collect())
+                .collect(),
             level_starts,
         }
     }
@@ -76,6 +85,14 @@ impl Dense {
     /// The BFS depth of dense state `i` (0 for initial states).
     fn depth(&self, i: u32) -> u32 {
         self.level_starts.partition_point(|&start| start <= i) as u32
+    }
+
+    /// Where the level after dense state `i`'s starts (the number of
+    /// states when it is the last): a step from `i` leads either there or
+    /// further, one level deeper, or back, to a state below this bound.
+    fn next_level(&self, i: u32) -> u32 {
+        let depth = self.depth(i) as usize;
+        (self.level_starts.get(depth).copied()).unwrap_or(self.globals.len() as u32)
     }
 
     /// Bytes held.
@@ -95,6 +112,31 @@ impl Dense {
     }
 }
 
+/// A predicate's values over every state, in dense order
+/// ([`Explorer::eval_columns`]).
+pub(super) enum Column {
+    Truth(Vec<bool>),
+    Value(Vec<i64>),
+}
+
+impl Column {
+    /// The truth values.
+    pub(super) fn truth(self) -> Vec<bool> {
+        match self {
+            Column::Truth(v) => v,
+            Column::Value(v) => v.into_iter().map(|x| x != 0).collect(),
+        }
+    }
+
+    /// The values.
+    pub(super) fn values(self) -> Vec<i64> {
+        match self {
+            Column::Value(v) => v,
+            Column::Truth(v) => v.into_iter().map(i64::from).collect(),
+        }
+    }
+}
+
 /// The memory [`Explorer::raw_node`] works in, one per thread.
 #[derive(Default)]
 struct Work {
@@ -108,6 +150,9 @@ struct Work {
     words: Vec<u64>,
     /// A successor's orbit representative, under symmetry.
     canon: super::Canon,
+    /// A run's steps, and a state's enabled tasks, for [`Explorer::take_in_piece`].
+    nodes: Nodes,
+    en: Vec<u32>,
 }
 
 /// A step to a successor not looked up yet ([`Explorer::raw_nodes_in`]).
@@ -295,57 +340,6 @@ impl Computed {
     fn bytes(&self) -> usize {
         self.0.iter().map(Nodes::bytes).sum()
     }
-
-    /// How many edges the states have in all.
-    fn n_edges(&self) -> usize {
-        self.0.iter().map(|n| n.edges.len()).sum()
-    }
-}
-
-/// The subgraph `R` in compressed sparse rows. Node `i` of the graph is
-/// dense state `states[i]`.
-struct Graph {
-    states: Vec<u32>,
-    edge_start: Vec<u32>,
-    /// (target graph node, task index or `NO_TASK`); only edges inside `R`
-    /// that change the state and keep the measure.
-    edges: Vec<(u32, u32)>,
-    /// Under symmetry, by edge: the number of the renaming from the
-    /// successor to the stored target ([`Symmetry::rank`]); else empty.
-    renamings: Vec<u64>,
-    enabled_start: Vec<u32>,
-    /// Task indices enabled at each node, sorted.
-    enabled: Vec<u32>,
-    /// Interned tasks: index → whether strongly fair.
-    strong: Vec<bool>,
-    /// Interned tasks: index → task.
-    tasks: Vec<Task>,
-}
-
-impl Graph {
-    fn edges(&self, v: u32) -> &[(u32, u32)] {
-        &self.edges[self.edge_start[v as usize] as usize..self.edge_start[v as usize + 1] as usize]
-    }
-
-    /// The renamings of [`Graph::edges`]`(v)`, under symmetry.
-    fn renamings(&self, v: u32) -> &[u64] {
-        match self.renamings.is_empty() {
-            true => &[],
-            false => {
-                &self.renamings
-                    [self.edge_start[v as usize] as usize..self.edge_start[v as usize + 1] as usize]
-            }
-        }
-    }
-
-    fn enabled(&self, v: u32) -> &[u32] {
-        &self.enabled
-            [self.enabled_start[v as usize] as usize..self.enabled_start[v as usize + 1] as usize]
-    }
-
-    fn len(&self) -> usize {
-        self.states.len()
-    }
 }
 
 /// What the search is about.
@@ -376,7 +370,7 @@ struct Region {
     node_of: Vec<u32>,
     /// By dense index: how many edges of `R` lead to the state from states
     /// not yet trimmed ([`Explorer::trim`]); empty when there is no cycle.
-    in_degree: Vec<u32>,
+    in_degree: Vec<AtomicU32>,
     /// By position: no fair task is enabled at the state.
     idle: Vec<bool>,
     /// Interned tasks: task → index, index → task.
@@ -386,6 +380,49 @@ struct Region {
     /// computed them, when they fit the budget it sets; else the later
     /// passes compute them again.
     kept: Option<Kept>,
+    /// When `kept` would not fit: only the targets of `R`'s edges, which
+    /// is all [`Explorer::trim`] needs; else it computes them again.
+    targets: Option<Targets>,
+    /// Whether an edge of `R` leads back: to a state no deeper than the
+    /// one it leaves. Every cycle takes such an edge (depth cannot grow
+    /// all the way round), so without one `R` has no cycle.
+    back: bool,
+}
+
+/// A task not interned yet, in the rows of a [`TakenIn`]: `UNKNOWN + k`
+/// stands for its `unknown[k]` (task indices stay far below).
+const UNKNOWN: u32 = 1 << 31;
+
+/// What the region pass shares between the threads taking a piece in.
+struct Shared<'a> {
+    query: &'a Query<'a>,
+    /// See [`Explorer::region`].
+    node_of: &'a [AtomicU32],
+    in_degree: &'a [AtomicU32],
+}
+
+/// What [`Explorer::take_in_piece`] makes of a run of states of a piece.
+struct TakenIn {
+    /// The successors new to `R`, in no particular order.
+    found: Vec<u32>,
+    /// The run's rows (when edges are kept), with tasks coded: an index
+    /// of the task index as the piece began, [`NO_TASK`], or `UNKNOWN + k`.
+    rows: Option<Kept>,
+    /// By state of the run: no fair task is enabled there.
+    idle: Vec<bool>,
+    /// The tasks the index did not have, in the order they were met.
+    unknown: Vec<Task>,
+    /// Whether an edge of `R` from the run leads back ([`Region::back`]).
+    back: bool,
+}
+
+impl TakenIn {
+    fn bytes(&self) -> usize {
+        4 * self.found.capacity()
+            + self.idle.capacity()
+            + self.rows.as_ref().map_or(0, Kept::bytes)
+            + std::mem::size_of::<Task>() * self.unknown.capacity()
+    }
 }
 
 /// `R`'s edges inside it and the tasks enabled at its states, by position
@@ -408,6 +445,45 @@ struct Kept {
     /// (sorted): a state's enabled tasks are these and its edges' tasks
     /// ([`Kept::enabled_at`]), most of them on edges that stay in `R`.
     enabled_off_edges: Vec<u32>,
+}
+
+/// The targets of `R`'s edges, by position in `R`'s order, in compressed
+/// rows: [`Kept`] without tasks and renamings, half its room.
+struct Targets {
+    start: Vec<u32>,
+    to: Vec<u32>,
+}
+
+impl Targets {
+    /// The targets of the edges kept so far.
+    fn of(kept: &Kept) -> Targets {
+        Targets {
+            start: kept.edge_start.clone(),
+            to: kept.edges.iter().map(|&(to, _)| to).collect(),
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        4 * (self.start.capacity() + self.to.capacity())
+    }
+
+    fn row(&self, at: usize) -> &[u32] {
+        &self.to[self.start[at] as usize..self.start[at + 1] as usize]
+    }
+
+    /// Appends the targets of a run's rows ([`TakenIn::rows`]).
+    fn append(&mut self, rows: &Kept) {
+        fn lean<T>(v: &mut Vec<T>, more: usize) {
+            if v.capacity() - v.len() < more {
+                v.reserve_exact(more.max(v.len() / 8));
+            }
+        }
+        let base = self.to.len() as u32;
+        lean(&mut self.to, rows.edges.len());
+        lean(&mut self.start, rows.edge_start.len());
+        self.to.extend(rows.edges.iter().map(|&(to, _)| to));
+        (self.start).extend(rows.edge_start[1..].iter().map(|&e| e + base));
+    }
 }
 
 /// Pushes `x` on `v`, growing it by an eighth when it is full rather
@@ -450,18 +526,46 @@ impl Kept {
         }
     }
 
-    /// Makes room for `edges` more edges and `states` more states at
-    /// once (a piece's), so that the vectors grow once a piece.
-    fn reserve(&mut self, edges: usize, states: usize) {
-        let lean = |have: usize, more: usize| more.max(have / 8);
-        let (n_edges, n_states) = (self.edges.len(), self.edge_start.len());
-        self.edges.reserve_exact(lean(n_edges, edges));
-        if self.symmetric {
-            self.renamings
-                .reserve_exact(lean(self.renamings.len(), edges));
+    /// Makes room for `edges` more edges, `states` more states and `off`
+    /// more tasks off edges at once (a piece's), so that the vectors grow
+    /// at most once a piece, by at least an eighth.
+    fn reserve(&mut self, edges: usize, states: usize, off: usize) {
+        fn lean<T>(v: &mut Vec<T>, more: usize) {
+            if v.capacity() - v.len() < more {
+                v.reserve_exact(more.max(v.len() / 8));
+            }
         }
-        self.edge_start.reserve_exact(lean(n_states, states));
-        self.enabled_start.reserve_exact(lean(n_states, states));
+        lean(&mut self.edges, edges);
+        if self.symmetric {
+            lean(&mut self.renamings, edges);
+        }
+        lean(&mut self.edge_start, states);
+        lean(&mut self.enabled_start, states);
+        lean(&mut self.enabled_off_edges, off);
+    }
+
+    /// Appends the rows of a run ([`TakenIn::rows`]), their unknown tasks
+    /// `UNKNOWN + k` now interned as `map[k]`.
+    fn append(&mut self, rows: &Kept, map: &[u32]) {
+        let (edges, off) = (self.edges.len() as u32, self.enabled_off_edges.len() as u32);
+        let code = |t: u32| match t {
+            NO_TASK => NO_TASK,
+            t if t >= UNKNOWN => map[(t - UNKNOWN) as usize],
+            t => t,
+        };
+        if map.is_empty() {
+            self.edges.extend_from_slice(&rows.edges);
+            self.enabled_off_edges
+                .extend_from_slice(&rows.enabled_off_edges);
+        } else {
+            self.edges
+                .extend(rows.edges.iter().map(|&(to, t)| (to, code(t))));
+            self.enabled_off_edges
+                .extend(rows.enabled_off_edges.iter().map(|&t| code(t)));
+        }
+        self.renamings.extend_from_slice(&rows.renamings);
+        (self.edge_start).extend(rows.edge_start[1..].iter().map(|&e| e + edges));
+        (self.enabled_start).extend(rows.enabled_start[1..].iter().map(|&e| e + off));
     }
 
     /// Ends the state being added, whose tasks enabled are `enabled` (in
@@ -511,70 +615,103 @@ impl Region {
         4 * (self.states.capacity() + self.node_of.capacity() + self.in_degree.capacity())
             + self.idle.capacity()
             + self.kept.as_ref().map_or(0, Kept::bytes)
+            + self.targets.as_ref().map_or(0, Targets::bytes)
     }
 }
 
 impl Explorer<'_> {
-    /// Evaluates a predicate on every state, in dense order; `Err`: the
-    /// first state (in dense order) where it fails, and why.
-    pub(super) fn eval_all(&self, dense: &Dense, pred: &Pred) -> Result<Vec<i64>, (u64, RtError)> {
-        self.eval_all_as(dense, pred, |v| v)
-    }
-
-    /// [`Self::eval_all`], each value turned into a `T` as it comes.
-    pub(super) fn eval_all_as<T: Send + Default>(
+    /// Evaluates predicates on every state, in one pass (each state is
+    /// loaded once for all of them), into a column each in dense order:
+    /// truth values, or the values themselves for those marked `true`.
+    /// `Err` for a predicate: the first state (in dense order) where it
+    /// fails, and why.
+    #[allow(clippy::type_complexity)]
+    pub(super) fn eval_columns(
         &self,
         dense: &Dense,
-        pred: &Pred,
-        each: impl Fn(i64) -> T + Sync,
-    ) -> Result<Vec<T>, (u64, RtError)> {
+        preds: &[(&Pred, bool)],
+    ) -> Vec<Result<Column, (u64, RtError)>> {
+        const CHUNK: usize = 1 << 10;
         let model = self.shared.model;
+        let n = dense.globals.len();
+        let mut columns: Vec<Column> = (preds.iter())
+            .map(|&(_, value)| match value {
+                true => Column::Value(vec![0; n]),
+                false => Column::Truth(vec![false; n]),
+            })
+            .collect();
+        // By run of `CHUNK` states: its part of each column.
+        enum Part<'a> {
+            Truth(&'a mut [bool]),
+            Value(&'a mut [i64]),
+        }
+        let mut runs: Vec<Vec<Part>> = (0..n.div_ceil(CHUNK)).map(|_| Vec::new()).collect();
+        for column in columns.iter_mut() {
+            match column {
+                Column::Truth(v) => (v.chunks_mut(CHUNK).zip(runs.iter_mut()))
+                    .for_each(|(part, run)| run.push(Part::Truth(part))),
+                Column::Value(v) => (v.chunks_mut(CHUNK).zip(runs.iter_mut()))
+                    .for_each(|(part, run)| run.push(Part::Value(part))),
+            }
+        }
         // The failure reported is the first in dense order, whatever the
-        // threads; the values are collected without it (a `Result` each
-        // would take several times their room).
-        let first: std::sync::Mutex<Option<(usize, u64, RtError)>> = Default::default();
-        // The predicate reads only the bits of the search's key of state
-        // tests: states that agree on them share its value.
+        // threads.
+        type First = std::sync::Mutex<Option<(usize, u64, RtError)>>;
+        let first: Vec<First> = preds.iter().map(|_| First::default()).collect();
+        // The predicates read only the bits of the search's key of state
+        // tests: states that agree on them share their values.
         let key_of = |state: &[u64]| {
             (self.shared.pred_key).map(|[(a, ma), (b, mb)]| [state[a] & ma, state[b] & mb])
         };
-        let values = (dense.globals.par_iter().enumerate())
-            .map_init(
-                // An evaluation that runs long stops when the check must
-                // (see `Explorer::liveness`).
-                || {
-                    let watch = halt::Watch::new(&self.halt.flag);
-                    (Vec::new(), Vec::new(), ValueCache::default(), watch)
-                },
-                |(locals, state, cache, _), (d, &g)| {
+        runs.into_par_iter().enumerate().for_each_init(
+            // An evaluation that runs long stops when the check must (see
+            // `Explorer::liveness`).
+            || {
+                let watch = halt::Watch::new(&self.halt.flag);
+                let caches: Vec<ValueCache> = preds.iter().map(|_| ValueCache::default()).collect();
+                (Vec::new(), Vec::new(), caches, watch)
+            },
+            |(locals, state, caches, _), (r, mut parts)| {
+                let start = r * CHUNK;
+                for d in start..n.min(start + CHUNK) {
+                    let g = dense.globals[d];
                     self.load(g, state);
                     let key = key_of(state);
-                    let value = match key.and_then(|k| cache.get(k)) {
-                        Some(v) => Ok(v),
-                        None => pred.eval(model, state, locals),
-                    };
-                    match value {
-                        Ok(v) => {
-                            if let Some(k) = key {
-                                cache.insert(k, v);
+                    let each = preds.iter().zip(caches.iter_mut()).zip(&mut parts);
+                    for (p, (((pred, _), cache), part)) in each.enumerate() {
+                        let value = match key.and_then(|k| cache.get(k)) {
+                            Some(v) => Ok(v),
+                            None => pred.eval(model, state, locals),
+                        };
+                        match value {
+                            Ok(v) => {
+                                if let Some(k) = key {
+                                    cache.insert(k, v);
+                                }
+                                match part {
+                                    Part::Truth(t) => t[d - start] = v != 0,
+                                    Part::Value(t) => t[d - start] = v,
+                                }
                             }
-                            each(v)
-                        }
-                        Err(e) => {
-                            let mut first = first.lock().expect("no panic holds it");
-                            if first.as_ref().is_none_or(|(at, _, _)| d < *at) {
-                                *first = Some((d, g, e));
+                            Err(e) => {
+                                let mut first = first[p].lock().expect("no panic holds it");
+                                if first.as_ref().is_none_or(|(at, _, _)| d < *at) {
+                                    *first = Some((d, g, e));
+                                }
                             }
-                            T::default()
                         }
                     }
+                }
+            },
+        );
+        (columns.into_iter().zip(first))
+            .map(
+                |(column, first)| match first.into_inner().expect("no panic holds it") {
+                    Some((_, g, e)) => Err((g, e)),
+                    None => Ok(column),
                 },
             )
-            .collect();
-        match first.into_inner().expect("no panic holds it") {
-            Some((_, g, e)) => Err((g, e)),
-            None => Ok(values),
-        }
+            .collect()
     }
 
     /// The steps of dense state `index` that change it: their targets
@@ -667,6 +804,20 @@ impl Explorer<'_> {
     /// each one's record fetched a few ahead. When `stoppable`, a raised
     /// stop flag ends it early, with the nodes of the states before.
     fn raw_nodes_in(&self, dense: &Dense, ids: &[u32], work: &mut Work, stoppable: bool) -> Nodes {
+        let mut nodes = Nodes::default();
+        self.raw_nodes_into(dense, ids, work, stoppable, &mut nodes);
+        nodes
+    }
+
+    /// [`Self::raw_nodes_in`] into `nodes`, whose room is reused.
+    fn raw_nodes_into(
+        &self,
+        dense: &Dense,
+        ids: &[u32],
+        work: &mut Work,
+        stoppable: bool,
+        nodes: &mut Nodes,
+    ) {
         let model: &Model = self.shared.model;
         let packed = self.shared.packed.is_some();
         let fixed_words = self.shared.store_words;
@@ -680,17 +831,17 @@ impl Explorer<'_> {
             pending,
             words,
             canon,
+            ..
         } = work;
         pending.clear();
         words.clear();
         // A guard that runs long stops when the check must; its node is
         // then wrong, and dropped with the piece (`raw_nodes`).
         let _watch = stoppable.then(|| halt::Watch::new(&self.halt.flag));
-        let mut nodes = Nodes {
-            edge_start: Vec::with_capacity(ids.len() + 1),
-            enabled_start: Vec::with_capacity(ids.len() + 1),
-            ..Nodes::default()
-        };
+        nodes.edge_start.clear();
+        nodes.edges.clear();
+        nodes.enabled_start.clear();
+        nodes.enabled.clear();
         nodes.enabled_start.push(0);
         for (n, &index) in ids.iter().enumerate() {
             if stoppable && self.halt.flag.load(Ordering::Relaxed) {
@@ -740,7 +891,7 @@ impl Explorer<'_> {
         let n_nodes = nodes.len();
         let Nodes {
             edge_start, edges, ..
-        } = &mut nodes;
+        } = nodes;
         let mut push = |e: &Edge, to: u32| {
             while edge_start.len() <= e.node as usize {
                 edge_start.push(edges.len() as u32);
@@ -763,7 +914,6 @@ impl Explorer<'_> {
         while edge_start.len() <= n_nodes {
             edge_start.push(edges.len() as u32);
         }
-        nodes
     }
 
     /// The lookups of [`Self::raw_nodes_in`] for states with networks:
@@ -816,19 +966,22 @@ impl Explorer<'_> {
             return self.acyclic_region(dense, query);
         }
         let n = dense.globals.len();
-        let mut node_of = vec![u32::MAX; n];
-        let mut states: Vec<u32> = Vec::new();
+        // By dense index: the position in `R` (`u32::MAX`: outside,
+        // `u32::MAX - 1`: found for the next level), and how many edges of
+        // `R` lead to the state. Atomic, as the threads that take a piece
+        // in find states and count edges at once.
+        let node_of: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(u32::MAX)).collect();
+        let in_degree: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(0)).collect();
         let mut frontier: Vec<u32> = (0..n as u32)
+            .into_par_iter()
             .filter(|&i| query.start[i as usize] && query.stay[i as usize])
             .collect();
-        for &i in &frontier {
-            node_of[i as usize] = states.len() as u32;
-            states.push(i);
+        for (at, &i) in frontier.iter().enumerate() {
+            node_of[i as usize].store(at as u32, Ordering::Relaxed);
         }
+        let mut states: Vec<u32> = frontier.clone();
         let mut index_of = TaskIndex::default();
         let mut tasks: Vec<Task> = Vec::new();
-        // By dense index (only `R`'s are used): edges of `R` into it.
-        let mut in_degree = vec![0u32; n];
         let mut idle: Vec<bool> = Vec::new();
         let mut piece_max = 0;
         // The edges are kept while they take no more than the visited set
@@ -839,89 +992,173 @@ impl Explorer<'_> {
         // (Without a step back, no cycle is looked for: nothing to keep.)
         let keep = self.backward && !self.options.recompute_liveness_edges;
         let mut kept = keep.then(|| Kept::new(symmetric));
-        // Scratch: the tasks enabled at a state, interned.
-        let mut en: Vec<u32> = Vec::new();
+        let mut targets: Option<Targets> = None;
+        let mut back = false;
+        let shared = Shared {
+            query,
+            node_of: &node_of,
+            in_degree: &in_degree,
+        };
         while !frontier.is_empty() {
             let mut next = Vec::new();
-            let pieces: Vec<&[u32]> = frontier.chunks(LIVENESS_CHUNK).collect();
-            // The successors of the piece after the one being taken in.
-            let mut ahead: Option<Computed> = None;
-            for (p, &piece) in pieces.iter().enumerate() {
-                if kept.as_ref().is_some_and(|k| k.bytes() > budget) {
-                    kept = None;
+            for piece in frontier.chunks(LIVENESS_CHUNK) {
+                if let Some(k) = kept.take_if(|k| k.bytes() > budget) {
+                    // Half the room: the trim still needs no successor.
+                    targets = Some(Targets::of(&k));
+                }
+                if targets.as_ref().is_some_and(|t| t.bytes() > budget) {
+                    targets = None;
                 }
                 let held = self.held_bytes(&[])
                     + dense.bytes()
                     + 8 * n
                     + states.capacity() * 4
-                    + kept.as_ref().map_or(0, Kept::bytes);
-                // Two pieces' successors are held at once: this one's and
-                // the next one's.
-                if let Some(reason) = self.must_stop(held, 2 * piece_max) {
+                    + kept.as_ref().map_or(0, Kept::bytes)
+                    + targets.as_ref().map_or(0, Targets::bytes);
+                if let Some(reason) = self.must_stop(held, piece_max) {
                     return Err(reason);
                 }
-                let computed = match ahead.take() {
-                    Some(computed) => computed,
-                    None => self.raw_nodes(dense, piece, pool)?,
-                };
-                piece_max = piece_max.max(computed.bytes());
-                let take_in = || {
-                    if let Some(k) = kept.as_mut() {
-                        k.reserve(computed.n_edges(), piece.len());
-                    }
-                    for (&i, (edges, enabled)) in piece.iter().zip(computed.each()) {
-                        let mut intern = |t: Task| -> u32 {
-                            *index_of.entry(t).or_insert_with(|| {
-                                tasks.push(t);
+                let rows = kept.is_some() || targets.is_some();
+                let taken = self.take_in_piece(dense, &shared, piece, &index_of, rows, pool)?;
+                piece_max = piece_max.max(taken.iter().map(TakenIn::bytes).sum());
+                // In order: the tasks met first are interned first, and the
+                // rows follow `R`'s order.
+                if let Some(k) = kept.as_mut() {
+                    let rows = || taken.iter().filter_map(|t| t.rows.as_ref());
+                    k.reserve(
+                        rows().map(|r| r.edges.len()).sum(),
+                        rows().map(|r| r.edge_start.len() - 1).sum(),
+                        rows().map(|r| r.enabled_off_edges.len()).sum(),
+                    );
+                }
+                for t in &taken {
+                    let map: Vec<u32> = (t.unknown.iter())
+                        .map(|&u| {
+                            *index_of.entry(u).or_insert_with(|| {
+                                tasks.push(u);
                                 tasks.len() as u32 - 1
                             })
-                        };
-                        for &Out { to, task, renaming } in edges {
-                            if !query.kept(i, to) {
-                                continue;
-                            }
-                            if node_of[to as usize] == u32::MAX {
-                                node_of[to as usize] = u32::MAX - 1;
-                                next.push(to);
-                            }
-                            in_degree[to as usize] += 1;
-                            let t = task.map_or(NO_TASK, &mut intern);
-                            if let Some(k) = kept.as_mut() {
-                                k.push_edge(to, t, renaming);
-                            }
+                        })
+                        .collect();
+                    if let Some(rows) = &t.rows {
+                        match (kept.as_mut(), targets.as_mut()) {
+                            (Some(k), _) => k.append(rows, &map),
+                            (None, Some(targets)) => targets.append(rows),
+                            (None, None) => {}
                         }
-                        en.clear();
-                        en.extend(enabled.iter().map(|&t| intern(t)));
-                        if let Some(k) = kept.as_mut() {
-                            k.end_state(&mut en);
-                        }
-                        idle.push(enabled.is_empty());
                     }
-                };
-                // Taking a piece in is sequential: the other threads
-                // compute the next piece's successors meanwhile.
-                let (following, ()) = rayon::join(
-                    || (pieces.get(p + 1)).map(|&then| self.raw_nodes(dense, then, pool)),
-                    take_in,
-                );
-                ahead = following.transpose()?;
+                    idle.extend_from_slice(&t.idle);
+                    next.extend_from_slice(&t.found);
+                    back |= t.back;
+                }
             }
-            next.sort_unstable();
+            next.par_sort_unstable();
             for &i in &next {
-                node_of[i as usize] = states.len() as u32;
+                node_of[i as usize].store(states.len() as u32, Ordering::Relaxed);
                 states.push(i);
             }
             frontier = next;
         }
         Ok(Region {
             states,
-            node_of,
+            node_of: node_of.into_iter().map(AtomicU32::into_inner).collect(),
             in_degree,
             idle,
             index_of,
             tasks,
             kept,
+            targets,
+            back,
         })
+    }
+
+    /// Takes a piece of `R`'s frontier in, in parallel runs of 64 states:
+    /// computes their successors, finds the states new to `R` and counts
+    /// the edges of `R` into each; and gives back, per run, those found,
+    /// which states enable no fair task, and (when `keep`) the runs' rows,
+    /// their tasks coded against `index_of` as it is ([`TakenIn`]).
+    fn take_in_piece(
+        &self,
+        dense: &Dense,
+        shared: &Shared,
+        piece: &[u32],
+        index_of: &TaskIndex,
+        keep: bool,
+        pool: &Pool,
+    ) -> Result<Vec<TakenIn>, StopReason> {
+        let symmetric = self.shared.sym.is_some();
+        let taken = piece
+            .par_chunks(64)
+            .map(|ids| {
+                let mut work = pool.take().unwrap_or_default();
+                let mut nodes = std::mem::take(&mut work.nodes);
+                self.raw_nodes_into(dense, ids, &mut work, true, &mut nodes);
+                let mut out = TakenIn {
+                    found: Vec::new(),
+                    rows: keep.then(|| Kept::new(symmetric)),
+                    idle: Vec::with_capacity(ids.len()),
+                    unknown: Vec::new(),
+                    back: false,
+                };
+                let en = &mut work.en;
+                for (&i, (edges, enabled)) in ids.iter().zip(nodes.each()) {
+                    let unknown = &mut out.unknown;
+                    let mut code = |t: Task| -> u32 {
+                        match index_of.get(&t) {
+                            Some(&x) => x,
+                            None => {
+                                let k = match unknown.iter().position(|&u| u == t) {
+                                    Some(k) => k,
+                                    None => {
+                                        unknown.push(t);
+                                        unknown.len() - 1
+                                    }
+                                };
+                                UNKNOWN + k as u32
+                            }
+                        }
+                    };
+                    let forward = dense.next_level(i);
+                    for &Out { to, task, renaming } in edges {
+                        if !shared.query.kept(i, to) {
+                            continue;
+                        }
+                        out.back |= to < forward;
+                        let at = &shared.node_of[to as usize];
+                        if at.load(Ordering::Relaxed) == u32::MAX
+                            && at
+                                .compare_exchange(
+                                    u32::MAX,
+                                    u32::MAX - 1,
+                                    Ordering::Relaxed,
+                                    Ordering::Relaxed,
+                                )
+                                .is_ok()
+                        {
+                            out.found.push(to);
+                        }
+                        shared.in_degree[to as usize].fetch_add(1, Ordering::Relaxed);
+                        let t = task.map_or(NO_TASK, &mut code);
+                        if let Some(rows) = out.rows.as_mut() {
+                            rows.push_edge(to, t, renaming);
+                        }
+                    }
+                    en.clear();
+                    en.extend(enabled.iter().map(|&t| code(t)));
+                    if let Some(rows) = out.rows.as_mut() {
+                        rows.end_state(en);
+                    }
+                    out.idle.push(enabled.is_empty());
+                }
+                work.nodes = nodes;
+                pool.put(work);
+                out
+            })
+            .collect();
+        match self.halt.flag.load(Ordering::Relaxed) {
+            true => Err(self.must_stop(0, 0).unwrap_or(StopReason::Interrupted)),
+            false => Ok(taken),
+        }
     }
 
     /// [`Self::region`] when the graph has no cycle and every state of
@@ -931,23 +1168,25 @@ impl Explorer<'_> {
     /// matters: the search noted them, so no successor is computed.
     fn acyclic_region(&self, dense: &Dense, query: &Query) -> Result<Region, StopReason> {
         let n = dense.globals.len();
-        let states: Vec<u32> = (0..n as u32).filter(|&i| query.stay[i as usize]).collect();
+        let states: Vec<u32> = (0..n as u32)
+            .into_par_iter()
+            .filter(|&i| query.stay[i as usize])
+            .collect();
         // The search noted the states it expanded that have no fair step;
         // the others it did not expand lie outside a bound.
         let mut noted = self.idle.clone();
-        noted.sort_unstable();
+        noted.par_sort_unstable();
         let held = self.held_bytes(&[]) + dense.bytes() + 5 * n + 8 * noted.len();
         if let Some(reason) = self.must_stop(held, 0) {
             return Err(reason);
         }
-        let mut stored = Vec::new();
-        let idle = (states.iter())
-            .map(|&i| {
+        let idle = (states.par_iter())
+            .map_init(Vec::new, |stored, &i| {
                 let g = dense.globals[i as usize];
                 noted.binary_search(&g).is_ok() || {
                     !self.shared.model.bounds.is_empty() && {
-                        self.load(g, &mut stored);
-                        !self.inside_bounds(&stored)
+                        self.load(g, stored);
+                        !self.inside_bounds(stored)
                     }
                 }
             })
@@ -960,6 +1199,8 @@ impl Explorer<'_> {
             index_of: TaskIndex::default(),
             tasks: Vec::new(),
             kept: None,
+            targets: None,
+            back: false,
         })
     }
 
@@ -976,18 +1217,40 @@ impl Explorer<'_> {
         region: &mut Region,
         pool: &Pool,
     ) -> Result<(), StopReason> {
-        let mut frontier: Vec<u32> = (region.states.iter().copied())
-            .filter(|&i| region.in_degree[i as usize] == 0)
+        let in_degree = &region.in_degree;
+        let mut frontier: Vec<u32> = (region.states.par_iter().copied())
+            .filter(|&i| in_degree[i as usize].load(Ordering::Relaxed) == 0)
             .collect();
-        if let Some(kept) = &region.kept {
-            while let Some(i) = frontier.pop() {
-                for &(to, _) in &kept.edges[kept.edges(region.position(i))] {
-                    let left = &mut region.in_degree[to as usize];
-                    *left -= 1;
-                    if *left == 0 {
-                        frontier.push(to);
+        // Takes an edge into `to` away; true: none is left.
+        let unlink = |to: u32| in_degree[to as usize].fetch_sub(1, Ordering::Relaxed) == 1;
+        if region.kept.is_some() || region.targets.is_some() {
+            // Level by level, in parallel: which states go does not depend
+            // on the order the edges are taken away in.
+            let region = &*region;
+            let each_target = |i: u32, gone: &mut Vec<u32>| {
+                let at = region.position(i);
+                let mut take = |to: u32| {
+                    if unlink(to) {
+                        gone.push(to);
                     }
+                };
+                match (&region.kept, &region.targets) {
+                    (Some(kept), _) => (kept.edges[kept.edges(at)].iter()).for_each(|e| take(e.0)),
+                    (None, Some(targets)) => targets.row(at).iter().for_each(|&to| take(to)),
+                    (None, None) => {}
                 }
+            };
+            while !frontier.is_empty() {
+                frontier = frontier
+                    .par_chunks(1 << 10)
+                    .flat_map_iter(|chunk| {
+                        let mut gone = Vec::new();
+                        for &i in chunk {
+                            each_target(i, &mut gone);
+                        }
+                        gone
+                    })
+                    .collect();
             }
             return Ok(());
         }
@@ -1001,12 +1264,8 @@ impl Explorer<'_> {
                 let computed = self.raw_nodes(dense, piece, pool)?;
                 for (&i, (edges, _)) in piece.iter().zip(computed.each()) {
                     for &Out { to, .. } in edges {
-                        if query.kept(i, to) {
-                            let left = &mut region.in_degree[to as usize];
-                            *left -= 1;
-                            if *left == 0 {
-                                next.push(to);
-                            }
+                        if query.kept(i, to) && unlink(to) {
+                            next.push(to);
                         }
                     }
                 }
@@ -1026,7 +1285,9 @@ impl Explorer<'_> {
         pool: &Pool,
     ) -> Result<Graph, StopReason> {
         let rest: Vec<u32> = (region.states.iter().copied())
-            .filter(|&i| region.in_degree.get(i as usize).is_some_and(|&d| d > 0))
+            .filter(|&i| {
+                (region.in_degree.get(i as usize)).is_some_and(|d| d.load(Ordering::Relaxed) > 0)
+            })
             .collect();
         let mut node_of: HashMap<u32, u32> = HashMap::with_capacity(rest.len());
         for (v, &i) in rest.iter().enumerate() {
@@ -1183,12 +1444,15 @@ impl Explorer<'_> {
                 best = Some((rank(i), i, None));
             }
         }
-        // Without a step back to a state no deeper than its source, the
-        // depth grows along every step: no cycle to look for.
-        if self.backward {
+        // Without a step of `R` back to a state no deeper than its source,
+        // the depth grows along every step: no cycle to look for.
+        if region.back {
             self.trim(dense, query, &mut region, &pool)?;
         } else {
+            // No cycle: nothing to trim down to, nor a graph to build.
             region.in_degree = Vec::new();
+            region.kept = None;
+            region.targets = None;
         }
         let g = self.rest_graph(dense, query, &region, &pool)?;
         let mut lift = (self.shared.sym).map(|sym| Lift::new(self.shared.model, sym));
@@ -1356,538 +1620,4 @@ impl Explorer<'_> {
         }
         trace
     }
-}
-
-/// Breadth-first search from `sources` (in order) to `target` over the
-/// graph's edges, restricted to `within` when given; returns predecessors.
-fn bfs(g: &Graph, sources: &[u32], within: Option<&[bool]>, target: u32) -> HashMap<u32, u32> {
-    let mut pred = HashMap::new();
-    let mut seen = vec![false; g.len()];
-    let mut queue = VecDeque::new();
-    for &s in sources {
-        if !seen[s as usize] {
-            seen[s as usize] = true;
-            queue.push_back(s);
-        }
-    }
-    while let Some(v) = queue.pop_front() {
-        if v == target {
-            break;
-        }
-        for &(w, _) in g.edges(v) {
-            if within.is_some_and(|m| !m[w as usize]) || seen[w as usize] {
-                continue;
-            }
-            seen[w as usize] = true;
-            pred.insert(w, v);
-            queue.push_back(w);
-        }
-    }
-    pred
-}
-
-/// What [`fair_components`] makes of one strongly connected component.
-enum Judgement {
-    Fair,
-    Unfair,
-    /// Fair only without some states (strong fairness, Emerson–Lei): these
-    /// are the states left, which may still hold a fair cycle.
-    Refine(Vec<u32>),
-}
-
-/// The fair strongly connected components of the graph (with at least one
-/// edge inside), refining for strong fairness. Each is sorted. Under
-/// symmetry (`lift`), the graph is the quotient and a component is judged
-/// by its lift ([`Lift::judge`]).
-fn fair_components(g: &Graph, mut lift: Option<&mut Lift>) -> Vec<Vec<u32>> {
-    let mut out = Vec::new();
-    let mut member = vec![false; g.len()];
-    let mut work: Vec<Vec<u32>> = vec![(0..g.len() as u32).collect()];
-    // Scratch, indexed by task: how many states of the component enable it,
-    // and whether an edge inside takes it.
-    let mut counts = TaskCounts {
-        enabled: vec![0u32; g.strong.len()],
-        taken: vec![false; g.strong.len()],
-    };
-    let mut scratch = TarjanScratch::new(g.len());
-    while let Some(set) = work.pop() {
-        for &v in &set {
-            member[v as usize] = true;
-        }
-        let components = tarjan(g, &set, &member, &mut scratch);
-        for &v in &set {
-            member[v as usize] = false;
-        }
-        for component in components {
-            for &v in &component {
-                member[v as usize] = true;
-            }
-            let has_edge = component
-                .iter()
-                .any(|&v| g.edges(v).iter().any(|&(w, _)| member[w as usize]));
-            if has_edge {
-                let judgement = match lift.as_deref_mut() {
-                    None => counts.judge(g, &component, &member),
-                    Some(lift) => lift.judge(g, &component, &member),
-                };
-                match judgement {
-                    Judgement::Fair => out.push(component.clone()),
-                    Judgement::Refine(rest) if !rest.is_empty() => work.push(rest),
-                    Judgement::Refine(_) | Judgement::Unfair => {}
-                }
-            }
-            for &v in &component {
-                member[v as usize] = false;
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-/// By task: how many states of a component enable it, and whether an edge
-/// inside takes it (all zero between uses).
-struct TaskCounts {
-    enabled: Vec<u32>,
-    taken: Vec<bool>,
-}
-
-impl TaskCounts {
-    /// Whether a component (`member`: its states) of the graph itself is
-    /// fair: every weakly fair task enabled in all its states is taken
-    /// inside, and every strongly fair task enabled in any is.
-    fn judge(&mut self, g: &Graph, component: &[u32], member: &[bool]) -> Judgement {
-        let mut touched = Vec::new();
-        for &v in component {
-            for &(w, t) in g.edges(v) {
-                if t != NO_TASK && member[w as usize] && !self.taken[t as usize] {
-                    self.taken[t as usize] = true;
-                    touched.push(t);
-                }
-            }
-            for &t in g.enabled(v) {
-                if self.enabled[t as usize] == 0 {
-                    touched.push(t);
-                }
-                self.enabled[t as usize] += 1;
-            }
-        }
-        let size = component.len() as u32;
-        let weak_ok = touched.iter().all(|&t| {
-            g.strong[t as usize] || self.enabled[t as usize] < size || self.taken[t as usize]
-        });
-        let judgement = if !weak_ok {
-            Judgement::Unfair
-        } else {
-            let untaken_strong: Vec<u32> = (touched.iter().copied())
-                .filter(|&t| {
-                    g.strong[t as usize] && self.enabled[t as usize] > 0 && !self.taken[t as usize]
-                })
-                .collect();
-            if untaken_strong.is_empty() {
-                Judgement::Fair
-            } else {
-                // Drop the states that enable an untaken strong task.
-                Judgement::Refine(
-                    (component.iter().copied())
-                        .filter(|&v| !g.enabled(v).iter().any(|t| untaken_strong.contains(t)))
-                        .collect(),
-                )
-            }
-        };
-        for t in touched {
-            self.enabled[t as usize] = 0;
-            self.taken[t as usize] = false;
-        }
-        judgement
-    }
-}
-
-/// How the quotient graph (stored states are orbit representatives) lifts
-/// to the concrete one, for fairness under symmetry.
-///
-/// An edge `v → w` of the quotient is a step from the stored `v` to a
-/// successor that the renaming `π` maps to the stored `w`. A concrete
-/// state over `v` is `σ(v)` for a renaming `σ`, and its step along that
-/// edge leads to `σπ⁻¹(w)`. The concrete states over a strongly connected
-/// component `C` that one of them reaches form one concrete strongly
-/// connected component `D`, and, with `σ_v` the renaming along a spanning
-/// tree of `C` from its first state, they are `hσ_v(v)` for `h` in the
-/// group `H` generated by `σ_v π⁻¹ σ_w⁻¹` over `C`'s edges. So `D` takes
-/// the tasks `H·σ_v(t)` of `C`'s edges, and `hσ_v(v)` enables
-/// `hσ_v(enabled(v))`: a task is enabled in every state of `D` exactly
-/// when its whole `H`-orbit is in every `σ_v(enabled(v))`, and taken in `D`
-/// when its orbit meets the normalised taken tasks. The fairness of `D`
-/// is decided on `C` and these orbits, without building `D`.
-struct Lift<'a> {
-    model: &'a Model,
-    sym: &'a Symmetry,
-    /// Renaming number → its inverse.
-    inverses: HashMap<u64, Perms>,
-}
-
-impl<'a> Lift<'a> {
-    fn new(model: &'a Model, sym: &'a Symmetry) -> Lift<'a> {
-        Lift {
-            model,
-            sym,
-            inverses: HashMap::new(),
-        }
-    }
-
-    /// `π⁻¹` for the renaming numbered `rank`.
-    fn inverse(&mut self, rank: u64) -> &Perms {
-        let sym = self.sym;
-        (self.inverses)
-            .entry(rank)
-            .or_insert_with(|| Symmetry::inverse(&sym.unrank(rank)))
-    }
-
-    /// The spanning-tree renamings `σ_v` of a component from its first
-    /// state, by position in `component`.
-    fn tree(&mut self, g: &Graph, component: &[u32], member: &[bool]) -> HashMap<u32, Perms> {
-        let root = component[0];
-        let mut sigma: HashMap<u32, Perms> = HashMap::with_capacity(component.len());
-        sigma.insert(root, self.sym.identity());
-        let mut queue = VecDeque::from([root]);
-        while let Some(v) = queue.pop_front() {
-            for (&(w, _), &r) in g.edges(v).iter().zip(g.renamings(v)) {
-                if member[w as usize] && !sigma.contains_key(&w) {
-                    let next = Symmetry::compose(&sigma[&v], self.inverse(r));
-                    sigma.insert(w, next);
-                    queue.push_back(w);
-                }
-            }
-        }
-        sigma
-    }
-
-    /// [`TaskCounts::judge`] for the concrete component over a component of
-    /// the quotient (see [`Lift`]).
-    fn judge(&mut self, g: &Graph, component: &[u32], member: &[bool]) -> Judgement {
-        let (model, sym) = (self.model, self.sym);
-        let sigma = self.tree(g, component, member);
-        // The generators of H (the identity left out), and the normalised
-        // tasks taken and enabled.
-        let mut generators: Vec<Perms> = Vec::new();
-        let mut seen = std::collections::HashSet::from([0u64]);
-        let mut taken = std::collections::HashSet::new();
-        let mut enabled: Vec<std::collections::HashSet<Task>> = Vec::new();
-        for &v in component {
-            let sv = &sigma[&v];
-            for (&(w, t), &r) in g.edges(v).iter().zip(g.renamings(v)) {
-                if !member[w as usize] {
-                    continue;
-                }
-                let h = Symmetry::compose(
-                    &Symmetry::compose(sv, self.inverse(r)),
-                    &Symmetry::inverse(&sigma[&w]),
-                );
-                if seen.insert(sym.rank(&h)) {
-                    generators.push(h);
-                }
-                if t != NO_TASK {
-                    taken.insert(model.permute_task(sym, g.tasks[t as usize], sv));
-                }
-            }
-            enabled.push(
-                (g.enabled(v).iter())
-                    .map(|&t| model.permute_task(sym, g.tasks[t as usize], sv))
-                    .collect(),
-            );
-        }
-        let mut orbits: HashMap<Task, std::rc::Rc<Vec<Task>>> = HashMap::new();
-        let mut orbit = |t: Task| -> std::rc::Rc<Vec<Task>> {
-            if let Some(o) = orbits.get(&t) {
-                return o.clone();
-            }
-            let mut members = vec![t];
-            let mut at = 0;
-            while at < members.len() {
-                let x = members[at];
-                at += 1;
-                for h in &generators {
-                    let y = model.permute_task(sym, x, h);
-                    if !members.contains(&y) {
-                        members.push(y);
-                    }
-                }
-            }
-            let o = std::rc::Rc::new(members);
-            for &x in o.iter() {
-                orbits.insert(x, o.clone());
-            }
-            o
-        };
-        let everywhere = |t: &Task| enabled.iter().all(|e| e.contains(t));
-        // Weak fairness: a task whose orbit is enabled everywhere is taken.
-        let mut candidates: Vec<Task> = enabled[0].iter().copied().collect();
-        candidates.sort_unstable();
-        for t in candidates
-            .into_iter()
-            .filter(|t| !t.strong && everywhere(t))
-        {
-            let o = orbit(t);
-            if o.iter().all(everywhere) && !o.iter().any(|x| taken.contains(x)) {
-                return Judgement::Unfair;
-            }
-        }
-        // Strong fairness: a task enabled anywhere is taken, else the states
-        // that enable some task of its orbit go.
-        let mut somewhere: Vec<Task> = (enabled.iter().flatten())
-            .filter(|t| t.strong)
-            .copied()
-            .collect();
-        somewhere.sort_unstable();
-        somewhere.dedup();
-        let mut untaken = std::collections::HashSet::new();
-        for t in somewhere {
-            let o = orbit(t);
-            if !o.iter().any(|x| taken.contains(x)) {
-                untaken.extend(o.iter().copied());
-            }
-        }
-        if untaken.is_empty() {
-            return Judgement::Fair;
-        }
-        Judgement::Refine(
-            (component.iter().zip(&enabled))
-                .filter(|(_, e)| e.is_disjoint(&untaken))
-                .map(|(&v, _)| v)
-                .collect(),
-        )
-    }
-
-    /// The concrete component over a fair component of the quotient, from
-    /// state `start` renamed by `sigma`, as a graph of its own: node `i`
-    /// is stored state `nodes[i].0` of `g` renamed by `nodes[i].1`, its
-    /// tasks concrete. Node 0 is the start.
-    fn concrete(
-        &mut self,
-        g: &Graph,
-        component: &[u32],
-        start: u32,
-        sigma: Perms,
-    ) -> (Graph, Vec<(u32, Perms)>) {
-        let (model, sym) = (self.model, self.sym);
-        let mut member = vec![false; g.len()];
-        for &v in component {
-            member[v as usize] = true;
-        }
-        let mut nodes: Vec<(u32, Perms)> = Vec::new();
-        let mut index: HashMap<(u32, u64), u32> = HashMap::new();
-        index.insert((start, sym.rank(&sigma)), 0);
-        nodes.push((start, sigma));
-        let mut task_index: HashMap<Task, u32> = HashMap::new();
-        let mut tasks: Vec<Task> = Vec::new();
-        let mut intern = |t: Task| -> u32 {
-            *task_index.entry(t).or_insert_with(|| {
-                tasks.push(t);
-                tasks.len() as u32 - 1
-            })
-        };
-        let (mut edge_start, mut edges) = (vec![0u32], Vec::new());
-        let (mut enabled_start, mut enabled) = (vec![0u32], Vec::new());
-        let mut at = 0;
-        while at < nodes.len() {
-            let (v, sv) = nodes[at].clone();
-            at += 1;
-            for (&(w, t), &r) in g.edges(v).iter().zip(g.renamings(v)) {
-                if !member[w as usize] {
-                    continue;
-                }
-                let sw = Symmetry::compose(&sv, self.inverse(r));
-                let key = (w, sym.rank(&sw));
-                let to = match index.get(&key) {
-                    Some(&i) => i,
-                    None => {
-                        index.insert(key, nodes.len() as u32);
-                        nodes.push((w, sw));
-                        nodes.len() as u32 - 1
-                    }
-                };
-                let task = match t {
-                    NO_TASK => NO_TASK,
-                    t => intern(model.permute_task(sym, g.tasks[t as usize], &sv)),
-                };
-                edges.push((to, task));
-            }
-            edge_start.push(edges.len() as u32);
-            let mut en: Vec<u32> = (g.enabled(v).iter())
-                .map(|&t| intern(model.permute_task(sym, g.tasks[t as usize], &sv)))
-                .collect();
-            en.sort_unstable();
-            en.dedup();
-            enabled.extend(en);
-            enabled_start.push(enabled.len() as u32);
-        }
-        let graph = Graph {
-            states: nodes.iter().map(|(v, _)| g.states[*v as usize]).collect(),
-            edge_start,
-            edges,
-            renamings: Vec::new(),
-            enabled_start,
-            enabled,
-            strong: tasks.iter().map(|t| t.strong).collect(),
-            tasks,
-        };
-        (graph, nodes)
-    }
-}
-
-/// Per graph node, Tarjan's index and low link ([`UNSEEN`]: not visited)
-/// and whether it is on the stack; reset after each use for the nodes used.
-struct TarjanScratch {
-    index: Vec<u32>,
-    low: Vec<u32>,
-    on_stack: Vec<bool>,
-}
-
-const UNSEEN: u32 = u32::MAX;
-
-impl TarjanScratch {
-    fn new(n: usize) -> TarjanScratch {
-        TarjanScratch {
-            index: vec![UNSEEN; n],
-            low: vec![UNSEEN; n],
-            on_stack: vec![false; n],
-        }
-    }
-}
-
-/// Strongly connected components of the subgraph on `set` (whose members
-/// are marked in `member`), by iterative Tarjan. Each is sorted.
-fn tarjan(g: &Graph, set: &[u32], member: &[bool], t: &mut TarjanScratch) -> Vec<Vec<u32>> {
-    let mut stack: Vec<u32> = Vec::new();
-    let mut out = Vec::new();
-    let mut counter = 0u32;
-    for &root in set {
-        if t.index[root as usize] != UNSEEN {
-            continue;
-        }
-        let mut call: Vec<(u32, usize)> = vec![(root, 0)];
-        t.index[root as usize] = counter;
-        t.low[root as usize] = counter;
-        counter += 1;
-        stack.push(root);
-        t.on_stack[root as usize] = true;
-        while let Some(top) = call.len().checked_sub(1) {
-            let (v, next) = call[top];
-            let edges = g.edges(v);
-            if next < edges.len() {
-                call[top].1 += 1;
-                let w = edges[next].0;
-                if !member[w as usize] {
-                    continue;
-                }
-                if t.index[w as usize] == UNSEEN {
-                    t.index[w as usize] = counter;
-                    t.low[w as usize] = counter;
-                    counter += 1;
-                    stack.push(w);
-                    t.on_stack[w as usize] = true;
-                    call.push((w, 0));
-                } else if t.on_stack[w as usize] {
-                    t.low[v as usize] = t.low[v as usize].min(t.index[w as usize]);
-                }
-            } else {
-                call.pop();
-                let (iv, lv) = (t.index[v as usize], t.low[v as usize]);
-                if let Some(&(parent, _)) = call.last() {
-                    t.low[parent as usize] = t.low[parent as usize].min(lv);
-                }
-                if lv == iv {
-                    let mut component = Vec::new();
-                    loop {
-                        let w = stack.pop().expect("v is on the stack");
-                        t.on_stack[w as usize] = false;
-                        component.push(w);
-                        if w == v {
-                            break;
-                        }
-                    }
-                    component.sort_unstable();
-                    out.push(component);
-                }
-            }
-        }
-    }
-    for &v in set {
-        t.index[v as usize] = UNSEEN;
-        t.low[v as usize] = UNSEEN;
-    }
-    out
-}
-
-/// A cycle from `start` back to `start` inside `component` that takes every
-/// task taken inside it and passes through a state disabling each task that
-/// is enabled somewhere but not taken, as (from, to, task) edges.
-fn fair_cycle(g: &Graph, component: &[u32], start: u32) -> Vec<(u32, u32, u32)> {
-    let mut member = vec![false; g.len()];
-    for &v in component {
-        member[v as usize] = true;
-    }
-    let mut goals: Vec<(u32, u32, u32)> = Vec::new();
-    let mut covered: HashMap<u32, ()> = HashMap::new();
-    for &v in component {
-        for &(w, t) in g.edges(v) {
-            if t != NO_TASK && member[w as usize] && covered.insert(t, ()).is_none() {
-                goals.push((v, w, t));
-            }
-        }
-    }
-    let mut visits: Vec<u32> = Vec::new();
-    let mut enabled_somewhere: Vec<u32> = component
-        .iter()
-        .flat_map(|&v| g.enabled(v).iter().copied())
-        .collect();
-    enabled_somewhere.sort_unstable();
-    enabled_somewhere.dedup();
-    for t in enabled_somewhere {
-        if covered.contains_key(&t) {
-            continue;
-        }
-        if let Some(&v) = component.iter().find(|&&v| !g.enabled(v).contains(&t)) {
-            visits.push(v);
-        }
-    }
-    let path = |from: u32, to: u32| -> Vec<(u32, u32, u32)> {
-        if from == to {
-            return Vec::new();
-        }
-        let pred = bfs(g, &[from], Some(&member), to);
-        let mut out = Vec::new();
-        let mut cur = to;
-        while let Some(&p) = pred.get(&cur) {
-            let t = g
-                .edges(p)
-                .iter()
-                .find(|&&(w, _)| w == cur)
-                .map_or(NO_TASK, |&(_, t)| t);
-            out.push((p, cur, t));
-            cur = p;
-        }
-        out.reverse();
-        out
-    };
-    let mut cycle = Vec::new();
-    let mut cur = start;
-    for (v, w, t) in goals {
-        cycle.extend(path(cur, v));
-        cycle.push((v, w, t));
-        cur = w;
-    }
-    for v in visits {
-        cycle.extend(path(cur, v));
-        cur = v;
-    }
-    cycle.extend(path(cur, start));
-    if cycle.is_empty() {
-        // A component always has an edge inside; go round the shortest loop.
-        if let Some(&(w, t)) = g.edges(start).iter().find(|&&(w, _)| member[w as usize]) {
-            cycle.push((start, w, t));
-            cycle.extend(path(w, start));
-        }
-    }
-    cycle
 }
