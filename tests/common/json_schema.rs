@@ -57,12 +57,7 @@ pub fn diagnostic_problems(value: &serde_json::Value) -> Vec<String> {
 /// reports, else (with the human report) `--message-format json` for
 /// diagnostics.
 pub fn assert_valid_output(args: &[&str], stdout: &[u8]) {
-    let value_of = |flag: &str| {
-        args.windows(2)
-            .filter(|w| w[0] == flag)
-            .map(|w| w[1])
-            .next_back()
-    };
+    let value_of = |flag: &str| args.windows(2).rev().find(|w| w[0] == flag).map(|w| w[1]);
     let format = value_of("--format").unwrap_or("human");
     let check: fn(&serde_json::Value) -> Vec<String> = if format == "json" {
         report_problems
