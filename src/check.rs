@@ -60,16 +60,24 @@ pub enum Checked {
 /// counterexample is a definite answer and a missing verdict is not, so
 /// across specs the order is the same as within one spec, where a violation
 /// found before a limit stopped the search still fails the check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+///
+/// The JSON report names it `ok`, `incomplete`, `failed` or `errors`.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, schemars::JsonSchema,
+)]
 pub enum Status {
     /// Every property as expected.
+    #[serde(rename = "ok")]
     Ok,
     /// The search stopped early, or an expectation could not be checked.
+    #[serde(rename = "incomplete")]
     NoVerdict,
     /// Not as expected: a property (or a deadlock or a runtime error); for
     /// `dsmc fmt --check`, a file that is not formatted.
+    #[serde(rename = "failed")]
     Failed,
     /// The spec has errors, or a file cannot be read or written.
+    #[serde(rename = "errors")]
     SpecErrors,
 }
 

@@ -2,6 +2,8 @@
 //! the explorer reports is a real behaviour of the spec, which the tests
 //! run on every counterexample they see.
 
+#![warn(missing_docs)]
+
 use crate::explore::Trace;
 use crate::model::{Model, Outcome, Scratch};
 
@@ -13,7 +15,10 @@ pub enum ReplayError {
     /// The first state is not an initial state (or there is none).
     NotInitial,
     /// Step `step` (1-based) does not lead from its state to the next.
-    NotAStep { step: usize },
+    NotAStep {
+        /// 1-based: the first step is 1.
+        step: usize,
+    },
     /// The trace says its last step fails, and from its last state that
     /// step does not fail.
     DoesNotFail,

@@ -1,11 +1,14 @@
-//! What `dsmc check` says: the human report and the JSON object.
+//! What `dsmc check` says: the human report, and the JSON object
+//! ([`json`]).
 //!
 //! The library builds the text and the diagnostics; `main.rs` prints them
 //! (rendering diagnostics with miette). Nothing here depends on the terminal.
 
-use serde_json::{Value, json};
+#![warn(missing_docs)]
 
-use crate::check::{Checked, Expectation, expectation};
+pub mod json;
+
+use crate::check::{Expectation, expectation};
 use crate::diagnostic::Diagnostic;
 use crate::explore::{Evaluated, Exploration, StopReason, Trace, Verdict};
 use crate::lines::LineIndex;
@@ -16,7 +19,9 @@ use crate::syntax::ast::Span;
 /// A violation to show: the diagnostic pointing at the property, and the
 /// counterexample as text.
 pub struct Finding {
+    /// Points at the property (or the step that failed).
     pub diagnostic: Diagnostic,
+    /// The counterexample, as a listing or a chart.
     pub trace: String,
 }
 
@@ -744,166 +749,5 @@ pub fn depth_clause(exploration: &Exploration) -> String {
             d - 1,
             if d == 2 { "" } else { "s" }
         ),
-    }
-}
-
-/// The stop of a check for the JSON object: why, where, and the limit.
-fn stop_json(exploration: &Exploration) -> Value {
-    let Some(stop) = exploration.stop else {
-        return Value::Null;
-    };
-    let (reason, limit) = match stop.reason {
-        StopReason::MaxStates(n) => ("max_states", json!(n)),
-        StopReason::Memory(l) if l.guard => ("memory_guard", json!(l.bytes)),
-        StopReason::Memory(l) => ("max_memory", json!(l.bytes)),
-        StopReason::Timeout(d) => ("timeout", json!(d.as_secs_f64())),
-        StopReason::Interrupted => ("interrupted", Value::Null),
-    };
-    json!({
-        "reason": reason,
-        "limit": limit,
-        "phase": if stop.in_liveness { "liveness" } else { "search" },
-        "message": stop_clause(stop.reason),
-        "complete_depth": if stop.in_liveness { Value::Null } else { json!(exploration.depth) },
-    })
-}
-
-fn trace_json(model: &Model, trace: &Trace) -> Value {
-    let mut steps: Vec<Value> = Vec::new();
-    if let Some(first) = trace.states.first() {
-        steps.push(json!({
-            "step": "initial",
-            "action": "initial",
-            "node": Value::Null,
-            "changes": model.describe_state(first),
-        }));
-    }
-    for (i, step) in trace.steps.iter().enumerate() {
-        let d = model.describe_step(
-            &trace.states[i],
-            step,
-            trace.states.get(i + 1).map(Vec::as_slice),
-        );
-        steps.push(
-            json!({ "step": d.name, "action": d.action, "node": d.node, "changes": d.changes }),
-        );
-    }
-    if let Some((step, error)) = &trace.failed {
-        let last = trace.states.last().map(Vec::as_slice).unwrap_or(&[]);
-        let d = model.describe_step(last, step, None);
-        steps.push(
-            json!({ "step": d.name, "action": d.action, "node": d.node, "changes": [], "error": error.describe() }),
-        );
-    }
-    if let Some(e) = &trace.eval_error
-        && let Some(Value::Object(last)) = steps.last_mut()
-    {
-        last.insert(
-            "evaluation_error".into(),
-            json!({ "of": evaluated_words(model, e.what), "message": e.error.describe() }),
-        );
-    }
-    Value::Array(steps)
-}
-
-/// The JSON object for one checked spec (one line of JSON Lines output).
-pub fn json(path: &str, checked: &Checked) -> Value {
-    let status = checked.status();
-    match checked {
-        Checked::Errors(diagnostics) => json!({
-            "spec": path,
-            "status": "errors",
-            "exit_code": status.exit_code(),
-            "diagnostics": diagnostics,
-        }),
-        Checked::Explored {
-            model,
-            exploration,
-            warnings,
-        } => {
-            let spec = &model.spec;
-            let constants: serde_json::Map<String, Value> = spec
-                .consts
-                .iter()
-                .map(|c| {
-                    let v = match c.value {
-                        crate::typed::ConstValue::Int(n) => json!(n),
-                        crate::typed::ConstValue::Bool(b) => json!(b),
-                    };
-                    (c.name.clone(), v)
-                })
-                .collect();
-            let properties: Vec<Value> = spec
-                .properties
-                .iter()
-                .zip(&exploration.verdicts)
-                .map(|(p, v)| {
-                    let (trace, loop_start, loop_kind) = match v {
-                        Verdict::Violated(Some(t)) | Verdict::Error(t) => (
-                            trace_json(model, t),
-                            t.lasso.map(|l| l.start),
-                            t.lasso.map(|l| if l.stutter { "stop" } else { "cycle" }),
-                        ),
-                        _ => (Value::Null, None, None),
-                    };
-                    json!({
-                        "name": p.name,
-                        "kind": p.kind.describe(),
-                        "verdict": verdict_word(v),
-                        "expected": if p.expect_violation { "violated" } else { "holds" },
-                        "trace": trace,
-                        "loop_start": loop_start,
-                        "loop_kind": loop_kind,
-                    })
-                })
-                .collect();
-            let deadlock = match &exploration.deadlock {
-                Verdict::Violated(Some(t)) => {
-                    json!({ "verdict": "violated", "trace": trace_json(model, t) })
-                }
-                v => json!({ "verdict": verdict_word(v), "trace": Value::Null }),
-            };
-            let runtime_error = exploration.runtime_error.as_ref().map(|t| {
-                let message = match (&t.failed, &t.eval_error) {
-                    (Some((_, e)), _) => Some(e.describe()),
-                    (None, Some(e)) => Some(format!(
-                        "evaluating {} fails: {}",
-                        evaluated_words(model, e.what),
-                        e.error.describe()
-                    )),
-                    (None, None) => None,
-                };
-                json!({
-                    "message": message,
-                    "trace": trace_json(model, t),
-                })
-            });
-            json!({
-                "spec": path,
-                "protocol": spec.protocol,
-                "status": match status {
-                    crate::check::Status::Ok => "ok",
-                    crate::check::Status::Failed => "failed",
-                    crate::check::Status::NoVerdict => "incomplete",
-                    crate::check::Status::SpecErrors => "errors",
-                },
-                "exit_code": status.exit_code(),
-                "constants": constants,
-                "complete": exploration.complete,
-                "stop": stop_json(exploration),
-                "memory_bytes": exploration.memory_bytes,
-                "states": exploration.states,
-                "transitions": exploration.transitions,
-                "depth": exploration.depth,
-                "pruned": exploration.pruned,
-                "elapsed_s": exploration.elapsed.as_secs_f64(),
-                "liveness_s": exploration.liveness_elapsed.as_secs_f64(),
-                "symmetry": exploration.symmetry,
-                "properties": properties,
-                "deadlock": deadlock,
-                "runtime_error": runtime_error,
-                "warnings": warnings,
-            })
-        }
     }
 }

@@ -22,9 +22,12 @@
 //! read the snapshots before committing them.
 
 mod common;
+#[path = "common/json_schema.rs"]
+mod json_schema;
 
 use dsmc::diagnostic::{Diagnostic, did_you_mean};
 use dsmc::front::{Override, check_source};
+use dsmc::report::json::{JsonDiagnostic, SpecReport, schemas};
 use dsmc::text::Neutralised;
 use libtest_mimic::{Arguments, Failed, Trial};
 use miette::{GraphicalReportHandler, GraphicalTheme, NamedSource, Report};
@@ -123,6 +126,14 @@ fn main() {
     trials.push(Trial::test("snapshots have cases", move || {
         check_no_stale_snapshots(root, &cases)
     }));
+    trials.push(Trial::test(
+        "docs/schema is generated from the report's types",
+        move || check_schemas(root),
+    ));
+    trials.push(Trial::test(
+        "header lines one slip from a key fail",
+        check_near_misses,
+    ));
     libtest_mimic::run(&args, trials).exit();
 }
 
@@ -261,6 +272,14 @@ fn run_case(root: &Path, case: &Path) -> Result<(), Failed> {
         )
         .into());
     }
+    let name = case.to_string_lossy();
+    for diagnostic in JsonDiagnostic::all(&name, &source, &front.diagnostics) {
+        let value = serde_json::to_value(&diagnostic).map_err(|e| e.to_string())?;
+        let problems = json_schema::diagnostic_problems(&value);
+        if !problems.is_empty() {
+            return Err(format!("docs/schema refuses a diagnostic: {problems:#?}\n{value}").into());
+        }
+    }
     if !front.diagnostics.is_empty() {
         let mut settings = insta::Settings::clone_current();
         settings.set_snapshot_path(root.join(SNAPSHOT_DIR));
@@ -358,6 +377,66 @@ fn check_no_stale_snapshots(root: &Path, cases: &[PathBuf]) -> Result<(), Failed
     }
 }
 
+/// The JSON Schemas under docs/schema/ are what the report's types
+/// generate (`dsmc::report::json::schemas`). `DSMC_UPDATE_SCHEMA=1`
+/// writes them instead; read the diff before committing it.
+fn check_schemas(root: &Path) -> Result<(), Failed> {
+    let update = std::env::var_os("DSMC_UPDATE_SCHEMA").is_some_and(|v| v == "1");
+    let mut stale = Vec::new();
+    for (name, generated) in schemas() {
+        let path = root.join("docs/schema").join(name);
+        if update {
+            std::fs::write(&path, &generated)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(generated.as_str()) {
+            stale.push(format!("docs/schema/{name}"));
+        }
+    }
+    if stale.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{stale:?} differ from what src/report/json.rs generates: run \
+             `DSMC_UPDATE_SCHEMA=1 cargo test --release --test cases schema` and read the diff"
+        )
+        .into())
+    }
+}
+
+/// A header key one slip away from a known one fails its case; a known key
+/// and a prose word before a colon do not.
+fn check_near_misses() -> Result<(), Failed> {
+    for (key, meant) in [
+        ("state", "states"),
+        ("expects", "expect"),
+        ("defines", "define"),
+        ("hold", "holds"),
+        ("violate", "violated"),
+        ("trace-step", "trace-steps"),
+        ("runtime_error", "runtime-error"),
+    ] {
+        match near_miss(key) {
+            Some(problem) if problem.contains(&format!("`// {meant}:`")) => {}
+            other => {
+                return Err(
+                    format!("`// {key}:` gave {other:?}, not a pointer to `{meant}`").into(),
+                );
+            }
+        }
+    }
+    for key in HEADER_KEYS.iter().chain(&["note", "fuzzer", "predicates"]) {
+        if let Some(problem) = near_miss(key) {
+            return Err(format!("`// {key}:` is refused: {problem}").into());
+        }
+    }
+    // The runner itself refuses it, in a case's header and in an explored one.
+    let header = parse_header("// expect: ok\n// state: 288\nprotocol P {}", false);
+    if header.is_ok() {
+        return Err("`// state: 288` was accepted as a header".into());
+    }
+    Ok(())
+}
+
 /// Every `.ds` file directly in `dir`, relative to `root`, sorted.
 fn find_in(root: &Path, dir: &str) -> std::io::Result<Vec<PathBuf>> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(root.join(dir))?
@@ -428,6 +507,13 @@ fn explore_case(root: &Path, case: &Path) -> Result<(), Failed> {
         ..Default::default()
     };
     let checked = check_source(&source, &options);
+    // The line `dsmc check --format json` would print, against its schema.
+    let report = SpecReport::new(&case.to_string_lossy(), &source, &checked);
+    let report = serde_json::to_value(&report).map_err(|e| e.to_string())?;
+    let refused = json_schema::report_problems(&report);
+    if !refused.is_empty() {
+        return Err(format!("docs/schema refuses the JSON report: {refused:#?}\n{report}").into());
+    }
     let Checked::Explored {
         model,
         exploration,

@@ -5,6 +5,9 @@
 //! another spec, other constants or other options, or a damaged one, is
 //! refused with a diagnostic.
 
+#[path = "common/json_schema.rs"]
+mod json_schema;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -20,8 +23,11 @@ fn dsmc_command(args: &[&str]) -> Command {
     command
 }
 
+/// Runs dsmc; any JSON it prints must validate against docs/schema/.
 fn dsmc(args: &[&str]) -> Output {
-    dsmc_command(args).output().expect("dsmc runs")
+    let output = dsmc_command(args).output().expect("dsmc runs");
+    json_schema::assert_valid_output(args, &output.stdout);
+    output
 }
 
 fn stderr(output: &Output) -> String {

@@ -3,6 +3,9 @@
 //! `--deny warnings`, diagnostics as JSON and shell completions. Runs the
 //! built binary, as a CI job does.
 
+#[path = "common/json_schema.rs"]
+mod json_schema;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -22,13 +25,17 @@ fn dsmc(args: &[&str]) -> Output {
     dsmc_in(root(), args)
 }
 
+/// Runs dsmc in `dir`; any JSON it prints must validate against
+/// docs/schema/.
 fn dsmc_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dsmc"))
+    let output = Command::new(env!("CARGO_BIN_EXE_dsmc"))
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .output()
-        .expect("the dsmc binary runs")
+        .expect("the dsmc binary runs");
+    json_schema::assert_valid_output(args, &output.stdout);
+    output
 }
 
 fn stdout(output: &Output) -> String {

@@ -2,6 +2,9 @@
 //! output. The wording of diagnostics is pinned by the snapshots of
 //! `tests/cases.rs`; here only what the command line adds is checked.
 
+#[path = "common/json_schema.rs"]
+mod json_schema;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -9,8 +12,11 @@ const OK_SPEC: &str = "specs/2pc.ds";
 const SYNTAX_ERROR_SPEC: &str = "tests/cases/parse/assign_in_guard.ds";
 
 /// Runs the binary from the crate root, where the paths above resolve.
+/// Runs dsmc; any JSON it prints must validate against docs/schema/.
 fn dsmc(args: &[&str]) -> Output {
-    dsmc_command(args).output().expect("the dsmc binary runs")
+    let output = dsmc_command(args).output().expect("the dsmc binary runs");
+    json_schema::assert_valid_output(args, &output.stdout);
+    output
 }
 
 fn dsmc_command(args: &[&str]) -> Command {

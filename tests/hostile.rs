@@ -6,6 +6,9 @@
 //! No assertion is about time: a run that should end is given a generous
 //! deadline, past which it is killed and the test fails as a hang.
 
+#[path = "common/json_schema.rs"]
+mod json_schema;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -80,7 +83,10 @@ fn assert_stderr_has(run: &Run, text: &str) {
 
 fn run_in(dir: &Path, args: &[&str]) -> Run {
     let child = dsmc_command(dir, args).spawn().expect("dsmc starts");
-    finish(child, &format!("dsmc {}", args.join(" ")))
+    let run = finish(child, &format!("dsmc {}", args.join(" ")));
+    // Any JSON it printed must validate against docs/schema/.
+    json_schema::assert_valid_output(args, run.stdout.as_bytes());
+    run
 }
 
 /// The signals process `pid` catches (`SigCgt` of /proc), as a mask of

@@ -3,6 +3,9 @@
 //! search cleanly with exit code 3 and a report that says it is
 //! incomplete, why, and what it established all the same.
 
+#[path = "common/json_schema.rs"]
+mod json_schema;
+
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
@@ -19,8 +22,11 @@ fn dsmc_command(args: &[&str]) -> Command {
     command
 }
 
+/// Runs dsmc; any JSON it prints must validate against docs/schema/.
 fn dsmc(args: &[&str]) -> Output {
-    dsmc_command(args).output().expect("the dsmc binary runs")
+    let output = dsmc_command(args).output().expect("the dsmc binary runs");
+    json_schema::assert_valid_output(args, &output.stdout);
+    output
 }
 
 fn stdout(output: &Output) -> String {

@@ -8,6 +8,9 @@
 //! under which writing the new contents fails with `EFBIG`.
 #![cfg(unix)]
 
+#[path = "common/json_schema.rs"]
+mod json_schema;
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -22,10 +25,14 @@ fn dsmc_command(dir: &Path, args: &[&str]) -> Command {
     command
 }
 
+/// Runs dsmc in `dir`; any JSON it prints must validate against
+/// docs/schema/.
 fn dsmc_in(dir: &Path, args: &[&str]) -> Output {
-    dsmc_command(dir, args)
+    let output = dsmc_command(dir, args)
         .output()
-        .expect("the dsmc binary runs")
+        .expect("the dsmc binary runs");
+    json_schema::assert_valid_output(args, &output.stdout);
+    output
 }
 
 /// Runs dsmc under a file-size limit of one block (512 or 1,024 bytes,

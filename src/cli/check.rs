@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use dsmc::check::{CheckOptions, Checked, Status, Warnings};
 use dsmc::diagnostic::Diagnostic;
 use dsmc::explore::Options;
+use dsmc::report::json::{LockReport, SpecReport};
 use dsmc::text::neutralise;
 
 use super::inputs::{self, Input};
@@ -314,7 +315,7 @@ fn emit(run: &SpecRun, args: &CheckArgs, not_first: bool) {
     match args.format {
         ReportFormat::Human => emit_human(run, args, not_first),
         ReportFormat::Json => {
-            report::print_verbatim(&json_line(run).to_string());
+            report::print_verbatim(&json_line(run));
         }
         ReportFormat::Junit | ReportFormat::Sarif => {
             // stdout is for the document; people read stderr.
@@ -422,41 +423,21 @@ fn trace_style(args: &CheckArgs) -> dsmc::report::TraceStyle {
     }
 }
 
-/// The JSON object of one spec: the library's, with the diagnostics in the
-/// form of `--message-format json`, the exit code of this spec alone, and the
-/// lock comparison under `--lock`.
-fn json_line(run: &SpecRun) -> serde_json::Value {
-    let mut value = dsmc::report::json(&run.spec.name, &run.checked);
-    if let Some(object) = value.as_object_mut() {
-        let diagnostics = match &run.checked {
-            Checked::Errors(d) => ("diagnostics", d),
-            Checked::Explored { warnings, .. } => ("warnings", warnings),
-        };
-        object.insert(
-            diagnostics.0.to_string(),
-            report::json_diagnostics(&run.spec, diagnostics.1),
-        );
-        object.insert(
-            "exit_code".to_string(),
-            serde_json::json!(run.outcome().exit_code()),
-        );
-        // Of the whole process so far (with several specs, the largest).
-        object.insert(
-            "peak_resident_bytes".to_string(),
-            serde_json::json!(super::limits::peak_resident()),
-        );
-        if let Some((label, comparison)) = &run.lock {
-            object.insert(
-                "lock".to_string(),
-                serde_json::json!({
-                    "entry": label,
-                    "status": comparison.word(),
-                    "changes": comparison.lines(),
-                }),
-            );
-        }
-    }
-    value
+/// The JSON object of one spec: the library's, with the exit code of this
+/// spec alone (drift from the lock included), the process's peak memory,
+/// and the lock comparison under `--lock`.
+fn json_line(run: &SpecRun) -> String {
+    let mut value = SpecReport::new(&run.spec.name, &run.spec.source, &run.checked);
+    let common = value.common_mut();
+    common.exit_code = run.outcome().exit_code();
+    // Of the whole process so far (with several specs, the largest).
+    common.peak_resident_bytes = super::limits::peak_resident();
+    common.lock = run.lock.as_ref().map(|(label, comparison)| LockReport {
+        entry: label.clone(),
+        status: comparison.word(),
+        changes: comparison.lines(),
+    });
+    value.to_line()
 }
 
 /// Prints what ends the run: the summary table, the JUnit or SARIF

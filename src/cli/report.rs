@@ -7,12 +7,12 @@
 //! ends with exit code 2 and a message on stderr ([`stdout_failure`]), so
 //! that CI never takes an empty report for a green one.
 
-use dsmc::diagnostic::{Diagnostic, Severity};
+use dsmc::diagnostic::Diagnostic;
 use dsmc::lines::LineIndex;
+use dsmc::report::json::JsonDiagnostic;
 use dsmc::syntax::ast::Span;
 use dsmc::text::{Neutralised, neutralise};
 use miette::{MietteHandlerOpts, Report};
-use serde::Serialize;
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
 
@@ -308,17 +308,6 @@ impl miette::SourceCode for Excerpt {
     }
 }
 
-/// The diagnostics of one spec as a JSON array of `--message-format json`
-/// objects.
-pub fn json_diagnostics(spec: &SpecText, diagnostics: &[Diagnostic]) -> serde_json::Value {
-    let lines = LineIndex::new(&spec.source);
-    diagnostics
-        .iter()
-        .map(|d| serde_json::to_value(JsonDiagnostic::new(&spec.name, d, &lines)))
-        .collect::<Result<Vec<_>, _>>()
-        .map_or(serde_json::Value::Null, serde_json::Value::Array)
-}
-
 /// "2 errors and 1 warning": the tally a human report ends with.
 pub fn tally(diagnostics: &[Diagnostic]) -> String {
     let n_errors = diagnostics.iter().filter(|d| d.is_error()).count();
@@ -328,66 +317,5 @@ pub fn tally(diagnostics: &[Diagnostic]) -> String {
         (e, 0) => count(e, "error"),
         (0, w) => count(w, "warning"),
         (e, w) => format!("{} and {}", count(e, "error"), count(w, "warning")),
-    }
-}
-
-/// One diagnostic as a line of `--message-format json`.
-///
-/// The field names are a contract with editors and CI scripts: add fields,
-/// never rename or remove one.
-#[derive(Serialize)]
-struct JsonDiagnostic<'a> {
-    /// The spec's path as given on the command line.
-    file: &'a str,
-    severity: Severity,
-    code: &'a str,
-    message: &'a str,
-    help: Option<&'a str>,
-    /// Primary label first.
-    labels: Vec<JsonLabel<'a>>,
-}
-
-/// A label with its span both as byte offsets and as 1-based lines and
-/// columns (columns count characters, not bytes). `end` is the position just
-/// past the span, as `byte_end` is.
-#[derive(Serialize)]
-struct JsonLabel<'a> {
-    message: &'a str,
-    primary: bool,
-    byte_start: usize,
-    byte_end: usize,
-    line_start: usize,
-    column_start: usize,
-    line_end: usize,
-    column_end: usize,
-}
-
-impl<'a> JsonDiagnostic<'a> {
-    fn new(file: &'a str, diagnostic: &'a Diagnostic, lines: &LineIndex<'_>) -> JsonDiagnostic<'a> {
-        let labels = diagnostic
-            .labels
-            .iter()
-            .map(|label| {
-                let (start, end) = lines.span_positions(label.span);
-                JsonLabel {
-                    message: &label.message,
-                    primary: label.primary,
-                    byte_start: label.span.start,
-                    byte_end: label.span.end,
-                    line_start: start.line,
-                    column_start: start.column,
-                    line_end: end.line,
-                    column_end: end.column,
-                }
-            })
-            .collect();
-        JsonDiagnostic {
-            file,
-            severity: diagnostic.severity,
-            code: diagnostic.code,
-            message: &diagnostic.message,
-            help: diagnostic.help.as_deref(),
-            labels,
-        }
     }
 }

@@ -499,6 +499,23 @@ pub enum PropertyKind<E = Expr> {
     Step(E),
 }
 
+/// Every word [`PropertyKind::describe`] gives, for the JSON report's
+/// schema (src/report/json.rs). Keep it in step with `describe`: the
+/// schema test validates every report the tests produce, and each form has
+/// a case.
+pub const PROPERTY_KIND_WORDS: [&str; 10] = [
+    "invariant",
+    "stable",
+    "reachable",
+    "transient",
+    "next",
+    "unless",
+    "leads-to",
+    "ensures",
+    "variant",
+    "step",
+];
+
 impl<E> PropertyKind<E> {
     /// The word users know the form by, as reports print it.
     pub fn describe(&self) -> &'static str {
