@@ -642,6 +642,7 @@ pub fn stop_word(reason: StopReason) -> &'static str {
         StopReason::Memory(_) => "memory limit",
         StopReason::Timeout(_) => "time limit",
         StopReason::Interrupted => "interrupted",
+        StopReason::ProcessLost => "process lost",
     }
 }
 
@@ -667,6 +668,9 @@ pub fn stop_clause(reason: StopReason) -> String {
             )
         }
         StopReason::Interrupted => "it was interrupted (Ctrl-C, SIGTERM or SIGHUP)".to_string(),
+        StopReason::ProcessLost => {
+            "a process of the distributed check exited or lost its connection".to_string()
+        }
     }
 }
 
@@ -684,6 +688,9 @@ pub fn go_further(reason: StopReason) -> Option<&'static str> {
             "a longer --timeout, or fewer states (`symmetric` node kinds, smaller constants, a `bound`)",
         ),
         StopReason::Interrupted => None,
+        StopReason::ProcessLost => Some(
+            "the check again, with each process's memory and connection in order (docs/distributed.md)",
+        ),
     }
 }
 
@@ -758,6 +765,7 @@ fn stop_json(exploration: &Exploration) -> Value {
         StopReason::Memory(l) => ("max_memory", json!(l.bytes)),
         StopReason::Timeout(d) => ("timeout", json!(d.as_secs_f64())),
         StopReason::Interrupted => ("interrupted", Value::Null),
+        StopReason::ProcessLost => ("process_lost", Value::Null),
     };
     json!({
         "reason": reason,
