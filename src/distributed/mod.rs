@@ -248,7 +248,18 @@ pub fn explore(
             break;
         }
         if cluster.lost.load(Ordering::SeqCst) {
-            lost_while = true;
+            // A process that ends right after the check is not lost: the
+            // replies of this process's workers may be on their way.
+            while replies < threads {
+                match rx.recv_timeout(Duration::from_millis(200)) {
+                    Ok(worker::Reply::Done(result)) => {
+                        exploration = exploration.or(result.map(|e| *e));
+                        replies += 1;
+                    }
+                    _ => break,
+                }
+            }
+            lost_while = replies < threads;
             break;
         }
     }

@@ -137,6 +137,9 @@ struct Summary {
     runtime_error: Option<Found>,
     coverage: Coverage,
     memory_bytes: u64,
+    /// Successor messages sent to other workers, and their bytes as
+    /// bincode writes them (without timely's framing).
+    sent: (u64, u64),
 }
 
 /// The messages of every round.
@@ -290,6 +293,8 @@ struct Search<'m> {
     transitions: u64,
     pruned: u64,
     locals: Vec<i64>,
+    /// See [`Summary::sent`].
+    sent: (u64, u64),
 }
 
 /// Runs one worker's part of the check.
@@ -359,6 +364,7 @@ pub(super) fn run(
         transitions: 0,
         pruned: 0,
         locals: Vec::new(),
+        sent: (0, 0),
     };
     match search.run(&mut rounds, start) {
         Ok(Ok(result)) => Reply::Done(result.map(Box::new)),
@@ -579,6 +585,14 @@ impl Search<'_> {
                     ),
                     Ok(true) => {}
                 }
+            }
+        }
+        for (to, m) in &out {
+            if let (true, Msg::Succ { state, .. }) = (*to as usize != self.me, m) {
+                // The destination, the variant, the state's length and
+                // words, position, index and parent.
+                self.sent.0 += 1;
+                self.sent.1 += 4 + 4 + 8 + 8 * state.len() as u64 + 8 + 4 + 8;
             }
         }
         let received = rounds.exchange(out)?;
@@ -827,6 +841,7 @@ impl Search<'_> {
             runtime_error: self.runtime_error.take(),
             coverage: self.coverage.clone(),
             memory_bytes: self.part.bytes() as u64,
+            sent: self.sent,
         };
         let out = (0..self.workers)
             .map(|w| (w as u32, Msg::Summary(Box::new(summary.clone()))))
@@ -846,7 +861,7 @@ impl Search<'_> {
         let mut deadlock = None;
         let mut runtime_error = None;
         let mut coverage = Coverage::new(model);
-        let (mut transitions, mut pruned, mut memory) = (0, 0, 0);
+        let (mut transitions, mut pruned, mut memory, mut sent) = (0, 0, 0, (0, 0));
         for s in &summaries {
             for (slot, f) in found.iter_mut().zip(&s.found) {
                 if let Some(f) = f {
@@ -866,6 +881,15 @@ impl Search<'_> {
             transitions += s.transitions;
             pruned += s.pruned;
             memory += s.memory_bytes;
+            sent = (sent.0 + s.sent.0, sent.1 + s.sent.1);
+        }
+        if self.me == 0 && std::env::var_os("DSMC_DISTRIBUTED_STATS").is_some() {
+            // For docs/distributed.md's model of the traffic: stderr, so
+            // that the report stays as it is.
+            eprintln!(
+                "distributed: {} workers, {} successor messages to other workers, {} bytes",
+                self.workers, sent.0, sent.1
+            );
         }
         // The paths to the chosen findings, followed one step per round.
         let mut chains: Vec<u64> = found
