@@ -19,6 +19,11 @@ fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// What a diagnostic run printed, on either stream.
+fn printed(output: &Output) -> String {
+    stdout(output) + &String::from_utf8_lossy(&output.stderr)
+}
+
 /// The JSON report without what depends on the machine and the run.
 fn report(output: &Output) -> serde_json::Value {
     let mut value: serde_json::Value =
@@ -91,15 +96,17 @@ fn a_violation_has_the_same_shortest_trace_across_processes() {
 
 #[test]
 fn a_deadlock_and_a_failed_step_are_the_same_across_processes() {
-    same_everywhere(&["specs/two_generals.ds"]);
-    same_everywhere(&["specs/fencing_lock_unfenced.ds", "--no-symmetry"]);
+    let deadlock = same_everywhere(&["tests/explore/compare_out_of_domain.ds"]);
+    assert_eq!(deadlock["deadlock"]["verdict"], "violated");
+    let failed = same_everywhere(&["tests/explore/division_by_zero.ds"]);
+    assert!(failed["runtime_error"].is_object(), "{failed}");
 }
 
 #[test]
 fn liveness_is_refused_with_what_to_do_instead() {
     let output = dsmc(&["check", "specs/2pc.ds", "--processes", "2"], &[]);
     assert_eq!(output.status.code(), Some(2));
-    let text = stdout(&output);
+    let text = printed(&output);
     assert!(text.contains("dsmc::distributed::liveness"), "{text}");
     assert!(text.contains("--property"), "{text}");
 }
@@ -108,7 +115,7 @@ fn liveness_is_refused_with_what_to_do_instead() {
 fn symmetry_is_refused_with_what_to_do_instead() {
     let output = dsmc(&["check", "specs/ping_pong.ds", "--processes", "2"], &[]);
     assert_eq!(output.status.code(), Some(2));
-    let text = stdout(&output);
+    let text = printed(&output);
     assert!(text.contains("dsmc::distributed::symmetry"), "{text}");
     assert!(text.contains("--no-symmetry"), "{text}");
 }
@@ -185,5 +192,5 @@ fn a_bad_hostfile_is_a_diagnostic() {
     );
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stdout(&output).contains("dsmc::distributed::hostfile"));
+    assert!(printed(&output).contains("dsmc::distributed::hostfile"));
 }
