@@ -113,7 +113,15 @@ fn liveness_is_refused_with_what_to_do_instead() {
 
 #[test]
 fn symmetry_is_refused_with_what_to_do_instead() {
-    let output = dsmc(&["check", "specs/ping_pong.ds", "--processes", "2"], &[]);
+    let args = [
+        "check",
+        "specs/ping_pong.ds",
+        "--property",
+        "one_ping_at_a_time",
+        "--processes",
+        "2",
+    ];
+    let output = dsmc(&args, &[]);
     assert_eq!(output.status.code(), Some(2));
     let text = printed(&output);
     assert!(text.contains("dsmc::distributed::symmetry"), "{text}");
