@@ -22,6 +22,26 @@ pub struct CheckOptions {
     /// Start from the checkpoint in this file (`--resume`), which must
     /// belong to this spec, these constants and these options.
     pub resume: Option<std::path::PathBuf>,
+    /// Explores with this instead of [`explore::explore`]: the distributed
+    /// explorer of `dsmc check --processes` ([`crate::distributed`]).
+    pub explorer: Option<Explorer>,
+}
+
+/// An exploration engine for [`CheckOptions::explorer`]: the compiled model
+/// and the options in, the exploration or the diagnostics that say why
+/// there is none out.
+#[derive(Clone)]
+#[allow(clippy::type_complexity)]
+pub struct Explorer(
+    pub  std::sync::Arc<
+        dyn Fn(&Model, &explore::Options) -> Result<Exploration, Vec<Diagnostic>> + Send + Sync,
+    >,
+);
+
+impl std::fmt::Debug for Explorer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Explorer")
+    }
 }
 
 /// What warnings mean for the outcome (`dsmc check --deny warnings`).
@@ -231,7 +251,12 @@ pub fn check_source_with(source: &str, options: &CheckOptions, policy: Warnings)
             Err(diagnostic) => return Checked::Errors(vec![diagnostic]),
         }
     }
-    match explore::explore(&model, &explore_options) {
+    let explored = match &options.explorer {
+        Some(explorer) => (explorer.0)(&model, &explore_options),
+        None => explore::explore(&model, &explore_options)
+            .map_err(|e| vec![initial_state_error(&model, &e)]),
+    };
+    match explored {
         Ok(exploration) => {
             let mut warnings = front_warnings;
             if exploration.complete {
@@ -247,7 +272,7 @@ pub fn check_source_with(source: &str, options: &CheckOptions, policy: Warnings)
                 exploration: Box::new(exploration),
             }
         }
-        Err(e) => Checked::Errors(vec![initial_state_error(&model, &e)]),
+        Err(diagnostics) => Checked::Errors(diagnostics),
     }
 }
 

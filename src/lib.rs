@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod diagnostic;
+pub mod distributed;
 pub mod explore;
 pub mod fmt;
 pub mod front;

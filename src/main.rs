@@ -164,6 +164,25 @@ pub struct CheckArgs {
     /// go on being written into DIR, unless `--checkpoint` names another.
     #[arg(long, value_name = "DIR")]
     pub resume: Option<PathBuf>,
+    /// Explore across N processes on this machine, joined over loopback,
+    /// each owning a share of the states (docs/distributed.md). `--threads`
+    /// then sets the threads of each process (default 1). Results are
+    /// those of one process.
+    #[arg(long, value_name = "N")]
+    pub processes: Option<usize>,
+    /// Explore across machines: FILE lists every process's `host:port`, one
+    /// a line, in process order (timely dataflow's hostfile); run
+    /// `dsmc check SPEC --hostfile FILE --process I` on each machine, with
+    /// the same spec and options. Process 0 prints the report.
+    #[arg(long, value_name = "FILE", conflicts_with = "processes")]
+    pub hostfile: Option<PathBuf>,
+    /// This process's line in `--hostfile` (from 0).
+    #[arg(long, value_name = "I")]
+    pub process: Option<usize>,
+    /// Set by `--processes` for the processes it starts: every process's
+    /// address, comma-separated.
+    #[arg(long, hide = true, value_name = "LIST")]
+    pub cluster_addresses: Option<String>,
 }
 
 impl CheckArgs {
@@ -187,6 +206,18 @@ impl CheckArgs {
         }
         if stateright && (self.checkpoint.is_some() || self.resume.is_some()) {
             return Some("`--engine stateright` cannot write or resume checkpoints");
+        }
+        let distributed = self.processes.is_some() || self.hostfile.is_some();
+        if stateright && distributed {
+            return Some(
+                "`--engine stateright` runs in one process; drop `--processes`/`--hostfile`",
+            );
+        }
+        if self.process.is_some() && self.hostfile.is_none() && self.cluster_addresses.is_none() {
+            return Some("`--process I` needs `--hostfile FILE`");
+        }
+        if self.hostfile.is_some() && self.process.is_none() {
+            return Some("`--hostfile FILE` needs `--process I`: this process's line in FILE");
         }
         if self.checkpoint_every.is_some() && self.checkpoint.is_none() && self.resume.is_none() {
             return Some("`--checkpoint-every` needs `--checkpoint DIR` (or `--resume DIR`)");

@@ -647,6 +647,7 @@ pub fn stop_word(reason: StopReason) -> &'static str {
         StopReason::Memory(_) => "memory limit",
         StopReason::Timeout(_) => "time limit",
         StopReason::Interrupted => "interrupted",
+        StopReason::ProcessLost => "process lost",
     }
 }
 
@@ -672,6 +673,9 @@ pub fn stop_clause(reason: StopReason) -> String {
             )
         }
         StopReason::Interrupted => "it was interrupted (Ctrl-C, SIGTERM or SIGHUP)".to_string(),
+        StopReason::ProcessLost => {
+            "a process of the distributed check exited or lost its connection".to_string()
+        }
     }
 }
 
@@ -689,6 +693,9 @@ pub fn go_further(reason: StopReason) -> Option<&'static str> {
             "a longer --timeout, or fewer states (`symmetric` node kinds, smaller constants, a `bound`)",
         ),
         StopReason::Interrupted => None,
+        StopReason::ProcessLost => Some(
+            "the check again, with each process's memory and connection in order (docs/distributed.md)",
+        ),
     }
 }
 

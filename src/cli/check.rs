@@ -47,6 +47,30 @@ pub fn run(mut args: CheckArgs) -> Status {
         );
         return Status::SpecErrors;
     }
+    let distributed = match super::distributed::setup(args) {
+        Ok(distributed) => distributed,
+        Err(diagnostic) => {
+            print_problem("command line", &diagnostic, args.message_format);
+            return Status::SpecErrors;
+        }
+    };
+    if let Some(distributed) = &distributed {
+        if inputs.len() != 1 {
+            let diagnostic = Diagnostic::error(
+                "dsmc::distributed::one_spec",
+                format!(
+                    "a distributed check takes one spec, and {} were given",
+                    inputs.len()
+                ),
+            )
+            .help("run `dsmc check SPEC --processes N` once for each spec");
+            print_problem("command line", &diagnostic, args.message_format);
+            return Status::SpecErrors;
+        }
+        if !distributed.reports() {
+            return check_as_worker(inputs, args, distributed);
+        }
+    }
     let mut lock = match args.lock_path() {
         None => None,
         Some(path) => match Lock::load(&path) {
@@ -64,7 +88,7 @@ pub fn run(mut args: CheckArgs) -> Status {
     let mut runs = Vec::new();
     let total = inputs.len();
     for (i, input) in inputs.into_iter().enumerate() {
-        let run = check_input(input, args, &limits, lock.as_mut());
+        let run = check_input(input, args, &limits, lock.as_mut(), distributed.as_ref());
         emit(&run, args, i > 0);
         runs.push(run);
         if limits.signal.interrupted() {
@@ -73,6 +97,32 @@ pub fn run(mut args: CheckArgs) -> Status {
         }
     }
     finish(&runs, args, lock.as_mut())
+}
+
+/// A process of a distributed check other than process 0: it checks its
+/// share of the states and prints no report, only what went wrong (on
+/// stderr): exit 0 when the check ended, 3 when a process was lost, 2 for
+/// errors.
+fn check_as_worker(
+    inputs: Vec<Input>,
+    args: &CheckArgs,
+    distributed: &super::distributed::Distributed,
+) -> Status {
+    let (limits, _watchdog) = match Limits::start(args) {
+        Ok(started) => started,
+        Err(outcome) => return outcome,
+    };
+    let Some(input) = inputs.into_iter().next() else {
+        return Status::SpecErrors;
+    };
+    let run = check_input(input, args, &limits, None, Some(distributed));
+    match &run.checked {
+        Checked::Errors(diagnostics) => {
+            report::print_diagnostics(&run.spec, diagnostics, MessageFormat::Human);
+            Status::SpecErrors
+        }
+        Checked::Explored { .. } => distributed.worker_status(Status::NoVerdict),
+    }
 }
 
 /// Why the files this run would write cannot be written, found before any
@@ -185,6 +235,7 @@ fn check_input(
     args: &CheckArgs,
     limits: &Limits,
     lock: Option<&mut Lock>,
+    distributed: Option<&super::distributed::Distributed>,
 ) -> SpecRun {
     let start = Instant::now();
     let (path, name) = match input {
@@ -235,6 +286,7 @@ fn check_input(
         },
         properties: args.properties.clone(),
         resume: args.resume.as_deref().map(super::checkpoint::file),
+        explorer: distributed.map(|d| d.explorer(&source, args)),
     };
     let warnings = if args.deny.contains(&Deny::Warnings) {
         Warnings::Deny

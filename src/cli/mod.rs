@@ -8,6 +8,7 @@
 pub mod atomic;
 pub mod check;
 pub mod checkpoint;
+pub mod distributed;
 pub mod explore;
 pub mod fmt;
 pub mod inputs;

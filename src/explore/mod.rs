@@ -29,6 +29,9 @@ use crate::model::{
     CompiledProperty, Fast, InitError, Memo, Model, Outcome, Pred, R, RtError, RtErrorKind,
     Scratch, Sink, Step, halt,
 };
+/// The fixed-seed hash of a state's words, for the distributed explorer's
+/// owners (the one mixer of the visited set).
+pub(crate) use store::hash_state;
 use store::{NO_PARENT, SHARDS, Shard, global_id, lookup_hash, place, place_packed, split_id};
 
 /// How to explore.
@@ -170,6 +173,9 @@ pub enum StopReason {
     Timeout(Duration),
     /// Interrupted from outside (Ctrl-C, SIGTERM, SIGHUP).
     Interrupted,
+    /// A process of a distributed check (`--processes`, `--hostfile`)
+    /// exited or lost its connection before the end.
+    ProcessLost,
 }
 
 /// Where and why a check stopped.
@@ -334,7 +340,7 @@ pub struct Coverage {
 }
 
 impl Coverage {
-    fn new(model: &Model) -> Coverage {
+    pub(crate) fn new(model: &Model) -> Coverage {
         Coverage {
             actions: model
                 .spec
@@ -354,7 +360,12 @@ impl Coverage {
 
     /// Marks the kinds of the messages in a stored state's network
     /// (`packed` says how it is stored).
-    fn mark_network(sent: &mut [bool], model: &Model, packed: Option<&Fast>, state: &[u64]) {
+    pub(crate) fn mark_network(
+        sent: &mut [bool],
+        model: &Model,
+        packed: Option<&Fast>,
+        state: &[u64],
+    ) {
         match packed {
             Some(p) => p.mark_kinds(state, sent),
             None => {
@@ -367,7 +378,7 @@ impl Coverage {
         }
     }
 
-    fn mark(&mut self, model: &Model, step: &Step) {
+    pub(crate) fn mark(&mut self, model: &Model, step: &Step) {
         match step.kind {
             crate::model::StepKind::Action { global, action, .. } => {
                 let (k, _) = model.layout.instances[global as usize];
@@ -383,7 +394,7 @@ impl Coverage {
         }
     }
 
-    fn merge(&mut self, other: &Coverage) {
+    pub(crate) fn merge(&mut self, other: &Coverage) {
         for (a, b) in self.actions.iter_mut().zip(&other.actions) {
             for (x, y) in a.iter_mut().zip(b) {
                 *x |= *y;
@@ -479,7 +490,7 @@ fn state_tests(
 
 /// Whether every `bound` holds in a state; the first bound whose
 /// evaluation fails, with its index.
-pub(super) fn inside_bounds(
+pub(crate) fn inside_bounds(
     model: &Model,
     words: &[u64],
     locals: &mut Vec<i64>,
@@ -635,20 +646,20 @@ impl PredCache {
 
 /// Where a violation was found, for picking the canonical one.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-struct Found {
+pub(crate) struct Found {
     /// (BFS level, frontier position, step index): smaller is earlier.
-    key: (u32, u64, u32),
+    pub(crate) key: (u32, u64, u32),
     /// The state reached (its id when stored, or the parent for step findings).
-    id: u64,
+    pub(crate) id: u64,
     /// For step findings: the step and its successor (or failure).
-    step: Option<(Step, StepEnd)>,
+    pub(crate) step: Option<(Step, StepEnd)>,
     /// Evaluating the property (or a bound, or `done when`) failed in the
     /// state: a finding that is not a violation.
-    error: Option<EvalError>,
+    pub(crate) error: Option<EvalError>,
 }
 
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-enum StepEnd {
+pub(crate) enum StepEnd {
     To(Vec<u64>),
     Failed(RtError),
 }
@@ -657,7 +668,7 @@ enum StepEnd {
 /// evaluation before a violation (so that whether a property's verdict is
 /// `error` depends on depths alone, not on the order of states within a
 /// level), then the first in BFS order.
-fn keep_first(slot: &mut Option<Found>, candidate: Found) {
+pub(crate) fn keep_first(slot: &mut Option<Found>, candidate: Found) {
     // The depth of the trace's last state: a failed step's trace ends in
     // the state it fails from, one level above its key's.
     let depth = |f: &Found| match f.step {
@@ -1535,7 +1546,7 @@ fn vec_growth_bytes(v: &Vec<u64>, extra: usize) -> usize {
 }
 
 /// Whether a property is about infinite behaviours.
-fn is_liveness(prop: &CompiledProperty) -> bool {
+pub(crate) fn is_liveness(prop: &CompiledProperty) -> bool {
     matches!(
         prop,
         CompiledProperty::LeadsTo(..)
@@ -1546,7 +1557,7 @@ fn is_liveness(prop: &CompiledProperty) -> bool {
 }
 
 /// Whether a step can violate a property ([`violates_on_step`]).
-fn is_step_property(prop: &CompiledProperty) -> bool {
+pub(crate) fn is_step_property(prop: &CompiledProperty) -> bool {
     matches!(
         prop,
         CompiledProperty::Stable(_)
@@ -1573,7 +1584,7 @@ pub(crate) fn violates_on_step(
 
 /// The half of [`violates_on_step`] that reads the state before the step
 /// only: whether some step from `before` could violate the property.
-fn in_force(
+pub(crate) fn in_force(
     prop: &CompiledProperty,
     model: &Model,
     before: &[u64],
@@ -1603,7 +1614,7 @@ fn in_force(
 
 /// The other half of [`violates_on_step`], for a property in force in
 /// `before`: whether the step to `after` violates it.
-fn breaks(
+pub(crate) fn breaks(
     prop: &CompiledProperty,
     model: &Model,
     before: &[u64],

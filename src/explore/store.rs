@@ -29,7 +29,7 @@ const MAX_LOCAL: u32 = (u32::MAX >> SHARD_BITS) - 1;
 
 /// A fixed-seed 64-bit hash of a list of words.
 #[inline]
-fn hash_state(words: &[u64]) -> u64 {
+pub(crate) fn hash_state(words: &[u64]) -> u64 {
     let mut h: u64 =
         0x243F_6A88_85A3_08D3 ^ (words.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     for &w in words {

@@ -170,6 +170,8 @@ pub enum StopWord {
     Timeout,
     /// Ctrl-C, SIGTERM or SIGHUP.
     Interrupted,
+    /// Another process of a distributed check (`--processes`) was lost.
+    ProcessLost,
 }
 
 /// A limit: a count (states, bytes) or seconds.
@@ -569,6 +571,7 @@ fn stop_report(exploration: &Exploration) -> Option<StopReport> {
         StopReason::Memory(l) => (StopWord::MaxMemory, Some(Limit::Count(l.bytes))),
         StopReason::Timeout(d) => (StopWord::Timeout, Some(Limit::Seconds(d.as_secs_f64()))),
         StopReason::Interrupted => (StopWord::Interrupted, None),
+        StopReason::ProcessLost => (StopWord::ProcessLost, None),
     };
     Some(StopReport {
         reason,

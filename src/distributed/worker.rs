@@ -1,0 +1,1075 @@
+//! One timely worker of a distributed check: its partition of the visited
+//! set, and the rounds of each BFS level.
+//!
+//! A round is one timestamp of a single dataflow: every worker sends
+//! `(destination worker, message)` pairs into its input, timely's exchange
+//! channel routes each pair to its destination, and the round ends, for
+//! this worker, when its probe says that no message of the round is left
+//! anywhere (every worker has closed the timestamp and every message sent
+//! under it has been received). Each BFS level takes three rounds:
+//!
+//! 1. **expand**: each worker generates the successors of its frontier
+//!    states (checking step properties and deadlocks as it goes) and sends
+//!    each successor, with its key (the parent's global frontier position,
+//!    the step's index) and its parent's id, to the successor's owner. The
+//!    owner keeps the new ones, each with its least key (its first
+//!    generator, as one process would choose), stores and tests them.
+//! 2. **rank**: the owner sends each new state's key to the worker that
+//!    ranks that range of parent positions; rankers sort the keys they got
+//!    and tell every worker how many (and each worker's stop request).
+//! 3. **place**: from those counts every ranker knows where its range
+//!    starts, and sends each state's global frontier position to its owner.
+//!
+//! Global positions make every choice of the single-process explorer:
+//! parents, the order of the next level, and the canonical (least key)
+//! counterexample. At the end, the workers send each other their findings
+//! and counts, so all of them know the chosen counterexamples, then follow
+//! their parent links one round per step, each owner sending the states on
+//! the path that it owns.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use timely::container::CapacityContainerBuilder;
+use timely::dataflow::channels::pact::Exchange;
+use timely::dataflow::operators::generic::operator::Operator;
+use timely::dataflow::operators::{Input, Probe};
+use timely::dataflow::{InputHandle, ProbeHandle};
+use timely::worker::Worker;
+
+use super::Job;
+use crate::diagnostic::Diagnostic;
+use crate::explore::{
+    Coverage, EvalError, Evaluated, Exploration, Found, MemoryLimit, Options, Phase, Progress,
+    StepEnd, Stop, StopReason, Trace, Verdict, breaks, hash_state, in_force, inside_bounds,
+    is_step_property, keep_first, state_eval, truth,
+};
+use crate::model::{CompiledProperty, InitError, Model, Outcome, RtErrorKind, Scratch, Step};
+
+/// What a worker hands back to its process.
+pub(super) enum Reply {
+    /// The check ended; worker 0 of process 0 has the exploration.
+    Done(Option<Box<Exploration>>),
+    Init(InitError),
+    Spec(Vec<Diagnostic>),
+    /// A process was lost: the check cannot end.
+    Lost,
+}
+
+/// The parent of an initial state.
+const NO_PARENT: u64 = u64::MAX;
+/// A global id is `worker << LOCAL_BITS | local index`.
+const LOCAL_BITS: u32 = 40;
+
+fn global(worker: usize, local: u32) -> u64 {
+    ((worker as u64) << LOCAL_BITS) | local as u64
+}
+
+fn split(id: u64) -> (usize, u32) {
+    (
+        (id >> LOCAL_BITS) as usize,
+        (id & ((1 << LOCAL_BITS) - 1)) as u32,
+    )
+}
+
+/// The worker (of `workers`) that owns a state.
+fn owner(state: &[u64], workers: usize) -> usize {
+    (hash_state(state) >> 32) as usize % workers
+}
+
+/// A request to stop, as it crosses the network.
+#[derive(Clone, Copy, Debug, serde::Serialize, serde::Deserialize)]
+enum Halt {
+    MaxStates(u64),
+    Memory {
+        bytes: u64,
+        reserved: u64,
+        guard: bool,
+    },
+    Timeout(Duration),
+    Interrupted,
+}
+
+impl Halt {
+    fn reason(self) -> StopReason {
+        match self {
+            Halt::MaxStates(n) => StopReason::MaxStates(n),
+            Halt::Memory {
+                bytes,
+                reserved,
+                guard,
+            } => StopReason::Memory(MemoryLimit {
+                bytes,
+                reserved,
+                guard,
+            }),
+            Halt::Timeout(d) => StopReason::Timeout(d),
+            Halt::Interrupted => StopReason::Interrupted,
+        }
+    }
+
+    fn of(reason: StopReason) -> Halt {
+        match reason {
+            StopReason::MaxStates(n) => Halt::MaxStates(n),
+            StopReason::Memory(l) => Halt::Memory {
+                bytes: l.bytes,
+                reserved: l.reserved,
+                guard: l.guard,
+            },
+            StopReason::Timeout(d) => Halt::Timeout(d),
+            StopReason::Interrupted | StopReason::ProcessLost => Halt::Interrupted,
+        }
+    }
+}
+
+/// What one worker found and counted, sent to every worker at the end.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+struct Summary {
+    from: u32,
+    transitions: u64,
+    pruned: u64,
+    found: Vec<Option<Found>>,
+    reached: Vec<bool>,
+    deadlock: Option<Found>,
+    runtime_error: Option<Found>,
+    coverage: Coverage,
+    memory_bytes: u64,
+    /// Successor messages sent to other workers, and their bytes as
+    /// bincode writes them (without timely's framing).
+    sent: (u64, u64),
+}
+
+/// The messages of every round.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+enum Msg {
+    /// Round 1: a successor for its owner, with its key and parent.
+    Succ {
+        state: Vec<u64>,
+        pos: u64,
+        index: u32,
+        parent: u64,
+    },
+    /// Round 2: a new state's key, for the ranker of its range.
+    Rank {
+        pos: u64,
+        index: u32,
+        owner: u32,
+        local: u32,
+    },
+    /// Round 2, to every worker: how many keys a ranker ranked, how many
+    /// states the sender stored this level, and whether it must stop.
+    Count {
+        from: u32,
+        ranked: u64,
+        stored: u64,
+        halt: Option<Halt>,
+    },
+    /// Round 3: a new state's global frontier position, for its owner.
+    Place { local: u32, pos: u64 },
+    /// At the end, to every worker.
+    Summary(Box<Summary>),
+    /// Following a counterexample's path: chain `chain` passes through
+    /// `state`, whose parent is `parent`.
+    Link {
+        chain: u32,
+        state: Vec<u64>,
+        parent: u64,
+    },
+}
+
+/// This worker's rounds: its input into the dataflow, the probe that says
+/// when a round has ended everywhere, and what the round brought.
+struct Rounds<'w> {
+    worker: &'w mut Worker,
+    input: InputHandle<u64, CapacityContainerBuilder<Vec<(u32, Msg)>>>,
+    probe: ProbeHandle<u64>,
+    /// Messages received, with their round.
+    inbox: Rc<RefCell<Vec<(u64, Msg)>>>,
+    round: u64,
+    lost: &'w AtomicBool,
+}
+
+/// A process was lost while a round was under way.
+struct Lost;
+
+impl Rounds<'_> {
+    /// Sends `out` and returns what every worker sent this one in the same
+    /// round, once the round has ended everywhere.
+    fn exchange(&mut self, out: Vec<(u32, Msg)>) -> Result<Vec<Msg>, Lost> {
+        for message in out {
+            self.input.send(message);
+        }
+        self.round += 1;
+        self.input.advance_to(self.round);
+        while self.probe.less_than(&self.round) {
+            if self.lost.load(Ordering::Relaxed) {
+                return Err(Lost);
+            }
+            self.worker.step_or_park(Some(Duration::from_millis(10)));
+        }
+        // A worker that is ahead may have sent messages of the next round
+        // already: they stay for it.
+        let this = self.round - 1;
+        let mut inbox = self.inbox.borrow_mut();
+        let (now, later): (Vec<_>, Vec<_>) = inbox.drain(..).partition(|(t, _)| *t == this);
+        *inbox = later;
+        Ok(now.into_iter().map(|(_, m)| m).collect())
+    }
+}
+
+/// This worker's partition of the visited set: the states whose owner it
+/// is, exactly (a hash that two states share is resolved by comparing
+/// them), with their parents.
+#[derive(Default)]
+struct Part {
+    states: Vec<Vec<u64>>,
+    parents: Vec<u64>,
+    /// Local index by hash: the first state with that hash.
+    by_hash: HashMap<u64, u32>,
+    /// States whose hash an earlier state has.
+    collided: HashMap<Vec<u64>, u32>,
+    words: usize,
+}
+
+impl Part {
+    fn find(&self, state: &[u64]) -> Option<u32> {
+        let at = *self.by_hash.get(&hash_state(state))?;
+        if self.states[at as usize] == state {
+            return Some(at);
+        }
+        self.collided.get(state).copied()
+    }
+
+    fn insert(&mut self, state: Vec<u64>, parent: u64) -> u32 {
+        let local = self.states.len() as u32;
+        let hash = hash_state(&state);
+        match self.by_hash.entry(hash) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(local);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.collided.insert(state.clone(), local);
+            }
+        }
+        self.words += state.len();
+        self.states.push(state);
+        self.parents.push(parent);
+        local
+    }
+
+    /// An estimate of what the partition holds, in bytes.
+    fn bytes(&self) -> usize {
+        self.words * 8 + self.states.len() * (24 + 8 + 16)
+    }
+}
+
+/// A new state of this level, before it is stored: its least key so far
+/// and that generator.
+struct Candidate {
+    pos: u64,
+    index: u32,
+    parent: u64,
+}
+
+/// The search of one worker.
+struct Search<'m> {
+    model: &'m Model,
+    options: &'m Options,
+    me: usize,
+    workers: usize,
+    /// This worker's process.
+    process: usize,
+    part: Part,
+    checked: Vec<bool>,
+    step_checked: Vec<usize>,
+    found: Vec<Option<Found>>,
+    reached: Vec<bool>,
+    deadlock: Option<Found>,
+    runtime_error: Option<Found>,
+    coverage: Coverage,
+    transitions: u64,
+    pruned: u64,
+    locals: Vec<i64>,
+    /// See [`Summary::sent`].
+    sent: (u64, u64),
+}
+
+/// Runs one worker's part of the check.
+pub(super) fn run(
+    worker: &mut Worker,
+    job: &Job,
+    options: &Options,
+    lost: &AtomicBool,
+    process: usize,
+) -> Reply {
+    let start = Instant::now();
+    let model =
+        match crate::check::compile(&job.source, &job.overrides, crate::check::Warnings::Allow) {
+            Ok(compiled) => compiled.model,
+            Err(diagnostics) => return Reply::Spec(diagnostics),
+        };
+    let me = worker.index();
+    let workers = worker.peers();
+    let inbox: Rc<RefCell<Vec<(u64, Msg)>>> = Rc::default();
+    let mut input = InputHandle::new();
+    let probe = ProbeHandle::new();
+    let sink = inbox.clone();
+    worker.dataflow::<u64, _, _>(|scope| {
+        scope
+            .input_from(&mut input)
+            .unary::<CapacityContainerBuilder<Vec<()>>, _, _, _>(
+                Exchange::new(|m: &(u32, Msg)| m.0 as u64),
+                "Deliver",
+                move |_, _| {
+                    move |input, _output: &mut _| {
+                        input.for_each(|cap, data| {
+                            let round = cap.least().copied().unwrap_or(0);
+                            let mut inbox = sink.borrow_mut();
+                            inbox.extend(data.drain(..).map(|(_, m)| (round, m)));
+                        });
+                    }
+                },
+            )
+            .probe_with(&probe);
+    });
+    let mut rounds = Rounds {
+        worker,
+        input,
+        probe,
+        inbox,
+        round: 0,
+        lost,
+    };
+    let n_props = model.properties.len();
+    let mut search = Search {
+        model: &model,
+        options,
+        me,
+        workers,
+        process,
+        part: Part::default(),
+        checked: (0..n_props).map(|p| options.checks(p)).collect(),
+        step_checked: (model.properties.iter().enumerate())
+            .filter(|(p, prop)| options.checks(*p) && is_step_property(prop))
+            .map(|(p, _)| p)
+            .collect(),
+        found: vec![None; n_props],
+        reached: vec![false; n_props],
+        deadlock: None,
+        runtime_error: None,
+        coverage: Coverage::new(&model),
+        transitions: 0,
+        pruned: 0,
+        locals: Vec::new(),
+        sent: (0, 0),
+    };
+    match search.run(&mut rounds, start) {
+        Ok(Ok(result)) => Reply::Done(result.map(Box::new)),
+        Ok(Err(e)) => Reply::Init(e),
+        Err(Lost) => Reply::Lost,
+    }
+}
+
+/// For the failure test (tests/distributed.rs): the process named by
+/// `DSMC_TEST_DISTRIBUTED_EXIT=PROCESS:LEVEL` exits at that level, as a
+/// crashed machine would.
+fn test_exit(process: usize, level: u32) {
+    let Ok(spec) = std::env::var("DSMC_TEST_DISTRIBUTED_EXIT") else {
+        return;
+    };
+    let Some((who, at)) = spec.split_once(':') else {
+        return;
+    };
+    if who.parse() == Ok(process) && at.parse() == Ok(level) {
+        std::process::exit(101);
+    }
+}
+
+impl Search<'_> {
+    #[allow(clippy::type_complexity)]
+    fn run(
+        &mut self,
+        rounds: &mut Rounds,
+        start: Instant,
+    ) -> Result<Result<Option<Exploration>, InitError>, Lost> {
+        let deadline = self.options.timeout.map(|t| start + t);
+        // The initial states: every worker enumerates them all (they are
+        // numbered by their order among the admitted ones) and keeps the
+        // ones it owns.
+        let initial = match self.model.initial() {
+            Ok(initial) => initial,
+            Err(e) => return Ok(Err(InitError::Value(e))),
+        };
+        let total = initial.len();
+        let mut kept: u64 = 0;
+        let mut mine: Vec<(Vec<u64>, Candidate)> = Vec::new();
+        let mut seen: HashMap<Vec<u64>, ()> = HashMap::new();
+        let mut state = Vec::new();
+        let mut locals = Vec::new();
+        let mut at: u128 = 0;
+        while at < total {
+            match initial.admit(at, &mut state, &mut locals) {
+                Ok(true) => {}
+                Ok(false) => {
+                    at += 1;
+                    continue;
+                }
+                Err(e) => return Ok(Err(e)),
+            }
+            let number = kept;
+            kept += 1;
+            at += 1;
+            if owner(&state, self.workers) == self.me && seen.insert(state.clone(), ()).is_none() {
+                mine.push((
+                    state.clone(),
+                    Candidate {
+                        pos: 0,
+                        index: u32::try_from(number).unwrap_or(u32::MAX),
+                        parent: NO_PARENT,
+                    },
+                ));
+            }
+        }
+        if kept == 0 {
+            return Ok(Err(InitError::Unsatisfied { candidates: total }));
+        }
+        if self.me == 0 {
+            self.transitions += kept;
+        }
+        // Level 0 is the initial states: their keys are (0, 0, number).
+        let (mut frontier, stored_total, mut halt) =
+            self.store_level(rounds, 0, 1, mine, deadline)?;
+        let mut states = stored_total;
+        let mut depth = if states > 0 { 1 } else { 0 };
+        let mut complete = true;
+        let mut level: u32 = 0;
+        let mut frontier_len = frontier.1;
+        while frontier_len > 0 {
+            if halt.is_some() {
+                complete = false;
+                break;
+            }
+            level += 1;
+            test_exit(self.process, level);
+            let candidates = self.expand(rounds, level, &frontier.0)?;
+            let (next, stored, h) =
+                self.store_level(rounds, level, frontier_len, candidates, deadline)?;
+            states += stored;
+            if stored > 0 {
+                depth += 1;
+            }
+            halt = h.or_else(|| {
+                let max = self.options.max_states?;
+                (states >= max).then_some(Halt::MaxStates(max))
+            });
+            self.progress(states, depth, next.1);
+            frontier = next;
+            frontier_len = frontier.1;
+        }
+        self.finish(rounds, start, states, depth, complete, halt)
+            .map(Ok)
+    }
+
+    fn progress(&self, states: u64, depth: u32, queue: u64) {
+        if self.me != 0 {
+            return;
+        }
+        if let Some(hook) = &self.options.progress {
+            (hook.0)(&Progress {
+                phase: Phase::Search,
+                states,
+                level: depth,
+                queue,
+                memory_bytes: self.part.bytes(),
+            });
+        }
+    }
+
+    /// Round 1: the successors of this worker's frontier states (local id,
+    /// global position), sent to their owners; returns the new states this
+    /// worker owns, each with its least key.
+    fn expand(
+        &mut self,
+        rounds: &mut Rounds,
+        level: u32,
+        frontier: &[(u32, u64)],
+    ) -> Result<Vec<(Vec<u64>, Candidate)>, Lost> {
+        let model = self.model;
+        let mut out: Vec<(u32, Msg)> = Vec::new();
+        let mut scratch = Scratch::default();
+        let mut live: Vec<usize> = Vec::new();
+        for &(local, pos) in frontier {
+            let state = self.part.states[local as usize].clone();
+            let id = global(self.me, local);
+            live.clear();
+            for &p in &self.step_checked {
+                if in_force(&model.properties[p], model, &state, &mut self.locals) == Ok(true) {
+                    live.push(p);
+                }
+            }
+            let mut index: u32 = 0;
+            let mut protocol_steps = 0u32;
+            let (workers, me) = (self.workers, self.me);
+            let _ = me;
+            let locals = &mut self.locals;
+            let found = &mut self.found;
+            let runtime_error = &mut self.runtime_error;
+            let coverage = &mut self.coverage;
+            let mut transitions = 0u64;
+            model.successors(&state, &mut scratch, &mut |step: Step, outcome: Outcome| {
+                let key = (level, pos, index);
+                index += 1;
+                transitions += 1;
+                if !step.is_fault() {
+                    protocol_steps += 1;
+                }
+                coverage.mark(model, &step);
+                match outcome {
+                    Outcome::Next(next) => {
+                        for &p in &live {
+                            check_step(model, p, &state, next, step, key, id, locals, found);
+                        }
+                        if next != state.as_slice() {
+                            out.push((
+                                owner(next, workers) as u32,
+                                Msg::Succ {
+                                    state: next.to_vec(),
+                                    pos,
+                                    index: key.2,
+                                    parent: id,
+                                },
+                            ));
+                        }
+                    }
+                    Outcome::Error(e) => keep_first(
+                        runtime_error,
+                        Found {
+                            key,
+                            id,
+                            step: Some((step, StepEnd::Failed(e))),
+                            error: None,
+                        },
+                    ),
+                }
+            });
+            self.transitions += transitions;
+            if protocol_steps == 0 && model.check_deadlock && !model.all_crashed(&state) {
+                let done = match &model.done {
+                    Some(d) => truth(d, model, &state, &mut self.locals),
+                    None => Ok(false),
+                };
+                match done {
+                    Err(error) => keep_first(
+                        &mut self.runtime_error,
+                        Found {
+                            key: (level, pos, u32::MAX),
+                            id,
+                            step: None,
+                            error: Some(EvalError {
+                                what: Evaluated::DoneWhen,
+                                error,
+                            }),
+                        },
+                    ),
+                    Ok(false) => keep_first(
+                        &mut self.deadlock,
+                        Found {
+                            key: (level, pos, 0),
+                            id,
+                            step: None,
+                            error: None,
+                        },
+                    ),
+                    Ok(true) => {}
+                }
+            }
+        }
+        for (to, m) in &out {
+            if let (true, Msg::Succ { state, .. }) = (*to as usize != self.me, m) {
+                // The destination, the variant, the state's length and
+                // words, position, index and parent.
+                self.sent.0 += 1;
+                self.sent.1 += 4 + 4 + 8 + 8 * state.len() as u64 + 8 + 4 + 8;
+            }
+        }
+        let received = rounds.exchange(out)?;
+        // The new states among the successors received, each with its
+        // least key: the order the messages came in does not matter.
+        let mut candidates: HashMap<Vec<u64>, Candidate> = HashMap::new();
+        for message in received {
+            let Msg::Succ {
+                state,
+                pos,
+                index,
+                parent,
+            } = message
+            else {
+                continue;
+            };
+            if self.part.find(&state).is_some() {
+                continue;
+            }
+            let candidate = Candidate { pos, index, parent };
+            match candidates.entry(state) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(candidate);
+                }
+                std::collections::hash_map::Entry::Occupied(mut o) => {
+                    if (pos, index) < (o.get().pos, o.get().index) {
+                        o.insert(candidate);
+                    }
+                }
+            }
+        }
+        Ok(candidates.into_iter().collect())
+    }
+
+    /// Stores and tests this worker's new states of `level`, then ranks
+    /// them across workers (rounds 2 and 3). Returns the next frontier
+    /// (this worker's states, by global position, and the global number of
+    /// frontier states), how many states all workers stored, and a stop
+    /// some worker asked for.
+    #[allow(clippy::type_complexity)]
+    fn store_level(
+        &mut self,
+        rounds: &mut Rounds,
+        level: u32,
+        frontier_len: u64,
+        mut candidates: Vec<(Vec<u64>, Candidate)>,
+        deadline: Option<Instant>,
+    ) -> Result<((Vec<(u32, u64)>, u64), u64, Option<Halt>), Lost> {
+        let model = self.model;
+        // In key order, so that local ids do not depend on arrival order.
+        candidates.sort_by_key(|(_, c)| (c.pos, c.index));
+        let stored = candidates.len() as u64;
+        let rankers = self.workers as u128;
+        let mut out = Vec::new();
+        for (state, c) in candidates {
+            let key = (level, c.pos, c.index);
+            let local = self.part.insert(state, c.parent);
+            let id = global(self.me, local);
+            let state = &self.part.states[local as usize];
+            for (index, prop) in model.properties.iter().enumerate() {
+                if !self.checked[index] {
+                    continue;
+                }
+                let error = match state_eval(prop, model, state, &mut self.locals) {
+                    Ok(false) => continue,
+                    Ok(true) => None,
+                    Err(error) if error.kind == RtErrorKind::Interrupted => continue,
+                    Err(error) => Some(EvalError {
+                        what: Evaluated::Property(index),
+                        error,
+                    }),
+                };
+                if error.is_none() && matches!(prop, CompiledProperty::Reachable(_)) {
+                    self.reached[index] = true;
+                } else {
+                    keep_first(
+                        &mut self.found[index],
+                        Found {
+                            key,
+                            id,
+                            step: None,
+                            error,
+                        },
+                    );
+                }
+            }
+            // `None`: a bound could not be evaluated (a finding; the state
+            // is not expanded, nor counted as pruned).
+            let inside = match inside_bounds(model, state, &mut self.locals) {
+                Ok(inside) => Some(inside),
+                Err((index, error)) => {
+                    keep_first(
+                        &mut self.runtime_error,
+                        Found {
+                            key,
+                            id,
+                            step: None,
+                            error: Some(EvalError {
+                                what: Evaluated::Bound(index),
+                                error,
+                            }),
+                        },
+                    );
+                    None
+                }
+            };
+            Coverage::mark_network(&mut self.coverage.sent, model, None, state);
+            if inside != Some(true) {
+                if inside == Some(false) {
+                    self.pruned += 1;
+                }
+                continue;
+            }
+            let ranker = (c.pos as u128 * rankers / frontier_len.max(1) as u128) as u32;
+            out.push((
+                ranker,
+                Msg::Rank {
+                    pos: c.pos,
+                    index: c.index,
+                    owner: self.me as u32,
+                    local,
+                },
+            ));
+        }
+        let received = rounds.exchange(out)?;
+        let mut keys: Vec<(u64, u32, u32, u32)> = received
+            .into_iter()
+            .filter_map(|m| match m {
+                Msg::Rank {
+                    pos,
+                    index,
+                    owner,
+                    local,
+                } => Some((pos, index, owner, local)),
+                _ => None,
+            })
+            .collect();
+        keys.sort_unstable();
+        let halt = self.must_stop(deadline);
+        let out = (0..self.workers)
+            .map(|w| {
+                (
+                    w as u32,
+                    Msg::Count {
+                        from: self.me as u32,
+                        ranked: keys.len() as u64,
+                        stored,
+                        halt,
+                    },
+                )
+            })
+            .collect();
+        let received = rounds.exchange(out)?;
+        let mut ranked = vec![0u64; self.workers];
+        let mut stored_total = 0;
+        let mut halts: Vec<(u32, Halt)> = Vec::new();
+        for m in received {
+            if let Msg::Count {
+                from,
+                ranked: n,
+                stored,
+                halt,
+            } = m
+            {
+                ranked[from as usize] = n;
+                stored_total += stored;
+                if let Some(h) = halt {
+                    halts.push((from, h));
+                }
+            }
+        }
+        halts.sort_by_key(|(from, _)| *from);
+        let halt = halts.first().map(|(_, h)| *h);
+        let offset: u64 = ranked[..self.me].iter().sum();
+        let next_len: u64 = ranked.iter().sum();
+        let out = keys
+            .iter()
+            .enumerate()
+            .map(|(i, &(_, _, owner, local))| {
+                (
+                    owner,
+                    Msg::Place {
+                        local,
+                        pos: offset + i as u64,
+                    },
+                )
+            })
+            .collect();
+        let received = rounds.exchange(out)?;
+        let mut frontier: Vec<(u32, u64)> = received
+            .into_iter()
+            .filter_map(|m| match m {
+                Msg::Place { local, pos } => Some((local, pos)),
+                _ => None,
+            })
+            .collect();
+        frontier.sort_unstable_by_key(|&(_, pos)| pos);
+        Ok(((frontier, next_len), stored_total, halt))
+    }
+
+    /// Whether this worker must stop: the time is up, the process was
+    /// interrupted, or its memory would pass its share of the limit.
+    fn must_stop(&self, deadline: Option<Instant>) -> Option<Halt> {
+        if let Some(reason) = self
+            .options
+            .stop
+            .as_ref()
+            .and_then(|s| s.reason(self.options.max_memory))
+        {
+            return Some(Halt::of(reason));
+        }
+        if let (Some(deadline), Some(t)) = (deadline, self.options.timeout)
+            && Instant::now() >= deadline
+        {
+            return Some(Halt::Timeout(t));
+        }
+        if let Some(limit) = self.options.max_memory {
+            // The process's workers share its limit.
+            let threads = self.options.threads.unwrap_or(1).max(1) as u64;
+            if self.part.bytes() as u64 * threads > limit.budget() {
+                return Some(Halt::of(StopReason::Memory(limit)));
+            }
+        }
+        None
+    }
+
+    /// Gathers every worker's findings and counts, follows the chosen
+    /// counterexamples' parent links, and (worker 0) builds the exploration.
+    fn finish(
+        &mut self,
+        rounds: &mut Rounds,
+        start: Instant,
+        states: u64,
+        depth: u32,
+        complete: bool,
+        halt: Option<Halt>,
+    ) -> Result<Option<Exploration>, Lost> {
+        let model = self.model;
+        let summary = Summary {
+            from: self.me as u32,
+            transitions: self.transitions,
+            pruned: self.pruned,
+            found: std::mem::take(&mut self.found),
+            reached: std::mem::take(&mut self.reached),
+            deadlock: self.deadlock.take(),
+            runtime_error: self.runtime_error.take(),
+            coverage: self.coverage.clone(),
+            memory_bytes: self.part.bytes() as u64,
+            sent: self.sent,
+        };
+        let out = (0..self.workers)
+            .map(|w| (w as u32, Msg::Summary(Box::new(summary.clone()))))
+            .collect();
+        let mut summaries: Vec<Summary> = rounds
+            .exchange(out)?
+            .into_iter()
+            .filter_map(|m| match m {
+                Msg::Summary(s) => Some(*s),
+                _ => None,
+            })
+            .collect();
+        summaries.sort_by_key(|s| s.from);
+        let n_props = model.properties.len();
+        let mut found: Vec<Option<Found>> = vec![None; n_props];
+        let mut reached = vec![false; n_props];
+        let mut deadlock = None;
+        let mut runtime_error = None;
+        let mut coverage = Coverage::new(model);
+        let (mut transitions, mut pruned, mut memory, mut sent) = (0, 0, 0, (0, 0));
+        for s in &summaries {
+            for (slot, f) in found.iter_mut().zip(&s.found) {
+                if let Some(f) = f {
+                    keep_first(slot, f.clone());
+                }
+            }
+            for (r, x) in reached.iter_mut().zip(&s.reached) {
+                *r |= *x;
+            }
+            if let Some(f) = &s.deadlock {
+                keep_first(&mut deadlock, f.clone());
+            }
+            if let Some(f) = &s.runtime_error {
+                keep_first(&mut runtime_error, f.clone());
+            }
+            coverage.merge(&s.coverage);
+            transitions += s.transitions;
+            pruned += s.pruned;
+            memory += s.memory_bytes;
+            sent = (sent.0 + s.sent.0, sent.1 + s.sent.1);
+        }
+        if self.me == 0 && std::env::var_os("DSMC_DISTRIBUTED_STATS").is_some() {
+            // For docs/distributed.md's model of the traffic: stderr, so
+            // that the report stays as it is.
+            eprintln!(
+                "distributed: {} workers, {} successor messages to other workers, {} bytes",
+                self.workers, sent.0, sent.1
+            );
+        }
+        // The paths to the chosen findings, followed one step per round.
+        let mut chains: Vec<u64> = found
+            .iter()
+            .chain([&deadlock, &runtime_error])
+            .flatten()
+            .map(|f| f.id)
+            .collect();
+        chains.sort_unstable();
+        chains.dedup();
+        let mut at = chains.clone();
+        let mut paths: Vec<Vec<Vec<u64>>> = vec![Vec::new(); chains.len()];
+        while at.iter().any(|&id| id != NO_PARENT) {
+            let mut out = Vec::new();
+            for (chain, &id) in at.iter().enumerate() {
+                if id == NO_PARENT {
+                    continue;
+                }
+                let (w, local) = split(id);
+                if w == self.me {
+                    for to in 0..self.workers {
+                        out.push((
+                            to as u32,
+                            Msg::Link {
+                                chain: chain as u32,
+                                state: self.part.states[local as usize].clone(),
+                                parent: self.part.parents[local as usize],
+                            },
+                        ));
+                    }
+                }
+            }
+            for m in rounds.exchange(out)? {
+                if let Msg::Link {
+                    chain,
+                    state,
+                    parent,
+                } = m
+                {
+                    paths[chain as usize].push(state);
+                    at[chain as usize] = parent;
+                }
+            }
+        }
+        if self.me != 0 {
+            return Ok(None);
+        }
+        let trace_of = |f: &Found| -> Trace {
+            let chain = chains
+                .binary_search(&f.id)
+                .expect("every finding has a chain");
+            let mut states: Vec<Vec<u64>> = paths[chain].iter().rev().cloned().collect();
+            let mut steps = Vec::new();
+            let mut scratch = Scratch::default();
+            for pair in states.windows(2) {
+                steps.push(
+                    first_step_to(model, &pair[0], &pair[1], &mut scratch)
+                        .expect("a stored parent generates its child"),
+                );
+            }
+            let mut failed = None;
+            match &f.step {
+                None => {}
+                Some((step, StepEnd::To(next))) => {
+                    steps.push(*step);
+                    states.push(next.clone());
+                }
+                Some((step, StepEnd::Failed(e))) => failed = Some((*step, e.clone())),
+            }
+            Trace {
+                states,
+                steps,
+                failed,
+                lasso: None,
+                eval_error: f.error.clone(),
+            }
+        };
+        let verdicts = (model.properties.iter().enumerate())
+            .map(|(p, prop)| match prop {
+                _ if !self.checked[p] => Verdict::NotSelected,
+                CompiledProperty::Reachable(_) => {
+                    if reached[p] {
+                        Verdict::Holds
+                    } else if let Some(f) = &found[p] {
+                        Verdict::Error(trace_of(f))
+                    } else if complete {
+                        Verdict::Violated(None)
+                    } else {
+                        Verdict::Unknown
+                    }
+                }
+                _ if let Some(f) = &found[p] => match f.error {
+                    Some(_) => Verdict::Error(trace_of(f)),
+                    None => Verdict::Violated(Some(trace_of(f))),
+                },
+                _ if complete => Verdict::Holds,
+                _ => Verdict::Unknown,
+            })
+            .collect();
+        let deadlock = if !model.check_deadlock {
+            Verdict::Unchecked
+        } else {
+            match &deadlock {
+                Some(f) => Verdict::Violated(Some(trace_of(f))),
+                None if complete => Verdict::Holds,
+                None => Verdict::Unknown,
+            }
+        };
+        let stop = (!complete).then(|| Stop {
+            reason: halt.map_or(StopReason::Interrupted, Halt::reason),
+            in_liveness: false,
+        });
+        Ok(Some(Exploration {
+            states,
+            transitions,
+            depth,
+            complete,
+            stop,
+            pruned,
+            verdicts,
+            deadlock,
+            runtime_error: runtime_error.as_ref().map(trace_of),
+            elapsed: start.elapsed(),
+            liveness_elapsed: Duration::ZERO,
+            memory_bytes: memory as usize,
+            coverage,
+            symmetry: Vec::new(),
+        }))
+    }
+}
+
+/// Checks one step property on one step, keeping a violation (or a failed
+/// evaluation of a `step` property) as [`crate::explore`] does.
+#[allow(clippy::too_many_arguments)]
+fn check_step(
+    model: &Model,
+    p: usize,
+    before: &[u64],
+    after: &[u64],
+    step: Step,
+    key: (u32, u64, u32),
+    id: u64,
+    locals: &mut Vec<i64>,
+    found: &mut [Option<Found>],
+) {
+    let prop = &model.properties[p];
+    let error = match breaks(prop, model, before, after, locals) {
+        Ok(true) => None,
+        Err(error)
+            if matches!(prop, CompiledProperty::Step(_))
+                && error.kind != RtErrorKind::Interrupted =>
+        {
+            Some(EvalError {
+                what: Evaluated::Property(p),
+                error,
+            })
+        }
+        _ => return,
+    };
+    keep_first(
+        &mut found[p],
+        Found {
+            key,
+            id,
+            step: Some((step, StepEnd::To(after.to_vec()))),
+            error,
+        },
+    );
+}
+
+/// The first step from `from` that leads to exactly `to`.
+fn first_step_to(model: &Model, from: &[u64], to: &[u64], scratch: &mut Scratch) -> Option<Step> {
+    let mut chosen = None;
+    model.successors(from, scratch, &mut |step, outcome| {
+        if chosen.is_none()
+            && let Outcome::Next(next) = outcome
+            && next == to
+        {
+            chosen = Some(step);
+        }
+    });
+    chosen
+}

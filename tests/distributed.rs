@@ -1,0 +1,204 @@
+//! `dsmc check --processes N`: the distributed search on loopback gives
+//! the single-process JSON (apart from times and memory) at 1, 2 and 3
+//! processes; what it cannot do yet is refused with a diagnostic; and a
+//! process that dies stops the others with exit 3, never a hang.
+
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn dsmc(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dsmc"));
+    command.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().expect("the dsmc binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// What a diagnostic run printed, on either stream.
+fn printed(output: &Output) -> String {
+    stdout(output) + &String::from_utf8_lossy(&output.stderr)
+}
+
+/// The JSON report without what depends on the machine and the run.
+fn report(output: &Output) -> serde_json::Value {
+    let mut value: serde_json::Value =
+        serde_json::from_str(stdout(output).trim()).expect("one JSON object");
+    let object = value.as_object_mut().expect("an object");
+    for measured in [
+        "elapsed_s",
+        "liveness_s",
+        "memory_bytes",
+        "peak_resident_bytes",
+    ] {
+        object.remove(measured);
+    }
+    value
+}
+
+/// Checks `args` in one process, then across 1, 2 and 3 processes (and 2
+/// processes of 2 threads), and asserts the same report and exit code.
+fn same_everywhere(args: &[&str]) -> serde_json::Value {
+    let mut base = vec!["check", "--format", "json"];
+    base.extend_from_slice(args);
+    let single = dsmc(&base, &[]);
+    let expected = report(&single);
+    let runs: [&[&str]; 4] = [
+        &["--processes", "1"],
+        &["--processes", "2"],
+        &["--processes", "3"],
+        &["--processes", "2", "--threads", "2"],
+    ];
+    for extra in runs {
+        let mut with = base.clone();
+        with.extend_from_slice(extra);
+        let output = dsmc(&with, &[]);
+        assert_eq!(
+            output.status.code(),
+            single.status.code(),
+            "{extra:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(report(&output), expected, "{args:?} with {extra:?}");
+    }
+    expected
+}
+
+#[test]
+fn two_phase_commit_safety_is_the_same_across_processes() {
+    let report = same_everywhere(&[
+        "specs/2pc.ds",
+        "-D",
+        "N=5",
+        "--property",
+        "consistent",
+        "--property",
+        "commit_final",
+        "--property",
+        "can_commit",
+    ]);
+    assert_eq!(report["states"], 8832);
+    assert_eq!(report["complete"], true);
+}
+
+#[test]
+fn a_violation_has_the_same_shortest_trace_across_processes() {
+    let report = same_everywhere(&["specs/2pc_eager_commit.ds"]);
+    let consistent = &report["properties"][0];
+    assert_eq!(consistent["name"], "consistent");
+    assert_eq!(consistent["verdict"], "violated");
+    assert!(consistent["trace"].as_array().is_some_and(|t| t.len() > 2));
+}
+
+#[test]
+fn a_deadlock_and_a_failed_step_are_the_same_across_processes() {
+    let deadlock = same_everywhere(&["tests/explore/compare_out_of_domain.ds"]);
+    assert_eq!(deadlock["deadlock"]["verdict"], "violated");
+    let failed = same_everywhere(&["tests/explore/division_by_zero.ds"]);
+    assert!(failed["runtime_error"].is_object(), "{failed}");
+}
+
+#[test]
+fn liveness_is_refused_with_what_to_do_instead() {
+    let output = dsmc(&["check", "specs/2pc.ds", "--processes", "2"], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = printed(&output);
+    assert!(text.contains("dsmc::distributed::liveness"), "{text}");
+    assert!(text.contains("--property"), "{text}");
+}
+
+#[test]
+fn symmetry_is_refused_with_what_to_do_instead() {
+    let args = [
+        "check",
+        "specs/ping_pong.ds",
+        "--property",
+        "one_ping_at_a_time",
+        "--processes",
+        "2",
+    ];
+    let output = dsmc(&args, &[]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = printed(&output);
+    assert!(text.contains("dsmc::distributed::symmetry"), "{text}");
+    assert!(text.contains("--no-symmetry"), "{text}");
+}
+
+#[test]
+fn a_process_that_dies_stops_the_others_with_exit_3() {
+    let start = Instant::now();
+    let output = dsmc(
+        &[
+            "check",
+            "specs/2pc.ds",
+            "-D",
+            "N=6",
+            "--property",
+            "consistent",
+            "--format",
+            "json",
+            "--processes",
+            "3",
+        ],
+        // Process 1 exits at its third level, as a crashed machine would.
+        &[("DSMC_TEST_DISTRIBUTED_EXIT", "1:3")],
+    );
+    assert!(start.elapsed() < Duration::from_secs(60));
+    assert_eq!(output.status.code(), Some(3));
+    let report = report(&output);
+    assert_eq!(report["complete"], false);
+    assert_eq!(report["stop"]["reason"], "process_lost");
+    assert_eq!(report["properties"][0]["verdict"], "unknown");
+}
+
+#[test]
+fn the_memory_limit_of_a_process_stops_every_process_with_exit_3() {
+    let output = dsmc(
+        &[
+            "check",
+            "specs/2pc.ds",
+            "-D",
+            "N=9",
+            "--property",
+            "consistent",
+            "--format",
+            "json",
+            "--processes",
+            "2",
+            "--max-memory",
+            "40M",
+        ],
+        &[],
+    );
+    assert_eq!(output.status.code(), Some(3), "{}", stdout(&output));
+    let report = report(&output);
+    assert_eq!(report["complete"], false);
+    assert_eq!(report["stop"]["reason"], "max_memory");
+}
+
+#[test]
+fn a_bad_hostfile_is_a_diagnostic() {
+    let dir = std::env::temp_dir().join(format!("dsmc-hostfile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let hostfile = dir.join("hosts");
+    std::fs::write(&hostfile, "127.0.0.1:2101\nnot an address\n").expect("written");
+    let path = hostfile.to_string_lossy().into_owned();
+    let output = dsmc(
+        &[
+            "check",
+            "specs/2pc_eager_commit.ds",
+            "--hostfile",
+            &path,
+            "--process",
+            "0",
+        ],
+        &[],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(printed(&output).contains("dsmc::distributed::hostfile"));
+}
