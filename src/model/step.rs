@@ -122,6 +122,16 @@ enum ParamSource {
         /// sorted, so that bindings come in their usual order).
         rising: bool,
     },
+    /// `p in S` with `S` a wide set variable of `p`'s type (TLA+'s
+    /// `\E m \in msgs`): the elements whose bits are set, read in place.
+    Wide {
+        place: super::wide::WidePlace,
+        /// By dense index in the set: the value's index in the
+        /// parameter's domain.
+        index_of: Vec<u32>,
+        /// Whether the indices rise with the dense indices.
+        rising: bool,
+    },
     /// `p == e` or `e == p`, with `e` of `p`'s type (or an integer, for
     /// an integer `p`) reading only earlier parameters: `e`'s value, if
     /// the domain holds it.
@@ -171,13 +181,24 @@ fn param_source(
             if !is_p(x) || **elem != *ty || mentions(set, &[p]) {
                 return None;
             }
-            // A wide set variable is no value to take the elements of: the
-            // conjunct is tested on every binding instead.
-            if l.wide_place(set, Some(k)).is_some() {
-                return None;
-            }
             let span = a.body.locals[p].span;
             let codes = l.enc(ty, span).domain()?;
+            // A wide set variable: its set bits, read in place.
+            if let Some(place) = l.wide_place(set, Some(k)) {
+                let mut index_of = vec![u32::MAX; place.set.elements()];
+                for (index, &code) in codes.iter().enumerate() {
+                    *index_of.get_mut(place.set.dense(code)?)? = index as u32;
+                }
+                if index_of.contains(&u32::MAX) {
+                    return None;
+                }
+                let rising = index_of.is_sorted();
+                return Some(ParamSource::Wide {
+                    place,
+                    index_of,
+                    rising,
+                });
+            }
             if codes.iter().any(|&c| c >= 64) {
                 return None;
             }
@@ -1197,6 +1218,29 @@ impl Model {
                             // Every value, with the conjunct tested on each:
                             // it fails, in order, where the conjuncts
                             // before it hold, as without a source.
+                            Err(_) => {
+                                c.extend(0..domain.len() as u32);
+                                fallback[depth] = true;
+                            }
+                        },
+                        Some(ParamSource::Wide {
+                            place,
+                            index_of,
+                            rising,
+                        }) => match place.words(&ctx, &mut scratch.locals) {
+                            Ok(words) => {
+                                for (w, &word) in words.iter().enumerate() {
+                                    let mut bits = word;
+                                    while bits != 0 {
+                                        let i = w * 64 + bits.trailing_zeros() as usize;
+                                        bits &= bits - 1;
+                                        c.push(index_of[i]);
+                                    }
+                                }
+                                if !rising {
+                                    c.sort_unstable();
+                                }
+                            }
                             Err(_) => {
                                 c.extend(0..domain.len() as u32);
                                 fallback[depth] = true;
