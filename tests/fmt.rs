@@ -110,7 +110,7 @@ fn collect_ds_files(dir: &Path, recursive: bool, out: &mut Vec<PathBuf>) {
 fn every_spec_in_the_repository_round_trips() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    collect_ds_files(&root.join("specs"), false, &mut files);
+    collect_ds_files(&root.join("specs"), true, &mut files);
     collect_ds_files(&root.join("tests"), true, &mut files);
     files.sort();
     let mut checked = 0;
@@ -529,12 +529,64 @@ fn windows_line_endings_format_like_unix_ones() {
 }
 
 #[test]
-fn long_lines_are_not_wrapped() {
+fn long_expressions_break_at_their_loosest_constructs() {
     let terms: Vec<String> = (0..60).map(|i| format!("x{i}")).collect();
     let source = format!("protocol P\ninvariant long: {}\n", terms.join(" && "));
-    let formatted = fmt(&source);
-    assert_eq!(formatted.lines().count(), 3);
-    assert!(formatted.lines().any(|line| line.len() > 300));
+    let formatted = format_checked("a long chain", &source);
+    assert!(formatted.starts_with("protocol P\n\ninvariant long:\n  x0\n  && x1\n  && x2\n"));
+    assert_eq!(formatted.lines().count(), 2 + 1 + 60);
+
+    let source = "protocol Wrap
+
+type Msg = union { Ask(from: 0..3, round: 0..3), Tell(to: 0..3, value: 0..3), Quiet }
+
+node Peer[3] {
+  var round: 0..3 = 0
+  var seen: set<Msg> = {}
+  action ask(r: 0..3, to: 0..3) when r > round && to != 0 && (forall m in seen: match m { Ask(f, q) => q < r && f != to, Tell(t, v) => t != to || v < r, Quiet => true }) && len(seen) < 3 { round = r }
+}
+
+def quiet(p: Peer, r: 0..3): bool = forall m in p.seen: match m { Ask(_, q) => q != r, Tell(_, v) => if v > r { v == 3 } else { v == 0 || v == 1 || v == 2 }, Quiet => true }
+invariant rounds: forall p, q in Peer: p.round == q.round || (exists m in p.seen: m == Ask(0, q.round) || m == Tell(0, p.round)) || quiet(p, q.round)
+property settles: exists p in Peer: p.round == 1 && len(p.seen) == 0 ~> forall p in Peer: p.round == 3 && (exists m in p.seen: m is Quiet)
+";
+    let expected = "protocol Wrap
+
+type Msg = union { Ask(from: 0..3, round: 0..3), Tell(to: 0..3, value: 0..3), Quiet }
+
+node Peer[3] {
+  var round: 0..3 = 0
+  var seen: set<Msg> = {}
+  action ask(r: 0..3, to: 0..3)
+    when r > round
+      && to != 0
+      && (forall m in seen: match m {
+            Ask(f, q) => q < r && f != to,
+            Tell(t, v) => t != to || v < r,
+            Quiet => true,
+          })
+      && len(seen) < 3 {
+    round = r
+  }
+}
+
+def quiet(p: Peer, r: 0..3): bool =
+  forall m in p.seen: match m {
+    Ask(_, q) => q != r,
+    Tell(_, v) => if v > r { v == 3 } else { v == 0 || v == 1 || v == 2 },
+    Quiet => true,
+  }
+invariant rounds:
+  forall p, q in Peer:
+    p.round == q.round
+    || (exists m in p.seen: m == Ask(0, q.round) || m == Tell(0, p.round))
+    || quiet(p, q.round)
+property settles:
+  exists p in Peer: p.round == 1 && len(p.seen) == 0
+  ~> forall p in Peer: p.round == 3 && (exists m in p.seen: m is Quiet)
+";
+    assert_eq!(format_checked("wrapped constructs", source), expected);
+    assert!(expected.lines().all(|line| line.chars().count() <= 100));
 }
 
 // ---------------------------------------------------------------- perturbed layouts

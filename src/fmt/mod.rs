@@ -27,7 +27,20 @@
 //!   other block is printed over several lines. This keeps the short
 //!   handlers of the style guide's examples compact while making the rule a
 //!   function of the source the author chose.
-//! - Expressions and types are never broken over lines; spacing is fixed:
+//! - Long expressions break; nothing else does. A top-level declaration
+//!   that holds an expression (a property, a `def`, `bound`, `done when`,
+//!   `init`) and is wider than 100 columns on one line puts its expression
+//!   on the lines below its head, two columns in; a handler's or action's
+//!   header that does not fit with its ` {` puts its guard on a line of its
+//!   own, `when` two columns in, and its body is then always a block of
+//!   lines. Such an expression is broken only where its one-line text
+//!   would pass 100 columns, and only at its loosest constructs: each
+//!   `&&`, `||` or `=>` of a chain starts a line, a quantifier's body goes
+//!   on the next line two columns in (a `match` stays on the quantifier's
+//!   line), a `match` has one arm per line, an `if` one branch per line,
+//!   and parentheses keep what they hold aligned one column in. Statements
+//!   and types are not broken (but see unions below).
+//! - Spacing is fixed:
 //!   `a && b`, `x in S`, `0..N` (a range has no spaces), `f(a, b)`,
 //!   `{ a, b }`, `{}`, `[a, b]`, `{ k -> v, _ -> d }`, `{ f: a }`, `set<RM>`,
 //!   `map<K, V>`, `seq<T, K>`, `enum { a, b }`, `union { V(f: T), W }`,
@@ -290,7 +303,10 @@ impl Printer<'_> {
                 self.leading_comments(span.end);
                 self.begin_line(span.start);
                 if let Some(line) = text::simple_item(item) {
-                    self.write(&line);
+                    match text::wrapped_item(item) {
+                        Some(lines) if line.chars().count() > MAX_WIDTH => self.write(&lines),
+                        _ => self.write(&line),
+                    }
                 }
             }
         }
@@ -345,16 +361,46 @@ impl Printer<'_> {
             NodeItem::Handler(handler) => {
                 self.leading_comments(handler.body.span.start);
                 self.begin_line(handler.span.start);
-                self.write(&text::handler_header(handler));
-                self.body(&handler.body);
+                let header = text::handler_header(handler);
+                if self.header(header, text::handler_head(handler), handler.guard.as_ref()) {
+                    self.write(" ");
+                    self.block(&handler.body, handler.body.span.end);
+                } else {
+                    self.body(&handler.body);
+                }
                 self.end_line(handler.span.end);
             }
             NodeItem::Action(action) => {
                 self.leading_comments(action.body.span.start);
                 self.begin_line(action.span.start);
-                self.write(&text::action_header(action));
-                self.body(&action.body);
+                let header = text::action_header(action);
+                if self.header(header, text::action_head(action), action.guard.as_ref()) {
+                    self.write(" ");
+                    self.block(&action.body, action.body.span.end);
+                } else {
+                    self.body(&action.body);
+                }
                 self.end_line(action.span.end);
+            }
+        }
+    }
+
+    /// Writes a handler's or an action's header: on one line when it fits
+    /// with its ` {`, else with its guard on lines of its own (`head` is
+    /// the header without the guard). Whether it broke: the body is then
+    /// printed as a block, never on the guard's last line.
+    fn header(&mut self, one_line: String, head: String, guard: Option<&Expr>) -> bool {
+        let width = self.current_width() + one_line.chars().count() + " {".len();
+        match guard {
+            Some(guard) if width > MAX_WIDTH => {
+                let indent = self.current_width();
+                self.write(&head);
+                self.write(&text::wrapped_guard(guard, indent));
+                true
+            }
+            _ => {
+                self.write(&one_line);
+                false
             }
         }
     }

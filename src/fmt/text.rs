@@ -1,8 +1,9 @@
 //! The one-line text of expressions, types and declaration headers.
 //!
-//! Everything here is a pure function of the AST: no comments, no layout
-//! decisions beyond spacing. Expressions never break across lines, so a
-//! construct's text is the same wherever it is placed.
+//! Everything here is a pure function of the AST: no comments. The one-line
+//! texts ([`expr`] and the headers) are the same wherever they are placed;
+//! the wrapped forms ([`wrapped`], [`wrapped_item`], [`wrapped_guard`])
+//! depend only on the column they start at.
 //!
 //! Parentheses: an [`ExprKind::Paren`] node prints as a pair of parentheses
 //! and no other pair is ever added, so the parser rebuilds the same tree,
@@ -538,7 +539,8 @@ pub(super) fn simple_item(item: &Item) -> Option<String> {
     Some(out)
 }
 
-fn write_property(out: &mut String, decl: &PropertyDecl) {
+/// `invariant name(p in S):`: a property's keyword, name and parameters.
+fn write_property_head(out: &mut String, decl: &PropertyDecl) {
     let keyword = match decl.kind {
         PropertyKind::Invariant(_) => "invariant",
         PropertyKind::Stable(_) => "stable",
@@ -566,7 +568,12 @@ fn write_property(out: &mut String, decl: &PropertyDecl) {
         }
         out.push(')');
     }
-    out.push_str(": ");
+    out.push(':');
+}
+
+fn write_property(out: &mut String, decl: &PropertyDecl) {
+    write_property_head(out, decl);
+    out.push(' ');
     match &decl.kind {
         PropertyKind::Invariant(p)
         | PropertyKind::Stable(p)
@@ -670,6 +677,13 @@ fn write_guard(out: &mut String, guard: Option<&Expr>) {
 
 /// `on MSG(a, _) from src: Kind when GUARD`, without the body.
 pub(super) fn handler_header(handler: &HandlerDecl) -> String {
+    let mut out = handler_head(handler);
+    write_guard(&mut out, handler.guard.as_ref());
+    out
+}
+
+/// `on MSG(a, _) from src: Kind`: the header without its guard.
+pub(super) fn handler_head(handler: &HandlerDecl) -> String {
     let mut out = String::from("on ");
     out.push_str(&handler.message.name);
     if let Some(binders) = &handler.binders {
@@ -685,24 +699,12 @@ pub(super) fn handler_header(handler: &HandlerDecl) -> String {
             out.push_str(&kind.name);
         }
     }
-    write_guard(&mut out, handler.guard.as_ref());
     out
 }
 
 /// `[fair | strong fair] action NAME(p: T) when GUARD`, without the body.
 pub(super) fn action_header(action: &ActionDecl) -> String {
-    let mut out = String::from(match action.fairness {
-        Fairness::Unfair => "",
-        Fairness::Weak => "fair ",
-        Fairness::Strong => "strong fair ",
-    });
-    out.push_str("action ");
-    out.push_str(&action.name.name);
-    if let Some(params) = &action.params {
-        out.push('(');
-        write_list(&mut out, params, write_field);
-        out.push(')');
-    }
+    let mut out = action_head(action);
     write_guard(&mut out, action.guard.as_ref());
     out
 }
@@ -753,4 +755,272 @@ pub(super) fn simple_stmt(stmt: &Stmt) -> Option<String> {
         StmtKind::If { .. } | StmtKind::For { .. } => return None,
     }
     Some(out)
+}
+
+// ------------------------------------------------------------ wrapping
+
+/// Spaces to column `n`.
+fn spaces(n: usize) -> String {
+    " ".repeat(n)
+}
+
+/// The operands of a chain of one operator along the left spine:
+/// `a && b && c` is `((a && b) && c)` in the tree, and gives `[a, b, c]`.
+fn chain(e: &Expr, op: BinaryOp) -> Vec<&Expr> {
+    let mut rest = Vec::new();
+    let mut current = e;
+    while let ExprKind::Binary(o, lhs, rhs) = &current.kind {
+        if *o != op {
+            break;
+        }
+        rest.push(&**rhs);
+        current = lhs;
+    }
+    rest.push(current);
+    rest.reverse();
+    rest
+}
+
+/// The text of an expression that starts at column `col`, broken over
+/// lines when its one-line text would pass [`super::MAX_WIDTH`]; `ind` is
+/// the column its continuation lines start at.
+///
+/// Only the loosest constructs break: a chain of `&&`, `||` or `=>` puts
+/// each operator at the start of a line of its own; a quantifier's body
+/// goes on the next line, two columns in; a `match` puts one arm on each
+/// line; an `if` puts each branch on lines of its own; parentheses keep
+/// what they enclose aligned one column in. The tokens are those of the
+/// one-line text, so the result parses back to the same tree.
+pub(super) fn wrapped(e: &Expr, col: usize, ind: usize) -> String {
+    let flat = expr(e);
+    if col + flat.chars().count() <= super::MAX_WIDTH {
+        return flat;
+    }
+    match &e.kind {
+        ExprKind::Binary(op @ (BinaryOp::And | BinaryOp::Or | BinaryOp::Implies), ..) => {
+            // `=>` groups to the right, `&&` and `||` to the left.
+            let operands = match (op, &e.kind) {
+                (BinaryOp::Implies, ExprKind::Binary(_, lhs, rhs)) => vec![&**lhs, &**rhs],
+                _ => chain(e, *op),
+            };
+            let symbol = op.symbol();
+            let mut out = wrapped(operands[0], col, ind);
+            let at = ind + symbol.len() + 1;
+            for operand in &operands[1..] {
+                out.push('\n');
+                out.push_str(&spaces(ind));
+                out.push_str(symbol);
+                out.push(' ');
+                out.push_str(&wrapped(operand, at, at));
+            }
+            out
+        }
+        ExprKind::Unary(op, operand) => {
+            let symbol = unary_symbol(*op);
+            format!("{symbol}{}", wrapped(operand, col + symbol.len(), ind))
+        }
+        ExprKind::Paren(inner) => format!("({})", wrapped(inner, col + 1, col + 1)),
+        ExprKind::Quant {
+            quantifier,
+            vars,
+            domain,
+            body,
+        } => {
+            let mut out = String::new();
+            out.push_str(quantifier.keyword());
+            out.push(' ');
+            write_names(&mut out, vars);
+            out.push_str(" in ");
+            write_expr(&mut out, domain);
+            out.push(':');
+            if matches!(body.kind, ExprKind::Match(..)) {
+                // `forall m in msgs: match m {` reads as one header.
+                let at = col + out.chars().count() + 1;
+                out.push(' ');
+                out.push_str(&wrapped(body, at, ind));
+            } else {
+                out.push('\n');
+                out.push_str(&spaces(ind + 2));
+                out.push_str(&wrapped(body, ind + 2, ind + 2));
+            }
+            out
+        }
+        ExprKind::Match(scrutinee, arms) => {
+            let mut out = String::from("match ");
+            write_expr(&mut out, scrutinee);
+            out.push_str(" {");
+            for arm in arms {
+                out.push('\n');
+                out.push_str(&spaces(ind + 2));
+                let start = out.len();
+                match &arm.pattern {
+                    Pattern::Wildcard(_) => out.push('_'),
+                    Pattern::Variant { name, binders, .. } => {
+                        out.push_str(&name.name);
+                        if let Some(binders) = binders {
+                            out.push('(');
+                            write_list(&mut out, binders, write_binder);
+                            out.push(')');
+                        }
+                    }
+                }
+                out.push_str(" =>");
+                let head = ind + 2 + out[start..].chars().count();
+                let value = wrapped(&arm.body, head + 1, ind + 4);
+                if value.contains('\n') && !starts_a_bracket(&arm.body) {
+                    // A value that breaks starts on a line of its own.
+                    out.push('\n');
+                    out.push_str(&spaces(ind + 4));
+                    out.push_str(&wrapped(&arm.body, ind + 4, ind + 4));
+                } else {
+                    out.push(' ');
+                    out.push_str(&value);
+                }
+                out.push(',');
+            }
+            out.push('\n');
+            out.push_str(&spaces(ind));
+            out.push('}');
+            out
+        }
+        ExprKind::If(cond, then_value, else_value) => {
+            let mut out = String::from("if ");
+            out.push_str(&wrapped(cond, col + 3, ind + 3));
+            out.push_str(" {\n");
+            out.push_str(&spaces(ind + 2));
+            out.push_str(&wrapped(then_value, ind + 2, ind + 2));
+            out.push('\n');
+            out.push_str(&spaces(ind));
+            out.push_str("} else ");
+            if let ExprKind::If(..) = else_value.kind {
+                out.push_str(&wrapped(else_value, ind + 7, ind));
+            } else {
+                out.push_str("{\n");
+                out.push_str(&spaces(ind + 2));
+                out.push_str(&wrapped(else_value, ind + 2, ind + 2));
+                out.push('\n');
+                out.push_str(&spaces(ind));
+                out.push('}');
+            }
+            out
+        }
+        ExprKind::Let { bindings, body } => {
+            let mut out = String::from("let ");
+            write_list(&mut out, bindings, |out, (name, value)| {
+                out.push_str(&name.name);
+                out.push_str(" = ");
+                write_expr(out, value);
+            });
+            out.push_str(" in\n");
+            out.push_str(&spaces(ind));
+            out.push_str(&wrapped(body, ind, ind));
+            out
+        }
+        _ => flat,
+    }
+}
+
+/// Whether an expression's broken text opens with a bracket that its
+/// last line closes (`match .. {`, `if .. {`, `(..)`), so that it can
+/// start on the line before.
+fn starts_a_bracket(e: &Expr) -> bool {
+    matches!(
+        e.kind,
+        ExprKind::Match(..) | ExprKind::If(..) | ExprKind::Paren(..)
+    )
+}
+
+/// The text of a top-level declaration that holds an expression, over
+/// several lines: the declaration's head, then its expression on the lines
+/// below, one level in and broken where it must be ([`wrapped`]); `None`
+/// for the other declarations. Used when [`simple_item`]'s one line is too
+/// wide.
+pub(super) fn wrapped_item(item: &Item) -> Option<String> {
+    let ind = super::INDENT.len();
+    let below = |head: String, e: &Expr| format!("{head}\n{}{}", spaces(ind), wrapped(e, ind, ind));
+    match item {
+        Item::Property(decl) => {
+            let mut head_only = String::new();
+            let expression = match &decl.kind {
+                PropertyKind::Invariant(p)
+                | PropertyKind::Stable(p)
+                | PropertyKind::Reachable(p)
+                | PropertyKind::Transient(p)
+                | PropertyKind::Step(p) => Some(p),
+                _ => None,
+            };
+            write_property_head(&mut head_only, decl);
+            match (&decl.kind, expression) {
+                (_, Some(p)) => Some(below(head_only, p)),
+                (
+                    PropertyKind::Next(p, q)
+                    | PropertyKind::Unless(p, q)
+                    | PropertyKind::LeadsTo(p, q)
+                    | PropertyKind::Ensures(p, q),
+                    None,
+                ) => {
+                    let op = match decl.kind {
+                        PropertyKind::Next(..) => "next",
+                        PropertyKind::Unless(..) => "unless",
+                        PropertyKind::LeadsTo(..) => "~>",
+                        _ => "ensures",
+                    };
+                    let at = ind + op.len() + 1;
+                    Some(format!(
+                        "{head_only}\n{pad}{}\n{pad}{op} {}",
+                        wrapped(p, ind, ind),
+                        wrapped(q, at, at),
+                        pad = spaces(ind),
+                    ))
+                }
+                _ => None,
+            }
+        }
+        Item::Def(decl) => {
+            let mut head = String::from("def ");
+            head.push_str(&decl.name.name);
+            if let Some(params) = &decl.params {
+                head.push('(');
+                write_list(&mut head, params, write_field);
+                head.push(')');
+            }
+            head.push_str(": ");
+            write_type(&mut head, &decl.ty);
+            head.push_str(" =");
+            Some(below(head, &decl.body))
+        }
+        Item::Bound(decl) => Some(below("bound".into(), &decl.cond)),
+        Item::Done(decl) => Some(below("done when".into(), &decl.cond)),
+        Item::Init(decl) => Some(below("init:".into(), &decl.cond)),
+        _ => None,
+    }
+}
+
+/// The guard of an action or handler header on lines of its own: `when`
+/// one level in from the header's indentation `indent` (a column), its
+/// continuation lines a level further.
+pub(super) fn wrapped_guard(guard: &Expr, indent: usize) -> String {
+    let when = indent + super::INDENT.len();
+    let mut out = String::from("\n");
+    out.push_str(&spaces(when));
+    out.push_str("when ");
+    out.push_str(&wrapped(guard, when + 5, when + super::INDENT.len()));
+    out
+}
+
+/// `[fair | strong fair] action NAME(p: T)`: the header without its guard.
+pub(super) fn action_head(action: &ActionDecl) -> String {
+    let mut out = String::from(match action.fairness {
+        Fairness::Unfair => "",
+        Fairness::Weak => "fair ",
+        Fairness::Strong => "strong fair ",
+    });
+    out.push_str("action ");
+    out.push_str(&action.name.name);
+    if let Some(params) = &action.params {
+        out.push('(');
+        write_list(&mut out, params, write_field);
+        out.push(')');
+    }
+    out
 }
