@@ -31,7 +31,8 @@
 
 use super::encoding::mask;
 use super::layout::{Slot, shl};
-use super::step::{Outcome, Resets, Scratch, Step, StepKind};
+use super::code::Resets;
+use super::step::{Outcome, Scratch, Step, StepKind};
 use super::{Layout, Model, RtError};
 use crate::syntax::ast::{FaultKind, NetworkKind};
 use crate::typed::*;
