@@ -67,7 +67,12 @@ impl Model {
     /// Instance `inst`'s variable `v` of kind `k` as digits of the initial
     /// states: its field and its initial codes, or for a wide set or a
     /// wide value each of its words and the one value it starts with.
-    pub(super) fn init_digits(&self, k: NodeKindId, inst: u32, v: VarId) -> R<Vec<(Slot, Vec<u64>)>> {
+    pub(super) fn init_digits(
+        &self,
+        k: NodeKindId,
+        inst: u32,
+        v: VarId,
+    ) -> R<Vec<(Slot, Vec<u64>)>> {
         let var = &self.layout.kinds[k].vars[v];
         let init = &self.code.kinds[k].init[v];
         if let InitCode::Wide(_) | InitCode::WideValue(_) = init {

@@ -120,7 +120,6 @@ pub enum Outcome<'a> {
     Error(RtError),
 }
 
-
 /// Reusable buffers for [`Model::successors`], one per thread.
 #[derive(Default)]
 pub struct Scratch {
@@ -145,7 +144,6 @@ struct ParamScratch {
 }
 
 impl Model {
-
     /// Where a message sorts in a canonical network: by channel, FIFO
     /// messages (in sending order) before the others (by code).
     #[inline]
