@@ -23,8 +23,8 @@ mod initial;
 mod layout;
 mod memo;
 mod reads;
-mod step;
 mod shortcut;
+mod step;
 mod stmt;
 mod symmetry;
 mod trace;
@@ -36,9 +36,9 @@ pub mod wide_value;
 use std::sync::Arc;
 
 pub use fast::{Fast, Memo, Sink};
+pub use initial::Initial;
 pub(crate) use layout::extend_words;
 pub use layout::{Layout, MsgLayout, Slot};
-pub use initial::Initial;
 pub use step::{Outcome, Scratch, Step, StepKind, Task, TaskKey};
 pub use symmetry::{PackedSym, Perms, SymScratch, Symmetry};
 pub use trace::{Change, Sent, StepEvent, TraceStep};
@@ -305,6 +305,14 @@ pub struct Model {
     /// The invariants and bounds split into parts, for testing a state
     /// from what changed since its parent ([`delta`]).
     pub(crate) delta: delta::Delta,
+}
+
+impl Model {
+    /// Whether property `p` is about infinite behaviours (the liveness
+    /// checker's), as its form says ([`crate::syntax::ast::PropertyKind::is_liveness`]).
+    pub fn is_liveness(&self, p: usize) -> bool {
+        self.spec.properties[p].kind.is_liveness()
+    }
 }
 
 impl Model {
