@@ -9,6 +9,7 @@ pub mod distributed;
 pub mod explore;
 pub mod fmt;
 pub mod front;
+mod hash;
 pub mod html;
 pub mod index;
 pub mod lines;

@@ -703,7 +703,7 @@ fn json_reports_carry_diagnostics_with_positions() {
 #[test]
 fn every_output_gives_one_column_after_non_ascii_text() {
     let dir = scratch_dir("non_ascii_columns");
-    let line = "  var x: bool = false // é, ü and 𝔸, then \u{202e} reversed";
+    let line = "  var x: bool = false // é → ü and 𝔸, then \u{202e} reversed";
     let spec = format!("protocol P\n\nnode A {{\n{line}\n}}\n\nallow deadlock\n");
     write(&dir.join("columns.ds"), &spec);
     let column = line

@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::diagnostic::Diagnostic;
-use crate::explore::{Exploration, Options, Stop, StopReason, is_liveness};
+use crate::explore::{Exploration, Options, Stop, StopReason};
 use crate::front::Override;
 use crate::model::{InitError, Model};
 
@@ -78,7 +78,7 @@ pub struct Job {
 /// the user: a liveness property, symmetry, checkpoints; `None` when it can.
 pub fn refusal(model: &Model, options: &Options) -> Option<Diagnostic> {
     let liveness: Vec<&crate::typed::PropertyDef> = (model.properties.iter().enumerate())
-        .filter(|(p, prop)| options.checks(*p) && is_liveness(prop))
+        .filter(|(p, _)| options.checks(*p) && model.is_liveness(*p))
         .map(|(p, _)| &model.spec.properties[p])
         .collect();
     if let Some(first) = liveness.first() {

@@ -28,14 +28,16 @@ use serde::{Deserialize, Serialize};
 
 use super::store::{SHARDS, Shard, split_id};
 use super::{Coverage, Explorer, Found, Frontier, Options};
+use crate::hash::mix;
 use crate::model::Model;
 
 /// The first bytes of every checkpoint.
 const MAGIC: &[u8; 16] = b"dsmc checkpoint\n";
 /// The last bytes of every complete checkpoint.
 const END: &[u8; 16] = b"end checkpoint\n\0";
-/// The version of the format; another is refused.
-const VERSION: u32 = 1;
+/// The version of the format; another is refused. (2: the checksum folds
+/// values with [`crate::hash::mix`].)
+const VERSION: u32 = 2;
 /// The most a header may take (it holds findings, not states).
 const MAX_HEADER: u64 = 256 << 20;
 /// Values read at a time into a growing vector.
@@ -258,13 +260,6 @@ impl Unreadable {
             Unreadable::Mismatch(how) => format!("it belongs to another check: {how}"),
         }
     }
-}
-
-/// The running checksum of a checkpoint's values.
-#[inline]
-fn mix(sum: u64, value: u64) -> u64 {
-    let h = (sum ^ value).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    h ^ (h >> 29)
 }
 
 /// A checkpoint being written: buffered, with its checksum.

@@ -1545,17 +1545,6 @@ fn vec_growth_bytes(v: &Vec<u64>, extra: usize) -> usize {
     }
 }
 
-/// Whether a property is about infinite behaviours.
-pub(crate) fn is_liveness(prop: &CompiledProperty) -> bool {
-    matches!(
-        prop,
-        CompiledProperty::LeadsTo(..)
-            | CompiledProperty::Transient(_)
-            | CompiledProperty::Ensures(..)
-            | CompiledProperty::Variant { .. }
-    )
-}
-
 /// Whether a step can violate a property ([`violates_on_step`]).
 pub(crate) fn is_step_property(prop: &CompiledProperty) -> bool {
     matches!(
@@ -2469,8 +2458,7 @@ impl<'m> Explorer<'m> {
                 cached,
                 store_words,
                 n_props,
-                note_idle: (model.properties.iter().enumerate())
-                    .any(|(p, prop)| options.checks(p) && is_liveness(prop)),
+                note_idle: (0..n_props).any(|p| options.checks(p) && model.is_liveness(p)),
                 step_checked: (model.properties.iter().enumerate())
                     .filter(|(p, prop)| options.checks(*p) && is_step_property(prop))
                     .map(|(p, _)| p)
@@ -2499,8 +2487,7 @@ impl<'m> Explorer<'m> {
             pruned: 0,
             order: Vec::new(),
             level_starts: Vec::new(),
-            keep_order: (model.properties.iter().enumerate())
-                .any(|(p, prop)| options.checks(p) && is_liveness(prop)),
+            keep_order: (0..n_props).any(|p| options.checks(p) && model.is_liveness(p)),
             buf_hint: (0, 0),
             per_state: 0,
             cut: false,
@@ -3292,8 +3279,9 @@ impl<'m> Explorer<'m> {
             ex.must_stop(ex.held_bytes(&[]) + held, extra_per_state * n_states)
         };
         let mut stopped_liveness: Option<StopReason> = None;
-        let wants_liveness = (self.shared.model.properties.iter().enumerate())
-            .any(|(p, prop)| self.checked[p] && is_liveness(prop));
+        let model = self.shared.model;
+        let wants_liveness =
+            (0..self.checked.len()).any(|p| self.checked[p] && model.is_liveness(p));
         let dense = if complete && wants_liveness {
             match liveness_stop(&self, 0, 4 + 24) {
                 Some(reason) => {
@@ -3309,12 +3297,8 @@ impl<'m> Explorer<'m> {
         } else {
             None
         };
-        let n_liveness = self
-            .shared
-            .model
-            .properties
-            .iter()
-            .filter(|p| is_liveness(p))
+        let n_liveness = (0..self.checked.len())
+            .filter(|&p| model.is_liveness(p))
             .count();
         let mut nth_liveness = 0;
         let verdicts = self
@@ -3340,7 +3324,7 @@ impl<'m> Explorer<'m> {
                     Some(_) => Verdict::Error(self.trace_of(f)),
                     None => Verdict::Violated(Some(self.trace_of(f))),
                 },
-                prop if is_liveness(prop) => match &dense {
+                _ if model.is_liveness(p) => match &dense {
                     Some(dense) if stopped_liveness.is_none() => {
                         nth_liveness += 1;
                         let phase = Phase::Liveness {

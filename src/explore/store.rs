@@ -13,6 +13,7 @@
 //! 32 bits, so parents are stored as `u32`.
 
 use super::checkpoint::{In, Out, Unreadable};
+use crate::hash::{GOLDEN, finish as fmix, mix};
 
 /// log2 of the number of shards. Fixed (not derived from the thread count)
 /// so that the order of states, and with it every trace, is the same at any
@@ -30,23 +31,8 @@ const MAX_LOCAL: u32 = (u32::MAX >> SHARD_BITS) - 1;
 /// A fixed-seed 64-bit hash of a list of words.
 #[inline]
 pub(crate) fn hash_state(words: &[u64]) -> u64 {
-    let mut h: u64 =
-        0x243F_6A88_85A3_08D3 ^ (words.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    for &w in words {
-        h = (h ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        h ^= h >> 32;
-    }
-    fmix(h)
-}
-
-/// Final avalanche (from MurmurHash3's fmix64).
-#[inline]
-const fn fmix(mut h: u64) -> u64 {
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^= h >> 33;
-    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    h ^ (h >> 33)
+    let h = 0x243F_6A88_85A3_08D3 ^ (words.len() as u64).wrapping_mul(GOLDEN);
+    fmix(words.iter().fold(h, |h, &w| mix(h, w)))
 }
 
 /// The shard of a state with hash `h`.
@@ -431,12 +417,6 @@ pub struct Shard {
     parents: Segmented<u32>,
     nets: Interner,
     table: Slots,
-}
-
-#[inline]
-fn mix(h: u64, w: u64) -> u64 {
-    let h = (h ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    h ^ (h >> 32)
 }
 
 #[inline]

@@ -12,6 +12,8 @@ use super::{Ctx, Ex, LowerError, R, RtError, RtErrorKind, halt};
 use crate::syntax::ast::{Quantifier, Span};
 use crate::typed::*;
 
+pub(super) use super::facts::{cannot_fail, constant, is_compound_literal, mentions};
+
 /// Compiles expressions and statements of one spec.
 pub(crate) struct Lowerer<'s> {
     pub spec: &'s TypedSpec,
@@ -207,38 +209,19 @@ type Convert = Arc<dyn Fn(i64) -> R<i64> + Send + Sync>;
 
 /// A closure that puts a value into a given encoding, or says that the
 /// encoding cannot hold it ([`Lowerer::encode_into`]).
-type Into = Arc<dyn Fn(&Ctx, &mut [i64]) -> R<Option<u64>> + Send + Sync>;
-
-/// Whether `e` is a value put together in place: a tuple, record, set,
-/// sequence or map literal, `some(x)`, or an `if` with such a branch.
-pub(super) fn is_compound_literal(e: &Expr) -> bool {
-    match &e.kind {
-        ExprKind::If(_, t, f) => is_compound_literal(t) || is_compound_literal(f),
-        kind => matches!(
-            kind,
-            ExprKind::Tuple(_)
-                | ExprKind::Record(_)
-                | ExprKind::SetLit(_)
-                | ExprKind::SeqLit(_)
-                | ExprKind::MapLit { .. }
-                | ExprKind::Call(Builtin::Some, _)
-        ),
-    }
-}
-
-/// Whether `e` reads any of `locals`.
-pub(super) fn mentions(e: &Expr, locals: &[LocalId]) -> bool {
-    match &e.kind {
-        ExprKind::Local(l) => locals.contains(l),
-        _ => e.children().into_iter().any(|x| mentions(x, locals)),
-    }
-}
+pub(super) type Into = Arc<dyn Fn(&Ctx, &mut [i64]) -> R<Option<u64>> + Send + Sync>;
 
 /// `forall` (else `exists`) of one variable over a fixed list of values, as
 /// a plain loop (the same result as through [`nest`]). A `strict` loop
 /// evaluates the body for every value before it answers
 /// ([`cannot_fail`]).
-fn quant_values(forall: bool, values: Arc<Vec<i64>>, var: LocalId, body: Ex, strict: bool) -> Ex {
+pub(super) fn quant_values(
+    forall: bool,
+    values: Arc<Vec<i64>>,
+    var: LocalId,
+    body: Ex,
+    strict: bool,
+) -> Ex {
     if strict {
         return Arc::new(move |ctx, locals| {
             let mut decided = false;
@@ -264,7 +247,7 @@ fn quant_values(forall: bool, values: Arc<Vec<i64>>, var: LocalId, body: Ex, str
 
 /// `forall` (else `exists`) of `vars` over `dom` through [`nest`]; `strict`
 /// as in [`quant_values`].
-fn quant_nest(forall: bool, dom: Dom, vars: Vec<LocalId>, body: Ex, strict: bool) -> Ex {
+pub(super) fn quant_nest(forall: bool, dom: Dom, vars: Vec<LocalId>, body: Ex, strict: bool) -> Ex {
     Arc::new(move |ctx, locals| {
         let mut decided = false;
         nest(&dom, &vars, ctx, locals, &mut |locals| {
@@ -275,244 +258,7 @@ fn quant_nest(forall: bool, dom: Dom, vars: Vec<LocalId>, body: Ex, strict: bool
     })
 }
 
-/// Whether evaluating `e` can never fail, whatever the state and the
-/// locals: then a quantifier over it may stop at its first deciding
-/// element. A quantifier whose body may fail evaluates it for every
-/// element, so that whether it fails does not depend on the order of the
-/// elements (docs/language.md §19; symmetry reduction relies on it). The
-/// answer is conservative: `false` only costs the early stop.
-pub(super) fn cannot_fail(e: &Expr) -> bool {
-    match &e.kind {
-        ExprKind::Bool(_)
-        | ExprKind::Int(_)
-        | ExprKind::Variant(..)
-        | ExprKind::None
-        | ExprKind::SelfId
-        | ExprKind::Var(_)
-        | ExprKind::Local(_)
-        | ExprKind::All(_) => true,
-        ExprKind::RemoteVar { node, .. } => cannot_fail(node),
-        ExprKind::Field(base, _) | ExprKind::TupleField(base, _) => cannot_fail(base),
-        ExprKind::Unary(UnOp::Not, x) => cannot_fail(x),
-        ExprKind::Binary(op, a, b) => match op {
-            BinOp::And | BinOp::Or | BinOp::Implies => cannot_fail(a) && cannot_fail(b),
-            // Comparisons and membership never fail: a compound literal on
-            // one side is put into the other side's encoding, and one that
-            // the encoding cannot hold is unequal (not a failure).
-            BinOp::Eq
-            | BinOp::Ne
-            | BinOp::Lt
-            | BinOp::Le
-            | BinOp::Gt
-            | BinOp::Ge
-            | BinOp::InSet
-            | BinOp::InSeq => operand_cannot_fail(a) && operand_cannot_fail(b),
-            // Arithmetic whose result is bounded well inside `i64`.
-            BinOp::Add | BinOp::Sub | BinOp::Mul => {
-                cannot_fail(a) && cannot_fail(b) && magnitude(e).is_some()
-            }
-            // By a constant other than 0 and -1 (`i64::MIN / -1` overflows).
-            BinOp::Div | BinOp::Rem => {
-                cannot_fail(a) && matches!(b.kind, ExprKind::Int(n) if n != 0 && n != -1)
-            }
-            _ => false,
-        },
-        ExprKind::Unary(UnOp::Neg, x) => cannot_fail(x) && magnitude(e).is_some(),
-        ExprKind::MapGet(map, key) => {
-            // The key is stored into the map's key type: that cannot fail
-            // for a stored value of a type the key type holds.
-            let Type::Map(key_ty, _) = &map.ty else {
-                return false;
-            };
-            let stored = matches!(
-                key.kind,
-                ExprKind::Var(_)
-                    | ExprKind::RemoteVar { .. }
-                    | ExprKind::Local(_)
-                    | ExprKind::Field(..)
-                    | ExprKind::TupleField(..)
-            );
-            let fits = match (&key.ty, &**key_ty) {
-                (Type::Range { lo, hi }, Type::Range { lo: a, hi: b }) => a <= lo && hi <= b,
-                (Type::Int, _) | (_, Type::Int) => false,
-                (k, t) => k == t,
-            };
-            stored && fits && cannot_fail(map) && cannot_fail(key)
-        }
-        ExprKind::Call(
-            Builtin::Len
-            | Builtin::Min
-            | Builtin::Max
-            | Builtin::IsSome
-            | Builtin::IsNone
-            | Builtin::Byzantine
-            | Builtin::Crashed,
-            args,
-        ) => args.iter().all(cannot_fail),
-        // `sum` may overflow; `min` and `max` fail on an empty domain.
-        ExprKind::Quant {
-            quantifier: Quantifier::Forall | Quantifier::Exists | Quantifier::Count,
-            domain,
-            body,
-            ..
-        } => domain_cannot_fail(domain) && cannot_fail(body),
-        ExprKind::Let {
-            bindings,
-            body,
-            checked,
-        } => !checked && bindings.iter().all(|(_, _, v)| cannot_fail(v)) && cannot_fail(body),
-        ExprKind::If(c, t, f) => cannot_fail(c) && cannot_fail(t) && cannot_fail(f),
-        ExprKind::Is(x, _) => cannot_fail(x),
-        _ => false,
-    }
-}
-
-/// [`cannot_fail`] for the domain of a quantifier ([`Lowerer::domain`]): a
-/// range `a..b` only evaluates its bounds, a set literal its elements.
-fn domain_cannot_fail(e: &Expr) -> bool {
-    match &e.kind {
-        ExprKind::Binary(BinOp::Range, a, b) => cannot_fail(a) && cannot_fail(b),
-        ExprKind::SetLit(items) => items.iter().all(cannot_fail),
-        _ => cannot_fail(e),
-    }
-}
-
-/// A bound on the absolute value of integer expression `e` that is well
-/// inside `i64` (at most 2^62), when its form tells one: a literal, a read
-/// of a stored value of a range type, and sums, differences, products,
-/// negations, `min`, `max`, `len` and `if`s of those. Computed in `i128`,
-/// so that the bound of a sub-expression cannot itself overflow.
-fn magnitude(e: &Expr) -> Option<i128> {
-    const LIMIT: i128 = 1 << 62;
-    let m = match &e.kind {
-        ExprKind::Int(n) => (*n as i128).abs(),
-        ExprKind::Var(_)
-        | ExprKind::RemoteVar { .. }
-        | ExprKind::Local(_)
-        | ExprKind::Field(..)
-        | ExprKind::TupleField(..)
-        | ExprKind::MapGet(..)
-        | ExprKind::SeqGet(..) => match e.ty {
-            Type::Range { lo, hi } => (lo as i128).abs().max((hi as i128).abs()),
-            _ => return None,
-        },
-        // A set or a sequence packs into 64 bits.
-        ExprKind::Call(Builtin::Len, _) => 64,
-        ExprKind::Call(Builtin::Min | Builtin::Max, args) => {
-            let mut m = 0;
-            for a in args {
-                m = m.max(magnitude(a)?);
-            }
-            m
-        }
-        ExprKind::Unary(UnOp::Neg, x) => magnitude(x)?,
-        ExprKind::Binary(BinOp::Add | BinOp::Sub, a, b) => magnitude(a)? + magnitude(b)?,
-        ExprKind::Binary(BinOp::Mul, a, b) => magnitude(a)?.checked_mul(magnitude(b)?)?,
-        ExprKind::If(_, t, f) => magnitude(t)?.max(magnitude(f)?),
-        ExprKind::Let { body, .. } => magnitude(body)?,
-        ExprKind::Quant {
-            quantifier: Quantifier::Min | Quantifier::Max,
-            body,
-            ..
-        } => magnitude(body)?,
-        _ => return None,
-    };
-    (m <= LIMIT).then_some(m)
-}
-
-/// [`cannot_fail`] for an operand of a comparison or membership test, where
-/// a compound literal is put into the other side's encoding and cannot fail
-/// to be stored.
-fn operand_cannot_fail(e: &Expr) -> bool {
-    match &e.kind {
-        ExprKind::Tuple(items) | ExprKind::Record(items) | ExprKind::SetLit(items) => {
-            items.iter().all(operand_cannot_fail)
-        }
-        ExprKind::Call(Builtin::Some, items) => items.iter().all(operand_cannot_fail),
-        ExprKind::If(c, t, f) => cannot_fail(c) && operand_cannot_fail(t) && operand_cannot_fail(f),
-        _ => cannot_fail(e),
-    }
-}
-
-/// The value of a literal expression (a constant closure), if `e` is one.
-fn constant(e: &Expr) -> Option<i64> {
-    match &e.kind {
-        ExprKind::Bool(b) => Some(*b as i64),
-        ExprKind::Int(n) => Some(*n),
-        ExprKind::Variant(_, i) => Some(*i as i64),
-        ExprKind::None => Some(0),
-        _ => None,
-    }
-}
-
 impl<'s> Lowerer<'s> {
-    /// For a read of the running node's own variable: its slots by instance
-    /// and the offset its codes are read with (the low bound of an integer
-    /// range, else 0), exactly as [`Lowerer::expr`] compiles the read.
-    fn own_var(
-        &self,
-        e: &Expr,
-        node: Option<NodeKindId>,
-    ) -> Option<(Vec<super::layout::Slot>, i64)> {
-        let ExprKind::Var(v) = &e.kind else {
-            return None;
-        };
-        let var = &self.layout.kinds[node?].vars[*v];
-        let lo = match var.enc.shape {
-            Shape::Int { lo, .. } => lo,
-            _ => 0,
-        };
-        Some((var.slots.clone(), lo))
-    }
-
-    /// For `n.var` with `n` a local: the local, the variable's slots by
-    /// instance and its read offset, as [`Lowerer::expr`] compiles the read.
-    fn local_var(&self, e: &Expr) -> Option<(LocalId, Vec<super::layout::Slot>, i64)> {
-        let ExprKind::RemoteVar { node, kind, var } = &e.kind else {
-            return None;
-        };
-        let ExprKind::Local(local) = node.kind else {
-            return None;
-        };
-        let var = &self.layout.kinds[*kind].vars[*var];
-        let lo = match var.enc.shape {
-            Shape::Int { lo, .. } => lo,
-            _ => 0,
-        };
-        Some((local, var.slots.clone(), lo))
-    }
-
-    /// `forall`/`exists var in D: var.v == constant` (or `!=`) without a
-    /// closure call per instance: the instances' fields are compared with
-    /// the constant a word at a time ([`FieldTest`]).
-    fn quant_field(
-        &mut self,
-        forall: bool,
-        values: &Arc<Vec<i64>>,
-        var: LocalId,
-        body: &Expr,
-    ) -> Option<Ex> {
-        let ExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b) = &body.kind else {
-            return None;
-        };
-        let ((local, slots, lo), c) =
-            (self.local_var(a).zip(constant(b))).or_else(|| self.local_var(b).zip(constant(a)))?;
-        let same_enc = a.ty.is_int() || self.enc(&a.ty, a.span) == self.enc(&b.ty, b.span);
-        if !same_enc || local != var {
-            return None;
-        }
-        let test = FieldTest::new(values.iter().map(|&v| slots[v as usize]), lo, c);
-        let want = *op == BinOp::Eq;
-        // exists ==: some field is c; forall ==: none differs; exists !=:
-        // some differs; forall !=: every one differs.
-        Some(match (forall, want) {
-            (false, true) => Arc::new(move |ctx, _| Ok(test.some_equal(ctx.words) as i64)),
-            (true, true) => Arc::new(move |ctx, _| Ok(!test.some_differ(ctx.words) as i64)),
-            (false, false) => Arc::new(move |ctx, _| Ok(test.some_differ(ctx.words) as i64)),
-            (true, false) => Arc::new(move |ctx, _| Ok(!test.some_equal(ctx.words) as i64)),
-        })
-    }
-
     /// The code `base | items`, each item stored into its part (at its
     /// offset, in its encoding): a tuple, a record, a union's payload.
     pub(super) fn product(
@@ -554,7 +300,7 @@ impl<'s> Lowerer<'s> {
     /// The code of an expression whose type could not be packed: the
     /// error is recorded ([`Self::enc`] gave a stand-in encoding of another
     /// shape), and a model with errors is never explored.
-    fn unpackable(&self, what: &str) -> Ex {
+    pub(super) fn unpackable(&self, what: &str) -> Ex {
         assert!(!self.errors.is_empty(), "{what}");
         Arc::new(|_, _| Ok(0))
     }
@@ -1073,84 +819,6 @@ impl<'s> Lowerer<'s> {
         }
     }
 
-    /// `x in {a, b, c}`: `x` compared with each element, without building
-    /// the set, so that the elements' type may hold more values than a set
-    /// can pack (`x in {y}` with `x, y: 0..100`). Every element is
-    /// evaluated, as the literal would be.
-    fn in_listed(&mut self, x: &Expr, items: &[Expr], node: Option<NodeKindId>) -> Ex {
-        let int = x.ty.is_int();
-        let ex = self.enc(&x.ty, x.span);
-        let xv = self.expr(x, node);
-        if int {
-            let items: Vec<Ex> = items.iter().map(|i| self.expr(i, node)).collect();
-            return Arc::new(move |ctx, locals| {
-                let v = xv(ctx, locals)?;
-                let mut found = false;
-                for item in &items {
-                    found |= item(ctx, locals)? == v;
-                }
-                Ok(found as i64)
-            });
-        }
-        let items: Vec<Into> = items
-            .iter()
-            .map(|i| self.encode_into(&ex, i, node))
-            .collect();
-        Arc::new(move |ctx, locals| {
-            let v = xv(ctx, locals)? as u64;
-            let mut found = false;
-            for item in &items {
-                found |= item(ctx, locals)? == Some(v);
-            }
-            Ok(found as i64)
-        })
-    }
-
-    /// `a - {x, y}` or `a & {x, y}`: the listed elements are put into the
-    /// result's element encoding, and one it cannot hold is dropped (it
-    /// takes nothing away from `a`, adds nothing to `a & ...`) rather than
-    /// stored into the literal's own type first, where it could fail
-    /// (`{0} - {x / y}` with `x / y` equal to 1).
-    fn minus_listed(
-        &mut self,
-        op: BinOp,
-        a: &Expr,
-        items: &[Expr],
-        e: &Expr,
-        node: Option<NodeKindId>,
-    ) -> Ex {
-        let span = e.span;
-        let to = self.enc(&e.ty, span);
-        let Shape::Set(elem) = to.shape.clone() else {
-            return self.unpackable("typeck: `-` and `&` of sets are sets");
-        };
-        let ea = self.enc(&a.ty, a.span);
-        let x = self.expr(a, node);
-        let items: Vec<Into> = items
-            .iter()
-            .map(|item| self.encode_into(&elem, item, node))
-            .collect();
-        let same_a = ea == to;
-        Arc::new(move |ctx, locals| {
-            let p = x(ctx, locals)? as u64;
-            let p = if same_a {
-                p
-            } else {
-                recode(p, &ea, &to, span)?
-            };
-            let mut q = 0u64;
-            for item in &items {
-                if let Some(c) = item(ctx, locals)? {
-                    q |= 1 << c;
-                }
-            }
-            Ok(match op {
-                BinOp::Diff => p & !q,
-                _ => p & q,
-            } as i64)
-        })
-    }
-
     /// Compiles `e` into a code of `target`, the encoding of a type
     /// compatible with `e`'s, or `None` when `target` cannot hold the
     /// value. Literals ([`is_compound_literal`]) are put together part by part
@@ -1360,27 +1028,8 @@ impl<'s> Lowerer<'s> {
                     };
                 }
                 if int_operands || ea == eb {
-                    // The commonest guard shape, `var == constant`, in one
-                    // closure: no calls for the operands.
-                    let own = self.own_var(a, node).zip(constant(b));
-                    let own = own.or_else(|| self.own_var(b, node).zip(constant(a)));
-                    if let Some(((slots, lo), c)) = own {
-                        return Arc::new(move |ctx, _| {
-                            let v = lo
-                                .wrapping_add(slots[ctx.self_inst as usize].read(ctx.words) as i64);
-                            Ok(((v == c) == want) as i64)
-                        });
-                    }
-                    // `n.var == constant` for a node `n` in a local (a
-                    // quantified variable, say).
-                    let remote = self.local_var(a).zip(constant(b));
-                    let remote = remote.or_else(|| self.local_var(b).zip(constant(a)));
-                    if let Some(((local, slots, lo), c)) = remote {
-                        return Arc::new(move |ctx, locals| {
-                            let v = lo
-                                .wrapping_add(slots[locals[local] as usize].read(ctx.words) as i64);
-                            Ok(((v == c) == want) as i64)
-                        });
+                    if let Some(ex) = self.field_equals(a, b, want, node) {
+                        return ex;
                     }
                     if let Some(c) = constant(b) {
                         return Arc::new(move |ctx, locals| {
@@ -1659,134 +1308,5 @@ impl<'s> Lowerer<'s> {
                 }
             }
         }
-    }
-}
-
-/// The comparison of a variable's fields in a list of instances with one
-/// constant, a word at a time: in each word, the fields XOR the constant's
-/// code, each field's bits OR-ed down into its lowest bit, say which fields
-/// differ from it. (Fields never straddle words.)
-struct FieldTest {
-    /// Per word holding some of the fields: the word, the bits of the
-    /// fields, the constant's code in each field, the fields' lowest bits.
-    words: Vec<(usize, u64, u64, u64)>,
-    /// The fields' width.
-    bits: u32,
-    /// Some field has no bits (a variable of one value, `lo`): whether
-    /// that value is the constant.
-    empty: Option<bool>,
-    /// Whether the constant has a code at all: if not, every field differs.
-    in_range: bool,
-}
-
-impl FieldTest {
-    /// The test of `slots` (one variable's fields; codes offset by `lo`)
-    /// against the value `c`.
-    fn new(slots: impl Iterator<Item = super::layout::Slot>, lo: i64, c: i64) -> FieldTest {
-        let mut test = FieldTest {
-            words: Vec::new(),
-            bits: 0,
-            empty: None,
-            in_range: false,
-        };
-        let code = c.wrapping_sub(lo) as u64;
-        for slot in slots {
-            if slot.bits == 0 {
-                test.empty = Some(c == lo);
-                continue;
-            }
-            test.bits = slot.bits;
-            test.in_range = code <= mask(slot.bits);
-            let w = slot.word as usize;
-            let at = match test.words.iter().position(|e| e.0 == w) {
-                Some(at) => at,
-                None => {
-                    test.words.push((w, 0, 0, 0));
-                    test.words.len() - 1
-                }
-            };
-            let e = &mut test.words[at];
-            e.1 |= mask(slot.bits) << slot.shift;
-            e.2 |= (code & mask(slot.bits)) << slot.shift;
-            e.3 |= 1 << slot.shift;
-        }
-        test
-    }
-
-    /// Per word of fields: (the fields' lowest bits set where the field
-    /// differs from the constant, the fields' lowest bits).
-    #[inline]
-    fn differ<'a>(&'a self, words: &'a [u64]) -> impl Iterator<Item = (u64, u64)> + 'a {
-        self.words.iter().map(move |&(w, fields, code, low)| {
-            let x = (words[w] ^ code) & fields;
-            let mut folded = x;
-            for j in 1..self.bits {
-                folded |= x >> j;
-            }
-            (folded & low, low)
-        })
-    }
-
-    /// Whether some field holds the constant.
-    #[inline]
-    fn some_equal(&self, words: &[u64]) -> bool {
-        self.empty == Some(true)
-            || (self.in_range && self.differ(words).any(|(differ, low)| differ != low))
-    }
-
-    /// Whether some field holds another value.
-    #[inline]
-    fn some_differ(&self, words: &[u64]) -> bool {
-        self.empty == Some(false)
-            || (!self.words.is_empty()
-                && (!self.in_range || self.differ(words).any(|(differ, _)| differ != 0)))
-    }
-}
-
-impl Lowerer<'_> {
-    /// `exists a, b in D: P(a) && Q(b)`, where no variable is read by both
-    /// sides, as `(exists a in D: P(a)) && (exists b in D: Q(b))`: linear
-    /// instead of quadratic in `D` (`consistent` in specs/2pc.ds). The two
-    /// agree, an empty domain included (both are false), and so do their
-    /// failures when the sides evaluate every element ([`cannot_fail`]):
-    /// both fail when some `P(a)` fails, or when some `P(a)` holds and
-    /// some `Q(b)` fails.
-    fn split_exists(
-        &mut self,
-        quantifier: Quantifier,
-        vars: &[LocalId],
-        domain: &Expr,
-        body: &Expr,
-        node: Option<NodeKindId>,
-    ) -> Option<Ex> {
-        let ExprKind::Binary(BinOp::And, left, right) = &body.kind else {
-            return None;
-        };
-        if quantifier != Quantifier::Exists || vars.len() < 2 || mentions(domain, vars) {
-            return None;
-        }
-        let (right_vars, left_vars): (Vec<LocalId>, Vec<LocalId>) =
-            vars.iter().partition(|&&v| mentions(right, &[v]));
-        if left_vars.is_empty() || right_vars.is_empty() || mentions(left, &right_vars) {
-            return None;
-        }
-        let side = |this: &mut Self, vars: Vec<LocalId>, body: &Expr| -> Ex {
-            let dom = this.domain(domain, node);
-            let strict = !cannot_fail(body);
-            if let (Dom::Values(vs), [var]) = (&dom, vars.as_slice()) {
-                if let Some(ex) = this.quant_field(false, vs, *var, body) {
-                    return ex;
-                }
-                let body = this.expr(body, node);
-                return quant_values(false, vs.clone(), *var, body, strict);
-            }
-            let body = this.expr(body, node);
-            quant_nest(false, dom, vars, body, strict)
-        };
-        let left = side(self, left_vars, left);
-        let right = side(self, right_vars, right);
-        Some(Arc::new(move |ctx, locals| {
-            Ok((left(ctx, locals)? != 0 && right(ctx, locals)? != 0) as i64)
-        }))
     }
 }

@@ -29,10 +29,12 @@
 //! everything outside the search (traces, reports, the liveness graph's
 //! successors) sees the ordinary form, through [`Fast::unpack`].
 
+use super::code::Resets;
 use super::encoding::mask;
 use super::layout::{Slot, shl};
-use super::step::{Outcome, Resets, Scratch, Step, StepKind};
+use super::step::{Outcome, Scratch, Step, StepKind};
 use super::{Layout, Model, RtError};
+use crate::hash::mix;
 use crate::syntax::ast::{FaultKind, NetworkKind};
 use crate::typed::*;
 
@@ -714,12 +716,7 @@ impl<const N: usize> Default for Table<N> {
 
 #[inline]
 fn key_hash<const N: usize>(key: [u64; N]) -> u64 {
-    let mut h = key[0];
-    for &w in &key[1..] {
-        h = h.rotate_left(23) ^ w.rotate_left(29).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-    let h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    h ^ (h >> 31)
+    key.iter().fold(0, |h, &w| mix(h, w))
 }
 
 impl<const N: usize> Table<N> {

@@ -22,6 +22,7 @@
 //! evaluates directly from then on (keys that seldom repeat only add
 //! work).
 
+use crate::hash::mix;
 use std::cell::RefCell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
@@ -148,10 +149,7 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 /// thread's table, computed once for its lookup and its insertion.
 #[inline]
 fn home(key: &Key, words: usize, id: u64) -> usize {
-    let mut h = id.wrapping_mul(0xA24B_AED4_963E_E407);
-    for &w in &key[..words] {
-        h = (h.rotate_left(23) ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
+    let h = key[..words].iter().fold(mix(0, id), |h, &w| mix(h, w));
     (h >> 40) as usize & (TABLE_SLOTS - 1)
 }
 

@@ -11,14 +11,19 @@
 //! from a state in a fixed order, which is what makes exploration
 //! deterministic.
 
+mod code;
 mod delta;
 pub mod encoding;
 mod expr;
+mod facts;
 mod fast;
+mod faults;
 pub mod halt;
+mod initial;
 mod layout;
 mod memo;
 mod reads;
+mod shortcut;
 mod step;
 mod stmt;
 mod symmetry;
@@ -31,9 +36,10 @@ pub mod wide_value;
 use std::sync::Arc;
 
 pub use fast::{Fast, Memo, Sink};
+pub use initial::Initial;
 pub(crate) use layout::extend_words;
 pub use layout::{Layout, MsgLayout, Slot};
-pub use step::{Initial, Outcome, Scratch, Step, StepKind, Task};
+pub use step::{Outcome, Scratch, Step, StepKind, Task, TaskKey};
 pub use symmetry::{PackedSym, Perms, SymScratch, Symmetry};
 pub use trace::{Change, Sent, StepEvent, TraceStep};
 
@@ -286,7 +292,7 @@ pub struct Model {
     pub check_deadlock: bool,
     /// The symmetry of the `symmetric` kinds, if any.
     pub symmetry: Option<Symmetry>,
-    pub(crate) code: step::Code,
+    pub(crate) code: code::Code,
     /// The fast path ([`fast`]), when the spec qualifies: the step cache,
     /// and the packed form of states when every message travels on a `set`
     /// network.
@@ -299,6 +305,14 @@ pub struct Model {
     /// The invariants and bounds split into parts, for testing a state
     /// from what changed since its parent ([`delta`]).
     pub(crate) delta: delta::Delta,
+}
+
+impl Model {
+    /// Whether property `p` is about infinite behaviours (the liveness
+    /// checker's), as its form says ([`crate::syntax::ast::PropertyKind::is_liveness`]).
+    pub fn is_liveness(&self, p: usize) -> bool {
+        self.spec.properties[p].kind.is_liveness()
+    }
 }
 
 impl Model {
@@ -502,7 +516,7 @@ fn lower_with(spec: TypedSpec, memo: bool) -> Result<Model, Vec<LowerError>> {
     let layout = Layout::new(&spec)?;
     let mut lowerer = expr::Lowerer::new(&spec, &layout);
     lowerer.memo = memo;
-    let code = step::Code::compile(&mut lowerer)?;
+    let code = code::Code::compile(&mut lowerer)?;
     let properties = spec
         .properties
         .iter()

@@ -20,7 +20,7 @@
 use std::cmp::Ordering;
 
 use super::encoding::{Enc, Shape, mask};
-use super::{Model, Task};
+use super::{Model, Task, TaskKey};
 use crate::typed::{NodeKindId, Type, TypedSpec};
 
 /// The most tie-breaking orders tried for one state.
@@ -556,33 +556,36 @@ impl Model {
     /// the same action of the renamed instance with its parameters
     /// renamed, or the delivery of the renamed message.
     pub fn permute_task(&self, sym: &Symmetry, task: Task, perms: &Perms) -> Task {
-        let kind = task.key >> 120;
-        let key = if kind == 1 {
-            let global = (task.key >> 64) as u32;
-            let action = ((task.key >> 32) as u32) as usize;
-            let binding = task.key as u32;
-            let (k, _) = self.layout.instances[global as usize];
-            let remaps = &sym.params[k][action];
-            let binding = if remaps.iter().all(Option::is_none) {
-                binding
-            } else {
-                let mut values = self.binding_values(k, action, binding);
-                for (v, remap) in values.iter_mut().zip(remaps) {
-                    if let Some(r) = remap {
-                        *v = r.apply(*v as u64, perms) as i64;
+        let key = match task.key {
+            TaskKey::Action {
+                global,
+                action,
+                binding,
+            } => {
+                let (k, _) = self.layout.instances[global as usize];
+                let remaps = &sym.params[k][action as usize];
+                let binding = if remaps.iter().all(Option::is_none) {
+                    binding
+                } else {
+                    let mut values = self.binding_values(k, action as usize, binding);
+                    for (v, remap) in values.iter_mut().zip(remaps) {
+                        if let Some(r) = remap {
+                            *v = r.apply(*v as u64, perms) as i64;
+                        }
                     }
+                    self.binding_of(k, action as usize, &values)
+                };
+                TaskKey::Action {
+                    global: sym.global_new(global, perms),
+                    action,
+                    binding,
                 }
-                self.binding_of(k, action, &values)
-            };
-            (1u128 << 120)
-                | ((sym.global_new(global, perms) as u128) << 64)
-                | ((action as u128) << 32)
-                | binding as u128
-        } else {
-            let msg = &self.layout.msg;
-            let code = task.key as u64;
-            let renamed = rename_message(msg, sym, code, perms, |gl| sym.global_new(gl, perms));
-            (task.key & !(u64::MAX as u128)) | renamed as u128
+            }
+            TaskKey::Deliver { code } => {
+                let msg = &self.layout.msg;
+                let code = rename_message(msg, sym, code, perms, |gl| sym.global_new(gl, perms));
+                TaskKey::Deliver { code }
+            }
         };
         Task { key, ..task }
     }

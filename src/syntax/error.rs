@@ -5,7 +5,7 @@
 //! expression", "`{`"), never as a grammar identifier.
 
 use super::ast::Span;
-use super::parser::Rule;
+use super::grammar::Rule;
 use crate::diagnostic::Diagnostic;
 use crate::text::{describe_char, is_text_direction_control, needs_naming};
 

@@ -4,6 +4,7 @@
 pub mod ast;
 mod depth;
 mod error;
+mod grammar;
 mod parser;
 
 pub(crate) use depth::on_big_stack;

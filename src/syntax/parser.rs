@@ -1,5 +1,5 @@
 //! Turns pest's parse tree into the [`ast`](super::ast). Pest types never
-//! leave this module: callers get a [`Spec`] or a [`SyntaxError`].
+//! leave [`super`]: callers get a [`Spec`] or a [`SyntaxError`].
 
 use pest::Parser as _;
 use pest::iterators::{Pair, Pairs};
@@ -8,10 +8,7 @@ use std::sync::OnceLock;
 
 use super::ast::*;
 use super::error::SyntaxError;
-
-#[derive(pest_derive::Parser)]
-#[grammar = "grammar/dsmc.pest"]
-struct DsParser;
+use super::grammar::{DsParser, Rule};
 
 /// Deeper nesting of brackets than this is refused before pest sees the
 /// input, so that no input can exhaust the stack of the recursive parser.
