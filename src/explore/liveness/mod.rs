@@ -88,12 +88,15 @@ impl Dense {
         self.level_starts.partition_point(|&start| start <= i) as u32
     }
 
-    /// Where the level after dense state `i`'s starts (the number of
-    /// states when it is the last): a step from `i` leads either there or
-    /// further, one level deeper, or back, to a state below this bound.
-    fn next_level(&self, i: u32) -> u32 {
+    /// The dense indices of dense state `i`'s level: where it starts, and
+    /// where the level after it starts (the number of states when it is
+    /// the last). A step from `i` leads either to the level after or
+    /// further, one level deeper, or back, to a state below that bound.
+    fn level_of(&self, i: u32) -> (u32, u32) {
         let depth = self.depth(i) as usize;
-        (self.level_starts.get(depth).copied()).unwrap_or(self.globals.len() as u32)
+        let start = depth.checked_sub(1).map_or(0, |d| self.level_starts[d]);
+        let end = (self.level_starts.get(depth).copied()).unwrap_or(self.globals.len() as u32);
+        (start, end)
     }
 
     /// Bytes held.
@@ -1154,6 +1157,7 @@ impl Explorer<'_> {
                     back: false,
                 };
                 let en = &mut work.en;
+                let mut level = (0, 0);
                 for (&i, (edges, enabled)) in ids.iter().zip(nodes.each()) {
                     let unknown = &mut out.unknown;
                     let mut code = |t: Task| -> u32 {
@@ -1171,7 +1175,12 @@ impl Explorer<'_> {
                             }
                         }
                     };
-                    let forward = dense.next_level(i);
+                    // A run's states mostly share a level: its bounds are
+                    // looked up again only when a state leaves them.
+                    if !(level.0..level.1).contains(&i) {
+                        level = dense.level_of(i);
+                    }
+                    let forward = level.1;
                     for &Out { to, task, renaming } in edges {
                         if !shared.query.kept(i, to) {
                             continue;
