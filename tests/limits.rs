@@ -213,6 +213,58 @@ fn a_memory_limit_stops_the_liveness_phase_and_keeps_the_other_verdicts() {
     );
 }
 
+/// A timeout that falls inside the liveness phase
+/// (tests/limits/many_leads_to.ds: a search of a fraction of a second, then
+/// 150 leads-to properties that take seconds): every state was explored,
+/// the properties searched before the stop keep their verdicts, the rest
+/// are unknown, and the report says the liveness check is incomplete.
+#[test]
+fn a_timeout_stops_the_liveness_phase_with_an_honest_report() {
+    const MANY: &str = "tests/limits/many_leads_to.ds";
+    for threads in ["1", "2"] {
+        let start = std::time::Instant::now();
+        let output = dsmc(&[
+            "check",
+            "--timeout",
+            "2s",
+            "--threads",
+            threads,
+            "--format",
+            "json",
+            MANY,
+        ]);
+        assert_eq!(output.status.code(), Some(3), "stderr: {}", stderr(&output));
+        let value = json(&output);
+        assert_eq!(value["status"], "incomplete");
+        assert_eq!(value["complete"], true, "every state was explored");
+        assert_eq!(value["states"], 14_400);
+        assert_eq!(value["stop"]["reason"], "timeout");
+        assert_eq!(value["stop"]["phase"], "liveness");
+        let verdicts: Vec<&str> = (value["properties"].as_array().expect("properties"))
+            .iter()
+            .map(|p| p["verdict"].as_str().expect("a verdict"))
+            .collect();
+        assert_eq!(verdicts.len(), 150);
+        // Those searched before the stop are violated, in order; the
+        // rest, the last among them, are unknown.
+        let searched = verdicts.iter().take_while(|&&v| v == "violated").count();
+        assert!(searched < 150, "{threads} threads: {verdicts:?}");
+        assert!(
+            verdicts[searched..].iter().all(|&v| v == "unknown"),
+            "{threads} threads: {verdicts:?}"
+        );
+        // Not a measurement: a bound far above the two seconds.
+        assert!(start.elapsed() < Duration::from_secs(30));
+    }
+    let human = dsmc(&["check", "--timeout", "2s", MANY]);
+    assert_eq!(human.status.code(), Some(3));
+    let out = stdout(&human);
+    assert!(
+        out.contains("the liveness check is incomplete: it stopped"),
+        "{out}"
+    );
+}
+
 /// Thousands of wide successors per state (tests/limits/wide_successors.ds).
 const WIDE: &str = "tests/limits/wide_successors.ds";
 

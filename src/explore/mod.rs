@@ -3123,6 +3123,7 @@ impl<'m> Explorer<'m> {
         dense: &liveness::Dense,
         p: usize,
         prop: &CompiledProperty,
+        columns: Vec<liveness::Evaluated>,
     ) -> Result<Option<Trace>, StopReason> {
         // Every reachable state's tests evaluated these predicates already,
         // and a failure there settled the property before this phase; a
@@ -3135,7 +3136,7 @@ impl<'m> Explorer<'m> {
             });
             Ok(Some(trace))
         };
-        match self.liveness_query(dense, prop) {
+        match self.liveness_query(dense, prop, columns) {
             Ok(outcome) => outcome,
             // Stopped by a limit or a signal while it ran (see `halt`).
             Err((_, e)) if e.kind == RtErrorKind::Interrupted => {
@@ -3145,14 +3146,17 @@ impl<'m> Explorer<'m> {
         }
     }
 
-    /// [`Self::liveness`] once the predicates' values are known (all of a
-    /// property's in one pass over the states); `Err`: a predicate failed
-    /// in a state (its id), the first in the property's order.
+    /// [`Self::liveness`] once the predicates' values are known
+    /// (`columns`, in the order of [`liveness::query_preds`], evaluated for
+    /// every property in one pass over the states); `Err`: a predicate
+    /// failed in a state (its id), the first in the property's order.
     fn liveness_query(
         &self,
         dense: &liveness::Dense,
         prop: &CompiledProperty,
+        columns: Vec<liveness::Evaluated>,
     ) -> Result<Result<Option<Trace>, StopReason>, (u64, RtError)> {
+        let mut columns = columns.into_iter();
         let not = |mut v: Vec<bool>| -> Vec<bool> {
             v.iter_mut().for_each(|b| *b = !*b);
             v
@@ -3162,10 +3166,7 @@ impl<'m> Explorer<'m> {
             a
         };
         Ok(match prop {
-            CompiledProperty::LeadsTo(p, q) | CompiledProperty::Ensures(p, q) => {
-                let mut columns = self
-                    .eval_columns(dense, &[(q, false), (p, false)])
-                    .into_iter();
+            CompiledProperty::LeadsTo(..) | CompiledProperty::Ensures(..) => {
                 let (q, p) = (columns.next().expect("q"), columns.next().expect("p"));
                 let not_q = not(q?.truth());
                 let start = and(p?.truth(), &not_q);
@@ -3178,9 +3179,8 @@ impl<'m> Explorer<'m> {
                     },
                 )
             }
-            CompiledProperty::Transient(p) => {
-                let p = (self.eval_columns(dense, &[(p, false)]).pop()).expect("p")?;
-                let p = p.truth();
+            CompiledProperty::Transient(_) => {
+                let p = columns.next().expect("p")?.truth();
                 self.fair_counterexample(
                     dense,
                     &liveness::Query {
@@ -3190,15 +3190,7 @@ impl<'m> Explorer<'m> {
                     },
                 )
             }
-            CompiledProperty::Variant {
-                measure,
-                while_cond,
-                until,
-            } => {
-                let mut preds = vec![(while_cond, false)];
-                preds.extend(until.iter().map(|u| (u, false)));
-                preds.push((measure, true));
-                let mut columns = self.eval_columns(dense, &preds).into_iter();
+            CompiledProperty::Variant { until, .. } => {
                 let mut active = columns.next().expect("while")?.truth();
                 if until.is_some() {
                     active = and(active, &not(columns.next().expect("until")?.truth()));
@@ -3301,6 +3293,38 @@ impl<'m> Explorer<'m> {
             .filter(|&p| model.is_liveness(p))
             .count();
         let mut nth_liveness = 0;
+        // Every liveness property's predicates are evaluated in one pass
+        // over the states, before the first property's search; each
+        // property takes its columns when its turn comes.
+        let model = self.shared.model;
+        let to_search: Vec<(usize, &CompiledProperty)> = (model.properties.iter().enumerate())
+            .filter(|&(p, prop)| self.checked[p] && self.found[p].is_none() && is_liveness(prop))
+            .collect();
+        let mut columns: Vec<Option<Vec<liveness::Evaluated>>> =
+            model.properties.iter().map(|_| None).collect();
+        let column_bytes = |prop: &CompiledProperty| {
+            n_states * liveness::column_bytes(&liveness::query_preds(prop))
+        };
+        let mut columns_held: usize = to_search.iter().map(|&(_, prop)| column_bytes(prop)).sum();
+        if let (Some(dense), None, Some(&(first, _))) =
+            (&dense, stopped_liveness, to_search.first())
+        {
+            // (What each property's search holds besides, as below.)
+            match liveness_stop(&self, dense.bytes() + columns_held, 24) {
+                Some(reason) => stopped_liveness = Some(reason),
+                None => {
+                    let phase = Phase::Liveness {
+                        property: first,
+                        nth: 1,
+                        of: n_liveness,
+                    };
+                    self.report(phase, depth, 0);
+                    for (p, evaluated) in self.eval_properties(dense, &to_search) {
+                        columns[p] = Some(evaluated);
+                    }
+                }
+            }
+        }
         let verdicts = self
             .shared
             .model
@@ -3332,11 +3356,15 @@ impl<'m> Explorer<'m> {
                             nth: nth_liveness,
                             of: n_liveness,
                         };
-                        self.report(phase, depth, 0);
-                        let outcome = match liveness_stop(&self, dense.bytes(), 24) {
+                        if nth_liveness > 1 {
+                            self.report(phase, depth, 0);
+                        }
+                        let evaluated = columns[p].take().expect("evaluated with the others");
+                        let outcome = match liveness_stop(&self, dense.bytes() + columns_held, 24) {
                             Some(reason) => Err(reason),
-                            None => self.liveness(dense, p, prop),
+                            None => self.liveness(dense, p, prop, evaluated),
                         };
+                        columns_held -= column_bytes(prop);
                         match outcome {
                             Ok(Some(trace)) if trace.eval_error.is_some() => Verdict::Error(trace),
                             Ok(Some(trace)) => Verdict::Violated(Some(trace)),

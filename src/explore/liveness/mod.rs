@@ -40,7 +40,8 @@ use graph::{Graph, Lift, fair_components, fair_cycle};
 use super::store::{Shard, global_id, lookup_hash, place, split_id};
 use super::{Explorer, Lasso, StopReason, Trace};
 use crate::model::{
-    Memo, Model, Outcome, Perms, Pred, RtError, Scratch, Sink, Step, Symmetry, Task, halt,
+    CompiledProperty, Memo, Model, Outcome, Perms, Pred, RtError, Scratch, Sink, Step, Symmetry,
+    Task, halt,
 };
 
 /// States whose successors are computed between two checks of the limits.
@@ -87,12 +88,15 @@ impl Dense {
         self.level_starts.partition_point(|&start| start <= i) as u32
     }
 
-    /// Where the level after dense state `i`'s starts (the number of
-    /// states when it is the last): a step from `i` leads either there or
-    /// further, one level deeper, or back, to a state below this bound.
-    fn next_level(&self, i: u32) -> u32 {
+    /// The dense indices of dense state `i`'s level: where it starts, and
+    /// where the level after it starts (the number of states when it is
+    /// the last). A step from `i` leads either to the level after or
+    /// further, one level deeper, or back, to a state below that bound.
+    fn level_of(&self, i: u32) -> (u32, u32) {
         let depth = self.depth(i) as usize;
-        (self.level_starts.get(depth).copied()).unwrap_or(self.globals.len() as u32)
+        let start = depth.checked_sub(1).map_or(0, |d| self.level_starts[d]);
+        let end = (self.level_starts.get(depth).copied()).unwrap_or(self.globals.len() as u32);
+        (start, end)
     }
 
     /// Bytes held.
@@ -619,18 +623,70 @@ impl Region {
     }
 }
 
+/// A predicate's column over every state, or the first state (global id,
+/// in dense order) where it could not be evaluated, and why.
+pub(super) type Evaluated = Result<Column, (u64, RtError)>;
+
+/// The predicates a liveness property's query is made of, in the order
+/// `Explorer::liveness_query` reads their columns: `Q` then `P` for
+/// leads-to and ensures, `P` for transient, and for a variant its
+/// `while`, its `until` if any, then its measure (as values). Empty for a
+/// property that is not a liveness property.
+pub(super) fn query_preds(prop: &CompiledProperty) -> Vec<(&Pred, bool)> {
+    match prop {
+        CompiledProperty::LeadsTo(p, q) | CompiledProperty::Ensures(p, q) => {
+            vec![(q, false), (p, false)]
+        }
+        CompiledProperty::Transient(p) => vec![(p, false)],
+        CompiledProperty::Variant {
+            measure,
+            while_cond,
+            until,
+        } => {
+            let mut preds = vec![(while_cond, false)];
+            preds.extend(until.iter().map(|u| (u, false)));
+            preds.push((measure, true));
+            preds
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The bytes a state takes in the columns of `preds` ([`Column`]: a byte
+/// for a truth value, 8 for a value).
+pub(super) fn column_bytes(preds: &[(&Pred, bool)]) -> usize {
+    preds
+        .iter()
+        .map(|&(_, value)| if value { 8 } else { 1 })
+        .sum()
+}
+
 impl Explorer<'_> {
+    /// The columns of every property of `props` (index, property), each
+    /// in the order of [`query_preds`]: every predicate of every property
+    /// evaluated in one pass over the states ([`Self::eval_columns`]), so
+    /// that each state is loaded once for all of them. A predicate shared
+    /// by several properties is still evaluated once for each.
+    pub(super) fn eval_properties(
+        &self,
+        dense: &Dense,
+        props: &[(usize, &CompiledProperty)],
+    ) -> Vec<(usize, Vec<Evaluated>)> {
+        let per_prop: Vec<Vec<(&Pred, bool)>> =
+            props.iter().map(|&(_, prop)| query_preds(prop)).collect();
+        let all: Vec<(&Pred, bool)> = per_prop.iter().flatten().copied().collect();
+        let mut columns = self.eval_columns(dense, &all).into_iter();
+        (props.iter().zip(&per_prop))
+            .map(|(&(p, _), preds)| (p, columns.by_ref().take(preds.len()).collect()))
+            .collect()
+    }
+
     /// Evaluates predicates on every state, in one pass (each state is
     /// loaded once for all of them), into a column each in dense order:
     /// truth values, or the values themselves for those marked `true`.
     /// `Err` for a predicate: the first state (in dense order) where it
     /// fails, and why.
-    #[allow(clippy::type_complexity)]
-    pub(super) fn eval_columns(
-        &self,
-        dense: &Dense,
-        preds: &[(&Pred, bool)],
-    ) -> Vec<Result<Column, (u64, RtError)>> {
+    pub(super) fn eval_columns(&self, dense: &Dense, preds: &[(&Pred, bool)]) -> Vec<Evaluated> {
         const CHUNK: usize = 1 << 10;
         let model = self.shared.model;
         let n = dense.globals.len();
@@ -1101,6 +1157,7 @@ impl Explorer<'_> {
                     back: false,
                 };
                 let en = &mut work.en;
+                let mut level = (0, 0);
                 for (&i, (edges, enabled)) in ids.iter().zip(nodes.each()) {
                     let unknown = &mut out.unknown;
                     let mut code = |t: Task| -> u32 {
@@ -1118,7 +1175,12 @@ impl Explorer<'_> {
                             }
                         }
                     };
-                    let forward = dense.next_level(i);
+                    // A run's states mostly share a level: its bounds are
+                    // looked up again only when a state leaves them.
+                    if !(level.0..level.1).contains(&i) {
+                        level = dense.level_of(i);
+                    }
+                    let forward = level.1;
                     for &Out { to, task, renaming } in edges {
                         if !shared.query.kept(i, to) {
                             continue;
@@ -1289,10 +1351,14 @@ impl Explorer<'_> {
                 (region.in_degree.get(i as usize)).is_some_and(|d| d.load(Ordering::Relaxed) > 0)
             })
             .collect();
-        let mut node_of: HashMap<u32, u32> = HashMap::with_capacity(rest.len());
+        // By position in `R`: the state's index in `rest` (`u32::MAX`:
+        // trimmed).
+        let mut rest_at: Vec<u32> = vec![u32::MAX; region.states.len()];
         for (v, &i) in rest.iter().enumerate() {
-            node_of.insert(i, v as u32);
+            rest_at[region.position(i)] = v as u32;
         }
+        let node_of =
+            |to: u32| (rest_at.get(region.position(to)).copied()).filter(|&w| w != u32::MAX);
         let mut edge_start = vec![0u32];
         let mut edges: Vec<(u32, u32)> = Vec::new();
         let mut renamings: Vec<u64> = Vec::new();
@@ -1304,7 +1370,7 @@ impl Explorer<'_> {
             for &i in &rest {
                 let at = region.position(i);
                 for (e, &(to, t)) in kept.edges[kept.edges(at)].iter().enumerate() {
-                    if let Some(&w) = node_of.get(&to) {
+                    if let Some(w) = node_of(to) {
                         edges.push((w, t));
                         if symmetric {
                             renamings.push(kept.renamings[kept.edge_start[at] as usize + e]);
@@ -1325,7 +1391,10 @@ impl Explorer<'_> {
         };
         for piece in pieces {
             let grown = 8 * edges.capacity() + 4 * (enabled.capacity() + 3 * edge_start.capacity());
-            if let Some(reason) = self.must_stop(held + 16 * rest.len() + grown, 2 * piece_max) {
+            if let Some(reason) = self.must_stop(
+                held + 4 * (rest.len() + rest_at.len()) + grown,
+                2 * piece_max,
+            ) {
                 return Err(reason);
             }
             let computed = self.raw_nodes(dense, piece, pool)?;
@@ -1339,7 +1408,7 @@ impl Explorer<'_> {
                 } in node_edges
                 {
                     if query.kept(i, to)
-                        && let Some(&w) = node_of.get(&to)
+                        && let Some(w) = node_of(to)
                     {
                         edges.push((w, task(t)));
                         if symmetric {
