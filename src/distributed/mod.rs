@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::diagnostic::Diagnostic;
-use crate::explore::{Exploration, Options, Stop, StopReason, is_liveness};
+use crate::explore::{Exploration, Options, Stop, StopReason};
 use crate::front::Override;
 use crate::model::{InitError, Model};
 
@@ -77,28 +77,6 @@ pub struct Job {
 /// Why a spec cannot be checked across processes yet, as a diagnostic for
 /// the user: a liveness property, symmetry, checkpoints; `None` when it can.
 pub fn refusal(model: &Model, options: &Options) -> Option<Diagnostic> {
-    let liveness: Vec<&crate::typed::PropertyDef> = (model.properties.iter().enumerate())
-        .filter(|(p, prop)| options.checks(*p) && is_liveness(prop))
-        .map(|(p, _)| &model.spec.properties[p])
-        .collect();
-    if let Some(first) = liveness.first() {
-        let names = liveness
-            .iter()
-            .map(|n| format!("`{}`", n.name))
-            .collect::<Vec<_>>()
-            .join(", ");
-        return Some(
-            Diagnostic::error(
-                "dsmc::distributed::liveness",
-                format!("liveness properties are not checked across processes yet: {names}"),
-            )
-            .primary(first.name_span, "a liveness property")
-            .help(
-                "check the safety properties across processes with `--property NAME` for each, \
-                 and the liveness ones in a single process (without `--processes`)",
-            ),
-        );
-    }
     if model.symmetry.is_some() && !options.no_symmetry {
         return Some(
             Diagnostic::error(

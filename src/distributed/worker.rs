@@ -43,9 +43,9 @@ use timely::worker::Worker;
 use super::Job;
 use crate::diagnostic::Diagnostic;
 use crate::explore::{
-    Coverage, EvalError, Evaluated, Exploration, Found, MemoryLimit, Options, Phase, Progress,
-    StepEnd, Stop, StopReason, Trace, Verdict, breaks, hash_state, in_force, inside_bounds,
-    is_step_property, keep_first, state_eval, truth,
+    Coverage, EvalError, Evaluated, Exploration, Found, Gathered, MemoryLimit, Options, Phase,
+    Progress, StepEnd, Stop, StopReason, Trace, Verdict, breaks, hash_state, in_force,
+    inside_bounds, is_liveness, is_step_property, keep_first, state_eval, truth,
 };
 use crate::model::{CompiledProperty, InitError, Model, Outcome, RtErrorKind, Scratch, Step};
 
@@ -171,6 +171,19 @@ enum Msg {
     Place { local: u32, pos: u64 },
     /// At the end, to every worker.
     Summary(Box<Summary>),
+    /// For the liveness phase, to worker 0: a stored state, its id, its
+    /// key (level, parent position, step), its parent, and whether it has
+    /// no fair step to another state.
+    Gather {
+        state: Vec<u64>,
+        id: u64,
+        key: (u32, u64, u32),
+        parent: u64,
+        idle: bool,
+    },
+    /// For the liveness phase, to every worker: whether a step of the
+    /// sender's led back.
+    Backward(bool),
     /// Following a counterexample's path: chain `chain` passes through
     /// `state`, whose parent is `parent`.
     Link {
@@ -227,6 +240,12 @@ impl Rounds<'_> {
 struct Part {
     states: Vec<Vec<u64>>,
     parents: Vec<u64>,
+    /// By state: the key of its first generator (level, parent position,
+    /// step), which orders the states as one process stores them.
+    keys: Vec<(u32, u64, u32)>,
+    /// By state, when a liveness property is checked: expanded, with no
+    /// fair step to another state.
+    idle: Vec<bool>,
     /// Local index by hash: the first state with that hash.
     by_hash: HashMap<u64, u32>,
     /// States whose hash an earlier state has.
@@ -243,7 +262,7 @@ impl Part {
         self.collided.get(state).copied()
     }
 
-    fn insert(&mut self, state: Vec<u64>, parent: u64) -> u32 {
+    fn insert(&mut self, state: Vec<u64>, parent: u64, key: (u32, u64, u32)) -> u32 {
         let local = self.states.len() as u32;
         let hash = hash_state(&state);
         match self.by_hash.entry(hash) {
@@ -257,12 +276,14 @@ impl Part {
         self.words += state.len();
         self.states.push(state);
         self.parents.push(parent);
+        self.keys.push(key);
+        self.idle.push(false);
         local
     }
 
     /// An estimate of what the partition holds, in bytes.
     fn bytes(&self) -> usize {
-        self.words * 8 + self.states.len() * (24 + 8 + 16)
+        self.words * 8 + self.states.len() * (24 + 8 + 16 + 16 + 1)
     }
 }
 
@@ -295,6 +316,12 @@ struct Search<'m> {
     locals: Vec<i64>,
     /// See [`Summary::sent`].
     sent: (u64, u64),
+    /// Whether a liveness property is checked: idle states are noted, and
+    /// the graph is gathered at the end.
+    liveness: bool,
+    /// Whether a successor this worker owns was stored before its level
+    /// began (see [`crate::explore::Gathered::backward`]).
+    backward: bool,
 }
 
 /// Runs one worker's part of the check.
@@ -365,6 +392,9 @@ pub(super) fn run(
         pruned: 0,
         locals: Vec::new(),
         sent: (0, 0),
+        liveness: (model.properties.iter().enumerate())
+            .any(|(p, prop)| options.checks(p) && is_liveness(prop)),
+        backward: false,
     };
     match search.run(&mut rounds, start) {
         Ok(Ok(result)) => Reply::Done(result.map(Box::new)),
@@ -512,6 +542,7 @@ impl Search<'_> {
             }
             let mut index: u32 = 0;
             let mut protocol_steps = 0u32;
+            let mut fair_step = false;
             let (workers, me) = (self.workers, self.me);
             let _ = me;
             let locals = &mut self.locals;
@@ -529,6 +560,9 @@ impl Search<'_> {
                 coverage.mark(model, &step);
                 match outcome {
                     Outcome::Next(next) => {
+                        // A step back to the state itself neither enables
+                        // nor takes a task.
+                        fair_step |= next != state.as_slice() && model.task(&step).is_some();
                         for &p in &live {
                             check_step(model, p, &state, next, step, key, id, locals, found);
                         }
@@ -556,6 +590,9 @@ impl Search<'_> {
                 }
             });
             self.transitions += transitions;
+            if self.liveness && !fair_step {
+                self.part.idle[local as usize] = true;
+            }
             if protocol_steps == 0 && model.check_deadlock && !model.all_crashed(&state) {
                 let done = match &model.done {
                     Some(d) => truth(d, model, &state, &mut self.locals),
@@ -610,6 +647,8 @@ impl Search<'_> {
                 continue;
             };
             if self.part.find(&state).is_some() {
+                // Stored at this level or before: a step back.
+                self.backward = true;
                 continue;
             }
             let candidate = Candidate { pos, index, parent };
@@ -649,7 +688,7 @@ impl Search<'_> {
         let mut out = Vec::new();
         for (state, c) in candidates {
             let key = (level, c.pos, c.index);
-            let local = self.part.insert(state, c.parent);
+            let local = self.part.insert(state, c.parent, key);
             let id = global(self.me, local);
             let state = &self.part.states[local as usize];
             for (index, prop) in model.properties.iter().enumerate() {
@@ -934,9 +973,18 @@ impl Search<'_> {
                 }
             }
         }
+        let gathered = match complete && self.liveness {
+            true => self.gather(rounds)?,
+            false => None,
+        };
         if self.me != 0 {
             return Ok(None);
         }
+        // The liveness phase, on worker 0, over the gathered graph.
+        let (mut liveness, liveness_stop, liveness_elapsed) = match gathered {
+            Some(g) => crate::explore::gathered_liveness(model, self.options, g),
+            None => (Vec::new(), None, Duration::ZERO),
+        };
         let trace_of = |f: &Found| -> Trace {
             let chain = chains
                 .binary_search(&f.id)
@@ -985,6 +1033,9 @@ impl Search<'_> {
                     Some(_) => Verdict::Error(trace_of(f)),
                     None => Verdict::Violated(Some(trace_of(f))),
                 },
+                prop if is_liveness(prop) => (liveness.get_mut(p))
+                    .and_then(Option::take)
+                    .unwrap_or(Verdict::Unknown),
                 _ if complete => Verdict::Holds,
                 _ => Verdict::Unknown,
             })
@@ -998,10 +1049,13 @@ impl Search<'_> {
                 None => Verdict::Unknown,
             }
         };
-        let stop = (!complete).then(|| Stop {
-            reason: halt.map_or(StopReason::Interrupted, Halt::reason),
-            in_liveness: false,
-        });
+        let stop = match complete {
+            false => Some(Stop {
+                reason: halt.map_or(StopReason::Interrupted, Halt::reason),
+                in_liveness: false,
+            }),
+            true => liveness_stop,
+        };
         Ok(Some(Exploration {
             states,
             transitions,
@@ -1013,11 +1067,82 @@ impl Search<'_> {
             deadlock,
             runtime_error: runtime_error.as_ref().map(trace_of),
             elapsed: start.elapsed(),
-            liveness_elapsed: Duration::ZERO,
+            liveness_elapsed,
             memory_bytes: memory as usize,
             coverage,
             symmetry: Vec::new(),
         }))
+    }
+}
+
+impl Search<'_> {
+    /// Sends every state this worker stored to worker 0, which puts them
+    /// in the order one process stores them in (by key) for the liveness
+    /// phase ([`crate::explore::gathered_liveness`]); `None` elsewhere.
+    fn gather(&mut self, rounds: &mut Rounds) -> Result<Option<Gathered>, Lost> {
+        let part = std::mem::take(&mut self.part);
+        let me = self.me;
+        let out: Vec<(u32, Msg)> = (part.states.into_iter().enumerate())
+            .map(|(local, state)| {
+                (
+                    0,
+                    Msg::Gather {
+                        state,
+                        id: global(me, local as u32),
+                        key: part.keys[local],
+                        parent: part.parents[local],
+                        idle: part.idle[local],
+                    },
+                )
+            })
+            .collect();
+        let backward = (0..self.workers).map(|w| (w as u32, Msg::Backward(self.backward)));
+        let received = rounds.exchange(backward.chain(out).collect())?;
+        if me != 0 {
+            return Ok(None);
+        }
+        let mut backward = false;
+        let mut all: Vec<((u32, u64, u32), u64, u64, bool, Vec<u64>)> = Vec::new();
+        for m in received {
+            match m {
+                Msg::Gather {
+                    state,
+                    id,
+                    key,
+                    parent,
+                    idle,
+                } => all.push((key, id, parent, idle, state)),
+                Msg::Backward(b) => backward |= b,
+                _ => {}
+            }
+        }
+        all.sort_unstable_by_key(|g| g.0);
+        let index: HashMap<u64, u32> = (all.iter().enumerate())
+            .map(|(i, g)| (g.1, i as u32))
+            .collect();
+        let mut gathered = Gathered {
+            states: Vec::with_capacity(all.len()),
+            parents: Vec::with_capacity(all.len()),
+            level_starts: Vec::new(),
+            backward,
+            idle: Vec::new(),
+        };
+        let mut level = 0;
+        for (i, (key, _, parent, idle, state)) in all.into_iter().enumerate() {
+            if key.0 != level {
+                level = key.0;
+                gathered.level_starts.push(i as u32);
+            }
+            gathered.parents.push(match parent {
+                NO_PARENT => u32::MAX,
+                p => index[&p],
+            });
+            if idle {
+                gathered.idle.push(i as u32);
+            }
+            gathered.states.push(state);
+        }
+        Ok(Some(gathered))
     }
 }
 
