@@ -24,14 +24,24 @@
 
 mod worker;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::diagnostic::Diagnostic;
 use crate::explore::{Exploration, Options, Stop, StopReason};
 use crate::front::Override;
 use crate::model::{InitError, Model};
+
+/// What the levels completed so far established, as worker 0 of process 0
+/// last heard: what the report says when a process is lost.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Partial {
+    pub states: u64,
+    pub transitions: u64,
+    pub pruned: u64,
+    pub depth: u32,
+}
 
 /// One process's place in a distributed check.
 #[derive(Clone, Debug)]
@@ -118,6 +128,7 @@ pub fn explore(
     use timely::communication::allocator::{AllocatorBuilder, ProcessBuilder};
     let start = Instant::now();
     let threads = cluster.threads.max(1);
+    let partial = Arc::new(Mutex::new(Partial::default()));
     // The sockets are connected here rather than by timely, whose own
     // connecting prints on stdout (which belongs to the report) and polls
     // once a second.
@@ -125,7 +136,7 @@ pub fn explore(
         Ok(sockets) => sockets,
         Err(Connect::Lost) => {
             return match cluster.process {
-                0 => Ok(Some(lost_exploration(model, options, start))),
+                0 => Ok(Some(lost_exploration(model, options, start, &partial))),
                 _ => Err(Failure::Lost),
             };
         }
@@ -141,6 +152,7 @@ pub fn explore(
     let (tx, rx) = std::sync::mpsc::channel::<worker::Reply>();
     let tx = std::sync::Mutex::new(tx);
     let lost = cluster.lost.clone();
+    let partial_w = partial.clone();
     let job = job.clone();
     let worker_options = Options {
         checkpoint: None,
@@ -162,7 +174,7 @@ pub fn explore(
                 move |w| {
                     let tx = tx.lock().map(|t| t.clone());
                     let reply = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        worker::run(w, &job, &worker_options, &lost, process)
+                        worker::run(w, &job, &worker_options, &lost, process, &partial_w)
                     }));
                     let reply = match reply {
                         Ok(reply) => reply,
@@ -245,7 +257,7 @@ pub fn explore(
         // The workers may be blocked on the lost process: they are left to
         // end with this process.
         return match cluster.process {
-            0 => Ok(Some(lost_exploration(model, options, start))),
+            0 => Ok(Some(lost_exploration(model, options, start, &partial))),
             _ => Err(Failure::Lost),
         };
     }
@@ -326,8 +338,16 @@ fn connect(
     Ok(sockets)
 }
 
-/// What process 0 reports when a process is lost: nothing established.
-fn lost_exploration(model: &Model, options: &Options, start: Instant) -> Exploration {
+/// What process 0 reports when a process is lost: the states, transitions
+/// and depth of the levels completed before (`partial`), marked
+/// incomplete, and no verdict established.
+fn lost_exploration(
+    model: &Model,
+    options: &Options,
+    start: Instant,
+    partial: &Mutex<Partial>,
+) -> Exploration {
+    let partial = *partial.lock().unwrap_or_else(|e| e.into_inner());
     let verdicts = (0..model.properties.len())
         .map(|p| match options.checks(p) {
             true => crate::explore::Verdict::Unknown,
@@ -335,15 +355,15 @@ fn lost_exploration(model: &Model, options: &Options, start: Instant) -> Explora
         })
         .collect();
     Exploration {
-        states: 0,
-        transitions: 0,
-        depth: 0,
+        states: partial.states,
+        transitions: partial.transitions,
+        depth: partial.depth,
         complete: false,
         stop: Some(Stop {
             reason: StopReason::ProcessLost,
             in_liveness: false,
         }),
-        pruned: 0,
+        pruned: partial.pruned,
         verdicts,
         deadlock: match model.check_deadlock {
             true => crate::explore::Verdict::Unknown,

@@ -40,7 +40,7 @@ use timely::dataflow::operators::{Input, Probe};
 use timely::dataflow::{InputHandle, ProbeHandle};
 use timely::worker::Worker;
 
-use super::Job;
+use super::{Job, Partial};
 use crate::diagnostic::Diagnostic;
 use crate::explore::{
     Coverage, EvalError, Evaluated, Exploration, Found, Gathered, MemoryLimit, Options, Phase,
@@ -166,6 +166,9 @@ enum Msg {
         ranked: u64,
         stored: u64,
         halt: Option<Halt>,
+        /// The sender's transitions and pruned states so far.
+        transitions: u64,
+        pruned: u64,
     },
     /// Round 3: a new state's global frontier position, for its owner.
     Place { local: u32, pos: u64 },
@@ -316,6 +319,8 @@ struct Search<'m> {
     locals: Vec<i64>,
     /// See [`Summary::sent`].
     sent: (u64, u64),
+    /// Every worker's transitions and pruned states, as of the last level.
+    totals: (u64, u64),
     /// Whether a liveness property is checked: idle states are noted, and
     /// the graph is gathered at the end.
     liveness: bool,
@@ -331,6 +336,7 @@ pub(super) fn run(
     options: &Options,
     lost: &AtomicBool,
     process: usize,
+    partial: &std::sync::Mutex<Partial>,
 ) -> Reply {
     let start = Instant::now();
     let model =
@@ -392,11 +398,12 @@ pub(super) fn run(
         pruned: 0,
         locals: Vec::new(),
         sent: (0, 0),
+        totals: (0, 0),
         liveness: (model.properties.iter().enumerate())
             .any(|(p, prop)| options.checks(p) && is_liveness(prop)),
         backward: false,
     };
-    match search.run(&mut rounds, start) {
+    match search.run(&mut rounds, start, partial) {
         Ok(Ok(result)) => Reply::Done(result.map(Box::new)),
         Ok(Err(e)) => Reply::Init(e),
         Err(Lost) => Reply::Lost,
@@ -424,6 +431,7 @@ impl Search<'_> {
         &mut self,
         rounds: &mut Rounds,
         start: Instant,
+        partial: &std::sync::Mutex<Partial>,
     ) -> Result<Result<Option<Exploration>, InitError>, Lost> {
         let deadline = self.options.timeout.map(|t| start + t);
         // The initial states: every worker enumerates them all (they are
@@ -477,6 +485,18 @@ impl Search<'_> {
         let mut complete = true;
         let mut level: u32 = 0;
         let mut frontier_len = frontier.1;
+        // What the report says if a process is lost later.
+        let note = |states: u64, depth: u32, totals: (u64, u64)| {
+            if let Ok(mut p) = partial.lock() {
+                *p = Partial {
+                    states,
+                    transitions: totals.0,
+                    pruned: totals.1,
+                    depth,
+                };
+            }
+        };
+        note(states, depth, self.totals);
         while frontier_len > 0 {
             if halt.is_some() {
                 complete = false;
@@ -496,6 +516,7 @@ impl Search<'_> {
                 (states >= max).then_some(Halt::MaxStates(max))
             });
             self.progress(states, depth, next.1);
+            note(states, depth, self.totals);
             frontier = next;
             frontier_len = frontier.1;
         }
@@ -780,12 +801,15 @@ impl Search<'_> {
                         ranked: keys.len() as u64,
                         stored,
                         halt,
+                        transitions: self.transitions,
+                        pruned: self.pruned,
                     },
                 )
             })
             .collect();
         let received = rounds.exchange(out)?;
         let mut ranked = vec![0u64; self.workers];
+        let mut totals = (0, 0);
         let mut stored_total = 0;
         let mut halts: Vec<(u32, Halt)> = Vec::new();
         for m in received {
@@ -794,8 +818,12 @@ impl Search<'_> {
                 ranked: n,
                 stored,
                 halt,
+                transitions,
+                pruned,
             } = m
             {
+                totals.0 += transitions;
+                totals.1 += pruned;
                 ranked[from as usize] = n;
                 stored_total += stored;
                 if let Some(h) = halt {
@@ -804,6 +832,7 @@ impl Search<'_> {
             }
         }
         halts.sort_by_key(|(from, _)| *from);
+        self.totals = totals;
         let halt = halts.first().map(|(_, h)| *h);
         let offset: u64 = ranked[..self.me].iter().sum();
         let next_len: u64 = ranked.iter().sum();
