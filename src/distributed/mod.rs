@@ -19,8 +19,14 @@
 //! (`src/cli/distributed.rs`) starts the processes, and hands each one a
 //! [`Cluster`].
 //!
+//! Liveness: after a complete search every worker sends its states, keys
+//! and parents to worker 0 of process 0, which runs the single-process
+//! liveness phase on them ([`crate::explore::gathered_liveness`]), so that
+//! verdicts and lassos are the single-process ones; process 0 then holds
+//! the whole graph.
+//!
 //! Not yet distributed, and refused before the search ([`refusal`]):
-//! liveness properties, symmetry reduction, checkpoints.
+//! symmetry reduction, checkpoints.
 
 mod worker;
 
@@ -85,7 +91,7 @@ pub struct Job {
 }
 
 /// Why a spec cannot be checked across processes yet, as a diagnostic for
-/// the user: a liveness property, symmetry, checkpoints; `None` when it can.
+/// the user: symmetry, checkpoints; `None` when it can.
 pub fn refusal(model: &Model, options: &Options) -> Option<Diagnostic> {
     if model.symmetry.is_some() && !options.no_symmetry {
         return Some(

@@ -25,7 +25,10 @@
 //! counterexample. At the end, the workers send each other their findings
 //! and counts, so all of them know the chosen counterexamples, then follow
 //! their parent links one round per step, each owner sending the states on
-//! the path that it owns.
+//! the path that it owns. With a liveness property, every worker then
+//! sends its states (with keys, parents, and whether each has a fair step
+//! to another state) to worker 0, for the single-process liveness phase
+//! ([`Search::gather`], [`crate::explore::gathered_liveness`]).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -1131,7 +1134,9 @@ impl Search<'_> {
             return Ok(None);
         }
         let mut backward = false;
-        let mut all: Vec<((u32, u64, u32), u64, u64, bool, Vec<u64>)> = Vec::new();
+        // (key, id, parent, idle, state)
+        type Received = ((u32, u64, u32), u64, u64, bool, Vec<u64>);
+        let mut all: Vec<Received> = Vec::new();
         for m in received {
             match m {
                 Msg::Gather {
@@ -1146,6 +1151,16 @@ impl Search<'_> {
             }
         }
         all.sort_unstable_by_key(|g| g.0);
+        if std::env::var_os("DSMC_DISTRIBUTED_STATS").is_some() {
+            // What process 0 holds for the liveness phase (the states'
+            // words, key, ids and flag, as gathered).
+            let bytes: usize = all.iter().map(|g| 8 * g.4.len() + 24 + 16 + 16 + 1).sum();
+            eprintln!(
+                "distributed: gathered {} states on process 0 for the liveness phase, {} bytes",
+                all.len(),
+                bytes
+            );
+        }
         let index: HashMap<u64, u32> = (all.iter().enumerate())
             .map(|(i, g)| (g.1, i as u32))
             .collect();
