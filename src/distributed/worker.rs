@@ -175,6 +175,9 @@ enum Msg {
     },
     /// Round 3: a new state's global frontier position, for its owner.
     Place { local: u32, pos: u64 },
+    /// At the start, to every worker: a hash of the spec text, constants
+    /// and properties checked.
+    Fingerprint(String),
     /// At the end, to every worker.
     Summary(Box<Summary>),
     /// For the liveness phase, to worker 0: a stored state, its id, its
@@ -379,6 +382,40 @@ pub(super) fn run(
         round: 0,
         lost,
     };
+    // Every process must check the same spec with the same constants and
+    // properties: each one compiles its own, so a difference would give
+    // wrong counts rather than an error. The first round compares them.
+    let checked: Vec<bool> = (0..model.properties.len())
+        .map(|p| options.checks(p))
+        .collect();
+    let fingerprint = crate::explore::checkpoint::text_hash(&format!(
+        "{}\n{:?}\n{:?}",
+        job.source, job.overrides, checked
+    ));
+    let out = (0..workers)
+        .map(|w| (w as u32, Msg::Fingerprint(fingerprint.clone())))
+        .collect();
+    match rounds.exchange(out) {
+        Err(Lost) => return Reply::Lost,
+        Ok(received) => {
+            let differ = received
+                .iter()
+                .any(|m| matches!(m, Msg::Fingerprint(f) if *f != fingerprint));
+            if differ {
+                return Reply::Spec(vec![
+                    Diagnostic::error(
+                        "dsmc::distributed::different_spec",
+                        "the processes of this distributed check were given different specs, \
+                         constants or properties",
+                    )
+                    .help(
+                        "start every process with the same spec file, `-D` constants and \
+                         `--property` options (only `--process` differs)",
+                    ),
+                ]);
+            }
+        }
+    }
     let n_props = model.properties.len();
     let mut search = Search {
         model: &model,
