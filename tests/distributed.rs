@@ -1,7 +1,8 @@
 //! `dsmc check --processes N`: the distributed search on loopback gives
 //! the single-process JSON (apart from times and memory) at 1, 2 and 3
-//! processes; what it cannot do yet is refused with a diagnostic; and a
-//! process that dies stops the others with exit 3, never a hang.
+//! processes, liveness verdicts and lassos included; what it cannot do yet
+//! is refused with a diagnostic; and a process that dies (process 0 or
+//! another) stops the others with exit 3, never a hang.
 
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -69,20 +70,36 @@ fn same_everywhere(args: &[&str]) -> serde_json::Value {
 }
 
 #[test]
-fn two_phase_commit_safety_is_the_same_across_processes() {
-    let report = same_everywhere(&[
-        "specs/2pc.ds",
-        "-D",
-        "N=5",
-        "--property",
-        "consistent",
-        "--property",
-        "commit_final",
-        "--property",
-        "can_commit",
-    ]);
+fn two_phase_commit_is_the_same_across_processes() {
+    // Its safety properties, and the leads-to `decides`, which holds.
+    let report = same_everywhere(&["specs/2pc.ds", "-D", "N=5"]);
     assert_eq!(report["states"], 8832);
     assert_eq!(report["complete"], true);
+    let decides = &report["properties"][3];
+    assert_eq!(decides["name"], "decides");
+    assert_eq!(decides["verdict"], "holds");
+}
+
+#[test]
+fn a_violated_leads_to_has_the_same_lasso_across_processes() {
+    // A run that stops (the coordinator crashed), under network fairness.
+    let blocking = same_everywhere(&["specs/2pc_blocking.ds"]);
+    let decides = &blocking["properties"][3];
+    assert_eq!(decides["name"], "decides");
+    assert_eq!(decides["verdict"], "violated");
+    assert_eq!(decides["loop_kind"], "stop");
+    // Cycles: one fair to a weakly fair task but not to a strongly fair
+    // one, and one that weak fairness per binding lets through.
+    for spec in [
+        &["tests/explore/live_strong.ds"][..],
+        &["tests/explore/live_symmetric_weak.ds", "--no-symmetry"][..],
+    ] {
+        let report = same_everywhere(spec);
+        let cycles = (report["properties"].as_array().expect("properties").iter())
+            .filter(|p| p["verdict"] == "violated" && p["loop_kind"] == "cycle")
+            .count();
+        assert_eq!(cycles, 1, "{spec:?}: {report}");
+    }
 }
 
 #[test]
@@ -100,15 +117,6 @@ fn a_deadlock_and_a_failed_step_are_the_same_across_processes() {
     assert_eq!(deadlock["deadlock"]["verdict"], "violated");
     let failed = same_everywhere(&["tests/explore/division_by_zero.ds"]);
     assert!(failed["runtime_error"].is_object(), "{failed}");
-}
-
-#[test]
-fn liveness_is_refused_with_what_to_do_instead() {
-    let output = dsmc(&["check", "specs/2pc.ds", "--processes", "2"], &[]);
-    assert_eq!(output.status.code(), Some(2));
-    let text = printed(&output);
-    assert!(text.contains("dsmc::distributed::liveness"), "{text}");
-    assert!(text.contains("--property"), "{text}");
 }
 
 #[test]
@@ -153,6 +161,68 @@ fn a_process_that_dies_stops_the_others_with_exit_3() {
     assert_eq!(report["complete"], false);
     assert_eq!(report["stop"]["reason"], "process_lost");
     assert_eq!(report["properties"][0]["verdict"], "unknown");
+    // What the levels before the loss explored: at most the single
+    // process's first three levels (92 states), at least the first (a
+    // level whose end process 0 had not seen yet is not counted).
+    let states = report["states"].as_u64().expect("a count");
+    let depth = report["depth"].as_u64().expect("a depth");
+    assert!((1..=92).contains(&states), "{report}");
+    assert!((1..=3).contains(&depth), "{report}");
+}
+
+/// Three loopback addresses free a moment ago, as a hostfile's lines.
+fn free_addresses(n: usize) -> String {
+    let listeners: Vec<std::net::TcpListener> = (0..n)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("a free port"))
+        .collect();
+    (listeners.iter())
+        .map(|l| format!("{}\n", l.local_addr().expect("bound")))
+        .collect()
+}
+
+#[test]
+fn when_process_0_dies_the_others_stop_with_exit_3() {
+    let dir = std::env::temp_dir().join(format!("dsmc-process-0-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let hostfile = dir.join("hosts");
+    std::fs::write(&hostfile, free_addresses(3)).expect("written");
+    let path = hostfile.to_string_lossy().into_owned();
+    let start = Instant::now();
+    // Each process started by hand, as on a cluster; process 0 exits at
+    // its third level, as a crashed machine would.
+    let children: Vec<std::process::Child> = (0..3)
+        .map(|i| {
+            Command::new(env!("CARGO_BIN_EXE_dsmc"))
+                .args(["check", "specs/2pc.ds", "-D", "N=6", "--format", "json"])
+                .args(["--hostfile", &path, "--process", &i.to_string()])
+                .env("DSMC_TEST_DISTRIBUTED_EXIT", "0:3")
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("the dsmc binary runs")
+        })
+        .collect();
+    let codes: Vec<Option<i32>> = children
+        .into_iter()
+        .map(|mut child| {
+            // Never a hang: a process still running after 60 s is killed
+            // and fails the test.
+            loop {
+                if let Some(status) = child.try_wait().expect("waits") {
+                    return status.code();
+                }
+                if start.elapsed() > Duration::from_secs(60) {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    return None;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        })
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(codes, [Some(101), Some(3), Some(3)]);
 }
 
 #[test]
@@ -201,4 +271,36 @@ fn a_bad_hostfile_is_a_diagnostic() {
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(output.status.code(), Some(2));
     assert!(printed(&output).contains("dsmc::distributed::hostfile"));
+}
+
+#[test]
+fn processes_given_different_constants_refuse() {
+    let dir = std::env::temp_dir().join(format!("dsmc-different-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let hostfile = dir.join("hosts");
+    std::fs::write(&hostfile, free_addresses(2)).expect("written");
+    let path = hostfile.to_string_lossy().into_owned();
+    let children: Vec<std::process::Child> = ["N=5", "N=6"]
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            Command::new(env!("CARGO_BIN_EXE_dsmc"))
+                .args(["check", "specs/2pc.ds", "-D", n])
+                .args(["--hostfile", &path, "--process", &i.to_string()])
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("the dsmc binary runs")
+        })
+        .collect();
+    let outputs: Vec<Output> = (children.into_iter())
+        .map(|c| c.wait_with_output().expect("ends"))
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    for output in &outputs {
+        assert_eq!(output.status.code(), Some(2));
+        let text = printed(output);
+        assert!(text.contains("dsmc::distributed::different_spec"), "{text}");
+    }
 }

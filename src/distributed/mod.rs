@@ -19,19 +19,35 @@
 //! (`src/cli/distributed.rs`) starts the processes, and hands each one a
 //! [`Cluster`].
 //!
+//! Liveness: after a complete search every worker sends its states, keys
+//! and parents to worker 0 of process 0, which runs the single-process
+//! liveness phase on them ([`crate::explore::gathered_liveness`]), so that
+//! verdicts and lassos are the single-process ones; process 0 then holds
+//! the whole graph.
+//!
 //! Not yet distributed, and refused before the search ([`refusal`]):
-//! liveness properties, symmetry reduction, checkpoints.
+//! symmetry reduction, checkpoints.
 
 mod worker;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::diagnostic::Diagnostic;
 use crate::explore::{Exploration, Options, Stop, StopReason};
 use crate::front::Override;
 use crate::model::{InitError, Model};
+
+/// What the levels completed so far established, as worker 0 of process 0
+/// last heard: what the report says when a process is lost.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Partial {
+    pub states: u64,
+    pub transitions: u64,
+    pub pruned: u64,
+    pub depth: u32,
+}
 
 /// One process's place in a distributed check.
 #[derive(Clone, Debug)]
@@ -75,30 +91,8 @@ pub struct Job {
 }
 
 /// Why a spec cannot be checked across processes yet, as a diagnostic for
-/// the user: a liveness property, symmetry, checkpoints; `None` when it can.
+/// the user: symmetry, checkpoints; `None` when it can.
 pub fn refusal(model: &Model, options: &Options) -> Option<Diagnostic> {
-    let liveness: Vec<&crate::typed::PropertyDef> = (model.properties.iter().enumerate())
-        .filter(|(p, _)| options.checks(*p) && model.is_liveness(*p))
-        .map(|(p, _)| &model.spec.properties[p])
-        .collect();
-    if let Some(first) = liveness.first() {
-        let names = liveness
-            .iter()
-            .map(|n| format!("`{}`", n.name))
-            .collect::<Vec<_>>()
-            .join(", ");
-        return Some(
-            Diagnostic::error(
-                "dsmc::distributed::liveness",
-                format!("liveness properties are not checked across processes yet: {names}"),
-            )
-            .primary(first.name_span, "a liveness property")
-            .help(
-                "check the safety properties across processes with `--property NAME` for each, \
-                 and the liveness ones in a single process (without `--processes`)",
-            ),
-        );
-    }
     if model.symmetry.is_some() && !options.no_symmetry {
         return Some(
             Diagnostic::error(
@@ -140,6 +134,7 @@ pub fn explore(
     use timely::communication::allocator::{AllocatorBuilder, ProcessBuilder};
     let start = Instant::now();
     let threads = cluster.threads.max(1);
+    let partial = Arc::new(Mutex::new(Partial::default()));
     // The sockets are connected here rather than by timely, whose own
     // connecting prints on stdout (which belongs to the report) and polls
     // once a second.
@@ -147,7 +142,7 @@ pub fn explore(
         Ok(sockets) => sockets,
         Err(Connect::Lost) => {
             return match cluster.process {
-                0 => Ok(Some(lost_exploration(model, options, start))),
+                0 => Ok(Some(lost_exploration(model, options, start, &partial))),
                 _ => Err(Failure::Lost),
             };
         }
@@ -163,6 +158,7 @@ pub fn explore(
     let (tx, rx) = std::sync::mpsc::channel::<worker::Reply>();
     let tx = std::sync::Mutex::new(tx);
     let lost = cluster.lost.clone();
+    let partial_w = partial.clone();
     let job = job.clone();
     let worker_options = Options {
         checkpoint: None,
@@ -184,7 +180,7 @@ pub fn explore(
                 move |w| {
                     let tx = tx.lock().map(|t| t.clone());
                     let reply = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        worker::run(w, &job, &worker_options, &lost, process)
+                        worker::run(w, &job, &worker_options, &lost, process, &partial_w)
                     }));
                     let reply = match reply {
                         Ok(reply) => reply,
@@ -267,7 +263,7 @@ pub fn explore(
         // The workers may be blocked on the lost process: they are left to
         // end with this process.
         return match cluster.process {
-            0 => Ok(Some(lost_exploration(model, options, start))),
+            0 => Ok(Some(lost_exploration(model, options, start, &partial))),
             _ => Err(Failure::Lost),
         };
     }
@@ -348,8 +344,16 @@ fn connect(
     Ok(sockets)
 }
 
-/// What process 0 reports when a process is lost: nothing established.
-fn lost_exploration(model: &Model, options: &Options, start: Instant) -> Exploration {
+/// What process 0 reports when a process is lost: the states, transitions
+/// and depth of the levels completed before (`partial`), marked
+/// incomplete, and no verdict established.
+fn lost_exploration(
+    model: &Model,
+    options: &Options,
+    start: Instant,
+    partial: &Mutex<Partial>,
+) -> Exploration {
+    let partial = *partial.lock().unwrap_or_else(|e| e.into_inner());
     let verdicts = (0..model.properties.len())
         .map(|p| match options.checks(p) {
             true => crate::explore::Verdict::Unknown,
@@ -357,15 +361,15 @@ fn lost_exploration(model: &Model, options: &Options, start: Instant) -> Explora
         })
         .collect();
     Exploration {
-        states: 0,
-        transitions: 0,
-        depth: 0,
+        states: partial.states,
+        transitions: partial.transitions,
+        depth: partial.depth,
         complete: false,
         stop: Some(Stop {
             reason: StopReason::ProcessLost,
             in_liveness: false,
         }),
-        pruned: 0,
+        pruned: partial.pruned,
         verdicts,
         deadlock: match model.check_deadlock {
             true => crate::explore::Verdict::Unknown,

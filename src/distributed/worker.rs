@@ -25,7 +25,10 @@
 //! counterexample. At the end, the workers send each other their findings
 //! and counts, so all of them know the chosen counterexamples, then follow
 //! their parent links one round per step, each owner sending the states on
-//! the path that it owns.
+//! the path that it owns. With a liveness property, every worker then
+//! sends its states (with keys, parents, and whether each has a fair step
+//! to another state) to worker 0, for the single-process liveness phase
+//! ([`Search::gather`], [`crate::explore::gathered_liveness`]).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -40,12 +43,12 @@ use timely::dataflow::operators::{Input, Probe};
 use timely::dataflow::{InputHandle, ProbeHandle};
 use timely::worker::Worker;
 
-use super::Job;
+use super::{Job, Partial};
 use crate::diagnostic::Diagnostic;
 use crate::explore::{
-    Coverage, EvalError, Evaluated, Exploration, Found, MemoryLimit, Options, Phase, Progress,
-    StepEnd, Stop, StopReason, Trace, Verdict, breaks, hash_state, in_force, inside_bounds,
-    is_step_property, keep_first, state_eval, truth,
+    Coverage, EvalError, Evaluated, Exploration, Found, Gathered, MemoryLimit, Options, Phase,
+    Progress, StepEnd, Stop, StopReason, Trace, Verdict, breaks, hash_state, in_force,
+    inside_bounds, is_step_property, keep_first, state_eval, truth,
 };
 use crate::model::{CompiledProperty, InitError, Model, Outcome, RtErrorKind, Scratch, Step};
 
@@ -166,11 +169,30 @@ enum Msg {
         ranked: u64,
         stored: u64,
         halt: Option<Halt>,
+        /// The sender's transitions and pruned states so far.
+        transitions: u64,
+        pruned: u64,
     },
     /// Round 3: a new state's global frontier position, for its owner.
     Place { local: u32, pos: u64 },
+    /// At the start, to every worker: a hash of the spec text, constants
+    /// and properties checked.
+    Fingerprint(String),
     /// At the end, to every worker.
     Summary(Box<Summary>),
+    /// For the liveness phase, to worker 0: a stored state, its id, its
+    /// key (level, parent position, step), its parent, and whether it has
+    /// no fair step to another state.
+    Gather {
+        state: Vec<u64>,
+        id: u64,
+        key: (u32, u64, u32),
+        parent: u64,
+        idle: bool,
+    },
+    /// For the liveness phase, to every worker: whether a step of the
+    /// sender's led back.
+    Backward(bool),
     /// Following a counterexample's path: chain `chain` passes through
     /// `state`, whose parent is `parent`.
     Link {
@@ -227,6 +249,12 @@ impl Rounds<'_> {
 struct Part {
     states: Vec<Vec<u64>>,
     parents: Vec<u64>,
+    /// By state: the key of its first generator (level, parent position,
+    /// step), which orders the states as one process stores them.
+    keys: Vec<(u32, u64, u32)>,
+    /// By state, when a liveness property is checked: expanded, with no
+    /// fair step to another state.
+    idle: Vec<bool>,
     /// Local index by hash: the first state with that hash.
     by_hash: HashMap<u64, u32>,
     /// States whose hash an earlier state has.
@@ -243,7 +271,7 @@ impl Part {
         self.collided.get(state).copied()
     }
 
-    fn insert(&mut self, state: Vec<u64>, parent: u64) -> u32 {
+    fn insert(&mut self, state: Vec<u64>, parent: u64, key: (u32, u64, u32)) -> u32 {
         let local = self.states.len() as u32;
         let hash = hash_state(&state);
         match self.by_hash.entry(hash) {
@@ -257,12 +285,14 @@ impl Part {
         self.words += state.len();
         self.states.push(state);
         self.parents.push(parent);
+        self.keys.push(key);
+        self.idle.push(false);
         local
     }
 
     /// An estimate of what the partition holds, in bytes.
     fn bytes(&self) -> usize {
-        self.words * 8 + self.states.len() * (24 + 8 + 16)
+        self.words * 8 + self.states.len() * (24 + 8 + 16 + 16 + 1)
     }
 }
 
@@ -295,6 +325,14 @@ struct Search<'m> {
     locals: Vec<i64>,
     /// See [`Summary::sent`].
     sent: (u64, u64),
+    /// Every worker's transitions and pruned states, as of the last level.
+    totals: (u64, u64),
+    /// Whether a liveness property is checked: idle states are noted, and
+    /// the graph is gathered at the end.
+    liveness: bool,
+    /// Whether a successor this worker owns was stored before its level
+    /// began (see [`crate::explore::Gathered::backward`]).
+    backward: bool,
 }
 
 /// Runs one worker's part of the check.
@@ -304,6 +342,7 @@ pub(super) fn run(
     options: &Options,
     lost: &AtomicBool,
     process: usize,
+    partial: &std::sync::Mutex<Partial>,
 ) -> Reply {
     let start = Instant::now();
     let model =
@@ -343,6 +382,40 @@ pub(super) fn run(
         round: 0,
         lost,
     };
+    // Every process must check the same spec with the same constants and
+    // properties: each one compiles its own, so a difference would give
+    // wrong counts rather than an error. The first round compares them.
+    let checked: Vec<bool> = (0..model.properties.len())
+        .map(|p| options.checks(p))
+        .collect();
+    let fingerprint = crate::explore::checkpoint::text_hash(&format!(
+        "{}\n{:?}\n{:?}",
+        job.source, job.overrides, checked
+    ));
+    let out = (0..workers)
+        .map(|w| (w as u32, Msg::Fingerprint(fingerprint.clone())))
+        .collect();
+    match rounds.exchange(out) {
+        Err(Lost) => return Reply::Lost,
+        Ok(received) => {
+            let differ = received
+                .iter()
+                .any(|m| matches!(m, Msg::Fingerprint(f) if *f != fingerprint));
+            if differ {
+                return Reply::Spec(vec![
+                    Diagnostic::error(
+                        "dsmc::distributed::different_spec",
+                        "the processes of this distributed check were given different specs, \
+                         constants or properties",
+                    )
+                    .help(
+                        "start every process with the same spec file, `-D` constants and \
+                         `--property` options (only `--process` differs)",
+                    ),
+                ]);
+            }
+        }
+    }
     let n_props = model.properties.len();
     let mut search = Search {
         model: &model,
@@ -365,8 +438,12 @@ pub(super) fn run(
         pruned: 0,
         locals: Vec::new(),
         sent: (0, 0),
+        totals: (0, 0),
+        liveness: (model.properties.iter().enumerate())
+            .any(|(p, _)| options.checks(p) && model.is_liveness(p)),
+        backward: false,
     };
-    match search.run(&mut rounds, start) {
+    match search.run(&mut rounds, start, partial) {
         Ok(Ok(result)) => Reply::Done(result.map(Box::new)),
         Ok(Err(e)) => Reply::Init(e),
         Err(Lost) => Reply::Lost,
@@ -394,6 +471,7 @@ impl Search<'_> {
         &mut self,
         rounds: &mut Rounds,
         start: Instant,
+        partial: &std::sync::Mutex<Partial>,
     ) -> Result<Result<Option<Exploration>, InitError>, Lost> {
         let deadline = self.options.timeout.map(|t| start + t);
         // The initial states: every worker enumerates them all (they are
@@ -447,6 +525,18 @@ impl Search<'_> {
         let mut complete = true;
         let mut level: u32 = 0;
         let mut frontier_len = frontier.1;
+        // What the report says if a process is lost later.
+        let note = |states: u64, depth: u32, totals: (u64, u64)| {
+            if let Ok(mut p) = partial.lock() {
+                *p = Partial {
+                    states,
+                    transitions: totals.0,
+                    pruned: totals.1,
+                    depth,
+                };
+            }
+        };
+        note(states, depth, self.totals);
         while frontier_len > 0 {
             if halt.is_some() {
                 complete = false;
@@ -466,6 +556,7 @@ impl Search<'_> {
                 (states >= max).then_some(Halt::MaxStates(max))
             });
             self.progress(states, depth, next.1);
+            note(states, depth, self.totals);
             frontier = next;
             frontier_len = frontier.1;
         }
@@ -512,6 +603,7 @@ impl Search<'_> {
             }
             let mut index: u32 = 0;
             let mut protocol_steps = 0u32;
+            let mut fair_step = false;
             let (workers, me) = (self.workers, self.me);
             let _ = me;
             let locals = &mut self.locals;
@@ -529,6 +621,9 @@ impl Search<'_> {
                 coverage.mark(model, &step);
                 match outcome {
                     Outcome::Next(next) => {
+                        // A step back to the state itself neither enables
+                        // nor takes a task.
+                        fair_step |= next != state.as_slice() && model.task(&step).is_some();
                         for &p in &live {
                             check_step(model, p, &state, next, step, key, id, locals, found);
                         }
@@ -556,6 +651,9 @@ impl Search<'_> {
                 }
             });
             self.transitions += transitions;
+            if self.liveness && !fair_step {
+                self.part.idle[local as usize] = true;
+            }
             if protocol_steps == 0 && model.check_deadlock && !model.all_crashed(&state) {
                 let done = match &model.done {
                     Some(d) => truth(d, model, &state, &mut self.locals),
@@ -610,6 +708,8 @@ impl Search<'_> {
                 continue;
             };
             if self.part.find(&state).is_some() {
+                // Stored at this level or before: a step back.
+                self.backward = true;
                 continue;
             }
             let candidate = Candidate { pos, index, parent };
@@ -649,7 +749,7 @@ impl Search<'_> {
         let mut out = Vec::new();
         for (state, c) in candidates {
             let key = (level, c.pos, c.index);
-            let local = self.part.insert(state, c.parent);
+            let local = self.part.insert(state, c.parent, key);
             let id = global(self.me, local);
             let state = &self.part.states[local as usize];
             for (index, prop) in model.properties.iter().enumerate() {
@@ -741,12 +841,15 @@ impl Search<'_> {
                         ranked: keys.len() as u64,
                         stored,
                         halt,
+                        transitions: self.transitions,
+                        pruned: self.pruned,
                     },
                 )
             })
             .collect();
         let received = rounds.exchange(out)?;
         let mut ranked = vec![0u64; self.workers];
+        let mut totals = (0, 0);
         let mut stored_total = 0;
         let mut halts: Vec<(u32, Halt)> = Vec::new();
         for m in received {
@@ -755,8 +858,12 @@ impl Search<'_> {
                 ranked: n,
                 stored,
                 halt,
+                transitions,
+                pruned,
             } = m
             {
+                totals.0 += transitions;
+                totals.1 += pruned;
                 ranked[from as usize] = n;
                 stored_total += stored;
                 if let Some(h) = halt {
@@ -765,6 +872,7 @@ impl Search<'_> {
             }
         }
         halts.sort_by_key(|(from, _)| *from);
+        self.totals = totals;
         let halt = halts.first().map(|(_, h)| *h);
         let offset: u64 = ranked[..self.me].iter().sum();
         let next_len: u64 = ranked.iter().sum();
@@ -934,9 +1042,18 @@ impl Search<'_> {
                 }
             }
         }
+        let gathered = match complete && self.liveness {
+            true => self.gather(rounds)?,
+            false => None,
+        };
         if self.me != 0 {
             return Ok(None);
         }
+        // The liveness phase, on worker 0, over the gathered graph.
+        let (mut liveness, liveness_stop, liveness_elapsed) = match gathered {
+            Some(g) => crate::explore::gathered_liveness(model, self.options, g),
+            None => (Vec::new(), None, Duration::ZERO),
+        };
         let trace_of = |f: &Found| -> Trace {
             let chain = chains
                 .binary_search(&f.id)
@@ -985,6 +1102,9 @@ impl Search<'_> {
                     Some(_) => Verdict::Error(trace_of(f)),
                     None => Verdict::Violated(Some(trace_of(f))),
                 },
+                _ if model.is_liveness(p) => (liveness.get_mut(p))
+                    .and_then(Option::take)
+                    .unwrap_or(Verdict::Unknown),
                 _ if complete => Verdict::Holds,
                 _ => Verdict::Unknown,
             })
@@ -998,10 +1118,13 @@ impl Search<'_> {
                 None => Verdict::Unknown,
             }
         };
-        let stop = (!complete).then(|| Stop {
-            reason: halt.map_or(StopReason::Interrupted, Halt::reason),
-            in_liveness: false,
-        });
+        let stop = match complete {
+            false => Some(Stop {
+                reason: halt.map_or(StopReason::Interrupted, Halt::reason),
+                in_liveness: false,
+            }),
+            true => liveness_stop,
+        };
         Ok(Some(Exploration {
             states,
             transitions,
@@ -1013,11 +1136,94 @@ impl Search<'_> {
             deadlock,
             runtime_error: runtime_error.as_ref().map(trace_of),
             elapsed: start.elapsed(),
-            liveness_elapsed: Duration::ZERO,
+            liveness_elapsed,
             memory_bytes: memory as usize,
             coverage,
             symmetry: Vec::new(),
         }))
+    }
+}
+
+impl Search<'_> {
+    /// Sends every state this worker stored to worker 0, which puts them
+    /// in the order one process stores them in (by key) for the liveness
+    /// phase ([`crate::explore::gathered_liveness`]); `None` elsewhere.
+    fn gather(&mut self, rounds: &mut Rounds) -> Result<Option<Gathered>, Lost> {
+        let part = std::mem::take(&mut self.part);
+        let me = self.me;
+        let out: Vec<(u32, Msg)> = (part.states.into_iter().enumerate())
+            .map(|(local, state)| {
+                (
+                    0,
+                    Msg::Gather {
+                        state,
+                        id: global(me, local as u32),
+                        key: part.keys[local],
+                        parent: part.parents[local],
+                        idle: part.idle[local],
+                    },
+                )
+            })
+            .collect();
+        let backward = (0..self.workers).map(|w| (w as u32, Msg::Backward(self.backward)));
+        let received = rounds.exchange(backward.chain(out).collect())?;
+        if me != 0 {
+            return Ok(None);
+        }
+        let mut backward = false;
+        // (key, id, parent, idle, state)
+        type Received = ((u32, u64, u32), u64, u64, bool, Vec<u64>);
+        let mut all: Vec<Received> = Vec::new();
+        for m in received {
+            match m {
+                Msg::Gather {
+                    state,
+                    id,
+                    key,
+                    parent,
+                    idle,
+                } => all.push((key, id, parent, idle, state)),
+                Msg::Backward(b) => backward |= b,
+                _ => {}
+            }
+        }
+        all.sort_unstable_by_key(|g| g.0);
+        if std::env::var_os("DSMC_DISTRIBUTED_STATS").is_some() {
+            // What process 0 holds for the liveness phase (the states'
+            // words, key, ids and flag, as gathered).
+            let bytes: usize = all.iter().map(|g| 8 * g.4.len() + 24 + 16 + 16 + 1).sum();
+            eprintln!(
+                "distributed: gathered {} states on process 0 for the liveness phase, {} bytes",
+                all.len(),
+                bytes
+            );
+        }
+        let index: HashMap<u64, u32> = (all.iter().enumerate())
+            .map(|(i, g)| (g.1, i as u32))
+            .collect();
+        let mut gathered = Gathered {
+            states: Vec::with_capacity(all.len()),
+            parents: Vec::with_capacity(all.len()),
+            level_starts: Vec::new(),
+            backward,
+            idle: Vec::new(),
+        };
+        let mut level = 0;
+        for (i, (key, _, parent, idle, state)) in all.into_iter().enumerate() {
+            if key.0 != level {
+                level = key.0;
+                gathered.level_starts.push(i as u32);
+            }
+            gathered.parents.push(match parent {
+                NO_PARENT => u32::MAX,
+                p => index[&p],
+            });
+            if idle {
+                gathered.idle.push(i as u32);
+            }
+            gathered.states.push(state);
+        }
+        Ok(Some(gathered))
     }
 }
 
