@@ -125,22 +125,13 @@ fn write_atom(out: &mut String, e: &Expr) {
             domain,
             body,
         } => {
-            out.push_str(quantifier.keyword());
+            write_quant_head(out, *quantifier, vars, domain);
             out.push(' ');
-            write_names(out, vars);
-            out.push_str(" in ");
-            write_expr(out, domain);
-            out.push_str(": ");
             write_expr(out, body);
         }
         ExprKind::Let { bindings, body } => {
-            out.push_str("let ");
-            write_list(out, bindings, |out, (name, value)| {
-                out.push_str(&name.name);
-                out.push_str(" = ");
-                write_expr(out, value);
-            });
-            out.push_str(" in ");
+            write_let_head(out, bindings);
+            out.push(' ');
             write_expr(out, body);
         }
         ExprKind::All(ty) => {
@@ -168,17 +159,7 @@ fn write_atom(out: &mut String, e: &Expr) {
             write_expr(out, scrutinee);
             out.push_str(" { ");
             write_list(out, arms, |out, arm| {
-                match &arm.pattern {
-                    Pattern::Wildcard(_) => out.push('_'),
-                    Pattern::Variant { name, binders, .. } => {
-                        out.push_str(&name.name);
-                        if let Some(binders) = binders {
-                            out.push('(');
-                            write_list(out, binders, write_binder);
-                            out.push(')');
-                        }
-                    }
-                }
+                write_pattern(out, &arm.pattern);
                 out.push_str(" => ");
                 write_expr(out, &arm.body);
             });
@@ -230,6 +211,42 @@ fn write_atom(out: &mut String, e: &Expr) {
             out.push('(');
             write_expr(out, inner);
             out.push(')');
+        }
+    }
+}
+
+/// `forall x, y in S:`: a quantifier without its body.
+fn write_quant_head(out: &mut String, quantifier: Quantifier, vars: &[Ident], domain: &Expr) {
+    out.push_str(quantifier.keyword());
+    out.push(' ');
+    write_names(out, vars);
+    out.push_str(" in ");
+    write_expr(out, domain);
+    out.push(':');
+}
+
+/// `let x = a, y = b in`: a `let` without its body.
+fn write_let_head(out: &mut String, bindings: &[(Ident, Expr)]) {
+    out.push_str("let ");
+    write_list(out, bindings, |out, (name, value)| {
+        out.push_str(&name.name);
+        out.push_str(" = ");
+        write_expr(out, value);
+    });
+    out.push_str(" in");
+}
+
+/// A `match` arm's pattern: `V(x, _)`, `V` or `_`.
+fn write_pattern(out: &mut String, pattern: &Pattern) {
+    match pattern {
+        Pattern::Wildcard(_) => out.push('_'),
+        Pattern::Variant { name, binders, .. } => {
+            out.push_str(&name.name);
+            if let Some(binders) = binders {
+                out.push('(');
+                write_list(out, binders, write_binder);
+                out.push(')');
+            }
         }
     }
 }
@@ -522,21 +539,27 @@ pub(super) fn simple_item(item: &Item) -> Option<String> {
             out.push_str(&decl.property.name);
         }
         Item::Def(decl) => {
-            out.push_str("def ");
-            out.push_str(&decl.name.name);
-            if let Some(params) = &decl.params {
-                out.push('(');
-                write_list(&mut out, params, write_field);
-                out.push(')');
-            }
-            out.push_str(": ");
-            write_type(&mut out, &decl.ty);
-            out.push_str(" = ");
+            write_def_head(&mut out, decl);
+            out.push(' ');
             write_expr(&mut out, &decl.body);
         }
         Item::Node(_) | Item::Faults(_) => return None,
     }
     Some(out)
+}
+
+/// `def name(p: T): U =`: a definition without its body.
+fn write_def_head(out: &mut String, decl: &DefDecl) {
+    out.push_str("def ");
+    out.push_str(&decl.name.name);
+    if let Some(params) = &decl.params {
+        out.push('(');
+        write_list(out, params, write_field);
+        out.push(')');
+    }
+    out.push_str(": ");
+    write_type(out, &decl.ty);
+    out.push_str(" =");
 }
 
 /// `invariant name(p in S):`: a property's keyword, name and parameters.
@@ -827,12 +850,7 @@ pub(super) fn wrapped(e: &Expr, col: usize, ind: usize) -> String {
             body,
         } => {
             let mut out = String::new();
-            out.push_str(quantifier.keyword());
-            out.push(' ');
-            write_names(&mut out, vars);
-            out.push_str(" in ");
-            write_expr(&mut out, domain);
-            out.push(':');
+            write_quant_head(&mut out, *quantifier, vars, domain);
             if matches!(body.kind, ExprKind::Match(..)) {
                 // `forall m in msgs: match m {` reads as one header.
                 let at = col + out.chars().count() + 1;
@@ -853,17 +871,7 @@ pub(super) fn wrapped(e: &Expr, col: usize, ind: usize) -> String {
                 out.push('\n');
                 out.push_str(&spaces(ind + 2));
                 let start = out.len();
-                match &arm.pattern {
-                    Pattern::Wildcard(_) => out.push('_'),
-                    Pattern::Variant { name, binders, .. } => {
-                        out.push_str(&name.name);
-                        if let Some(binders) = binders {
-                            out.push('(');
-                            write_list(&mut out, binders, write_binder);
-                            out.push(')');
-                        }
-                    }
-                }
+                write_pattern(&mut out, &arm.pattern);
                 out.push_str(" =>");
                 let head = ind + 2 + out[start..].chars().count();
                 let value = wrapped(&arm.body, head + 1, ind + 4);
@@ -905,13 +913,9 @@ pub(super) fn wrapped(e: &Expr, col: usize, ind: usize) -> String {
             out
         }
         ExprKind::Let { bindings, body } => {
-            let mut out = String::from("let ");
-            write_list(&mut out, bindings, |out, (name, value)| {
-                out.push_str(&name.name);
-                out.push_str(" = ");
-                write_expr(out, value);
-            });
-            out.push_str(" in\n");
+            let mut out = String::new();
+            write_let_head(&mut out, bindings);
+            out.push('\n');
             out.push_str(&spaces(ind));
             out.push_str(&wrapped(body, ind, ind));
             out
@@ -977,16 +981,8 @@ pub(super) fn wrapped_item(item: &Item) -> Option<String> {
             }
         }
         Item::Def(decl) => {
-            let mut head = String::from("def ");
-            head.push_str(&decl.name.name);
-            if let Some(params) = &decl.params {
-                head.push('(');
-                write_list(&mut head, params, write_field);
-                head.push(')');
-            }
-            head.push_str(": ");
-            write_type(&mut head, &decl.ty);
-            head.push_str(" =");
+            let mut head = String::new();
+            write_def_head(&mut head, decl);
             Some(below(head, &decl.body))
         }
         Item::Bound(decl) => Some(below("bound".into(), &decl.cond)),
