@@ -76,7 +76,7 @@ pub fn check_source(source: &str, overrides: &[Override]) -> FrontEnd {
     };
     // Resolution and type-checking recurse as deeply as the tree (up to
     // `MAX_DEPTH`), which a debug build's 2 MB thread stack cannot hold:
-    // a chain of 158 `<` overflowed it (tests/no_panic.rs, unclosed_openers).
+    // a chain of 158 `<` overflowed it (tests/it/no_panic.rs, unclosed_openers).
     let (checked, resolve_errors) = syntax::on_big_stack(|| {
         // The values are parsed here, so the resolver sees only syntax
         // trees; one that does not parse is the resolver's error, which

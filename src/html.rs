@@ -6,7 +6,7 @@
 //!
 //! The page marks itself loaded (`<body data-ready="ok">`) once its script
 //! has run, and records script errors in `#js-errors`, so that a headless
-//! browser can tell that it works (tests/html.rs).
+//! browser can tell that it works (tests/it/html.rs).
 
 use crate::check::{Checked, Expectation, expectation};
 use crate::explore::{Trace, Verdict};

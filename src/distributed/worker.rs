@@ -450,7 +450,7 @@ pub(super) fn run(
     }
 }
 
-/// For the failure test (tests/distributed.rs): the process named by
+/// For the failure test (tests/it/distributed.rs): the process named by
 /// `DSMC_TEST_DISTRIBUTED_EXIT=PROCESS:LEVEL` exits at that level, as a
 /// crashed machine would.
 fn test_exit(process: usize, level: u32) {

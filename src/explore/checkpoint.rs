@@ -26,6 +26,8 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+pub use super::codec::Unreadable;
+use super::codec::{In, Out, VERSION};
 use super::store::{SHARDS, Shard, split_id};
 use super::{Coverage, Explorer, Found, Frontier, Options};
 use crate::hash::mix;
@@ -35,13 +37,8 @@ use crate::model::Model;
 const MAGIC: &[u8; 16] = b"dsmc checkpoint\n";
 /// The last bytes of every complete checkpoint.
 const END: &[u8; 16] = b"end checkpoint\n\0";
-/// The version of the format; another is refused. (2: the checksum folds
-/// values with [`crate::hash::mix`].)
-const VERSION: u32 = 2;
 /// The most a header may take (it holds findings, not states).
 const MAX_HEADER: u64 = 256 << 20;
-/// Values read at a time into a growing vector.
-const CHUNK: usize = 1 << 13;
 
 /// What a checkpoint belongs to. A resume must match it in every field:
 /// the same dsmc, spec text, constants and options that change the search.
@@ -221,129 +218,6 @@ impl Snapshot {
     /// How long the search had run when it was taken.
     pub fn elapsed(&self) -> Duration {
         Duration::try_from_secs_f64(self.header.elapsed_s).unwrap_or_default()
-    }
-}
-
-/// Why a checkpoint cannot be resumed from.
-#[derive(Debug)]
-pub enum Unreadable {
-    Io(io::Error),
-    /// Not a checkpoint of dsmc's at all.
-    NotACheckpoint,
-    /// A checkpoint in another version of the format.
-    Version(u32),
-    /// Damaged: cut short, or its parts do not fit together.
-    Corrupt(&'static str),
-    /// A checkpoint of another spec or configuration: how it differs.
-    Mismatch(String),
-}
-
-impl From<io::Error> for Unreadable {
-    fn from(e: io::Error) -> Unreadable {
-        match e.kind() {
-            io::ErrorKind::UnexpectedEof => Unreadable::Corrupt("it ends early"),
-            _ => Unreadable::Io(e),
-        }
-    }
-}
-
-impl Unreadable {
-    /// The problem in words.
-    pub fn describe(&self) -> String {
-        match self {
-            Unreadable::Io(e) => format!("it cannot be read: {e}"),
-            Unreadable::NotACheckpoint => "it is not a dsmc checkpoint".to_string(),
-            Unreadable::Version(v) => {
-                format!("it is in checkpoint format {v}; this dsmc reads format {VERSION}")
-            }
-            Unreadable::Corrupt(what) => format!("it is damaged: {what}"),
-            Unreadable::Mismatch(how) => format!("it belongs to another check: {how}"),
-        }
-    }
-}
-
-/// A checkpoint being written: buffered, with its checksum.
-pub struct Out<'w> {
-    w: BufWriter<&'w mut dyn Write>,
-    sum: u64,
-}
-
-impl Out<'_> {
-    pub fn u64(&mut self, value: u64) -> io::Result<()> {
-        self.sum = mix(self.sum, value);
-        self.w.write_all(&value.to_le_bytes())
-    }
-
-    /// A length and the values.
-    pub fn u64s(&mut self, values: &[u64]) -> io::Result<()> {
-        self.u64(values.len() as u64)?;
-        values.iter().try_for_each(|&v| self.u64(v))
-    }
-
-    /// A length and the values.
-    pub fn u32s(&mut self, values: &[u32]) -> io::Result<()> {
-        self.u64(values.len() as u64)?;
-        self.u32_values(values)
-    }
-
-    /// The values alone.
-    pub fn u32_values(&mut self, values: &[u32]) -> io::Result<()> {
-        for &v in values {
-            self.sum = mix(self.sum, v as u64);
-            self.w.write_all(&v.to_le_bytes())?;
-        }
-        Ok(())
-    }
-}
-
-/// A checkpoint being read: buffered, with its checksum.
-pub struct In<'r> {
-    r: BufReader<&'r mut dyn Read>,
-    sum: u64,
-}
-
-impl In<'_> {
-    pub fn u64(&mut self) -> io::Result<u64> {
-        let mut bytes = [0; 8];
-        self.r.read_exact(&mut bytes)?;
-        let value = u64::from_le_bytes(bytes);
-        self.sum = mix(self.sum, value);
-        Ok(value)
-    }
-
-    fn u32(&mut self) -> io::Result<u32> {
-        let mut bytes = [0; 4];
-        self.r.read_exact(&mut bytes)?;
-        let value = u32::from_le_bytes(bytes);
-        self.sum = mix(self.sum, value as u64);
-        Ok(value)
-    }
-
-    /// What [`Out::u64s`] wrote. The vector grows as values come, so a
-    /// damaged length cannot allocate more than the file holds.
-    pub fn u64s(&mut self) -> io::Result<Vec<u64>> {
-        let len = self.u64()?;
-        let mut out = Vec::with_capacity((len as usize).min(CHUNK));
-        for _ in 0..len {
-            out.push(self.u64()?);
-        }
-        Ok(out)
-    }
-
-    /// What [`Out::u32s`] wrote.
-    pub fn u32s(&mut self) -> io::Result<Vec<u32>> {
-        let len = self.u64()?;
-        let mut out = Vec::with_capacity((len as usize).min(CHUNK));
-        self.u32_values(len as usize, &mut out)?;
-        Ok(out)
-    }
-
-    /// `n` values, pushed onto `to`.
-    pub fn u32_values(&mut self, n: usize, to: &mut Vec<u32>) -> io::Result<()> {
-        for _ in 0..n {
-            to.push(self.u32()?);
-        }
-        Ok(())
     }
 }
 

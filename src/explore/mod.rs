@@ -16,6 +16,7 @@
 //! with ties broken canonically.
 
 pub mod checkpoint;
+mod codec;
 mod liveness;
 mod store;
 

@@ -12,7 +12,7 @@
 //! A state's global id is `(local_index << SHARD_BITS) | shard` and fits in
 //! 32 bits, so parents are stored as `u32`.
 
-use super::checkpoint::{In, Out, Unreadable};
+use super::codec::{In, Out, Unreadable};
 use crate::hash::{GOLDEN, finish as fmix, mix};
 
 /// log2 of the number of shards. Fixed (not derived from the thread count)

@@ -14,7 +14,7 @@ pub use parser::{MAX_NESTING, parse, parse_expr};
 /// Splits text roughly into tokens: runs of letters, digits and `_`, runs of
 /// whitespace, and single other characters; joining them gives the text
 /// back. Not the grammar's tokens: the unit in which the mutation tests
-/// (`tests/no_panic.rs`) and the fuzzers (`fuzz/`) edit specs.
+/// (`tests/it/no_panic.rs`) and the fuzzers (`fuzz/`) edit specs.
 pub fn rough_tokens(text: &str) -> Vec<&str> {
     #[derive(PartialEq)]
     enum Class {

@@ -11,7 +11,7 @@ use dsmc::explore::{Exploration, Options, StopSignal, Trace, Verdict};
 use dsmc::html::escape;
 use dsmc::model::{Model, Outcome, Scratch};
 
-use super::pages::MAX_PATH_STEPS;
+use super::MAX_PATH_STEPS;
 use crate::cli::limits;
 
 /// How long the check may run before it reports what it has.

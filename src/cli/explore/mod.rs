@@ -12,6 +12,12 @@ pub mod check;
 pub mod pages;
 pub mod server;
 
+/// The longest path a page walks. A path is written with at least two
+/// bytes a step, so the request target's limit allows about 4,000 steps;
+/// a page's work and size grow with the path, and a state deeper than this
+/// is better found by `dsmc check`.
+pub const MAX_PATH_STEPS: usize = 2_000;
+
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -17,13 +17,9 @@ use dsmc::explore::Trace;
 use dsmc::html::{escape, sequence_svg};
 use dsmc::model::{CompiledProperty, InitError, Model, Outcome, Pred, RtError, Scratch, Step};
 
+use super::MAX_PATH_STEPS;
 use super::server::Response;
 
-/// The longest path a page walks. A path is written with at least two
-/// bytes a step, so the request target's limit allows about 4,000 steps;
-/// a page's work and size grow with the path, and a state deeper than this
-/// is better found by `dsmc check`.
-pub const MAX_PATH_STEPS: usize = 2_000;
 /// The most initial states the index lists (the others are reached by
 /// their number).
 const MAX_INITIAL_LISTED: u128 = 100;

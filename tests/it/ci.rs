@@ -3,8 +3,7 @@
 //! `--deny warnings`, diagnostics as JSON and shell completions. Runs the
 //! built binary, as a CI job does.
 
-#[path = "common/json_schema.rs"]
-mod json_schema;
+use crate::json_schema;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

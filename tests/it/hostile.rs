@@ -1,13 +1,12 @@
 //! The binary against a hostile host: the signals a CI job's timeout or a
 //! closed terminal sends, a thread count far past the cores, and a glob
 //! over a tree with symbolic-link cycles. (`dsmc lsp` against hostile
-//! framing is in tests/lsp.rs.)
+//! framing is in tests/it/lsp.rs.)
 //!
 //! No assertion is about time: a run that should end is given a generous
 //! deadline, past which it is killed and the test fails as a hang.
 
-#[path = "common/json_schema.rs"]
-mod json_schema;
+use crate::json_schema;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

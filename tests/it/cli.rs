@@ -2,8 +2,7 @@
 //! output. The wording of diagnostics is pinned by the snapshots of
 //! `tests/cases.rs`; here only what the command line adds is checked.
 
-#[path = "common/json_schema.rs"]
-mod json_schema;
+use crate::json_schema;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

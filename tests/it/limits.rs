@@ -3,8 +3,7 @@
 //! search cleanly with exit code 3 and a report that says it is
 //! incomplete, why, and what it established all the same.
 
-#[path = "common/json_schema.rs"]
-mod json_schema;
+use crate::json_schema;
 
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;

@@ -6,10 +6,8 @@
 //! input). A failed write leaves the old file as it was: the failure is
 //! made real with a file-size limit (`ulimit -f`, which binds root too),
 //! under which writing the new contents fails with `EFBIG`.
-#![cfg(unix)]
 
-#[path = "common/json_schema.rs"]
-mod json_schema;
+use crate::json_schema;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

@@ -2,7 +2,7 @@
 //! equal distinct-state counts and equal verdicts for the properties both
 //! engines check (invariants and reachability).
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

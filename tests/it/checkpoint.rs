@@ -5,8 +5,7 @@
 //! another spec, other constants or other options, or a damaged one, is
 //! refused with a diagnostic.
 
-#[path = "common/json_schema.rs"]
-mod json_schema;
+use crate::json_schema;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
