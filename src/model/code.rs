@@ -54,6 +54,9 @@ pub(super) enum ParamSource {
         index_of: Vec<u32>,
         /// Whether the indices rise with the dense indices.
         rising: bool,
+        /// When the next conjunct rules out members by their variant or
+        /// fields ([`super::wide_filter`]): only the others are taken.
+        filter: Option<Arc<super::wide_filter::WideFilter>>,
     },
     /// `p == e` or `e == p`, with `e` of `p`'s type (or an integer, for
     /// an integer `p`) reading only earlier parameters: `e`'s value, if
@@ -120,6 +123,7 @@ pub(super) fn param_source(
                     place,
                     index_of,
                     rising,
+                    filter: None,
                 });
             }
             if codes.iter().any(|&c| c >= 64) {
@@ -307,7 +311,8 @@ impl Code {
                     // it in the run cannot fail, so testing them on the
                     // source's values only skips no failure.
                     let mut open: Option<usize> = None;
-                    for c in conjuncts(g) {
+                    let all = conjuncts(g);
+                    for (at, c) in all.iter().copied().enumerate() {
                         let reads = (a.params.iter())
                             .rposition(|&p| super::expr::mentions(c, &[p]))
                             .map_or(0, |i| i + 1);
@@ -315,10 +320,22 @@ impl Code {
                             open = Some(reads - 1);
                         }
                         bound = bound.max(reads);
-                        let source = match open {
+                        let mut source = match open {
                             Some(i) if i + 1 == reads => param_source(l, k, a, i, c),
                             _ => None,
                         };
+                        // The next conjunct, when it reads no later
+                        // parameter, is tested on each member right after:
+                        // the members it rules out without failing need
+                        // not be taken.
+                        if let Some(ParamSource::Wide { place, filter, .. }) = &mut source
+                            && let Some(next) = all.get(at + 1)
+                            && !(a.params[reads..].iter())
+                                .any(|&p| super::expr::mentions(next, &[p]))
+                        {
+                            let p = a.params[reads - 1];
+                            *filter = l.wide_filter(&place.set.clone(), p, next, true, Some(k));
+                        }
                         implied.push(source.is_some());
                         if let Some(source) = source {
                             sources[reads - 1] = Some(source);

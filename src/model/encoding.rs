@@ -248,6 +248,13 @@ impl Enc {
     /// Every valid code of the type, in increasing order of value (for
     /// quantifiers over a type and for `all T`). `None` when there are too
     /// many to list.
+    ///
+    /// Invariant: a union's codes come variant by variant (the variant's
+    /// index is above the payload), each variant's in the order of its
+    /// fields' values, earlier fields varying slowest. A wide set's bit
+    /// `i` stands for the `i`-th of these ([`super::wide::WideSet`]), so
+    /// the members of one variant are a contiguous run of its bits, which
+    /// [`super::wide_filter`] relies on to skip whole words.
     pub fn domain(&self) -> Option<Vec<u64>> {
         const LIMIT: usize = 1 << 20;
         let out = match &self.shape {

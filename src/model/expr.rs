@@ -43,6 +43,9 @@ pub(crate) enum Dom {
     Listed(Arc<Vec<Ex>>),
     /// The elements of a wide set variable, read in place.
     Wide(super::wide::WidePlace),
+    /// The elements of a wide set of a union that a quantifier's body
+    /// may decide on, read in place ([`super::wide_filter`]).
+    WideFiltered(super::wide::WidePlace, Arc<super::wide_filter::WideFilter>),
 }
 
 fn err(kind: RtErrorKind, span: Span) -> RtError {
@@ -154,6 +157,13 @@ pub(crate) fn iterate(
             }
         }
         Dom::Wide(place) => return super::wide::iterate_wide(place, ctx, locals, f),
+        Dom::WideFiltered(place, filter) => {
+            let words = place.words(ctx, locals)?;
+            let set = &place.set;
+            return filter.walk(ctx, locals, words, &mut |d, locals| {
+                f(from_code(set.code(d), &set.elem), locals)
+            });
+        }
         Dom::Set(set, elem) => {
             let mut bits = set(ctx, locals)? as u64;
             while bits != 0 {
@@ -552,7 +562,22 @@ impl<'s> Lowerer<'s> {
                 if let Some(split) = self.split_exists(*quantifier, vars, domain, body, node) {
                     return split;
                 }
-                let dom = self.domain(domain, node);
+                let mut dom = self.domain(domain, node);
+                // Over a wide set of a union, only the members that can
+                // decide (`false` for `forall`, `true` for the others).
+                if let (
+                    Dom::Wide(place),
+                    [var],
+                    Quantifier::Forall | Quantifier::Exists | Quantifier::Count,
+                ) = (&dom, vars.as_slice(), quantifier)
+                {
+                    let want = *quantifier != Quantifier::Forall;
+                    if let Some(filter) =
+                        self.wide_filter(&place.set.clone(), *var, body, want, node)
+                    {
+                        dom = Dom::WideFiltered(place.clone(), filter);
+                    }
+                }
                 let strict = !cannot_fail(body);
                 if let (Dom::Values(vs), [var], Quantifier::Forall | Quantifier::Exists) =
                     (&dom, vars.as_slice(), quantifier)

@@ -120,6 +120,14 @@ pub(super) fn cannot_fail(e: &Expr) -> bool {
         } => !checked && bindings.iter().all(|(_, _, v)| cannot_fail(v)) && cannot_fail(body),
         ExprKind::If(c, t, f) => cannot_fail(c) && cannot_fail(t) && cannot_fail(f),
         ExprKind::Is(x, _) => cannot_fail(x),
+        // Binding an arm's fields reads the payload; an arm's value is
+        // put into the `match`'s type only when it packs differently,
+        // which a boolean's or an integer's never does.
+        ExprKind::Match(x, arms) => {
+            (e.ty == Type::Bool || e.ty.is_int())
+                && cannot_fail(x)
+                && arms.iter().all(|a| cannot_fail(&a.body))
+        }
         _ => false,
     }
 }

@@ -31,6 +31,7 @@ mod trace;
 mod union;
 mod value;
 pub mod wide;
+mod wide_filter;
 pub mod wide_value;
 
 use std::sync::Arc;

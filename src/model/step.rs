@@ -538,6 +538,32 @@ impl Model {
                             place,
                             index_of,
                             rising,
+                            filter: Some(filter),
+                        }) => {
+                            let walked = place.words(&ctx, &mut scratch.locals).and_then(|words| {
+                                filter.walk(&ctx, &mut scratch.locals, words, &mut |i, _| {
+                                    c.push(index_of[i]);
+                                    Ok(true)
+                                })
+                            });
+                            match walked {
+                                Ok(_) => {
+                                    if !rising {
+                                        c.sort_unstable();
+                                    }
+                                }
+                                Err(_) => {
+                                    c.clear();
+                                    c.extend(0..domain.len() as u32);
+                                    fallback[depth] = true;
+                                }
+                            }
+                        }
+                        Some(ParamSource::Wide {
+                            place,
+                            index_of,
+                            rising,
+                            filter: None,
                         }) => match place.words(&ctx, &mut scratch.locals) {
                             Ok(words) => {
                                 for (w, &word) in words.iter().enumerate() {

@@ -328,6 +328,11 @@ impl Lowerer<'_> {
     /// `x`'s dense index in `set`: `None` when `set`'s elements cannot
     /// hold `x`'s value (`in`, `-=`, comparisons: it is in no such set).
     fn wide_element(&mut self, x: &Expr, set: &Arc<WideSet>, node: Option<NodeKindId>) -> Element {
+        if let ExprKind::Construct(_, v, items) = &x.kind
+            && let Some(direct) = self.wide_construct(*v, items, set, x.span, node)
+        {
+            return direct;
+        }
         let set = set.clone();
         if is_compound_literal(x) {
             let into = self.encode_into(&set.elem, x, node);
@@ -343,6 +348,87 @@ impl Lowerer<'_> {
             let v = x(ctx, locals)?;
             Ok(to.store(v, span).ok().and_then(|code| set.dense(code)))
         })
+    }
+
+    /// `V(items)`'s dense index in `set`, a set of the same union, from
+    /// the fields' values without putting the code together: the
+    /// variant's members are a run of the set's bits, each field's values
+    /// in order, earlier fields varying slowest ([`Enc::domain`]), so the
+    /// index is the run's start plus a mixed radix of the fields'
+    /// positions. The same values and failures as packing the code (each
+    /// field stored as [`Lowerer::product`] does, at `span`) and looking
+    /// it up; `None` when the layout is not so (checked here, once).
+    fn wide_construct(
+        &mut self,
+        v: usize,
+        items: &[Expr],
+        set: &Arc<WideSet>,
+        span: Span,
+        node: Option<NodeKindId>,
+    ) -> Option<Element> {
+        let super::encoding::Shape::Union {
+            payload_bits,
+            variants,
+        } = &set.elem.shape
+        else {
+            return None;
+        };
+        let super::encoding::Shape::Product(parts) = &variants.get(v)?.shape else {
+            return None;
+        };
+        if parts.len() != items.len() {
+            return None;
+        }
+        let tag = |d: usize| set.code(d) >> payload_bits;
+        let start = (0..set.elements()).find(|&d| tag(d) == v as u64)?;
+        // Per field: its position by code, and its stride.
+        let mut fields: Vec<(Vec<u32>, usize)> = Vec::new();
+        let mut stride = 1usize;
+        for (_, part) in parts.iter().rev() {
+            let codes = part.domain()?;
+            if part.bits > TABLE_BITS {
+                return None;
+            }
+            let mut position = vec![u32::MAX; 1usize << part.bits];
+            for (i, &c) in codes.iter().enumerate() {
+                position[c as usize] = i as u32;
+            }
+            fields.push((position, stride));
+            stride = stride.checked_mul(codes.len())?;
+        }
+        fields.reverse();
+        let end = start.checked_add(stride)?;
+        if end > set.elements() || (end < set.elements() && tag(end) == v as u64) {
+            return None;
+        }
+        for d in start..end {
+            let payload = set.code(d) & super::encoding::mask(*payload_bits);
+            let at = (parts.iter().zip(&fields)).try_fold(start, |at, ((offset, part), f)| {
+                let code = (payload >> offset) & super::encoding::mask(part.bits);
+                let p = *f.0.get(code as usize)?;
+                (p != u32::MAX).then(|| at + p as usize * f.1)
+            });
+            if tag(d) != v as u64 || at != Some(d) {
+                return None;
+            }
+        }
+        let items: Vec<(Ex, Storer, Vec<u32>, usize)> = (items.iter().zip(parts).zip(fields))
+            .map(|((item, (_, part)), (position, stride))| {
+                let to = Storer::new(&self.enc(&item.ty, item.span), part);
+                (self.expr(item, node), to, position, stride)
+            })
+            .collect();
+        Some(Arc::new(move |ctx, locals| {
+            let mut d = Some(start);
+            for (item, to, position, stride) in &items {
+                let code = to.store(item(ctx, locals)?, span)?;
+                d = match position.get(code as usize) {
+                    Some(&p) if p != u32::MAX => d.map(|d| d + p as usize * stride),
+                    _ => None,
+                };
+            }
+            Ok(d)
+        }))
     }
 
     /// `x`'s dense index in `set`, a failure when the set cannot hold it
