@@ -372,7 +372,9 @@ fn lost_exploration(
         liveness_elapsed: Duration::ZERO,
         memory_bytes: 0,
         coverage: crate::explore::Coverage::new(model),
-        symmetry: Vec::new(),
+        // The counts are of representatives: say so, as a complete report
+        // does.
+        symmetry: crate::explore::Generator::new(model, options).symmetry(),
     }
 }
 
