@@ -5,7 +5,7 @@
 //! bits down to the low ones) and, where the result must look random in
 //! every bit, ends with [`finish`] (MurmurHash3's `fmix64`). The values are
 //! part of no output; they decide where a state lives (its shard and slot)
-//! and a checkpoint's checksum, so [`crate::explore::hash_state`] must stay
+//! and a checkpoint's checksum, so `explore::store::hash_state` must stay
 //! the same function within a checkpoint format version and across the
 //! processes of a distributed search.
 

@@ -118,7 +118,7 @@ impl Distributed {
         let cluster = self.cluster.clone();
         let outcome = self.outcome.clone();
         Explorer(Arc::new(move |model, options| {
-            if let Some(refused) = dsmc::distributed::refusal(model, options) {
+            if let Some(refused) = dsmc::distributed::refusal(options) {
                 return Err(vec![refused]);
             }
             let start = Instant::now();

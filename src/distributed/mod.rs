@@ -3,8 +3,12 @@
 //! Every process of a distributed check runs the same breadth-first search
 //! as [`crate::explore`], with the visited set cut into partitions: timely
 //! worker `w` of `W` (all threads of all processes) owns the states whose
-//! hash ([`crate::explore::hash_state`]) is `w` modulo `W`, stores them
-//! with their parent links, and tests them. Timely's exchange channels carry
+//! hash, as stored (packed, and under symmetry the orbit representative:
+//! [`crate::explore::Generator::place`]), is `w` modulo `W`, stores them
+//! in the single process's shards with their parent links, and tests them.
+//! Successors come from the single process's own phase 1
+//! ([`crate::explore::Generator::expand`]: the packed step path or the step
+//! cache, step properties, deadlocks, coverage, representatives). Timely's exchange channels carry
 //! each new state to its owner, and its progress tracking says when every
 //! message of a round has arrived everywhere, which ends each round of a
 //! BFS level without a barrier of our own ([`worker`]).
@@ -26,7 +30,7 @@
 //! the whole graph.
 //!
 //! Not yet distributed, and refused before the search ([`refusal`]):
-//! symmetry reduction, checkpoints.
+//! checkpoints.
 
 mod worker;
 
@@ -91,20 +95,8 @@ pub struct Job {
 }
 
 /// Why a spec cannot be checked across processes yet, as a diagnostic for
-/// the user: symmetry, checkpoints; `None` when it can.
-pub fn refusal(model: &Model, options: &Options) -> Option<Diagnostic> {
-    if model.symmetry.is_some() && !options.no_symmetry {
-        return Some(
-            Diagnostic::error(
-                "dsmc::distributed::symmetry",
-                "symmetry reduction is not done across processes yet",
-            )
-            .help(
-                "add `--no-symmetry` to explore every state across processes, \
-                 or check in a single process (without `--processes`)",
-            ),
-        );
-    }
+/// the user: checkpoints; `None` when it can.
+pub fn refusal(options: &Options) -> Option<Diagnostic> {
     if options.checkpoint.is_some() || options.resume.is_some() {
         return Some(
             Diagnostic::error(
@@ -380,7 +372,9 @@ fn lost_exploration(
         liveness_elapsed: Duration::ZERO,
         memory_bytes: 0,
         coverage: crate::explore::Coverage::new(model),
-        symmetry: Vec::new(),
+        // The counts are of representatives: say so, as a complete report
+        // does.
+        symmetry: crate::explore::Generator::new(model, options).symmetry(),
     }
 }
 

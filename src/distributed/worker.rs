@@ -46,11 +46,11 @@ use timely::worker::Worker;
 use super::{Job, Partial};
 use crate::diagnostic::Diagnostic;
 use crate::explore::{
-    Coverage, EvalError, Evaluated, Exploration, Found, Gathered, MemoryLimit, Options, Phase,
-    Progress, StepEnd, Stop, StopReason, Trace, Verdict, breaks, hash_state, in_force,
-    inside_bounds, is_step_property, keep_first, state_eval, truth,
+    Coverage, EvalError, Evaluated, Exploration, Found, Gathered, Generator, MemoryLimit, Options,
+    Phase, Progress, Shard, Stop, StopReason, Verdict, inside_bounds, keep_first, split_id,
+    state_eval,
 };
-use crate::model::{CompiledProperty, InitError, Model, Outcome, RtErrorKind, Scratch, Step};
+use crate::model::{CompiledProperty, InitError, Model, RtErrorKind};
 
 /// What a worker hands back to its process.
 pub(super) enum Reply {
@@ -64,23 +64,54 @@ pub(super) enum Reply {
 
 /// The parent of an initial state.
 const NO_PARENT: u64 = u64::MAX;
-/// A global id is `worker << LOCAL_BITS | local index`.
-const LOCAL_BITS: u32 = 40;
+
+/// A map keyed by states or ids, hashed with the visited set's mixer
+/// rather than SipHash (a fifth of a one-process run's time went to
+/// hashing the candidates of a level).
+type Map<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<WordHasher>>;
+
+/// The hasher of [`Map`]: the words written, mixed one by one.
+#[derive(Default)]
+struct WordHasher(u64);
+
+impl std::hash::Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.0 = crate::hash::mix(self.0, word);
+    }
+
+    fn write_usize(&mut self, word: usize) {
+        self.write_u64(word as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        crate::hash::finish(self.0)
+    }
+}
+/// A global id is `worker << 32 | local id`, the local id being the
+/// single-process explorer's id in the worker's own shards.
+const LOCAL_BITS: u32 = 32;
 
 fn global(worker: usize, local: u32) -> u64 {
     ((worker as u64) << LOCAL_BITS) | local as u64
 }
 
 fn split(id: u64) -> (usize, u32) {
-    (
-        (id >> LOCAL_BITS) as usize,
-        (id & ((1 << LOCAL_BITS) - 1)) as u32,
-    )
+    ((id >> LOCAL_BITS) as usize, id as u32)
 }
 
-/// The worker (of `workers`) that owns a state.
-fn owner(state: &[u64], workers: usize) -> usize {
-    (hash_state(state) >> 32) as usize % workers
+/// The worker (of `workers`) that owns a state whose whole hash is `hash`
+/// ([`Generator::place`]: of the state as stored, so under symmetry the
+/// owner of a state is the owner of its representative).
+fn owner(hash: u64, workers: usize) -> usize {
+    (hash >> 32) as usize % workers
 }
 
 /// A request to stop, as it crosses the network.
@@ -243,56 +274,99 @@ impl Rounds<'_> {
 }
 
 /// This worker's partition of the visited set: the states whose owner it
-/// is, exactly (a hash that two states share is resolved by comparing
-/// them), with their parents.
-#[derive(Default)]
+/// is, stored as one process stores them (the same shards: packed, orbit
+/// representatives, exact), with their parents.
 struct Part {
-    states: Vec<Vec<u64>>,
-    parents: Vec<u64>,
-    /// By state: the key of its first generator (level, parent position,
-    /// step), which orders the states as one process stores them.
-    keys: Vec<(u32, u64, u32)>,
-    /// By state, when a liveness property is checked: expanded, with no
-    /// fair step to another state.
-    idle: Vec<bool>,
-    /// Local index by hash: the first state with that hash.
-    by_hash: HashMap<u64, u32>,
-    /// States whose hash an earlier state has.
-    collided: HashMap<Vec<u64>, u32>,
-    words: usize,
+    shards: Vec<Shard>,
+    /// By shard and local index: the worker of the state's parent (the
+    /// shard holds the parent's local id in that worker).
+    parent_workers: Vec<Vec<u16>>,
+    /// By shard and local index, when a liveness property is checked: the
+    /// key of the state's first generator (level, parent position, step),
+    /// which orders the states as one process stores them, and whether it
+    /// was expanded with no fair step to another state.
+    keys: Vec<Vec<(u32, u64, u32)>>,
+    idle: Vec<Vec<bool>>,
+    liveness: bool,
+    len: u64,
 }
 
 impl Part {
-    fn find(&self, state: &[u64]) -> Option<u32> {
-        let at = *self.by_hash.get(&hash_state(state))?;
-        if self.states[at as usize] == state {
-            return Some(at);
+    fn new(generator: &Generator, liveness: bool) -> Part {
+        let shards = generator.shards();
+        let n = shards.len();
+        Part {
+            shards,
+            parent_workers: vec![Vec::new(); n],
+            keys: vec![Vec::new(); n],
+            idle: vec![Vec::new(); n],
+            liveness,
+            len: 0,
         }
-        self.collided.get(state).copied()
     }
 
-    fn insert(&mut self, state: Vec<u64>, parent: u64, key: (u32, u64, u32)) -> u32 {
-        let local = self.states.len() as u32;
-        let hash = hash_state(&state);
-        match self.by_hash.entry(hash) {
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(local);
-            }
-            std::collections::hash_map::Entry::Occupied(_) => {
-                self.collided.insert(state.clone(), local);
-            }
-        }
-        self.words += state.len();
-        self.states.push(state);
-        self.parents.push(parent);
-        self.keys.push(key);
-        self.idle.push(false);
-        local
+    /// The local id of a stored state placed at `placed`
+    /// ([`Generator::place`]).
+    fn find(&self, state: &[u64], placed: (usize, u64, u64)) -> Option<u32> {
+        let local = self.shards[placed.0].find(state, placed.1)?;
+        Some(crate::explore::global_id(placed.0, local) as u32)
     }
 
-    /// An estimate of what the partition holds, in bytes.
+    /// Stores a new state; its local id.
+    fn insert(
+        &mut self,
+        state: &[u64],
+        placed: (usize, u64, u64),
+        parent: u64,
+        key: (u32, u64, u32),
+    ) -> u32 {
+        let (worker, local) = match parent {
+            NO_PARENT => (0, NO_PARENT),
+            p => {
+                let (w, l) = split(p);
+                (w, l as u64)
+            }
+        };
+        let s = placed.0;
+        let at = match self.shards[s].insert(state, local, placed.1) {
+            Ok(at) | Err(at) => at,
+        };
+        self.parent_workers[s].push(u16::try_from(worker).expect("at most 65,536 workers"));
+        if self.liveness {
+            self.keys[s].push(key);
+            self.idle[s].push(false);
+        }
+        self.len += 1;
+        crate::explore::global_id(s, at) as u32
+    }
+
+    /// A stored state's words.
+    fn state(&self, local: u32) -> Vec<u64> {
+        let (s, l) = split_id(local as u64);
+        let mut out = Vec::new();
+        self.shards[s].load(l, &mut out);
+        out
+    }
+
+    /// A stored state's parent (a global id), or [`NO_PARENT`].
+    fn parent(&self, local: u32) -> u64 {
+        let (s, l) = split_id(local as u64);
+        match self.shards[s].parent(l) {
+            NO_PARENT => NO_PARENT,
+            p => global(self.parent_workers[s][l as usize] as usize, p as u32),
+        }
+    }
+
+    fn set_idle(&mut self, local: u32) {
+        let (s, l) = split_id(local as u64);
+        self.idle[s][l as usize] = true;
+    }
+
+    /// What the partition holds, in bytes.
     fn bytes(&self) -> usize {
-        self.words * 8 + self.states.len() * (24 + 8 + 16 + 16 + 1)
+        let shards: usize = self.shards.iter().map(Shard::bytes).sum();
+        let per_state = 2 + if self.liveness { 16 + 1 } else { 0 };
+        shards + self.len as usize * per_state
     }
 }
 
@@ -308,13 +382,14 @@ struct Candidate {
 struct Search<'m> {
     model: &'m Model,
     options: &'m Options,
+    /// The single-process explorer's storing and expanding of states.
+    generator: &'m Generator<'m>,
     me: usize,
     workers: usize,
     /// This worker's process.
     process: usize,
     part: Part,
     checked: Vec<bool>,
-    step_checked: Vec<usize>,
     found: Vec<Option<Found>>,
     reached: Vec<bool>,
     deadlock: Option<Found>,
@@ -417,18 +492,18 @@ pub(super) fn run(
         }
     }
     let n_props = model.properties.len();
+    let generator = Generator::new(&model, options);
+    let liveness = (model.properties.iter().enumerate())
+        .any(|(p, _)| options.checks(p) && model.is_liveness(p));
     let mut search = Search {
         model: &model,
         options,
+        generator: &generator,
         me,
         workers,
         process,
-        part: Part::default(),
+        part: Part::new(&generator, liveness),
         checked: (0..n_props).map(|p| options.checks(p)).collect(),
-        step_checked: (model.properties.iter().enumerate())
-            .filter(|(p, prop)| options.checks(*p) && is_step_property(prop))
-            .map(|(p, _)| p)
-            .collect(),
         found: vec![None; n_props],
         reached: vec![false; n_props],
         deadlock: None,
@@ -439,8 +514,7 @@ pub(super) fn run(
         locals: Vec::new(),
         sent: (0, 0),
         totals: (0, 0),
-        liveness: (model.properties.iter().enumerate())
-            .any(|(p, _)| options.checks(p) && model.is_liveness(p)),
+        liveness,
         backward: false,
     };
     match search.run(&mut rounds, start, partial) {
@@ -484,8 +558,9 @@ impl Search<'_> {
         let total = initial.len();
         let mut kept: u64 = 0;
         let mut mine: Vec<(Vec<u64>, Candidate)> = Vec::new();
-        let mut seen: HashMap<Vec<u64>, ()> = HashMap::new();
+        let mut seen: Map<Vec<u64>, ()> = Map::default();
         let mut state = Vec::new();
+        let mut stored = Vec::new();
         let mut locals = Vec::new();
         let mut at: u128 = 0;
         while at < total {
@@ -500,9 +575,11 @@ impl Search<'_> {
             let number = kept;
             kept += 1;
             at += 1;
-            if owner(&state, self.workers) == self.me && seen.insert(state.clone(), ()).is_none() {
+            self.generator.stored(&state, &mut stored);
+            let hash = self.generator.place(&stored).2;
+            if owner(hash, self.workers) == self.me && seen.insert(stored.clone(), ()).is_none() {
                 mine.push((
-                    state.clone(),
+                    stored.clone(),
                     Candidate {
                         pos: 0,
                         index: u32::try_from(number).unwrap_or(u32::MAX),
@@ -588,115 +665,64 @@ impl Search<'_> {
         level: u32,
         frontier: &[(u32, u64)],
     ) -> Result<Vec<(Vec<u64>, Candidate)>, Lost> {
-        let model = self.model;
+        let generator = self.generator;
+        let (workers, me) = (self.workers, self.me);
+        let ids: Vec<u64> = frontier.iter().map(|&(local, _)| local as u64).collect();
+        let positions: Vec<u64> = frontier.iter().map(|&(_, pos)| pos).collect();
         let mut out: Vec<(u32, Msg)> = Vec::new();
-        let mut scratch = Scratch::default();
-        let mut live: Vec<usize> = Vec::new();
-        for &(local, pos) in frontier {
-            let state = self.part.states[local as usize].clone();
-            let id = global(self.me, local);
-            live.clear();
-            for &p in &self.step_checked {
-                if in_force(&model.properties[p], model, &state, &mut self.locals) == Ok(true) {
-                    live.push(p);
+        let mut sent = self.sent;
+        let expanded = generator.expand(
+            &self.part.shards,
+            level,
+            &ids,
+            &positions,
+            |state, pos, index, parent| {
+                let to = owner(generator.place(state).2, workers);
+                if to != me {
+                    // The destination, the variant, the state's length and
+                    // words, position, index and parent.
+                    sent.0 += 1;
+                    sent.1 += 4 + 4 + 8 + 8 * state.len() as u64 + 8 + 4 + 8;
                 }
-            }
-            let mut index: u32 = 0;
-            let mut protocol_steps = 0u32;
-            let mut fair_step = false;
-            let (workers, me) = (self.workers, self.me);
-            let _ = me;
-            let locals = &mut self.locals;
-            let found = &mut self.found;
-            let runtime_error = &mut self.runtime_error;
-            let coverage = &mut self.coverage;
-            let mut transitions = 0u64;
-            model.successors(&state, &mut scratch, &mut |step: Step, outcome: Outcome| {
-                let key = (level, pos, index);
-                index += 1;
-                transitions += 1;
-                if !step.is_fault() {
-                    protocol_steps += 1;
-                }
-                coverage.mark(model, &step);
-                match outcome {
-                    Outcome::Next(next) => {
-                        // A step back to the state itself neither enables
-                        // nor takes a task.
-                        fair_step |= next != state.as_slice() && model.task(&step).is_some();
-                        for &p in &live {
-                            check_step(model, p, &state, next, step, key, id, locals, found);
-                        }
-                        if next != state.as_slice() {
-                            out.push((
-                                owner(next, workers) as u32,
-                                Msg::Succ {
-                                    state: next.to_vec(),
-                                    pos,
-                                    index: key.2,
-                                    parent: id,
-                                },
-                            ));
-                        }
-                    }
-                    Outcome::Error(e) => keep_first(
-                        runtime_error,
-                        Found {
-                            key,
-                            id,
-                            step: Some((step, StepEnd::Failed(e))),
-                            error: None,
-                        },
-                    ),
-                }
-            });
-            self.transitions += transitions;
-            if self.liveness && !fair_step {
-                self.part.idle[local as usize] = true;
-            }
-            if protocol_steps == 0 && model.check_deadlock && !model.all_crashed(&state) {
-                let done = match &model.done {
-                    Some(d) => truth(d, model, &state, &mut self.locals),
-                    None => Ok(false),
-                };
-                match done {
-                    Err(error) => keep_first(
-                        &mut self.runtime_error,
-                        Found {
-                            key: (level, pos, u32::MAX),
-                            id,
-                            step: None,
-                            error: Some(EvalError {
-                                what: Evaluated::DoneWhen,
-                                error,
-                            }),
-                        },
-                    ),
-                    Ok(false) => keep_first(
-                        &mut self.deadlock,
-                        Found {
-                            key: (level, pos, 0),
-                            id,
-                            step: None,
-                            error: None,
-                        },
-                    ),
-                    Ok(true) => {}
-                }
+                out.push((
+                    to as u32,
+                    Msg::Succ {
+                        state: state.to_vec(),
+                        pos,
+                        index,
+                        parent: global(me, parent as u32),
+                    },
+                ));
+            },
+        );
+        self.sent = sent;
+        // The findings' ids are local ids here.
+        let globalise = |mut f: Found| {
+            f.id = global(me, f.id as u32);
+            f
+        };
+        self.transitions += expanded.transitions;
+        for (slot, f) in self.found.iter_mut().zip(expanded.step_found) {
+            if let Some(f) = f {
+                keep_first(slot, globalise(f));
             }
         }
-        for (to, m) in &out {
-            if let (true, Msg::Succ { state, .. }) = (*to as usize != self.me, m) {
-                // The destination, the variant, the state's length and
-                // words, position, index and parent.
-                self.sent.0 += 1;
-                self.sent.1 += 4 + 4 + 8 + 8 * state.len() as u64 + 8 + 4 + 8;
+        if let Some(f) = expanded.deadlock {
+            keep_first(&mut self.deadlock, globalise(f));
+        }
+        if let Some(f) = expanded.runtime_error {
+            keep_first(&mut self.runtime_error, globalise(f));
+        }
+        self.coverage.merge(&expanded.coverage);
+        if self.liveness {
+            for id in expanded.idle {
+                self.part.set_idle(id as u32);
             }
         }
         let received = rounds.exchange(out)?;
         // The new states among the successors received, each with its
         // least key: the order the messages came in does not matter.
-        let mut candidates: HashMap<Vec<u64>, Candidate> = HashMap::new();
+        let mut candidates: Map<Vec<u64>, Candidate> = Map::default();
         for message in received {
             let Msg::Succ {
                 state,
@@ -707,7 +733,11 @@ impl Search<'_> {
             else {
                 continue;
             };
-            if self.part.find(&state).is_some() {
+            if self
+                .part
+                .find(&state, self.generator.place(&state))
+                .is_some()
+            {
                 // Stored at this level or before: a step back.
                 self.backward = true;
                 continue;
@@ -749,9 +779,10 @@ impl Search<'_> {
         let mut out = Vec::new();
         for (state, c) in candidates {
             let key = (level, c.pos, c.index);
-            let local = self.part.insert(state, c.parent, key);
+            let placed = self.generator.place(&state);
+            let local = self.part.insert(&state, placed, c.parent, key);
             let id = global(self.me, local);
-            let state = &self.part.states[local as usize];
+            let state = &state[..];
             for (index, prop) in model.properties.iter().enumerate() {
                 if !self.checked[index] {
                     continue;
@@ -799,7 +830,7 @@ impl Search<'_> {
                     None
                 }
             };
-            Coverage::mark_network(&mut self.coverage.sent, model, None, state);
+            self.generator.mark_sent(&mut self.coverage.sent, state);
             if inside != Some(true) {
                 if inside == Some(false) {
                     self.pruned += 1;
@@ -1023,8 +1054,8 @@ impl Search<'_> {
                             to as u32,
                             Msg::Link {
                                 chain: chain as u32,
-                                state: self.part.states[local as usize].clone(),
-                                parent: self.part.parents[local as usize],
+                                state: self.part.state(local),
+                                parent: self.part.parent(local),
                             },
                         ));
                     }
@@ -1054,35 +1085,12 @@ impl Search<'_> {
             Some(g) => crate::explore::gathered_liveness(model, self.options, g),
             None => (Vec::new(), None, Duration::ZERO),
         };
-        let trace_of = |f: &Found| -> Trace {
+        let trace_of = |f: &Found| {
             let chain = chains
                 .binary_search(&f.id)
                 .expect("every finding has a chain");
-            let mut states: Vec<Vec<u64>> = paths[chain].iter().rev().cloned().collect();
-            let mut steps = Vec::new();
-            let mut scratch = Scratch::default();
-            for pair in states.windows(2) {
-                steps.push(
-                    first_step_to(model, &pair[0], &pair[1], &mut scratch)
-                        .expect("a stored parent generates its child"),
-                );
-            }
-            let mut failed = None;
-            match &f.step {
-                None => {}
-                Some((step, StepEnd::To(next))) => {
-                    steps.push(*step);
-                    states.push(next.clone());
-                }
-                Some((step, StepEnd::Failed(e))) => failed = Some((*step, e.clone())),
-            }
-            Trace {
-                states,
-                steps,
-                failed,
-                lasso: None,
-                eval_error: f.error.clone(),
-            }
+            let path: Vec<Vec<u64>> = paths[chain].iter().rev().cloned().collect();
+            self.generator.trace(&path, f)
         };
         let verdicts = (model.properties.iter().enumerate())
             .map(|(p, prop)| match prop {
@@ -1139,7 +1147,7 @@ impl Search<'_> {
             liveness_elapsed,
             memory_bytes: memory as usize,
             coverage,
-            symmetry: Vec::new(),
+            symmetry: self.generator.symmetry(),
         }))
     }
 }
@@ -1149,22 +1157,25 @@ impl Search<'_> {
     /// in the order one process stores them in (by key) for the liveness
     /// phase ([`crate::explore::gathered_liveness`]); `None` elsewhere.
     fn gather(&mut self, rounds: &mut Rounds) -> Result<Option<Gathered>, Lost> {
-        let part = std::mem::take(&mut self.part);
+        let part = &self.part;
         let me = self.me;
-        let out: Vec<(u32, Msg)> = (part.states.into_iter().enumerate())
-            .map(|(local, state)| {
-                (
+        let mut out: Vec<(u32, Msg)> = Vec::with_capacity(part.len as usize);
+        for (s, shard) in part.shards.iter().enumerate() {
+            for l in 0..shard.len() as u32 {
+                let local = crate::explore::global_id(s, l) as u32;
+                out.push((
                     0,
                     Msg::Gather {
-                        state,
-                        id: global(me, local as u32),
-                        key: part.keys[local],
-                        parent: part.parents[local],
-                        idle: part.idle[local],
+                        state: part.state(local),
+                        id: global(me, local),
+                        key: part.keys[s][l as usize],
+                        parent: part.parent(local),
+                        idle: part.idle[s][l as usize],
                     },
-                )
-            })
-            .collect();
+                ));
+            }
+        }
+        self.part = Part::new(self.generator, false);
         let backward = (0..self.workers).map(|w| (w as u32, Msg::Backward(self.backward)));
         let received = rounds.exchange(backward.chain(out).collect())?;
         if me != 0 {
@@ -1198,7 +1209,7 @@ impl Search<'_> {
                 bytes
             );
         }
-        let index: HashMap<u64, u32> = (all.iter().enumerate())
+        let index: Map<u64, u32> = (all.iter().enumerate())
             .map(|(i, g)| (g.1, i as u32))
             .collect();
         let mut gathered = Gathered {
@@ -1225,57 +1236,4 @@ impl Search<'_> {
         }
         Ok(Some(gathered))
     }
-}
-
-/// Checks one step property on one step, keeping a violation (or a failed
-/// evaluation of a `step` property) as [`crate::explore`] does.
-#[allow(clippy::too_many_arguments)]
-fn check_step(
-    model: &Model,
-    p: usize,
-    before: &[u64],
-    after: &[u64],
-    step: Step,
-    key: (u32, u64, u32),
-    id: u64,
-    locals: &mut Vec<i64>,
-    found: &mut [Option<Found>],
-) {
-    let prop = &model.properties[p];
-    let error = match breaks(prop, model, before, after, locals) {
-        Ok(true) => None,
-        Err(error)
-            if matches!(prop, CompiledProperty::Step(_))
-                && error.kind != RtErrorKind::Interrupted =>
-        {
-            Some(EvalError {
-                what: Evaluated::Property(p),
-                error,
-            })
-        }
-        _ => return,
-    };
-    keep_first(
-        &mut found[p],
-        Found {
-            key,
-            id,
-            step: Some((step, StepEnd::To(after.to_vec()))),
-            error,
-        },
-    );
-}
-
-/// The first step from `from` that leads to exactly `to`.
-fn first_step_to(model: &Model, from: &[u64], to: &[u64], scratch: &mut Scratch) -> Option<Step> {
-    let mut chosen = None;
-    model.successors(from, scratch, &mut |step, outcome| {
-        if chosen.is_none()
-            && let Outcome::Next(next) = outcome
-            && next == to
-        {
-            chosen = Some(step);
-        }
-    });
-    chosen
 }

@@ -18,6 +18,7 @@
 pub mod checkpoint;
 mod codec;
 mod liveness;
+mod remote;
 mod store;
 
 use std::sync::Arc;
@@ -30,10 +31,9 @@ use crate::model::{
     CompiledProperty, Fast, InitError, Memo, Model, Outcome, Pred, R, RtError, RtErrorKind,
     Scratch, Sink, Step, halt,
 };
-/// The fixed-seed hash of a state's words, for the distributed explorer's
-/// owners (the one mixer of the visited set).
-pub(crate) use store::hash_state;
-use store::{NO_PARENT, SHARDS, Shard, global_id, lookup_hash, place, place_packed, split_id};
+pub(crate) use remote::Generator;
+pub(crate) use store::{NO_PARENT, Shard, global_id, split_id};
+use store::{SHARDS, lookup_hash, place, place_packed};
 
 /// How to explore.
 #[derive(Clone, Debug, Default)]
@@ -1629,8 +1629,10 @@ pub(crate) fn breaks(
 /// A graph explored elsewhere (by `crate::distributed`), gathered in the
 /// order a single process stores it, for the liveness phase.
 pub(crate) struct Gathered {
-    /// Every reachable state in its ordinary form, in BFS order (each level
-    /// by the key of its first generator: parent position, then step).
+    /// Every reachable state as the single process stores it
+    /// ([`Generator::stored`]: its representative under symmetry, packed
+    /// when states are), in BFS order (each level by the key of its first
+    /// generator: parent position, then step).
     pub states: Vec<Vec<u64>>,
     /// By state: its parent's index in `states`, or `u32::MAX` for an
     /// initial state.
@@ -1660,9 +1662,7 @@ pub(crate) fn gathered_liveness(
         .num_threads(options.threads.unwrap_or(0))
         .build()
         .expect("a rayon pool with default settings builds");
-    // No symmetry: a distributed check stores every state.
     let options = Options {
-        no_symmetry: true,
         checkpoint: None,
         resume: None,
         ..options.clone()
@@ -1676,13 +1676,9 @@ pub(crate) fn gathered_liveness(
             backward,
             idle,
         } = gathered;
-        let (mut ids, mut packed) = (Vec::with_capacity(states.len()), Vec::new());
+        let mut ids = Vec::with_capacity(states.len());
         for (state, parent) in states.into_iter().zip(parents) {
-            let mut s = &state[..];
-            if let Some(p) = ex.shared.packed {
-                p.pack(model.layout.fixed_words, s, &mut packed);
-                s = &packed;
-            }
+            let s = &state[..];
             let placed = place(s, ex.shared.store_words);
             let hash = lookup_hash(placed, ex.shared.packed.is_some());
             let parent = match parent {
@@ -1874,6 +1870,52 @@ struct Shared<'m> {
 }
 
 impl<'m> Shared<'m> {
+    /// How `options` have `model` explored: its symmetry, packing and step
+    /// cache, and empty pools.
+    fn new(model: &'m Model, options: &Options) -> Shared<'m> {
+        let n_props = model.properties.len();
+        let sym = if options.no_symmetry {
+            None
+        } else {
+            model.reduction()
+        };
+        let (packed, cached) = match options.interpreted {
+            true => (None, None),
+            false => (model.packing(), model.step_cache()),
+        };
+        let store_words = match packed {
+            Some(p) => p.words(),
+            None => model.layout.fixed_words,
+        };
+        Shared {
+            model,
+            sym,
+            packed,
+            cached,
+            store_words,
+            n_props,
+            note_idle: (0..n_props).any(|p| options.checks(p) && model.is_liveness(p)),
+            step_checked: (model.properties.iter().enumerate())
+                .filter(|(p, prop)| options.checks(*p) && is_step_property(prop))
+                .map(|(p, _)| p)
+                .collect(),
+            memos: PerThread::default(),
+            buffered: PerThread::default(),
+            pred_caches: PerThread::default(),
+            bufs: Pool::default(),
+            order_slots: Pool::default(),
+            pred_key: pred_key(model, packed),
+        }
+    }
+
+    /// The bits of a stored state's fixed words that are used.
+    fn store_bits(&self) -> u32 {
+        match self.packed {
+            Some(p) => p.bits(),
+            None => self.model.layout.fixed_bits,
+        }
+    }
+
     /// Whether states are stored as one packed word each (the usual packed
     /// spec): then a buffered successor carries its word in its `Pending`.
     fn one_word(&self) -> bool {
@@ -1910,6 +1952,11 @@ impl<'m> Shared<'m> {
     /// parallel; `words` are the states' words when states are packed
     /// (else empty, and states are loaded from `shards`). Buffers start
     /// with `buf_hint`'s room.
+    ///
+    /// `positions`, when given, are the frontier states' positions in
+    /// their level (a distributed worker's share of a level is not one run
+    /// of positions); else they are `first`, `first + 1`, ...
+    #[allow(clippy::too_many_arguments)]
     fn phase1(
         &self,
         shards: &[Shard],
@@ -1917,6 +1964,7 @@ impl<'m> Shared<'m> {
         frontier: &[u64],
         words: &[u64],
         (level, first): (u32, u64),
+        positions: Option<&[u64]>,
         budget: &BatchBudget,
     ) -> Vec<ChunkOut> {
         let model = self.model;
@@ -1976,7 +2024,11 @@ impl<'m> Shared<'m> {
                             state.as_slice()
                         }
                     };
-                    em.begin(id, base + offset as u64);
+                    let pos = match positions {
+                        Some(p) => p[c * chunk + offset],
+                        None => base + offset as u64,
+                    };
+                    em.begin(id, pos);
                     em.properties_at(state);
                     match self.packed {
                         Some(_) => {
@@ -2520,39 +2572,11 @@ impl<'m> Explorer<'m> {
     fn new(model: &'m Model, options: &'m Options) -> Explorer<'m> {
         let start = Instant::now();
         let n_props = model.properties.len();
-        let sym = if options.no_symmetry {
-            None
-        } else {
-            model.reduction()
-        };
-        let (packed, cached) = match options.interpreted {
-            true => (None, None),
-            false => (model.packing(), model.step_cache()),
-        };
-        let (store_words, store_bits) = match packed {
-            Some(p) => (p.words(), p.bits()),
-            None => (model.layout.fixed_words, model.layout.fixed_bits),
-        };
+        let shared = Shared::new(model, options);
+        let (store_words, store_bits, packed) =
+            (shared.store_words, shared.store_bits(), shared.packed);
         Explorer {
-            shared: Shared {
-                model,
-                sym,
-                packed,
-                cached,
-                store_words,
-                n_props,
-                note_idle: (0..n_props).any(|p| options.checks(p) && model.is_liveness(p)),
-                step_checked: (model.properties.iter().enumerate())
-                    .filter(|(p, prop)| options.checks(*p) && is_step_property(prop))
-                    .map(|(p, _)| p)
-                    .collect(),
-                memos: PerThread::default(),
-                buffered: PerThread::default(),
-                pred_caches: PerThread::default(),
-                bufs: Pool::default(),
-                order_slots: Pool::default(),
-                pred_key: pred_key(model, packed),
-            },
+            shared,
             options,
             shards: (0..SHARDS)
                 .map(|_| Shard::new(store_words, store_bits, packed.is_none()))
@@ -2829,6 +2853,7 @@ impl<'m> Explorer<'m> {
                             &frontier.ids[at..at + len],
                             words_of(at, len),
                             (level, at as u64),
+                            None,
                             &budget,
                         );
                         if let Some(reason) = self.cut(&budget, held + store_ahead) {
@@ -2870,7 +2895,7 @@ impl<'m> Explorer<'m> {
                             (&self.shared, &mut self.shards, self.buf_hint);
                         let (stored, outs) = rayon::join(
                             || shared.phase2(&ctx, shards, outs, parents),
-                            || shared.phase1(&[], hint, ids, words, at, &budget),
+                            || shared.phase1(&[], hint, ids, words, at, None, &budget),
                         );
                         let cut = self.cut(&budget, held + store_ahead);
                         let buffers = outs.iter().map(ChunkOut::buffer_bytes).sum();
@@ -3113,7 +3138,6 @@ impl<'m> Explorer<'m> {
     /// states are orbit representatives; the path shown is a real behaviour
     /// through states that are renamings of them, in the spec's own names.
     pub(super) fn concrete_path(&self, id: u64) -> (Trace, Option<crate::model::Perms>) {
-        use crate::model::Symmetry;
         let mut ids = vec![id];
         let mut cur = id;
         loop {
@@ -3127,74 +3151,7 @@ impl<'m> Explorer<'m> {
         }
         ids.reverse();
         let reps: Vec<Vec<u64>> = ids.iter().map(|&i| self.state(i)).collect();
-        let mut steps = Vec::new();
-        let mut scratch = Scratch::default();
-        let Some(sym) = self.shared.sym else {
-            for pair in reps.windows(2) {
-                let chosen = self.first_step_to(&pair[0], &pair[1], &mut scratch);
-                steps.push(chosen.expect("a stored parent generates its child"));
-            }
-            let trace = Trace {
-                states: reps,
-                steps,
-                failed: None,
-                lasso: None,
-                eval_error: None,
-            };
-            return (trace, None);
-        };
-        let mut states = vec![reps[0].clone()];
-        let mut sigma = sym.identity();
-        let mut canon = Vec::new();
-        for pair in reps.windows(2) {
-            // A successor of the stored parent whose representative is the
-            // stored child, and the renaming that makes it so.
-            let mut found = None;
-            self.shared
-                .model
-                .successors(&pair[0], &mut scratch, &mut |_, outcome| {
-                    if found.is_none()
-                        && let Outcome::Next(next) = outcome
-                    {
-                        let pi = self.shared.model.canonical(sym, next, &mut canon);
-                        if canon == pair[1] {
-                            found = Some((next.to_vec(), pi));
-                        }
-                    }
-                });
-            let (next, pi) = found.expect("a stored parent generates its child");
-            let mut concrete = Vec::new();
-            self.shared.model.permute(sym, &next, &sigma, &mut concrete);
-            let from = states.last().expect("starts with the initial state");
-            let chosen = self.first_step_to(from, &concrete, &mut scratch);
-            steps.push(chosen.expect("renamed states have renamed steps"));
-            states.push(concrete);
-            sigma = Symmetry::compose(&sigma, &Symmetry::inverse(&pi));
-        }
-        let trace = Trace {
-            states,
-            steps,
-            failed: None,
-            lasso: None,
-            eval_error: None,
-        };
-        (trace, Some(sigma))
-    }
-
-    /// The first step from `from` that leads to exactly `to`.
-    fn first_step_to(&self, from: &[u64], to: &[u64], scratch: &mut Scratch) -> Option<Step> {
-        let mut chosen = None;
-        self.shared
-            .model
-            .successors(from, scratch, &mut |step, outcome| {
-                if chosen.is_none()
-                    && let Outcome::Next(next) = outcome
-                    && next == to
-                {
-                    chosen = Some(step);
-                }
-            });
-        chosen
+        concrete_path(self.shared.model, self.shared.sym, reps)
     }
 
     /// The liveness verdict of one property: a fair counterexample, if any,
@@ -3300,46 +3257,8 @@ impl<'m> Explorer<'m> {
 
     /// [`Self::trace_of`] but for the evaluation that failed.
     fn step_trace_of(&self, f: &Found) -> Trace {
-        let (mut trace, sigma) = self.concrete_path(f.id);
-        let (Some(sym), Some(sigma)) = (self.shared.sym, sigma) else {
-            match &f.step {
-                None => {}
-                Some((step, StepEnd::To(next))) => {
-                    trace.steps.push(*step);
-                    trace.states.push(next.clone());
-                }
-                Some((step, StepEnd::Failed(e))) => trace.failed = Some((*step, e.clone())),
-            }
-            return trace;
-        };
-        // The last step, renamed like the path.
-        let last = trace.states.last().expect("a path has a state").clone();
-        let mut scratch = Scratch::default();
-        match &f.step {
-            None => {}
-            Some((step, StepEnd::To(next))) => {
-                let mut concrete = Vec::new();
-                self.shared.model.permute(sym, next, &sigma, &mut concrete);
-                let chosen = self.first_step_to(&last, &concrete, &mut scratch);
-                trace.steps.push(chosen.unwrap_or(*step));
-                trace.states.push(concrete);
-            }
-            Some((step, StepEnd::Failed(e))) => {
-                let mut chosen = None;
-                self.shared
-                    .model
-                    .successors(&last, &mut scratch, &mut |s, outcome| {
-                        if chosen.is_none()
-                            && let Outcome::Error(err) = outcome
-                            && err == *e
-                        {
-                            chosen = Some(s);
-                        }
-                    });
-                trace.failed = Some((chosen.unwrap_or(*step), e.clone()));
-            }
-        }
-        trace
+        let path = self.concrete_path(f.id);
+        with_last_step(self.shared.model, self.shared.sym, path, f)
     }
 
     fn finish(mut self, depth: u32, complete: bool) -> Exploration {
@@ -3509,4 +3428,128 @@ impl<'m> Explorer<'m> {
             }),
         }
     }
+}
+
+/// The path through the stored states `reps` (ordinary forms, from an
+/// initial state), as a trace; and, under symmetry, the renaming from the
+/// stored states to the path's last state. Stored states are orbit
+/// representatives; the path shown is a real behaviour through states
+/// that are renamings of them, in the spec's own names.
+pub(crate) fn concrete_path(
+    model: &Model,
+    sym: Option<&crate::model::Symmetry>,
+    reps: Vec<Vec<u64>>,
+) -> (Trace, Option<crate::model::Perms>) {
+    use crate::model::Symmetry;
+    let mut steps = Vec::new();
+    let mut scratch = Scratch::default();
+    let Some(sym) = sym else {
+        for pair in reps.windows(2) {
+            let chosen = first_step_to(model, &pair[0], &pair[1], &mut scratch);
+            steps.push(chosen.expect("a stored parent generates its child"));
+        }
+        let trace = Trace {
+            states: reps,
+            steps,
+            failed: None,
+            lasso: None,
+            eval_error: None,
+        };
+        return (trace, None);
+    };
+    let mut states = vec![reps[0].clone()];
+    let mut sigma = sym.identity();
+    let mut canon = Vec::new();
+    for pair in reps.windows(2) {
+        // A successor of the stored parent whose representative is the
+        // stored child, and the renaming that makes it so.
+        let mut found = None;
+        model.successors(&pair[0], &mut scratch, &mut |_, outcome| {
+            if found.is_none()
+                && let Outcome::Next(next) = outcome
+            {
+                let pi = model.canonical(sym, next, &mut canon);
+                if canon == pair[1] {
+                    found = Some((next.to_vec(), pi));
+                }
+            }
+        });
+        let (next, pi) = found.expect("a stored parent generates its child");
+        let mut concrete = Vec::new();
+        model.permute(sym, &next, &sigma, &mut concrete);
+        let from = states.last().expect("starts with the initial state");
+        let chosen = first_step_to(model, from, &concrete, &mut scratch);
+        steps.push(chosen.expect("renamed states have renamed steps"));
+        states.push(concrete);
+        sigma = Symmetry::compose(&sigma, &Symmetry::inverse(&pi));
+    }
+    let trace = Trace {
+        states,
+        steps,
+        failed: None,
+        lasso: None,
+        eval_error: None,
+    };
+    (trace, Some(sigma))
+}
+
+/// The trace of finding `f` from the path to its state
+/// ([`concrete_path`]): with the finding's step, renamed like the path.
+pub(crate) fn with_last_step(
+    model: &Model,
+    sym: Option<&crate::model::Symmetry>,
+    (mut trace, sigma): (Trace, Option<crate::model::Perms>),
+    f: &Found,
+) -> Trace {
+    let (Some(sym), Some(sigma)) = (sym, sigma) else {
+        match &f.step {
+            None => {}
+            Some((step, StepEnd::To(next))) => {
+                trace.steps.push(*step);
+                trace.states.push(next.clone());
+            }
+            Some((step, StepEnd::Failed(e))) => trace.failed = Some((*step, e.clone())),
+        }
+        return trace;
+    };
+    // The last step, renamed like the path.
+    let last = trace.states.last().expect("a path has a state").clone();
+    let mut scratch = Scratch::default();
+    match &f.step {
+        None => {}
+        Some((step, StepEnd::To(next))) => {
+            let mut concrete = Vec::new();
+            model.permute(sym, next, &sigma, &mut concrete);
+            let chosen = first_step_to(model, &last, &concrete, &mut scratch);
+            trace.steps.push(chosen.unwrap_or(*step));
+            trace.states.push(concrete);
+        }
+        Some((step, StepEnd::Failed(e))) => {
+            let mut chosen = None;
+            model.successors(&last, &mut scratch, &mut |s, outcome| {
+                if chosen.is_none()
+                    && let Outcome::Error(err) = outcome
+                    && err == *e
+                {
+                    chosen = Some(s);
+                }
+            });
+            trace.failed = Some((chosen.unwrap_or(*step), e.clone()));
+        }
+    }
+    trace
+}
+
+/// The first step from `from` that leads to exactly `to`.
+fn first_step_to(model: &Model, from: &[u64], to: &[u64], scratch: &mut Scratch) -> Option<Step> {
+    let mut chosen = None;
+    model.successors(from, scratch, &mut |step, outcome| {
+        if chosen.is_none()
+            && let Outcome::Next(next) = outcome
+            && next == to
+        {
+            chosen = Some(step);
+        }
+    });
+    chosen
 }

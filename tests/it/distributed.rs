@@ -1,7 +1,7 @@
 //! `dsmc check --processes N`: the distributed search on loopback gives
 //! the single-process JSON (apart from times and memory) at 1, 2 and 3
-//! processes, liveness verdicts and lassos included; what it cannot do yet
-//! is refused with a diagnostic; and a process that dies (process 0 or
+//! processes, liveness verdicts and lassos, symmetry reduction and
+//! coverage included; and a process that dies (process 0 or
 //! another) stops the others with exit 3, never a hang.
 
 use std::process::{Command, Output};
@@ -120,20 +120,40 @@ fn a_deadlock_and_a_failed_step_are_the_same_across_processes() {
 }
 
 #[test]
-fn symmetry_is_refused_with_what_to_do_instead() {
-    let args = [
-        "check",
-        "specs/ping_pong.ds",
-        "--property",
-        "one_ping_at_a_time",
-        "--processes",
-        "2",
-    ];
-    let output = dsmc(&args, &[]);
-    assert_eq!(output.status.code(), Some(2));
-    let text = printed(&output);
-    assert!(text.contains("dsmc::distributed::symmetry"), "{text}");
-    assert!(text.contains("--no-symmetry"), "{text}");
+fn symmetry_reduction_is_the_same_across_processes() {
+    // Each state is owned by the owner of its representative: the counts
+    // are the reduced ones, and the traces real runs in the spec's names.
+    let report = same_everywhere(&["tests/explore/symmetry_2pc.ds", "-D", "N=5"]);
+    assert_eq!(report["states"], 314);
+    assert_eq!(
+        report["symmetry"].as_array().map(Vec::len),
+        Some(1),
+        "{report}"
+    );
+    let report = same_everywhere(&["tests/explore/symmetry_trace.ds", "-D", "N=4"]);
+    assert_eq!(report["states"], 301);
+    assert_eq!(report["properties"][0]["verdict"], "violated");
+    same_everywhere(&["tests/explore/init_symmetric.ds"]);
+    same_everywhere(&["specs/ping_pong.ds", "--property", "one_ping_at_a_time"]);
+    // Liveness over the representatives, lassos included.
+    same_everywhere(&["tests/explore/live_symmetric_weak.ds"]);
+    same_everywhere(&["tests/explore/live_symmetric_strong.ds"]);
+}
+
+#[test]
+fn coverage_is_the_same_across_processes() {
+    // Actions never enabled, handlers never run, messages never sent or
+    // delivered: the workers' coverage, merged, is the single process's.
+    for spec in [
+        "tests/explore/coverage.ds",
+        "tests/explore/coverage_messages.ds",
+    ] {
+        let report = same_everywhere(&[spec]);
+        assert!(
+            report.to_string().contains("dsmc::coverage::never_enabled"),
+            "{report}"
+        );
+    }
 }
 
 #[test]
