@@ -524,7 +524,9 @@ pub(crate) fn state_eval(
     Ok(match prop {
         CompiledProperty::Reachable(pred) => t(pred)?,
         CompiledProperty::Invariant(pred) => !t(pred)?,
-        CompiledProperty::Stable(pred) | CompiledProperty::Transient(pred) => {
+        CompiledProperty::Stable(pred)
+        | CompiledProperty::Transient(pred)
+        | CompiledProperty::Persistent(pred) => {
             t(pred)?;
             false
         }
@@ -3258,6 +3260,7 @@ impl<'m> Explorer<'m> {
                         start: &start,
                         stay: &not_q,
                         measure: None,
+                        accept: None,
                     },
                 )
             }
@@ -3269,6 +3272,23 @@ impl<'m> Explorer<'m> {
                         start: &p,
                         stay: &p,
                         measure: None,
+                        accept: None,
+                    },
+                )
+            }
+            CompiledProperty::Persistent(_) => {
+                // A fair run that visits `¬P` for ever or stops at `¬P`:
+                // from a `¬P` state, anywhere, to a fair component that
+                // holds a `¬P` state (or a final `¬P` state).
+                let not_p = not(columns.next().expect("p")?.truth());
+                let anywhere = vec![true; not_p.len()];
+                self.fair_counterexample(
+                    dense,
+                    &liveness::Query {
+                        start: &not_p,
+                        stay: &anywhere,
+                        measure: None,
+                        accept: Some(&not_p),
                     },
                 )
             }
@@ -3284,6 +3304,7 @@ impl<'m> Explorer<'m> {
                         start: &active,
                         stay: &active,
                         measure: Some(&values),
+                        accept: None,
                     },
                 )
             }
