@@ -111,13 +111,7 @@ pub fn outline(source: &str, spec: &ast::Spec, lines: &LineIndex<'_>) -> Vec<Doc
                         ),
                         NodeItem::Action(a) => {
                             let fairness = format!("{}action", a.fairness_words());
-                            symbol(
-                                &a.name,
-                                a.span,
-                                SymbolKind::METHOD,
-                                Some(fairness.into()),
-                                None,
-                            )
+                            symbol(&a.name, a.span, SymbolKind::METHOD, Some(fairness), None)
                         }
                         NodeItem::Handler(h) => {
                             let name = ast::Ident {
