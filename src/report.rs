@@ -170,12 +170,14 @@ fn fairness_line(model: &Model) -> Option<String> {
     let mut strong = Vec::new();
     for node in &spec.nodes {
         for a in &node.actions {
+            // `any K.a`: one obligation for all of `a`'s parameter choices.
+            let any = if a.family { "any " } else { "" };
             match a.fairness {
                 crate::syntax::ast::Fairness::Weak => {
-                    weak.push(format!("{}.{}", node.name, a.name))
+                    weak.push(format!("{any}{}.{}", node.name, a.name))
                 }
                 crate::syntax::ast::Fairness::Strong => {
-                    strong.push(format!("{}.{}", node.name, a.name))
+                    strong.push(format!("{any}{}.{}", node.name, a.name))
                 }
                 crate::syntax::ast::Fairness::Unfair => {}
             }
@@ -220,6 +222,16 @@ pub fn violation_label(kind: &crate::typed::PropertyKind, trace: Option<&Trace>)
     match (kind, trace) {
         (crate::typed::PropertyKind::Reachable(_), _) => {
             "no reachable state satisfies this".to_string()
+        }
+        (crate::typed::PropertyKind::Persistent(_), Some(t)) if t.lasso.is_some_and(|l| l.stutter) => {
+            format!(
+                "a fair behaviour stops after {} where this is false",
+                steps(t)
+            )
+        }
+        (crate::typed::PropertyKind::Persistent(_), Some(t)) if t.lasso.is_some() => {
+            "a fair behaviour loops for ever through a state where this is false (where the loop starts)"
+                .to_string()
         }
         (_, Some(t)) if t.lasso.is_some_and(|l| l.stutter) => format!(
             "a fair behaviour stops after {} and never satisfies it",

@@ -292,6 +292,9 @@ pub struct HandlerDef {
 pub struct ActionDef {
     pub name: String,
     pub fairness: Fairness,
+    /// `fair any action`: one fairness obligation for the whole family of
+    /// parameter choices of an instance ([`crate::model::TaskKey`]).
+    pub family: bool,
     /// Parameters: the first locals of the body.
     pub params: Vec<LocalId>,
     pub guard: Option<Expr>,

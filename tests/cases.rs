@@ -62,6 +62,7 @@ const HEADER_KEYS: &[&str] = &[
     "trace-steps",
     "lower-error",
     "coverage",
+    "json",
     "covers",
     "tlc",
     "source",
@@ -466,6 +467,8 @@ fn find_in(root: &Path, dir: &str) -> std::io::Result<Vec<PathBuf>> {
 ///                            deadlock's, unless a property is so named)
 /// // lower-error: CODE       the spec cannot be compiled, with this error
 /// // coverage: CODE, ...     the coverage warnings (none when absent)
+/// // json: snapshot          also pin the JSON report (times and memory
+///                            taken out)
 /// ```
 ///
 /// Every property not named must come out as the spec expects (holds, or
@@ -513,6 +516,24 @@ fn explore_case(root: &Path, case: &Path) -> Result<(), Failed> {
     let refused = json_schema::report_problems(&report);
     if !refused.is_empty() {
         return Err(format!("docs/schema refuses the JSON report: {refused:#?}\n{report}").into());
+    }
+    if want.get("json").is_some_and(|v| v == "snapshot") {
+        let mut pinned = report.clone();
+        for noisy in [
+            "elapsed_s",
+            "liveness_s",
+            "memory_bytes",
+            "peak_resident_bytes",
+        ] {
+            pinned.as_object_mut().map(|o| o.remove(noisy));
+        }
+        let text = serde_json::to_string_pretty(&pinned).map_err(|e| e.to_string())?;
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(root.join(SNAPSHOT_DIR));
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        settings.set_input_file(root.join(case));
+        settings.bind(|| insta::assert_snapshot!(format!("json__{}", snapshot_name(case)), text));
     }
     let Checked::Explored {
         model,
@@ -817,6 +838,15 @@ fn confirm_lasso(
     let (p, q, negate_q) = match prop {
         CompiledProperty::LeadsTo(p, q) | CompiledProperty::Ensures(p, q) => (p, q, false),
         CompiledProperty::Transient(p) => (p, p, true),
+        CompiledProperty::Persistent(p) => {
+            // The loop (or the state the behaviour stops at) breaks P, at
+            // the state where the loop starts.
+            let mut locals = Vec::new();
+            return match p.eval(model, &trace.states[lasso.start], &mut locals) {
+                Ok(0) => Ok(()),
+                _ => Err("the loop does not start at a state where P is false".into()),
+            };
+        }
         _ => return Ok(()),
     };
     let mut locals = Vec::new();
@@ -851,7 +881,7 @@ fn evaluation_fails(
             };
             return p.eval_step(model, before, after, &mut Vec::new()).is_err();
         }
-        Invariant(p) | Stable(p) | Reachable(p) | Transient(p) => vec![p],
+        Invariant(p) | Stable(p) | Reachable(p) | Transient(p) | Persistent(p) => vec![p],
         Next(a, b) | Unless(a, b) | LeadsTo(a, b) | Ensures(a, b) => vec![a, b],
         Variant {
             measure,

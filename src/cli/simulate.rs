@@ -100,9 +100,12 @@ pub fn run(args: &SimulateArgs) -> Status {
                     ("--  ", "not reached in these runs".to_string())
                 }
             }
-            (CompiledProperty::LeadsTo(..) | CompiledProperty::Transient(_), _) => {
-                ("--  ", "unchecked (liveness needs dsmc check)".to_string())
-            }
+            (
+                CompiledProperty::LeadsTo(..)
+                | CompiledProperty::Transient(_)
+                | CompiledProperty::Persistent(_),
+                _,
+            ) => ("--  ", "unchecked (liveness needs dsmc check)".to_string()),
             (_, Some((run, trace))) => {
                 traces.push_str(&format!(
                     "\ncounterexample for `{}`, found in {}:\n{}",

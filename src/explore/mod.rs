@@ -525,7 +525,9 @@ pub(crate) fn state_eval(
     Ok(match prop {
         CompiledProperty::Reachable(pred) => t(pred)?,
         CompiledProperty::Invariant(pred) => !t(pred)?,
-        CompiledProperty::Stable(pred) | CompiledProperty::Transient(pred) => {
+        CompiledProperty::Stable(pred)
+        | CompiledProperty::Transient(pred)
+        | CompiledProperty::Persistent(pred) => {
             t(pred)?;
             false
         }
@@ -3216,6 +3218,7 @@ impl<'m> Explorer<'m> {
                         start: &start,
                         stay: &not_q,
                         measure: None,
+                        accept: None,
                     },
                 )
             }
@@ -3227,6 +3230,23 @@ impl<'m> Explorer<'m> {
                         start: &p,
                         stay: &p,
                         measure: None,
+                        accept: None,
+                    },
+                )
+            }
+            CompiledProperty::Persistent(_) => {
+                // A fair run that visits `¬P` for ever or stops at `¬P`:
+                // from a `¬P` state, anywhere, to a fair component that
+                // holds a `¬P` state (or a final `¬P` state).
+                let not_p = not(columns.next().expect("p")?.truth());
+                let anywhere = vec![true; not_p.len()];
+                self.fair_counterexample(
+                    dense,
+                    &liveness::Query {
+                        start: &not_p,
+                        stay: &anywhere,
+                        measure: None,
+                        accept: Some(&not_p),
                     },
                 )
             }
@@ -3242,6 +3262,7 @@ impl<'m> Explorer<'m> {
                         start: &active,
                         stay: &active,
                         measure: Some(&values),
+                        accept: None,
                     },
                 )
             }

@@ -569,6 +569,7 @@ fn write_property_head(out: &mut String, decl: &PropertyDecl) {
         PropertyKind::Stable(_) => "stable",
         PropertyKind::Reachable(_) => "reachable",
         PropertyKind::Transient(_) => "transient",
+        PropertyKind::Persistent(_) => "persistent",
         PropertyKind::Variant { .. } => "variant",
         PropertyKind::Step(_) => "step",
         PropertyKind::Next(..)
@@ -602,6 +603,7 @@ fn write_property(out: &mut String, decl: &PropertyDecl) {
         | PropertyKind::Stable(p)
         | PropertyKind::Reachable(p)
         | PropertyKind::Transient(p)
+        | PropertyKind::Persistent(p)
         | PropertyKind::Step(p) => write_expr(out, p),
         PropertyKind::Next(p, q) => write_temporal(out, p, "next", q),
         PropertyKind::Unless(p, q) => write_temporal(out, p, "unless", q),
@@ -950,6 +952,7 @@ pub(super) fn wrapped_item(item: &Item) -> Option<String> {
                 | PropertyKind::Stable(p)
                 | PropertyKind::Reachable(p)
                 | PropertyKind::Transient(p)
+                | PropertyKind::Persistent(p)
                 | PropertyKind::Step(p) => Some(p),
                 _ => None,
             };
@@ -1004,13 +1007,10 @@ pub(super) fn wrapped_guard(guard: &Expr, indent: usize) -> String {
     out
 }
 
-/// `[fair | strong fair] action NAME(p: T)`: the header without its guard.
+/// `[fair | strong fair] [any] action NAME(p: T)`: the header without its
+/// guard.
 pub(super) fn action_head(action: &ActionDecl) -> String {
-    let mut out = String::from(match action.fairness {
-        Fairness::Unfair => "",
-        Fairness::Weak => "fair ",
-        Fairness::Strong => "strong fair ",
-    });
+    let mut out = String::from(action.fairness_words());
     out.push_str("action ");
     out.push_str(&action.name.name);
     if let Some(params) = &action.params {

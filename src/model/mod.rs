@@ -262,6 +262,9 @@ pub enum CompiledProperty {
     LeadsTo(Pred, Pred),
     /// `transient P`: checked as `P ~> !P`.
     Transient(Pred),
+    /// `persistent P`: no fair run visits a `!P` state infinitely often
+    /// (nor stops at one).
+    Persistent(Pred),
     /// `P ensures Q`: `P unless Q` on every step, and `P ~> Q`.
     Ensures(Pred, Pred),
     /// `variant E while P until Q`.
@@ -350,6 +353,7 @@ impl Model {
                 p,
                 CompiledProperty::LeadsTo(..)
                     | CompiledProperty::Transient(_)
+                    | CompiledProperty::Persistent(_)
                     | CompiledProperty::Ensures(..)
                     | CompiledProperty::Variant { .. }
             )
@@ -536,6 +540,7 @@ fn lower_with(spec: TypedSpec, memo: bool) -> Result<Model, Vec<LowerError>> {
                 P::Unless(a, b) => CompiledProperty::Unless(pred(a), pred(b)),
                 P::LeadsTo(a, b) => CompiledProperty::LeadsTo(pred(a), pred(b)),
                 P::Transient(e) => CompiledProperty::Transient(pred(e)),
+                P::Persistent(e) => CompiledProperty::Persistent(pred(e)),
                 P::Step(e) => CompiledProperty::Step(pred(e)),
                 P::Ensures(a, b) => CompiledProperty::Ensures(pred(a), pred(b)),
                 P::Variant {

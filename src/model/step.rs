@@ -55,8 +55,13 @@ pub enum StepKind {
     Forge { global: u32, fault: u32, code: u64 },
 }
 
+/// The binding of the task of a `fair any action`: one obligation for
+/// every choice of its parameters (no binding is this large).
+pub const FAMILY: u32 = u32::MAX;
+
 /// A fairness obligation: the steps of one fair action instance (with one
-/// parameter binding), or the delivery of one message.
+/// parameter binding, or with any for `fair any action`), or the delivery
+/// of one message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Task {
     /// Which steps the obligation is about.
@@ -70,7 +75,7 @@ pub struct Task {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum TaskKey {
     /// Instance `global` runs action `action` with parameter combination
-    /// `binding`.
+    /// `binding`, or with any ([`FAMILY`], for `fair any action`).
     Action {
         global: u32,
         action: u32,
@@ -716,7 +721,8 @@ impl Model {
                 binding,
             } => {
                 let (k, _) = self.layout.instances[global as usize];
-                let strong = match self.spec.nodes[k].actions[action as usize].fairness {
+                let def = &self.spec.nodes[k].actions[action as usize];
+                let strong = match def.fairness {
                     crate::syntax::ast::Fairness::Unfair => return None,
                     crate::syntax::ast::Fairness::Weak => false,
                     crate::syntax::ast::Fairness::Strong => true,
@@ -725,7 +731,7 @@ impl Model {
                     key: TaskKey::Action {
                         global,
                         action,
-                        binding,
+                        binding: if def.family { FAMILY } else { binding },
                     },
                     strong,
                 })

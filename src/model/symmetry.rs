@@ -564,17 +564,18 @@ impl Model {
             } => {
                 let (k, _) = self.layout.instances[global as usize];
                 let remaps = &sym.params[k][action as usize];
-                let binding = if remaps.iter().all(Option::is_none) {
-                    binding
-                } else {
-                    let mut values = self.binding_values(k, action as usize, binding);
-                    for (v, remap) in values.iter_mut().zip(remaps) {
-                        if let Some(r) = remap {
-                            *v = r.apply(*v as u64, perms) as i64;
+                let binding =
+                    if binding == super::step::FAMILY || remaps.iter().all(Option::is_none) {
+                        binding
+                    } else {
+                        let mut values = self.binding_values(k, action as usize, binding);
+                        for (v, remap) in values.iter_mut().zip(remaps) {
+                            if let Some(r) = remap {
+                                *v = r.apply(*v as u64, perms) as i64;
+                            }
                         }
-                    }
-                    self.binding_of(k, action as usize, &values)
-                };
+                        self.binding_of(k, action as usize, &values)
+                    };
                 TaskKey::Action {
                     global: sym.global_new(global, perms),
                     action,

@@ -355,16 +355,35 @@ pub enum Fairness {
     Strong,
 }
 
-/// `[fair | strong fair] action NAME(p: T) when GUARD { ... }`
+/// `[fair | strong fair] [any] action NAME(p: T) when GUARD { ... }`
 #[derive(Clone, Debug, PartialEq)]
 pub struct ActionDecl {
     pub fairness: Fairness,
+    /// `any`: the fairness is of the action family, one obligation for
+    /// all choices of the parameters (TLA+'s `WF_v(\E p: A(p))`), not one
+    /// per choice; where the word is.
+    pub family: Option<Span>,
     pub name: Ident,
     /// `None` when written without parentheses.
     pub params: Option<Vec<Field>>,
     pub guard: Option<Expr>,
     pub body: Block,
     pub span: Span,
+}
+
+impl ActionDecl {
+    /// The words before `action`, as written in canonical form: `fair `,
+    /// `strong fair any `, or nothing.
+    pub fn fairness_words(&self) -> &'static str {
+        match (self.fairness, self.family.is_some()) {
+            (Fairness::Unfair, false) => "",
+            (Fairness::Unfair, true) => "any ",
+            (Fairness::Weak, false) => "fair ",
+            (Fairness::Weak, true) => "fair any ",
+            (Fairness::Strong, false) => "strong fair ",
+            (Fairness::Strong, true) => "strong fair any ",
+        }
+    }
 }
 
 /// `{ stmt ... }`
@@ -480,6 +499,9 @@ pub enum PropertyKind<E = Expr> {
     Reachable(E),
     /// `transient n: P`
     Transient(E),
+    /// `persistent n: P`: in every fair run P eventually holds for ever
+    /// (TLA+'s `<>[]P`).
+    Persistent(E),
     /// `property n: P next Q`
     Next(E, E),
     /// `property n: P unless Q`
@@ -503,11 +525,12 @@ pub enum PropertyKind<E = Expr> {
 /// schema (src/report/json.rs). Keep it in step with `describe`: the
 /// schema test validates every report the tests produce, and each form has
 /// a case.
-pub const PROPERTY_KIND_WORDS: [&str; 10] = [
+pub const PROPERTY_KIND_WORDS: [&str; 11] = [
     "invariant",
     "stable",
     "reachable",
     "transient",
+    "persistent",
     "next",
     "unless",
     "leads-to",
@@ -524,6 +547,7 @@ impl<E> PropertyKind<E> {
             PropertyKind::Stable(_) => "stable",
             PropertyKind::Reachable(_) => "reachable",
             PropertyKind::Transient(_) => "transient",
+            PropertyKind::Persistent(_) => "persistent",
             PropertyKind::Next(..) => "next",
             PropertyKind::Unless(..) => "unless",
             PropertyKind::LeadsTo(..) => "leads-to",
@@ -545,6 +569,7 @@ impl<E> PropertyKind<E> {
             P::Stable(e) => P::Stable(f(e)),
             P::Reachable(e) => P::Reachable(f(e)),
             P::Transient(e) => P::Transient(f(e)),
+            P::Persistent(e) => P::Persistent(f(e)),
             P::Step(e) => P::Step(f(e)),
             P::Next(a, b) => P::Next(f(a), f(b)),
             P::Unless(a, b) => P::Unless(f(a), f(b)),
@@ -566,9 +591,12 @@ impl<E> PropertyKind<E> {
     pub fn exprs(&self) -> Vec<&E> {
         use PropertyKind as P;
         match self {
-            P::Invariant(e) | P::Stable(e) | P::Reachable(e) | P::Transient(e) | P::Step(e) => {
-                vec![e]
-            }
+            P::Invariant(e)
+            | P::Stable(e)
+            | P::Reachable(e)
+            | P::Transient(e)
+            | P::Persistent(e)
+            | P::Step(e) => vec![e],
             P::Next(a, b) | P::Unless(a, b) | P::LeadsTo(a, b) | P::Ensures(a, b) => vec![a, b],
             P::Variant {
                 measure,
@@ -584,6 +612,7 @@ impl<E> PropertyKind<E> {
         matches!(
             self,
             PropertyKind::Transient(_)
+                | PropertyKind::Persistent(_)
                 | PropertyKind::LeadsTo(..)
                 | PropertyKind::Ensures(..)
                 | PropertyKind::Variant { .. }

@@ -382,6 +382,7 @@ const DECLARATION_KEYWORDS: &[&str] = &[
     "stable",
     "reachable",
     "transient",
+    "persistent",
     "variant",
     "property",
     "allow",
@@ -541,7 +542,8 @@ fn hint(expected: &[String], found: &str, before: &str) -> Option<String> {
     if found_a_word && expected.contains(&"a declaration") {
         return Some(
             "a declaration starts with `const`, `type`, `network`, `message`, `node`, `faults`, \
-             a property (`invariant`, `stable`, `reachable`, `transient`, `property`, `variant`), \
+             a property (`invariant`, `stable`, `reachable`, `transient`, `persistent`, `property`, \
+             `variant`), \
              `allow deadlock`, `done when`, `bound` or `expect violation`"
                 .into(),
         );
@@ -584,6 +586,9 @@ fn declaration_shape(keyword: &str) -> Option<&'static str> {
         "stable" => "`stable name: predicate`",
         "reachable" => "`reachable name: predicate`",
         "transient" => "`transient name: predicate`",
+        "persistent" => {
+            "`persistent name: predicate` (at top level) or `persistent var x: T = v` (in a node)"
+        }
         "property" => "`property name: P ~> Q` (or `next`, `unless`, `ensures` for `~>`)",
         "variant" => "`variant name: E while P until Q`",
         "step" => "`step name: E`, with `old(e)` for e before the step",

@@ -229,6 +229,7 @@ fn starts_item(word: &[u8]) -> bool {
             | b"stable"
             | b"reachable"
             | b"transient"
+            | b"persistent"
             | b"variant"
             | b"property"
             | b"node"
@@ -576,6 +577,7 @@ fn handler(pair: Pair<Rule>) -> HandlerDecl {
 fn action(pair: Pair<Rule>) -> ActionDecl {
     let sp = span(&pair);
     let mut fairness = Fairness::Unfair;
+    let mut family = None;
     let mut name = None;
     let mut params = None;
     let mut guard = None;
@@ -588,6 +590,7 @@ fn action(pair: Pair<Rule>) -> ActionDecl {
                     _ => Fairness::Weak,
                 }
             }
+            Rule::fair_family => family = Some(span(&p)),
             Rule::ident => name = Some(ident(p)),
             Rule::param_list => params = Some(p.into_inner().map(field).collect()),
             Rule::guard => guard = Some(expr(p.into_inner().nth(1).unwrap())),
@@ -597,6 +600,7 @@ fn action(pair: Pair<Rule>) -> ActionDecl {
     }
     ActionDecl {
         fairness,
+        family,
         name: name.expect("grammar: action name"),
         params,
         guard,
@@ -723,6 +727,7 @@ fn property(pair: Pair<Rule>) -> PropertyDecl {
         Rule::stable_prop => PropertyKind::Stable(expr(it.next().unwrap())),
         Rule::reachable_prop => PropertyKind::Reachable(expr(it.next().unwrap())),
         Rule::transient_prop => PropertyKind::Transient(expr(it.next().unwrap())),
+        Rule::persistent_prop => PropertyKind::Persistent(expr(it.next().unwrap())),
         Rule::step_prop => PropertyKind::Step(expr(it.next().unwrap())),
         Rule::variant_prop => {
             let measure = expr(it.next().unwrap());

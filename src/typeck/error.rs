@@ -66,6 +66,8 @@ pub enum TypeError {
     ConstantProperty { name: String, span: Span },
     /// `old(e)` outside a `step` property.
     OldOutsideStep { span: Span },
+    /// `any action`: a family fairness with no fairness to share.
+    FamilyWithoutFairness { action: String, span: Span },
     /// A quantified property's parameter over something that is not a
     /// listable type (`found`: the type, when it has one).
     PropertyParamDomain {
@@ -285,6 +287,15 @@ impl TypeError {
             )
             .primary(*span, "this never changes")
             .help("refer to node variables, e.g. `TM.phase` or `forall r in RM: r.state == ...`"),
+            TypeError::FamilyWithoutFairness { action, span } => Diagnostic::error(
+                "dsmc::typeck::family_without_fairness",
+                format!("`any` on action `{action}`, which is not fair"),
+            )
+            .primary(*span, "`any` shares a fairness obligation, and there is none")
+            .help(
+                "write `fair any action` (weak) or `strong fair any action` for one \
+                 obligation over all parameter choices, or drop `any`",
+            ),
             TypeError::OldOutsideStep { span } => Diagnostic::error(
                 "dsmc::typeck::old_outside_step",
                 "`old(..)` is only meaningful in a `step` property",
@@ -580,6 +591,8 @@ pub enum Lint {
     UnusedMessage { name: String, span: Span },
     /// A handler for a message no node sends.
     UnsentMessage { name: String, span: Span },
+    /// `fair any action` without parameters: the same as `fair action`.
+    FamilyWithoutParameters { action: String, span: Span },
 }
 
 impl Lint {
@@ -603,6 +616,15 @@ impl Lint {
                 format!("no node sends `{name}`, so this handler never runs"),
             )
             .primary(*span, "handler for a message nobody sends"),
+            Lint::FamilyWithoutParameters { action, span } => Diagnostic::warning(
+                "dsmc::lint::family_without_parameters",
+                format!("`any` on action `{action}`, which has no parameters"),
+            )
+            .primary(
+                *span,
+                "a family of one: this is plain per-instance fairness",
+            )
+            .help("drop `any`, or give the action the parameters it ranges over"),
         }
     }
 }

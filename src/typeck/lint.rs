@@ -31,6 +31,20 @@ impl Checker<'_, '_> {
                 });
             }
         }
+        for node in &self.r.nodes {
+            for a in &node.decl.items {
+                if let crate::syntax::ast::NodeItem::Action(a) = a
+                    && let Some(span) = a.family
+                    && a.fairness != crate::syntax::ast::Fairness::Unfair
+                    && a.params.as_ref().is_none_or(Vec::is_empty)
+                {
+                    out.push(Lint::FamilyWithoutParameters {
+                        action: a.name.name.clone(),
+                        span,
+                    });
+                }
+            }
+        }
         for (name, span) in &self.unsent_handlers {
             out.push(Lint::UnsentMessage {
                 name: name.clone(),

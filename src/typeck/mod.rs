@@ -520,9 +520,18 @@ impl<'r, 'a> Checker<'r, 'a> {
             .as_ref()
             .map(|g| self.check(&mut cx, g, &Type::Bool, None));
         let stmts = self.block(&mut cx, &a.decl.body);
+        if let Some(span) = a.decl.family
+            && a.decl.fairness == ast::Fairness::Unfair
+        {
+            self.errors.push(TypeError::FamilyWithoutFairness {
+                action: a.decl.name.name.clone(),
+                span,
+            });
+        }
         ActionDef {
             name: a.decl.name.name.clone(),
             fairness: a.decl.fairness,
+            family: a.decl.family.is_some() && a.decl.fairness != ast::Fairness::Unfair,
             params,
             guard,
             body: Body {
@@ -814,6 +823,7 @@ impl<'r, 'a> Checker<'r, 'a> {
             P::Stable(e) => PropertyKind::Stable(boolean(self, cx, e)),
             P::Reachable(e) => PropertyKind::Reachable(boolean(self, cx, e)),
             P::Transient(e) => PropertyKind::Transient(boolean(self, cx, e)),
+            P::Persistent(e) => PropertyKind::Persistent(boolean(self, cx, e)),
             P::Step(e) => PropertyKind::Step(boolean(self, cx, e)),
             P::Next(a, b) => PropertyKind::Next(boolean(self, cx, a), boolean(self, cx, b)),
             P::Unless(a, b) => PropertyKind::Unless(boolean(self, cx, a), boolean(self, cx, b)),

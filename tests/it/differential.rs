@@ -515,7 +515,7 @@ fn each_symmetric_state(
 /// tests/cases.rs).
 #[test]
 fn symmetry_keeps_every_liveness_verdict() {
-    let liveness = ["~>", "transient", "ensures", "variant"];
+    let liveness = ["~>", "transient", "persistent ", "ensures", "variant"];
     let mut checked = 0;
     for (path, model) in models(|source| {
         source.contains("symmetric node") && liveness.iter().any(|l| source.contains(l))
@@ -556,7 +556,7 @@ fn symmetry_keeps_every_liveness_verdict() {
 /// verdicts and the same lassos, on every spec with a liveness property.
 #[test]
 fn kept_and_recomputed_liveness_edges_agree() {
-    let liveness = ["~>", "transient", "ensures", "variant"];
+    let liveness = ["~>", "transient", "persistent ", "ensures", "variant"];
     let mut checked = 0;
     for (path, model) in
         models(|source| !common::is_heavy(source) && liveness.iter().any(|l| source.contains(l)))

@@ -209,6 +209,7 @@ symmetric node RM[N] {
     broadcast RM Marker
   }
   strong fair action finish() { phase = finished }
+  fair any action pick(b: Ballot) when phase == init { term = b }
 }
 
 node Acceptor {
@@ -227,6 +228,7 @@ invariant consistent: !(exists a, b in RM: a.phase == init && b.phase == finishe
 stable monotone: forall r in RM: r.term >= 0
 reachable finishes: exists r in RM: r.phase == finished
 transient running: Acceptor.count > 0
+persistent settles: Acceptor.count == N
 property steps: Acceptor.count == 0 next Acceptor.count <= 1
 property holds: true unless false
 property decides: true ~> forall r in RM: r.phase in { running, finished }

@@ -47,17 +47,37 @@ impl Graph {
         inside: &[bool],
         keep: &dyn Fn(usize, &Edge) -> bool,
     ) -> Option<Vec<usize>> {
+        self.fair_component_through(inside, keep, &|_| true)
+    }
+
+    /// [`Graph::fair_component`] for a component that holds a state
+    /// `through` accepts (checked again on every part a refinement leaves).
+    pub fn fair_component_through(
+        &self,
+        inside: &[bool],
+        keep: &dyn Fn(usize, &Edge) -> bool,
+        through: &dyn Fn(usize) -> bool,
+    ) -> Option<Vec<usize>> {
         let nodes: Vec<usize> = (0..inside.len()).filter(|&s| inside[s]).collect();
         for comp in self.sccs(&nodes, inside, keep) {
-            if let Some(c) = self.fair_in(comp, keep) {
+            if let Some(c) = self.fair_in(comp, keep, through) {
                 return Some(c);
             }
         }
         None
     }
 
-    /// A fair sub-component of the strongly connected `comp`, if any.
-    fn fair_in(&self, comp: Vec<usize>, keep: &dyn Fn(usize, &Edge) -> bool) -> Option<Vec<usize>> {
+    /// A fair sub-component of the strongly connected `comp` that holds a
+    /// state `through` accepts, if any.
+    fn fair_in(
+        &self,
+        comp: Vec<usize>,
+        keep: &dyn Fn(usize, &Edge) -> bool,
+        through: &dyn Fn(usize) -> bool,
+    ) -> Option<Vec<usize>> {
+        if !comp.iter().any(|&s| through(s)) {
+            return None;
+        }
         let mut inside = vec![false; self.edges.len()];
         for &s in &comp {
             inside[s] = true;
@@ -99,7 +119,7 @@ impl Graph {
             inside[s] = true;
         }
         for sub in self.sccs(&rest, &inside, keep) {
-            if let Some(c) = self.fair_in(sub, keep) {
+            if let Some(c) = self.fair_in(sub, keep, through) {
                 return Some(c);
             }
         }

@@ -145,7 +145,8 @@ fn atoms(kind: &PropertyKind) -> Vec<&Expr> {
         PropertyKind::Invariant(p)
         | PropertyKind::Stable(p)
         | PropertyKind::Reachable(p)
-        | PropertyKind::Transient(p) => vec![p],
+        | PropertyKind::Transient(p)
+        | PropertyKind::Persistent(p) => vec![p],
         // Read on steps only ([`step_fails`]).
         PropertyKind::Step(_) => vec![],
         PropertyKind::Next(p, q)
@@ -513,6 +514,14 @@ fn fair_violation(x: &mut Search, g: &Graph, p: usize) -> bool {
             let inside: Vec<bool> = (0..n).map(|s| x.b(s, p, 0) == Some(true)).collect();
             g.fair_component(&inside, &|_, _| true).is_some()
         }
+        PropertyKind::Persistent(_) => {
+            // A fair set of states (a cycle, or a state where the run may
+            // stop) that holds a state where P is false.
+            let not_p: Vec<bool> = (0..n).map(|s| x.b(s, p, 0) == Some(false)).collect();
+            let everywhere = vec![true; n];
+            g.fair_component_through(&everywhere, &|_, _| true, &|s| not_p[s])
+                .is_some()
+        }
         PropertyKind::Variant { .. } => {
             // P ∧ ¬Q states, along steps that keep the measure.
             let mut inside = vec![false; n];
@@ -804,6 +813,7 @@ fn confirm_lasso(
             (0..=start).any(|trig| t(&vals[trig][0]) && vals[trig..].iter().all(|v| fl(&v[1])))
         }
         PropertyKind::Transient(_) => vals[start..].iter().all(|v| t(&v[0])),
+        PropertyKind::Persistent(_) => vals[start..cycle_end].iter().any(|v| fl(&v[0])),
         PropertyKind::Variant { .. } => {
             let force = |a: &[R<Value>]| t(&a[1]) && a.get(2).is_none_or(fl);
             let e0 = &vals[start][0];

@@ -37,7 +37,8 @@ type Channel = ((Inst, Inst), usize);
 /// A fairness obligation.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Task {
-    /// A fair action of one instance with one binding of its parameters.
+    /// A fair action of one instance with one binding of its parameters
+    /// (none for `fair any action`: every binding is the one task).
     Action(Inst, usize, Vec<Value>),
     /// The delivery of one message (all copies are one task).
     Deliver(Msg),
@@ -249,10 +250,16 @@ pub fn successors(spec: &TypedSpec, st: &State) -> Vec<Succ> {
                     env.bind(p, v.clone());
                 }
                 let label = format!("{}.{}{binding:?}", inst_name(spec, inst), def.name);
+                // `fair any action`: one task for every binding.
+                let task_binding = if def.family {
+                    Vec::new()
+                } else {
+                    binding.clone()
+                };
                 let task = match def.fairness {
                     Fairness::Unfair => None,
-                    Fairness::Weak => Some((Task::Action(inst, a, binding.clone()), false)),
-                    Fairness::Strong => Some((Task::Action(inst, a, binding.clone()), true)),
+                    Fairness::Weak => Some((Task::Action(inst, a, task_binding), false)),
+                    Fairness::Strong => Some((Task::Action(inst, a, task_binding), true)),
                 };
                 let info = StepInfo {
                     label,

@@ -422,9 +422,9 @@ impl Pages {
             let value = match property {
                 CompiledProperty::Invariant(p) => self.predicate(p, state, "violated here", ""),
                 CompiledProperty::Reachable(p) => self.predicate(p, state, "", "reached here"),
-                CompiledProperty::Stable(p) | CompiledProperty::Transient(p) => {
-                    self.predicate(p, state, "", "")
-                }
+                CompiledProperty::Stable(p)
+                | CompiledProperty::Transient(p)
+                | CompiledProperty::Persistent(p) => self.predicate(p, state, "", ""),
                 _ => "<span class=\"open\">relates states: not a value of one state</span>"
                     .to_string(),
             };

@@ -8,7 +8,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use dsmc::index::{Def, DefId, DefKind, Index};
-use dsmc::syntax::ast::{self, Fairness, Item, NodeItem, Span, TypeExpr, TypeKind, VarInit};
+use dsmc::syntax::ast::{self, Item, NodeItem, Span, TypeExpr, TypeKind, VarInit};
 use dsmc::typed::{Builtin, Type};
 
 /// The names of one parsed spec, ready to be shown.
@@ -447,11 +447,7 @@ impl Hovers<'_> {
     }
 
     fn action(&self, node: &str, action: &ast::ActionDecl) -> String {
-        let fairness = match action.fairness {
-            Fairness::Unfair => "",
-            Fairness::Weak => "fair ",
-            Fairness::Strong => "strong fair ",
-        };
+        let fairness = action.fairness_words();
         let params = action
             .params
             .as_ref()

@@ -2,7 +2,7 @@
 //! aliases, defs, messages with their fields, node kinds with their vars,
 //! actions and handlers, and properties, in source order.
 
-use dsmc::syntax::ast::{self, Fairness, Item, NodeItem, Span, TypeKind};
+use dsmc::syntax::ast::{self, Item, NodeItem, Span, TypeKind};
 use lsp_types::{DocumentSymbol, SymbolKind};
 
 use super::position::LspPositions;
@@ -110,18 +110,8 @@ pub fn outline(source: &str, spec: &ast::Spec, lines: &LineIndex<'_>) -> Vec<Doc
                             None,
                         ),
                         NodeItem::Action(a) => {
-                            let fairness = match a.fairness {
-                                Fairness::Unfair => "action",
-                                Fairness::Weak => "fair action",
-                                Fairness::Strong => "strong fair action",
-                            };
-                            symbol(
-                                &a.name,
-                                a.span,
-                                SymbolKind::METHOD,
-                                Some(fairness.into()),
-                                None,
-                            )
+                            let fairness = format!("{}action", a.fairness_words());
+                            symbol(&a.name, a.span, SymbolKind::METHOD, Some(fairness), None)
                         }
                         NodeItem::Handler(h) => {
                             let name = ast::Ident {

@@ -93,8 +93,17 @@ enum Judgement {
 /// The fair strongly connected components of the graph (with at least one
 /// edge inside), refining for strong fairness. Each is sorted. Under
 /// symmetry (`lift`), the graph is the quotient and a component is judged
-/// by its lift ([`Lift::judge`]).
-pub(super) fn fair_components(g: &Graph, mut lift: Option<&mut Lift>) -> Vec<Vec<u32>> {
+/// by its lift ([`Lift::judge`]). With `accept` (by node), only the
+/// components that hold an accepting node count, checked again after each
+/// refinement (which may drop them all); since a refinement only removes
+/// states no fair cycle can pass through, every fair cycle through an
+/// accepting node lies in one of the components returned.
+pub(super) fn fair_components(
+    g: &Graph,
+    mut lift: Option<&mut Lift>,
+    accept: Option<&[bool]>,
+) -> Vec<Vec<u32>> {
+    let accepting = |set: &[u32]| accept.is_none_or(|a| set.iter().any(|&v| a[v as usize]));
     let mut out = Vec::new();
     let mut member = vec![false; g.len()];
     let mut work: Vec<Vec<u32>> = vec![(0..g.len() as u32).collect()];
@@ -120,7 +129,7 @@ pub(super) fn fair_components(g: &Graph, mut lift: Option<&mut Lift>) -> Vec<Vec
             let has_edge = component
                 .iter()
                 .any(|&v| g.edges(v).iter().any(|&(w, _)| member[w as usize]));
-            if has_edge {
+            if has_edge && accepting(&component) {
                 let judgement = match lift.as_deref_mut() {
                     None => counts.judge(g, &component, &member),
                     Some(lift) => lift.judge(g, &component, &member),

@@ -18,6 +18,12 @@
 //! 5. a single state where no fair task is enabled is also a fair ending:
 //!    the behaviour may stop there (a deadlock, or only unfair steps left).
 //!
+//! `persistent P` (`<>[]P`) is the same search with `B` the `¬P` states,
+//! `R` everything reachable from them, and an acceptance condition
+//! ([`Query::accept`]): a component counts only while it holds a `¬P`
+//! state (re-checked after each refinement), a final state only when it
+//! is one, and the lasso's cycle starts at the shallowest `¬P` state.
+//!
 //! Stuttering steps (a step whose successor is the same state) neither
 //! enable nor take a task, as in TLA+. The first candidate (by the depth of
 //! its shallowest state, then its BFS position) becomes a lasso: the shortest
@@ -354,6 +360,12 @@ pub(super) struct Query<'a> {
     pub stay: &'a [bool],
     /// For variants: the measure, which must stay equal on the cycle's edges.
     pub measure: Option<&'a [i64]>,
+    /// For `persistent`: the states a counterexample must end in or pass
+    /// through for ever (`¬P`). A final state counts only when it is one,
+    /// and a fair component only when it keeps one after every refinement;
+    /// the lasso's cycle then starts at the shallowest of them. `None`:
+    /// any state of `R` will do.
+    pub accept: Option<&'a [bool]>,
 }
 
 impl Query<'_> {
@@ -637,7 +649,7 @@ pub(super) fn query_preds(prop: &CompiledProperty) -> Vec<(&Pred, bool)> {
         CompiledProperty::LeadsTo(p, q) | CompiledProperty::Ensures(p, q) => {
             vec![(q, false), (p, false)]
         }
-        CompiledProperty::Transient(p) => vec![(p, false)],
+        CompiledProperty::Transient(p) | CompiledProperty::Persistent(p) => vec![(p, false)],
         CompiledProperty::Variant {
             measure,
             while_cond,
@@ -1503,11 +1515,12 @@ impl Explorer<'_> {
         // stop there).
         type Best = ((u32, u32), u32, Option<Vec<u32>>);
         let mut best: Option<Best> = None;
+        let accepted = |i: u32| query.accept.is_none_or(|a| a[i as usize]);
         for (&i, _) in region
             .states
             .iter()
             .zip(&region.idle)
-            .filter(|(_, idle)| **idle)
+            .filter(|(i, idle)| **idle && accepted(**i))
         {
             if best.as_ref().is_none_or(|(r, _, _)| rank(i) < *r) {
                 best = Some((rank(i), i, None));
@@ -1525,10 +1538,14 @@ impl Explorer<'_> {
         }
         let g = self.rest_graph(dense, query, &region, &pool)?;
         let mut lift = (self.shared.sym).map(|sym| Lift::new(self.shared.model, sym));
-        for component in fair_components(&g, lift.as_mut()) {
+        // By node of `g`: a state the cycle must pass through.
+        let accept: Option<Vec<bool>> =
+            (query.accept).map(|a| g.states.iter().map(|&i| a[i as usize]).collect());
+        for component in fair_components(&g, lift.as_mut(), accept.as_deref()) {
             let rep = (component.iter().map(|&v| g.states[v as usize]))
+                .filter(|&i| accepted(i))
                 .min_by_key(|&i| rank(i))
-                .expect("non-empty");
+                .expect("a fair component has a state it must pass through");
             if best.as_ref().is_none_or(|(r, _, _)| rank(rep) < *r) {
                 best = Some((rank(rep), rep, Some(component)));
             }
