@@ -165,7 +165,8 @@ impl Distributed {
     }
 
     /// Starts processes 1 to N-1 and a thread that watches them: one that
-    /// exits before the check has ended is lost.
+    /// fails (exits with an error or a signal) before the check has ended
+    /// is lost.
     fn start_children(&mut self) -> Result<(), Diagnostic> {
         let exe = std::env::current_exe().map_err(|e| cannot_start(&e.to_string()))?;
         let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
@@ -193,10 +194,16 @@ impl Distributed {
             .spawn(move || {
                 while !ended.load(Ordering::SeqCst) {
                     let mut children = children.lock().unwrap_or_else(|e| e.into_inner());
-                    if children
-                        .iter_mut()
-                        .any(|c| !matches!(c.try_wait(), Ok(None)))
-                    {
+                    // A process that exits with success has finished its
+                    // part: its dataflow ended, so everything it had to send
+                    // was sent. Only a failure (or a signal) loses it;
+                    // taking a clean exit for a loss raced with the last
+                    // round of the processes still finishing theirs.
+                    if children.iter_mut().any(|c| match c.try_wait() {
+                        Ok(None) => false,
+                        Ok(Some(status)) => !status.success(),
+                        Err(_) => true,
+                    }) {
                         lost.store(true, Ordering::SeqCst);
                         return;
                     }
