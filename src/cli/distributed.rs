@@ -40,7 +40,15 @@ pub struct Distributed {
     /// What this process's part came to: [`ENDED`], [`LOST`] (a process
     /// was lost), or [`PENDING`].
     outcome: Arc<AtomicU8>,
+    /// Started by process 0 of `--processes`, which closes this process's
+    /// stdin once its report is out.
+    started: bool,
 }
+
+/// The most workers (processes × threads) a distributed check numbers: a
+/// stored state records its parent's worker in 16 bits
+/// (src/distributed/worker.rs).
+const MAX_WORKERS: usize = 1 << 16;
 
 const PENDING: u8 = 0;
 const ENDED: u8 = 1;
@@ -79,10 +87,38 @@ pub fn setup(args: &CheckArgs) -> Result<Option<Distributed>, Diagnostic> {
             )
             .help("give at least 1 (one process: the same as without `--processes`)"));
         }
+        let cap = super::limits::max_threads();
+        if n.saturating_mul(threads) > cap {
+            return Err(Diagnostic::error(
+                "dsmc::distributed::processes",
+                format!(
+                    "`--processes {n}` with {threads} thread{} each would run {} workers on \
+                     this machine; it runs at most {cap}",
+                    if threads == 1 { "" } else { "s" },
+                    n.saturating_mul(threads)
+                ),
+            )
+            .help(
+                "results do not depend on the number of processes or threads: ask for fewer \
+                 (more workers than cores only add waiting)",
+            ));
+        }
         (0, free_loopback_addresses(n)?, LOCAL_CONNECT)
     } else {
         return Ok(None);
     };
+    if addresses.len().saturating_mul(threads) > MAX_WORKERS {
+        return Err(Diagnostic::error(
+            "dsmc::distributed::workers",
+            format!(
+                "{} processes with {threads} thread{} each are more than the {MAX_WORKERS} \
+                 workers a distributed check can number",
+                addresses.len(),
+                if threads == 1 { "" } else { "s" },
+            ),
+        )
+        .help("a state's parent is recorded with its worker's number in 16 bits: use fewer threads per process"));
+    }
     let lost = Arc::new(AtomicBool::new(false));
     let mut distributed = Distributed {
         cluster: Cluster {
@@ -95,6 +131,7 @@ pub fn setup(args: &CheckArgs) -> Result<Option<Distributed>, Diagnostic> {
         children: Arc::default(),
         ended: Arc::new(AtomicBool::new(false)),
         outcome: Arc::new(AtomicU8::new(PENDING)),
+        started: args.cluster_addresses.is_some(),
     };
     if args.processes.is_some() && args.cluster_addresses.is_none() {
         distributed.start_children()?;
@@ -218,8 +255,19 @@ impl Distributed {
 
 impl Drop for Distributed {
     /// Ends the processes this one started: they exit by themselves once
-    /// their stdin closes (or at once when the check ended).
+    /// their stdin closes (a process whose part has ended waits for that).
     fn drop(&mut self) {
+        if self.started && self.outcome.load(Ordering::SeqCst) == ENDED {
+            // A process whose part has ended stays until process 0 closes
+            // its stdin (`watch_parent` then exits): exiting at once could
+            // cut off the last bytes its network threads were still
+            // sending, and process 0 then saw a lost process (exit 3) now
+            // and then at `--processes 2 --threads 2`. If process 0 dies,
+            // the pipe closes just the same.
+            loop {
+                std::thread::park();
+            }
+        }
         self.ended.store(true, Ordering::SeqCst);
         let mut children = self.children.lock().unwrap_or_else(|e| e.into_inner());
         for child in children.iter_mut() {

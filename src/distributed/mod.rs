@@ -228,6 +228,27 @@ pub fn explore(
             break;
         }
         if runner.as_ref().is_some_and(|r| r.is_finished()) && replies < threads {
+            // The runner ends once every worker has returned, which may be
+            // before this loop has read all their replies: take those in
+            // first (reading only one and calling the rest lost reported
+            // a lost process, exit 3, now and then at 2 threads).
+            while let Ok(reply) = rx.try_recv() {
+                match reply {
+                    worker::Reply::Done(result) => {
+                        exploration = exploration.or(result.map(|e| *e));
+                        replies += 1;
+                    }
+                    worker::Reply::Init(e) => return Err(Failure::Init(e)),
+                    worker::Reply::Spec(d) => return Err(Failure::Spec(d)),
+                    worker::Reply::Lost => {
+                        lost_while = true;
+                        break;
+                    }
+                }
+            }
+            if replies == threads && !lost_while {
+                break;
+            }
             // Timely could not start (a bad address, a port taken).
             if let Some(Ok(Err(e))) = runner.take().map(|r| r.join()) {
                 return Err(Failure::Start(e));

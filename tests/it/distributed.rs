@@ -293,6 +293,43 @@ fn a_bad_hostfile_is_a_diagnostic() {
     assert!(printed(&output).contains("dsmc::distributed::hostfile"));
 }
 
+/// More workers than the machine runs is refused before any process starts
+/// (it used to start them all), and so is a hostfile whose workers do not
+/// fit the 16 bits a stored state numbers its parent's worker in.
+#[test]
+fn too_many_workers_are_refused() {
+    let output = dsmc(&["check", "specs/2pc.ds", "--processes", "100000"], &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(printed(&output).contains("dsmc::distributed::processes"));
+
+    let dir = std::env::temp_dir().join(format!("dsmc-workers-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let hostfile = dir.join("hosts");
+    let hosts: String = (0..70_000)
+        .map(|i| format!("10.0.{}.{}:2101\n", i / 256 % 256, i % 256))
+        .collect();
+    std::fs::write(&hostfile, hosts).expect("written");
+    let path = hostfile.to_string_lossy().into_owned();
+    let output = dsmc(
+        &[
+            "check",
+            "specs/2pc.ds",
+            "--hostfile",
+            &path,
+            "--process",
+            "0",
+        ],
+        &[],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        printed(&output).contains("dsmc::distributed::workers"),
+        "{}",
+        printed(&output)
+    );
+}
+
 #[test]
 fn processes_given_different_constants_refuse() {
     let dir = std::env::temp_dir().join(format!("dsmc-different-{}", std::process::id()));
