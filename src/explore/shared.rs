@@ -1,0 +1,741 @@
+//! What the threads of a search share: reusable buffers, canonical
+//! forms, and phases 1 and 2 of a batch.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rayon::prelude::*;
+
+use crate::model::{CompiledProperty, Fast, Memo, Model, Outcome, RtErrorKind, Scratch, halt};
+
+use super::batch::{
+    At, BATCH, BatchBudget, Buffered, CHECK_BYTES, CHECK_EVERY, ChunkOut, Emitter, Found, Frontier,
+    PREFETCH_AHEAD, SLOT_PRUNED, ShardBuf, keep_first, push_words, slot_of,
+};
+use super::checks::{
+    EVAL_FAILED, INSIDE_BOUNDS, MAX_TESTED, PredCache, PredKey, inside_bounds, is_step_property,
+    pred_key, state_eval, state_tests,
+};
+use super::explorer::{Phase2, Stored, merge_tests};
+use super::options::{Options, StopReason};
+use super::outcome::{Coverage, EvalError, Evaluated};
+use super::store::{NO_PARENT, SHARDS, Shard, global_id, split_id};
+
+/// Things kept from batch to batch for reuse (the per-shard buffers of
+/// successors), taken by phase 1's chunks and given back by phase 2.
+pub(super) struct Pool<T>(std::sync::Mutex<Vec<T>>);
+
+impl<T> Default for Pool<T> {
+    fn default() -> Pool<T> {
+        Pool(std::sync::Mutex::new(Vec::new()))
+    }
+}
+
+impl<T> Pool<T> {
+    /// One of the things given back, if any.
+    pub(super) fn take(&self) -> Option<T> {
+        self.0.lock().expect("no panic holds it").pop()
+    }
+
+    /// Gives several things back.
+    pub(super) fn put_all(&self, things: impl IntoIterator<Item = T>) {
+        self.0.lock().expect("no panic holds it").extend(things);
+    }
+}
+
+/// One thing per worker thread (and one for a caller outside the pool),
+/// taken and given back by that thread.
+pub(super) struct PerThread<T>(Vec<std::sync::Mutex<Option<T>>>);
+
+impl<T> Default for PerThread<T> {
+    /// One for each thread of the current rayon pool.
+    fn default() -> PerThread<T> {
+        let slots = rayon::current_num_threads() + 1;
+        PerThread((0..slots).map(|_| std::sync::Mutex::new(None)).collect())
+    }
+}
+
+impl<T> PerThread<T> {
+    pub(super) fn own(&self) -> &std::sync::Mutex<Option<T>> {
+        let i = rayon::current_thread_index().map_or(0, |i| i + 1);
+        &self.0[i % self.0.len()]
+    }
+
+    /// The calling thread's thing, if it gave one back.
+    pub(super) fn take(&self) -> Option<T> {
+        self.own().lock().expect("no panic holds it").take()
+    }
+
+    /// Gives the calling thread's thing back.
+    pub(super) fn put(&self, thing: T) {
+        *self.own().lock().expect("no panic holds it") = Some(thing);
+    }
+}
+
+/// A batch whose phase 1 ran beside the phase 2 of the batch before it.
+pub(super) struct Generated {
+    pub(super) outs: Vec<ChunkOut>,
+    /// Its frontier states, and the bytes its buffers are bounded by.
+    pub(super) len: usize,
+    pub(super) buffers: usize,
+    /// Why it stopped before its end, if it did: the search stops there.
+    pub(super) cut: Option<StopReason>,
+}
+
+/// The memory a successor's orbit representative is chosen in.
+#[derive(Default)]
+pub(super) struct Canon {
+    /// The representative, as stored; and, when states are packed, the
+    /// successor and its representative unpacked.
+    pub(super) canon: Vec<u64>,
+    pub(super) ordinary: Vec<u64>,
+    pub(super) canon_ordinary: Vec<u64>,
+    pub(super) scratch: crate::model::SymScratch,
+}
+
+impl Canon {
+    /// The orbit representative of `next` (as stored, packed when states
+    /// are packed: `packed`), as stored; [`Canon::renaming`] is then the
+    /// renaming that maps `next` to it.
+    #[inline]
+    pub(super) fn of<'a>(
+        &'a mut self,
+        model: &Model,
+        sym: &crate::model::Symmetry,
+        packed: Option<&Fast>,
+        next: &'a [u64],
+    ) -> &'a [u64] {
+        match packed {
+            None => {
+                model.canonical_in(sym, next, &mut self.canon, &mut self.scratch);
+                self.canon.as_slice()
+            }
+            // Representatives are chosen in the ordinary form.
+            Some(_) if model.packed_symmetry.is_some() => {
+                let ps = model.packed_symmetry.as_ref().expect("just checked");
+                if model.canonical_packed(sym, ps, next, &mut self.canon, &mut self.scratch) {
+                    self.canon.as_slice()
+                } else {
+                    next
+                }
+            }
+            Some(p) => {
+                let fixed = model.layout.fixed_words;
+                p.unpack(fixed, next, &mut self.ordinary);
+                let (ordinary, scratch) = (&self.ordinary, &mut self.scratch);
+                if model.canonical_in(sym, ordinary, &mut self.canon_ordinary, scratch) {
+                    p.pack(fixed, &self.canon_ordinary, &mut self.canon);
+                    self.canon.as_slice()
+                } else {
+                    next
+                }
+            }
+        }
+    }
+
+    /// The renaming [`Canon::of`] chose last.
+    pub(super) fn renaming(&self) -> &crate::model::Perms {
+        &self.scratch.best
+    }
+}
+
+/// What both phases of a batch read (the model, how states are stored)
+/// and the pools and per-thread caches they reuse from batch to batch:
+/// apart from the rest of the explorer, so that phase 1 of one batch can
+/// run beside phase 2 of the previous one, which holds the visited set.
+pub(super) struct Shared<'m> {
+    pub(super) model: &'m Model,
+    pub(super) sym: Option<&'m crate::model::Symmetry>,
+    pub(super) packed: Option<&'m Fast>,
+    /// The step cache for ordinary states, when the model has one and
+    /// states are not packed ([`Model::successors_cached`]).
+    pub(super) cached: Option<&'m Fast>,
+    pub(super) store_words: usize,
+    pub(super) n_props: usize,
+    /// Whether phase 1 notes the states with no fair step (for the
+    /// liveness phase: [`ChunkOut::idle`]).
+    pub(super) note_idle: bool,
+    /// The checked properties that a step can violate (`stable`, `next`,
+    /// ...), by index: the others cost nothing per step.
+    pub(super) step_checked: Vec<usize>,
+    /// The step caches of phase 1, one per thread (a thread's caches keep
+    /// what its own memo holds).
+    pub(super) memos: PerThread<Memo>,
+    /// The tables of buffered successors of phase 1, one per thread, kept
+    /// from chunk to chunk ([`Buffered::carry`]) rather than grown anew.
+    pub(super) buffered: PerThread<Buffered>,
+    /// The caches of state tests of phase 2, one per thread.
+    pub(super) pred_caches: PerThread<PredCache>,
+    /// When state tests are cached, by which bits ([`pred_key`]).
+    pub(super) pred_key: Option<PredKey>,
+    /// Sets of per-shard buffers of phase 1, emptied by phase 2 and used
+    /// again by a later chunk (allocated and freed per chunk, they cost
+    /// hundreds of calls to the allocator per batch, from two threads).
+    pub(super) bufs: Pool<Vec<ShardBuf>>,
+    /// The slots of a batch's successors in (frontier, step) order, which
+    /// phase 2 fills ([`slot_of`]) and reads to order the new states.
+    pub(super) order_slots: Pool<Vec<AtomicU64>>,
+}
+
+impl<'m> Shared<'m> {
+    /// How `options` have `model` explored: its symmetry, packing and step
+    /// cache, and empty pools.
+    pub(super) fn new(model: &'m Model, options: &Options) -> Shared<'m> {
+        let n_props = model.properties.len();
+        let sym = if options.no_symmetry {
+            None
+        } else {
+            model.reduction()
+        };
+        let (packed, cached) = match options.interpreted {
+            true => (None, None),
+            false => (model.packing(), model.step_cache()),
+        };
+        let store_words = match packed {
+            Some(p) => p.words(),
+            None => model.layout.fixed_words,
+        };
+        Shared {
+            model,
+            sym,
+            packed,
+            cached,
+            store_words,
+            n_props,
+            note_idle: (0..n_props).any(|p| options.checks(p) && model.is_liveness(p)),
+            step_checked: (model.properties.iter().enumerate())
+                .filter(|(p, prop)| options.checks(*p) && is_step_property(prop))
+                .map(|(p, _)| p)
+                .collect(),
+            memos: PerThread::default(),
+            buffered: PerThread::default(),
+            pred_caches: PerThread::default(),
+            bufs: Pool::default(),
+            order_slots: Pool::default(),
+            pred_key: pred_key(model, packed),
+        }
+    }
+
+    /// The bits of a stored state's fixed words that are used.
+    pub(super) fn store_bits(&self) -> u32 {
+        match self.packed {
+            Some(p) => p.bits(),
+            None => self.model.layout.fixed_bits,
+        }
+    }
+
+    /// Whether states are stored as one packed word each (the usual packed
+    /// spec): then a buffered successor carries its word in its `Pending`.
+    pub(super) fn one_word(&self) -> bool {
+        self.packed.is_some() && self.store_words == 1
+    }
+
+    /// A set of empty per-shard buffers: one phase 2 emptied, else new ones
+    /// with the room `buf_hint` gives.
+    pub(super) fn take_bufs(&self, (pending, words): (usize, usize)) -> Vec<ShardBuf> {
+        if let Some(bufs) = self.bufs.take() {
+            return bufs;
+        }
+        (0..SHARDS)
+            .map(|_| ShardBuf {
+                words: Vec::with_capacity(words),
+                pending: Vec::with_capacity(pending),
+            })
+            .collect()
+    }
+
+    /// Empties the buffers of a batch's chunks for later chunks.
+    pub(super) fn recycle(&self, outs: Vec<ChunkOut>) {
+        self.bufs.put_all(outs.into_iter().map(|mut out| {
+            for b in &mut out.bufs {
+                b.words.clear();
+                b.pending.clear();
+            }
+            out.bufs
+        }));
+    }
+
+    /// Generates the successors of the batch of level `level`'s frontier
+    /// that starts at frontier position `first`, chunk by chunk in
+    /// parallel; `words` are the states' words when states are packed
+    /// (else empty, and states are loaded from `shards`). Buffers start
+    /// with `buf_hint`'s room.
+    ///
+    /// `positions`, when given, are the frontier states' positions in
+    /// their level (a distributed worker's share of a level is not one run
+    /// of positions); else they are `first`, `first + 1`, ...
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn phase1(
+        &self,
+        shards: &[Shard],
+        buf_hint: (usize, usize),
+        frontier: &[u64],
+        words: &[u64],
+        (level, first): (u32, u64),
+        positions: Option<&[u64]>,
+        budget: &BatchBudget,
+    ) -> Vec<ChunkOut> {
+        let model = self.model;
+        let threads = rayon::current_num_threads().max(1);
+        // One thread has nothing to balance: the whole batch is one chunk,
+        // so one table of buffered successors sees all of it.
+        let chunk = if threads == 1 {
+            frontier.len().max(1)
+        } else {
+            (frontier.len() / (threads * 2)).clamp(64, BATCH)
+        };
+        frontier
+            .par_chunks(chunk)
+            .enumerate()
+            .map(|(c, ids)| {
+                let base = first + (c * chunk) as u64;
+                let mut buffered = self.buffered.take().unwrap_or_default();
+                buffered.carry(self.one_word(), (level, first), c);
+                let mut em = Emitter::new(self, level, buf_hint, buffered);
+                let mut scratch = Scratch::default();
+                // A step that runs long stops when the batch must: the
+                // batch is then dropped (`budget.spend` below sees the
+                // flag that stopped it).
+                let _watch = halt::Watch::new(&budget.halt);
+                let cache = self.packed.is_some() || self.cached.is_some();
+                let mut memo = cache
+                    .then(|| self.memos.take())
+                    .flatten()
+                    .unwrap_or_default();
+                let mut state = Vec::new();
+                let width = self.store_words;
+                // What this chunk has told `budget` of its buffers.
+                let mut spent = 0;
+                for (offset, &id) in ids.iter().enumerate() {
+                    if offset % CHECK_EVERY == CHECK_EVERY - 1
+                        || em.out.buffer_bound - spent >= CHECK_BYTES
+                    {
+                        let bound = em.out.buffer_bound;
+                        budget.spend(bound - spent);
+                        spent = bound;
+                    }
+                    if budget.halted() {
+                        break;
+                    }
+                    let state = match self.packed {
+                        Some(_) => {
+                            let at = (c * chunk + offset) * width;
+                            &words[at..at + width]
+                        }
+                        None => {
+                            if let Some(&ahead) = ids.get(offset + PREFETCH_AHEAD) {
+                                let (s, l) = split_id(ahead);
+                                shards[s].prefetch_state(l);
+                            }
+                            let (s, l) = split_id(id);
+                            shards[s].load(l, &mut state);
+                            state.as_slice()
+                        }
+                    };
+                    let pos = match positions {
+                        Some(p) => p[c * chunk + offset],
+                        None => base + offset as u64,
+                    };
+                    em.begin(id, pos);
+                    em.properties_at(state);
+                    match self.packed {
+                        Some(_) => {
+                            let mut at = At { em: &mut em, state };
+                            model.successors_packed(state, &mut scratch, &mut memo, &mut at);
+                            em.end(state);
+                        }
+                        None => {
+                            let mut emit = |step, outcome: Outcome| {
+                                match outcome {
+                                    // A step back to the state itself (a `set`
+                                    // message delivered again, say).
+                                    Outcome::Next(next)
+                                        if std::ptr::eq(next, state) || next == state =>
+                                    {
+                                        em.same(state, &step)
+                                    }
+                                    Outcome::Next(next) => em.next(state, &step, next),
+                                    Outcome::Error(e) => em.error(&step, &e),
+                                }
+                            };
+                            match self.cached {
+                                Some(_) => model.successors_cached(
+                                    state,
+                                    &mut scratch,
+                                    &mut memo,
+                                    &mut emit,
+                                ),
+                                None => model.successors(state, &mut scratch, &mut emit),
+                            }
+                            em.end(state);
+                        }
+                    }
+                }
+                budget.spend(em.out.buffer_bound - spent);
+                if cache {
+                    for step in memo.recorded.drain(..) {
+                        em.out.coverage.mark(model, &step);
+                    }
+                    self.memos.put(memo);
+                }
+                let (out, buffered) = em.finish();
+                self.buffered.put(buffered);
+                out
+            })
+            .collect()
+    }
+
+    /// Stores the new states of a batch in `shards`, shard by shard in
+    /// parallel, and tests them; returns the next frontier (states not
+    /// pruned by a bound) with what the tests found.
+    ///
+    /// `parents`: the words of the level the successors come from (packed
+    /// states, `store_words` each, by frontier position), for testing a new
+    /// state from what its step changed ([`state_tests`]).
+    pub(super) fn phase2(
+        &self,
+        ctx: &Phase2,
+        shards: &mut [Shard],
+        outs: Vec<ChunkOut>,
+        parents: Option<&[u64]>,
+    ) -> Stored {
+        let model = self.model;
+        let fixed_words = model.layout.fixed_words;
+        // Only when some invariant or bound splits into parts.
+        let parents = parents.filter(|_| {
+            (model.delta.properties.iter().chain(&model.delta.bounds)).any(Option::is_some)
+        });
+        let n_props = self.n_props;
+        let all_sent = ctx.all_sent;
+        let packed = self.packed;
+        let open_bits = ctx.open_bits;
+        let open = &ctx.open;
+        let caches = &self.pred_caches;
+        let pred_key = self.pred_key;
+        let store_words = self.store_words;
+        let one = self.one_word();
+        struct ShardResult {
+            /// The words of the new states (packed states only), in the
+            /// order they were stored.
+            words: Vec<u64>,
+            /// How many states it stored.
+            new: usize,
+            /// By property index, what the shard's states found: sparse,
+            /// for a shard seldom finds anything, and 64 shards of one
+            /// slot per property took 200 MB a batch for a spec of 20,000
+            /// invariants.
+            found: std::collections::BTreeMap<usize, Option<Found>>,
+            reached: Vec<bool>,
+            /// The first new state where a bound could not be evaluated.
+            runtime_error: Option<Found>,
+            pruned: u64,
+            /// Message kinds in the network of a new state.
+            sent: Vec<bool>,
+            /// Whether a step led back ([`Stored::backward`]).
+            backward: bool,
+        }
+        // The batch's successors in (frontier, step) order, chunk after
+        // chunk: each shard fills the slots of its own (see `slot_of`).
+        let mut bases = Vec::with_capacity(outs.len());
+        let total = outs.iter().fold(0, |n, out| {
+            bases.push(n);
+            n + out.pendings as usize
+        });
+        let mut order = self.order_slots.take().unwrap_or_default();
+        if order.len() < total {
+            order.resize_with(total, AtomicU64::default);
+        }
+        let slots = &order[..total];
+        let results: Vec<ShardResult> = shards
+            .par_iter_mut()
+            .enumerate()
+            .map(|(s, shard)| {
+                // At most every successor buffered for the shard is new.
+                let most: usize = outs.iter().map(|o| o.bufs[s].pending.len()).sum();
+                let words = if packed.is_some() { store_words } else { 0 };
+                let mut r = ShardResult {
+                    words: Vec::with_capacity(most * words),
+                    new: 0,
+                    found: Default::default(),
+                    reached: vec![false; n_props],
+                    runtime_error: None,
+                    pruned: 0,
+                    sent: vec![false; model.spec.messages.len()],
+                    backward: false,
+                };
+                let mut locals = Vec::new();
+                let mut changed = vec![0u64; fixed_words];
+                let mut cache = caches.take().unwrap_or_default();
+                let mut records = Vec::new();
+                let mut cut = false;
+                // A test that runs long stops when the batch must.
+                let _watch = halt::Watch::new(&ctx.watch);
+                // States are looked up with the memory they need already
+                // on its way. Packed states: the table slot a few states
+                // ahead, and the record it points at a few states before
+                // that. States with a network: their networks are interned
+                // first, in a pass of their own (with the interner's slot
+                // a few states ahead), so that each record's slot can then
+                // be fetched a few states ahead too.
+                for (out, &base) in outs.iter().zip(&bases) {
+                    let buf = &out.bufs[s];
+                    if packed.is_some() {
+                        // The slots of the first few, which the loop's
+                        // hints come too late for.
+                        for q in buf.pending.iter().take(2 * PREFETCH_AHEAD) {
+                            shard.prefetch_slot(q.hash);
+                        }
+                    } else {
+                        records.clear();
+                        for q in buf.pending.iter().take(PREFETCH_AHEAD) {
+                            shard.prefetch_network(q.hash);
+                        }
+                        for (i, p) in buf.pending.iter().enumerate() {
+                            if let Some(q) = buf.pending.get(i + PREFETCH_AHEAD) {
+                                shard.prefetch_network(q.hash);
+                            }
+                            records.push(shard.record(p.words(&buf.words, one), p.hash));
+                        }
+                        for &r in records.iter().take(PREFETCH_AHEAD) {
+                            shard.prefetch_record_slot(r);
+                        }
+                    }
+                    for (i, p) in buf.pending.iter().enumerate() {
+                        let slot = &slots[base + p.ord as usize];
+                        if cut || ctx.limits.halted() {
+                            // Neither stored nor tested: the search stops
+                            // after this batch.
+                            cut = true;
+                            slot.store(0, Ordering::Relaxed);
+                            continue;
+                        }
+                        if packed.is_some() {
+                            if let Some(q) = buf.pending.get(i + 2 * PREFETCH_AHEAD) {
+                                shard.prefetch_slot(q.hash);
+                            }
+                            if let Some(q) = buf.pending.get(i + PREFETCH_AHEAD) {
+                                shard.prefetch_record(q.hash);
+                            }
+                        } else if let Some(&r) = records.get(i + PREFETCH_AHEAD) {
+                            shard.prefetch_record_slot(r);
+                        }
+                        let words = p.words(&buf.words, one);
+                        let inserted = match records.get(i) {
+                            Some(&record) if packed.is_none() => {
+                                shard.insert_record(words, p.parent(), record)
+                            }
+                            _ => shard.insert(words, p.parent(), p.hash),
+                        };
+                        let local = match inserted {
+                            Ok(local) => local,
+                            Err(stored) => {
+                                // A step to a state of this level or an
+                                // earlier one (the new states of this
+                                // level come after `level_start`).
+                                r.backward |= ctx.level_start.as_ref().is_some_and(|starts| {
+                                    stored < starts[s] && p.parent() != NO_PARENT
+                                });
+                                slot.store(0, Ordering::Relaxed);
+                                continue;
+                            }
+                        };
+                        let id = global_id(s, local);
+                        if !all_sent {
+                            Coverage::mark_network(&mut r.sent, model, packed, words);
+                        }
+                        let key = pred_key.map(|[(a, ma), (b, mb)]| [words[a] & ma, words[b] & mb]);
+                        // The tests of the open properties, from the cache
+                        // when an entry knows them all (the open properties
+                        // only ever shrink), else computed and kept; with
+                        // too many properties for the bits, each is tested
+                        // below.
+                        // What the step changed, when the parent is at hand.
+                        let from_parent = |changed: &mut Vec<u64>| {
+                            let parent = parents.filter(|_| p.parent() != NO_PARENT)?;
+                            let at = p.pos as usize * store_words;
+                            let parent = &parent[at..at + fixed_words];
+                            for ((c, a), b) in changed.iter_mut().zip(parent).zip(words) {
+                                *c = a ^ b;
+                            }
+                            Some(())
+                        };
+                        let mut test = |locals: &mut Vec<i64>| {
+                            let changed = from_parent(&mut changed).map(|()| &changed[..]);
+                            state_tests(model, open, words, changed, locals)
+                        };
+                        let tests = (n_props <= MAX_TESTED).then(|| match key {
+                            Some(k) => match cache.get(k) {
+                                Some((tests, known)) if known & open_bits == open_bits => tests,
+                                _ => {
+                                    let tests = test(&mut locals);
+                                    cache.insert(k, tests, open_bits);
+                                    tests
+                                }
+                            },
+                            None => test(&mut locals),
+                        });
+                        // With an evaluation failed (or too many properties
+                        // for the bits), each property is evaluated again.
+                        let slow = tests.is_none_or(|t| t & EVAL_FAILED != 0);
+                        // Whether a test was stopped by `halt`: then the
+                        // state stays stored but untested, and the search
+                        // stops after this batch (the findings of the tests
+                        // that ended stand).
+                        let mut interrupted = false;
+                        for (index, prop) in model.properties.iter().enumerate() {
+                            if !open[index] {
+                                continue;
+                            }
+                            let hit = match tests {
+                                Some(tests) if !slow => Ok(tests & (1 << index) != 0),
+                                _ => state_eval(prop, model, words, &mut locals),
+                            };
+                            let error = match hit {
+                                Ok(false) => continue,
+                                Ok(true) => None,
+                                Err(error) if error.kind == RtErrorKind::Interrupted => {
+                                    interrupted = true;
+                                    break;
+                                }
+                                Err(error) => Some(EvalError {
+                                    what: Evaluated::Property(index),
+                                    error,
+                                }),
+                            };
+                            if error.is_none() && matches!(prop, CompiledProperty::Reachable(_)) {
+                                r.reached[index] = true;
+                            } else {
+                                keep_first(
+                                    r.found.entry(index).or_default(),
+                                    Found {
+                                        key: p.key(out.level),
+                                        id,
+                                        step: None,
+                                        error,
+                                    },
+                                );
+                            }
+                        }
+                        // `None`: a bound could not be evaluated.
+                        let inside = match tests {
+                            Some(tests) if !slow => Some(tests & INSIDE_BOUNDS != 0),
+                            _ if interrupted => None,
+                            _ => match inside_bounds(model, words, &mut locals) {
+                                Ok(inside) => Some(inside),
+                                Err((_, error)) if error.kind == RtErrorKind::Interrupted => {
+                                    interrupted = true;
+                                    None
+                                }
+                                // Not expanded: a finding, like a failed step.
+                                Err((index, error)) => {
+                                    keep_first(
+                                        &mut r.runtime_error,
+                                        Found {
+                                            key: p.key(out.level),
+                                            id,
+                                            step: None,
+                                            error: Some(EvalError {
+                                                what: Evaluated::Bound(index),
+                                                error,
+                                            }),
+                                        },
+                                    );
+                                    None
+                                }
+                            },
+                        };
+                        if interrupted {
+                            cut = true;
+                            ctx.limits.cut.store(true, Ordering::Relaxed);
+                            slot.store(0, Ordering::Relaxed);
+                            continue;
+                        }
+                        if packed.is_some() {
+                            push_words(&mut r.words, words);
+                        }
+                        slot.store(slot_of(id, inside != Some(true)), Ordering::Relaxed);
+                        r.new += 1;
+                        if inside == Some(false) {
+                            r.pruned += 1;
+                        }
+                    }
+                }
+                caches.put(cache);
+                r
+            })
+            .collect();
+        // The next batch's buffers start with room for a batch like this
+        // one (a quarter more), so they seldom grow.
+        let (pending, words) = outs
+            .iter()
+            .flat_map(|o| &o.bufs)
+            .fold((0, 0), |(p, w), b| (p + b.pending.len(), w + b.words.len()));
+        let buf_hint = match (
+            (pending * 5 / 4).checked_div(outs.len() * SHARDS),
+            (words * 5 / 4).checked_div(outs.len() * SHARDS),
+        ) {
+            (Some(p), Some(w)) => Some((p, w)),
+            _ => None,
+        };
+        self.recycle(outs);
+        let mut stored = Stored {
+            frontier: Frontier::default(),
+            order: Vec::new(),
+            found: vec![None; n_props],
+            reached: vec![false; n_props],
+            runtime_error: None,
+            sent: vec![false; model.spec.messages.len()],
+            pruned: 0,
+            buf_hint,
+            backward: false,
+            cut: ctx.limits.was_cut(),
+        };
+        let new = results.iter().map(|r| r.new).sum();
+        let mut shard_words = Vec::with_capacity(SHARDS);
+        for r in results {
+            shard_words.push(r.words);
+            stored.pruned += r.pruned;
+            stored.backward |= r.backward;
+            let into = (
+                &mut stored.found[..],
+                &mut stored.reached[..],
+                &mut stored.sent[..],
+            );
+            merge_tests(into, r.found, r.reached, r.sent);
+            if let Some(f) = r.runtime_error {
+                keep_first(&mut stored.runtime_error, f);
+            }
+        }
+        // The new states in the order a sequential BFS would have found
+        // them in: by parent position, then step. A shard's come in the
+        // order it stored them, so its words are read in order.
+        let width = if packed.is_some() { store_words } else { 0 };
+        let mut read = [0usize; SHARDS];
+        let (ids, words) = (&mut stored.frontier.ids, &mut stored.frontier.words);
+        ids.reserve(new);
+        words.reserve(new * width);
+        if ctx.keep_order {
+            stored.order.reserve(new);
+        }
+        for slot in slots {
+            let slot = slot.load(Ordering::Relaxed);
+            if slot == 0 {
+                continue;
+            }
+            let id = slot as u32 as u64;
+            let shard = split_id(id).0;
+            let at = read[shard];
+            read[shard] += width;
+            if ctx.keep_order {
+                stored.order.push(id);
+            }
+            if slot & SLOT_PRUNED == 0 {
+                ids.push(id);
+                if width > 0 {
+                    push_words(words, &shard_words[shard][at..at + width]);
+                }
+            }
+        }
+        self.order_slots.put_all([order]);
+        stored
+    }
+}
