@@ -1,5 +1,28 @@
 //! The batch machinery of phase 1: per-shard buffers of successors, the
 //! emitter that fills them, the halt flag and the memory budget of a batch.
+//!
+//! A buffered successor ([`Pending`]) takes 32 bytes: 32-bit parent and
+//! frontier position (both number states, which fit in 32 bits) and, when
+//! states are one packed word, the word itself in place of where its words
+//! are. Each successor takes the next of its chunk's slots (`Pending::ord`,
+//! in generation order), phase 2 writes a new state's id into its first
+//! generator's slot, and the batch's frontier is the filled slots read in
+//! order: the BFS order without a sort.
+//!
+//! A step back to the state itself is not buffered (it is stored already),
+//! nor is a copy of a successor the same chunk has buffered, found in a
+//! small table per chunk ([`Buffered`]) by the state's hash and compared
+//! exactly. One-word successors are kept in that table by value and hashed
+//! only when new to the chunk; with nothing to check on the step they are
+//! looked up when the state's steps end ([`Emitter::flush`], in step
+//! order), so that the table's cache misses overlap. With several threads,
+//! a thread keeps its table from one chunk to its next of the same batch
+//! while the chunks come in frontier order, and the table halves when a
+//! batch filled less than an eighth of it.
+//!
+//! [`BatchBudget`] counts a batch's buffers against the memory limit as
+//! they grow; [`Halt`] is the flag a watcher thread raises at the deadline
+//! or on the stop signal, read after every state.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -1,5 +1,17 @@
 //! What is tested of each state and step: the state tests and their
 //! cache, bounds, step properties.
+//!
+//! Phase 2 tests each new state (invariants, variants, reachables, bounds)
+//! through a cache ([`PredCache`]) keyed by the bits the properties and
+//! bounds read (`Model::property_reads`) when those lie in at most two
+//! words, else by the fixed part when it takes at most two words, and only
+//! with at most [`MAX_TESTED`] properties; an entry keeps which properties
+//! its bits cover. A batch skips reachables already reached and invariants
+//! already violated. Every expression of a checked property is evaluated in
+//! every reachable state ([`state_eval`]): a failure sets [`EVAL_FAILED`]
+//! and the state is tested again property by property, so the step forms
+//! ([`violates_on_step`]) and the liveness phase need not, and do not, read
+//! a failure as false.
 
 use crate::model::{CompiledProperty, Fast, Model, Pred, R, RtError};
 

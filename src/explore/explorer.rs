@@ -1,5 +1,37 @@
 //! The search itself: levels and batches, initial states, limits,
 //! checkpoints, the liveness phase and the final report.
+//!
+//! A level runs in batches of [`BATCH`] frontier states, fewer when the
+//! last batch's successors were many or wide ([`batch_len`] keeps a
+//! batch's buffers near 32 MiB). Initial states are made from their number
+//! (`model::Initial`) and stored a batch at a time: a candidate of the
+//! product of the variables' initial values is kept only when every `init`
+//! predicate holds in it (tested in its ordinary form, before symmetry and
+//! packing); a failing predicate is `InitError::Predicate`, no kept
+//! candidate `InitError::Unsatisfied`, both before the search.
+//!
+//! Packed batches are pipelined: phase 1 of the next batch (which reads
+//! only the frontier's words and the model, [`Shared`]) runs beside phase 2
+//! of this one (which holds the visited set) in one `rayon::join`, so that
+//! either phase's idle thread finds work in the other. What a batch's
+//! phase 1 found is taken in only before its own phase 2, and the memory
+//! check counts both batches' buffers. The last batch of a level has beside
+//! it phase 1 of the next level's first batch, once the states stored so
+//! far fill that batch (the next frontier grows in order, so they are its
+//! states).
+//!
+//! Limits (`Options`: states, memory, time, and a `StopSignal` raised from
+//! outside) are checked before each batch and between pieces of the
+//! liveness passes, and the [`Halt`] flag (deadline, signal) after every
+//! state of both phases; a batch cut short is dropped, so a stop keeps
+//! every earlier level complete. The memory limit is on what the search's
+//! own structures hold (`Shard::bytes`) plus a bound on the next batch
+//! (`Shard::growth_bytes`, the largest batch's buffers so far).
+//!
+//! The BFS order of all states is kept only when a liveness property is
+//! checked; the search then also notes whether any step led to a state
+//! stored before its level began (`backward`: without one there is no
+//! cycle) and which states have no fair step to another (`idle`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize};

@@ -28,12 +28,12 @@ pub struct Options {
     /// liveness property. Off the hot path; `None` costs nothing.
     pub progress: Option<ProgressHook>,
     /// The properties to check, by index; `None`: all. The others are
-    /// [`Verdict::NotSelected`] and cost nothing (no liveness phase for an
+    /// [`Verdict::NotSelected`](super::Verdict::NotSelected) and cost nothing (no liveness phase for an
     /// unselected liveness property).
     pub properties: Option<Vec<usize>>,
     /// Interpret every step and keep networks as lists, even where the
     /// spec qualifies for the step cache and packed `set` networks
-    /// ([`Model::packing`]): for comparison and for testing the fast path.
+    /// ([`Model::packing`](crate::model::Model::packing)): for comparison and for testing the fast path.
     pub interpreted: bool,
     /// Write checkpoints of the search as it goes (`--checkpoint`).
     pub checkpoint: Option<checkpoint::Checkpointing>,

@@ -59,7 +59,7 @@ pub enum Verdict {
     Violated(Option<Trace>),
     /// Not checked by this engine (or `allow deadlock` for deadlocks).
     Unchecked,
-    /// Not checked: left out by [`Options::properties`] (`--property`).
+    /// Not checked: left out by [`Options::properties`](super::Options::properties) (`--property`).
     NotSelected,
     /// The search stopped before a verdict.
     Unknown,

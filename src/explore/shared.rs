@@ -1,5 +1,23 @@
 //! What the threads of a search share: reusable buffers, canonical
 //! forms, and phases 1 and 2 of a batch.
+//!
+//! Phase 1 ([`Shared::phase1`]) cuts the batch into chunks, one per thread
+//! at most, and generates each chunk's successors into per-shard buffers
+//! (from the step cache or the packed step path when the model has a
+//! packing and `Options::interpreted` is off). Under symmetry a successor
+//! gets its representative (`Model::canonical_packed` on packed states).
+//! A packed successor is hashed once (`store::place_packed`) and phase 2
+//! ([`Shared::phase2`]) reuses the hash for its prefetches and its insert:
+//! a few successors ahead it fetches the table slot and then the record
+//! each will be compared with. Phase 2 takes each shard's successors in
+//! chunk order, keeps the new ones, tests them (`checks`) and keeps each new
+//! packed state's words beside its id in the next frontier, so phase 1
+//! reads its states in order rather than from the visited set.
+//!
+//! The per-shard buffers go back to a pool between batches ([`Pool`]); the
+//! tables of buffered successors, the step caches and the caches of state
+//! tests stay with their thread ([`PerThread`]), so that what a thread's
+//! processor caches hold of them stays useful.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

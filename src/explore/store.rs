@@ -11,6 +11,16 @@
 //!
 //! A state's global id is `(local_index << SHARD_BITS) | shard` and fits in
 //! 32 bits, so parents are stored as `u32`.
+//!
+//! A shard finds a record through an open-addressing table of `u32` slots
+//! (the record's index and 6 bits of the key's hash above it; 7/8 load), so
+//! a probe passes over most other keys without reading their records.
+//! There are [`SHARDS`] shards whatever the number of threads, so results
+//! do not depend on it; a state's shard comes from its network's hash
+//! ([`place`]), which the shard's interner then reuses. Tables probed
+//! before they are written are allocated written ([`zeroed`]), not
+//! zero-mapped, which would cost a copy-on-write fault and a TLB flush on
+//! every core per page.
 
 use super::codec::{In, Out, Unreadable};
 use crate::hash::{GOLDEN, finish as fmix, mix};

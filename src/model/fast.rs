@@ -28,6 +28,32 @@
 //! edits the list. Both follow the interpreter's order and outcomes;
 //! everything outside the search (traces, reports, the liveness graph's
 //! successors) sees the ordinary form, through [`Fast::unpack`].
+//!
+//! A step source is an instance's actions or one message's deliveries; the
+//! [`Memo`] maps a source and the key of the instance taking the steps to a
+//! run of ops, through a dense table per source (key of at most 16 bits,
+//! within a budget of 2M entries of lazily zeroed pages), a hash table past
+//! that, or for a key wider than a word a hash table of its own. When every
+//! source is dense and its key lies side by side in one word
+//! ([`Fast::simple`]) the per-state loop is compiled without the other
+//! cases. An op is a step and its effect: a self-loop, a finding, or
+//! `(word, keep, set)` edits that replace the instance's own bits and
+//! (packed) set the bits of the messages sent, or (ordinary) list them; a
+//! packed edit that leaves every word as it was is replayed as a step back
+//! to the state (`Sink::same`). A missing run is computed with the
+//! interpreter (`Model::actions_of`, `Model::deliver`), so order and
+//! outcomes are the interpreter's. Crashed and byzantine instances are
+//! skipped and a partition holds back messages across it; the faults'
+//! steps come after the protocol's, in the interpreter's order
+//! (`Model::faults_packed`), and `Sink::fault` tells the explorer they are
+//! not the protocol's (a state with only those is deadlocked).
+//!
+//! The lookups and replays index without bounds checks, each on an
+//! invariant of this file alone, stated at the block: a source's word is in
+//! the fixed part (`Fast::new` checks it), its dense table lies in the
+//! memo's, an entry names ops the memo recorded (dropped only with every
+//! entry by `Memo::forget`), and a message bit is in the universe (the
+//! last word is masked to it).
 
 use super::code::Resets;
 use super::encoding::mask;

@@ -16,6 +16,18 @@
 //! would need more than [`MAX_TRIES`] orders, they keep their current order,
 //! which still picks a state of the orbit (exploration stays exhaustive and
 //! deterministic) but may store an orbit more than once.
+//!
+//! [`Model::canonical_in`](super::Model::canonical_in) works with reused
+//! buffers and says whether it renamed anything: a state whose sorted
+//! order is the identity is its own representative, and is neither renamed
+//! nor, when packed, packed again. `Model::canonical_packed` picks the same
+//! representative for a packed state without its ordinary form: both run
+//! one algorithm (`canonical_form`) over a `NetForm`, the ordinary list or
+//! the packed bit set, where the messages each symmetric instance sent and
+//! waits for are popcounts under masks, a permutation's renaming of the
+//! network is a table of bit images (`PackedSym`, built when the model has
+//! at most 5,040 permutations and 4M entries), and two networks compare as
+//! their sorted code lists would.
 
 use std::cmp::Ordering;
 

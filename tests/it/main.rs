@@ -12,6 +12,7 @@ mod common;
 #[path = "../common/json_schema.rs"]
 mod json_schema;
 
+mod architecture;
 mod big_inputs;
 mod checkpoint;
 mod ci;
