@@ -5,41 +5,15 @@
 //! another spec, other constants or other options, or a damaged one, is
 //! refused with a diagnostic.
 
-use crate::json_schema;
-
+use crate::run::{dsmc, dsmc_command, scratch_dir, stderr};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// The TM may crash, and the leads-to `decides` is violated with a lasso:
 /// faults, a liveness phase and a trace, all of which a resume must give
 /// back as they were.
 const SPEC: &str = "specs/2pc_blocking.ds";
-
-fn dsmc_command(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_dsmc"));
-    command.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
-    command
-}
-
-/// Runs dsmc; any JSON it prints must validate against docs/schema/.
-fn dsmc(args: &[&str]) -> Output {
-    let output = dsmc_command(args).output().expect("dsmc runs");
-    json_schema::assert_valid_output(args, &output.stdout);
-    output
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// A new empty directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("dsmc-checkpoint-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a scratch directory");
-    dir
-}
 
 fn text(path: &Path) -> &str {
     path.to_str().expect("a UTF-8 path")
@@ -115,7 +89,7 @@ fn resumed(dir: &Path, n: &str, threads: &str) -> Output {
 
 #[test]
 fn a_check_killed_with_sigkill_resumes_where_its_checkpoint_left_it() {
-    let dir = scratch("killed");
+    let dir = scratch_dir("checkpoint", "killed");
     let file = dir.join("checkpoint.dsmc");
     let mut child = dsmc_command(&[
         "check",
@@ -159,7 +133,7 @@ fn a_check_killed_with_sigkill_resumes_where_its_checkpoint_left_it() {
 
 #[test]
 fn a_check_stopped_by_a_limit_leaves_a_checkpoint_to_go_on_from() {
-    let dir = scratch("limit");
+    let dir = scratch_dir("checkpoint", "limit");
     let stopped = stopped_with_checkpoint(&dir, "N=5", "5000");
     let said = stderr(&stopped);
     assert!(
@@ -178,7 +152,7 @@ fn a_check_stopped_by_a_limit_leaves_a_checkpoint_to_go_on_from() {
 
 /// A checkpoint at N = 4 of `SPEC`, stopped early: its directory.
 fn small_checkpoint(name: &str) -> PathBuf {
-    let dir = scratch(name);
+    let dir = scratch_dir("checkpoint", name);
     stopped_with_checkpoint(&dir, "N=4", "100");
     assert!(dir.join("checkpoint.dsmc").is_file());
     dir
@@ -253,7 +227,7 @@ fn a_damaged_checkpoint_is_refused() {
 
 #[test]
 fn checkpoint_flags_are_checked_before_the_search() {
-    let dir = scratch("flags");
+    let dir = scratch_dir("checkpoint", "flags");
     refused(
         &["check", SPEC, "--resume", text(&dir)],
         "dsmc::cli::no_checkpoint",

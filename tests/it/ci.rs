@@ -3,10 +3,8 @@
 //! `--deny warnings`, diagnostics as JSON and shell completions. Runs the
 //! built binary, as a CI job does.
 
-use crate::json_schema;
-
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use crate::run::{dsmc, dsmc_in, root, scratch_dir, stderr, stdout};
+use std::path::Path;
 
 /// A small spec whose invariant fails unexpectedly and whose action `halt`
 /// never runs.
@@ -14,46 +12,6 @@ const FAILING_SPEC: &str = "tests/data/out_of_order.ds";
 const OK_SPEC: &str = "specs/2pc.ds";
 const SYNTAX_ERROR_SPEC: &str = "tests/cases/parse/assign_in_guard.ds";
 const DEADLOCK_SPEC: &str = "tests/explore/deadlock_found.ds";
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Runs the binary from the crate root, where the paths above resolve.
-fn dsmc(args: &[&str]) -> Output {
-    dsmc_in(root(), args)
-}
-
-/// Runs dsmc in `dir`; any JSON it prints must validate against
-/// docs/schema/.
-fn dsmc_in(dir: &Path, args: &[&str]) -> Output {
-    let output = Command::new(env!("CARGO_BIN_EXE_dsmc"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the dsmc binary runs");
-    json_schema::assert_valid_output(args, &output.stdout);
-    output
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// A fresh directory for one test.
-fn scratch_dir(test_name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("ci")
-        .join(test_name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("can create a scratch directory");
-    dir
-}
 
 fn write(path: &Path, text: &str) {
     if let Some(parent) = path.parent() {
@@ -120,7 +78,7 @@ fn json_lines(text: &str) -> Vec<serde_json::Value> {
 
 #[test]
 fn directories_and_patterns_name_every_spec_once_in_order() {
-    let dir = scratch_dir("directories_and_patterns");
+    let dir = scratch_dir("ci", "directories_and_patterns");
     copy_spec(OK_SPEC, &dir.join("specs/b.ds"));
     copy_spec(DEADLOCK_SPEC, &dir.join("specs/a.ds"));
     copy_spec(DEADLOCK_SPEC, &dir.join("specs/nested/c.ds"));
@@ -149,7 +107,7 @@ fn directories_and_patterns_name_every_spec_once_in_order() {
 
 #[test]
 fn an_argument_that_names_no_spec_is_an_error_and_the_rest_are_checked() {
-    let dir = scratch_dir("names_no_spec");
+    let dir = scratch_dir("ci", "names_no_spec");
     std::fs::create_dir_all(dir.join("empty")).expect("can create a directory");
     copy_spec(OK_SPEC, &dir.join("2pc.ds"));
     for (arg, code) in [
@@ -317,7 +275,7 @@ fn junit_of_a_failing_spec() {
 /// `ared.ds`), and the document still parses.
 #[test]
 fn junit_escapes_control_characters_in_names_visibly() {
-    let dir = scratch_dir("junit_escapes");
+    let dir = scratch_dir("ci", "junit_escapes");
     let name = "a\u{1b}[31mred\u{7}.ds";
     copy_spec(OK_SPEC, &dir.join(name));
     let output = dsmc_in(&dir, &["check", "--format", "junit", name]);
@@ -505,7 +463,7 @@ fn sarif_locates_secondary_labels_and_unreadable_files() {
 
 #[test]
 fn the_lock_catches_a_changed_state_space() {
-    let dir = scratch_dir("lock_catches_drift");
+    let dir = scratch_dir("ci", "lock_catches_drift");
     copy_spec(OK_SPEC, &dir.join("specs/2pc.ds"));
     copy_spec(DEADLOCK_SPEC, &dir.join("specs/deadlock.ds"));
     let check = |args: &[&str]| {
@@ -579,7 +537,7 @@ fn the_lock_catches_a_changed_state_space() {
 
 #[test]
 fn a_changed_verdict_is_drift() {
-    let dir = scratch_dir("lock_verdict_drift");
+    let dir = scratch_dir("ci", "lock_verdict_drift");
     copy_spec(FAILING_SPEC, &dir.join("spec.ds"));
     let lock = dir.join("ci/state.lock");
     std::fs::create_dir_all(lock.parent().expect("a parent")).expect("can create ci/");
@@ -610,7 +568,7 @@ fn a_changed_verdict_is_drift() {
 
 #[test]
 fn an_invalid_lock_is_an_error() {
-    let dir = scratch_dir("invalid_lock");
+    let dir = scratch_dir("ci", "invalid_lock");
     copy_spec(OK_SPEC, &dir.join("2pc.ds"));
     write(&dir.join("dsmc.lock"), "version = 1\n[[spec]]\npath = 3\n");
     let output = dsmc_in(&dir, &["check", "--lock", "2pc.ds"]);
@@ -626,7 +584,7 @@ fn an_invalid_lock_is_an_error() {
 
 #[test]
 fn an_incomplete_search_is_not_compared() {
-    let dir = scratch_dir("lock_incomplete");
+    let dir = scratch_dir("ci", "lock_incomplete");
     copy_spec(OK_SPEC, &dir.join("2pc.ds"));
     let output = dsmc_in(
         &dir,
@@ -659,7 +617,7 @@ fn denied_coverage_warnings_fail_the_check() {
 
 #[test]
 fn denied_front_end_warnings_are_errors() {
-    let dir = scratch_dir("denied_front_end_warnings");
+    let dir = scratch_dir("ci", "denied_front_end_warnings");
     write(
         &dir.join("unused.ds"),
         "protocol P\nnode A {\n  var x: bool = false\n  var log: 0..3 = 0\n  \
@@ -701,7 +659,7 @@ fn json_reports_carry_diagnostics_with_positions() {
 /// (docs/output.md, "Lines and columns").
 #[test]
 fn every_output_gives_one_column_after_non_ascii_text() {
-    let dir = scratch_dir("non_ascii_columns");
+    let dir = scratch_dir("ci", "non_ascii_columns");
     let line = "  var x: bool = false // é → ü and 𝔸, then \u{202e} reversed";
     let spec = format!("protocol P\n\nnode A {{\n{line}\n}}\n\nallow deadlock\n");
     write(&dir.join("columns.ds"), &spec);

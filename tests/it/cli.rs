@@ -2,44 +2,12 @@
 //! output. The wording of diagnostics is pinned by the snapshots of
 //! `tests/cases.rs`; here only what the command line adds is checked.
 
-use crate::json_schema;
-
-use std::path::{Path, PathBuf};
+use crate::run::{dsmc, dsmc_command, scratch_dir, stderr, stdout};
+use std::path::Path;
 use std::process::{Command, Output};
 
 const OK_SPEC: &str = "specs/2pc.ds";
 const SYNTAX_ERROR_SPEC: &str = "tests/cases/parse/assign_in_guard.ds";
-
-/// Runs the binary from the crate root, where the paths above resolve.
-/// Runs dsmc; any JSON it prints must validate against docs/schema/.
-fn dsmc(args: &[&str]) -> Output {
-    let output = dsmc_command(args).output().expect("the dsmc binary runs");
-    json_schema::assert_valid_output(args, &output.stdout);
-    output
-}
-
-fn dsmc_command(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_dsmc"));
-    command.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
-    command
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// A fresh directory for one test, so that tests running at once never share
-/// files.
-fn scratch_dir(test_name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(test_name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("can create a scratch directory");
-    dir
-}
 
 #[test]
 fn two_phase_commit_is_explored_and_its_properties_hold() {
@@ -452,7 +420,7 @@ fn colour_on_a_terminal_unless_no_color() {
 
 #[test]
 fn fmt_leaves_a_file_with_syntax_errors_alone() {
-    let dir = scratch_dir("fmt_leaves_a_file_with_syntax_errors_alone");
+    let dir = scratch_dir("cli", "fmt_leaves_a_file_with_syntax_errors_alone");
     let path = dir.join("broken.ds");
     let source =
         "protocol P\nnode A {\n  var x: bool = false\n  action go when x = true { x = false }\n}\n";
@@ -484,7 +452,7 @@ fn simulation_finds_the_eager_commit_bug_and_replays_from_its_seed() {
         .filter(|l| !l.starts_with("expect violation"))
         .map(|l| format!("{l}\n"))
         .collect();
-    let dir = scratch_dir("simulate");
+    let dir = scratch_dir("cli", "simulate");
     let path = dir.join("eager.ds");
     std::fs::write(&path, source).expect("writable");
     let path = path.to_str().expect("utf-8 path");
@@ -596,7 +564,7 @@ fn has_raw_control(bytes: &[u8]) -> bool {
 /// `\u{7}`. JSON carries the name exactly (serde escapes it).
 #[test]
 fn control_characters_from_file_names_and_specs_never_reach_the_terminal() {
-    let dir = scratch_dir("control_characters_never_reach_the_terminal");
+    let dir = scratch_dir("cli", "control_characters_never_reach_the_terminal");
     let ok = dir.join(format!("ok{HOSTILE}.ds"));
     let broken = dir.join(format!("broken{HOSTILE}.ds"));
     // A deadlock gives a trace, which names the file.
@@ -669,7 +637,7 @@ fn control_characters_are_escaped_on_a_colour_terminal() {
         eprintln!("skipped: no `script` command to run dsmc on a terminal");
         return;
     }
-    let dir = scratch_dir("control_characters_are_escaped_on_a_colour_terminal");
+    let dir = scratch_dir("cli", "control_characters_are_escaped_on_a_colour_terminal");
     let spec = dir.join("spec.ds");
     std::fs::write(
         &spec,
@@ -707,7 +675,7 @@ fn control_characters_are_escaped_on_a_colour_terminal() {
 /// direction of text, leaving it as it was.
 #[test]
 fn fmt_keeps_a_byte_order_mark_and_refuses_text_direction_characters() {
-    let dir = scratch_dir("fmt_keeps_a_byte_order_mark");
+    let dir = scratch_dir("cli", "fmt_keeps_a_byte_order_mark");
     let marked = dir.join("marked.ds");
     std::fs::write(
         &marked,

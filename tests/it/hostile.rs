@@ -8,8 +8,9 @@
 
 use crate::json_schema;
 
+use crate::run::{root, scratch_dir};
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -29,10 +30,6 @@ fn dsmc_command(dir: &Path, args: &[&str]) -> Command {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     command
-}
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// What a finished run left.
@@ -238,14 +235,6 @@ fn a_huge_thread_count_is_capped_with_a_warning() {
     assert!(!run.stderr.contains("threads_capped"), "{}", run.stderr);
 }
 
-/// A fresh directory for one test.
-fn scratch_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("can create a scratch directory");
-    dir
-}
-
 fn copy_spec(to: &Path) {
     std::fs::create_dir_all(to.parent().expect("a parent")).expect("can create directories");
     std::fs::copy(root().join("specs/ping_pong.ds"), to).expect("can copy a spec");
@@ -271,7 +260,7 @@ fn specs_of(run: &Run) -> Vec<String> {
 #[test]
 fn a_glob_over_link_cycles_ends_and_finds_the_real_specs() {
     use std::os::unix::fs::symlink;
-    let dir = scratch_dir("glob_link_cycles");
+    let dir = scratch_dir("hostile", "glob_link_cycles");
     copy_spec(&dir.join("specs/a.ds"));
     copy_spec(&dir.join("specs/nested/b.ds"));
     copy_spec(&dir.join("outside/c.ds"));

@@ -3,6 +3,7 @@
 //! message in its diagrams. The browser part runs headless Chromium when it
 //! is installed (`.ci/run` installs it, so CI always runs it).
 
+use crate::run::scratch_dir;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -11,13 +12,6 @@ use std::time::{Duration, Instant};
 /// 2 in eager commit's, 4 in FLP's.
 const SPECS: &[&str] = &["specs/2pc_eager_commit.ds", "specs/flp.ds"];
 const DELIVERIES: usize = 6;
-
-fn scratch_dir(test_name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(test_name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("can create a scratch directory");
-    dir
-}
 
 /// Writes the report of [`SPECS`] into `dir` and returns its path.
 fn write_report(dir: &Path) -> PathBuf {
@@ -42,7 +36,7 @@ fn write_report(dir: &Path) -> PathBuf {
 
 #[test]
 fn the_report_is_one_self_contained_page() {
-    let dir = scratch_dir("html_self_contained");
+    let dir = scratch_dir("html", "html_self_contained");
     let html = std::fs::read_to_string(write_report(&dir)).expect("the report was written");
     assert!(html.starts_with("<!DOCTYPE html>"));
     for external in ["src=\"http", "href=\"http", "<link", "@import", "src=\"//"] {
@@ -65,7 +59,7 @@ fn the_report_is_one_self_contained_page() {
 
 #[test]
 fn a_report_that_cannot_be_written_is_an_error() {
-    let dir = scratch_dir("html_cannot_write");
+    let dir = scratch_dir("html", "html_cannot_write");
     let output = Command::new(env!("CARGO_BIN_EXE_dsmc"))
         .args(["check", "specs/2pc.ds", "--report"])
         .arg(dir.join("missing/dir/report.html"))
@@ -132,7 +126,7 @@ fn a_headless_browser_loads_the_report_without_errors() {
         eprintln!("note: chromium is not installed; the browser test is skipped");
         return;
     };
-    let dir = scratch_dir("html_in_a_browser");
+    let dir = scratch_dir("html", "html_in_a_browser");
     let report = write_report(&dir);
     let url = format!("file://{}", report.display());
     let profile = dir.join("profile");

@@ -3,38 +3,16 @@
 //! search cleanly with exit code 3 and a report that says it is
 //! incomplete, why, and what it established all the same.
 
-use crate::json_schema;
-
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+use crate::run::{dsmc, dsmc_command, stderr, stdout};
 use dsmc::explore::{MemoryLimit, StopReason};
 
 const SPEC: &str = "specs/2pc.ds";
 /// 2PC with twelve resource managers: hundreds of millions of states, so
 /// no limit below is reached by finishing first.
 const BIG: &str = "N=12";
-
-fn dsmc_command(args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_dsmc"));
-    command.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
-    command
-}
-
-/// Runs dsmc; any JSON it prints must validate against docs/schema/.
-fn dsmc(args: &[&str]) -> Output {
-    let output = dsmc_command(args).output().expect("the dsmc binary runs");
-    json_schema::assert_valid_output(args, &output.stdout);
-    output
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 fn json(output: &Output) -> serde_json::Value {
     serde_json::from_str(stdout(output).trim()).expect("one JSON object")

@@ -28,5 +28,6 @@ mod limits;
 mod lsp;
 mod msc;
 mod no_panic;
+mod run;
 #[cfg(unix)]
 mod writes;

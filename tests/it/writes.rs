@@ -7,31 +7,10 @@
 //! made real with a file-size limit (`ulimit -f`, which binds root too),
 //! under which writing the new contents fails with `EFBIG`.
 
-use crate::json_schema;
-
+use crate::run::{dsmc_command_in, dsmc_in, root, scratch_dir, stderr, stdout};
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn dsmc_command(dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_dsmc"));
-    command.args(args).current_dir(dir).env("NO_COLOR", "1");
-    command
-}
-
-/// Runs dsmc in `dir`; any JSON it prints must validate against
-/// docs/schema/.
-fn dsmc_in(dir: &Path, args: &[&str]) -> Output {
-    let output = dsmc_command(dir, args)
-        .output()
-        .expect("the dsmc binary runs");
-    json_schema::assert_valid_output(args, &output.stdout);
-    output
-}
 
 /// Runs dsmc under a file-size limit of one block (512 or 1,024 bytes,
 /// as the shell counts), with SIGXFSZ ignored so that a write past the
@@ -53,14 +32,6 @@ fn dsmc_with_tiny_file_limit(dir: &Path, args: &[&str]) -> Output {
         .expect("sh runs")
 }
 
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
 /// Stderr with miette's line wrapping undone: words separated by single
 /// spaces, the continuation bars dropped.
 fn stderr_words(output: &Output) -> String {
@@ -69,16 +40,6 @@ fn stderr_words(output: &Output) -> String {
         .filter(|word| *word != "│")
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// A fresh directory for one test.
-fn scratch_dir(test_name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("writes")
-        .join(test_name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("can create a scratch directory");
-    dir
 }
 
 fn copy_spec(from: &str, to: &Path) {
@@ -121,7 +82,7 @@ const SMALL_SPECS: [&str; 4] = [
 /// round were lost almost every time.
 #[test]
 fn concurrent_updates_lose_no_entry() {
-    let dir = scratch_dir("concurrent_updates");
+    let dir = scratch_dir("writes", "concurrent_updates");
     let rounds = 8;
     let mut expected = Vec::new();
     for round in 0..rounds {
@@ -133,7 +94,7 @@ fn concurrent_updates_lose_no_entry() {
                 let name = format!("round{round}_job{j}.ds");
                 copy_spec(spec, &dir.join(&name));
                 expected.push(name.clone());
-                dsmc_command(&dir, &["check", "--update-lock", &name])
+                dsmc_command_in(&dir, &["check", "--update-lock", &name])
                     .stdout(std::process::Stdio::piped())
                     .stderr(std::process::Stdio::piped())
                     .spawn()
@@ -176,7 +137,7 @@ fn concurrent_updates_lose_no_entry() {
 /// at both, and `--update-lock` leaves it alone.
 #[test]
 fn duplicate_entries_are_an_error() {
-    let dir = scratch_dir("duplicate_entries");
+    let dir = scratch_dir("writes", "duplicate_entries");
     copy_spec("specs/2pc.ds", &dir.join("2pc.ds"));
     let output = dsmc_in(&dir, &["check", "--update-lock", "2pc.ds"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -223,7 +184,7 @@ fn duplicate_entries_are_an_error() {
 /// created where it points.
 #[test]
 fn a_dangling_link_is_not_written_through() {
-    let dir = scratch_dir("dangling_link");
+    let dir = scratch_dir("writes", "dangling_link");
     copy_spec("specs/2pc.ds", &dir.join("2pc.ds"));
     std::os::unix::fs::symlink("missing/real.lock", dir.join("dangling.lock"))
         .expect("can make a link");
@@ -285,7 +246,7 @@ fn a_dangling_link_is_not_written_through() {
 /// that did not exist is not left behind half-made (nor empty).
 #[test]
 fn a_failed_lock_write_keeps_the_old_lock() {
-    let dir = scratch_dir("failed_lock_write");
+    let dir = scratch_dir("writes", "failed_lock_write");
     for (i, spec) in SMALL_SPECS.iter().enumerate() {
         copy_spec(spec, &dir.join(format!("s{i}.ds")));
     }
@@ -326,7 +287,7 @@ fn a_failed_lock_write_keeps_the_old_lock() {
 /// before anything is checked, and the file is unchanged.
 #[test]
 fn a_report_never_overwrites_an_input() {
-    let dir = scratch_dir("report_onto_input");
+    let dir = scratch_dir("writes", "report_onto_input");
     std::fs::create_dir(dir.join("specs")).expect("can create specs/");
     copy_spec("specs/2pc.ds", &dir.join("specs/2pc.ds"));
     copy_spec("specs/ping_pong.ds", &dir.join("specs/ping_pong.ds"));
@@ -393,7 +354,7 @@ fn a_report_never_overwrites_an_input() {
 /// permissions; one that cannot be written leaves the older one whole.
 #[test]
 fn a_report_is_replaced_whole_or_not_at_all() {
-    let dir = scratch_dir("report_replaced");
+    let dir = scratch_dir("writes", "report_replaced");
     copy_spec("specs/2pc.ds", &dir.join("2pc.ds"));
     let old = "<!DOCTYPE html><p>the last run's report</p>\n";
     std::fs::write(dir.join("report.html"), old).expect("can write");
@@ -432,7 +393,7 @@ fn messy_spec() -> String {
 /// through a link formats the file the link names (the link stays a link).
 #[test]
 fn fmt_keeps_permissions_and_links() {
-    let dir = scratch_dir("fmt_permissions");
+    let dir = scratch_dir("writes", "fmt_permissions");
     let formatted = read(&root().join("specs/two_generals.ds"));
     let spec = dir.join("spec.ds");
     std::fs::write(&spec, messy_spec()).expect("can write");
@@ -459,7 +420,7 @@ fn fmt_keeps_permissions_and_links() {
 /// temporary file) is left as it was: a full disk no longer truncates it.
 #[test]
 fn a_failed_fmt_write_keeps_the_spec() {
-    let dir = scratch_dir("fmt_failed_write");
+    let dir = scratch_dir("writes", "fmt_failed_write");
     let messy = messy_spec();
     assert!(messy.len() > 1024);
     std::fs::write(dir.join("spec.ds"), &messy).expect("can write");
