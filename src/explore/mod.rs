@@ -31,7 +31,7 @@ use crate::model::{
     CompiledProperty, Fast, InitError, Memo, Model, Outcome, Pred, R, RtError, RtErrorKind,
     Scratch, Sink, Step, halt,
 };
-pub(crate) use remote::Generator;
+pub(crate) use remote::{Batch, Expansion, Generator, symmetry_of};
 pub(crate) use store::{NO_PARENT, Shard, global_id, split_id};
 use store::{SHARDS, lookup_hash, place, place_packed};
 
