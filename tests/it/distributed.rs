@@ -104,6 +104,37 @@ fn a_violated_leads_to_has_the_same_lasso_across_processes() {
 }
 
 #[test]
+fn every_liveness_form_has_the_same_verdict_and_lasso_across_processes() {
+    // `persistent` (a cycle, a final state, strong fairness, symmetry),
+    // fairness of an action family, `transient`, a weak cycle, a stop in
+    // an acyclic graph, a cycle after a DAG, a deadlock: each spec's
+    // verdicts and lassos (JSON, loop start included) as one process's.
+    let mut violated = 0;
+    for spec in [
+        "tests/explore/persistent_by_fairness.ds",
+        "tests/explore/persistent_final_state.ds",
+        "tests/explore/persistent_mixed_cycle.ds",
+        "tests/explore/persistent_strong.ds",
+        "tests/explore/persistent_symmetric.ds",
+        "tests/explore/family_weak.ds",
+        "tests/explore/family_strong.ds",
+        "tests/explore/live_transient.ds",
+        "tests/explore/live_weak_cycle.ds",
+        "tests/explore/live_acyclic_stop.ds",
+        "tests/explore/live_cycle_after_dag.ds",
+        "tests/explore/live_deadlock.ds",
+        "tests/explore/live_request_cycle.ds",
+    ] {
+        let report = same_everywhere(&[spec]);
+        violated += (report["properties"].as_array().expect("properties").iter())
+            .filter(|p| p["verdict"] == "violated" && !p["loop_kind"].is_null())
+            .count();
+    }
+    // Not only verdicts that hold: lassos are compared too.
+    assert!(violated >= 8, "{violated} lassos");
+}
+
+#[test]
 fn a_violation_has_the_same_shortest_trace_across_processes() {
     let report = same_everywhere(&["specs/2pc_eager_commit.ds"]);
     let consistent = &report["properties"][0];
