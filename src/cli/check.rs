@@ -121,7 +121,11 @@ fn check_as_worker(
             report::print_diagnostics(&run.spec, diagnostics, MessageFormat::Human);
             Status::SpecErrors
         }
-        Checked::Explored { .. } => distributed.worker_status(Status::NoVerdict),
+        Checked::Explored { .. } => {
+            let status = distributed.worker_status(Status::NoVerdict);
+            distributed.linger_until_released();
+            status
+        }
     }
 }
 

@@ -177,6 +177,16 @@ impl Distributed {
                 }
                 Err(Failure::Init(e)) => Err(vec![dsmc::check::initial_state_error(model, &e)]),
                 Err(Failure::Spec(diagnostics)) => Err(diagnostics),
+                Err(Failure::Thread(why)) => Err(vec![
+                    Diagnostic::error(
+                        "dsmc::distributed::thread",
+                        format!("a worker of this process could not start its thread: {why}"),
+                    )
+                    .help(
+                        "the machine may be out of threads or memory: check with fewer \
+                         `--threads` or `--processes`",
+                    ),
+                ]),
                 Err(Failure::Start(why)) => Err(vec![
                     Diagnostic::error(
                         "dsmc::distributed::start",
@@ -253,21 +263,27 @@ impl Distributed {
     }
 }
 
-impl Drop for Distributed {
-    /// Ends the processes this one started: they exit by themselves once
-    /// their stdin closes (a process whose part has ended waits for that).
-    fn drop(&mut self) {
+impl Distributed {
+    /// In a process started by `--processes` whose part has ended: waits
+    /// until process 0 closes its stdin (`watch_parent` then exits this
+    /// process). Exiting at once could cut off the last bytes its network
+    /// threads were still sending, and process 0 then saw a lost process
+    /// (exit 3) now and then at `--processes 2 --threads 2`. If process 0
+    /// dies, the pipe closes just the same. Returns at once otherwise.
+    pub fn linger_until_released(&self) {
         if self.started && self.outcome.load(Ordering::SeqCst) == ENDED {
-            // A process whose part has ended stays until process 0 closes
-            // its stdin (`watch_parent` then exits): exiting at once could
-            // cut off the last bytes its network threads were still
-            // sending, and process 0 then saw a lost process (exit 3) now
-            // and then at `--processes 2 --threads 2`. If process 0 dies,
-            // the pipe closes just the same.
             loop {
                 std::thread::park();
             }
         }
+    }
+}
+
+impl Drop for Distributed {
+    /// Ends the processes this one started: they exit by themselves once
+    /// their stdin closes (a process whose part has ended waits for that:
+    /// [`Distributed::linger_until_released`]).
+    fn drop(&mut self) {
         self.ended.store(true, Ordering::SeqCst);
         let mut children = self.children.lock().unwrap_or_else(|e| e.into_inner());
         for child in children.iter_mut() {

@@ -80,6 +80,9 @@ pub enum Failure {
     Spec(Vec<Diagnostic>),
     /// Timely could not start: an address is bad or taken.
     Start(String),
+    /// A worker could not start the thread its search runs on (the
+    /// machine is out of threads or memory).
+    Thread(String),
     /// Another process was lost (this one is not process 0, which reports
     /// it in its exploration instead).
     Lost,
@@ -217,6 +220,7 @@ pub fn explore(
             }
             Ok(worker::Reply::Init(e)) => return Err(Failure::Init(e)),
             Ok(worker::Reply::Spec(d)) => return Err(Failure::Spec(d)),
+            Ok(worker::Reply::Thread(why)) => return Err(Failure::Thread(why)),
             Ok(worker::Reply::Lost) => {
                 lost_while = true;
                 break;
@@ -240,6 +244,7 @@ pub fn explore(
                     }
                     worker::Reply::Init(e) => return Err(Failure::Init(e)),
                     worker::Reply::Spec(d) => return Err(Failure::Spec(d)),
+                    worker::Reply::Thread(why) => return Err(Failure::Thread(why)),
                     worker::Reply::Lost => {
                         lost_while = true;
                         break;
@@ -395,7 +400,7 @@ fn lost_exploration(
         coverage: crate::explore::Coverage::new(model),
         // The counts are of representatives: say so, as a complete report
         // does.
-        symmetry: crate::explore::Generator::new(model, options).symmetry(),
+        symmetry: crate::explore::symmetry_of(model, options),
     }
 }
 

@@ -20,6 +20,13 @@
 //! 3. **place**: from those counts every ranker knows where its range
 //!    starts, and sends each state's global frontier position to its owner.
 //!
+//! A worker that must stop inside a level (its deadline, a signal, its
+//! share of `--max-memory`: looked at before every state, and between
+//! batches of its frontier) announces it to every worker at once
+//! ([`Msg::Stop`]); the others look for such an announcement between two
+//! batches of theirs, and the level is abandoned everywhere (each worker
+//! puts back its findings and counts as they were before it: [`Before`]).
+//!
 //! Global positions make every choice of the single-process explorer:
 //! parents, the order of the next level, and the canonical (least key)
 //! counterexample. At the end, the workers send each other their findings
@@ -33,6 +40,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -46,9 +54,9 @@ use timely::worker::Worker;
 use super::{Job, Partial};
 use crate::diagnostic::Diagnostic;
 use crate::explore::{
-    Coverage, EvalError, Evaluated, Exploration, Found, Gathered, Generator, MemoryLimit, Options,
-    Phase, Progress, Shard, Stop, StopReason, Verdict, inside_bounds, keep_first, split_id,
-    state_eval,
+    Batch, Coverage, EvalError, Evaluated, Expansion, Exploration, Found, Gathered, Generator,
+    Halt as Watcher, MemoryLimit, Options, Phase, Progress, Shard, Stop, StopReason, Verdict,
+    inside_bounds, keep_first, split_id, state_eval,
 };
 use crate::model::{CompiledProperty, InitError, Model, RtErrorKind};
 
@@ -58,6 +66,8 @@ pub(super) enum Reply {
     Done(Option<Box<Exploration>>),
     Init(InitError),
     Spec(Vec<Diagnostic>),
+    /// A thread of the worker could not be started.
+    Thread(String),
     /// A process was lost: the check cannot end.
     Lost,
 }
@@ -194,12 +204,14 @@ enum Msg {
         local: u32,
     },
     /// Round 2, to every worker: how many keys a ranker ranked, how many
-    /// states the sender stored this level, and whether it must stop.
+    /// states the sender stored this level, and whether it must stop
+    /// (after this level, or at once: `cut`, it stopped storing them).
     Count {
         from: u32,
         ranked: u64,
         stored: u64,
         halt: Option<Halt>,
+        cut: bool,
         /// The sender's transitions and pruned states so far.
         transitions: u64,
         pruned: u64,
@@ -209,6 +221,9 @@ enum Msg {
     /// At the start, to every worker: a hash of the spec text, constants
     /// and properties checked.
     Fingerprint(String),
+    /// In any round, to every worker, as soon as the sender must stop
+    /// inside a level: the level is abandoned everywhere.
+    Stop { from: u32, halt: Halt },
     /// At the end, to every worker.
     Summary(Box<Summary>),
     /// For the liveness phase, to worker 0: a stored state, its id, its
@@ -243,6 +258,12 @@ struct Rounds<'w> {
     inbox: Rc<RefCell<Vec<(u64, Msg)>>>,
     round: u64,
     lost: &'w AtomicBool,
+    /// This worker's stop flag ([`Search::stop_flag`]), what tells why it
+    /// was raised, and whether a stop was announced while waiting for a
+    /// round to end (once is enough).
+    stop_flag: Arc<AtomicBool>,
+    limits: (&'w Options, Option<Instant>),
+    announced: bool,
 }
 
 /// A process was lost while a round was under way.
@@ -261,6 +282,17 @@ impl Rounds<'_> {
             if self.lost.load(Ordering::Relaxed) {
                 return Err(Lost);
             }
+            if !self.announced && self.stop_flag.load(Ordering::Relaxed) {
+                // Stopped while others still compute this round: they hear
+                // it (in the next round's messages, this worker's input
+                // having moved on) between two batches, and stop too
+                // ([`Rounds::stop_announced`]).
+                self.announced = true;
+                let (options, deadline) = self.limits;
+                let halt = limit_reached(options, deadline, 0).unwrap_or(Halt::Interrupted);
+                let (me, workers) = (self.worker.index(), self.worker.peers());
+                self.announce_stop(me, workers, halt);
+            }
             self.worker.step_or_park(Some(Duration::from_millis(10)));
         }
         // A worker that is ahead may have sent messages of the next round
@@ -271,6 +303,60 @@ impl Rounds<'_> {
         *inbox = later;
         Ok(now.into_iter().map(|(_, m)| m).collect())
     }
+
+    /// Sends `out` in this round now, before the round's other messages,
+    /// rather than when the round ends: a stop reaches every worker while
+    /// they are still computing.
+    fn send_now(&mut self, out: Vec<(u32, Msg)>) {
+        for message in out {
+            self.input.send(message);
+        }
+        self.input.flush();
+        self.worker.step();
+    }
+
+    /// Takes in what has arrived, without waiting: a stop some worker
+    /// announced ([`Msg::Stop`]) in this round, or in a later one (sent
+    /// while it waited for this round to end), if any.
+    fn stop_announced(&mut self) -> Option<Halt> {
+        self.worker.step();
+        let inbox = self.inbox.borrow();
+        (inbox.iter())
+            .filter_map(|(t, m)| match m {
+                Msg::Stop { from, halt } if *t >= self.round => Some((*from, *halt)),
+                _ => None,
+            })
+            .min_by_key(|(from, _)| *from)
+            .map(|(_, halt)| halt)
+    }
+
+    /// Tells every worker (`workers` of them) to stop this level.
+    fn announce_stop(&mut self, me: usize, workers: usize, halt: Halt) {
+        let out = (0..workers)
+            .map(|w| {
+                (
+                    w as u32,
+                    Msg::Stop {
+                        from: me as u32,
+                        halt,
+                    },
+                )
+            })
+            .collect();
+        self.send_now(out);
+    }
+}
+
+/// The first stop announced among a round's messages ([`Msg::Stop`]), by
+/// worker: every worker receives the same ones, so all decide alike.
+fn first_stop(received: &[Msg]) -> Option<Halt> {
+    (received.iter())
+        .filter_map(|m| match m {
+            Msg::Stop { from, halt } => Some((*from, *halt)),
+            _ => None,
+        })
+        .min_by_key(|(from, _)| *from)
+        .map(|(_, halt)| halt)
 }
 
 /// This worker's partition of the visited set: the states whose owner it
@@ -408,7 +494,31 @@ struct Search<'m> {
     /// Whether a successor this worker owns was stored before its level
     /// began (see [`crate::explore::Gathered::backward`]).
     backward: bool,
+    /// Raised by this worker's watcher when the deadline passes or the
+    /// process is asked to stop; phase 1 and the state tests look at it
+    /// before every state.
+    stop_flag: Arc<AtomicBool>,
+    deadline: Option<Instant>,
 }
+
+/// A worker's findings and counts as they were before a level: put back
+/// when the level is abandoned, so that a stopped check reports the
+/// levels it completed and nothing of the one it cut.
+struct Before {
+    transitions: u64,
+    pruned: u64,
+    found: Vec<Option<Found>>,
+    reached: Vec<bool>,
+    deadlock: Option<Found>,
+    runtime_error: Option<Found>,
+    coverage: Coverage,
+}
+
+/// The `Ok` of a level's rounds: this worker's next frontier (by global
+/// position) and the global number of frontier states, the states all
+/// workers stored, and a stop some worker asked for after this level.
+/// The `Err` of its inner result: the level was abandoned, for that stop.
+type Level = Result<((Vec<(u32, u64)>, u64), u64, Option<Halt>), Halt>;
 
 /// Runs one worker's part of the check.
 pub(super) fn run(
@@ -449,6 +559,8 @@ pub(super) fn run(
             )
             .probe_with(&probe);
     });
+    let deadline = options.timeout.map(|t| start + t);
+    let watcher = Watcher::start(deadline, options.stop.clone());
     let mut rounds = Rounds {
         worker,
         input,
@@ -456,6 +568,9 @@ pub(super) fn run(
         inbox,
         round: 0,
         lost,
+        stop_flag: watcher.flag.clone(),
+        limits: (options, deadline),
+        announced: false,
     };
     // Every process must check the same spec with the same constants and
     // properties: each one compiles its own, so a difference would give
@@ -492,7 +607,10 @@ pub(super) fn run(
         }
     }
     let n_props = model.properties.len();
-    let generator = Generator::new(&model, options);
+    let generator = match Generator::new(&model, options, watcher.flag.clone()) {
+        Ok(generator) => generator,
+        Err(e) => return Reply::Thread(e.0),
+    };
     let liveness = (model.properties.iter().enumerate())
         .any(|(p, _)| options.checks(p) && model.is_liveness(p));
     let mut search = Search {
@@ -516,6 +634,8 @@ pub(super) fn run(
         totals: (0, 0),
         liveness,
         backward: false,
+        stop_flag: watcher.flag.clone(),
+        deadline,
     };
     match search.run(&mut rounds, start, partial) {
         Ok(Ok(result)) => Reply::Done(result.map(Box::new)),
@@ -547,7 +667,6 @@ impl Search<'_> {
         start: Instant,
         partial: &std::sync::Mutex<Partial>,
     ) -> Result<Result<Option<Exploration>, InitError>, Lost> {
-        let deadline = self.options.timeout.map(|t| start + t);
         // The initial states: every worker enumerates them all (they are
         // numbered by their order among the admitted ones) and keeps the
         // ones it owns.
@@ -591,12 +710,18 @@ impl Search<'_> {
         if kept == 0 {
             return Ok(Err(InitError::Unsatisfied { candidates: total }));
         }
+        let before = self.before();
         if self.me == 0 {
             self.transitions += kept;
         }
         // Level 0 is the initial states: their keys are (0, 0, number).
-        let (mut frontier, stored_total, mut halt) =
-            self.store_level(rounds, 0, 1, mine, deadline)?;
+        let (mut frontier, stored_total, mut halt) = match self.store_level(rounds, 0, 1, mine)? {
+            Ok(level) => level,
+            Err(halt) => {
+                self.restore(before);
+                return (self.finish(rounds, start, 0, 0, false, Some(halt))).map(Ok);
+            }
+        };
         let mut states = stored_total;
         let mut depth = if states > 0 { 1 } else { 0 };
         let mut complete = true;
@@ -621,9 +746,22 @@ impl Search<'_> {
             }
             level += 1;
             test_exit(self.process, level);
-            let candidates = self.expand(rounds, level, &frontier.0)?;
-            let (next, stored, h) =
-                self.store_level(rounds, level, frontier_len, candidates, deadline)?;
+            let before = self.before();
+            let done = match self.expand(rounds, level, &frontier.0)? {
+                Ok(candidates) => self.store_level(rounds, level, frontier_len, candidates)?,
+                Err(halt) => Err(halt),
+            };
+            let (next, stored, h) = match done {
+                Ok(done) => done,
+                Err(h) => {
+                    // Abandoned inside the level: the report is of the
+                    // levels before it.
+                    self.restore(before);
+                    halt = Some(h);
+                    complete = false;
+                    break;
+                }
+            };
             states += stored;
             if stored > 0 {
                 depth += 1;
@@ -658,44 +796,63 @@ impl Search<'_> {
 
     /// Round 1: the successors of this worker's frontier states (local id,
     /// global position), sent to their owners; returns the new states this
-    /// worker owns, each with its least key.
+    /// worker owns, each with its least key, or the stop for which some
+    /// worker abandoned the level (each worker looks for one between two
+    /// batches of its frontier, and its own limits before every state).
+    #[allow(clippy::type_complexity)]
     fn expand(
         &mut self,
         rounds: &mut Rounds,
         level: u32,
         frontier: &[(u32, u64)],
-    ) -> Result<Vec<(Vec<u64>, Candidate)>, Lost> {
+    ) -> Result<Result<Vec<(Vec<u64>, Candidate)>, Halt>, Lost> {
         let generator = self.generator;
         let (workers, me) = (self.workers, self.me);
         let ids: Vec<u64> = frontier.iter().map(|&(local, _)| local as u64).collect();
         let positions: Vec<u64> = frontier.iter().map(|&(_, pos)| pos).collect();
-        let mut out: Vec<(u32, Msg)> = Vec::new();
-        let mut sent = self.sent;
-        let expanded = generator.expand(
-            &self.part.shards,
-            level,
-            &ids,
-            &positions,
-            |state, pos, index, parent| {
-                let to = owner(generator.place(state).2, workers);
-                if to != me {
-                    // The destination, the variant, the state's length and
-                    // words, position, index and parent.
-                    sent.0 += 1;
-                    sent.1 += 4 + 4 + 8 + 8 * state.len() as u64 + 8 + 4 + 8;
-                }
-                out.push((
-                    to as u32,
-                    Msg::Succ {
-                        state: state.to_vec(),
-                        pos,
-                        index,
-                        parent: global(me, parent as u32),
-                    },
-                ));
-            },
-        );
+        let mut outbox = Outbox {
+            out: Vec::new(),
+            state_bytes: 0,
+            sent: self.sent,
+            generator,
+            workers,
+            me,
+            rounds: &mut *rounds,
+            held: self.part.bytes(),
+            options: self.options,
+            deadline: self.deadline,
+            stopped: false,
+        };
+        let expanded = generator.expand(&self.part.shards, level, &ids, &positions, &mut outbox);
+        let Outbox {
+            mut out,
+            sent,
+            stopped,
+            state_bytes,
+            ..
+        } = outbox;
         self.sent = sent;
+        if expanded.cut {
+            if !stopped {
+                // Phase 1 stopped by itself: the flag, or its buffers
+                // went past their room.
+                let halt = self
+                    .must_stop(state_bytes + out.capacity() * std::mem::size_of::<(u32, Msg)>())
+                    .or_else(|| {
+                        self.options
+                            .max_memory
+                            .map(|l| Halt::of(StopReason::Memory(l)))
+                    })
+                    .unwrap_or(Halt::Interrupted);
+                rounds.announce_stop(me, workers, halt);
+            }
+            // The level cannot be completed: its successors are not sent.
+            out = Vec::new();
+        }
+        let received = rounds.exchange(out)?;
+        if let Some(halt) = first_stop(&received) {
+            return Ok(Err(halt));
+        }
         // The findings' ids are local ids here.
         let globalise = |mut f: Found| {
             f.id = global(me, f.id as u32);
@@ -719,7 +876,6 @@ impl Search<'_> {
                 self.part.set_idle(id as u32);
             }
         }
-        let received = rounds.exchange(out)?;
         // The new states among the successors received, each with its
         // least key: the order the messages came in does not matter.
         let mut candidates: Map<Vec<u64>, Candidate> = Map::default();
@@ -754,30 +910,43 @@ impl Search<'_> {
                 }
             }
         }
-        Ok(candidates.into_iter().collect())
+        Ok(Ok(candidates.into_iter().collect()))
     }
 
     /// Stores and tests this worker's new states of `level`, then ranks
     /// them across workers (rounds 2 and 3). Returns the next frontier
     /// (this worker's states, by global position, and the global number of
     /// frontier states), how many states all workers stored, and a stop
-    /// some worker asked for.
-    #[allow(clippy::type_complexity)]
+    /// some worker asked for; or the stop for which the level was
+    /// abandoned (a worker stopped storing: its limits are looked at
+    /// before every state, other workers' stops every [`POLL_EVERY`]).
     fn store_level(
         &mut self,
         rounds: &mut Rounds,
         level: u32,
         frontier_len: u64,
         mut candidates: Vec<(Vec<u64>, Candidate)>,
-        deadline: Option<Instant>,
-    ) -> Result<((Vec<(u32, u64)>, u64), u64, Option<Halt>), Lost> {
+    ) -> Result<Level, Lost> {
         let model = self.model;
         // In key order, so that local ids do not depend on arrival order.
         candidates.sort_by_key(|(_, c)| (c.pos, c.index));
         let stored = candidates.len() as u64;
         let rankers = self.workers as u128;
         let mut out = Vec::new();
-        for (state, c) in candidates {
+        // A test that runs long stops when the flag is raised (then the
+        // level is abandoned below, so its result is never used).
+        let _watch = crate::model::halt::Watch::new(&self.stop_flag);
+        // This worker's own stop inside the level, and whether it stopped.
+        let mut own: Option<Halt> = None;
+        let mut cut = false;
+        for (done, (state, c)) in candidates.into_iter().enumerate() {
+            if self.stop_flag.load(Ordering::Relaxed) || done % POLL_EVERY == POLL_EVERY - 1 {
+                own = self.stop_inside(rounds);
+                cut = own.is_some() || rounds.stop_announced().is_some();
+                if cut {
+                    break;
+                }
+            }
             let key = (level, c.pos, c.index);
             let placed = self.generator.place(&state);
             let local = self.part.insert(&state, placed, c.parent, key);
@@ -848,6 +1017,11 @@ impl Search<'_> {
                 },
             ));
         }
+        if !cut && self.stop_flag.load(Ordering::Relaxed) {
+            // Raised during the last state's tests.
+            own = self.stop_inside(rounds);
+            cut = true;
+        }
         let received = rounds.exchange(out)?;
         let mut keys: Vec<(u64, u32, u32, u32)> = received
             .into_iter()
@@ -862,7 +1036,7 @@ impl Search<'_> {
             })
             .collect();
         keys.sort_unstable();
-        let halt = self.must_stop(deadline);
+        let halt = own.or_else(|| self.must_stop(0));
         let out = (0..self.workers)
             .map(|w| {
                 (
@@ -872,6 +1046,7 @@ impl Search<'_> {
                         ranked: keys.len() as u64,
                         stored,
                         halt,
+                        cut,
                         transitions: self.transitions,
                         pruned: self.pruned,
                     },
@@ -883,16 +1058,19 @@ impl Search<'_> {
         let mut totals = (0, 0);
         let mut stored_total = 0;
         let mut halts: Vec<(u32, Halt)> = Vec::new();
+        let mut abandoned = false;
         for m in received {
             if let Msg::Count {
                 from,
                 ranked: n,
                 stored,
                 halt,
+                cut,
                 transitions,
                 pruned,
             } = m
             {
+                abandoned |= cut;
                 totals.0 += transitions;
                 totals.1 += pruned;
                 ranked[from as usize] = n;
@@ -903,8 +1081,12 @@ impl Search<'_> {
             }
         }
         halts.sort_by_key(|(from, _)| *from);
-        self.totals = totals;
         let halt = halts.first().map(|(_, h)| *h);
+        if abandoned {
+            // Every worker saw the same counts: all abandon the level.
+            return Ok(Err(halt.unwrap_or(Halt::Interrupted)));
+        }
+        self.totals = totals;
         let offset: u64 = ranked[..self.me].iter().sum();
         let next_len: u64 = ranked.iter().sum();
         let out = keys
@@ -929,33 +1111,47 @@ impl Search<'_> {
             })
             .collect();
         frontier.sort_unstable_by_key(|&(_, pos)| pos);
-        Ok(((frontier, next_len), stored_total, halt))
+        Ok(Ok(((frontier, next_len), stored_total, halt)))
     }
 
-    /// Whether this worker must stop: the time is up, the process was
-    /// interrupted, or its memory would pass its share of the limit.
-    fn must_stop(&self, deadline: Option<Instant>) -> Option<Halt> {
-        if let Some(reason) = self
-            .options
-            .stop
-            .as_ref()
-            .and_then(|s| s.reason(self.options.max_memory))
-        {
-            return Some(Halt::of(reason));
+    /// Whether this worker must stop, with `extra` bytes held besides its
+    /// partition ([`limit_reached`]).
+    fn must_stop(&self, extra: usize) -> Option<Halt> {
+        limit_reached(self.options, self.deadline, self.part.bytes() + extra)
+    }
+
+    /// This worker's stop inside a level, if it must stop (its flag raised,
+    /// or a limit reached): announced to every worker at once.
+    fn stop_inside(&self, rounds: &mut Rounds) -> Option<Halt> {
+        let halt = self
+            .must_stop(0)
+            .or_else(|| (self.stop_flag.load(Ordering::Relaxed)).then_some(Halt::Interrupted))?;
+        rounds.announce_stop(self.me, self.workers, halt);
+        Some(halt)
+    }
+
+    /// This worker's findings and counts now, for [`Search::restore`].
+    fn before(&self) -> Before {
+        Before {
+            transitions: self.transitions,
+            pruned: self.pruned,
+            found: self.found.clone(),
+            reached: self.reached.clone(),
+            deadlock: self.deadlock.clone(),
+            runtime_error: self.runtime_error.clone(),
+            coverage: self.coverage.clone(),
         }
-        if let (Some(deadline), Some(t)) = (deadline, self.options.timeout)
-            && Instant::now() >= deadline
-        {
-            return Some(Halt::Timeout(t));
-        }
-        if let Some(limit) = self.options.max_memory {
-            // The process's workers share its limit.
-            let threads = self.options.threads.unwrap_or(1).max(1) as u64;
-            if self.part.bytes() as u64 * threads > limit.budget() {
-                return Some(Halt::of(StopReason::Memory(limit)));
-            }
-        }
-        None
+    }
+
+    /// Puts back what a level abandoned had changed.
+    fn restore(&mut self, before: Before) {
+        self.transitions = before.transitions;
+        self.pruned = before.pruned;
+        self.found = before.found;
+        self.reached = before.reached;
+        self.deadlock = before.deadlock;
+        self.runtime_error = before.runtime_error;
+        self.coverage = before.coverage;
     }
 
     /// Gathers every worker's findings and counts, follows the chosen
@@ -1149,6 +1345,111 @@ impl Search<'_> {
             coverage,
             symmetry: self.generator.symmetry(),
         }))
+    }
+}
+
+/// How many states a worker stores between two looks at what other
+/// workers announced ([`Rounds::stop_announced`]).
+const POLL_EVERY: usize = 256;
+
+/// Whether a worker must stop when its process holds `bytes` for it: the
+/// time is up, the process was interrupted (or its memory watchdog
+/// fired), or its memory would pass its share of the limit (the process's
+/// workers share it: `--max-memory` is per process).
+fn limit_reached(options: &Options, deadline: Option<Instant>, bytes: usize) -> Option<Halt> {
+    if let Some(reason) = options
+        .stop
+        .as_ref()
+        .and_then(|s| s.reason(options.max_memory))
+    {
+        return Some(Halt::of(reason));
+    }
+    if let (Some(deadline), Some(t)) = (deadline, options.timeout)
+        && Instant::now() >= deadline
+    {
+        return Some(Halt::Timeout(t));
+    }
+    if let Some(limit) = options.max_memory {
+        let threads = options.threads.unwrap_or(1).max(1) as u64;
+        if bytes as u64 * threads > limit.budget() {
+            return Some(Halt::of(StopReason::Memory(limit)));
+        }
+    }
+    None
+}
+
+/// Where a worker's expansion puts its successors ([`Msg::Succ`], sent
+/// when the round ends), and what it looks at between two batches: a stop
+/// another worker announced, a lost process, its own limits (counting the
+/// messages it holds).
+struct Outbox<'a, 'w, 'm> {
+    out: Vec<(u32, Msg)>,
+    /// The bytes of the states in `out`'s messages.
+    state_bytes: usize,
+    sent: (u64, u64),
+    generator: &'m Generator<'m>,
+    workers: usize,
+    me: usize,
+    rounds: &'a mut Rounds<'w>,
+    /// What the worker's partition holds.
+    held: usize,
+    options: &'m Options,
+    deadline: Option<Instant>,
+    /// A stop was seen (announced by this worker or another).
+    stopped: bool,
+}
+
+impl Outbox<'_, '_, '_> {
+    /// What the worker holds: its partition and the messages waiting.
+    fn holds(&self) -> usize {
+        self.held + self.state_bytes + self.out.capacity() * std::mem::size_of::<(u32, Msg)>()
+    }
+}
+
+impl Expansion for Outbox<'_, '_, '_> {
+    fn successor(&mut self, state: &[u64], pos: u64, index: u32, parent: u64) {
+        let to = owner(self.generator.place(state).2, self.workers);
+        if to != self.me {
+            // The destination, the variant, the state's length and
+            // words, position, index and parent.
+            self.sent.0 += 1;
+            self.sent.1 += 4 + 4 + 8 + 8 * state.len() as u64 + 8 + 4 + 8;
+        }
+        self.state_bytes += 8 * state.len();
+        self.out.push((
+            to as u32,
+            Msg::Succ {
+                state: state.to_vec(),
+                pos,
+                index,
+                parent: global(self.me, parent as u32),
+            },
+        ));
+    }
+
+    fn next_batch(&mut self) -> Batch {
+        if self.stopped || self.rounds.lost.load(Ordering::Relaxed) {
+            return Batch::Stop;
+        }
+        if let Some(halt) = self.rounds.stop_announced() {
+            // Announced again in this round: a stop announced in a later
+            // one would not be among this round's messages, and every
+            // worker must see why this one sent no successors.
+            self.stopped = true;
+            self.rounds.announce_stop(self.me, self.workers, halt);
+            return Batch::Stop;
+        }
+        if let Some(halt) = limit_reached(self.options, self.deadline, self.holds()) {
+            self.stopped = true;
+            self.rounds.announce_stop(self.me, self.workers, halt);
+            return Batch::Stop;
+        }
+        // Half of what is left of this worker's share for the batch's
+        // buffers: its successors are then copied into messages.
+        let threads = self.options.threads.unwrap_or(1).max(1);
+        let room = (self.options.max_memory)
+            .map(|l| (l.budget() as usize / threads).saturating_sub(self.holds()) / 2);
+        Batch::Go { room }
     }
 }
 

@@ -30,7 +30,7 @@ mod shared;
 mod store;
 
 use crate::model::{InitError, Model};
-pub(crate) use remote::Generator;
+pub(crate) use remote::{Batch, Expansion, Generator, symmetry_of};
 use store::SHARDS;
 pub(crate) use store::{NO_PARENT, Shard, global_id, split_id};
 

@@ -7,11 +7,11 @@
 //! does without a second implementation of any of it.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::store::{Shard, place, place_packed, split_id};
 use super::{
-    BATCH, BatchBudget, Coverage, Found, Options, Shared, Trace, concrete_path, keep_first,
+    BatchBudget, Coverage, Found, Options, Shared, Trace, batch_len, concrete_path, keep_first,
     ordinary_form, with_last_step,
 };
 use crate::model::Model;
@@ -19,14 +19,36 @@ use crate::model::Model;
 /// What a worker's share of a level's frontier gave besides its
 /// successors: the findings of the steps (ids are the worker's local ids,
 /// as passed to [`Generator::expand`]), the steps counted and covered, and
-/// the states with no fair step to another state.
+/// the states with no fair step to another state; or that it was cut
+/// short.
 pub(crate) struct Expanded {
+    /// The expansion stopped before its end (a limit, a signal, or
+    /// [`Expansion::next_batch`] said so): the rest is of the batches
+    /// before, and the level cannot be completed.
+    pub cut: bool,
     pub transitions: u64,
     pub step_found: Vec<Option<Found>>,
     pub deadlock: Option<Found>,
     pub runtime_error: Option<Found>,
     pub coverage: Coverage,
     pub idle: Vec<u64>,
+}
+
+/// Where [`Generator::expand`] sends the successors, and who decides,
+/// between two batches, whether it goes on.
+pub(crate) trait Expansion {
+    /// A successor (as stored), with its key (frontier position, step
+    /// index) and its parent's local id.
+    fn successor(&mut self, state: &[u64], pos: u64, index: u32, parent: u64);
+    /// Before each batch: whether to go on, and if so how many bytes the
+    /// batch's buffers may take (`None`: no memory limit).
+    fn next_batch(&mut self) -> Batch;
+}
+
+/// What [`Expansion::next_batch`] says.
+pub(crate) enum Batch {
+    Go { room: Option<usize> },
+    Stop,
 }
 
 /// The single-process explorer's way of storing and expanding states, for
@@ -36,21 +58,43 @@ pub(crate) struct Generator<'m> {
     /// One thread: phase 1 runs its chunks on the current rayon pool, and
     /// a worker is one thread of its own.
     pool: rayon::ThreadPool,
-    /// Never raised: a distributed worker looks at its limits between
-    /// levels.
+    /// Raised when the worker must stop (the deadline, a signal, or
+    /// another process's stop): phase 1 looks at it before every state,
+    /// and a step that runs long stops too.
     halt: Arc<AtomicBool>,
+    /// The buffers a frontier state's successors took in the last batch,
+    /// which sizes the next ([`batch_len`]); `usize::MAX` before the
+    /// first, which takes [`FIRST_BATCH`] states.
+    per_state: AtomicUsize,
 }
 
+/// The first batch of a worker's first level: small, since nothing is
+/// known yet of how many successors a state has (one batch of wide
+/// states could buffer gigabytes before the next look at the limits).
+const FIRST_BATCH: usize = 64;
+
+/// A thread of a distributed worker's could not be started.
+#[derive(Debug)]
+pub(crate) struct NoThread(pub String);
+
 impl<'m> Generator<'m> {
-    pub(crate) fn new(model: &'m Model, options: &Options) -> Generator<'m> {
-        Generator {
+    /// The generator of a worker whose stop flag is `halt`; it fails only
+    /// when the thread phase 1 runs on cannot be started.
+    pub(crate) fn new(
+        model: &'m Model,
+        options: &Options,
+        halt: Arc<AtomicBool>,
+    ) -> Result<Generator<'m>, NoThread> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .map_err(|e| NoThread(e.to_string()))?;
+        Ok(Generator {
             shared: Shared::new(model, options),
-            pool: rayon::ThreadPoolBuilder::new()
-                .num_threads(1)
-                .build()
-                .expect("a one-thread rayon pool builds"),
-            halt: Arc::default(),
-        }
+            pool,
+            halt,
+            per_state: AtomicUsize::new(usize::MAX),
+        })
     }
 
     /// Whether states are stored packed.
@@ -119,30 +163,29 @@ impl<'m> Generator<'m> {
 
     /// The kinds of symmetry reduced, for the report.
     pub(crate) fn symmetry(&self) -> Vec<String> {
-        self.shared.sym.map_or(Vec::new(), |sym| {
-            (sym.kinds(&self.shared.model.spec).into_iter())
-                .map(str::to_string)
-                .collect()
-        })
+        symmetry_kinds(&self.shared)
     }
 
     /// Expands the frontier states `ids` (local ids in `shards`) at
     /// positions `positions` of their level, the successors being of level
     /// `level`: each successor (as stored), with its key (frontier
-    /// position and step index) and its parent's local id, goes to `each`,
-    /// in batches as the single process cuts them. A successor that a
-    /// state of the same batch generated earlier is passed over: its
-    /// earlier copy has the lesser key.
+    /// position and step index) and its parent's local id, goes to `to`,
+    /// in batches as the single process cuts them (at most what
+    /// [`batch_len`] allows for the buffers the last batch needed a
+    /// state, so that `to` is asked again after a bounded amount of work).
+    /// A successor that a state of the same batch generated earlier is
+    /// passed over: its earlier copy has the lesser key.
     pub(crate) fn expand(
         &self,
         shards: &[Shard],
         level: u32,
-        ids: &[u64],
-        positions: &[u64],
-        mut each: impl FnMut(&[u64], u64, u32, u64),
+        all_ids: &[u64],
+        all_positions: &[u64],
+        to: &mut impl Expansion,
     ) -> Expanded {
         let model = self.shared.model;
         let mut expanded = Expanded {
+            cut: false,
             transitions: 0,
             step_found: vec![None; self.shared.n_props],
             deadlock: None,
@@ -153,7 +196,23 @@ impl<'m> Generator<'m> {
         let one = self.shared.one_word();
         let mut words = Vec::new();
         let mut state = Vec::new();
-        for (b, (ids, positions)) in ids.chunks(BATCH).zip(positions.chunks(BATCH)).enumerate() {
+        let mut at = 0;
+        while at < all_ids.len() {
+            let room = match to.next_batch() {
+                Batch::Go { room } => room,
+                Batch::Stop => {
+                    expanded.cut = true;
+                    break;
+                }
+            };
+            let len = match self.per_state.load(Ordering::Relaxed) {
+                usize::MAX => FIRST_BATCH,
+                per_state => batch_len(per_state),
+            };
+            let len = len.min(all_ids.len() - at);
+            let (ids, positions) = (&all_ids[at..at + len], &all_positions[at..at + len]);
+            let first = at as u64;
+            at += len;
             words.clear();
             if self.packed() {
                 for &id in ids {
@@ -163,12 +222,11 @@ impl<'m> Generator<'m> {
                 }
             }
             let budget = BatchBudget {
-                room: None,
+                room,
                 used: AtomicUsize::new(0),
                 halt: self.halt.clone(),
                 cut: AtomicBool::new(false),
             };
-            let first = (b * BATCH) as u64;
             let outs = self.pool.install(|| {
                 (self.shared).phase1(
                     shards,
@@ -180,10 +238,17 @@ impl<'m> Generator<'m> {
                     &budget,
                 )
             });
+            if budget.was_cut() {
+                self.shared.recycle(outs);
+                expanded.cut = true;
+                break;
+            }
+            let buffers: usize = outs.iter().map(|o| o.buffer_bytes()).sum();
+            (self.per_state).store(buffers.div_ceil(len), Ordering::Relaxed);
             for out in &outs {
                 for buf in &out.bufs {
                     for q in &buf.pending {
-                        each(q.words(&buf.words, one), q.pos as u64, q.index, q.parent());
+                        to.successor(q.words(&buf.words, one), q.pos as u64, q.index, q.parent());
                     }
                 }
                 expanded.transitions += out.transitions;
@@ -205,4 +270,18 @@ impl<'m> Generator<'m> {
         }
         expanded
     }
+}
+
+/// The kinds of symmetry a check of `model` with `options` reduces, for
+/// the report (without a [`Generator`], which may not start).
+pub(crate) fn symmetry_of(model: &Model, options: &Options) -> Vec<String> {
+    symmetry_kinds(&Shared::new(model, options))
+}
+
+fn symmetry_kinds(shared: &Shared) -> Vec<String> {
+    shared.sym.map_or(Vec::new(), |sym| {
+        (sym.kinds(&shared.model.spec).into_iter())
+            .map(str::to_string)
+            .collect()
+    })
 }

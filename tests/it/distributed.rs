@@ -1,8 +1,9 @@
 //! `dsmc check --processes N`: the distributed search on loopback gives
 //! the single-process JSON (apart from times and memory) at 1, 2 and 3
 //! processes, liveness verdicts and lassos, symmetry reduction and
-//! coverage included; and a process that dies (process 0 or
-//! another) stops the others with exit 3, never a hang.
+//! coverage included; a process that dies (process 0 or another) stops
+//! the others with exit 3, never a hang; and a limit stops every process
+//! inside a level.
 
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -100,6 +101,37 @@ fn a_violated_leads_to_has_the_same_lasso_across_processes() {
             .count();
         assert_eq!(cycles, 1, "{spec:?}: {report}");
     }
+}
+
+#[test]
+fn every_liveness_form_has_the_same_verdict_and_lasso_across_processes() {
+    // `persistent` (a cycle, a final state, strong fairness, symmetry),
+    // fairness of an action family, `transient`, a weak cycle, a stop in
+    // an acyclic graph, a cycle after a DAG, a deadlock: each spec's
+    // verdicts and lassos (JSON, loop start included) as one process's.
+    let mut violated = 0;
+    for spec in [
+        "tests/explore/persistent_by_fairness.ds",
+        "tests/explore/persistent_final_state.ds",
+        "tests/explore/persistent_mixed_cycle.ds",
+        "tests/explore/persistent_strong.ds",
+        "tests/explore/persistent_symmetric.ds",
+        "tests/explore/family_weak.ds",
+        "tests/explore/family_strong.ds",
+        "tests/explore/live_transient.ds",
+        "tests/explore/live_weak_cycle.ds",
+        "tests/explore/live_acyclic_stop.ds",
+        "tests/explore/live_cycle_after_dag.ds",
+        "tests/explore/live_deadlock.ds",
+        "tests/explore/live_request_cycle.ds",
+    ] {
+        let report = same_everywhere(&[spec]);
+        violated += (report["properties"].as_array().expect("properties").iter())
+            .filter(|p| p["verdict"] == "violated" && !p["loop_kind"].is_null())
+            .count();
+    }
+    // Not only verdicts that hold: lassos are compared too.
+    assert!(violated >= 8, "{violated} lassos");
 }
 
 #[test]
@@ -202,11 +234,8 @@ fn free_addresses(n: usize) -> String {
 
 #[test]
 fn when_process_0_dies_the_others_stop_with_exit_3() {
-    let dir = std::env::temp_dir().join(format!("dsmc-process-0-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a temporary directory");
-    let hostfile = dir.join("hosts");
-    std::fs::write(&hostfile, free_addresses(3)).expect("written");
-    let path = hostfile.to_string_lossy().into_owned();
+    let hosts = hostfile("process-0", &free_addresses(3));
+    let path = hosts.path.clone();
     let start = Instant::now();
     // Each process started by hand, as on a cluster; process 0 exits at
     // its third level, as a crashed machine would.
@@ -241,7 +270,6 @@ fn when_process_0_dies_the_others_stop_with_exit_3() {
             }
         })
         .collect();
-    let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(codes, [Some(101), Some(3), Some(3)]);
 }
 
@@ -270,25 +298,128 @@ fn the_memory_limit_of_a_process_stops_every_process_with_exit_3() {
     assert_eq!(report["stop"]["reason"], "max_memory");
 }
 
+/// Runs `args` and asserts a stop inside a level: exit 3 within `bound`
+/// (far above the second or two the stop takes, far below the level's
+/// own time), the reason in the JSON, the levels before the stop counted
+/// and nothing of the one cut, and no verdict. The process is killed
+/// (and the test fails) if it runs past the bound.
+fn stops_inside_a_level(args: &[&str], bound: Duration, reason: &str) -> serde_json::Value {
+    let start = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dsmc"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the dsmc binary runs");
+    while child.try_wait().expect("waits").is_none() {
+        if start.elapsed() > bound {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{args:?} was still running after {bound:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().expect("ends");
+    assert_eq!(output.status.code(), Some(3), "{}", printed(&output));
+    let report = report(&output);
+    assert_eq!(report["complete"], false);
+    assert_eq!(report["stop"]["reason"], reason, "{report}");
+    assert_eq!(report["properties"][0]["verdict"], "unknown");
+    report
+}
+
+#[test]
+fn limits_stop_every_process_inside_a_level() {
+    // Level 2 of tests/limits/wide_level.ds has nine million states: the
+    // limits are looked at between batches of each worker's frontier,
+    // and a worker that stops tells the others at once.
+    let wide = |extra: &[&'static str]| {
+        let mut args = vec![
+            "check",
+            "tests/limits/wide_level.ds",
+            "--format",
+            "json",
+            "--processes",
+            "2",
+        ];
+        args.extend_from_slice(extra);
+        args
+    };
+    let bound = Duration::from_secs(20);
+    for extra in [
+        &["--timeout", "1s"][..],
+        &["--max-memory", "60M"][..],
+        &["--max-memory", "60M", "--threads", "2"][..],
+    ] {
+        let report = stops_inside_a_level(
+            &wide(extra),
+            bound,
+            if extra[0] == "--timeout" {
+                "timeout"
+            } else {
+                "max_memory"
+            },
+        );
+        // The initial state and level 1, complete; nothing of level 2.
+        assert_eq!(report["states"], 3001, "{extra:?}: {report}");
+        assert_eq!(report["depth"], 2, "{extra:?}: {report}");
+    }
+    // A state test that runs long (about a second each) is stopped too,
+    // and its level abandoned: no state is counted.
+    let report = stops_inside_a_level(
+        &[
+            "check",
+            "tests/limits/slow_invariant.ds",
+            "--format",
+            "json",
+            "--processes",
+            "2",
+            "--timeout",
+            "1s",
+        ],
+        bound,
+        "timeout",
+    );
+    assert_eq!(report["states"], 0, "{report}");
+}
+
+/// A hostfile of `lines` in a directory of its own, removed when the
+/// value is dropped.
+struct Hostfile {
+    dir: std::path::PathBuf,
+    path: String,
+}
+
+fn hostfile(name: &str, lines: &str) -> Hostfile {
+    let dir = std::env::temp_dir().join(format!("dsmc-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary directory");
+    let file = dir.join("hosts");
+    std::fs::write(&file, lines).expect("written");
+    let path = file.to_string_lossy().into_owned();
+    Hostfile { dir, path }
+}
+
+impl Drop for Hostfile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 #[test]
 fn a_bad_hostfile_is_a_diagnostic() {
-    let dir = std::env::temp_dir().join(format!("dsmc-hostfile-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a temporary directory");
-    let hostfile = dir.join("hosts");
-    std::fs::write(&hostfile, "127.0.0.1:2101\nnot an address\n").expect("written");
-    let path = hostfile.to_string_lossy().into_owned();
+    let hosts = hostfile("hostfile", "127.0.0.1:2101\nnot an address\n");
     let output = dsmc(
         &[
             "check",
             "specs/2pc_eager_commit.ds",
             "--hostfile",
-            &path,
+            &hosts.path,
             "--process",
             "0",
         ],
         &[],
     );
-    let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(output.status.code(), Some(2));
     assert!(printed(&output).contains("dsmc::distributed::hostfile"));
 }
@@ -302,26 +433,21 @@ fn too_many_workers_are_refused() {
     assert_eq!(output.status.code(), Some(2));
     assert!(printed(&output).contains("dsmc::distributed::processes"));
 
-    let dir = std::env::temp_dir().join(format!("dsmc-workers-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a temporary directory");
-    let hostfile = dir.join("hosts");
-    let hosts: String = (0..70_000)
+    let lines: String = (0..70_000)
         .map(|i| format!("10.0.{}.{}:2101\n", i / 256 % 256, i % 256))
         .collect();
-    std::fs::write(&hostfile, hosts).expect("written");
-    let path = hostfile.to_string_lossy().into_owned();
+    let hosts = hostfile("workers", &lines);
     let output = dsmc(
         &[
             "check",
             "specs/2pc.ds",
             "--hostfile",
-            &path,
+            &hosts.path,
             "--process",
             "0",
         ],
         &[],
     );
-    let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(output.status.code(), Some(2));
     assert!(
         printed(&output).contains("dsmc::distributed::workers"),
@@ -332,11 +458,8 @@ fn too_many_workers_are_refused() {
 
 #[test]
 fn processes_given_different_constants_refuse() {
-    let dir = std::env::temp_dir().join(format!("dsmc-different-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("a temporary directory");
-    let hostfile = dir.join("hosts");
-    std::fs::write(&hostfile, free_addresses(2)).expect("written");
-    let path = hostfile.to_string_lossy().into_owned();
+    let hosts = hostfile("different", &free_addresses(2));
+    let path = hosts.path.clone();
     let children: Vec<std::process::Child> = ["N=5", "N=6"]
         .iter()
         .enumerate()
@@ -354,7 +477,6 @@ fn processes_given_different_constants_refuse() {
     let outputs: Vec<Output> = (children.into_iter())
         .map(|c| c.wait_with_output().expect("ends"))
         .collect();
-    let _ = std::fs::remove_dir_all(&dir);
     for output in &outputs {
         assert_eq!(output.status.code(), Some(2));
         let text = printed(output);
