@@ -4,6 +4,8 @@
 //! [`Checked::status`] decides what the run means for the user (and the exit
 //! code): every property as expected, one not as expected, or no verdict.
 
+#![warn(missing_docs)]
+
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::explore::{self, Exploration, Verdict, checkpoint};
 use crate::front::{self, Override};
@@ -14,7 +16,9 @@ use crate::typed::TypedSpec;
 /// How to check.
 #[derive(Clone, Debug, Default)]
 pub struct CheckOptions {
+    /// The `-D NAME=VALUE` constant overrides, in the order given.
     pub overrides: Vec<Override>,
+    /// How to explore: limits, threads, symmetry, progress, checkpoints.
     pub explore: explore::Options,
     /// Check only these properties, by name (`--property`); empty: all.
     /// The others are reported as not selected.
@@ -66,7 +70,9 @@ pub enum Checked {
         /// coverage. Under [`Warnings::Deny`] the coverage ones have error
         /// severity and fail the check.
         warnings: Vec<Diagnostic>,
+        /// The lowered spec that was explored.
         model: Box<Model>,
+        /// The result of the search: verdicts, counts and counterexamples.
         exploration: Box<Exploration>,
     },
 }

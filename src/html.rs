@@ -8,6 +8,8 @@
 //! has run, and records script errors in `#js-errors`, so that a headless
 //! browser can tell that it works (tests/it/html.rs).
 
+#![warn(missing_docs)]
+
 use crate::check::{Checked, Expectation, expectation};
 use crate::explore::{Trace, Verdict};
 use crate::model::{Model, StepEvent, TraceStep};
@@ -17,7 +19,9 @@ use crate::report::{eval_error_text, human, verdict_word, violation_label};
 pub struct HtmlSpec<'a> {
     /// The path as given.
     pub path: &'a str,
+    /// The spec's text.
     pub source: &'a str,
+    /// What checking it gave.
     pub checked: &'a Checked,
 }
 

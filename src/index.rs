@@ -4,6 +4,8 @@
 //! errors. The language server answers hover, go-to-definition, references,
 //! rename and completion from it; nothing else resolves names.
 
+#![warn(missing_docs)]
+
 use std::collections::HashMap;
 
 use crate::syntax::ast::{NetworkKind, Quantifier, Span};
@@ -23,18 +25,35 @@ pub enum DefKind {
     Alias,
     /// A message kind and how its network delivers it.
     Message {
+        /// The message kind's id.
         id: MessageId,
+        /// The delivery discipline of its network.
         network: NetworkKind,
+        /// Whether its delivery is weakly fair.
         fair: bool,
     },
     /// A payload field in a message declaration.
-    PayloadField { message: String },
+    PayloadField {
+        /// The name of the message kind it belongs to.
+        message: String,
+    },
     /// A node kind and its number of instances.
-    Node { id: NodeKindId, count: u32 },
+    Node {
+        /// The node kind's id.
+        id: NodeKindId,
+        /// Its number of instances.
+        count: u32,
+    },
     /// A variable of a node kind.
-    Var { node: NodeKindId },
+    Var {
+        /// The node kind that declares it.
+        node: NodeKindId,
+    },
     /// An action of a node kind.
-    Action { node: NodeKindId },
+    Action {
+        /// The node kind that declares it.
+        node: NodeKindId,
+    },
     /// A property.
     Property,
     /// A variant of an enum.
@@ -43,19 +62,32 @@ pub enum DefKind {
     RecordField,
     /// A variant of a union type, with its payload fields.
     UnionVariant {
+        /// The union it belongs to.
         union: UnionId,
+        /// Its position among the union's variants.
         index: usize,
+        /// Its payload fields' names and types, in order.
         fields: Vec<(String, Type)>,
     },
     /// An action's parameter.
-    Param { action: String },
+    Param {
+        /// The name of the action.
+        action: String,
+    },
     /// A handler's name for a payload field.
     Payload {
+        /// The message kind handled, or the union variant of a `match` arm
+        /// that binds it.
         message: String,
+        /// The payload field it is bound to; `None` when there is no field
+        /// at its position.
         field: Option<String>,
     },
     /// A handler's name for the sender (`from src`).
-    Sender { message: String },
+    Sender {
+        /// The name of the message kind handled.
+        message: String,
+    },
     /// A variable bound by `forall`, `exists` or `count`.
     Quantified(Quantifier),
     /// A `for` variable.
@@ -64,11 +96,20 @@ pub enum DefKind {
     Let,
     /// A `def`, with its parameters' names and types (`None` when written
     /// without parentheses).
-    Def { params: Option<Vec<(String, Type)>> },
+    Def {
+        /// The parameters' names and types.
+        params: Option<Vec<(String, Type)>>,
+    },
     /// A def's parameter.
-    DefParam { def: String },
+    DefParam {
+        /// The name of the def.
+        def: String,
+    },
     /// A parameter of a quantified property.
-    PropertyParam { property: String },
+    PropertyParam {
+        /// The name of the property.
+        property: String,
+    },
 }
 
 impl DefKind {
@@ -87,9 +128,11 @@ impl DefKind {
 /// A declared name.
 #[derive(Clone, Debug)]
 pub struct Def {
+    /// The name as declared.
     pub name: String,
     /// Where the name is written in its declaration.
     pub span: Span,
+    /// What sort of thing it declares.
     pub kind: DefKind,
     /// The type of its values, for names that have values.
     pub ty: Option<Type>,

@@ -15,6 +15,8 @@
 //! properties are not evaluated, so Stateright's threads drain what they
 //! hold and end.
 
+#![warn(missing_docs)]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -30,6 +32,7 @@ use crate::model::{CompiledProperty, InitError, Model, Outcome, Scratch, Step};
 /// words.
 #[derive(Clone)]
 pub struct State {
+    /// The packed state, as dsmc's own search stores it.
     pub words: Vec<u64>,
     model: Arc<Model>,
 }
@@ -271,6 +274,7 @@ impl ReferenceModel {
 /// next to each other changes the channel in two different places.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Action {
+    /// The step taken.
     pub step: Step,
     /// Among the successors with this step, in the order dsmc makes them.
     pub nth: u32,

@@ -9,6 +9,8 @@
 //! Invariant: a `TypedSpec` only exists for a spec without errors, so no
 //! [`Type::Error`] appears in it.
 
+#![warn(missing_docs)]
+
 use crate::syntax::ast::{Fairness, FaultKind, NetworkKind, Quantifier, Span};
 
 /// Index of a node kind in [`TypedSpec::nodes`].
@@ -29,10 +31,13 @@ pub type PropertyId = usize;
 /// A type with every size known.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Type {
+    /// `bool`
     Bool,
     /// The integers `lo..=hi`: the type of a stored integer.
     Range {
+        /// The least value.
         lo: i64,
+        /// The greatest value.
         hi: i64,
     },
     /// An integer computed by an expression, not yet stored. Assigning it to
@@ -40,13 +45,17 @@ pub enum Type {
     Int,
     /// An instance of a node kind.
     Node(NodeKindId),
+    /// An enum, by its id.
     Enum(EnumId),
+    /// A finite set of elements of the type.
     Set(Box<Type>),
     /// Total over the key type.
     Map(Box<Type>, Box<Type>),
+    /// `none`, or `some(x)` for each x of the type.
     Option(Box<Type>),
     /// At most `max_len` elements.
     Seq(Box<Type>, u32),
+    /// A tuple of the element types, in order.
     Tuple(Vec<Type>),
     /// Fields in declaration order.
     Record(Vec<(String, Type)>),
@@ -106,7 +115,9 @@ impl Type {
 /// A constant's value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ConstValue {
+    /// An `int` constant.
     Int(i64),
+    /// A `bool` constant.
     Bool(bool),
 }
 
@@ -150,6 +161,7 @@ pub struct TypedSpec {
 /// An `init: P` declaration.
 #[derive(Clone, Debug)]
 pub struct InitDef {
+    /// The condition every initial state must satisfy, with its locals.
     pub predicate: Predicate,
     /// The whole declaration.
     pub span: Span,
@@ -158,10 +170,13 @@ pub struct InitDef {
 /// A constant.
 #[derive(Clone, Debug)]
 pub struct ConstDef {
+    /// The constant's name.
     pub name: String,
+    /// Its value: the declared one, or the `-D` override.
     pub value: ConstValue,
     /// Whether a `-D` override set the value.
     pub overridden: bool,
+    /// The declaration.
     pub span: Span,
 }
 
@@ -170,7 +185,9 @@ pub struct ConstDef {
 pub struct EnumDef {
     /// The alias that names it, if any (`type Phase = enum { .. }`).
     pub name: Option<String>,
+    /// The variant names, in declaration order; a value is an index into this.
     pub variants: Vec<String>,
+    /// The `enum { .. }` type expression.
     pub span: Span,
 }
 
@@ -180,16 +197,20 @@ pub struct EnumDef {
 pub struct UnionDef {
     /// The alias that declares it.
     pub name: String,
+    /// The variants, in declaration order; a value's variant is an index into this.
     pub variants: Vec<UnionVariantDef>,
+    /// The declaration.
     pub span: Span,
 }
 
 /// One variant of a union.
 #[derive(Clone, Debug)]
 pub struct UnionVariantDef {
+    /// The variant's name, used as its constructor.
     pub name: String,
     /// Payload fields in order.
     pub fields: Vec<(String, Type)>,
+    /// Where the variant is declared.
     pub span: Span,
 }
 
@@ -200,12 +221,14 @@ pub struct MatchArm {
     pub variant: Option<usize>,
     /// A local per payload field, `None` for `_`.
     pub binds: Vec<Option<LocalId>>,
+    /// The arm's value, with the payload locals bound.
     pub body: Expr,
 }
 
 /// A message kind.
 #[derive(Clone, Debug)]
 pub struct MessageDef {
+    /// The message kind's name.
     pub name: String,
     /// Payload fields in order.
     pub fields: Vec<(String, Type)>,
@@ -213,12 +236,14 @@ pub struct MessageDef {
     pub network: NetworkKind,
     /// Whether delivery of this kind is weakly fair.
     pub fair: bool,
+    /// The declaration.
     pub span: Span,
 }
 
 /// A node kind.
 #[derive(Clone, Debug)]
 pub struct NodeDef {
+    /// The node kind's name.
     pub name: String,
     /// Number of instances; 1 for a single node.
     pub count: u32,
@@ -226,31 +251,40 @@ pub struct NodeDef {
     pub indexed: bool,
     /// Declared `symmetric`.
     pub symmetric: bool,
+    /// Its variables, by [`VarId`].
     pub vars: Vec<VarDef>,
+    /// Its message handlers, in source order.
     pub handlers: Vec<HandlerDef>,
+    /// Its actions, in source order.
     pub actions: Vec<ActionDef>,
     /// The message kinds its code sends (`send`, `broadcast`), in id order:
     /// what a byzantine instance of the kind may forge.
     pub sends: Vec<MessageId>,
+    /// The declaration.
     pub span: Span,
 }
 
 /// A node variable.
 #[derive(Clone, Debug)]
 pub struct VarDef {
+    /// The variable's name.
     pub name: String,
+    /// Its type.
     pub ty: Type,
+    /// Its initial value or values.
     pub init: Init,
     /// Survives crash-restart.
     pub persistent: bool,
     /// Locals of the initialiser: its quantifier variables.
     pub locals: Vec<Local>,
+    /// The declaration.
     pub span: Span,
 }
 
 /// A variable's initial value(s). Evaluated with `self` bound to the instance.
 #[derive(Clone, Debug)]
 pub enum Init {
+    /// `= e`: exactly this value.
     Value(Expr),
     /// Any element of the set.
     OneOf(Expr),
@@ -261,20 +295,25 @@ pub enum Init {
 pub struct Body {
     /// Parameters, payload binders, `let`s, `for` and quantifier variables.
     pub locals: Vec<Local>,
+    /// The statements, in source order.
     pub stmts: Vec<Stmt>,
 }
 
 /// A local name.
 #[derive(Clone, Debug)]
 pub struct Local {
+    /// The name as written.
     pub name: String,
+    /// Its type.
     pub ty: Type,
+    /// Where the name is bound.
     pub span: Span,
 }
 
 /// `on M(...) from src when g { ... }`
 #[derive(Clone, Debug)]
 pub struct HandlerDef {
+    /// The message kind handled.
     pub message: MessageId,
     /// Only messages from this kind are handled, when given.
     pub from_kind: Option<NodeKindId>,
@@ -282,29 +321,38 @@ pub struct HandlerDef {
     pub sender: Option<LocalId>,
     /// One entry per payload field: the local it is bound to, if any.
     pub payload: Vec<Option<LocalId>>,
+    /// The `when` condition; the message is delivered only when it holds.
     pub guard: Option<Expr>,
+    /// The statements run on delivery, with their locals.
     pub body: Body,
+    /// The whole handler.
     pub span: Span,
 }
 
 /// `action name(params) when g { ... }`
 #[derive(Clone, Debug)]
 pub struct ActionDef {
+    /// The action's name.
     pub name: String,
+    /// Unfair, weakly fair or strongly fair.
     pub fairness: Fairness,
     /// `fair any action`: one fairness obligation for the whole family of
     /// parameter choices of an instance ([`crate::model::TaskKey`]).
     pub family: bool,
     /// Parameters: the first locals of the body.
     pub params: Vec<LocalId>,
+    /// The `when` condition; the action is enabled only when it holds.
     pub guard: Option<Expr>,
+    /// The statements the action runs, with their locals.
     pub body: Body,
+    /// The whole action.
     pub span: Span,
 }
 
 /// A fault the environment may inject.
 #[derive(Clone, Debug)]
 pub struct FaultDef {
+    /// Which fault.
     pub kind: FaultKind,
     /// The node kind for crash, restart and byzantine.
     pub node: Option<NodeKindId>,
@@ -312,6 +360,7 @@ pub struct FaultDef {
     pub message: Option<MessageId>,
     /// The most times it may happen in one behaviour; `None`: unbounded.
     pub budget: Option<u32>,
+    /// The fault line in `faults { .. }`.
     pub span: Span,
 }
 
@@ -330,20 +379,26 @@ pub enum Deadlock {
 /// (quantifier variables).
 #[derive(Clone, Debug)]
 pub struct Predicate {
+    /// The quantifier and `let` variables of the expression.
     pub locals: Vec<Local>,
+    /// The expression itself.
     pub expr: Expr,
 }
 
 /// A named property.
 #[derive(Clone, Debug)]
 pub struct PropertyDef {
+    /// The property's name.
     pub name: String,
+    /// Its form and expressions.
     pub kind: PropertyKind,
     /// Locals of all the property's expressions.
     pub locals: Vec<Local>,
     /// `expect violation NAME` was written for it.
     pub expect_violation: bool,
+    /// Where the name is written, for reports that point at the property.
     pub name_span: Span,
+    /// The whole declaration.
     pub span: Span,
 }
 
@@ -354,7 +409,9 @@ pub type PropertyKind = crate::syntax::ast::PropertyKind<Expr>;
 /// A statement.
 #[derive(Clone, Debug)]
 pub struct Stmt {
+    /// What the statement does.
     pub kind: StmtKind,
+    /// Where it is written.
     pub span: Span,
 }
 
@@ -391,55 +448,83 @@ pub enum Access {
 /// An assignable location: a variable of the running node and a path into it.
 #[derive(Clone, Debug)]
 pub struct Place {
+    /// The variable of the running node that is written.
     pub var: VarId,
+    /// Field, element and index accesses from the variable down to the location.
     pub path: Vec<Access>,
     /// The type of the location.
     pub ty: Type,
+    /// Where the place is written.
     pub span: Span,
 }
 
 /// The statement forms.
 #[derive(Clone, Debug)]
 pub enum StmtKind {
+    /// An assignment to a place of the running node.
     Assign {
+        /// The location written.
         place: Place,
+        /// How the value changes the place.
         kind: AssignKind,
+        /// The right-hand side.
         value: Expr,
     },
+    /// `let x = e`: binds a local for the rest of the block.
     Let {
+        /// The local bound.
         local: LocalId,
+        /// Its value.
         value: Expr,
     },
+    /// `if`, with any `else if` chain nested in the else branch.
     If {
+        /// The condition.
         cond: Expr,
+        /// Run when the condition holds.
         then_stmts: Vec<Stmt>,
+        /// Run otherwise; empty when there is no `else`.
         else_stmts: Vec<Stmt>,
     },
+    /// `for x in S { .. }`: the body once per element of the set.
     For {
+        /// The loop variable.
         local: LocalId,
         /// A set.
         domain: Expr,
+        /// Run once per element.
         body: Vec<Stmt>,
     },
+    /// `send dest M(args)`: puts one message in flight.
     Send {
         /// A node id.
         dest: Expr,
+        /// The message kind.
         message: MessageId,
+        /// The payload values, in field order.
         args: Vec<Expr>,
     },
+    /// `broadcast K M(args)`: one message to every instance of a node kind.
     Broadcast {
+        /// The node kind whose instances receive it.
         kind: NodeKindId,
+        /// The message kind.
         message: MessageId,
+        /// The payload values, in field order.
         args: Vec<Expr>,
     },
+    /// `assert e`: a finding when e is false.
     Assert(Expr),
 }
 
 /// A typed expression.
 #[derive(Clone, Debug)]
 pub struct Expr {
+    /// The form and its operands.
     pub kind: ExprKind,
+    /// The expression's type.
     pub ty: Type,
+    /// Where it is written.
     pub span: Span,
 }
 
@@ -493,11 +578,15 @@ impl Expr {
 pub enum Builtin {
     /// Size of a set or length of a sequence.
     Len,
+    /// `min(a, b)`: the lesser of two integers.
     Min,
+    /// `max(a, b)`: the greater of two integers.
     Max,
     /// `some(x)`
     Some,
+    /// `is_some(o)`: whether an option holds a value.
     IsSome,
+    /// `is_none(o)`: whether an option is `none`.
     IsNone,
     /// The value in an option; a finding when it is none.
     Unwrap,
@@ -563,16 +652,23 @@ impl Builtin {
 /// Operators with their meaning fixed by the operand types.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BinOp {
+    /// `=>` on booleans.
     Implies,
+    /// `||` on booleans.
     Or,
+    /// `&&` on booleans.
     And,
     /// Equality on any type.
     Eq,
+    /// Inequality on any type.
     Ne,
     /// Integer comparisons.
     Lt,
+    /// `<=` on integers.
     Le,
+    /// `>` on integers.
     Gt,
+    /// `>=` on integers.
     Ge,
     /// Set inclusion `a <= b`.
     Subset,
@@ -582,29 +678,39 @@ pub enum BinOp {
     InSeq,
     /// `a..b`: a set of integers.
     Range,
+    /// Integer addition.
     Add,
+    /// Integer subtraction.
     Sub,
+    /// Integer multiplication.
     Mul,
     /// Integer division; a finding on zero.
     Div,
     /// Remainder; a finding on zero.
     Rem,
+    /// Set union (`+` on sets).
     Union,
+    /// Set difference (`-` on sets).
     Diff,
+    /// Set intersection (`&`).
     Inter,
 }
 
 /// Prefix operators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UnOp {
+    /// `!` on a boolean.
     Not,
+    /// `-` on an integer.
     Neg,
 }
 
 /// The expression forms.
 #[derive(Clone, Debug)]
 pub enum ExprKind {
+    /// A boolean literal.
     Bool(bool),
+    /// An integer literal or an integer constant's value.
     Int(i64),
     /// A variant of an enum, by index.
     Variant(EnumId, usize),
@@ -618,28 +724,39 @@ pub enum ExprKind {
     Var(VarId),
     /// Variable `var` of instance `node` of kind `kind`.
     RemoteVar {
+        /// The instance whose variable is read.
         node: Box<Expr>,
+        /// Its node kind.
         kind: NodeKindId,
+        /// The variable, in that kind's table.
         var: VarId,
     },
+    /// A local of the enclosing body: a parameter, binder, `let` or loop variable.
     Local(LocalId),
+    /// A prefix operator applied to an operand.
     Unary(UnOp, Box<Expr>),
+    /// An infix operator applied to two operands.
     Binary(BinOp, Box<Expr>, Box<Expr>),
     /// Record field by index.
     Field(Box<Expr>, usize),
     /// Tuple element by index.
     TupleField(Box<Expr>, usize),
+    /// `m[k]`: the value of a map at a key.
     MapGet(Box<Expr>, Box<Expr>),
+    /// `s[i]`: a sequence element (from 0); a finding when out of range.
     SeqGet(Box<Expr>, Box<Expr>),
+    /// A call of a built-in function.
     Call(Builtin, Vec<Expr>),
     /// `forall`, `exists` and `count` have a boolean body; `sum`, `min`
     /// and `max` an integer one (`min` and `max` fail on an empty domain).
     Quant {
+        /// Which quantifier or aggregate.
         quantifier: Quantifier,
         /// One local per bound variable.
         vars: Vec<LocalId>,
         /// A set.
         domain: Box<Expr>,
+        /// The condition or value computed per binding.
         body: Box<Expr>,
     },
     /// Every value of the type (the expression's type is a set of it).
@@ -653,19 +770,26 @@ pub enum ExprKind {
         /// Each local, its type (what the value is stored into) and its
         /// value.
         bindings: Vec<(LocalId, Type, Expr)>,
+        /// The expression that sees all the bindings.
         body: Box<Expr>,
         /// Whether a value may not fit where it is stored (an argument of
         /// another type than its parameter's, a body of another type than
         /// the def's); otherwise every store is the value as it is.
         checked: bool,
     },
+    /// `if c { a } else { b }`
     If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// A tuple of the values, in order.
     Tuple(Vec<Expr>),
+    /// A set literal `{ a, b }`.
     SetLit(Vec<Expr>),
+    /// A sequence literal `[a, b]`.
     SeqLit(Vec<Expr>),
     /// Listed entries, then the value of every other key.
     MapLit {
+        /// The listed keys and their values.
         entries: Vec<(Expr, Expr)>,
+        /// The value of every key not listed (`_ -> v`), if written.
         default: Option<Box<Expr>>,
     },
     /// Field values in the record type's order.

@@ -20,6 +20,8 @@
 //! The explorer does no IO itself: it streams a checkpoint into the writer
 //! its [`Checkpointing::save`] hands it, and reads one from a reader.
 
+#![warn(missing_docs)]
+
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -50,7 +52,9 @@ pub struct Identity {
     pub spec: String,
     /// The `-D` constants, as `NAME=VALUE`, in the order given.
     pub constants: Vec<String>,
+    /// Whether symmetry reduction was off (`--no-symmetry`).
     pub no_symmetry: bool,
+    /// Whether every step was interpreted ([`super::Options::interpreted`]).
     pub interpreted: bool,
     /// The properties checked (by index), or all.
     pub properties: Option<Vec<usize>>,
@@ -120,6 +124,7 @@ pub struct Checkpointing {
     /// What the checkpoints belong to (`check::check_source_with` fills it
     /// in).
     pub identity: Identity,
+    /// Writes each checkpoint out.
     pub save: Arc<SaveFn>,
     /// Also write one when a limit or a signal stops the search at the
     /// start of a batch (a stop inside a batch keeps the last one).
@@ -142,6 +147,7 @@ impl std::fmt::Debug for Checkpointing {
 pub struct Resume(Arc<Mutex<Option<Snapshot>>>);
 
 impl Resume {
+    /// Wraps a loaded checkpoint for the search to take.
     pub fn new(snapshot: Snapshot) -> Resume {
         Resume(Arc::new(Mutex::new(Some(snapshot))))
     }

@@ -4,6 +4,8 @@
 //! and restores its shards through these, so both modules depend on this
 //! one and not on each other.
 
+#![warn(missing_docs)]
+
 use std::io::{self, BufReader, BufWriter, Read, Write};
 
 use crate::hash::mix;
@@ -17,6 +19,7 @@ const CHUNK: usize = 1 << 13;
 /// Why a checkpoint cannot be resumed from.
 #[derive(Debug)]
 pub enum Unreadable {
+    /// The file could not be read.
     Io(io::Error),
     /// Not a checkpoint of dsmc's at all.
     NotACheckpoint,

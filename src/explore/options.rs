@@ -1,6 +1,8 @@
 //! How to search (options, limits, the stop signal) and how a search
 //! reports its progress.
 
+#![warn(missing_docs)]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
@@ -84,6 +86,7 @@ pub(super) const ASKED_INTERRUPT: u8 = 1;
 pub(super) const ASKED_MEMORY: u8 = 2;
 
 impl StopSignal {
+    /// A signal nobody has raised yet.
     pub fn new() -> StopSignal {
         StopSignal::default()
     }
@@ -154,6 +157,7 @@ pub enum StopReason {
 /// Where and why a check stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Stop {
+    /// Why it stopped.
     pub reason: StopReason,
     /// In the liveness phase, after a complete search (so safety verdicts
     /// are final); otherwise during the breadth-first search.
@@ -163,6 +167,7 @@ pub struct Stop {
 /// How far a running check has come, for a progress display.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Progress {
+    /// What the check is doing.
     pub phase: Phase,
     /// Distinct states stored so far.
     pub states: u64,
@@ -183,8 +188,11 @@ pub enum Phase {
     /// The fair-cycle search for liveness property `property` (an index
     /// into the spec's properties), the `nth` of `of` (1-based).
     Liveness {
+        /// The property, by index into the spec's properties.
         property: usize,
+        /// Its place among the liveness properties checked, from 1.
         nth: usize,
+        /// The number of liveness properties checked.
         of: usize,
     },
 }

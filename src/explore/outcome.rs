@@ -1,5 +1,7 @@
 //! What a search found: traces, lassos, verdicts, coverage.
 
+#![warn(missing_docs)]
+
 use std::time::Duration;
 
 use crate::model::{Fast, Model, RtError, Step};
@@ -11,6 +13,7 @@ use super::options::Stop;
 pub struct Trace {
     /// `states[0]` is initial; `steps[i]` leads from `states[i]` to `states[i + 1]`.
     pub states: Vec<Vec<u64>>,
+    /// The steps between consecutive states, one fewer than the states.
     pub steps: Vec<Step>,
     /// A last step that failed at run time, from the last state.
     pub failed: Option<(Step, RtError)>,
@@ -24,6 +27,7 @@ pub struct Trace {
 /// An evaluation that failed in a state (the last of its trace).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EvalError {
+    /// Which property, `bound` or `done when` was being evaluated.
     pub what: Evaluated,
     /// What failed, at which expression.
     pub error: RtError,
@@ -54,6 +58,7 @@ pub struct Lasso {
 /// The verdict on one property.
 #[derive(Clone, Debug)]
 pub enum Verdict {
+    /// The property holds in every explored behaviour.
     Holds,
     /// With the shortest counterexample (for `reachable`: none).
     Violated(Option<Trace>),
@@ -113,7 +118,9 @@ pub struct Exploration {
 /// whether a message of that kind was in the network of a stored state.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Coverage {
+    /// By node kind, then action index: whether the action was ever taken.
     pub actions: Vec<Vec<bool>>,
+    /// By node kind, then handler index: whether the handler ever ran.
     pub handlers: Vec<Vec<bool>>,
     /// By [`crate::typed::MessageId`]: sent (or injected) at least once.
     pub sent: Vec<bool>,

@@ -22,6 +22,8 @@
 //! Integers in expressions are plain `i64`s; they are turned into codes when
 //! stored (checked against the range) and back when read.
 
+#![warn(missing_docs)]
+
 use crate::typed::{Type, TypedSpec};
 
 /// Integers stored inside a collection without a declared range (a set
@@ -33,6 +35,7 @@ pub const INT_IN_COLLECTION_MAX: i64 = 63;
 pub struct Enc {
     /// Width of a code in bits (0 for a type with one value).
     pub bits: u32,
+    /// How the code is laid out.
     pub shape: Shape,
 }
 
@@ -40,9 +43,17 @@ pub struct Enc {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Shape {
     /// Codes `0..n`, the value is the code (bool, enum, node id).
-    Index { n: u64 },
+    Index {
+        /// The number of values.
+        n: u64,
+    },
     /// An integer `lo..=hi`, stored as `value - lo`.
-    Int { lo: i64, hi: i64 },
+    Int {
+        /// The least value, stored as 0.
+        lo: i64,
+        /// The greatest value.
+        hi: i64,
+    },
     /// Bit 0 set when some; the inner code above it.
     Option(Box<Enc>),
     /// Parts side by side, with the bit offset of each.
@@ -50,17 +61,27 @@ pub enum Shape {
     /// One bit per code of the element.
     Set(Box<Enc>),
     /// One slot per code of the key.
-    Map { key: Box<Enc>, value: Box<Enc> },
+    Map {
+        /// The packing of the key type.
+        key: Box<Enc>,
+        /// The packing of the value type: the width of a slot.
+        value: Box<Enc>,
+    },
     /// The variant's index above `payload_bits`, its payload below (each
     /// variant's a [`Shape::Product`] of its fields).
     Union {
+        /// The width of the widest variant's payload.
         payload_bits: u32,
+        /// Each variant's payload packing, by variant index.
         variants: Vec<Enc>,
     },
     /// Length in the low `len_bits`, then `max_len` slots.
     Seq {
+        /// The packing of an element: the width of a slot.
         elem: Box<Enc>,
+        /// The most elements the sequence holds.
         max_len: u32,
+        /// The width of the length field.
         len_bits: u32,
     },
 }
@@ -69,17 +90,28 @@ pub enum Shape {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EncError {
     /// The code would need more than 64 bits.
-    TooWide { bits: u64 },
+    TooWide {
+        /// The width it would need.
+        bits: u64,
+    },
     /// A set whose element codes need more than 6 bits.
-    SetTooLarge { elem_bits: u32 },
+    SetTooLarge {
+        /// The width of the element codes.
+        elem_bits: u32,
+    },
     /// A set with more possible elements than a wide set holds
     /// ([`super::wide::MAX_WIDE_ELEMENTS`]; `None`: too many to list).
-    SetElements { elements: Option<u64> },
+    SetElements {
+        /// The number of possible elements, when it fits in a `u64`.
+        elements: Option<u64>,
+    },
     /// A wide set ([`super::wide`]) used as a value, where only a node
     /// variable read or written in place can be one: how many possible
     /// elements it has, and the variable's declaration when it is one.
     WideValue {
+        /// The number of possible elements.
         elements: u64,
+        /// The variable's declaration, when the value is a variable.
         declared: Option<crate::syntax::ast::Span>,
     },
     /// A map, record, tuple or sequence wider than a word
@@ -87,17 +119,27 @@ pub enum EncError {
     /// variable's parts read or written in place can be: the variable's
     /// declaration when it is one.
     WideCompound {
+        /// The variable's declaration, when the value is a variable.
         declared: Option<crate::syntax::ast::Span>,
     },
     /// A map whose key codes need more than 6 bits.
-    MapTooLarge { key_bits: u32 },
+    MapTooLarge {
+        /// The width of the key codes.
+        key_bits: u32,
+    },
     /// A domain with too many values to enumerate (an action parameter, a
     /// quantifier over a type).
     TooManyValues,
     /// More node instances than [`super::layout::MAX_INSTANCES`].
-    TooManyInstances { count: u64 },
+    TooManyInstances {
+        /// The total number of instances of all node kinds.
+        count: u64,
+    },
     /// A state's fixed part over [`super::layout::MAX_STATE_BITS`].
-    StateTooLarge { bits: u64 },
+    StateTooLarge {
+        /// The width the fixed part would need.
+        bits: u64,
+    },
 }
 
 /// Bits needed to tell `n` values apart.

@@ -1,6 +1,8 @@
 //! Where every variable, flag and counter lives in a state, and how a
 //! message is packed into one word.
 
+#![warn(missing_docs)]
+
 use std::sync::Arc;
 
 use super::LowerError;
@@ -22,8 +24,11 @@ pub const MAX_STATE_BITS: u64 = 1 << 18;
 /// words; a zero-width field reads as 0.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Slot {
+    /// The index of the word that holds the field.
     pub word: u32,
+    /// The position of the field's lowest bit in that word.
     pub shift: u32,
+    /// The field's width.
     pub bits: u32,
 }
 
@@ -108,7 +113,9 @@ pub struct KindLayout {
     /// Global index of instance 0 (instances of all kinds are numbered in
     /// declaration order, for message addresses).
     pub first_global: u32,
+    /// The number of instances of the kind.
     pub count: u32,
+    /// Where each variable of the kind lives, by [`crate::typed::VarId`].
     pub vars: Vec<VarLayout>,
     /// By instance, when the kind can crash.
     pub crashed: Option<Vec<Slot>>,
@@ -122,10 +129,15 @@ pub struct KindLayout {
 /// (source, destination).
 #[derive(Clone, Debug)]
 pub struct MsgLayout {
+    /// The position of the message kind's field, just above the payload.
     pub kind_shift: u32,
+    /// The width of the message kind's field.
     pub kind_bits: u32,
+    /// The position of the destination's global instance index.
     pub dst_shift: u32,
+    /// The position of the source's global instance index, in the top bits.
     pub src_shift: u32,
+    /// The width of a global instance index (destination and source alike).
     pub inst_bits: u32,
     /// By message kind: each field's offset and packing.
     pub fields: Vec<Vec<(u32, Enc)>>,
@@ -193,6 +205,7 @@ pub struct Layout {
     /// Bits of the fixed part in use: every bit from this one up (in the
     /// last word) is always zero. The visited set stores only these.
     pub fixed_bits: u32,
+    /// The fields of each node kind, by [`NodeKindId`].
     pub kinds: Vec<KindLayout>,
     /// By fault (same order as the spec's faults): its counter, when it has a budget.
     pub fault_counters: Vec<Option<Slot>>,
@@ -200,6 +213,7 @@ pub struct Layout {
     /// now, and the side of each instance (bit = global index; instance 0 is
     /// always on side 0, so each split has one encoding).
     pub partition: Option<(Slot, Slot)>,
+    /// How a message in flight is packed.
     pub msg: MsgLayout,
     /// Global instance index → (kind, instance).
     pub instances: Vec<(NodeKindId, u32)>,

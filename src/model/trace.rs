@@ -1,6 +1,8 @@
 //! Turning states and steps into words: instance names, values, the step
 //! that was taken and what it changed.
 
+#![warn(missing_docs)]
+
 use super::Model;
 use super::encoding::{Enc, Shape, mask};
 use super::layout::VarLayout;
@@ -29,6 +31,8 @@ pub struct TraceStep {
     /// The source of the action or handler, when it has one.
     #[serde(skip)]
     pub span: Option<Span>,
+    /// The variables and network entries the step changed, with their new
+    /// values.
     pub changes: Vec<Change>,
     /// The step as the spec names it: `RM[2].prepare`, `TM ← Prepared from
     /// RM[1]`, `crash TM`: what charts and `dsmc explore` show.
@@ -48,30 +52,72 @@ pub struct TraceStep {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StepEvent {
     /// A local action of `node`.
-    Action { node: u32 },
+    Action {
+        /// The instance's lane.
+        node: u32,
+    },
     /// `to` handles `message` from `from`.
-    Deliver { from: u32, to: u32, message: String },
+    Deliver {
+        /// The sender's lane.
+        from: u32,
+        /// The receiver's lane.
+        to: u32,
+        /// The message's label.
+        message: String,
+    },
     /// `node` crashes.
-    Crash { node: u32 },
+    Crash {
+        /// The instance's lane.
+        node: u32,
+    },
     /// `node` restarts.
-    Restart { node: u32 },
+    Restart {
+        /// The instance's lane.
+        node: u32,
+    },
     /// A copy of `message` from `from` to `to` is lost.
-    Lose { from: u32, to: u32, message: String },
+    Lose {
+        /// The sender's lane.
+        from: u32,
+        /// The receiver's lane.
+        to: u32,
+        /// The message's label.
+        message: String,
+    },
     /// A copy of `message` from `from` to `to` is duplicated.
-    Duplicate { from: u32, to: u32, message: String },
+    Duplicate {
+        /// The sender's lane.
+        from: u32,
+        /// The receiver's lane.
+        to: u32,
+        /// The message's label.
+        message: String,
+    },
     /// The network splits: the instances with their bit set in `sides` on
     /// one side, the others on the other.
-    Partition { sides: u64 },
+    Partition {
+        /// One bit per lane: set for the instances on one side.
+        sides: u64,
+    },
     /// The partition heals.
     Heal,
     /// Byzantine `node` forges `message` to `to`.
-    Forge { node: u32, to: u32, message: String },
+    Forge {
+        /// The byzantine instance's lane.
+        node: u32,
+        /// The receiver's lane.
+        to: u32,
+        /// The forged message's label.
+        message: String,
+    },
 }
 
 /// A message a step sent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sent {
+    /// The sender's lane (global instance index).
     pub from: u32,
+    /// The receiver's lane.
     pub to: u32,
     /// `Vote(term: 1)`.
     pub message: String,

@@ -1,96 +1,187 @@
 //! The resolver's errors: facts, and the words for them.
 
+#![warn(missing_docs)]
+
 use crate::diagnostic::Diagnostic;
 use crate::syntax::ast::Span;
 
 /// A problem with the declarations of a spec.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ResolveError {
-    /// A name that is declared nowhere.
+    /// A name that is declared nowhere (`dsmc::resolve::unknown_name`).
     UnknownName {
+        /// The name as written.
         name: String,
         /// What was wanted: "type", "message", "node kind", "property", "name", ...
         wanted: &'static str,
+        /// Where the name is used.
         span: Span,
+        /// A declared name of the wanted sort close to it, if any.
         suggestion: Option<String>,
     },
-    /// Two declarations of one name.
+    /// Two declarations of one name (`dsmc::resolve::duplicate`).
     Duplicate {
+        /// The name declared twice.
         name: String,
         /// "constant", "variable", ...
         what: &'static str,
+        /// The earlier declaration.
         first: Span,
+        /// The later declaration, which the error points at.
         second: Span,
     },
-    /// A `def` named like a built-in function.
-    BuiltinName { name: String, span: Span },
-    /// A name of the wrong sort (a message where a node kind is needed).
-    WrongKind {
+    /// A `def` named like a built-in function (`dsmc::resolve::duplicate`).
+    BuiltinName {
+        /// The def's name.
         name: String,
-        expected: &'static str,
-        found: &'static str,
+        /// Where the name is written.
         span: Span,
+    },
+    /// A name of the wrong sort (a message where a node kind is needed)
+    /// (`dsmc::resolve::wrong_kind`).
+    WrongKind {
+        /// The name as written.
+        name: String,
+        /// The sort the place needs.
+        expected: &'static str,
+        /// The sort the name was declared as.
+        found: &'static str,
+        /// Where the name is used.
+        span: Span,
+        /// Its declaration, when it has one in the spec.
         decl: Option<Span>,
     },
-    /// A type alias defined in terms of itself.
+    /// A type alias defined in terms of itself (`dsmc::typeck::recursive_type`).
     RecursiveType {
+        /// The alias.
         name: String,
+        /// Where it is named within its own definition.
         span: Span,
+        /// Its declaration.
         decl: Span,
     },
-    /// `int` where a finite type is needed.
-    InfiniteType { span: Span },
-    /// `union { .. }` anywhere but as the whole of a `type` declaration.
-    InlineUnion { span: Span },
-    /// `lo..hi` with lo > hi.
-    EmptyRange { lo: i64, hi: i64, span: Span },
-    /// An expression that must be known before exploration is not.
-    NotConstant { span: Span, what: &'static str },
-    /// A constant whose type is not `int`, a range or `bool`.
-    ConstType { span: Span },
-    /// A constant whose value depends on itself.
-    ConstCycle { name: String, span: Span },
-    /// A constant value of the wrong type.
-    ConstMismatch {
-        name: String,
-        expected: String,
+    /// `int` where a finite type is needed (`dsmc::typeck::infinite_type`).
+    InfiniteType {
+        /// Where `int` is written.
         span: Span,
+    },
+    /// `union { .. }` anywhere but as the whole of a `type` declaration
+    /// (`dsmc::resolve::inline_union`).
+    InlineUnion {
+        /// Where the union type is written.
+        span: Span,
+    },
+    /// `lo..hi` with lo > hi (`dsmc::typeck::empty_range`).
+    EmptyRange {
+        /// The lower bound's value.
+        lo: i64,
+        /// The upper bound's value.
+        hi: i64,
+        /// Where the range is written.
+        span: Span,
+    },
+    /// An expression that must be known before exploration is not
+    /// (`dsmc::typeck::not_constant`).
+    NotConstant {
+        /// The expression.
+        span: Span,
+        /// What it is, as the message says it: "a constant's value", ...
+        what: &'static str,
+    },
+    /// A constant whose type is not `int`, a range or `bool`
+    /// (`dsmc::typeck::const_type`).
+    ConstType {
+        /// The declared type.
+        span: Span,
+    },
+    /// A constant whose value depends on itself (`dsmc::resolve::const_cycle`).
+    ConstCycle {
+        /// The constant.
+        name: String,
+        /// Its declaration.
+        span: Span,
+    },
+    /// A constant value of the wrong type (`dsmc::typeck::mismatch`).
+    ConstMismatch {
+        /// The constant.
+        name: String,
+        /// Its declared type, as printed.
+        expected: String,
+        /// The value.
+        span: Span,
+        /// The declared type.
         ty_span: Span,
     },
-    /// A constant value outside its declared range (or a count below 1 ...).
+    /// A constant value outside its declared range (or a count below 1 ...)
+    /// (`dsmc::typeck::out_of_range`).
     OutOfRange {
+        /// The value computed.
         value: i64,
+        /// The least value allowed.
         lo: i64,
+        /// The greatest value allowed.
         hi: i64,
+        /// What the value is, as the message says it.
         what: &'static str,
+        /// The expression that gives the value.
         span: Span,
+        /// Where the range is declared, when there is one in the spec.
         decl: Option<Span>,
     },
-    /// Integer overflow while computing a constant.
-    Overflow { span: Span },
-    /// `-D NAME=V` for a name that is not a constant.
-    UnknownOverride {
-        name: String,
-        suggestion: Option<String>,
-    },
-    /// `-D NAME=V` whose value is not a literal of the constant's type.
-    BadOverride {
-        name: String,
-        value: String,
-        expected: String,
-    },
-    /// A fault written without the target it needs, or with one it cannot have.
-    FaultTarget {
-        fault: &'static str,
-        needs: Option<&'static str>,
+    /// Integer overflow while computing a constant (`dsmc::typeck::overflow`).
+    Overflow {
+        /// The expression that overflows.
         span: Span,
     },
-    /// A fault that needs a budget has none.
-    FaultBudget { fault: &'static str, span: Span },
-    /// `restart K` without `crash K`.
-    RestartWithoutCrash { kind: String, span: Span },
-    /// `allow deadlock` and `done when` together.
-    DeadlockConflict { allow: Span, done: Span },
+    /// `-D NAME=V` for a name that is not a constant (`dsmc::typeck::override`).
+    UnknownOverride {
+        /// The name given on the command line.
+        name: String,
+        /// A constant with a name close to it, if any.
+        suggestion: Option<String>,
+    },
+    /// `-D NAME=V` whose value is not a literal of the constant's type
+    /// (`dsmc::typeck::override`).
+    BadOverride {
+        /// The constant.
+        name: String,
+        /// The value given, as written.
+        value: String,
+        /// The constant's type, as printed.
+        expected: String,
+    },
+    /// A fault written without the target it needs, or with one it cannot have
+    /// (`dsmc::resolve::fault_target`).
+    FaultTarget {
+        /// The fault's keyword.
+        fault: &'static str,
+        /// The sort of target it needs ("node kind"); `None` when it takes none.
+        needs: Option<&'static str>,
+        /// The fault line.
+        span: Span,
+    },
+    /// A fault that needs a budget has none (`dsmc::resolve::fault_budget`).
+    FaultBudget {
+        /// The fault's keyword.
+        fault: &'static str,
+        /// The fault line.
+        span: Span,
+    },
+    /// `restart K` without `crash K` (`dsmc::resolve::restart_without_crash`).
+    RestartWithoutCrash {
+        /// The node kind K.
+        kind: String,
+        /// The `restart` line.
+        span: Span,
+    },
+    /// `allow deadlock` and `done when` together
+    /// (`dsmc::resolve::deadlock_conflict`).
+    DeadlockConflict {
+        /// The `allow deadlock` declaration.
+        allow: Span,
+        /// The `done when` declaration.
+        done: Span,
+    },
 }
 
 impl ResolveError {

@@ -12,6 +12,8 @@
 //! Every error is collected; a declaration with an error gets a placeholder
 //! ([`Type::Error`], a missing value) so later declarations are still checked.
 
+#![warn(missing_docs)]
+
 mod consts;
 pub mod error;
 
@@ -30,9 +32,13 @@ use crate::typed::{
 /// What a top-level name refers to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Global {
+    /// A constant, by index in [`Resolved::consts`].
     Const(usize),
+    /// A type alias, by index in [`Resolved::aliases`].
     Type(usize),
+    /// A message kind.
     Message(MessageId),
+    /// A node kind.
     Node(NodeKindId),
     /// A `def`, by index in [`Resolved::defs`].
     Def(usize),
@@ -57,17 +63,20 @@ impl Global {
 /// A constant, evaluated.
 #[derive(Clone, Debug)]
 pub struct ResolvedConst<'a> {
+    /// Its declaration.
     pub decl: &'a ast::ConstDecl,
     /// `None` until evaluated, or when its value has an error.
     pub value: Option<ConstValue>,
     /// The constant's type: `Int` for `int`, a range, or `Bool`.
     pub ty: Type,
+    /// Whether a `-D` override set the value.
     pub overridden: bool,
 }
 
 /// A type alias.
 #[derive(Clone, Debug)]
 pub struct ResolvedAlias<'a> {
+    /// Its declaration.
     pub decl: &'a ast::TypeDecl,
     /// `None` until resolved.
     pub ty: Option<Type>,
@@ -76,30 +85,40 @@ pub struct ResolvedAlias<'a> {
 /// A message kind with its payload types.
 #[derive(Clone, Debug)]
 pub struct ResolvedMessage<'a> {
+    /// Its declaration.
     pub decl: &'a ast::MessageDecl,
+    /// The payload fields' names and types, in order.
     pub fields: Vec<(String, Type)>,
+    /// The delivery discipline of the network that carries it.
     pub network: NetworkKind,
+    /// Whether its delivery is weakly fair.
     pub fair: bool,
 }
 
 /// A variable with its type.
 #[derive(Clone, Debug)]
 pub struct ResolvedVar<'a> {
+    /// Its declaration.
     pub decl: &'a ast::VarDecl,
+    /// Its type.
     pub ty: Type,
 }
 
 /// An action with its parameter types.
 #[derive(Clone, Debug)]
 pub struct ResolvedAction<'a> {
+    /// Its declaration.
     pub decl: &'a ast::ActionDecl,
+    /// Each parameter's name and type, in order.
     pub params: Vec<(&'a Ident, Type)>,
 }
 
 /// A `def` with its parameter and result types.
 #[derive(Clone, Debug)]
 pub struct ResolvedDef<'a> {
+    /// Its declaration.
     pub decl: &'a ast::DefDecl,
+    /// Each parameter's name and type, in order; empty without parentheses.
     pub params: Vec<(&'a Ident, Type)>,
     /// The type of its value.
     pub ty: Type,
@@ -108,30 +127,43 @@ pub struct ResolvedDef<'a> {
 /// A node kind.
 #[derive(Clone, Debug)]
 pub struct ResolvedNode<'a> {
+    /// Its declaration.
     pub decl: &'a ast::NodeDecl,
     /// Instances (1 for a single node; 1 as a placeholder after an error).
     pub count: u32,
+    /// Its variables, by [`VarId`].
     pub vars: Vec<ResolvedVar<'a>>,
+    /// Each variable's name and its [`VarId`].
     pub var_index: BTreeMap<String, VarId>,
+    /// Its message handlers, in source order; typed by the type checker.
     pub handlers: Vec<&'a ast::HandlerDecl>,
+    /// Its actions, in source order.
     pub actions: Vec<ResolvedAction<'a>>,
 }
 
 /// The deadlock setting as declared.
 #[derive(Clone, Copy, Debug)]
 pub enum DeadlockDecl<'a> {
+    /// Neither `allow deadlock` nor `done when`: every stuck state is a deadlock.
     Check,
+    /// `allow deadlock`
     Allowed,
+    /// `done when P`, with P still untyped.
     DoneWhen(&'a ast::Expr),
 }
 
 /// The spec after declaration resolution. Bodies still point into the AST.
 #[derive(Debug)]
 pub struct Resolved<'a> {
+    /// The spec resolved.
     pub ast: &'a ast::Spec,
+    /// Every top-level name and what it refers to.
     pub globals: BTreeMap<String, Global>,
+    /// The constants, in source order.
     pub consts: Vec<ResolvedConst<'a>>,
+    /// The type aliases, in source order.
     pub aliases: Vec<ResolvedAlias<'a>>,
+    /// The enums declared anywhere, by [`EnumId`].
     pub enums: Vec<EnumDef>,
     /// Variant name → every (enum, index) that has it.
     pub variants: BTreeMap<String, Vec<(EnumId, usize)>>,
@@ -139,14 +171,23 @@ pub struct Resolved<'a> {
     pub unions: Vec<UnionDef>,
     /// The union each `type X = union { .. }` alias declares, by alias index.
     alias_union: BTreeMap<usize, UnionId>,
+    /// The message kinds, by [`MessageId`].
     pub messages: Vec<ResolvedMessage<'a>>,
+    /// The node kinds, by [`NodeKindId`].
     pub nodes: Vec<ResolvedNode<'a>>,
+    /// The `def`s, in source order.
     pub defs: Vec<ResolvedDef<'a>>,
+    /// The faults the environment may inject.
     pub faults: Vec<FaultDef>,
+    /// The property declarations, by [`PropertyId`].
     pub properties: Vec<&'a ast::PropertyDecl>,
+    /// Each property's name and its [`PropertyId`].
     pub property_index: BTreeMap<String, PropertyId>,
+    /// The properties named by `expect violation`.
     pub expected_violations: BTreeSet<PropertyId>,
+    /// How states without an enabled step are treated.
     pub deadlock: DeadlockDecl<'a>,
+    /// The `bound P` constraints, still untyped, in source order.
     pub bounds: Vec<&'a ast::Expr>,
     /// `init: P` declarations, in source order.
     pub inits: Vec<&'a ast::InitDecl>,

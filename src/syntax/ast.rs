@@ -7,6 +7,8 @@
 //! (declaration order, `else if` chains, optional parentheses around payloads)
 //! that `crate::fmt` can print it back in canonical layout.
 
+#![warn(missing_docs)]
+
 use std::fmt;
 
 /// A half-open byte range `start..end` into the spec's source text.
@@ -138,29 +140,39 @@ impl Item {
 /// `const NAME: TYPE = VALUE`; the value may be overridden with `-D NAME=V`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConstDecl {
+    /// The constant's name.
     pub name: Ident,
+    /// The declared type, `int` or a finite type.
     pub ty: TypeExpr,
+    /// The default value, used unless `-D` overrides it.
     pub value: Expr,
+    /// The source range of the whole declaration.
     pub span: Span,
 }
 
 /// `type NAME = TYPE`
 #[derive(Clone, Debug, PartialEq)]
 pub struct TypeDecl {
+    /// The alias being declared.
     pub name: Ident,
+    /// The type it stands for.
     pub ty: TypeExpr,
+    /// The source range of the whole declaration.
     pub span: Span,
 }
 
 /// `def NAME(p: T, ...): TYPE = BODY`: a named, pure expression.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DefDecl {
+    /// The definition's name, used as `name(args)` in expressions.
     pub name: Ident,
     /// `None` when written without parentheses (`def name: T = e`).
     pub params: Option<Vec<Field>>,
     /// The type of its value.
     pub ty: TypeExpr,
+    /// The expression the definition stands for, over its parameters.
     pub body: Expr,
+    /// The source range of the whole declaration.
     pub span: Span,
 }
 
@@ -191,9 +203,11 @@ impl NetworkKind {
 pub struct NetworkDecl {
     /// Delivery is not weakly fair.
     pub unfair: bool,
+    /// The delivery discipline: multiset, set or fifo.
     pub kind: NetworkKind,
     /// Empty: the whole network; otherwise only these message kinds.
     pub messages: Vec<Ident>,
+    /// The source range of the whole declaration.
     pub span: Span,
 }
 
@@ -202,24 +216,31 @@ pub struct NetworkDecl {
 pub struct MessageDecl {
     /// Delivery of this kind is not weakly fair.
     pub unfair: bool,
+    /// The message kind's name.
     pub name: Ident,
     /// Payload fields; empty for a message without payload.
     pub fields: Vec<Field>,
+    /// The source range of the whole declaration.
     pub span: Span,
 }
 
 /// `name: TYPE`, in a payload, a record type or a parameter list.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Field {
+    /// The field's or parameter's name.
     pub name: Ident,
+    /// Its declared type.
     pub ty: TypeExpr,
+    /// Where `name: TYPE` is written.
     pub span: Span,
 }
 
 /// `faults { ... }`
 #[derive(Clone, Debug, PartialEq)]
 pub struct FaultsDecl {
+    /// The fault lines inside the braces, in source order.
     pub faults: Vec<FaultDecl>,
+    /// The source range of the whole block.
     pub span: Span,
 }
 
@@ -257,12 +278,14 @@ impl FaultKind {
 /// `crash RM <= 1`, `lose <= 2`, `lose Prepared <= 1`, `partition`, ...
 #[derive(Clone, Debug, PartialEq)]
 pub struct FaultDecl {
+    /// Which fault the environment may inject.
     pub kind: FaultKind,
     /// A node kind (crash, restart, byzantine) or a message kind (lose,
     /// duplicate) the fault is limited to.
     pub target: Option<Ident>,
     /// The most times the fault may happen in one behaviour.
     pub budget: Option<Expr>,
+    /// The source range of the fault line.
     pub span: Span,
 }
 
@@ -271,18 +294,24 @@ pub struct FaultDecl {
 pub struct NodeDecl {
     /// Instances are interchangeable (symmetry reduction).
     pub symmetric: bool,
+    /// The node kind's name.
     pub name: Ident,
     /// `None` for a single node.
     pub count: Option<Expr>,
+    /// Its variables, handlers and actions, in source order.
     pub items: Vec<NodeItem>,
+    /// The source range of the whole declaration.
     pub span: Span,
 }
 
 /// A declaration inside a node.
 #[derive(Clone, Debug, PartialEq)]
 pub enum NodeItem {
+    /// A state variable of each instance.
     Var(VarDecl),
+    /// An `on MSG` handler, run when a message is delivered.
     Handler(HandlerDecl),
+    /// An `action`, a step the node may take on its own.
     Action(ActionDecl),
 }
 
@@ -291,9 +320,13 @@ pub enum NodeItem {
 pub struct VarDecl {
     /// Survives a crash-restart.
     pub persistent: bool,
+    /// The variable's name.
     pub name: Ident,
+    /// Its declared type.
     pub ty: TypeExpr,
+    /// Its initial value or values.
     pub init: VarInit,
+    /// The source range of the whole declaration.
     pub span: Span,
 }
 
@@ -309,7 +342,9 @@ pub enum VarInit {
 /// A name bound by a pattern: a name or `_`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Binder {
+    /// A name that binds the value.
     Name(Ident),
+    /// `_`: the value is ignored.
     Wildcard(Span),
 }
 
@@ -326,21 +361,28 @@ impl Binder {
 /// `from NAME[: KIND]`
 #[derive(Clone, Debug, PartialEq)]
 pub struct FromClause {
+    /// The name the sender's node is bound to, or `_`.
     pub binder: Binder,
     /// The sender's node kind when written.
     pub kind: Option<Ident>,
+    /// The source range of the clause, `from` included.
     pub span: Span,
 }
 
 /// `on MSG(a, b) from src when GUARD { ... }`
 #[derive(Clone, Debug, PartialEq)]
 pub struct HandlerDecl {
+    /// The message kind handled.
     pub message: Ident,
     /// `None` when written without parentheses.
     pub binders: Option<Vec<Binder>>,
+    /// The `from` clause binding the sender, if written.
     pub from: Option<FromClause>,
+    /// The `when` condition; the message is only delivered when it holds.
     pub guard: Option<Expr>,
+    /// The statements run on delivery.
     pub body: Block,
+    /// The source range of the whole handler.
     pub span: Span,
 }
 
@@ -358,16 +400,21 @@ pub enum Fairness {
 /// `[fair | strong fair] [any] action NAME(p: T) when GUARD { ... }`
 #[derive(Clone, Debug, PartialEq)]
 pub struct ActionDecl {
+    /// Whether the action is unfair, weakly fair or strongly fair.
     pub fairness: Fairness,
     /// `any`: the fairness is of the action family, one obligation for
     /// all choices of the parameters (TLA+'s `WF_v(\E p: A(p))`), not one
     /// per choice; where the word is.
     pub family: Option<Span>,
+    /// The action's name.
     pub name: Ident,
     /// `None` when written without parentheses.
     pub params: Option<Vec<Field>>,
+    /// The `when` condition; the action is enabled only when it holds.
     pub guard: Option<Expr>,
+    /// The statements the action runs.
     pub body: Block,
+    /// The source range of the whole action.
     pub span: Span,
 }
 
@@ -389,22 +436,29 @@ impl ActionDecl {
 /// `{ stmt ... }`
 #[derive(Clone, Debug, PartialEq)]
 pub struct Block {
+    /// The statements, in source order.
     pub stmts: Vec<Stmt>,
+    /// The source range, braces included.
     pub span: Span,
 }
 
 /// A statement with its span.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stmt {
+    /// What the statement is.
     pub kind: StmtKind,
+    /// The source range of the statement.
     pub span: Span,
 }
 
 /// `=`, `+=` or `-=`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AssignOp {
+    /// `=`: replace the value.
     Set,
+    /// `+=`: add to an integer, insert into a set or append to a sequence.
     Add,
+    /// `-=`: subtract from an integer, or remove from a set.
     Remove,
 }
 
@@ -424,35 +478,60 @@ impl AssignOp {
 pub enum StmtKind {
     /// `place op value`; the place is a variable with accesses (`m[k].f`).
     Assign {
+        /// The variable, with any field and index accesses, that is written.
         place: Expr,
+        /// Which assignment operator.
         op: AssignOp,
+        /// The right-hand side.
         value: Expr,
     },
     /// `if c { } else if d { } else { }`
     If {
+        /// The condition.
         cond: Expr,
+        /// Run when the condition holds.
         then_block: Block,
+        /// What follows `else`, if anything.
         else_branch: Option<ElseBranch>,
     },
     /// `for x in S { }`
     For {
+        /// The loop variable, bound to each element in turn.
         var: Ident,
+        /// The set (or finite collection) iterated over.
         domain: Expr,
+        /// Run once per element.
         body: Block,
     },
     /// `send DEST MSG(args)`
-    Send { dest: Expr, message: MessageCtor },
+    Send {
+        /// The receiving node instance.
+        dest: Expr,
+        /// The message sent.
+        message: MessageCtor,
+    },
     /// `broadcast KIND MSG(args)`: to every instance of KIND.
-    Broadcast { kind: Ident, message: MessageCtor },
+    Broadcast {
+        /// The node kind every instance of which receives a copy.
+        kind: Ident,
+        /// The message sent.
+        message: MessageCtor,
+    },
     /// `assert e`
     Assert(Expr),
     /// `let x = e`
-    Let { name: Ident, value: Expr },
+    Let {
+        /// The name bound for the rest of the block.
+        name: Ident,
+        /// Its value.
+        value: Expr,
+    },
 }
 
 /// What follows `else`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ElseBranch {
+    /// `else { ... }`
     Block(Block),
     /// `else if ...`: always a [`StmtKind::If`].
     If(Box<Stmt>),
@@ -461,20 +540,25 @@ pub enum ElseBranch {
 /// `MSG` or `MSG(args)` in a send.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MessageCtor {
+    /// The message kind.
     pub name: Ident,
     /// `None` when written without parentheses.
     pub args: Option<Vec<Expr>>,
+    /// The source range of the constructor.
     pub span: Span,
 }
 
 /// A named property.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PropertyDecl {
+    /// The property's name, used in reports and `expect violation`.
     pub name: Ident,
     /// `name(v in D, ..)`: the property is checked once per combination of
     /// the parameters' values; empty for a plain property.
     pub params: Vec<PropParam>,
+    /// The form of the property and its expressions.
     pub kind: PropertyKind,
+    /// The source range of the whole declaration.
     pub span: Span,
 }
 
@@ -482,7 +566,9 @@ pub struct PropertyDecl {
 /// finite type or a node kind.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PropParam {
+    /// The parameter's name.
     pub name: Ident,
+    /// The finite type or node kind it ranges over.
     pub domain: Expr,
 }
 
@@ -512,8 +598,11 @@ pub enum PropertyKind<E = Expr> {
     Ensures(E, E),
     /// `variant n: E while P [until Q]`
     Variant {
+        /// The integer that must decrease.
         measure: E,
+        /// The condition under which each step must decrease the measure.
         while_cond: E,
+        /// The condition that ends the obligation, if written.
         until: Option<E>,
     },
     /// `step n: E`: E holds of every step, read after it, with `old(e)`
@@ -623,41 +712,52 @@ impl<E> PropertyKind<E> {
 /// `done when P`
 #[derive(Clone, Debug, PartialEq)]
 pub struct DoneDecl {
+    /// The condition under which a state with no enabled step is not a deadlock.
     pub cond: Expr,
+    /// The source range of the whole declaration.
     pub span: Span,
 }
 
 /// `bound P`
 #[derive(Clone, Debug, PartialEq)]
 pub struct BoundDecl {
+    /// The constraint; states where it fails are not explored further.
     pub cond: Expr,
+    /// The source range of the whole declaration.
     pub span: Span,
 }
 
 /// `init: P`
 #[derive(Clone, Debug, PartialEq)]
 pub struct InitDecl {
+    /// The predicate; initial states where it fails are dropped.
     pub cond: Expr,
+    /// The source range of the whole declaration.
     pub span: Span,
 }
 
 /// `expect violation NAME`
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExpectDecl {
+    /// The property the spec expects to be violated.
     pub property: Ident,
+    /// The source range of the whole declaration.
     pub span: Span,
 }
 
 /// A type as written.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TypeExpr {
+    /// Which type constructor, with its arguments.
     pub kind: TypeKind,
+    /// Where the type is written.
     pub span: Span,
 }
 
 /// The type constructors.
 #[derive(Clone, Debug, PartialEq)]
 pub enum TypeKind {
+    /// `bool`
     Bool,
     /// Unbounded integers: only for constants.
     Int,
@@ -686,17 +786,22 @@ pub enum TypeKind {
 /// One variant of a union type: its name and payload fields.
 #[derive(Clone, Debug, PartialEq)]
 pub struct UnionVariant {
+    /// The variant's name.
     pub name: Ident,
     /// `None` when written without parentheses.
     pub fields: Option<Vec<Field>>,
+    /// The source range of the variant.
     pub span: Span,
 }
 
 /// One arm of a `match`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MatchArm {
+    /// The pattern the scrutinee is matched against.
     pub pattern: Pattern,
+    /// The arm's value when the pattern matches.
     pub body: Expr,
+    /// The source range of the arm.
     pub span: Span,
 }
 
@@ -707,8 +812,11 @@ pub enum Pattern {
     Wildcard(Span),
     /// `V` or `V(a, _, c)`.
     Variant {
+        /// The union variant matched.
         name: Ident,
+        /// Names for the payload fields; `None` when written without parentheses.
         binders: Option<Vec<Binder>>,
+        /// The source range of the pattern.
         span: Span,
     },
 }
@@ -725,7 +833,9 @@ impl Pattern {
 /// An expression with its span.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expr {
+    /// Which expression form, with its operands.
     pub kind: ExprKind,
+    /// Where the expression is written.
     pub span: Span,
 }
 
@@ -741,22 +851,37 @@ pub enum UnaryOp {
 /// Infix operators, loosest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BinaryOp {
+    /// `=>`: logical implication.
     Implies,
+    /// `||`: logical or.
     Or,
+    /// `&&`: logical and.
     And,
+    /// `==`
     Eq,
+    /// `!=`
     Ne,
+    /// `<`
     Lt,
+    /// `<=`
     Le,
+    /// `>`
     Gt,
+    /// `>=`
     Ge,
+    /// `in`: set membership.
     In,
     /// `a..b`: the set of integers from a to b inclusive.
     Range,
+    /// `+`: integer addition, or set union.
     Add,
+    /// `-`: integer subtraction, or set difference.
     Sub,
+    /// `*`
     Mul,
+    /// `/`: integer division.
     Div,
+    /// `%`: integer remainder.
     Rem,
     /// `&`: set intersection.
     Inter,
@@ -810,7 +935,9 @@ impl BinaryOp {
 /// `forall`, `exists`, `count`, `sum`, `min` or `max`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Quantifier {
+    /// Whether the body holds for every binding.
     Forall,
+    /// Whether the body holds for some binding.
     Exists,
     /// The number of bindings that satisfy the body.
     Count,
@@ -847,19 +974,24 @@ impl Quantifier {
 pub enum MapKey {
     /// `_ -> v`: every key not listed.
     Default(Span),
+    /// `k -> v`: one listed key.
     Key(Expr),
 }
 
 /// The expression forms.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {
+    /// `true` or `false`.
     Bool(bool),
+    /// An integer literal.
     Int(i64),
     /// A name: variable, constant, parameter, node, enum variant, ...
     Name(Ident),
     /// `self`
     SelfRef,
+    /// A prefix operator applied to an operand.
     Unary(UnaryOp, Box<Expr>),
+    /// An infix operator applied to two operands.
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     /// `e.name`: a record field or another node's variable.
     Field(Box<Expr>, Ident),
@@ -871,9 +1003,13 @@ pub enum ExprKind {
     Call(Ident, Vec<Expr>),
     /// `forall x, y in S: body`
     Quant {
+        /// Which quantifier or aggregate.
         quantifier: Quantifier,
+        /// The bound names; several range over the domain independently.
         vars: Vec<Ident>,
+        /// The set or finite type the names range over.
         domain: Box<Expr>,
+        /// The condition or value computed per binding.
         body: Box<Expr>,
     },
     /// `all T`: every value of a finite type.
@@ -881,7 +1017,9 @@ pub enum ExprKind {
     /// `let x = a, y = b in body`: each name bound in turn, seen by the
     /// later values and the body.
     Let {
+        /// The names and their values, in order.
         bindings: Vec<(Ident, Expr)>,
+        /// The expression that sees all the bindings.
         body: Box<Expr>,
     },
     /// `if c { a } else { b }`

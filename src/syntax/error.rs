@@ -4,6 +4,8 @@
 //! it reached; [`describe`] names each rule as a user knows it ("an
 //! expression", "`{`"), never as a grammar identifier.
 
+#![warn(missing_docs)]
+
 use super::ast::Span;
 use super::grammar::Rule;
 use crate::diagnostic::Diagnostic;
@@ -24,7 +26,10 @@ pub enum SyntaxError {
         in_comment: bool,
     },
     /// An integer literal larger than a 64-bit integer holds.
-    IntTooLarge { at: Span },
+    IntTooLarge {
+        /// The literal.
+        at: Span,
+    },
     /// Brackets nest too deeply.
     TooDeep {
         /// The bracket that went past the limit.

@@ -2,164 +2,310 @@
 //! Types are already rendered to text (`expected`, `found`) by the checker,
 //! which knows the names of enums and node kinds.
 
+#![warn(missing_docs)]
+
 use crate::diagnostic::Diagnostic;
 use crate::syntax::ast::Span;
 
 /// A problem in a body, a property or an initial value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TypeError {
-    /// A value of the wrong type.
+    /// A value of the wrong type (`dsmc::typeck::mismatch`).
     Mismatch {
+        /// The type the place needs, as printed.
         expected: String,
+        /// The type of the value, as printed.
         found: String,
+        /// The value.
         span: Span,
         /// Where the expectation comes from, when it is a declaration.
         cause: Option<(Span, String)>,
     },
-    /// An operator applied to operands it does not take.
+    /// An operator applied to operands it does not take
+    /// (`dsmc::typeck::mismatch`).
     BadOperands {
+        /// The operator as written.
         op: &'static str,
+        /// The type of the (left) operand.
         left: String,
+        /// The type of the right operand; `None` for a prefix operator.
         right: Option<String>,
+        /// The whole operation.
         span: Span,
     },
-    /// An integer literal outside the range of where it goes.
+    /// An integer literal outside the range of where it goes
+    /// (`dsmc::typeck::out_of_range`).
     OutOfRange {
+        /// The literal's value.
         value: i64,
+        /// The least value of the range.
         lo: i64,
+        /// The greatest value of the range.
         hi: i64,
+        /// The literal.
         span: Span,
+        /// Where the range is declared, when it is in the spec.
         decl: Option<Span>,
     },
-    /// A message sent to a node kind without a handler for it.
+    /// A message sent to a node kind without a handler for it
+    /// (`dsmc::typeck::unhandled_message`).
     UnhandledMessage {
+        /// The message kind.
         message: String,
+        /// The receiving node kind.
         kind: String,
+        /// The message constructor in the `send` or `broadcast`.
         span: Span,
+        /// The node kind's name in its declaration.
         kind_decl: Span,
     },
-    /// An assignment to a variable of another node.
-    RemoteAssign { span: Span, what: String },
-    /// Assignment to something that is not a variable.
+    /// An assignment to a variable of another node
+    /// (`dsmc::typeck::remote_assign`).
+    RemoteAssign {
+        /// The place assigned.
+        span: Span,
+        /// What the place is, as the message says it.
+        what: String,
+    },
+    /// Assignment to something that is not a variable
+    /// (`dsmc::typeck::not_assignable`).
     NotAssignable {
+        /// The name assigned.
         name: String,
+        /// What the name is: "constant", "parameter", ...
         what: &'static str,
+        /// The place assigned.
         span: Span,
     },
-    /// `from x: K` where K never sends the message.
+    /// `from x: K` where K never sends the message (`dsmc::typeck::from_kind`).
     FromKind {
+        /// The kind K written.
         kind: String,
+        /// The message kind handled.
         message: String,
+        /// The node kinds that do send it.
         senders: Vec<String>,
+        /// The `from` clause.
         span: Span,
+        /// The message kind's declaration.
         message_decl: Span,
     },
-    /// `from x` for a message several kinds send.
+    /// `from x` for a message several kinds send (`dsmc::typeck::from_kind`).
     FromAmbiguous {
+        /// The message kind handled.
         message: String,
+        /// The node kinds that send it.
         senders: Vec<String>,
+        /// The `from` clause.
         span: Span,
     },
-    /// `from src` on a message that no kind sends: `src` has no kind.
-    FromUnsent { message: String, span: Span },
-    /// A property that reads no state.
-    ConstantProperty { name: String, span: Span },
-    /// `old(e)` outside a `step` property.
-    OldOutsideStep { span: Span },
-    /// `any action`: a family fairness with no fairness to share.
-    FamilyWithoutFairness { action: String, span: Span },
+    /// `from src` on a message that no kind sends: `src` has no kind
+    /// (`dsmc::typeck::from_kind`).
+    FromUnsent {
+        /// The message kind handled.
+        message: String,
+        /// The `from` clause.
+        span: Span,
+    },
+    /// A property that reads no state (`dsmc::typeck::constant_property`).
+    ConstantProperty {
+        /// The property.
+        name: String,
+        /// Its declaration.
+        span: Span,
+    },
+    /// `old(e)` outside a `step` property (`dsmc::typeck::old_outside_step`).
+    OldOutsideStep {
+        /// The call of `old`.
+        span: Span,
+    },
+    /// `any action`: a family fairness with no fairness to share
+    /// (`dsmc::typeck::family_without_fairness`).
+    FamilyWithoutFairness {
+        /// The action.
+        action: String,
+        /// The word `any`.
+        span: Span,
+    },
     /// A quantified property's parameter over something that is not a
-    /// listable type (`found`: the type, when it has one).
+    /// listable type (`dsmc::typeck::property_param_domain`).
     PropertyParamDomain {
+        /// The parameter.
         name: String,
+        /// The domain's type, when it has one.
         found: Option<String>,
+        /// The domain.
         span: Span,
     },
-    /// A quantified property that stands for too many properties.
+    /// A quantified property that stands for too many properties
+    /// (`dsmc::typeck::too_many_property_instances`).
     TooManyPropertyInstances {
+        /// The property.
         name: String,
+        /// The number of combinations of its parameters' values;
+        /// `usize::MAX` when that overflows.
         count: usize,
+        /// The most instances allowed.
         max: usize,
+        /// The property's declaration.
         span: Span,
     },
-    /// `K[i]` for a symmetric kind K.
+    /// `K[i]` for a symmetric kind K (`dsmc::typeck::asymmetric`).
     Asymmetric {
+        /// The node kind.
         kind: String,
+        /// The indexing.
         span: Span,
+        /// The kind's name in its `symmetric` declaration.
         decl: Span,
     },
-    /// `byzantine(n)` or `crashed(n)` inside a node.
-    EnvironmentOnly { name: &'static str, span: Span },
-    /// Wrong number of arguments, fields or binders.
+    /// `byzantine(n)` or `crashed(n)` inside a node
+    /// (`dsmc::typeck::environment_only`).
+    EnvironmentOnly {
+        /// The built-in's name.
+        name: &'static str,
+        /// The call.
+        span: Span,
+    },
+    /// Wrong number of arguments, fields or binders (`dsmc::typeck::arity`).
     Arity {
+        /// What takes them: "message `Vote`", ...
         what: String,
+        /// The number declared.
         expected: usize,
         /// "field", "argument", ...
         noun: &'static str,
+        /// The number written.
         found: usize,
+        /// Where they are written.
         span: Span,
+        /// The declaration, when it is in the spec.
         decl: Option<Span>,
     },
-    /// A node kind with several instances used as one value.
+    /// A node kind with several instances used as one value
+    /// (`dsmc::resolve::wrong_kind`).
     KindAsValue {
+        /// The node kind.
         name: String,
+        /// Its number of instances.
         count: u32,
+        /// Where it is used as a value.
         span: Span,
     },
-    /// A bare enum variant that several enums have, with nothing to choose.
+    /// A bare enum variant that several enums have, with nothing to choose
+    /// (`dsmc::typeck::ambiguous`).
     AmbiguousVariant {
+        /// The variant's name.
         name: String,
+        /// The enums that have it.
         enums: Vec<String>,
+        /// Where it is used.
         span: Span,
     },
-    /// An expression whose type cannot be worked out without context.
-    CannotInfer { what: &'static str, span: Span },
-    /// `self` outside a node.
-    NoSelf { span: Span },
-    /// Node code calling a def whose body uses `byzantine` or `crashed`.
-    DefEnvironmentOnly { def: String, span: Span },
-    /// A def whose body leads back to itself; `cycle` names the defs in
-    /// order, the first one again at the end.
-    RecursiveDef { cycle: Vec<String>, span: Span },
-    /// A def body that reads the running node: `self` or a bare variable.
-    DefSelf {
-        name: String,
+    /// An expression whose type cannot be worked out without context
+    /// (`dsmc::typeck::cannot_infer`).
+    CannotInfer {
+        /// What the expression is, as the message says it.
+        what: &'static str,
+        /// The expression.
+        span: Span,
+    },
+    /// `self` outside a node (`dsmc::typeck::no_self`).
+    NoSelf {
+        /// The `self`.
+        span: Span,
+    },
+    /// Node code calling a def whose body uses `byzantine` or `crashed`
+    /// (`dsmc::typeck::environment_only`).
+    DefEnvironmentOnly {
+        /// The def called.
         def: String,
+        /// The call.
         span: Span,
     },
-    /// Inlining defs into one another nests too deep or grows too large.
-    DefTooLarge { def: String, span: Span },
-    /// An initial value that reads a variable.
-    InitReadsState { span: Span },
-    /// An `init` predicate that reads no variable.
-    ConstantInit { span: Span },
-    /// `byzantine(n)` or `crashed(n)` (`what`, directly or through a def)
-    /// in an `init` predicate.
-    InitEnvironment { what: String, span: Span },
-    /// `x.f` where `x` has no field `f`.
-    NoField {
-        ty: String,
-        field: String,
+    /// A def whose body leads back to itself; `cycle` names the defs in
+    /// order, the first one again at the end (`dsmc::typeck::recursive_def`).
+    RecursiveDef {
+        /// The defs of the cycle, in call order.
+        cycle: Vec<String>,
+        /// The call that closes the cycle.
         span: Span,
+    },
+    /// A def body that reads the running node: `self` or a bare variable
+    /// (`dsmc::typeck::def_self`).
+    DefSelf {
+        /// The name read: `self` or the variable.
+        name: String,
+        /// The def.
+        def: String,
+        /// Where the name is read.
+        span: Span,
+    },
+    /// Inlining defs into one another nests too deep or grows too large
+    /// (`dsmc::typeck::def_too_large`).
+    DefTooLarge {
+        /// The def whose inlining goes over the limit.
+        def: String,
+        /// The call.
+        span: Span,
+    },
+    /// An initial value that reads a variable (`dsmc::typeck::init_reads_state`).
+    InitReadsState {
+        /// The read.
+        span: Span,
+    },
+    /// An `init` predicate that reads no variable (`dsmc::typeck::constant_init`).
+    ConstantInit {
+        /// The predicate.
+        span: Span,
+    },
+    /// `byzantine(n)` or `crashed(n)` (`what`, directly or through a def)
+    /// in an `init` predicate (`dsmc::typeck::init_environment`).
+    InitEnvironment {
+        /// The built-in, or the def that reads it, as the message says it.
+        what: String,
+        /// The call.
+        span: Span,
+    },
+    /// `x.f` where `x` has no field `f` (`dsmc::typeck::no_field`).
+    NoField {
+        /// The type of `x`, as printed.
+        ty: String,
+        /// The name after the dot.
+        field: String,
+        /// Where that name is written.
+        span: Span,
+        /// A field or variable with a name close to it, if any.
         suggestion: Option<String>,
     },
-    /// `match` or `is` on a value that is not of a union type.
+    /// `match` or `is` on a value that is not of a union type
+    /// (`dsmc::typeck::not_a_union`).
     NotAUnion {
         /// "`match`" or "`is`".
         what: &'static str,
+        /// The value's type, as printed.
         ty: String,
+        /// The value.
         span: Span,
     },
-    /// A pattern or `is` naming no variant of the union.
+    /// A pattern or `is` naming no variant of the union
+    /// (`dsmc::typeck::unknown_variant`).
     UnknownVariant {
+        /// The union.
         union: String,
+        /// The name written.
         name: String,
+        /// The union's variants, in order.
         variants: Vec<String>,
+        /// Where the name is written.
         span: Span,
+        /// A variant with a name close to it, if any.
         suggestion: Option<String>,
     },
-    /// A `match` without an arm for some variants and without `_`.
+    /// A `match` without an arm for some variants and without `_`
+    /// (`dsmc::typeck::non_exhaustive`).
     NonExhaustive {
+        /// The union matched on.
         union: String,
         /// Each missing variant, and whether it has fields.
         missing: Vec<(String, bool)>,
@@ -168,11 +314,13 @@ pub enum TypeError {
         /// The whole `match`.
         whole: Span,
     },
-    /// A `match` arm that no value reaches.
+    /// A `match` arm that no value reaches (`dsmc::typeck::unreachable_arm`).
     UnreachableArm {
+        /// The unreachable arm's pattern.
         span: Span,
         /// The arm that takes its values.
         earlier: Span,
+        /// Why the earlier arm takes its values, as its label says it.
         what: String,
     },
 }
@@ -581,18 +729,37 @@ fn list(items: &[String]) -> String {
 /// A lint: a warning about a spec that is valid but probably not meant.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Lint {
-    /// A variable nothing reads.
+    /// A variable nothing reads (`dsmc::lint::unused_var`).
     UnusedVar {
+        /// The variable.
         name: String,
+        /// The node kind that declares it.
         kind: String,
+        /// Its declaration.
         span: Span,
     },
-    /// A message kind never sent and never handled.
-    UnusedMessage { name: String, span: Span },
-    /// A handler for a message no node sends.
-    UnsentMessage { name: String, span: Span },
-    /// `fair any action` without parameters: the same as `fair action`.
-    FamilyWithoutParameters { action: String, span: Span },
+    /// A message kind never sent and never handled (`dsmc::lint::unused_message`).
+    UnusedMessage {
+        /// The message kind.
+        name: String,
+        /// Its declaration.
+        span: Span,
+    },
+    /// A handler for a message no node sends (`dsmc::lint::unsent_message`).
+    UnsentMessage {
+        /// The message kind.
+        name: String,
+        /// The handler.
+        span: Span,
+    },
+    /// `fair any action` without parameters: the same as `fair action`
+    /// (`dsmc::lint::family_without_parameters`).
+    FamilyWithoutParameters {
+        /// The action.
+        action: String,
+        /// The word `any`.
+        span: Span,
+    },
 }
 
 impl Lint {

@@ -10,6 +10,8 @@
 //! expected type when the context knows it, which is how `{}`, `none` and a
 //! bare variant name like `committed` get their types.
 
+#![warn(missing_docs)]
+
 mod defs;
 pub mod error;
 mod expr;
@@ -31,7 +33,9 @@ use crate::typed::*;
 pub struct Checked {
     /// The typed spec, when there were no errors (resolve errors included).
     pub spec: Option<TypedSpec>,
+    /// Every type error found; empty when the spec is well typed.
     pub errors: Vec<TypeError>,
+    /// Warnings about a valid spec that is probably not what was meant.
     pub lints: Vec<Lint>,
     /// Every name and what it refers to, errors or not.
     pub index: Index,
