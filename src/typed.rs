@@ -708,7 +708,7 @@ pub enum UnOp {
 /// The expression forms.
 #[derive(Clone, Debug)]
 pub enum ExprKind {
-    /// A boolean literal.
+    /// A boolean literal or a `bool` constant's value.
     Bool(bool),
     /// An integer literal or an integer constant's value.
     Int(i64),
@@ -731,7 +731,8 @@ pub enum ExprKind {
         /// The variable, in that kind's table.
         var: VarId,
     },
-    /// A local of the enclosing body: a parameter, binder, `let` or loop variable.
+    /// A local of the enclosing body or predicate: a parameter, a payload or
+    /// sender binder, or a `let`, `for` or quantifier variable.
     Local(LocalId),
     /// A prefix operator applied to an operand.
     Unary(UnOp, Box<Expr>),

@@ -57,7 +57,7 @@ pub enum ResolveError {
         name: String,
         /// Where it is named within its own definition.
         span: Span,
-        /// Its declaration.
+        /// Its name in its declaration.
         decl: Span,
     },
     /// `int` where a finite type is needed (`dsmc::typeck::infinite_type`).
@@ -98,7 +98,7 @@ pub enum ResolveError {
     ConstCycle {
         /// The constant.
         name: String,
-        /// Its declaration.
+        /// Its name in its declaration.
         span: Span,
     },
     /// A constant value of the wrong type (`dsmc::typeck::mismatch`).

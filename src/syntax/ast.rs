@@ -142,7 +142,7 @@ impl Item {
 pub struct ConstDecl {
     /// The constant's name.
     pub name: Ident,
-    /// The declared type, `int` or a finite type.
+    /// The declared type: `int`, a range or `bool`.
     pub ty: TypeExpr,
     /// The default value, used unless `-D` overrides it.
     pub value: Expr,
@@ -164,7 +164,7 @@ pub struct TypeDecl {
 /// `def NAME(p: T, ...): TYPE = BODY`: a named, pure expression.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DefDecl {
-    /// The definition's name, used as `name(args)` in expressions.
+    /// The definition's name, by which expressions call it.
     pub name: Ident,
     /// `None` when written without parentheses (`def name: T = e`).
     pub params: Option<Vec<Field>>,
@@ -498,7 +498,7 @@ pub enum StmtKind {
     For {
         /// The loop variable, bound to each element in turn.
         var: Ident,
-        /// The set (or finite collection) iterated over.
+        /// The set iterated over.
         domain: Expr,
         /// Run once per element.
         body: Block,
