@@ -15,6 +15,13 @@ use crate::typed::*;
 pub(super) struct ActionCode {
     /// (local, every value of the parameter's type).
     pub(super) params: Vec<(LocalId, Arc<Vec<i64>>)>,
+    /// The order in which the search binds the parameters (indices into
+    /// `params`, see [`binding_order`]); `stages` and `sources` count
+    /// parameters in this order. Bindings are numbered, and their steps
+    /// emitted, in declared order whatever it is.
+    pub(super) order: Vec<usize>,
+    /// Whether `order` differs from the declared order.
+    pub(super) reordered: bool,
     pub(super) n_locals: usize,
     pub(super) guard: Option<Ex>,
     /// With parameters: the guard's conjuncts (its top-level `&&`), in
@@ -23,7 +30,7 @@ pub(super) struct ActionCode {
     /// that every binding tests them in the guard's order, as the guard
     /// would (see [`Model::run_action`]).
     pub(super) stages: Vec<(usize, Ex)>,
-    /// By parameter: where its values come from when the first conjunct
+    /// By parameter, in `order`: where its values come from when the first conjunct
     /// tested once it is bound is `p in S` or `p == e` ([`ParamSource`]);
     /// that conjunct's stage is then `implied` and not tested again.
     pub(super) sources: Vec<Option<ParamSource>>,
@@ -85,18 +92,44 @@ pub(super) fn conjuncts(e: &Expr) -> Vec<&Expr> {
     }
 }
 
-/// The values of parameter `i` of action `a` (of kind `k`) from conjunct
+/// The order in which the search binds action `a`'s parameters (indices
+/// into `a.params`): in the order its guard's conjuncts first read them,
+/// the ones no conjunct reads last, each group in declared order. Each
+/// conjunct is then tested once the fewest parameters are bound (those it
+/// and the conjuncts before it read), so that one ruling a binding out
+/// does so before the parameters it does not read are enumerated: Paxos's
+/// `phase2a(b, v, q)` tests its quorum conjuncts once per `(b, q)`, not
+/// once per value `v` as well.
+fn binding_order(a: &ActionDef) -> Vec<usize> {
+    let mut order: Vec<usize> = Vec::with_capacity(a.params.len());
+    if let Some(g) = &a.guard {
+        for c in conjuncts(g) {
+            for (i, &p) in a.params.iter().enumerate() {
+                if !order.contains(&i) && super::expr::mentions(c, &[p]) {
+                    order.push(i);
+                }
+            }
+        }
+    }
+    for i in 0..a.params.len() {
+        if !order.contains(&i) {
+            order.push(i);
+        }
+    }
+    order
+}
+
+/// The values of parameter `p` of action `a` (of kind `k`) from conjunct
 /// `c` ([`ParamSource`]), when `c` is `p in S` with `S` a set of exactly
 /// `p`'s type, or `p == e`, and does not otherwise read `p`.
 pub(super) fn param_source(
     l: &mut Lowerer,
     k: NodeKindId,
     a: &ActionDef,
-    i: usize,
+    p: LocalId,
     c: &Expr,
 ) -> Option<ParamSource> {
     use super::expr::{is_compound_literal, mentions};
-    let p = a.params[i];
     let ty = &a.body.locals[p].ty;
     let is_p = |e: &Expr| matches!(e.kind, ExprKind::Local(l) if l == p);
     match &c.kind {
@@ -304,7 +337,11 @@ impl Code {
                 let mut stages = Vec::new();
                 let mut sources: Vec<Option<ParamSource>> = a.params.iter().map(|_| None).collect();
                 let mut implied = Vec::new();
+                let order = binding_order(a);
+                // The parameters' locals in the order they are bound.
+                let bound_params: Vec<LocalId> = order.iter().map(|&i| a.params[i]).collect();
                 if let (Some(g), false) = (&a.guard, a.params.is_empty()) {
+                    let mark = l.assumed.mark();
                     let mut bound = 0;
                     // The parameter whose conjuncts are being tested, while
                     // one of them may still give its values: those before
@@ -313,7 +350,7 @@ impl Code {
                     let mut open: Option<usize> = None;
                     let all = conjuncts(g);
                     for (at, c) in all.iter().copied().enumerate() {
-                        let reads = (a.params.iter())
+                        let reads = (bound_params.iter())
                             .rposition(|&p| super::expr::mentions(c, &[p]))
                             .map_or(0, |i| i + 1);
                         if reads > bound {
@@ -321,7 +358,7 @@ impl Code {
                         }
                         bound = bound.max(reads);
                         let mut source = match open {
-                            Some(i) if i + 1 == reads => param_source(l, k, a, i, c),
+                            Some(i) if i + 1 == reads => param_source(l, k, a, bound_params[i], c),
                             _ => None,
                         };
                         // The next conjunct, when it reads no later
@@ -330,24 +367,31 @@ impl Code {
                         // not be taken.
                         if let Some(ParamSource::Wide { place, filter, .. }) = &mut source
                             && let Some(next) = all.get(at + 1)
-                            && !(a.params[reads..].iter())
+                            && !(bound_params[reads..].iter())
                                 .any(|&p| super::expr::mentions(next, &[p]))
                         {
-                            let p = a.params[reads - 1];
+                            let p = bound_params[reads - 1];
                             *filter = l.wide_filter(&place.set.clone(), p, next, true, Some(k));
                         }
                         implied.push(source.is_some());
                         if let Some(source) = source {
                             sources[reads - 1] = Some(source);
                             open = None;
-                        } else if !super::expr::cannot_fail(c) {
+                        } else if !l.cannot_fail(c) {
                             open = None;
                         }
                         stages.push((bound, l.expr(c, Some(k))));
+                        // The next conjuncts are tested only where this
+                        // one held.
+                        l.assumed.assume(c, true);
                     }
+                    l.assumed.forget_since(mark);
                 }
+                let reordered = order.iter().enumerate().any(|(at, &i)| at != i);
                 actions.push(ActionCode {
                     params,
+                    order,
+                    reordered,
                     n_locals: a.body.locals.len(),
                     guard: a.guard.as_ref().map(|g| l.expr(g, Some(k))),
                     stages,

@@ -25,7 +25,7 @@
 //! parts left out are true and cannot fail.
 
 use super::encoding::mask;
-use super::expr::{Lowerer, cannot_fail};
+use super::expr::Lowerer;
 use super::layout::Layout;
 use super::memo::{Reads, collect};
 use super::value::from_code;
@@ -187,7 +187,7 @@ impl Lowerer<'_> {
         }
         Some(Group {
             parts,
-            strict: !cannot_fail(body),
+            strict: !self.cannot_fail(body),
         })
     }
 

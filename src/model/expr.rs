@@ -12,7 +12,7 @@ use super::{Ctx, Ex, LowerError, R, RtError, RtErrorKind, halt};
 use crate::syntax::ast::{Quantifier, Span};
 use crate::typed::*;
 
-pub(super) use super::facts::{cannot_fail, constant, is_compound_literal, mentions};
+pub(super) use super::facts::{Assumed, constant, is_compound_literal, mentions};
 
 /// Compiles expressions and statements of one spec.
 pub(crate) struct Lowerer<'s> {
@@ -27,6 +27,9 @@ pub(crate) struct Lowerer<'s> {
     /// a wide part of one, innermost last: read in place where they are
     /// named ([`super::wide_value`]).
     pub(crate) wide_locals: Vec<(LocalId, super::wide_value::ValuePlace)>,
+    /// What holds where the expression being compiled is evaluated (the
+    /// conditions guarding it), for [`Lowerer::cannot_fail`].
+    pub(crate) assumed: Assumed,
 }
 
 /// The set a quantifier or `for` ranges over.
@@ -224,7 +227,7 @@ pub(super) type Into = Arc<dyn Fn(&Ctx, &mut [i64]) -> R<Option<u64>> + Send + S
 /// `forall` (else `exists`) of one variable over a fixed list of values, as
 /// a plain loop (the same result as through [`nest`]). A `strict` loop
 /// evaluates the body for every value before it answers
-/// ([`cannot_fail`]).
+/// ([`Lowerer::cannot_fail`]).
 pub(super) fn quant_values(
     forall: bool,
     values: Arc<Vec<i64>>,
@@ -304,6 +307,7 @@ impl<'s> Lowerer<'s> {
             memo: true,
             memoised: 0,
             wide_locals: Vec::new(),
+            assumed: Assumed::default(),
         }
     }
 
@@ -405,6 +409,28 @@ impl<'s> Lowerer<'s> {
                 Some(Arc::new(move |v| Ok(storer.store(v, span)? as i64)))
             }
         }
+    }
+
+    /// Whether evaluating `e` where the expression being compiled is
+    /// cannot fail ([`super::facts::cannot_fail`], with what holds there).
+    pub(super) fn cannot_fail(&self, e: &Expr) -> bool {
+        super::facts::cannot_fail_assuming(e, self.spec, &self.assumed)
+    }
+
+    /// [`Self::expr`] of `e`, which runs only where `cond` evaluated to
+    /// `truth`.
+    pub(super) fn expr_where(
+        &mut self,
+        cond: &Expr,
+        truth: bool,
+        e: &Expr,
+        node: Option<NodeKindId>,
+    ) -> Ex {
+        let mark = self.assumed.mark();
+        self.assumed.assume(cond, truth);
+        let ex = self.expr(e, node);
+        self.assumed.forget_since(mark);
+        ex
     }
 
     /// Compiles an expression of the code of node kind `node` (or of a
@@ -578,7 +604,7 @@ impl<'s> Lowerer<'s> {
                         dom = Dom::WideFiltered(place.clone(), filter);
                     }
                 }
-                let strict = !cannot_fail(body);
+                let strict = !self.cannot_fail(body);
                 if let (Dom::Values(vs), [var], Quantifier::Forall | Quantifier::Exists) =
                     (&dom, vars.as_slice(), quantifier)
                 {
@@ -697,24 +723,24 @@ impl<'s> Lowerer<'s> {
                     }
                 }
             }
-            ExprKind::If(c, t, f) => {
-                let c = self.expr(c, node);
+            ExprKind::If(cond, t, f) => {
+                let c = self.expr(cond, node);
                 // A branch whose type packs differently from the whole's
                 // (`(v, 0)` of `(-1..0, 0..0)` in an `if` of `(-1..0,
                 // 0..3)`) is put into the whole's encoding.
-                let mut branch = |b: &Expr| -> Ex {
-                    let x = self.expr(b, node);
+                let branch = |this: &mut Self, b: &Expr, truth: bool| -> Ex {
+                    let x = this.expr_where(cond, truth, b, node);
                     if e.ty.is_int() {
                         return x;
                     }
-                    let (from, to) = (self.enc(&b.ty, b.span), self.enc(&e.ty, span));
+                    let (from, to) = (this.enc(&b.ty, b.span), this.enc(&e.ty, span));
                     if from == to {
                         return x;
                     }
                     let to = Storer::new(&from, &to);
                     Arc::new(move |ctx, locals| Ok(to.store(x(ctx, locals)?, span)? as i64))
                 };
-                let (t, f) = (branch(t), branch(f));
+                let (t, f) = (branch(self, t, true), branch(self, f, false));
                 Arc::new(move |ctx, locals| {
                     if c(ctx, locals)? != 0 {
                         t(ctx, locals)
@@ -1011,7 +1037,11 @@ impl<'s> Lowerer<'s> {
         let eb = self.enc(&b.ty, b.span);
         let int_operands = a.ty.is_int();
         let x = self.expr(a, node);
-        let y = self.expr(b, node);
+        let y = match op {
+            BinOp::And | BinOp::Implies => self.expr_where(a, true, b, node),
+            BinOp::Or => self.expr_where(a, false, b, node),
+            _ => self.expr(b, node),
+        };
         macro_rules! arith {
             ($f:expr) => {
                 Arc::new(move |ctx, locals| {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::Ex;
 use super::encoding::{Shape, mask};
-use super::expr::{Dom, Into, Lowerer, cannot_fail, constant, mentions, quant_nest, quant_values};
+use super::expr::{Dom, Into, Lowerer, constant, mentions, quant_nest, quant_values};
 use super::value::recode;
 use crate::syntax::ast::Quantifier;
 use crate::typed::*;
@@ -279,7 +279,7 @@ impl Lowerer<'_> {
     /// sides, as `(exists a in D: P(a)) && (exists b in D: Q(b))`: linear
     /// instead of quadratic in `D` (`consistent` in specs/2pc.ds). The two
     /// agree, an empty domain included (both are false), and so do their
-    /// failures when the sides evaluate every element ([`cannot_fail`]):
+    /// failures when the sides evaluate every element ([`Lowerer::cannot_fail`]):
     /// both fail when some `P(a)` fails, or when some `P(a)` holds and
     /// some `Q(b)` fails.
     pub(super) fn split_exists(
@@ -303,7 +303,7 @@ impl Lowerer<'_> {
         }
         let side = |this: &mut Self, vars: Vec<LocalId>, body: &Expr| -> Ex {
             let dom = this.domain(domain, node);
-            let strict = !cannot_fail(body);
+            let strict = !this.cannot_fail(body);
             if let (Dom::Values(vs), [var]) = (&dom, vars.as_slice()) {
                 if let Some(ex) = this.quant_field(false, vs, *var, body) {
                     return ex;

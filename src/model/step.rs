@@ -138,7 +138,20 @@ pub struct Scratch {
 /// The bookkeeping of [`Model::run_action`]'s search over bindings.
 #[derive(Default)]
 struct ParamScratch {
+    /// By parameter in declared order: the bindings below each of its
+    /// values (the binding number's mixed radix, the last parameter
+    /// fastest).
     below: Vec<usize>,
+    /// By parameter in binding order ([`ActionCode::order`]): the
+    /// bindings below each of its values in that order (how many a
+    /// failure at that depth stands for), and what one of its values adds
+    /// to the binding number.
+    block: Vec<usize>,
+    stride: Vec<usize>,
+    /// A reordered search's outcomes, by binding number: `None` for a
+    /// binding whose guard holds, the failure otherwise; emitted in
+    /// binding order once the search is over.
+    pending: Vec<(usize, Option<RtError>)>,
     index: Vec<usize>,
     pos: Vec<usize>,
     stage_at: Vec<usize>,
@@ -389,6 +402,15 @@ impl Model {
         for i in (0..k).rev() {
             below[i] = below[i + 1] * action.params[i].1.len();
         }
+        let (block, stride) = (&mut params.block, &mut params.stride);
+        block.clear();
+        block.resize(k + 1, 1);
+        stride.clear();
+        stride.resize(k, 1);
+        for (at, &i) in action.order.iter().enumerate().rev() {
+            block[at] = block[at + 1] * action.params[i].1.len();
+            stride[at] = below[i + 1];
+        }
         if below[0] != 0 {
             self.bindings(
                 state,
@@ -422,12 +444,17 @@ impl Model {
         let k = action.params.len();
         let ParamScratch {
             below,
+            block,
+            stride,
+            pending,
             index,
             pos,
             stage_at,
             cands,
             fallback,
         } = params;
+        pending.clear();
+        let reordered = action.reordered;
         fallback.clear();
         fallback.resize(k, false);
         scratch.locals.clear();
@@ -454,15 +481,29 @@ impl Model {
         cands.resize_with(k, Vec::new);
         // The first binding under the bound parameters.
         let first_below = |index: &[usize], depth: usize| -> usize {
-            (0..depth).map(|j| index[j] * below[j + 1]).sum()
+            (0..depth).map(|j| index[j] * stride[j]).sum()
         };
-        let fail_all =
-            |index: &[usize], depth: usize, e: &RtError, emit: &mut dyn FnMut(Step, Outcome)| {
-                let first = first_below(index, depth);
-                for b in first..first + below[depth] {
+        // Every binding under the bound parameters fails with `e`.
+        let fail_all = |index: &[usize],
+                        depth: usize,
+                        e: &RtError,
+                        pending: &mut Vec<(usize, Option<RtError>)>,
+                        emit: &mut dyn FnMut(Step, Outcome)| {
+            let first = first_below(index, depth);
+            if !reordered {
+                for b in first..first + block[depth] {
                     emit(step_of(b), Outcome::Error(e.clone()));
                 }
-            };
+                return;
+            }
+            for n in 0..block[depth] {
+                let binding = first
+                    + (depth..k)
+                        .map(|at| (n / block[at + 1]) % (block[at] / block[at + 1]) * stride[at])
+                        .sum::<usize>();
+                pending.push((binding, Some(e.clone())));
+            }
+        };
         let mut depth = 0usize;
         let mut stage = 0usize;
         'search: loop {
@@ -486,14 +527,16 @@ impl Model {
                     Ok(_) => stage += 1,
                     Err(e) if e.kind == RtErrorKind::Interrupted => return,
                     Err(e) => {
-                        fail_all(index, depth, &e, emit);
+                        fail_all(index, depth, &e, pending, emit);
                         ruled_out = true;
                         break;
                     }
                 }
             }
             if !ruled_out {
-                if depth == k {
+                if depth == k && reordered {
+                    pending.push((first_below(index, k), None));
+                } else if depth == k {
                     // A whole binding whose guard holds: its locals as
                     // the step starts them (parameters bound, the rest 0).
                     scratch.locals.fill(0);
@@ -509,7 +552,7 @@ impl Model {
                 } else {
                     // The next parameter's candidates, and its first.
                     stage_at[depth + 1] = stage;
-                    let (local, domain) = &action.params[depth];
+                    let (local, domain) = &action.params[action.order[depth]];
                     let c = &mut cands[depth];
                     c.clear();
                     fallback[depth] = false;
@@ -622,7 +665,7 @@ impl Model {
                 let i = depth - 1;
                 pos[i] += 1;
                 if let Some(&next) = cands[i].get(pos[i]) {
-                    let (local, domain) = &action.params[i];
+                    let (local, domain) = &action.params[action.order[i]];
                     index[i] = next as usize;
                     scratch.locals[*local] = domain[next as usize];
                     stage = stage_at[depth];
@@ -630,6 +673,24 @@ impl Model {
                 }
                 depth -= 1;
             }
+        }
+        if !reordered {
+            return;
+        }
+        // The outcomes in binding order, as a search in declared order
+        // would have emitted them.
+        pending.sort_unstable_by_key(|&(binding, _)| binding);
+        for (binding, outcome) in pending.drain(..) {
+            if let Some(e) = outcome {
+                emit(step_of(binding), Outcome::Error(e));
+                continue;
+            }
+            scratch.locals.fill(0);
+            for (i, (local, domain)) in action.params.iter().enumerate() {
+                scratch.locals[*local] = domain[(binding / below[i + 1]) % domain.len()];
+            }
+            let step = step_of(binding);
+            self.run_body(state, inst, global, &action.body, None, step, scratch, emit);
         }
     }
 

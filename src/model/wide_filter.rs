@@ -31,11 +31,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::encoding::{Shape, mask};
-use super::expr::{Lowerer, Storer, cannot_fail, mentions};
+use super::expr::{Lowerer, Storer, mentions};
+use super::facts::cannot_fail;
 use super::wide::WideSet;
 use super::{Ctx, Ex, R};
 use crate::syntax::ast::Span;
-use crate::typed::{BinOp, Expr, ExprKind, LocalId, NodeKindId, Type, UnOp};
+use crate::typed::{BinOp, Expr, ExprKind, LocalId, NodeKindId, Type, TypedSpec, UnOp};
 
 /// At most this many field tests in one filter (further ones are left to
 /// the body: a filter with fewer tests keeps more members, never fewer).
@@ -178,12 +179,13 @@ struct Scope {
     inner: Vec<LocalId>,
 }
 
-struct Analysis {
+struct Analysis<'a> {
     /// How many variants the union has.
     n_variants: usize,
+    spec: &'a TypedSpec,
 }
 
-impl Analysis {
+impl Analysis<'_> {
     /// The members for which `e` may evaluate to `want` or fail: every
     /// other member evaluates it to `!want` without failing.
     fn need(&self, e: &Expr, want: bool, scope: &Scope) -> Need {
@@ -207,7 +209,7 @@ impl Analysis {
                     (_, true) => (false, false, true),
                 };
                 let na = self.need(a, a_want, scope);
-                if both_sides && !cannot_fail(a) {
+                if both_sides && !cannot_fail(a, self.spec) {
                     return na;
                 }
                 let nb = self.need(b, b_want, scope);
@@ -266,7 +268,7 @@ impl Analysis {
                 let mut inner = scope.clone();
                 for (local, ty, value) in bindings {
                     let stored_as_is = !*checked || value.ty == *ty || fits(&value.ty, ty);
-                    if !stored_as_is || !cannot_fail(value) {
+                    if !stored_as_is || !cannot_fail(value, self.spec) {
                         return any(n);
                     }
                     if self.is_member(value, &inner) {
@@ -312,7 +314,7 @@ impl Analysis {
             .collect();
         let mut inside = Vec::new();
         bound_inside(e, &mut inside);
-        (cannot_fail(e) && !mentions(e, &bound) && inside.is_empty()).then(|| e.clone())
+        (cannot_fail(e, self.spec) && !mentions(e, &bound) && inside.is_empty()).then(|| e.clone())
     }
 }
 
@@ -365,6 +367,7 @@ impl Lowerer<'_> {
         };
         let analysis = Analysis {
             n_variants: variants.len(),
+            spec: self.spec,
         };
         let scope = Scope {
             member: vec![var],
