@@ -8,7 +8,8 @@
 //!    level in parallel); its edges are kept in compressed rows while they
 //!    fit beside the visited set, else recomputed by the later passes; the
 //!    part of `R` that cycles lead to becomes a CSR graph (8 bytes per
-//!    edge);
+//!    edge); a state's steps computed for one property are kept for the
+//!    properties searched after it while they fit ([`Rows`]);
 //! 3. the strongly connected components of `R` (iterative Tarjan);
 //! 4. a component is *fair* when every weakly fair task enabled in all of its
 //!    states is taken on one of its edges, and every strongly fair task
@@ -445,6 +446,19 @@ struct Shared<'a> {
     /// See [`Explorer::region`].
     node_of: &'a [AtomicU32],
     in_degree: &'a [AtomicU32],
+}
+
+/// A piece of `R`'s frontier for [`Explorer::take_in_piece`].
+#[derive(Clone, Copy)]
+struct Piece<'a> {
+    /// Its states (dense).
+    ids: &'a [u32],
+    /// Whether the runs' rows are wanted ([`TakenIn::rows`]).
+    keep: bool,
+    /// The steps kept so far, read rather than computed; with `fill`, the
+    /// steps computed are handed back for it ([`TakenIn::fresh`]).
+    rows: &'a Rows,
+    fill: bool,
 }
 
 /// What [`Explorer::take_in_piece`] makes of a run of states of a piece.
@@ -1201,10 +1215,13 @@ impl Explorer<'_> {
                     return Err(reason);
                 }
                 let keep_rows = kept.is_some() || targets.is_some();
-                let fill = fill_rows && !rows.full;
-                let taken = self.take_in_piece(
-                    dense, &shared, piece, &index_of, keep_rows, rows, fill, pool,
-                )?;
+                let piece = Piece {
+                    ids: piece,
+                    keep: keep_rows,
+                    rows,
+                    fill: fill_rows && !rows.full,
+                };
+                let taken = self.take_in_piece(dense, &shared, &piece, &index_of, pool)?;
                 piece_max = piece_max.max(taken.iter().map(TakenIn::bytes).sum());
                 // In order: the tasks met first are interned first, and the
                 // rows follow `R`'s order.
@@ -1270,14 +1287,17 @@ impl Explorer<'_> {
         &self,
         dense: &Dense,
         shared: &Shared,
-        piece: &[u32],
+        piece: &Piece,
         index_of: &TaskIndex,
-        keep: bool,
-        rows: &Rows,
-        fill: bool,
         pool: &Pool,
     ) -> Result<Vec<TakenIn>, StopReason> {
         let symmetric = self.shared.sym.is_some();
+        let Piece {
+            ids: piece,
+            keep,
+            rows,
+            fill,
+        } = *piece;
         let taken = piece
             .par_chunks(64)
             .map(|ids| {

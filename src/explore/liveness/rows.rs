@@ -16,6 +16,10 @@
 use super::{Nodes, Out, TaskIndex};
 use crate::model::Task;
 
+/// The number of enabled tasks of a row whose enabled tasks are its
+/// edges' tasks, in order.
+const SAME: u32 = u32::MAX;
+
 /// The rows kept, by dense index ([`super::Dense::rows`]).
 #[derive(Default)]
 pub(super) struct Rows {
@@ -25,7 +29,9 @@ pub(super) struct Rows {
     /// The rows, one after the other: the number of edges, the number of
     /// enabled tasks, each edge (its target; its task's index + 1, or 0;
     /// under symmetry its renaming in two words, low first), then each
-    /// enabled task's index.
+    /// enabled task's index, in step order. The usual case, where the
+    /// enabled tasks are the edges' tasks in order (every step's
+    /// successor was stored), has [`SAME`] for their number and no list.
     data: Vec<u32>,
     /// Tasks by index, and back.
     index_of: TaskIndex,
@@ -82,7 +88,7 @@ impl Rows {
     /// Appends dense state `i`'s kept row (starting at `at`, see
     /// [`Self::row`]) to `nodes` as a state of its own.
     pub(super) fn append_to(&self, at: usize, nodes: &mut Nodes) {
-        let (n_edges, n_enabled) = (self.data[at] as usize, self.data[at + 1] as usize);
+        let (n_edges, n_enabled) = (self.data[at] as usize, self.data[at + 1]);
         let width = if self.symmetric { 4 } else { 2 };
         let mut k = at + 2;
         for _ in 0..n_edges {
@@ -97,10 +103,17 @@ impl Rows {
                 task,
                 renaming,
             });
+            if n_enabled == SAME
+                && let Some(t) = task
+            {
+                nodes.enabled.push(t);
+            }
             k += width;
         }
-        let enabled = &self.data[k..k + n_enabled];
-        (nodes.enabled).extend(enabled.iter().map(|&t| self.tasks[t as usize]));
+        if n_enabled != SAME {
+            let enabled = &self.data[k..k + n_enabled as usize];
+            (nodes.enabled).extend(enabled.iter().map(|&t| self.tasks[t as usize]));
+        }
         nodes.edge_start.push(nodes.edges.len() as u32);
         nodes.enabled_start.push(nodes.enabled.len() as u32);
     }
@@ -132,8 +145,12 @@ impl Rows {
             if self.at[i as usize] != u32::MAX {
                 continue;
             }
+            let same = enabled
+                .iter()
+                .copied()
+                .eq(edges.iter().filter_map(|e| e.task));
             let width = if self.symmetric { 4 } else { 2 };
-            let more = 2 + width * edges.len() + enabled.len();
+            let more = 2 + width * edges.len() + if same { 0 } else { enabled.len() };
             if self.data.capacity() - self.data.len() < more {
                 // By an eighth, not doubling: the table stays near its room.
                 (self.data).reserve_exact(more.max(self.data.len() / 8).max(1 << 12));
@@ -141,7 +158,8 @@ impl Rows {
             self.at[i as usize] = self.data.len() as u32;
             self.kept += 1;
             self.data.push(edges.len() as u32);
-            self.data.push(enabled.len() as u32);
+            self.data
+                .push(if same { SAME } else { enabled.len() as u32 });
             for e in edges {
                 let task = e.task.map_or(0, |t| self.intern(t) + 1);
                 self.data.extend_from_slice(&[e.to, task]);
@@ -149,7 +167,7 @@ impl Rows {
                     (self.data).extend_from_slice(&[e.renaming as u32, (e.renaming >> 32) as u32]);
                 }
             }
-            for &t in enabled {
+            for &t in enabled.iter().filter(|_| !same) {
                 let t = self.intern(t);
                 self.data.push(t);
             }
