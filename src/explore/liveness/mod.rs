@@ -8,7 +8,8 @@
 //!    level in parallel); its edges are kept in compressed rows while they
 //!    fit beside the visited set, else recomputed by the later passes; the
 //!    part of `R` that cycles lead to becomes a CSR graph (8 bytes per
-//!    edge);
+//!    edge); a state's steps computed for one property are kept for the
+//!    properties searched after it while they fit ([`Rows`]);
 //! 3. the strongly connected components of `R` (iterative Tarjan);
 //! 4. a component is *fair* when every weakly fair task enabled in all of its
 //!    states is taken on one of its edges, and every strongly fair task
@@ -40,8 +41,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use rayon::prelude::*;
 
 mod graph;
+mod rows;
 
 use graph::{Graph, Lift, fair_components, fair_cycle};
+use rows::Rows;
 
 use super::store::{Shard, global_id, lookup_hash, place, split_id};
 use super::{Explorer, Lasso, StopReason, Trace};
@@ -65,6 +68,11 @@ pub(super) struct Dense {
     /// Where each level after the first starts, in dense order: a state's
     /// depth is the number of these at or before it.
     level_starts: Vec<u32>,
+    /// The steps of states that one property's search computed, kept for
+    /// the searches after it ([`Rows`]); each search takes the table out
+    /// while it runs and counts its bytes itself ([`Dense::bytes`] does
+    /// not).
+    rows: std::sync::Mutex<Rows>,
 }
 
 impl Dense {
@@ -86,6 +94,7 @@ impl Dense {
                 .map(|v| v.into_iter().map(AtomicU32::into_inner).collect())
                 .collect(),
             level_starts,
+            rows: Default::default(),
         }
     }
 
@@ -105,7 +114,7 @@ impl Dense {
         (start, end)
     }
 
-    /// Bytes held.
+    /// Bytes held, the kept rows aside (the searches count them).
     pub(super) fn bytes(&self) -> usize {
         8 * self.globals.capacity()
             + 4 * self.level_starts.capacity()
@@ -163,6 +172,10 @@ struct Work {
     /// A run's steps, and a state's enabled tasks, for [`Explorer::take_in_piece`].
     nodes: Nodes,
     en: Vec<u32>,
+    /// The states of a run whose rows are not kept ([`Rows`]), and their
+    /// steps as computed ([`Explorer::nodes_into`]).
+    misses: Vec<u32>,
+    fresh: Nodes,
 }
 
 /// A step to a successor not looked up yet ([`Explorer::raw_nodes_in`]).
@@ -301,7 +314,7 @@ struct Out {
 /// before interning), in compressed rows: state `k` of the run has edges
 /// `edges[edge_start[k]..edge_start[k + 1]]`, and likewise enabled tasks.
 /// One allocation per run rather than per state.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Nodes {
     edge_start: Vec<u32>,
     edges: Vec<Out>,
@@ -328,6 +341,24 @@ impl Nodes {
     /// Each state's edges and enabled tasks, in order.
     fn each(&self) -> impl Iterator<Item = (&[Out], &[Task])> {
         (0..self.len()).map(|k| (self.edges(k), self.enabled(k)))
+    }
+
+    /// Empty, ready for [`Nodes::append`] and [`Rows::append_to`].
+    fn start(&mut self) {
+        self.edge_start.clear();
+        self.edges.clear();
+        self.enabled_start.clear();
+        self.enabled.clear();
+        self.edge_start.push(0);
+        self.enabled_start.push(0);
+    }
+
+    /// Appends state `k` of `other` as a state of its own.
+    fn append(&mut self, other: &Nodes, k: usize) {
+        self.edges.extend_from_slice(other.edges(k));
+        self.enabled.extend_from_slice(other.enabled(k));
+        self.edge_start.push(self.edges.len() as u32);
+        self.enabled_start.push(self.enabled.len() as u32);
     }
 
     fn bytes(&self) -> usize {
@@ -417,6 +448,19 @@ struct Shared<'a> {
     in_degree: &'a [AtomicU32],
 }
 
+/// A piece of `R`'s frontier for [`Explorer::take_in_piece`].
+#[derive(Clone, Copy)]
+struct Piece<'a> {
+    /// Its states (dense).
+    ids: &'a [u32],
+    /// Whether the runs' rows are wanted ([`TakenIn::rows`]).
+    keep: bool,
+    /// The steps kept so far, read rather than computed; with `fill`, the
+    /// steps computed are handed back for it ([`TakenIn::fresh`]).
+    rows: &'a Rows,
+    fill: bool,
+}
+
 /// What [`Explorer::take_in_piece`] makes of a run of states of a piece.
 struct TakenIn {
     /// The successors new to `R`, in no particular order.
@@ -430,6 +474,9 @@ struct TakenIn {
     unknown: Vec<Task>,
     /// Whether an edge of `R` from the run leads back ([`Region::back`]).
     back: bool,
+    /// The states whose successors were computed, and their steps, for
+    /// the searches after this one ([`Rows`]), when it fills the table.
+    fresh: Option<(Vec<u32>, Nodes)>,
 }
 
 impl TakenIn {
@@ -438,6 +485,7 @@ impl TakenIn {
             + self.idle.capacity()
             + self.rows.as_ref().map_or(0, Kept::bytes)
             + std::mem::size_of::<Task>() * self.unknown.capacity()
+            + (self.fresh.as_ref()).map_or(0, |(ids, nodes)| 4 * ids.capacity() + nodes.bytes())
     }
 }
 
@@ -687,6 +735,11 @@ impl Explorer<'_> {
         let per_prop: Vec<Vec<(&Pred, bool)>> =
             props.iter().map(|&(_, prop)| query_preds(prop)).collect();
         let all: Vec<(&Pred, bool)> = per_prop.iter().flatten().copied().collect();
+        // Each of these properties searches once (unless its predicates
+        // fail): all but the last keep the steps they compute for the
+        // ones after them.
+        *dense.rows.lock().expect("no panic holds it") =
+            Rows::new(self.shared.sym.is_some(), props.len());
         let mut columns = self.eval_columns(dense, &all).into_iter();
         (props.iter().zip(&per_prop))
             .map(|(&(p, _), preds)| (p, columns.by_ref().take(preds.len()).collect()))
@@ -793,12 +846,20 @@ impl Explorer<'_> {
     /// when the deadline passes or the stop signal comes meanwhile: the
     /// flag is read before each state, so that a piece of slow states
     /// does not hold the stop up.
-    fn raw_nodes(&self, dense: &Dense, ids: &[u32], pool: &Pool) -> Result<Computed, StopReason> {
+    /// The rows `rows` keeps are read, not computed.
+    fn raw_nodes(
+        &self,
+        dense: &Dense,
+        rows: &Rows,
+        ids: &[u32],
+        pool: &Pool,
+    ) -> Result<Computed, StopReason> {
         let runs = ids
             .par_chunks(64)
             .map(|chunk| {
                 let mut work = pool.take().unwrap_or_default();
-                let nodes = self.raw_nodes_in(dense, chunk, &mut work, true);
+                let mut nodes = Nodes::default();
+                self.nodes_into(dense, rows, chunk, &mut work, &mut nodes, false);
                 pool.put(work);
                 nodes
             })
@@ -984,6 +1045,46 @@ impl Explorer<'_> {
         }
     }
 
+    /// [`Self::raw_nodes_into`] (stoppable), but a state whose row `rows`
+    /// keeps is read from there. With `fill`, gives back the states whose
+    /// successors were computed and their steps, for [`Rows::take_in`].
+    fn nodes_into(
+        &self,
+        dense: &Dense,
+        rows: &Rows,
+        ids: &[u32],
+        work: &mut Work,
+        nodes: &mut Nodes,
+        fill: bool,
+    ) -> Option<(Vec<u32>, Nodes)> {
+        if rows.is_empty() {
+            self.raw_nodes_into(dense, ids, work, true, nodes);
+            return fill.then(|| (ids.to_vec(), nodes.clone()));
+        }
+        let mut misses = std::mem::take(&mut work.misses);
+        let mut fresh = std::mem::take(&mut work.fresh);
+        misses.clear();
+        misses.extend(ids.iter().copied().filter(|&i| rows.row(i).is_none()));
+        self.raw_nodes_into(dense, &misses, work, true, &mut fresh);
+        nodes.start();
+        let mut k = 0;
+        for &i in ids {
+            match rows.row(i) {
+                Some(at) => rows.append_to(at, nodes),
+                // Stopped before its end: the piece is dropped.
+                None if k >= fresh.len() => break,
+                None => {
+                    nodes.append(&fresh, k);
+                    k += 1;
+                }
+            }
+        }
+        let out = (fill && !misses.is_empty()).then(|| (misses.clone(), fresh.clone()));
+        work.misses = misses;
+        work.fresh = fresh;
+        out
+    }
+
     /// The lookups of [`Self::raw_nodes_in`] for states with networks:
     /// hands `push` each pending edge whose successor is stored, with its
     /// dense index, in order.
@@ -1029,7 +1130,17 @@ impl Explorer<'_> {
     /// states are met in that order.
     /// Stops (`Err`) when a limit is reached: the limits are checked before
     /// each piece of `LIVENESS_CHUNK` states.
-    fn region(&self, dense: &Dense, query: &Query, pool: &Pool) -> Result<Region, StopReason> {
+    ///
+    /// `rows`: the steps kept so far, read rather than computed; when this
+    /// is not the last search, the steps computed are added to it while it
+    /// fits (sharing the budget of `R`'s own kept rows).
+    fn region(
+        &self,
+        dense: &Dense,
+        query: &Query,
+        rows: &mut Rows,
+        pool: &Pool,
+    ) -> Result<Region, StopReason> {
         if !self.backward && query.start == query.stay {
             return self.acyclic_region(dense, query);
         }
@@ -1062,6 +1173,7 @@ impl Explorer<'_> {
         let mut kept = keep.then(|| Kept::new(symmetric));
         let mut targets: Option<Targets> = None;
         let mut back = false;
+        let fill_rows = rows.searches > 0 && !self.options.recompute_liveness_edges;
         let shared = Shared {
             query,
             node_of: &node_of,
@@ -1070,24 +1182,46 @@ impl Explorer<'_> {
         while !frontier.is_empty() {
             let mut next = Vec::new();
             for piece in frontier.chunks(LIVENESS_CHUNK) {
-                if let Some(k) = kept.take_if(|k| k.bytes() > budget) {
+                // The table for later searches gives way first, then this
+                // search's own rows.
+                fn own(kept: &Option<Kept>, targets: &Option<Targets>) -> usize {
+                    kept.as_ref().map_or(0, Kept::bytes)
+                        + targets.as_ref().map_or(0, Targets::bytes)
+                }
+                if rows.bytes() + own(&kept, &targets) > budget {
+                    rows.full = true;
+                }
+                let room = budget.saturating_sub(rows.bytes());
+                if let Some(k) = kept.take_if(|k| k.bytes() > room) {
                     // Half the room: the trim still needs no successor.
                     targets = Some(Targets::of(&k));
                 }
-                if targets.as_ref().is_some_and(|t| t.bytes() > budget) {
+                if targets.as_ref().is_some_and(|t| t.bytes() > room) {
                     targets = None;
                 }
-                let held = self.held_bytes(&[])
-                    + dense.bytes()
-                    + 8 * n
-                    + states.capacity() * 4
-                    + kept.as_ref().map_or(0, Kept::bytes)
-                    + targets.as_ref().map_or(0, Targets::bytes);
-                if let Some(reason) = self.must_stop(held, piece_max) {
+                let held = |rows: &Rows| {
+                    self.held_bytes(&[])
+                        + dense.bytes()
+                        + 8 * n
+                        + states.capacity() * 4
+                        + own(&kept, &targets)
+                        + rows.bytes()
+                };
+                if self.must_stop(held(rows), piece_max).is_some() && !rows.is_empty() {
+                    // The table is worth less than finishing the check.
+                    rows.clear();
+                }
+                if let Some(reason) = self.must_stop(held(rows), piece_max) {
                     return Err(reason);
                 }
-                let rows = kept.is_some() || targets.is_some();
-                let taken = self.take_in_piece(dense, &shared, piece, &index_of, rows, pool)?;
+                let keep_rows = kept.is_some() || targets.is_some();
+                let piece = Piece {
+                    ids: piece,
+                    keep: keep_rows,
+                    rows,
+                    fill: fill_rows && !rows.full,
+                };
+                let taken = self.take_in_piece(dense, &shared, &piece, &index_of, pool)?;
                 piece_max = piece_max.max(taken.iter().map(TakenIn::bytes).sum());
                 // In order: the tasks met first are interned first, and the
                 // rows follow `R`'s order.
@@ -1118,6 +1252,10 @@ impl Explorer<'_> {
                     idle.extend_from_slice(&t.idle);
                     next.extend_from_slice(&t.found);
                     back |= t.back;
+                    if let Some((ids, nodes)) = &t.fresh {
+                        let room = budget.saturating_sub(own(&kept, &targets));
+                        rows.take_in(n, ids, nodes, room);
+                    }
                 }
             }
             next.par_sort_unstable();
@@ -1149,24 +1287,30 @@ impl Explorer<'_> {
         &self,
         dense: &Dense,
         shared: &Shared,
-        piece: &[u32],
+        piece: &Piece,
         index_of: &TaskIndex,
-        keep: bool,
         pool: &Pool,
     ) -> Result<Vec<TakenIn>, StopReason> {
         let symmetric = self.shared.sym.is_some();
+        let Piece {
+            ids: piece,
+            keep,
+            rows,
+            fill,
+        } = *piece;
         let taken = piece
             .par_chunks(64)
             .map(|ids| {
                 let mut work = pool.take().unwrap_or_default();
                 let mut nodes = std::mem::take(&mut work.nodes);
-                self.raw_nodes_into(dense, ids, &mut work, true, &mut nodes);
+                let fresh = self.nodes_into(dense, rows, ids, &mut work, &mut nodes, fill);
                 let mut out = TakenIn {
                     found: Vec::new(),
                     rows: keep.then(|| Kept::new(symmetric)),
                     idle: Vec::with_capacity(ids.len()),
                     unknown: Vec::new(),
                     back: false,
+                    fresh,
                 };
                 let en = &mut work.en;
                 let mut level = (0, 0);
@@ -1289,6 +1433,7 @@ impl Explorer<'_> {
         dense: &Dense,
         query: &Query,
         region: &mut Region,
+        rows: &Rows,
         pool: &Pool,
     ) -> Result<(), StopReason> {
         let in_degree = &region.in_degree;
@@ -1328,14 +1473,14 @@ impl Explorer<'_> {
             }
             return Ok(());
         }
-        let held = self.held_bytes(&[]) + dense.bytes() + region.bytes();
+        let held = self.held_bytes(&[]) + dense.bytes() + region.bytes() + rows.bytes();
         while !frontier.is_empty() {
             let mut next = Vec::new();
             for piece in frontier.chunks(LIVENESS_CHUNK) {
                 if let Some(reason) = self.must_stop(held + 4 * frontier.capacity(), 0) {
                     return Err(reason);
                 }
-                let computed = self.raw_nodes(dense, piece, pool)?;
+                let computed = self.raw_nodes(dense, rows, piece, pool)?;
                 for (&i, (edges, _)) in piece.iter().zip(computed.each()) {
                     for &Out { to, .. } in edges {
                         if query.kept(i, to) && unlink(to) {
@@ -1356,6 +1501,7 @@ impl Explorer<'_> {
         dense: &Dense,
         query: &Query,
         region: &Region,
+        rows: &Rows,
         pool: &Pool,
     ) -> Result<Graph, StopReason> {
         let rest: Vec<u32> = (region.states.iter().copied())
@@ -1395,7 +1541,7 @@ impl Explorer<'_> {
                 enabled_start.push(enabled.len() as u32);
             }
         }
-        let held = self.held_bytes(&[]) + dense.bytes() + region.bytes();
+        let held = self.held_bytes(&[]) + dense.bytes() + region.bytes() + rows.bytes();
         let mut piece_max = 0;
         let pieces = match region.kept {
             Some(_) => [].chunks(LIVENESS_CHUNK),
@@ -1409,7 +1555,7 @@ impl Explorer<'_> {
             ) {
                 return Err(reason);
             }
-            let computed = self.raw_nodes(dense, piece, pool)?;
+            let computed = self.raw_nodes(dense, rows, piece, pool)?;
             piece_max = piece_max.max(computed.bytes());
             let task = |t: Option<Task>| t.map_or(NO_TASK, |t| region.index_of[&t]);
             for (&i, (node_edges, node_enabled)) in piece.iter().zip(computed.each()) {
@@ -1457,6 +1603,7 @@ impl Explorer<'_> {
         query: &Query,
         region: &Region,
         target: u32,
+        rows: &Rows,
         pool: &Pool,
     ) -> Vec<u32> {
         // A start state is its own shortest path (every start is at
@@ -1477,11 +1624,19 @@ impl Explorer<'_> {
             }
         }
         let mut work = pool.take().unwrap_or_default();
+        let mut nodes = Nodes::default();
         while let Some(v) = queue.pop_front() {
             if v == target {
                 break;
             }
-            for &Out { to: w, .. } in self.raw_node(dense, v, &mut work).edges(0) {
+            match rows.row(v) {
+                Some(at) => {
+                    nodes.start();
+                    rows.append_to(at, &mut nodes);
+                }
+                None => self.raw_nodes_into(dense, &[v], &mut work, false, &mut nodes),
+            }
+            for &Out { to: w, .. } in nodes.edges(0) {
                 if query.kept(v, w) && !std::mem::replace(&mut seen[w as usize], true) {
                     pred.insert(w, v);
                     queue.push_back(w);
@@ -1505,8 +1660,27 @@ impl Explorer<'_> {
         dense: &Dense,
         query: &Query,
     ) -> Result<Option<Trace>, StopReason> {
+        // The rows kept by the searches before this one; handed on to the
+        // next while one is to come (dropped when a limit stops this one).
+        let mut rows = std::mem::take(&mut *dense.rows.lock().expect("no panic holds it"));
+        rows.searches = rows.searches.saturating_sub(1);
+        let found = self.fair_counterexample_with(dense, query, &mut rows)?;
+        if rows.searches > 0 {
+            *dense.rows.lock().expect("no panic holds it") = rows;
+        }
+        Ok(found)
+    }
+
+    /// [`Self::fair_counterexample`] with the rows kept so far.
+    fn fair_counterexample_with(
+        &self,
+        dense: &Dense,
+        query: &Query,
+        rows: &mut Rows,
+    ) -> Result<Option<Trace>, StopReason> {
         let pool = Pool::default();
-        let mut region = self.region(dense, query, &pool)?;
+        let mut region = self.region(dense, query, rows, &pool)?;
+        let rows = &*rows;
         if region.states.is_empty() {
             return Ok(None);
         }
@@ -1529,14 +1703,14 @@ impl Explorer<'_> {
         // Without a step of `R` back to a state no deeper than its source,
         // the depth grows along every step: no cycle to look for.
         if region.back {
-            self.trim(dense, query, &mut region, &pool)?;
+            self.trim(dense, query, &mut region, rows, &pool)?;
         } else {
             // No cycle: nothing to trim down to, nor a graph to build.
             region.in_degree = Vec::new();
             region.kept = None;
             region.targets = None;
         }
-        let g = self.rest_graph(dense, query, &region, &pool)?;
+        let g = self.rest_graph(dense, query, &region, rows, &pool)?;
         let mut lift = (self.shared.sym).map(|sym| Lift::new(self.shared.model, sym));
         // By node of `g`: a state the cycle must pass through.
         let accept: Option<Vec<bool>> =
@@ -1553,7 +1727,7 @@ impl Explorer<'_> {
         let Some((_, rep, component)) = best else {
             return Ok(None);
         };
-        let walk = self.path_in_region(dense, query, &region, rep, &pool);
+        let walk = self.path_in_region(dense, query, &region, rep, rows, &pool);
         Ok(Some(match lift {
             None => self.lasso(dense, &g, walk, component),
             Some(mut lift) => self.lifted_lasso(dense, &g, walk, component, &mut lift),
