@@ -366,7 +366,10 @@ fn limits_stop_every_process_inside_a_level() {
         assert_eq!(report["depth"], 2, "{extra:?}: {report}");
     }
     // A state test that runs long (about a second each) is stopped too,
-    // and its level abandoned: no state is counted.
+    // and its level abandoned: the level the timeout falls in is not
+    // counted. Which level that is depends on the machine's speed: the
+    // initial state's test may end before the second is up (then level 1,
+    // fourteen states of a second each, is abandoned) or not.
     let report = stops_inside_a_level(
         &[
             "check",
@@ -381,7 +384,9 @@ fn limits_stop_every_process_inside_a_level() {
         bound,
         "timeout",
     );
-    assert_eq!(report["states"], 0, "{report}");
+    let states = report["states"].as_u64().expect("a count");
+    assert!(states <= 1, "{report}");
+    assert_eq!(report["depth"], states, "{report}");
 }
 
 /// A hostfile of `lines` in a directory of its own, removed when the
