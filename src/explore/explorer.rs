@@ -47,80 +47,9 @@ use super::checks::{MAX_TESTED, ordinary_form};
 use super::options::{Options, Phase, Progress, Stop, StopReason};
 use super::outcome::{Coverage, EvalError, Evaluated, Exploration, Trace, Verdict};
 use super::path::{concrete_path, with_last_step};
-use super::shared::{Generated, Shared};
+use super::shared::{Generated, Phase2, Shared, Stored, merge_tests};
 use super::store::{NO_PARENT, SHARDS, Shard, lookup_hash, place, split_id};
 use super::{checkpoint, liveness};
-
-/// What phase 2 of a batch must know of the search before it: the
-/// properties the batch can still change, whether new networks can still
-/// show new kinds of message, whether the order of states is kept.
-pub(super) struct Phase2 {
-    pub(super) open: Vec<bool>,
-    /// `open` as bits (the first [`MAX_TESTED`] properties).
-    pub(super) open_bits: u64,
-    pub(super) all_sent: bool,
-    pub(super) keep_order: bool,
-    /// By shard: how many states it held when the level of the batch's
-    /// successors began (none for the initial states).
-    pub(super) level_start: Option<Vec<u32>>,
-    /// The deadline and the stop signal, looked at before each state: the
-    /// tests of a batch's new states may take long (an invariant with
-    /// nested quantifiers over large types). A shard cut short neither
-    /// stores nor tests the rest of its states, and the search stops.
-    pub(super) limits: BatchBudget,
-    /// The flag that stops a single test that runs long ([`halt`]): the
-    /// state stays stored but untested, and the search stops. Raised with
-    /// `limits`' flag, except in the first batch of initial states, which
-    /// `limits` never cuts between states.
-    pub(super) watch: Arc<AtomicBool>,
-}
-
-/// Adds what phase 2 found in some states (violations, reachables reached,
-/// kinds of message seen) to what was found in others.
-/// `more_found` is by property index.
-pub(super) fn merge_tests(
-    (found, reached, sent): (&mut [Option<Found>], &mut [bool], &mut [bool]),
-    more_found: impl IntoIterator<Item = (usize, Option<Found>)>,
-    more_reached: Vec<bool>,
-    more_sent: Vec<bool>,
-) {
-    for (index, f) in more_found {
-        if let Some(f) = f
-            && let Some(slot) = found.get_mut(index)
-        {
-            keep_first(slot, f);
-        }
-    }
-    for (r, more) in reached.iter_mut().zip(more_reached) {
-        *r |= more;
-    }
-    for (s, more) in sent.iter_mut().zip(more_sent) {
-        *s |= more;
-    }
-}
-
-/// What phase 2 of a batch stored and found, for the explorer to take in.
-pub(super) struct Stored {
-    pub(super) frontier: Frontier,
-    /// Every state stored, pruned ones too, in order (when the order is
-    /// kept).
-    pub(super) order: Vec<u64>,
-    pub(super) found: Vec<Option<Found>>,
-    pub(super) reached: Vec<bool>,
-    /// The first new state where a bound could not be evaluated.
-    pub(super) runtime_error: Option<Found>,
-    /// Message kinds in the network of a new state.
-    pub(super) sent: Vec<bool>,
-    pub(super) pruned: u64,
-    /// Room for the next batch's buffers.
-    pub(super) buf_hint: Option<(usize, usize)>,
-    /// Whether a step led to a state stored before its level began (no
-    /// deeper than the state it left): while none does, the depth grows
-    /// along every step, and the graph has no cycle.
-    pub(super) backward: bool,
-    /// Whether a shard stopped before its end ([`Phase2::limits`]).
-    pub(super) cut: bool,
-}
 
 pub(super) struct Explorer<'m> {
     /// The model, how states are stored, and what both phases of a batch

@@ -14,29 +14,37 @@
 //! packed state's words beside its id in the next frontier, so phase 1
 //! reads its states in order rather than from the visited set.
 //!
+//! Phase 1's receiver of a chunk's steps is an [`Emitter`] (through
+//! [`At`], its `Sink` for one state): it counts steps, checks step
+//! properties, keeps findings and buffers successors; phase 2's context
+//! and result are [`Phase2`] and [`Stored`].
+//!
 //! The per-shard buffers go back to a pool between batches ([`Pool`]); the
 //! tables of buffered successors, the step caches and the caches of state
 //! tests stay with their thread ([`PerThread`]), so that what a thread's
 //! processor caches hold of them stays useful.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
-use crate::model::{CompiledProperty, Fast, Memo, Model, Outcome, RtErrorKind, Scratch, halt};
+use crate::model::{
+    CompiledProperty, Fast, Memo, Model, Outcome, RtError, RtErrorKind, Scratch, Sink, Step, halt,
+};
 
 use super::batch::{
-    At, BATCH, BatchBudget, Buffered, CHECK_BYTES, CHECK_EVERY, ChunkOut, Emitter, Found, Frontier,
-    PREFETCH_AHEAD, SLOT_PRUNED, ShardBuf, keep_first, push_words, slot_of,
+    BATCH, BUFFER_BOUND, BatchBudget, Buffered, CHECK_BYTES, CHECK_EVERY, ChunkOut, Found,
+    Frontier, PREFETCH_AHEAD, SLOT_PRUNED, ShardBuf, StepEnd, buffer, buffer_bound, keep_first,
+    push_pending, push_words, slot_of,
 };
 use super::checks::{
-    EVAL_FAILED, INSIDE_BOUNDS, MAX_TESTED, PredCache, PredKey, inside_bounds, is_step_property,
-    pred_key, state_eval, state_tests,
+    EVAL_FAILED, INSIDE_BOUNDS, MAX_TESTED, PredCache, PredKey, breaks, in_force, inside_bounds,
+    is_step_property, ordinary_form, pred_key, state_eval, state_tests, truth,
 };
-use super::explorer::{Phase2, Stored, merge_tests};
 use super::options::{Options, StopReason};
 use super::outcome::{Coverage, EvalError, Evaluated};
-use super::store::{NO_PARENT, SHARDS, Shard, global_id, split_id};
+use super::store::{NO_PARENT, SHARDS, Shard, global_id, place, place_packed, split_id};
 
 /// Things kept from batch to batch for reuse (the per-shard buffers of
 /// successors), taken by phase 1's chunks and given back by phase 2.
@@ -755,5 +763,444 @@ impl<'m> Shared<'m> {
         }
         self.order_slots.put_all([order]);
         stored
+    }
+}
+
+/// What phase 2 of a batch must know of the search before it: the
+/// properties the batch can still change, whether new networks can still
+/// show new kinds of message, whether the order of states is kept.
+pub(super) struct Phase2 {
+    pub(super) open: Vec<bool>,
+    /// `open` as bits (the first [`MAX_TESTED`] properties).
+    pub(super) open_bits: u64,
+    pub(super) all_sent: bool,
+    pub(super) keep_order: bool,
+    /// By shard: how many states it held when the level of the batch's
+    /// successors began (none for the initial states).
+    pub(super) level_start: Option<Vec<u32>>,
+    /// The deadline and the stop signal, looked at before each state: the
+    /// tests of a batch's new states may take long (an invariant with
+    /// nested quantifiers over large types). A shard cut short neither
+    /// stores nor tests the rest of its states, and the search stops.
+    pub(super) limits: BatchBudget,
+    /// The flag that stops a single test that runs long ([`halt`]): the
+    /// state stays stored but untested, and the search stops. Raised with
+    /// `limits`' flag, except in the first batch of initial states, which
+    /// `limits` never cuts between states.
+    pub(super) watch: Arc<AtomicBool>,
+}
+
+/// Adds what phase 2 found in some states (violations, reachables reached,
+/// kinds of message seen) to what was found in others.
+/// `more_found` is by property index.
+pub(super) fn merge_tests(
+    (found, reached, sent): (&mut [Option<Found>], &mut [bool], &mut [bool]),
+    more_found: impl IntoIterator<Item = (usize, Option<Found>)>,
+    more_reached: Vec<bool>,
+    more_sent: Vec<bool>,
+) {
+    for (index, f) in more_found {
+        if let Some(f) = f
+            && let Some(slot) = found.get_mut(index)
+        {
+            keep_first(slot, f);
+        }
+    }
+    for (r, more) in reached.iter_mut().zip(more_reached) {
+        *r |= more;
+    }
+    for (s, more) in sent.iter_mut().zip(more_sent) {
+        *s |= more;
+    }
+}
+
+/// What phase 2 of a batch stored and found, for the explorer to take in.
+pub(super) struct Stored {
+    pub(super) frontier: Frontier,
+    /// Every state stored, pruned ones too, in order (when the order is
+    /// kept).
+    pub(super) order: Vec<u64>,
+    pub(super) found: Vec<Option<Found>>,
+    pub(super) reached: Vec<bool>,
+    /// The first new state where a bound could not be evaluated.
+    pub(super) runtime_error: Option<Found>,
+    /// Message kinds in the network of a new state.
+    pub(super) sent: Vec<bool>,
+    pub(super) pruned: u64,
+    /// Room for the next batch's buffers.
+    pub(super) buf_hint: Option<(usize, usize)>,
+    /// Whether a step led to a state stored before its level began (no
+    /// deeper than the state it left): while none does, the depth grows
+    /// along every step, and the graph has no cycle.
+    pub(super) backward: bool,
+    /// Whether a shard stopped before its end ([`Phase2::limits`]).
+    pub(super) cut: bool,
+}
+
+/// Phase 1's receiver of the steps of one chunk's states: it counts them,
+/// checks step properties, keeps findings, and buffers the successors for
+/// phase 2.
+pub(super) struct Emitter<'x, 'm> {
+    pub(super) ex: &'x Shared<'m>,
+    pub(super) out: ChunkOut,
+    pub(super) buffered: Buffered,
+    pub(super) locals: Vec<i64>,
+    /// A successor's representative under symmetry.
+    pub(super) canon: Canon,
+    /// Whether some step property is in force at the state whose steps
+    /// come in, and which ([`Emitter::properties_at`]).
+    pub(super) step_properties: bool,
+    pub(super) live: Vec<usize>,
+    /// Whether idle states are noted (a liveness property is checked), and
+    /// whether the current state has a fair step to another state.
+    pub(super) note_idle: bool,
+    pub(super) fair_step: bool,
+    /// The BFS level of the successors (keys).
+    pub(super) level: u32,
+    /// The state whose steps come in: its id and frontier position.
+    pub(super) id: u64,
+    pub(super) pos: u64,
+    /// Its steps so far, and those of the protocol (not faults).
+    pub(super) index: u32,
+    pub(super) protocol_steps: u32,
+    /// Packed states: the faults' steps among `index`.
+    pub(super) fault_steps: u32,
+    /// Packed states: steps to other states since the last
+    /// [`Emitter::end_packed`].
+    pub(super) nexts: usize,
+    /// One-word successors of the current state not buffered yet (the
+    /// word and the step's index), in the order of the steps: each one's
+    /// slot in the table of buffered successors is fetched as it comes,
+    /// and they are buffered together when the state's steps end
+    /// ([`Emitter::flush`]), so that the table's cache misses overlap.
+    pub(super) deferred: Vec<(u64, u32)>,
+}
+
+impl<'x, 'm> Emitter<'x, 'm> {
+    pub(super) fn new(
+        ex: &'x Shared<'m>,
+        level: u32,
+        buf_hint: (usize, usize),
+        buffered: Buffered,
+    ) -> Emitter<'x, 'm> {
+        Emitter {
+            ex,
+            out: ChunkOut {
+                bufs: ex.take_bufs(buf_hint),
+                level,
+                pendings: 0,
+                buffer_bound: 0,
+                transitions: 0,
+                step_found: vec![None; ex.n_props],
+                deadlock: None,
+                runtime_error: None,
+                coverage: Coverage::new(ex.model),
+                idle: Vec::new(),
+            },
+            buffered,
+            locals: Vec::new(),
+            canon: Canon::default(),
+            step_properties: false,
+            live: Vec::new(),
+            note_idle: ex.note_idle,
+            fair_step: false,
+            level,
+            id: 0,
+            pos: 0,
+            index: 0,
+            protocol_steps: 0,
+            fault_steps: 0,
+            nexts: 0,
+            deferred: Vec::new(),
+        }
+    }
+
+    /// The steps of state `id`, at frontier position `pos`, come next.
+    #[inline]
+    pub(super) fn begin(&mut self, id: u64, pos: u64) {
+        self.id = id;
+        self.pos = pos;
+        self.fair_step = false;
+        self.index = 0;
+        self.protocol_steps = 0;
+        self.fault_steps = 0;
+    }
+
+    /// Counts a step; its key. A packed state's steps are counted in bulk
+    /// by [`Emitter::end`] (the faults' among them by [`Sink::fault`]),
+    /// and the step cache marks the steps it records.
+    #[inline(always)]
+    pub(super) fn count(&mut self, step: &Step) -> (u32, u64, u32) {
+        let key = (self.level, self.pos, self.index);
+        self.index += 1;
+        if self.ex.packed.is_none() {
+            if !step.is_fault() {
+                self.protocol_steps += 1;
+            }
+            self.out.transitions += 1;
+            // The step cache marks the steps as it records them
+            // (`Memo::recorded`): each step it replays was recorded in
+            // some explored state.
+            if self.ex.cached.is_none() {
+                self.out.coverage.mark(self.ex.model, step);
+            }
+        }
+        key
+    }
+
+    /// A step from `state` back to itself: nothing to store.
+    #[inline(always)]
+    pub(super) fn same(&mut self, state: &[u64], step: &Step) {
+        let key = self.count(step);
+        if self.step_properties {
+            self.check_step(state, state, *step, key);
+        }
+    }
+
+    /// Checks stable, next and unless on one step from `before` to
+    /// `after`: the properties in force in `before` ([`in_force`]).
+    pub(super) fn check_step(
+        &mut self,
+        before: &[u64],
+        after: &[u64],
+        step: Step,
+        key: (u32, u64, u32),
+    ) {
+        let (model, packed) = (self.ex.model, self.ex.packed);
+        for &p in &self.live {
+            let prop = &model.properties[p];
+            // An evaluation that fails here fails in `before` or `after`
+            // on its own too, where the state's tests report it
+            // (`state_eval`): it is not a violation. A `step` property's
+            // is evaluated on steps only, so its failure is a finding here.
+            let error = match breaks(prop, model, before, after, &mut self.locals) {
+                Ok(true) => None,
+                Err(error)
+                    if matches!(prop, CompiledProperty::Step(_))
+                        && error.kind != RtErrorKind::Interrupted =>
+                {
+                    Some(EvalError {
+                        what: Evaluated::Property(p),
+                        error,
+                    })
+                }
+                _ => continue,
+            };
+            keep_first(
+                &mut self.out.step_found[p],
+                Found {
+                    key,
+                    id: self.id,
+                    step: Some((step, StepEnd::To(ordinary_form(packed, model, after)))),
+                    error,
+                },
+            );
+        }
+    }
+
+    /// Works out which step properties the steps of `state` (about to
+    /// come) must be checked against: those in force there.
+    #[inline]
+    pub(super) fn properties_at(&mut self, state: &[u64]) {
+        if self.ex.step_checked.is_empty() {
+            return;
+        }
+        self.live.clear();
+        let model = self.ex.model;
+        for &p in &self.ex.step_checked {
+            if in_force(&model.properties[p], model, state, &mut self.locals) == Ok(true) {
+                self.live.push(p);
+            }
+        }
+        self.step_properties = !self.live.is_empty();
+    }
+
+    /// A step from `state` to another state, `next` (as stored).
+    #[inline(always)]
+    pub(super) fn next(&mut self, state: &[u64], step: &Step, next: &[u64]) {
+        if self.note_idle && !self.fair_step {
+            // A step back to the state itself (a packed state's step may
+            // write what was there) neither enables nor takes a task.
+            self.fair_step = self.ex.model.task(step).is_some() && next != state;
+        }
+        if let (&[word], Some(_), None, false) =
+            (next, self.ex.packed, self.ex.sym, self.step_properties)
+        {
+            // The usual packed state, with nothing to check on the step:
+            // buffered with the state's others ([`Emitter::flush`]).
+            let index = self.index;
+            self.index += 1;
+            self.buffered.prefetch_word(word);
+            self.deferred.push((word, index));
+            return;
+        }
+        let key = self.count(step);
+        if self.step_properties {
+            self.check_step(state, next, *step, key);
+        }
+        let next = match self.ex.sym {
+            None => next,
+            Some(sym) => self.canon.of(self.ex.model, sym, self.ex.packed, next),
+        };
+        let packed = self.ex.packed.is_some();
+        if let (&[word], true) = (next, packed) {
+            self.buffer_word(word, key.2);
+            return;
+        }
+        let placed = if packed {
+            self.nexts += 1;
+            let (shard, hash) = place_packed(next);
+            (shard, 0, hash)
+        } else {
+            self.out.buffer_bound += buffer_bound(next);
+            place(next, self.ex.store_words)
+        };
+        let (bufs, ord) = (&mut self.out.bufs, &mut self.out.pendings);
+        let key = (key.1, key.2);
+        buffer(
+            &mut self.buffered,
+            bufs,
+            packed,
+            placed,
+            key,
+            ord,
+            self.id,
+            next,
+        );
+    }
+
+    /// Buffers a successor that is one packed word, the step `index` of the
+    /// state: hashed, and given its key, only if new to the chunk. Its
+    /// buffer bound is counted with the state's others.
+    #[inline(always)]
+    pub(super) fn buffer_word(&mut self, word: u64, index: u32) {
+        self.nexts += 1;
+        if !self.buffered.find_or_add_word(word) {
+            let next = &[word];
+            let (shard, hash) = place_packed(next);
+            let (bufs, ord) = (&mut self.out.bufs, &mut self.out.pendings);
+            push_pending(
+                &mut bufs[shard],
+                hash,
+                (self.pos, index),
+                ord,
+                self.id,
+                next,
+                true,
+            );
+        }
+    }
+
+    /// Buffers the deferred successors of the current state, in the
+    /// order of its steps.
+    #[inline]
+    pub(super) fn flush(&mut self) {
+        let mut deferred = std::mem::take(&mut self.deferred);
+        for &(word, index) in &deferred {
+            self.buffer_word(word, index);
+        }
+        deferred.clear();
+        self.deferred = deferred;
+    }
+
+    /// The chunk's output, and its table of buffered successors.
+    pub(super) fn finish(self) -> (ChunkOut, Buffered) {
+        (self.out, self.buffered)
+    }
+
+    /// A step that fails.
+    #[cold]
+    pub(super) fn error(&mut self, step: &Step, e: &RtError) {
+        let key = self.count(step);
+        keep_first(
+            &mut self.out.runtime_error,
+            Found {
+                key,
+                id: self.id,
+                step: Some((*step, StepEnd::Failed(e.clone()))),
+                error: None,
+            },
+        );
+    }
+
+    /// Every step of `state` has come: a deadlock if none was the
+    /// protocol's. Fault steps do not count: a protocol stuck while the
+    /// environment could still crash a node is deadlocked. A state where
+    /// every node has crashed is not.
+    #[inline]
+    pub(super) fn end(&mut self, state: &[u64]) {
+        if !self.deferred.is_empty() {
+            self.flush();
+        }
+        if self.note_idle && !self.fair_step {
+            self.out.idle.push(self.id);
+        }
+        if self.ex.packed.is_some() {
+            self.out.transitions += self.index as u64;
+            self.protocol_steps = self.index - self.fault_steps;
+            self.out.buffer_bound += self.nexts * (8 * state.len() + BUFFER_BOUND);
+            self.nexts = 0;
+        }
+        let model = self.ex.model;
+        if self.protocol_steps == 0 && model.check_deadlock && !model.all_crashed(state) {
+            let done = match &model.done {
+                Some(d) => truth(d, model, state, &mut self.locals),
+                None => Ok(false),
+            };
+            // `done when` that cannot be evaluated says neither "done" nor
+            // "deadlock": a finding of its own, after the state's steps'.
+            if let Err(error) = &done {
+                keep_first(
+                    &mut self.out.runtime_error,
+                    Found {
+                        key: (self.level, self.pos, u32::MAX),
+                        id: self.id,
+                        step: None,
+                        error: Some(EvalError {
+                            what: Evaluated::DoneWhen,
+                            error: error.clone(),
+                        }),
+                    },
+                );
+            } else if done == Ok(false) {
+                keep_first(
+                    &mut self.out.deadlock,
+                    Found {
+                        key: (self.level, self.pos, 0),
+                        id: self.id,
+                        step: None,
+                        error: None,
+                    },
+                );
+            }
+        }
+    }
+}
+
+/// The steps of one packed state, for [`Model::successors_packed`].
+pub(super) struct At<'e, 'x, 'm> {
+    pub(super) em: &'e mut Emitter<'x, 'm>,
+    pub(super) state: &'e [u64],
+}
+
+impl Sink for At<'_, '_, '_> {
+    #[inline(always)]
+    fn same(&mut self, step: &Step) {
+        self.em.same(self.state, step)
+    }
+
+    #[inline(always)]
+    fn next(&mut self, step: &Step, next: &[u64]) {
+        self.em.next(self.state, step, next)
+    }
+
+    fn error(&mut self, step: &Step, error: &RtError) {
+        self.em.error(step, error)
+    }
+
+    #[inline]
+    fn fault(&mut self, step: &Step, next: &[u64]) {
+        self.em.fault_steps += 1;
+        self.em.next(self.state, step, next)
     }
 }
