@@ -102,7 +102,7 @@ impl Diagnostic {
     }
 
     /// Sets the help text when there is one.
-    pub fn maybe_help(mut self, help: Option<String>) -> Diagnostic {
+    pub(crate) fn maybe_help(mut self, help: Option<String>) -> Diagnostic {
         self.help = help;
         self
     }
@@ -142,7 +142,7 @@ impl Diagnostic {
 
     /// The sort key that orders diagnostics by position, errors before
     /// warnings at the same place.
-    pub fn sort_key(&self) -> (usize, std::cmp::Reverse<Severity>, &'static str) {
+    pub(crate) fn sort_key(&self) -> (usize, std::cmp::Reverse<Severity>, &'static str) {
         (
             self.primary_span().map_or(usize::MAX, |s| s.start),
             std::cmp::Reverse(self.severity),

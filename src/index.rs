@@ -114,7 +114,7 @@ pub enum DefKind {
 
 impl DefKind {
     /// Whether the name can stand in an expression.
-    pub fn is_value(&self) -> bool {
+    pub(crate) fn is_value(&self) -> bool {
         !matches!(
             self,
             DefKind::PayloadField { .. }
@@ -211,12 +211,12 @@ impl Index {
     /// on; returns whether it was on. The type checker turns it off while
     /// it checks a def's body again at a call, where every name stands at
     /// the same place as in the def's own check, which recorded it.
-    pub fn set_recording(&mut self, on: bool) -> bool {
+    pub(crate) fn set_recording(&mut self, on: bool) -> bool {
         !std::mem::replace(&mut self.paused, !on)
     }
 
     /// Records where the variants of enum `id` are declared.
-    pub fn enum_variants(&mut self, id: EnumId, spans: Vec<Span>) {
+    pub(crate) fn enum_variants(&mut self, id: EnumId, spans: Vec<Span>) {
         if self.variants.len() <= id {
             self.variants.resize(id + 1, Vec::new());
         }
@@ -224,7 +224,7 @@ impl Index {
     }
 
     /// Where variant `index` of enum `id` is declared.
-    pub fn variant_span(&self, id: EnumId, index: usize) -> Option<Span> {
+    pub(crate) fn variant_span(&self, id: EnumId, index: usize) -> Option<Span> {
         self.variants.get(id)?.get(index).copied()
     }
 
@@ -237,31 +237,31 @@ impl Index {
     }
 
     /// Where field `index` of a record type is declared.
-    pub fn field_span(&self, ty: &Type, index: usize) -> Option<Span> {
+    pub(crate) fn field_span(&self, ty: &Type, index: usize) -> Option<Span> {
         let (_, spans) = self.records.iter().find(|(t, _)| t == ty)?;
         spans.get(index).copied()
     }
 
     /// Records the alias that names a record type.
-    pub fn record_alias(&mut self, ty: &Type, name: &str) {
+    pub(crate) fn record_alias(&mut self, ty: &Type, name: &str) {
         if matches!(ty, Type::Record(_)) && !self.record_aliases.iter().any(|(t, _)| t == ty) {
             self.record_aliases.push((ty.clone(), name.to_string()));
         }
     }
 
     /// The names and enums types are printed with.
-    pub fn set_type_names(&mut self, node_names: Vec<String>, enums: Vec<EnumDef>) {
+    pub(crate) fn set_type_names(&mut self, node_names: Vec<String>, enums: Vec<EnumDef>) {
         self.node_names = node_names;
         self.enums = enums;
     }
 
     /// The names of union types, for printing types.
-    pub fn set_unions(&mut self, names: Vec<String>) {
+    pub(crate) fn set_unions(&mut self, names: Vec<String>) {
         self.unions = names;
     }
 
     /// Node kinds that send each message, by [`MessageId`].
-    pub fn set_senders(&mut self, senders: Vec<Vec<NodeKindId>>) {
+    pub(crate) fn set_senders(&mut self, senders: Vec<Vec<NodeKindId>>) {
         self.senders = senders;
     }
 

@@ -119,7 +119,7 @@ const ASCII: Glyphs = Glyphs {
 
 /// Whether a trace involves messages: a message sent or delivered, lost,
 /// duplicated or forged. Such traces read best as a chart.
-pub fn involves_messages(model: &Model, trace: &Trace) -> bool {
+pub(crate) fn involves_messages(model: &Model, trace: &Trace) -> bool {
     steps(model, trace).iter().any(|s| {
         !s.sent.is_empty()
             || matches!(

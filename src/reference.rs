@@ -65,7 +65,7 @@ impl std::fmt::Debug for State {
 }
 
 /// A dsmc model seen through Stateright's interface.
-pub struct ReferenceModel {
+pub(crate) struct ReferenceModel {
     model: Arc<Model>,
     /// (dsmc property index, leaked name) of the properties Stateright checks.
     checked: Vec<(usize, &'static str, bool)>,
@@ -512,7 +512,7 @@ impl ReferenceLimits {
 }
 
 /// How often [`check_with_stateright_within`] looks at the limits.
-pub const WATCH_PERIOD: Duration = Duration::from_millis(5);
+pub(crate) const WATCH_PERIOD: Duration = Duration::from_millis(5);
 
 /// Runs Stateright's BFS checker on a compiled model, without limits.
 pub fn check_with_stateright(model: Arc<Model>, threads: usize) -> ReferenceResult {

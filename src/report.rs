@@ -74,7 +74,7 @@ pub fn eval_error_text(model: &Model, trace: &Trace) -> Option<String> {
 }
 
 /// What an evaluation that failed was evaluating, in words.
-pub fn evaluated_words(model: &Model, what: Evaluated) -> String {
+pub(crate) fn evaluated_words(model: &Model, what: Evaluated) -> String {
     match what {
         Evaluated::Property(p) => {
             let prop = &model.spec.properties[p];
@@ -344,7 +344,10 @@ pub fn human_with(
     if !exploration.symmetry.is_empty() {
         header.push_str(&format!(
             "symmetry: states that differ only by a permutation of {} count once (--no-symmetry explores them all)\n",
-            exploration.symmetry.join(", ")
+            (exploration.symmetry.iter())
+                .map(|&k| model.kind_name(k))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
         // Fairness and every property are the same under any renaming (the
         // spec cannot name an instance apart), so liveness is decided on
@@ -619,7 +622,7 @@ pub fn result_line(tally: &Tally, stop: Option<StopReason>, denied_warnings: usi
 }
 
 /// A size in bytes as people read it: `20 MiB`, `1.5 GiB`, `512 KiB`.
-pub fn bytes_text(bytes: u64) -> String {
+pub(crate) fn bytes_text(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut value = bytes as f64;
     let mut unit = 0;
@@ -635,7 +638,7 @@ pub fn bytes_text(bytes: u64) -> String {
 }
 
 /// A duration as `--timeout` takes it: `30s`, `1m30s`, `1h`, `500ms`.
-pub fn duration_text(d: std::time::Duration) -> String {
+pub(crate) fn duration_text(d: std::time::Duration) -> String {
     let ms = d.as_millis();
     let parts = [
         (ms / 3_600_000, "h"),

@@ -148,7 +148,7 @@ fn draw_initial(
 
 /// The seed of walk `run`: the same for a given `--seed` whatever the
 /// number of runs.
-pub fn run_seed(seed: u64, run: u64) -> u64 {
+pub(crate) fn run_seed(seed: u64, run: u64) -> u64 {
     let mut r = Rng(seed ^ run.wrapping_mul(0xD1B5_4A32_D192_ED03));
     r.next()
 }

@@ -22,16 +22,16 @@ use std::borrow::Cow;
 /// a parser sees (the "Trojan Source" attack); rustc denies them in
 /// comments and literals (`text_direction_codepoint_in_comment`), and dsmc
 /// anywhere in a spec (`dsmc::parse::text_direction`).
-pub const TEXT_DIRECTION_CONTROLS: [char; 9] = [
+pub(crate) const TEXT_DIRECTION_CONTROLS: [char; 9] = [
     '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}',
     '\u{2069}',
 ];
 
 /// The byte order mark: U+FEFF at the start of a file.
-pub const BYTE_ORDER_MARK: char = '\u{FEFF}';
+pub(crate) const BYTE_ORDER_MARK: char = '\u{FEFF}';
 
 /// Whether `c` is one of [`TEXT_DIRECTION_CONTROLS`].
-pub fn is_text_direction_control(c: char) -> bool {
+pub(crate) fn is_text_direction_control(c: char) -> bool {
     TEXT_DIRECTION_CONTROLS.contains(&c)
 }
 
@@ -43,7 +43,7 @@ pub fn is_text_direction_control(c: char) -> bool {
 /// no use in a spec (zero width space, word joiner and the invisible
 /// operators, soft hyphen, byte order mark, tag characters), so that the
 /// mark under it in a report points at something.
-pub fn needs_escape(c: char) -> bool {
+pub(crate) fn needs_escape(c: char) -> bool {
     match c {
         '\t' | '\n' => false,
         _ if c.is_control() => true,
@@ -57,7 +57,7 @@ pub fn needs_escape(c: char) -> bool {
 /// Whether a message should name `c` in words rather than show it: it is
 /// invisible, blank but not a space, a control, or a mark that would
 /// combine with the quote before it.
-pub fn needs_naming(c: char) -> bool {
+pub(crate) fn needs_naming(c: char) -> bool {
     c.is_control()
         || (c.is_whitespace() && c != ' ')
         || char_name(c).is_some()
@@ -65,19 +65,9 @@ pub fn needs_naming(c: char) -> bool {
         || is_private_use(c)
 }
 
-/// `c` as a message shows it: in backticks when it can be seen, otherwise
-/// its code point and name, `U+00A0 NO-BREAK SPACE`.
-pub fn show_char(c: char) -> String {
-    if needs_naming(c) {
-        describe_char(c)
-    } else {
-        format!("`{c}`")
-    }
-}
-
 /// A character's code point and, when known, its name or what it is:
 /// `U+202E RIGHT-TO-LEFT OVERRIDE`, `U+0301 (a combining mark)`.
-pub fn describe_char(c: char) -> String {
+pub(crate) fn describe_char(c: char) -> String {
     let code = format!("U+{:04X}", u32::from(c));
     if let Some(name) = char_name(c) {
         format!("{code} {name}")
@@ -96,7 +86,7 @@ pub fn describe_char(c: char) -> String {
 
 /// The name (for controls, the name alias) of the invisible, blank and
 /// control characters a spec may hold by accident.
-pub fn char_name(c: char) -> Option<&'static str> {
+pub(crate) fn char_name(c: char) -> Option<&'static str> {
     const C0: [&str; 32] = [
         "NULL",
         "START OF HEADING",
@@ -426,9 +416,8 @@ mod tests {
         );
         assert_eq!(describe_char('\u{202e}'), "U+202E RIGHT-TO-LEFT OVERRIDE");
         assert_eq!(describe_char('\u{fe0f}'), "U+FE0F VARIATION SELECTOR-16");
-        assert_eq!(show_char('é'), "`é`");
-        assert_eq!(show_char('\u{200b}'), "U+200B ZERO WIDTH SPACE");
-        assert_eq!(show_char('\u{301}'), "U+0301 (a combining mark)");
+        assert_eq!(describe_char('\u{200b}'), "U+200B ZERO WIDTH SPACE");
+        assert_eq!(describe_char('\u{301}'), "U+0301 (a combining mark)");
         assert!(
             TEXT_DIRECTION_CONTROLS
                 .iter()

@@ -14,19 +14,19 @@
 use crate::syntax::ast::{Fairness, FaultKind, NetworkKind, Quantifier, Span};
 
 /// Index of a node kind in [`TypedSpec::nodes`].
-pub type NodeKindId = usize;
+pub(crate) type NodeKindId = usize;
 /// Index of a message kind in [`TypedSpec::messages`].
 pub type MessageId = usize;
 /// Index of an enum in [`TypedSpec::enums`].
-pub type EnumId = usize;
+pub(crate) type EnumId = usize;
 /// Index of a variable in its node kind's [`NodeDef::vars`].
-pub type VarId = usize;
+pub(crate) type VarId = usize;
 /// Index of a local in the enclosing body's `locals` table.
-pub type LocalId = usize;
+pub(crate) type LocalId = usize;
 /// Index of a union type in [`TypedSpec::unions`].
-pub type UnionId = usize;
+pub(crate) type UnionId = usize;
 /// Index of a property in [`TypedSpec::properties`].
-pub type PropertyId = usize;
+pub(crate) type PropertyId = usize;
 
 /// A type with every size known.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -74,7 +74,7 @@ impl Type {
 
     /// Whether values of the two types can be compared and assigned to each
     /// other: equal up to integer bounds (which are checked at run time).
-    pub fn compatible(&self, other: &Type) -> bool {
+    pub(crate) fn compatible(&self, other: &Type) -> bool {
         use Type::*;
         match (self, other) {
             (Error, _) | (_, Error) => true,
@@ -606,7 +606,7 @@ pub enum Builtin {
 
 impl Builtin {
     /// Looks a built-in function up by name.
-    pub fn by_name(name: &str) -> Option<Builtin> {
+    pub(crate) fn by_name(name: &str) -> Option<Builtin> {
         Some(match name {
             "len" => Builtin::Len,
             "min" => Builtin::Min,
@@ -644,7 +644,7 @@ impl Builtin {
 
     /// Whether it reads what the environment did, which node code cannot
     /// know: allowed in properties, `bound` and `done when` only.
-    pub fn is_environment_only(self) -> bool {
+    pub(crate) fn is_environment_only(self) -> bool {
         matches!(self, Builtin::Byzantine | Builtin::Crashed)
     }
 }
@@ -805,7 +805,7 @@ pub enum ExprKind {
 
 /// What printing a type needs to know besides the type: the names of node
 /// kinds and the enums.
-pub trait TypeNames {
+pub(crate) trait TypeNames {
     /// The name of a node kind.
     fn node_name(&self, kind: NodeKindId) -> String;
     /// An enum's definition.
@@ -823,7 +823,7 @@ pub trait TypeNames {
 
 /// A type as users write it: the one printer of types, for diagnostics and
 /// the language server.
-pub fn print_type(names: &dyn TypeNames, ty: &Type) -> String {
+pub(crate) fn print_type(names: &dyn TypeNames, ty: &Type) -> String {
     let list = |ts: &mut dyn Iterator<Item = String>| ts.collect::<Vec<_>>().join(", ");
     match ty {
         Type::Bool => "bool".into(),

@@ -103,7 +103,7 @@ impl Identity {
 
 /// A hash of a spec's text (64-bit FNV-1a, in hex): stable from build to
 /// build, which the standard library's hasher does not promise.
-pub fn text_hash(text: &str) -> String {
+pub(crate) fn text_hash(text: &str) -> String {
     let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
     });
@@ -113,7 +113,8 @@ pub fn text_hash(text: &str) -> String {
 /// Streams a checkpoint into the writer it is given; returns whether the
 /// checkpoint was written (the caller reports a failure: the search goes
 /// on without it).
-pub type SaveFn = dyn Fn(&mut dyn FnMut(&mut dyn Write) -> io::Result<()>) -> bool + Send + Sync;
+pub(crate) type SaveFn =
+    dyn Fn(&mut dyn FnMut(&mut dyn Write) -> io::Result<()>) -> bool + Send + Sync;
 
 /// Checkpoints during a search.
 #[derive(Clone)]

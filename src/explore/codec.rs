@@ -68,19 +68,19 @@ impl Out<'_> {
     }
 
     /// A length and the values.
-    pub fn u64s(&mut self, values: &[u64]) -> io::Result<()> {
+    pub(crate) fn u64s(&mut self, values: &[u64]) -> io::Result<()> {
         self.u64(values.len() as u64)?;
         values.iter().try_for_each(|&v| self.u64(v))
     }
 
     /// A length and the values.
-    pub fn u32s(&mut self, values: &[u32]) -> io::Result<()> {
+    pub(crate) fn u32s(&mut self, values: &[u32]) -> io::Result<()> {
         self.u64(values.len() as u64)?;
         self.u32_values(values)
     }
 
     /// The values alone.
-    pub fn u32_values(&mut self, values: &[u32]) -> io::Result<()> {
+    pub(crate) fn u32_values(&mut self, values: &[u32]) -> io::Result<()> {
         for &v in values {
             self.sum = mix(self.sum, v as u64);
             self.w.write_all(&v.to_le_bytes())?;
@@ -114,7 +114,7 @@ impl In<'_> {
 
     /// What [`Out::u64s`] wrote. The vector grows as values come, so a
     /// damaged length cannot allocate more than the file holds.
-    pub fn u64s(&mut self) -> io::Result<Vec<u64>> {
+    pub(crate) fn u64s(&mut self) -> io::Result<Vec<u64>> {
         let len = self.u64()?;
         let mut out = Vec::with_capacity((len as usize).min(CHUNK));
         for _ in 0..len {
@@ -124,7 +124,7 @@ impl In<'_> {
     }
 
     /// What [`Out::u32s`] wrote.
-    pub fn u32s(&mut self) -> io::Result<Vec<u32>> {
+    pub(crate) fn u32s(&mut self) -> io::Result<Vec<u32>> {
         let len = self.u64()?;
         let mut out = Vec::with_capacity((len as usize).min(CHUNK));
         self.u32_values(len as usize, &mut out)?;
@@ -132,7 +132,7 @@ impl In<'_> {
     }
 
     /// `n` values, pushed onto `to`.
-    pub fn u32_values(&mut self, n: usize, to: &mut Vec<u32>) -> io::Result<()> {
+    pub(crate) fn u32_values(&mut self, n: usize, to: &mut Vec<u32>) -> io::Result<()> {
         for _ in 0..n {
             to.push(self.u32()?);
         }

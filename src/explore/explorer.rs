@@ -986,12 +986,7 @@ impl<'m> Explorer<'m> {
             liveness_elapsed: finished - liveness_start,
             memory_bytes: self.shards.iter().map(Shard::bytes).sum(),
             coverage: self.coverage.clone(),
-            symmetry: self.shared.sym.map_or(Vec::new(), |sym| {
-                sym.kinds(&self.shared.model.spec)
-                    .into_iter()
-                    .map(str::to_string)
-                    .collect()
-            }),
+            symmetry: self.shared.sym.map_or(Vec::new(), |sym| sym.kinds()),
         }
     }
 }

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use crate::model::{Fast, Model, RtError, Step};
+use crate::typed::NodeKindId;
 
 use super::options::Stop;
 
@@ -110,7 +111,7 @@ pub struct Exploration {
     /// and which message kinds were ever in flight.
     pub coverage: Coverage,
     /// The `symmetric` kinds states were reduced by (empty: none).
-    pub symmetry: Vec<String>,
+    pub symmetry: Vec<NodeKindId>,
 }
 
 /// What the exploration exercised, per node kind: by action index and by
@@ -129,19 +130,13 @@ pub struct Coverage {
 impl Coverage {
     pub(crate) fn new(model: &Model) -> Coverage {
         Coverage {
-            actions: model
-                .spec
-                .nodes
-                .iter()
-                .map(|n| vec![false; n.actions.len()])
+            actions: (model.task_counts().iter())
+                .map(|&(actions, _)| vec![false; actions])
                 .collect(),
-            handlers: model
-                .spec
-                .nodes
-                .iter()
-                .map(|n| vec![false; n.handlers.len()])
+            handlers: (model.task_counts().iter())
+                .map(|&(_, handlers)| vec![false; handlers])
                 .collect(),
-            sent: vec![false; model.spec.messages.len()],
+            sent: vec![false; model.message_kinds()],
         }
     }
 

@@ -15,6 +15,7 @@ use super::{
     ordinary_form, with_last_step,
 };
 use crate::model::Model;
+use crate::typed::NodeKindId;
 
 /// What a worker's share of a level's frontier gave besides its
 /// successors: the findings of the steps (ids are the worker's local ids,
@@ -162,7 +163,7 @@ impl<'m> Generator<'m> {
     }
 
     /// The kinds of symmetry reduced, for the report.
-    pub(crate) fn symmetry(&self) -> Vec<String> {
+    pub(crate) fn symmetry(&self) -> Vec<NodeKindId> {
         symmetry_kinds(&self.shared)
     }
 
@@ -274,14 +275,10 @@ impl<'m> Generator<'m> {
 
 /// The kinds of symmetry a check of `model` with `options` reduces, for
 /// the report (without a [`Generator`], which may not start).
-pub(crate) fn symmetry_of(model: &Model, options: &Options) -> Vec<String> {
+pub(crate) fn symmetry_of(model: &Model, options: &Options) -> Vec<NodeKindId> {
     symmetry_kinds(&Shared::new(model, options))
 }
 
-fn symmetry_kinds(shared: &Shared) -> Vec<String> {
-    shared.sym.map_or(Vec::new(), |sym| {
-        (sym.kinds(&shared.model.spec).into_iter())
-            .map(str::to_string)
-            .collect()
-    })
+fn symmetry_kinds(shared: &Shared) -> Vec<NodeKindId> {
+    shared.sym.map_or(Vec::new(), |sym| sym.kinds())
 }

@@ -485,7 +485,7 @@ impl<'m> Shared<'m> {
                     reached: vec![false; n_props],
                     runtime_error: None,
                     pruned: 0,
-                    sent: vec![false; model.spec.messages.len()],
+                    sent: vec![false; model.message_kinds()],
                     backward: false,
                 };
                 let mut locals = Vec::new();
@@ -709,7 +709,7 @@ impl<'m> Shared<'m> {
             found: vec![None; n_props],
             reached: vec![false; n_props],
             runtime_error: None,
-            sent: vec![false; model.spec.messages.len()],
+            sent: vec![false; model.message_kinds()],
             pruned: 0,
             buf_hint,
             backward: false,

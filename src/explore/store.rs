@@ -28,11 +28,11 @@ use crate::hash::{GOLDEN, finish as fmix, mix};
 /// log2 of the number of shards. Fixed (not derived from the thread count)
 /// so that the order of states, and with it every trace, is the same at any
 /// thread count.
-pub const SHARD_BITS: u32 = 6;
+pub(crate) const SHARD_BITS: u32 = 6;
 /// Number of shards.
-pub const SHARDS: usize = 1 << SHARD_BITS;
+pub(crate) const SHARDS: usize = 1 << SHARD_BITS;
 /// The parent of an initial state.
-pub const NO_PARENT: u64 = u64::MAX;
+pub(crate) const NO_PARENT: u64 = u64::MAX;
 /// The parent of an initial state, as stored.
 const NO_PARENT_32: u32 = u32::MAX;
 /// States per shard: global ids must fit in 32 bits (minus `NO_PARENT_32`).
@@ -69,7 +69,7 @@ const EMPTY_NET_HASH: u64 = fmix(0x243F_6A88_85A3_08D3);
 /// [`place`] for a packed state (all its words fixed, no network): its
 /// shard and its hash, as [`lookup_hash`] gives it.
 #[inline]
-pub fn place_packed(words: &[u64]) -> (usize, u64) {
+pub(crate) fn place_packed(words: &[u64]) -> (usize, u64) {
     let h = fixed_hash(EMPTY_NET_HASH, words.iter().copied());
     (shard_of(h), h)
 }
@@ -78,7 +78,7 @@ pub fn place_packed(words: &[u64]) -> (usize, u64) {
 /// [`place`] placed: the whole state's when states are packed (`packed`:
 /// no network part), else its network's.
 #[inline]
-pub fn lookup_hash((_, net_hash, hash): (usize, u64, u64), packed: bool) -> u64 {
+pub(crate) fn lookup_hash((_, net_hash, hash): (usize, u64, u64), packed: bool) -> u64 {
     if packed { hash } else { net_hash }
 }
 
@@ -90,7 +90,7 @@ fn fixed_hash(net_hash: u64, fixed: impl Iterator<Item = u64>) -> u64 {
 
 /// A global id, or [`NO_PARENT`], in the 32 bits it fits in.
 #[inline]
-pub fn narrow_id(id: u64) -> u32 {
+pub(crate) fn narrow_id(id: u64) -> u32 {
     if id == NO_PARENT {
         NO_PARENT_32
     } else {
@@ -100,7 +100,7 @@ pub fn narrow_id(id: u64) -> u32 {
 
 /// A global id, or [`NO_PARENT`], from its 32 bits ([`narrow_id`]).
 #[inline]
-pub fn widen_id(id: u32) -> u64 {
+pub(crate) fn widen_id(id: u32) -> u64 {
     match id {
         NO_PARENT_32 => NO_PARENT,
         p => p as u64,
@@ -109,13 +109,13 @@ pub fn widen_id(id: u32) -> u64 {
 
 /// The global id of local index `local` in shard `shard`.
 #[inline]
-pub fn global_id(shard: usize, local: u32) -> u64 {
+pub(crate) fn global_id(shard: usize, local: u32) -> u64 {
     ((local as u64) << SHARD_BITS) | shard as u64
 }
 
 /// The shard and local index of a global id.
 #[inline]
-pub fn split_id(id: u64) -> (usize, u32) {
+pub(crate) fn split_id(id: u64) -> (usize, u32) {
     ((id as usize) & (SHARDS - 1), (id >> SHARD_BITS) as u32)
 }
 
@@ -210,7 +210,7 @@ impl Slots {
 /// the shared zero page first, and its first write to each page would then
 /// cost a copy-on-write fault and, with several threads, a TLB flush on
 /// every core (an interrupt to each).
-pub fn zeroed<T: Copy + Default>(len: usize) -> Vec<T> {
+pub(crate) fn zeroed<T: Copy + Default>(len: usize) -> Vec<T> {
     let mut v = Vec::with_capacity(len);
     v.resize(len, T::default());
     v
@@ -376,7 +376,7 @@ impl<T: Copy + Default + Stored> Segmented<T> {
 }
 
 /// Element types a checkpoint holds.
-pub trait Stored: Sized {
+pub(crate) trait Stored: Sized {
     fn write(out: &mut Out<'_>, values: &[Self]) -> std::io::Result<()>;
     fn read(input: &mut In<'_>, n: usize, to: &mut Vec<Self>) -> std::io::Result<()>;
 }
@@ -411,7 +411,7 @@ pub(super) fn prefetch<T>(value: &T) {
 const PAGE: usize = 4096;
 
 /// One shard of the visited set.
-pub struct Shard {
+pub(crate) struct Shard {
     fixed_words: usize,
     /// 32-bit halves of the fixed part stored per state: the halves above
     /// the layout's last used bit are always zero and not stored.
@@ -545,7 +545,7 @@ impl Shard {
     /// A hint that state `local` is about to be loaded ([`Shard::load`]):
     /// brings its fixed words and its network's index into cache.
     #[inline]
-    pub fn prefetch_state(&self, local: u32) {
+    pub(crate) fn prefetch_state(&self, local: u32) {
         self.fixed.prefetch(local as usize * self.halves);
         if self.networks {
             self.net.prefetch(local as usize);
@@ -569,7 +569,7 @@ impl Shard {
     /// A bound on the bytes that storing `extra` more states could
     /// allocate, networks aside: new blocks of records, and a grown table
     /// (the new table is allocated while the old one is still held).
-    pub fn growth_bytes(&self, extra: usize) -> usize {
+    pub(crate) fn growth_bytes(&self, extra: usize) -> usize {
         let mut slots = self.table.slots.len().max(64);
         let wanted = self.len() + extra;
         let mut table = 0;
@@ -588,7 +588,7 @@ impl Shard {
     }
 
     /// Bytes held by the interned networks.
-    pub fn network_bytes(&self) -> usize {
+    pub(crate) fn network_bytes(&self) -> usize {
         self.nets.bytes()
     }
 
@@ -606,7 +606,7 @@ impl Shard {
     /// inserted: brings its first table slot into cache. Nothing for
     /// states with a network.
     #[inline]
-    pub fn prefetch_slot(&self, hash: u64) {
+    pub(crate) fn prefetch_slot(&self, hash: u64) {
         if let Some(i) = self.home(hash) {
             prefetch(&self.table.slots[i]);
         }
@@ -615,7 +615,7 @@ impl Shard {
     /// The second hint, a little later: brings in the record the first
     /// slot points at (the slot should be in cache by then).
     #[inline]
-    pub fn prefetch_record(&self, hash: u64) {
+    pub(crate) fn prefetch_record(&self, hash: u64) {
         if let Some(i) = self.home(hash) {
             let slot = self.table.slots[i];
             if slot != 0 {
@@ -656,7 +656,7 @@ impl Shard {
     /// as it is. Splitting the two lets a caller fetch the record's slot a
     /// few lookups ahead ([`Shard::prefetch_record_slot`]).
     #[inline]
-    pub fn find_record(&self, words: &[u64], hash: u64) -> Option<Record> {
+    pub(crate) fn find_record(&self, words: &[u64], hash: u64) -> Option<Record> {
         if !self.networks {
             return Some(Record { net: 0, hash });
         }
@@ -670,7 +670,7 @@ impl Shard {
 
     /// The second half of [`Shard::find`], with the state's record.
     #[inline]
-    pub fn find_at(&self, words: &[u64], record: Record) -> Option<u32> {
+    pub(crate) fn find_at(&self, words: &[u64], record: Record) -> Option<u32> {
         if self.table.slots.is_empty() {
             return None;
         }
@@ -713,7 +713,7 @@ impl Shard {
     /// be placed ([`Shard::record`]): brings the interner's first slot for
     /// it into cache.
     #[inline]
-    pub fn prefetch_network(&self, hash: u64) {
+    pub(crate) fn prefetch_network(&self, hash: u64) {
         if self.networks {
             self.nets.table.prefetch(hash);
         }
@@ -722,7 +722,7 @@ impl Shard {
     /// A hint that the state placed at `record` is about to be inserted:
     /// brings its first table slot into cache.
     #[inline]
-    pub fn prefetch_record_slot(&self, record: Record) {
+    pub(crate) fn prefetch_record_slot(&self, record: Record) {
         self.table.prefetch(record.hash);
     }
 
@@ -744,7 +744,7 @@ impl Shard {
     /// A shard as [`Shard::save`] wrote it, for states laid out as
     /// [`Shard::new`] says. Checks that the records fit together (lengths,
     /// network indices), not what the states mean.
-    pub fn restore(
+    pub(crate) fn restore(
         input: &mut In<'_>,
         fixed_words: usize,
         fixed_bits: u32,
@@ -804,13 +804,13 @@ impl Shard {
     }
 
     /// Whether every parent stored is `valid`.
-    pub fn parents_are(&self, valid: impl Fn(u64) -> bool) -> bool {
+    pub(crate) fn parents_are(&self, valid: impl Fn(u64) -> bool) -> bool {
         (0..self.len()).all(|l| valid(self.parent(l as u32)))
     }
 
     /// The second half of [`Shard::insert`], with the state's place.
     #[inline]
-    pub fn insert_record(
+    pub(crate) fn insert_record(
         &mut self,
         words: &[u64],
         parent: u64,

@@ -317,6 +317,23 @@ impl Model {
     pub fn is_liveness(&self, p: usize) -> bool {
         self.spec.properties[p].kind.is_liveness()
     }
+
+    /// By node kind: how many actions and how many handlers it declares.
+    pub fn task_counts(&self) -> Vec<(usize, usize)> {
+        (self.spec.nodes.iter())
+            .map(|n| (n.actions.len(), n.handlers.len()))
+            .collect()
+    }
+
+    /// How many message kinds the spec declares.
+    pub fn message_kinds(&self) -> usize {
+        self.spec.messages.len()
+    }
+
+    /// The name of node kind `kind`, for reports.
+    pub fn kind_name(&self, kind: crate::typed::NodeKindId) -> &str {
+        &self.spec.nodes[kind].name
+    }
 }
 
 impl Model {

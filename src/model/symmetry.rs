@@ -499,12 +499,9 @@ impl Symmetry {
         })
     }
 
-    /// The names of the symmetric kinds, for reports.
-    pub fn kinds<'a>(&self, spec: &'a TypedSpec) -> Vec<&'a str> {
-        self.groups
-            .iter()
-            .map(|g| spec.nodes[g.kind].name.as_str())
-            .collect()
+    /// The symmetric kinds, in declaration order; reports name them.
+    pub fn kinds(&self) -> Vec<NodeKindId> {
+        self.groups.iter().map(|g| g.kind).collect()
     }
 
     /// The identity permutation.

@@ -555,7 +555,9 @@ fn explored(
         pruned: exploration.pruned,
         elapsed_s: exploration.elapsed.as_secs_f64(),
         liveness_s: exploration.liveness_elapsed.as_secs_f64(),
-        symmetry: exploration.symmetry.clone(),
+        symmetry: (exploration.symmetry.iter())
+            .map(|&k| model.kind_name(k).to_string())
+            .collect(),
         properties,
         deadlock,
         runtime_error,

@@ -98,7 +98,7 @@ impl Resolved<'_> {
     }
 
     /// Evaluates an integer constant expression; `what` names it in errors.
-    pub fn const_int(&mut self, e: &Expr, what: &'static str) -> Option<i64> {
+    pub(crate) fn const_int(&mut self, e: &Expr, what: &'static str) -> Option<i64> {
         match self.eval_const(e, what)? {
             ConstValue::Int(n) => Some(n),
             ConstValue::Bool(_) => {
@@ -120,7 +120,7 @@ impl Resolved<'_> {
 
     /// Evaluates a constant expression: literals, constants, arithmetic,
     /// comparisons and logic.
-    pub fn eval_const(&mut self, e: &Expr, what: &'static str) -> Option<ConstValue> {
+    pub(crate) fn eval_const(&mut self, e: &Expr, what: &'static str) -> Option<ConstValue> {
         use ConstValue::{Bool, Int};
         let not_constant = |r: &mut Self| {
             r.errors

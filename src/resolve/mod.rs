@@ -280,7 +280,7 @@ impl TypeNames for Resolved<'_> {
 
 impl<'a> Resolved<'a> {
     /// Where a global is declared.
-    pub fn global_span(&self, global: Global) -> Span {
+    pub(crate) fn global_span(&self, global: Global) -> Span {
         match global {
             Global::Const(i) => self.consts[i].decl.name.span,
             Global::Type(i) => self.aliases[i].decl.name.span,
@@ -433,14 +433,9 @@ impl<'a> Resolved<'a> {
         Type::Union(id)
     }
 
-    /// Names of every global, for suggestions.
-    pub fn global_names(&self) -> impl Iterator<Item = &str> {
-        self.globals.keys().map(String::as_str)
-    }
-
     /// Looks up a global of the sort `wanted`, reporting unknown names and
     /// names of another sort.
-    pub fn expect_global(
+    pub(crate) fn expect_global(
         &mut self,
         name: &Ident,
         wanted: &'static str,
@@ -483,7 +478,7 @@ impl<'a> Resolved<'a> {
     }
 
     /// The node kind called `name`, reporting errors.
-    pub fn expect_node(&mut self, name: &Ident) -> Option<NodeKindId> {
+    pub(crate) fn expect_node(&mut self, name: &Ident) -> Option<NodeKindId> {
         match self.expect_global(name, "node kind", |g| matches!(g, Global::Node(_)))? {
             Global::Node(k) => Some(k),
             _ => None,
@@ -491,7 +486,7 @@ impl<'a> Resolved<'a> {
     }
 
     /// The message kind called `name`, reporting errors.
-    pub fn expect_message(&mut self, name: &Ident) -> Option<MessageId> {
+    pub(crate) fn expect_message(&mut self, name: &Ident) -> Option<MessageId> {
         match self.expect_global(name, "message", |g| matches!(g, Global::Message(_)))? {
             Global::Message(m) => Some(m),
             _ => None,
@@ -536,7 +531,7 @@ impl<'a> Resolved<'a> {
 
     /// Resolves a written type to a concrete one. `int` is refused unless
     /// `allow_int`. Errors are recorded and give [`Type::Error`].
-    pub fn resolve_type(&mut self, te: &ast::TypeExpr, alias_name: Option<&str>) -> Type {
+    pub(crate) fn resolve_type(&mut self, te: &ast::TypeExpr, alias_name: Option<&str>) -> Type {
         match &te.kind {
             TypeKind::Bool => Type::Bool,
             TypeKind::Int => {

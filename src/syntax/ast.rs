@@ -614,7 +614,7 @@ pub enum PropertyKind<E = Expr> {
 /// schema (src/report/json.rs). Keep it in step with `describe`: the
 /// schema test validates every report the tests produce, and each form has
 /// a case.
-pub const PROPERTY_KIND_WORDS: [&str; 11] = [
+pub(crate) const PROPERTY_KIND_WORDS: [&str; 11] = [
     "invariant",
     "stable",
     "reachable",
@@ -677,7 +677,7 @@ impl<E> PropertyKind<E> {
     }
 
     /// The form's expressions, in the order they are written.
-    pub fn exprs(&self) -> Vec<&E> {
+    pub(crate) fn exprs(&self) -> Vec<&E> {
         use PropertyKind as P;
         match self {
             P::Invariant(e)

@@ -9,13 +9,13 @@
 use super::ast::*;
 
 /// The deepest expression or statement nesting accepted.
-pub const MAX_DEPTH: usize = 256;
+pub(crate) const MAX_DEPTH: usize = 256;
 
 /// The stack for parsing: generous, and only touched as far as used.
 const PARSE_STACK_BYTES: usize = 512 << 20;
 
 /// Runs `f` on a thread with a large stack.
-pub fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+pub(crate) fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     std::thread::scope(|scope| {
         let handle = std::thread::Builder::new()
             .stack_size(PARSE_STACK_BYTES)

@@ -72,14 +72,14 @@ pub fn check(mut resolved: Resolved<'_>) -> (Checked, Vec<crate::resolve::Resolv
 
 /// How deep the bodies of defs inlined into one another may nest, summed
 /// (each body is at most `syntax::depth::MAX_DEPTH` deep on its own).
-pub const MAX_INLINE_DEPTH: usize = 256;
+pub(crate) const MAX_INLINE_DEPTH: usize = 256;
 
 /// The most expression nodes all the inlined calls of a spec may hold.
-pub const MAX_INLINED: usize = 1_000_000;
+pub(crate) const MAX_INLINED: usize = 1_000_000;
 
 /// The most properties one quantified property (`name(v in D): ..`) may
 /// stand for: each is checked and reported on its own.
-pub const MAX_PROPERTY_INSTANCES: usize = 1024;
+pub(crate) const MAX_PROPERTY_INSTANCES: usize = 1024;
 
 /// Where a body runs, and the locals in scope.
 struct Ctx {
