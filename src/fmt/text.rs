@@ -121,11 +121,10 @@ fn write_atom(out: &mut String, e: &Expr) {
         }
         ExprKind::Quant {
             quantifier,
-            vars,
-            domain,
+            groups,
             body,
         } => {
-            write_quant_head(out, *quantifier, vars, domain);
+            write_quant_head(out, *quantifier, groups);
             out.push(' ');
             write_expr(out, body);
         }
@@ -216,12 +215,14 @@ fn write_atom(out: &mut String, e: &Expr) {
 }
 
 /// `forall x, y in S:`: a quantifier without its body.
-fn write_quant_head(out: &mut String, quantifier: Quantifier, vars: &[Ident], domain: &Expr) {
+fn write_quant_head(out: &mut String, quantifier: Quantifier, groups: &[QuantGroup]) {
     out.push_str(quantifier.keyword());
     out.push(' ');
-    write_names(out, vars);
-    out.push_str(" in ");
-    write_expr(out, domain);
+    write_list(out, groups, |out, group| {
+        write_names(out, &group.vars);
+        out.push_str(" in ");
+        write_expr(out, &group.domain);
+    });
     out.push(':');
 }
 
@@ -847,12 +848,11 @@ pub(super) fn wrapped(e: &Expr, col: usize, ind: usize) -> String {
         ExprKind::Paren(inner) => format!("({})", wrapped(inner, col + 1, col + 1)),
         ExprKind::Quant {
             quantifier,
-            vars,
-            domain,
+            groups,
             body,
         } => {
             let mut out = String::new();
-            write_quant_head(&mut out, *quantifier, vars, domain);
+            write_quant_head(&mut out, *quantifier, groups);
             if matches!(body.kind, ExprKind::Match(..)) {
                 // `forall m in msgs: match m {` reads as one header.
                 let at = col + out.chars().count() + 1;

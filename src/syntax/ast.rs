@@ -932,6 +932,16 @@ impl BinaryOp {
     }
 }
 
+/// `x, y in S` in a quantifier: names that range over one domain
+/// independently (every pair of elements, equal ones included).
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuantGroup {
+    /// The bound names.
+    pub vars: Vec<Ident>,
+    /// The set or finite type the names range over.
+    pub domain: Expr,
+}
+
 /// `forall`, `exists`, `count`, `sum`, `min` or `max`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Quantifier {
@@ -1001,14 +1011,13 @@ pub enum ExprKind {
     Index(Box<Expr>, Box<Expr>),
     /// `f(args)`: a built-in function.
     Call(Ident, Vec<Expr>),
-    /// `forall x, y in S: body`
+    /// `forall x, y in S, z in T: body`
     Quant {
         /// Which quantifier or aggregate.
         quantifier: Quantifier,
-        /// The bound names; several range over the domain independently.
-        vars: Vec<Ident>,
-        /// The set or finite type the names range over.
-        domain: Box<Expr>,
+        /// The groups of bound names, in order (at least one). A later
+        /// group's domain may read the names of the earlier ones.
+        groups: Vec<QuantGroup>,
         /// The condition or value computed per binding.
         body: Box<Expr>,
     },

@@ -182,8 +182,8 @@ pub fn too_deep(spec: &Spec) -> Option<Span> {
             | ExprKind::Tuple(args)
             | ExprKind::Set(args)
             | ExprKind::Seq(args) => exprs.extend(args.iter().map(|a| (a, d))),
-            ExprKind::Quant { domain, body, .. } => {
-                exprs.push((domain, d));
+            ExprKind::Quant { groups, body, .. } => {
+                exprs.extend(groups.iter().map(|g| (&g.domain, d)));
                 exprs.push((body, d));
             }
             ExprKind::All(t) => types.push((t, d)),

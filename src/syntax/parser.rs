@@ -972,22 +972,31 @@ fn primary(pair: Pair<Rule>) -> Expr {
                 "max" => Quantifier::Max,
                 _ => Quantifier::Count,
             };
-            let mut vars = Vec::new();
-            let mut rest = Vec::new();
+            let mut groups = Vec::new();
+            let mut body = None;
             for p in it {
                 match p.as_rule() {
-                    Rule::ident => vars.push(ident(p)),
-                    Rule::expr => rest.push(expr(p)),
+                    Rule::quant_group => {
+                        let mut vars = Vec::new();
+                        let mut domain = None;
+                        for q in p.into_inner() {
+                            match q.as_rule() {
+                                Rule::ident => vars.push(ident(q)),
+                                Rule::expr => domain = Some(expr(q)),
+                                _ => {}
+                            }
+                        }
+                        let domain = domain.expect("grammar: quantifier domain");
+                        groups.push(QuantGroup { vars, domain });
+                    }
+                    Rule::expr => body = Some(expr(p)),
                     _ => {}
                 }
             }
-            let body = rest.pop().expect("grammar: quantifier body");
-            let domain = rest.pop().expect("grammar: quantifier domain");
             ExprKind::Quant {
                 quantifier,
-                vars,
-                domain: Box::new(domain),
-                body: Box::new(body),
+                groups,
+                body: Box::new(body.expect("grammar: quantifier body")),
             }
         }
         Rule::let_expr => {

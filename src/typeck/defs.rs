@@ -218,7 +218,7 @@ fn expr_size(e: &ast::Expr) -> usize {
 
 /// The expressions directly inside `e` (types' bounds left out: they are
 /// constants).
-fn children(e: &ast::Expr) -> Vec<&ast::Expr> {
+pub(super) fn children(e: &ast::Expr) -> Vec<&ast::Expr> {
     use ast::ExprKind as K;
     match &e.kind {
         K::Bool(_) | K::Int(_) | K::Name(_) | K::SelfRef | K::All(_) => Vec::new(),
@@ -230,7 +230,9 @@ fn children(e: &ast::Expr) -> Vec<&ast::Expr> {
             .collect(),
         K::Binary(_, a, b) | K::Index(a, b) => vec![a, b],
         K::Call(_, xs) | K::Tuple(xs) | K::Set(xs) | K::Seq(xs) => xs.iter().collect(),
-        K::Quant { domain, body, .. } => vec![domain, body],
+        K::Quant { groups, body, .. } => (groups.iter().map(|g| &g.domain))
+            .chain(std::iter::once(&**body))
+            .collect(),
         K::Let { bindings, body } => bindings
             .iter()
             .map(|(_, v)| v)

@@ -119,6 +119,16 @@ pub enum TypeError {
         /// The call of `old`.
         span: Span,
     },
+    /// `min` or `max` over several groups of names where a later group's
+    /// domain reads an earlier name (`dsmc::typeck::dependent_aggregate`).
+    DependentAggregate {
+        /// `min` or `max`.
+        keyword: &'static str,
+        /// The earlier name, as written.
+        name: String,
+        /// Where the later group's domain reads it.
+        read: Span,
+    },
     /// `any action`: a family fairness with no fairness to share
     /// (`dsmc::typeck::family_without_fairness`).
     FamilyWithoutFairness {
@@ -453,6 +463,21 @@ impl TypeError {
                 "state the claim about steps as `step name: ..`, where `old(e)` is e before \
                  the step and every other name is read after it",
             ),
+            TypeError::DependentAggregate {
+                keyword,
+                name,
+                read,
+            } => Diagnostic::error(
+                "dsmc::typeck::dependent_aggregate",
+                format!(
+                    "the domains of a `{keyword}` over several groups of names must not depend on each other"
+                ),
+            )
+            .primary(*read, format!("this domain reads `{name}`, bound by an earlier group"))
+            .help(format!(
+                "nest the `{keyword}`s (`{keyword} a in A: {keyword} b in f(a): ..`), which fails \
+                 when some inner domain is empty, or take the {keyword} over one domain of pairs"
+            )),
             TypeError::PropertyParamDomain { name, found, span } => Diagnostic::error(
                 "dsmc::typeck::property_param_domain",
                 match found {

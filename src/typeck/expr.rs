@@ -216,40 +216,9 @@ impl Checker<'_, '_> {
             ast::ExprKind::Call(name, args) => self.call(cx, name, args, hint, span),
             ast::ExprKind::Quant {
                 quantifier,
-                vars,
-                domain,
+                groups,
                 body,
-            } => {
-                let (domain, elem) = self.domain(cx, domain);
-                cx.push();
-                let locals = vars
-                    .iter()
-                    .map(|v| {
-                        let kind = DefKind::Quantified(*quantifier);
-                        self.bind(cx, v, elem.clone(), kind, span)
-                    })
-                    .collect();
-                let body_ty = if quantifier.aggregates() {
-                    Type::Int
-                } else {
-                    Type::Bool
-                };
-                let body = self.check(cx, body, &body_ty, None);
-                cx.pop();
-                let ty = match quantifier {
-                    Quantifier::Forall | Quantifier::Exists => Type::Bool,
-                    _ => Type::Int,
-                };
-                mk(
-                    ExprKind::Quant {
-                        quantifier: *quantifier,
-                        vars: locals,
-                        domain: Box::new(domain),
-                        body: Box::new(body),
-                    },
-                    ty,
-                )
-            }
+            } => self.quantifier(cx, *quantifier, groups, body, span),
             ast::ExprKind::Let { bindings, body } => {
                 cx.push();
                 let mut out = Vec::new();
@@ -574,6 +543,75 @@ impl Checker<'_, '_> {
             }
             _ => None,
         }
+    }
+
+    /// A quantifier over one or more groups of names. Several groups are
+    /// nested quantifiers, each group inside the one before: `forall`,
+    /// `exists`, `sum`, `min` and `max` nest as themselves, and `count`
+    /// counts the innermost group's bindings and sums the counts over the
+    /// outer groups'.
+    fn quantifier(
+        &mut self,
+        cx: &mut Ctx,
+        quantifier: Quantifier,
+        groups: &[ast::QuantGroup],
+        body: &ast::Expr,
+        span: Span,
+    ) -> Expr {
+        let mut heads = Vec::with_capacity(groups.len());
+        let mut outer: Vec<&str> = Vec::new();
+        for group in groups {
+            let (domain, elem) = self.domain(cx, &group.domain);
+            if matches!(quantifier, Quantifier::Min | Quantifier::Max)
+                && let Some(read) = reads_any(&group.domain, &outer)
+            {
+                // Nested, an empty inner domain would fail where the
+                // bindings taken together are not empty.
+                self.errors.push(TypeError::DependentAggregate {
+                    keyword: quantifier.keyword(),
+                    name: read.name.clone(),
+                    read: read.span,
+                });
+            }
+            cx.push();
+            let vars: Vec<LocalId> = (group.vars.iter())
+                .map(|v| {
+                    let kind = DefKind::Quantified(quantifier);
+                    self.bind(cx, v, elem.clone(), kind, span)
+                })
+                .collect();
+            outer.extend(group.vars.iter().map(|v| v.name.as_str()));
+            heads.push((vars, domain));
+        }
+        let body_ty = if quantifier.aggregates() {
+            Type::Int
+        } else {
+            Type::Bool
+        };
+        let mut inner = self.check(cx, body, &body_ty, None);
+        let last = heads.len() - 1;
+        for (i, (vars, domain)) in heads.into_iter().enumerate().rev() {
+            cx.pop();
+            let q = match quantifier {
+                Quantifier::Count if i < last => Quantifier::Sum,
+                q => q,
+            };
+            let ty = match q {
+                Quantifier::Forall | Quantifier::Exists => Type::Bool,
+                _ => Type::Int,
+            };
+            inner = Expr {
+                kind: ExprKind::Quant {
+                    quantifier: q,
+                    vars,
+                    domain: Box::new(domain),
+                    body: Box::new(inner),
+                },
+                ty,
+                span,
+            };
+        }
+        inner
     }
 
     /// The set a quantifier or `for` ranges over, and its element type.
@@ -1307,6 +1345,19 @@ fn int_range(e: &Expr) -> Option<(i64, i64)> {
         }
         _ => None,
     }
+}
+
+/// Where `e` names one of `names`, if it does (a name shadowed inside `e`
+/// counts too: the domain still reads the outer one's name).
+fn reads_any<'e>(e: &'e ast::Expr, names: &[&str]) -> Option<&'e ast::Ident> {
+    if let ast::ExprKind::Name(ident) = &e.kind
+        && names.contains(&ident.name.as_str())
+    {
+        return Some(ident);
+    }
+    super::defs::children(e)
+        .into_iter()
+        .find_map(|c| reads_any(c, names))
 }
 
 /// `t` with every integer range an unbounded `int`: the shape a sibling
