@@ -47,7 +47,7 @@ pub struct Distributed {
 
 /// The most workers (processes × threads) a distributed check numbers: a
 /// stored state records its parent's worker in 16 bits
-/// (src/distributed/worker.rs).
+/// (src/distributed/worker/part.rs).
 const MAX_WORKERS: usize = 1 << 16;
 
 const PENDING: u8 = 0;

@@ -411,54 +411,55 @@ impl Drop for Hostfile {
     }
 }
 
-#[test]
-fn a_bad_hostfile_is_a_diagnostic() {
-    let hosts = hostfile("hostfile", "127.0.0.1:2101\nnot an address\n");
-    let output = dsmc(
-        &[
-            "check",
-            "specs/2pc_eager_commit.ds",
-            "--hostfile",
-            &hosts.path,
-            "--process",
-            "0",
-        ],
-        &[],
-    );
-    assert_eq!(output.status.code(), Some(2));
-    assert!(printed(&output).contains("dsmc::distributed::hostfile"));
-}
-
-/// More workers than the machine runs is refused before any process starts
-/// (it used to start them all), and so is a hostfile whose workers do not
+/// Refused before any process starts, with exit 2: a hostfile line that
+/// is not an address, `--processes` with more workers than the machine
+/// runs (it used to start them all), and a hostfile whose workers do not
 /// fit the 16 bits a stored state numbers its parent's worker in.
 #[test]
-fn too_many_workers_are_refused() {
-    let output = dsmc(&["check", "specs/2pc.ds", "--processes", "100000"], &[]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(printed(&output).contains("dsmc::distributed::processes"));
-
-    let lines: String = (0..70_000)
+fn bad_process_lists_are_refused() {
+    let too_many: String = (0..70_000)
         .map(|i| format!("10.0.{}.{}:2101\n", i / 256 % 256, i % 256))
         .collect();
-    let hosts = hostfile("workers", &lines);
-    let output = dsmc(
-        &[
-            "check",
-            "specs/2pc.ds",
-            "--hostfile",
-            &hosts.path,
-            "--process",
-            "0",
-        ],
-        &[],
-    );
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        printed(&output).contains("dsmc::distributed::workers"),
-        "{}",
-        printed(&output)
-    );
+    let cases: [(&str, Option<&str>, &[&str], &str); 3] = [
+        (
+            "hostfile",
+            Some("127.0.0.1:2101\nnot an address\n"),
+            &["specs/2pc_eager_commit.ds"],
+            "dsmc::distributed::hostfile",
+        ),
+        (
+            "processes",
+            None,
+            &["specs/2pc.ds", "--processes", "100000"],
+            "dsmc::distributed::processes",
+        ),
+        (
+            "workers",
+            Some(&too_many),
+            &["specs/2pc.ds"],
+            "dsmc::distributed::workers",
+        ),
+    ];
+    for (name, lines, args, code) in cases {
+        let hosts = lines.map(|lines| hostfile(name, lines));
+        let mut all = vec!["check"];
+        all.extend_from_slice(args);
+        if let Some(hosts) = &hosts {
+            all.extend_from_slice(&["--hostfile", &hosts.path, "--process", "0"]);
+        }
+        let output = dsmc(&all, &[]);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{name}: {}",
+            printed(&output)
+        );
+        assert!(
+            printed(&output).contains(code),
+            "{name}: {}",
+            printed(&output)
+        );
+    }
 }
 
 #[test]
