@@ -7,7 +7,7 @@
 use std::sync::atomic::Ordering;
 
 use super::Search;
-use super::part::{Map, global, owner};
+use super::part::{Map, Part, global, owner};
 use super::rounds::{Lost, Msg, Rounds, first_stop};
 use super::stop::{Halt, POLL_EVERY, limit_reached};
 use crate::explore::{
@@ -24,6 +24,45 @@ pub(super) struct Candidate {
     pub(super) parent: u64,
 }
 
+/// The new states of a level that this worker owns, each with its least
+/// key so far: the order in which successors come does not matter.
+#[derive(Default)]
+pub(super) struct Candidates {
+    map: Map<Vec<u64>, Candidate>,
+    /// A successor was stored already, at this level or before: a step
+    /// back (see [`crate::explore::Gathered::backward`]).
+    backward: bool,
+    /// What the map holds, about.
+    bytes: usize,
+}
+
+impl Candidates {
+    /// Takes a successor this worker owns, with its key and its parent's
+    /// global id: kept when it is new and its key is the least so far.
+    fn offer<S>(&mut self, part: &Part, generator: &Generator, state: S, candidate: Candidate)
+    where
+        S: AsRef<[u64]> + Into<Vec<u64>>,
+    {
+        let words = state.as_ref();
+        if let Some(known) = self.map.get_mut(words) {
+            if (candidate.pos, candidate.index) < (known.pos, known.index) {
+                *known = candidate;
+            }
+            return;
+        }
+        if part.find(words, generator.place(words)).is_some() {
+            self.backward = true;
+            return;
+        }
+        self.bytes += std::mem::size_of::<(Vec<u64>, Candidate)>() + 8 + 8 * words.len();
+        self.map.insert(state.into(), candidate);
+    }
+
+    fn len(&self) -> u64 {
+        self.map.len() as u64
+    }
+}
+
 /// The `Ok` of a level's rounds: this worker's next frontier (by global
 /// position) and the global number of frontier states, the states all
 /// workers stored, and a stop some worker asked for after this level.
@@ -36,12 +75,21 @@ impl Search<'_> {
     /// worker owns, each with its least key, or the stop for which some
     /// worker abandoned the level (each worker looks for one between two
     /// batches of its frontier, and its own limits before every state).
+    ///
+    /// With `--max-states`, `max_new` is how many new states the level may
+    /// add: a level that would add more is abandoned everywhere, and
+    /// before its states are stored (the workers count theirs in one more
+    /// round); a worker stops it during round 1 already once the new
+    /// states known to exist pass it ([`Outbox::next_batch`]). Either way
+    /// the level is abandoned exactly when its new states pass `max_new`,
+    /// so the report does not depend on timing.
     #[allow(clippy::type_complexity)]
     pub(super) fn expand(
         &mut self,
         rounds: &mut Rounds,
         level: u32,
         frontier: &[(u32, u64)],
+        max_new: Option<u64>,
     ) -> Result<Result<Vec<(Vec<u64>, Candidate)>, Halt>, Lost> {
         let generator = self.generator;
         let (workers, me) = (self.workers, self.me);
@@ -55,7 +103,10 @@ impl Search<'_> {
             workers,
             me,
             rounds: &mut *rounds,
-            held: self.part.bytes(),
+            part: &self.part,
+            candidates: Candidates::default(),
+            max_new,
+            counts: vec![0; workers],
             options: self.options,
             deadline: self.deadline,
             stopped: false,
@@ -66,6 +117,7 @@ impl Search<'_> {
             sent,
             stopped,
             state_bytes,
+            mut candidates,
             ..
         } = outbox;
         self.sent = sent;
@@ -113,41 +165,44 @@ impl Search<'_> {
                 self.part.set_idle(id as u32);
             }
         }
-        // The new states among the successors received, each with its
-        // least key: the order the messages came in does not matter.
-        let mut candidates: Map<Vec<u64>, Candidate> = Map::default();
+        // The new states among the successors received.
         for message in received {
-            let Msg::Succ {
+            if let Msg::Succ {
                 state,
                 pos,
                 index,
                 parent,
             } = message
-            else {
-                continue;
-            };
-            if self
-                .part
-                .find(&state, self.generator.place(&state))
-                .is_some()
             {
-                // Stored at this level or before: a step back.
-                self.backward = true;
-                continue;
-            }
-            let candidate = Candidate { pos, index, parent };
-            match candidates.entry(state) {
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(candidate);
-                }
-                std::collections::hash_map::Entry::Occupied(mut o) => {
-                    if (pos, index) < (o.get().pos, o.get().index) {
-                        o.insert(candidate);
-                    }
-                }
+                let candidate = Candidate { pos, index, parent };
+                candidates.offer(&self.part, generator, state, candidate);
             }
         }
-        Ok(Ok(candidates.into_iter().collect()))
+        self.backward |= candidates.backward;
+        if let Some(max_new) = max_new {
+            // Every worker's count, so that all abandon a level that
+            // would pass the limit before storing and testing its states.
+            let count = candidates.len();
+            let from = me as u32;
+            let out = (0..workers)
+                .map(|w| (w as u32, Msg::Stored { from, count }))
+                .collect();
+            let received = rounds.exchange(out)?;
+            if let Some(halt) = first_stop(&received) {
+                return Ok(Err(halt));
+            }
+            let total: u64 = (received.iter())
+                .map(|m| match m {
+                    Msg::Stored { count, .. } => *count,
+                    _ => 0,
+                })
+                .sum();
+            if total > max_new {
+                let max = self.options.max_states.unwrap_or(max_new);
+                return Ok(Err(Halt::MaxStates(max)));
+            }
+        }
+        Ok(Ok(candidates.map.into_iter().collect()))
     }
 
     /// This worker's stop inside a level, if it must stop (its flag raised,
@@ -350,8 +405,16 @@ pub(super) struct Outbox<'a, 'w, 'm> {
     pub(super) workers: usize,
     pub(super) me: usize,
     pub(super) rounds: &'a mut Rounds<'w>,
-    /// What the worker's partition holds.
-    pub(super) held: usize,
+    /// The worker's partition.
+    pub(super) part: &'a Part,
+    /// The successors this worker owns itself, taken at once rather than
+    /// sent to itself.
+    pub(super) candidates: Candidates,
+    /// See [`Search::expand`].
+    pub(super) max_new: Option<u64>,
+    /// With `max_new`: by worker, the most new states it said it owns
+    /// ([`Msg::Stored`]); this worker's own count is its candidates.
+    pub(super) counts: Vec<u64>,
     pub(super) options: &'m Options,
     pub(super) deadline: Option<Instant>,
     /// A stop was seen (announced by this worker or another).
@@ -359,21 +422,59 @@ pub(super) struct Outbox<'a, 'w, 'm> {
 }
 
 impl Outbox<'_, '_, '_> {
-    /// What the worker holds: its partition and the messages waiting.
+    /// What the worker holds: its partition, the messages waiting and its
+    /// own successors.
     pub(super) fn holds(&self) -> usize {
-        self.held + self.state_bytes + self.out.capacity() * std::mem::size_of::<(u32, Msg)>()
+        self.part.bytes()
+            + self.state_bytes
+            + self.out.capacity() * std::mem::size_of::<(u32, Msg)>()
+            + self.candidates.bytes
+    }
+
+    /// With `--max-states`: whether the new states known to exist pass
+    /// what the level may add. Each worker's count is of distinct states
+    /// it owns (the partitions are disjoint) and only grows, so a sum that
+    /// passes the limit now passes it at the end of the round too.
+    fn past_max_states(&mut self) -> bool {
+        let Some(max_new) = self.max_new else {
+            return false;
+        };
+        for m in self
+            .rounds
+            .take_arrived(|m| matches!(m, Msg::Stored { .. }))
+        {
+            if let Msg::Stored { from, count } = m {
+                let known = &mut self.counts[from as usize];
+                *known = (*known).max(count);
+            }
+        }
+        let own = self.candidates.len();
+        if own > self.counts[self.me] {
+            self.counts[self.me] = own;
+            let from = self.me as u32;
+            let out = (0..self.workers)
+                .filter(|&w| w != self.me)
+                .map(|w| (w as u32, Msg::Stored { from, count: own }))
+                .collect();
+            self.rounds.send_now(out);
+        }
+        self.counts.iter().sum::<u64>() > max_new
     }
 }
 
 impl Expansion for Outbox<'_, '_, '_> {
     fn successor(&mut self, state: &[u64], pos: u64, index: u32, parent: u64) {
         let to = owner(self.generator.place(state).2, self.workers);
-        if to != self.me {
-            // The destination, the variant, the state's length and
-            // words, position, index and parent.
-            self.sent.0 += 1;
-            self.sent.1 += 4 + 4 + 8 + 8 * state.len() as u64 + 8 + 4 + 8;
+        let parent = global(self.me, parent as u32);
+        if to == self.me {
+            let candidate = Candidate { pos, index, parent };
+            (self.candidates).offer(self.part, self.generator, state, candidate);
+            return;
         }
+        // The destination, the variant, the state's length and words,
+        // position, index and parent.
+        self.sent.0 += 1;
+        self.sent.1 += 4 + 4 + 8 + 8 * state.len() as u64 + 8 + 4 + 8;
         self.state_bytes += 8 * state.len();
         self.out.push((
             to as u32,
@@ -381,7 +482,7 @@ impl Expansion for Outbox<'_, '_, '_> {
                 state: state.to_vec(),
                 pos,
                 index,
-                parent: global(self.me, parent as u32),
+                parent,
             },
         ));
     }
@@ -398,7 +499,11 @@ impl Expansion for Outbox<'_, '_, '_> {
             self.rounds.announce_stop(self.me, self.workers, halt);
             return Batch::Stop;
         }
-        if let Some(halt) = limit_reached(self.options, self.deadline, self.holds()) {
+        let halt = match self.past_max_states() {
+            true => self.options.max_states.map(Halt::MaxStates),
+            false => limit_reached(self.options, self.deadline, self.holds()),
+        };
+        if let Some(halt) = halt {
             self.stopped = true;
             self.rounds.announce_stop(self.me, self.workers, halt);
             return Batch::Stop;

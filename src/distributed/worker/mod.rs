@@ -22,10 +22,12 @@
 //!
 //! A worker that must stop inside a level (its deadline, a signal, its
 //! share of `--max-memory`: looked at before every state, and between
-//! batches of its frontier) announces it to every worker at once
-//! ([`Msg::Stop`]); the others look for such an announcement between two
-//! batches of theirs, and the level is abandoned everywhere (each worker
-//! puts back its findings and counts as they were before it: [`Tally`]).
+//! batches of its frontier; `--max-states`, once the new states of the
+//! level known to exist pass what the level may add) announces it to
+//! every worker at once ([`Msg::Stop`]); the others look for such an
+//! announcement between two batches of theirs, and the level is abandoned
+//! everywhere (each worker puts back its findings and counts as they were
+//! before it: [`Tally`]).
 //!
 //! Global positions make every choice of the single-process explorer:
 //! parents, the order of the next level, and the canonical (least key)
@@ -396,7 +398,9 @@ impl Search<'_> {
             level += 1;
             test_exit(self.process, level);
             let before = self.tally.clone();
-            let done = match self.expand(rounds, level, &frontier.0)? {
+            // What this level may add under `--max-states`.
+            let max_new = self.options.max_states.map(|m| m.saturating_sub(states));
+            let done = match self.expand(rounds, level, &frontier.0, max_new)? {
                 Ok(candidates) => self.store_level(rounds, level, frontier_len, candidates)?,
                 Err(halt) => Err(halt),
             };

@@ -30,7 +30,8 @@ pub(super) struct Summary {
 /// The messages of every round.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub(super) enum Msg {
-    /// Round 1: a successor for its owner, with its key and parent.
+    /// Round 1: a successor for its owner, with its key and parent (a
+    /// worker takes the successors it owns itself at once).
     Succ {
         state: Vec<u64>,
         pos: u64,
@@ -62,6 +63,11 @@ pub(super) enum Msg {
     /// At the start, to every worker: a hash of the spec text, constants
     /// and properties checked.
     Fingerprint(String),
+    /// With `--max-states`, to every worker: how many new states of this
+    /// level the sender owns, at least (during round 1, counting those it
+    /// generated itself; sent again whenever the count grows), or in all
+    /// (in the round after round 1).
+    Stored { from: u32, count: u64 },
     /// In any round, to every worker, as soon as the sender must stop
     /// inside a level: the level is abandoned everywhere.
     Stop { from: u32, halt: Halt },
@@ -154,6 +160,18 @@ impl Rounds<'_> {
         }
         self.input.flush();
         self.worker.step();
+    }
+
+    /// Takes out the messages of the round under way that have arrived so
+    /// far and that `wanted` picks, without waiting; the others stay.
+    pub(super) fn take_arrived(&mut self, wanted: impl Fn(&Msg) -> bool) -> Vec<Msg> {
+        self.worker.step();
+        let round = self.round;
+        let mut inbox = self.inbox.borrow_mut();
+        let (taken, kept): (Vec<_>, Vec<_>) =
+            (inbox.drain(..)).partition(|(t, m)| *t == round && wanted(m));
+        *inbox = kept;
+        taken.into_iter().map(|(_, m)| m).collect()
     }
 
     /// Takes in what has arrived, without waiting: a stop some worker
