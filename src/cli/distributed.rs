@@ -47,7 +47,7 @@ pub struct Distributed {
 
 /// The most workers (processes × threads) a distributed check numbers: a
 /// stored state records its parent's worker in 16 bits
-/// (src/distributed/worker.rs).
+/// (src/distributed/worker/part.rs).
 const MAX_WORKERS: usize = 1 << 16;
 
 const PENDING: u8 = 0;
@@ -58,10 +58,11 @@ const LOST: u8 = 2;
 /// `--processes` started, or this process's place in `--hostfile`.
 pub fn setup(args: &CheckArgs) -> Result<Option<Distributed>, Diagnostic> {
     let threads = args.threads.unwrap_or(1).max(1);
+    let outcome = Arc::new(AtomicU8::new(PENDING));
     let (process, addresses, connect) = if let Some(list) = &args.cluster_addresses {
         // Started by process 0 of `--processes`.
         let process = args.process.unwrap_or(0);
-        watch_parent();
+        watch_parent(outcome.clone());
         let addresses = list.split(',').map(str::to_string).collect();
         (process, addresses, LOCAL_CONNECT)
     } else if let Some(path) = &args.hostfile {
@@ -130,7 +131,7 @@ pub fn setup(args: &CheckArgs) -> Result<Option<Distributed>, Diagnostic> {
         },
         children: Arc::default(),
         ended: Arc::new(AtomicBool::new(false)),
-        outcome: Arc::new(AtomicU8::new(PENDING)),
+        outcome,
         started: args.cluster_addresses.is_some(),
     };
     if args.processes.is_some() && args.cluster_addresses.is_none() {
@@ -308,16 +309,31 @@ impl Drop for Distributed {
     }
 }
 
-/// In a process started by `--processes`: exits (status 3) once stdin, a
-/// pipe from process 0, closes without the check having ended there.
-fn watch_parent() {
+/// In a process started by `--processes`: exits once stdin, a pipe from
+/// process 0, closes. Process 0 closes it when its report is out, and it
+/// closes too when process 0 dies. The status says what this process's
+/// part came to (`outcome`): 0 when it ended (the process was waiting to
+/// be let go: [`Distributed::linger_until_released`]), 3 when it did not
+/// (a process was lost, or process 0 went before the end).
+fn watch_parent(outcome: Arc<AtomicU8>) {
     let _ = std::thread::Builder::new()
         .name("dsmc-parent".into())
-        .spawn(|| {
+        .spawn(move || {
             let mut byte = [0u8; 1];
             let mut stdin = std::io::stdin();
             while let Ok(1) = stdin.read(&mut byte) {}
-            std::process::exit(Status::NoVerdict.exit_code() as i32);
+            // Process 0 lets this one go once the dataflow has ended, which
+            // may be a moment before this process's own part has noted
+            // that it ended: that moment is given, up to a second.
+            let settled = Instant::now() + Duration::from_secs(1);
+            while outcome.load(Ordering::SeqCst) == PENDING && Instant::now() < settled {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            let status = match outcome.load(Ordering::SeqCst) {
+                ENDED => Status::Ok,
+                _ => Status::NoVerdict,
+            };
+            std::process::exit(status.exit_code() as i32);
         });
 }
 

@@ -13,7 +13,10 @@
 //! ([`violates_on_step`]) and the liveness phase need not, and do not, read
 //! a failure as false.
 
-use crate::model::{CompiledProperty, Fast, Model, Pred, R, RtError};
+use crate::model::{CompiledProperty, Fast, Model, Pred, R, RtError, RtErrorKind};
+
+use super::batch::Found;
+use super::outcome::{EvalError, Evaluated};
 
 /// A stored state as the model lays it out: unpacked when states are
 /// packed (`packed`).
@@ -90,6 +93,81 @@ pub(super) fn state_tests(
         Err(_) => tests |= EVAL_FAILED,
     }
     tests
+}
+
+/// What the tests of a new state say of it ([`test_new_state`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Tested {
+    /// Inside every `bound` (`true`, to be expanded) or outside one
+    /// (`false`: pruned).
+    Bounds(bool),
+    /// A bound could not be evaluated: a finding; the state is neither
+    /// expanded nor counted as pruned.
+    BoundFailed,
+    /// A test was stopped by a limit ([`crate::model::halt`]): the state
+    /// stays untested, and the search stops.
+    Interrupted,
+}
+
+/// Tests a new state, stored as `id` and first generated with `key`, as
+/// the single process's phase 2 does, for it and for a distributed worker:
+/// each property in `open` (its answer taken from `tests`, the bits of
+/// [`state_tests`], when given, else evaluated here); a violation or a
+/// failed evaluation goes to `record` as a finding of
+/// [`Evaluated::Property`], a `reachable` property's state is noted in
+/// `reached`; then the bounds (from `tests`, or evaluated), whose failure
+/// goes to `record` as a finding of [`Evaluated::Bound`].
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn test_new_state(
+    model: &Model,
+    open: &[bool],
+    words: &[u64],
+    tests: Option<u64>,
+    locals: &mut Vec<i64>,
+    (key, id): ((u32, u64, u32), u64),
+    reached: &mut [bool],
+    mut record: impl FnMut(Evaluated, Found),
+) -> Tested {
+    let found = |what, error: Option<RtError>| Found {
+        key,
+        id,
+        step: None,
+        error: error.map(|error| EvalError { what, error }),
+    };
+    for (index, prop) in model.properties.iter().enumerate() {
+        if !open[index] {
+            continue;
+        }
+        let hit = match tests {
+            Some(tests) => Ok(tests & (1 << index) != 0),
+            None => state_eval(prop, model, words, locals),
+        };
+        let error = match hit {
+            Ok(false) => continue,
+            Ok(true) => None,
+            Err(error) if error.kind == RtErrorKind::Interrupted => return Tested::Interrupted,
+            Err(error) => Some(error),
+        };
+        if error.is_none() && matches!(prop, CompiledProperty::Reachable(_)) {
+            reached[index] = true;
+        } else {
+            let what = Evaluated::Property(index);
+            record(what, found(what, error));
+        }
+    }
+    if let Some(tests) = tests {
+        return Tested::Bounds(tests & INSIDE_BOUNDS != 0);
+    }
+    match inside_bounds(model, words, locals) {
+        Ok(inside) => Tested::Bounds(inside),
+        Err((_, error)) if error.kind == RtErrorKind::Interrupted => Tested::Interrupted,
+        Err((index, error)) => {
+            let what = Evaluated::Bound(index);
+            record(what, found(what, Some(error)));
+            Tested::BoundFailed
+        }
+    }
 }
 
 /// Whether every `bound` holds in a state; the first bound whose

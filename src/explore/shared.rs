@@ -39,8 +39,8 @@ use super::batch::{
     push_pending, push_words, slot_of,
 };
 use super::checks::{
-    EVAL_FAILED, INSIDE_BOUNDS, MAX_TESTED, PredCache, PredKey, breaks, in_force, inside_bounds,
-    is_step_property, ordinary_form, pred_key, state_eval, state_tests, truth,
+    EVAL_FAILED, MAX_TESTED, PredCache, PredKey, Tested, breaks, in_force, is_step_property,
+    ordinary_form, pred_key, state_tests, test_new_state, truth,
 };
 use super::options::{Options, StopReason};
 use super::outcome::{Coverage, EvalError, Evaluated};
@@ -601,80 +601,37 @@ impl<'m> Shared<'m> {
                         });
                         // With an evaluation failed (or too many properties
                         // for the bits), each property is evaluated again.
-                        let slow = tests.is_none_or(|t| t & EVAL_FAILED != 0);
-                        // Whether a test was stopped by `halt`: then the
-                        // state stays stored but untested, and the search
-                        // stops after this batch (the findings of the tests
-                        // that ended stand).
-                        let mut interrupted = false;
-                        for (index, prop) in model.properties.iter().enumerate() {
-                            if !open[index] {
+                        // A test stopped by `halt` leaves the state stored
+                        // but untested, and the search stops after this
+                        // batch (the findings of the tests that ended
+                        // stand).
+                        let tests = tests.filter(|t| t & EVAL_FAILED == 0);
+                        let tested = test_new_state(
+                            model,
+                            open,
+                            words,
+                            tests,
+                            &mut locals,
+                            (p.key(out.level), id),
+                            &mut r.reached,
+                            |what, f| match what {
+                                Evaluated::Property(index) => {
+                                    keep_first(r.found.entry(index).or_default(), f)
+                                }
+                                _ => keep_first(&mut r.runtime_error, f),
+                            },
+                        );
+                        // `None`: a bound could not be evaluated.
+                        let inside = match tested {
+                            Tested::Bounds(inside) => Some(inside),
+                            Tested::BoundFailed => None,
+                            Tested::Interrupted => {
+                                cut = true;
+                                ctx.limits.cut.store(true, Ordering::Relaxed);
+                                slot.store(0, Ordering::Relaxed);
                                 continue;
                             }
-                            let hit = match tests {
-                                Some(tests) if !slow => Ok(tests & (1 << index) != 0),
-                                _ => state_eval(prop, model, words, &mut locals),
-                            };
-                            let error = match hit {
-                                Ok(false) => continue,
-                                Ok(true) => None,
-                                Err(error) if error.kind == RtErrorKind::Interrupted => {
-                                    interrupted = true;
-                                    break;
-                                }
-                                Err(error) => Some(EvalError {
-                                    what: Evaluated::Property(index),
-                                    error,
-                                }),
-                            };
-                            if error.is_none() && matches!(prop, CompiledProperty::Reachable(_)) {
-                                r.reached[index] = true;
-                            } else {
-                                keep_first(
-                                    r.found.entry(index).or_default(),
-                                    Found {
-                                        key: p.key(out.level),
-                                        id,
-                                        step: None,
-                                        error,
-                                    },
-                                );
-                            }
-                        }
-                        // `None`: a bound could not be evaluated.
-                        let inside = match tests {
-                            Some(tests) if !slow => Some(tests & INSIDE_BOUNDS != 0),
-                            _ if interrupted => None,
-                            _ => match inside_bounds(model, words, &mut locals) {
-                                Ok(inside) => Some(inside),
-                                Err((_, error)) if error.kind == RtErrorKind::Interrupted => {
-                                    interrupted = true;
-                                    None
-                                }
-                                // Not expanded: a finding, like a failed step.
-                                Err((index, error)) => {
-                                    keep_first(
-                                        &mut r.runtime_error,
-                                        Found {
-                                            key: p.key(out.level),
-                                            id,
-                                            step: None,
-                                            error: Some(EvalError {
-                                                what: Evaluated::Bound(index),
-                                                error,
-                                            }),
-                                        },
-                                    );
-                                    None
-                                }
-                            },
                         };
-                        if interrupted {
-                            cut = true;
-                            ctx.limits.cut.store(true, Ordering::Relaxed);
-                            slot.store(0, Ordering::Relaxed);
-                            continue;
-                        }
                         if packed.is_some() {
                             push_words(&mut r.words, words);
                         }

@@ -252,25 +252,70 @@ fn when_process_0_dies_the_others_stop_with_exit_3() {
                 .expect("the dsmc binary runs")
         })
         .collect();
-    let codes: Vec<Option<i32>> = children
-        .into_iter()
-        .map(|mut child| {
-            // Never a hang: a process still running after 60 s is killed
-            // and fails the test.
-            loop {
-                if let Some(status) = child.try_wait().expect("waits") {
-                    return status.code();
-                }
-                if start.elapsed() > Duration::from_secs(60) {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    return None;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        })
+    // Never a hang: a process still running after 60 s is killed and
+    // fails the test.
+    let deadline = start + Duration::from_secs(60);
+    let codes: Vec<Option<i32>> = (children.into_iter())
+        .map(|mut child| exit_code(&mut child, deadline))
         .collect();
     assert_eq!(codes, [Some(101), Some(3), Some(3)]);
+}
+
+/// The exit code of `child`; `None` when it was still running at
+/// `deadline` (it is then killed).
+fn exit_code(child: &mut std::process::Child, deadline: Instant) -> Option<i32> {
+    loop {
+        if let Some(status) = child.try_wait().expect("waits") {
+            return status.code();
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A process as `--processes` starts it: `--process I` and the list of
+/// addresses, its stdin a pipe from the test (as from process 0).
+fn started_process(i: usize, addresses: &str) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_dsmc"))
+        .args(["check", "specs/2pc.ds", "-D", "N=4", "--format", "json"])
+        .args([
+            "--process",
+            &i.to_string(),
+            "--cluster-addresses",
+            addresses,
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the dsmc binary runs")
+}
+
+/// A process started by `--processes` whose part ended exits 0 once
+/// process 0 lets it go (closes its stdin); one whose stdin closes before
+/// the check has ended (process 0 gone) exits 3. It used to exit 3 in
+/// both cases.
+#[test]
+fn started_processes_exit_0_after_a_complete_check() {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let addresses = free_addresses(2).trim().replace('\n', ",");
+    let mut zero = started_process(0, &addresses);
+    let mut one = started_process(1, &addresses);
+    assert_eq!(exit_code(&mut zero, deadline), Some(0));
+    drop(one.stdin.take());
+    assert_eq!(exit_code(&mut one, deadline), Some(0));
+
+    // Process 0 never starts: process 1 waits for it until its stdin
+    // closes.
+    let addresses = free_addresses(2).trim().replace('\n', ",");
+    let mut one = started_process(1, &addresses);
+    drop(one.stdin.take());
+    assert_eq!(exit_code(&mut one, deadline), Some(3));
 }
 
 #[test]
@@ -365,6 +410,21 @@ fn limits_stop_every_process_inside_a_level() {
         assert_eq!(report["states"], 3001, "{extra:?}: {report}");
         assert_eq!(report["depth"], 2, "{extra:?}: {report}");
     }
+    // `--max-states` counts the states of every process: a level that
+    // would pass it is abandoned (the workers stop during it once the new
+    // states known to exist pass it), and the report is of the levels
+    // before, whatever the number of processes and threads. A level that
+    // reaches it exactly is kept, and the check stops after it.
+    for (extra, states, depth) in [
+        (&["--max-states", "5000"][..], 3001, 2),
+        (&["--max-states", "5000", "--threads", "2"][..], 3001, 2),
+        (&["--max-states", "3001"][..], 3001, 2),
+        (&["--max-states", "3000"][..], 1, 1),
+    ] {
+        let report = stops_inside_a_level(&wide(extra), bound, "max_states");
+        assert_eq!(report["states"], states, "{extra:?}: {report}");
+        assert_eq!(report["depth"], depth, "{extra:?}: {report}");
+    }
     // A state test that runs long (about a second each) is stopped too,
     // and its level abandoned: the level the timeout falls in is not
     // counted. Which level that is depends on the machine's speed: the
@@ -411,54 +471,55 @@ impl Drop for Hostfile {
     }
 }
 
-#[test]
-fn a_bad_hostfile_is_a_diagnostic() {
-    let hosts = hostfile("hostfile", "127.0.0.1:2101\nnot an address\n");
-    let output = dsmc(
-        &[
-            "check",
-            "specs/2pc_eager_commit.ds",
-            "--hostfile",
-            &hosts.path,
-            "--process",
-            "0",
-        ],
-        &[],
-    );
-    assert_eq!(output.status.code(), Some(2));
-    assert!(printed(&output).contains("dsmc::distributed::hostfile"));
-}
-
-/// More workers than the machine runs is refused before any process starts
-/// (it used to start them all), and so is a hostfile whose workers do not
+/// Refused before any process starts, with exit 2: a hostfile line that
+/// is not an address, `--processes` with more workers than the machine
+/// runs (it used to start them all), and a hostfile whose workers do not
 /// fit the 16 bits a stored state numbers its parent's worker in.
 #[test]
-fn too_many_workers_are_refused() {
-    let output = dsmc(&["check", "specs/2pc.ds", "--processes", "100000"], &[]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(printed(&output).contains("dsmc::distributed::processes"));
-
-    let lines: String = (0..70_000)
+fn bad_process_lists_are_refused() {
+    let too_many: String = (0..70_000)
         .map(|i| format!("10.0.{}.{}:2101\n", i / 256 % 256, i % 256))
         .collect();
-    let hosts = hostfile("workers", &lines);
-    let output = dsmc(
-        &[
-            "check",
-            "specs/2pc.ds",
-            "--hostfile",
-            &hosts.path,
-            "--process",
-            "0",
-        ],
-        &[],
-    );
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        printed(&output).contains("dsmc::distributed::workers"),
-        "{}",
-        printed(&output)
-    );
+    let cases: [(&str, Option<&str>, &[&str], &str); 3] = [
+        (
+            "hostfile",
+            Some("127.0.0.1:2101\nnot an address\n"),
+            &["specs/2pc_eager_commit.ds"],
+            "dsmc::distributed::hostfile",
+        ),
+        (
+            "processes",
+            None,
+            &["specs/2pc.ds", "--processes", "100000"],
+            "dsmc::distributed::processes",
+        ),
+        (
+            "workers",
+            Some(&too_many),
+            &["specs/2pc.ds"],
+            "dsmc::distributed::workers",
+        ),
+    ];
+    for (name, lines, args, code) in cases {
+        let hosts = lines.map(|lines| hostfile(name, lines));
+        let mut all = vec!["check"];
+        all.extend_from_slice(args);
+        if let Some(hosts) = &hosts {
+            all.extend_from_slice(&["--hostfile", &hosts.path, "--process", "0"]);
+        }
+        let output = dsmc(&all, &[]);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{name}: {}",
+            printed(&output)
+        );
+        assert!(
+            printed(&output).contains(code),
+            "{name}: {}",
+            printed(&output)
+        );
+    }
 }
 
 #[test]
