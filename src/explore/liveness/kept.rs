@@ -56,23 +56,26 @@ impl Targets {
 
     /// Appends the targets of a run's rows (`TakenIn::rows`).
     pub(super) fn append(&mut self, rows: &Kept) {
-        fn lean<T>(v: &mut Vec<T>, more: usize) {
-            if v.capacity() - v.len() < more {
-                v.reserve_exact(more.max(v.len() / 8));
-            }
-        }
         let base = self.to.len() as u32;
-        lean(&mut self.to, rows.edges.len());
-        lean(&mut self.start, rows.edge_start.len());
+        reserve_lean(&mut self.to, rows.edges.len());
+        reserve_lean(&mut self.start, rows.edge_start.len());
         self.to.extend(rows.edges.iter().map(|&(to, _)| to));
         (self.start).extend(rows.edge_start[1..].iter().map(|&e| e + base));
+    }
+}
+
+/// Makes room for `more` elements in `v`, growing it by at least an
+/// eighth rather than doubling it (see [`push_lean`]).
+fn reserve_lean<T>(v: &mut Vec<T>, more: usize) {
+    if v.capacity() - v.len() < more {
+        v.reserve_exact(more.max(v.len() / 8));
     }
 }
 
 /// Pushes `x` on `v`, growing it by an eighth when it is full rather
 /// than doubling it (a large vector's reallocation remaps its pages
 /// rather than copying them).
-pub(super) fn push_lean<T>(v: &mut Vec<T>, x: T) {
+fn push_lean<T>(v: &mut Vec<T>, x: T) {
     if v.len() == v.capacity() {
         v.reserve_exact((v.len() / 8).max(1 << 10));
     }
@@ -113,18 +116,13 @@ impl Kept {
     /// more tasks off edges at once (a piece's), so that the vectors grow
     /// at most once a piece, by at least an eighth.
     pub(super) fn reserve(&mut self, edges: usize, states: usize, off: usize) {
-        fn lean<T>(v: &mut Vec<T>, more: usize) {
-            if v.capacity() - v.len() < more {
-                v.reserve_exact(more.max(v.len() / 8));
-            }
-        }
-        lean(&mut self.edges, edges);
+        reserve_lean(&mut self.edges, edges);
         if self.symmetric {
-            lean(&mut self.renamings, edges);
+            reserve_lean(&mut self.renamings, edges);
         }
-        lean(&mut self.edge_start, states);
-        lean(&mut self.enabled_start, states);
-        lean(&mut self.enabled_off_edges, off);
+        reserve_lean(&mut self.edge_start, states);
+        reserve_lean(&mut self.enabled_start, states);
+        reserve_lean(&mut self.enabled_off_edges, off);
     }
 
     /// Appends the rows of a run (`TakenIn::rows`), their unknown tasks
