@@ -854,13 +854,25 @@ fn confirm_lasso(
         pred.eval(model, s, &mut locals).is_ok_and(|v| v != 0)
     };
     let awaited = |t: bool| if negate_q { !t } else { t };
-    let trigger = trace
-        .states
+    // The loop repeats for ever: the awaited predicate holds nowhere on it.
+    if trace.states[lasso.start..]
         .iter()
-        .position(|s| truth(p, s) && !awaited(truth(q, s)))
-        .ok_or("no state triggers the property")?;
-    if trace.states[trigger..].iter().any(|s| awaited(truth(q, s))) {
-        return Err("the awaited predicate holds after the trigger".into());
+        .any(|s| awaited(truth(q, s)))
+    {
+        return Err("the awaited predicate holds on the loop".into());
+    }
+    // Some state triggers the property and the awaited predicate holds
+    // neither there nor after it (the loop included): the trigger need not
+    // be the first state where P holds, since Q may hold on the way to it.
+    let after_awaited = (trace.states.iter())
+        .rposition(|s| awaited(truth(q, s)))
+        .map_or(0, |last| last + 1);
+    if !trace.states[after_awaited..].iter().any(|s| truth(p, s)) {
+        return Err(
+            "no state after the last one where the awaited predicate holds \
+                    triggers the property"
+                .into(),
+        );
     }
     Ok(())
 }

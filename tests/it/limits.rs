@@ -192,9 +192,13 @@ fn a_memory_limit_stops_the_liveness_phase_and_keeps_the_other_verdicts() {
 
 /// A timeout that falls inside the liveness phase
 /// (tests/limits/many_leads_to.ds: a search of a fraction of a second, then
-/// 600 leads-to properties that take seconds): every state was explored,
-/// the properties searched before the stop keep their verdicts, the rest
-/// are unknown, and the report says the liveness check is incomplete.
+/// 600 leads-to properties that take twenty seconds and more): every state
+/// was explored, the properties searched before the stop keep their
+/// verdicts, the rest are unknown, and the report says the liveness check
+/// is incomplete. The timeout leaves the search room on a loaded host (it
+/// took 2 s at a load of 8 on 2 cores, and a 2 s timeout then fell in the
+/// search). Ctrl-C raises the same flag as the deadline (`Halt`), so this
+/// is also how an interrupt stops the liveness phase.
 #[test]
 fn a_timeout_stops_the_liveness_phase_with_an_honest_report() {
     const MANY: &str = "tests/limits/many_leads_to.ds";
@@ -203,7 +207,7 @@ fn a_timeout_stops_the_liveness_phase_with_an_honest_report() {
         let output = dsmc(&[
             "check",
             "--timeout",
-            "2s",
+            "6s",
             "--threads",
             threads,
             "--format",
@@ -230,10 +234,10 @@ fn a_timeout_stops_the_liveness_phase_with_an_honest_report() {
             verdicts[searched..].iter().all(|&v| v == "unknown"),
             "{threads} threads: {verdicts:?}"
         );
-        // Not a measurement: a bound far above the two seconds.
-        assert!(start.elapsed() < Duration::from_secs(30));
+        // Not a measurement: a bound far above the six seconds.
+        assert!(start.elapsed() < Duration::from_secs(60));
     }
-    let human = dsmc(&["check", "--timeout", "2s", MANY]);
+    let human = dsmc(&["check", "--timeout", "6s", MANY]);
     assert_eq!(human.status.code(), Some(3));
     let out = stdout(&human);
     assert!(

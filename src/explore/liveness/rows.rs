@@ -13,7 +13,7 @@
 //! business. Nothing depends on which rows are kept: a state without one
 //! has its successors computed again, in the same order.
 
-use super::{Nodes, Out, TaskIndex};
+use super::nodes::{Nodes, Out, TaskIndex};
 use crate::model::Task;
 
 /// The number of enabled tasks of a row whose enabled tasks are its
