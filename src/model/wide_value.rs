@@ -27,6 +27,8 @@
 //! lowered (`dsmc::lower::wide_value`). Specs without such a variable
 //! never reach this module.
 
+#![warn(missing_docs)]
+
 use std::sync::Arc;
 
 use super::encoding::{Enc, EncError, bits_for, mask};
@@ -44,6 +46,7 @@ use crate::typed::{
 /// The packing of a node variable wider than a word.
 #[derive(Debug, PartialEq, Eq)]
 pub struct WideValue {
+    /// Where its parts lie.
     pub part: Arc<Part>,
     /// Words an instance's value takes.
     pub words: u32,
@@ -55,23 +58,41 @@ pub struct WideValue {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Part {
     /// A value that packs into one word: its code at bit `at`.
-    Narrow { at: u64, enc: Enc },
+    Narrow {
+        /// Its first bit.
+        at: u64,
+        /// Its encoding.
+        enc: Enc,
+    },
     /// A wide set: its words from bit `at`, a multiple of 64.
-    Set { at: u64, set: Arc<WideSet> },
+    Set {
+        /// Its first bit.
+        at: u64,
+        /// The set's elements, one bit each.
+        set: Arc<WideSet>,
+    },
     /// A record's fields or a tuple's components, in order.
     Product(Vec<Arc<Part>>),
     /// One entry per key, by the key's dense index ([`WideSet::dense`]).
     Map {
+        /// The keys, numbered by their dense index.
         keys: Arc<WideSet>,
+        /// Bits from one entry to the next.
         stride: u64,
+        /// The first entry's parts.
         entry: Arc<Part>,
     },
     /// The length at `len_at`, then `max_len` slots.
     Seq {
+        /// The first bit of the length.
         len_at: u64,
+        /// The width of the length.
         len_bits: u32,
+        /// The sequence's bound.
         max_len: u32,
+        /// Bits from one slot to the next.
         stride: u64,
+        /// The first slot's parts.
         entry: Arc<Part>,
     },
 }
