@@ -34,6 +34,8 @@ mod union;
 mod value;
 pub mod wide;
 mod wide_filter;
+mod wide_parts;
+mod wide_set;
 pub mod wide_value;
 
 use std::sync::Arc;
@@ -453,7 +455,7 @@ impl LowerError {
                     format!(
                         "{} is too large to pack: the set has {count}; dsmc stores at most {}",
                         self.what,
-                        wide::MAX_WIDE_ELEMENTS
+                        wide_set::MAX_WIDE_ELEMENTS
                     ),
                 )
                 .primary(self.span, "this type")
