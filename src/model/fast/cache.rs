@@ -39,6 +39,61 @@ enum OpKind {
     Error,
 }
 
+impl Op {
+    /// A step that leaves the state as it is: step `step` of the memo,
+    /// every edit a no-op.
+    fn same(step: u32) -> Op {
+        Op {
+            kind: OpKind::Same,
+            word: 0,
+            keep: !0,
+            set: 0,
+            more: 0,
+            n_more: 0,
+            step,
+            sent: 0,
+            n_sent: 0,
+        }
+    }
+
+    /// This op as a step to another state by `edits`, (word, keep, set)
+    /// each: the first in the op, the others appended to `more`. No edit
+    /// (a state without fixed words) is the no-op `(0, !0, 0)`.
+    fn edits(self, edits: &[(u32, u64, u64)], more: &mut Vec<(u32, u64, u64)>) -> Op {
+        let (word, keep, set) = edits.first().copied().unwrap_or((0, !0, 0));
+        let op = Op {
+            kind: OpKind::Next,
+            word,
+            keep,
+            set,
+            more: more.len() as u32,
+            n_more: edits.len().saturating_sub(1) as u32,
+            ..self
+        };
+        more.extend(edits.iter().skip(1));
+        op
+    }
+
+    /// This op as a step that fails with `error`, kept in `errors`.
+    fn error(self, error: RtError, errors: &mut Vec<RtError>) -> Op {
+        let op = Op {
+            kind: OpKind::Error,
+            more: errors.len() as u32,
+            ..self
+        };
+        errors.push(error);
+        op
+    }
+}
+
+/// The edits that give an instance its new own bits (`own`: its words and
+/// their masks) as they are in `next`: (word, keep, set) by word.
+fn own_edits(own: &[(u32, u64)], next: &[u64]) -> Vec<(u32, u64, u64)> {
+    own.iter()
+        .map(|&(w, m)| (w, !m, next[w as usize] & m))
+        .collect()
+}
+
 /// A run of ops (`start`, `len`) as a table entry: `start << 32 | (len +
 /// 1)`, so that 0 means "not computed".
 #[inline]
@@ -370,27 +425,14 @@ pub(super) fn record<'a>(
     } = memo;
     move |step, outcome| {
         recorded.push(step);
-        let mut op = Op {
-            kind: OpKind::Same,
-            word: 0,
-            keep: !0,
-            set: 0,
-            more: 0,
-            n_more: 0,
-            step: steps.len() as u32,
-            sent: 0,
-            n_sent: 0,
-        };
+        let mut op = Op::same(steps.len() as u32);
         steps.push(step);
         match outcome {
             Outcome::Next(next) if std::ptr::eq(next, fixed) => {}
             Outcome::Next(next) => {
                 // (word, keep, set) by word: the own bits replaced, the
                 // messages' bits set.
-                let mut edits: Vec<(u32, u64, u64)> = own
-                    .iter()
-                    .map(|&(w, m)| (w, !m, next[w as usize] & m))
-                    .collect();
+                let mut edits = own_edits(own, next);
                 for code in &next[fixed_words..] {
                     let at = fast.base + fast.bit_of(*code);
                     let (w, m) = (at / 64, 1u64 << (at % 64));
@@ -399,22 +441,10 @@ pub(super) fn record<'a>(
                         None => edits.push((w, !0, m)),
                     }
                 }
-                let (word, keep, set) = edits.first().copied().unwrap_or((0, !0, 0));
-                op = Op {
-                    kind: OpKind::Next,
-                    word,
-                    keep,
-                    set,
-                    more: more.len() as u32,
-                    n_more: edits.len().saturating_sub(1) as u32,
-                    ..op
-                };
-                more.extend(edits.iter().skip(1));
+                op = op.edits(&edits, more);
             }
             Outcome::Error(e) => {
-                op.kind = OpKind::Error;
-                op.more = errors.len() as u32;
-                errors.push(e);
+                op = op.error(e, errors);
             }
         }
         ops.push(op);
@@ -446,26 +476,12 @@ pub(super) fn record_list<'a>(
     } = memo;
     move |step, outcome| {
         recorded.push(step);
-        let mut op = Op {
-            kind: OpKind::Same,
-            word: 0,
-            keep: !0,
-            set: 0,
-            more: 0,
-            n_more: 0,
-            step: steps.len() as u32,
-            sent: 0,
-            n_sent: 0,
-        };
+        let mut op = Op::same(steps.len() as u32);
         steps.push(step);
         match outcome {
             Outcome::Next(next) if std::ptr::eq(next, probe) => {}
             Outcome::Next(next) => {
-                let edits: Vec<(u32, u64, u64)> = own
-                    .iter()
-                    .map(|&(w, m)| (w, !m, next[w as usize] & m))
-                    .collect();
-                let (word, keep, set) = edits.first().copied().unwrap_or((0, !0, 0));
+                let edits = own_edits(own, next);
                 let start = sent.len();
                 let mut kept = kept;
                 for &code in &next[fixed_words..] {
@@ -476,22 +492,13 @@ pub(super) fn record_list<'a>(
                     }
                 }
                 op = Op {
-                    kind: OpKind::Next,
-                    word,
-                    keep,
-                    set,
-                    more: more.len() as u32,
-                    n_more: edits.len().saturating_sub(1) as u32,
                     sent: start as u32,
                     n_sent: (sent.len() - start) as u32,
-                    ..op
+                    ..op.edits(&edits, more)
                 };
-                more.extend(edits.iter().skip(1));
             }
             Outcome::Error(e) => {
-                op.kind = OpKind::Error;
-                op.more = errors.len() as u32;
-                errors.push(e);
+                op = op.error(e, errors);
             }
         }
         ops.push(op);

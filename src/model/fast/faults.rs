@@ -5,8 +5,10 @@ use super::Fast;
 use super::cache::{Memo, Sink};
 use crate::model::Model;
 use crate::model::encoding::mask;
+use crate::model::layout::Slot;
 use crate::model::step::{Step, StepKind};
 use crate::syntax::ast::FaultKind;
+use crate::typed::NodeKindId;
 
 /// Makes `next` a copy of `state`: one word, the usual packed state,
 /// without a call to `memcpy`.
@@ -57,18 +59,29 @@ impl Model {
         }
     }
 
+    /// What `crash` or `restart` fault `f` works on from `state`: the
+    /// count it has used, its node kind, that kind's crash flags (by
+    /// instance) and the fault's counter; `None` when it takes no step
+    /// (its budget spent, or no kind with crash flags).
+    fn crash_scope(
+        &self,
+        f: usize,
+        state: &[u64],
+    ) -> Option<(u64, NodeKindId, &[Slot], Option<Slot>)> {
+        let used = self.fault_budget_left(f, state)?;
+        let k = self.spec.faults[f].node?;
+        let crashed = self.layout.kinds[k].crashed.as_deref()?;
+        Some((used, k, crashed, self.layout.fault_counters[f]))
+    }
+
     /// The steps of `crash` fault `f` from a packed state: each live
     /// instance of its kind crashes (its flag set, the fault's count
     /// bumped), in order, as [`Model::fault`] does.
     fn crash_packed<S: Sink>(&self, f: usize, state: &[u64], memo: &mut Memo, sink: &mut S) {
-        let fault = &self.spec.faults[f];
-        let Some(used) = self.fault_budget_left(f, state) else {
+        let Some((used, k, crashed, counter)) = self.crash_scope(f, state) else {
             return;
         };
-        let Some(k) = fault.node else { return };
         let kl = &self.layout.kinds[k];
-        let Some(crashed) = &kl.crashed else { return };
-        let counter = self.layout.fault_counters[f];
         let next = &mut memo.next;
         for (inst, flag) in crashed.iter().enumerate() {
             if flag.read(state) != 0 {
@@ -101,14 +114,10 @@ impl Model {
         memo: &mut Memo,
         sink: &mut S,
     ) {
-        let fault = &self.spec.faults[f];
-        let Some(used) = self.fault_budget_left(f, state) else {
+        let Some((used, k, crashed, counter)) = self.crash_scope(f, state) else {
             return;
         };
-        let Some(k) = fault.node else { return };
         let kl = &self.layout.kinds[k];
-        let Some(crashed) = &kl.crashed else { return };
-        let counter = self.layout.fault_counters[f];
         let next = &mut memo.next;
         for (inst, flag) in crashed.iter().enumerate() {
             if flag.read(state) == 0 {
