@@ -55,7 +55,7 @@ pub(super) enum ParamSource {
     /// `p in S` with `S` a wide set variable of `p`'s type (TLA+'s
     /// `\E m \in msgs`): the elements whose bits are set, read in place.
     Wide {
-        place: super::wide::WidePlace,
+        place: super::wide_set::WidePlace,
         /// By dense index in the set: the value's index in the
         /// parameter's domain.
         index_of: Vec<u32>,
@@ -63,7 +63,7 @@ pub(super) enum ParamSource {
         rising: bool,
         /// When the next conjunct rules out members by their variant or
         /// fields ([`super::wide_filter`]): only the others are taken.
-        filter: Option<Arc<super::wide_filter::WideFilter>>,
+        filter: Option<Arc<super::wide_set::WideFilter>>,
     },
     /// `p == e` or `e == p`, with `e` of `p`'s type (or an integer, for
     /// an integer `p`) reading only earlier parameters: `e`'s value, if

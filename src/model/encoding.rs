@@ -26,6 +26,9 @@
 
 use crate::typed::{Type, TypedSpec};
 
+/// The most bits of a state's fixed part (32 KiB a state).
+pub const MAX_STATE_BITS: u64 = 1 << 18;
+
 /// Integers stored inside a collection without a declared range (a set
 /// literal of computed integers, say) must lie in `0..=INT_IN_COLLECTION_MAX`.
 pub const INT_IN_COLLECTION_MAX: i64 = 63;
@@ -100,7 +103,7 @@ pub enum EncError {
         elem_bits: u32,
     },
     /// A set with more possible elements than a wide set holds
-    /// ([`super::wide::MAX_WIDE_ELEMENTS`]; `None`: too many to list).
+    /// ([`super::wide_set::MAX_WIDE_ELEMENTS`]; `None`: too many to list).
     SetElements {
         /// The number of possible elements, when it fits in a `u64`.
         elements: Option<u64>,
@@ -294,7 +297,7 @@ impl Enc {
     /// Invariant: a union's codes come variant by variant (the variant's
     /// index is above the payload), each variant's in the order of its
     /// fields' values, earlier fields varying slowest. A wide set's bit
-    /// `i` stands for the `i`-th of these ([`super::wide::WideSet`]), so
+    /// `i` stands for the `i`-th of these ([`super::wide_set::WideSet`]), so
     /// the members of one variant are a contiguous run of its bits, which
     /// [`super::wide_filter`] relies on to skip whole words.
     pub fn domain(&self) -> Option<Vec<u64>> {

@@ -13,6 +13,7 @@ use crate::syntax::ast::{Quantifier, Span};
 use crate::typed::*;
 
 pub(super) use super::facts::{Assumed, constant, is_compound_literal, mentions};
+pub(crate) use super::value::Storer;
 
 /// Compiles expressions and statements of one spec.
 pub(crate) struct Lowerer<'s> {
@@ -26,7 +27,7 @@ pub(crate) struct Lowerer<'s> {
     /// Locals bound by a `let` (a def's parameters) to a wide variable or
     /// a wide part of one, innermost last: read in place where they are
     /// named ([`super::wide_value`]).
-    pub(crate) wide_locals: Vec<(LocalId, super::wide_value::ValuePlace)>,
+    pub(crate) wide_locals: Vec<(LocalId, super::wide_parts::ValuePlace)>,
     /// What holds where the expression being compiled is evaluated (the
     /// conditions guarding it), for [`Lowerer::cannot_fail`].
     pub(crate) assumed: Assumed,
@@ -45,10 +46,10 @@ pub(crate) enum Dom {
     /// be wider than a set can hold). Repeated values are visited once.
     Listed(Arc<Vec<Ex>>),
     /// The elements of a wide set variable, read in place.
-    Wide(super::wide::WidePlace),
+    Wide(super::wide_set::WidePlace),
     /// The elements of a wide set of a union that a quantifier's body
     /// may decide on, read in place ([`super::wide_filter`]).
-    WideFiltered(super::wide::WidePlace, Arc<super::wide_filter::WideFilter>),
+    WideFiltered(super::wide_set::WidePlace, Arc<super::wide_set::WideFilter>),
 }
 
 fn err(kind: RtErrorKind, span: Span) -> RtError {
@@ -62,53 +63,6 @@ pub(crate) fn store(v: i64, from: &Enc, to: &Enc, span: Span) -> R<u64> {
         to_code(v, to, span)
     } else {
         recode(v as u64, from, to, span)
-    }
-}
-
-/// [`store`] with the comparison of the two encodings done once, when the
-/// code is compiled.
-#[derive(Clone)]
-pub(crate) enum Storer {
-    /// Into an integer range: checked and offset.
-    Int(Enc),
-    /// Between equal encodings: the code as it is.
-    Same,
-    /// Between different encodings of the same value.
-    Recode(Enc, Enc),
-    /// The value is already a code of the target, put together there by
-    /// [`Lowerer::encode_into`]; negative when the target cannot hold it
-    /// (then storing fails).
-    Code,
-}
-
-impl Storer {
-    pub(crate) fn new(from: &Enc, to: &Enc) -> Storer {
-        if is_int(to) {
-            Storer::Int(to.clone())
-        } else if from == to {
-            Storer::Same
-        } else {
-            Storer::Recode(from.clone(), to.clone())
-        }
-    }
-
-    /// The same as `store(v, from, to, span)`.
-    #[inline]
-    pub(crate) fn store(&self, v: i64, span: Span) -> R<u64> {
-        match self {
-            Storer::Int(to) => to_code(v, to, span),
-            Storer::Same => Ok(v as u64),
-            Storer::Recode(from, to) => recode(v as u64, from, to, span),
-            Storer::Code if v < 0 => Err(RtError {
-                kind: RtErrorKind::OutOfDomain {
-                    value: v,
-                    lo: 0,
-                    hi: 0,
-                },
-                span,
-            }),
-            Storer::Code => Ok(v as u64),
-        }
     }
 }
 
@@ -159,7 +113,7 @@ pub(crate) fn iterate(
                 }
             }
         }
-        Dom::Wide(place) => return super::wide::iterate_wide(place, ctx, locals, f),
+        Dom::Wide(place) => return super::wide_set::iterate_wide(place, ctx, locals, f),
         Dom::WideFiltered(place, filter) => {
             let words = place.words(ctx, locals)?;
             let set = &place.set;
@@ -327,13 +281,13 @@ impl<'s> Lowerer<'s> {
                 // A set that would be wide as a variable, used as a value.
                 if let (super::encoding::EncError::SetTooLarge { .. }, Type::Set(elem)) =
                     (&error, ty)
-                    && let Ok(set) = super::wide::WideSet::of(elem, self.spec)
+                    && let Ok(set) = super::wide_set::WideSet::of(elem, self.spec)
                 {
                     self.push_wide_value(span, set.elements() as u64, None);
                     return Enc::of(&Type::Bool, self.spec).expect("bool packs");
                 }
                 // A value that would be wide as a variable.
-                if super::wide_value::WideValue::of(ty, self.spec).is_ok() {
+                if super::wide_parts::WideValue::of(ty, self.spec).is_ok() {
                     self.refuse_wide_compound(span, None);
                     return Enc::of(&Type::Bool, self.spec).expect("bool packs");
                 }

@@ -12,6 +12,8 @@
 //! The count is per thread and the flag is read only when the count runs
 //! out, so a round costs a decrement and a branch.
 
+#![warn(missing_docs)]
+
 use std::cell::Cell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -39,6 +41,8 @@ pub struct Watch {
 }
 
 impl Watch {
+    /// Makes `flag` the flag that evaluations on this thread poll, until
+    /// the watch is dropped.
     pub fn new(flag: &Arc<AtomicBool>) -> Watch {
         let flag = flag.clone();
         let outer = FLAG.with(|f| f.replace(Arc::as_ptr(&flag)));

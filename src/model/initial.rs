@@ -1,6 +1,8 @@
 //! Initial states: each variable's possible initial codes, and the
 //! candidates they make as the numbers of a mixed radix ([`Initial`]).
 
+#![warn(missing_docs)]
+
 use super::code::InitCode;
 use super::expr::store;
 use super::layout::Slot;
@@ -195,6 +197,7 @@ impl Initial {
         (self.digits.iter()).fold(1u128, |n, d| n.saturating_mul(d.radix()))
     }
 
+    /// Whether there is no candidate initial state.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

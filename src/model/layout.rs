@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use super::LowerError;
 use super::encoding::{Enc, EncError, Shape, bits_for, mask};
-use super::wide::WideSet;
-use super::wide_value::WideValue;
+use super::wide_parts::WideValue;
+use super::wide_set::WideSet;
 use crate::syntax::ast::FaultKind;
 use crate::typed::{MessageId, NodeKindId, TypedSpec};
 
@@ -17,8 +17,7 @@ use crate::typed::{MessageId, NodeKindId, TypedSpec};
 /// A[2147483648]` from laying out billions of instances.
 pub const MAX_INSTANCES: u64 = 4096;
 
-/// The most bits of a state's fixed part (32 KiB a state).
-pub const MAX_STATE_BITS: u64 = 1 << 18;
+pub use super::encoding::MAX_STATE_BITS;
 
 /// A bit field in the fixed part of a state. A field never straddles two
 /// words; a zero-width field reads as 0.

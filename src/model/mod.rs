@@ -11,6 +11,8 @@
 //! from a state in a fixed order, which is what makes exploration
 //! deterministic.
 
+#![warn(missing_docs)]
+
 mod code;
 mod delta;
 pub mod encoding;
@@ -32,6 +34,8 @@ mod union;
 mod value;
 pub mod wide;
 mod wide_filter;
+mod wide_parts;
+mod wide_set;
 pub mod wide_value;
 
 use std::sync::Arc;
@@ -56,15 +60,30 @@ pub type R<T> = Result<T, RtError>;
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RtErrorKind {
     /// A value left its domain (range overflow).
-    OutOfDomain { value: i64, lo: i64, hi: i64 },
+    OutOfDomain {
+        /// The value computed.
+        value: i64,
+        /// The domain's low bound.
+        lo: i64,
+        /// The domain's high bound.
+        hi: i64,
+    },
     /// `unwrap(none)`.
     UnwrapNone,
     /// `head`, `tail` or `last` of an empty sequence.
     EmptySeq,
     /// Appending to a full sequence.
-    SeqFull { max: u32 },
+    SeqFull {
+        /// The sequence's bound.
+        max: u32,
+    },
     /// A sequence index outside `0..len`.
-    IndexOutOfRange { index: i64, len: i64 },
+    IndexOutOfRange {
+        /// The index given.
+        index: i64,
+        /// The sequence's length.
+        len: i64,
+    },
     /// Division or remainder by zero.
     DivByZero,
     /// Integer overflow in arithmetic.
@@ -74,7 +93,10 @@ pub enum RtErrorKind {
     /// A map literal without `_ ->` that misses a key.
     MapIncomplete,
     /// `min` (else `max`) over an empty domain.
-    EmptyDomain { max: bool },
+    EmptyDomain {
+        /// Whether it was `max`.
+        max: bool,
+    },
     /// The check was stopped (a limit or a signal) while this evaluation
     /// ran ([`halt`]). Never a finding.
     Interrupted,
@@ -83,7 +105,9 @@ pub enum RtErrorKind {
 /// A runtime finding at a place in the source.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RtError {
+    /// What went wrong.
     pub kind: RtErrorKind,
+    /// The expression or statement that went wrong.
     pub span: Span,
 }
 
@@ -125,13 +149,19 @@ pub enum InitError {
     /// Evaluating `init` predicate number `init` failed in `state`, a
     /// state of the variables' initial values.
     Predicate {
+        /// The predicate's index among the spec's `init` predicates.
         init: usize,
+        /// The finding.
         error: RtError,
+        /// The candidate state it was evaluated in.
         state: Vec<u64>,
     },
     /// No state of the variables' initial values (`candidates` of them)
     /// satisfies every `init` predicate.
-    Unsatisfied { candidates: u128 },
+    Unsatisfied {
+        /// How many candidate states were tried.
+        candidates: u128,
+    },
 }
 
 impl From<RtError> for InitError {
@@ -185,6 +215,7 @@ pub struct Ctx<'a> {
     /// The state before the step, read by `old(e)` in a `step` property;
     /// elsewhere the state itself.
     pub old_words: &'a [u64],
+    /// The network of the state before the step (see `old_words`).
     pub old_net: &'a [u64],
 }
 
@@ -205,7 +236,9 @@ impl<'a> Ctx<'a> {
 /// A compiled state predicate with the number of locals it needs.
 #[derive(Clone)]
 pub struct Pred {
+    /// The compiled expression: nonzero is true.
     pub ex: Ex,
+    /// The locals (quantified and `let` variables) it needs.
     pub n_locals: usize,
 }
 
@@ -253,10 +286,15 @@ impl Pred {
 /// A property, compiled.
 #[derive(Clone)]
 pub enum CompiledProperty {
+    /// `invariant P`.
     Invariant(Pred),
+    /// `stable P`: `P` stays true once true.
     Stable(Pred),
+    /// `reachable P`: some reachable state satisfies `P`.
     Reachable(Pred),
+    /// `P next Q`: every step from a `P` state lands in `Q`.
     Next(Pred, Pred),
+    /// `P unless Q`.
     Unless(Pred, Pred),
     /// `P ~> Q`.
     LeadsTo(Pred, Pred),
@@ -269,8 +307,11 @@ pub enum CompiledProperty {
     Ensures(Pred, Pred),
     /// `variant E while P until Q`.
     Variant {
+        /// `E`, an integer at least 0.
         measure: Pred,
+        /// `P`.
         while_cond: Pred,
+        /// `Q`, when the property has `until`.
         until: Option<Pred>,
     },
     /// `step n: E`: E holds of every step ([`Pred::eval_step`]).
@@ -387,8 +428,11 @@ impl Model {
 /// encoding.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LowerError {
+    /// What could not be packed, in words (a variable, a message, ...).
     pub what: String,
+    /// The limit it exceeded.
     pub error: EncError,
+    /// Where it is declared.
     pub span: Span,
 }
 
@@ -428,7 +472,7 @@ impl LowerError {
                     format!(
                         "{} is too large to pack: the set has {count}; dsmc stores at most {}",
                         self.what,
-                        wide::MAX_WIDE_ELEMENTS
+                        wide_set::MAX_WIDE_ELEMENTS
                     ),
                 )
                 .primary(self.span, "this type")

@@ -4,6 +4,8 @@
 //! order). The order is part of the contract: it decides which of several
 //! shortest counterexamples is shown, the same at every thread count.
 
+#![warn(missing_docs)]
+
 use super::code::{ActionCode, ParamSource};
 use super::stmt::{St, StepEnv};
 use super::value::from_code;
@@ -14,6 +16,7 @@ use crate::typed::*;
 /// copy; traces turn them into words with [`Model::describe_step`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Step {
+    /// What took the step.
     pub kind: StepKind,
 }
 
@@ -23,36 +26,75 @@ pub enum StepKind {
     /// Instance `global` runs action `action` with parameter combination
     /// `binding` (mixed-radix over the parameters' domains).
     Action {
+        /// The instance, by global index.
         global: u32,
+        /// The action, by index in its kind.
         action: u32,
+        /// The parameters' values, a mixed-radix number.
         binding: u32,
     },
     /// Instance `global` handles message `code` with handler `handler`.
     Deliver {
+        /// The receiving instance, by global index.
         global: u32,
+        /// The handler, by index in the receiver's kind.
         handler: u32,
+        /// The message's code.
         code: u64,
     },
     /// Fault `fault` crashes instance `global`.
-    Crash { global: u32, fault: u32 },
+    Crash {
+        /// The instance, by global index.
+        global: u32,
+        /// The fault, by index in the spec's `faults`.
+        fault: u32,
+    },
     /// Fault `fault` restarts instance `global` (initial choice `choice`).
     Restart {
+        /// The instance, by global index.
         global: u32,
+        /// The fault, by index in the spec's `faults`.
         fault: u32,
+        /// The choice of initial values, a mixed-radix number.
         choice: u32,
     },
     /// Fault `fault` drops one copy of message `code`.
-    Lose { fault: u32, code: u64 },
+    Lose {
+        /// The fault, by index in the spec's `faults`.
+        fault: u32,
+        /// The message's code.
+        code: u64,
+    },
     /// Fault `fault` adds a copy of message `code`.
-    Duplicate { fault: u32, code: u64 },
+    Duplicate {
+        /// The fault, by index in the spec's `faults`.
+        fault: u32,
+        /// The message's code.
+        code: u64,
+    },
     /// Fault `fault` splits the nodes: instances whose bit is set in `sides`
     /// on one side, the others on the other.
-    Partition { fault: u32, sides: u64 },
+    Partition {
+        /// The fault, by index in the spec's `faults`.
+        fault: u32,
+        /// One bit per instance, by global index: its side.
+        sides: u64,
+    },
     /// Fault `fault` heals the split.
-    Heal { fault: u32 },
+    Heal {
+        /// The fault, by index in the spec's `faults`.
+        fault: u32,
+    },
     /// Byzantine instance `global` (of fault `fault`) sends the forged
     /// message `code`.
-    Forge { global: u32, fault: u32, code: u64 },
+    Forge {
+        /// The byzantine instance, by global index.
+        global: u32,
+        /// The fault, by index in the spec's `faults`.
+        fault: u32,
+        /// The forged message's code.
+        code: u64,
+    },
 }
 
 /// The binding of the task of a `fair any action`: one obligation for
@@ -77,12 +119,18 @@ pub enum TaskKey {
     /// Instance `global` runs action `action` with parameter combination
     /// `binding`, or with any ([`FAMILY`], for `fair any action`).
     Action {
+        /// The instance, by global index.
         global: u32,
+        /// The action, by index in its kind.
         action: u32,
+        /// The parameters' values, a mixed-radix number, or [`FAMILY`].
         binding: u32,
     },
     /// Message `code` is delivered.
-    Deliver { code: u64 },
+    Deliver {
+        /// The message's code.
+        code: u64,
+    },
 }
 
 impl std::hash::Hash for TaskKey {

@@ -7,8 +7,8 @@ use super::Model;
 use super::encoding::{Enc, Shape, mask};
 use super::layout::VarLayout;
 use super::step::{Step, StepKind};
-use super::wide::WideSet;
-use super::wide_value::{Part, read_bits};
+use super::wide_parts::{Part, read_bits};
+use super::wide_set::WideSet;
 use crate::syntax::ast::{FaultKind, Span};
 use crate::typed::{NodeKindId, Type};
 

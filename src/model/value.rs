@@ -110,3 +110,50 @@ pub fn recode(c: u64, from: &Enc, to: &Enc, span: Span) -> R<u64> {
         _ => Ok(c),
     }
 }
+
+/// `store` of `expr.rs` with the comparison of the two encodings done once, when the
+/// code is compiled.
+#[derive(Clone)]
+pub(crate) enum Storer {
+    /// Into an integer range: checked and offset.
+    Int(Enc),
+    /// Between equal encodings: the code as it is.
+    Same,
+    /// Between different encodings of the same value.
+    Recode(Enc, Enc),
+    /// The value is already a code of the target, put together there by
+    /// [`Lowerer::encode_into`](super::expr::Lowerer::encode_into);
+    /// negative when the target cannot hold it (then storing fails).
+    Code,
+}
+
+impl Storer {
+    pub(crate) fn new(from: &Enc, to: &Enc) -> Storer {
+        if is_int(to) {
+            Storer::Int(to.clone())
+        } else if from == to {
+            Storer::Same
+        } else {
+            Storer::Recode(from.clone(), to.clone())
+        }
+    }
+
+    /// The same as `store(v, from, to, span)`.
+    #[inline]
+    pub(crate) fn store(&self, v: i64, span: Span) -> R<u64> {
+        match self {
+            Storer::Int(to) => to_code(v, to, span),
+            Storer::Same => Ok(v as u64),
+            Storer::Recode(from, to) => recode(v as u64, from, to, span),
+            Storer::Code if v < 0 => Err(RtError {
+                kind: RtErrorKind::OutOfDomain {
+                    value: v,
+                    lo: 0,
+                    hi: 0,
+                },
+                span,
+            }),
+            Storer::Code => Ok(v as u64),
+        }
+    }
+}

@@ -23,145 +23,10 @@ use std::sync::Arc;
 use super::encoding::{Enc, EncError};
 use super::expr::{Lowerer, Storer, is_compound_literal};
 use super::stmt::St;
+use super::wide_set::{FirstWord, TABLE_BITS, WidePlace, WideSet};
 use super::{Ctx, Ex, R};
 use crate::syntax::ast::Span;
-use crate::typed::{AssignKind, BinOp, Expr, ExprKind, NodeKindId, Type, TypedSpec, VarId};
-
-/// The most possible elements of a wide set (1,024 words an instance).
-pub const MAX_WIDE_ELEMENTS: usize = 1 << 16;
-
-/// Element codes of at most this many bits are turned into dense indices
-/// by a table; wider ones by a binary search.
-const TABLE_BITS: u32 = 16;
-
-/// The packing of a wide set: which element each bit stands for.
-///
-/// Invariant: `codes` lists every code of `elem` in increasing order of
-/// value (as [`Enc::domain`] gives them), and `index` is its inverse, so
-/// a bit's element and an element's bit agree both ways.
-#[derive(Debug, PartialEq, Eq)]
-pub struct WideSet {
-    /// The packing of an element (a code, as expressions pass it).
-    pub elem: Enc,
-    /// Words an instance's set takes.
-    pub words: u32,
-    /// By dense index: the element's code.
-    codes: Vec<u64>,
-    /// From an element's code to its dense index.
-    index: DenseIndex,
-}
-
-#[derive(Debug, PartialEq, Eq)]
-enum DenseIndex {
-    /// By code: the dense index, `u32::MAX` for a code of no value.
-    Table(Vec<u32>),
-    /// `(code, dense index)`, sorted by code.
-    Sorted(Vec<(u64, u32)>),
-}
-
-impl WideSet {
-    /// The wide packing of a set of `elem_ty`.
-    pub fn of(elem_ty: &Type, spec: &TypedSpec) -> Result<WideSet, EncError> {
-        let elem = Enc::of(elem_ty, spec)?;
-        let codes = match elem.domain() {
-            Some(codes) if codes.len() <= MAX_WIDE_ELEMENTS => codes,
-            Some(codes) => {
-                return Err(EncError::SetElements {
-                    elements: Some(codes.len() as u64),
-                });
-            }
-            None => return Err(EncError::SetElements { elements: None }),
-        };
-        let index = if elem.bits <= TABLE_BITS {
-            let mut table = vec![u32::MAX; 1usize << elem.bits];
-            for (i, &c) in codes.iter().enumerate() {
-                table[c as usize] = i as u32;
-            }
-            DenseIndex::Table(table)
-        } else {
-            let mut pairs: Vec<(u64, u32)> = codes
-                .iter()
-                .enumerate()
-                .map(|(i, &c)| (c, i as u32))
-                .collect();
-            pairs.sort_unstable();
-            DenseIndex::Sorted(pairs)
-        };
-        Ok(WideSet {
-            elem,
-            words: codes.len().div_ceil(64) as u32,
-            codes,
-            index,
-        })
-    }
-
-    /// How many values an element can take (the bits in use).
-    pub fn elements(&self) -> usize {
-        self.codes.len()
-    }
-
-    /// The dense index of an element's code (`None` for a code of no value).
-    #[inline]
-    pub fn dense(&self, code: u64) -> Option<usize> {
-        match &self.index {
-            DenseIndex::Table(t) => match t.get(code as usize) {
-                Some(&i) if i != u32::MAX => Some(i as usize),
-                _ => None,
-            },
-            DenseIndex::Sorted(pairs) => pairs
-                .binary_search_by_key(&code, |&(c, _)| c)
-                .ok()
-                .map(|at| pairs[at].1 as usize),
-        }
-    }
-
-    /// The code of the element at dense index `i`.
-    #[inline]
-    pub fn code(&self, i: usize) -> u64 {
-        self.codes[i]
-    }
-
-    /// The codes of the elements of the set in `words`, in increasing
-    /// order of value.
-    pub fn members<'w>(&'w self, words: &'w [u64]) -> impl Iterator<Item = u64> + 'w {
-        bits(words).map(|i| self.codes[i])
-    }
-}
-
-/// The indices of the set bits of `words`, lowest first.
-fn bits(words: &[u64]) -> impl Iterator<Item = usize> + '_ {
-    words.iter().enumerate().flat_map(|(w, &word)| {
-        let mut rest = word;
-        std::iter::from_fn(move || {
-            if rest == 0 {
-                return None;
-            }
-            let b = rest.trailing_zeros() as usize;
-            rest &= rest - 1;
-            Some(w * 64 + b)
-        })
-    })
-}
-
-/// Where the words of a wide set variable start, in the state being read.
-pub(crate) type FirstWord = Arc<dyn Fn(&Ctx, &mut [i64]) -> R<usize> + Send + Sync>;
-
-/// A wide set variable named in an expression: the running node's
-/// (`var`), or another instance's (`n.var`).
-#[derive(Clone)]
-pub(crate) struct WidePlace {
-    pub set: Arc<WideSet>,
-    pub first: FirstWord,
-}
-
-impl WidePlace {
-    /// The set's words in `ctx`.
-    #[inline]
-    pub(crate) fn words<'c>(&self, ctx: &'c Ctx, locals: &mut [i64]) -> R<&'c [u64]> {
-        let first = (self.first)(ctx, locals)?;
-        Ok(&ctx.words[first..first + self.set.words as usize])
-    }
-}
+use crate::typed::{AssignKind, BinOp, Expr, ExprKind, NodeKindId, Type, VarId};
 
 /// An element's dense index, `None` when the set's elements cannot hold
 /// the value (then it is in no such set).
@@ -212,7 +77,7 @@ impl Lowerer<'_> {
             _ => {
                 // A wide set inside a wide value ([`super::wide_value`]).
                 let place = self.value_place(e, node)?;
-                let super::wide_value::Part::Set { at: offset, set } = &*place.part else {
+                let super::wide_parts::Part::Set { at: offset, set } = &*place.part else {
                     return None;
                 };
                 let (offset, at) = (*offset, place.at.clone());
@@ -728,47 +593,10 @@ impl WideInit {
     }
 }
 
-/// Calls `f` with each element of a wide set (as an expression value), in
-/// increasing order; stops early when `f` returns false. Returns whether
-/// it ran to the end.
-pub(crate) fn iterate_wide(
-    place: &WidePlace,
-    ctx: &Ctx,
-    locals: &mut [i64],
-    f: &mut dyn FnMut(i64, &mut [i64]) -> R<bool>,
-) -> R<bool> {
-    let first = (place.first)(ctx, locals)?;
-    let set = &place.set;
-    for w in 0..set.words as usize {
-        let mut rest = ctx.words[first + w];
-        while rest != 0 {
-            let i = w * 64 + rest.trailing_zeros() as usize;
-            rest &= rest - 1;
-            super::halt::round()?;
-            let v = super::value::from_code(set.code(i), &set.elem);
-            if !f(v, locals)? {
-                return Ok(false);
-            }
-        }
-    }
-    Ok(true)
-}
-
 /// Makes `words` the bit set of exactly the dense `indices`.
 fn set_only(words: &mut [u64], indices: Vec<usize>) {
     words.fill(0);
     for i in indices {
         words[i / 64] |= 1 << (i % 64);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bits_lists_set_bits_across_words() {
-        let words = [0b101u64, 0, 1 << 63];
-        assert_eq!(bits(&words).collect::<Vec<_>>(), vec![0, 2, 191]);
     }
 }

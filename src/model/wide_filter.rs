@@ -22,7 +22,7 @@
 //!
 //! The bits of one variant are a contiguous run of the set's bits: a wide
 //! set's bit `i` is the `i`-th value of the element type
-//! ([`super::wide::WideSet`]), and [`super::encoding::Enc::domain`] lists
+//! ([`super::wide_set::WideSet`]), and [`super::encoding::Enc::domain`] lists
 //! a union's values variant by variant. The filter uses bit masks, so it
 //! does not rely on that, but the run is why it touches few words: words
 //! where no kept member can be are skipped.
@@ -33,101 +33,8 @@ use std::sync::Arc;
 use super::encoding::{Shape, mask};
 use super::expr::{Lowerer, Storer, mentions};
 use super::facts::cannot_fail;
-use super::wide::WideSet;
-use super::{Ctx, Ex, R};
-use crate::syntax::ast::Span;
+use super::wide_set::{FieldTest, LiveVariant, MAX_FIELD_BITS, MAX_TESTS, WideFilter, WideSet};
 use crate::typed::{BinOp, Expr, ExprKind, LocalId, NodeKindId, Type, TypedSpec, UnOp};
-
-/// At most this many field tests in one filter (further ones are left to
-/// the body: a filter with fewer tests keeps more members, never fewer).
-const MAX_TESTS: usize = 8;
-
-/// Fields of at most this many bits get a table of masks by value.
-const MAX_FIELD_BITS: u32 = 10;
-
-/// Which members of a wide set of a union a quantifier must visit.
-pub(crate) struct WideFilter {
-    /// The variants that may decide, each with its mask and field tests.
-    variants: Vec<LiveVariant>,
-    /// Words outside `lo..hi` hold no member any variant keeps.
-    lo: usize,
-    hi: usize,
-}
-
-struct LiveVariant {
-    /// The bits of the variant's members, one entry per word of the set.
-    mask: Vec<u64>,
-    tests: Vec<FieldTest>,
-}
-
-/// `field == value`: only members whose field holds `value`'s code.
-struct FieldTest {
-    value: Ex,
-    store: Storer,
-    /// By the field's code: the bits of the members of this variant whose
-    /// field holds it, `words` entries each.
-    masks: Vec<u64>,
-    words: usize,
-}
-
-impl WideFilter {
-    /// Calls `f` with the dense index of each member of `words` (the set)
-    /// the filter keeps, in increasing order; stops when `f` returns
-    /// false. Returns whether it ran to the end.
-    #[inline]
-    pub(crate) fn walk(
-        &self,
-        ctx: &Ctx,
-        locals: &mut [i64],
-        words: &[u64],
-        f: &mut dyn FnMut(usize, &mut [i64]) -> R<bool>,
-    ) -> R<bool> {
-        // Each test's mask offset (`usize::MAX`: no member passes), by
-        // variant, tests in order.
-        let mut at = [0usize; MAX_TESTS];
-        let mut n = 0;
-        for v in &self.variants {
-            for t in &v.tests {
-                let value = (t.value)(ctx, locals)?;
-                at[n] = match t.store.store(value, Span::default()) {
-                    Ok(code) if ((code as usize + 1) * t.words) <= t.masks.len() => {
-                        code as usize * t.words
-                    }
-                    _ => usize::MAX,
-                };
-                n += 1;
-            }
-        }
-        for (w, &word) in words.iter().enumerate().take(self.hi).skip(self.lo) {
-            if word == 0 {
-                continue;
-            }
-            let mut keep = 0u64;
-            let mut i = 0;
-            for v in &self.variants {
-                let mut m = v.mask[w];
-                for t in &v.tests {
-                    m &= match at[i] {
-                        usize::MAX => 0,
-                        offset => t.masks[offset + w],
-                    };
-                    i += 1;
-                }
-                keep |= m;
-            }
-            let mut rest = word & keep;
-            while rest != 0 {
-                let d = w * 64 + rest.trailing_zeros() as usize;
-                rest &= rest - 1;
-                super::halt::round()?;
-                if !f(d, locals)? {
-                    return Ok(false);
-                }
-            }
-        }
-        Ok(true)
-    }
-}
 
 /// Per variant: `None` when no member of it can give the wanted value
 /// (each gives the other one without failing), else the field tests
