@@ -13,14 +13,14 @@
 //! ([`violates_on_step`]) and the liveness phase need not, and do not, read
 //! a failure as false.
 
-use crate::model::{CompiledProperty, Fast, Model, Pred, R, RtError, RtErrorKind};
+use crate::model::{CompiledProperty, Packing, Model, Pred, R, RtError, RtErrorKind};
 
 use super::batch::Found;
 use super::outcome::{EvalError, Evaluated};
 
 /// A stored state as the model lays it out: unpacked when states are
 /// packed (`packed`).
-pub(super) fn ordinary_form(packed: Option<&Fast>, model: &Model, stored: &[u64]) -> Vec<u64> {
+pub(super) fn ordinary_form(packed: Option<&Packing>, model: &Model, stored: &[u64]) -> Vec<u64> {
     match packed {
         Some(p) => {
             let mut out = Vec::new();
@@ -253,7 +253,7 @@ pub(super) type PredKey = [(usize, u64); 2];
 /// at most two words; else the whole fixed part when it takes at most two
 /// words (for packed states, without the network's bits). Never when
 /// there are more properties than the tests' bits.
-pub(super) fn pred_key(model: &Model, packed: Option<&Fast>) -> Option<PredKey> {
+pub(super) fn pred_key(model: &Model, packed: Option<&Packing>) -> Option<PredKey> {
     // A state without fixed words (nodes without variables) has no bits
     // to key by.
     if model.properties.len() > MAX_TESTED || model.layout.fixed_words == 0 {

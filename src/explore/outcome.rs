@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::model::{Fast, Model, RtError, Step};
+use crate::model::{Packing, Model, RtError, Step};
 use crate::typed::NodeKindId;
 
 use super::options::Stop;
@@ -145,7 +145,7 @@ impl Coverage {
     pub(crate) fn mark_network(
         sent: &mut [bool],
         model: &Model,
-        packed: Option<&Fast>,
+        packed: Option<&Packing>,
         state: &[u64],
     ) {
         match packed {

@@ -30,7 +30,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use rayon::prelude::*;
 
 use crate::model::{
-    CompiledProperty, Fast, Memo, Model, Outcome, RtError, RtErrorKind, Scratch, Sink, Step, halt,
+    CompiledProperty, Packing, Memo, Model, Outcome, RtError, RtErrorKind, Scratch, Sink, Step, halt,
 };
 
 use super::batch::{
@@ -127,7 +127,7 @@ impl Canon {
         &'a mut self,
         model: &Model,
         sym: &crate::model::Symmetry,
-        packed: Option<&Fast>,
+        packed: Option<&Packing>,
         next: &'a [u64],
     ) -> &'a [u64] {
         match packed {
@@ -171,10 +171,10 @@ impl Canon {
 pub(super) struct Shared<'m> {
     pub(super) model: &'m Model,
     pub(super) sym: Option<&'m crate::model::Symmetry>,
-    pub(super) packed: Option<&'m Fast>,
+    pub(super) packed: Option<&'m Packing>,
     /// The step cache for ordinary states, when the model has one and
     /// states are not packed ([`Model::successors_cached`]).
-    pub(super) cached: Option<&'m Fast>,
+    pub(super) cached: Option<&'m Packing>,
     pub(super) store_words: usize,
     pub(super) n_props: usize,
     /// Whether phase 1 notes the states with no fair step (for the

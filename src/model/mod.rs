@@ -18,7 +18,7 @@ mod delta;
 pub mod encoding;
 mod expr;
 mod facts;
-mod fast;
+mod packing;
 mod faults;
 pub mod halt;
 mod initial;
@@ -40,7 +40,7 @@ pub mod wide_value;
 
 use std::sync::Arc;
 
-pub use fast::{Fast, Memo, Sink};
+pub use packing::{Packing, Memo, Sink};
 pub use initial::Initial;
 pub(crate) use layout::extend_words;
 pub use layout::{Layout, MsgLayout, Slot};
@@ -338,10 +338,10 @@ pub struct Model {
     /// The symmetry of the `symmetric` kinds, if any.
     pub symmetry: Option<Symmetry>,
     pub(crate) code: code::Code,
-    /// The fast path ([`fast`]), when the spec qualifies: the step cache,
+    /// The fast path ([`packing`]), when the spec qualifies: the step cache,
     /// and the packed form of states when every message travels on a `set`
     /// network.
-    pub(crate) fast: Option<Fast>,
+    pub(crate) fast: Option<Packing>,
     /// Symmetry reduction on packed states, when states are packed and the
     /// spec has symmetric kinds ([`Model::canonical_packed`]).
     pub(crate) packed_symmetry: Option<PackedSym>,
@@ -666,7 +666,7 @@ fn lower_with(spec: TypedSpec, memo: bool) -> Result<Model, Vec<LowerError>> {
     }
     let memoised = lowerer.memoised;
     let symmetry = Symmetry::new(&spec, &layout);
-    let fast = Fast::new(&spec, &layout, &code.forgeable(&layout));
+    let fast = Packing::new(&spec, &layout, &code.forgeable(&layout));
     let mut model = Model {
         fast,
         spec,

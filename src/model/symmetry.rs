@@ -1106,7 +1106,7 @@ impl PackedSym {
     /// The tables for a packed spec, or `None` when they would be too big
     /// or a renamed message falls outside the universe (then the explorer
     /// chooses representatives in the ordinary form).
-    pub(crate) fn new(model: &Model, sym: &Symmetry, fast: &super::Fast) -> Option<PackedSym> {
+    pub(crate) fn new(model: &Model, sym: &Symmetry, fast: &super::Packing) -> Option<PackedSym> {
         let codes = fast.codes();
         let msg = &model.layout.msg;
         let counts: Vec<usize> = sym.groups.iter().map(|g| g.count as usize).collect();

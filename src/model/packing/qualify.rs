@@ -1,4 +1,4 @@
-//! What [`Fast::new`](super::Fast::new) reads of a spec: whether its code
+//! What [`Packing::new`](super::Packing::new) reads of a spec: whether its code
 //! is local to an instance, the other instances' variables it reads, and
 //! every message it can send.
 
@@ -7,7 +7,7 @@ use crate::model::Layout;
 use crate::model::layout::{Slot, shl};
 use crate::typed::*;
 
-/// The runs of a key's slots (`Fast::wide_runs`): slots that follow each
+/// The runs of a key's slots (`Packing::wide_runs`): slots that follow each
 /// other in one word of the state and in the key merged, up to 64 bits.
 pub(super) fn wide_runs(key: &[(Slot, u32)]) -> Vec<(u32, u32, u32, u32)> {
     let mut runs: Vec<(u32, u32, u32, u32)> = Vec::new();

@@ -8,11 +8,11 @@
 //! or a finding. Such outcomes are computed once, by the interpreter, and
 //! replayed from a [`Memo`] keyed by the instance's own bits. And a `set`
 //! network over a small universe of possible messages is a bit set: a state
-//! becomes a fixed number of words ([`Fast::pack`]), the fixed part's bits
+//! becomes a fixed number of words ([`Packing::pack`]), the fixed part's bits
 //! followed by one bit per possible message, hashed and compared without a
 //! list of messages.
 //!
-//! [`Fast::new`] decides whether a spec qualifies: no guard or body reads
+//! [`Packing::new`] decides whether a spec qualifies: no guard or body reads
 //! what the environment decides or writes another instance's variables,
 //! each instance's key (its variables and the other instances' it reads)
 //! within [`MAX_KEY_BITS`], and at most [`MAX_UNIVERSE`] possible
@@ -27,7 +27,7 @@
 //! [`Model::successors_cached`], which replays the same cached outcomes and
 //! edits the list. Both follow the interpreter's order and outcomes;
 //! everything outside the search (traces, reports, the liveness graph's
-//! successors) sees the ordinary form, through [`Fast::unpack`].
+//! successors) sees the ordinary form, through [`Packing::unpack`].
 //!
 //! A step source is an instance's actions or one message's deliveries; the
 //! [`Memo`] maps a source and the key of the instance taking the steps to a
@@ -35,7 +35,7 @@
 //! within a budget of 2M entries of lazily zeroed pages), a hash table past
 //! that, or for a key wider than a word a hash table of its own. When every
 //! source is dense and its key lies side by side in one word
-//! ([`Fast::simple`]) the per-state loop is compiled without the other
+//! ([`Packing::simple`]) the per-state loop is compiled without the other
 //! cases. An op is a step and its effect: a self-loop, a finding, or
 //! `(word, keep, set)` edits that replace the instance's own bits and
 //! (packed) set the bits of the messages sent, or (ordinary) list them; a
@@ -50,12 +50,12 @@
 //!
 //! The lookups and replays index without bounds checks, each on an
 //! invariant of this file alone, stated at the block: a source's word is in
-//! the fixed part (`Fast::new` checks it), its dense table lies in the
+//! the fixed part (`Packing::new` checks it), its dense table lies in the
 //! memo's, an entry names ops the memo recorded (dropped only with every
 //! entry by `Memo::forget`), and a message bit is in the universe (the
 //! last word is masked to it).
 //!
-//! The files: `qualify.rs` reads the spec for [`Fast::new`] (whether its
+//! The files: `qualify.rs` reads the spec for [`Packing::new`] (whether its
 //! code is local, the universe of messages); `packed.rs` reads and writes
 //! packed states; `cache.rs` holds the [`Memo`] and records and replays
 //! its runs; `successors.rs` generates a state's steps through it, and
@@ -95,7 +95,7 @@ type WideKey = [u64; (MAX_KEY_BITS / 64) as usize];
 const MEMO_CAPACITY: usize = 1 << 18;
 
 /// How a spec's states are packed, and what each instance's own bits are.
-pub struct Fast {
+pub struct Packing {
     /// Whether states are packed (every message kind on a `set` network):
     /// else the step cache serves ordinary states, whose network is a list
     /// ([`Model::successors_cached`]), and the fields about the packed
@@ -109,7 +109,7 @@ pub struct Fast {
     bits: u32,
     /// Bit (counted from `base`) → message code, in increasing code order,
     /// so the bits in order are the canonical network (and a code's bit is
-    /// found by binary search: [`Fast::bit_of`]).
+    /// found by binary search: [`Packing::bit_of`]).
     codes: Vec<u64>,
     /// By global instance: the slots of the key of its steps' outcomes
     /// (its "own bits": its variables, then the other instances' variables
@@ -117,7 +117,7 @@ pub struct Fast {
     locals: Vec<Vec<(Slot, u32)>>,
     /// By global instance whose key is wider than a word: `locals` as
     /// runs of bits adjacent both in the state and in the key, (word,
-    /// shift, bits, offset in the key), so that [`Fast::wide_key`] reads
+    /// shift, bits, offset in the key), so that [`Packing::wide_key`] reads
     /// a variable of 64 bits or a few side by side at once.
     wide_runs: Vec<Vec<(u32, u32, u32, u32)>>,
     /// By global instance: the bits of its own variables (the first of
@@ -166,7 +166,7 @@ struct StepSource {
     /// Its own bits, when they lie side by side in one word: the word,
     /// the shift and the mask; else `word == u32::MAX`.
     word: u32,
-    /// Whether its key is wider than a word ([`Fast::wide_key`]): then its
+    /// Whether its key is wider than a word ([`Packing::wide_key`]): then its
     /// runs are in the memo's wide table, never a dense one.
     wide: bool,
     shift: u32,
@@ -174,7 +174,7 @@ struct StepSource {
     /// Where its dense table starts in the memo's `dense`, one entry per
     /// value of the own bits; `NOT_DENSE` when they are too many.
     dense: u32,
-    /// The instance's crash and byzantine flags, as [`Fast::down`] has
+    /// The instance's crash and byzantine flags, as [`Packing::down`] has
     /// them, kept here so that the per-state loops read them with the
     /// source.
     down_word: u32,
@@ -193,11 +193,11 @@ const DENSE_BITS: u32 = 16;
 /// the hash table.
 const DENSE_BUDGET: usize = 1 << 21;
 
-impl Fast {
+impl Packing {
     /// The packing of a spec, if it qualifies for the fast path.
     /// `forgeable`: the messages byzantine instances may forge (they join
     /// the universe).
-    pub(crate) fn new(spec: &TypedSpec, layout: &Layout, forgeable: &[u64]) -> Option<Fast> {
+    pub(crate) fn new(spec: &TypedSpec, layout: &Layout, forgeable: &[u64]) -> Option<Packing> {
         // A wide set variable is no field of a key: the interpreter runs.
         if layout.has_wide {
             return None;
@@ -346,7 +346,7 @@ impl Fast {
                 words
             })
             .collect();
-        Some(Fast {
+        Some(Packing {
             own_words,
             restarts: (0..layout.instances.len())
                 .map(|_| Default::default())

@@ -1,7 +1,7 @@
 //! The faults' steps on packed states, each as [`Model::fault`] takes it on
 //! ordinary states.
 
-use super::Fast;
+use super::Packing;
 use super::cache::{Memo, Sink};
 use crate::model::Model;
 use crate::model::encoding::mask;
@@ -32,7 +32,7 @@ impl Model {
     /// [`Model::fault`] does on ordinary states.
     pub(super) fn faults_packed<S: Sink>(
         &self,
-        fast: &Fast,
+        fast: &Packing,
         state: &[u64],
         memo: &mut Memo,
         sink: &mut S,
@@ -108,7 +108,7 @@ impl Model {
     /// non-persistent variables, in order, as [`Model::fault`] does.
     fn restart_packed<S: Sink>(
         &self,
-        fast: &Fast,
+        fast: &Packing,
         f: usize,
         state: &[u64],
         memo: &mut Memo,
@@ -207,7 +207,7 @@ impl Model {
     /// it may lose, in the order of their bits (the network's order).
     fn lose_packed<S: Sink>(
         &self,
-        fast: &Fast,
+        fast: &Packing,
         f: usize,
         state: &[u64],
         memo: &mut Memo,

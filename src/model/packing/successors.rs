@@ -2,7 +2,7 @@
 //! ([`Model::successors_packed`]) and ordinary ones
 //! ([`Model::successors_cached`]).
 
-use super::Fast;
+use super::Packing;
 use super::cache::{Memo, Sink, record, record_list};
 use crate::model::Model;
 use crate::model::encoding::mask;
@@ -10,14 +10,14 @@ use crate::model::step::{Outcome, Scratch, Step};
 
 impl Model {
     /// The packing of states the explorer may use, if the spec qualifies.
-    pub fn packing(&self) -> Option<&Fast> {
+    pub fn packing(&self) -> Option<&Packing> {
         self.fast.as_ref().filter(|f| f.packed_net)
     }
 
     /// The step cache for ordinary states ([`Model::successors_cached`]),
     /// when the spec's code qualifies but its states are not packed (some
     /// message kind travels on a `multiset` or `fifo` network).
-    pub fn step_cache(&self) -> Option<&Fast> {
+    pub fn step_cache(&self) -> Option<&Packing> {
         self.fast.as_ref().filter(|f| !f.packed_net)
     }
 
@@ -40,11 +40,11 @@ impl Model {
     }
 
     /// [`Model::successors_packed`], compiled once for specs whose sources
-    /// are all simple ([`Fast::simple`]) and once for the others.
+    /// are all simple ([`Packing::simple`]) and once for the others.
     #[inline(always)]
     fn successors_in<const SIMPLE: bool, S: Sink>(
         &self,
-        fast: &Fast,
+        fast: &Packing,
         state: &[u64],
         scratch: &mut Scratch,
         memo: &mut Memo,
@@ -85,7 +85,7 @@ impl Model {
     #[inline(always)]
     fn deliveries_in<const SIMPLE: bool, S: Sink>(
         &self,
-        fast: &Fast,
+        fast: &Packing,
         state: &[u64],
         scratch: &mut Scratch,
         memo: &mut Memo,

@@ -1,7 +1,7 @@
 //! The step cache: runs of ops, one per step source and key, recorded from
 //! the interpreter's outcomes and replayed on packed or ordinary states.
 
-use super::{Fast, MEMO_CAPACITY, NOT_DENSE, StepSource, WideKey};
+use super::{Packing, MEMO_CAPACITY, NOT_DENSE, StepSource, WideKey};
 use crate::hash::mix;
 use crate::model::step::{Outcome, Step};
 use crate::model::{Model, RtError};
@@ -193,14 +193,14 @@ pub struct Memo {
 impl Memo {
     /// Fits the memo to a spec's packing (once: a memo serves one spec).
     #[inline]
-    pub(super) fn prepare(&mut self, fast: &Fast) {
+    pub(super) fn prepare(&mut self, fast: &Packing) {
         if self.dense.len() != fast.dense_len {
             self.forget(fast);
         }
     }
 
     /// Forgets every outcome.
-    fn forget(&mut self, fast: &Fast) {
+    fn forget(&mut self, fast: &Packing) {
         // Zeroed anew rather than filled: the pages of a fresh zeroed
         // allocation become resident only as entries are written.
         self.dense = vec![0; fast.dense_len];
@@ -220,7 +220,7 @@ impl Memo {
     #[inline(always)]
     pub(super) fn cached<const SIMPLE: bool>(
         &self,
-        fast: &Fast,
+        fast: &Packing,
         fixed: &[u64],
         index: usize,
         src: &StepSource,
@@ -234,7 +234,7 @@ impl Memo {
             debug_assert!(at < self.dense.len());
             // SAFETY: the memo is prepared for this packing (`dense` has
             // `dense_len` entries) and a source's dense table, one entry
-            // per value of its own bits, lies within them (`Fast::new`).
+            // per value of its own bits, lies within them (`Packing::new`).
             unsafe { *self.dense.get_unchecked(at) }
         } else {
             self.table.get([index as u64, local])
@@ -249,7 +249,7 @@ impl Memo {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn fill(
         &mut self,
-        fast: &Fast,
+        fast: &Packing,
         fixed: &[u64],
         index: usize,
         src: &StepSource,
@@ -408,7 +408,7 @@ pub trait Sink {
 /// Records the interpreter's outcomes of one step source (an instance's
 /// actions, or one message's handlers) into the memo as ops.
 pub(super) fn record<'a>(
-    fast: &'a Fast,
+    fast: &'a Packing,
     fixed_words: usize,
     fixed: &'a [u64],
     global: u32,
@@ -457,7 +457,7 @@ pub(super) fn record<'a>(
 /// `kept`: the delivered message when its kind stays in the network (a
 /// `set` kind), so that it is not taken for a message sent.
 pub(super) fn record_list<'a>(
-    fast: &'a Fast,
+    fast: &'a Packing,
     fixed_words: usize,
     probe: &'a [u64],
     kept: Option<u64>,

@@ -1,12 +1,12 @@
 //! Reading and writing a packed state: its network's bits, and the own
 //! bits and key of the instance taking a source's steps.
 
-use super::{Fast, StepSource, WideKey};
+use super::{Packing, StepSource, WideKey};
 use crate::model::Model;
 use crate::model::encoding::mask;
 use crate::model::layout::shl;
 
-impl Fast {
+impl Packing {
     /// Whether some instance's key is wider than a word (its runs are in
     /// the memo's wide table).
     pub fn has_wide_keys(&self) -> bool {
@@ -60,7 +60,7 @@ impl Fast {
     #[inline]
     pub(super) fn bit_of(&self, code: u64) -> u32 {
         let bit = self.codes.binary_search(&code);
-        bit.expect("every message a step can send is in the packed network's universe (Fast::new)")
+        bit.expect("every message a step can send is in the packed network's universe (Packing::new)")
             as u32
     }
 
@@ -114,11 +114,11 @@ impl Fast {
     #[inline(always)]
     pub(super) fn own_bits<const SIMPLE: bool>(&self, fixed: &[u64], src: &StepSource) -> u64 {
         match src.word {
-            // A wide key is made by `Memo::cached` (`Fast::wide_key`).
+            // A wide key is made by `Memo::cached` (`Packing::wide_key`).
             u32::MAX if !SIMPLE && src.wide => 0,
             u32::MAX if !SIMPLE => self.local(fixed, src.global),
             // SAFETY: a source's word is one of the fixed part's
-            // (`Fast::new` takes it from the layout's slots, and checks
+            // (`Packing::new` takes it from the layout's slots, and checks
             // it), and `fixed` is the fixed part of a state.
             w => (unsafe { *fixed.get_unchecked(w as usize) } >> src.shift) & src.mask,
         }
@@ -134,13 +134,13 @@ impl Fast {
         }
     }
 
-    /// [`Fast::is_down`] for the instance taking the steps of `src`, from
+    /// [`Packing::is_down`] for the instance taking the steps of `src`, from
     /// the flags the source carries.
     #[inline(always)]
     pub(super) fn src_down(&self, model: &Model, fixed: &[u64], src: &StepSource) -> bool {
         match src.down_word {
             u32::MAX => model.down(fixed, src.global),
-            // SAFETY: a flag word is one of the fixed part's (`Fast::new`
+            // SAFETY: a flag word is one of the fixed part's (`Packing::new`
             // checks it), and `fixed` is the fixed part of a state; an
             // instance without flags has the mask 0 and reads nothing.
             w => {
@@ -151,7 +151,7 @@ impl Fast {
     }
 
     /// Instance `global`'s key when it is wider than a word: each slot of
-    /// `Fast::locals` at its offset, as [`Fast::local`] packs a narrow one.
+    /// `Packing::locals` at its offset, as [`Packing::local`] packs a narrow one.
     #[inline]
     pub(super) fn wide_key(&self, words: &[u64], global: u32) -> WideKey {
         let mut key = WideKey::default();
