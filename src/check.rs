@@ -4,8 +4,6 @@
 //! [`Checked::status`] decides what the run means for the user (and the exit
 //! code): every property as expected, one not as expected, or no verdict.
 
-#![warn(missing_docs)]
-
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::explore::{self, Exploration, Verdict, checkpoint};
 use crate::front::{self, Override};

@@ -8,8 +8,6 @@
 //! has run, and records script errors in `#js-errors`, so that a headless
 //! browser can tell that it works (tests/it/html.rs).
 
-#![warn(missing_docs)]
-
 use crate::check::{Checked, Expectation, expectation};
 use crate::explore::{Trace, Verdict};
 use crate::model::{Model, StepEvent, TraceStep};

@@ -4,8 +4,6 @@
 //! errors. The language server answers hover, go-to-definition, references,
 //! rename and completion from it; nothing else resolves names.
 
-#![warn(missing_docs)]
-
 use std::collections::HashMap;
 
 use crate::syntax::ast::{NetworkKind, Quantifier, Span};

@@ -3,6 +3,8 @@
 //! The library is the whole checker without its terminal: it reads no files,
 //! prints nothing and never exits the process. `src/main.rs` is the CLI.
 
+#![warn(missing_docs)]
+
 pub mod check;
 pub mod diagnostic;
 pub mod distributed;

@@ -18,8 +18,6 @@
 //! character, is moved back to the nearest character start; a position past
 //! the end of its line or of the text is clamped to that end.
 
-#![warn(missing_docs)]
-
 use crate::syntax::ast::Span;
 use crate::text::BYTE_ORDER_MARK;
 

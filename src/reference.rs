@@ -15,8 +15,6 @@
 //! properties are not evaluated, so Stateright's threads drain what they
 //! hold and end.
 
-#![warn(missing_docs)]
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};

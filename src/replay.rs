@@ -2,8 +2,6 @@
 //! the explorer reports is a real behaviour of the spec, which the tests
 //! run on every counterexample they see.
 
-#![warn(missing_docs)]
-
 use crate::explore::Trace;
 use crate::model::{Model, Outcome, Scratch};
 

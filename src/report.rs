@@ -4,8 +4,6 @@
 //! The library builds the text and the diagnostics; `main.rs` prints them
 //! (rendering diagnostics with miette). Nothing here depends on the terminal.
 
-#![warn(missing_docs)]
-
 pub mod json;
 
 use crate::check::{Expectation, expectation};

@@ -9,8 +9,6 @@
 //! Invariant: a `TypedSpec` only exists for a spec without errors, so no
 //! [`Type::Error`] appears in it.
 
-#![warn(missing_docs)]
-
 use crate::syntax::ast::{Fairness, FaultKind, NetworkKind, Quantifier, Span};
 
 /// Index of a node kind in [`TypedSpec::nodes`].

@@ -93,7 +93,9 @@ pub enum Failure {
 /// so nothing but plain data crosses into them.
 #[derive(Clone, Debug)]
 pub struct Job {
+    /// The spec's text.
     pub source: Arc<str>,
+    /// The `-D` overrides of its constants, as given.
     pub overrides: Vec<Override>,
 }
 

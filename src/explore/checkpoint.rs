@@ -20,8 +20,6 @@
 //! The explorer does no IO itself: it streams a checkpoint into the writer
 //! its [`Checkpointing::save`] hands it, and reads one from a reader.
 
-#![warn(missing_docs)]
-
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

@@ -13,7 +13,7 @@
 //! ([`violates_on_step`]) and the liveness phase need not, and do not, read
 //! a failure as false.
 
-use crate::model::{CompiledProperty, Packing, Model, Pred, R, RtError, RtErrorKind};
+use crate::model::{CompiledProperty, Model, Packing, Pred, R, RtError, RtErrorKind};
 
 use super::batch::Found;
 use super::outcome::{EvalError, Evaluated};

@@ -4,8 +4,6 @@
 //! and restores its shards through these, so both modules depend on this
 //! one and not on each other.
 
-#![warn(missing_docs)]
-
 use std::io::{self, BufReader, BufWriter, Read, Write};
 
 use crate::hash::mix;

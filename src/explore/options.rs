@@ -1,8 +1,6 @@
 //! How to search (options, limits, the stop signal) and how a search
 //! reports its progress.
 
-#![warn(missing_docs)]
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;

@@ -1,10 +1,8 @@
 //! What a search found: traces, lassos, verdicts, coverage.
 
-#![warn(missing_docs)]
-
 use std::time::Duration;
 
-use crate::model::{Packing, Model, RtError, Step};
+use crate::model::{Model, Packing, RtError, Step};
 use crate::typed::NodeKindId;
 
 use super::options::Stop;

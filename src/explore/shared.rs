@@ -30,7 +30,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use rayon::prelude::*;
 
 use crate::model::{
-    CompiledProperty, Packing, Memo, Model, Outcome, RtError, RtErrorKind, Scratch, Sink, Step, halt,
+    CompiledProperty, Memo, Model, Outcome, Packing, RtError, RtErrorKind, Scratch, Sink, Step,
+    halt,
 };
 
 use super::batch::{

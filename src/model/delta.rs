@@ -39,7 +39,7 @@ const MAX_PARTS: usize = 64;
 /// A predicate split into parts, evaluated in a state from what changed
 /// since a parent where it held.
 #[derive(Clone)]
-pub struct DeltaPred {
+pub(crate) struct DeltaPred {
     groups: Vec<Group>,
     n_locals: usize,
 }
@@ -245,7 +245,7 @@ fn conjuncts<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
 /// (`None` for the other forms, evaluated whole); by index, the bounds'
 /// (`None`: evaluated whole).
 #[derive(Clone, Default)]
-pub struct Delta {
+pub(crate) struct Delta {
     pub properties: Vec<Option<DeltaPred>>,
     pub bounds: Vec<Option<DeltaPred>>,
 }

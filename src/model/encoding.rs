@@ -22,8 +22,6 @@
 //! Integers in expressions are plain `i64`s; they are turned into codes when
 //! stored (checked against the range) and back when read.
 
-#![warn(missing_docs)]
-
 use crate::typed::{Type, TypedSpec};
 
 /// The most bits of a state's fixed part (32 KiB a state).

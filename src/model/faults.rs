@@ -21,7 +21,7 @@ impl Model {
     }
 
     /// Whether every node instance has crashed.
-    pub fn all_crashed(&self, state: &[u64]) -> bool {
+    pub(crate) fn all_crashed(&self, state: &[u64]) -> bool {
         let words = &state[..self.layout.fixed_words];
         (0..self.layout.instances.len() as u32).all(|g| self.crashed(words, g))
     }

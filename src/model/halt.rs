@@ -12,8 +12,6 @@
 //! The count is per thread and the flag is read only when the count runs
 //! out, so a round costs a decrement and a branch.
 
-#![warn(missing_docs)]
-
 use std::cell::Cell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -33,7 +31,7 @@ thread_local! {
 
 /// While it lives, evaluations on this thread fail with
 /// [`RtErrorKind::Interrupted`] soon after `flag` is raised.
-pub struct Watch {
+pub(crate) struct Watch {
     /// The watch it replaced (watches nest).
     outer: *const AtomicBool,
     /// Keeps the flag alive while [`FLAG`] points at it.

@@ -1,8 +1,6 @@
 //! Initial states: each variable's possible initial codes, and the
 //! candidates they make as the numbers of a mixed radix ([`Initial`]).
 
-#![warn(missing_docs)]
-
 use super::code::InitCode;
 use super::expr::store;
 use super::layout::Slot;
@@ -222,7 +220,7 @@ impl Initial {
 
     /// Whether every `init` predicate holds in a candidate state (in the
     /// order they are declared, up to the first that does not).
-    pub fn admits(&self, state: &[u64], locals: &mut Vec<i64>) -> Result<bool, InitError> {
+    pub(crate) fn admits(&self, state: &[u64], locals: &mut Vec<i64>) -> Result<bool, InitError> {
         let ctx = Ctx::of(&state[..self.fixed], &state[self.fixed..], 0);
         for (init, pred) in self.inits.iter().enumerate() {
             locals.clear();

@@ -1,8 +1,6 @@
 //! Where every variable, flag and counter lives in a state, and how a
 //! message is packed into one word.
 
-#![warn(missing_docs)]
-
 use std::sync::Arc;
 
 use super::LowerError;
@@ -89,7 +87,7 @@ impl VarLayout {
     /// The words of instance `inst`'s value of a wide set or wide value
     /// variable, as a range of the fixed part (empty for any other
     /// variable).
-    pub fn wide_words(&self, inst: usize) -> std::ops::Range<usize> {
+    pub(crate) fn wide_words(&self, inst: usize) -> std::ops::Range<usize> {
         let words = match (&self.wide, &self.wide_value) {
             (Some(set), _) => set.words,
             (_, Some(value)) => value.words,
@@ -101,7 +99,7 @@ impl VarLayout {
 
     /// Whether the variable spans whole words rather than a field: a
     /// wide set or a wide value.
-    pub fn is_wide(&self) -> bool {
+    pub(crate) fn is_wide(&self) -> bool {
         self.wide.is_some() || self.wide_value.is_some()
     }
 }
@@ -145,7 +143,7 @@ pub struct MsgLayout {
 impl MsgLayout {
     /// Packs a message.
     #[inline]
-    pub fn pack(&self, src: u32, dst: u32, kind: MessageId, payload: u64) -> u64 {
+    pub(crate) fn pack(&self, src: u32, dst: u32, kind: MessageId, payload: u64) -> u64 {
         payload
             | shl(kind as u64, self.kind_shift)
             | shl(dst as u64, self.dst_shift)
@@ -186,13 +184,13 @@ impl MsgLayout {
 
 /// `v << s`, 0 when everything is shifted out.
 #[inline]
-pub fn shl(v: u64, s: u32) -> u64 {
+pub(crate) fn shl(v: u64, s: u32) -> u64 {
     v.checked_shl(s).unwrap_or(0)
 }
 
 /// `v >> s`, 0 when everything is shifted out.
 #[inline]
-pub fn shr(v: u64, s: u32) -> u64 {
+pub(crate) fn shr(v: u64, s: u32) -> u64 {
     v.checked_shr(s).unwrap_or(0)
 }
 

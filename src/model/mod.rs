@@ -11,19 +11,17 @@
 //! from a state in a fixed order, which is what makes exploration
 //! deterministic.
 
-#![warn(missing_docs)]
-
 mod code;
 mod delta;
 pub mod encoding;
 mod expr;
 mod facts;
-mod packing;
 mod faults;
 pub mod halt;
 mod initial;
 mod layout;
 mod memo;
+mod packing;
 mod reads;
 mod shortcut;
 mod step;
@@ -36,14 +34,14 @@ pub mod wide;
 mod wide_filter;
 mod wide_parts;
 mod wide_set;
-pub mod wide_value;
+pub(crate) mod wide_value;
 
 use std::sync::Arc;
 
-pub use packing::{Packing, Memo, Sink};
 pub use initial::Initial;
 pub(crate) use layout::extend_words;
 pub use layout::{Layout, MsgLayout, Slot};
+pub use packing::{Memo, Packing, Sink};
 pub use step::{Outcome, Scratch, Step, StepKind, Task, TaskKey};
 pub use symmetry::{PackedSym, Perms, SymScratch, Symmetry};
 pub use trace::{Change, Sent, StepEvent, TraceStep};
@@ -202,7 +200,7 @@ impl InitError {
 
 /// A compiled expression: reads the state, may bind locals (quantifiers),
 /// yields a plain integer or a code.
-pub type Ex = Arc<dyn Fn(&Ctx, &mut [i64]) -> R<i64> + Send + Sync>;
+pub(crate) type Ex = Arc<dyn Fn(&Ctx, &mut [i64]) -> R<i64> + Send + Sync>;
 
 /// What an expression can see.
 pub struct Ctx<'a> {
@@ -360,19 +358,19 @@ impl Model {
     }
 
     /// By node kind: how many actions and how many handlers it declares.
-    pub fn task_counts(&self) -> Vec<(usize, usize)> {
+    pub(crate) fn task_counts(&self) -> Vec<(usize, usize)> {
         (self.spec.nodes.iter())
             .map(|n| (n.actions.len(), n.handlers.len()))
             .collect()
     }
 
     /// How many message kinds the spec declares.
-    pub fn message_kinds(&self) -> usize {
+    pub(crate) fn message_kinds(&self) -> usize {
         self.spec.messages.len()
     }
 
     /// The name of node kind `kind`, for reports.
-    pub fn kind_name(&self, kind: crate::typed::NodeKindId) -> &str {
+    pub(crate) fn kind_name(&self, kind: crate::typed::NodeKindId) -> &str {
         &self.spec.nodes[kind].name
     }
 }

@@ -9,7 +9,7 @@ impl Model {
     /// bounds may read: every instance's field of each node variable they
     /// name. `None` when one reads anything else (the running node, crash
     /// or Byzantine flags).
-    pub fn property_reads(&self) -> Option<Vec<u64>> {
+    pub(crate) fn property_reads(&self) -> Option<Vec<u64>> {
         let mut vars = Vec::new();
         let mut all = true;
         for prop in &self.spec.properties {

@@ -4,8 +4,6 @@
 //! order). The order is part of the contract: it decides which of several
 //! shortest counterexamples is shown, the same at every thread count.
 
-#![warn(missing_docs)]
-
 use super::code::{ActionCode, ParamSource};
 use super::stmt::{St, StepEnv};
 use super::value::from_code;
@@ -99,7 +97,7 @@ pub enum StepKind {
 
 /// The binding of the task of a `fair any action`: one obligation for
 /// every choice of its parameters (no binding is this large).
-pub const FAMILY: u32 = u32::MAX;
+pub(crate) const FAMILY: u32 = u32::MAX;
 
 /// A fairness obligation: the steps of one fair action instance (with one
 /// parameter binding, or with any for `fair any action`), or the delivery
@@ -157,7 +155,7 @@ impl std::hash::Hash for TaskKey {
 
 impl Step {
     /// Whether the environment took the step (a crash, a loss, ...).
-    pub fn is_fault(&self) -> bool {
+    pub(crate) fn is_fault(&self) -> bool {
         !matches!(
             self.kind,
             StepKind::Action { .. } | StepKind::Deliver { .. }
@@ -857,7 +855,7 @@ impl Model {
     }
 
     /// The parameter values of an action binding, for traces.
-    pub fn binding_values(&self, kind: NodeKindId, action: usize, binding: u32) -> Vec<i64> {
+    pub(crate) fn binding_values(&self, kind: NodeKindId, action: usize, binding: u32) -> Vec<i64> {
         let a = &self.code.kinds[kind].actions[action];
         let mut out = vec![0; a.params.len()];
         let mut rest = binding as usize;
@@ -870,7 +868,7 @@ impl Model {
 
     /// The binding of an action whose parameters take `values`
     /// ([`Model::binding_values`]' inverse).
-    pub fn binding_of(&self, kind: NodeKindId, action: usize, values: &[i64]) -> u32 {
+    pub(crate) fn binding_of(&self, kind: NodeKindId, action: usize, values: &[i64]) -> u32 {
         let a = &self.code.kinds[kind].actions[action];
         let mut binding = 0usize;
         for ((_, domain), v) in a.params.iter().zip(values) {
@@ -879,10 +877,5 @@ impl Model {
             binding = binding * domain.len() + at;
         }
         binding as u32
-    }
-
-    /// Whether a message kind's network keeps messages after delivery.
-    pub fn is_set_network(&self, m: MessageId) -> bool {
-        self.code.set[m]
     }
 }

@@ -36,7 +36,7 @@ use super::{Model, Task, TaskKey};
 use crate::typed::{NodeKindId, Type, TypedSpec};
 
 /// The most tie-breaking orders tried for one state.
-pub const MAX_TRIES: usize = 720;
+pub(crate) const MAX_TRIES: usize = 720;
 
 /// A permutation of each symmetric kind's instances: `perm[g][old] = new`.
 pub type Perms = Vec<Vec<u32>>;
@@ -510,7 +510,7 @@ impl Symmetry {
     }
 
     /// The inverse of a permutation.
-    pub fn inverse(perms: &Perms) -> Perms {
+    pub(crate) fn inverse(perms: &Perms) -> Perms {
         perms
             .iter()
             .map(|p| {
@@ -524,7 +524,7 @@ impl Symmetry {
     }
 
     /// `a` after `b`: `(a ∘ b)[x] = a[b[x]]`.
-    pub fn compose(a: &Perms, b: &Perms) -> Perms {
+    pub(crate) fn compose(a: &Perms, b: &Perms) -> Perms {
         a.iter()
             .zip(b)
             .map(|(pa, pb)| pb.iter().map(|&x| pa[x as usize]).collect())
@@ -541,12 +541,12 @@ impl Symmetry {
 
     /// The number of a renaming, below [`Symmetry::renamings`] (which
     /// must be `Some`); the identity is 0.
-    pub fn rank(&self, perms: &Perms) -> u64 {
+    pub(crate) fn rank(&self, perms: &Perms) -> u64 {
         rank(&self.counts, perms) as u64
     }
 
     /// The renaming numbered `rank` ([`Symmetry::rank`]).
-    pub fn unrank(&self, rank: u64) -> Perms {
+    pub(crate) fn unrank(&self, rank: u64) -> Perms {
         let mut perms = Perms::new();
         unrank(&self.counts, rank as usize, &mut perms);
         perms
@@ -711,7 +711,7 @@ impl Model {
     /// [`Model::canonical`] with reused memory: the permutation is left in
     /// `scratch.best`. Whether it renames anything: if not, `out` is
     /// `state`.
-    pub fn canonical_in(
+    pub(crate) fn canonical_in(
         &self,
         sym: &Symmetry,
         state: &[u64],

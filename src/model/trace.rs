@@ -1,8 +1,6 @@
 //! Turning states and steps into words: instance names, values, the step
 //! that was taken and what it changed.
 
-#![warn(missing_docs)]
-
 use super::Model;
 use super::encoding::{Enc, Shape, mask};
 use super::layout::VarLayout;
@@ -125,7 +123,7 @@ pub struct Sent {
 
 impl Model {
     /// `RM[2]`, or `TM` for a single node.
-    pub fn instance_name(&self, kind: NodeKindId, inst: u32) -> String {
+    pub(crate) fn instance_name(&self, kind: NodeKindId, inst: u32) -> String {
         let node = &self.spec.nodes[kind];
         if node.indexed {
             format!("{}[{inst}]", node.name)
@@ -135,13 +133,13 @@ impl Model {
     }
 
     /// The name of the instance with global index `global`.
-    pub fn global_name(&self, global: u32) -> String {
+    pub(crate) fn global_name(&self, global: u32) -> String {
         let (k, i) = self.layout.instances[global as usize];
         self.instance_name(k, i)
     }
 
     /// A stored code of type `ty` in words.
-    pub fn format_code(&self, code: u64, ty: &Type, enc: &Enc) -> String {
+    pub(crate) fn format_code(&self, code: u64, ty: &Type, enc: &Enc) -> String {
         match (ty, &enc.shape) {
             (Type::Bool, _) => (code != 0).to_string(),
             (Type::Range { .. } | Type::Int | Type::Error, Shape::Int { lo, .. }) => {
@@ -406,7 +404,7 @@ impl Model {
     }
 
     /// A message code in words: `Vote(term: 1, granted: true) RM[0] → TM`.
-    pub fn format_message(&self, code: u64) -> String {
+    pub(crate) fn format_message(&self, code: u64) -> String {
         let msg = &self.layout.msg;
         format!(
             "{} {} → {}",
@@ -418,7 +416,7 @@ impl Model {
 
     /// A message's kind and payload, without sender and receiver:
     /// `Vote(term: 1, granted: true)`.
-    pub fn message_label(&self, code: u64) -> String {
+    pub(crate) fn message_label(&self, code: u64) -> String {
         let msg = &self.layout.msg;
         let m = msg.kind(code);
         let def = &self.spec.messages[m];
@@ -894,7 +892,7 @@ impl Model {
     }
 
     /// An expression value of type `ty` in words.
-    pub fn format_value(&self, v: i64, ty: &Type) -> String {
+    pub(crate) fn format_value(&self, v: i64, ty: &Type) -> String {
         if ty.is_int() {
             return v.to_string();
         }

@@ -13,7 +13,7 @@ pub fn is_int(enc: &Enc) -> bool {
 /// The code of expression value `v` stored as `enc`: integers are checked
 /// against the range and offset; other values are codes already.
 #[inline]
-pub fn to_code(v: i64, enc: &Enc, span: Span) -> R<u64> {
+pub(crate) fn to_code(v: i64, enc: &Enc, span: Span) -> R<u64> {
     match enc.shape {
         Shape::Int { lo, hi } => {
             if v < lo || v > hi {
@@ -30,7 +30,7 @@ pub fn to_code(v: i64, enc: &Enc, span: Span) -> R<u64> {
 
 /// The expression value of a code stored as `enc`.
 #[inline]
-pub fn from_code(c: u64, enc: &Enc) -> i64 {
+pub(crate) fn from_code(c: u64, enc: &Enc) -> i64 {
     match enc.shape {
         Shape::Int { lo, .. } => (lo as i128 + c as i128) as i64,
         _ => c as i64,
@@ -39,7 +39,7 @@ pub fn from_code(c: u64, enc: &Enc) -> i64 {
 
 /// Re-encodes a code of one encoding into another for the same value (the
 /// two differ only in integer ranges), checking the target's ranges.
-pub fn recode(c: u64, from: &Enc, to: &Enc, span: Span) -> R<u64> {
+pub(crate) fn recode(c: u64, from: &Enc, to: &Enc, span: Span) -> R<u64> {
     if from == to {
         return Ok(c);
     }

@@ -4,8 +4,6 @@
 //! expression ([`ValuePlace`]). The compiler of `wide_value.rs` makes
 //! the places; the layout holds the packings.
 
-#![warn(missing_docs)]
-
 use std::sync::Arc;
 
 use super::encoding::{Enc, EncError, MAX_STATE_BITS, bits_for, mask};
@@ -202,7 +200,7 @@ impl Part {
 
     /// Whether `other` is laid out as this part is, `shift` bits further
     /// (two parts of one type, wherever they lie).
-    pub fn same_layout(&self, other: &Part, shift: i128) -> bool {
+    pub(crate) fn same_layout(&self, other: &Part, shift: i128) -> bool {
         let moved = |a: u64, b: u64| a as i128 + shift == b as i128;
         match (self, other) {
             (Part::Narrow { at: a, enc: x }, Part::Narrow { at: b, enc: y }) => {

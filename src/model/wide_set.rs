@@ -14,7 +14,7 @@ use crate::syntax::ast::Span;
 use crate::typed::{Type, TypedSpec};
 
 /// The most possible elements of a wide set (1,024 words an instance).
-pub const MAX_WIDE_ELEMENTS: usize = 1 << 16;
+pub(crate) const MAX_WIDE_ELEMENTS: usize = 1 << 16;
 
 /// Element codes of at most this many bits are turned into dense indices
 /// by a table; wider ones by a binary search.

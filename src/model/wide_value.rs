@@ -27,8 +27,6 @@
 //! lowered (`dsmc::lower::wide_value`). Specs without such a variable
 //! never reach this module.
 
-#![warn(missing_docs)]
-
 use std::sync::Arc;
 
 use super::encoding::EncError;

@@ -1,7 +1,5 @@
 //! The resolver's errors: facts, and the words for them.
 
-#![warn(missing_docs)]
-
 use crate::diagnostic::Diagnostic;
 use crate::syntax::ast::Span;
 

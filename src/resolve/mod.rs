@@ -12,8 +12,6 @@
 //! Every error is collected; a declaration with an error gets a placeholder
 //! ([`Type::Error`], a missing value) so later declarations are still checked.
 
-#![warn(missing_docs)]
-
 mod consts;
 pub mod error;
 

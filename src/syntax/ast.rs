@@ -7,8 +7,6 @@
 //! (declaration order, `else if` chains, optional parentheses around payloads)
 //! that `crate::fmt` can print it back in canonical layout.
 
-#![warn(missing_docs)]
-
 use std::fmt;
 
 /// A half-open byte range `start..end` into the spec's source text.

@@ -4,8 +4,6 @@
 //! it reached; [`describe`] names each rule as a user knows it ("an
 //! expression", "`{`"), never as a grammar identifier.
 
-#![warn(missing_docs)]
-
 use super::ast::Span;
 use super::grammar::Rule;
 use crate::diagnostic::Diagnostic;

@@ -2,8 +2,6 @@
 //! Types are already rendered to text (`expected`, `found`) by the checker,
 //! which knows the names of enums and node kinds.
 
-#![warn(missing_docs)]
-
 use crate::diagnostic::Diagnostic;
 use crate::syntax::ast::Span;
 

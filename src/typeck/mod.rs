@@ -10,8 +10,6 @@
 //! expected type when the context knows it, which is how `{}`, `none` and a
 //! bare variant name like `committed` get their types.
 
-#![warn(missing_docs)]
-
 mod defs;
 pub mod error;
 mod expr;

@@ -1,7 +1,7 @@
 //! The step cache: runs of ops, one per step source and key, recorded from
 //! the interpreter's outcomes and replayed on packed or ordinary states.
 
-use super::{Packing, MEMO_CAPACITY, NOT_DENSE, StepSource, WideKey};
+use super::{MEMO_CAPACITY, NOT_DENSE, Packing, StepSource, WideKey};
 use crate::hash::mix;
 use crate::model::step::{Outcome, Step};
 use crate::model::{Model, RtError};

@@ -61,8 +61,6 @@
 //! its runs; `successors.rs` generates a state's steps through it, and
 //! `faults.rs` the faults' steps on packed states.
 
-#![warn(missing_docs)]
-
 mod cache;
 mod faults;
 mod packed;
@@ -80,12 +78,12 @@ use crate::syntax::ast::NetworkKind;
 use crate::typed::*;
 
 /// The most possible messages (bits) a packed network may have.
-pub const MAX_UNIVERSE: usize = 1024;
+pub(crate) const MAX_UNIVERSE: usize = 1024;
 
 /// The widest key of a step source's outcomes: the own bits of the
 /// instance taking the steps and the other instances' variables its code
 /// reads.
-pub const MAX_KEY_BITS: u32 = 256;
+pub(crate) const MAX_KEY_BITS: u32 = 256;
 
 /// A key wider than a word: bit `i` of the key at `key[i / 64]`.
 type WideKey = [u64; (MAX_KEY_BITS / 64) as usize];

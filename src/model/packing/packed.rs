@@ -35,7 +35,7 @@ impl Packing {
     }
 
     /// Packs a state (fixed part, then its canonical network).
-    pub fn pack(&self, fixed_words: usize, state: &[u64], out: &mut Vec<u64>) {
+    pub(crate) fn pack(&self, fixed_words: usize, state: &[u64], out: &mut Vec<u64>) {
         out.clear();
         out.extend_from_slice(&state[..fixed_words]);
         out.resize(self.words, 0);
@@ -45,7 +45,7 @@ impl Packing {
     }
 
     /// The ordinary form of a packed state.
-    pub fn unpack(&self, fixed_words: usize, packed: &[u64], out: &mut Vec<u64>) {
+    pub(crate) fn unpack(&self, fixed_words: usize, packed: &[u64], out: &mut Vec<u64>) {
         out.clear();
         out.extend_from_slice(&packed[..fixed_words]);
         if !self.base.is_multiple_of(64)
@@ -60,8 +60,9 @@ impl Packing {
     #[inline]
     pub(super) fn bit_of(&self, code: u64) -> u32 {
         let bit = self.codes.binary_search(&code);
-        bit.expect("every message a step can send is in the packed network's universe (Packing::new)")
-            as u32
+        bit.expect(
+            "every message a step can send is in the packed network's universe (Packing::new)",
+        ) as u32
     }
 
     /// Whether a packed state's network holds the message of `bit`.
@@ -101,7 +102,7 @@ impl Packing {
 
     /// Marks in `sent` the kinds of the messages in a packed state's
     /// network (those not marked yet).
-    pub fn mark_kinds(&self, packed: &[u64], sent: &mut [bool]) {
+    pub(crate) fn mark_kinds(&self, packed: &[u64], sent: &mut [bool]) {
         for (m, masks) in self.kind_masks.iter().enumerate() {
             if !sent[m] && masks.iter().any(|&(w, mask)| packed[w] & mask != 0) {
                 sent[m] = true;

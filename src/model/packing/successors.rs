@@ -24,7 +24,7 @@ impl Model {
     /// Hands every step from a packed state to `sink`, in the order and
     /// with the outcomes of [`Model::successors`] (successors packed too),
     /// replaying cached outcomes where it can.
-    pub fn successors_packed<S: Sink>(
+    pub(crate) fn successors_packed<S: Sink>(
         &self,
         state: &[u64],
         scratch: &mut Scratch,
@@ -136,7 +136,7 @@ impl Model {
     /// outcomes for the actions and deliveries (the faults' steps are the
     /// interpreter's): the fast path for specs whose network is not
     /// packed ([`Model::step_cache`]).
-    pub fn successors_cached(
+    pub(crate) fn successors_cached(
         &self,
         state: &[u64],
         scratch: &mut Scratch,
