@@ -77,7 +77,7 @@ pub fn check_source(source: &str, overrides: &[Override]) -> FrontEnd {
     // Resolution and type-checking recurse as deeply as the tree (up to
     // `MAX_DEPTH`), which a debug build's 2 MB thread stack cannot hold:
     // a chain of 158 `<` overflowed it (tests/it/no_panic.rs, unclosed_openers).
-    let (checked, resolve_errors) = syntax::on_big_stack(|| {
+    let checked = syntax::on_big_stack(|| {
         // The values are parsed here, so the resolver sees only syntax
         // trees; one that does not parse is the resolver's error, which
         // names the constant's type.
@@ -92,10 +92,8 @@ pub fn check_source(source: &str, overrides: &[Override]) -> FrontEnd {
         let resolved = resolve::resolve(&ast, &overrides);
         typeck::check(resolved)
     });
-    let mut diagnostics: Vec<Diagnostic> = resolve_errors
-        .iter()
-        .map(resolve::ResolveError::to_diagnostic)
-        .chain(checked.errors.iter().map(typeck::TypeError::to_diagnostic))
+    let mut diagnostics: Vec<Diagnostic> = (checked.errors.iter())
+        .map(typeck::FrontError::to_diagnostic)
         .collect();
     // Warnings only matter once the spec is otherwise right: an error often
     // leaves a variable unread or a message unhandled as a side effect.

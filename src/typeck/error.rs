@@ -3,7 +3,29 @@
 //! which knows the names of enums and node kinds.
 
 use crate::diagnostic::Diagnostic;
+use crate::resolve::ResolveError;
 use crate::syntax::ast::Span;
+
+/// An error of the front end after parsing, in the one list the type
+/// checker returns: a name error (the resolver's, or one the type checker
+/// found in a body) or a type error.
+#[derive(Clone, Debug)]
+pub enum FrontError {
+    /// A declaration or a name that does not resolve.
+    Resolve(ResolveError),
+    /// A type error.
+    Type(TypeError),
+}
+
+impl FrontError {
+    /// The error in words.
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        match self {
+            FrontError::Resolve(e) => e.to_diagnostic(),
+            FrontError::Type(e) => e.to_diagnostic(),
+        }
+    }
+}
 
 /// A problem in a body, a property or an initial value.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -19,7 +19,7 @@ mod unions;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-pub use error::{Lint, TypeError};
+pub use error::{FrontError, Lint, TypeError};
 
 use crate::index::{DefKind, Index};
 use crate::resolve::{DeadlockDecl, Global, Resolved};
@@ -31,8 +31,9 @@ use crate::typed::*;
 pub struct Checked {
     /// The typed spec, when there were no errors (resolve errors included).
     pub spec: Option<TypedSpec>,
-    /// Every type error found; empty when the spec is well typed.
-    pub errors: Vec<TypeError>,
+    /// Every error found, the resolver's first; empty when the spec is
+    /// well formed and well typed.
+    pub errors: Vec<FrontError>,
     /// Warnings about a valid spec that is probably not what was meant.
     pub lints: Vec<Lint>,
     /// Every name and what it refers to, errors or not.
@@ -40,7 +41,7 @@ pub struct Checked {
 }
 
 /// Checks every body of a resolved spec.
-pub fn check(mut resolved: Resolved<'_>) -> (Checked, Vec<crate::resolve::ResolveError>) {
+pub fn check(mut resolved: Resolved<'_>) -> Checked {
     let mut checker = Checker::new(&mut resolved);
     let spec = checker.check_spec();
     let errors = std::mem::take(&mut checker.errors);
@@ -51,21 +52,20 @@ pub fn check(mut resolved: Resolved<'_>) -> (Checked, Vec<crate::resolve::Resolv
             kinds.map_or_else(Vec::new, |k| k.iter().copied().collect())
         })
         .collect();
-    let resolve_errors = std::mem::take(&mut resolved.errors);
+    let errors: Vec<FrontError> = (std::mem::take(&mut resolved.errors).into_iter())
+        .map(FrontError::Resolve)
+        .chain(errors.into_iter().map(FrontError::Type))
+        .collect();
     let mut index = std::mem::take(&mut resolved.index);
     let node_names = resolved.nodes.iter().map(|n| n.decl.name.name.clone());
     index.set_type_names(node_names.collect(), resolved.enums.clone());
     index.set_senders(senders);
-    let ok = errors.is_empty() && resolve_errors.is_empty();
-    (
-        Checked {
-            spec: if ok { Some(spec) } else { None },
-            errors,
-            lints,
-            index,
-        },
-        resolve_errors,
-    )
+    Checked {
+        spec: errors.is_empty().then_some(spec),
+        errors,
+        lints,
+        index,
+    }
 }
 
 /// How deep the bodies of defs inlined into one another may nest, summed
