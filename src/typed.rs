@@ -128,8 +128,13 @@ impl std::fmt::Display for ConstValue {
     }
 }
 
-/// A checked spec, for one assignment of its constants.
+/// A checked spec, for one assignment of its constants. Only the type
+/// checker builds one, and it hands it out only for a spec without errors
+/// ([`crate::typeck::Checked::spec`]), so lowering, the oracle and every
+/// engine may take a `TypedSpec` as valid.
+/// (`non_exhaustive` keeps it from being built outside the crate.)
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct TypedSpec {
     /// The name after `protocol`.
     pub protocol: String,
