@@ -13,7 +13,7 @@
 //! ([`violates_on_step`]) and the liveness phase need not, and do not, read
 //! a failure as false.
 
-use crate::model::{CompiledProperty, Model, Packing, Pred, R, RtError, RtErrorKind};
+use crate::model::{CompiledProperty, Model, Packing, Pred, RtError, RtErrorKind, RtResult};
 
 use super::batch::Found;
 use super::outcome::{EvalError, Evaluated};
@@ -201,7 +201,7 @@ pub(crate) fn state_eval(
     model: &Model,
     words: &[u64],
     locals: &mut Vec<i64>,
-) -> R<bool> {
+) -> RtResult<bool> {
     let mut t = |pred: &Pred| truth(pred, model, words, locals);
     Ok(match prop {
         CompiledProperty::Reachable(pred) => t(pred)?,
@@ -240,7 +240,12 @@ pub(crate) fn state_eval(
 }
 
 /// The value of a predicate in a state, or why it could not be evaluated.
-pub(crate) fn truth(pred: &Pred, model: &Model, state: &[u64], locals: &mut Vec<i64>) -> R<bool> {
+pub(crate) fn truth(
+    pred: &Pred,
+    model: &Model,
+    state: &[u64],
+    locals: &mut Vec<i64>,
+) -> RtResult<bool> {
     Ok(pred.eval(model, state, locals)? != 0)
 }
 
@@ -350,7 +355,7 @@ pub(crate) fn violates_on_step(
     before: &[u64],
     after: &[u64],
     locals: &mut Vec<i64>,
-) -> R<bool> {
+) -> RtResult<bool> {
     Ok(in_force(prop, model, before, locals)? && breaks(prop, model, before, after, locals)?)
 }
 
@@ -361,7 +366,7 @@ pub(crate) fn in_force(
     model: &Model,
     before: &[u64],
     locals: &mut Vec<i64>,
-) -> R<bool> {
+) -> RtResult<bool> {
     let mut t = |pred: &Pred| truth(pred, model, before, locals);
     Ok(match prop {
         CompiledProperty::Stable(pred) => t(pred)?,
@@ -392,7 +397,7 @@ pub(crate) fn breaks(
     before: &[u64],
     after: &[u64],
     locals: &mut Vec<i64>,
-) -> R<bool> {
+) -> RtResult<bool> {
     let mut t = |pred: &Pred, state: &[u64]| truth(pred, model, state, locals);
     Ok(match prop {
         CompiledProperty::Stable(pred) => !t(pred, after)?,

@@ -15,7 +15,7 @@
 //! reads its states in order rather than from the visited set.
 //!
 //! Phase 1's receiver of a chunk's steps is an [`Emitter`] (through
-//! [`At`], its `Sink` for one state): it counts steps, checks step
+//! [`StateSink`], its `Sink` for one state): it counts steps, checks step
 //! properties, keeps findings and buffers successors; phase 2's context
 //! and result are [`Phase2`] and [`Stored`].
 //!
@@ -366,7 +366,7 @@ impl<'m> Shared<'m> {
                     em.properties_at(state);
                     match self.packed {
                         Some(_) => {
-                            let mut at = At { em: &mut em, state };
+                            let mut at = StateSink { em: &mut em, state };
                             model.successors_packed(state, &mut scratch, &mut memo, &mut at);
                             em.end(state);
                         }
@@ -1136,12 +1136,12 @@ impl<'x, 'm> Emitter<'x, 'm> {
 }
 
 /// The steps of one packed state, for [`Model::successors_packed`].
-pub(super) struct At<'e, 'x, 'm> {
+pub(super) struct StateSink<'e, 'x, 'm> {
     pub(super) em: &'e mut Emitter<'x, 'm>,
     pub(super) state: &'e [u64],
 }
 
-impl Sink for At<'_, '_, '_> {
+impl Sink for StateSink<'_, '_, '_> {
     #[inline(always)]
     fn same(&mut self, step: &Step) {
         self.em.same(self.state, step)

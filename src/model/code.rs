@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use super::encoding::Enc;
 use super::expr::Lowerer;
-use super::stmt::St;
+use super::stmt::StmtFn;
 use super::value::from_code;
-use super::{Ex, LowerError};
+use super::{ExprFn, LowerError};
 use crate::syntax::ast::{FaultKind, NetworkKind};
 use crate::typed::*;
 
@@ -23,19 +23,19 @@ pub(super) struct ActionCode {
     /// Whether `order` differs from the declared order.
     pub(super) reordered: bool,
     pub(super) n_locals: usize,
-    pub(super) guard: Option<Ex>,
+    pub(super) guard: Option<ExprFn>,
     /// With parameters: the guard's conjuncts (its top-level `&&`), in
     /// order, each with how many parameters must be bound before it is
     /// tested: those it reads and those the conjuncts before it read, so
     /// that every binding tests them in the guard's order, as the guard
     /// would (see [`Model::run_action`]).
-    pub(super) stages: Vec<(usize, Ex)>,
+    pub(super) stages: Vec<(usize, ExprFn)>,
     /// By parameter, in `order`: where its values come from when the first conjunct
     /// tested once it is bound is `p in S` or `p == e` ([`ParamSource`]);
     /// that conjunct's stage is then `implied` and not tested again.
     pub(super) sources: Vec<Option<ParamSource>>,
     pub(super) implied: Vec<bool>,
-    pub(super) body: St,
+    pub(super) body: StmtFn,
 }
 
 /// The values of a parameter `p` whose first conjunct, once it is bound,
@@ -44,7 +44,7 @@ pub(super) enum ParamSource {
     /// `p in S`, with `S` a set of `p`'s type that reads only earlier
     /// parameters: the elements of `S`.
     Set {
-        set: Ex,
+        set: ExprFn,
         /// By code of `p`'s type (every code of a set element is below
         /// 64): the value's index in the parameter's domain.
         index_of: Vec<u32>,
@@ -69,7 +69,7 @@ pub(super) enum ParamSource {
     /// an integer `p`) reading only earlier parameters: `e`'s value, if
     /// the domain holds it.
     Equal {
-        value: Ex,
+        value: ExprFn,
         /// Whether the domain's values are sorted (then searched by
         /// halves).
         sorted: bool,
@@ -207,26 +207,26 @@ pub(super) struct HandlerCode {
     /// Per payload field: the local it binds and the field's packing.
     pub(super) payload: Vec<Option<(LocalId, Enc)>>,
     pub(super) n_locals: usize,
-    pub(super) guard: Option<Ex>,
-    pub(super) body: St,
+    pub(super) guard: Option<ExprFn>,
+    pub(super) body: StmtFn,
 }
 
 pub(super) enum InitCode {
     Value {
-        ex: Ex,
+        ex: ExprFn,
         from: Enc,
         to: Enc,
     },
     OneOf {
-        ex: Ex,
+        ex: ExprFn,
         elem: Enc,
         to: Enc,
     },
     /// `in lo..hi`: each integer of the range, without building the set
     /// (so the range may hold more values than a set can).
     OneOfRange {
-        lo: Ex,
-        hi: Ex,
+        lo: ExprFn,
+        hi: ExprFn,
         to: Enc,
     },
     /// `in all T`: each value of T, listed once when the spec is compiled
@@ -239,7 +239,7 @@ pub(super) enum InitCode {
     /// `in { a, b }`: each listed value, without building the set (so the
     /// elements may be wider than a set can hold).
     OneOfListed {
-        items: Vec<(Ex, Enc)>,
+        items: Vec<(ExprFn, Enc)>,
         to: Enc,
     },
     /// A wide set variable's initial set literal ([`super::wide`]).

@@ -29,7 +29,7 @@ use super::expr::Lowerer;
 use super::layout::Layout;
 use super::memo::{Reads, collect};
 use super::value::from_code;
-use super::{Ctx, Ex, Model, R};
+use super::{Ctx, ExprFn, Model, RtResult};
 use crate::syntax::ast::Quantifier;
 use crate::typed::*;
 
@@ -56,7 +56,7 @@ struct Group {
 
 #[derive(Clone)]
 struct Part {
-    ex: Ex,
+    ex: ExprFn,
     /// The quantified variables' values for this part.
     binds: Vec<(LocalId, i64)>,
     /// The bits it reads, as (word, mask) of the fixed part; `None` when it
@@ -84,7 +84,7 @@ impl DeltaPred {
         state: &[u64],
         changed: &[u64],
         locals: &mut Vec<i64>,
-    ) -> R<bool> {
+    ) -> RtResult<bool> {
         locals.resize(self.n_locals, 0);
         locals.iter_mut().for_each(|l| *l = 0);
         let (words, net) = state.split_at(model.layout.fixed_words);

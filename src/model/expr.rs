@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::encoding::{Enc, Shape, mask};
 use super::layout::Layout;
 use super::value::{from_code, is_int, recode, to_code};
-use super::{Ctx, Ex, LowerError, R, RtError, RtErrorKind, halt};
+use super::{Ctx, ExprFn, LowerError, RtError, RtErrorKind, RtResult, halt};
 use crate::syntax::ast::{Quantifier, Span};
 use crate::typed::*;
 
@@ -35,16 +35,16 @@ pub(crate) struct Lowerer<'s> {
 
 /// The set a quantifier or `for` ranges over.
 #[derive(Clone)]
-pub(crate) enum Dom {
+pub(crate) enum Domain {
     /// A fixed list of values (every value of a type).
     Values(Arc<Vec<i64>>),
     /// The integers from one bound to the other.
-    IntRange(Ex, Ex),
+    IntRange(ExprFn, ExprFn),
     /// The elements of a set value.
-    Set(Ex, Arc<Enc>),
+    Set(ExprFn, Arc<Enc>),
     /// The elements of a set literal, without building the set (so they may
     /// be wider than a set can hold). Repeated values are visited once.
-    Listed(Arc<Vec<Ex>>),
+    Listed(Arc<Vec<ExprFn>>),
     /// The elements of a wide set variable, read in place.
     Wide(super::wide_set::WidePlace),
     /// The elements of a wide set of a union that a quantifier's body
@@ -58,7 +58,7 @@ fn err(kind: RtErrorKind, span: Span) -> RtError {
 
 /// Stores expression value `v` of encoding `from` as a code of `to`.
 #[inline]
-pub(crate) fn store(v: i64, from: &Enc, to: &Enc, span: Span) -> R<u64> {
+pub(crate) fn store(v: i64, from: &Enc, to: &Enc, span: Span) -> RtResult<u64> {
     if is_int(to) {
         to_code(v, to, span)
     } else {
@@ -69,13 +69,13 @@ pub(crate) fn store(v: i64, from: &Enc, to: &Enc, span: Span) -> R<u64> {
 /// Calls `f` with each element of the domain; stops early when `f` returns
 /// false. Returns whether it ran to the end.
 pub(crate) fn iterate(
-    dom: &Dom,
+    dom: &Domain,
     ctx: &Ctx,
     locals: &mut [i64],
-    f: &mut dyn FnMut(i64, &mut [i64]) -> R<bool>,
-) -> R<bool> {
+    f: &mut dyn FnMut(i64, &mut [i64]) -> RtResult<bool>,
+) -> RtResult<bool> {
     match dom {
-        Dom::Values(vs) => {
+        Domain::Values(vs) => {
             for &v in vs.iter() {
                 halt::round()?;
                 if !f(v, locals)? {
@@ -83,7 +83,7 @@ pub(crate) fn iterate(
                 }
             }
         }
-        Dom::IntRange(lo, hi) => {
+        Domain::IntRange(lo, hi) => {
             let lo = lo(ctx, locals)?;
             let hi = hi(ctx, locals)?;
             let mut v = lo;
@@ -95,7 +95,7 @@ pub(crate) fn iterate(
                 v += 1;
             }
         }
-        Dom::Listed(items) => {
+        Domain::Listed(items) => {
             let mut seen: Vec<i64> = Vec::with_capacity(items.len());
             for item in items.iter() {
                 let v = item(ctx, locals)?;
@@ -113,15 +113,15 @@ pub(crate) fn iterate(
                 }
             }
         }
-        Dom::Wide(place) => return super::wide_set::iterate_wide(place, ctx, locals, f),
-        Dom::WideFiltered(place, filter) => {
+        Domain::Wide(place) => return super::wide_set::iterate_wide(place, ctx, locals, f),
+        Domain::WideFiltered(place, filter) => {
             let words = place.words(ctx, locals)?;
             let set = &place.set;
             return filter.walk(ctx, locals, words, &mut |d, locals| {
                 f(from_code(set.code(d), &set.elem), locals)
             });
         }
-        Dom::Set(set, elem) => {
+        Domain::Set(set, elem) => {
             let mut bits = set(ctx, locals)? as u64;
             while bits != 0 {
                 let code = bits.trailing_zeros() as u64;
@@ -138,12 +138,12 @@ pub(crate) fn iterate(
 
 /// Binds each of `vars` to every element (all combinations), calling `body`.
 fn nest(
-    dom: &Dom,
+    dom: &Domain,
     vars: &[LocalId],
     ctx: &Ctx,
     locals: &mut [i64],
-    body: &mut dyn FnMut(&mut [i64]) -> R<bool>,
-) -> R<bool> {
+    body: &mut dyn FnMut(&mut [i64]) -> RtResult<bool>,
+) -> RtResult<bool> {
     match vars.split_first() {
         None => body(locals),
         Some((v, rest)) => iterate(dom, ctx, locals, &mut |x, locals| {
@@ -172,11 +172,11 @@ fn restrict(code: u64, from: &Enc, to: &Enc) -> u64 {
 }
 
 /// Stores a value into another type ([`Lowerer::converter`]).
-type Convert = Arc<dyn Fn(i64) -> R<i64> + Send + Sync>;
+type Convert = Arc<dyn Fn(i64) -> RtResult<i64> + Send + Sync>;
 
 /// A closure that puts a value into a given encoding, or says that the
 /// encoding cannot hold it ([`Lowerer::encode_into`]).
-pub(super) type Into = Arc<dyn Fn(&Ctx, &mut [i64]) -> R<Option<u64>> + Send + Sync>;
+pub(super) type Into = Arc<dyn Fn(&Ctx, &mut [i64]) -> RtResult<Option<u64>> + Send + Sync>;
 
 /// `forall` (else `exists`) of one variable over a fixed list of values, as
 /// a plain loop (the same result as through [`nest`]). A `strict` loop
@@ -186,9 +186,9 @@ pub(super) fn quant_values(
     forall: bool,
     values: Arc<Vec<i64>>,
     var: LocalId,
-    body: Ex,
+    body: ExprFn,
     strict: bool,
-) -> Ex {
+) -> ExprFn {
     if strict {
         return Arc::new(move |ctx, locals| {
             let mut decided = false;
@@ -214,7 +214,13 @@ pub(super) fn quant_values(
 
 /// `forall` (else `exists`) of `vars` over `dom` through [`nest`]; `strict`
 /// as in [`quant_values`].
-pub(super) fn quant_nest(forall: bool, dom: Dom, vars: Vec<LocalId>, body: Ex, strict: bool) -> Ex {
+pub(super) fn quant_nest(
+    forall: bool,
+    dom: Domain,
+    vars: Vec<LocalId>,
+    body: ExprFn,
+    strict: bool,
+) -> ExprFn {
     Arc::new(move |ctx, locals| {
         let mut decided = false;
         nest(&dom, &vars, ctx, locals, &mut |locals| {
@@ -235,8 +241,8 @@ impl<'s> Lowerer<'s> {
         parts: Vec<(u32, Enc)>,
         node: Option<NodeKindId>,
         span: Span,
-    ) -> Ex {
-        let items: Vec<(Ex, Storer, u32)> = items
+    ) -> ExprFn {
+        let items: Vec<(ExprFn, Storer, u32)> = items
             .iter()
             .zip(parts)
             .map(|(item, (offset, part))| {
@@ -268,7 +274,7 @@ impl<'s> Lowerer<'s> {
     /// The code of an expression whose type could not be packed: the
     /// error is recorded ([`Self::enc`] gave a stand-in encoding of another
     /// shape), and a model with errors is never explored.
-    pub(super) fn unpackable(&self, what: &str) -> Ex {
+    pub(super) fn unpackable(&self, what: &str) -> ExprFn {
         assert!(!self.errors.is_empty(), "{what}");
         Arc::new(|_, _| Ok(0))
     }
@@ -302,12 +308,12 @@ impl<'s> Lowerer<'s> {
     }
 
     /// Compiles a domain (the right side of `forall x in ...` or `for x in ...`).
-    pub(crate) fn domain(&mut self, e: &Expr, node: Option<NodeKindId>) -> Dom {
+    pub(crate) fn domain(&mut self, e: &Expr, node: Option<NodeKindId>) -> Domain {
         match &e.kind {
             ExprKind::All(ty) => {
                 let enc = self.enc(ty, e.span);
                 match enc.domain() {
-                    Some(codes) => Dom::Values(Arc::new(
+                    Some(codes) => Domain::Values(Arc::new(
                         codes.into_iter().map(|c| from_code(c, &enc)).collect(),
                     )),
                     None => {
@@ -316,26 +322,26 @@ impl<'s> Lowerer<'s> {
                             error: super::encoding::EncError::TooManyValues,
                             span: e.span,
                         });
-                        Dom::Values(Arc::new(Vec::new()))
+                        Domain::Values(Arc::new(Vec::new()))
                     }
                 }
             }
             ExprKind::Binary(BinOp::Range, a, b) => {
-                Dom::IntRange(self.expr(a, node), self.expr(b, node))
+                Domain::IntRange(self.expr(a, node), self.expr(b, node))
             }
             ExprKind::SetLit(items) => {
-                Dom::Listed(Arc::new(items.iter().map(|i| self.expr(i, node)).collect()))
+                Domain::Listed(Arc::new(items.iter().map(|i| self.expr(i, node)).collect()))
             }
             _ => {
                 if let Some(place) = self.wide_place(e, node) {
-                    return Dom::Wide(place);
+                    return Domain::Wide(place);
                 }
                 let enc = self.enc(&e.ty, e.span);
                 let elem = match &enc.shape {
                     Shape::Set(elem) => (**elem).clone(),
                     _ => enc.clone(),
                 };
-                Dom::Set(self.expr(e, node), Arc::new(elem))
+                Domain::Set(self.expr(e, node), Arc::new(elem))
             }
         }
     }
@@ -379,7 +385,7 @@ impl<'s> Lowerer<'s> {
         truth: bool,
         e: &Expr,
         node: Option<NodeKindId>,
-    ) -> Ex {
+    ) -> ExprFn {
         let mark = self.assumed.mark();
         self.assumed.assume(cond, truth);
         let ex = self.expr(e, node);
@@ -389,7 +395,7 @@ impl<'s> Lowerer<'s> {
 
     /// Compiles an expression of the code of node kind `node` (or of a
     /// property when `None`).
-    pub(crate) fn expr(&mut self, e: &Expr, node: Option<NodeKindId>) -> Ex {
+    pub(crate) fn expr(&mut self, e: &Expr, node: Option<NodeKindId>) -> ExprFn {
         match self.memoise(e, node) {
             Some(ex) => ex,
             None => self.expr_direct(e, node),
@@ -397,7 +403,7 @@ impl<'s> Lowerer<'s> {
     }
 
     /// [`Self::expr`] without a cache for `e` itself.
-    pub(super) fn expr_direct(&mut self, e: &Expr, node: Option<NodeKindId>) -> Ex {
+    pub(super) fn expr_direct(&mut self, e: &Expr, node: Option<NodeKindId>) -> ExprFn {
         let span = e.span;
         if matches!(e.ty, Type::Set(_)) && self.refuse_wide_value(e, &[], node) {
             return self.unpackable("a wide set as a value");
@@ -546,7 +552,7 @@ impl<'s> Lowerer<'s> {
                 // Over a wide set of a union, only the members that can
                 // decide (`false` for `forall`, `true` for the others).
                 if let (
-                    Dom::Wide(place),
+                    Domain::Wide(place),
                     [var],
                     Quantifier::Forall | Quantifier::Exists | Quantifier::Count,
                 ) = (&dom, vars.as_slice(), quantifier)
@@ -555,11 +561,11 @@ impl<'s> Lowerer<'s> {
                     if let Some(filter) =
                         self.wide_filter(&place.set.clone(), *var, body, want, node)
                     {
-                        dom = Dom::WideFiltered(place.clone(), filter);
+                        dom = Domain::WideFiltered(place.clone(), filter);
                     }
                 }
                 let strict = !self.cannot_fail(body);
-                if let (Dom::Values(vs), [var], Quantifier::Forall | Quantifier::Exists) =
+                if let (Domain::Values(vs), [var], Quantifier::Forall | Quantifier::Exists) =
                     (&dom, vars.as_slice(), quantifier)
                 {
                     let forall = *quantifier == Quantifier::Forall;
@@ -618,7 +624,7 @@ impl<'s> Lowerer<'s> {
                 body,
                 checked,
             } => {
-                let mut steps: Vec<(LocalId, Ex, Option<Convert>)> = Vec::new();
+                let mut steps: Vec<(LocalId, ExprFn, Option<Convert>)> = Vec::new();
                 let aliases = self.wide_locals.len();
                 for (local, ty, value) in bindings {
                     if self.layout.has_wide
@@ -682,7 +688,7 @@ impl<'s> Lowerer<'s> {
                 // A branch whose type packs differently from the whole's
                 // (`(v, 0)` of `(-1..0, 0..0)` in an `if` of `(-1..0,
                 // 0..3)`) is put into the whole's encoding.
-                let branch = |this: &mut Self, b: &Expr, truth: bool| -> Ex {
+                let branch = |this: &mut Self, b: &Expr, truth: bool| -> ExprFn {
                     let x = this.expr_where(cond, truth, b, node);
                     if e.ty.is_int() {
                         return x;
@@ -718,7 +724,7 @@ impl<'s> Lowerer<'s> {
                 let Shape::Set(elem) = enc.shape else {
                     return self.unpackable("typeck: set literals are sets");
                 };
-                let items: Vec<(Ex, Storer)> = items
+                let items: Vec<(ExprFn, Storer)> = items
                     .iter()
                     .map(|i| {
                         (
@@ -751,7 +757,7 @@ impl<'s> Lowerer<'s> {
                         Err(err(RtErrorKind::SeqFull { max: max_len }, span)).map(|()| n as i64)
                     });
                 }
-                let items: Vec<(Ex, Storer)> = items
+                let items: Vec<(ExprFn, Storer)> = items
                     .iter()
                     .map(|i| {
                         (
@@ -779,7 +785,7 @@ impl<'s> Lowerer<'s> {
                     let to = Storer::new(&self.enc(&d.ty, d.span), &value);
                     (self.expr(d, node), to)
                 });
-                let entries: Vec<(Ex, Storer, Ex, Storer)> = entries
+                let entries: Vec<(ExprFn, Storer, ExprFn, Storer)> = entries
                     .iter()
                     .map(|(k, v)| {
                         (
@@ -963,7 +969,14 @@ impl<'s> Lowerer<'s> {
         }
     }
 
-    fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr, e: &Expr, node: Option<NodeKindId>) -> Ex {
+    fn binary(
+        &mut self,
+        op: BinOp,
+        a: &Expr,
+        b: &Expr,
+        e: &Expr,
+        node: Option<NodeKindId>,
+    ) -> ExprFn {
         if let Some(ex) = self.wide_binary(op, a, b, e, node) {
             return ex;
         }
@@ -1203,7 +1216,13 @@ impl<'s> Lowerer<'s> {
         }
     }
 
-    fn call(&mut self, builtin: Builtin, args: &[Expr], e: &Expr, node: Option<NodeKindId>) -> Ex {
+    fn call(
+        &mut self,
+        builtin: Builtin,
+        args: &[Expr],
+        e: &Expr,
+        node: Option<NodeKindId>,
+    ) -> ExprFn {
         if self.layout.has_wide
             && let Some(ex) = self.wide_value_call(builtin, args, e, node)
         {

@@ -4,7 +4,7 @@
 
 use super::code::Resets;
 use super::step::{Outcome, Scratch, Step, StepKind};
-use super::{Model, R};
+use super::{Model, RtResult};
 use crate::syntax::ast::FaultKind;
 use crate::typed::*;
 
@@ -139,7 +139,7 @@ impl Model {
     /// What a restart of instance `inst` of kind `k` sets: each
     /// non-persistent variable's slot and its initial values (codes), one
     /// of which it takes; the same in every state.
-    pub(super) fn restart_resets(&self, k: NodeKindId, inst: u32) -> R<Resets> {
+    pub(super) fn restart_resets(&self, k: NodeKindId, inst: u32) -> RtResult<Resets> {
         let kl = &self.layout.kinds[k];
         let mut resets = Vec::new();
         for v in 0..kl.vars.len() {

@@ -16,7 +16,7 @@ use std::cell::Cell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::{R, RtError, RtErrorKind};
+use super::{RtError, RtErrorKind, RtResult};
 use crate::syntax::ast::Span;
 
 /// Rounds of evaluator loops between two looks at the flag.
@@ -60,7 +60,7 @@ impl Drop for Watch {
 /// One round of an evaluator loop: fails once this thread's watched flag
 /// is raised. (The error's span is empty: it is never shown.)
 #[inline(always)]
-pub(crate) fn round() -> R<()> {
+pub(crate) fn round() -> RtResult<()> {
     let left = LEFT.with(|l| {
         let n = l.get().wrapping_sub(1);
         l.set(n);
@@ -71,7 +71,7 @@ pub(crate) fn round() -> R<()> {
 
 #[cold]
 #[inline(never)]
-fn look() -> R<()> {
+fn look() -> RtResult<()> {
     LEFT.with(|l| l.set(EVERY));
     let raised = FLAG.with(|f| {
         let flag = f.get();

@@ -5,7 +5,7 @@ use super::code::InitCode;
 use super::expr::store;
 use super::layout::Slot;
 use super::value::{from_code, to_code};
-use super::{Ctx, InitError, Model, R};
+use super::{Ctx, InitError, Model, RtResult};
 use crate::syntax::ast::FaultKind;
 use crate::typed::*;
 
@@ -29,7 +29,7 @@ impl Model {
 
     /// The initial states, without making them: each variable's possible
     /// initial codes, then which instances are byzantine.
-    pub fn initial(&self) -> R<Initial> {
+    pub fn initial(&self) -> RtResult<Initial> {
         let mut digits = Vec::new();
         for (k, kind) in self.code.kinds.iter().enumerate() {
             for inst in 0..self.layout.kinds[k].count {
@@ -72,7 +72,7 @@ impl Model {
         k: NodeKindId,
         inst: u32,
         v: VarId,
-    ) -> R<Vec<(Slot, Vec<u64>)>> {
+    ) -> RtResult<Vec<(Slot, Vec<u64>)>> {
         let var = &self.layout.kinds[k].vars[v];
         let init = &self.code.kinds[k].init[v];
         if let InitCode::Wide(_) | InitCode::WideValue(_) = init {
@@ -101,7 +101,7 @@ impl Model {
         )])
     }
 
-    fn init_choices(&self, k: NodeKindId, inst: u32, v: VarId) -> R<Vec<u64>> {
+    fn init_choices(&self, k: NodeKindId, inst: u32, v: VarId) -> RtResult<Vec<u64>> {
         let ctx = Ctx::of(&[], &[], inst);
         // One slot per quantifier variable of the initialiser.
         let mut locals = vec![0; self.spec.nodes[k].vars[v].locals.len()];

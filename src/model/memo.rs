@@ -30,7 +30,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use super::encoding::{Enc, Shape, mask};
 use super::expr::Lowerer;
 use super::layout::Slot;
-use super::{Ctx, Ex};
+use super::{Ctx, ExprFn};
 use crate::syntax::ast::Quantifier;
 use crate::typed::*;
 
@@ -179,7 +179,7 @@ struct Trial {
 }
 
 /// `inner` with a cache keyed by `plan`.
-fn memoised(inner: Ex, plan: KeyPlan) -> Ex {
+fn memoised(inner: ExprFn, plan: KeyPlan) -> ExprFn {
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     let trial = Trial {
         tries: AtomicU32::new(0),
@@ -216,7 +216,7 @@ fn memoised(inner: Ex, plan: KeyPlan) -> Ex {
 impl Lowerer<'_> {
     /// `e` compiled with a cache, when it is worth one and its key fits;
     /// `None` otherwise (the caller compiles it directly).
-    pub(super) fn memoise(&mut self, e: &Expr, node: Option<NodeKindId>) -> Option<Ex> {
+    pub(super) fn memoise(&mut self, e: &Expr, node: Option<NodeKindId>) -> Option<ExprFn> {
         if !self.memo || cost(self.spec, e) < MIN_COST {
             return None;
         }

@@ -52,7 +52,7 @@ use crate::typed::TypedSpec;
 use encoding::EncError;
 
 /// A result of evaluation: a value or a runtime finding.
-pub type R<T> = Result<T, RtError>;
+pub type RtResult<T> = Result<T, RtError>;
 
 /// What went wrong while a step ran.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -200,7 +200,7 @@ impl InitError {
 
 /// A compiled expression: reads the state, may bind locals (quantifiers),
 /// yields a plain integer or a code.
-pub(crate) type Ex = Arc<dyn Fn(&Ctx, &mut [i64]) -> R<i64> + Send + Sync>;
+pub(crate) type ExprFn = Arc<dyn Fn(&Ctx, &mut [i64]) -> RtResult<i64> + Send + Sync>;
 
 /// What an expression can see.
 pub struct Ctx<'a> {
@@ -235,14 +235,14 @@ impl<'a> Ctx<'a> {
 #[derive(Clone)]
 pub struct Pred {
     /// The compiled expression: nonzero is true.
-    pub ex: Ex,
+    pub ex: ExprFn,
     /// The locals (quantified and `let` variables) it needs.
     pub n_locals: usize,
 }
 
 impl Pred {
     /// Evaluates the predicate on a state.
-    pub fn eval(&self, model: &Model, state: &[u64], locals: &mut Vec<i64>) -> R<i64> {
+    pub fn eval(&self, model: &Model, state: &[u64], locals: &mut Vec<i64>) -> RtResult<i64> {
         // Zeroed in place: a call to memset costs more than a few locals.
         locals.resize(self.n_locals, 0);
         locals.iter_mut().for_each(|l| *l = 0);
@@ -265,7 +265,7 @@ impl Pred {
         before: &[u64],
         after: &[u64],
         locals: &mut Vec<i64>,
-    ) -> R<i64> {
+    ) -> RtResult<i64> {
         locals.resize(self.n_locals, 0);
         locals.iter_mut().for_each(|l| *l = 0);
         let (words, net) = after.split_at(model.layout.fixed_words);

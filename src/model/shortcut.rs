@@ -5,9 +5,9 @@
 
 use std::sync::Arc;
 
-use super::Ex;
+use super::ExprFn;
 use super::encoding::{Shape, mask};
-use super::expr::{Dom, Into, Lowerer, constant, mentions, quant_nest, quant_values};
+use super::expr::{Domain, Into, Lowerer, constant, mentions, quant_nest, quant_values};
 use super::value::recode;
 use crate::syntax::ast::Quantifier;
 use crate::typed::*;
@@ -58,7 +58,7 @@ impl Lowerer<'_> {
         values: &Arc<Vec<i64>>,
         var: LocalId,
         body: &Expr,
-    ) -> Option<Ex> {
+    ) -> Option<ExprFn> {
         let ExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b) = &body.kind else {
             return None;
         };
@@ -90,7 +90,7 @@ impl Lowerer<'_> {
         b: &Expr,
         want: bool,
         node: Option<NodeKindId>,
-    ) -> Option<Ex> {
+    ) -> Option<ExprFn> {
         // The commonest guard shape, `var == constant`, in one
         // closure: no calls for the operands.
         let own = self.own_var(a, node).zip(constant(b));
@@ -118,12 +118,17 @@ impl Lowerer<'_> {
     /// the set, so that the elements' type may hold more values than a set
     /// can pack (`x in {y}` with `x, y: 0..100`). Every element is
     /// evaluated, as the literal would be.
-    pub(super) fn in_listed(&mut self, x: &Expr, items: &[Expr], node: Option<NodeKindId>) -> Ex {
+    pub(super) fn in_listed(
+        &mut self,
+        x: &Expr,
+        items: &[Expr],
+        node: Option<NodeKindId>,
+    ) -> ExprFn {
         let int = x.ty.is_int();
         let ex = self.enc(&x.ty, x.span);
         let xv = self.expr(x, node);
         if int {
-            let items: Vec<Ex> = items.iter().map(|i| self.expr(i, node)).collect();
+            let items: Vec<ExprFn> = items.iter().map(|i| self.expr(i, node)).collect();
             return Arc::new(move |ctx, locals| {
                 let v = xv(ctx, locals)?;
                 let mut found = false;
@@ -159,7 +164,7 @@ impl Lowerer<'_> {
         items: &[Expr],
         e: &Expr,
         node: Option<NodeKindId>,
-    ) -> Ex {
+    ) -> ExprFn {
         let span = e.span;
         let to = self.enc(&e.ty, span);
         let Shape::Set(elem) = to.shape.clone() else {
@@ -289,7 +294,7 @@ impl Lowerer<'_> {
         domain: &Expr,
         body: &Expr,
         node: Option<NodeKindId>,
-    ) -> Option<Ex> {
+    ) -> Option<ExprFn> {
         let ExprKind::Binary(BinOp::And, left, right) = &body.kind else {
             return None;
         };
@@ -301,10 +306,10 @@ impl Lowerer<'_> {
         if left_vars.is_empty() || right_vars.is_empty() || mentions(left, &right_vars) {
             return None;
         }
-        let side = |this: &mut Self, vars: Vec<LocalId>, body: &Expr| -> Ex {
+        let side = |this: &mut Self, vars: Vec<LocalId>, body: &Expr| -> ExprFn {
             let dom = this.domain(domain, node);
             let strict = !this.cannot_fail(body);
-            if let (Dom::Values(vs), [var]) = (&dom, vars.as_slice()) {
+            if let (Domain::Values(vs), [var]) = (&dom, vars.as_slice()) {
                 if let Some(ex) = this.quant_field(false, vs, *var, body) {
                     return ex;
                 }

@@ -5,9 +5,9 @@
 //! shortest counterexamples is shown, the same at every thread count.
 
 use super::code::{ActionCode, ParamSource};
-use super::stmt::{St, StepEnv};
+use super::stmt::{StepEnv, StmtFn};
 use super::value::from_code;
-use super::{Ctx, Ex, Model, RtError, RtErrorKind, halt};
+use super::{Ctx, ExprFn, Model, RtError, RtErrorKind, halt};
 use crate::typed::*;
 
 /// One step from a state, identified by what took it. Steps are cheap to
@@ -748,7 +748,7 @@ impl Model {
     #[allow(clippy::too_many_arguments)]
     fn guard_holds(
         &self,
-        guard: Option<&Ex>,
+        guard: Option<&ExprFn>,
         words: &[u64],
         net: &[u64],
         inst: u32,
@@ -778,7 +778,7 @@ impl Model {
         state: &[u64],
         inst: u32,
         global: u32,
-        body: &St,
+        body: &StmtFn,
         removed: Option<usize>,
         step: Step,
         scratch: &mut Scratch,

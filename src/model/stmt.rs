@@ -7,7 +7,7 @@ use super::encoding::{Enc, Shape, mask};
 use super::expr::{Lowerer, Storer, is_compound_literal, iterate};
 use super::layout::Slot;
 use super::value::{from_code, to_code};
-use super::{Ctx, Ex, R, RtError, RtErrorKind};
+use super::{Ctx, ExprFn, RtError, RtErrorKind, RtResult};
 use crate::syntax::ast::Span;
 use crate::typed::*;
 
@@ -32,7 +32,7 @@ impl StepEnv<'_> {
 }
 
 /// A compiled statement.
-pub(crate) type St = Arc<dyn Fn(&mut StepEnv, &mut [i64]) -> R<()> + Send + Sync>;
+pub(crate) type StmtFn = Arc<dyn Fn(&mut StepEnv, &mut [i64]) -> RtResult<()> + Send + Sync>;
 
 /// A step into a variable's code: a fixed offset or one computed from a key
 /// or an index.
@@ -40,13 +40,13 @@ pub(crate) type St = Arc<dyn Fn(&mut StepEnv, &mut [i64]) -> R<()> + Send + Sync
 enum Hop {
     Fixed(u32),
     MapKey {
-        key: Ex,
+        key: ExprFn,
         /// From the key expression's encoding to the map's keys'.
         to: Storer,
         value_bits: u32,
     },
     SeqIndex {
-        index: Ex,
+        index: ExprFn,
         len_bits: u32,
         elem_bits: u32,
     },
@@ -58,7 +58,7 @@ pub(crate) struct NarrowAssign {
     hops: Vec<Hop>,
     /// The place's packing.
     target: Enc,
-    value: Ex,
+    value: ExprFn,
     storer: Storer,
     op: AssignKind,
     span: Span,
@@ -67,7 +67,7 @@ pub(crate) struct NarrowAssign {
 impl NarrowAssign {
     /// The code `whole` with the assignment made, evaluated in `env`.
     #[inline]
-    pub(crate) fn apply(&self, whole: u64, env: &StepEnv, locals: &mut [i64]) -> R<u64> {
+    pub(crate) fn apply(&self, whole: u64, env: &StepEnv, locals: &mut [i64]) -> RtResult<u64> {
         let span = self.span;
         let v = (self.value)(&env.ctx(), locals)?;
         // Find the bit offset of the place within the code.
@@ -164,7 +164,7 @@ impl Lowerer<'_> {
         let (value, storer) = match (&target.shape, op) {
             (Shape::Set(elem), AssignKind::SetRemove) if is_compound_literal(value) => {
                 let into = self.encode_into(elem, value, node);
-                let code: Ex =
+                let code: ExprFn =
                     Arc::new(move |ctx, locals| Ok(into(ctx, locals)?.map_or(-1, |c| c as i64)));
                 (code, Storer::Code)
             }
@@ -181,8 +181,8 @@ impl Lowerer<'_> {
     }
 
     /// Compiles a block of statements of node kind `kind`.
-    pub(crate) fn block(&mut self, stmts: &[Stmt], kind: NodeKindId) -> St {
-        let mut compiled: Vec<St> = stmts.iter().map(|s| self.stmt(s, kind)).collect();
+    pub(crate) fn block(&mut self, stmts: &[Stmt], kind: NodeKindId) -> StmtFn {
+        let mut compiled: Vec<StmtFn> = stmts.iter().map(|s| self.stmt(s, kind)).collect();
         if compiled.len() == 1 {
             return compiled.pop().expect("one statement");
         }
@@ -194,7 +194,7 @@ impl Lowerer<'_> {
         })
     }
 
-    fn stmt(&mut self, s: &Stmt, kind: NodeKindId) -> St {
+    fn stmt(&mut self, s: &Stmt, kind: NodeKindId) -> StmtFn {
         let span = s.span;
         let node = Some(kind);
         match &s.kind {
@@ -342,9 +342,9 @@ impl Lowerer<'_> {
     }
 
     /// Compiles a message payload into one code.
-    fn payload(&mut self, message: MessageId, args: &[Expr], node: Option<NodeKindId>) -> Ex {
+    fn payload(&mut self, message: MessageId, args: &[Expr], node: Option<NodeKindId>) -> ExprFn {
         let fields = self.layout.msg.fields[message].clone();
-        let parts: Vec<(Ex, Storer, u32)> = args
+        let parts: Vec<(ExprFn, Storer, u32)> = args
             .iter()
             .zip(fields)
             .map(|(a, (offset, enc))| {
@@ -374,7 +374,7 @@ fn apply(
     storer: &Storer,
     target: &Enc,
     span: crate::syntax::ast::Span,
-) -> R<u64> {
+) -> RtResult<u64> {
     Ok(match op {
         AssignKind::Set => storer.store(v, span)?,
         AssignKind::SetInsert | AssignKind::SetRemove => {

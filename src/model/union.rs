@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use super::Ex;
+use super::ExprFn;
 use super::encoding::{Enc, Shape, mask};
 use super::expr::{Lowerer, Storer};
 use super::value::from_code;
@@ -44,7 +44,7 @@ impl Lowerer<'_> {
         v: usize,
         items: &[Expr],
         node: Option<NodeKindId>,
-    ) -> Ex {
+    ) -> ExprFn {
         let span = e.span;
         let enc = self.enc(&e.ty, span);
         let Some((payload_bits, variants)) = union_shape(&enc) else {
@@ -55,7 +55,7 @@ impl Lowerer<'_> {
     }
 
     /// `x is V`.
-    pub(super) fn is_variant(&mut self, x: &Expr, v: usize, node: Option<NodeKindId>) -> Ex {
+    pub(super) fn is_variant(&mut self, x: &Expr, v: usize, node: Option<NodeKindId>) -> ExprFn {
         let enc = self.enc(&x.ty, x.span);
         let Some((payload_bits, _)) = union_shape(&enc) else {
             return Arc::new(|_, _| Ok(0));
@@ -74,7 +74,7 @@ impl Lowerer<'_> {
         x: &Expr,
         arms: &[MatchArm],
         node: Option<NodeKindId>,
-    ) -> Ex {
+    ) -> ExprFn {
         let span = e.span;
         let enc = self.enc(&x.ty, x.span);
         let Some((payload_bits, variants)) = union_shape(&enc) else {
@@ -90,7 +90,7 @@ impl Lowerer<'_> {
             })
             .collect();
         let whole = (!e.ty.is_int()).then(|| self.enc(&e.ty, span));
-        let compiled: Vec<(Vec<Bind>, Ex)> = arms
+        let compiled: Vec<(Vec<Bind>, ExprFn)> = arms
             .iter()
             .map(|arm| {
                 let binds = match arm.variant {
@@ -120,7 +120,7 @@ impl Lowerer<'_> {
 
     /// An arm's body, put into the whole `match`'s encoding when its own
     /// type packs differently (an integer range of another width).
-    fn branch(&mut self, body: &Expr, whole: Option<&Enc>, node: Option<NodeKindId>) -> Ex {
+    fn branch(&mut self, body: &Expr, whole: Option<&Enc>, node: Option<NodeKindId>) -> ExprFn {
         let x = self.expr(body, node);
         let Some(to) = whole else {
             return x;

@@ -2,7 +2,7 @@
 //! stored codes, with the domain checks that make an overflow a finding.
 
 use super::encoding::{Enc, Shape, mask};
-use super::{R, RtError, RtErrorKind};
+use super::{RtError, RtErrorKind, RtResult};
 use crate::syntax::ast::Span;
 
 /// Whether values of this encoding are plain integers in expressions.
@@ -13,7 +13,7 @@ pub fn is_int(enc: &Enc) -> bool {
 /// The code of expression value `v` stored as `enc`: integers are checked
 /// against the range and offset; other values are codes already.
 #[inline]
-pub(crate) fn to_code(v: i64, enc: &Enc, span: Span) -> R<u64> {
+pub(crate) fn to_code(v: i64, enc: &Enc, span: Span) -> RtResult<u64> {
     match enc.shape {
         Shape::Int { lo, hi } => {
             if v < lo || v > hi {
@@ -39,7 +39,7 @@ pub(crate) fn from_code(c: u64, enc: &Enc) -> i64 {
 
 /// Re-encodes a code of one encoding into another for the same value (the
 /// two differ only in integer ranges), checking the target's ranges.
-pub(crate) fn recode(c: u64, from: &Enc, to: &Enc, span: Span) -> R<u64> {
+pub(crate) fn recode(c: u64, from: &Enc, to: &Enc, span: Span) -> RtResult<u64> {
     if from == to {
         return Ok(c);
     }
@@ -140,7 +140,7 @@ impl Storer {
 
     /// The same as `store(v, from, to, span)`.
     #[inline]
-    pub(crate) fn store(&self, v: i64, span: Span) -> R<u64> {
+    pub(crate) fn store(&self, v: i64, span: Span) -> RtResult<u64> {
         match self {
             Storer::Int(to) => to_code(v, to, span),
             Storer::Same => Ok(v as u64),

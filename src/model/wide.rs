@@ -22,22 +22,22 @@ use std::sync::Arc;
 
 use super::encoding::{Enc, EncError};
 use super::expr::{Lowerer, Storer, is_compound_literal};
-use super::stmt::St;
+use super::stmt::StmtFn;
 use super::wide_set::{FirstWord, TABLE_BITS, WidePlace, WideSet};
-use super::{Ctx, Ex, R};
+use super::{Ctx, ExprFn, RtResult};
 use crate::syntax::ast::Span;
 use crate::typed::{AssignKind, BinOp, Expr, ExprKind, NodeKindId, Type, VarId};
 
 /// An element's dense index, `None` when the set's elements cannot hold
 /// the value (then it is in no such set).
-type Element = Arc<dyn Fn(&Ctx, &mut [i64]) -> R<Option<usize>> + Send + Sync>;
+type Element = Arc<dyn Fn(&Ctx, &mut [i64]) -> RtResult<Option<usize>> + Send + Sync>;
 
 /// An element's dense index, a failure when the set cannot hold the value.
-type CheckedElement = Arc<dyn Fn(&Ctx, &mut [i64]) -> R<usize> + Send + Sync>;
+type CheckedElement = Arc<dyn Fn(&Ctx, &mut [i64]) -> RtResult<usize> + Send + Sync>;
 
 /// The words of a set literal: `None` when one of its values is in no set
 /// of this type (so the literal equals none).
-type Literal = Arc<dyn Fn(&Ctx, &mut [i64]) -> R<Option<Vec<usize>>> + Send + Sync>;
+type Literal = Arc<dyn Fn(&Ctx, &mut [i64]) -> RtResult<Option<Vec<usize>>> + Send + Sync>;
 
 /// The wide set variable `var` of kind `kind`, if it is one.
 fn wide_var(l: &Lowerer, kind: NodeKindId, var: VarId) -> Option<(Arc<WideSet>, Vec<u32>)> {
@@ -277,7 +277,7 @@ impl Lowerer<'_> {
                 return None;
             }
         }
-        let items: Vec<(Ex, Storer, Vec<u32>, usize)> = (items.iter().zip(parts).zip(fields))
+        let items: Vec<(ExprFn, Storer, Vec<u32>, usize)> = (items.iter().zip(parts).zip(fields))
             .map(|((item, (_, part)), (position, stride))| {
                 let to = Storer::new(&self.enc(&item.ty, item.span), part);
                 (self.expr(item, node), to, position, stride)
@@ -351,7 +351,7 @@ impl Lowerer<'_> {
         b: &Expr,
         e: &Expr,
         node: Option<NodeKindId>,
-    ) -> Option<Ex> {
+    ) -> Option<ExprFn> {
         if !self.layout.has_wide {
             return None;
         }
@@ -419,7 +419,7 @@ impl Lowerer<'_> {
     }
 
     /// `len(s)` of a wide set variable.
-    pub(crate) fn wide_len(&mut self, arg: &Expr, node: Option<NodeKindId>) -> Option<Ex> {
+    pub(crate) fn wide_len(&mut self, arg: &Expr, node: Option<NodeKindId>) -> Option<ExprFn> {
         let place = self.wide_place(arg, node)?;
         Some(Arc::new(move |ctx, locals| {
             let words = place.words(ctx, locals)?;
@@ -435,7 +435,7 @@ impl Lowerer<'_> {
         var: VarId,
         op: AssignKind,
         value: &Expr,
-    ) -> Option<St> {
+    ) -> Option<StmtFn> {
         let (set, firsts) = wide_var(self, kind, var)?;
         let first: FirstWord = Arc::new(move |ctx, _| Ok(firsts[ctx.self_inst as usize] as usize));
         let declared = self.spec.nodes[kind].vars[var].span;
@@ -453,7 +453,7 @@ impl Lowerer<'_> {
         value: &Expr,
         node: Option<NodeKindId>,
         declared: Span,
-    ) -> St {
+    ) -> StmtFn {
         let n_words = set.words as usize;
         match op {
             AssignKind::SetInsert => {
@@ -583,7 +583,7 @@ pub(crate) struct WideInit {
 
 impl WideInit {
     /// The initial words, computed in `ctx` (of instance `ctx.self_inst`).
-    pub(crate) fn words(&self, ctx: &Ctx, locals: &mut [i64]) -> R<Vec<u64>> {
+    pub(crate) fn words(&self, ctx: &Ctx, locals: &mut [i64]) -> RtResult<Vec<u64>> {
         let mut words = vec![0u64; self.words as usize];
         for item in &self.items {
             let i = item(ctx, locals)?;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::encoding::{Enc, EncError, MAX_STATE_BITS, bits_for, mask};
 use super::wide_set::WideSet;
-use super::{Ctx, R};
+use super::{Ctx, RtResult};
 use crate::typed::{Type, TypedSpec};
 
 /// The packing of a node variable wider than a word.
@@ -315,13 +315,13 @@ pub(crate) fn same_bits(a: &[u64], a_at: u64, b: &[u64], b_at: u64, len: u64) ->
 
 /// Where a part of a wide value lies in the state being read: the bit
 /// its layout's offsets count from.
-pub(crate) type At = Arc<dyn Fn(&Ctx, &mut [i64]) -> R<u64> + Send + Sync>;
+pub(crate) type BitAt = Arc<dyn Fn(&Ctx, &mut [i64]) -> RtResult<u64> + Send + Sync>;
 
 /// A part of a wide variable named in an expression or a statement.
 #[derive(Clone)]
 pub(crate) struct ValuePlace {
     pub part: Arc<Part>,
-    pub at: At,
+    pub at: BitAt,
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use super::encoding::{Enc, EncError};
 use super::value::{Storer, from_code};
-use super::{Ctx, Ex, R, halt};
+use super::{Ctx, ExprFn, RtResult, halt};
 use crate::syntax::ast::Span;
 use crate::typed::{Type, TypedSpec};
 
@@ -130,7 +130,7 @@ fn bits(words: &[u64]) -> impl Iterator<Item = usize> + '_ {
 }
 
 /// Where the words of a wide set variable start, in the state being read.
-pub(crate) type FirstWord = Arc<dyn Fn(&Ctx, &mut [i64]) -> R<usize> + Send + Sync>;
+pub(crate) type FirstWord = Arc<dyn Fn(&Ctx, &mut [i64]) -> RtResult<usize> + Send + Sync>;
 
 /// A wide set variable named in an expression: the running node's
 /// (`var`), or another instance's (`n.var`).
@@ -143,7 +143,7 @@ pub(crate) struct WidePlace {
 impl WidePlace {
     /// The set's words in `ctx`.
     #[inline]
-    pub(crate) fn words<'c>(&self, ctx: &'c Ctx, locals: &mut [i64]) -> R<&'c [u64]> {
+    pub(crate) fn words<'c>(&self, ctx: &'c Ctx, locals: &mut [i64]) -> RtResult<&'c [u64]> {
         let first = (self.first)(ctx, locals)?;
         Ok(&ctx.words[first..first + self.set.words as usize])
     }
@@ -156,8 +156,8 @@ pub(crate) fn iterate_wide(
     place: &WidePlace,
     ctx: &Ctx,
     locals: &mut [i64],
-    f: &mut dyn FnMut(i64, &mut [i64]) -> R<bool>,
-) -> R<bool> {
+    f: &mut dyn FnMut(i64, &mut [i64]) -> RtResult<bool>,
+) -> RtResult<bool> {
     let first = (place.first)(ctx, locals)?;
     let set = &place.set;
     for w in 0..set.words as usize {
@@ -199,7 +199,7 @@ pub(crate) struct LiveVariant {
 
 /// `field == value`: only members whose field holds `value`'s code.
 pub(crate) struct FieldTest {
-    pub(crate) value: Ex,
+    pub(crate) value: ExprFn,
     pub(crate) store: Storer,
     /// By the field's code: the bits of the members of this variant whose
     /// field holds it, `words` entries each.
@@ -217,8 +217,8 @@ impl WideFilter {
         ctx: &Ctx,
         locals: &mut [i64],
         words: &[u64],
-        f: &mut dyn FnMut(usize, &mut [i64]) -> R<bool>,
-    ) -> R<bool> {
+        f: &mut dyn FnMut(usize, &mut [i64]) -> RtResult<bool>,
+    ) -> RtResult<bool> {
         // Each test's mask offset (`usize::MAX`: no member passes), by
         // variant, tests in order.
         let mut at = [0usize; MAX_TESTS];

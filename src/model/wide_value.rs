@@ -31,18 +31,18 @@ use std::sync::Arc;
 
 use super::encoding::EncError;
 use super::expr::{Lowerer, Storer, is_compound_literal};
-use super::stmt::St;
+use super::stmt::StmtFn;
 use super::value::from_code;
-use super::wide_parts::{At, Part, ValuePlace, copy_bits, read_bits, same_bits, write_bits};
+use super::wide_parts::{BitAt, Part, ValuePlace, copy_bits, read_bits, same_bits, write_bits};
 use super::wide_set::FirstWord;
-use super::{Ctx, Ex, R, RtError, RtErrorKind};
+use super::{Ctx, ExprFn, RtError, RtErrorKind, RtResult};
 use crate::syntax::ast::Span;
 use crate::typed::{Access, AssignKind, BinOp, Builtin, Expr, ExprKind, NodeKindId, Place, Type};
 
 /// Writes a value of a part into words, at the part's offsets from a base
 /// bit; reads the state from the context (so the value is computed from
 /// the state before any of it is written).
-type Writer = Arc<dyn Fn(&Ctx, &mut [i64], &mut [u64], u64) -> R<()> + Send + Sync>;
+type Writer = Arc<dyn Fn(&Ctx, &mut [i64], &mut [u64], u64) -> RtResult<()> + Send + Sync>;
 
 fn err(kind: RtErrorKind, span: Span) -> RtError {
     RtError { kind, span }
@@ -117,7 +117,7 @@ impl Lowerer<'_> {
         ty: &Type,
         value: &Expr,
         node: Option<NodeKindId>,
-    ) -> Option<Ex> {
+    ) -> Option<ExprFn> {
         if *ty != value.ty {
             return None;
         }
@@ -127,7 +127,7 @@ impl Lowerer<'_> {
             None => {
                 let set = self.wide_place(value, node)?;
                 let first = set.first.clone();
-                let at: At = Arc::new(move |ctx, locals| Ok(first(ctx, locals)? as u64 * 64));
+                let at: BitAt = Arc::new(move |ctx, locals| Ok(first(ctx, locals)? as u64 * 64));
                 (
                     Arc::new(Part::Set {
                         at: 0,
@@ -258,7 +258,7 @@ impl Lowerer<'_> {
     /// A read of a part of a wide value variable: the value of a narrow
     /// part; `None` when `e` is no such part (or a wide set, which
     /// [`super::wide`] reads). A part wider than a word is refused here.
-    pub(crate) fn wide_value_expr(&mut self, e: &Expr, node: Option<NodeKindId>) -> Option<Ex> {
+    pub(crate) fn wide_value_expr(&mut self, e: &Expr, node: Option<NodeKindId>) -> Option<ExprFn> {
         if !matches!(
             e.kind,
             ExprKind::Var(_)
@@ -299,7 +299,7 @@ impl Lowerer<'_> {
         b: &Expr,
         e: &Expr,
         node: Option<NodeKindId>,
-    ) -> Option<Ex> {
+    ) -> Option<ExprFn> {
         let compound = |p: &ValuePlace| !matches!(&*p.part, Part::Narrow { .. } | Part::Set { .. });
         match op {
             BinOp::Eq | BinOp::Ne => {
@@ -393,7 +393,7 @@ impl Lowerer<'_> {
         args: &[Expr],
         e: &Expr,
         node: Option<NodeKindId>,
-    ) -> Option<Ex> {
+    ) -> Option<ExprFn> {
         if !matches!(
             builtin,
             Builtin::Len | Builtin::Head | Builtin::Last | Builtin::Tail
@@ -513,7 +513,7 @@ impl Lowerer<'_> {
                 let (keys, stride) = (keys.clone(), *stride);
                 let (lo, hi) = entry.span();
                 let default = default.as_ref().map(|d| self.writer(entry, d, node));
-                let listed: Vec<(Ex, Storer, Writer, Span)> = (entries.iter())
+                let listed: Vec<(ExprFn, Storer, Writer, Span)> = (entries.iter())
                     .map(|(k, v)| {
                         let to = Storer::new(&self.enc(&k.ty, k.span), &keys.elem);
                         (self.expr(k, node), to, self.writer(entry, v, node), k.span)
@@ -580,7 +580,7 @@ impl Lowerer<'_> {
         op: AssignKind,
         value: &Expr,
         span: Span,
-    ) -> Option<St> {
+    ) -> Option<StmtFn> {
         let (part, firsts) = self.wide_value_var(kind, place.var)?;
         let node = Some(kind);
         let mut here = ValuePlace {
@@ -716,7 +716,7 @@ pub(crate) struct WideValueInit {
 
 impl WideValueInit {
     /// The initial words, computed in `ctx` (of instance `ctx.self_inst`).
-    pub(crate) fn words(&self, ctx: &Ctx, locals: &mut [i64]) -> R<Vec<u64>> {
+    pub(crate) fn words(&self, ctx: &Ctx, locals: &mut [i64]) -> RtResult<Vec<u64>> {
         let mut words = vec![0u64; self.words as usize];
         (self.write)(ctx, locals, &mut words, 0)?;
         Ok(words)
