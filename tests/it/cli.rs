@@ -205,16 +205,13 @@ fn json_reports_carry_the_counts_and_verdicts() {
 
 #[test]
 fn output_is_the_same_at_any_thread_count() {
+    // The measurements differ from run to run: the rate, and the liveness
+    // line, printed only when that phase took a millisecond or more (so one
+    // run may print it and the other not: the lines are dropped, not blanked).
     let strip = |o: &Output| {
         stdout(o)
             .lines()
-            .map(|l| {
-                if l.contains("states/s") || l.starts_with("liveness checked") {
-                    ""
-                } else {
-                    l
-                }
-            })
+            .filter(|l| !l.contains("states/s") && !l.starts_with("liveness checked"))
             .collect::<Vec<_>>()
             .join("\n")
     };
